@@ -1,0 +1,63 @@
+# Guichet — the front door. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SERVICES := $(notdir $(wildcard services/*))
+PORT ?= 8000
+STAGE ?= prod
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-services test-local test-infra lint format bench job package deploy clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(PY) -c 'import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "guichet.pth").write_text("\n".join(str(pathlib.Path(p).resolve()) for p in ["packages/guichet_contracts", "local"]) + "\n")'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv with the pinned tools and libraries
+
+run: install ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data
+	$(PY) -m guichet_local --port $(PORT)
+
+test: install lint test-services test-local test-infra ## Run every test tier
+
+test-services: install ## Domain and route tests of each service, one process per service
+	@set -e; for service in $(SERVICES); do \
+		echo "== services/$$service"; \
+		(cd services/$$service && ../../$(PY) -m pytest -q tests); \
+	done
+
+test-local: install ## Local runtime and end-to-end tests over HTTP
+	$(PY) -m pytest -q tests
+
+test-infra: install ## Package every service and check the templates offline
+	$(PY) -m pytest -q infra/tests
+
+lint: install ## ruff (lint and format check) and mypy on domain code
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Format the code
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install ## Benchmarks, measured side by side in one run
+	$(PY) bench/run.py
+
+job: install ## Run a scheduled job now on the running local runtime: make job NAME=auth.apply_pending_email_changes AT=2026-11-23T09:00:00Z
+	@test -n "$(NAME)" || (echo "usage: make job NAME=<service>.<job> [AT=<ISO time>]" && exit 2)
+	$(PY) -m guichet_local.job --port $(PORT) $(NAME) $(if $(AT),--at $(AT))
+
+package: install ## Build the CloudFormation templates of every stack into build/
+	$(PY) -m infra.package --out build/infra
+
+deploy: package ## Deploy every stack to AWS with the current credentials: make deploy STAGE=prod
+	$(PY) -m infra.deploy --stage $(STAGE) --templates build/infra
+
+clean: ## Remove the virtualenv and build outputs
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,135 @@
+"""What every service's HTTP layer shares: the error body, the correlation id, request parsing.
+
+`install(app, logger)` wires two Chalice middlewares: every request's log lines carry a
+correlation id (the caller's `X-Correlation-Id`, else API Gateway's request id), and any error
+leaves as the error body of API.md: an `ApiError` with its status, anything else as a 500
+that says nothing about the code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from chalice import Response
+
+from .errors import ApiError, MalformedRequest, ValidationFailed, error_body
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger
+    from chalice import Chalice
+    from chalice.app import Request
+
+LANGUAGES = ("fr", "en", "it")
+DEFAULT_LANGUAGE = "fr"
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def install(app: Chalice, logger: Logger) -> None:
+    @app.middleware("http")
+    def correlate_and_translate_errors(event: Request, get_response: Any) -> Response:
+        correlation_id = _correlation_id(event)
+        logger.set_correlation_id(correlation_id)
+        try:
+            response = get_response(event)
+        except ApiError as error:
+            logger.info(
+                "request refused",
+                extra={"status": error.status, "code": error.code, "path": event.path},
+            )
+            response = Response(
+                body=error.body(),
+                status_code=error.status,
+                headers={"Content-Type": "application/json", **error.headers},
+            )
+        except Exception:
+            logger.exception("request failed", extra={"path": event.path})
+            response = Response(
+                body=error_body("internal_error", "Something went wrong on our side."),
+                status_code=500,
+                headers={"Content-Type": "application/json"},
+            )
+        response.headers["X-Correlation-Id"] = correlation_id
+        return response
+
+
+def _correlation_id(request: Request) -> str:
+    given = _header(request, "x-correlation-id")
+    if given and _CORRELATION_ID.match(given):
+        return given
+    return str(request.context.get("requestId") or uuid.uuid4())
+
+
+def _header(request: Request, name: str) -> str | None:
+    value = request.headers.get(name)
+    return value if isinstance(value, str) else None
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says why not."""
+    raw = request.raw_body
+    if not raw:
+        raise MalformedRequest("A JSON object is required as the request body.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedRequest() from None
+    if not isinstance(body, dict):
+        raise MalformedRequest("The request body must be a JSON object.")
+    return body
+
+
+def language(request: Request) -> str:
+    """The first supported language of Accept-Language, French by default."""
+    header = _header(request, "accept-language") or ""
+    weighted = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            weighted.append((-quality, position, primary))
+    return min(weighted)[2] if weighted else DEFAULT_LANGUAGE
+
+
+def client_ip(request: Request) -> str | None:
+    identity = request.context.get("identity") or {}
+    ip = identity.get("sourceIp")
+    return ip if isinstance(ip, str) else None
+
+
+def page_limit(request: Request, default: int = 20) -> int:
+    raw = (request.query_params or {}).get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise ValidationFailed(fields={"limit": "must be an integer from 1 to 100"})
+    return int(raw)
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(request: Request) -> dict[str, Any] | None:
+    raw = (request.query_params or {}).get("cursor")
+    if not raw:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except (ValueError, binascii.Error):
+        raise ValidationFailed(fields={"cursor": "is not a cursor this API gave"}) from None
+    if not isinstance(decoded, dict):
+        raise ValidationFailed(fields={"cursor": "is not a cursor this API gave"})
+    return decoded

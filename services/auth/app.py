@@ -1,0 +1,14 @@
+"""The auth service: accounts, logins, sessions and the contacts of a customer. Wiring only."""
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice
+from chalicelib.api import api
+from chalicelib.jobs import jobs
+from guichet_contracts import web
+
+app = Chalice(app_name="guichet-auth")
+app.log.disabled = True  # Powertools' logger speaks for the service
+logger = Logger(service="auth")
+web.install(app, logger)
+app.register_blueprint(api)
+app.register_blueprint(jobs)

@@ -1,0 +1,78 @@
+"""The auth service's environment, parsed and validated once at cold start."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    public_url: str
+    mail_sender: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_public_keys_secret: str
+    jwt_signing_secret: str
+    customer_id_suffix: str
+    event_bus_name: str
+    access_token_seconds: int
+    refresh_token_days: int
+    argon2_memory_kib: int
+    argon2_time_cost: int
+    argon2_parallelism: int
+    templates: Path
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def _integer(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name)
+    value = int(raw) if raw else default
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}")
+    return value
+
+
+def load() -> Settings:
+    suffix = os.environ.get("AUTH_CUSTOMER_ID_SUFFIX", "GU").strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{2,10}", suffix):
+        raise SettingsError("AUTH_CUSTOMER_ID_SUFFIX must be 2 to 10 capital letters or digits")
+    access_seconds = _integer("AUTH_ACCESS_TOKEN_SECONDS", 900, 60)
+    if access_seconds > 900:
+        raise SettingsError("AUTH_ACCESS_TOKEN_SECONDS must be at most 900")
+    return Settings(
+        stage=_required("GUICHET_STAGE"),
+        table_name=_required("AUTH_TABLE_NAME"),
+        public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
+        mail_sender=_required("GUICHET_MAIL_SENDER"),
+        jwt_issuer=_required("GUICHET_JWT_ISSUER"),
+        jwt_audience=_required("GUICHET_JWT_AUDIENCE"),
+        jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
+        jwt_signing_secret=_required("AUTH_JWT_SIGNING_SECRET"),
+        customer_id_suffix=suffix,
+        event_bus_name=os.environ.get("GUICHET_EVENT_BUS", "default"),
+        access_token_seconds=access_seconds,
+        refresh_token_days=_integer("AUTH_REFRESH_TOKEN_DAYS", 30, 1),
+        # OWASP's floor for argon2id is m=19 MiB, t=2, p=1; nothing lower is accepted.
+        argon2_memory_kib=_integer("AUTH_ARGON2_MEMORY_KIB", 19 * 1024, 19 * 1024),
+        argon2_time_cost=_integer("AUTH_ARGON2_TIME_COST", 2, 2),
+        argon2_parallelism=_integer("AUTH_ARGON2_PARALLELISM", 1, 1),
+        templates=Path(__file__).parent / "templates",
+    )
+
+
+settings = load()
