@@ -7,7 +7,7 @@ from chalicelib.jobs import jobs
 from guichet_contracts import web
 
 app = Chalice(app_name="guichet-auth")
-app.log.disabled = True  # Powertools' logger speaks for the service
+
 logger = Logger(service="auth")
 web.install(app, logger)
 app.register_blueprint(api)

@@ -23,9 +23,7 @@ class Envelope:
     data: dict[str, Any]
     version: int = 1
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    occurred_at: str = field(
-        default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+    occurred_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def detail(self) -> dict[str, Any]:
         return {

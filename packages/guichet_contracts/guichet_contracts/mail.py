@@ -75,7 +75,7 @@ def _environment(templates: Path, *, html: bool) -> Any:
                 loader=jinja2.ChoiceLoader(
                     [jinja2.FileSystemLoader(str(templates)), jinja2.FileSystemLoader(str(_SHARED_TEMPLATES))]
                 ),
-                autoescape=html,
+                autoescape=html,  # noqa: S701 (plain-text parts are not HTML; the HTML part escapes)
                 undefined=jinja2.StrictUndefined,
                 trim_blocks=True,
                 lstrip_blocks=True,

@@ -1,9 +1,10 @@
 """What every service's HTTP layer shares: the error body, the correlation id, request parsing.
 
-`install(app, logger)` wires two Chalice middlewares: every request's log lines carry a
+`install(app, logger)` wires a Chalice middleware: every request's log lines carry a
 correlation id (the caller's `X-Correlation-Id`, else API Gateway's request id), and any error
 leaves as the error body of API.md: an `ApiError` with its status, anything else as a 500
-that says nothing about the code.
+that says nothing about the code. Chalice itself catches unexpected exceptions (and logs them
+through `app.log`, which gets the Powertools format here); the middleware rewrites its body.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def install(app: Chalice, logger: Logger) -> None:
+    from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+
+    copy_config_to_registered_loggers(source_logger=logger, include={app.log.name})
+
     @app.middleware("http")
     def correlate_and_translate_errors(event: Request, get_response: Any) -> Response:
         correlation_id = _correlation_id(event)
@@ -48,13 +53,23 @@ def install(app: Chalice, logger: Logger) -> None:
             )
         except Exception:
             logger.exception("request failed", extra={"path": event.path})
-            response = Response(
-                body=error_body("internal_error", "Something went wrong on our side."),
-                status_code=500,
-                headers={"Content-Type": "application/json"},
-            )
+            response = _internal_error()
+        if response.status_code >= 500 and not _is_error_body(response.body):
+            response = _internal_error()
         response.headers["X-Correlation-Id"] = correlation_id
         return response
+
+
+def _internal_error() -> Response:
+    return Response(
+        body=error_body("internal_error", "Something went wrong on our side. Try again later."),
+        status_code=500,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def _is_error_body(body: Any) -> bool:
+    return isinstance(body, dict) and isinstance(body.get("error"), dict)
 
 
 def _correlation_id(request: Request) -> str:

@@ -1,9 +1,220 @@
-"""Email changes (seed 003): a code to the current address, applied by confirmation or after 24 h."""
+"""Email changes (seed 003): a code to the CURRENT address, applied on confirmation or after 24 h.
+
+Requesting needs the password. The 6-digit code (CSPRNG, stored as a salted digest, 5
+attempts) goes to the current address with a link to refuse; the new address gets a notice.
+Unanswered, the change applies 24 h after the request through the scheduled job, which
+reads the `due` index only. Applying is one transaction that swaps the unique LoginName and
+is conditional on the request id, so confirming twice, or the job running twice, applies once.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+
+from . import accounts, customer_events, emails, login_throttle, opaque_tokens, passwords
+from .errors import (
+    EmailUnavailable,
+    InvalidCode,
+    InvalidToken,
+    NoPendingEmailChange,
+    TooManyAttempts,
+    ValidationFailed,
+)
+from .models import Account, LoginName, OneTimeToken, PendingEmailChange, login_key, token_key, transaction
+
+logger = Logger(child=True)
+
+APPLY_AFTER = timedelta(hours=24)
+MAX_ATTEMPTS = 5
+DUE_PK = "EMAIL_CHANGE"
+
+
+def request(customer_id: str, new_email: str, password: str, *, now: datetime) -> datetime:
+    account = accounts.get(customer_id)
+    key = login_throttle.key_for_account(customer_id)
+    login_throttle.check(key, now=now)
+    if not passwords.verify(account.password_hash, password):
+        login_throttle.record_failure(key, now=now)
+        raise ValidationFailed(
+            "The password is not correct.", code="wrong_password", fields={"password": "is not correct"}
+        )
+    if new_email == account.email:
+        raise ValidationFailed(fields={"new_email": "is already the account's email"})
+    request_id = uuid.uuid4().hex
+    code, code_hash = opaque_tokens.new_code(salt=request_id)
+    refuse_token, refuse_digest = opaque_tokens.new_token(24)
+    apply_at = now + APPLY_AFTER
+    pending = PendingEmailChange(
+        request_id=request_id,
+        new_email=new_email,
+        code_hash=code_hash,
+        attempts=0,
+        requested_at=now,
+        apply_at=apply_at,
+    )
+    with transaction() as write:
+        # A new request replaces the one before it (its code and refusal link stop working).
+        write.update(
+            account,
+            actions=[
+                Account.pending_email.set(pending),
+                Account.due_pk.set(DUE_PK),
+                Account.due_at.set(f"{accounts.iso(apply_at)}#{customer_id}"),
+                Account.updated_at.set(now),
+            ],
+            condition=Account.pk.exists(),
+        )
+        write.save(accounts.one_time("REFUSE", refuse_digest, customer_id, apply_at, reference=request_id))
+    when = apply_at.strftime("%Y-%m-%d %H:%M UTC")
+    emails.send(
+        "email_change_code",
+        to=account.email,
+        language=account.language,
+        first_name=account.first_name,
+        code=code,
+        new_email=new_email,
+        refuse_url=emails.portal_link("email-change/refuse", token=refuse_token),
+        apply_at=when,
+    )
+    emails.send(
+        "email_change_notice",
+        to=new_email,
+        language=account.language,
+        first_name=account.first_name,
+        new_email=new_email,
+        apply_at=when,
+    )
+    logger.info("email change requested", extra={"customer_id": customer_id})
+    return apply_at
+
+
+def confirm(customer_id: str, code: str, *, now: datetime) -> Account:
+    account = accounts.get(customer_id)
+    pending = account.pending_email
+    if pending is None:
+        raise NoPendingEmailChange()
+    if pending.attempts >= MAX_ATTEMPTS:
+        raise TooManyAttempts(
+            int((pending.apply_at - now).total_seconds()),
+            "Too many wrong codes. Ask for a new email change.",
+        )
+    if not opaque_tokens.same(opaque_tokens.code_digest(code, pending.request_id), pending.code_hash):
+        try:
+            account.update(
+                actions=[Account.pending_email.attempts.add(1)],
+                condition=Account.pending_email.request_id == pending.request_id,
+            )
+        except UpdateError:
+            pass  # the request was replaced or applied meanwhile
+        raise InvalidCode(fields={"code": "is not correct"})
+    return apply(account, pending.request_id, now=now)
+
+
+def cancel(customer_id: str, *, now: datetime, request_id: str | None = None) -> None:
+    account = accounts.get(customer_id)
+    pending = account.pending_email
+    if pending is None or (request_id and pending.request_id != request_id):
+        raise NoPendingEmailChange()
+    try:
+        account.update(
+            actions=[
+                Account.pending_email.remove(),
+                Account.due_pk.remove(),
+                Account.due_at.remove(),
+                Account.updated_at.set(now),
+            ],
+            condition=Account.pending_email.request_id == pending.request_id,
+        )
+    except UpdateError:
+        raise NoPendingEmailChange() from None
+
+
+def refuse(token: str, *, now: datetime) -> None:
+    """The link in the mail to the current address: cancel the request it was sent for."""
+    try:
+        item = OneTimeToken.get(*token_key("REFUSE", opaque_tokens.digest(token)))
+    except DoesNotExist:
+        raise InvalidToken() from None
+    if item.expires_at <= now:
+        raise InvalidToken()
+    try:
+        cancel(item.customer_id, now=now, request_id=item.reference)
+    except NoPendingEmailChange:
+        raise InvalidToken() from None
+    item.delete()
+    logger.info("email change refused", extra={"customer_id": item.customer_id})
+
+
+def apply(account: Account, request_id: str, *, now: datetime) -> Account:
+    pending = account.pending_email
+    if pending is None or pending.request_id != request_id:
+        raise NoPendingEmailChange()
+    old_email, new_email = account.email, pending.new_email
+    try:
+        with transaction() as write:
+            write.update(
+                account,
+                actions=[
+                    Account.email.set(new_email),
+                    Account.email_verified_at.set(now),
+                    Account.pending_email.remove(),
+                    Account.due_pk.remove(),
+                    Account.due_at.remove(),
+                    Account.updated_at.set(now),
+                ],
+                condition=(Account.pending_email.request_id == request_id) & (Account.email == old_email),
+            )
+            write.delete(
+                LoginName(*login_key("email", old_email)),
+                condition=LoginName.customer_id == account.customer_id,
+            )
+            write.save(
+                LoginName(*login_key("email", new_email), customer_id=account.customer_id),
+                condition=LoginName.pk.does_not_exist(),
+            )
+    except TransactWriteError as error:
+        failed = accounts.failed_conditions(error)
+        if 2 in failed and 0 not in failed:
+            # The address was taken by another account meanwhile: drop the request and say so.
+            cancel(account.customer_id, now=now, request_id=request_id)
+            raise EmailUnavailable(fields={"new_email": "is used by another account"}) from None
+        raise NoPendingEmailChange() from None
+    account.refresh()
+    emails.send(
+        "email_changed",
+        to=old_email,
+        language=account.language,
+        first_name=account.first_name,
+        old_email=old_email,
+        new_email=new_email,
+        forgot_url=emails.portal_link("forgot-password"),
+    )
+    customer_events.updated(account, ["email"])
+    logger.info("email changed", extra={"customer_id": account.customer_id})
+    return account
 
 
 def apply_unanswered_changes(now: datetime) -> int:
-    return 0
+    """Apply every change requested 24 h ago or more that nobody confirmed or refused."""
+    applied = 0
+    due = Account.due.query(DUE_PK, Account.due_at <= f"{accounts.iso(now)}#~")
+    for key in due:
+        try:
+            account = Account.get(key.pk, key.sk)
+        except DoesNotExist:
+            continue
+        pending = account.pending_email
+        if pending is None or pending.apply_at > now:
+            continue
+        try:
+            apply(account, pending.request_id, now=now)
+            applied += 1
+        except (NoPendingEmailChange, EmailUnavailable) as outcome:
+            logger.info(
+                "email change not applied", extra={"customer_id": account.customer_id, "code": outcome.code}
+            )
+    return applied

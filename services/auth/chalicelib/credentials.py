@@ -1,0 +1,110 @@
+"""Passwords over time: forgotten (a single-use link by email), reset, and changed.
+
+"Forgot" answers the same 202 whatever the login, and takes the same time: the work for a
+known login happens, and an unknown one waits as long as that work usually takes.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import UpdateError
+
+from . import accounts, emails, login_throttle, opaque_tokens, passwords, sessions
+from .errors import Conflict, ValidationFailed
+from .models import Account
+
+logger = Logger(child=True)
+
+RESET_MINUTES = 60
+_FORGOT_FLOOR_SECONDS = 0.4  # longer than the known-login path takes (one write, one email)
+
+
+def forgot(login: str, *, now: datetime) -> None:
+    started = time.monotonic()
+    account = sessions.find_account(sessions.resolve_login(login))
+    if account is not None:
+        token, digest = opaque_tokens.new_token(32)
+        accounts.one_time("RESET", digest, account.customer_id, now + timedelta(minutes=RESET_MINUTES)).save()
+        emails.send(
+            "password_reset",
+            to=account.email,
+            language=account.language,
+            first_name=account.first_name,
+            reset_url=emails.portal_link("reset-password", token=token),
+            expires_minutes=RESET_MINUTES,
+        )
+        logger.info("password reset mailed", extra={"customer_id": account.customer_id})
+    remaining = _FORGOT_FLOOR_SECONDS - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+
+
+def reset(token: str, new_password: str, *, now: datetime) -> None:
+    item = accounts.consume_token("RESET", token, now=now)
+    account = accounts.get(item.customer_id)
+    passwords.check_policy(
+        new_password, field="new_password", personal=[account.email, account.first_name, account.last_name]
+    )
+    actions = [
+        Account.password_hash.set(passwords.hash_password(new_password)),
+        Account.password_changed_at.set(now),
+        Account.updated_at.set(now),
+    ]
+    if account.status == "pending_verification":
+        # The link reached the mailbox: that proves the address as well as a verification link.
+        actions += [Account.status.set("active"), Account.email_verified_at.set(now)]
+    account.update(actions=actions)
+    sessions.revoke_all(account.customer_id, now=now)
+    login_throttle.clear(login_throttle.key_for_account(account.customer_id))
+    _notify_changed(account, now=now, all_sessions=True)
+
+
+def change(
+    customer_id: str, current_session_id: str, current_password: str, new_password: str, *, now: datetime
+) -> None:
+    account = accounts.get(customer_id)
+    key = login_throttle.key_for_account(customer_id)
+    login_throttle.check(key, now=now)
+    if not passwords.verify(account.password_hash, current_password):
+        login_throttle.record_failure(key, now=now)
+        raise ValidationFailed(
+            "The current password is not correct.",
+            code="wrong_password",
+            fields={"current_password": "is not correct"},
+        )
+    if current_password == new_password:
+        raise ValidationFailed(
+            "The new password must differ from the current one.",
+            fields={"new_password": "is the current password"},
+        )
+    passwords.check_policy(
+        new_password, field="new_password", personal=[account.email, account.first_name, account.last_name]
+    )
+    try:
+        account.update(
+            actions=[
+                Account.password_hash.set(passwords.hash_password(new_password)),
+                Account.password_changed_at.set(now),
+                Account.updated_at.set(now),
+            ],
+            condition=Account.password_hash == account.password_hash,
+        )
+    except UpdateError:
+        raise Conflict("The password changed meanwhile.", code="concurrent_update") from None
+    sessions.revoke_all(customer_id, now=now, keep=current_session_id)
+    _notify_changed(account, now=now, all_sessions=False)
+
+
+def _notify_changed(account: Account, *, now: datetime, all_sessions: bool) -> None:
+    emails.send(
+        "password_changed",
+        to=account.email,
+        language=account.language,
+        first_name=account.first_name,
+        changed_at=now.strftime("%Y-%m-%d %H:%M UTC"),
+        forgot_url=emails.portal_link("forgot-password"),
+        all_sessions=all_sessions,
+    )

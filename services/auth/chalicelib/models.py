@@ -1,0 +1,171 @@
+"""PynamoDB models of the auth table (single-table design; `pk`/`sk`, GSI `due`).
+
+| item | pk | sk |
+|---|---|---|
+| Account | CUSTOMER#<customer_id> | ACCOUNT |
+| Session | CUSTOMER#<customer_id> | SESSION#<session_id> |
+| Contact | CUSTOMER#<customer_id> | CONTACT#<contact_id> |
+| ContactCount | CUSTOMER#<customer_id> | CONTACTS |
+| LoginName (unique email / phone) | LOGIN#email:<address> or LOGIN#phone:<E.164> | LOGIN |
+| RefreshToken | REFRESH#<sha256> | REFRESH |
+| OneTimeToken (verify, reset, refuse) | <KIND>#<sha256> | <KIND> |
+| LoginThrottle | THROTTLE#<customer or login digest> | THROTTLE |
+
+The `due` index holds only accounts with an email change waiting (due_pk = EMAIL_CHANGE,
+due_at = when it applies), so the job reads what is due and nothing else.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from .settings import settings
+
+
+class _AuthItem(Model):
+    class Meta:
+        table_name = settings.table_name
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class Address(MapAttribute):
+    line1 = UnicodeAttribute()
+    line2 = UnicodeAttribute(null=True)
+    postal_code = UnicodeAttribute()
+    city = UnicodeAttribute()
+    country = UnicodeAttribute()
+
+
+class PendingEmailChange(MapAttribute):
+    request_id = UnicodeAttribute()
+    new_email = UnicodeAttribute()
+    code_hash = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    requested_at = UTCDateTimeAttribute()
+    apply_at = UTCDateTimeAttribute()
+
+
+class DueIndex(GlobalSecondaryIndex["Account"]):
+    class Meta:
+        index_name = "due"
+        projection = KeysOnlyProjection()
+
+    due_pk = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class Account(_AuthItem):
+    customer_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending_verification | active
+    email = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    backup_email = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(default="fr")
+    company = UnicodeAttribute(null=True)
+    address = Address(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    email_verified_at = UTCDateTimeAttribute(null=True)
+    password_changed_at = UTCDateTimeAttribute(null=True)
+    pending_email = PendingEmailChange(null=True)
+    due_pk = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    due = DueIndex()
+
+
+class Session(_AuthItem):
+    session_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    last_used_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    expires_at_epoch = NumberAttribute()
+    revoked_at = UTCDateTimeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    ip = UnicodeAttribute(null=True)
+
+
+class RefreshToken(_AuthItem):
+    customer_id = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    state = UnicodeAttribute()  # active | rotated
+    expires_at = UTCDateTimeAttribute()
+    expires_at_epoch = NumberAttribute()
+
+
+class OneTimeToken(_AuthItem):
+    customer_id = UnicodeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    expires_at_epoch = NumberAttribute()
+    reference = UnicodeAttribute(null=True)  # what the token acts on, e.g. an email-change request id
+
+
+class LoginName(_AuthItem):
+    customer_id = UnicodeAttribute()
+
+
+class LoginThrottle(_AuthItem):
+    consecutive_failures = NumberAttribute(default=0)
+    locked_until = NumberAttribute(default=0)  # epoch seconds
+    window_start = NumberAttribute(default=0)
+    window_failures = NumberAttribute(default=0)
+    expires_at_epoch = NumberAttribute()
+
+
+class Contact(_AuthItem):
+    contact_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    roles = ListAttribute(of=UnicodeAttribute)
+    created_at = UTCDateTimeAttribute()
+
+
+class ContactCount(_AuthItem):
+    count = NumberAttribute(default=0)
+
+
+def account_key(customer_id: str) -> tuple[str, str]:
+    return f"CUSTOMER#{customer_id}", "ACCOUNT"
+
+
+def session_key(customer_id: str, session_id: str) -> tuple[str, str]:
+    return f"CUSTOMER#{customer_id}", f"SESSION#{session_id}"
+
+
+def login_key(kind: str, value: str) -> tuple[str, str]:
+    return f"LOGIN#{kind}:{value}", "LOGIN"
+
+
+def token_key(kind: str, digest: str) -> tuple[str, str]:
+    return f"{kind}#{digest}", kind
+
+
+def contact_key(customer_id: str, contact_id: str) -> tuple[str, str]:
+    return f"CUSTOMER#{customer_id}", f"CONTACT#{contact_id}"
+
+
+_connection: Connection | None = None
+
+
+def transaction() -> TransactWrite:
+    """A write transaction on this table (one connection per container, made on first use)."""
+    global _connection
+    if _connection is None:
+        _connection = Connection()
+    return TransactWrite(connection=_connection)

@@ -1,0 +1,176 @@
+"""Request bodies of the auth API, validated with pydantic (imported only by routes that take a body).
+
+Unknown fields are refused (no mass assignment): PATCH /auth/me cannot touch customer_id, email,
+status or any hash. Emails are normalised and lowercased, phones stored in E.164 (French
+national numbers accepted), countries as ISO 3166-1 alpha-2 codes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, TypeVar
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from .errors import ValidationFailed
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+PROTECTED_FIELDS = {"customer_id", "email", "status", "password", "password_hash", "created_at"}
+
+
+def normalise_email(value: str) -> str:
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValueError(f"is not a valid email address ({error})") from None
+
+
+def normalise_phone(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        raise ValueError("is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code, such as FR")
+    return code
+
+
+def _printable(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_printable)
+]
+OptionalText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_printable)
+]
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalise_email)]
+Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalise_phone)]
+Country = Annotated[str, AfterValidator(_country)]
+Language = Literal["fr", "en", "it"]
+# Passwords are taken exactly as typed: no stripping, no normalisation.
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+Role = Literal["admin", "billing", "technical"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class AddressBody(_Body):
+    line1: Text
+    line2: OptionalText | None = None
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+    city: Text
+    country: Country
+
+
+class Registration(_Body):
+    email: Email
+    password: Password
+    first_name: Text
+    last_name: Text
+    phone: Phone | None = None
+    backup_email: Email | None = None
+    language: Language = "fr"
+    company: OptionalText | None = None
+    address: AddressBody | None = None
+
+
+class Login(_Body):
+    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    password: Password
+
+
+class TokenBody(_Body):
+    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+
+
+class RefreshBody(_Body):
+    refresh_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+
+
+class ForgotBody(_Body):
+    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+
+
+class ResetBody(_Body):
+    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+    new_password: Password
+
+
+class PasswordChange(_Body):
+    current_password: Password
+    new_password: Password
+
+
+class ProfileChanges(_Body):
+    first_name: Text | None = None
+    last_name: Text | None = None
+    phone: Phone | None = None
+    backup_email: Email | None = None
+    language: Language | None = None
+    company: OptionalText | None = None
+    address: AddressBody | None = None
+
+
+class EmailChangeRequest(_Body):
+    new_email: Email
+    password: Password
+
+
+class CodeBody(_Body):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
+
+
+class ContactBody(_Body):
+    name: Text
+    email: Email | None = None
+    phone: Phone | None = None
+    roles: Annotated[list[Role], Field(min_length=1, max_length=3)]
+
+
+class ContactChanges(_Body):
+    name: Text | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    roles: Annotated[list[Role], Field(min_length=1, max_length=3)] | None = None
+
+
+Body = TypeVar("Body", bound=_Body)
+
+
+def parse(model: type[Body], data: dict[str, Any]) -> Body:
+    """The body as `model`, or a 422 naming every field that is wrong."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(fields=_fields(error)) from None
+
+
+def _fields(error: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"] if not isinstance(part, int)) or "body"
+        if problem["type"] == "extra_forbidden":
+            top = str(problem["loc"][0])
+            message = "cannot be changed here" if top in PROTECTED_FIELDS else "is not a known field"
+        elif problem["type"] == "missing":
+            message = "is required"
+        else:
+            message = str(problem["msg"]).removeprefix("Value error, ")
+        fields.setdefault(name, message)
+    return fields

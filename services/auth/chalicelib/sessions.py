@@ -1,0 +1,235 @@
+"""Sessions: login, refresh-token rotation with reuse detection, logout and revocation.
+
+A session is a refresh-token family. Each refresh rotates the token in one transaction that
+also checks the session is alive; presenting a rotated token again revokes the whole family.
+Access tokens are short (≤ 15 min) and are not looked up: revoking a session stops its refresh.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+
+from . import accounts, login_throttle, opaque_tokens, passwords, token_signing
+from .errors import EmailNotVerified, InvalidCredentials, NotFound, Unauthenticated
+from .models import Account, RefreshToken, Session, account_key, session_key, token_key, transaction
+from .settings import settings
+
+logger = Logger(child=True)
+
+
+class InvalidRefreshToken(Unauthenticated):
+    code = "invalid_refresh_token"
+    message = "This refresh token is not valid any more. Log in again."
+
+
+def resolve_login(login: str) -> tuple[str, str] | None:
+    """What a login names: ("customer", id), ("email", address) or ("phone", E.164)."""
+    from .schemas import normalise_email, normalise_phone
+
+    customer_id = accounts.canonical_customer_id(login)
+    if customer_id:
+        return "customer", customer_id
+    try:
+        return ("email", normalise_email(login)) if "@" in login else ("phone", normalise_phone(login))
+    except ValueError:
+        return None
+
+
+def find_account(resolved: tuple[str, str] | None) -> Account | None:
+    if resolved is None:
+        return None
+    kind, value = resolved
+    if kind == "customer":
+        try:
+            return Account.get(*account_key(value))
+        except DoesNotExist:
+            return None
+    return accounts.by_login_name(kind, value)
+
+
+def login(
+    login: str, password: str, *, now: datetime, user_agent: str | None, ip: str | None
+) -> dict[str, Any]:
+    resolved = resolve_login(login)
+    account = find_account(resolved)
+    if account is not None:
+        key = login_throttle.key_for_account(account.customer_id)
+    else:
+        key = login_throttle.key_for_unknown_login(resolved[1] if resolved else login.strip().lower())
+    state = login_throttle.check(key, now=now)
+    if account is None:
+        passwords.verify_nothing(password)
+        login_throttle.record_failure(key, now=now)
+        raise InvalidCredentials()
+    if not passwords.verify(account.password_hash, password):
+        login_throttle.record_failure(key, now=now)
+        raise InvalidCredentials()
+    login_throttle.record_success(key, state)
+    if account.status != "active":
+        raise EmailNotVerified()
+    if passwords.needs_rehash(account.password_hash):
+        _rehash(account, password)
+    return start(account.customer_id, now=now, user_agent=user_agent, ip=ip)
+
+
+def _rehash(account: Account, password: str) -> None:
+    """The hashing parameters rose since this hash was made: store it again with the new ones."""
+    try:
+        account.update(
+            actions=[Account.password_hash.set(passwords.hash_password(password))],
+            condition=Account.password_hash == account.password_hash,
+        )
+    except UpdateError:
+        pass  # changed meanwhile (password change): the newer hash stands
+
+
+def start(customer_id: str, *, now: datetime, user_agent: str | None, ip: str | None) -> dict[str, Any]:
+    session_id = uuid.uuid4().hex
+    expires_at = now + timedelta(days=settings.refresh_token_days)
+    token, digest = opaque_tokens.new_token(32)
+    with transaction() as write:
+        write.save(
+            Session(
+                *session_key(customer_id, session_id),
+                session_id=session_id,
+                customer_id=customer_id,
+                created_at=now,
+                last_used_at=now,
+                expires_at=expires_at,
+                expires_at_epoch=int(expires_at.timestamp()),
+                user_agent=(user_agent or "")[:256] or None,
+                ip=ip,
+            ),
+            condition=Session.pk.does_not_exist(),
+        )
+        write.save(_refresh_item(digest, customer_id, session_id, expires_at))
+    logger.info("session started", extra={"customer_id": customer_id, "session_id": session_id})
+    return _token_pair(customer_id, session_id, token, now)
+
+
+def _refresh_item(digest: str, customer_id: str, session_id: str, expires_at: datetime) -> RefreshToken:
+    return RefreshToken(
+        *token_key("REFRESH", digest),
+        customer_id=customer_id,
+        session_id=session_id,
+        state="active",
+        expires_at=expires_at,
+        expires_at_epoch=int(expires_at.timestamp()),
+    )
+
+
+def _token_pair(customer_id: str, session_id: str, refresh_token: str, now: datetime) -> dict[str, Any]:
+    access_token, lifetime = token_signing.issue_access_token(
+        customer_id=customer_id, session_id=session_id, now=now
+    )
+    return {
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "session_id": session_id,
+    }
+
+
+def refresh(refresh_token: str, *, now: datetime) -> dict[str, Any]:
+    try:
+        current = RefreshToken.get(*token_key("REFRESH", opaque_tokens.digest(refresh_token)))
+    except DoesNotExist:
+        raise InvalidRefreshToken() from None
+    if current.state != "active":
+        _revoke_family(current, now=now, reason="a rotated refresh token was presented again")
+        raise InvalidRefreshToken()
+    if current.expires_at <= now:
+        raise InvalidRefreshToken()
+    token, digest = opaque_tokens.new_token(32)
+    try:
+        with transaction() as write:
+            write.update(
+                current,
+                actions=[RefreshToken.state.set("rotated")],
+                condition=RefreshToken.state == "active",
+            )
+            write.save(_refresh_item(digest, current.customer_id, current.session_id, current.expires_at))
+            write.update(
+                Session(*session_key(current.customer_id, current.session_id)),
+                actions=[Session.last_used_at.set(now)],
+                condition=Session.pk.exists() & Session.revoked_at.does_not_exist(),
+            )
+    except TransactWriteError as error:
+        if 0 in accounts.failed_conditions(error):
+            _revoke_family(current, now=now, reason="a refresh token was rotated twice at once")
+        raise InvalidRefreshToken() from None
+    return _token_pair(current.customer_id, current.session_id, token, now)
+
+
+def _revoke_family(token: RefreshToken, *, now: datetime, reason: str) -> None:
+    logger.warning(
+        "refresh token family revoked",
+        extra={"customer_id": token.customer_id, "session_id": token.session_id, "reason": reason},
+    )
+    revoke(token.customer_id, token.session_id, now=now)
+
+
+def logout(refresh_token: str, *, now: datetime) -> None:
+    try:
+        token = RefreshToken.get(*token_key("REFRESH", opaque_tokens.digest(refresh_token)))
+    except DoesNotExist:
+        return
+    revoke(token.customer_id, token.session_id, now=now)
+
+
+def revoke(customer_id: str, session_id: str, *, now: datetime) -> bool:
+    """Revoke a session; False when it does not exist or was already revoked."""
+    try:
+        Session(*session_key(customer_id, session_id)).update(
+            actions=[Session.revoked_at.set(now)],
+            condition=Session.pk.exists() & Session.revoked_at.does_not_exist(),
+        )
+    except UpdateError:
+        return False
+    return True
+
+
+def active(customer_id: str, *, now: datetime) -> list[Session]:
+    return [
+        session
+        for session in Session.query(
+            f"CUSTOMER#{customer_id}",
+            Session.sk.startswith("SESSION#"),
+            filter_condition=Session.revoked_at.does_not_exist(),
+        )
+        if session.expires_at > now
+    ]
+
+
+def listing(customer_id: str, current_session_id: str, *, now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "session_id": session.session_id,
+            "created_at": accounts.iso(session.created_at),
+            "last_used_at": accounts.iso(session.last_used_at),
+            "expires_at": accounts.iso(session.expires_at),
+            "user_agent": session.user_agent,
+            "ip": session.ip,
+            "current": session.session_id == current_session_id,
+        }
+        for session in sorted(active(customer_id, now=now), key=lambda s: s.last_used_at, reverse=True)
+    ]
+
+
+def revoke_one(customer_id: str, session_id: str, *, now: datetime) -> None:
+    if not revoke(customer_id, session_id, now=now):
+        raise NotFound()
+
+
+def revoke_all(customer_id: str, *, now: datetime, keep: str | None = None) -> int:
+    return sum(
+        revoke(customer_id, session.session_id, now=now)
+        for session in active(customer_id, now=now)
+        if session.session_id != keep
+    )
