@@ -47,7 +47,7 @@ def install(app: Chalice, logger: Logger) -> None:
                 extra={"status": error.status, "code": error.code, "path": event.path},
             )
             response = Response(
-                body=error.body(),
+                body=error.body(language(event)),
                 status_code=error.status,
                 headers={"Content-Type": "application/json", **error.headers},
             )

@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from . import customer_events, emails, opaque_tokens, passwords
-from .errors import Conflict, InvalidToken, NotFound, PhoneUnavailable, ValidationFailed
+from .errors import ConcurrentUpdate, InvalidToken, NotFound, PhoneUnavailable, ValidationFailed
 from .models import Account, Address, LoginName, OneTimeToken, account_key, login_key, token_key, transaction
 from .settings import settings
 
@@ -316,6 +316,4 @@ def _move_phone(account: Account, new_phone: str | None, actions: list[Any]) -> 
         failed = failed_conditions(error)
         if new_phone and (len(failed) and max(failed) == (2 if old_phone else 1)):
             raise PhoneUnavailable(fields={"phone": "is used by another account"}) from None
-        raise Conflict(
-            "The profile changed meanwhile; read it again and retry.", code="concurrent_update"
-        ) from None
+        raise ConcurrentUpdate() from None

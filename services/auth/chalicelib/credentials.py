@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from . import accounts, emails, login_throttle, opaque_tokens, passwords, sessions
-from .errors import Conflict, ValidationFailed
+from .errors import ConcurrentUpdate, ValidationFailed, WrongPassword
 from .models import Account
 
 logger = Logger(child=True)
@@ -70,16 +70,9 @@ def change(
     login_throttle.check(key, now=now)
     if not passwords.verify(account.password_hash, current_password):
         login_throttle.record_failure(key, now=now)
-        raise ValidationFailed(
-            "The current password is not correct.",
-            code="wrong_password",
-            fields={"current_password": "is not correct"},
-        )
+        raise WrongPassword(fields={"current_password": "is not correct"})
     if current_password == new_password:
-        raise ValidationFailed(
-            "The new password must differ from the current one.",
-            fields={"new_password": "is the current password"},
-        )
+        raise ValidationFailed(fields={"new_password": "is the current password"})
     passwords.check_policy(
         new_password, field="new_password", personal=[account.email, account.first_name, account.last_name]
     )
@@ -93,7 +86,7 @@ def change(
             condition=Account.password_hash == account.password_hash,
         )
     except UpdateError:
-        raise Conflict("The password changed meanwhile.", code="concurrent_update") from None
+        raise ConcurrentUpdate() from None
     sessions.revoke_all(customer_id, now=now, keep=current_session_id)
     _notify_changed(account, now=now, all_sessions=False)
 

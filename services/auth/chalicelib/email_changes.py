@@ -21,8 +21,9 @@ from .errors import (
     InvalidCode,
     InvalidToken,
     NoPendingEmailChange,
-    TooManyAttempts,
+    TooManyCodes,
     ValidationFailed,
+    WrongPassword,
 )
 from .models import Account, LoginName, OneTimeToken, PendingEmailChange, login_key, token_key, transaction
 
@@ -39,9 +40,7 @@ def request(customer_id: str, new_email: str, password: str, *, now: datetime) -
     login_throttle.check(key, now=now)
     if not passwords.verify(account.password_hash, password):
         login_throttle.record_failure(key, now=now)
-        raise ValidationFailed(
-            "The password is not correct.", code="wrong_password", fields={"password": "is not correct"}
-        )
+        raise WrongPassword(fields={"password": "is not correct"})
     if new_email == account.email:
         raise ValidationFailed(fields={"new_email": "is already the account's email"})
     request_id = uuid.uuid4().hex
@@ -98,10 +97,7 @@ def confirm(customer_id: str, code: str, *, now: datetime) -> Account:
     if pending is None:
         raise NoPendingEmailChange()
     if pending.attempts >= MAX_ATTEMPTS:
-        raise TooManyAttempts(
-            int((pending.apply_at - now).total_seconds()),
-            "Too many wrong codes. Ask for a new email change.",
-        )
+        raise TooManyCodes(int((pending.apply_at - now).total_seconds()))
     if not opaque_tokens.same(opaque_tokens.code_digest(code, pending.request_id), pending.code_hash):
         try:
             account.update(

@@ -68,21 +68,12 @@ def verify_nothing(password: str) -> None:
 def check_policy(password: str, *, field: str, personal: list[str]) -> None:
     """Raise WeakPassword naming `field` unless the password is long and hard enough to guess."""
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(
-            f"The password needs at least {MIN_LENGTH} characters.",
-            fields={field: f"at least {MIN_LENGTH} characters"},
-        )
+        raise WeakPassword(fields={field: f"needs at least {MIN_LENGTH} characters"})
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(
-            f"The password can have at most {MAX_LENGTH} characters.",
-            fields={field: f"at most {MAX_LENGTH} characters"},
-        )
+        raise WeakPassword(fields={field: f"can have at most {MAX_LENGTH} characters"})
     from zxcvbn import zxcvbn
 
     estimate = zxcvbn(password[:_ESTIMATED_PREFIX], user_inputs=[p for p in personal if p])
     if estimate["score"] < _MIN_SCORE:
-        warning = estimate.get("feedback", {}).get("warning") or "This password is too easy to guess."
-        raise WeakPassword(
-            f"{warning} Choose a longer, less common password; a few unrelated words work well.",
-            fields={field: "too common or too easy to guess"},
-        )
+        warning = estimate.get("feedback", {}).get("warning") or "too easy to guess"
+        raise WeakPassword(fields={field: f"too common or too easy to guess ({warning.rstrip('.')})"})

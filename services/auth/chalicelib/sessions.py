@@ -15,16 +15,11 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from . import accounts, login_throttle, opaque_tokens, passwords, token_signing
-from .errors import EmailNotVerified, InvalidCredentials, NotFound, Unauthenticated
+from .errors import EmailNotVerified, InvalidCredentials, InvalidRefreshToken, NotFound
 from .models import Account, RefreshToken, Session, account_key, session_key, token_key, transaction
 from .settings import settings
 
 logger = Logger(child=True)
-
-
-class InvalidRefreshToken(Unauthenticated):
-    code = "invalid_refresh_token"
-    message = "This refresh token is not valid any more. Log in again."
 
 
 def resolve_login(login: str) -> tuple[str, str] | None:
