@@ -41,6 +41,8 @@ test-infra: install ## Package every service and check the templates offline
 lint: install ## ruff (lint and format check) and mypy on domain code
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy packages/guichet_contracts/guichet_contracts
+	@set -e; for service in $(SERVICES); do $(VENV)/bin/mypy services/$$service/chalicelib; done
 
 format: install ## Format the code
 	$(VENV)/bin/ruff format .

@@ -122,8 +122,13 @@ def client_ip(request: Request) -> str | None:
     return ip if isinstance(ip, str) else None
 
 
+def _query(request: Request, name: str) -> str | None:
+    params: dict[str, str] = dict(request.query_params or {})
+    return params.get(name)
+
+
 def page_limit(request: Request, default: int = 20) -> int:
-    raw = (request.query_params or {}).get("limit")
+    raw = _query(request, "limit")
     if raw is None:
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= 100:
@@ -138,7 +143,7 @@ def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
 
 
 def decode_cursor(request: Request) -> dict[str, Any] | None:
-    raw = (request.query_params or {}).get("cursor")
+    raw = _query(request, "cursor")
     if not raw:
         return None
     try:

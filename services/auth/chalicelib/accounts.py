@@ -17,6 +17,7 @@ from typing import Any
 from anyascii import anyascii
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
 from . import customer_events, emails, opaque_tokens, passwords
 from .errors import ConcurrentUpdate, InvalidToken, NotFound, PhoneUnavailable, ValidationFailed
@@ -275,7 +276,7 @@ def update_profile(customer_id: str, changes: Any, *, now: datetime) -> Account:
     if required:
         raise ValidationFailed(fields={name: "cannot be empty" for name in required})
     account = get(customer_id)
-    actions = [Account.updated_at.set(now)]
+    actions: list[Action] = [Account.updated_at.set(now)]
     for name, value in given.items():
         attribute = getattr(Account, name)
         if name == "address":

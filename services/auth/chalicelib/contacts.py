@@ -62,8 +62,8 @@ def add(customer_id: str, body: Any, *, now: datetime) -> Contact:
         with transaction() as write:
             write.update(
                 counter,
-                actions=[ContactCount.count.add(1)],
-                condition=ContactCount.count.does_not_exist() | (ContactCount.count < MAX_CONTACTS),
+                actions=[ContactCount.contacts.add(1)],
+                condition=ContactCount.contacts.does_not_exist() | (ContactCount.contacts < MAX_CONTACTS),
             )
             write.save(contact, condition=Contact.pk.does_not_exist())
     except TransactWriteError:
@@ -98,6 +98,6 @@ def remove(customer_id: str, contact_id: str) -> None:
     try:
         with transaction() as write:
             write.delete(Contact(*contact_key(customer_id, contact_id)), condition=Contact.pk.exists())
-            write.update(_counter(customer_id), actions=[ContactCount.count.add(-1)])
+            write.update(_counter(customer_id), actions=[ContactCount.contacts.add(-1)])
     except TransactWriteError:
         raise NotFound() from None

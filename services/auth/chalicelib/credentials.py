@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from . import accounts, emails, login_throttle, opaque_tokens, passwords, sessions
 from .errors import ConcurrentUpdate, ValidationFailed, WrongPassword
@@ -48,7 +49,7 @@ def reset(token: str, new_password: str, *, now: datetime) -> None:
     passwords.check_policy(
         new_password, field="new_password", personal=[account.email, account.first_name, account.last_name]
     )
-    actions = [
+    actions: list[Action] = [
         Account.password_hash.set(passwords.hash_password(new_password)),
         Account.password_changed_at.set(now),
         Account.updated_at.set(now),

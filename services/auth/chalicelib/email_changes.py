@@ -101,8 +101,9 @@ def confirm(customer_id: str, code: str, *, now: datetime) -> Account:
     if not opaque_tokens.same(opaque_tokens.code_digest(code, pending.request_id), pending.code_hash):
         try:
             account.update(
-                actions=[Account.pending_email.attempts.add(1)],
-                condition=Account.pending_email.request_id == pending.request_id,
+                # pynamodb's stubs do not type paths into a MapAttribute
+                actions=[Account.pending_email.attempts.add(1)],  # type: ignore[attr-defined]
+                condition=Account.pending_email.request_id == pending.request_id,  # type: ignore[arg-type]
             )
         except UpdateError:
             pass  # the request was replaced or applied meanwhile
@@ -123,7 +124,7 @@ def cancel(customer_id: str, *, now: datetime, request_id: str | None = None) ->
                 Account.due_at.remove(),
                 Account.updated_at.set(now),
             ],
-            condition=Account.pending_email.request_id == pending.request_id,
+            condition=Account.pending_email.request_id == pending.request_id,  # type: ignore[arg-type]
         )
     except UpdateError:
         raise NoPendingEmailChange() from None

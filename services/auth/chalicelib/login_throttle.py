@@ -76,9 +76,9 @@ def record_failure(key: str, *, now: datetime) -> None:
             )
         except UpdateError:
             state.refresh()  # a parallel failure opened it
-    locked_until = moment + delay_after(state.consecutive_failures or 0)
+    locked_until = moment + delay_after(int(state.consecutive_failures or 0))
     if (state.window_failures or 0) >= HOURLY_FAILURES:
-        locked_until = max(locked_until, (state.window_start or moment) + WINDOW_SECONDS)
+        locked_until = max(locked_until, int(state.window_start or moment) + WINDOW_SECONDS)
     if locked_until > (state.locked_until or 0):
         try:
             state.update(

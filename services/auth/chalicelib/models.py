@@ -137,7 +137,7 @@ class Contact(_AuthItem):
 
 
 class ContactCount(_AuthItem):
-    count = NumberAttribute(default=0)
+    contacts = NumberAttribute(default=0)
 
 
 def account_key(customer_id: str) -> tuple[str, str]:
