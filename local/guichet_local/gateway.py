@@ -1,0 +1,192 @@
+"""The local gateway: one address for every service, the mailbox, the jobs and the portal.
+
+`/<base_path>/...` goes to the worker of the service with the longest matching base path,
+with its method, headers, body and query string, as API Gateway's base-path mappings do.
+`/_local/...` are local-only helpers (API.md, "Local run"); `/` serves `web/index.html`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .service_process import ServiceProcess
+
+logger = logging.getLogger("guichet_local.gateway")
+
+_HOP_BY_HOP = {
+    "connection",
+    "expect",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+}
+
+
+class Local:
+    """What the `/_local` endpoints need from the runtime."""
+
+    def __init__(
+        self,
+        *,
+        mail: Callable[[], list[dict[str, Any]]],
+        mail_page: Callable[[list[dict[str, Any]]], str],
+        jobs: Callable[[], list[dict[str, Any]]],
+        run_job: Callable[[str, str | None], tuple[int, dict[str, Any]]],
+        index_file: Path,
+    ) -> None:
+        self.mail = mail
+        self.mail_page = mail_page
+        self.jobs = jobs
+        self.run_job = run_job
+        self.index_file = index_file
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+class GatewayHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: GatewayServer
+
+    def _handle(self) -> None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self._json(HTTPStatus.LENGTH_REQUIRED, error_body("length_required", "Send a Content-Length."))
+            self.close_connection = True
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        worker = self.server.worker_for(path)
+        try:
+            if worker is not None:
+                self._proxy(worker, body)
+            elif path.startswith("/_local/"):
+                self._local(path, body)
+            elif path in ("/", "/index.html") and self.command in ("GET", "HEAD"):
+                self._send(
+                    HTTPStatus.OK, "text/html; charset=utf-8", self.server.local.index_file.read_bytes()
+                )
+            else:
+                self._json(HTTPStatus.NOT_FOUND, error_body("not_found", f"Nothing at {path}."))
+        except Exception:
+            logger.exception("%s %s failed", self.command, self.path)
+            self._json(
+                HTTPStatus.INTERNAL_SERVER_ERROR, error_body("internal_error", "The local gateway failed.")
+            )
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def _proxy(self, worker: ServiceProcess, body: bytes) -> None:
+        headers = {name: value for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP}
+        if body or self.command in ("POST", "PUT", "PATCH"):
+            headers["Content-Length"] = str(len(body))
+        try:
+            status, answer_headers, content = worker.request(self.command, self.path, body or None, headers)
+        except OSError as error:
+            logger.warning(
+                "%s %s: the %s worker did not answer: %s", self.command, self.path, worker.service.name, error
+            )
+            self._json(
+                HTTPStatus.BAD_GATEWAY,
+                error_body("bad_gateway", f"The {worker.service.name} service is not answering."),
+            )
+            return
+        self.send_response(status)
+        for name, value in answer_headers:
+            if name.lower() not in _HOP_BY_HOP and name.lower() not in ("server", "date"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(content)
+
+    def _local(self, path: str, body: bytes) -> None:
+        local = self.server.local
+        method = "GET" if self.command == "HEAD" else self.command
+        if path == "/_local/mail.json" and method == "GET":
+            self._json(HTTPStatus.OK, {"items": local.mail()})
+        elif path == "/_local/mail" and method == "GET":
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", local.mail_page(local.mail()).encode())
+        elif path == "/_local/jobs" and method == "GET":
+            self._json(HTTPStatus.OK, {"items": local.jobs()})
+        elif path == "/_local/services" and method == "GET":
+            self._json(HTTPStatus.OK, {"items": self.server.services()})
+        elif path.startswith("/_local/jobs/") and method == "POST":
+            self._job(unquote(path[len("/_local/jobs/") :]), body)
+        elif path in ("/_local/mail.json", "/_local/mail", "/_local/jobs", "/_local/services") or (
+            path.startswith("/_local/jobs/")
+        ):
+            self._json(HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}"))
+        else:
+            self._json(HTTPStatus.NOT_FOUND, error_body("not_found", f"Nothing at {path}."))
+
+    def _job(self, name: str, body: bytes) -> None:
+        try:
+            payload = json.loads(body) if body.strip() else {}
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict) or not isinstance(payload.get("at", ""), str | None):
+            self._json(
+                HTTPStatus.BAD_REQUEST,
+                error_body("malformed_request", 'The body must be {"at": "<ISO 8601 time>"} or empty.'),
+            )
+            return
+        status, answer = self.server.local.run_job(name, payload.get("at"))
+        self._json(status, answer)
+
+    def _json(self, status: int, value: Any) -> None:
+        self._send(status, "application/json", json.dumps(value, default=str).encode())
+
+    def _send(self, status: int, content_type: str, content: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(content)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s - %s", self.address_string(), format % args)
+
+
+class GatewayServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int, local: Local) -> None:
+        self.local = local
+        self.workers: list[ServiceProcess] = []
+        super().__init__(("127.0.0.1", port), GatewayHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def route(self, workers: list[ServiceProcess]) -> None:
+        self.workers = sorted(workers, key=lambda worker: len(worker.service.base_path), reverse=True)
+
+    def worker_for(self, path: str) -> ServiceProcess | None:
+        for worker in self.workers:
+            base = worker.service.base_path
+            if path == base or path.startswith(base + "/"):
+                return worker
+        return None
+
+    def services(self) -> list[dict[str, str]]:
+        return [
+            {"name": worker.service.name, "base_path": worker.service.base_path}
+            for worker in sorted(self.workers, key=lambda worker: worker.service.base_path)
+        ]

@@ -1,0 +1,280 @@
+"""The whole local runtime: moto, each service's resources and worker, the gateway, events,
+schedules and demo data, started in that order and stopped in the reverse one."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from .events import EventRouter
+from .gateway import GatewayServer, Local
+from .mailbox import Mailbox, page
+from .resources import deploy_service_resources, verify_mail_sender
+from .schedules import Schedule, ScheduleExpressionError, Scheduler, scheduled_event
+from .service_process import ServiceProcess, WorkerError
+from .services import REPO, STAGE, Service, chalice_config, stage_environment, with_public_url
+
+logger = logging.getLogger("guichet_local")
+
+REGION = "eu-west-3"
+AWS_ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+# Settings that would point a process at real AWS instead of moto.
+_AWS_LEFTOVERS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
+DEMO_EVENTS_TIMEOUT = 60.0
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+@dataclass
+class Options:
+    port: int = 8000
+    services: list[Service] = field(default_factory=list)
+    demo: bool = True
+    state_dir: Path = REPO / ".local-state"
+    index_file: Path = REPO / "web" / "index.html"
+    scheduler_max_sleep: float = 1.0
+
+
+class Runtime:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.moto: Any = None
+        self.moto_url = ""
+        self.gateway: GatewayServer | None = None
+        self.workers: dict[str, ServiceProcess] = {}
+        self.events: EventRouter | None = None
+        self.scheduler: Scheduler | None = None
+        self.mailbox = Mailbox(REGION)
+        self.demo_logins: list[dict[str, Any]] = []
+        self._gateway_thread: Any = None
+
+    @property
+    def url(self) -> str:
+        assert self.gateway is not None
+        return self.gateway.url
+
+    @property
+    def log_dir(self) -> Path:
+        return self.options.state_dir / "logs"
+
+    def start(self) -> None:
+        started = time.monotonic()
+        try:
+            self.gateway = GatewayServer(self.options.port, self._local_endpoints())
+        except OSError as error:
+            raise StartupError(f"cannot listen on 127.0.0.1:{self.options.port}: {error.strerror}") from None
+        self._start_moto()
+        resource_environment = {
+            service.name: self._deploy_resources(service) for service in self.options.services
+        }
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in self.options.services:
+            environment = self._environment(service, resource_environment[service.name])
+            worker = ServiceProcess(service, environment, self.log_dir / f"{service.name}.log")
+            self.workers[service.name] = worker
+            worker.launch()
+        for worker in self.workers.values():
+            try:
+                worker.wait_ready()
+            except WorkerError as error:
+                raise StartupError(str(error)) from None
+        self.gateway.route(list(self.workers.values()))
+        self._route_events()
+        self._gateway_thread = _serve_in_thread(self.gateway)
+        self.events.start()  # type: ignore[union-attr]
+        self.scheduler = self._schedule()
+        self.scheduler.start()
+        if self.options.demo:
+            self._load_demo()
+        logger.info("up in %.1f s", time.monotonic() - started)
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        # werkzeug logs every request to moto at INFO: keep the terminal for what matters.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto.start()
+        host, port = self.moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        for name in _AWS_LEFTOVERS:
+            os.environ.pop(name, None)
+        os.environ.update(AWS_ENVIRONMENT, AWS_ENDPOINT_URL=self.moto_url)
+
+    def _deploy_resources(self, service: Service) -> dict[str, str]:
+        try:
+            outputs = deploy_service_resources(service.path, f"guichet-{service.name}")
+        except Exception as error:
+            raise StartupError(f"the resources of {service.name} were not created: {error}") from None
+        sender = stage_environment(chalice_config(service)).get("GUICHET_MAIL_SENDER")
+        if sender:
+            verify_mail_sender(sender)
+        return outputs
+
+    def _environment(self, service: Service, resources: dict[str, str]) -> dict[str, str]:
+        environment = {key: value for key, value in os.environ.items() if key not in _AWS_LEFTOVERS}
+        environment.update(with_public_url(stage_environment(chalice_config(service)), self.url))
+        environment.update(resources)
+        environment.update(AWS_ENVIRONMENT, AWS_ENDPOINT_URL=self.moto_url)
+        environment["PYTHONUNBUFFERED"] = "1"
+        return environment
+
+    def _route_events(self) -> None:
+        self.events = EventRouter(
+            lambda service, handler, event: self.workers[service].invoke(handler, event)
+        )
+        for name, worker in self.workers.items():
+            for entry in worker.manifest["events"]:
+                self.events.subscribe(name, entry["name"], entry["pattern"])
+            for entry in worker.manifest["unsupported"]:
+                logger.warning("%s.%s (%s) is not run locally", name, entry["name"], entry["type"])
+
+    def _schedule(self) -> Scheduler:
+        schedules = [
+            Schedule(name, entry["name"], entry["expression"])
+            for name, worker in self.workers.items()
+            for entry in worker.manifest["schedules"]
+        ]
+        try:
+            return Scheduler(schedules, self._fire, max_sleep=self.options.scheduler_max_sleep)
+        except ScheduleExpressionError as error:
+            raise StartupError(f"a schedule cannot be fired: {error}") from None
+
+    def _fire(self, schedule: Schedule, at: datetime) -> tuple[bool, Any]:
+        event = scheduled_event(f"guichet-{schedule.service}-{STAGE}-{schedule.name}", at, REGION)
+        worker = self.workers[schedule.service]
+        try:
+            ok, result = worker.invoke(schedule.name, event)
+        except OSError as error:
+            ok, result = False, f"the {schedule.service} worker did not answer: {error}"
+        if not ok:
+            logger.error("job %s at %s failed: %s", schedule.job, event["time"], result)
+        return ok, result
+
+    def run_job(self, name: str, at: str | None) -> tuple[int, dict[str, Any]]:
+        """Run a declared schedule now, as of `at` (ISO 8601; now when None)."""
+        schedule = (
+            next((s for s in self.scheduler.schedules if s.job == name), None) if self.scheduler else None
+        )
+        if schedule is None:
+            known = ", ".join(s.job for s in self.scheduler.schedules) if self.scheduler else ""
+            return HTTPStatus.NOT_FOUND, {
+                "ok": False,
+                "error": {"code": "not_found", "message": f"No job named {name!r}. Jobs: {known or 'none'}."},
+            }
+        try:
+            moment = _parse_time(at) if at else datetime.now(UTC)
+        except ValueError:
+            return HTTPStatus.UNPROCESSABLE_ENTITY, {
+                "ok": False,
+                "error": {"code": "validation_failed", "message": f"{at!r} is not an ISO 8601 time."},
+            }
+        ok, result = self._fire(schedule, moment)
+        if ok:
+            return HTTPStatus.OK, {"ok": True, "job": name, "at": _iso(moment), "result": result}
+        return HTTPStatus.INTERNAL_SERVER_ERROR, {
+            "ok": False,
+            "job": name,
+            "at": _iso(moment),
+            "error": result,
+        }
+
+    def jobs(self) -> list[dict[str, Any]]:
+        if self.scheduler is None:
+            return []
+        return [
+            {"name": s.job, "schedule": s.expression, "next_run": _iso(s.next_run)}
+            for s in self.scheduler.schedules
+        ]
+
+    def _local_endpoints(self) -> Local:
+        return Local(
+            mail=self.mailbox.items,
+            mail_page=page,
+            jobs=self.jobs,
+            run_job=self.run_job,
+            index_file=self.options.index_file,
+        )
+
+    def _load_demo(self) -> None:
+        now = datetime.now(UTC).replace(microsecond=0)
+        for worker in self.workers.values():
+            try:
+                self.demo_logins.extend(worker.load_demo(now))
+            except WorkerError as error:
+                raise StartupError(str(error)) from None
+            # The next service's demo may rely on what this one's events did.
+            if self.events and not self.events.wait_until_idle(DEMO_EVENTS_TIMEOUT):
+                logger.warning("events of the %s demo data still pending", worker.service.name)
+
+    def dead_worker(self) -> ServiceProcess | None:
+        return next((w for w in self.workers.values() if w.exit_status() is not None), None)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "mail": f"{self.url}/_local/mail",
+            "moto": self.moto_url,
+            "region": REGION,
+            "pid": os.getpid(),
+            "services": {name: w.service.base_path for name, w in self.workers.items()},
+            "workers": {name: w.pid for name, w in self.workers.items()},
+            "logs": str(self.log_dir),
+        }
+
+    def stop(self) -> None:
+        """Stop what was started, in reverse order; safe after a partial start."""
+        if self.scheduler:
+            self.scheduler.stop()
+        if self.events:
+            self.events.stop()
+        if self.gateway:
+            if self._gateway_thread:
+                self.gateway.shutdown()
+                self._gateway_thread.join(timeout=5)
+            self.gateway.server_close()
+        for worker in reversed(list(self.workers.values())):
+            worker.stop()
+        if self.moto:
+            self.moto.stop()
+            self.moto = None
+
+
+def _serve_in_thread(server: GatewayServer) -> Any:
+    import threading
+
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="gateway", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _parse_time(raw: str) -> datetime:
+    moment = datetime.fromisoformat(raw.strip())
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_ready_file(path: Path, description: dict[str, Any]) -> None:
+    """Write atomically, so a reader never sees half of it."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(description, indent=2))
+    partial.replace(path)

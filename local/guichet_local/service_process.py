@@ -1,0 +1,183 @@
+"""The runtime's side of a worker process: start it, talk to it, stop it."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import http.client
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from .services import Service
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
+class ServiceProcess:
+    """One running worker: `python -m guichet_local.worker` for one service."""
+
+    def __init__(self, service: Service, environment: dict[str, str], log_file: Path) -> None:
+        self.service = service
+        self.environment = environment
+        self.log_file = log_file
+        self.port: int | None = None
+        self.manifest: dict[str, Any] = {}
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
+        self._first_line: queue.Queue[bytes] = queue.Queue()
+        self._stderr_thread: threading.Thread | None = None
+        self._stopping = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def launch(self) -> None:
+        """Start the process; `wait_ready` then waits for its port (workers boot side by side)."""
+        command = [
+            sys.executable,
+            "-m",
+            "guichet_local.worker",
+            "--service",
+            self.service.name,
+            "--base-path",
+            self.service.base_path,
+            "--dir",
+            str(self.service.path),
+            "--log-file",
+            str(self.log_file),
+        ]
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command,
+            cwd=self.service.path,
+            env=self.environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self._stderr_thread = threading.Thread(
+            target=self._forward_stderr, name=f"{self.service.name}-stderr", daemon=True
+        )
+        self._stderr_thread.start()
+        threading.Thread(target=self._read_port, name=f"{self.service.name}-port", daemon=True).start()
+
+    def _read_port(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        self._first_line.put(self._process.stdout.readline())
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + timeout
+        line = b""
+        while time.monotonic() < deadline:
+            try:
+                line = self._first_line.get(timeout=0.1)
+                break
+            except queue.Empty:
+                if self._process.poll() is not None:
+                    break
+        try:
+            self.port = int(json.loads(line)["port"])
+        except (ValueError, KeyError, TypeError):
+            if line == b"":  # its stdout closed: it is exiting
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._process.wait(timeout=5)
+            report = self._failure(f"did not start within {timeout:.0f} s")
+            self.stop()
+            raise WorkerError(report) from None
+        self.manifest = self.get("/_worker/manifest")
+
+    def _forward_stderr(self) -> None:
+        assert self._process is not None and self._process.stderr is not None
+        for raw in self._process.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self._stderr_tail.append(line)
+            sys.stderr.write(f"[{self.service.name}] {line}\n")
+            sys.stderr.flush()
+
+    def _failure(self, what: str) -> str:
+        code = self._process.poll() if self._process else None
+        status = f"exited with status {code}" if code is not None else what
+        if code is not None and self._stderr_thread:
+            self._stderr_thread.join(timeout=2)  # its last lines, until the pipe closes
+        tail = "\n".join(f"    {line}" for line in self._stderr_tail) or "    (nothing on stderr)"
+        return (
+            f"the {self.service.name} worker {status}; its stderr ended with:\n{tail}\n  log: {self.log_file}"
+        )
+
+    def exit_status(self) -> int | None:
+        """The worker's exit status if it has died on its own, else None."""
+        if self._process is None or self._stopping:
+            return None
+        return self._process.poll()
+
+    def death_report(self) -> str:
+        return self._failure("died")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True
+        process = self._process
+        if process is None or process.poll() is not None:
+            if process is not None:
+                process.wait()
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream:
+                stream.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 330.0,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        if self.port is None:
+            raise WorkerError(f"the {self.service.name} worker is not running")
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.getheaders(), response.read()
+        finally:
+            connection.close()
+
+    def get(self, path: str) -> Any:
+        status, _, body = self.request("GET", path)
+        if status != 200:
+            raise WorkerError(f"{self.service.name} {path}: {status} {body[:500]!r}")
+        return json.loads(body)
+
+    def call(self, path: str, payload: Any) -> tuple[bool, Any]:
+        """POST a worker endpoint that answers {"ok", "result"|"error"}: (ok, result or error)."""
+        _, _, body = self.request(
+            "POST", path, json.dumps(payload).encode(), {"Content-Type": "application/json"}
+        )
+        answer = json.loads(body)
+        return (True, answer.get("result")) if answer.get("ok") else (False, answer.get("error"))
+
+    def invoke(self, name: str, event: dict[str, Any]) -> tuple[bool, Any]:
+        return self.call(f"/_worker/invoke/{quote(name)}", event)
+
+    def load_demo(self, now: datetime) -> list[dict[str, Any]]:
+        ok, result = self.call("/_worker/demo", {"now": now.isoformat()})
+        if not ok:
+            raise WorkerError(f"demo data of {self.service.name} failed: {result}")
+        return list(result or [])
