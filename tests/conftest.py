@@ -1,0 +1,173 @@
+"""Fixtures that run the local runtime (`python -m guichet_local`) as `make run` does.
+
+`runtime` (session): every service, no demo data, on a free port. `demo_runtime` (session,
+started only if a test asks for it): the same with demo data. Both are `LocalRuntime`s:
+
+    runtime.url                     http://127.0.0.1:<port>
+    runtime.get(path) / .post(path, json=...) / .request(method, path, ...)  -> requests.Response
+    runtime.mail()                  the local mailbox, newest first (GET /_local/mail.json items)
+    runtime.job(name, at=None)    `make job NAME=name AT=at`: CompletedProcess (returncode, stdout, stderr)
+    runtime.aws(service)            a boto3 client on the runtime's moto (e.g. "events", "ses")
+    runtime.output()                what the runtime printed so far (banner, errors)
+    runtime.stop()                  Ctrl-C (or stop(SIGTERM)); returns the exit status
+
+`launch_runtime(name, *arguments)` starts one more, with other options (the caller stops it).
+
+Teardown sends SIGINT (Ctrl-C) and asserts a clean exit: status 0, the port free again and
+every worker process gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+STARTUP_TIMEOUT = 60.0
+STOP_TIMEOUT = 20.0
+
+
+class LocalRuntime:
+    def __init__(self, process: subprocess.Popen[bytes], description: dict[str, Any], log: Path) -> None:
+        self.process = process
+        self.description = description
+        self.log = log
+        self.url: str = description["url"]
+        self.port = int(self.url.rsplit(":", 1)[1])
+        self.moto_url: str = description["moto"]
+        self.region: str = description["region"]
+        self.workers: dict[str, int] = description["workers"]
+        self.http = requests.Session()
+
+    @classmethod
+    def start(cls, workdir: Path, *arguments: str, timeout: float = STARTUP_TIMEOUT) -> LocalRuntime:
+        workdir.mkdir(parents=True, exist_ok=True)
+        ready_file = workdir / "ready.json"
+        log = workdir / "runtime.out"
+        command = [sys.executable, "-m", "guichet_local", "--port", "0", "--ready-file", str(ready_file)]
+        command += ["--state-dir", str(workdir / "state"), *arguments]
+        with open(log, "wb") as output:
+            process = subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while not ready_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+                pytest.fail(
+                    f"the local runtime did not start (status {process.returncode}); it printed:\n"
+                    + log.read_text(errors="replace"),
+                    pytrace=False,
+                )
+            time.sleep(0.05)
+        return cls(process, json.loads(ready_file.read_text()), log)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        return self.http.request(method, self.url + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def mail(self) -> list[dict[str, Any]]:
+        answer = self.get("/_local/mail.json")
+        answer.raise_for_status()
+        return answer.json()["items"]
+
+    def job(self, name: str, at: str | None = None) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "guichet_local.job", "--port", str(self.port), name]
+        if at:
+            command += ["--at", at]
+        return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+
+    def aws(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.moto_url,
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def stop(self, signal_number: int = signal.SIGINT) -> int:
+        """Ctrl-C (or another signal); the exit status. Asserts that nothing is left behind."""
+        self.http.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal_number)
+        try:
+            status = self.process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            pytest.fail(f"the runtime did not stop within {STOP_TIMEOUT} s:\n{self.output()}", pytrace=False)
+        leftovers = [name for name, pid in self.workers.items() if _alive(pid)]
+        assert not leftovers, f"workers still running after the runtime stopped: {leftovers}"
+        assert port_is_free(self.port), f"port {self.port} is still bound after the runtime stopped"
+        return status
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a new runtime could listen on the port (it sets SO_REUSEADDR, as this does)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _stopped_cleanly(runtime: LocalRuntime) -> None:
+    status = runtime.stop()
+    assert status == 0, f"the runtime exited with {status} on Ctrl-C:\n{runtime.output()}"
+
+
+@pytest.fixture(scope="session")
+def launch_runtime(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """`launch_runtime(name, *arguments)`: start another runtime; the caller stops it."""
+
+    def launch(name: str, *arguments: str) -> LocalRuntime:
+        return LocalRuntime.start(tmp_path_factory.mktemp(name), *arguments)
+
+    return launch
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    started = LocalRuntime.start(tmp_path_factory.mktemp("runtime"), "--no-demo")
+    yield started
+    _stopped_cleanly(started)
+
+
+@pytest.fixture(scope="session")
+def demo_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    started = LocalRuntime.start(tmp_path_factory.mktemp("demo-runtime"))
+    yield started
+    _stopped_cleanly(started)
