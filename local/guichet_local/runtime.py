@@ -1,11 +1,12 @@
-"""The whole local runtime: moto, each service's resources and worker, the gateway, events,
-schedules and demo data, started in that order and stopped in the reverse one."""
+"""The whole local runtime: the gateway's port, moto, each service's resources and worker,
+events, schedules and demo data, started in that order and stopped in the reverse one."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,7 +61,7 @@ class Runtime:
         self.scheduler: Scheduler | None = None
         self.mailbox = Mailbox(REGION)
         self.demo_logins: list[dict[str, Any]] = []
-        self._gateway_thread: Any = None
+        self._gateway_thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -254,9 +255,7 @@ class Runtime:
             self.moto = None
 
 
-def _serve_in_thread(server: GatewayServer) -> Any:
-    import threading
-
+def _serve_in_thread(server: GatewayServer) -> threading.Thread:
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="gateway", daemon=True
     )
