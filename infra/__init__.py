@@ -1,0 +1,16 @@
+"""Infrastructure as code of Guichet: one CloudFormation stack per service plus one shared stack.
+
+`python -m infra.package` turns every Chalice app under `services/` into a stack (its functions,
+its API, the resources of its `resources.json` and one least-privilege role built from
+`infra/grants.py`); `python -m infra.deploy` deploys them with boto3.
+"""
+
+from __future__ import annotations
+
+LAMBDA_RUNTIME = "python3.12"
+DEFAULT_REGION = "eu-west-3"
+
+
+def stack_name(stage: str, service: str) -> str:
+    """The CloudFormation stack of a service (or of `shared`) in a stage."""
+    return f"guichet-{service}-{stage}"

@@ -1,0 +1,204 @@
+"""Every IAM permission of every service, in one place.
+
+Each service gets one role, shared by all its functions, whose policy is the statements of
+`EVERY_SERVICE` plus those of `GRANTS[service]`. A grant names the service's own resources
+(the logical ids of its `resources.json`) or stage-scoped names, never `*` on a data store.
+A service that is not listed in `GRANTS` cannot be packaged: adding a service starts here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Any, Protocol
+
+TABLE_ITEM_ACTIONS = (
+    # TransactWriteItems and TransactGetItems are authorised by the item actions they contain.
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:BatchGetItem",
+)
+SECRET_READ = ("secretsmanager:GetSecretValue",)
+SECRET_OWNER = (
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:DescribeSecret",
+)
+_ACCOUNT_ARN = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
+
+
+class GrantError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What grants are rendered against: one service in one stage."""
+
+    service: str
+    stage: str
+    resources: Mapping[str, Any]  # the Resources of the service's resources.json
+    environment: Mapping[str, str]  # the environment variables Chalice gives the functions
+    log_groups: Sequence[str]  # logical ids of the functions' log groups
+
+
+class Grant(Protocol):
+    def statements(self, scope: Scope) -> list[dict[str, Any]]: ...
+
+
+def _sid(*parts: str) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", " ".join(parts))
+    return "".join(word[:1].upper() + word[1:] for word in words)
+
+
+@dataclass(frozen=True)
+class OwnTable:
+    """Item access to one DynamoDB table of the service's resources.json and its indexes."""
+
+    logical_id: str
+    actions: tuple[str, ...] = TABLE_ITEM_ACTIONS
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        table = scope.resources.get(self.logical_id)
+        if not isinstance(table, Mapping) or table.get("Type") != "AWS::DynamoDB::Table":
+            raise GrantError(f"{scope.service}: {self.logical_id} is not a table of its resources.json")
+        if any(not action.startswith("dynamodb:") for action in self.actions):
+            raise GrantError(f"{scope.service}: OwnTable grants DynamoDB actions only")
+        return [
+            {
+                "Sid": _sid("OwnTable", self.logical_id),
+                "Effect": "Allow",
+                "Action": list(self.actions),
+                "Resource": [
+                    {"Fn::GetAtt": [self.logical_id, "Arn"]},
+                    {"Fn::Sub": f"${{{self.logical_id}.Arn}}/index/*"},
+                ],
+            }
+        ]
+
+
+@dataclass(frozen=True)
+class StageSecrets:
+    """Secrets Manager actions on the secrets named `guichet/<stage>/<name>` (and their suffix)."""
+
+    names: tuple[str, ...]
+    actions: tuple[str, ...] = SECRET_READ
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        if any(not action.startswith("secretsmanager:") for action in self.actions):
+            raise GrantError(f"{scope.service}: StageSecrets grants Secrets Manager actions only")
+        return [
+            {
+                "Sid": _sid("ReadSecrets" if self.actions == SECRET_READ else "UseSecrets", *self.names),
+                "Effect": "Allow",
+                "Action": list(self.actions),
+                "Resource": [
+                    {"Fn::Sub": _ACCOUNT_ARN % ("secretsmanager", f"secret:guichet/{scope.stage}/{name}*")}
+                    for name in self.names
+                ],
+            }
+        ]
+
+
+@dataclass(frozen=True)
+class SendEmailFrom:
+    """ses:SendRawEmail as the sender configured in the stage's environment, and no other.
+
+    The resource is the SES identity of the sender: its domain or its address, whichever ops
+    verified. (An account still in the SES sandbox is also checked on recipient identities.)
+    """
+
+    sender_variable: str = "GUICHET_MAIL_SENDER"
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        _, address = parseaddr(scope.environment.get(self.sender_variable, ""))
+        if "@" not in address:
+            raise GrantError(f"{scope.service}: {self.sender_variable} holds no email address")
+        domain = address.rpartition("@")[2]
+        return [
+            {
+                "Sid": "SendEmail",
+                "Effect": "Allow",
+                "Action": ["ses:SendRawEmail"],
+                "Resource": [
+                    {"Fn::Sub": _ACCOUNT_ARN % ("ses", f"identity/{identity}")}
+                    for identity in (domain, address)
+                ],
+            }
+        ]
+
+
+@dataclass(frozen=True)
+class PublishEvents:
+    """events:PutEvents on the default bus, only with the service's own source `guichet.<service>`."""
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        return [
+            {
+                "Sid": "PublishEvents",
+                "Effect": "Allow",
+                "Action": ["events:PutEvents"],
+                "Resource": {"Fn::Sub": _ACCOUNT_ARN % ("events", "event-bus/default")},
+                "Condition": {"StringEquals": {"events:source": f"guichet.{scope.service}"}},
+            }
+        ]
+
+
+@dataclass(frozen=True)
+class WriteOwnLogs:
+    """Log streams and events in the log groups of the service's own functions."""
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        if not scope.log_groups:
+            return []
+        return [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [{"Fn::GetAtt": [group, "Arn"]} for group in scope.log_groups],
+            }
+        ]
+
+
+# Given to every service: its own logs, and the public keys that verify access tokens.
+EVERY_SERVICE: tuple[Grant, ...] = (
+    WriteOwnLogs(),
+    StageSecrets(("jwt-public-keys",), SECRET_READ),
+)
+
+GRANTS: dict[str, tuple[Grant, ...]] = {
+    "auth": (
+        OwnTable("AuthTable"),
+        # Only auth holds the signing key and publishes the public keys.
+        StageSecrets(("jwt-signing-key", "jwt-public-keys"), SECRET_OWNER),
+        SendEmailFrom("GUICHET_MAIL_SENDER"),
+        PublishEvents(),
+    ),
+}
+
+
+def policy_document(scope: Scope) -> dict[str, Any]:
+    """The one IAM policy of a service's role."""
+    if scope.service not in GRANTS:
+        raise GrantError(f"service {scope.service!r} has no grants: declare them in infra/grants.py (GRANTS)")
+    statements = [
+        statement
+        for grant in (*EVERY_SERVICE, *GRANTS[scope.service])
+        for statement in grant.statements(scope)
+    ]
+    sids = [statement["Sid"] for statement in statements]
+    if len(set(sids)) != len(sids):
+        raise GrantError(f"{scope.service}: two grants render the same statement id: {sids}")
+    for statement in statements:
+        for action in statement["Action"]:
+            if "*" in action or action.startswith("iam:"):
+                raise GrantError(f"{scope.service}: {action} is not a least-privilege action")
+    return {"Version": "2012-10-17", "Statement": statements}

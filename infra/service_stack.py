@@ -1,0 +1,187 @@
+"""A service's stack: what is merged into the template Chalice generates for it.
+
+A service is a directory of `services/` holding a Chalice app (`app.py`, `.chalice/config.json`)
+and, optionally, `resources.json`: its own resources (its table) and Outputs. The merge template
+adds those resources, one role for all the service's functions (its policy from `grants.py`),
+one log group per function, and wires every Output of resources.json into every function's
+environment under its name in UPPER_SNAKE_CASE (`AuthTableName` -> `AUTH_TABLE_NAME`).
+Chalice's merge replaces lists, so the merge template only ever sets maps and scalars.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import grants
+
+ROLE_ID = "FunctionRole"
+LOG_RETENTION_DAYS = 30
+# Chalice insists on a role ARN when it does not manage the role; the merge template replaces it.
+PLACEHOLDER_ROLE_ARN = "arn:aws:iam::000000000000:role/replaced-by-the-infra-merge-template"
+_SERVICE_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+# Settings infra owns: the role, the policy, the log groups and the endpoint type of the API,
+# which must be REGIONAL to sit behind the shared regional custom domain.
+_INFRA_SETTINGS = (
+    "manage_iam_role",
+    "iam_role_arn",
+    "iam_policy_file",
+    "autogen_policy",
+    "log_retention_in_days",
+    "api_gateway_endpoint_type",
+)
+
+
+class ServiceError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    directory: Path
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        path = self.directory / "resources.json"
+        if not path.exists():
+            return {}
+        return dict(json.loads(path.read_text()))
+
+    @property
+    def pascal_name(self) -> str:
+        return pascal_case(self.name)
+
+
+def pascal_case(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[-_]", name))
+
+
+def discover_services(services_dir: Path) -> list[Service]:
+    """Every Chalice app directly under `services_dir`, by name."""
+    services = []
+    for directory in sorted(services_dir.iterdir()):
+        if not (directory / "app.py").is_file() or not (directory / ".chalice" / "config.json").is_file():
+            continue
+        if not _SERVICE_NAME.fullmatch(directory.name):
+            raise ServiceError(f"{directory.name}: a service name is lowercase letters, digits and hyphens")
+        services.append(Service(directory.name, directory))
+    return services
+
+
+def environment_name(output_name: str) -> str:
+    """`AuthTableName` -> `AUTH_TABLE_NAME`, `DocumentsBucketARN` -> `DOCUMENTS_BUCKET_ARN`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", output_name).upper()
+
+
+def function_name(service: str, stage: str, logical_id: str) -> str:
+    name = f"guichet-{service}-{stage}-{logical_id}"
+    if len(name) > 64:
+        raise ServiceError(f"{name}: a Lambda function name has at most 64 characters")
+    return name
+
+
+def rest_api_name(service: str, stage: str) -> str:
+    return f"guichet-{service}-{stage}"
+
+
+def chalice_config_for_infra(config: dict[str, Any], stage: str) -> dict[str, Any]:
+    """The service's Chalice config with the settings infra owns taken over."""
+    config = copy.deepcopy(config)
+    stages = config.get("stages", {})
+    if stage not in stages:
+        raise ServiceError(f"{config.get('app_name')}: .chalice/config.json has no stage {stage!r}")
+    scopes = [config, *stages.values()]
+    for scope in list(scopes):
+        scopes.extend(scope.get("lambda_functions", {}).values())
+    for scope in scopes:
+        for key in _INFRA_SETTINGS:
+            scope.pop(key, None)
+    config.update(
+        manage_iam_role=False,
+        iam_role_arn=PLACEHOLDER_ROLE_ARN,
+        api_gateway_endpoint_type="REGIONAL",
+    )
+    return config
+
+
+def merge_template(service: Service, stage: str, chalice_template: dict[str, Any]) -> dict[str, Any]:
+    """What `chalice package --merge-template` merges into the template Chalice generated.
+
+    `chalice_template` is the one Chalice generates for the app before any merge
+    (`chalice_runner describe`): it tells which functions there are and their environment.
+    """
+    generated = chalice_template["Resources"]
+    own = service.resources
+    own_resources: dict[str, Any] = own.get("Resources", {})
+    own_outputs: dict[str, Any] = own.get("Outputs", {})
+    functions = sorted(
+        name for name, body in generated.items() if body["Type"] == "AWS::Serverless::Function"
+    )
+    log_groups = {function: f"{function}LogGroup" for function in functions}
+
+    added = [*own_resources, ROLE_ID, *log_groups.values()]
+    clashes = sorted({name for name in added if added.count(name) > 1} | (set(added) & set(generated)))
+    if clashes:
+        raise ServiceError(f"{service.name}: logical ids used twice: {clashes}")
+
+    environment: dict[str, str] = {}
+    for function in functions:
+        environment.update(generated[function]["Properties"].get("Environment", {}).get("Variables", {}))
+    wired = {environment_name(name): output["Value"] for name, output in own_outputs.items()}
+    configured_too = sorted(set(wired) & set(environment))
+    if configured_too:
+        raise ServiceError(
+            f"{service.name}: {configured_too} come from resources.json Outputs; "
+            "remove them from .chalice/config.json"
+        )
+
+    scope = grants.Scope(
+        service=service.name,
+        stage=stage,
+        resources=own_resources,
+        environment=environment,
+        log_groups=sorted(log_groups.values()),
+    )
+    resources: dict[str, Any] = copy.deepcopy(own_resources)
+    resources[ROLE_ID] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "Description": f"Guichet {service.name} ({stage}): every function of the service",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            "Policies": [{"PolicyName": "least-privilege", "PolicyDocument": grants.policy_document(scope)}],
+        },
+    }
+    for function, log_group in log_groups.items():
+        name = function_name(service.name, stage, function)
+        resources[log_group] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": f"/aws/lambda/{name}", "RetentionInDays": LOG_RETENTION_DAYS},
+        }
+        properties: dict[str, Any] = {"FunctionName": name, "Role": {"Fn::GetAtt": [ROLE_ID, "Arn"]}}
+        if wired:
+            properties["Environment"] = {"Variables": copy.deepcopy(wired)}
+        resources[function] = {"Properties": properties}
+    if "RestAPI" in generated:
+        # A name for the API Gateway console, the 5xx alarm's ApiName dimension (and moto).
+        resources["RestAPI"] = {"Properties": {"Name": rest_api_name(service.name, stage)}}
+
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"Guichet {service.name} service ({stage}): its Chalice app, its resources, its role",
+        "Resources": resources,
+        "Outputs": copy.deepcopy(own_outputs),
+    }

@@ -1,0 +1,234 @@
+"""The shared stack: what no single service owns.
+
+- the API's custom domain, with one base path per service that has an API (`/auth`, ...),
+  mapped to the RestApi of the service's stack (a parameter, filled in by `infra.deploy`);
+  the domain is optional: left empty, the stack has no domain, DNS record or mappings;
+- the documents bucket (invoice PDFs, contract documents), private, versioned, encrypted,
+  TLS only; its name is derived from the stage and the account so that a service's grants
+  can name it without importing from this stack, which is deployed after the services;
+- alarms on every API's 5xx and every function's errors, sent to one SNS topic.
+
+It is generated from the services found, never edited by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .service_stack import pascal_case
+
+_HOSTNAME = r"^$|^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$"
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """What the shared stack needs to know of a service's stack."""
+
+    name: str
+    api_name: str | None  # the RestApi's Name, None for a service without routes
+    api_stage: str | None
+    functions: tuple[tuple[str, str], ...]  # (logical id, function name)
+
+    @property
+    def rest_api_parameter(self) -> str | None:
+        return f"{pascal_case(self.name)}RestApiId" if self.api_name else None
+
+
+def documents_bucket_name(stage: str) -> dict[str, Any]:
+    """The documents bucket's name, as a CloudFormation value, for this stack and for grants."""
+    return {"Fn::Sub": f"guichet-{stage}-documents-${{AWS::AccountId}}-${{AWS::Region}}"}
+
+
+def _alarm(
+    name: str, description: str, namespace: str, metric: str, dimensions: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": name,
+            "AlarmDescription": description,
+            "Namespace": namespace,
+            "MetricName": metric,
+            "Dimensions": [{"Name": key, "Value": value} for key, value in dimensions.items()],
+            "Statistic": "Sum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmTopic"}],
+            "OKActions": [{"Ref": "AlarmTopic"}],
+        },
+    }
+
+
+def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
+    with_api = [service for service in services if service.api_name]
+    parameters: dict[str, Any] = {
+        "DomainName": {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": _HOSTNAME,
+            "Description": "The API's custom domain, e.g. api.espace-client.example.com; empty for none",
+        },
+        "CertificateArn": {
+            "Type": "String",
+            "Default": "",
+            "Description": "ACM certificate of DomainName, in the stack's region",
+        },
+        "HostedZoneId": {
+            "Type": "String",
+            "Default": "",
+            "Description": "Route 53 hosted zone that receives the DomainName alias record",
+        },
+        "AlarmEmail": {
+            "Type": "String",
+            "Default": "",
+            "Description": "Address subscribed to the alarm topic; empty for none",
+        },
+    }
+    for service in with_api:
+        parameters[str(service.rest_api_parameter)] = {
+            "Type": "String",
+            "Description": f"RestAPIId output of the {service.name} stack",
+        }
+
+    resources: dict[str, Any] = {
+        "ApiDomainName": {
+            "Type": "AWS::ApiGateway::DomainName",
+            "Condition": "HasCustomDomain",
+            "Properties": {
+                "DomainName": {"Ref": "DomainName"},
+                "RegionalCertificateArn": {"Ref": "CertificateArn"},
+                "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                "SecurityPolicy": "TLS_1_2",
+            },
+        },
+        "ApiDomainRecord": {
+            "Type": "AWS::Route53::RecordSet",
+            "Condition": "HasCustomDomain",
+            "Properties": {
+                "HostedZoneId": {"Ref": "HostedZoneId"},
+                "Name": {"Ref": "DomainName"},
+                "Type": "A",
+                "AliasTarget": {
+                    "DNSName": {"Fn::GetAtt": ["ApiDomainName", "RegionalDomainName"]},
+                    "HostedZoneId": {"Fn::GetAtt": ["ApiDomainName", "RegionalHostedZoneId"]},
+                },
+            },
+        },
+        "DocumentsBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketName": documents_bucket_name(stage),
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {
+                            "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                            "BucketKeyEnabled": True,
+                        }
+                    ]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "abort-incomplete-uploads",
+                            "Status": "Enabled",
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                        }
+                    ]
+                },
+            },
+        },
+        "DocumentsBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "DocumentsBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": ["DocumentsBucket", "Arn"]},
+                                {"Fn::Sub": "${DocumentsBucket.Arn}/*"},
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                },
+            },
+        },
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": f"guichet-{stage}-alarms", "DisplayName": f"Guichet {stage} alarms"},
+        },
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": {
+                "TopicArn": {"Ref": "AlarmTopic"},
+                "Protocol": "email",
+                "Endpoint": {"Ref": "AlarmEmail"},
+            },
+        },
+    }
+    for service in with_api:
+        pascal = pascal_case(service.name)
+        resources[f"{pascal}BasePathMapping"] = {
+            "Type": "AWS::ApiGateway::BasePathMapping",
+            "Condition": "HasCustomDomain",
+            "Properties": {
+                "DomainName": {"Ref": "ApiDomainName"},
+                "BasePath": service.name,
+                "RestApiId": {"Ref": service.rest_api_parameter},
+                "Stage": service.api_stage,
+            },
+        }
+        resources[f"{pascal}Api5xxAlarm"] = _alarm(
+            f"guichet-{stage}-{service.name}-api-5xx",
+            f"The {service.name} API answered 5xx: an unhandled error",
+            "AWS/ApiGateway",
+            "5XXError",
+            {"ApiName": str(service.api_name), "Stage": str(service.api_stage)},
+        )
+    for service in services:
+        pascal = pascal_case(service.name)
+        for logical_id, function in service.functions:
+            resources[f"{pascal}{logical_id}ErrorsAlarm"] = _alarm(
+                f"{function}-errors",
+                f"The {service.name} function {logical_id} failed",
+                "AWS/Lambda",
+                "Errors",
+                {"FunctionName": function},
+            )
+
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"Guichet shared stack ({stage}): custom domain, documents bucket, alarms",
+        "Parameters": parameters,
+        "Conditions": {
+            "HasCustomDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]},
+            "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+        },
+        "Resources": resources,
+        "Outputs": {
+            "DocumentsBucketName": {"Value": {"Ref": "DocumentsBucket"}},
+            "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+            "ApiUrl": {"Condition": "HasCustomDomain", "Value": {"Fn::Sub": "https://${DomainName}"}},
+        },
+    }
