@@ -143,3 +143,25 @@ def test_a_newcomer_goes_through_the_whole_auth_flow(runtime: Any) -> None:
 
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+DEMO_LOGINS = [
+    "abonne@demo.guichet.test",
+    "stockage@demo.guichet.test",
+    "surplus@demo.guichet.test",
+    "verte@demo.guichet.test",
+    "mobile@demo.guichet.test",
+    "hebergement@demo.guichet.test",
+]
+
+
+def test_every_demo_customer_of_api_md_logs_in_with_the_demo_password(demo_runtime: Any) -> None:
+    for email in DEMO_LOGINS:
+        answer = login(demo_runtime, email, "Guichet-demo-2026!")
+        assert answer.status_code == 200, (email, answer.text)
+        profile = demo_runtime.get("/auth/me", headers=bearer(answer.json()["access_token"])).json()
+        assert profile["email"] == email
+        # the banner of `make run` prints each login with its customer id
+        assert email in demo_runtime.output() and profile["customer_id"] in demo_runtime.output()
+    # demo customers are imported active: no verification mail was sent for them
+    assert not [mail for mail in demo_runtime.mail() if mail["to"].endswith("@demo.guichet.test")]

@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .errors import ValidationFailed
+from .settings import settings
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 PROTECTED_FIELDS = {"customer_id", "email", "status", "password", "password_hash", "created_at"}
@@ -23,7 +24,10 @@ PROTECTED_FIELDS = {"customer_id", "email", "status", "password", "password_hash
 
 def normalise_email(value: str) -> str:
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+        checked = validate_email(
+            value.strip(), check_deliverability=False, test_environment=settings.accept_test_email_domains
+        )
+        return checked.normalized.lower()
     except EmailNotValidError as error:
         raise ValueError(f"is not a valid email address ({error})") from None
 

@@ -29,6 +29,7 @@ class Settings:
     argon2_memory_kib: int
     argon2_time_cost: int
     argon2_parallelism: int
+    accept_test_email_domains: bool
     templates: Path
 
 
@@ -71,6 +72,8 @@ def load() -> Settings:
         argon2_memory_kib=_integer("AUTH_ARGON2_MEMORY_KIB", 19 * 1024, 19 * 1024),
         argon2_time_cost=_integer("AUTH_ARGON2_TIME_COST", 2, 2),
         argon2_parallelism=_integer("AUTH_ARGON2_PARALLELISM", 1, 1),
+        # RFC 2606 names (.test) are for the local run only, where the demo customers live.
+        accept_test_email_domains=os.environ.get("AUTH_ACCEPT_TEST_EMAIL_DOMAINS", "") == "true",
         templates=Path(__file__).parent / "templates",
     )
 
