@@ -150,12 +150,18 @@ def deploy_stack(
         waiter = "stack_create_complete"
     else:
         previous = {parameter["ParameterKey"] for parameter in stack.get("Parameters", [])}
-        given = [
-            {"ParameterKey": key, "ParameterValue": value}
-            if value is not None
-            else {"ParameterKey": key, "UsePreviousValue": True}
+        kept: list[dict[str, Any]] = [
+            {"ParameterKey": key, "UsePreviousValue": True}
             for key, value in parameters.items()
-            if value is not None or key in previous
+            if value is None and key in previous
+        ]
+        given = [
+            *(
+                {"ParameterKey": key, "ParameterValue": value}
+                for key, value in parameters.items()
+                if value is not None
+            ),
+            *kept,
         ]
         print(f"{name}: updating")
         try:

@@ -137,15 +137,19 @@ class SendEmailFrom:
 
 @dataclass(frozen=True)
 class PublishEvents:
-    """events:PutEvents on the default bus, only with the service's own source `guichet.<service>`."""
+    """events:PutEvents on the bus named in the stage's environment (the default bus unless
+    set), only with the service's own source `guichet.<service>`."""
+
+    bus_variable: str = "GUICHET_EVENT_BUS"
 
     def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        bus = scope.environment.get(self.bus_variable) or "default"
         return [
             {
                 "Sid": "PublishEvents",
                 "Effect": "Allow",
                 "Action": ["events:PutEvents"],
-                "Resource": {"Fn::Sub": _ACCOUNT_ARN % ("events", "event-bus/default")},
+                "Resource": {"Fn::Sub": _ACCOUNT_ARN % ("events", f"event-bus/{bus}")},
                 "Condition": {"StringEquals": {"events:source": f"guichet.{scope.service}"}},
             }
         ]
@@ -180,7 +184,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         # Only auth holds the signing key and publishes the public keys.
         StageSecrets(("jwt-signing-key", "jwt-public-keys"), SECRET_OWNER),
         SendEmailFrom("GUICHET_MAIL_SENDER"),
-        PublishEvents(),
+        PublishEvents("GUICHET_EVENT_BUS"),
     ),
 }
 

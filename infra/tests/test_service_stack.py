@@ -178,6 +178,22 @@ def test_email_grant_is_the_configured_sender_identity(tmp_path: Path, with_gran
     assert identities == ["shop.example", "no-reply@shop.example"]
 
 
+def test_events_are_published_on_the_configured_bus_with_the_service_source(
+    tmp_path: Path, with_grants: dict
+) -> None:
+    service = _service(tmp_path, "billing", {})
+    with_grants["billing"] = (grants.PublishEvents("GUICHET_EVENT_BUS"),)
+
+    default = merge_template(service, "prod", _chalice_template())
+    custom = merge_template(service, "prod", _chalice_template(GUICHET_EVENT_BUS="guichet-prod"))
+
+    for merged, bus in ((default, "default"), (custom, "guichet-prod")):
+        statements = merged["Resources"][ROLE_ID]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        statement = next(s for s in statements if s["Sid"] == "PublishEvents")
+        assert statement["Resource"]["Fn::Sub"].endswith(f":event-bus/{bus}")
+        assert statement["Condition"] == {"StringEquals": {"events:source": "guichet.billing"}}
+
+
 def test_an_output_also_set_in_the_chalice_config_is_refused(tmp_path: Path, with_grants: dict) -> None:
     service = _service(
         tmp_path,
@@ -202,7 +218,7 @@ def test_a_resource_named_like_a_chalice_one_is_refused(tmp_path: Path, with_gra
 
 
 def test_infra_takes_over_the_role_at_every_level_of_the_chalice_config() -> None:
-    config = {
+    config: dict[str, Any] = {
         "app_name": "guichet-billing",
         "autogen_policy": True,
         "stages": {
