@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
 from . import DEFAULT_REGION
 
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         outputs = deploy(
             args.templates, args.stage, session, args.artifact_bucket, args.service, shared_parameters
         )
-    except (DeployError, ClientError, OSError, KeyError) as error:
+    except (DeployError, ClientError, BotoCoreError, OSError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for stack, values in outputs.items():
