@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 SERVICES := $(notdir $(wildcard services/*))
 PORT ?= 8000
 STAGE ?= prod
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format bench job package deploy clean
@@ -21,6 +23,10 @@ $(VENV)/.installed: requirements/dev.txt
 
 install: $(VENV)/.installed ## Create .venv with the pinned tools and libraries
 
+$(CHROMIUM): # Debian's Chromium for the browser tests (Playwright cannot download one here)
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 run: install ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data
 	$(PY) -m guichet_local --port $(PORT)
 
@@ -32,7 +38,7 @@ test-services: install ## Domain and route tests of each service, one process pe
 		(cd services/$$service && ../../$(PY) -m pytest -q tests); \
 	done
 
-test-local: install ## Local runtime and end-to-end tests over HTTP
+test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
 	$(PY) -m pytest -q tests
 
 test-infra: install ## Package every service and check the templates offline

@@ -76,13 +76,22 @@ def test_worker_endpoints_are_not_reachable_through_the_gateway(runtime: LocalRu
     assert runtime.post("/_worker/demo", json={"now": "2026-11-23T09:00:00+00:00"}).status_code == 404
 
 
-def test_the_home_page_says_guichet_runs_and_links_the_mailbox(runtime: LocalRuntime) -> None:
+def test_the_portal_serves_its_pages_and_assets_and_links_the_mailbox(runtime: LocalRuntime) -> None:
     answer = runtime.get("/")
 
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("text/html")
-    assert "Guichet is running" in answer.text
+    assert '<script type="module" src="/portal.js">' in answer.text
     assert 'href="/_local/mail"' in answer.text
+    # the pages the emails link to are the portal too, and its assets are served with their types
+    for page in ("/verify-email", "/reset-password", "/email-change/refuse", "/login", "/account"):
+        assert runtime.get(page).text == answer.text, page
+    assert runtime.get("/portal.js").headers["Content-Type"].startswith("text/javascript")
+    assert runtime.get("/portal.css").headers["Content-Type"].startswith("text/css")
+    # nothing outside web/ is served, and unknown pages are the API's 404
+    assert runtime.get("/../Makefile").status_code == 404
+    assert runtime.get("/%2e%2e/Makefile").status_code == 404
+    assert runtime.get("/no-such-page").json()["error"]["code"] == "not_found"
     assert {"name": "auth", "base_path": "/auth"} in runtime.get("/_local/services").json()["items"]
 
 

@@ -44,13 +44,43 @@ class Local:
         mail_page: Callable[[list[dict[str, Any]]], str],
         jobs: Callable[[], list[dict[str, Any]]],
         run_job: Callable[[str, str | None], tuple[int, dict[str, Any]]],
-        index_file: Path,
+        portal: Path,
     ) -> None:
         self.mail = mail
         self.mail_page = mail_page
         self.jobs = jobs
         self.run_job = run_job
-        self.index_file = index_file
+        self.portal = portal.resolve()
+
+    def portal_file(self, path: str) -> Path | None:
+        """The portal's file for a GET: an asset by name, else index.html for the pages it routes."""
+        relative = path.lstrip("/")
+        if relative:
+            candidate = (self.portal / relative).resolve()
+            if candidate.is_file() and candidate.is_relative_to(self.portal):
+                return candidate
+        if relative in PORTAL_PAGES:
+            return self.portal / "index.html"
+        return None
+
+
+# The web portal's pages (web/portal.js routes them in the browser); links in emails point here.
+PORTAL_PAGES = {
+    "",
+    "login",
+    "register",
+    "verify-email",
+    "forgot-password",
+    "reset-password",
+    "email-change/refuse",
+    "account",
+}
+_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -75,10 +105,9 @@ class GatewayHandler(BaseHTTPRequestHandler):
                 self._proxy(worker, body)
             elif path.startswith("/_local/"):
                 self._local(path, body)
-            elif path in ("/", "/index.html") and self.command in ("GET", "HEAD"):
-                self._send(
-                    HTTPStatus.OK, "text/html; charset=utf-8", self.server.local.index_file.read_bytes()
-                )
+            elif self.command in ("GET", "HEAD") and (page := self.server.local.portal_file(path)):
+                content_type = _CONTENT_TYPES.get(page.suffix, "application/octet-stream")
+                self._send(HTTPStatus.OK, content_type, page.read_bytes())
             else:
                 self._json(HTTPStatus.NOT_FOUND, error_body("not_found", f"Nothing at {path}."))
         except Exception:

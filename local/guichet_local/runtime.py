@@ -46,7 +46,7 @@ class Options:
     services: list[Service] = field(default_factory=list)
     demo: bool = True
     state_dir: Path = REPO / ".local-state"
-    index_file: Path = REPO / "web" / "index.html"
+    portal: Path = REPO / "web"
     scheduler_max_sleep: float = 1.0
 
 
@@ -208,7 +208,7 @@ class Runtime:
             mail_page=page,
             jobs=self.jobs,
             run_job=self.run_job,
-            index_file=self.options.index_file,
+            portal=self.options.portal,
         )
 
     def _load_demo(self) -> None:

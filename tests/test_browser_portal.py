@@ -1,0 +1,85 @@
+"""The web portal in a real browser (Debian's Chromium driven by Playwright): what a person does.
+
+Register, open the verification link from the local mailbox, log in with the customer id,
+see it at the top of the account page, and edit the profile.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "a long and personal passphrase 2026"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Chromium is missing: `make test` installs Debian's chromium package"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    context = browser.new_context(locale="fr-FR")
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def test_a_person_registers_verifies_logs_in_and_edits_the_profile(runtime: Any, page: Any) -> None:
+    email = f"browser-{uuid.uuid4().hex[:8]}@example.org"
+
+    page.goto(f"{runtime.url}/register")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=first_name]", "Ségolène")
+    page.fill("input[name=last_name]", "Lambert")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".notice.ok")
+
+    mail = next(mail for mail in runtime.mail() if email in mail["to"])
+    customer_id = re.search(r"\b(sl[0-9]{6}-[A-Z0-9]+)\b", mail["text"]).group(1)  # type: ignore[union-attr]
+    link = re.search(r"https?://\S+/verify-email\?token=\S+", mail["text"]).group(0)  # type: ignore[union-attr]
+    assert link.startswith(runtime.url)
+
+    page.goto(link)
+    page.wait_for_selector(".notice.ok")
+    page.click("text=Connexion")
+    page.fill("input[name=login_name]", customer_id.lower())
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".customer-id")
+    assert page.inner_text(".customer-id") == customer_id
+    assert page.inner_text("dd[data-field=email]") == email
+
+    page.click("summary")
+    page.fill("form input[name=company]", "<b>Lambert & fils</b>")
+    page.click("details button[type=submit]")
+    page.wait_for_function("document.querySelector('dd[data-field=company]')?.textContent.includes('fils')")
+    # shown as typed, never interpreted as HTML
+    assert page.inner_text("dd[data-field=company]") == "<b>Lambert & fils</b>"
+    page.screenshot(path=str(Path(runtime.log).parent / "portal-account.png"), full_page=True)
+
+    profile = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()
+    me = runtime.get("/auth/me", headers={"Authorization": f"Bearer {profile['access_token']}"}).json()
+    assert me["company"] == "<b>Lambert & fils</b>"
