@@ -14,3 +14,9 @@ DEFAULT_REGION = "eu-west-3"
 def stack_name(stage: str, service: str) -> str:
     """The CloudFormation stack of a service (or of `shared`) in a stage."""
     return f"guichet-{service}-{stage}"
+
+
+def documents_bucket_name(stage: str) -> str:
+    """The shared documents bucket, as an `Fn::Sub` string: derived, not imported, so that a
+    service's grants can name it although the shared stack is deployed after the services."""
+    return f"guichet-{stage}-documents-${{AWS::AccountId}}-${{AWS::Region}}"

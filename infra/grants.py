@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any, Protocol
 
+from . import documents_bucket_name
+
 TABLE_ITEM_ACTIONS = (
     # TransactWriteItems and TransactGetItems are authorised by the item actions they contain.
     "dynamodb:GetItem",
@@ -151,6 +153,27 @@ class PublishEvents:
                 "Action": ["events:PutEvents"],
                 "Resource": {"Fn::Sub": _ACCOUNT_ARN % ("events", f"event-bus/{bus}")},
                 "Condition": {"StringEquals": {"events:source": f"guichet.{scope.service}"}},
+            }
+        ]
+
+
+@dataclass(frozen=True)
+class DocumentObjects:
+    """Object actions under the service's own prefix (`<service>/`) of the shared documents
+    bucket (invoice PDFs, contract documents). Reserved for the services that store documents."""
+
+    actions: tuple[str, ...] = ("s3:GetObject", "s3:PutObject")
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        if any(not action.startswith("s3:") or "Bucket" in action for action in self.actions):
+            raise GrantError(f"{scope.service}: DocumentObjects grants S3 object actions only")
+        bucket = documents_bucket_name(scope.stage)
+        return [
+            {
+                "Sid": "DocumentObjects",
+                "Effect": "Allow",
+                "Action": list(self.actions),
+                "Resource": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}/{scope.service}/*"},
             }
         ]
 

@@ -4,8 +4,9 @@
   mapped to the RestApi of the service's stack (a parameter, filled in by `infra.deploy`);
   the domain is optional: left empty, the stack has no domain, DNS record or mappings;
 - the documents bucket (invoice PDFs, contract documents), private, versioned, encrypted,
-  TLS only; its name is derived from the stage and the account so that a service's grants
-  can name it without importing from this stack, which is deployed after the services;
+  TLS only; its name is derived from the stage and the account (`documents_bucket_name`) so
+  that a service's grant (`grants.DocumentObjects`) names it without importing from this
+  stack, which is deployed after the services;
 - alarms on every API's 5xx and every function's errors, sent to one SNS topic.
 
 It is generated from the services found, never edited by hand.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import documents_bucket_name
 from .service_stack import pascal_case
 
 _HOSTNAME = r"^$|^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$"
@@ -33,11 +35,6 @@ class ServiceFacts:
     @property
     def rest_api_parameter(self) -> str | None:
         return f"{pascal_case(self.name)}RestApiId" if self.api_name else None
-
-
-def documents_bucket_name(stage: str) -> dict[str, Any]:
-    """The documents bucket's name, as a CloudFormation value, for this stack and for grants."""
-    return {"Fn::Sub": f"guichet-{stage}-documents-${{AWS::AccountId}}-${{AWS::Region}}"}
 
 
 def _alarm(
@@ -123,7 +120,7 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
-                "BucketName": documents_bucket_name(stage),
+                "BucketName": {"Fn::Sub": documents_bucket_name(stage)},
                 "VersioningConfiguration": {"Status": "Enabled"},
                 "BucketEncryption": {
                     "ServerSideEncryptionConfiguration": [

@@ -194,6 +194,23 @@ def test_events_are_published_on_the_configured_bus_with_the_service_source(
         assert statement["Condition"] == {"StringEquals": {"events:source": "guichet.billing"}}
 
 
+def test_documents_are_reached_under_the_service_prefix_of_the_shared_bucket(
+    tmp_path: Path, with_grants: dict
+) -> None:
+    service = _service(tmp_path, "billing", {})
+    with_grants["billing"] = (grants.DocumentObjects(),)
+
+    merged = merge_template(service, "prod", _chalice_template())
+
+    statements = merged["Resources"][ROLE_ID]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    statement = next(s for s in statements if s["Sid"] == "DocumentObjects")
+    bucket = "guichet-prod-documents-${AWS::AccountId}-${AWS::Region}"
+    assert statement["Resource"] == {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket}/billing/*"}
+    with_grants["billing"] = (grants.DocumentObjects(("s3:DeleteBucket",)),)
+    with pytest.raises(grants.GrantError):
+        merge_template(service, "prod", _chalice_template())
+
+
 def test_an_output_also_set_in_the_chalice_config_is_refused(tmp_path: Path, with_grants: dict) -> None:
     service = _service(
         tmp_path,
