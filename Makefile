@@ -62,7 +62,7 @@ job: install ## Run a scheduled job now on the running local runtime: make job N
 	$(PY) -m guichet_local.job --port $(PORT) $(NAME) $(if $(AT),--at $(AT))
 
 package: install ## Build the CloudFormation templates of every stack into build/
-	$(PY) -m infra.package --out build/infra
+	$(PY) -m infra.package --out build/infra --stage $(STAGE)
 
 deploy: package ## Deploy every stack to AWS with the current credentials: make deploy STAGE=prod
 	$(PY) -m infra.deploy --stage $(STAGE) --templates build/infra
