@@ -179,6 +179,36 @@ class DocumentObjects:
 
 
 @dataclass(frozen=True)
+class OwnBucket:
+    """Object reads and writes in one S3 bucket of the service's resources.json, and listing it
+    (without ListBucket, asking for a missing object answers 403 instead of 404)."""
+
+    logical_id: str
+    actions: tuple[str, ...] = ("s3:GetObject", "s3:PutObject")
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        bucket = scope.resources.get(self.logical_id)
+        if not isinstance(bucket, Mapping) or bucket.get("Type") != "AWS::S3::Bucket":
+            raise GrantError(f"{scope.service}: {self.logical_id} is not a bucket of its resources.json")
+        if any(not action.startswith("s3:") or "Bucket" in action for action in self.actions):
+            raise GrantError(f"{scope.service}: OwnBucket grants S3 object actions only")
+        return [
+            {
+                "Sid": _sid("OwnBucketObjects", self.logical_id),
+                "Effect": "Allow",
+                "Action": list(self.actions),
+                "Resource": {"Fn::Sub": f"${{{self.logical_id}.Arn}}/*"},
+            },
+            {
+                "Sid": _sid("OwnBucketList", self.logical_id),
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": {"Fn::GetAtt": [self.logical_id, "Arn"]},
+            },
+        ]
+
+
+@dataclass(frozen=True)
 class WriteOwnLogs:
     """Log streams and events in the log groups of the service's own functions."""
 
@@ -206,6 +236,12 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         OwnTable("AuthTable"),
         # Only auth holds the signing key and publishes the public keys.
         StageSecrets(("jwt-signing-key", "jwt-public-keys"), SECRET_OWNER),
+        SendEmailFrom("GUICHET_MAIL_SENDER"),
+        PublishEvents("GUICHET_EVENT_BUS"),
+    ),
+    "subscriptions": (
+        OwnTable("SubscriptionsTable"),
+        OwnBucket("DocumentsBucket"),
         SendEmailFrom("GUICHET_MAIL_SENDER"),
         PublishEvents("GUICHET_EVENT_BUS"),
     ),

@@ -40,6 +40,7 @@ class Service:
 
 SERVICES = [
     Service(name="auth", base_path="/auth"),
+    Service(name="subscriptions", base_path="/subscriptions"),
 ]
 
 

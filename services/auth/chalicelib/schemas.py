@@ -13,13 +13,13 @@ from typing import Annotated, Any, Literal, TypeVar
 import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from guichet_contracts import validation
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from .errors import ValidationFailed
 from .settings import settings
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-PROTECTED_FIELDS = {"customer_id", "email", "status", "password", "password_hash", "created_at"}
+PROTECTED_FIELDS = frozenset({"customer_id", "email", "status", "password", "password_hash", "created_at"})
 
 
 def normalise_email(value: str) -> str:
@@ -159,22 +159,4 @@ Body = TypeVar("Body", bound=_Body)
 
 def parse(model: type[Body], data: dict[str, Any]) -> Body:
     """The body as `model`, or a 422 naming every field that is wrong."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed(fields=_fields(error)) from None
-
-
-def _fields(error: ValidationError) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for problem in error.errors():
-        name = ".".join(str(part) for part in problem["loc"] if not isinstance(part, int)) or "body"
-        if problem["type"] == "extra_forbidden":
-            top = str(problem["loc"][0])
-            message = "cannot be changed here" if top in PROTECTED_FIELDS else "is not a known field"
-        elif problem["type"] == "missing":
-            message = "is required"
-        else:
-            message = str(problem["msg"]).removeprefix("Value error, ")
-        fields.setdefault(name, message)
-    return fields
+    return validation.parse(model, data, protected=PROTECTED_FIELDS)

@@ -1,0 +1,116 @@
+"""Idempotency-Key (API.md "Conventions"): a replay within 24 h answers what the first request
+answered; the same key with another body is refused (422 `idempotency_key_reused`).
+
+Built on Powertools' idempotency utility with the service's own table: the record key is the
+customer id and the header (so keys are scoped to the customer), the stored payload hash is the
+body's, records expire after 24 h (the table's TTL attribute), and a request that raised leaves
+no record, so it can be sent again. Powertools is imported on the routes that use it only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .errors import ApiError, Conflict, ValidationFailed
+
+if TYPE_CHECKING:
+    from chalice.app import Request
+
+HEADER = "idempotency-key"
+RETENTION_SECONDS = 24 * 3600
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class IdempotencyKeyRequired(ApiError):
+    status = 400
+    code = "idempotency_key_required"
+    message = "This request needs an Idempotency-Key header of 1 to 255 visible ASCII characters."
+    translations = {
+        "fr": "Cette requête demande un en-tête Idempotency-Key de 1 à 255 caractères ASCII visibles.",
+        "it": "Questa richiesta richiede un'intestazione Idempotency-Key di 1-255 caratteri ASCII visibili.",
+    }
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used with another request body."
+    translations = {
+        "fr": "Cette clé Idempotency-Key a déjà servi avec un autre contenu de requête.",
+        "it": "Questa Idempotency-Key è già stata usata con un altro contenuto di richiesta.",
+    }
+
+
+class RequestInProgress(Conflict):
+    code = "request_in_progress"
+    message = "A request with this Idempotency-Key is still being processed. Retry in a moment."
+    translations = {
+        "fr": "Une requête avec cette clé Idempotency-Key est en cours. Réessayez dans un instant.",
+        "it": "Una richiesta con questa Idempotency-Key è in corso. Riprovi tra un momento.",
+    }
+
+
+def key_of(request: Request) -> str:
+    key = request.headers.get(HEADER) or ""
+    if not _KEY.match(key):
+        raise IdempotencyKeyRequired()
+    return key
+
+
+class Idempotency:
+    """Runs an action at most once per (customer, key) and replays its answer."""
+
+    def __init__(self, *, table_name: str, name: str) -> None:
+        self.table_name = table_name
+        self.name = name
+        self._store: Any = None
+
+    def _persistence(self) -> Any:
+        if self._store is None:
+            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+            self._store = DynamoDBPersistenceLayer(
+                table_name=self.table_name,
+                key_attr="pk",
+                sort_key_attr="sk",
+                static_pk_value=f"IDEMPOTENCY#{self.name}",
+                expiry_attr="expires_at_epoch",
+            )
+        return self._store
+
+    def run(
+        self, *, customer_id: str, key: str, body: dict[str, Any], action: Callable[[], tuple[int, Any]]
+    ) -> tuple[int, Any]:
+        """(status, body) of the first request with this key, running `action` only for that one."""
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
+        config = IdempotencyConfig(
+            event_key_jmespath="[customer_id, key]",
+            payload_validation_jmespath="body",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=RETENTION_SECONDS,
+            hash_function="sha256",
+        )
+
+        @idempotent_function(
+            data_keyword_argument="request",
+            persistence_store=self._persistence(),
+            config=config,
+            key_prefix=self.name,
+        )
+        def once(request: dict[str, Any]) -> dict[str, Any]:
+            status, answer = action()
+            return {"status": status, "body": answer}
+
+        try:
+            result = once(request={"customer_id": customer_id, "key": key, "body": body})
+        except IdempotencyValidationError:
+            raise IdempotencyKeyReused() from None
+        except IdempotencyAlreadyInProgressError:
+            raise RequestInProgress(headers={"Retry-After": "1"}) from None
+        return int(result["status"]), result["body"]

@@ -1,0 +1,121 @@
+"""The OpenAPI 3.1 document every service serves at GET /<service>/openapi.json, built from a table.
+
+A service lists its routes as `Route`s; request bodies are the pydantic models the routes
+validate with (their JSON schema cannot drift from the code), responses name a schema of the
+service's components, or `ERROR` for the error body of API.md. Each service's tests check the
+table against the app's routes and validate answers against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+STRING_OR_NULL = {"type": ["string", "null"]}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "pattern": "^[a-z_]+$"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # as routed by the app, without the service's base path
+    summary: str
+    protected: bool = True
+    body: str | None = None  # name of the request model in the service's schemas module
+    responses: dict[int, Any] = field(default_factory=dict)  # status -> schema name, schema, or None
+    query: tuple[str, ...] = ()
+    idempotent: bool = False  # needs an Idempotency-Key header
+
+
+def list_of(name: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
+            "next_cursor": STRING_OR_NULL,
+        },
+    }
+
+
+def _response(status: int, schema: Any) -> dict[str, Any]:
+    if schema is None:
+        return {"description": "No content" if status == 204 else "See description"}
+    if isinstance(schema, str):
+        schema = {"$ref": f"#/components/schemas/{schema}"}
+    return {"description": str(status), "content": {"application/json": {"schema": schema}}}
+
+
+def document(
+    *, service: str, routes: list[Route], components: dict[str, Any], schemas: ModuleType | None
+) -> dict[str, Any]:
+    all_components = {"Error": ERROR_SCHEMA, **components}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        operation: dict[str, Any] = {
+            "summary": route.summary,
+            "responses": {
+                str(status): _response(status, schema) for status, schema in route.responses.items()
+            },
+        }
+        if route.protected:
+            operation["security"] = [{"bearer": []}]
+            operation["responses"].setdefault("401", _response(401, ERROR))
+        if route.body and schemas is not None:
+            schema = getattr(schemas, route.body).model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            all_components.update(schema.pop("$defs", {}))
+            all_components[route.body] = schema
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{route.body}"}}},
+            }
+        parameters: list[dict[str, Any]] = [
+            {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+            for part in route.path.split("/")
+            if part.startswith("{")
+        ]
+        parameters += [
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in route.query
+        ]
+        if route.idempotent:
+            parameters.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                }
+            )
+        if parameters:
+            operation["parameters"] = parameters
+        path = f"/{service}{route.path}".rstrip("/") or "/"
+        paths.setdefault(path, {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"Guichet {service}", "version": "1.0.0"},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": all_components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }

@@ -1,0 +1,13 @@
+"""The subscriptions service: catalog, subscriptions, orders, renewals, documents, appointments."""
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice
+from chalicelib.api import api
+from chalicelib.events import handlers
+from guichet_contracts import web
+
+app = Chalice(app_name="guichet-subscriptions")
+logger = Logger(service="subscriptions")
+web.install(app, logger)
+app.register_blueprint(api)
+app.register_blueprint(handlers)

@@ -1,0 +1,273 @@
+"""Routes of the subscriptions service (all 🔒 but health and the OpenAPI document).
+
+Each route parses the request, calls one domain function and returns a dict. The customer
+always comes from the verified access token; an id of another customer's resource answers
+404 like a missing one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from chalice import Blueprint, Response
+from guichet_contracts import web
+from guichet_contracts.access_tokens import AccessTokenVerifier
+from guichet_contracts.errors import ValidationFailed
+from guichet_contracts.idempotency import Idempotency, key_of
+
+from . import subscriptions
+from .settings import settings
+
+api = Blueprint(__name__)
+verifier = AccessTokenVerifier(
+    public_keys_secret_id=settings.jwt_public_keys_secret,
+    issuer=settings.jwt_issuer,
+    audience=settings.jwt_audience,
+)
+order_once = Idempotency(table_name=settings.table_name, name="orders")
+renewal_once = Idempotency(table_name=settings.table_name, name="renewals")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today() -> date:
+    return _now().astimezone(settings.timezone).date()
+
+
+def _customer() -> str:
+    return verifier.caller(api.current_request).customer_id
+
+
+def _body(model_name: str) -> Any:
+    from . import schemas
+
+    return schemas.parse(getattr(schemas, model_name), web.json_object(api.current_request))
+
+
+def _query(name: str) -> str | None:
+    params: dict[str, str] = dict(api.current_request.query_params or {})
+    value = params.get(name)
+    return value if value not in (None, "") else None
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
+    value = _query(name)
+    if value is not None and value not in allowed:
+        raise ValidationFailed(fields={name: f"must be one of {', '.join(allowed)}"})
+    return value
+
+
+def _day(name: str) -> date | None:
+    value = _query(name)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(fields={name: "must be a date YYYY-MM-DD"}) from None
+
+
+def _no_content() -> Response:
+    return Response(body="", status_code=204)
+
+
+@api.route("/health", methods=["GET"])
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@api.route("/openapi.json", methods=["GET"])
+def openapi() -> dict[str, Any]:
+    from .openapi import document
+
+    return document()
+
+
+# --- catalog and subscriptions --------------------------------------------------------------
+
+
+@api.route("/catalog", methods=["GET"])
+def catalog_list() -> dict[str, Any]:
+    from . import catalog
+
+    _customer()
+    return {"items": catalog.listing(_choice("family", subscriptions.FAMILIES))}
+
+
+@api.route("/", methods=["GET"])
+def subscriptions_list() -> dict[str, Any]:
+    customer_id = _customer()
+    within = _query("expiring_within_days")
+    if within is not None and (not within.isdigit() or int(within) > 3660):
+        raise ValidationFailed(fields={"expiring_within_days": "must be a whole number of days (0 to 3660)"})
+    q = _query("q")
+    if q is not None and len(q) > 100:
+        raise ValidationFailed(fields={"q": "at most 100 characters"})
+    items, last_key = subscriptions.listing(
+        customer_id,
+        family=_choice("family", subscriptions.FAMILIES),
+        status=_choice("status", subscriptions.STATUSES),
+        q=q,
+        expiring_within_days=int(within) if within is not None else None,
+        today=_today(),
+        limit=web.page_limit(api.current_request),
+        cursor=web.decode_cursor(api.current_request),
+    )
+    return {"items": items, "next_cursor": web.encode_cursor(last_key)}
+
+
+@api.route("/dashboard", methods=["GET"])
+def dashboard() -> dict[str, Any]:
+    return subscriptions.dashboard(_customer(), today=_today())
+
+
+@api.route("/{subscription_id}", methods=["GET"])
+def subscription_get(subscription_id: str) -> dict[str, Any]:
+    return subscriptions.as_dict(subscriptions.get(_customer(), subscription_id), detail=True)
+
+
+@api.route("/{subscription_id}", methods=["PATCH"])
+def subscription_change(subscription_id: str) -> dict[str, Any]:
+    customer_id = _customer()
+    changed = subscriptions.change(customer_id, subscription_id, _body("SubscriptionChanges"), now=_now())
+    return subscriptions.as_dict(changed, detail=True)
+
+
+@api.route("/{subscription_id}/confirm", methods=["POST"])
+def subscription_confirm(subscription_id: str) -> dict[str, Any]:
+    confirmed = subscriptions.confirm(_customer(), subscription_id, now=_now())
+    return subscriptions.as_dict(confirmed, detail=True)
+
+
+@api.route("/{subscription_id}/settings", methods=["PUT"])
+def subscription_settings(subscription_id: str) -> dict[str, Any]:
+    customer_id = _customer()
+    data = web.json_object(api.current_request)
+    return subscriptions.as_dict(
+        subscriptions.configure(customer_id, subscription_id, data, now=_now()), detail=True
+    )
+
+
+@api.route("/{subscription_id}/renew", methods=["POST"])
+def subscription_renew(subscription_id: str) -> Response:
+    from . import orders
+
+    customer_id = _customer()
+    key = key_of(api.current_request)
+    raw = web.json_object(api.current_request)
+    body = _body("RenewRequest")
+
+    def place() -> tuple[int, Any]:
+        return 201, orders.as_dict(orders.renew(customer_id, subscription_id, body.periods, now=_now()))
+
+    status, answer = renewal_once.run(
+        customer_id=customer_id, key=key, body={"subscription_id": subscription_id, **raw}, action=place
+    )
+    return Response(body=answer, status_code=status)
+
+
+@api.route("/{subscription_id}/cancel", methods=["POST"])
+def subscription_cancel(subscription_id: str) -> dict[str, Any]:
+    from . import orders
+
+    customer_id = _customer()
+    body = _body("Cancellation")
+    cancelled = subscriptions.cancel(
+        customer_id, subscription_id, reason=body.reason, at=body.at, now=_now(), today=_today()
+    )
+    cancelled.refresh()
+    if cancelled.status == "cancelled":
+        orders.announce_cancelled(cancelled)
+    return subscriptions.as_dict(cancelled, detail=True)
+
+
+@api.route("/{subscription_id}/documents", methods=["GET"])
+def documents_list(subscription_id: str) -> dict[str, Any]:
+    from . import documents
+
+    language = web.language(api.current_request)
+    return {"items": documents.listing(_customer(), subscription_id, language)}
+
+
+@api.route("/{subscription_id}/documents/{kind}", methods=["GET"])
+def document_link(subscription_id: str, kind: str) -> dict[str, str]:
+    from . import documents
+
+    language = web.language(api.current_request)
+    return documents.link(_customer(), subscription_id, kind, language=language, now=_now(), today=_today())
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+@api.route("/orders", methods=["POST"])
+def order_place() -> Response:
+    from . import orders
+
+    customer_id = _customer()
+    key = key_of(api.current_request)
+    raw = web.json_object(api.current_request)
+    body = _body("OrderRequest")
+
+    def place() -> tuple[int, Any]:
+        return 201, orders.as_dict(orders.place(customer_id, body, now=_now()))
+
+    status, answer = order_once.run(customer_id=customer_id, key=key, body=raw, action=place)
+    return Response(body=answer, status_code=status)
+
+
+@api.route("/orders", methods=["GET"])
+def orders_list() -> dict[str, Any]:
+    from . import orders
+
+    status = _choice("status", ("received", "paid", "provisioning", "completed", "failed", "cancelled"))
+    return {"items": orders.listing(_customer(), status=status), "next_cursor": None}
+
+
+@api.route("/orders/{order_id}", methods=["GET"])
+def order_get(order_id: str) -> dict[str, Any]:
+    from . import orders
+
+    return orders.as_dict(orders.get(_customer(), order_id))
+
+
+# --- appointments ---------------------------------------------------------------------------
+
+
+@api.route("/appointments/slots", methods=["GET"])
+def appointment_slots() -> dict[str, Any]:
+    from . import appointments
+
+    _customer()
+    today = _today()
+    first = _day("from") or today
+    last = _day("to") or first.fromordinal(first.toordinal() + 13)
+    return {"items": appointments.free_slots(first, last, now=_now())}
+
+
+@api.route("/appointments", methods=["GET"])
+def appointments_list() -> dict[str, Any]:
+    from . import appointments
+
+    return {"items": appointments.listing(_customer()), "next_cursor": None}
+
+
+@api.route("/appointments", methods=["POST"])
+def appointment_book() -> Response:
+    from . import appointments
+
+    customer_id = _customer()
+    body = _body("AppointmentRequest")
+    booked = appointments.book(customer_id, start=body.start, topic=body.topic, phone=body.phone, now=_now())
+    return Response(body=appointments.as_dict(booked), status_code=201)
+
+
+@api.route("/appointments/{appointment_id}", methods=["DELETE"])
+def appointment_cancel(appointment_id: str) -> Response:
+    from . import appointments
+
+    appointments.cancel(_customer(), appointment_id, now=_now())
+    return _no_content()

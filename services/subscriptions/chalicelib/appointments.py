@@ -1,0 +1,156 @@
+"""Phone appointments with an advisor (seed 001, "prendre un rendez-vous téléphonique").
+
+Slots are 30 minutes in working hours (Monday to Friday, 9:00–12:00 and 14:00–18:00, in the
+provider's time zone), bookable from one hour ahead and up to 60 days ahead. A slot takes as
+many appointments as there are advisors: the booking increments the slot's count with a
+condition, in the same transaction as the appointment, whose key (the customer and the start)
+also stops a customer from booking one slot twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from . import customers, mailing
+from .errors import AppointmentPast, NotFound, SlotUnavailable, ValidationFailed
+from .models import Appointment, Slot, customer_pk, transaction
+from .settings import settings
+
+SLOT = timedelta(minutes=30)
+OPENING_HOURS = ((time(9, 0), time(12, 0)), (time(14, 0), time(18, 0)))
+LEAD_TIME = timedelta(hours=1)
+HORIZON_DAYS = 60
+MAX_RANGE_DAYS = 31
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _slot_key(start: datetime) -> tuple[str, str]:
+    moment = start.astimezone(UTC)
+    return f"SLOTS#{moment:%Y-%m}", iso(moment)
+
+
+def slot_starts(first_day: date, last_day: date) -> Iterator[datetime]:
+    zone = settings.timezone
+    day = first_day
+    while day <= last_day:
+        if day.weekday() < 5:
+            for opening, closing in OPENING_HOURS:
+                start = datetime.combine(day, opening, tzinfo=zone)
+                while start + SLOT <= datetime.combine(day, closing, tzinfo=zone):
+                    yield start
+                    start += SLOT
+        day += timedelta(days=1)
+
+
+def is_bookable_start(start: datetime, now: datetime) -> bool:
+    local = start.astimezone(settings.timezone)
+    if local.weekday() >= 5 or local.second or local.microsecond or local.minute % 30:
+        return False
+    inside = any(
+        opening <= local.time() and (datetime.combine(local.date(), local.time()) + SLOT).time() <= closing
+        for opening, closing in OPENING_HOURS
+    )
+    return inside and now + LEAD_TIME <= start <= now + timedelta(days=HORIZON_DAYS)
+
+
+def free_slots(first_day: date, last_day: date, *, now: datetime) -> list[dict[str, str]]:
+    if last_day < first_day:
+        raise ValidationFailed(fields={"to": "must not be before from"})
+    if (last_day - first_day).days >= MAX_RANGE_DAYS:
+        raise ValidationFailed(fields={"to": f"at most {MAX_RANGE_DAYS} days after from"})
+    starts = [start for start in slot_starts(first_day, last_day) if is_bookable_start(start, now)]
+    booked: dict[str, int] = {}
+    for month in sorted({_slot_key(start)[0] for start in starts}):
+        for slot in Slot.query(month, Slot.sk.between(iso(starts[0]), iso(starts[-1]))):
+            booked[slot.sk] = int(slot.booked or 0)
+    return [
+        {"start": iso(start), "end": iso(start + SLOT)}
+        for start in starts
+        if booked.get(iso(start), 0) < settings.advisors
+    ]
+
+
+def as_dict(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "appointment_id": appointment.appointment_id,
+        "start": appointment.start,
+        "end": appointment.end,
+        "topic": appointment.topic,
+        "phone": appointment.phone,
+    }
+
+
+def listing(customer_id: str) -> list[dict[str, Any]]:
+    return [
+        as_dict(item)
+        for item in Appointment.query(customer_pk(customer_id), Appointment.sk.startswith("APPT#"))
+    ]
+
+
+def book(customer_id: str, *, start: datetime, topic: str, phone: str, now: datetime) -> Appointment:
+    if not is_bookable_start(start, now):
+        raise ValidationFailed(
+            fields={"start": "must be a free 30-minute slot in working hours, at least 1 hour ahead"}
+        )
+    month, start_key = _slot_key(start)
+    appointment = Appointment(
+        customer_pk(customer_id),
+        f"APPT#{start_key}",
+        appointment_id=uuid.uuid4().hex[:16],
+        customer_id=customer_id,
+        start=start_key,
+        end=iso(start + SLOT),
+        topic=topic,
+        phone=phone,
+        created_at=now,
+    )
+    try:
+        with transaction() as write:
+            write.update(
+                Slot(month, start_key),
+                actions=[Slot.booked.add(1)],
+                condition=Slot.booked.does_not_exist() | (Slot.booked < settings.advisors),
+            )
+            write.save(appointment, condition=Appointment.sk.does_not_exist())
+    except TransactWriteError:
+        raise SlotUnavailable() from None
+    customer = customers.get(customer_id)
+    if customer is not None:
+        local = start.astimezone(settings.timezone)
+        mailing.notify(
+            "appointment_confirmation",
+            customer,
+            start=f"{mailing.day(local.date(), customer.language)} {local:%H:%M}",
+            topic=topic,
+            phone=phone,
+            appointments_url=mailing.portal_link("appointments"),
+        )
+    return appointment
+
+
+def cancel(customer_id: str, appointment_id: str, *, now: datetime) -> None:
+    found = [
+        item
+        for item in Appointment.query(customer_pk(customer_id), Appointment.sk.startswith("APPT#"))
+        if item.appointment_id == appointment_id
+    ]
+    if not found:
+        raise NotFound()
+    appointment = found[0]
+    if datetime.fromisoformat(appointment.start.replace("Z", "+00:00")) <= now:
+        raise AppointmentPast()
+    month, start_key = _slot_key(datetime.fromisoformat(appointment.start.replace("Z", "+00:00")))
+    try:
+        with transaction() as write:
+            write.delete(appointment, condition=Appointment.sk.exists())
+            write.update(Slot(month, start_key), actions=[Slot.booked.add(-1)])
+    except TransactWriteError:
+        raise NotFound() from None

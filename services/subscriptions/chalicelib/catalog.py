@@ -1,0 +1,52 @@
+"""The deployment's catalog (`catalog.json`, data a provider replaces), read once per container."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from .errors import UnknownProduct
+from .settings import settings
+
+PUBLIC_FIELDS = (
+    "product_id",
+    "family",
+    "name",
+    "description",
+    "price_cents",
+    "currency",
+    "billing_period",
+    "commitment_months",
+)
+
+
+@cache
+def _products() -> dict[str, dict[str, Any]]:
+    document = json.loads(settings.catalog_file.read_text(encoding="utf-8"))
+    currency = document.get("currency", "EUR")
+    return {product["product_id"]: {"currency": currency, **product} for product in document["products"]}
+
+
+def product(product_id: str) -> dict[str, Any]:
+    found = _products().get(product_id)
+    if found is None:
+        raise UnknownProduct(fields={"product_id": "is not in the catalog"})
+    return found
+
+
+def listing(family: str | None) -> list[dict[str, Any]]:
+    return [
+        {name: item.get(name) for name in PUBLIC_FIELDS} | _extras(item)
+        for item in _products().values()
+        if family is None or item["family"] == family
+    ]
+
+
+def _extras(item: dict[str, Any]) -> dict[str, Any]:
+    """Offer details a customer compares on (battery, resale rate, allowances, storage)."""
+    extras = {}
+    for name in ("offer", "battery_capacity_kwh", "resale_rate_cents_per_kwh", "allowances", "storage_mb"):
+        if item.get(name) is not None:
+            extras[name] = item[name]
+    return extras

@@ -1,0 +1,59 @@
+"""The customer's details this service keeps, copied from auth's CustomerRegistered/Updated events.
+
+Documents and emails need the name, address and language; keeping a copy means no call to the
+auth service. An event older than the copy (events can arrive out of order) changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from .models import Customer, customer_pk
+
+logger = Logger(child=True)
+
+
+def remember(data: dict[str, Any], *, occurred_at: str) -> bool:
+    """Store the copy unless a newer one is there; True when written."""
+    customer = Customer(
+        customer_pk(data["customer_id"]),
+        "PROFILE",
+        customer_id=data["customer_id"],
+        email=data["email"],
+        first_name=data.get("first_name") or "",
+        last_name=data.get("last_name") or "",
+        company=data.get("company"),
+        phone=data.get("phone"),
+        language=data.get("language") or "fr",
+        address=data.get("address"),
+        version=occurred_at,
+    )
+    try:
+        customer.save(condition=Customer.pk.does_not_exist() | (Customer.version <= occurred_at))
+    except PutError:
+        logger.info("older customer event ignored", extra={"customer_id": data["customer_id"]})
+        return False
+    return True
+
+
+def get(customer_id: str) -> Customer | None:
+    try:
+        return Customer.get(customer_pk(customer_id), "PROFILE")
+    except DoesNotExist:
+        return None
+
+
+def as_document_data(customer: Customer) -> dict[str, Any]:
+    return {
+        "customer_id": customer.customer_id,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "company": customer.company,
+        "email": customer.email,
+        "phone": customer.phone,
+        "address": customer.address,
+        "language": customer.language,
+    }

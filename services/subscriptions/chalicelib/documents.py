@@ -1,0 +1,95 @@
+"""Contract documents (contract, general terms, proof of address) as PDFs in S3, behind short links.
+
+A document is rendered from the subscription and the customer's copy the first time it is
+asked for and stored in the service's private bucket; later requests link to the stored file.
+The contract and the terms never change once stored; the proof of address is dated, so a
+new one is made each day it is asked for. Links are presigned GETs of at most 300 seconds,
+issued only to the subscription's owner.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from . import customers, subscriptions
+from .errors import AddressMissing, NotFound, ProfileUnavailable
+from .settings import settings
+
+LINK_SECONDS = 300
+KINDS = ("contract", "terms", "proof_of_address")
+_client: Any = None
+
+
+def _s3() -> Any:
+    global _client
+    if _client is None:
+        import boto3
+
+        _client = boto3.client("s3")
+    return _client
+
+
+def listing(customer_id: str, subscription_id: str, language: str) -> list[dict[str, str]]:
+    from .pdf_documents import title
+
+    subscriptions.get(customer_id, subscription_id)  # 404 for another customer's id
+    return [{"kind": kind, "title": title(kind, language)} for kind in KINDS]
+
+
+def link(
+    customer_id: str, subscription_id: str, kind: str, *, language: str, now: datetime, today: date
+) -> dict[str, str]:
+    if kind not in KINDS:
+        raise NotFound()
+    subscription = subscriptions.get(customer_id, subscription_id)
+    customer = customers.get(customer_id)
+    if customer is None:
+        raise ProfileUnavailable()
+    dated = f"-{today.isoformat()}" if kind == "proof_of_address" else ""
+    key = f"documents/{customer_id}/{subscription_id}/{kind}{dated}-{language}.pdf"
+    client = _s3()
+    if not _exists(client, key):
+        from .pdf_documents import render
+
+        try:
+            content = render(
+                kind,
+                subscription=subscriptions.as_dict(subscription, detail=True),
+                customer=customers.as_document_data(customer),
+                provider_name=settings.provider_name,
+                language=language,
+                today=today,
+            )
+        except ValueError:
+            raise AddressMissing() from None
+        client.put_object(
+            Bucket=settings.documents_bucket,
+            Key=key,
+            Body=content,
+            ContentType="application/pdf",
+            ServerSideEncryption="AES256",
+        )
+    filename = f"{kind}-{subscription.dossier_number}.pdf"
+    url = client.generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": settings.documents_bucket,
+            "Key": key,
+            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            "ResponseContentType": "application/pdf",
+        },
+        ExpiresIn=LINK_SECONDS,
+    )
+    expires_at = (now + timedelta(seconds=LINK_SECONDS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"url": url, "expires_at": expires_at}
+
+
+def _exists(client: Any, key: str) -> bool:
+    try:
+        client.head_object(Bucket=settings.documents_bucket, Key=key)
+    except client.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True

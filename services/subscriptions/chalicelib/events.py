@@ -1,0 +1,99 @@
+"""Event and schedule handlers of the subscriptions service.
+
+Consumed: auth's CustomerRegistered/CustomerUpdated (the customer copy) and invoices'
+PaymentSucceeded (an order is paid). Delivery is at least once, so each handler is idempotent
+on the event id (and on business state). Scheduled: the daily renewal jobs, which take "now"
+from the event so they can be run for any date (`make job`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from chalice import Blueprint, Cron
+from guichet_contracts import events
+from pynamodb.exceptions import PutError
+
+from .models import EventSeen
+
+handlers = Blueprint(__name__)
+logger = Logger(child=True)
+
+
+def _event_time(event: Any) -> datetime:
+    raw = getattr(event, "time", None) or ""
+    try:
+        return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.now(UTC)
+
+
+def first_delivery(envelope: events.Envelope, now: datetime) -> bool:
+    """Record the event id; False when it was already handled."""
+    try:
+        EventSeen(
+            f"EVENT#{envelope.event_id}",
+            "EVENT",
+            seen_at=now,
+            expires_at_epoch=int((now + timedelta(days=30)).timestamp()),
+        ).save(condition=EventSeen.pk.does_not_exist())
+    except PutError:
+        logger.info("event already handled", extra={"event_id": envelope.event_id, "event": envelope.name})
+        return False
+    return True
+
+
+def _envelope(event: Any) -> events.Envelope:
+    return events.parse(source=event.source, detail_type=event.detail_type, detail=event.detail)
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.auth"], "detail-type": ["CustomerRegistered", "CustomerUpdated"]},
+    name="customer_changed",
+)
+def customer_changed(event: Any) -> None:
+    from . import customers
+
+    envelope = _envelope(event)
+    customers.remember(envelope.data, occurred_at=envelope.occurred_at)
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.invoices"], "detail-type": ["PaymentSucceeded"]}, name="payment_succeeded"
+)
+def payment_succeeded(event: Any) -> None:
+    from . import orders
+    from .renewals import local_day
+
+    envelope = _envelope(event)
+    order_id = envelope.data.get("order_id")
+    if not order_id:
+        return  # a payment of an invoice that no order of ours produced (energy, for instance)
+    now = datetime.now(UTC)
+    if not first_delivery(envelope, now):
+        return
+    try:
+        orders.payment_succeeded(envelope.data["customer_id"], order_id, now=now, today=local_day(now))
+    except Exception:
+        from .models import EventSeen as Seen
+
+        Seen(f"EVENT#{envelope.event_id}", "EVENT").delete()  # let the redelivery try again
+        raise
+
+
+@handlers.schedule(Cron(0, 5, "*", "*", "?", "*"), name="send_renewal_reminders")
+def send_renewal_reminders(event: Any) -> dict[str, int]:
+    """Daily: the 30/7/1-day renewal reminders (7 days for auto-renewed subscriptions)."""
+    from .renewals import send_reminders
+
+    return {"sent": send_reminders(now=_event_time(event))}
+
+
+@handlers.schedule(Cron(30, 0, "*", "*", "?", "*"), name="expire_and_renew")
+def expire_and_renew(event: Any) -> dict[str, int]:
+    """Daily: periods that ended are renewed (auto-renew), cancelled (asked for) or expired."""
+    from .renewals import expire_and_renew as run
+
+    return run(now=_event_time(event))

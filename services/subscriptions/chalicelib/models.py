@@ -1,0 +1,187 @@
+"""PynamoDB models of the subscriptions table (single-table design; `pk`/`sk`, GSI `renewals`).
+
+| item | pk | sk |
+|---|---|---|
+| Subscription (with its contract and settings) | CUSTOMER#<customer_id> | SUB#<subscription_id> |
+| Order (lines, history) | CUSTOMER#<customer_id> | ORDER#<order_id> |
+| Appointment | CUSTOMER#<customer_id> | APPT#<start>#<appointment_id> |
+| Customer (copy kept from auth's events) | CUSTOMER#<customer_id> | PROFILE |
+| Slot (advisors booked at a time) | SLOT#<start> | SLOT |
+| Counter (dossier and contract numbers) | COUNTER#<name> | COUNTER |
+| ReminderSent (ledger: one mail per milestone) | REMINDER#<subscription_id> | <renews_on>#<milestone> |
+| EventSeen (consumed event ids) | EVENT#<event_id> | EVENT |
+| JobRun (last day a daily job covered) | JOB#<name> | JOB |
+| Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
+
+A customer's partition holds everything the customer area shows, so a listing or the
+dashboard is one Query (`Item.query` returns each item as its own model). The `renewals`
+index holds live subscriptions by renewal day
+(renews_pk = RENEWS#<YYYY-MM-DD>), so daily jobs read the days they cover and nothing else.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from .settings import settings
+
+
+class Item(Model):
+    """Any item of the table; its `type` attribute says which model reads it (PynamoDB discriminator)."""
+
+    class Meta:
+        table_name = settings.table_name
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    item_type = DiscriminatorAttribute(attr_name="type")
+
+
+class RenewalsIndex(GlobalSecondaryIndex["Subscription"]):
+    class Meta:
+        index_name = "renewals"
+        projection = AllProjection()
+
+    renews_pk = UnicodeAttribute(hash_key=True)
+    renews_sk = UnicodeAttribute(range_key=True)
+
+
+class Contract(MapAttribute):
+    contract_number = UnicodeAttribute()
+    offer = UnicodeAttribute(null=True)
+    payment_mode = UnicodeAttribute()  # monthly | per_invoice
+    pdl = UnicodeAttribute(null=True)
+    off_peak_hours = ListAttribute(of=MapAttribute, null=True)
+    subscribed_power_kva = NumberAttribute(null=True)
+    tariff_option = UnicodeAttribute(null=True)
+
+
+class Subscription(Item, discriminator="subscription"):
+    subscription_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    dossier_number = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    family = UnicodeAttribute()
+    name = UnicodeAttribute()
+    label = UnicodeAttribute()
+    status = UnicodeAttribute()
+    remarks = UnicodeAttribute(null=True)
+    started_on = UnicodeAttribute(null=True)  # YYYY-MM-DD
+    renews_on = UnicodeAttribute()  # YYYY-MM-DD: the end of the paid period
+    auto_renew = BooleanAttribute(default=False)
+    price_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+    billing_period = UnicodeAttribute()  # month | year
+    commitment_months = NumberAttribute(default=0)
+    contract = Contract()
+    settings = JSONAttribute(default=dict)
+    options = JSONAttribute(default=dict)
+    search_text = UnicodeAttribute()  # lowercased name, label and dossier number, for ?q=
+    cancel_at = UnicodeAttribute(null=True)  # cancellation at the end of the period
+    cancel_reason = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    renews_pk = UnicodeAttribute(null=True)  # only while the subscription can renew or expire
+    renews_sk = UnicodeAttribute(null=True)
+    renewals = RenewalsIndex()
+
+
+class OrderLine(MapAttribute):
+    product_id = UnicodeAttribute()
+    family = UnicodeAttribute()
+    name = UnicodeAttribute()
+    label = UnicodeAttribute()
+    options = JSONAttribute(default=dict)
+    periods = NumberAttribute(default=1)
+    unit_price_cents = NumberAttribute()
+    total_cents = NumberAttribute()
+    billing_period = UnicodeAttribute()
+    subscription_id = UnicodeAttribute(null=True)  # set for a renewal, or once provisioned
+
+
+class Step(MapAttribute):
+    status = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+
+
+class Order(Item, discriminator="order"):
+    order_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # purchase | renewal
+    status = UnicodeAttribute()
+    items = ListAttribute(of=OrderLine)
+    total_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    history = ListAttribute(of=Step)
+
+
+class Appointment(Item, discriminator="appointment"):
+    appointment_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    start = UnicodeAttribute()  # ISO 8601 UTC
+    end = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class Customer(Item, discriminator="customer"):
+    customer_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    company = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(default="fr")
+    address = JSONAttribute(null=True)
+    version = UnicodeAttribute()  # occurred_at of the event that wrote it: older events do not overwrite
+
+
+class Slot(Item, discriminator="slot"):
+    booked = NumberAttribute(default=0)
+
+
+class Counter(Item, discriminator="counter"):
+    value = NumberAttribute(default=0)
+
+
+class ReminderSent(Item, discriminator="reminder_sent"):
+    sent_at = UTCDateTimeAttribute()
+    expires_at_epoch = NumberAttribute()
+
+
+class EventSeen(Item, discriminator="event_seen"):
+    seen_at = UTCDateTimeAttribute()
+    expires_at_epoch = NumberAttribute()
+
+
+class JobRun(Item, discriminator="job_run"):
+    covered_until = UnicodeAttribute()  # YYYY-MM-DD
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+_connection: Connection | None = None
+
+
+def transaction() -> TransactWrite:
+    global _connection
+    if _connection is None:
+        _connection = Connection()
+    return TransactWrite(connection=_connection)

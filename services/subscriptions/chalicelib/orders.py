@@ -1,0 +1,305 @@
+"""Orders: purchases and renewals, from received to completed.
+
+received (OrderPlaced carries the priced lines the invoices service bills) → paid (on
+PaymentSucceeded) → provisioning → completed, each step recorded in `history`. Completion
+creates the subscriptions of a purchase, or extends the one a renewal is for, in the same
+transaction that marks the order completed, so a redelivered payment event provisions once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from guichet_contracts import events
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+
+from . import catalog, customers, mailing, subscriptions
+from .errors import ForbiddenTransition, NotFound, ValidationFailed
+from .models import Order, OrderLine, Step, Subscription, customer_pk, transaction
+from .settings import settings
+
+logger = Logger(child=True)
+
+SOURCE = "guichet.subscriptions"
+IN_PROGRESS = ("received", "paid", "provisioning")
+TAX_RATE = "20.0"  # French standard VAT; catalog prices include it
+
+
+def as_dict(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "kind": order.kind,
+        "status": order.status,
+        "items": [
+            {
+                "product_id": line.product_id,
+                "family": line.family,
+                "name": line.name,
+                "label": line.label,
+                "options": line.options or {},
+                "periods": int(line.periods),
+                "billing_period": line.billing_period,
+                "unit_price_cents": int(line.unit_price_cents),
+                "total_cents": int(line.total_cents),
+                "subscription_id": line.subscription_id,
+            }
+            for line in order.items
+        ],
+        "total_cents": int(order.total_cents),
+        "currency": order.currency,
+        "created_at": _iso(order.created_at),
+        "history": [{"status": step.status, "at": _iso(step.at)} for step in order.history],
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def get(customer_id: str, order_id: str) -> Order:
+    try:
+        return Order.get(customer_pk(customer_id), f"ORDER#{order_id}")
+    except DoesNotExist:
+        raise NotFound() from None
+
+
+def listing(customer_id: str, *, status: str | None) -> list[dict[str, Any]]:
+    condition = Order.status == status if status else None
+    found = Order.query(customer_pk(customer_id), Order.sk.startswith("ORDER#"), filter_condition=condition)
+    return sorted((as_dict(order) for order in found), key=lambda order: order["created_at"], reverse=True)
+
+
+def _line(
+    product: dict[str, Any], *, label: str, options: dict[str, Any], periods: int, subscription_id: str | None
+) -> OrderLine:
+    return OrderLine(
+        product_id=product["product_id"],
+        family=product["family"],
+        name=product["name"],
+        label=label,
+        options=options,
+        periods=periods,
+        unit_price_cents=product["price_cents"],
+        total_cents=product["price_cents"] * periods,
+        billing_period=product["billing_period"],
+        subscription_id=subscription_id,
+    )
+
+
+def place(customer_id: str, body: Any, *, now: datetime) -> Order:
+    """A purchase (schemas.OrderRequest): every line priced from the catalog, options validated."""
+    from .technical_settings import validate_order_options
+
+    lines = []
+    currencies = set()
+    for position, item in enumerate(body.items):
+        product = catalog.product(item.product_id)
+        try:
+            options = validate_order_options(product["family"], item.options or {})
+        except ValidationFailed as error:
+            raise ValidationFailed(
+                fields={f"items.{position}.options.{name}": problem for name, problem in error.fields.items()}
+            ) from None
+        currencies.add(product["currency"])
+        lines.append(
+            _line(
+                product, label=item.label or product["name"], options=options, periods=1, subscription_id=None
+            )
+        )
+    if len(currencies) > 1:
+        raise ValidationFailed(fields={"items": "all products of an order must share one currency"})
+    return _record(customer_id, "purchase", lines, currency=currencies.pop(), now=now)
+
+
+def renew(
+    customer_id: str, subscription_id: str, periods: int, *, now: datetime, order_id: str | None = None
+) -> Order:
+    subscription = subscriptions.get(customer_id, subscription_id)
+    subscriptions.next_status("renew", subscription.status)
+    if subscription.cancel_at:
+        raise ForbiddenTransition(fields={"status": "the subscription is cancelled at the end of its period"})
+    product = catalog.product(subscription.product_id)
+    line = _line(
+        {
+            **product,
+            "price_cents": int(subscription.price_cents),
+            "billing_period": subscription.billing_period,
+        },
+        label=subscription.label,
+        options=subscription.options or {},
+        periods=periods,
+        subscription_id=subscription_id,
+    )
+    return _record(customer_id, "renewal", [line], currency=subscription.currency, now=now, order_id=order_id)
+
+
+def auto_renewal_order_id(subscription_id: str, renews_on: str) -> str:
+    """The one order an auto-renewal places for a period: the same id however often the job runs."""
+    return "R" + hashlib.sha256(f"{subscription_id}#{renews_on}".encode()).hexdigest()[:15]
+
+
+def _record(
+    customer_id: str,
+    kind: str,
+    lines: list[OrderLine],
+    *,
+    currency: str,
+    now: datetime,
+    order_id: str | None = None,
+) -> Order:
+    chosen_id = order_id is not None
+    order_id = order_id or uuid.uuid4().hex[:16]
+    order = Order(
+        customer_pk(customer_id),
+        f"ORDER#{order_id}",
+        order_id=order_id,
+        customer_id=customer_id,
+        kind=kind,
+        status="received",
+        items=lines,
+        total_cents=sum(int(line.total_cents) for line in lines),
+        currency=currency,
+        created_at=now,
+        history=[Step(status="received", at=now)],
+    )
+    try:
+        order.save(condition=Order.pk.does_not_exist())
+    except PutError:
+        if not chosen_id:
+            raise
+        return get(customer_id, order_id)  # already placed (auto-renewal run twice)
+    events.publish(
+        events.Envelope(source=SOURCE, name="OrderPlaced", data=_placed_detail(order)),
+        bus_name=settings.event_bus_name,
+    )
+    customer = customers.get(customer_id)
+    if customer is not None:
+        mailing.notify(
+            "order_received",
+            customer,
+            order_id=order.order_id,
+            items=mailing.order_lines(order, customer.language),
+            total=mailing.money(int(order.total_cents), order.currency, customer.language),
+            orders_url=mailing.portal_link(f"orders/{order.order_id}"),
+        )
+    logger.info("order placed", extra={"customer_id": customer_id, "order_id": order_id, "kind": kind})
+    return order
+
+
+def _placed_detail(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "customer_id": order.customer_id,
+        "kind": order.kind,
+        "currency": order.currency,
+        "total_cents": int(order.total_cents),
+        "prices_include_tax": True,
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "family": line.family,
+                "description": f"{line.name} — {line.label}" if line.label != line.name else line.name,
+                "quantity": int(line.periods),
+                "unit": line.billing_period,
+                "unit_price_cents": int(line.unit_price_cents),
+                "total_cents": int(line.total_cents),
+                "tax_rate": TAX_RATE,
+                "subscription_id": line.subscription_id,
+            }
+            for line in order.items
+        ],
+    }
+
+
+def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: date) -> Order | None:
+    """Mark the order paid and provision it; a second delivery of the payment changes nothing."""
+    try:
+        order = get(customer_id, order_id)
+    except NotFound:
+        logger.warning(
+            "payment for an unknown order", extra={"customer_id": customer_id, "order_id": order_id}
+        )
+        return None
+    if order.status not in ("received", "paid", "provisioning"):
+        return order
+    created: list[Subscription] = []
+    renewed: list[Subscription] = []
+    lines = list(order.items)
+    writes: list[tuple[str, Any, Any]] = []
+    for line in lines:
+        if order.kind == "renewal":
+            subscription = subscriptions.get(customer_id, str(line.subscription_id))
+            writes.append(
+                ("update", subscription, subscriptions.extend(subscription, int(line.periods), now=now))
+            )
+            renewed.append(subscription)
+        else:
+            subscription = subscriptions.new_subscription(
+                customer_id=customer_id,
+                product=catalog.product(line.product_id),
+                label=line.label,
+                options=dict(line.options or {}),
+                periods=int(line.periods),
+                today=today,
+                now=now,
+            )
+            line.subscription_id = subscription.subscription_id
+            writes.append(("save", subscription, None))
+            created.append(subscription)
+    history = [*order.history] + [
+        Step(status=status, at=now) for status in ("paid", "provisioning", "completed")
+    ]
+    try:
+        with transaction() as write:
+            write.update(
+                order,
+                actions=[Order.status.set("completed"), Order.history.set(history), Order.items.set(lines)],
+                condition=Order.status == order.status,
+            )
+            for operation, subscription, actions in writes:
+                if operation == "save":
+                    write.save(subscription, condition=Subscription.pk.does_not_exist())
+                else:
+                    write.update(
+                        subscription,
+                        actions=actions,
+                        condition=Subscription.renews_on == subscription.renews_on,
+                    )
+    except TransactWriteError:
+        logger.info("order already provisioned", extra={"order_id": order_id})
+        return get(customer_id, order_id)
+    for subscription in created:
+        subscription.refresh()
+        _announce("SubscriptionActivated", subscription, order_id)
+    for subscription in renewed:
+        subscription.refresh()
+        _announce("SubscriptionRenewed", subscription, order_id)
+    order.refresh()
+    customer = customers.get(customer_id)
+    if customer is not None:
+        mailing.notify(
+            "order_completed",
+            customer,
+            order_id=order.order_id,
+            items=mailing.order_lines(order, customer.language),
+            subscriptions_url=mailing.portal_link("subscriptions"),
+        )
+    logger.info("order completed", extra={"customer_id": customer_id, "order_id": order_id})
+    return order
+
+
+def _announce(name: str, subscription: Subscription, order_id: str | None) -> None:
+    data = {
+        **subscriptions.as_dict(subscription, detail=True),
+        "customer_id": subscription.customer_id,
+        "order_id": order_id,
+    }
+    events.publish(events.Envelope(source=SOURCE, name=name, data=data), bus_name=settings.event_bus_name)
+
+
+def announce_cancelled(subscription: Subscription) -> None:
+    _announce("SubscriptionCancelled", subscription, None)

@@ -1,0 +1,164 @@
+"""The daily renewal jobs: reminder emails, then expiry or auto-renewal at the end of a period.
+
+Reminders go 30, 7 and 1 days before `renews_on` to a subscription without auto-renewal, and
+once 7 days before to one with it. Each job remembers the last day it covered, and reads the
+renewal days it has not covered yet from the `renewals` index: its cost follows what is due,
+not the number of subscriptions. A run that comes late catches up the most recent milestone
+of each subscription and never an older, stale one; the ledger (one conditional put per
+subscription, renewal date and milestone) makes two runs, or two overlapping runs, send once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from . import customers, mailing, orders, subscriptions
+from .models import JobRun, ReminderSent, Subscription
+from .settings import settings
+
+logger = Logger(child=True)
+
+MILESTONES = (30, 7, 1)
+AUTO_RENEW_MILESTONES = (7,)
+FIRST_RUN_CATCH_UP_DAYS = 7
+
+
+def local_day(now: datetime) -> date:
+    return now.astimezone(settings.timezone).date()
+
+
+def _days_to_cover(job: str, today: date) -> list[date]:
+    try:
+        covered = date.fromisoformat(JobRun.get(f"JOB#{job}", "JOB").covered_until)
+    except DoesNotExist:
+        covered = today - timedelta(days=FIRST_RUN_CATCH_UP_DAYS)
+    first = max(covered + timedelta(days=1), today - timedelta(days=max(MILESTONES)))
+    return [first + timedelta(days=offset) for offset in range((today - first).days + 1)]
+
+
+def _mark_covered(job: str, today: date) -> None:
+    """Move the job's mark forward (never back, whatever order overlapping runs finish in)."""
+    try:
+        JobRun(f"JOB#{job}", "JOB", covered_until=today.isoformat()).save(
+            condition=JobRun.pk.does_not_exist() | (JobRun.covered_until < today.isoformat())
+        )
+    except PutError:
+        pass
+
+
+def due_on(day: date) -> Iterator[Subscription]:
+    return Subscription.renewals.query(f"RENEWS#{day.isoformat()}")
+
+
+def milestone_due(subscription: Subscription, today: date) -> int | None:
+    """The most recent milestone reached for this subscription's renewal, or None."""
+    if subscription.status != "active" or subscription.cancel_at:
+        return None
+    days_left = (date.fromisoformat(subscription.renews_on) - today).days
+    if days_left < 1:
+        return None
+    reached = [
+        m for m in (AUTO_RENEW_MILESTONES if subscription.auto_renew else MILESTONES) if days_left <= m
+    ]
+    return min(reached) if reached else None
+
+
+def send_reminders(now: datetime) -> int:
+    today = local_day(now)
+    candidates: dict[str, Subscription] = {}
+    for day in _days_to_cover("renewal_reminders", today):
+        for milestone in MILESTONES:
+            for subscription in due_on(day + timedelta(days=milestone)):
+                candidates[subscription.subscription_id] = subscription
+    sent = 0
+    for subscription in candidates.values():
+        reached = milestone_due(subscription, today)
+        if reached is not None and _remind(subscription, reached, today, now):
+            sent += 1
+    _mark_covered("renewal_reminders", today)
+    return sent
+
+
+def _remind(subscription: Subscription, milestone: int, today: date, now: datetime) -> bool:
+    customer = customers.get(subscription.customer_id)
+    if customer is None:
+        logger.warning(
+            "no customer copy: reminder not sent", extra={"subscription_id": subscription.subscription_id}
+        )
+        return False
+    ledger = ReminderSent(
+        f"REMINDER#{subscription.subscription_id}",
+        f"{subscription.renews_on}#{milestone}",
+        sent_at=now,
+        expires_at_epoch=int((now + timedelta(days=400)).timestamp()),
+    )
+    try:
+        ledger.save(condition=ReminderSent.pk.does_not_exist())
+    except PutError:
+        return False  # this milestone was already sent (or another run is sending it)
+    language = customer.language
+    try:
+        mailing.send(
+            "renewal_reminder",
+            customer,
+            customer_id=subscription.customer_id,
+            subscription_name=subscription.name,
+            label=subscription.label,
+            dossier_number=subscription.dossier_number,
+            renews_on=mailing.day(date.fromisoformat(subscription.renews_on), language),
+            days_left=(date.fromisoformat(subscription.renews_on) - today).days,
+            price=mailing.money(int(subscription.price_cents), subscription.currency, language),
+            billing_period_label=mailing.period(subscription.billing_period, language),
+            renew_url=mailing.portal_link(f"subscriptions/{subscription.subscription_id}/renew"),
+            auto_renew=bool(subscription.auto_renew),
+        )
+    except Exception:
+        ledger.delete()  # not sent: the next run tries again
+        raise
+    logger.info(
+        "renewal reminder sent",
+        extra={"subscription_id": subscription.subscription_id, "milestone": milestone},
+    )
+    return True
+
+
+def expire_and_renew(now: datetime) -> dict[str, int]:
+    """Subscriptions whose period ended: cancelled if asked, renewed if auto-renew, else expired."""
+    today = local_day(now)
+    outcome = {"expired": 0, "cancelled": 0, "renewal_orders": 0}
+    for day in _days_to_cover("expire_and_renew", today):
+        if day >= today:
+            continue  # a period ending today still runs today
+        for subscription in due_on(day):
+            if (
+                subscription.status not in ("active", "suspended")
+                or subscription.renews_on != day.isoformat()
+            ):
+                continue
+            outcome[_end_of_period(subscription, now)] += 1
+    _mark_covered("expire_and_renew", today - timedelta(days=1))
+    return outcome
+
+
+def _end_of_period(subscription: Subscription, now: datetime) -> str:
+    if subscription.cancel_at:
+        action, result = "cancel", "cancelled"
+    elif subscription.auto_renew:
+        orders.renew(
+            subscription.customer_id,
+            subscription.subscription_id,
+            1,
+            now=now,
+            order_id=orders.auto_renewal_order_id(subscription.subscription_id, subscription.renews_on),
+        )
+        return "renewal_orders"
+    else:
+        action, result = "expire", "expired"
+    subscriptions.transition(subscription, action, now)
+    if result == "cancelled":
+        orders.announce_cancelled(subscription)
+    return result

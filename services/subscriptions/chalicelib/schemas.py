@@ -1,0 +1,71 @@
+"""Request bodies of the subscriptions API, validated with pydantic (imported by the routes that take one)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+import phonenumbers
+from guichet_contracts import validation
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ProductId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _phone(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        raise ValueError("is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone, e.g. 2026-11-24T10:30:00+01:00 or ...Z")
+    return value
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrderItem(_Body):
+    product_id: ProductId
+    label: Label | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class OrderRequest(_Body):
+    items: Annotated[list[OrderItem], Field(min_length=1, max_length=20)]
+
+
+class RenewRequest(_Body):
+    periods: Annotated[int, Field(ge=1, le=10)] = 1
+
+
+class SubscriptionChanges(_Body):
+    auto_renew: bool | None = None
+    product_id: ProductId | None = None
+    options: dict[str, Any] | None = None
+
+
+class Cancellation(_Body):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    at: Literal["end_of_period", "immediately"] = "end_of_period"
+
+
+class AppointmentRequest(_Body):
+    start: Annotated[datetime, AfterValidator(_aware)]
+    topic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    phone: Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone)]
+
+
+Body = TypeVar("Body", bound=_Body)
+
+
+def parse(model: type[Body], data: Any) -> Body:
+    return validation.parse(model, data)

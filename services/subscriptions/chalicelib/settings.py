@@ -1,0 +1,64 @@
+"""The subscriptions service's environment, parsed and validated once at cold start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    documents_bucket: str
+    public_url: str
+    mail_sender: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_public_keys_secret: str
+    event_bus_name: str
+    provider_name: str
+    advisors: int
+    timezone: ZoneInfo
+    catalog_file: Path
+    templates: Path
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def load() -> Settings:
+    here = Path(__file__).parent
+    advisors = int(os.environ.get("SUBSCRIPTIONS_ADVISORS", "2"))
+    if advisors < 1:
+        raise SettingsError("SUBSCRIPTIONS_ADVISORS must be at least 1")
+    return Settings(
+        stage=_required("GUICHET_STAGE"),
+        table_name=_required("SUBSCRIPTIONS_TABLE_NAME"),
+        documents_bucket=_required("SUBSCRIPTIONS_DOCUMENTS_BUCKET"),
+        public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
+        mail_sender=_required("GUICHET_MAIL_SENDER"),
+        jwt_issuer=_required("GUICHET_JWT_ISSUER"),
+        jwt_audience=_required("GUICHET_JWT_AUDIENCE"),
+        jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
+        event_bus_name=os.environ.get("GUICHET_EVENT_BUS", "default"),
+        provider_name=os.environ.get("SUBSCRIPTIONS_PROVIDER_NAME", "Guichet"),
+        advisors=advisors,
+        timezone=ZoneInfo(os.environ.get("SUBSCRIPTIONS_TIMEZONE", "Europe/Paris")),
+        # The catalog is deployment data: a provider replaces this file, not the code.
+        catalog_file=Path(os.environ.get("SUBSCRIPTIONS_CATALOG_FILE") or here / "catalog.json"),
+        templates=here / "templates",
+    )
+
+
+settings = load()
