@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from . import customers, subscriptions
-from .errors import AddressMissing, NotFound, ProfileUnavailable
+from .errors import AddressMissing, ForbiddenTransition, NotFound, ProfileUnavailable
 from .settings import settings
 
 LINK_SECONDS = 300
@@ -49,7 +49,10 @@ def link(
     dated = f"-{today.isoformat()}" if kind == "proof_of_address" else ""
     key = f"documents/{customer_id}/{subscription_id}/{kind}{dated}-{language}.pdf"
     client = _s3()
+    if kind == "proof_of_address" and subscription.status not in ("active", "suspended"):
+        raise ForbiddenTransition(fields={"status": f"no proof of address while {subscription.status}"})
     if not _exists(client, key):
+        from .pdf_documents import AddressMissing as NoAddress
         from .pdf_documents import render
 
         try:
@@ -61,7 +64,7 @@ def link(
                 language=language,
                 today=today,
             )
-        except ValueError:
+        except NoAddress:
             raise AddressMissing() from None
         client.put_object(
             Bucket=settings.documents_bucket,

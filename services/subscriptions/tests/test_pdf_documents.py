@@ -1,0 +1,418 @@
+"""The subscription documents: contract, general terms, proof of address, in fr, en and it.
+
+Each PDF is read back with pypdf, as a customer's viewer would, and its text checked.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(SERVICE_DIR))
+
+from chalicelib import pdf_documents  # noqa: E402
+
+TODAY = datetime.date(2026, 11, 23)
+PROVIDER = "Énergie Claire"
+
+ELECTRICITY = {
+    "subscription_id": "sub_0001",
+    "dossier_number": "DOS-2026-004217",
+    "product_id": "elec-stockage",
+    "family": "electricity",
+    "name": "Stockage Virtuel",
+    "label": "Maison",
+    "status": "active",
+    "started_on": "2025-11-23",
+    "renews_on": "2026-11-23",
+    "auto_renew": True,
+    "price_cents": 1299,
+    "currency": "EUR",
+    "billing_period": "month",
+    "commitment_months": 12,
+    "contract": {
+        "contract_number": "CT-88412093",
+        "offer": "Stockage Virtuel",
+        "payment_mode": "monthly",
+        "pdl": "14295837461028",
+        "off_peak_hours": [{"start": "22:00", "end": "06:00"}],
+        "subscribed_power_kva": 9,
+    },
+}
+
+HOSTING = {
+    "subscription_id": "sub_0002",
+    "dossier_number": "IH-2026-000815",
+    "product_id": "hosting-pro",
+    "family": "hosting",
+    "name": "Hosting Pro",
+    "label": "shop.example.it",
+    "status": "active",
+    "started_on": "2026-01-15",
+    "renews_on": "2027-01-15",
+    "auto_renew": False,
+    "price_cents": 11990,
+    "currency": "EUR",
+    "billing_period": "year",
+    "commitment_months": 0,
+    "contract": {
+        "contract_number": None,
+        "offer": None,
+        "payment_mode": None,
+        "pdl": None,
+        "off_peak_hours": [],
+        "subscribed_power_kva": None,
+    },
+}
+
+CUSTOMER = {
+    "customer_id": "hd429850-GUI",
+    "first_name": "Hortense",
+    "last_name": "Lefèvre",
+    "company": "<b>& Fils",
+    "email": "hortense@example.test",
+    "phone": "+33 6 12 34 56 78",
+    "address": {
+        "line1": "12 rue de l'Église",
+        "line2": None,
+        "postal_code": "69003",
+        "city": "Lyon",
+        "country": "FR",
+    },
+    "language": "fr",
+}
+
+PRICES = {
+    ("fr", "month"): "12,99 € / mois",
+    ("en", "month"): "€12.99 / month",
+    ("it", "month"): "12,99 € / mese",
+    ("fr", "year"): "119,90 € / an",
+    ("en", "year"): "€119.90 / year",
+    ("it", "year"): "119,90 € / anno",
+}
+
+
+def render(
+    kind: str, language: str = "fr", *, subscription: dict[str, Any] = ELECTRICITY, **customer: Any
+) -> bytes:
+    return pdf_documents.render(
+        kind,
+        subscription=subscription,
+        customer={**CUSTOMER, **customer},
+        provider_name=PROVIDER,
+        language=language,
+        today=TODAY,
+    )
+
+
+def read(pdf: bytes) -> tuple[str, pypdf.PdfReader]:
+    """The document's text with whitespace collapsed, and the reader."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.split()), reader
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "it"])
+@pytest.mark.parametrize("kind", pdf_documents.KINDS)
+def test_each_document_names_the_customer_the_dossier_and_the_price_in_the_language(kind, language):
+    # Given an electricity subscription
+    # When its document is rendered
+    pdf = render(kind, language)
+
+    # Then it is a PDF that names the customer, the dossier, the price and the delivery point
+    assert pdf.startswith(b"%PDF-")
+    text, reader = read(pdf)
+    assert "hd429850-GUI" in text
+    assert "Hortense Lefèvre" in text
+    assert "DOS-2026-004217" in text
+    assert PRICES[(language, "month")] in text
+    assert "14295837461028" in text
+    assert reader.metadata.title == pdf_documents.title(kind, language)
+    assert reader.metadata.author == PROVIDER
+    assert "DOS-2026-004217" in reader.metadata.subject
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "it"])
+@pytest.mark.parametrize("kind", pdf_documents.KINDS)
+def test_a_hosting_subscription_has_no_electricity_section(kind, language):
+    text, _ = read(render(kind, language, subscription=HOSTING))
+
+    assert "IH-2026-000815" in text
+    assert PRICES[(language, "year")] in text
+    assert "PDL" not in text
+    assert "kVA" not in text
+
+
+def test_the_electricity_contract_lists_the_supply_details_and_the_acceptance():
+    text, _ = read(render("contract", "fr"))
+
+    for expected in (
+        "CT-88412093",
+        "Point de livraison (PDL) 14295837461028",
+        "9 kVA",
+        "22:00–06:00",
+        "Mensualisation (prélèvement mensuel)",
+        "12 mois",
+        "Prochain renouvellement 23/11/2026",
+        "Renouvellement automatique Oui",
+        "Accepté électroniquement le 23/11/2025 par Hortense Lefèvre.",
+        "30, 7 et 1 jours",
+    ):
+        assert expected in text
+
+
+def test_the_contract_shows_the_tariff_option_and_a_requested_cancellation():
+    subscription = copy.deepcopy(ELECTRICITY)
+    subscription["contract"]["tariff_option"] = "off_peak"
+    subscription["cancel_at"] = "2026-12-23"
+
+    text, _ = read(render("contract", "fr", subscription=subscription))
+
+    assert "Option tarifaire Heures pleines / heures creuses" in text
+    assert "Fin de l'abonnement 23/12/2026" in text
+    assert "Résiliation demandée : fin de l'abonnement le 23/12/2026." in text
+    assert "Prochain renouvellement" not in text
+
+
+def test_unexpected_values_are_printed_as_given():
+    subscription = copy.deepcopy(ELECTRICITY)
+    subscription["contract"]["subscribed_power_kva"] = "9 (triphasé)"
+    subscription["contract"]["payment_mode"] = "quarterly"
+    subscription["status"] = "migrating"
+
+    text, _ = read(render("contract", "en", subscription=subscription))
+
+    assert "9 (triphasé) kVA" in text
+    assert "quarterly" in text
+    assert "migrating" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "acceptance"),
+    [
+        ("fr", "Accepté électroniquement le 23/11/2025"),
+        ("en", "Electronically accepted on 23 Nov 2025"),
+        ("it", "Accettato elettronicamente il 23/11/2025"),
+    ],
+)
+def test_the_contract_is_accepted_on_the_start_date_written_in_the_language(language, acceptance):
+    text, _ = read(render("contract", language))
+
+    assert acceptance in text
+
+
+def test_a_contract_not_yet_started_awaits_acceptance():
+    pending = {**ELECTRICITY, "status": "pending_confirmation", "started_on": None}
+
+    text, _ = read(render("contract", "en", subscription=pending))
+
+    assert "Awaiting electronic acceptance by Hortense Lefèvre." in text
+    assert "Electronically accepted" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            [
+                "Article 10",
+                "Droit de rétractation",
+                "quatorze (14) jours",
+                "RGPD",
+                "médiateur",
+                "30 jours, 7 jours et 1 jour avant la date de renouvellement",
+                "soit à la fin de la période en cours",
+                "soit immédiatement",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Article 10",
+                "Right of withdrawal",
+                "fourteen (14) days",
+                "GDPR",
+                "mediator",
+                "30 days, 7 days and 1 day before the renewal date",
+                "either at the end of the current period",
+                "or immediately",
+            ],
+        ),
+        (
+            "it",
+            [
+                "Articolo 10",
+                "Diritto di recesso",
+                "quattordici (14) giorni",
+                "GDPR",
+                "conciliazione",
+                "30 giorni, 7 giorni e 1 giorno prima della data di rinnovo",
+                "alla fine del periodo in corso",
+                "con effetto immediato",
+            ],
+        ),
+    ],
+)
+def test_the_general_terms_are_numbered_articles_naming_the_provider(language, expected):
+    text, _ = read(render("terms", language))
+
+    for snippet in expected:
+        assert snippet in text
+    assert text.count(PROVIDER) >= 5
+    assert "Article 13" not in text and "Articolo 13" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", ["Énergie Claire atteste", "depuis le 23/11/2025", "Fait le 23/11/2026", "Lyon"]),
+        ("en", ["Énergie Claire hereby certifies", "since 23 Nov 2025", "Issued on 23 Nov 2026", "Lyon"]),
+        ("it", ["Énergie Claire attesta", "dal 23/11/2025", "Emessa il 23/11/2026", "Lyon"]),
+    ],
+)
+def test_the_proof_of_address_certifies_the_address_since_the_start_date(language, expected):
+    text, _ = read(render("proof_of_address", language))
+
+    for snippet in expected:
+        assert snippet in text
+    assert "12 rue de l'Église" in text
+    assert {"fr": "69003 Lyon France", "en": "69003 Lyon France", "it": "69003 Lyon Francia"}[
+        language
+    ] in text
+    assert "CT-88412093" in text
+
+
+@pytest.mark.parametrize(
+    "address", [None, {}, {"line1": " ", "postal_code": "69003", "city": "", "country": "FR"}]
+)
+def test_a_proof_of_address_needs_an_address(address):
+    with pytest.raises(ValueError, match=r"^address$") as refused:
+        render("proof_of_address", address=address)
+    assert isinstance(refused.value, pdf_documents.AddressMissing)
+
+
+def test_the_contract_and_terms_do_not_need_an_address():
+    for kind in ("contract", "terms"):
+        text, _ = read(render(kind, address=None))
+        assert "hd429850-GUI" in text
+
+
+@pytest.mark.parametrize("kind", pdf_documents.KINDS)
+def test_markup_in_customer_data_is_printed_as_text(kind):
+    subscription = copy.deepcopy(ELECTRICITY)
+    subscription["label"] = "<i>Maison</i> & <font size=40>jardin"
+    subscription["contract"]["offer"] = "Offre <br/> verte & co"
+
+    text, _ = read(render(kind, subscription=subscription, last_name="Lefèvre <script>&amp;"))
+
+    assert "<b>& Fils" in text
+    assert "Lefèvre <script>&amp;" in text
+    if kind == "contract":
+        assert "<i>Maison</i> & <font size=40>jardin" in text
+        assert "Offre <br/> verte & co" in text
+
+
+def test_a_value_longer_than_a_page_flows_onto_the_next_pages():
+    subscription = {**ELECTRICITY, "label": "très long libellé " * 600}
+
+    text, reader = read(render("contract", subscription=subscription))
+
+    assert len(reader.pages) > 1
+    assert "hd429850-GUI" in text
+
+
+def test_letters_outside_the_pdf_fonts_lose_their_accent_instead_of_printing_boxes():
+    text, _ = read(render("contract", first_name="Łukasz", last_name="Dvořák\x00"))
+
+    assert "Lukasz Dvorák" in text
+    assert "■" not in text
+
+
+def test_the_same_input_gives_the_same_bytes_dated_the_day_of_issue():
+    pdf = render("terms", "it")
+
+    assert pdf == render("terms", "it")
+    assert pypdf.PdfReader(io.BytesIO(pdf)).metadata.creation_date.date() == TODAY
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match=r"^kind$"):
+        render("invoice")
+    with pytest.raises(ValueError, match=r"^kind$"):
+        pdf_documents.title("invoice", "fr")
+
+
+@pytest.mark.parametrize(
+    ("language", "titles"),
+    [
+        (
+            "fr",
+            [
+                "Contrat d'abonnement",
+                "Conditions générales de vente",
+                "Justificatif de domicile (attestation)",
+            ],
+        ),
+        ("en", ["Subscription contract", "General terms of sale", "Proof of address (certificate)"]),
+        ("it", ["Contratto di abbonamento", "Condizioni generali di contratto", "Attestazione di domicilio"]),
+    ],
+)
+def test_title_of_every_kind_in_every_language(language, titles):
+    assert [pdf_documents.title(kind, language) for kind in pdf_documents.KINDS] == titles
+
+
+def test_an_unknown_language_falls_back_to_french():
+    assert pdf_documents.title("terms", "de") == "Conditions générales de vente"
+    assert pdf_documents.title("terms", "en-GB") == "General terms of sale"
+    text, _ = read(render("contract", "de"))
+    assert "12,99 € / mois" in text
+
+
+@pytest.mark.parametrize(
+    ("cents", "currency", "language", "expected"),
+    [
+        (1299, "EUR", "fr", "12,99 €"),
+        (1299, "EUR", "it", "12,99 €"),
+        (1299, "EUR", "en", "€12.99"),
+        (123456, "EUR", "fr", "1 234,56 €"),
+        (123456, "EUR", "it", "1.234,56 €"),
+        (123456, "EUR", "en", "€1,234.56"),
+        (5, "EUR", "fr", "0,05 €"),
+        (2500, "CHF", "fr", "25,00 CHF"),
+        (2500, "CHF", "en", "CHF 25.00"),
+    ],
+)
+def test_money_is_written_the_way_each_language_writes_it(cents, currency, language, expected):
+    assert pdf_documents.format_money(cents, currency, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fr", "23/11/2026"), ("it", "23/11/2026"), ("en", "23 Nov 2026")]
+)
+def test_dates_are_written_the_way_each_language_writes_them(language, expected):
+    assert pdf_documents.format_date("2026-11-23", language) == expected
+    assert pdf_documents.format_date(datetime.date(2026, 11, 23), language) == expected
+    assert pdf_documents.format_date(None, language) == "—"
+
+
+def test_importing_the_module_loads_neither_reportlab_nor_settings_nor_aws():
+    probe = (
+        "import sys; import chalicelib.pdf_documents; "
+        "heavy = ('reportlab', 'chalicelib.settings', 'boto3', 'botocore'); "
+        "loaded = [m for m in heavy if m in sys.modules]; "
+        "print(loaded)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=SERVICE_DIR, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
