@@ -4,12 +4,15 @@ answered; the same key with another body is refused (422 `idempotency_key_reused
 Built on Powertools' idempotency utility with the service's own table: the record key is the
 customer id and the header (so keys are scoped to the customer), the stored payload hash is the
 body's, records expire after 24 h (the table's TTL attribute), and a request that raised leaves
-no record, so it can be sent again. Powertools is imported on the routes that use it only.
+no record, so it can be sent again. A request that arrives while the first one with its key is
+still running waits (up to 5 s) for that answer and replays it, else gets 409 with Retry-After.
+Powertools is imported on the routes that use it only.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 
 HEADER = "idempotency-key"
 RETENTION_SECONDS = 24 * 3600
+WAIT_FOR_FIRST_SECONDS = 5.0
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -80,7 +84,13 @@ class Idempotency:
         return self._store
 
     def run(
-        self, *, customer_id: str, key: str, body: dict[str, Any], action: Callable[[], tuple[int, Any]]
+        self,
+        *,
+        customer_id: str,
+        key: str,
+        body: dict[str, Any],
+        action: Callable[[], tuple[int, Any]],
+        lambda_context: Any = None,
     ) -> tuple[int, Any]:
         """(status, body) of the first request with this key, running `action` only for that one."""
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -95,6 +105,8 @@ class Idempotency:
             raise_on_no_idempotency_key=True,
             expires_after_seconds=RETENTION_SECONDS,
             hash_function="sha256",
+            # with the invocation's context, a request whose Lambda died stops counting as in progress
+            lambda_context=lambda_context,
         )
 
         @idempotent_function(
@@ -107,10 +119,17 @@ class Idempotency:
             status, answer = action()
             return {"status": status, "body": answer}
 
-        try:
-            result = once(request={"customer_id": customer_id, "key": key, "body": body})
-        except IdempotencyValidationError:
-            raise IdempotencyKeyReused() from None
-        except IdempotencyAlreadyInProgressError:
-            raise RequestInProgress(headers={"Retry-After": "1"}) from None
+        request = {"customer_id": customer_id, "key": key, "body": body}
+        deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
+        while True:
+            try:
+                result = once(request=request)
+                break
+            except IdempotencyValidationError:
+                raise IdempotencyKeyReused() from None
+            except IdempotencyAlreadyInProgressError:
+                # The first request with this key is still running: wait for its answer, then replay it.
+                if time.monotonic() > deadline:
+                    raise RequestInProgress(headers={"Retry-After": "1"}) from None
+                time.sleep(0.05)
         return int(result["status"]), result["body"]

@@ -164,7 +164,11 @@ def subscription_renew(subscription_id: str) -> Response:
         return 201, orders.as_dict(orders.renew(customer_id, subscription_id, body.periods, now=_now()))
 
     status, answer = renewal_once.run(
-        customer_id=customer_id, key=key, body={"subscription_id": subscription_id, **raw}, action=place
+        customer_id=customer_id,
+        key=key,
+        body={"subscription_id": subscription_id, **raw},
+        action=place,
+        lambda_context=api.lambda_context,
     )
     return Response(body=answer, status_code=status)
 
@@ -215,7 +219,9 @@ def order_place() -> Response:
     def place() -> tuple[int, Any]:
         return 201, orders.as_dict(orders.place(customer_id, body, now=_now()))
 
-    status, answer = order_once.run(customer_id=customer_id, key=key, body=raw, action=place)
+    status, answer = order_once.run(
+        customer_id=customer_id, key=key, body=raw, action=place, lambda_context=api.lambda_context
+    )
     return Response(body=answer, status_code=status)
 
 
