@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +57,25 @@ def aws() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="module", autouse=True)
+def empty_table_after_each_module() -> Iterator[None]:
+    """Remove every item when a test module ends. Tests never share items across modules, and
+    moto copies the whole table on each transaction: a table that only grows slows the tier."""
+    yield
+    import boto3
+
+    table = boto3.resource("dynamodb").Table(os.environ["AUTH_TABLE_NAME"])
+    scan: dict[str, Any] = {"ProjectionExpression": "pk, sk"}
+    with table.batch_writer() as batch:
+        while True:
+            page = table.scan(**scan)
+            for key in page["Items"]:
+                batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
+            if "LastEvaluatedKey" not in page:
+                break
+            scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 @pytest.fixture(scope="session")
 def app() -> Any:
     from app import app as chalice_app
@@ -68,7 +92,9 @@ def client(app: Any) -> Iterator[Any]:
 
 
 class Mailbox:
-    """What SES (moto) has sent, parsed like a mail client would."""
+    """What SES (moto) has sent, parsed like a mail client would (each message once per session)."""
+
+    _parsed: dict[int, tuple[str, dict[str, str]] | None] = {}
 
     def messages(self, to: str) -> list[dict[str, str]]:
         from moto.core import DEFAULT_ACCOUNT_ID
@@ -76,25 +102,30 @@ class Mailbox:
 
         found = []
         for message in ses_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]].sent_messages:
-            raw = getattr(message, "raw_data", None)
-            if raw is None:
+            if id(message) not in self._parsed:  # moto keeps every message: ids stay theirs
+                self._parsed[id(message)] = self._parse(message)
+            parsed = self._parsed[id(message)]
+            if parsed is None or to.lower() not in parsed[0]:
                 continue
-            parsed = message_from_bytes(raw.encode() if isinstance(raw, str) else raw, policy=policy.default)
-            if to.lower() not in parsed["To"].lower():
-                continue
-            parts = {
-                part.get_content_type(): part.get_payload(decode=True).decode()
-                for part in parsed.walk()
-                if not part.is_multipart()
-            }
-            found.append(
-                {
-                    "subject": str(parsed["Subject"]),
-                    "text": parts.get("text/plain", ""),
-                    "html": parts.get("text/html", ""),
-                }
-            )
+            found.append(dict(parsed[1]))
         return found
+
+    @staticmethod
+    def _parse(message: Any) -> tuple[str, dict[str, str]] | None:
+        raw = getattr(message, "raw_data", None)
+        if raw is None:
+            return None
+        parsed = message_from_bytes(raw.encode() if isinstance(raw, str) else raw, policy=policy.default)
+        parts = {
+            part.get_content_type(): part.get_payload(decode=True).decode()
+            for part in parsed.walk()
+            if not part.is_multipart()
+        }
+        return parsed["To"].lower(), {
+            "subject": str(parsed["Subject"]),
+            "text": parts.get("text/plain", ""),
+            "html": parts.get("text/html", ""),
+        }
 
     def last(self, to: str) -> dict[str, str]:
         messages = self.messages(to)
@@ -109,3 +140,241 @@ def mailbox() -> Mailbox:
 
 def unique_email(tag: str = "client") -> str:
     return f"{tag}-{uuid.uuid4().hex[:10]}@example.org"
+
+
+# --- helpers of the route tests ------------------------------------------------------------
+
+JSON = {"content-type": "application/json"}
+CUSTOMER_ID = re.compile(r"^[a-z]{2}[0-9]{6}-[A-Z0-9]{2,10}$")
+
+
+def bearer(access_token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {access_token}"}
+
+
+def call(
+    client: Any,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """One request through the Chalice test client; `body` is JSON-encoded unless it is str/bytes."""
+    sent = dict(JSON)
+    if token:
+        sent.update(bearer(token))
+    sent.update(headers or {})
+    raw = body if isinstance(body, str | bytes) or body is None else json.dumps(body)
+    return client.http.request(method, path, headers=sent, body=raw if raw is not None else b"")
+
+
+def assert_error(response: Any, status: int, code: str, *, fields: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The response is the error body of API.md with this status and code (and names these fields)."""
+    assert response.status_code == status, (response.status_code, response.body)
+    body = json.loads(response.body)
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"].strip(), error
+    assert "Traceback" not in response.body.decode()
+    for name in fields:  # "roles" is named by "roles" or by "roles.0" (the first wrong item)
+        named = error.get("fields", {})
+        assert any(key == name or key.startswith(f"{name}.") for key in named), (name, error)
+    return error
+
+
+def link_token(message: dict[str, str], portal_path: str) -> str:
+    """The token of the portal link `portal_path?token=…` in a mail's text and HTML parts."""
+    found = re.search(rf"/{re.escape(portal_path)}\?token=([\w-]+)", message["text"])
+    assert found, f"no {portal_path} link in {message['text']!r}"
+    assert found.group(1) in message["html"]
+    return found.group(1)
+
+
+def unique_phone() -> tuple[str, str]:
+    """A valid French mobile number nobody has yet: (national form with spaces, E.164)."""
+    digits = f"{uuid.uuid4().int % 10**6:06d}"
+    national = f"06 12 {digits[:2]} {digits[2:4]} {digits[4:]}"
+    return national, f"+33612{digits}"
+
+
+def subject(template: str, language: str = "en") -> str:
+    """The subject line of one of the service's email templates."""
+    import jinja2
+    from guichet_contracts import mail
+
+    environment = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(str(SERVICE_DIR / "chalicelib" / "templates")),
+                jinja2.FileSystemLoader(str(Path(mail.__file__).parent / "templates")),
+            ]
+        ),
+        autoescape=False,
+    )
+    page = environment.get_template(f"{language}/{template}.j2")
+    return " ".join("".join(page.blocks["subject"](page.new_context({}))).split())
+
+
+def subjects(mailbox: Mailbox, to: str) -> list[str]:
+    return [message["subject"] for message in mailbox.messages(to)]
+
+
+@dataclass
+class Customer:
+    customer_id: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+    session_id: str
+
+
+def registration(email: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A valid registration body (English, so that mails read in English)."""
+    return {
+        "email": email or unique_email(),
+        "password": PASSWORD,
+        "first_name": "Élodie",
+        "last_name": "Œuvray",
+        "language": "en",
+        **fields,
+    }
+
+
+def register(client: Any, mailbox: Mailbox, **fields: Any) -> tuple[str, str, str]:
+    """Register; returns (customer id, email, the verification token of the mail)."""
+    body = registration(**fields)
+    response = call(client, "POST", "/register", body)
+    assert response.status_code == 201, response.body
+    email = response.json_body["email"]
+    return response.json_body["customer_id"], email, link_token(mailbox.last(email), "verify-email")
+
+
+def verify(client: Any, token: str) -> None:
+    response = call(client, "POST", "/verify-email", {"token": token})
+    assert response.status_code == 200, response.body
+
+
+def login(client: Any, login_name: str, password: str = PASSWORD, **headers: str) -> Any:
+    return call(client, "POST", "/login", {"login": login_name, "password": password}, headers=headers)
+
+
+def tokens_of(client: Any, login_name: str, password: str = PASSWORD) -> dict[str, Any]:
+    response = login(client, login_name, password)
+    assert response.status_code == 200, response.body
+    return response.json_body
+
+
+def new_customer(client: Any, mailbox: Mailbox, **fields: Any) -> Customer:
+    """Register, verify the email with the mailed link and log in."""
+    customer_id, email, token = register(client, mailbox, **fields)
+    verify(client, token)
+    pair = tokens_of(client, email, fields.get("password", PASSWORD))
+    return Customer(
+        customer_id=customer_id,
+        email=email,
+        password=fields.get("password", PASSWORD),
+        access_token=pair["access_token"],
+        refresh_token=pair["refresh_token"],
+        session_id=pair["session_id"],
+    )
+
+
+@pytest.fixture
+def customer(client: Any, mailbox: Mailbox) -> Customer:
+    return new_customer(client, mailbox)
+
+
+@pytest.fixture
+def other_customer(client: Any, mailbox: Mailbox) -> Customer:
+    return new_customer(client, mailbox, first_name="Bruno", last_name="Costa")
+
+
+def profile(client: Any, someone: Customer) -> dict[str, Any]:
+    response = call(client, "GET", "/me", token=someone.access_token)
+    assert response.status_code == 200, response.body
+    return dict(response.json_body)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def serialised_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each AWS call is atomic, as on AWS. Without this, moto is not thread-safe: a failed
+    DynamoDB transaction restores a snapshot of the whole table, erasing parallel writes."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original = BotocoreStubber.process_request
+
+    def atomic(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+
+
+@pytest.fixture
+def no_forgot_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forgot-password answer waits 0.4 s on purpose (timing); tests that only need its mail skip it."""
+    from chalicelib import credentials
+
+    monkeypatch.setattr(credentials, "_FORGOT_FLOOR_SECONDS", 0)
+
+
+# --- the OpenAPI document as the judge of answers -------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    from chalicelib.openapi import document
+
+    return document()
+
+
+def assert_documented(method: str, path: str, response: Any) -> None:
+    """The answer's status is documented for this route and its JSON body matches the schema."""
+    from jsonschema import Draft202012Validator
+
+    document = openapi_document()
+    operation = document["paths"][f"/auth{path}"][method.lower()]
+    documented = operation["responses"]
+    assert str(response.status_code) in documented, (method, path, response.status_code, sorted(documented))
+    content = documented[str(response.status_code)].get("content")
+    if content is None:
+        return
+    schema = {"components": document["components"], **content["application/json"]["schema"]}
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = [
+        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(response.json_body)
+    ]
+    assert not errors, (method, path, errors)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The routes' clock stopped on a whole second: login locks last whole seconds, so a test of
+    them does not depend on when in the second it runs."""
+    from chalicelib import api
+
+    moment = datetime.now(UTC).replace(microsecond=0)
+    monkeypatch.setattr(api, "_now", lambda: moment)
+    return moment
+
+
+def documented_routes() -> list[Any]:
+    """The routes of chalicelib/openapi.py ROUTES, each with method, path, protected, body, responses."""
+    from types import SimpleNamespace
+
+    from chalicelib.openapi import ROUTES
+
+    names = ("method", "path", "summary", "protected", "body", "responses")
+    return [
+        route if hasattr(route, "method") else SimpleNamespace(**dict(zip(names, route, strict=True)))
+        for route in ROUTES
+    ]

@@ -1,0 +1,245 @@
+"""Login throttling: 5 free failures, a lock doubling from 1 s to 15 min, 100 failures an hour (point 8)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from conftest import assert_documented, assert_error, login, unique_email, utc
+
+T0 = utc(2030, 1, 1, 12, 0, 0)
+
+
+def _key() -> str:
+    from chalicelib import login_throttle
+
+    return login_throttle.key_for_unknown_login(f"unit-{uuid.uuid4().hex}")
+
+
+def _lock(key, now) -> int | None:
+    """Retry-After seconds if the key is locked at `now`, else None."""
+    from chalicelib import login_throttle
+    from chalicelib.errors import TooManyAttempts
+
+    try:
+        login_throttle.check(key, now=now)
+    except TooManyAttempts as refused:
+        return refused.retry_after_seconds
+    return None
+
+
+def _fail(key, now) -> None:
+    from chalicelib import login_throttle
+
+    login_throttle.record_failure(key, now=now)
+
+
+def _succeed(key, now) -> None:
+    from chalicelib import login_throttle
+
+    login_throttle.record_success(key, login_throttle.check(key, now=now))
+
+
+def _seconds(n: float) -> timedelta:
+    return timedelta(seconds=n)
+
+
+# --- unit level, with chosen moments ---------------------------------------------------------
+
+
+def test_five_failures_are_free_then_the_lock_doubles_up_to_15_minutes():
+    key = _key()
+    now = T0
+
+    # Given four failures / Then no lock
+    for _ in range(4):
+        _fail(key, now)
+        assert _lock(key, now) is None
+
+    # When failing again each time the lock has just ended
+    for delay in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900):
+        _fail(key, now)
+
+        # Then the lock lasts `delay` seconds exactly: 1, 2, 4 … capped at 900
+        assert _lock(key, now) == delay
+        assert _lock(key, now + _seconds(delay - 1)) == 1
+        assert _lock(key, now + _seconds(delay)) is None
+        now += _seconds(delay)
+
+
+def test_delay_after_is_the_documented_sequence():
+    from chalicelib import login_throttle
+
+    assert [login_throttle.delay_after(n) for n in range(1, 18)] == [
+        0,
+        0,
+        0,
+        0,
+        1,
+        2,
+        4,
+        8,
+        16,
+        32,
+        64,
+        128,
+        256,
+        512,
+        900,
+        900,
+        900,
+    ]
+
+
+def test_a_success_resets_the_consecutive_count():
+    key = _key()
+
+    # Given four failures and then a success
+    for second in range(4):
+        _fail(key, T0 + _seconds(second))
+    _succeed(key, T0 + _seconds(5))
+
+    # When four more failures follow / Then still no lock
+    for second in range(6, 10):
+        _fail(key, T0 + _seconds(second))
+        assert _lock(key, T0 + _seconds(second)) is None
+    # and the fifth consecutive one locks
+    _fail(key, T0 + _seconds(10))
+    assert _lock(key, T0 + _seconds(10)) == 1
+
+
+def test_a_hundred_failures_within_an_hour_lock_until_the_hour_ends():
+    key = _key()
+
+    # Given 99 failures in 33 minutes, never 5 in a row (a success after every 4)
+    for n in range(99):
+        _fail(key, T0 + _seconds(20 * n))
+        if n % 4 == 3:
+            _succeed(key, T0 + _seconds(20 * n + 1))
+    assert _lock(key, T0 + _seconds(20 * 98 + 2)) is None
+
+    # When the 100th failure comes
+    _fail(key, T0 + _seconds(20 * 99))
+
+    # Then the login is locked until the hour that began with the first failure ends
+    assert _lock(key, T0 + _seconds(20 * 99)) == 3600 - 20 * 99
+    assert _lock(key, T0 + _seconds(3599)) == 1
+    assert _lock(key, T0 + _seconds(3600)) is None
+
+
+def test_failures_of_a_past_hour_do_not_count():
+    key = _key()
+    for n in range(99):
+        _fail(key, T0 + _seconds(20 * n))
+        if n % 4 == 3:
+            _succeed(key, T0 + _seconds(20 * n + 1))
+
+    # When the 100th failure comes after the hour
+    later = T0 + _seconds(3601)
+    _succeed(key, later)
+    _fail(key, later)
+
+    # Then it opens a new hour: no lock
+    assert _lock(key, later) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: login_throttle.record_failure truncates now to the second (int(now.timestamp())), "
+    "so the 1 s lock after the 5th failure can last only a few milliseconds",
+)
+def test_the_lock_lasts_its_full_delay_from_the_failure():
+    key = _key()
+    late_in_a_second = T0 + _seconds(0.999)
+    for _ in range(5):
+        _fail(key, late_in_a_second)
+
+    # Half a second after the fifth failure, the 1 s lock must still hold
+    assert _lock(key, late_in_a_second + _seconds(0.5)) is not None
+
+
+# --- through the login route ----------------------------------------------------------------
+
+
+def test_the_sixth_attempt_is_refused_even_with_the_right_password(client, customer, frozen_clock):
+    # Given five wrong passwords in a row
+    for _ in range(5):
+        assert_error(login(client, customer.email, "wrong password, again"), 401, "invalid_credentials")
+
+    # When the right password comes next
+    refused = login(client, customer.email)
+
+    # Then 429 with Retry-After, whatever the form of the login
+    assert_error(refused, 429, "too_many_attempts")
+    assert_documented("POST", "/login", refused)
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert_error(login(client, customer.customer_id.upper()), 429, "too_many_attempts")
+
+
+def test_an_unknown_login_is_throttled_exactly_like_a_known_one(client, customer, frozen_clock):
+    nobody = unique_email("nobody")
+
+    # Given five failures on a known login and on an unknown one
+    for _ in range(5):
+        assert_error(login(client, customer.email, "wrong password, again"), 401, "invalid_credentials")
+        assert_error(login(client, nobody, "wrong password, again"), 401, "invalid_credentials")
+
+    # When each tries a sixth time
+    known = login(client, customer.email, "wrong password, again")
+    unknown = login(client, nobody, "wrong password, again")
+
+    # Then both answers are the same 429
+    assert_error(unknown, 429, "too_many_attempts")
+    assert known.status_code == unknown.status_code == 429
+    assert known.body == unknown.body
+    assert known.headers["Retry-After"] == unknown.headers["Retry-After"]
+
+
+def test_a_successful_login_resets_the_count(client, customer, frozen_clock):
+    for _ in range(2):
+        for _ in range(4):
+            assert_error(login(client, customer.email, "wrong password, again"), 401, "invalid_credentials")
+        response = login(client, customer.email)
+        assert response.status_code == 200, response.body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: sessions.login checks the lock before verifying and records the failure after, so "
+    "guesses sent in parallel are all verified (the throttle counts them but lets them through)",
+)
+def test_parallel_guesses_get_no_more_than_the_free_failures(customer, serialised_aws, monkeypatch):
+    from chalicelib import passwords, sessions
+    from chalicelib.errors import InvalidCredentials, TooManyAttempts
+
+    # Given ten guesses that reach the password check at the same moment
+    together = threading.Barrier(10, timeout=2)
+    verify = passwords.verify
+
+    def verify_together(password_hash, password):
+        try:
+            together.wait()
+        except threading.BrokenBarrierError:
+            pass  # fewer than ten got this far: fine
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify", verify_together)
+
+    def guess(n):
+        try:
+            sessions.login(customer.email, f"guess number {n}", now=T0, user_agent=None, ip=None)
+        except InvalidCredentials:
+            return "checked"
+        except TooManyAttempts:
+            return "locked"
+        return "in"
+
+    # When they are sent in parallel
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(guess, range(10)))
+
+    # Then no more than five were checked against the password
+    assert outcomes.count("checked") <= 5, outcomes

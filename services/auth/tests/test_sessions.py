@@ -1,0 +1,185 @@
+"""Refresh-token rotation, reuse detection, logout, expiry and the sessions of a customer (point 6)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import assert_documented, assert_error, call, tokens_of
+
+
+def _refresh(client, refresh_token):
+    return call(client, "POST", "/refresh", {"refresh_token": refresh_token})
+
+
+def _session_ids(client, access_token):
+    response = call(client, "GET", "/me/sessions", token=access_token)
+    assert response.status_code == 200, response.body
+    assert_documented("GET", "/me/sessions", response)
+    return {item["session_id"]: item for item in response.json_body["items"]}
+
+
+def test_refresh_rotates_the_pair(client, customer):
+    # When the refresh token is exchanged
+    response = _refresh(client, customer.refresh_token)
+
+    # Then a new pair comes back, for the same session
+    assert response.status_code == 200, response.body
+    assert_documented("POST", "/refresh", response)
+    pair = response.json_body
+    assert pair["refresh_token"] != customer.refresh_token
+    assert pair["access_token"] != customer.access_token
+    assert pair["session_id"] == customer.session_id
+    assert pair["token_type"] == "Bearer"
+    # and both new tokens work
+    assert (
+        call(client, "GET", "/me", token=pair["access_token"]).json_body["customer_id"]
+        == customer.customer_id
+    )
+    assert _refresh(client, pair["refresh_token"]).status_code == 200
+
+
+def test_a_rotated_refresh_token_presented_again_revokes_the_whole_family(client, customer):
+    # Given a session refreshed twice
+    second = _refresh(client, customer.refresh_token).json_body
+    third = _refresh(client, second["refresh_token"]).json_body
+
+    # When the first (rotated) token is presented again
+    reused = _refresh(client, customer.refresh_token)
+
+    # Then 401, and the newest token of the family is dead too
+    assert_error(reused, 401, "invalid_refresh_token")
+    assert_documented("POST", "/refresh", reused)
+    assert_error(_refresh(client, third["refresh_token"]), 401, "invalid_refresh_token")
+    assert_error(_refresh(client, second["refresh_token"]), 401, "invalid_refresh_token")
+    # and the session is no longer listed among the active ones
+    other = tokens_of(client, customer.email)
+    assert customer.session_id not in _session_ids(client, other["access_token"])
+    # while another session of the customer is untouched
+    assert _refresh(client, other["refresh_token"]).status_code == 200
+
+
+def test_an_unknown_refresh_token_is_refused(client):
+    assert_error(_refresh(client, "not-a-token-we-gave"), 401, "invalid_refresh_token")
+
+
+def test_logout_ends_the_session(client, customer):
+    # When logging out with the refresh token
+    response = call(client, "POST", "/logout", {"refresh_token": customer.refresh_token})
+
+    # Then 204, and the refresh token no longer works
+    assert response.status_code == 204
+    assert response.body == b""
+    assert_error(_refresh(client, customer.refresh_token), 401, "invalid_refresh_token")
+    # and a second logout (or one with an unknown token) still answers 204
+    assert call(client, "POST", "/logout", {"refresh_token": customer.refresh_token}).status_code == 204
+    assert call(client, "POST", "/logout", {"refresh_token": "unknown"}).status_code == 204
+
+
+def test_refresh_tokens_expire_30_days_after_login_whatever_the_rotations(client, customer):
+    from chalicelib import sessions
+    from chalicelib.errors import InvalidRefreshToken
+
+    now = datetime.now(UTC)
+    # Given a session rotated on its 29th day
+    day_29 = sessions.refresh(customer.refresh_token, now=now + timedelta(days=29))
+
+    # When its newest token is used on the 31st day / Then it is refused: the expiry is absolute
+    with pytest.raises(InvalidRefreshToken):
+        sessions.refresh(day_29["refresh_token"], now=now + timedelta(days=31))
+
+
+def test_a_fresh_refresh_token_is_refused_after_31_days(client, customer):
+    from chalicelib import sessions
+    from chalicelib.errors import InvalidRefreshToken
+
+    with pytest.raises(InvalidRefreshToken):
+        sessions.refresh(customer.refresh_token, now=datetime.now(UTC) + timedelta(days=31))
+
+
+def test_two_concurrent_refreshes_of_one_token_give_at_most_one_pair(client, customer, serialised_aws):
+    from chalicelib import sessions
+    from chalicelib.errors import InvalidRefreshToken
+
+    # Given two devices that present the same refresh token at once
+    start = threading.Barrier(2)
+
+    def attempt(_):
+        start.wait()
+        try:
+            return sessions.refresh(customer.refresh_token, now=datetime.now(UTC))
+        except InvalidRefreshToken:
+            return None
+
+    # When both refresh
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(attempt, range(2)))
+
+    # Then at most one got a pair
+    pairs = [outcome for outcome in outcomes if outcome is not None]
+    assert len(pairs) <= 1
+    assert outcomes.count(None) >= 1
+
+
+def test_ten_concurrent_refreshes_through_the_route_give_at_most_one_pair(client, customer, serialised_aws):
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: _refresh(client, customer.refresh_token), range(10)))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(200) <= 1
+    assert set(statuses) <= {200, 401}
+    for answer in answers:
+        if answer.status_code == 401:
+            assert_error(answer, 401, "invalid_refresh_token")
+
+
+def test_sessions_lists_each_login_and_marks_the_current_one(client, customer):
+    # Given a second login from another device
+    other = call(
+        client,
+        "POST",
+        "/login",
+        {"login": customer.email, "password": customer.password},
+        headers={"user-agent": "Firefox on the other laptop"},
+    ).json_body
+
+    # When listing the sessions from the first one
+    listed = _session_ids(client, customer.access_token)
+
+    # Then both are there, the first marked current
+    assert set(listed) == {customer.session_id, other["session_id"]}
+    assert listed[customer.session_id]["current"] is True
+    assert listed[other["session_id"]]["current"] is False
+    assert listed[other["session_id"]]["user_agent"] == "Firefox on the other laptop"
+
+
+def test_revoking_one_session_stops_its_refresh_only(client, customer):
+    other = tokens_of(client, customer.email)
+
+    response = call(client, "DELETE", f"/me/sessions/{other['session_id']}", token=customer.access_token)
+
+    assert response.status_code == 204
+    assert_error(_refresh(client, other["refresh_token"]), 401, "invalid_refresh_token")
+    assert set(_session_ids(client, customer.access_token)) == {customer.session_id}
+    assert _refresh(client, customer.refresh_token).status_code == 200
+    # and revoking it again is a 404
+    again = call(client, "DELETE", f"/me/sessions/{other['session_id']}", token=customer.access_token)
+    assert_error(again, 404, "not_found")
+    assert_documented("DELETE", "/me/sessions/{session_id}", again)
+
+
+def test_another_customers_session_cannot_be_revoked(client, customer, other_customer):
+    # When customer B tries to revoke customer A's session
+    response = call(
+        client, "DELETE", f"/me/sessions/{customer.session_id}", token=other_customer.access_token
+    )
+
+    # Then B gets the same 404 as for a session that does not exist
+    assert_error(response, 404, "not_found")
+    unknown = call(client, "DELETE", "/me/sessions/0123456789abcdef", token=other_customer.access_token)
+    assert response.json_body == unknown.json_body
+    # and A's session still works
+    assert customer.session_id in _session_ids(client, customer.access_token)
+    assert _refresh(client, customer.refresh_token).status_code == 200
