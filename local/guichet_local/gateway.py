@@ -74,6 +74,14 @@ PORTAL_PAGES = {
     "reset-password",
     "email-change/refuse",
     "account",
+    # the subscriptions area; its home is not "subscriptions", the API's base path, which the
+    # gateway sends to the service before it looks for a page
+    "my-subscriptions",
+    "subscription",
+    "order",
+    "orders",
+    "order-status",
+    "appointments",
 }
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
