@@ -27,6 +27,86 @@ const TEXT = {
     sessions: "Mes sessions", device: "Appareil", last_used: "Dernière activité", this_device: "cet appareil",
     revoke: "Fermer", none: "—",
     role_admin: "administratif", role_billing: "facturation", role_technical: "technique",
+    // subscriptions area
+    nav_subscriptions: "Mes abonnements", nav_order: "Commander", nav_orders: "Mes commandes", nav_appointments: "Rendez-vous",
+    subscriptions_title: "Mes abonnements", loading: "Chargement…", yes: "Oui", no: "Non",
+    dashboard_expiring: "Arrivent à échéance", dashboard_to_configure: "À configurer", dashboard_orders: "Commandes en cours",
+    nothing_here: "Rien à signaler.", renew: "Renouveler", configure: "Paramétrer",
+    due_on: (date) => `échéance le ${date}`, order_number: (id) => `Commande n° ${id}`,
+    search: "Rechercher", q: "Nom, libellé ou n° de dossier", family: "Famille", status: "État",
+    all_families: "Toutes", all_statuses: "Tous", expiring_within_days: "Échéance dans les … jours",
+    apply_filters: "Filtrer", reset_filters: "Tout afficher",
+    col_subscription: "Abonnement", col_dossier: "Numéro de dossier", col_status: "État", col_remarks: "Remarques",
+    col_renews: "Échéance", col_admin: "Gestion administrative", col_technical: "Gestion technique",
+    modify: "Modifier mon abonnement", confirm_subscription: "Confirmer l'abonnement", technical_settings: "Paramétrage",
+    auto_renew: "Renouvellement automatique", auto_renew_short: "renouvellement automatique",
+    auto_renew_on: "Renouvellement automatique activé.", auto_renew_off: "Renouvellement automatique désactivé.",
+    cancel_title: "Résilier l'abonnement", cancel_reason: "Motif de la résiliation", cancel_at: "Date d'effet",
+    at_end_of_period: (date) => `À l'échéance (le ${date})`, at_immediately: "Immédiatement",
+    submit_cancel: "Résilier", cancelled_notice: "Votre demande de résiliation est enregistrée.",
+    cancel_planned: (date) => `Résiliation prévue le ${date}`, confirmed_notice: "Abonnement confirmé.",
+    see_detail: "Voir le détail", close: "Fermer",
+    no_subscriptions: "Vous n'avez pas encore d'abonnement.", no_match: "Aucun abonnement ne correspond à ces critères.",
+    family_domain: "Domaines", family_website: "Sites Internet", family_hosting: "Hébergements",
+    family_internet: "Accès Internet", family_mobile: "Mobiles", family_electricity: "Électricité",
+    family_title_domain: "Gestion de vos domaines", family_title_website: "Gestion de vos sites Internet",
+    family_title_hosting: "Gestion de vos hébergements", family_title_internet: "Gestion de vos accès Internet",
+    family_title_mobile: "Gestion de vos lignes mobiles", family_title_electricity: "Gestion de vos contrats d'électricité",
+    status_pending_confirmation: "en attente de confirmation", status_to_configure: "à configurer",
+    status_active: "opérationnel", status_suspended: "suspendu", status_expired: "expiré", status_cancelled: "résilié",
+    my_subscription: "Mon abonnement", dossier_number: "Numéro de dossier", product: "Produit", label: "Libellé",
+    started_on: "Souscrit le", renews_on: "Échéance", price: "Tarif", commitment: "Engagement",
+    commitment_text: (months) => months ? `Engagement ${months} mois` : "Sans engagement",
+    per_month: "mois", per_year: "an",
+    contract_title: "Mon contrat", contract_number: "Numéro de contrat", offer: "Offre", payment_mode: "Mode de paiement",
+    payment_monthly: "Mensualisé", payment_per_invoice: "À chaque facture",
+    pdl: "Point de livraison (PDL)", subscribed_power_kva: "Puissance souscrite", tariff_option: "Option tarifaire",
+    tariff_base: "Base", tariff_off_peak: "Heures pleines / heures creuses", off_peak_hours: "Heures creuses",
+    offer_base: "Essentielle", offer_virtual_storage: "Stockage virtuel", offer_surplus_resale: "Revente du surplus",
+    offer_green: "Électricité verte", appointment_cta: "Prendre rendez-vous téléphonique avec un conseiller",
+    documents: "Mes documents", download: "Télécharger",
+    document_link: (time) => `Lien valable jusqu'à ${time} :`, open_document: "ouvrir le document",
+    settings_title: "Paramétrage technique", settings_saved: "Paramétrage enregistré.",
+    settings_after_confirmation: "Le paramétrage sera possible une fois l'abonnement confirmé.",
+    settings_closed: "Cet abonnement n'est plus modifiable.",
+    dns_servers: "Serveurs DNS", dns_servers_hint: "Un nom de serveur par ligne, de 2 à 6.",
+    redirect_to: "Redirection vers (https://…, facultatif)", domain: "Nom de domaine", cms: "Outil de gestion du site (CMS)",
+    cms_none: "Aucun", database_name: "Nom de la base de données",
+    database_name_hint: "3 à 64 caractères : lettres minuscules, chiffres ou _, en commençant par une lettre.",
+    php_version: "Version de PHP", dotnet_version: "Version de .NET", ssh_public_keys: "Clés SSH publiques (facultatif)",
+    ssh_public_keys_hint: "Une clé OpenSSH par ligne.", wifi_ssid: "Nom du réseau Wi-Fi (SSID)",
+    wifi_password: "Mot de passe Wi-Fi", wifi_password_hint: "De 8 à 63 caractères.", static_ip: "Adresse IP fixe",
+    apn: "Point d'accès (APN)", roaming: "Itinérance à l'étranger", voicemail: "Messagerie vocale",
+    consumption_alert_kwh: "Alerte de consommation (kWh par mois, facultatif)", monthly_report: "Bilan mensuel par e-mail",
+    choose_option: "— choisir —",
+    renew_title: "Renouveler", periods: "Durée", renew_submit: "Renouveler",
+    period_count: (count, period) => period === "year" ? (count > 1 ? `${count} ans` : "1 an") : `${count} mois`,
+    renewal_ordered: "Renouvellement commandé : il prendra effet après le paiement.",
+    order_title: "Commander", choose: "Choisir", chosen: "Sélectionné", your_order: "Votre commande",
+    order_label: "Libellé (facultatif)", order_label_hint: "Pour reconnaître cet abonnement, par exemple « Maison » ou le nom du site.",
+    submit_order: "Commander", order_placed: "Commande enregistrée. Elle sera mise en service après le paiement.",
+    domain_name: "Nom de domaine", domain_name_optional: "Nom de domaine (facultatif)",
+    installation_address: "Adresse d'installation", port_in_number: "Numéro mobile à conserver (facultatif)",
+    pdl_hint: "Les 14 chiffres du point de livraison, indiqués sur votre facture.",
+    off_peak_hint: "Huit heures au total ; sans rien indiquer : 22:00 – 06:00.",
+    period_n: (n) => `Période ${n}`, start: "début", end: "fin", no_products: "Aucun produit dans cette famille.",
+    storage: (size) => `${size} d'espace`, battery: (kwh) => `Batterie virtuelle de ${kwh} kWh`,
+    resale: (rate) => `Rachat du surplus à ${rate}/kWh`,
+    allowance_GB: (n) => n == null ? "Internet illimité" : `${n} Go d'Internet`,
+    allowance_min: (n) => n == null ? "Appels illimités" : `${n} min d'appels`,
+    allowance_sms: (n) => n == null ? "SMS illimités" : `${n} SMS`,
+    orders_title: "Mes commandes", no_orders: "Aucune commande pour le moment.", date: "Date", order_col: "Commande",
+    kind: "Type", kind_purchase: "Achat", kind_renewal: "Renouvellement", products: "Produits", total: "Total",
+    follow: "Suivre", order_history: "Suivi de la commande", amount: "Montant", duration: "Durée", created_at: "Passée le",
+    order_status_received: "reçue", order_status_paid: "payée", order_status_provisioning: "en cours de mise en service",
+    order_status_completed: "terminée", order_status_failed: "échouée", order_status_cancelled: "annulée",
+    appointments_title: "Rendez-vous téléphonique",
+    appointments_intro: "Un conseiller vous appelle au créneau choisi, pour 30 minutes, du lundi au vendredi.",
+    my_appointments: "Mes rendez-vous", no_appointments: "Aucun rendez-vous prévu.", book_title: "Prendre rendez-vous",
+    day: "Jour", time: "Heure", when: "Date et heure", topic: "Objet de l'appel", book: "Réserver ce créneau",
+    booked: (when) => `Rendez-vous réservé : ${when}.`, cancel_appointment: "Annuler le rendez-vous",
+    appointment_cancelled: "Rendez-vous annulé.", no_slots: "Aucun créneau libre dans les deux semaines à venir.",
+    choose_slot: "Choisissez un créneau.", slots_count: (n) => `${n} créneau${n > 1 ? "x" : ""}`,
   },
   en: {
     login: "Log in", register: "Create an account", account: "My account", logout: "Log out",
@@ -53,6 +133,86 @@ const TEXT = {
     sessions: "My sessions", device: "Device", last_used: "Last used", this_device: "this device",
     revoke: "Close", none: "—",
     role_admin: "admin", role_billing: "billing", role_technical: "technical",
+    // subscriptions area
+    nav_subscriptions: "My subscriptions", nav_order: "Order", nav_orders: "My orders", nav_appointments: "Appointments",
+    subscriptions_title: "My subscriptions", loading: "Loading…", yes: "Yes", no: "No",
+    dashboard_expiring: "Expiring soon", dashboard_to_configure: "To configure", dashboard_orders: "Orders in progress",
+    nothing_here: "Nothing to report.", renew: "Renew", configure: "Configure",
+    due_on: (date) => `due on ${date}`, order_number: (id) => `Order no. ${id}`,
+    search: "Search", q: "Name, label or reference", family: "Family", status: "Status",
+    all_families: "All", all_statuses: "All", expiring_within_days: "Due within … days",
+    apply_filters: "Filter", reset_filters: "Show all",
+    col_subscription: "Subscription", col_dossier: "Reference", col_status: "Status", col_remarks: "Remarks",
+    col_renews: "Due date", col_admin: "Administration", col_technical: "Technical",
+    modify: "Change my subscription", confirm_subscription: "Confirm the subscription", technical_settings: "Settings",
+    auto_renew: "Automatic renewal", auto_renew_short: "automatic renewal",
+    auto_renew_on: "Automatic renewal turned on.", auto_renew_off: "Automatic renewal turned off.",
+    cancel_title: "Cancel the subscription", cancel_reason: "Reason for cancelling", cancel_at: "Takes effect",
+    at_end_of_period: (date) => `At the end of the period (${date})`, at_immediately: "Immediately",
+    submit_cancel: "Cancel it", cancelled_notice: "Your cancellation is recorded.",
+    cancel_planned: (date) => `Cancellation planned on ${date}`, confirmed_notice: "Subscription confirmed.",
+    see_detail: "See details", close: "Close",
+    no_subscriptions: "You have no subscription yet.", no_match: "No subscription matches these criteria.",
+    family_domain: "Domains", family_website: "Websites", family_hosting: "Hosting",
+    family_internet: "Internet access", family_mobile: "Mobile", family_electricity: "Electricity",
+    family_title_domain: "Your domains", family_title_website: "Your websites",
+    family_title_hosting: "Your hosting", family_title_internet: "Your internet access",
+    family_title_mobile: "Your mobile lines", family_title_electricity: "Your electricity contracts",
+    status_pending_confirmation: "awaiting confirmation", status_to_configure: "to configure",
+    status_active: "active", status_suspended: "suspended", status_expired: "expired", status_cancelled: "cancelled",
+    my_subscription: "My subscription", dossier_number: "Reference", product: "Product", label: "Label",
+    started_on: "Started on", renews_on: "Due date", price: "Price", commitment: "Commitment",
+    commitment_text: (months) => months ? `${months}-month commitment` : "No commitment",
+    per_month: "month", per_year: "year",
+    contract_title: "My contract", contract_number: "Contract number", offer: "Offer", payment_mode: "Payment",
+    payment_monthly: "Monthly instalments", payment_per_invoice: "Per invoice",
+    pdl: "Delivery point (PDL)", subscribed_power_kva: "Subscribed power", tariff_option: "Tariff option",
+    tariff_base: "Base", tariff_off_peak: "Peak / off-peak", off_peak_hours: "Off-peak hours",
+    offer_base: "Essential", offer_virtual_storage: "Virtual storage", offer_surplus_resale: "Surplus resale",
+    offer_green: "Green electricity", appointment_cta: "Book a phone appointment with an advisor",
+    documents: "My documents", download: "Download",
+    document_link: (time) => `Link valid until ${time}:`, open_document: "open the document",
+    settings_title: "Technical settings", settings_saved: "Settings saved.",
+    settings_after_confirmation: "Settings can be given once the subscription is confirmed.",
+    settings_closed: "This subscription can no longer be changed.",
+    dns_servers: "DNS servers", dns_servers_hint: "One server name per line, 2 to 6.",
+    redirect_to: "Redirect to (https://…, optional)", domain: "Domain name", cms: "Content management system (CMS)",
+    cms_none: "None", database_name: "Database name",
+    database_name_hint: "3 to 64 characters: lowercase letters, digits or _, starting with a letter.",
+    php_version: "PHP version", dotnet_version: ".NET version", ssh_public_keys: "SSH public keys (optional)",
+    ssh_public_keys_hint: "One OpenSSH key per line.", wifi_ssid: "Wi-Fi network name (SSID)",
+    wifi_password: "Wi-Fi password", wifi_password_hint: "8 to 63 characters.", static_ip: "Static IP address",
+    apn: "Access point (APN)", roaming: "Roaming abroad", voicemail: "Voicemail",
+    consumption_alert_kwh: "Consumption alert (kWh per month, optional)", monthly_report: "Monthly report by email",
+    choose_option: "— choose —",
+    renew_title: "Renew", periods: "Duration", renew_submit: "Renew",
+    period_count: (count, period) => `${count} ${period === "year" ? "year" : "month"}${count > 1 ? "s" : ""}`,
+    renewal_ordered: "Renewal ordered: it takes effect once paid.",
+    order_title: "Order", choose: "Choose", chosen: "Selected", your_order: "Your order",
+    order_label: "Label (optional)", order_label_hint: "To recognise this subscription, e.g. “Home” or the name of the site.",
+    submit_order: "Place the order", order_placed: "Order placed. It is set up once paid.",
+    domain_name: "Domain name", domain_name_optional: "Domain name (optional)",
+    installation_address: "Installation address", port_in_number: "Mobile number to keep (optional)",
+    pdl_hint: "The 14 digits of the delivery point, printed on your bill.",
+    off_peak_hint: "Eight hours in all; left empty: 22:00 – 06:00.",
+    period_n: (n) => `Period ${n}`, start: "start", end: "end", no_products: "No product in this family.",
+    storage: (size) => `${size} of space`, battery: (kwh) => `Virtual battery of ${kwh} kWh`,
+    resale: (rate) => `Surplus bought at ${rate}/kWh`,
+    allowance_GB: (n) => n == null ? "Unlimited data" : `${n} GB of data`,
+    allowance_min: (n) => n == null ? "Unlimited calls" : `${n} min of calls`,
+    allowance_sms: (n) => n == null ? "Unlimited texts" : `${n} texts`,
+    orders_title: "My orders", no_orders: "No order yet.", date: "Date", order_col: "Order",
+    kind: "Type", kind_purchase: "Purchase", kind_renewal: "Renewal", products: "Products", total: "Total",
+    follow: "Track", order_history: "Order tracking", amount: "Amount", duration: "Duration", created_at: "Placed on",
+    order_status_received: "received", order_status_paid: "paid", order_status_provisioning: "being set up",
+    order_status_completed: "completed", order_status_failed: "failed", order_status_cancelled: "cancelled",
+    appointments_title: "Phone appointment",
+    appointments_intro: "An advisor calls you at the chosen time, for 30 minutes, Monday to Friday.",
+    my_appointments: "My appointments", no_appointments: "No appointment planned.", book_title: "Book an appointment",
+    day: "Day", time: "Time", when: "Date and time", topic: "Subject of the call", book: "Book this slot",
+    booked: (when) => `Appointment booked: ${when}.`, cancel_appointment: "Cancel the appointment",
+    appointment_cancelled: "Appointment cancelled.", no_slots: "No free slot in the next two weeks.",
+    choose_slot: "Choose a slot.", slots_count: (n) => `${n} slot${n > 1 ? "s" : ""}`,
   },
   it: {
     login: "Accedi", register: "Crea un account", account: "Il mio account", logout: "Esci",
@@ -79,6 +239,86 @@ const TEXT = {
     sessions: "Le mie sessioni", device: "Dispositivo", last_used: "Ultimo utilizzo", this_device: "questo dispositivo",
     revoke: "Chiudi", none: "—",
     role_admin: "amministrativo", role_billing: "fatturazione", role_technical: "tecnico",
+    // subscriptions area
+    nav_subscriptions: "I miei abbonamenti", nav_order: "Acquista", nav_orders: "I miei ordini", nav_appointments: "Appuntamenti",
+    subscriptions_title: "I miei abbonamenti", loading: "Caricamento…", yes: "Sì", no: "No",
+    dashboard_expiring: "In scadenza", dashboard_to_configure: "Da configurare", dashboard_orders: "Ordini in corso",
+    nothing_here: "Niente da segnalare.", renew: "Rinnova", configure: "Configura",
+    due_on: (date) => `scadenza il ${date}`, order_number: (id) => `Ordine n. ${id}`,
+    search: "Cerca", q: "Nome, etichetta o n. di pratica", family: "Famiglia", status: "Stato",
+    all_families: "Tutte", all_statuses: "Tutti", expiring_within_days: "In scadenza entro … giorni",
+    apply_filters: "Filtra i prodotti", reset_filters: "Mostra tutto",
+    col_subscription: "Abbonamento", col_dossier: "Numero di pratica", col_status: "Stato", col_remarks: "Note",
+    col_renews: "Scadenza", col_admin: "Gestione amministrativa", col_technical: "Gestione tecnica",
+    modify: "Modifica l'abbonamento", confirm_subscription: "Conferma l'abbonamento", technical_settings: "Configurazione",
+    auto_renew: "Rinnovo automatico", auto_renew_short: "rinnovo automatico",
+    auto_renew_on: "Rinnovo automatico attivato.", auto_renew_off: "Rinnovo automatico disattivato.",
+    cancel_title: "Disdire l'abbonamento", cancel_reason: "Motivo della disdetta", cancel_at: "Decorrenza",
+    at_end_of_period: (date) => `Alla scadenza (il ${date})`, at_immediately: "Subito",
+    submit_cancel: "Disdici", cancelled_notice: "La Sua disdetta è registrata.",
+    cancel_planned: (date) => `Disdetta prevista il ${date}`, confirmed_notice: "Abbonamento confermato.",
+    see_detail: "Vedi dettagli", close: "Chiudi",
+    no_subscriptions: "Non ha ancora nessun abbonamento.", no_match: "Nessun abbonamento corrisponde a questi criteri.",
+    family_domain: "Domini", family_website: "Siti Internet", family_hosting: "Hosting",
+    family_internet: "Accesso Internet", family_mobile: "Mobile", family_electricity: "Elettricità",
+    family_title_domain: "Gestione dei Suoi domini", family_title_website: "Gestione dei Suoi siti Internet",
+    family_title_hosting: "Gestione dei Suoi hosting", family_title_internet: "Gestione dei Suoi accessi Internet",
+    family_title_mobile: "Gestione delle Sue linee mobili", family_title_electricity: "Gestione dei Suoi contratti di elettricità",
+    status_pending_confirmation: "in attesa di conferma", status_to_configure: "da configurare",
+    status_active: "attivo", status_suspended: "sospeso", status_expired: "scaduto", status_cancelled: "disdetto",
+    my_subscription: "Il mio abbonamento", dossier_number: "Numero di pratica", product: "Prodotto", label: "Etichetta",
+    started_on: "Sottoscritto il", renews_on: "Scadenza", price: "Prezzo", commitment: "Vincolo",
+    commitment_text: (months) => months ? `Vincolo di ${months} mesi` : "Senza vincolo",
+    per_month: "mese", per_year: "anno",
+    contract_title: "Il mio contratto", contract_number: "Numero di contratto", offer: "Offerta", payment_mode: "Pagamento",
+    payment_monthly: "Rate mensili", payment_per_invoice: "A ogni fattura",
+    pdl: "Punto di fornitura (PDL)", subscribed_power_kva: "Potenza impegnata", tariff_option: "Opzione tariffaria",
+    tariff_base: "Monoraria", tariff_off_peak: "Bioraria (ore piene / ore vuote)", off_peak_hours: "Ore vuote",
+    offer_base: "Essenziale", offer_virtual_storage: "Accumulo virtuale", offer_surplus_resale: "Rivendita dell'eccedenza",
+    offer_green: "Elettricità verde", appointment_cta: "Prendere un appuntamento telefonico con un consulente",
+    documents: "I miei documenti", download: "Scarica",
+    document_link: (time) => `Link valido fino alle ${time}:`, open_document: "aprire il documento",
+    settings_title: "Configurazione tecnica", settings_saved: "Configurazione salvata.",
+    settings_after_confirmation: "La configurazione sarà possibile dopo la conferma dell'abbonamento.",
+    settings_closed: "Questo abbonamento non è più modificabile.",
+    dns_servers: "Server DNS", dns_servers_hint: "Un nome di server per riga, da 2 a 6.",
+    redirect_to: "Reindirizzamento a (https://…, facoltativo)", domain: "Nome di dominio", cms: "Sistema di gestione del sito (CMS)",
+    cms_none: "Nessuno", database_name: "Nome del database",
+    database_name_hint: "Da 3 a 64 caratteri: lettere minuscole, cifre o _, iniziando con una lettera.",
+    php_version: "Versione di PHP", dotnet_version: "Versione di .NET", ssh_public_keys: "Chiavi SSH pubbliche (facoltative)",
+    ssh_public_keys_hint: "Una chiave OpenSSH per riga.", wifi_ssid: "Nome della rete Wi-Fi (SSID)",
+    wifi_password: "Password Wi-Fi", wifi_password_hint: "Da 8 a 63 caratteri.", static_ip: "Indirizzo IP statico",
+    apn: "Punto di accesso (APN)", roaming: "Roaming all'estero", voicemail: "Segreteria telefonica",
+    consumption_alert_kwh: "Avviso di consumo (kWh al mese, facoltativo)", monthly_report: "Resoconto mensile via email",
+    choose_option: "— scegliere —",
+    renew_title: "Rinnova", periods: "Durata", renew_submit: "Rinnova",
+    period_count: (count, period) => period === "year" ? (count > 1 ? `${count} anni` : "1 anno") : (count > 1 ? `${count} mesi` : "1 mese"),
+    renewal_ordered: "Rinnovo ordinato: sarà effettivo dopo il pagamento.",
+    order_title: "Acquista", choose: "Scegli", chosen: "Selezionato", your_order: "Il Suo ordine",
+    order_label: "Etichetta (facoltativa)", order_label_hint: "Per riconoscere l'abbonamento, ad esempio «Casa» o il nome del sito.",
+    submit_order: "Ordina", order_placed: "Ordine registrato. Sarà attivato dopo il pagamento.",
+    domain_name: "Nome di dominio", domain_name_optional: "Nome di dominio (facoltativo)",
+    installation_address: "Indirizzo di installazione", port_in_number: "Numero mobile da mantenere (facoltativo)",
+    pdl_hint: "Le 14 cifre del punto di fornitura, indicate in bolletta.",
+    off_peak_hint: "Otto ore in tutto; se vuoto: 22:00 – 06:00.",
+    period_n: (n) => `Fascia ${n}`, start: "inizio", end: "fine", no_products: "Nessun prodotto in questa famiglia.",
+    storage: (size) => `${size} di spazio`, battery: (kwh) => `Batteria virtuale da ${kwh} kWh`,
+    resale: (rate) => `Eccedenza acquistata a ${rate}/kWh`,
+    allowance_GB: (n) => n == null ? "Internet illimitato" : `${n} GB di Internet`,
+    allowance_min: (n) => n == null ? "Chiamate illimitate" : `${n} min di chiamate`,
+    allowance_sms: (n) => n == null ? "SMS illimitati" : `${n} SMS`,
+    orders_title: "I miei ordini", no_orders: "Nessun ordine per ora.", date: "Data", order_col: "Ordine",
+    kind: "Tipo", kind_purchase: "Acquisto", kind_renewal: "Rinnovo", products: "Prodotti", total: "Totale",
+    follow: "Segui", order_history: "Stato dell'ordine", amount: "Importo", duration: "Durata", created_at: "Effettuato il",
+    order_status_received: "ricevuto", order_status_paid: "pagato", order_status_provisioning: "in attivazione",
+    order_status_completed: "completato", order_status_failed: "non riuscito", order_status_cancelled: "annullato",
+    appointments_title: "Appuntamento telefonico",
+    appointments_intro: "Un consulente La chiama all'orario scelto, per 30 minuti, dal lunedì al venerdì.",
+    my_appointments: "I miei appuntamenti", no_appointments: "Nessun appuntamento previsto.", book_title: "Prendere un appuntamento",
+    day: "Giorno", time: "Ora", when: "Data e ora", topic: "Oggetto della chiamata", book: "Prenota questo orario",
+    booked: (when) => `Appuntamento prenotato: ${when}.`, cancel_appointment: "Annulla l'appuntamento",
+    appointment_cancelled: "Appuntamento annullato.", no_slots: "Nessun orario libero nelle prossime due settimane.",
+    choose_slot: "Scelga un orario.", slots_count: (n) => `${n} ${n > 1 ? "orari" : "orario"}`,
   },
 };
 
@@ -112,13 +352,13 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, body, { auth = false, retried = false } = {}) {
-  const headers = { "Accept-Language": language };
+async function api(method, path, body, { auth = false, retried = false, headers: extra = {} } = {}) {
+  const headers = { ...extra, "Accept-Language": language };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth) headers.Authorization = `Bearer ${store.getItem("guichet.access")}`;
   const answer = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (answer.status === 401 && auth && !retried && (await refresh())) {
-    return api(method, path, body, { auth, retried: true });
+    return api(method, path, body, { auth, retried: true, headers: extra });
   }
   const text = await answer.text();
   const data = text ? JSON.parse(text) : null;
@@ -145,6 +385,7 @@ function keep(tokens) {
 function forget() {
   store.removeItem("guichet.access");
   store.removeItem("guichet.refresh");
+  store.removeItem("guichet.customer");
 }
 const loggedIn = () => Boolean(store.getItem("guichet.refresh"));
 
@@ -240,7 +481,7 @@ async function accountPage() {
     return h("div");
   }
   const me = await api("GET", "/auth/me", undefined, { auth: true });
-  document.getElementById("nav").prepend(h("span", { class: "customer-id", title: t("customer_id") }, me.customer_id));
+  store.setItem("guichet.customer", me.customer_id);
   const authed = (method, path, body) => api(method, path, body, { auth: true });
   const reload = () => render();
   const address = me.address || {};
@@ -313,29 +554,795 @@ async function sessionsCard(authed, reload) {
         } }, t("revoke")))))));
 }
 
+// --- the subscriptions area (API.md, "Subscriptions") ---------------------------------------
+
+const FAMILIES = ["domain", "website", "hosting", "internet", "mobile", "electricity"];
+const STATUSES = ["pending_confirmation", "to_configure", "active", "suspended", "expired", "cancelled"];
+const ORDER_STEPS = ["received", "paid", "provisioning", "completed"];
+const LOCALES = { fr: "fr-FR", en: "en-GB", it: "it-IT" };
+const locale = () => LOCALES[language] || "fr-FR";
+const authed = (method, path, body, headers) => api(method, path, body, { auth: true, headers });
+const param = (name) => new URLSearchParams(location.search).get(name) || "";
+const enc = encodeURIComponent;
+const detailLink = (subscription, hash = "") => `/subscription?id=${enc(subscription.subscription_id)}${hash}`;
+const orderLink = (order) => `/order-status?id=${enc(order.order_id)}`;
+
+// One key per click: a retried request (after a token refresh) reuses it, a new click never does.
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+const money = (cents, currency) =>
+  new Intl.NumberFormat(locale(), { style: "currency", currency: currency || "EUR" }).format(cents / 100);
+const price = (cents, currency, period) => `${money(cents, currency)}/${t(`per_${period}`)}`;
+// A date (YYYY-MM-DD) is a calendar day: read it as local, never through UTC.
+function day(iso) {
+  if (!iso) return t("none");
+  const [year, month, date] = iso.split("-").map(Number);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "long" }).format(new Date(year, month - 1, date));
+}
+const moment = (iso) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+const clock = (iso) => new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+const longDay = (date) => new Intl.DateTimeFormat(locale(), { weekday: "long", day: "numeric", month: "long" }).format(date);
+const localDayKey = (date) =>
+  `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+const size = (megabytes) => new Intl.NumberFormat(locale(), { style: "unit", unit: megabytes >= 1000 ? "gigabyte" : "megabyte" })
+  .format(megabytes >= 1000 ? megabytes / 1000 : megabytes);
+const statusBadge = (status) => h("span", { class: `status status-${status}` }, t(`status_${status}`));
+const orderBadge = (status) => h("span", { class: `status order-${status}` }, t(`order_status_${status}`));
+const pageTitle = (text, ...after) => h("div", { class: "page-title" }, h("h1", {}, text), ...after);
+const definitions = (rows) => h("dl", { class: "profile" },
+  rows.filter(([, value]) => value !== undefined).map(([key, value]) => [h("dt", {}, t(key)), h("dd", { "data-field": key }, value ?? t("none"))]));
+
+// A message shown at the top of the next page rendered (after an action that reloads the page).
+let flash = null;
+function goWith(path, kind, message) {
+  flash = notice(kind, message);
+  go(path);
+}
+function reloadWith(kind, message) {
+  flash = notice(kind, message);
+  render();
+}
+
+// A button running `action`; disabled meanwhile, the API's error shown right after it.
+function actionButton(label, action, { className = "link" } = {}) {
+  const status = h("span", { class: "inline-status" });
+  const button = h("button", { type: "button", class: className, onclick: async () => {
+    button.disabled = true;
+    status.replaceChildren();
+    try {
+      await action();
+    } catch (error) {
+      status.replaceChildren(notice("error", errorText(error)));
+    } finally {
+      button.disabled = false;
+    }
+  } }, label);
+  return h("span", { class: "action" }, button, status);
+}
+
+// A form of described fields. A 422 puts each problem next to its field: `fieldOf` turns the
+// API's field name (e.g. items.0.options.pdl) into the form's; the rest goes above the button.
+// Field: {name, label, type: text|number|select|checkbox|lines|password|time|tel|search, value,
+// options: [[value, text]], hint, required, autocomplete, attributes}; group: {group, legend, hint, fields}.
+let fieldCount = 0;
+function richForm({ fields, submit, action, done, fieldOf = (name) => name, className = "", submitClass = "primary" }) {
+  const controls = {};
+  const build = (spec) => {
+    const id = `field-${++fieldCount}`;
+    const error = h("span", { class: "field-error", id: `${id}-error` });
+    const hint = spec.hint ? h("span", { class: "hint", id: `${id}-hint` }, spec.hint) : null;
+    if (spec.group) {
+      const fieldset = h("fieldset", { class: "group", "data-field": spec.group, "aria-describedby": `${hint ? `${id}-hint ` : ""}${id}-error` },
+        h("legend", {}, spec.legend), hint, h("div", { class: "group-fields" }, spec.fields.map(build)), error);
+      controls[spec.group] = { error, control: fieldset, group: true };
+      return fieldset;
+    }
+    const type = spec.type || "text";
+    const common = { id, name: spec.name, required: spec.required, "aria-describedby": `${hint ? `${id}-hint ` : ""}${id}-error`, ...spec.attributes };
+    let control;
+    if (type === "select") {
+      control = h("select", common, spec.options.map(([value, text]) =>
+        h("option", { value, selected: String(value) === String(spec.value ?? "") }, text)));
+    } else if (type === "lines") {
+      control = h("textarea", { ...common, rows: 3, autocomplete: "off" }, (spec.value || []).join("\n"));
+    } else if (type === "checkbox") {
+      control = h("input", { ...common, type, checked: Boolean(spec.value) });
+    } else {
+      control = h("input", { ...common, type, value: spec.value ?? "", autocomplete: spec.autocomplete || "off" });
+    }
+    controls[spec.name] = { error, control, type };
+    return type === "checkbox"
+      ? h("div", { class: "field check", "data-field": spec.name }, h("label", { for: id }, control, spec.label), hint, error)
+      : h("div", { class: "field", "data-field": spec.name }, h("label", { for: id }, spec.label), control, hint, error);
+  };
+  const status = h("div", { class: "form-status" });
+  const button = h("button", { class: submitClass, type: "submit" }, submit);
+  const element = h("form", { class: `rich ${className}`, novalidate: true }, fields.map(build), status, button);
+  const read = ({ control, type }) => {
+    if (type === "checkbox") return control.checked;
+    if (type === "lines") return control.value.split("\n").map((line) => line.trim()).filter(Boolean);
+    if (type === "number") return control.value === "" ? null : Number(control.value);
+    return type === "password" ? control.value : control.value.trim();
+  };
+  const clear = () => {
+    status.replaceChildren();
+    for (const { error, control } of Object.values(controls)) {
+      error.textContent = "";
+      control.removeAttribute("aria-invalid");
+    }
+  };
+  const show = (error) => {
+    const rest = [];
+    let first = null;
+    for (const [name, problem] of Object.entries(error.fields || {})) {
+      // "off_peak_hours.start" belongs to the "off_peak_hours" group when no field has that name
+      let path = fieldOf(name);
+      while (path && !controls[path]) path = path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "";
+      const target = controls[path];
+      if (!target) {
+        rest.push(`${name}: ${problem}`);
+        continue;
+      }
+      target.error.textContent = target.error.textContent ? `${target.error.textContent} ; ${problem}` : problem;
+      target.control.setAttribute("aria-invalid", "true");
+      first = first || target.control;
+    }
+    status.replaceChildren(notice("error", [error.message, ...rest].join(" — ")));
+    (first?.matches("fieldset") ? first.querySelector("input, select") : first)?.focus();
+  };
+  element.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clear();
+    const values = Object.fromEntries(Object.entries(controls).filter(([, entry]) => !entry.group)
+      .map(([name, entry]) => [name, read(entry)]));
+    button.disabled = true;
+    try {
+      const after = done(await action(values));
+      if (after) status.replaceChildren(after);
+    } catch (error) {
+      if (error instanceof ApiError) show(error);
+      else status.replaceChildren(notice("error", String(error.message || error)));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return element;
+}
+
+async function allSubscriptions(filters) {
+  const items = [];
+  let cursor = null;
+  do {
+    const query = new URLSearchParams(compact({ ...filters, limit: "100" }));
+    if (cursor) query.set("cursor", cursor);
+    const answer = await authed("GET", `/subscriptions?${query}`);
+    items.push(...answer.items);
+    cursor = answer.next_cursor;
+  } while (cursor && items.length < 1000);
+  return items;
+}
+
+async function renew(subscription, periods = 1) {
+  const order = await authed("POST", `/subscriptions/${enc(subscription.subscription_id)}/renew`, { periods },
+    { "Idempotency-Key": newKey() });
+  goWith(orderLink(order), "ok", t("renewal_ordered"));
+}
+
+async function confirmSubscription(subscription) {
+  await authed("POST", `/subscriptions/${enc(subscription.subscription_id)}/confirm`);
+  reloadWith("ok", t("confirmed_notice"));
+}
+
+const subscriptionName = (subscription) => [
+  h("a", { href: detailLink(subscription) }, subscription.name),
+  subscription.label && subscription.label !== subscription.name ? h("span", { class: "label" }, subscription.label) : null,
+];
+
+function dashboardCards(dashboard) {
+  const list = (items, item) => items.length
+    ? h("ul", { class: "plain" }, items.map(item))
+    : h("p", { class: "muted" }, t("nothing_here"));
+  return h("div", { class: "dashboard" },
+    h("section", { class: "card", "data-panel": "expiring" }, h("h2", {}, t("dashboard_expiring")),
+      list(dashboard.expiring_soon, (subscription) => h("li", { "data-subscription": subscription.subscription_id },
+        subscriptionName(subscription),
+        h("span", { class: "muted" }, t("due_on", day(subscription.renews_on)),
+          subscription.auto_renew ? ` · ${t("auto_renew_short")}` : ""),
+        actionButton(t("renew"), () => renew(subscription), { className: "small" })))),
+    h("section", { class: "card", "data-panel": "to-configure" }, h("h2", {}, t("dashboard_to_configure")),
+      list(dashboard.to_configure, (subscription) => h("li", { "data-subscription": subscription.subscription_id },
+        subscriptionName(subscription), statusBadge(subscription.status),
+        subscription.status === "pending_confirmation"
+          ? actionButton(t("confirm_subscription"), () => confirmSubscription(subscription), { className: "small" })
+          : h("a", { class: "button small", href: detailLink(subscription, "#settings") }, t("configure"))))),
+    h("section", { class: "card", "data-panel": "orders" }, h("h2", {}, t("dashboard_orders")),
+      list(dashboard.orders_in_progress, (order) => h("li", { "data-order": order.order_id },
+        h("a", { href: orderLink(order) }, t("order_number", order.order_id)),
+        h("span", { class: "muted" }, order.items.map((item) => item.name).join(", ")),
+        orderBadge(order.status)))));
+}
+
+function filterForm(filters) {
+  const field = (name, control) => h("label", {}, t(name), control);
+  const element = h("form", { class: "inline filters", role: "search", "aria-label": t("search") },
+    field("q", h("input", { name: "q", type: "search", value: filters.q, maxlength: 100 })),
+    field("family", h("select", { name: "family" }, h("option", { value: "" }, t("all_families")),
+      FAMILIES.map((family) => h("option", { value: family, selected: filters.family === family }, t(`family_${family}`))))),
+    field("status", h("select", { name: "status" }, h("option", { value: "" }, t("all_statuses")),
+      STATUSES.map((status) => h("option", { value: status, selected: filters.status === status }, t(`status_${status}`))))),
+    field("expiring_within_days", h("input", { name: "expiring_within_days", type: "number", min: 0, max: 3660,
+      value: filters.expiring_within_days, class: "narrow" })),
+    h("button", { class: "primary", type: "submit" }, t("apply_filters")),
+    h("a", { href: "/my-subscriptions", class: "reset" }, t("reset_filters")));
+  element.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams(compact(Object.fromEntries(new FormData(element).entries())));
+    go(`/my-subscriptions${String(query) ? `?${query}` : ""}`);
+  });
+  return element;
+}
+
+// "Modifier mon abonnement": automatic renewal and cancellation, in the table or on the detail page.
+function manageBlock(subscription) {
+  const id = enc(subscription.subscription_id);
+  const toggleStatus = h("span", { class: "inline-status" });
+  const toggle = h("input", { type: "checkbox", name: "auto_renew", checked: subscription.auto_renew,
+    disabled: Boolean(subscription.cancel_at), onchange: async () => {
+      toggle.disabled = true;
+      try {
+        await authed("PATCH", `/subscriptions/${id}`, { auto_renew: toggle.checked });
+        reloadWith("ok", t(toggle.checked ? "auto_renew_on" : "auto_renew_off"));
+      } catch (error) {
+        toggle.checked = !toggle.checked;
+        toggle.disabled = false;
+        toggleStatus.replaceChildren(notice("error", errorText(error)));
+      }
+    } });
+  const moments = [["end_of_period", t("at_end_of_period", day(subscription.renews_on))], ["immediately", t("at_immediately")]]
+    .filter(([at]) => !(subscription.cancel_at && at === "end_of_period"));
+  return h("div", { class: "manage" },
+    h("div", { class: "field check" }, h("label", {}, toggle, t("auto_renew")), toggleStatus),
+    subscription.cancel_at ? h("p", { class: "muted" }, t("cancel_planned", day(subscription.cancel_at))) : null,
+    h("h3", {}, t("cancel_title")),
+    richForm({
+      fields: [
+        { name: "reason", label: t("cancel_reason"), required: true, attributes: { maxlength: 500 } },
+        { name: "at", label: t("cancel_at"), type: "select", options: moments, value: moments[0][0] },
+      ],
+      submit: t("submit_cancel"),
+      className: "compact",
+      submitClass: "primary destructive",
+      action: ({ reason, at }) => authed("POST", `/subscriptions/${id}/cancel`, { reason, at }),
+      done: () => reloadWith("ok", t("cancelled_notice")),
+    }));
+}
+
+function subscriptionRows(subscription) {
+  const open = !["cancelled", "expired"].includes(subscription.status);
+  const panelId = `manage-${subscription.subscription_id}`;
+  const panel = h("tr", { class: "panel", id: panelId, hidden: true },
+    h("td", { colspan: 7 }, open ? manageBlock(subscription) : null));
+  const modify = h("button", { type: "button", class: "link", "aria-expanded": "false", "aria-controls": panelId,
+    onclick: () => {
+      panel.hidden = !panel.hidden;
+      modify.setAttribute("aria-expanded", String(!panel.hidden));
+    } }, t("modify"));
+  const remarks = [subscription.remarks,
+    subscription.cancel_at && subscription.status !== "cancelled" ? t("cancel_planned", day(subscription.cancel_at)) : null]
+    .filter(Boolean).join(" · ");
+  return [
+    h("tr", { "data-subscription": subscription.subscription_id },
+      h("td", { "data-column": "subscription" }, subscriptionName(subscription)),
+      h("td", { "data-column": "dossier", class: "mono" }, subscription.dossier_number),
+      h("td", { "data-column": "status" }, statusBadge(subscription.status)),
+      h("td", { "data-column": "remarks" }, remarks),
+      h("td", { "data-column": "renews" }, ["cancelled", "expired"].includes(subscription.status) ? t("none") : day(subscription.renews_on),
+        subscription.auto_renew ? h("span", { class: "muted block" }, t("auto_renew_short")) : null),
+      h("td", { "data-column": "admin" },
+        subscription.status === "pending_confirmation"
+          ? actionButton(t("confirm_subscription"), () => confirmSubscription(subscription))
+          : open ? modify : null),
+      h("td", { "data-column": "technical" }, ["to_configure", "active"].includes(subscription.status)
+        ? h("a", { href: detailLink(subscription, "#settings") }, t("technical_settings")) : null)),
+    panel,
+  ];
+}
+
+function familyTable(family, subscriptions) {
+  const headingId = `family-${family}`;
+  return h("section", { class: "card family", "data-family": family, "aria-labelledby": headingId },
+    h("h2", { id: headingId }, t(`family_title_${family}`)),
+    h("div", { class: "table-scroll" }, h("table", { class: "subscriptions" },
+      h("thead", {}, h("tr", {}, ["col_subscription", "col_dossier", "col_status", "col_remarks", "col_renews", "col_admin", "col_technical"]
+        .map((key) => h("th", { scope: "col", class: key.replace("_", "-") }, t(key))))),
+      h("tbody", {}, subscriptions.map(subscriptionRows)))));
+}
+
+async function subscriptionsPage() {
+  const filters = Object.fromEntries(["q", "family", "status", "expiring_within_days"].map((name) => [name, param(name)]));
+  const [dashboard, subscriptions] = await Promise.all([authed("GET", "/subscriptions/dashboard"), allSubscriptions(filters)]);
+  const filtered = Object.values(filters).some(Boolean);
+  return h("div", {},
+    pageTitle(t("subscriptions_title"), h("a", { class: "button", href: "/order" }, t("nav_order"))),
+    dashboardCards(dashboard),
+    h("section", { class: "card" }, filterForm(filters)),
+    subscriptions.length
+      ? FAMILIES.map((family) => [family, subscriptions.filter((subscription) => subscription.family === family)])
+          .filter(([, items]) => items.length).map(([family, items]) => familyTable(family, items))
+      : h("section", { class: "card" }, h("p", {}, t(filtered ? "no_match" : "no_subscriptions")),
+          filtered ? null : h("a", { class: "button", href: "/order" }, t("nav_order"))));
+}
+
+// --- one subscription -------------------------------------------------------------------------
+
+const range = ({ start, end }) => `${start} – ${end}`;
+
+function contractCard(subscription) {
+  const contract = subscription.contract || {};
+  const energy = subscription.family === "electricity";
+  return h("section", { class: "card", id: "contract" }, h("h2", {}, t("contract_title")),
+    definitions([
+      ["contract_number", contract.contract_number],
+      ["offer", contract.offer ? t(`offer_${contract.offer}`) : subscription.name],
+      ["payment_mode", contract.payment_mode ? t(`payment_${contract.payment_mode}`) : null],
+      ...(energy ? [
+        ["pdl", contract.pdl],
+        ["subscribed_power_kva", contract.subscribed_power_kva ? `${contract.subscribed_power_kva} kVA` : null],
+        ["tariff_option", contract.tariff_option ? t(`tariff_${contract.tariff_option}`) : null],
+        ["off_peak_hours", contract.off_peak_hours?.length ? contract.off_peak_hours.map(range).join(", ") : null],
+      ] : []),
+    ]),
+    h("p", {}, h("a", { href: "/appointments" }, t("appointment_cta"))));
+}
+
+async function documentsCard(subscription) {
+  const { items } = await authed("GET", `/subscriptions/${enc(subscription.subscription_id)}/documents`);
+  return h("section", { class: "card", id: "documents" }, h("h2", {}, t("documents")),
+    h("ul", { class: "plain documents" }, items.map((document) => {
+      const link = h("span", { class: "document-link", "aria-live": "polite" });
+      return h("li", { "data-document": document.kind }, h("span", { class: "document-title" }, document.title),
+        actionButton(t("download"), async () => {
+          const { url, expires_at } = await authed("GET",
+            `/subscriptions/${enc(subscription.subscription_id)}/documents/${enc(document.kind)}`);
+          const opened = window.open(url, "_blank");
+          if (opened) opened.opener = null;
+          // the link stays on the page in case the browser blocked the new tab
+          link.replaceChildren(h("span", { class: "muted" }, t("document_link", clock(expires_at)), " "),
+            h("a", { href: url, target: "_blank", rel: "noopener" }, t("open_document")));
+        }, { className: "small" }), link);
+    })));
+}
+
+const choices = (values, label = (value) => value) => [["", t("choose_option")], ...values.map((value) => [value, label(value)])];
+
+// The technical settings each family takes (PUT settings), as fields, and the body they make.
+function settingsForm(subscription) {
+  const current = subscription.settings || {};
+  const windows = subscription.product_id.includes("windows");
+  const forms = {
+    domain: [
+      [{ name: "dns_servers", label: t("dns_servers"), type: "lines", value: current.dns_servers, hint: t("dns_servers_hint"), required: true },
+       { name: "redirect_to", label: t("redirect_to"), type: "url", value: current.redirect_to }],
+      ({ dns_servers, redirect_to }) => compact({ dns_servers, redirect_to }),
+    ],
+    website: [
+      [{ name: "domain", label: t("domain"), value: current.domain, required: true },
+       { name: "cms", label: t("cms"), type: "select", value: current.cms,
+         options: choices(["none", "wordpress", "joomla", "prestashop"], (cms) => cms === "none" ? t("cms_none") : cms[0].toUpperCase() + cms.slice(1)) }],
+      (values) => values,
+    ],
+    hosting: [
+      [{ name: "database_name", label: t("database_name"), value: current.database_name, hint: t("database_name_hint"), required: true },
+       windows
+         ? { name: "dotnet_version", label: t("dotnet_version"), type: "select", value: current.dotnet_version, options: choices(["4.8", "8.0", "9.0"]) }
+         : { name: "php_version", label: t("php_version"), type: "select", value: current.php_version, options: choices(["8.1", "8.2", "8.3", "8.4"]) },
+       ...(windows ? [] : [{ name: "ssh_public_keys", label: t("ssh_public_keys"), type: "lines", value: current.ssh_public_keys, hint: t("ssh_public_keys_hint") }])],
+      (values) => compact(values),
+    ],
+    internet: [
+      [{ name: "wifi_ssid", label: t("wifi_ssid"), value: current.wifi_ssid, required: true },
+       { name: "wifi_password", label: t("wifi_password"), type: "password", value: current.wifi_password, hint: t("wifi_password_hint"), autocomplete: "new-password", required: true },
+       { name: "static_ip", label: t("static_ip"), type: "checkbox", value: current.static_ip }],
+      (values) => values,
+    ],
+    mobile: [
+      [{ name: "apn", label: t("apn"), type: "select", value: current.apn || "internet",
+         options: ["orange.fr", "orange", "sl2sfr", "websfr", "mmsbouygtel.com", "ebouygtel.com", "free", "internet"].map((apn) => [apn, apn]) },
+       { name: "roaming", label: t("roaming"), type: "checkbox", value: current.roaming },
+       { name: "voicemail", label: t("voicemail"), type: "checkbox", value: current.voicemail ?? true }],
+      (values) => values,
+    ],
+    electricity: [
+      [{ name: "consumption_alert_kwh", label: t("consumption_alert_kwh"), type: "number", value: current.consumption_alert_kwh, attributes: { min: 1 } },
+       { name: "monthly_report", label: t("monthly_report"), type: "checkbox", value: current.monthly_report }],
+      ({ consumption_alert_kwh, monthly_report }) => consumption_alert_kwh == null ? { monthly_report } : { consumption_alert_kwh, monthly_report },
+    ],
+  };
+  const [fields, body] = forms[subscription.family];
+  return richForm({
+    fields, submit: t("save"),
+    action: (values) => authed("PUT", `/subscriptions/${enc(subscription.subscription_id)}/settings`, body(values)),
+    done: () => reloadWith("ok", t("settings_saved")),
+  });
+}
+
+function settingsCard(subscription) {
+  let content;
+  if (subscription.status === "pending_confirmation") {
+    content = h("div", {}, h("p", {}, t("settings_after_confirmation")),
+      actionButton(t("confirm_subscription"), () => confirmSubscription(subscription), { className: "primary" }));
+  } else if (["cancelled", "expired"].includes(subscription.status)) {
+    content = h("p", { class: "muted" }, t("settings_closed"));
+  } else {
+    content = settingsForm(subscription);
+  }
+  return h("section", { class: "card", id: "settings" }, h("h2", {}, t("settings_title")), content);
+}
+
+function renewCard(subscription) {
+  const counts = subscription.billing_period === "year" ? [1, 2, 3, 5] : [1, 3, 6];
+  return h("section", { class: "card", id: "renew" }, h("h2", {}, t("renew_title")),
+    richForm({
+      fields: [{ name: "periods", label: t("periods"), type: "select", value: "1", options: counts.map((count) =>
+        [String(count), `${t("period_count", count, subscription.billing_period)} — ${money(subscription.price_cents * count, subscription.currency)}`]) }],
+      submit: t("renew_submit"), className: "compact",
+      action: ({ periods }) => renew(subscription, Number(periods)),
+      done: () => null,
+    }));
+}
+
+async function subscriptionPage() {
+  const id = param("id");
+  const subscription = await authed("GET", `/subscriptions/${enc(id)}`);
+  const open = !["cancelled", "expired"].includes(subscription.status);
+  const renewable = ["active", "suspended", "expired", "to_configure"].includes(subscription.status) && !subscription.cancel_at;
+  const summary = h("section", { class: "card", id: "subscription" }, h("h2", {}, t("my_subscription")),
+    definitions([
+      ["dossier_number", subscription.dossier_number], ["product", subscription.name], ["label", subscription.label],
+      ["status", t(`status_${subscription.status}`)], ["started_on", day(subscription.started_on)],
+      ["renews_on", day(subscription.renews_on)], ["auto_renew", t(subscription.auto_renew ? "yes" : "no")],
+      ["price", price(subscription.price_cents, subscription.currency, subscription.billing_period)],
+      ["commitment", t("commitment_text", subscription.commitment_months)],
+      ["col_remarks", [subscription.remarks, subscription.cancel_at ? t("cancel_planned", day(subscription.cancel_at)) : null]
+        .filter(Boolean).join(" · ") || null],
+    ]),
+    subscription.status === "pending_confirmation"
+      ? actionButton(t("confirm_subscription"), () => confirmSubscription(subscription), { className: "primary" }) : null);
+  return h("div", { "data-subscription": subscription.subscription_id },
+    h("p", { class: "breadcrumb" }, h("a", { href: "/my-subscriptions" }, t("nav_subscriptions"))),
+    pageTitle([subscription.name, subscription.label && subscription.label !== subscription.name ? ` — ${subscription.label}` : ""],
+      statusBadge(subscription.status)),
+    h("div", { class: "detail-grid" },
+      h("div", {}, summary, contractCard(subscription), await documentsCard(subscription)),
+      h("div", {}, settingsCard(subscription),
+        renewable ? renewCard(subscription) : null,
+        open ? h("section", { class: "card", id: "manage" }, h("h2", {}, t("modify")), manageBlock(subscription)) : null)));
+}
+
+// --- ordering ---------------------------------------------------------------------------------
+
+function productExtras(product) {
+  const extras = [t("commitment_text", product.commitment_months)];
+  if (product.storage_mb) extras.push(t("storage", size(product.storage_mb)));
+  for (const allowance of product.allowances || []) extras.push(t(`allowance_${allowance.unit}`, allowance.included));
+  if (product.battery_capacity_kwh) extras.push(t("battery", product.battery_capacity_kwh));
+  if (product.resale_rate_cents_per_kwh) extras.push(t("resale", money(product.resale_rate_cents_per_kwh, product.currency)));
+  return extras;
+}
+
+// The options an order line of each family needs (technical_settings.py, *Options), and their body.
+function orderOptions(family) {
+  const time = (period, end) => ({ name: `off_peak_${period}_${end}`, label: `${t("period_n", period)} — ${t(end)}`, type: "time" });
+  const options = {
+    domain: [[{ name: "domain_name", label: t("domain_name"), required: true, autocomplete: "off" }], (values) => values],
+    website: [[{ name: "domain_name", label: t("domain_name_optional") }], (values) => compact(values)],
+    hosting: [[{ name: "domain_name", label: t("domain_name_optional") }], (values) => compact(values)],
+    mobile: [[{ name: "port_in_number", label: t("port_in_number"), type: "tel" }], (values) => compact(values)],
+    internet: [
+      [{ group: "installation_address", legend: t("installation_address"), fields: [
+        { name: "installation_address.line1", label: t("line1"), required: true, autocomplete: "address-line1" },
+        { name: "installation_address.line2", label: t("line2"), autocomplete: "address-line2" },
+        { name: "installation_address.postal_code", label: t("postal_code"), required: true, autocomplete: "postal-code" },
+        { name: "installation_address.city", label: t("city"), required: true, autocomplete: "address-level2" },
+      ] }],
+      (values) => ({ installation_address: compact(Object.fromEntries(Object.entries(values)
+        .map(([name, value]) => [name.slice("installation_address.".length), value]))) }),
+    ],
+    electricity: [
+      [{ name: "pdl", label: t("pdl"), hint: t("pdl_hint"), required: true, attributes: { inputmode: "numeric" } },
+       { name: "subscribed_power_kva", label: t("subscribed_power_kva"), type: "select", value: "6",
+         options: [3, 6, 9, 12, 15, 18, 24, 30, 36].map((kva) => [String(kva), `${kva} kVA`]) },
+       { name: "tariff_option", label: t("tariff_option"), type: "select", value: "base",
+         options: [["base", t("tariff_base")], ["off_peak", t("tariff_off_peak")]] },
+       { group: "off_peak_hours", legend: t("off_peak_hours"), hint: t("off_peak_hint"), fields: [
+         time(1, "start"), time(1, "end"), time(2, "start"), time(2, "end")] },
+       { name: "payment_mode", label: t("payment_mode"), type: "select", value: "monthly",
+         options: [["monthly", t("payment_monthly")], ["per_invoice", t("payment_per_invoice")]] }],
+      (values) => ({
+        pdl: values.pdl, subscribed_power_kva: Number(values.subscribed_power_kva), tariff_option: values.tariff_option,
+        payment_mode: values.payment_mode,
+        off_peak_hours: values.tariff_option === "off_peak"
+          ? [1, 2].map((n) => ({ start: values[`off_peak_${n}_start`], end: values[`off_peak_${n}_end`] }))
+              .filter((period) => period.start || period.end)
+          : [],
+      }),
+    ],
+  };
+  return options[family];
+}
+
+function orderForm(product) {
+  const [fields, body] = orderOptions(product.family);
+  const element = richForm({
+    fields: [{ name: "label", label: t("order_label"), hint: t("order_label_hint"), attributes: { maxlength: 100 } }, ...fields],
+    submit: t("submit_order"),
+    // items.0.options.installation_address.city -> installation_address.city; items.0.label -> label
+    fieldOf: (name) => name.replace(/^items\.0\.(options\.)?/, ""),
+    action: ({ label, ...options }) => authed("POST", "/subscriptions/orders",
+      { items: [{ product_id: product.product_id, ...(label ? { label } : {}), options: body(options) }] },
+      { "Idempotency-Key": newKey() }),
+    done: (order) => goWith(orderLink(order), "ok", t("order_placed")),
+  });
+  const tariff = element.querySelector("select[name=tariff_option]");
+  if (tariff) {
+    const hours = element.querySelector("fieldset[data-field=off_peak_hours]");
+    const show = () => { hours.hidden = tariff.value !== "off_peak"; };
+    tariff.addEventListener("change", show);
+    show();
+  }
+  return element;
+}
+
+async function orderPage() {
+  const family = FAMILIES.includes(param("family")) ? param("family") : "domain";
+  const { items } = await authed("GET", `/subscriptions/catalog?family=${enc(family)}`);
+  const chosen = items.find((product) => product.product_id === param("product"));
+  return h("div", {},
+    pageTitle(t("order_title")),
+    h("nav", { class: "tabs", "aria-label": t("family") }, FAMILIES.map((each) =>
+      h("a", { href: `/order?family=${each}`, "aria-current": each === family ? "page" : false }, t(`family_${each}`)))),
+    items.length
+      ? h("ul", { class: "products" }, items.map((product) => h("li", {
+          class: `card product${product === chosen ? " chosen" : ""}`, "data-product": product.product_id },
+          h("h2", {}, product.name),
+          h("p", { class: "price" }, price(product.price_cents, product.currency, product.billing_period)),
+          h("p", { class: "description" }, product.description),
+          h("ul", { class: "extras" }, productExtras(product).map((extra) => h("li", {}, extra))),
+          product === chosen
+            ? h("p", { class: "muted" }, `✓ ${t("chosen")}`)
+            : h("a", { class: "button", href: `/order?family=${family}&product=${enc(product.product_id)}#order-form`,
+                "aria-label": `${t("choose")} — ${product.name}` }, t("choose")))))
+      : h("p", { class: "muted" }, t("no_products")),
+    chosen ? h("section", { class: "card", id: "order-form" },
+      h("h2", {}, t("your_order"), " — ", chosen.name),
+      h("p", { class: "muted" }, price(chosen.price_cents, chosen.currency, chosen.billing_period), " · ",
+        t("commitment_text", chosen.commitment_months)),
+      orderForm(chosen)) : null);
+}
+
+// --- orders -----------------------------------------------------------------------------------
+
+async function ordersPage() {
+  const { items } = await authed("GET", "/subscriptions/orders");
+  return h("div", {},
+    pageTitle(t("orders_title"), h("a", { class: "button", href: "/order" }, t("nav_order"))),
+    h("section", { class: "card" }, items.length
+      ? h("div", { class: "table-scroll" }, h("table", { class: "orders" },
+          h("thead", {}, h("tr", {}, ["date", "order_col", "kind", "products", "total", "status"].map((key) =>
+            h("th", { scope: "col", class: key === "total" ? "number" : false }, t(key))))),
+          h("tbody", {}, items.map((order) => h("tr", { "data-order": order.order_id },
+            h("td", {}, moment(order.created_at)),
+            h("td", {}, h("a", { href: orderLink(order) }, order.order_id)),
+            h("td", {}, t(`kind_${order.kind}`)),
+            h("td", {}, order.items.map((item) => h("span", { class: "block" }, item.name,
+              item.label && item.label !== item.name ? h("span", { class: "label" }, item.label) : null))),
+            h("td", { class: "number" }, money(order.total_cents, order.currency)),
+            h("td", {}, orderBadge(order.status)))))))
+      : h("p", { class: "muted" }, t("no_orders"))));
+}
+
+function timeline(order) {
+  const reached = new Map(order.history.map((step) => [step.status, step.at]));
+  const ended = ["failed", "cancelled"].find((status) => reached.has(status));
+  const steps = ended ? [...ORDER_STEPS.filter((step) => reached.has(step)), ended] : ORDER_STEPS;
+  return h("ol", { class: "timeline" }, steps.map((step) => {
+    const state = reached.has(step) ? (step === order.status ? "current" : "done") : "todo";
+    return h("li", { class: `${state} step-${step}`, "data-status": step, "aria-current": state === "current" ? "step" : false },
+      h("span", { class: "step-name" }, t(`order_status_${step}`)),
+      reached.has(step) ? h("span", { class: "muted" }, moment(reached.get(step))) : null);
+  }));
+}
+
+function orderView(order) {
+  return h("div", { class: "order", "data-order": order.order_id, "data-status": order.status },
+    pageTitle(t("order_number", order.order_id), orderBadge(order.status)),
+    h("section", { class: "card" }, h("h2", {}, t("order_history")), timeline(order)),
+    h("section", { class: "card" }, h("h2", {}, t(`kind_${order.kind}`)),
+      definitions([["created_at", moment(order.created_at)], ["total", money(order.total_cents, order.currency)]]),
+      h("div", { class: "table-scroll" }, h("table", {},
+        h("thead", {}, h("tr", {}, ["product", "label", "duration", "amount"].map((key) =>
+          h("th", { scope: "col", class: key === "amount" ? "number" : false }, t(key))))),
+        h("tbody", {}, order.items.map((item) => h("tr", {},
+          h("td", {}, item.subscription_id ? h("a", { href: detailLink(item) }, item.name) : item.name),
+          h("td", {}, item.label), h("td", {}, t("period_count", item.periods, item.billing_period)),
+          h("td", { class: "number" }, money(item.total_cents, order.currency)))))))));
+}
+
+// While an order is in progress its page asks again every few seconds (for at most ten minutes).
+let pollTimer = null;
+async function orderStatusPage() {
+  const id = param("id");
+  const path = `/subscriptions/orders/${enc(id)}`;
+  const order = await authed("GET", path);
+  const holder = h("div", {}, orderView(order));
+  let last = JSON.stringify(order);
+  let rounds = 0;
+  const poll = async () => {
+    if (location.pathname !== "/order-status" || param("id") !== id || ++rounds > 200) return;
+    try {
+      const fresh = await authed("GET", path);
+      if (JSON.stringify(fresh) !== last) {
+        last = JSON.stringify(fresh);
+        holder.replaceChildren(orderView(fresh));
+        document.querySelector("#page > .notice")?.remove(); // "placed, set up once paid" is past
+      }
+      if (!["received", "paid", "provisioning"].includes(fresh.status)) return;
+    } catch {
+      // a failed read is retried at the next round
+    }
+    pollTimer = setTimeout(poll, 3000);
+  };
+  if (["received", "paid", "provisioning"].includes(order.status)) pollTimer = setTimeout(poll, 2000);
+  return h("div", {}, h("p", { class: "breadcrumb" }, h("a", { href: "/orders" }, t("nav_orders"))), holder);
+}
+
+// --- phone appointments -----------------------------------------------------------------------
+
+function slotPicker(slots) {
+  const days = new Map();
+  for (const slot of slots) {
+    const key = localDayKey(new Date(slot.start));
+    if (!days.has(key)) days.set(key, []);
+    days.get(key).push(slot);
+  }
+  const times = h("fieldset", { class: "slots" });
+  const daySelect = h("select", { name: "day", id: "slot-day" }, [...days].map(([key, daySlots]) =>
+    h("option", { value: key }, `${longDay(new Date(daySlots[0].start))} (${t("slots_count", daySlots.length)})`)));
+  const showDay = () => times.replaceChildren(h("legend", {}, t("time")),
+    h("div", { class: "chips" }, (days.get(daySelect.value) || []).map((slot) =>
+      h("label", { class: "chip" }, h("input", { type: "radio", name: "start", value: slot.start, required: true }),
+        clock(slot.start)))));
+  daySelect.addEventListener("change", showDay);
+  showDay();
+  return h("div", { class: "slot-picker" }, h("div", { class: "field" }, h("label", { for: "slot-day" }, t("day")), daySelect), times);
+}
+
+async function appointmentsPage() {
+  const [slots, booked, me] = await Promise.all([
+    authed("GET", "/subscriptions/appointments/slots"), authed("GET", "/subscriptions/appointments"),
+    authed("GET", "/auth/me"),
+  ]);
+  const now = Date.now();
+  const upcoming = [...booked.items].sort((a, b) => a.start.localeCompare(b.start));
+  let bookForm = h("p", { class: "muted" }, t("no_slots"));
+  if (slots.items.length) {
+    bookForm = richForm({
+      fields: [
+        { name: "topic", label: t("topic"), required: true, attributes: { maxlength: 200 } },
+        { name: "phone", label: t("phone"), type: "tel", value: me.phone || "", required: true, autocomplete: "tel" },
+      ],
+      submit: t("book"),
+      action: ({ topic, phone }) => {
+        const start = bookForm.querySelector("input[name=start]:checked")?.value;
+        if (!start) throw new ApiError(422, { error: { message: t("choose_slot") } });
+        return authed("POST", "/subscriptions/appointments", { start, topic, phone });
+      },
+      done: (appointment) => reloadWith("ok", t("booked", moment(appointment.start))),
+    });
+    bookForm.prepend(slotPicker(slots.items));
+  }
+  return h("div", {},
+    pageTitle(t("appointments_title")),
+    h("p", {}, t("appointments_intro")),
+    h("section", { class: "card", id: "booked" }, h("h2", {}, t("my_appointments")), upcoming.length
+      ? h("table", { class: "appointments" },
+          h("thead", {}, h("tr", {}, ["when", "topic", "phone", ""].map((key) => h("th", { scope: "col" }, key ? t(key) : "")))),
+          h("tbody", {}, upcoming.map((appointment) => h("tr", { "data-appointment": appointment.appointment_id },
+            h("td", {}, moment(appointment.start)), h("td", {}, appointment.topic), h("td", {}, appointment.phone),
+            h("td", {}, new Date(appointment.start).getTime() > now
+              ? actionButton(t("cancel_appointment"), async () => {
+                  await authed("DELETE", `/subscriptions/appointments/${enc(appointment.appointment_id)}`);
+                  reloadWith("ok", t("appointment_cancelled"));
+                }, { className: "link danger" })
+              : null)))))
+      : h("p", { class: "muted" }, t("no_appointments"))),
+    h("section", { class: "card", id: "book" }, h("h2", {}, t("book_title")), bookForm));
+}
+
+const customerOnly = (page) => async () => {
+  if (!loggedIn()) {
+    go("/login");
+    return h("div");
+  }
+  return page();
+};
+Object.assign(pages, {
+  "/my-subscriptions": customerOnly(subscriptionsPage),
+  "/subscription": customerOnly(subscriptionPage),
+  "/order": customerOnly(orderPage),
+  "/orders": customerOnly(ordersPage),
+  "/order-status": customerOnly(orderStatusPage),
+  "/appointments": customerOnly(appointmentsPage),
+});
+
+// The area a page belongs to, for the navigation's aria-current.
+const SECTIONS = { "/subscription": "/my-subscriptions", "/order-status": "/orders" };
+
 function navigation() {
   const nav = document.getElementById("nav");
-  nav.replaceChildren(...(loggedIn()
-    ? [h("a", { href: "/account" }, t("account")), h("button", { onclick: async () => {
+  if (!loggedIn()) {
+    nav.replaceChildren(h("div", { class: "who" },
+      h("a", { href: "/login" }, t("login")), h("a", { href: "/register" }, t("register"))));
+    return;
+  }
+  const here = SECTIONS[location.pathname] || location.pathname;
+  const link = (href, key) => h("a", { href, "aria-current": here === href ? "page" : false }, t(key));
+  const customerId = store.getItem("guichet.customer");
+  nav.replaceChildren(
+    h("div", { class: "links" }, link("/my-subscriptions", "nav_subscriptions"), link("/order", "nav_order"),
+      link("/orders", "nav_orders"), link("/appointments", "nav_appointments"), link("/account", "account")),
+    h("div", { class: "who" },
+      customerId ? h("span", { class: "customer-id", title: t("customer_id") }, customerId) : null,
+      h("button", { onclick: async () => {
         const refreshToken = store.getItem("guichet.refresh");
         forget();
         await api("POST", "/auth/logout", { refresh_token: refreshToken }).catch(() => {});
         go("/login");
-      } }, t("logout"))]
-    : [h("a", { href: "/login" }, t("login")), h("a", { href: "/register" }, t("register"))]));
+      } }, t("logout"))));
 }
 
+// The customer id shown top right on every page, read once per session.
+async function rememberCustomer() {
+  if (!loggedIn() || store.getItem("guichet.customer")) return;
+  try {
+    const me = await api("GET", "/auth/me", undefined, { auth: true });
+    store.setItem("guichet.customer", me.customer_id);
+  } catch {
+    // the page itself reports what went wrong
+  }
+}
+
+let generation = 0;
 async function render() {
+  const mine = ++generation;
+  clearTimeout(pollTimer);
+  const pending = flash;
+  flash = null;
   document.documentElement.lang = language;
+  await rememberCustomer();
+  if (mine !== generation) return;
   navigation();
   const path = location.pathname === "/" ? (loggedIn() ? "/account" : "/login") : location.pathname;
   const page = pages[path] || pages["/login"];
   const main = document.getElementById("page");
+  let content;
   try {
-    main.replaceChildren(await page());
+    content = await page();
   } catch (error) {
-    main.replaceChildren(notice("error", errorText(error)));
+    if (error.status === 401 && !loggedIn()) {
+      go("/login"); // the session ended (refresh refused): log in again
+      return;
+    }
+    content = notice("error", errorText(error));
   }
+  if (mine !== generation) return; // another page was asked for meanwhile
+  main.replaceChildren(...(pending ? [pending] : []), content);
+  const heading = main.querySelector("h1, h2");
+  document.title = heading ? `${heading.textContent} — Guichet` : "Guichet";
+  if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
 }
 
 document.addEventListener("click", (event) => {
