@@ -54,10 +54,37 @@ def install(app: Chalice, logger: Logger) -> None:
         except Exception:
             logger.exception("request failed", extra={"path": event.path})
             response = _internal_error()
-        if response.status_code >= 500 and not _is_error_body(response.body):
-            response = _internal_error()
+        if response.status_code >= 400 and not _is_error_body(response.body):
+            response = _framework_error(response.status_code)
         response.headers["X-Correlation-Id"] = correlation_id
         return response
+
+
+_FRAMEWORK_ERRORS = {
+    400: ("malformed_request", "The request is not valid."),
+    401: ("unauthenticated", "A valid access token is required."),
+    403: ("forbidden", "This action is not allowed."),
+    404: ("not_found", "No such resource."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    406: ("not_acceptable", "This API answers application/json."),
+    413: ("payload_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "Send the body as application/json."),
+}
+
+
+def _framework_error(status: int) -> Response:
+    """Chalice's own error answers (415, 405, …) in the error body of API.md."""
+    if status >= 500 or status not in _FRAMEWORK_ERRORS:
+        return (
+            _internal_error() if status >= 500 else _error(status, "bad_request", "The request is not valid.")
+        )
+    return _error(status, *_FRAMEWORK_ERRORS[status])
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return Response(
+        body=error_body(code, message), status_code=status, headers={"Content-Type": "application/json"}
+    )
 
 
 def _internal_error() -> Response:
@@ -91,7 +118,7 @@ def json_object(request: Request) -> dict[str, Any]:
         raise MalformedRequest("A JSON object is required as the request body.")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise MalformedRequest() from None
     if not isinstance(body, dict):
         raise MalformedRequest("The request body must be a JSON object.")

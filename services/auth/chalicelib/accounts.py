@@ -16,7 +16,7 @@ from typing import Any
 
 from anyascii import anyascii
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 
 from . import customer_events, emails, opaque_tokens, passwords
@@ -26,7 +26,7 @@ from .settings import settings
 
 logger = Logger(child=True)
 
-CUSTOMER_ID = re.compile(r"^([a-z]{2})([0-9]{6})-([A-Z0-9]{2,10})$", re.IGNORECASE)
+CUSTOMER_ID = re.compile(r"^([a-z]{2})([0-9]{6})-([A-Z0-9]{2,10})$", re.IGNORECASE | re.ASCII)
 VERIFY_HOURS = 48
 _ID_ATTEMPTS = 8
 
@@ -165,6 +165,8 @@ def insert(
 
 
 def failed_conditions(error: TransactWriteError) -> set[int]:
+    """Positions of the items whose condition failed, in the order PynamoDB sent them:
+    condition checks, then deletes, then puts, then updates (each kind in call order)."""
     reasons = getattr(error, "cancellation_reasons", None) or []
     return {i for i, reason in enumerate(reasons) if reason and reason.code == "ConditionalCheckFailed"}
 
@@ -206,19 +208,24 @@ def _already_registered(body: Any, *, now: datetime) -> Registered:
     return decoy
 
 
-def consume_token(kind: str, token: str, *, now: datetime) -> OneTimeToken:
-    """Read and delete a one-time token in one step; only one caller can ever consume it."""
-    key = token_key(kind, opaque_tokens.digest(token))
+def peek_token(kind: str, token: str, *, now: datetime) -> OneTimeToken:
+    """The one-time token's item if it is valid now, without using it up."""
     try:
-        item = OneTimeToken.get(*key)
+        item = OneTimeToken.get(*token_key(kind, opaque_tokens.digest(token)))
     except DoesNotExist:
-        raise InvalidToken() from None
-    try:
-        item.delete(condition=OneTimeToken.pk.exists())
-    except Exception:
         raise InvalidToken() from None
     if item.expires_at <= now:
         raise InvalidToken()
+    return item
+
+
+def consume_token(kind: str, token: str, *, now: datetime) -> OneTimeToken:
+    """Use a one-time token up: a conditional delete, so only one caller can ever consume it."""
+    item = peek_token(kind, token, now=now)
+    try:
+        item.delete(condition=OneTimeToken.pk.exists())
+    except DeleteError:
+        raise InvalidToken() from None
     return item
 
 
@@ -314,7 +321,7 @@ def _move_phone(account: Account, new_phone: str | None, actions: list[Any]) -> 
                     condition=LoginName.pk.does_not_exist(),
                 )
     except TransactWriteError as error:
-        failed = failed_conditions(error)
-        if new_phone and (len(failed) and max(failed) == (2 if old_phone else 1)):
+        # PynamoDB sends deletes, then puts, then updates: the new number's put follows the old one's delete
+        if new_phone and (1 if old_phone else 0) in failed_conditions(error):
             raise PhoneUnavailable(fields={"phone": "is used by another account"}) from None
         raise ConcurrentUpdate() from None

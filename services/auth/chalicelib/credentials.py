@@ -44,11 +44,13 @@ def forgot(login: str, *, now: datetime) -> None:
 
 
 def reset(token: str, new_password: str, *, now: datetime) -> None:
-    item = accounts.consume_token("RESET", token, now=now)
+    # The link stays usable until a valid password is chosen: check it before using the token up.
+    item = accounts.peek_token("RESET", token, now=now)
     account = accounts.get(item.customer_id)
     passwords.check_policy(
         new_password, field="new_password", personal=[account.email, account.first_name, account.last_name]
     )
+    accounts.consume_token("RESET", token, now=now)
     actions: list[Action] = [
         Account.password_hash.set(passwords.hash_password(new_password)),
         Account.password_changed_at.set(now),
@@ -67,11 +69,10 @@ def change(
     customer_id: str, current_session_id: str, current_password: str, new_password: str, *, now: datetime
 ) -> None:
     account = accounts.get(customer_id)
-    key = login_throttle.key_for_account(customer_id)
-    login_throttle.check(key, now=now)
+    attempt = login_throttle.begin(login_throttle.key_for_account(customer_id), now=now)
     if not passwords.verify(account.password_hash, current_password):
-        login_throttle.record_failure(key, now=now)
         raise WrongPassword(fields={"current_password": "is not correct"})
+    attempt.succeeded()
     if current_password == new_password:
         raise ValidationFailed(fields={"new_password": "is the current password"})
     passwords.check_policy(

@@ -36,11 +36,10 @@ DUE_PK = "EMAIL_CHANGE"
 
 def request(customer_id: str, new_email: str, password: str, *, now: datetime) -> datetime:
     account = accounts.get(customer_id)
-    key = login_throttle.key_for_account(customer_id)
-    login_throttle.check(key, now=now)
+    attempt = login_throttle.begin(login_throttle.key_for_account(customer_id), now=now)
     if not passwords.verify(account.password_hash, password):
-        login_throttle.record_failure(key, now=now)
         raise WrongPassword(fields={"password": "is not correct"})
+    attempt.succeeded()
     if new_email == account.email:
         raise ValidationFailed(fields={"new_email": "is already the account's email"})
     request_id = uuid.uuid4().hex
@@ -96,17 +95,20 @@ def confirm(customer_id: str, code: str, *, now: datetime) -> Account:
     pending = account.pending_email
     if pending is None:
         raise NoPendingEmailChange()
-    if pending.attempts >= MAX_ATTEMPTS:
-        raise TooManyCodes(int((pending.apply_at - now).total_seconds()))
+    # Count the attempt before comparing, atomically, so parallel guesses cannot pass the limit.
+    try:
+        account.update(
+            # pynamodb's stubs do not type paths into a MapAttribute
+            actions=[Account.pending_email.attempts.add(1)],  # type: ignore[attr-defined]
+            condition=(Account.pending_email.request_id == pending.request_id)  # type: ignore[arg-type]
+            & (Account.pending_email.attempts < MAX_ATTEMPTS),  # type: ignore[attr-defined]
+        )
+    except UpdateError:
+        account.refresh()
+        if account.pending_email is None or account.pending_email.request_id != pending.request_id:
+            raise NoPendingEmailChange() from None
+        raise TooManyCodes(int((pending.apply_at - now).total_seconds())) from None
     if not opaque_tokens.same(opaque_tokens.code_digest(code, pending.request_id), pending.code_hash):
-        try:
-            account.update(
-                # pynamodb's stubs do not type paths into a MapAttribute
-                actions=[Account.pending_email.attempts.add(1)],  # type: ignore[attr-defined]
-                condition=Account.pending_email.request_id == pending.request_id,  # type: ignore[arg-type]
-            )
-        except UpdateError:
-            pass  # the request was replaced or applied meanwhile
         raise InvalidCode(fields={"code": "is not correct"})
     return apply(account, pending.request_id, now=now)
 
@@ -175,7 +177,8 @@ def apply(account: Account, request_id: str, *, now: datetime) -> Account:
             )
     except TransactWriteError as error:
         failed = accounts.failed_conditions(error)
-        if 2 in failed and 0 not in failed:
+        # sent as: delete of the old address (0), put of the new one (1), update of the account (2)
+        if 1 in failed and 2 not in failed:
             # The address was taken by another account meanwhile: drop the request and say so.
             cancel(account.customer_id, now=now, request_id=request_id)
             raise EmailUnavailable(fields={"new_email": "is used by another account"}) from None

@@ -1,17 +1,22 @@
 """Login throttling: exponential back-off after 5 consecutive failures, 100 failures an hour at most.
 
 The state is keyed by account when the login names one, else by the login as typed
-(normalised), so an unknown login is throttled exactly like a known one. Failures are
-counted with atomic updates, so parallel guesses cannot slip past the count.
+(normalised), so an unknown login is throttled exactly like a known one.
+
+An attempt is counted as a failure *before* its password is checked (and the lock it would
+earn is set then), and given back when it succeeds. Each count is a conditional write on the
+state it read, so guesses sent in parallel queue up behind one another: none reaches the
+password check while the key is locked.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from .errors import TooManyAttempts
 from .models import LoginThrottle
@@ -21,6 +26,7 @@ FIRST_DELAY_SECONDS = 1
 MAX_DELAY_SECONDS = 15 * 60
 HOURLY_FAILURES = 100
 WINDOW_SECONDS = 3600
+_RACES = 20
 
 
 def key_for_account(customer_id: str) -> str:
@@ -31,23 +37,6 @@ def key_for_unknown_login(normalised_login: str) -> str:
     return f"THROTTLE#LOGIN#{hashlib.sha256(normalised_login.encode()).hexdigest()}"
 
 
-def _get(key: str) -> LoginThrottle | None:
-    try:
-        return LoginThrottle.get(key, "THROTTLE")
-    except DoesNotExist:
-        return None
-
-
-def check(key: str, *, now: datetime) -> LoginThrottle | None:
-    """Raise 429 with Retry-After while the key is locked; returns the state for record_success."""
-    state = _get(key)
-    if state is not None:
-        wait = (state.locked_until or 0) - now.timestamp()
-        if wait > 0:
-            raise TooManyAttempts(math.ceil(wait))
-    return state
-
-
 def delay_after(consecutive_failures: int) -> int:
     """Lock after the n-th consecutive failure: none before the 5th, then 1 s doubling to 15 min."""
     if consecutive_failures < FREE_FAILURES:
@@ -55,44 +44,72 @@ def delay_after(consecutive_failures: int) -> int:
     return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** (consecutive_failures - FREE_FAILURES))
 
 
-def record_failure(key: str, *, now: datetime) -> None:
-    moment = int(now.timestamp())
-    state = LoginThrottle(key, "THROTTLE")
-    state.update(  # ADD is atomic: parallel failures are all counted
-        actions=[
-            LoginThrottle.consecutive_failures.add(1),
-            LoginThrottle.window_failures.add(1),
-            LoginThrottle.expires_at_epoch.set(moment + 2 * WINDOW_SECONDS + MAX_DELAY_SECONDS),
-        ]
-    )
-    window_start = state.window_start or 0
-    if window_start + WINDOW_SECONDS <= moment:
-        # The hourly window has run out: this failure opens a new one.
+@dataclass(frozen=True)
+class Attempt:
+    key: str
+    consecutive_failures: int
+
+    def succeeded(self) -> None:
+        """The password was right: the attempt is not a failure, and the count starts again."""
         try:
-            state.update(
-                actions=[LoginThrottle.window_start.set(moment), LoginThrottle.window_failures.set(1)],
-                condition=LoginThrottle.window_start.does_not_exist()
-                | (LoginThrottle.window_start == window_start),
+            LoginThrottle(self.key, "THROTTLE").update(
+                actions=[
+                    LoginThrottle.consecutive_failures.set(0),
+                    LoginThrottle.locked_until.set(0),
+                    LoginThrottle.window_failures.add(-1),
+                ],
+                condition=LoginThrottle.consecutive_failures == self.consecutive_failures,
             )
         except UpdateError:
-            state.refresh()  # a parallel failure opened it
-    locked_until = moment + delay_after(int(state.consecutive_failures or 0))
-    if (state.window_failures or 0) >= HOURLY_FAILURES:
-        locked_until = max(locked_until, int(state.window_start or moment) + WINDOW_SECONDS)
-    if locked_until > (state.locked_until or 0):
+            # another attempt was counted meanwhile: still reset the count, keep its lock
+            LoginThrottle(self.key, "THROTTLE").update(actions=[LoginThrottle.consecutive_failures.set(0)])
+
+
+def _read(key: str) -> LoginThrottle | None:
+    try:
+        return LoginThrottle.get(key, "THROTTLE", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def begin(key: str, *, now: datetime) -> Attempt:
+    """Count an attempt (as a failure until it succeeds), or answer 429 with Retry-After while locked."""
+    moment = now.timestamp()
+    for _ in range(_RACES):
+        state = _read(key)
+        locked_until = float(state.locked_until or 0) if state else 0.0
+        if locked_until > moment:
+            raise TooManyAttempts(math.ceil(locked_until - moment))
+        consecutive = int(state.consecutive_failures or 0) + 1 if state else 1
+        window_start = int(state.window_start or 0) if state else 0
+        window_failures = int(state.window_failures or 0) + 1 if state else 1
+        if window_start + WINDOW_SECONDS <= moment:
+            window_start, window_failures = int(moment), 1  # the hour ran out: this attempt opens a new one
+        delay = delay_after(consecutive)
+        lock = math.ceil(moment + delay) if delay else 0
+        if window_failures >= HOURLY_FAILURES:
+            lock = max(lock, window_start + WINDOW_SECONDS)
+        written = LoginThrottle(
+            key,
+            "THROTTLE",
+            consecutive_failures=consecutive,
+            locked_until=lock,
+            window_start=window_start,
+            window_failures=window_failures,
+            expires_at_epoch=int(moment) + 2 * WINDOW_SECONDS + MAX_DELAY_SECONDS,
+        )
         try:
-            state.update(
-                actions=[LoginThrottle.locked_until.set(locked_until)],
-                condition=LoginThrottle.locked_until.does_not_exist()
-                | (LoginThrottle.locked_until < locked_until),
-            )
-        except UpdateError:
-            pass  # a parallel failure locked it for longer
-
-
-def record_success(key: str, state: LoginThrottle | None) -> None:
-    if state is not None and state.consecutive_failures:
-        LoginThrottle(key, "THROTTLE").update(actions=[LoginThrottle.consecutive_failures.set(0)])
+            if state is None:
+                written.save(condition=LoginThrottle.pk.does_not_exist())
+            else:
+                written.save(
+                    condition=(LoginThrottle.consecutive_failures == state.consecutive_failures)
+                    & (LoginThrottle.window_failures == state.window_failures)
+                )
+        except PutError:
+            continue  # a parallel attempt was counted first: read again
+        return Attempt(key, consecutive)
+    raise TooManyAttempts(FIRST_DELAY_SECONDS)
 
 
 def clear(key: str) -> None:

@@ -197,7 +197,7 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
         "Ask to change the email; a code goes to the current address",
         True,
         "EmailChangeRequest",
-        {202: "EmailChangeRequested", 401: ERROR, 422: ERROR},
+        {202: "EmailChangeRequested", 401: ERROR, 422: ERROR, 429: ERROR},
     ),
     ("DELETE", "/me/email-change", "Cancel the email change", True, None, {204: None, 404: ERROR}),
     (
@@ -241,7 +241,15 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
 
 # (method, path, summary, protected, request model, {status: response schema})
 ROUTES = [
-    Route(method, path, summary, protected=protected, body=body, responses=responses)
+    Route(
+        method,
+        path,
+        summary,
+        protected=protected,
+        body=body,
+        # a route that reads a body answers 400 (not JSON) and 422 (invalid fields) as well
+        responses={**({400: ERROR, 422: ERROR} if body else {}), **responses},
+    )
     for method, path, summary, protected, body, responses in _TABLE
 ]
 

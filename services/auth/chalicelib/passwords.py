@@ -16,7 +16,7 @@ from .settings import settings
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 _MIN_SCORE = 3  # zxcvbn: 3 = "safely unguessable: moderate protection from offline slow-hash scenario"
-_ESTIMATED_PREFIX = 100  # zxcvbn's cost grows with length; a longer tail only makes it stronger
+_ESTIMATED_PREFIX = 72  # zxcvbn refuses longer input; a longer tail only makes it stronger
 
 _hasher: Any = None
 _dummy_hash: str | None = None

@@ -56,15 +56,13 @@ def login(
         key = login_throttle.key_for_account(account.customer_id)
     else:
         key = login_throttle.key_for_unknown_login(resolved[1] if resolved else login.strip().lower())
-    state = login_throttle.check(key, now=now)
+    attempt = login_throttle.begin(key, now=now)
     if account is None:
         passwords.verify_nothing(password)
-        login_throttle.record_failure(key, now=now)
         raise InvalidCredentials()
     if not passwords.verify(account.password_hash, password):
-        login_throttle.record_failure(key, now=now)
         raise InvalidCredentials()
-    login_throttle.record_success(key, state)
+    attempt.succeeded()
     if account.status != "active":
         raise EmailNotVerified()
     if passwords.needs_rehash(account.password_hash):
@@ -156,7 +154,8 @@ def refresh(refresh_token: str, *, now: datetime) -> dict[str, Any]:
                 condition=Session.pk.exists() & Session.revoked_at.does_not_exist(),
             )
     except TransactWriteError as error:
-        if 0 in accounts.failed_conditions(error):
+        # PynamoDB sends deletes, then puts, then updates: the old token's condition is item 1
+        if 1 in accounts.failed_conditions(error):
             _revoke_family(current, now=now, reason="a refresh token was rotated twice at once")
         raise InvalidRefreshToken() from None
     return _token_pair(current.customer_id, current.session_id, token, now)

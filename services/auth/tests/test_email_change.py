@@ -185,11 +185,6 @@ def test_confirming_without_a_request_is_a_404(client, customer):
     assert_documented("POST", "/me/email-change/confirm", response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: email_changes.confirm reads `attempts`, compares the code, then increments: codes "
-    "sent in parallel are all compared, so the 5-attempt limit does not hold",
-)
 def test_parallel_wrong_codes_get_no_more_than_five_comparisons(
     client, mailbox, customer, serialised_aws, monkeypatch
 ):
@@ -279,12 +274,6 @@ def test_delete_cancels_the_change(client, mailbox, customer):
     assert_error(_confirm(client, customer, code), 404, "no_pending_email_change")
 
 
-ORDER_BUG = (
-    "BUG: accounts.failed_conditions indexes are read in call order, but PynamoDB's TransactWrite "
-    "sends condition checks, then deletes, then puts, then updates; "
-)
-
-
 def test_an_address_taken_meanwhile_is_not_applied_by_the_code(client, mailbox, customer):
     # Given a change asked for, then the new address registered by someone else
     new_email = unique_email("new")
@@ -304,11 +293,6 @@ def test_an_address_taken_meanwhile_is_not_applied_by_the_code(client, mailbox, 
     assert login(client, customer.email).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=ORDER_BUG + "so email_changes.apply sees the taken address as index 1 and answers 404 "
-    "no_pending_email_change instead of 409 email_unavailable, and keeps the request",
-)
 def test_an_address_taken_meanwhile_is_a_409_and_the_request_is_dropped(client, mailbox, customer):
     new_email = unique_email("new")
     assert _request(client, customer, new_email).status_code == 202
@@ -372,11 +356,6 @@ def test_the_job_never_applies_an_address_taken_meanwhile(client, mailbox, custo
     assert subject("email_changed") not in subjects(mailbox, customer.email)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=ORDER_BUG + "so the job does not recognise the taken address (EmailUnavailable) and leaves the "
-    "request pending for ever instead of dropping it",
-)
 def test_the_job_drops_a_change_whose_address_was_taken_meanwhile(client, mailbox, customer):
     from chalicelib import email_changes
 

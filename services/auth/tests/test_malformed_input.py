@@ -157,21 +157,11 @@ def test_odd_logins_are_plain_invalid_credentials(client):
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: guichet_contracts/web.py json_object catches ValueError and UnicodeDecodeError only; "
-    "json.loads raises RecursionError on deeply nested input, which becomes a 500",
-)
 @pytest.mark.parametrize("nesting", ["[" * 100_000, '{"a":' * 100_000])
 def test_deeply_nested_json_is_a_400(client, nesting):
     assert_error(call(client, "POST", "/login", nesting), 400, "malformed_request")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a body sent as text/plain gets Chalice's own 415 body {Code, Message} instead of the "
-    "error body of API.md (guichet_contracts/web.py install() leaves non-500 Chalice errors as they are)",
-)
 def test_a_body_of_another_content_type_gets_the_error_body(client):
     response = call(
         client,

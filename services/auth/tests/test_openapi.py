@@ -120,11 +120,6 @@ def _statuses_of_bad_bodies(client, customer):
     return seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: chalicelib/openapi.py ROUTES documents 400 only for /register and 422 for some routes: "
-    "every route with a body answers 400 (malformed JSON) and 422 (validation), e.g. POST /login 422",
-)
 def test_every_status_the_routes_give_for_bad_bodies_is_documented(client, customer):
     document = openapi_document()
 
@@ -137,11 +132,6 @@ def test_every_status_the_routes_give_for_bad_bodies_is_documented(client, custo
     assert undocumented == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: chalicelib/openapi.py: POST /me/email-change can answer 429 (the password check is "
-    "throttled) but documents only 202, 401, 422",
-)
 def test_the_throttled_email_change_request_documents_429(client, customer, frozen_clock):
     from conftest import unique_email
 

@@ -145,11 +145,6 @@ def test_a_reset_with_a_weak_password_is_refused(client, mailbox, customer, no_f
     assert login(client, customer.email, PASSWORD).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: credentials.reset consumes the token (accounts.consume_token) before the password "
-    "policy check, so a weak first choice kills the link and the second choice gets invalid_token",
-)
 def test_a_link_survives_a_weak_password_choice(client, mailbox, customer, no_forgot_delay):
     token = _reset_link(client, mailbox, customer)
     assert_error(_reset(client, token, "password1234"), 422, "weak_password")

@@ -17,7 +17,7 @@ def _hash_length(password_hash: str) -> int:
 # A 128-character passphrase mixing precomposed accents, emoji (outside the BMP), CJK and spaces.
 _PIECES = "Ça été très drôle 😀🎉 漢字かな交じり文 Ünïcödé ñandú ẞtraße 🐍🦊 Ελληνικά №42 "
 UNICODE_PASSWORD = (_PIECES * 3)[:127] + "é"
-# The same mix in 72 characters (zxcvbn's own limit, see the xfail below).
+# The same mix in 72 characters: all of it goes through zxcvbn's estimate (its limit).
 SHORTER_UNICODE_PASSWORD = (_PIECES * 2)[:71] + "é"
 
 
@@ -79,19 +79,10 @@ def test_a_72_character_unicode_password_is_taken_exactly_as_typed(client, mailb
     _login_only_with_exactly(client, mailbox, SHORTER_UNICODE_PASSWORD)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: passwords.check_policy hands zxcvbn up to 100 characters (_ESTIMATED_PREFIX) but zxcvbn "
-    "4.5 raises ValueError above 72: any password of 73 to 256 characters is a 500",
-)
 def test_a_128_character_unicode_password_is_taken_exactly_as_typed(client, mailbox):
     _login_only_with_exactly(client, mailbox, UNICODE_PASSWORD)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: passwords.check_policy: zxcvbn raises ValueError for more than 72 characters (500)",
-)
 @pytest.mark.parametrize("path", ["/register", "/password/change"])
 def test_a_long_ascii_passphrase_is_accepted(client, customer, path):
     long_passphrase = "the quick brown fox jumps over the lazy dog while it rains on Lyon " * 2

@@ -216,11 +216,6 @@ def test_a_phone_of_another_account_is_a_409_and_nothing_changes(client, custome
         assert _logs_into(client, e164) == other_customer.customer_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: accounts._move_phone reads failed_conditions in call order but PynamoDB sends deletes, "
-    "puts, then updates: a taken phone answers 409 concurrent_update instead of phone_unavailable",
-)
 @pytest.mark.parametrize("has_a_phone", [False, True])
 def test_a_phone_of_another_account_is_phone_unavailable(client, customer, other_customer, has_a_phone):
     national, e164 = unique_phone()

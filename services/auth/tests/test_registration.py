@@ -84,11 +84,6 @@ def test_canonical_customer_id_refuses_what_is_not_a_customer_id(typed):
     assert accounts.canonical_customer_id(typed) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: accounts.CUSTOMER_ID uses re.IGNORECASE without re.ASCII, so [a-z] also matches "
-    "'ſ' (U+017F) and 'K' (U+212A); canonical_customer_id returns ids outside the documented pattern",
-)
 def test_canonical_customer_id_only_returns_ids_of_the_documented_pattern():
     from chalicelib import accounts
 

@@ -185,12 +185,6 @@ def test_another_customers_session_cannot_be_revoked(client, customer, other_cus
     assert _refresh(client, customer.refresh_token).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sessions.refresh looks for the rotated token's failed condition at index 0, but "
-    "PynamoDB's TransactWrite sends puts before updates (index 0 is the new token's put, which has no "
-    "condition): a token rotated twice at once never revokes its family as the code intends",
-)
 def test_a_token_rotated_twice_at_once_revokes_its_family(customer, serialised_aws, monkeypatch):
     from chalicelib import opaque_tokens, sessions
     from chalicelib.errors import InvalidRefreshToken
