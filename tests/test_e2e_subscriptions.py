@@ -114,7 +114,7 @@ def test_order_pay_complete_list_renew_and_remind(runtime: Any) -> None:
     reminders = lambda: [  # noqa: E731
         mail
         for mail in runtime.mail()
-        if email in mail["to"] and "rossi-shop" in mail["text"] and "/renew" in mail["text"]
+        if email in mail["to"] and "rossi-shop" in mail["text"] and "/subscription?id=" in mail["text"]
     ]
     for days_before, expected in ((30, 1), (30, 1), (7, 2), (1, 3), (1, 3)):
         at = f"{renews_on - timedelta(days=days_before)}T06:00:00Z"

@@ -184,7 +184,7 @@ def _record(
             order_id=order.order_id,
             items=mailing.order_lines(order, customer.language),
             total=mailing.money(int(order.total_cents), order.currency, customer.language),
-            orders_url=mailing.portal_link(f"orders/{order.order_id}"),
+            orders_url=mailing.portal_link("order-status", id=order.order_id),
         )
     logger.info("order placed", extra={"customer_id": customer_id, "order_id": order_id, "kind": kind})
     return order
@@ -286,7 +286,7 @@ def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: 
             customer,
             order_id=order.order_id,
             items=mailing.order_lines(order, customer.language),
-            subscriptions_url=mailing.portal_link("subscriptions"),
+            subscriptions_url=mailing.portal_link("my-subscriptions"),
         )
     logger.info("order completed", extra={"customer_id": customer_id, "order_id": order_id})
     return order

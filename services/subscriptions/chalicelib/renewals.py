@@ -113,7 +113,7 @@ def _remind(subscription: Subscription, milestone: int, today: date, now: dateti
             days_left=(date.fromisoformat(subscription.renews_on) - today).days,
             price=mailing.money(int(subscription.price_cents), subscription.currency, language),
             billing_period_label=mailing.period(subscription.billing_period, language),
-            renew_url=mailing.portal_link(f"subscriptions/{subscription.subscription_id}/renew"),
+            renew_url=mailing.portal_link("subscription", id=subscription.subscription_id, action="renew"),
             auto_renew=bool(subscription.auto_renew),
         )
     except Exception:
