@@ -245,6 +245,12 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         SendEmailFrom("GUICHET_MAIL_SENDER"),
         PublishEvents("GUICHET_EVENT_BUS"),
     ),
+    "invoices": (
+        OwnTable("InvoicesTable"),
+        OwnBucket("InvoicesBucket"),
+        SendEmailFrom("GUICHET_MAIL_SENDER"),
+        PublishEvents("GUICHET_EVENT_BUS"),
+    ),
 }
 
 

@@ -41,6 +41,7 @@ class Service:
 SERVICES = [
     Service(name="auth", base_path="/auth"),
     Service(name="subscriptions", base_path="/subscriptions"),
+    Service(name="invoices", base_path="/invoices"),
 ]
 
 

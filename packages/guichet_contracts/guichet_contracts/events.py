@@ -74,3 +74,12 @@ def parse(
         event_id=str(detail["event_id"]),
         occurred_at=str(detail.get("occurred_at", "")),
     )
+
+
+def scheduled_time(event: Any) -> datetime:
+    """The "now" of a scheduled job: the time of its CloudWatch event (what `make job AT=` sets)."""
+    raw = getattr(event, "time", None) or ""
+    try:
+        return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.now(UTC)

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint, Rate
+from guichet_contracts import events
 
 jobs = Blueprint(__name__)
-
-
-def _event_time(event: Any) -> datetime:
-    raw = getattr(event, "time", None) or ""
-    try:
-        return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return datetime.now(UTC)
 
 
 @jobs.schedule(Rate(15, unit=Rate.MINUTES), name="apply_pending_email_changes")
@@ -23,5 +15,5 @@ def apply_pending_email_changes(event: Any) -> dict[str, int]:
     """Applies the email changes nobody answered within 24 h of the request."""
     from .email_changes import apply_unanswered_changes
 
-    applied = apply_unanswered_changes(now=_event_time(event))
+    applied = apply_unanswered_changes(now=events.scheduled_time(event))
     return {"applied": applied}

@@ -22,14 +22,6 @@ handlers = Blueprint(__name__)
 logger = Logger(child=True)
 
 
-def _event_time(event: Any) -> datetime:
-    raw = getattr(event, "time", None) or ""
-    try:
-        return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return datetime.now(UTC)
-
-
 def first_delivery(envelope: events.Envelope, now: datetime) -> bool:
     """Record the event id; False when it was already handled."""
     try:
@@ -68,18 +60,18 @@ def payment_succeeded(event: Any) -> None:
     from .renewals import local_day
 
     envelope = _envelope(event)
-    order_id = envelope.data.get("order_id")
-    if not order_id:
-        return  # a payment of an invoice that no order of ours produced (energy, for instance)
+    data = envelope.data
+    order_ids = data.get("order_ids") or ([data["order_id"]] if data.get("order_id") else [])
+    if not order_ids:
+        return  # a payment of invoices no order of ours produced (energy, for instance)
     now = datetime.now(UTC)
     if not first_delivery(envelope, now):
         return
     try:
-        orders.payment_succeeded(envelope.data["customer_id"], order_id, now=now, today=local_day(now))
+        for order_id in order_ids:
+            orders.payment_succeeded(data["customer_id"], order_id, now=now, today=local_day(now))
     except Exception:
-        from .models import EventSeen as Seen
-
-        Seen(f"EVENT#{envelope.event_id}", "EVENT").delete()  # let the redelivery try again
+        EventSeen(f"EVENT#{envelope.event_id}", "EVENT").delete()  # let the redelivery try again
         raise
 
 
@@ -88,7 +80,7 @@ def send_renewal_reminders(event: Any) -> dict[str, int]:
     """Daily: the 30/7/1-day renewal reminders (7 days for auto-renewed subscriptions)."""
     from .renewals import send_reminders
 
-    return {"sent": send_reminders(now=_event_time(event))}
+    return {"sent": send_reminders(now=events.scheduled_time(event))}
 
 
 @handlers.schedule(Cron(30, 0, "*", "*", "?", "*"), name="expire_and_renew")
@@ -96,4 +88,4 @@ def expire_and_renew(event: Any) -> dict[str, int]:
     """Daily: periods that ended are renewed (auto-renew), cancelled (asked for) or expired."""
     from .renewals import expire_and_renew as run
 
-    return run(now=_event_time(event))
+    return run(now=events.scheduled_time(event))

@@ -200,6 +200,7 @@ def _placed_detail(order: Order) -> dict[str, Any]:
         "prices_include_tax": True,
         "lines": [
             {
+                **_energy(line),
                 "product_id": line.product_id,
                 "family": line.family,
                 "description": f"{line.name} — {line.label}" if line.label != line.name else line.name,
@@ -212,6 +213,37 @@ def _placed_detail(order: Order) -> dict[str, Any]:
             }
             for line in order.items
         ],
+    }
+
+
+# Typical yearly consumption by subscribed power (kVA), for a monthly payer's first estimate.
+TYPICAL_ANNUAL_KWH = {
+    3: 1500,
+    6: 3500,
+    9: 6000,
+    12: 8500,
+    15: 11000,
+    18: 13500,
+    24: 18000,
+    30: 22000,
+    36: 26000,
+}
+
+
+def _energy(line: OrderLine) -> dict[str, Any]:
+    """What the invoices service needs to bill electricity: payment mode, rates, expected use."""
+    if line.family != "electricity":
+        return {}
+    options = dict(line.options or {})
+    product = catalog.product(line.product_id)
+    power = int(options.get("subscribed_power_kva") or product.get("reference_power_kva") or 6)
+    return {
+        "payment_mode": options.get("payment_mode") or "monthly",
+        "energy": {
+            "tariff_option": options.get("tariff_option") or "base",
+            "rates_cents_per_kwh": product.get("energy_rates_cents_per_kwh") or {},
+            "estimated_annual_kwh": TYPICAL_ANNUAL_KWH.get(power, 3500),
+        },
     }
 
 

@@ -1,0 +1,97 @@
+"""Test support shared by the services' test suites (never packaged with a service).
+
+- `load_stage_environment`: a service's `local` stage variables from its .chalice/config.json,
+  plus moto's fake credentials, as the local runtime gives them;
+- `Signer`: signs access tokens exactly as the auth service does (ES256, kid, typ at+jwt,
+  every claim), so a service under test verifies them through its real code path;
+- `deliver`: hands one event in the envelope of guichet_contracts.events to a Chalice event
+  handler, as EventBridge would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REGION = "eu-west-3"
+ACCOUNT_ID = "123456789012"
+
+
+def load_stage_environment(service_dir: Path, **overrides: str) -> None:
+    config = json.loads((service_dir / ".chalice" / "config.json").read_text())
+    os.environ.update(config["environment_variables"])
+    os.environ.update(config["stages"]["local"]["environment_variables"])
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            **overrides,
+        }
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+class Signer:
+    """Signs access tokens as the auth service does, with a key of its own."""
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from jwt.algorithms import ECAlgorithm
+
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.kid = f"test-{uuid.uuid4().hex[:8]}"
+        jwk = json.loads(ECAlgorithm.to_jwk(self.key.public_key()))
+        self.jwks = {"keys": [{**jwk, "kid": self.kid, "alg": "ES256", "use": "sig"}]}
+
+    def publish(self) -> None:
+        """Put the public key where services read it (the auth service's JWKS secret)."""
+        import boto3
+
+        boto3.client("secretsmanager").create_secret(
+            Name=os.environ["GUICHET_JWT_PUBLIC_KEYS_SECRET"], SecretString=json.dumps(self.jwks)
+        )
+
+    def token(self, customer_id: str, **overrides: Any) -> str:
+        import jwt
+
+        now = int(time.time())
+        claims = {
+            "iss": os.environ["GUICHET_JWT_ISSUER"],
+            "aud": os.environ["GUICHET_JWT_AUDIENCE"],
+            "sub": customer_id,
+            "sid": uuid.uuid4().hex,
+            "jti": uuid.uuid4().hex,
+            "iat": now,
+            "exp": now + 900,
+            **overrides,
+        }
+        return jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": self.kid, "typ": "at+jwt"})
+
+
+def deliver(
+    client: Any,
+    handler: str,
+    source: str,
+    detail_type: str,
+    data: dict[str, Any],
+    event_id: str | None = None,
+) -> Any:
+    """Deliver one event to a handler of the app behind a chalice.test.Client."""
+    detail = {
+        "event_id": event_id or str(uuid.uuid4()),
+        "version": 1,
+        "occurred_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "data": data,
+    }
+    event = client.events.generate_cw_event(
+        source=source, detail_type=detail_type, detail=detail, resources=[]
+    )
+    return client.lambda_.invoke(handler, event)

@@ -1,0 +1,61 @@
+"""The billing party: the customer's name and address as printed on invoices, kept from auth's events.
+
+An invoice PDF never calls the auth service: CustomerRegistered/CustomerUpdated keep this copy,
+and each invoice keeps the party as it was printed. Older events never overwrite newer ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from .models import BillingParty, customer_pk
+
+
+def remember(data: dict[str, Any], *, occurred_at: str) -> bool:
+    party = BillingParty(
+        customer_pk(data["customer_id"]),
+        "PROFILE",
+        customer_id=data["customer_id"],
+        email=data["email"],
+        first_name=data.get("first_name") or "",
+        last_name=data.get("last_name") or "",
+        company=data.get("company"),
+        language=data.get("language") or "fr",
+        address=data.get("address"),
+        version=occurred_at,
+    )
+    try:
+        party.save(condition=BillingParty.pk.does_not_exist() | (BillingParty.version <= occurred_at))
+    except PutError:
+        return False
+    return True
+
+
+def get(customer_id: str) -> BillingParty | None:
+    try:
+        return BillingParty.get(customer_pk(customer_id), "PROFILE")
+    except DoesNotExist:
+        return None
+
+
+def printed(party: BillingParty | None, customer_id: str) -> dict[str, Any]:
+    """The buyer block of an invoice (the company when there is one, else the person)."""
+    if party is None:
+        return {
+            "customer_id": customer_id,
+            "name": customer_id,
+            "address": None,
+            "vat_number": None,
+            "email": None,
+        }
+    person = f"{party.first_name} {party.last_name}".strip()
+    return {
+        "customer_id": customer_id,
+        "name": party.company or person,
+        "contact": person if party.company else None,
+        "address": party.address,
+        "vat_number": None,
+        "email": party.email,
+    }

@@ -1,0 +1,76 @@
+"""Event and schedule handlers of the invoices service.
+
+Consumed: auth's CustomerRegistered/Updated (the billing party), subscriptions' OrderPlaced,
+consumption's ConsumptionPeriodClosed and SurplusPayout. Each issues at most one invoice per
+business key, so redelivery is harmless. Scheduled: direct debits and overdue invoices, each
+taking "now" from the event so it can be run for any date (`make job`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Blueprint, Cron
+from guichet_contracts import events
+
+handlers = Blueprint(__name__)
+
+
+def _envelope(event: Any) -> events.Envelope:
+    return events.parse(source=event.source, detail_type=event.detail_type, detail=event.detail)
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.auth"], "detail-type": ["CustomerRegistered", "CustomerUpdated"]},
+    name="customer_changed",
+)
+def customer_changed(event: Any) -> None:
+    from . import billing_parties
+
+    envelope = _envelope(event)
+    billing_parties.remember(envelope.data, occurred_at=envelope.occurred_at)
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["OrderPlaced"]}, name="order_placed"
+)
+def order_placed(event: Any) -> None:
+    from . import billing_events
+
+    billing_events.order_placed(_envelope(event).data, now=datetime.now(UTC))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.consumption"], "detail-type": ["ConsumptionPeriodClosed"]},
+    name="consumption_period_closed",
+)
+def consumption_period_closed(event: Any) -> None:
+    from . import billing_events
+
+    billing_events.consumption_period_closed(_envelope(event).data, now=datetime.now(UTC))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.consumption"], "detail-type": ["SurplusPayout"]}, name="surplus_payout"
+)
+def surplus_payout(event: Any) -> None:
+    from . import billing_events
+
+    billing_events.surplus_payout(_envelope(event).data, now=datetime.now(UTC))
+
+
+@handlers.schedule(Cron(0, 4, "*", "*", "?", "*"), name="collect_direct_debits")
+def collect_direct_debits(event: Any) -> dict[str, int]:
+    """Daily: installments and direct-debit invoices due, and year-end regularizations."""
+    from . import jobs
+
+    return jobs.collect_direct_debits(now=events.scheduled_time(event))
+
+
+@handlers.schedule(Cron(0, 6, "*", "*", "?", "*"), name="mark_overdue")
+def mark_overdue(event: Any) -> dict[str, int]:
+    """Daily: unpaid invoices past due become overdue; one reminder per stage."""
+    from . import jobs
+
+    return jobs.mark_overdue(now=events.scheduled_time(event))

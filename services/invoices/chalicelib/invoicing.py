@@ -1,0 +1,525 @@
+"""Issuing invoices: numbers without gaps, the PDF rendered once, listing, links and duplicates.
+
+An invoice is issued for one business event (an order, a closed consumption period, a surplus
+payout), whatever how often that event is delivered: an IssueKey item for the event's business
+key is written in the same transaction as the invoice. Numbers are sequential per year with
+no gap and no duplicate: the year's counter moves from n to n+1 in that transaction too, with a
+condition on n, so concurrent issues retry instead of sharing or skipping a number. An issued
+invoice and its PDF never change; a correction is a credit note.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from guichet_contracts import events
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+
+from . import billing_parties, mailing
+from .errors import NotFound, PeriodOutOfRange, TooManyAttempts, ValidationFailed
+from .models import (
+    BankAccount,
+    Counter,
+    Invoice,
+    IssueKey,
+    Line,
+    Preferences,
+    Stamp,
+    customer_pk,
+    transaction,
+)
+from .settings import settings
+
+logger = Logger(child=True)
+
+SOURCE = "guichet.invoices"
+LINK_SECONDS = 300
+CONSULTABLE_MONTHS = 24
+DEFAULT_MONTHS = 12
+DUPLICATES_PER_DAY = 3
+_NUMBER_RACES = 200
+_client: Any = None
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal  # currency units, excluding tax
+    tax_rate: Decimal
+    total_excl_tax_cents: int
+    total_incl_tax_cents: int | None = None  # the price agreed tax included, when it was
+
+
+def cents(value: Decimal) -> int:
+    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def line_excluding_tax(
+    *,
+    description: str,
+    quantity: Decimal,
+    unit: str,
+    unit_price_cents: Decimal,
+    tax_rate: Decimal,
+    tax_included: bool,
+) -> PricedLine:
+    """A line priced without tax; a price given tax included is divided by (1 + rate)."""
+    total = unit_price_cents * quantity
+    included = cents(total) if tax_included else None
+    if tax_included:
+        total = total * 100 / (100 + tax_rate)
+        unit_price_cents = unit_price_cents * 100 / (100 + tax_rate)
+    return PricedLine(
+        description=description,
+        quantity=quantity,
+        unit=unit,
+        unit_price=(unit_price_cents / 100).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
+        tax_rate=tax_rate,
+        total_excl_tax_cents=cents(total),
+        total_incl_tax_cents=included,
+    )
+
+
+def vat_breakdown(lines: list[PricedLine]) -> list[dict[str, Any]]:
+    """VAT per rate. Prices agreed tax included keep their total: the rate's VAT is that total
+    minus its base (what a consumer was shown is what is billed, as French B2C invoices do);
+    other prices get base × rate, rounded half up once per rate."""
+    groups: dict[Decimal, list[PricedLine]] = {}
+    for line in lines:
+        groups.setdefault(line.tax_rate.normalize(), []).append(line)
+    breakdown = []
+    for rate in sorted(groups, reverse=True):
+        group = groups[rate]
+        base = sum(line.total_excl_tax_cents for line in group)
+        if all(line.total_incl_tax_cents is not None for line in group):
+            tax = sum(int(line.total_incl_tax_cents or 0) for line in group) - base
+        else:
+            tax = cents(Decimal(base) * rate / 100)
+        breakdown.append({"rate": _decimal_text(rate), "base_cents": base, "tax_cents": tax})
+    return breakdown
+
+
+def _s3() -> Any:
+    global _client
+    if _client is None:
+        import boto3
+
+        _client = boto3.client("s3")
+    return _client
+
+
+def local_day(now: datetime) -> date:
+    return now.astimezone(settings.timezone).date()
+
+
+def new_invoice_id(issued_on: date) -> str:
+    return f"in_{issued_on:%Y%m%d}_{secrets.token_hex(5)}"
+
+
+def issue(
+    customer_id: str,
+    *,
+    kind: str,
+    source: str,
+    lines: list[PricedLine],
+    issued_on: date,
+    now: datetime,
+    period: tuple[date, date] | None = None,
+    payment_mode: str | None = None,
+    order_id: str | None = None,
+    credited_invoice_id: str | None = None,
+    currency: str = "EUR",
+    already_paid: bool = False,
+) -> Invoice:
+    """Issue one invoice for the business event `source` (a second call returns the first invoice)."""
+    try:
+        existing = IssueKey.get(f"ISSUED#{source}", "ISSUED")
+        return get(existing.customer_id, existing.invoice_id, any_age=True)
+    except DoesNotExist:
+        pass
+    party = billing_parties.get(customer_id)
+    stored_lines = [
+        Line(
+            description=line.description,
+            quantity=_decimal_text(line.quantity),
+            unit=line.unit,
+            unit_price_cents=cents(line.unit_price * 100),
+            unit_price=_decimal_text(line.unit_price),
+            tax_rate=_decimal_text(line.tax_rate),
+            total_excl_tax_cents=line.total_excl_tax_cents,
+        )
+        for line in lines
+    ]
+    breakdown = vat_breakdown(lines)
+    excl = sum(group["base_cents"] for group in breakdown)
+    tax = sum(group["tax_cents"] for group in breakdown)
+    total = excl + tax
+    if payment_mode is None:
+        payment_mode = "direct_debit" if _has_mandate(customer_id) else "card"
+    invoice_id = new_invoice_id(issued_on)
+    settled = already_paid or total <= 0
+    invoice = Invoice(
+        customer_pk(customer_id),
+        f"INVOICE#{invoice_id}",
+        invoice_id=invoice_id,
+        customer_id=customer_id,
+        number="",
+        kind=kind,
+        issued_on=issued_on.isoformat(),
+        due_on=(issued_on + timedelta(days=settings.payment_terms_days)).isoformat(),
+        period_start=period[0].isoformat() if period else None,
+        period_end=period[1].isoformat() if period else None,
+        status="paid" if settled else "open",
+        total_excl_tax_cents=excl,
+        tax_cents=tax,
+        total_cents=total,
+        amount_due_cents=0 if settled else total,
+        currency=currency,
+        payment_mode=payment_mode,
+        lines=stored_lines,
+        payments=[],
+        pdf_key=f"invoices/{customer_id}/{invoice_id}.pdf",
+        language=party.language if party else "fr",
+        source=source,
+        order_id=order_id,
+        credited_invoice_id=credited_invoice_id,
+        billing_party=billing_parties.printed(party, customer_id),
+        tax_breakdown=breakdown,
+        created_at=now,
+    )
+    if not settled:
+        invoice.due_pk, invoice.due_sk = f"INVOICE_DUE#{invoice.due_on}", f"{customer_id}#{invoice_id}"
+    _number_and_save(invoice, source, issued_on.year)
+    if invoice.customer_id != customer_id:  # pragma: no cover - guarded by the IssueKey
+        raise RuntimeError("issue key collision")
+    ensure_pdf(invoice)
+    events.publish(
+        events.Envelope(source=SOURCE, name="InvoiceIssued", data=summary(invoice)),
+        bus_name=settings.event_bus_name,
+    )
+    _announce(invoice, party)
+    logger.info(
+        "invoice issued", extra={"customer_id": customer_id, "number": invoice.number, "source": source}
+    )
+    return invoice
+
+
+def _number_and_save(invoice: Invoice, source: str, year: int) -> None:
+    counter_key = (f"COUNTER#{year}", "COUNTER")
+    for attempt in range(_NUMBER_RACES):
+        try:
+            current = int(Counter.get(*counter_key, consistent_read=True).value)
+        except DoesNotExist:
+            current = 0
+        invoice.number = f"F{year}-{current + 1:06d}"
+        try:
+            with transaction() as write:
+                # sent in this order: puts (issue key 0, invoice 1), then the counter's update (2)
+                write.save(
+                    IssueKey(
+                        f"ISSUED#{source}",
+                        "ISSUED",
+                        invoice_id=invoice.invoice_id,
+                        customer_id=invoice.customer_id,
+                    ),
+                    condition=IssueKey.pk.does_not_exist(),
+                )
+                write.save(invoice, condition=Invoice.pk.does_not_exist())
+                write.update(
+                    Counter(*counter_key),
+                    actions=[Counter.value.set(current + 1)],
+                    condition=Counter.value.does_not_exist() if current == 0 else Counter.value == current,
+                )
+            return
+        except TransactWriteError as error:
+            reasons = getattr(error, "cancellation_reasons", None) or []
+            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+                existing = IssueKey.get(f"ISSUED#{source}", "ISSUED")
+                issued = get(existing.customer_id, existing.invoice_id, any_age=True)
+                invoice.attribute_values.update(issued.attribute_values)
+                return
+            time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 25)))  # noqa: S311 (jitter after a lost race)
+    raise TooManyAttempts(1, "Invoice numbering is busy; try again.")
+
+
+def _has_mandate(customer_id: str) -> bool:
+    try:
+        BankAccount.get(customer_pk(customer_id), "BANK_ACCOUNT")
+    except DoesNotExist:
+        return False
+    return True
+
+
+def _announce(invoice: Invoice, party: Any) -> None:
+    if party is None:
+        return
+    try:
+        preferences = Preferences.get(customer_pk(invoice.customer_id), "PREFERENCES")
+        wanted = preferences.notify_new_invoice
+    except DoesNotExist:
+        wanted = True
+    if not wanted:
+        return
+    language = party.language
+    mailing.notify(
+        "invoice_issued",
+        party,
+        customer_id=invoice.customer_id,
+        number=invoice.number,
+        kind_label=mailing.label(mailing.KIND_LABELS, language, invoice.kind),
+        total=mailing.money(int(invoice.total_cents), invoice.currency, language),
+        due_on=mailing.day(invoice.due_on, language),
+        payment_mode_label=mailing.label(mailing.METHOD_LABELS, language, invoice.payment_mode),
+        will_be_debited=invoice.payment_mode == "direct_debit" and invoice.status == "open",
+        invoice_url=mailing.portal_link("invoice", id=invoice.invoice_id),
+    )
+
+
+def _decimal_text(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text if "." not in text else text.rstrip("0").rstrip(".")
+
+
+def summary(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "invoice_id": invoice.invoice_id,
+        "number": invoice.number,
+        "kind": invoice.kind,
+        "issued_on": invoice.issued_on,
+        "due_on": invoice.due_on,
+        "period_start": invoice.period_start,
+        "period_end": invoice.period_end,
+        "status": invoice.status,
+        "total_excl_tax_cents": int(invoice.total_excl_tax_cents),
+        "tax_cents": int(invoice.tax_cents),
+        "total_cents": int(invoice.total_cents),
+        "amount_due_cents": int(invoice.amount_due_cents),
+        "currency": invoice.currency,
+        "customer_id": invoice.customer_id,
+        "payment_mode": invoice.payment_mode,
+        "order_id": invoice.order_id,
+    }
+
+
+def detail(invoice: Invoice) -> dict[str, Any]:
+    return {
+        **summary(invoice),
+        "lines": [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit": line.unit,
+                "unit_price_cents": int(line.unit_price_cents),
+                "unit_price": line.unit_price,
+                "tax_rate": line.tax_rate,
+                "total_excl_tax_cents": int(line.total_excl_tax_cents),
+            }
+            for line in invoice.lines
+        ],
+        "payments": [
+            {
+                "payment_id": payment.payment_id,
+                "amount_cents": int(payment.amount_cents),
+                "method": payment.method,
+                "status": payment.status,
+                "at": payment.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+            for payment in invoice.payments or []
+        ],
+        "credited_invoice_id": invoice.credited_invoice_id,
+        "tax_breakdown": invoice.tax_breakdown,
+    }
+
+
+def oldest_consultable(today: date) -> date:
+    month = today.month - CONSULTABLE_MONTHS
+    year = today.year + (month - 1) // 12
+    return date(year, (month - 1) % 12 + 1, 1)
+
+
+def get(customer_id: str, invoice_id: str, *, today: date | None = None, any_age: bool = False) -> Invoice:
+    """An invoice of this customer, while it can be consulted (24 months); else 404."""
+    if not invoice_id.startswith("in_") or len(invoice_id) > 64:
+        raise NotFound()
+    try:
+        invoice = Invoice.get(customer_pk(customer_id), f"INVOICE#{invoice_id}")
+    except DoesNotExist:
+        raise NotFound() from None
+    if (
+        not any_age
+        and today is not None
+        and date.fromisoformat(invoice.issued_on) < oldest_consultable(today)
+    ):
+        raise NotFound()
+    return invoice
+
+
+def month_bounds(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        year, month = value.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise ValidationFailed(fields={name: "must be a month YYYY-MM"}) from None
+
+
+def listing(
+    customer_id: str,
+    *,
+    month_from: date | None,
+    month_to: date | None,
+    status: str | None,
+    kind: str | None,
+    today: date,
+    limit: int,
+    cursor: dict[str, Any] | None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The customer's invoices of a period (default: the last 12 months), newest first: one Query."""
+    oldest = oldest_consultable(today)
+    first = month_from or _months_before(today, DEFAULT_MONTHS - 1)
+    last = month_to or date(today.year, today.month, 1)
+    if first < oldest:
+        raise PeriodOutOfRange(fields={"from": f"must be {oldest:%Y-%m} or later"})
+    if last < first:
+        raise ValidationFailed(fields={"to": "must not be before from"})
+    condition = None
+    if status:
+        condition = Invoice.status == status
+    if kind:
+        condition = Invoice.kind == kind if condition is None else condition & (Invoice.kind == kind)
+    if cursor is not None and (
+        cursor.get("pk", {}).get("S") != customer_pk(customer_id)
+        or not str(cursor.get("sk", {}).get("S", "")).startswith("INVOICE#")
+        or len(cursor) != 2
+    ):
+        raise ValidationFailed(fields={"cursor": "is not a cursor this API gave"})
+    items: list[dict[str, Any]] = []
+    last_key = cursor
+    while len(items) < limit:
+        page = Invoice.query(
+            customer_pk(customer_id),
+            Invoice.sk.between(f"INVOICE#in_{first:%Y%m}", f"INVOICE#in_{last:%Y%m}~"),
+            filter_condition=condition,
+            scan_index_forward=False,
+            limit=limit - len(items),
+            last_evaluated_key=last_key,
+        )
+        items.extend(summary(invoice) for invoice in page)
+        last_key = page.last_evaluated_key
+        if not last_key:
+            break
+    return items, last_key
+
+
+def _months_before(today: date, months: int) -> date:
+    month = today.month - months
+    return date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def ensure_pdf(invoice: Invoice) -> None:
+    """Render and store the PDF once; an existing one is never made again."""
+    client = _s3()
+    try:
+        client.head_object(Bucket=settings.pdf_bucket, Key=invoice.pdf_key)
+        return
+    except client.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            raise
+    client.put_object(
+        Bucket=settings.pdf_bucket,
+        Key=invoice.pdf_key,
+        Body=render(invoice, duplicate=False),
+        ContentType="application/pdf",
+        ServerSideEncryption="AES256",
+    )
+
+
+def render(invoice: Invoice, *, duplicate: bool) -> bytes:
+    from .invoice_pdf import render as draw
+
+    credited = None
+    if invoice.credited_invoice_id:
+        credited = get(invoice.customer_id, invoice.credited_invoice_id, any_age=True).number
+    mandate = None
+    if invoice.payment_mode == "direct_debit":
+        try:
+            mandate = BankAccount.get(customer_pk(invoice.customer_id), "BANK_ACCOUNT").mandate_reference
+        except DoesNotExist:
+            mandate = None
+    document = {
+        **summary(invoice),
+        "tax_breakdown": invoice.tax_breakdown,
+        "payment_terms": None,
+        "credited_invoice_number": credited,
+        "mandate_reference": mandate,
+    }
+    lines = [line.attribute_values for line in invoice.lines]
+    return draw(
+        document,
+        lines,
+        settings.seller,
+        invoice.billing_party,
+        language=invoice.language,
+        duplicate=duplicate,
+    )
+
+
+def link(key: str, filename: str, now: datetime) -> dict[str, str]:
+    url = _s3().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": settings.pdf_bucket,
+            "Key": key,
+            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            "ResponseContentType": "application/pdf",
+        },
+        ExpiresIn=LINK_SECONDS,
+    )
+    return {"url": url, "expires_at": (now + timedelta(seconds=LINK_SECONDS)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def pdf_link(customer_id: str, invoice_id: str, *, now: datetime) -> dict[str, str]:
+    invoice = get(customer_id, invoice_id, today=local_day(now))
+    ensure_pdf(invoice)
+    return link(invoice.pdf_key, f"{invoice.number}.pdf", now)
+
+
+def duplicate(customer_id: str, invoice_id: str, *, language: str, now: datetime) -> dict[str, str]:
+    """A copy marked DUPLICATA (in the reader's language), at most a few a day per invoice."""
+    invoice = get(customer_id, invoice_id, today=local_day(now))
+    today = local_day(now)
+    try:
+        Stamp(f"STAMP#duplicate#{invoice.invoice_id}", today.isoformat()).update(
+            actions=[
+                Stamp.uses.add(1),
+                Stamp.expires_at_epoch.set(int((now + timedelta(days=2)).timestamp())),
+            ],
+            condition=Stamp.uses.does_not_exist() | (Stamp.uses < DUPLICATES_PER_DAY),
+        )
+    except UpdateError:
+        tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=settings.timezone)
+        raise TooManyAttempts(int((tomorrow - now).total_seconds())) from None
+    key = f"invoices/{customer_id}/{invoice.invoice_id}-duplicate-{language}.pdf"
+    client = _s3()
+    try:
+        client.head_object(Bucket=settings.pdf_bucket, Key=key)
+    except client.exceptions.ClientError:
+        invoice.language = language  # the copy speaks the reader's language; nothing is saved
+        client.put_object(
+            Bucket=settings.pdf_bucket,
+            Key=key,
+            Body=render(invoice, duplicate=True),
+            ContentType="application/pdf",
+            ServerSideEncryption="AES256",
+        )
+    return link(key, f"{invoice.number}-duplicata.pdf", now)

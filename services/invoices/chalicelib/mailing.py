@@ -1,0 +1,101 @@
+"""The emails of the invoices service, in the customer's language, and how they show money and dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from aws_lambda_powertools import Logger
+from guichet_contracts import mail
+
+from .models import BillingParty
+from .settings import settings
+
+logger = Logger(child=True)
+
+KIND_LABELS = {
+    "fr": {
+        "invoice": "facture",
+        "credit_note": "avoir",
+        "resale": "facture de revente",
+        "regularization": "facture de régularisation",
+    },
+    "en": {
+        "invoice": "invoice",
+        "credit_note": "credit note",
+        "resale": "resale invoice",
+        "regularization": "regularization invoice",
+    },
+    "it": {
+        "invoice": "fattura",
+        "credit_note": "nota di credito",
+        "resale": "fattura di rivendita",
+        "regularization": "fattura di conguaglio",
+    },
+}
+METHOD_LABELS = {
+    "fr": {
+        "card": "carte bancaire",
+        "direct_debit": "prélèvement automatique",
+        "check": "chèque",
+        "tip": "TIP",
+        "transfer": "virement",
+    },
+    "en": {
+        "card": "card",
+        "direct_debit": "direct debit",
+        "check": "cheque",
+        "tip": "TIP",
+        "transfer": "bank transfer",
+    },
+    "it": {
+        "card": "carta",
+        "direct_debit": "addebito diretto",
+        "check": "assegno",
+        "tip": "TIP",
+        "transfer": "bonifico",
+    },
+}
+
+
+def label(table: dict[str, dict[str, str]], language: str, key: str) -> str:
+    return table.get(language, table["fr"]).get(key, key)
+
+
+def portal_link(path: str, **params: str) -> str:
+    query = f"?{urlencode(params)}" if params else ""
+    return f"{settings.public_url}/{path.lstrip('/')}{query}"
+
+
+def money(cents: int, currency: str, language: str) -> str:
+    symbol = "€" if currency == "EUR" else currency
+    units, rest = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    if language == "en":
+        return f"{sign}{symbol}{units:,}.{rest:02d}"
+    grouped = f"{units:,}".replace(",", "\u202f")
+    return f"{sign}{grouped},{rest:02d}\u00a0{symbol}"
+
+
+def day(value: str | date, language: str) -> str:
+    moment = date.fromisoformat(value) if isinstance(value, str) else value
+    return moment.strftime("%d %b %Y") if language == "en" else moment.strftime("%d/%m/%Y")
+
+
+def send(name: str, party: BillingParty, **context: Any) -> None:
+    email = mail.render(
+        settings.templates, name, party.language, party.email, first_name=party.first_name, **context
+    )
+    mail.send(email, sender=settings.mail_sender)
+
+
+def notify(name: str, party: BillingParty | None, **context: Any) -> None:
+    """A notice about something already done: a mail that cannot leave is logged, not raised."""
+    if party is None:
+        logger.warning("no billing party: notice not sent", extra={"template": name})
+        return
+    try:
+        send(name, party, **context)
+    except Exception:
+        logger.exception("notice not sent", extra={"template": name, "customer_id": party.customer_id})

@@ -1,0 +1,209 @@
+"""PynamoDB models of the invoices table (single-table design; `pk`/`sk`, GSI `due`).
+
+| item | pk | sk |
+|---|---|---|
+| Invoice (lines, payments applied) | CUSTOMER#<customer_id> | INVOICE#<invoice_id> |
+| Payment | CUSTOMER#<customer_id> | PAYMENT#<payment_id> |
+| BankAccount (SEPA mandate) | CUSTOMER#<customer_id> | BANK_ACCOUNT |
+| Preferences | CUSTOMER#<customer_id> | PREFERENCES |
+| BillingParty (copy of auth's events) | CUSTOMER#<customer_id> | PROFILE |
+| Schedule (échéancier) | CUSTOMER#<customer_id> | SCHEDULE#<year> |
+| Installment | CUSTOMER#<customer_id> | INSTALLMENT#<year>#<nn> |
+| IssueKey (one invoice per business event) | ISSUED#<source key> | ISSUED |
+| Counter (invoice numbers of a year) | COUNTER#<year> | COUNTER |
+| Stamp (overdue reminders sent, duplicates made) | STAMP#<what> | <when or stage> |
+| Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
+
+Invoice ids start with the issue date (`in_20261123_…`), so a customer's invoices of a period
+are one Query on a sort-key range. The `due` index holds what a daily job must act on: open
+invoices by due date and installments not yet collected.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from .settings import settings
+
+
+class Item(Model):
+    """Any item of the table; its `type` attribute says which model reads it."""
+
+    class Meta:
+        table_name = settings.table_name
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    item_type = DiscriminatorAttribute(attr_name="type")
+
+
+class DueIndex(GlobalSecondaryIndex["Item"]):
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+class Line(MapAttribute):
+    description = UnicodeAttribute()
+    quantity = UnicodeAttribute()  # decimal as text: "1", "342.5"
+    unit = UnicodeAttribute()
+    unit_price_cents = NumberAttribute()  # rounded for display; the total is exact
+    unit_price = UnicodeAttribute(null=True)  # exact unit price in currency units, e.g. "0.1952"
+    tax_rate = UnicodeAttribute()
+    total_excl_tax_cents = NumberAttribute()
+
+
+class AppliedPayment(MapAttribute):
+    payment_id = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    method = UnicodeAttribute()
+    status = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+
+
+class Invoice(Item, discriminator="invoice"):
+    invoice_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    kind = UnicodeAttribute()  # invoice | credit_note | resale | regularization
+    issued_on = UnicodeAttribute()
+    due_on = UnicodeAttribute()
+    period_start = UnicodeAttribute(null=True)
+    period_end = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # open | paid | overdue | void
+    total_excl_tax_cents = NumberAttribute()
+    tax_cents = NumberAttribute()
+    total_cents = NumberAttribute()
+    amount_due_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+    payment_mode = UnicodeAttribute()
+    lines = ListAttribute(of=Line)
+    payments = ListAttribute(of=AppliedPayment, default=list)
+    pdf_key = UnicodeAttribute()
+    language = UnicodeAttribute(default="fr")
+    source = UnicodeAttribute()  # the business event it was issued for
+    order_id = UnicodeAttribute(null=True)
+    credited_invoice_id = UnicodeAttribute(null=True)
+    billing_party = JSONAttribute()  # the buyer as printed, kept with the invoice
+    tax_breakdown = JSONAttribute()  # VAT per rate as billed: [{rate, base_cents, tax_cents}]
+    payment_lock = UnicodeAttribute(null=True)  # the payment being charged for it, while it is
+    payment_lock_until = NumberAttribute(null=True)  # epoch seconds: a crashed payment frees it then
+    created_at = UTCDateTimeAttribute()
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    due = DueIndex()
+
+
+class Payment(Item, discriminator="payment"):
+    payment_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    method = UnicodeAttribute()  # card | direct_debit | check | tip
+    status = UnicodeAttribute()  # succeeded | failed | pending
+    amount_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+    invoice_ids = ListAttribute(of=UnicodeAttribute)
+    provider_reference = UnicodeAttribute(null=True)
+    failure_code = UnicodeAttribute(null=True)
+    instructions = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class BankAccount(Item, discriminator="bank_account"):
+    customer_id = UnicodeAttribute()
+    iban = UnicodeAttribute()
+    bic = UnicodeAttribute()
+    holder = UnicodeAttribute()
+    mandate_reference = UnicodeAttribute()
+    mandate_sequence = NumberAttribute()
+    signed_on = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class Preferences(Item, discriminator="preferences"):
+    paperless = BooleanAttribute(default=True)
+    notify_new_invoice = BooleanAttribute(default=True)
+
+
+class BillingParty(Item, discriminator="billing_party"):
+    customer_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    company = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(default="fr")
+    address = JSONAttribute(null=True)
+    version = UnicodeAttribute()
+
+
+class Schedule(Item, discriminator="schedule"):
+    customer_id = UnicodeAttribute()
+    year = NumberAttribute()
+    estimated_annual_cents = NumberAttribute()
+    installments_count = NumberAttribute()
+    regularization_on = UnicodeAttribute()
+    consumption_cents = NumberAttribute(default=0)  # actual energy billed so far, from closed periods
+    consumption_months = ListAttribute(of=UnicodeAttribute, default=list)
+    regularized = BooleanAttribute(default=False)
+    currency = UnicodeAttribute(default="EUR")
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+
+
+class Installment(Item, discriminator="installment"):
+    customer_id = UnicodeAttribute()
+    year = NumberAttribute()
+    number = NumberAttribute()
+    due_on = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    status = UnicodeAttribute()  # scheduled | paid | failed
+    payment_id = UnicodeAttribute(null=True)
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+
+
+class IssueKey(Item, discriminator="issue_key"):
+    invoice_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+
+
+class Counter(Item, discriminator="counter"):
+    value = NumberAttribute(default=0)
+
+
+class Stamp(Item, discriminator="stamp"):
+    uses = NumberAttribute(default=0)
+    expires_at_epoch = NumberAttribute(null=True)
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+_connection: Connection | None = None
+
+
+def transaction() -> TransactWrite:
+    global _connection
+    if _connection is None:
+        _connection = Connection()
+    return TransactWrite(connection=_connection)
+
+
+class JobRun(Item, discriminator="job_run"):
+    covered_until = UnicodeAttribute()  # YYYY-MM-DD: the last day the daily job has handled

@@ -1,0 +1,292 @@
+"""Payments: card (through the payment provider), direct debit (SEPA mandate), cheque and TIP.
+
+One payment settles one or several open invoices of the customer. Before anything is charged,
+the invoices are locked for that payment in one conditional transaction, so two payments of
+one invoice, even concurrent, charge once: the second finds the lock (409) or nothing due. A
+payment never exceeds what is due. Cheques and TIPs are recorded as pending with what to do.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from guichet_contracts import events
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
+
+from . import billing_parties, invoicing, mailing
+from .errors import AlreadyPaid, Conflict, NoBankAccount, NotFound, TooMuch, ValidationFailed
+from .models import AppliedPayment, BankAccount, Invoice, Payment, customer_pk, transaction
+from .settings import settings
+
+logger = Logger(child=True)
+
+LOCK_SECONDS = 120
+PAYABLE_KINDS = ("invoice", "regularization")
+
+
+class PaymentInProgress(Conflict):
+    code = "payment_in_progress"
+    message = "A payment of this invoice is already in progress."
+    translations = {
+        "fr": "Un paiement de cette facture est déjà en cours.",
+        "it": "Un pagamento di questa fattura è già in corso.",
+    }
+
+
+def as_dict(payment: Payment) -> dict[str, Any]:
+    return {
+        "payment_id": payment.payment_id,
+        "status": payment.status,
+        "amount_cents": int(payment.amount_cents),
+        "currency": payment.currency,
+        "method": payment.method,
+        "invoice_ids": list(payment.invoice_ids),
+        "failure_code": payment.failure_code,
+        "instructions": payment.instructions,
+        "created_at": payment.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def pay(
+    customer_id: str,
+    invoice_ids: list[str],
+    *,
+    method: str,
+    now: datetime,
+    card_token: str | None = None,
+    amount_cents: int | None = None,
+) -> Payment:
+    if not invoice_ids or len(set(invoice_ids)) != len(invoice_ids):
+        raise ValidationFailed(fields={"invoice_ids": "must list distinct invoices"})
+    today = invoicing.local_day(now)
+    invoices = [invoicing.get(customer_id, invoice_id, today=today) for invoice_id in invoice_ids]
+    for invoice in invoices:
+        if (
+            invoice.kind not in PAYABLE_KINDS
+            or invoice.status not in ("open", "overdue")
+            or invoice.amount_due_cents <= 0
+        ):
+            raise AlreadyPaid(fields={"invoice_ids": f"{invoice.number} has nothing due"})
+    currencies = {invoice.currency for invoice in invoices}
+    if len(currencies) != 1:
+        raise ValidationFailed(fields={"invoice_ids": "must share one currency"})
+    due = sum(int(invoice.amount_due_cents) for invoice in invoices)
+    amount = due if amount_cents is None else amount_cents
+    if amount <= 0:
+        raise ValidationFailed(fields={"amount_cents": "must be positive"})
+    if amount > due:
+        raise TooMuch(fields={"amount_cents": f"at most {due}"})
+    if amount != due and len(invoices) > 1:
+        raise ValidationFailed(fields={"amount_cents": "a payment of several invoices pays them in full"})
+    if method == "card" and not card_token:
+        raise ValidationFailed(fields={"card_token": "is required to pay by card"})
+    payment = Payment(
+        customer_pk(customer_id),
+        f"PAYMENT#pay_{now:%Y%m%d}_{secrets.token_hex(6)}",
+        payment_id="",
+        customer_id=customer_id,
+        method=method,
+        status="pending",
+        amount_cents=amount,
+        currency=currencies.pop(),
+        invoice_ids=list(invoice_ids),
+        created_at=now,
+    )
+    payment.payment_id = payment.sk.removeprefix("PAYMENT#")
+    party = billing_parties.get(customer_id)
+    if method in ("check", "tip"):
+        return _pending(payment, invoices, party)
+    account = None
+    if method == "direct_debit":
+        try:
+            account = BankAccount.get(customer_pk(customer_id), "BANK_ACCOUNT")
+        except DoesNotExist:
+            raise NoBankAccount() from None
+    _lock(invoices, payment.payment_id, now)
+    try:
+        charge = _charge(payment, account, card_token, invoices)
+    except Exception:
+        _unlock(invoices, payment.payment_id)
+        raise
+    if charge.status != "succeeded":
+        _unlock(invoices, payment.payment_id)
+        payment.status = "failed"
+        payment.failure_code = charge.decline_code
+        payment.provider_reference = charge.reference
+        payment.save()
+        _announce("PaymentFailed", payment, invoices)
+        language = party.language if party else "fr"
+        mailing.notify(
+            "payment_failed",
+            party,
+            number_list=", ".join(invoice.number for invoice in invoices),
+            amount=mailing.money(amount, payment.currency, language),
+            method_label=mailing.label(mailing.METHOD_LABELS, language, method),
+            reason=charge.message or charge.decline_code or "",
+            pay_url=mailing.portal_link("invoices"),
+        )
+        logger.info("payment failed", extra={"payment_id": payment.payment_id, "code": charge.decline_code})
+        return payment
+    payment.status = "succeeded"
+    payment.provider_reference = charge.reference
+    _apply(payment, invoices, now)
+    _announce("PaymentSucceeded", payment, invoices)
+    language = party.language if party else "fr"
+    mailing.notify(
+        "payment_received",
+        party,
+        number_list=", ".join(invoice.number for invoice in invoices),
+        amount=mailing.money(amount, payment.currency, language),
+        method_label=mailing.label(mailing.METHOD_LABELS, language, method),
+        paid_at=mailing.day(invoicing.local_day(now), language),
+    )
+    logger.info("payment succeeded", extra={"payment_id": payment.payment_id, "amount_cents": amount})
+    return payment
+
+
+def _pending(payment: Payment, invoices: list[Invoice], party: Any) -> Payment:
+    seller = settings.seller
+    address = seller["address"]
+    payment.instructions = {
+        "payee": seller["name"],
+        "reference": f"{payment.customer_id} {' '.join(invoice.number for invoice in invoices)}",
+        "address": [
+            address["line1"],
+            *([address["line2"]] if address.get("line2") else []),
+            f"{address['postal_code']} {address['city']}",
+        ],
+        "due_on": min(invoice.due_on for invoice in invoices),
+    }
+    payment.save()
+    language = party.language if party else "fr"
+    mailing.notify(
+        "payment_instructions",
+        party,
+        number_list=", ".join(invoice.number for invoice in invoices),
+        amount=mailing.money(int(payment.amount_cents), payment.currency, language),
+        method=payment.method,
+        payee=payment.instructions["payee"],
+        reference=payment.instructions["reference"],
+        address="\n".join(payment.instructions["address"]),
+        due_on=mailing.day(payment.instructions["due_on"], language),
+    )
+    return payment
+
+
+def _lock(invoices: list[Invoice], payment_id: str, now: datetime) -> None:
+    moment = int(now.timestamp())
+    try:
+        with transaction() as write:
+            for invoice in invoices:
+                write.update(
+                    invoice,
+                    actions=[
+                        Invoice.payment_lock.set(payment_id),
+                        Invoice.payment_lock_until.set(moment + LOCK_SECONDS),
+                    ],
+                    condition=(Invoice.payment_lock.does_not_exist() | (Invoice.payment_lock_until < moment))
+                    & (Invoice.amount_due_cents == invoice.amount_due_cents),
+                )
+    except TransactWriteError:
+        for invoice in invoices:
+            invoice.refresh()
+            if invoice.amount_due_cents <= 0:
+                raise AlreadyPaid(fields={"invoice_ids": f"{invoice.number} has nothing due"}) from None
+        raise PaymentInProgress() from None
+
+
+def _unlock(invoices: list[Invoice], payment_id: str) -> None:
+    for invoice in invoices:
+        try:
+            invoice.update(
+                actions=[Invoice.payment_lock.remove(), Invoice.payment_lock_until.remove()],
+                condition=Invoice.payment_lock == payment_id,
+            )
+        except Exception:
+            logger.warning("lock already gone", extra={"invoice_id": invoice.invoice_id})
+
+
+def _charge(
+    payment: Payment, account: BankAccount | None, card_token: str | None, invoices: list[Invoice]
+) -> Any:
+    from .payment_provider import provider
+
+    gateway = provider(settings.payment_provider)
+    description = f"Guichet {', '.join(invoice.number for invoice in invoices)}"
+    key = f"{payment.customer_id}:{payment.payment_id}"
+    if account is not None:
+        return gateway.debit_account(
+            iban=account.iban,
+            mandate_reference=account.mandate_reference,
+            amount_cents=int(payment.amount_cents),
+            currency=payment.currency,
+            idempotency_key=key,
+            description=description,
+        )
+    return gateway.charge_card(
+        card_token=card_token or "",
+        amount_cents=int(payment.amount_cents),
+        currency=payment.currency,
+        idempotency_key=key,
+        description=description,
+    )
+
+
+def _apply(payment: Payment, invoices: list[Invoice], now: datetime) -> None:
+    """Record the payment and lower what each invoice owes, in one transaction that frees the locks."""
+    remaining = int(payment.amount_cents)
+    with transaction() as write:
+        write.save(payment, condition=Payment.pk.does_not_exist())
+        for invoice in invoices:
+            share = min(remaining, int(invoice.amount_due_cents))
+            remaining -= share
+            left = int(invoice.amount_due_cents) - share
+            applied = AppliedPayment(
+                payment_id=payment.payment_id,
+                amount_cents=share,
+                method=payment.method,
+                status="succeeded",
+                at=now,
+            )
+            actions: list[Action] = [
+                Invoice.amount_due_cents.set(left),
+                Invoice.payments.set([*(invoice.payments or []), applied]),
+                Invoice.payment_lock.remove(),
+                Invoice.payment_lock_until.remove(),
+            ]
+            if left == 0:
+                actions += [Invoice.status.set("paid"), Invoice.due_pk.remove(), Invoice.due_sk.remove()]
+            write.update(
+                invoice,
+                actions=actions,
+                condition=(Invoice.payment_lock == payment.payment_id)
+                & (Invoice.amount_due_cents == invoice.amount_due_cents),
+            )
+
+
+def _announce(name: str, payment: Payment, invoices: list[Invoice]) -> None:
+    orders = [invoice.order_id for invoice in invoices if invoice.order_id]
+    data = {
+        **as_dict(payment),
+        "customer_id": payment.customer_id,
+        "invoices": [
+            {"invoice_id": invoice.invoice_id, "number": invoice.number, "order_id": invoice.order_id}
+            for invoice in invoices
+        ],
+        "order_ids": orders,
+        "order_id": orders[0] if len(orders) == 1 else None,
+    }
+    events.publish(
+        events.Envelope(source=invoicing.SOURCE, name=name, data=data), bus_name=settings.event_bus_name
+    )
+
+
+def get(customer_id: str, payment_id: str) -> Payment:
+    try:
+        return Payment.get(customer_pk(customer_id), f"PAYMENT#{payment_id}")
+    except DoesNotExist:
+        raise NotFound() from None

@@ -1,0 +1,46 @@
+"""Request bodies of the invoices API, validated with pydantic (imported by the routes that take one)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from guichet_contracts import validation
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Method = Literal["card", "direct_debit", "check", "tip"]
+CardToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+InvoiceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PaymentRequest(_Body):
+    method: Method
+    card_token: CardToken | None = None
+    amount_cents: Annotated[int, Field(gt=0)] | None = None
+
+
+class MultiPaymentRequest(_Body):
+    invoice_ids: Annotated[list[InvoiceId], Field(min_length=1, max_length=50)]
+    method: Method
+    card_token: CardToken | None = None
+
+
+class BankAccountBody(_Body):
+    iban: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    bic: Annotated[str, StringConstraints(max_length=16)] | None = None
+    holder: Annotated[str, StringConstraints(min_length=1, max_length=140)]
+
+
+class PreferencesChanges(_Body):
+    paperless: bool | None = None
+    notify_new_invoice: bool | None = None
+
+
+Body = TypeVar("Body", bound=_Body)
+
+
+def parse(model: type[Body], data: Any) -> Body:
+    return validation.parse(model, data)
