@@ -182,3 +182,423 @@ def mailbox() -> Any:
     from guichet_local.mailbox import Mailbox
 
     return Mailbox(REGION)
+
+
+# =============================================================================================
+# Helpers of the service's route, lifecycle, job and contract tests.
+# =============================================================================================
+
+PREFIX = "/subscriptions"  # where API Gateway mounts this app; the test client calls it without
+DEFAULT_ADDRESS = {
+    "line1": "1 rue de la Paix",
+    "line2": None,
+    "postal_code": "75002",
+    "city": "Paris",
+    "country": "FR",
+}
+
+
+def answer(response: Any) -> Any:
+    """The JSON body of a test-client response (None when there is none)."""
+    return json.loads(response.body) if response.body else None
+
+
+def assert_error(response: Any, status: int, code: str, *fields: str) -> dict[str, Any]:
+    """The answer is the error body of API.md with this status and code, naming these fields."""
+    assert response.status_code == status, (response.status_code, response.body[:500])
+    body = answer(response)
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"].strip(), error
+    assert set(error) <= {"code", "message", "fields"}, error
+    assert "Traceback" not in response.body.decode("utf-8", "replace")
+    for name in fields:
+        assert name in error.get("fields", {}), (name, error)
+    return error
+
+
+def register_customer(
+    client: Any, signer: Signer, language: str = "fr", address: dict[str, Any] | None = None, **profile: Any
+) -> Customer:
+    """What `customer_factory` makes, for fixtures that live longer than one test."""
+    customer_id = f"tc{uuid.uuid4().int % 1_000_000:06d}-GU"
+    email = f"{customer_id.lower()}@example.org"
+    data = {
+        "customer_id": customer_id,
+        "email": email,
+        "first_name": "Test",
+        "last_name": "Client",
+        "company": None,
+        "phone": "+33612345678",
+        "language": language,
+        "address": DEFAULT_ADDRESS if address is None else address,
+        **profile,
+    }
+    deliver(client, "customer_changed", "guichet.auth", "CustomerRegistered", data)
+    return Customer(customer_id, email, signer.token(customer_id), client)
+
+
+def update_customer(customer: Customer, **changes: Any) -> None:
+    """auth's CustomerUpdated for this customer (the service keeps the newest copy)."""
+    data = {
+        "customer_id": customer.customer_id,
+        "email": customer.email,
+        "first_name": "Test",
+        "last_name": "Client",
+        "company": None,
+        "phone": "+33612345678",
+        "language": "fr",
+        "address": DEFAULT_ADDRESS,
+        **changes,
+    }
+    deliver(customer.client, "customer_changed", "guichet.auth", "CustomerUpdated", data)
+
+
+def idempotency_key() -> dict[str, str]:
+    return {"idempotency-key": uuid.uuid4().hex}
+
+
+def place_order(customer: Customer, items: list[dict[str, Any]], key: str | None = None) -> Any:
+    """POST /orders with these lines (a fresh Idempotency-Key unless one is given)."""
+    headers = {"idempotency-key": key} if key is not None else idempotency_key()
+    return customer.call("POST", "/orders", {"items": items}, headers=headers)
+
+
+def pay(customer: Customer, order_id: str, event_id: str | None = None) -> None:
+    """The invoices service's PaymentSucceeded for this order, as EventBridge delivers it."""
+    deliver(
+        customer.client,
+        "payment_succeeded",
+        "guichet.invoices",
+        "PaymentSucceeded",
+        {"customer_id": customer.customer_id, "order_id": order_id},
+        event_id=event_id,
+    )
+
+
+def order_and_pay_many(
+    customer: Customer, lines: list[tuple[str, str, dict[str, Any] | None]]
+) -> list[dict[str, Any]]:
+    """One order of these (product_id, label, options) lines, paid: the subscriptions it made, in order."""
+    placed = place_order(
+        customer,
+        [
+            {"product_id": product, "label": label, "options": options or {}}
+            for product, label, options in lines
+        ],
+    )
+    assert placed.status_code == 201, placed.body
+    order_id = answer(placed)["order_id"]
+    pay(customer, order_id)
+    completed = answer(customer.call("GET", f"/orders/{order_id}"))
+    assert completed["status"] == "completed", completed
+    return [answer(customer.call("GET", f"/{line['subscription_id']}")) for line in completed["items"]]
+
+
+def order_and_pay(
+    customer: Customer, product_id: str, label: str, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Order one product and pay for it: the subscription it made (with contract and settings)."""
+    return order_and_pay_many(customer, [(product_id, label, options)])[0]
+
+
+def subscription_of(customer: Customer, subscription_id: str) -> dict[str, Any]:
+    response = customer.call("GET", f"/{subscription_id}")
+    assert response.status_code == 200, response.body
+    return dict(answer(response))
+
+
+def orders_of(customer: Customer) -> list[dict[str, Any]]:
+    response = customer.call("GET", "/orders")
+    assert response.status_code == 200, response.body
+    return list(answer(response)["items"])
+
+
+def set_renewal(customer: Customer, subscription_id: str, renews_on: Any) -> None:
+    """Stands in for the passage of time: the subscription's paid period now ends on `renews_on`.
+
+    The stored item is changed as the service would have written it (its `renewals` index keys
+    follow the date), so the daily jobs find it on that day.
+    """
+    from chalicelib.models import Subscription, customer_pk
+    from chalicelib.subscriptions import renewal_keys
+
+    item = Subscription.get(customer_pk(customer.customer_id), f"SUB#{subscription_id}")
+    day = renews_on.isoformat()
+    renews_pk, renews_sk = renewal_keys(subscription_id, customer.customer_id, day, item.status)
+    item.update(
+        actions=[
+            Subscription.renews_on.set(day),
+            Subscription.renews_pk.set(renews_pk) if renews_pk else Subscription.renews_pk.remove(),
+            Subscription.renews_sk.set(renews_sk) if renews_sk else Subscription.renews_sk.remove(),
+        ]
+    )
+
+
+def mails_to(mailbox: Any, address: str, containing: str = "") -> list[dict[str, Any]]:
+    """Mails sent to `address` whose subject contains `containing`, newest first (as `mailbox.items()`
+    gives them; only the messages SES sent to that address are parsed, the session sends hundreds)."""
+    from moto.ses.models import ses_backends
+
+    sent = ses_backends[mailbox.account_id][mailbox.region].sent_messages
+    mine = [
+        message for message in reversed(sent) if address in (getattr(message, "destinations", None) or [])
+    ]
+    return [
+        item
+        for item in (mailbox._item(message) for message in mine)
+        if item["to"] == address and containing in item["subject"]
+    ]
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def forget_job_marks() -> None:
+    """The daily jobs forget the last day they covered: their next run covers the week before it,
+    as a first run does (or as a run that overlaps another one, or whose mark was lost)."""
+    from chalicelib.models import JobRun
+
+    for name in ("renewal_reminders", "expire_and_renew"):
+        JobRun(f"JOB#{name}", "JOB").delete()
+
+
+def job_ran_until(job: str, day: Any) -> None:
+    """As if the daily job `job` (renewal_reminders, expire_and_renew) had run every day until `day`
+    included: its next run covers the days after. Runs of a job cost one renewal-index query per
+    covered day (and moto answers an index query by reading the whole table), so tests start the
+    job where they need it rather than replaying months."""
+    from chalicelib.models import JobRun
+
+    JobRun(f"JOB#{job}", "JOB", covered_until=day.isoformat()).save()
+
+
+@pytest.fixture
+def fresh_jobs() -> Iterator[None]:
+    """Jobs are global and each test drives them at dates of its own (a year of its own, so that
+    no other test's subscription is due then); without this, a test run at an earlier date than a
+    previous one would find its days already covered."""
+    forget_job_marks()
+    yield
+    forget_job_marks()
+
+
+@pytest.fixture
+def serialised_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each AWS call is atomic, as on AWS. moto is not thread-safe: two conditional puts could
+    both pass, and a failed transaction restores a snapshot of the whole table."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original = BotocoreStubber.process_request
+
+    def atomic(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+
+
+@pytest.fixture
+def concurrent_app(app: Any, serialised_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The app can serve requests from several threads at once, as several Lambda containers do.
+
+    Chalice keeps `current_request` on the app object (one Lambda container serves one request at
+    a time), and its test client swaps `os.environ` around each call. Here the request is kept per
+    thread and the environment (already complete) is left alone; everything else is the real app.
+    Returns `run(*calls)`: the calls started together from threads, their results in order.
+    """
+    import contextlib
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalice.test import BaseClient
+
+    per_thread = threading.local()
+    original_class = type(app)
+    per_thread_class = type(
+        "PerThreadRequestChalice",
+        (original_class,),
+        {
+            "current_request": property(
+                lambda self: getattr(per_thread, "request", None),
+                lambda self, value: setattr(per_thread, "request", value),
+            ),
+            "lambda_context": property(
+                lambda self: getattr(per_thread, "context", None),
+                lambda self, value: setattr(per_thread, "context", value),
+            ),
+        },
+    )
+    monkeypatch.setattr(BaseClient, "_patched_env_vars", lambda self, variables: contextlib.nullcontext())
+    app.__class__ = per_thread_class
+
+    def run(*calls: Any) -> list[Any]:
+        barrier = threading.Barrier(len(calls))
+
+        def started_together(call: Any) -> Any:
+            barrier.wait(timeout=10)
+            return call()
+
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            return list(pool.map(started_together, calls))
+
+    try:
+        yield run
+    finally:
+        app.__class__ = original_class
+
+
+def new_client(app: Any) -> Any:
+    """A test client of its own: for one thread of `concurrent_app`, or a module-scoped fixture."""
+    from chalice.test import Client
+
+    return Client(app, stage_name="local", project_dir=str(SERVICE_DIR))
+
+
+class DynamoCalls:
+    """DynamoDB requests made through PynamoDB, by operation; the items Query and Scan returned;
+    the string values the queries asked for (their keys)."""
+
+    def __init__(self) -> None:
+        from collections import Counter
+
+        self.requests: Counter[str] = Counter()
+        self.items_read = 0
+        self.queried_keys: list[str] = []
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.items_read = 0
+        self.queried_keys.clear()
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+
+@pytest.fixture
+def dynamo_calls(monkeypatch: pytest.MonkeyPatch) -> DynamoCalls:
+    """Counts DynamoDB requests and items read at PynamoDB's connection (bench/auth_bench.py's hook)."""
+    from pynamodb.connection.base import Connection
+
+    calls = DynamoCalls()
+    original = Connection._make_api_call
+
+    def counting(
+        connection: Any, operation_name: str, operation_kwargs: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        calls.requests[operation_name] += 1
+        result = original(connection, operation_name, operation_kwargs, *args, **kwargs)
+        if operation_name in ("Query", "Scan"):
+            calls.items_read += int(result.get("ScannedCount", result.get("Count", 0)))
+            values = operation_kwargs.get("ExpressionAttributeValues", {})
+            calls.queried_keys += [value["S"] for value in values.values() if "S" in value]
+        return result
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    return calls
+
+
+class EventLog:
+    """Events this service put on the default bus, read from an SQS queue a rule on
+    `source: guichet.subscriptions` feeds (as the invoices and consumption services receive them)."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        self._sqs = boto3.client("sqs")
+        self._seen: list[dict[str, Any]] = []
+        self.queue_url = self._sqs.create_queue(QueueName="subscriptions-events-under-test")["QueueUrl"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        events = boto3.client("events")
+        events.put_rule(
+            Name="subscriptions-events-under-test",
+            EventPattern=json.dumps({"source": ["guichet.subscriptions"]}),
+            State="ENABLED",
+        )
+        events.put_targets(Rule="subscriptions-events-under-test", Targets=[{"Id": "queue", "Arn": arn}])
+
+    def _drain(self) -> None:
+        while True:
+            messages = self._sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not messages:
+                return
+            for message in messages:
+                self._seen.append(json.loads(message["Body"]))
+                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def of(self, customer_id: str, name: str | None = None) -> list[dict[str, Any]]:
+        """The EventBridge events about this customer (oldest first), of one detail-type if given."""
+        self._drain()
+        return [
+            event
+            for event in self._seen
+            if event["detail"]["data"].get("customer_id") == customer_id
+            and (name is None or event["detail-type"] == name)
+        ]
+
+
+@pytest.fixture(scope="session")
+def published() -> EventLog:
+    return EventLog()
+
+
+@pytest.fixture(scope="session")
+def openapi_document(app: Any) -> dict[str, Any]:
+    """The document the service serves at GET /subscriptions/openapi.json."""
+    from chalice.test import Client
+
+    response = Client(app, stage_name="local", project_dir=str(SERVICE_DIR)).http.get("/openapi.json")
+    assert response.status_code == 200, response.body
+    return dict(answer(response))
+
+
+def assert_documented(document: dict[str, Any], method: str, path: str, response: Any) -> None:
+    """The answer's status is documented for this route (path as the app routes it) and its JSON
+    body validates against the schema the document gives for that status."""
+    from jsonschema import Draft202012Validator
+
+    operation = document["paths"][(PREFIX + path).rstrip("/")][method.lower()]
+    documented = operation["responses"]
+    status = str(response.status_code)
+    assert status in documented, (method, path, status, sorted(documented), response.body[:300])
+    content = documented[status].get("content")
+    if content is None:
+        assert not response.body, (method, path, "an answer without a documented body", response.body[:300])
+        return
+    schema = {"components": document["components"], **content["application/json"]["schema"]}
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    problems = [
+        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(answer(response))
+    ]
+    assert not problems, (method, path, status, problems)
+
+
+@pytest.fixture
+def route_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`set_to(moment)`: the routes read this moment as now (chalicelib.api._now), so that slots and
+    bookings are checked against a chosen date; jobs and events keep their own clocks."""
+    from chalicelib import api
+
+    def set_to(moment: datetime) -> datetime:
+        monkeypatch.setattr(api, "_now", lambda: moment)
+        return moment
+
+    return set_to
+
+
+ELECTRICITY_OPTIONS = {
+    "pdl": "1234 5678 9012 34",
+    "subscribed_power_kva": 9,
+    "tariff_option": "off_peak",
+    "off_peak_hours": [{"start": "23h00", "end": "07:00"}],
+}

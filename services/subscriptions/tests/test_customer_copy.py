@@ -1,0 +1,57 @@
+"""The customer's details the service keeps from auth's CustomerRegistered/CustomerUpdated: the
+newest copy wins whatever order events arrive in, and emails follow it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from conftest import DEFAULT_ADDRESS, Customer, answer, mails_to, place_order
+
+
+def customer_event(customer: Customer, occurred_at: str, **changes: Any) -> None:
+    """auth's CustomerUpdated for this customer, as it occurred at `occurred_at`."""
+    data = {
+        "customer_id": customer.customer_id,
+        "email": customer.email,
+        "first_name": "Test",
+        "last_name": "Client",
+        "language": "fr",
+        "address": DEFAULT_ADDRESS,
+        **changes,
+    }
+    detail = {"event_id": str(uuid.uuid4()), "version": 1, "occurred_at": occurred_at, "data": data}
+    event = customer.client.events.generate_cw_event(
+        source="guichet.auth", detail_type="CustomerUpdated", detail=detail, resources=[]
+    )
+    customer.client.lambda_.invoke("customer_changed", event)
+
+
+def order_mail_subject(customer: Customer, mailbox: Any) -> str:
+    order_id = answer(place_order(customer, [{"product_id": "mobile-2h", "label": "Ligne"}]))["order_id"]
+    mails = mails_to(mailbox, customer.email, order_id)
+    assert len(mails) == 1
+    return str(mails[0]["subject"])
+
+
+def test_a_newer_copy_changes_the_language_of_the_emails(customer_factory: Any, mailbox: Any) -> None:
+    # Given a customer registered in French
+    customer = customer_factory()
+
+    # When auth says they now read English
+    customer_event(customer, "2099-01-01T00:00:00Z", language="en")
+
+    # Then the next email is in English
+    assert order_mail_subject(customer, mailbox).startswith("We have received your order")
+
+
+def test_an_older_event_arriving_late_changes_nothing(customer_factory: Any, mailbox: Any) -> None:
+    # Given a customer whose latest details (English) occurred on 2 January 2099
+    customer = customer_factory()
+    customer_event(customer, "2099-01-02T00:00:00Z", language="en")
+
+    # When an older update (Italian, 1 January 2099) arrives late
+    customer_event(customer, "2099-01-01T00:00:00Z", language="it")
+
+    # Then the newer details stay
+    assert order_mail_subject(customer, mailbox).startswith("We have received your order")
