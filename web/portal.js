@@ -107,6 +107,79 @@ const TEXT = {
     booked: (when) => `Rendez-vous réservé : ${when}.`, cancel_appointment: "Annuler le rendez-vous",
     appointment_cancelled: "Rendez-vous annulé.", no_slots: "Aucun créneau libre dans les deux semaines à venir.",
     choose_slot: "Choisissez un créneau.", slots_count: (n) => `${n} créneau${n > 1 ? "x" : ""}`,
+    // invoices area
+    nav_invoices: "Mes factures", invoices_title: "Mes factures", tab_invoices: "Factures", tab_schedule: "Échéancier",
+    tab_billing: "Coordonnées bancaires et préférences", period_from: "Du mois", period_to: "Au mois",
+    all_kinds: "Tous", invoices_consultable: "Vos factures restent consultables 24 mois après leur émission.",
+    col_number: "Numéro", col_kind: "Type", col_issued: "Émise le", col_period: "Période", col_total: "Montant TTC",
+    col_amount_due: "Reste à payer", col_actions: "Actions", col_select: "Sélection",
+    invoice_kind_invoice: "Facture", invoice_kind_credit_note: "Avoir", invoice_kind_resale: "Facture de revente",
+    invoice_kind_regularization: "Facture de régularisation",
+    invoice_status_open: "à payer", invoice_status_paid: "payée", invoice_status_overdue: "en retard", invoice_status_void: "annulée",
+    pdf: "PDF", pdf_label: (number) => `Télécharger la facture ${number} (PDF)`,
+    duplicate: "Duplicata", duplicate_label: (number) => `Demander un duplicata de la facture ${number}`,
+    duplicate_limit: "Le nombre de duplicatas par facture et par jour est limité : réessayez demain.",
+    pay: "Payer", pay_label: (number) => `Payer la facture ${number}`, more: "Afficher plus",
+    no_invoices: "Aucune facture sur cette période.", select_invoice: (number) => `Sélectionner la facture ${number}`,
+    pay_selection_title: "Régler plusieurs factures en un seul paiement",
+    pay_selection_hint: "Cochez dans la liste les factures à régler.",
+    selection_summary: (n, amount) => `${n} facture${n > 1 ? "s" : ""} sélectionnée${n > 1 ? "s" : ""} : ${amount}`,
+    choose_invoices: "Sélectionnez au moins une facture à régler.",
+    pay_amount: (amount) => `Payer ${amount}`, payment_method: "Moyen de paiement",
+    method_card: "Carte bancaire", method_direct_debit: "Prélèvement automatique", method_check: "Chèque",
+    method_tip: "TIP (titre interbancaire de paiement)", method_transfer: "Virement",
+    card_number: "Numéro de carte",
+    card_sandbox_hint: "Environnement de test local : 4242 4242 4242 4242 est acceptée, 4000 0000 0000 0002 est refusée.",
+    direct_debit_on: (iban) => `Prélèvement sur le compte ${iban}.`,
+    no_bank_account_hint: "Pour payer par prélèvement, enregistrez d'abord vos coordonnées bancaires :",
+    add_bank_link: "ajouter un IBAN",
+    mail_payment_hint: "Les instructions d'envoi s'affichent après validation ; la facture reste à payer jusqu'à réception du règlement.",
+    payment_succeeded: (amount, method) => `Paiement de ${amount} accepté (${method}). Merci !`,
+    payment_declined: (reason) => `Paiement refusé : ${reason} Rien n'a été débité et la facture reste à payer ; vous pouvez réessayer avec une autre carte ou un autre moyen de paiement.`,
+    decline_card_declined: "la carte a été refusée.", decline_insufficient_funds: "les fonds sont insuffisants.",
+    decline_expired_card: "la carte a expiré.", decline_incorrect_cvc: "le code de sécurité de la carte est incorrect.",
+    decline_invalid_card: "la carte n'est pas valide.", decline_account_closed: "le compte bancaire est clôturé.",
+    decline_invalid_account: "le numéro de compte n'est pas valide.", decline_unknown: "le paiement n'a pas abouti.",
+    retry_same: "La connexion a été interrompue. Réessayez : le même paiement ne sera pas compté deux fois.",
+    instructions_title_check: "Votre paiement par chèque", instructions_title_tip: "Votre paiement par TIP",
+    instructions_check: (amount) => `Envoyez un chèque de ${amount} à l'ordre ci-dessous, en inscrivant la référence au dos.`,
+    instructions_tip: (amount) => `Datez et signez le TIP de ${amount} joint à votre facture papier (avec un RIB la première fois) et envoyez-le à l'adresse ci-dessous.`,
+    payee: "À l'ordre de", payment_reference: "Référence à indiquer", send_to: "Adresse d'envoi", send_before: "À envoyer avant le",
+    instructions_note: "La facture reste « à payer » jusqu'à la réception de votre règlement.",
+    invoice_heading: (kind, number) => `${kind} n° ${number}`, invoice_summary: "Récapitulatif",
+    issued_on: "Date d'émission", invoice_due_on: "Date d'échéance", billing_period: "Période de facturation",
+    invoice_payment_mode: "Mode de règlement", related_order: "Commande", credited_invoice: "Avoir sur la facture",
+    lines_title: "Détail de la facture", col_description: "Désignation", col_quantity: "Quantité", col_unit: "Unité",
+    col_unit_price: "Prix unitaire HT", col_tax_rate: "TVA", col_total_excl: "Total HT",
+    unit_month: "mois", unit_year: "an", unit_kwh: "kWh", unit_unit: "unité",
+    vat_title: "TVA par taux", col_rate: "Taux", col_base: "Base HT", col_vat: "Montant de TVA",
+    total_excl_tax: "Total HT", tax_total: "TVA", total_incl_tax: "Total TTC", already_paid: "Déjà réglé", amount_due: "Reste à payer",
+    payments_title: "Paiements", no_payments: "Aucun paiement enregistré.",
+    payment_status_succeeded: "accepté", payment_status_failed: "refusé", payment_status_pending: "en attente",
+    pay_title: "Payer cette facture", paid_notice: "Cette facture est réglée.",
+    void_notice: "Cette facture est annulée : il n'y a rien à payer.",
+    resale_notice: "Facture de revente : c'est nous qui vous payons le surplus racheté, par virement.",
+    credit_note_notice: "Avoir : ce montant vous est dû ; il est déduit de vos prochains règlements.",
+    direct_debit_planned: (date) => `Cette facture sera prélevée automatiquement le ${date}. Vous pouvez aussi la régler dès maintenant.`,
+    schedule_title: "Mon échéancier", schedule_year: (year) => `Échéancier ${year}`,
+    estimated_annual: "Montant annuel estimé", regularization_on: "Facture de régularisation prévue le",
+    consumption_billed: "Consommation réelle relevée à ce jour", collected_so_far: "Déjà prélevé",
+    schedule_intro: "Mensualisé, vous payez chaque mois la même somme, prélevée à la date prévue. En fin d'année, la facture de régularisation compare votre consommation réelle aux mensualités versées.",
+    installments_title: "Mensualités", col_installment: "N°", col_debit_on: "Date de prélèvement",
+    installment_status_scheduled: "prévue", installment_status_paid: "prélevée", installment_status_failed: "rejetée",
+    no_schedule_title: "Vous n'êtes pas mensualisé",
+    no_schedule: "Vous réglez votre consommation à chaque facture : vous n'avez pas d'échéancier de mensualités. Retrouvez vos factures dans l'onglet « Factures ».",
+    billing_title: "Coordonnées bancaires et préférences", bank_title: "Mes coordonnées bancaires",
+    no_bank_account: "Aucune coordonnée bancaire enregistrée : ajoutez un IBAN pour régler vos factures par prélèvement automatique.",
+    iban: "IBAN", bic: "BIC (facultatif)", holder: "Titulaire du compte", iban_masked: "IBAN", bic_code: "BIC",
+    mandate_reference: "Référence du mandat SEPA", signed_on: "Mandat signé le",
+    change_bank: "Modifier mes coordonnées bancaires", add_bank: "Ajouter mes coordonnées bancaires",
+    iban_hint: "Espaces permis, par exemple FR76 3000 6000 0112 3456 7890 189.",
+    bank_hint: "Enregistrer un compte signe un nouveau mandat de prélèvement SEPA, daté d'aujourd'hui ; une confirmation vous est envoyée par e-mail.",
+    bank_saved: "Coordonnées bancaires enregistrées : un nouveau mandat de prélèvement est signé.",
+    preferences_title: "Mes préférences de facturation",
+    paperless: "Facture électronique : plus de facture papier par courrier",
+    notify_new_invoice: "M'avertir par e-mail à chaque nouvelle facture", preferences_saved: "Préférences enregistrées.",
   },
   en: {
     login: "Log in", register: "Create an account", account: "My account", logout: "Log out",
@@ -213,6 +286,79 @@ const TEXT = {
     booked: (when) => `Appointment booked: ${when}.`, cancel_appointment: "Cancel the appointment",
     appointment_cancelled: "Appointment cancelled.", no_slots: "No free slot in the next two weeks.",
     choose_slot: "Choose a slot.", slots_count: (n) => `${n} slot${n > 1 ? "s" : ""}`,
+    // invoices area
+    nav_invoices: "My invoices", invoices_title: "My invoices", tab_invoices: "Invoices", tab_schedule: "Payment schedule",
+    tab_billing: "Bank details and preferences", period_from: "From month", period_to: "To month",
+    all_kinds: "All", invoices_consultable: "Your invoices can be consulted for 24 months after they are issued.",
+    col_number: "Number", col_kind: "Type", col_issued: "Issued on", col_period: "Period", col_total: "Total incl. VAT",
+    col_amount_due: "Amount due", col_actions: "Actions", col_select: "Selection",
+    invoice_kind_invoice: "Invoice", invoice_kind_credit_note: "Credit note", invoice_kind_resale: "Resale invoice",
+    invoice_kind_regularization: "Regularization invoice",
+    invoice_status_open: "to pay", invoice_status_paid: "paid", invoice_status_overdue: "overdue", invoice_status_void: "void",
+    pdf: "PDF", pdf_label: (number) => `Download invoice ${number} (PDF)`,
+    duplicate: "Duplicate", duplicate_label: (number) => `Request a duplicate of invoice ${number}`,
+    duplicate_limit: "Duplicates of an invoice are limited per day: try again tomorrow.",
+    pay: "Pay", pay_label: (number) => `Pay invoice ${number}`, more: "Show more",
+    no_invoices: "No invoice in this period.", select_invoice: (number) => `Select invoice ${number}`,
+    pay_selection_title: "Pay several invoices in one payment",
+    pay_selection_hint: "Tick the invoices to pay in the list.",
+    selection_summary: (n, amount) => `${n} invoice${n > 1 ? "s" : ""} selected: ${amount}`,
+    choose_invoices: "Select at least one invoice to pay.",
+    pay_amount: (amount) => `Pay ${amount}`, payment_method: "Payment method",
+    method_card: "Card", method_direct_debit: "Direct debit", method_check: "Cheque",
+    method_tip: "TIP (interbank payment slip)", method_transfer: "Bank transfer",
+    card_number: "Card number",
+    card_sandbox_hint: "Local sandbox: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.",
+    direct_debit_on: (iban) => `Debited from account ${iban}.`,
+    no_bank_account_hint: "To pay by direct debit, first save your bank details:",
+    add_bank_link: "add an IBAN",
+    mail_payment_hint: "What to send, and where, is shown once you confirm; the invoice stays to pay until the payment arrives.",
+    payment_succeeded: (amount, method) => `Payment of ${amount} accepted (${method}). Thank you!`,
+    payment_declined: (reason) => `Payment declined: ${reason} Nothing was charged and the invoice is still to pay; you can try again with another card or another payment method.`,
+    decline_card_declined: "the card was declined.", decline_insufficient_funds: "the funds are insufficient.",
+    decline_expired_card: "the card has expired.", decline_incorrect_cvc: "the card's security code is incorrect.",
+    decline_invalid_card: "the card is not valid.", decline_account_closed: "the bank account is closed.",
+    decline_invalid_account: "the account number is not valid.", decline_unknown: "the payment did not go through.",
+    retry_same: "The connection was interrupted. Try again: the same payment will not be counted twice.",
+    instructions_title_check: "Your payment by cheque", instructions_title_tip: "Your payment by TIP",
+    instructions_check: (amount) => `Send a cheque for ${amount} payable as below, with the reference written on the back.`,
+    instructions_tip: (amount) => `Date and sign the TIP for ${amount} attached to your paper invoice (with your bank details the first time) and send it to the address below.`,
+    payee: "Payable to", payment_reference: "Reference to quote", send_to: "Send to", send_before: "Send before",
+    instructions_note: "The invoice stays “to pay” until your payment arrives.",
+    invoice_heading: (kind, number) => `${kind} no. ${number}`, invoice_summary: "Summary",
+    issued_on: "Issued on", invoice_due_on: "Due date", billing_period: "Billing period",
+    invoice_payment_mode: "Payment method", related_order: "Order", credited_invoice: "Credits invoice",
+    lines_title: "Invoice details", col_description: "Description", col_quantity: "Quantity", col_unit: "Unit",
+    col_unit_price: "Unit price excl. VAT", col_tax_rate: "VAT", col_total_excl: "Total excl. VAT",
+    unit_month: "month", unit_year: "year", unit_kwh: "kWh", unit_unit: "unit",
+    vat_title: "VAT by rate", col_rate: "Rate", col_base: "Taxable amount", col_vat: "VAT amount",
+    total_excl_tax: "Total excl. VAT", tax_total: "VAT", total_incl_tax: "Total incl. VAT", already_paid: "Already paid", amount_due: "Amount due",
+    payments_title: "Payments", no_payments: "No payment recorded.",
+    payment_status_succeeded: "succeeded", payment_status_failed: "declined", payment_status_pending: "pending",
+    pay_title: "Pay this invoice", paid_notice: "This invoice is paid.",
+    void_notice: "This invoice is void: there is nothing to pay.",
+    resale_notice: "Resale invoice: we pay you for the surplus we buy, by bank transfer.",
+    credit_note_notice: "Credit note: this amount is owed to you; it is deducted from your next payments.",
+    direct_debit_planned: (date) => `This invoice will be debited automatically on ${date}. You can also pay it now.`,
+    schedule_title: "My payment schedule", schedule_year: (year) => `Payment schedule ${year}`,
+    estimated_annual: "Estimated annual amount", regularization_on: "Regularization invoice planned on",
+    consumption_billed: "Actual consumption read so far", collected_so_far: "Collected so far",
+    schedule_intro: "As a monthly payer you pay the same amount each month, debited on the planned date. At the end of the year, the regularization invoice compares your actual consumption with the instalments paid.",
+    installments_title: "Monthly instalments", col_installment: "No.", col_debit_on: "Debit date",
+    installment_status_scheduled: "scheduled", installment_status_paid: "collected", installment_status_failed: "failed",
+    no_schedule_title: "You do not pay monthly",
+    no_schedule: "You pay your consumption with each invoice: you have no schedule of monthly instalments. Your invoices are under “Invoices”.",
+    billing_title: "Bank details and preferences", bank_title: "My bank details",
+    no_bank_account: "No bank details saved: add an IBAN to pay your invoices by direct debit.",
+    iban: "IBAN", bic: "BIC (optional)", holder: "Account holder", iban_masked: "IBAN", bic_code: "BIC",
+    mandate_reference: "SEPA mandate reference", signed_on: "Mandate signed on",
+    change_bank: "Change my bank details", add_bank: "Add my bank details",
+    iban_hint: "Spaces allowed, e.g. FR76 3000 6000 0112 3456 7890 189.",
+    bank_hint: "Saving an account signs a new SEPA direct debit mandate, dated today; a confirmation is emailed to you.",
+    bank_saved: "Bank details saved: a new direct debit mandate is signed.",
+    preferences_title: "My billing preferences",
+    paperless: "Paperless billing: no more paper invoice by post",
+    notify_new_invoice: "Email me about each new invoice", preferences_saved: "Preferences saved.",
   },
   it: {
     login: "Accedi", register: "Crea un account", account: "Il mio account", logout: "Esci",
@@ -319,6 +465,79 @@ const TEXT = {
     booked: (when) => `Appuntamento prenotato: ${when}.`, cancel_appointment: "Annulla l'appuntamento",
     appointment_cancelled: "Appuntamento annullato.", no_slots: "Nessun orario libero nelle prossime due settimane.",
     choose_slot: "Scelga un orario.", slots_count: (n) => `${n} ${n > 1 ? "orari" : "orario"}`,
+    // invoices area
+    nav_invoices: "Le mie fatture", invoices_title: "Le mie fatture", tab_invoices: "Fatture", tab_schedule: "Piano rate",
+    tab_billing: "Coordinate bancarie e preferenze", period_from: "Dal mese", period_to: "Al mese",
+    all_kinds: "Tutti", invoices_consultable: "Le fatture sono consultabili per 24 mesi dopo l'emissione.",
+    col_number: "Numero", col_kind: "Tipo", col_issued: "Emessa il", col_period: "Periodo", col_total: "Totale IVA incl.",
+    col_amount_due: "Da pagare", col_actions: "Azioni", col_select: "Selezione",
+    invoice_kind_invoice: "Fattura", invoice_kind_credit_note: "Nota di credito", invoice_kind_resale: "Fattura di rivendita",
+    invoice_kind_regularization: "Fattura di conguaglio",
+    invoice_status_open: "da pagare", invoice_status_paid: "pagata", invoice_status_overdue: "scaduta", invoice_status_void: "annullata",
+    pdf: "PDF", pdf_label: (number) => `Scarica la fattura ${number} (PDF)`,
+    duplicate: "Duplicato", duplicate_label: (number) => `Richiedi un duplicato della fattura ${number}`,
+    duplicate_limit: "I duplicati di una fattura sono limitati al giorno: riprovi domani.",
+    pay: "Paga", pay_label: (number) => `Paga la fattura ${number}`, more: "Mostra altre",
+    no_invoices: "Nessuna fattura in questo periodo.", select_invoice: (number) => `Seleziona la fattura ${number}`,
+    pay_selection_title: "Pagare più fatture con un solo pagamento",
+    pay_selection_hint: "Selezioni nell'elenco le fatture da pagare.",
+    selection_summary: (n, amount) => `${n} ${n > 1 ? "fatture selezionate" : "fattura selezionata"}: ${amount}`,
+    choose_invoices: "Selezioni almeno una fattura da pagare.",
+    pay_amount: (amount) => `Paga ${amount}`, payment_method: "Metodo di pagamento",
+    method_card: "Carta di pagamento", method_direct_debit: "Addebito diretto", method_check: "Assegno",
+    method_tip: "TIP (titolo interbancario di pagamento)", method_transfer: "Bonifico",
+    card_number: "Numero della carta",
+    card_sandbox_hint: "Ambiente di prova locale: 4242 4242 4242 4242 viene accettata, 4000 0000 0000 0002 viene rifiutata.",
+    direct_debit_on: (iban) => `Addebito sul conto ${iban}.`,
+    no_bank_account_hint: "Per pagare con addebito diretto, registri prima le Sue coordinate bancarie:",
+    add_bank_link: "aggiungere un IBAN",
+    mail_payment_hint: "Le istruzioni di invio compaiono dopo la conferma; la fattura resta da pagare fino alla ricezione del pagamento.",
+    payment_succeeded: (amount, method) => `Pagamento di ${amount} accettato (${method}). Grazie!`,
+    payment_declined: (reason) => `Pagamento rifiutato: ${reason} Non è stato addebitato nulla e la fattura resta da pagare; può riprovare con un'altra carta o un altro metodo di pagamento.`,
+    decline_card_declined: "la carta è stata rifiutata.", decline_insufficient_funds: "i fondi sono insufficienti.",
+    decline_expired_card: "la carta è scaduta.", decline_incorrect_cvc: "il codice di sicurezza della carta non è corretto.",
+    decline_invalid_card: "la carta non è valida.", decline_account_closed: "il conto bancario è chiuso.",
+    decline_invalid_account: "il numero di conto non è valido.", decline_unknown: "il pagamento non è andato a buon fine.",
+    retry_same: "La connessione si è interrotta. Riprovi: lo stesso pagamento non sarà contato due volte.",
+    instructions_title_check: "Il Suo pagamento con assegno", instructions_title_tip: "Il Suo pagamento con TIP",
+    instructions_check: (amount) => `Invii un assegno di ${amount} intestato come indicato qui sotto, scrivendo il riferimento sul retro.`,
+    instructions_tip: (amount) => `Dati e firmi il TIP di ${amount} allegato alla fattura cartacea (con le coordinate bancarie la prima volta) e lo invii all'indirizzo qui sotto.`,
+    payee: "Intestato a", payment_reference: "Riferimento da indicare", send_to: "Indirizzo di invio", send_before: "Da inviare entro il",
+    instructions_note: "La fattura resta «da pagare» fino alla ricezione del pagamento.",
+    invoice_heading: (kind, number) => `${kind} n. ${number}`, invoice_summary: "Riepilogo",
+    issued_on: "Data di emissione", invoice_due_on: "Scadenza", billing_period: "Periodo di fatturazione",
+    invoice_payment_mode: "Modalità di pagamento", related_order: "Ordine", credited_invoice: "Storno della fattura",
+    lines_title: "Dettaglio della fattura", col_description: "Descrizione", col_quantity: "Quantità", col_unit: "Unità",
+    col_unit_price: "Prezzo unitario IVA escl.", col_tax_rate: "IVA", col_total_excl: "Totale IVA escl.",
+    unit_month: "mese", unit_year: "anno", unit_kwh: "kWh", unit_unit: "unità",
+    vat_title: "IVA per aliquota", col_rate: "Aliquota", col_base: "Imponibile", col_vat: "Importo IVA",
+    total_excl_tax: "Totale imponibile", tax_total: "IVA", total_incl_tax: "Totale IVA inclusa", already_paid: "Già pagato", amount_due: "Da pagare",
+    payments_title: "Pagamenti", no_payments: "Nessun pagamento registrato.",
+    payment_status_succeeded: "riuscito", payment_status_failed: "rifiutato", payment_status_pending: "in attesa",
+    pay_title: "Pagare questa fattura", paid_notice: "Questa fattura è pagata.",
+    void_notice: "Questa fattura è annullata: non c'è nulla da pagare.",
+    resale_notice: "Fattura di rivendita: siamo noi a pagarLe l'eccedenza acquistata, con bonifico.",
+    credit_note_notice: "Nota di credito: questo importo Le è dovuto; viene dedotto dai prossimi pagamenti.",
+    direct_debit_planned: (date) => `Questa fattura sarà addebitata automaticamente il ${date}. Può anche pagarla subito.`,
+    schedule_title: "Il mio piano rate", schedule_year: (year) => `Piano rate ${year}`,
+    estimated_annual: "Importo annuo stimato", regularization_on: "Fattura di conguaglio prevista il",
+    consumption_billed: "Consumo effettivo rilevato finora", collected_so_far: "Già addebitato",
+    schedule_intro: "Con le rate mensili paga ogni mese lo stesso importo, addebitato alla data prevista. A fine anno, la fattura di conguaglio confronta il consumo effettivo con le rate versate.",
+    installments_title: "Rate mensili", col_installment: "N.", col_debit_on: "Data di addebito",
+    installment_status_scheduled: "prevista", installment_status_paid: "addebitata", installment_status_failed: "respinta",
+    no_schedule_title: "Non paga a rate mensili",
+    no_schedule: "Paga i consumi a ogni fattura: non ha un piano di rate mensili. Trova le Sue fatture nella scheda «Fatture».",
+    billing_title: "Coordinate bancarie e preferenze", bank_title: "Le mie coordinate bancarie",
+    no_bank_account: "Nessuna coordinata bancaria registrata: aggiunga un IBAN per pagare le fatture con addebito diretto.",
+    iban: "IBAN", bic: "BIC (facoltativo)", holder: "Intestatario del conto", iban_masked: "IBAN", bic_code: "BIC",
+    mandate_reference: "Riferimento del mandato SEPA", signed_on: "Mandato firmato il",
+    change_bank: "Modificare le coordinate bancarie", add_bank: "Aggiungere le coordinate bancarie",
+    iban_hint: "Spazi ammessi, ad esempio IT60 X054 2811 1010 0000 0123 456.",
+    bank_hint: "Registrare un conto firma un nuovo mandato di addebito SEPA, con la data di oggi; riceverà una conferma via email.",
+    bank_saved: "Coordinate bancarie registrate: è firmato un nuovo mandato di addebito.",
+    preferences_title: "Le mie preferenze di fatturazione",
+    paperless: "Fattura elettronica: niente più fattura cartacea per posta",
+    notify_new_invoice: "Avvisarmi via email a ogni nuova fattura", preferences_saved: "Preferenze salvate.",
   },
 };
 
@@ -366,7 +585,15 @@ async function api(method, path, body, { auth = false, retried = false, headers:
   return data;
 }
 
-async function refresh() {
+// Pages ask several routes at once: their 401s share one refresh, since a refresh token works
+// once (a second use of it is taken for a theft and ends the session).
+let refreshing = null;
+function refresh() {
+  refreshing ||= renewTokens().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function renewTokens() {
   const token = store.getItem("guichet.refresh");
   if (!token) return false;
   try {
@@ -573,8 +800,15 @@ function newKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-const money = (cents, currency) =>
-  new Intl.NumberFormat(locale(), { style: "currency", currency: currency || "EUR" }).format(cents / 100);
+// Money as the invoices and emails print it: fr and it "1 234,56 €", en "€1,234.56"; `digits`
+// up to 4 for a unit price such as 0,1952 €/kWh.
+function amount(value, currency = "EUR", digits = 2) {
+  const code = currency || "EUR";
+  const fractions = { minimumFractionDigits: 2, maximumFractionDigits: Math.max(2, digits) };
+  if (language === "en") return new Intl.NumberFormat("en-GB", { style: "currency", currency: code, ...fractions }).format(value);
+  return `${new Intl.NumberFormat("fr-FR", fractions).format(value)}\u00a0${code === "EUR" ? "€" : code}`;
+}
+const money = (cents, currency) => amount(cents / 100, currency);
 const price = (cents, currency, period) => `${money(cents, currency)}/${t(`per_${period}`)}`;
 // A date (YYYY-MM-DD) is a calendar day: read it as local, never through UTC.
 function day(iso) {
@@ -1262,6 +1496,483 @@ async function appointmentsPage() {
     h("section", { class: "card", id: "book" }, h("h2", {}, t("book_title")), bookForm));
 }
 
+// --- the invoices area (API.md, "Invoices") -----------------------------------------------------
+
+const INVOICE_STATUSES = ["open", "overdue", "paid", "void"];
+const INVOICE_KINDS = ["invoice", "credit_note", "resale", "regularization"];
+const PAGE_SIZE = "20";
+const payable = (invoice) => ["invoice", "regularization"].includes(invoice.kind)
+  && ["open", "overdue"].includes(invoice.status) && invoice.amount_due_cents > 0;
+const invoiceLink = (invoice) => `/invoice?id=${enc(invoice.invoice_id)}`;
+const invoiceBadge = (status) => h("span", { class: `status invoice-${status}` }, t(`invoice_status_${status}`));
+const calendarDay = (iso) => {
+  const [year, month, date] = iso.split("-").map(Number);
+  return new Date(year, month - 1, date);
+};
+const shortDay = (iso) => iso ? new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(calendarDay(iso)) : t("none");
+const periodText = (invoice) => invoice.period_start && invoice.period_end
+  ? new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).formatRange(calendarDay(invoice.period_start), calendarDay(invoice.period_end))
+  : t("none");
+const monthOf = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}`;
+function monthsBack(count) {
+  const date = new Date();
+  date.setDate(1);
+  date.setMonth(date.getMonth() - count);
+  return monthOf(date);
+}
+const quantity = (text) => new Intl.NumberFormat(locale(), { maximumFractionDigits: 3 }).format(Number(text));
+const taxRate = (rate) => new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 2 }).format(Number(rate) / 100);
+const known = (key) => key in TEXT.fr;
+const unitName = (unit) => known(`unit_${String(unit).toLowerCase()}`) ? t(`unit_${String(unit).toLowerCase()}`) : unit;
+const methodName = (method) => known(`method_${method}`) ? t(`method_${method}`) : method;
+const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);
+const headCells = (keys, numeric = []) => h("thead", {}, h("tr", {}, keys.map((key) =>
+  h("th", { scope: "col", class: numeric.includes(key) ? "number" : false }, t(key)))));
+
+const invoiceTabs = () => h("nav", { class: "tabs", "aria-label": t("invoices_title") },
+  [["/my-invoices", "tab_invoices"], ["/schedule", "tab_schedule"], ["/billing", "tab_billing"]].map(([href, key]) =>
+    h("a", { href, "aria-current": location.pathname === href ? "page" : false }, t(key))));
+
+async function bankAccount() {
+  try {
+    return await authed("GET", "/invoices/bank-account");
+  } catch (error) {
+    if (error.status === 404) return null;
+    throw error;
+  }
+}
+
+// A button asking the API for a short link to a PDF: opened in a new tab, and left on the page in
+// case the browser blocked the tab. Returns [button, error, link] for the caller's layout.
+function pdfAction(label, ariaLabel, request, explain = errorText) {
+  const link = h("span", { class: "document-link", "aria-live": "polite" });
+  const status = h("span", { class: "inline-status" });
+  const button = h("button", { type: "button", class: "small", "aria-label": ariaLabel, onclick: async () => {
+    button.disabled = true;
+    status.replaceChildren();
+    try {
+      const { url, expires_at } = await request();
+      const opened = window.open(url, "_blank");
+      if (opened) opened.opener = null;
+      link.replaceChildren(h("span", { class: "muted" }, t("document_link", clock(expires_at)), " "),
+        h("a", { href: url, target: "_blank", rel: "noopener" }, t("open_document")));
+    } catch (error) {
+      status.replaceChildren(notice("error", explain(error)));
+    } finally {
+      button.disabled = false;
+    }
+  } }, label);
+  return [button, status, link];
+}
+
+const pdfButton = (invoice) => pdfAction(t("pdf"), t("pdf_label", invoice.number),
+  () => authed("GET", `/invoices/${enc(invoice.invoice_id)}/pdf`));
+const duplicateButton = (invoice) => pdfAction(t("duplicate"), t("duplicate_label", invoice.number),
+  () => authed("POST", `/invoices/${enc(invoice.invoice_id)}/duplicate`),
+  (error) => error.status === 429 ? `${error.message} ${t("duplicate_limit")}` : errorText(error));
+
+// One Idempotency-Key per submission. A retry of the same payment whose answer was lost (network
+// failure, 5xx) reuses it, so the payment is made at most once; any answer from the API ends it.
+function keyedSubmission() {
+  let pending = null;
+  return async (body, send) => {
+    const text = JSON.stringify(body);
+    if (!pending || pending.body !== text) pending = { body: text, key: newKey() };
+    try {
+      const answer = await send(pending.key);
+      pending = null;
+      return answer;
+    } catch (error) {
+      if (error instanceof ApiError && error.status < 500) pending = null;
+      throw error;
+    }
+  };
+}
+
+function instructionsBlock(payment) {
+  const info = payment.instructions || {};
+  return h("div", { class: "notice ok instructions", role: "status", "data-payment": payment.payment_id },
+    h("strong", { class: "block" }, t(`instructions_title_${payment.method}`)),
+    h("p", {}, t(`instructions_${payment.method}`, money(payment.amount_cents, payment.currency))),
+    definitions([
+      ["payee", info.payee],
+      ["payment_reference", info.reference ? h("span", { class: "mono" }, info.reference) : null],
+      ["send_to", (info.address || []).map((line) => h("span", { class: "block" }, line))],
+      ["send_before", info.due_on ? day(info.due_on) : null],
+    ]),
+    h("p", { class: "muted" }, t("instructions_note")));
+}
+
+// The payment form of one invoice or of several (`selected()` gives them when it is sent; the
+// caller dispatches "change" on the form when they change). Card numbers go to the sandbox as
+// typed; a real provider's script would turn them into a token in the page first.
+function paymentForm({ selected, account, done }) {
+  const submitOnce = keyedSubmission();
+  const group = `method-${++fieldCount}`;
+  const cardId = `field-${++fieldCount}`;
+  const cardError = h("span", { class: "field-error", id: `${cardId}-error` });
+  const cardInput = h("input", { id: cardId, name: "card_token", type: "text", inputmode: "numeric", autocomplete: "cc-number",
+    maxlength: 23, "aria-describedby": `${cardId}-hint ${cardId}-error` });
+  const cardField = h("div", { class: "field", "data-field": "card_token" }, h("label", { for: cardId }, t("card_number")),
+    cardInput, h("span", { class: "hint", id: `${cardId}-hint` }, t("card_sandbox_hint")), cardError);
+  const option = (method, { disabled = false, hint = null } = {}) => h("div", { class: "method-option", "data-method": method },
+    h("label", {}, h("input", { type: "radio", name: group, value: method, checked: method === "card", disabled }), methodName(method)),
+    hint ? h("span", { class: "hint" }, hint) : null);
+  const methods = h("fieldset", { class: "methods" }, h("legend", {}, t("payment_method")),
+    option("card"),
+    account
+      ? option("direct_debit", { hint: t("direct_debit_on", account.iban_masked) })
+      : option("direct_debit", { disabled: true, hint: [t("no_bank_account_hint"), " ", h("a", { href: "/billing" }, t("add_bank_link"))] }),
+    option("check"), option("tip"));
+  const mailHint = h("p", { class: "hint" }, t("mail_payment_hint"));
+  const status = h("div", { class: "form-status" });
+  const button = h("button", { class: "primary", type: "submit" });
+  const element = h("form", { class: "rich payment", novalidate: true }, methods, cardField, mailHint, status, button);
+  const method = () => element.querySelector(`input[name=${group}]:checked`)?.value || "card";
+  const update = () => {
+    cardField.hidden = method() !== "card";
+    mailHint.hidden = !["check", "tip"].includes(method());
+    const invoices = selected();
+    const total = invoices.reduce((sum, invoice) => sum + invoice.amount_due_cents, 0);
+    button.textContent = invoices.length ? t("pay_amount", money(total, invoices[0].currency)) : t("pay");
+  };
+  element.addEventListener("change", update);
+  update();
+  element.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.replaceChildren();
+    cardError.textContent = "";
+    cardInput.removeAttribute("aria-invalid");
+    const invoices = selected();
+    if (!invoices.length) {
+      status.replaceChildren(notice("error", t("choose_invoices")));
+      return;
+    }
+    const chosen = method();
+    const card = cardInput.value.trim();
+    const body = { method: chosen, ...(chosen === "card" && card ? { card_token: card } : {}) };
+    const [path, payload] = invoices.length === 1
+      ? [`/invoices/${enc(invoices[0].invoice_id)}/payments`, body]
+      : ["/invoices/payments", { invoice_ids: invoices.map((invoice) => invoice.invoice_id), ...body }];
+    button.disabled = true;
+    try {
+      const payment = await submitOnce({ path, payload },
+        (key) => authed("POST", path, payload, { "Idempotency-Key": key }));
+      if (payment.status === "succeeded") {
+        done(payment);
+      } else if (payment.status === "failed") {
+        const reason = known(`decline_${payment.failure_code}`) ? t(`decline_${payment.failure_code}`) : t("decline_unknown");
+        status.replaceChildren(h("div", { class: "notice error payment-declined", role: "alert", "data-code": payment.failure_code },
+          t("payment_declined", reason)));
+        if (chosen === "card") cardInput.select();
+      } else {
+        status.replaceChildren(instructionsBlock(payment));
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status >= 500) {
+        status.replaceChildren(notice("error", t("retry_same")));
+      } else {
+        const { card_token: cardProblem, ...others } = error.fields || {};
+        if (cardProblem) {
+          cardError.textContent = cardProblem;
+          cardInput.setAttribute("aria-invalid", "true");
+          cardInput.focus();
+        }
+        status.replaceChildren(notice("error", errorText({ message: error.message, fields: others })));
+      }
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return element;
+}
+
+const paidNotice = (payment) => t("payment_succeeded", money(payment.amount_cents, payment.currency), lowerFirst(methodName(payment.method)));
+
+// --- the list --------------------------------------------------------------------------------
+
+function invoiceFilters(filters, failure) {
+  const problems = failure?.fields || {};
+  // The months that can be consulted, newest first, named in the page's language; a month from
+  // the address that is not among them is kept, for the API to say what is wrong with it.
+  const months = Array.from({ length: 25 }, (_, back) => monthsBack(back));
+  const monthName = (value) => {
+    const [year, number] = value.split("-").map(Number);
+    return new Intl.DateTimeFormat(locale(), { month: "long", year: "numeric" }).format(new Date(year, number - 1, 1));
+  };
+  const month = (name, value) => {
+    const id = `invoices-${name}`;
+    const values = months.includes(value) || !/^\d{4}-\d{2}$/.test(value) ? months : [value, ...months];
+    return h("div", { class: "field", "data-field": name }, h("label", { for: id }, t(`period_${name}`)),
+      h("select", { id, name, "aria-invalid": problems[name] ? "true" : false, "aria-describedby": `${id}-error` },
+        values.map((each) => h("option", { value: each, selected: each === value }, monthName(each)))),
+      h("span", { class: "field-error", id: `${id}-error` }, problems[name] || ""));
+  };
+  const choice = (name, all, values, label) => h("div", { class: "field" }, h("label", { for: `invoices-${name}` }, t(name === "kind" ? "col_kind" : "status")),
+    h("select", { id: `invoices-${name}`, name }, h("option", { value: "" }, t(all)),
+      values.map((value) => h("option", { value, selected: filters[name] === value }, label(value)))));
+  const element = h("form", { class: "inline filters invoice-filters", role: "search", "aria-label": t("search"), novalidate: true },
+    month("from", filters.from || monthsBack(11)), month("to", filters.to || monthsBack(0)),
+    choice("status", "all_statuses", INVOICE_STATUSES, (status) => t(`invoice_status_${status}`)),
+    choice("kind", "all_kinds", INVOICE_KINDS, (kind) => t(`invoice_kind_${kind}`)),
+    h("button", { class: "primary", type: "submit" }, t("apply_filters")),
+    h("a", { href: "/my-invoices", class: "reset" }, t("reset_filters")));
+  element.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams(compact(Object.fromEntries(new FormData(element).entries())));
+    go(`/my-invoices${String(query) ? `?${query}` : ""}`);
+  });
+  return element;
+}
+
+function invoiceRow(invoice, onSelect) {
+  const canPay = payable(invoice);
+  const box = canPay ? h("input", { type: "checkbox", name: "selected", value: invoice.invoice_id,
+    "aria-label": t("select_invoice", invoice.number), onchange: () => onSelect(invoice, box.checked) }) : null;
+  return h("tr", { "data-invoice": invoice.invoice_id, "data-status": invoice.status },
+    h("td", { class: "select" }, box),
+    h("td", { "data-column": "number", class: "mono" }, h("a", { href: invoiceLink(invoice) }, invoice.number)),
+    h("td", { "data-column": "kind" }, t(`invoice_kind_${invoice.kind}`)),
+    h("td", { "data-column": "issued" }, shortDay(invoice.issued_on)),
+    h("td", { "data-column": "period" }, periodText(invoice)),
+    h("td", { "data-column": "total", class: "number" }, money(invoice.total_cents, invoice.currency)),
+    h("td", { "data-column": "due", class: `number${invoice.status === "overdue" ? " late" : ""}` },
+      money(invoice.amount_due_cents, invoice.currency)),
+    h("td", { "data-column": "status" }, invoiceBadge(invoice.status)),
+    h("td", { "data-column": "actions" }, h("div", { class: "row-actions" },
+      canPay ? h("a", { class: "button pay", href: `${invoiceLink(invoice)}#pay`, "aria-label": t("pay_label", invoice.number) }, t("pay")) : null,
+      pdfButton(invoice), duplicateButton(invoice))));
+}
+
+async function invoicesPage() {
+  const filters = Object.fromEntries(["from", "to", "status", "kind"].map((name) => [name, param(name)]));
+  const query = new URLSearchParams(compact({ ...filters, limit: PAGE_SIZE }));
+  let failure = null;
+  const [listing, account] = await Promise.all([
+    authed("GET", `/invoices?${query}`).catch((error) => {
+      if (!(error instanceof ApiError) || error.status === 401 || error.status >= 500) throw error;
+      failure = error;
+      return { items: [], next_cursor: null };
+    }),
+    bankAccount(),
+  ]);
+  const selected = new Map();
+  const selectionText = h("p", { class: "selection-summary", "aria-live": "polite" });
+  const payForm = paymentForm({ selected: () => [...selected.values()], account, done: (payment) => reloadWith("ok", paidNotice(payment)) });
+  const payCard = h("section", { class: "card", id: "pay-selection", hidden: true },
+    h("h2", {}, t("pay_selection_title")), selectionText, payForm);
+  const showSelection = () => {
+    const total = [...selected.values()].reduce((sum, invoice) => sum + invoice.amount_due_cents, 0);
+    const first = selected.values().next().value;
+    selectionText.textContent = selected.size ? t("selection_summary", selected.size, money(total, first.currency)) : t("pay_selection_hint");
+    selectionText.classList.toggle("muted", !selected.size);
+    payForm.hidden = !selected.size; // the form once there is something to pay
+    payForm.dispatchEvent(new Event("change"));
+  };
+  const onSelect = (invoice, checked) => {
+    if (checked) selected.set(invoice.invoice_id, invoice);
+    else selected.delete(invoice.invoice_id);
+    showSelection();
+  };
+  const tbody = h("tbody");
+  const add = (items) => {
+    // newest first; invoices of one day by number (their ids end with random digits)
+    const sorted = [...items].sort((a, b) => b.issued_on.localeCompare(a.issued_on) || b.number.localeCompare(a.number));
+    tbody.append(...sorted.map((invoice) => invoiceRow(invoice, onSelect)));
+    if (items.some(payable)) payCard.hidden = false;
+  };
+  add(listing.items);
+  showSelection();
+  let cursor = listing.next_cursor;
+  const more = h("div", { class: "more", hidden: !cursor }, actionButton(t("more"), async () => {
+    const next = new URLSearchParams(query);
+    next.set("cursor", cursor);
+    const page = await authed("GET", `/invoices?${next}`);
+    add(page.items);
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+  }, { className: "small" }));
+  const table = h("div", { class: "table-scroll" }, h("table", { class: "invoices" },
+    h("thead", {}, h("tr", {},
+      h("th", { scope: "col", class: "select" }, h("span", { class: "visually-hidden" }, t("col_select"))),
+      ["col_number", "col_kind", "col_issued", "col_period", "col_total", "col_amount_due", "col_status", "col_actions"].map((key) =>
+        h("th", { scope: "col", class: ["col_total", "col_amount_due"].includes(key) ? "number" : false }, t(key))))),
+    tbody));
+  return h("div", {},
+    pageTitle(t("invoices_title")),
+    invoiceTabs(),
+    h("section", { class: "card" }, invoiceFilters(filters, failure), h("p", { class: "hint" }, t("invoices_consultable"))),
+    failure ? notice("error", failure.message) : h("section", { class: "card", id: "invoices" }, listing.items.length || cursor
+      ? [table, more]
+      : h("p", { class: "muted" }, t("no_invoices"))),
+    payCard);
+}
+
+// --- one invoice -----------------------------------------------------------------------------
+
+function payCardFor(invoice, account) {
+  let content;
+  if (payable(invoice)) {
+    content = [
+      invoice.payment_mode === "direct_debit" && invoice.status === "open"
+        ? h("p", { class: "muted" }, t("direct_debit_planned", day(invoice.due_on))) : null,
+      paymentForm({ selected: () => [invoice], account, done: (payment) => reloadWith("ok", paidNotice(payment)) }),
+    ];
+  } else {
+    const why = { resale: "resale_notice", credit_note: "credit_note_notice" }[invoice.kind]
+      || (invoice.status === "void" ? "void_notice" : "paid_notice");
+    content = h("p", {}, t(why));
+  }
+  return h("section", { class: "card", id: "pay" }, h("h2", {}, t("pay_title")), content);
+}
+
+function linesCard(invoice) {
+  const currency = invoice.currency;
+  const paid = invoice.total_cents - invoice.amount_due_cents;
+  const total = (key, value, className = false) => [h("dt", { class: className }, t(key)), h("dd", { class: className, "data-total": key }, value)];
+  return h("section", { class: "card", id: "lines" }, h("h2", {}, t("lines_title")),
+    h("div", { class: "table-scroll" }, h("table", { class: "lines" },
+      headCells(["col_description", "col_quantity", "col_unit", "col_unit_price", "col_tax_rate", "col_total_excl"],
+        ["col_quantity", "col_unit_price", "col_tax_rate", "col_total_excl"]),
+      h("tbody", {}, invoice.lines.map((line) => h("tr", {},
+        h("td", {}, line.description), h("td", { class: "number" }, quantity(line.quantity)), h("td", {}, unitName(line.unit)),
+        h("td", { class: "number" }, line.unit_price != null ? amount(Number(line.unit_price), currency, 4) : money(line.unit_price_cents, currency)),
+        h("td", { class: "number" }, taxRate(line.tax_rate)),
+        h("td", { class: "number" }, money(line.total_excl_tax_cents, currency))))))),
+    h("div", { class: "sums" },
+      (invoice.tax_breakdown || []).length ? h("div", { class: "vat" }, h("h3", {}, t("vat_title")),
+        h("table", { class: "vat" }, headCells(["col_rate", "col_base", "col_vat"], ["col_rate", "col_base", "col_vat"]),
+          h("tbody", {}, invoice.tax_breakdown.map((group) => h("tr", {},
+            h("td", { class: "number" }, taxRate(group.rate)), h("td", { class: "number" }, money(group.base_cents, currency)),
+            h("td", { class: "number" }, money(group.tax_cents, currency))))))) : h("div"),
+      h("dl", { class: "totals" },
+        total("total_excl_tax", money(invoice.total_excl_tax_cents, currency)),
+        total("tax_total", money(invoice.tax_cents, currency)),
+        total("total_incl_tax", money(invoice.total_cents, currency), "grand"),
+        paid > 0 && invoice.amount_due_cents > 0 ? total("already_paid", money(paid, currency)) : null,
+        ["invoice", "regularization"].includes(invoice.kind) ? total("amount_due", money(invoice.amount_due_cents, currency), "grand") : null)));
+}
+
+function paymentsCard(invoice) {
+  return h("section", { class: "card", id: "payments" }, h("h2", {}, t("payments_title")), invoice.payments?.length
+    ? h("div", { class: "table-scroll" }, h("table", { class: "payments" },
+        headCells(["date", "payment_method", "amount", "status"], ["amount"]),
+        h("tbody", {}, invoice.payments.map((payment) => h("tr", { "data-payment": payment.payment_id },
+          h("td", {}, moment(payment.at)), h("td", {}, methodName(payment.method)),
+          h("td", { class: "number" }, money(payment.amount_cents, invoice.currency)),
+          h("td", {}, h("span", { class: `status payment-${payment.status}` }, t(`payment_status_${payment.status}`))))))))
+    : h("p", { class: "muted" }, t("no_payments")));
+}
+
+async function invoicePage() {
+  const [invoice, account] = await Promise.all([authed("GET", `/invoices/${enc(param("id"))}`), bankAccount()]);
+  const kind = t(`invoice_kind_${invoice.kind}`);
+  const summary = h("section", { class: "card", id: "summary" },
+    h("div", { class: "card-head" }, h("h2", {}, t("invoice_summary")),
+      h("span", { class: "muted" }, t("customer_id"), " ", h("span", { class: "customer-id" }, invoice.customer_id))),
+    definitions([
+      ["col_kind", kind], ["issued_on", day(invoice.issued_on)], ["invoice_due_on", day(invoice.due_on)],
+      ["billing_period", invoice.period_start ? periodText(invoice) : null],
+      ["invoice_payment_mode", invoice.payment_mode ? methodName(invoice.payment_mode) : null],
+      ["total_incl_tax", money(invoice.total_cents, invoice.currency)],
+      ["amount_due", money(invoice.amount_due_cents, invoice.currency)],
+      ...(invoice.order_id ? [["related_order", h("a", { href: `/order-status?id=${enc(invoice.order_id)}` }, invoice.order_id)]] : []),
+      ...(invoice.credited_invoice_id
+        ? [["credited_invoice", h("a", { href: `/invoice?id=${enc(invoice.credited_invoice_id)}` }, invoice.credited_invoice_id)]] : []),
+    ]),
+    h("div", { class: "row-actions documents-actions" }, pdfButton(invoice), duplicateButton(invoice)));
+  return h("div", { class: "invoice", "data-invoice": invoice.invoice_id, "data-status": invoice.status },
+    h("p", { class: "breadcrumb" }, h("a", { href: "/my-invoices" }, t("nav_invoices"))),
+    pageTitle(t("invoice_heading", kind, invoice.number), invoiceBadge(invoice.status)),
+    h("div", { class: "detail-grid" }, summary, payCardFor(invoice, account)),
+    linesCard(invoice),
+    paymentsCard(invoice));
+}
+
+// --- the payment schedule of a monthly payer ------------------------------------------------
+
+async function schedulePage() {
+  let schedule;
+  try {
+    schedule = await authed("GET", "/invoices/schedule");
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    return h("div", {}, pageTitle(t("schedule_title")), invoiceTabs(),
+      h("section", { class: "card", id: "no-schedule" }, h("h2", {}, t("no_schedule_title")), h("p", {}, t("no_schedule")),
+        h("a", { class: "button", href: "/my-invoices" }, t("tab_invoices"))));
+  }
+  const currency = schedule.currency || "EUR";
+  const collected = schedule.installments.filter((item) => item.status === "paid").reduce((sum, item) => sum + item.amount_cents, 0);
+  return h("div", {}, pageTitle(t("schedule_title")), invoiceTabs(),
+    h("section", { class: "card", id: "schedule", "data-year": schedule.year }, h("h2", {}, t("schedule_year", schedule.year)),
+      h("p", {}, t("schedule_intro")),
+      definitions([
+        ["estimated_annual", money(schedule.estimated_annual_cents, currency)],
+        ["collected_so_far", money(collected, currency)],
+        ...(schedule.consumption_billed_cents ? [["consumption_billed", money(schedule.consumption_billed_cents, currency)]] : []),
+        ["regularization_on", day(schedule.regularization_on)],
+      ])),
+    h("section", { class: "card", id: "installments" }, h("h2", {}, t("installments_title")),
+      h("div", { class: "table-scroll" }, h("table", { class: "installments" },
+        headCells(["col_installment", "col_debit_on", "amount", "status"], ["amount"]),
+        h("tbody", {}, schedule.installments.map((item, index) => h("tr", { "data-status": item.status },
+          h("td", {}, item.number ?? index + 1), h("td", {}, day(item.due_on)),
+          h("td", { class: "number" }, money(item.amount_cents, currency)),
+          h("td", {}, h("span", { class: `status installment-${item.status}` },
+            known(`installment_status_${item.status}`) ? t(`installment_status_${item.status}`) : item.status)))))))));
+}
+
+// --- bank details and billing preferences ----------------------------------------------------
+
+function preferenceToggle(preferences, name) {
+  const status = h("span", { class: "inline-status" });
+  const box = h("input", { type: "checkbox", name, checked: Boolean(preferences[name]), onchange: async () => {
+    box.disabled = true;
+    status.replaceChildren();
+    try {
+      const saved = await authed("PATCH", "/invoices/preferences", { [name]: box.checked });
+      box.checked = Boolean(saved[name]);
+      status.replaceChildren(notice("ok", t("preferences_saved")));
+    } catch (error) {
+      box.checked = !box.checked;
+      status.replaceChildren(notice("error", errorText(error)));
+    } finally {
+      box.disabled = false;
+    }
+  } });
+  return h("div", { class: "field check", "data-field": name }, h("label", {}, box, t(name)), status);
+}
+
+async function billingPage() {
+  const [account, preferences, me] = await Promise.all([
+    bankAccount(), authed("GET", "/invoices/preferences"), authed("GET", "/auth/me")]);
+  const bankForm = richForm({
+    fields: [
+      { name: "iban", label: t("iban"), hint: t("iban_hint"), required: true,
+        attributes: { maxlength: 64, spellcheck: "false", autocapitalize: "characters" } },
+      { name: "bic", label: t("bic"), attributes: { maxlength: 16, spellcheck: "false", autocapitalize: "characters" } },
+      { name: "holder", label: t("holder"), required: true, autocomplete: "name",
+        value: account?.holder || [me.first_name, me.last_name].filter(Boolean).join(" "), attributes: { maxlength: 140 } },
+    ],
+    submit: t("save"),
+    className: "compact",
+    action: ({ iban, bic, holder }) => authed("PUT", "/invoices/bank-account", { iban, holder, ...(bic ? { bic } : {}) }),
+    done: () => reloadWith("ok", t("bank_saved")),
+  });
+  return h("div", {}, pageTitle(t("billing_title")), invoiceTabs(),
+    h("section", { class: "card", id: "bank-account" }, h("h2", {}, t("bank_title")),
+      h("div", { class: "bank-grid" },
+        account
+          ? definitions([
+              ["iban_masked", h("span", { class: "mono nowrap" }, account.iban_masked)], ["bic_code", account.bic], ["holder", account.holder],
+              ["mandate_reference", h("span", { class: "mono" }, account.mandate_reference)], ["signed_on", day(account.signed_on)],
+            ])
+          : h("p", { class: "muted" }, t("no_bank_account")),
+        h("div", {}, h("h3", {}, t(account ? "change_bank" : "add_bank")), h("p", { class: "hint" }, t("bank_hint")), bankForm))),
+    h("section", { class: "card", id: "preferences" }, h("h2", {}, t("preferences_title")),
+      preferenceToggle(preferences, "paperless"), preferenceToggle(preferences, "notify_new_invoice")));
+}
+
 const customerOnly = (page) => async () => {
   if (!loggedIn()) {
     go("/login");
@@ -1276,10 +1987,17 @@ Object.assign(pages, {
   "/orders": customerOnly(ordersPage),
   "/order-status": customerOnly(orderStatusPage),
   "/appointments": customerOnly(appointmentsPage),
+  "/my-invoices": customerOnly(invoicesPage),
+  "/invoice": customerOnly(invoicePage),
+  "/schedule": customerOnly(schedulePage),
+  "/billing": customerOnly(billingPage),
 });
 
 // The area a page belongs to, for the navigation's aria-current.
-const SECTIONS = { "/subscription": "/my-subscriptions", "/order-status": "/orders" };
+const SECTIONS = {
+  "/subscription": "/my-subscriptions", "/order-status": "/orders",
+  "/invoice": "/my-invoices", "/schedule": "/my-invoices", "/billing": "/my-invoices",
+};
 
 function navigation() {
   const nav = document.getElementById("nav");
@@ -1292,7 +2010,8 @@ function navigation() {
   const link = (href, key) => h("a", { href, "aria-current": here === href ? "page" : false }, t(key));
   const customerId = store.getItem("guichet.customer");
   nav.replaceChildren(
-    h("div", { class: "links" }, link("/my-subscriptions", "nav_subscriptions"), link("/order", "nav_order"),
+    h("div", { class: "links" }, link("/my-subscriptions", "nav_subscriptions"), link("/my-invoices", "nav_invoices"),
+      link("/order", "nav_order"),
       link("/orders", "nav_orders"), link("/appointments", "nav_appointments"), link("/account", "account")),
     h("div", { class: "who" },
       customerId ? h("span", { class: "customer-id", title: t("customer_id") }, customerId) : null,

@@ -82,6 +82,11 @@ PORTAL_PAGES = {
     "orders",
     "order-status",
     "appointments",
+    # the invoices area; "invoices" is the API's base path
+    "my-invoices",
+    "invoice",
+    "schedule",
+    "billing",
 }
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
