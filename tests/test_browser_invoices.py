@@ -1,0 +1,265 @@
+"""The invoices area of the web portal in a real browser (Debian's Chromium driven by Playwright).
+
+A customer registered, verified and logged in over HTTP orders three mobile lines over the API;
+the invoices service issues one invoice per order (OrderPlaced). In the browser: "Mes factures"
+lists them with their numbers, the PDF link answers a PDF, a duplicate can be asked (and the
+daily limit's 429 is said), a period older than 24 months shows the API's message; the first
+invoice paid with a declined card says so and stays to pay, then with the good card it is paid
+once although the first answer is lost (the retry reuses the Idempotency-Key);
+the two others are paid together, first by TIP (the instructions are shown), then by card;
+/schedule says that a customer paying per invoice has no payment schedule; /billing reports a
+bad IBAN next to its field, then saves one and shows it masked; in English the list speaks
+English and shows "€9.99".
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "a long and personal passphrase 2026"
+PAGES = ("/my-invoices", "/invoice", "/schedule", "/billing")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Chromium is missing: `make test` installs Debian's chromium package"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(
+        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
+    )
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()
+
+
+def logged_in_customer(runtime: Any) -> tuple[str, dict[str, Any]]:
+    """Register (with a postal address, which invoices print), verify and log in over HTTP."""
+    email = f"browser-inv-{uuid.uuid4().hex[:8]}@example.org"
+    registered = runtime.post(
+        "/auth/register",
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "first_name": "Lina",
+            "last_name": "Moreau",
+            "address": {
+                "line1": "8 rue Sainte-Catherine",
+                "postal_code": "33000",
+                "city": "Bordeaux",
+                "country": "FR",
+            },
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    mail = next(mail for mail in runtime.mail() if email in mail["to"])
+    token = re.search(r"verify-email\?token=(\S+)", mail["text"]).group(1)  # type: ignore[union-attr]
+    assert runtime.post("/auth/verify-email", json={"token": token}).status_code == 200
+    tokens = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()
+    return registered.json()["customer_id"], tokens
+
+
+def invoices_of_orders(runtime: Any, auth: dict[str, str], count: int) -> list[dict[str, Any]]:
+    """Order `count` mobile lines over the API; the invoices issued for them (OrderPlaced), oldest first."""
+    order_ids = []
+    for n in range(count):
+        order = runtime.post(
+            "/subscriptions/orders",
+            json={"items": [{"product_id": "mobile-50go", "label": f"Ligne {n + 1}"}]},
+            headers={**auth, "Idempotency-Key": f"order-{uuid.uuid4()}"},
+        )
+        assert order.status_code == 201, order.text
+        order_ids.append(order.json()["order_id"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        items = runtime.get("/invoices", headers=auth).json()["items"]
+        by_order = {item["order_id"]: item for item in items}
+        if all(order_id in by_order for order_id in order_ids):
+            return [by_order[order_id] for order_id in order_ids]
+        time.sleep(0.2)
+    raise AssertionError("the invoices of the orders were not issued in time")
+
+
+def status_of(runtime: Any, auth: dict[str, str], invoice: dict[str, Any]) -> str:
+    return runtime.get(f"/invoices/{invoice['invoice_id']}", headers=auth).json()["status"]
+
+
+def test_the_pages_of_the_area_load_directly(runtime: Any) -> None:
+    """A reload or a link in an email gets the portal; /invoices itself is the API's."""
+    portal = runtime.get("/").text
+    for path in PAGES:
+        assert runtime.get(path).text == portal, path
+    assert runtime.get("/invoices").status_code == 401
+
+
+def test_list_download_pay_and_bank_details(runtime: Any, page: Any) -> None:
+    customer_id, tokens = logged_in_customer(runtime)
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    first, second, third = invoices_of_orders(runtime, auth, 3)
+    page.goto(f"{runtime.url}/login")
+    page.evaluate(
+        "([access, refresh]) => { sessionStorage.setItem('guichet.access', access);"
+        " sessionStorage.setItem('guichet.refresh', refresh); }",
+        [tokens["access_token"], tokens["refresh_token"]],
+    )
+
+    # "Mes factures": listed with their numbers, kind and status in words, money in French
+    page.goto(f"{runtime.url}/account")
+    page.click("#nav >> text=Mes factures")
+    row = page.locator(f"tr[data-invoice={first['invoice_id']}]")
+    row.wait_for()
+    assert page.inner_text("#nav .customer-id") == customer_id
+    assert row.locator("[data-column=number]").inner_text() == first["number"]
+    assert row.locator("[data-column=kind]").inner_text() == "Facture"
+    assert row.locator("[data-column=status]").inner_text() == "à payer"
+    euros, cents = divmod(first["total_cents"], 100)
+    assert row.locator("[data-column=total]").inner_text() == f"{euros},{cents:02d}\u00a0€"
+    assert page.locator("table.invoices tbody tr").count() == 3
+    assert page.locator("table.invoices a.button.pay").count() == 3
+    page.screenshot(path=str(Path(runtime.log).parent / "portal-invoices.png"), full_page=True)
+
+    # the PDF through its short link
+    row.locator("button", has_text="PDF").click()
+    link = row.locator(".document-link a")
+    link.wait_for()
+    pdf = requests.get(link.get_attribute("href"), timeout=10)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    # a duplicate; at the daily limit the 429's message is shown
+    row.locator("button", has_text="Duplicata").click()
+    row.locator(".document-link a").wait_for()
+    copy = requests.get(row.locator(".document-link a").get_attribute("href"), timeout=10)
+    assert copy.status_code == 200 and copy.content.startswith(b"%PDF")
+    for _ in range(2):
+        assert runtime.post(f"/invoices/{first['invoice_id']}/duplicate", headers=auth).status_code == 201
+    row.locator("button", has_text="Duplicata").click()
+    refused = row.locator(".inline-status .notice.error")
+    refused.wait_for()
+    assert "Trop de tentatives" in refused.inner_text() and "demain" in refused.inner_text()
+
+    # more than 24 months back: the API's message
+    page.goto(f"{runtime.url}/my-invoices?from=2020-01")
+    page.wait_for_selector("main .notice.error")
+    assert "24 mois" in page.inner_text("main .notice.error")
+    assert page.get_attribute("select[name=from]", "aria-invalid") == "true"
+    assert page.input_value("select[name=from]") == "2020-01"
+
+    # the first one paid by card: declined (said, still to pay), then accepted (paid)
+    page.goto(f"{runtime.url}/my-invoices")
+    page.click(f"tr[data-invoice={first['invoice_id']}] a.button.pay")
+    page.wait_for_url(re.compile(r"/invoice\?id="))
+    pay = page.locator("#pay")
+    assert "4242 4242 4242 4242" in pay.inner_text() and "4000 0000 0000 0002" in pay.inner_text()
+    assert page.locator(".card-head .customer-id").inner_text() == customer_id
+    assert page.locator("table.lines tbody tr").count() == 1
+    assert page.locator("[data-total=total_incl_tax]").inner_text() == f"{euros},{cents:02d}\u00a0€"
+    keys: list[str] = []
+
+    def lose_the_second_answer(route: Any) -> None:
+        """The second payment reaches the API, but its answer is lost on the way back."""
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) == 2:
+            route.fetch()
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/invoices/[^/]+/payments$"), lose_the_second_answer)
+    pay.locator("input[name=card_token]").fill("4000 0000 0000 0002")
+    pay.locator("button[type=submit]").click()
+    declined = pay.locator(".payment-declined")
+    declined.wait_for()
+    assert "refusée" in declined.inner_text() and "reste à payer" in declined.inner_text()
+    assert page.inner_text(".page-title .status") == "à payer"
+    assert status_of(runtime, auth, first) == "open"
+    page.screenshot(path=str(Path(runtime.log).parent / "portal-invoice-declined.png"), full_page=True)
+    pay.locator("input[name=card_token]").fill("4242 4242 4242 4242")
+    pay.locator("button[type=submit]").click()
+    pay.locator(".notice.error", has_text="pas compté deux fois").wait_for()
+    pay.locator("button[type=submit]").click()  # the retry: same key, the API replays its answer
+    page.wait_for_selector("main > .notice.ok")
+    page.unroute(re.compile(r"/invoices/[^/]+/payments$"))
+    assert len(keys) == 3 and keys[1] == keys[2] and keys[0] != keys[1]
+    assert page.inner_text(".page-title .status") == "payée"
+    assert page.locator("#payments tr[data-payment]").count() == 1
+    assert status_of(runtime, auth, first) == "paid"
+
+    # the two others in one payment: by TIP (instructions), then by card
+    page.click("p.breadcrumb a")
+    selection = page.locator("#pay-selection")
+    selection.wait_for()
+    assert page.locator(f"tr[data-invoice={first['invoice_id']}] input[type=checkbox]").count() == 0
+    for invoice in (second, third):
+        page.check(f"tr[data-invoice={invoice['invoice_id']}] input[type=checkbox]")
+    assert "2 factures sélectionnées" in selection.inner_text()
+    selection.locator("[data-method=tip] input").check()
+    selection.locator("button[type=submit]").click()
+    instructions = selection.locator(".instructions")
+    instructions.wait_for()
+    assert second["number"] in instructions.inner_text() and third["number"] in instructions.inner_text()
+    selection.locator("[data-method=card] input").check()
+    selection.locator("input[name=card_token]").fill("4242 4242 4242 4242")
+    selection.locator("button[type=submit]").click()
+    page.wait_for_selector("main > .notice.ok")
+    assert page.locator("table.invoices [data-column=status]").all_inner_texts() == ["payée"] * 3
+    assert {status_of(runtime, auth, invoice) for invoice in (second, third)} == {"paid"}
+
+    # no payment schedule for a customer paying per invoice
+    page.click("nav.tabs >> text=Échéancier")
+    assert "à chaque facture" in page.locator("#no-schedule").inner_text()
+
+    # bank details: a bad IBAN next to its field, then saved and shown masked
+    page.click("nav.tabs >> text=Coordonnées bancaires")
+    bank = page.locator("#bank-account")
+    bank.locator("input[name=iban]").fill("FR76 3000 6000 0112 3456 7890 188")
+    bank.locator("button[type=submit]").click()
+    error = bank.locator("[data-field=iban] .field-error")
+    error.wait_for()
+    assert error.inner_text()
+    assert bank.locator("input[name=iban]").get_attribute("aria-invalid") == "true"
+    bank.locator("input[name=iban]").fill("FR7630006000011234567890189")
+    bank.locator("button[type=submit]").click()
+    page.wait_for_selector("main > .notice.ok")
+    masked = page.inner_text("#bank-account [data-field=iban_masked]")
+    assert masked.startswith("FR76") and masked.endswith("189") and "*" in masked
+    assert page.inner_text("#bank-account [data-field=mandate_reference]")
+
+    # the list, loaded directly (a reload): all paid, newest number first
+    page.goto(f"{runtime.url}/my-invoices")
+    page.locator(f"tr[data-invoice={first['invoice_id']}]").wait_for()
+    numbers = page.locator("table.invoices [data-column=number]").all_inner_texts()
+    assert numbers == sorted((first["number"], second["number"], third["number"]), reverse=True)
+
+    # in English: words and money per language
+    page.select_option("#language", "en")
+    page.wait_for_selector("main h1 >> text=My invoices")
+    row = page.locator(f"tr[data-invoice={first['invoice_id']}]")
+    assert row.locator("[data-column=status]").inner_text() == "paid"
+    assert row.locator("[data-column=total]").inner_text() == f"€{euros}.{cents:02d}"
