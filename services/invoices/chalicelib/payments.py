@@ -127,7 +127,7 @@ def pay(
             amount=mailing.money(amount, payment.currency, language),
             method_label=mailing.label(mailing.METHOD_LABELS, language, method),
             reason=charge.message or charge.decline_code or "",
-            pay_url=mailing.portal_link("invoices"),
+            pay_url=mailing.portal_link("my-invoices"),
         )
         logger.info("payment failed", extra={"payment_id": payment.payment_id, "code": charge.decline_code})
         return payment
