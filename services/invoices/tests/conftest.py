@@ -150,3 +150,497 @@ def mailbox() -> Any:
     from guichet_local.mailbox import Mailbox
 
     return Mailbox(REGION)
+
+
+# =============================================================================================
+# Helpers of the route and domain tests (test_routes, test_payments, test_numbering, ...).
+# =============================================================================================
+
+PREFIX = "/invoices"  # where API Gateway mounts this app; the test client calls it without
+SELLER_NAME = "Guichet Télécom & Énergie SAS"  # INVOICES_SELLER of .chalice/config.json
+
+
+def answer(response: Any) -> Any:
+    """The JSON body of a test-client response (None when there is none)."""
+    import json
+
+    return json.loads(response.body) if response.body else None
+
+
+def assert_error(response: Any, status: int, code: str, *fields: str) -> dict[str, Any]:
+    """The answer is the error body of API.md with this status and code, naming these fields."""
+    assert response.status_code == status, (response.status_code, response.body[:500])
+    body = answer(response)
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"].strip(), error
+    assert set(error) <= {"code", "message", "fields"}, error
+    assert "Traceback" not in response.body.decode("utf-8", "replace")
+    for name in fields:
+        assert name in error.get("fields", {}), (name, error)
+    return dict(error)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def paris_noon(day: Any) -> Any:
+    """Noon in Paris on `day`, as an aware UTC datetime (the service's days are Paris days)."""
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(12), tzinfo=ZoneInfo("Europe/Paris")).astimezone(UTC)
+
+
+def pay_key(key: str | None = None) -> dict[str, str]:
+    return {"idempotency-key": key or uuid.uuid4().hex}
+
+
+def new_client(app: Any) -> Any:
+    """A test client of its own: for one thread of `concurrent_app`."""
+    from chalice.test import Client
+
+    return Client(app, stage_name="local", project_dir=str(SERVICE_DIR))
+
+
+def register(client: Any, signer: Signer, language: str = "fr") -> Customer:
+    """What `customer_factory` makes, on a client of the caller's (for module-scoped fixtures)."""
+    customer_id = f"tm{uuid.uuid4().int % 1_000_000:06d}-GU"
+    email = f"{customer_id.lower()}@example.org"
+    deliver(
+        client,
+        "customer_changed",
+        "guichet.auth",
+        "CustomerRegistered",
+        {
+            "customer_id": customer_id,
+            "email": email,
+            "first_name": "Test",
+            "last_name": "Client",
+            "language": language,
+        },
+    )
+    return Customer(customer_id, email, signer.token(customer_id), client)
+
+
+def on_client(customer: Customer, client: Any) -> Customer:
+    """The same customer (same token) calling through another client."""
+    return Customer(customer.customer_id, customer.email, customer.token, client)
+
+
+def priced(
+    price_cents: int | str = 1000,
+    *,
+    rate: str = "20.0",
+    quantity: str = "1",
+    unit: str = "month",
+    description: str = "Hébergement Linux 100",
+    tax_included: bool = False,
+) -> Any:
+    """One invoice line as the domain prices it."""
+    from decimal import Decimal
+
+    from chalicelib import invoicing
+
+    return invoicing.line_excluding_tax(
+        description=description,
+        quantity=Decimal(quantity),
+        unit=unit,
+        unit_price_cents=Decimal(str(price_cents)),
+        tax_rate=Decimal(rate),
+        tax_included=tax_included,
+    )
+
+
+def issue_invoice(
+    customer_id: str,
+    issued_on: Any,
+    *,
+    lines: list[Any] | None = None,
+    kind: str = "invoice",
+    payment_mode: str | None = None,
+    source: str | None = None,
+    now: Any = None,
+    already_paid: bool = False,
+) -> Any:
+    """An invoice issued on `issued_on` by the domain (`invoicing.issue`), as an event would; the Invoice."""
+    from chalicelib import invoicing
+
+    return invoicing.issue(
+        customer_id,
+        kind=kind,
+        source=source or f"TEST#{uuid.uuid4().hex}",
+        lines=lines or [priced()],
+        issued_on=issued_on,
+        now=now or paris_noon(issued_on),
+        payment_mode=payment_mode,
+        already_paid=already_paid,
+    )
+
+
+def stored_invoice(customer_id: str, invoice_id: str) -> Any:
+    from chalicelib.models import Invoice, customer_pk
+
+    return Invoice.get(customer_pk(customer_id), f"INVOICE#{invoice_id}", consistent_read=True)
+
+
+def snapshot(item: Any) -> dict[str, Any]:
+    """An item as DynamoDB stores it, to compare before and after (MapAttributes do not compare)."""
+    return dict(item.serialize())
+
+
+def invoices_in_table(customer_id: str) -> list[Any]:
+    from chalicelib.models import Invoice, customer_pk
+
+    return list(Invoice.query(customer_pk(customer_id), Invoice.sk.startswith("INVOICE#")))
+
+
+def payments_in_table(customer_id: str) -> list[Any]:
+    from chalicelib.models import Payment, customer_pk
+
+    return list(Payment.query(customer_pk(customer_id), Payment.sk.startswith("PAYMENT#")))
+
+
+def invoice_of_order(order_id: str) -> Any:
+    """The invoice an OrderPlaced issued (found through its issue key), as stored."""
+    from chalicelib.models import IssueKey
+
+    key = IssueKey.get(f"ISSUED#ORDER#{order_id}", "ISSUED")
+    return stored_invoice(key.customer_id, key.invoice_id)
+
+
+def ordered_invoice(customer: Customer, price_cents: int = 1999, **line: Any) -> Any:
+    """An invoice of one order line (tax included), issued today through the OrderPlaced handler."""
+    order_id = order_placed(
+        customer.client,
+        customer.customer_id,
+        [
+            {
+                "description": line.pop("description", "Hébergement Linux 100"),
+                "unit_price_cents": price_cents,
+                **line,
+            }
+        ],
+    )
+    return invoice_of_order(order_id)
+
+
+def provider_charges(customer_id: str) -> dict[str, Any]:
+    """The sandbox provider's ledger entries made for this customer's payments: {key: Charge}."""
+    from chalicelib import payment_provider
+
+    ledger = payment_provider._LEDGER
+    with ledger._lock:
+        return {
+            key: charge for key, (_, charge) in ledger._entries.items() if key.startswith(f"{customer_id}:")
+        }
+
+
+def pdf_objects(customer_id: str) -> dict[str, list[Any]]:
+    """The versions of each object under the customer's PDF prefix: {key: [version ids]}."""
+    import boto3
+    from chalicelib.settings import settings
+
+    answer_ = boto3.client("s3").list_object_versions(
+        Bucket=settings.pdf_bucket, Prefix=f"invoices/{customer_id}/"
+    )
+    found: dict[str, list[Any]] = {}
+    for version in answer_.get("Versions", []):
+        found.setdefault(version["Key"], []).append(version["VersionId"])
+    return found
+
+
+def linked_object(url: str) -> dict[str, Any]:
+    """What a presigned link points at, read from moto's S3 by its bucket and key:
+    {bucket, key, query (the URL's parameters), body, version_id, etag}."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    import boto3
+
+    parts = urlsplit(url)
+    host_bucket = parts.netloc.split(".s3")[0] if ".s3" in parts.netloc else None
+    path = unquote(parts.path).lstrip("/")
+    bucket, key = (host_bucket, path) if host_bucket else tuple(path.split("/", 1))
+    stored = boto3.client("s3").get_object(Bucket=bucket, Key=key)
+    return {
+        "bucket": bucket,
+        "key": key,
+        "query": {name: values[0] for name, values in parse_qs(parts.query).items()},
+        "body": stored["Body"].read(),
+        "version_id": stored.get("VersionId"),
+        "etag": stored["ETag"],
+        "content_type": stored.get("ContentType"),
+    }
+
+
+def pdf_text(pdf: bytes) -> str:
+    import io
+
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def mails_to(mailbox: Any, address: str, containing: str = "") -> list[dict[str, Any]]:
+    """Mails SES sent to `address` whose subject contains `containing`, newest first (only that
+    address's messages are parsed: the session sends many)."""
+    from moto.ses.models import ses_backends
+
+    sent = ses_backends[mailbox.account_id][mailbox.region].sent_messages
+    mine = [
+        message for message in reversed(sent) if address in (getattr(message, "destinations", None) or [])
+    ]
+    return [
+        item
+        for item in (mailbox._item(message) for message in mine)
+        if item["to"] == address and containing in item["subject"]
+    ]
+
+
+def subject(template: str, language: str = "fr", **context: Any) -> str:
+    """The subject line of one of the service's email templates, rendered with `context`."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(SERVICE_DIR / "chalicelib" / "templates")), autoescape=False
+    )
+    page = environment.get_template(f"{language}/{template}.j2")
+    return " ".join("".join(page.blocks["subject"](page.new_context(context))).split())
+
+
+@pytest.fixture
+def route_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`set_to(moment)`: the routes read this moment as now (chalicelib.api._now); events and jobs
+    keep their own clocks (their `now` parameters)."""
+    from chalicelib import api
+
+    def set_to(moment: Any) -> Any:
+        monkeypatch.setattr(api, "_now", lambda: moment)
+        return moment
+
+    return set_to
+
+
+def forget_job_marks() -> None:
+    """The daily jobs forget the last day they covered (their next run covers the week before)."""
+    from chalicelib.models import JobRun
+
+    for name in ("collect_direct_debits", "mark_overdue"):
+        JobRun(f"JOB#{name}", "JOB").delete()
+
+
+def job_ran_until(job: str, day: Any) -> None:
+    """As if the daily job had run every day until `day` included: its next run covers the days
+    after (moto answers an index query by reading the whole table: tests start a job where they
+    need it rather than replaying months)."""
+    from chalicelib.models import JobRun
+
+    JobRun(f"JOB#{job}", "JOB", covered_until=day.isoformat()).save()
+
+
+@pytest.fixture
+def fresh_jobs() -> Iterator[None]:
+    """Jobs are global and each test drives them at dates of its own (a year of its own, so that
+    no other test's invoice is due then)."""
+    forget_job_marks()
+    yield
+    forget_job_marks()
+
+
+@pytest.fixture
+def serialised_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each AWS call is atomic, as on AWS. moto is not thread-safe: two conditional puts could
+    both pass, and a failed transaction restores a snapshot of the whole table, erasing the
+    writes other threads made meanwhile (services/auth/tests/conftest.py)."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original = BotocoreStubber.process_request
+
+    def atomic(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+
+
+@pytest.fixture
+def concurrent_app(app: Any, serialised_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The app serves requests from several threads at once, as several Lambda containers do.
+
+    Chalice keeps `current_request` on the app object (one container serves one request at a
+    time) and its test client swaps `os.environ` around each call: here the request is kept per
+    thread and the environment (already complete) left alone; everything else is the real app.
+    Returns `run(*calls)`: the calls started together from threads, their results in order.
+    """
+    import contextlib
+    import threading
+
+    from chalice.test import BaseClient
+
+    per_thread = threading.local()
+    original_class = type(app)
+    per_thread_class = type(
+        "PerThreadRequestChalice",
+        (original_class,),
+        {
+            "current_request": property(
+                lambda self: getattr(per_thread, "request", None),
+                lambda self, value: setattr(per_thread, "request", value),
+            ),
+            "lambda_context": property(
+                lambda self: getattr(per_thread, "context", None),
+                lambda self, value: setattr(per_thread, "context", value),
+            ),
+        },
+    )
+    monkeypatch.setattr(BaseClient, "_patched_env_vars", lambda self, variables: contextlib.nullcontext())
+    app.__class__ = per_thread_class
+
+    try:
+        yield together
+    finally:
+        app.__class__ = original_class
+
+
+def together(*calls: Any) -> list[Any]:
+    """The calls started at the same moment from threads of their own; their results in order."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(len(calls))
+
+    def started_together(call: Any) -> Any:
+        barrier.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(started_together, calls))
+
+
+@pytest.fixture(scope="session")
+def versioned_bucket() -> None:
+    """The PDF bucket versioned, as resources.json declares it (moto's CloudFormation leaves out the
+    bucket's VersioningConfiguration): each write of an object is a new version, which is how a
+    test sees that a PDF was not written twice."""
+    import boto3
+    from chalicelib.settings import settings
+
+    boto3.client("s3").put_bucket_versioning(
+        Bucket=settings.pdf_bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+
+
+@pytest.fixture
+def empty_table() -> Iterator[None]:
+    """For this test, the invoices table is empty, as in a fresh deployment; the session's table
+    comes back after it (what the test wrote goes with the empty one).
+
+    moto backs each TransactWriteItems with a deep copy of the whole table (to roll back a failed
+    one), so a transaction costs time in proportion to everything the session has stored: tests
+    that race hundreds of transactions (50 concurrent issues) use an empty table to stay fast.
+    """
+    import copy
+    import os
+    from collections import defaultdict
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends["123456789012"][REGION]
+    name = os.environ["INVOICES_TABLE_NAME"]
+    session_table = backend.tables[name]
+    fresh = copy.copy(session_table)
+    fresh.items = defaultdict(dict)
+    backend.tables[name] = fresh
+    try:
+        yield
+    finally:
+        backend.tables[name] = session_table
+
+
+class EventLog:
+    """Events this service put on the default bus, read from an SQS queue that an EventBridge rule
+    on `source: guichet.invoices` feeds (as the subscriptions service receives them)."""
+
+    def __init__(self) -> None:
+        import json
+
+        import boto3
+
+        self._sqs = boto3.client("sqs")
+        self._seen: list[dict[str, Any]] = []
+        self.queue_url = self._sqs.create_queue(QueueName="invoices-events-under-test")["QueueUrl"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        events = boto3.client("events")
+        events.put_rule(
+            Name="invoices-events-under-test",
+            EventPattern=json.dumps({"source": ["guichet.invoices"]}),
+            State="ENABLED",
+        )
+        events.put_targets(Rule="invoices-events-under-test", Targets=[{"Id": "queue", "Arn": arn}])
+
+    def _drain(self) -> None:
+        import json
+
+        while True:
+            messages = self._sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not messages:
+                return
+            for message in messages:
+                self._seen.append(json.loads(message["Body"]))
+                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def of(self, customer_id: str, name: str | None = None) -> list[dict[str, Any]]:
+        """The events about this customer (oldest first), of one detail-type if given."""
+        self._drain()
+        return [
+            event
+            for event in self._seen
+            if event["detail"]["data"].get("customer_id") == customer_id
+            and (name is None or event["detail-type"] == name)
+        ]
+
+
+@pytest.fixture(scope="session")
+def published() -> EventLog:
+    return EventLog()
+
+
+@pytest.fixture(scope="session")
+def openapi_document(app: Any) -> dict[str, Any]:
+    """The document the service serves at GET /invoices/openapi.json."""
+    response = new_client(app).http.get("/openapi.json")
+    assert response.status_code == 200, response.body
+    return dict(answer(response))
+
+
+def assert_documented(document: dict[str, Any], method: str, route: str, response: Any) -> None:
+    """The answer's status is documented for this route (path as the app routes it) and its JSON
+    body validates (resolving $ref) against the schema the document gives for that status."""
+    from jsonschema import Draft202012Validator
+
+    operation = document["paths"][(PREFIX + route).rstrip("/")][method.lower()]
+    documented = operation["responses"]
+    status = str(response.status_code)
+    assert status in documented, (method, route, status, sorted(documented), response.body[:300])
+    content = documented[status].get("content")
+    if content is None:
+        assert not response.body, (method, route, "an answer without a documented body", response.body[:300])
+        return
+    schema = {"components": document["components"], **content["application/json"]["schema"]}
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    problems = [
+        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(answer(response))
+    ]
+    assert not problems, (method, route, status, problems)
