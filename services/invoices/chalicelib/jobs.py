@@ -42,7 +42,7 @@ def mark_covered(job: str, last: date) -> None:
 
 
 def due(kind: str, day: date) -> Iterator[Item]:
-    return Invoice.due.query(f"{kind}#{day.isoformat()}")
+    return Item.due.query(f"{kind}#{day.isoformat()}")
 
 
 def collect_direct_debits(now: datetime) -> dict[str, int]:

@@ -39,6 +39,15 @@ from pynamodb.transactions import TransactWrite
 from .settings import settings
 
 
+class DueIndex(GlobalSecondaryIndex["Item"]):
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
 class Item(Model):
     """Any item of the table; its `type` attribute says which model reads it."""
 
@@ -48,15 +57,10 @@ class Item(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     item_type = DiscriminatorAttribute(attr_name="type")
-
-
-class DueIndex(GlobalSecondaryIndex["Item"]):
-    class Meta:
-        index_name = "due"
-        projection = AllProjection()
-
-    due_pk = UnicodeAttribute(hash_key=True)
-    due_sk = UnicodeAttribute(range_key=True)
+    # what a daily job must act on (open invoices, installments, regularizations), any type
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    due = DueIndex()
 
 
 class Line(MapAttribute):
@@ -105,9 +109,6 @@ class Invoice(Item, discriminator="invoice"):
     payment_lock = UnicodeAttribute(null=True)  # the payment being charged for it, while it is
     payment_lock_until = NumberAttribute(null=True)  # epoch seconds: a crashed payment frees it then
     created_at = UTCDateTimeAttribute()
-    due_pk = UnicodeAttribute(null=True)
-    due_sk = UnicodeAttribute(null=True)
-    due = DueIndex()
 
 
 class Payment(Item, discriminator="payment"):
@@ -161,8 +162,6 @@ class Schedule(Item, discriminator="schedule"):
     consumption_months = ListAttribute(of=UnicodeAttribute, default=list)
     regularized = BooleanAttribute(default=False)
     currency = UnicodeAttribute(default="EUR")
-    due_pk = UnicodeAttribute(null=True)
-    due_sk = UnicodeAttribute(null=True)
 
 
 class Installment(Item, discriminator="installment"):
@@ -173,8 +172,6 @@ class Installment(Item, discriminator="installment"):
     amount_cents = NumberAttribute()
     status = UnicodeAttribute()  # scheduled | paid | failed
     payment_id = UnicodeAttribute(null=True)
-    due_pk = UnicodeAttribute(null=True)
-    due_sk = UnicodeAttribute(null=True)
 
 
 class IssueKey(Item, discriminator="issue_key"):

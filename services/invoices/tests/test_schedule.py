@@ -146,7 +146,6 @@ COLLECTION_BUG = pytest.mark.xfail(
 )
 
 
-@COLLECTION_BUG
 def test_each_installment_is_debited_once_on_its_day(
     customer_factory: Any, mailbox: Any, fresh_jobs: None
 ) -> None:
