@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from guichet_local.testing import Signer, deliver
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 STACK = "guichet-test"
@@ -40,35 +40,6 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
-
-
-class Signer:
-    """Signs access tokens as the auth service does (ES256, kid, typ at+jwt, every claim)."""
-
-    def __init__(self) -> None:
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from jwt.algorithms import ECAlgorithm
-
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.kid = "test-key"
-        jwk = json.loads(ECAlgorithm.to_jwk(self.key.public_key()))
-        self.jwks = {"keys": [{**jwk, "kid": self.kid, "alg": "ES256", "use": "sig"}]}
-
-    def token(self, customer_id: str, **overrides: Any) -> str:
-        import jwt
-
-        now = int(time.time())
-        claims = {
-            "iss": os.environ["GUICHET_JWT_ISSUER"],
-            "aud": os.environ["GUICHET_JWT_AUDIENCE"],
-            "sub": customer_id,
-            "sid": uuid.uuid4().hex,
-            "jti": uuid.uuid4().hex,
-            "iat": now,
-            "exp": now + 900,
-            **overrides,
-        }
-        return jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": self.kid, "typ": "at+jwt"})
 
 
 @pytest.fixture(scope="session")
@@ -124,27 +95,6 @@ class Customer:
             sent["content-type"] = "application/json"
             payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         return self.client.http.request(method, path, headers=sent, body=payload)
-
-
-def deliver(
-    client: Any,
-    handler: str,
-    source: str,
-    detail_type: str,
-    data: dict[str, Any],
-    event_id: str | None = None,
-) -> Any:
-    """Deliver one event of the envelope of guichet_contracts.events to a handler, as EventBridge would."""
-    detail = {
-        "event_id": event_id or str(uuid.uuid4()),
-        "version": 1,
-        "occurred_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "data": data,
-    }
-    event = client.events.generate_cw_event(
-        source=source, detail_type=detail_type, detail=detail, resources=[]
-    )
-    return client.lambda_.invoke(handler, event)
 
 
 @pytest.fixture
