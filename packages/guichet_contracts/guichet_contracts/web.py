@@ -154,11 +154,15 @@ def _query(request: Request, name: str) -> str | None:
     return params.get(name)
 
 
+_PAGE_LIMIT = re.compile(r"[0-9]{1,3}")
+
+
 def page_limit(request: Request, default: int = 20) -> int:
     raw = _query(request, "limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+    # ASCII digits only: str.isdigit() also takes "²", and int() refuses over 4,300 digits
+    if not _PAGE_LIMIT.fullmatch(raw) or not 1 <= int(raw) <= 100:
         raise ValidationFailed(fields={"limit": "must be an integer from 1 to 100"})
     return int(raw)
 
@@ -169,14 +173,28 @@ def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(request: Request) -> dict[str, Any] | None:
+def decode_cursor(request: Request, *, partition: str, sort_prefix: str) -> dict[str, Any] | None:
+    """The `?cursor=` of a list: the last key of a page of this partition's items, nothing else.
+
+    A cursor is the DynamoDB key `{"pk": {"S": partition}, "sk": {"S": "<sort_prefix>..."}}` that
+    `encode_cursor` gave; anything else (another customer's partition, another kind of item,
+    another shape) is refused, so a cursor can never widen what a Query reads.
+    """
     raw = _query(request, "cursor")
     if not raw:
         return None
     try:
         decoded = json.loads(base64.urlsafe_b64decode(raw.encode()))
     except (ValueError, binascii.Error):
-        raise ValidationFailed(fields={"cursor": "is not a cursor this API gave"}) from None
-    if not isinstance(decoded, dict):
+        decoded = None
+    if not (
+        isinstance(decoded, dict)
+        and decoded.keys() == {"pk", "sk"}
+        and decoded["pk"] == {"S": partition}
+        and isinstance(decoded["sk"], dict)
+        and decoded["sk"].keys() == {"S"}
+        and isinstance(decoded["sk"]["S"], str)
+        and decoded["sk"]["S"].startswith(sort_prefix)
+    ):
         raise ValidationFailed(fields={"cursor": "is not a cursor this API gave"})
     return decoded

@@ -16,6 +16,7 @@ from guichet_contracts.errors import ValidationFailed
 from guichet_contracts.idempotency import Idempotency, key_of
 
 from . import invoicing
+from .models import customer_pk
 from .settings import settings
 
 api = Blueprint(__name__)
@@ -97,7 +98,9 @@ def invoices_list() -> dict[str, Any]:
         kind=_choice("kind", ("invoice", "credit_note", "resale", "regularization")),
         today=_today(),
         limit=web.page_limit(api.current_request),
-        cursor=web.decode_cursor(api.current_request),
+        cursor=web.decode_cursor(
+            api.current_request, partition=customer_pk(customer_id), sort_prefix="INVOICE#"
+        ),
     )
     return {"items": items, "next_cursor": web.encode_cursor(last_key)}
 

@@ -13,6 +13,7 @@ the payout), however often EventBridge delivers it.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -132,6 +133,7 @@ def surplus_payout(data: dict[str, Any], *, now: datetime) -> Invoice:
         tax_included=False,
     )
     year, number = (int(part) for part in month.split("-"))
+    last_day = calendar.monthrange(year, number)[1]
     return invoicing.issue(
         data["customer_id"],
         kind="resale",
@@ -139,7 +141,7 @@ def surplus_payout(data: dict[str, Any], *, now: datetime) -> Invoice:
         lines=[line],
         issued_on=invoicing.local_day(now),
         now=now,
-        period=(date(year, number, 1), date(year, number, 1)),
+        period=(date(year, number, 1), date(year, number, last_day)),
         payment_mode="transfer",
         already_paid=True,
     )

@@ -13,7 +13,8 @@ InvoiceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a JSON body says what it means ("10" is not 10 cents, "yes" is not true)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class PaymentRequest(_Body):

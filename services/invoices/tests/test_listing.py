@@ -254,17 +254,10 @@ def encoded(value: Any) -> str:
         encoded({"pk": {"S": "CUSTOMER#tl000001-GU"}, "sk": {"N": "1"}}),
         pytest.param(
             encoded({"pk": "CUSTOMER#tl000001-GU", "sk": "INVOICE#in_20340101_aa"}),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: invoicing.listing checks the cursor with cursor.get('pk', {}).get('S'): a "
-                "decoded cursor whose pk or sk is not an object (a string, a number, a list) raises "
-                "AttributeError → 500 instead of 422",
-            ),
             id="pk-not-an-object",
         ),
         pytest.param(
             encoded({"pk": {"S": "CUSTOMER#tl000001-GU"}, "sk": ["INVOICE#"]}),
-            marks=pytest.mark.xfail(strict=True, reason="BUG: same as pk-not-an-object (sk a list → 500)"),
             id="sk-not-an-object",
         ),
     ],
@@ -288,11 +281,6 @@ def test_a_cursor_this_api_did_not_give_is_refused(customer: Customer, cursor: s
         "?limit=1.5",
         pytest.param(
             "?limit=%C2%B2",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: guichet_contracts.web.page_limit tests raw.isdigit(), true for '²' (and other "
-                "Unicode digits int() refuses): int('²') raises ValueError → 500 instead of 422",
-            ),
             id="limit-superscript-two",
         ),
     ],

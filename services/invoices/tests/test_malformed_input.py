@@ -174,11 +174,6 @@ def test_an_amount_beyond_any_due_is_refused(shopper: Any) -> None:
     assert_error(response, 422, "amount_exceeds_due", "amount_cents")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='BUG: schemas.PaymentRequest.amount_cents is a lax pydantic int: the JSON string "10" is '
-    "taken as 10 cents and a payment is made (API.md: money is integer *_cents fields)",
-)
 def test_an_amount_given_as_a_string_is_refused(customer_factory: Any) -> None:
     # Given a customer's open invoice
     customer = customer_factory()
@@ -233,11 +228,6 @@ def test_odd_invoice_ids_are_not_found(
         pytest.param(
             "?limit=" + "9" * 10_000,
             "limit",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: guichet_contracts.web.page_limit calls int() on any all-digit string: "
-                "4301 digits or more exceed Python's int-conversion limit (ValueError) → 500 instead of 422",
-            ),
             id="limit-10000-digits",
         ),
         ("?cursor=" + "A" * 100_000, "cursor"),

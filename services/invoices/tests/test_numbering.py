@@ -21,6 +21,7 @@ from conftest import (
     issue_invoice,
     mails_to,
     paris_noon,
+    pdf_objects,
     priced,
     together,
 )
@@ -186,17 +187,12 @@ def issues_meet_after_the_issue_key_check(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(invoicing.billing_parties, "get", met)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: invoicing.issue, when its transaction loses to a concurrent delivery of the same event "
-    "(_number_and_save returns the first invoice), still publishes InvoiceIssued and mails 'invoice issued' "
-    "again: three racing deliveries send three mails and three events for one invoice",
-)
 @pytest.mark.parametrize(("handler", "source", "detail_type"), EVENTS)
 def test_an_event_delivered_three_times_at_once_issues_and_announces_one_invoice(
     customer_factory: Any,
     mailbox: Any,
     published: Any,
+    versioned_bucket: None,
     serialised_aws: None,
     issues_meet_after_the_issue_key_check: None,
     handler: str,
@@ -221,3 +217,37 @@ def test_an_event_delivered_three_times_at_once_issues_and_announces_one_invoice
     issued = published.of(customer.customer_id, "InvoiceIssued")
     assert len(mails_to(mailbox, customer.email, stored[0].number)) == 1
     assert [event["detail"]["data"]["invoice_id"] for event in issued] == [stored[0].invoice_id]
+    # and its PDF was stored once: one version, never replaced by a racing delivery
+    assert [len(versions) for versions in pdf_objects(customer.customer_id).values()] == [1]
+
+
+def test_two_deliveries_rendering_a_missing_pdf_at_once_store_it_once(
+    customer_factory: Any, versioned_bucket: None, serialised_aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an issued invoice whose PDF is missing (the delivery that issued it stopped before storing it)
+    import threading
+
+    import boto3
+    from chalicelib import invoicing
+    from chalicelib.settings import settings
+
+    customer = customer_factory()
+    invoice = issue_invoice(customer.customer_id, date(YEAR, 6, 1))
+    s3 = boto3.client("s3")
+    for version_id in pdf_objects(customer.customer_id)[invoice.pdf_key]:
+        s3.delete_object(Bucket=settings.pdf_bucket, Key=invoice.pdf_key, VersionId=version_id)
+    assert pdf_objects(customer.customer_id) == {}
+
+    # When two redeliveries both find it missing and render it at the same moment
+    both_rendering = threading.Barrier(2)
+    original = invoicing.render
+
+    def render_together(*args: Any, **kwargs: Any) -> bytes:
+        both_rendering.wait(timeout=10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(invoicing, "render", render_together)
+    together(lambda: invoicing.ensure_pdf(invoice), lambda: invoicing.ensure_pdf(invoice))
+
+    # Then the first stored PDF is kept and never replaced: one version
+    assert [len(versions) for versions in pdf_objects(customer.customer_id).values()] == [1]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import pytest
 from conftest import answer, invoice_of_order, invoices_in_table, order_placed
 from guichet_local.testing import deliver
 
@@ -215,11 +214,6 @@ def test_a_surplus_payout_is_a_resale_invoice_at_0_percent(customer_factory: Any
     assert_integer_cents(invoice)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: billing_events.surplus_payout bills the month's surplus for the period "
-    "(first day, first day) of the month: period_end should be the month's last day",
-)
 def test_a_surplus_payout_covers_its_whole_month(customer_factory: Any) -> None:
     # Given a producer's surplus of October 2026
     customer = customer_factory()

@@ -17,6 +17,7 @@ from guichet_contracts.errors import ValidationFailed
 from guichet_contracts.idempotency import Idempotency, key_of
 
 from . import subscriptions
+from .models import customer_pk
 from .settings import settings
 
 api = Blueprint(__name__)
@@ -114,7 +115,7 @@ def subscriptions_list() -> dict[str, Any]:
         expiring_within_days=int(within) if within is not None else None,
         today=_today(),
         limit=web.page_limit(api.current_request),
-        cursor=web.decode_cursor(api.current_request),
+        cursor=web.decode_cursor(api.current_request, partition=customer_pk(customer_id), sort_prefix="SUB#"),
     )
     return {"items": items, "next_cursor": web.encode_cursor(last_key)}
 

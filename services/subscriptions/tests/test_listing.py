@@ -224,11 +224,6 @@ def test_limits_1_and_100_are_accepted(shelf: SimpleNamespace, limit: str) -> No
             "limit=%C2%B2",
             "limit",
             id="superscript-limit",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: guichet_contracts/web.py page_limit accepts '²' (str.isdigit) then int('²') "
-                "raises ValueError: 500 instead of 422",
-            ),
         ),
         pytest.param(
             "expiring_within_days=%C2%B2",
