@@ -389,6 +389,23 @@ def test_deploy_service_resources_creates_the_template_in_mock_aws(monkeypatch: 
         assert deploy_service_resources(ECHO_DIR / ".chalice", "nothing-here") == {}
 
 
+def test_a_bucket_declared_versioned_is_versioned_locally(monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto's CloudFormation drops VersioningConfiguration; the invoices PDFs rely on versions
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        import boto3
+
+        outputs = deploy_service_resources(REPO / "services" / "invoices", "guichet-invoices")
+
+        versioning = boto3.client("s3").get_bucket_versioning(Bucket=outputs["INVOICES_PDF_BUCKET"])
+        assert versioning.get("Status") == "Enabled"
+
+
 def test_the_stage_environment_overrides_the_top_level_and_follows_the_port() -> None:
     config = {
         "environment_variables": {"A": "top", "B": "top"},

@@ -7,6 +7,7 @@ stack Outputs as environment variables: `AuthTableName` becomes `AUTH_TABLE_NAME
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from email.utils import parseaddr
@@ -58,9 +59,31 @@ def deploy_service_resources(
         if time.monotonic() > deadline:
             raise ResourcesError(f"stack {stack_name} of {template} still {status} after {timeout:.0f} s")
         time.sleep(0.1)
+    _apply_bucket_versioning(json.loads(template.read_text()), stack_name, client)
     return {
         environment_name(output["OutputKey"]): output["OutputValue"] for output in stack.get("Outputs", [])
     }
+
+
+def _apply_bucket_versioning(template: dict[str, Any], stack_name: str, client: Any) -> None:
+    """moto's CloudFormation creates buckets without their VersioningConfiguration: set it, so
+    that locally, as on AWS, every write of an object is kept as a version."""
+    versioned = {
+        name
+        for name, resource in template.get("Resources", {}).items()
+        if resource.get("Type") == "AWS::S3::Bucket"
+        and resource.get("Properties", {}).get("VersioningConfiguration", {}).get("Status") == "Enabled"
+    }
+    if not versioned:
+        return
+    import boto3
+
+    s3 = boto3.client("s3", region_name=client.meta.region_name)
+    for resource in client.describe_stack_resources(StackName=stack_name)["StackResources"]:
+        if resource["LogicalResourceId"] in versioned:
+            s3.put_bucket_versioning(
+                Bucket=resource["PhysicalResourceId"], VersioningConfiguration={"Status": "Enabled"}
+            )
 
 
 def verify_mail_sender(sender: str, *, client: Any = None) -> None:

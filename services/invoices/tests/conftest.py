@@ -525,19 +525,6 @@ def together(*calls: Any) -> list[Any]:
         return list(pool.map(started_together, calls))
 
 
-@pytest.fixture(scope="session")
-def versioned_bucket() -> None:
-    """The PDF bucket versioned, as resources.json declares it (moto's CloudFormation leaves out the
-    bucket's VersioningConfiguration): each write of an object is a new version, which is how a
-    test sees that a PDF was not written twice."""
-    import boto3
-    from chalicelib.settings import settings
-
-    boto3.client("s3").put_bucket_versioning(
-        Bucket=settings.pdf_bucket, VersioningConfiguration={"Status": "Enabled"}
-    )
-
-
 @pytest.fixture
 def empty_table() -> Iterator[None]:
     """For this test, the invoices table is empty, as in a fresh deployment; the session's table

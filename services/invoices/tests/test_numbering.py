@@ -192,7 +192,6 @@ def test_an_event_delivered_three_times_at_once_issues_and_announces_one_invoice
     customer_factory: Any,
     mailbox: Any,
     published: Any,
-    versioned_bucket: None,
     serialised_aws: None,
     issues_meet_after_the_issue_key_check: None,
     handler: str,
@@ -222,7 +221,7 @@ def test_an_event_delivered_three_times_at_once_issues_and_announces_one_invoice
 
 
 def test_two_deliveries_rendering_a_missing_pdf_at_once_store_it_once(
-    customer_factory: Any, versioned_bucket: None, serialised_aws: None, monkeypatch: pytest.MonkeyPatch
+    customer_factory: Any, serialised_aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given an issued invoice whose PDF is missing (the delivery that issued it stopped before storing it)
     import threading

@@ -67,7 +67,7 @@ def test_the_link_gives_the_stored_pdf_with_its_factur_x_xml(customer_factory: A
     assert invoice.number.encode() in xml and b"23.99" in xml
 
 
-def test_a_second_link_does_not_make_the_pdf_again(customer_factory: Any, versioned_bucket: None) -> None:
+def test_a_second_link_does_not_make_the_pdf_again(customer_factory: Any) -> None:
     # Given an invoice whose PDF was linked once
     customer = customer_factory()
     invoice = ordered_invoice(customer)
