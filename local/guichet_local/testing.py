@@ -5,7 +5,9 @@
 - `Signer`: signs access tokens exactly as the auth service does (ES256, kid, typ at+jwt,
   every claim), so a service under test verifies them through its real code path;
 - `deliver`: hands one event in the envelope of guichet_contracts.events to a Chalice event
-  handler, as EventBridge would.
+  handler, as EventBridge would;
+- `EventLog`: the events a service published, read from an SQS queue that an EventBridge rule on
+  its source feeds (as the services that consume them receive them).
 """
 
 from __future__ import annotations
@@ -95,3 +97,42 @@ def deliver(
         source=source, detail_type=detail_type, detail=detail, resources=[]
     )
     return client.lambda_.invoke(handler, event)
+
+
+class EventLog:
+    """Events put on the default bus by `source` (`guichet.invoices`), oldest first."""
+
+    def __init__(self, source: str) -> None:
+        import boto3
+
+        name = f"{source.replace('.', '-')}-events-under-test"
+        self._sqs = boto3.client("sqs")
+        self._seen: list[dict[str, Any]] = []
+        self.queue_url = self._sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        events = boto3.client("events")
+        events.put_rule(Name=name, EventPattern=json.dumps({"source": [source]}), State="ENABLED")
+        events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": arn}])
+
+    def _drain(self) -> None:
+        while True:
+            messages = self._sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not messages:
+                return
+            for message in messages:
+                self._seen.append(json.loads(message["Body"]))
+                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def of(self, customer_id: str, name: str | None = None) -> list[dict[str, Any]]:
+        """The events about this customer, of one detail-type if given."""
+        self._drain()
+        return [
+            event
+            for event in self._seen
+            if event["detail"]["data"].get("customer_id") == customer_id
+            and (name is None or event["detail-type"] == name)
+        ]

@@ -76,6 +76,13 @@ def parse(
     )
 
 
+def received(event: Any, known_versions: tuple[int, ...] = (1,)) -> Envelope:
+    """The envelope of an event a handler received (a Chalice CloudWatchEvent)."""
+    return parse(
+        source=event.source, detail_type=event.detail_type, detail=event.detail, known_versions=known_versions
+    )
+
+
 def scheduled_time(event: Any) -> datetime:
     """The "now" of a scheduled job: the time of its CloudWatch event (what `make job AT=` sets)."""
     raw = getattr(event, "time", None) or ""

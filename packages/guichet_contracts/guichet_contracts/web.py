@@ -149,16 +149,25 @@ def client_ip(request: Request) -> str | None:
     return ip if isinstance(ip, str) else None
 
 
-def _query(request: Request, name: str) -> str | None:
+def query(request: Request, name: str) -> str | None:
+    """A query parameter; an empty one (`?status=`) counts as absent."""
     params: dict[str, str] = dict(request.query_params or {})
-    return params.get(name)
+    return params.get(name) or None
+
+
+def choice(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    """A query parameter that must be one of `allowed` (422 naming it otherwise), or None."""
+    value = query(request, name)
+    if value is not None and value not in allowed:
+        raise ValidationFailed(fields={name: f"must be one of {', '.join(allowed)}"})
+    return value
 
 
 _PAGE_LIMIT = re.compile(r"[0-9]{1,3}")
 
 
 def page_limit(request: Request, default: int = 20) -> int:
-    raw = _query(request, "limit")
+    raw = query(request, "limit")
     if raw is None:
         return default
     # ASCII digits only: str.isdigit() also takes "²", and int() refuses over 4,300 digits
@@ -180,7 +189,7 @@ def decode_cursor(request: Request, *, partition: str, sort_prefix: str) -> dict
     `encode_cursor` gave; anything else (another customer's partition, another kind of item,
     another shape) is refused, so a cursor can never widen what a Query reads.
     """
-    raw = _query(request, "cursor")
+    raw = query(request, "cursor")
     if not raw:
         return None
     try:

@@ -46,19 +46,6 @@ def _body(model_name: str) -> Any:
     return schemas.parse(getattr(schemas, model_name), web.json_object(api.current_request))
 
 
-def _query(name: str) -> str | None:
-    params: dict[str, str] = dict(api.current_request.query_params or {})
-    value = params.get(name)
-    return value if value not in (None, "") else None
-
-
-def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
-    value = _query(name)
-    if value is not None and value not in allowed:
-        raise ValidationFailed(fields={name: f"must be one of {', '.join(allowed)}"})
-    return value
-
-
 def _paid_once(customer_id: str, raw: dict[str, Any], pay: Any) -> Response:
     from . import payments
 
@@ -90,17 +77,16 @@ def openapi() -> dict[str, Any]:
 @api.route("/", methods=["GET"])
 def invoices_list() -> dict[str, Any]:
     customer_id = _customer()
+    request = api.current_request
     items, last_key = invoicing.listing(
         customer_id,
-        month_from=invoicing.month_bounds(_query("from"), "from"),
-        month_to=invoicing.month_bounds(_query("to"), "to"),
-        status=_choice("status", ("open", "paid", "overdue", "void")),
-        kind=_choice("kind", ("invoice", "credit_note", "resale", "regularization")),
+        month_from=invoicing.month_bounds(web.query(request, "from"), "from"),
+        month_to=invoicing.month_bounds(web.query(request, "to"), "to"),
+        status=web.choice(request, "status", ("open", "paid", "overdue", "void")),
+        kind=web.choice(request, "kind", ("invoice", "credit_note", "resale", "regularization")),
         today=_today(),
-        limit=web.page_limit(api.current_request),
-        cursor=web.decode_cursor(
-            api.current_request, partition=customer_pk(customer_id), sort_prefix="INVOICE#"
-        ),
+        limit=web.page_limit(request),
+        cursor=web.decode_cursor(request, partition=customer_pk(customer_id), sort_prefix="INVOICE#"),
     )
     return {"items": items, "next_cursor": web.encode_cursor(last_key)}
 

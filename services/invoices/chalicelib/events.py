@@ -17,10 +17,6 @@ from guichet_contracts import events
 handlers = Blueprint(__name__)
 
 
-def _envelope(event: Any) -> events.Envelope:
-    return events.parse(source=event.source, detail_type=event.detail_type, detail=event.detail)
-
-
 @handlers.on_cw_event(
     {"source": ["guichet.auth"], "detail-type": ["CustomerRegistered", "CustomerUpdated"]},
     name="customer_changed",
@@ -28,7 +24,7 @@ def _envelope(event: Any) -> events.Envelope:
 def customer_changed(event: Any) -> None:
     from . import billing_parties
 
-    envelope = _envelope(event)
+    envelope = events.received(event)
     billing_parties.remember(envelope.data, occurred_at=envelope.occurred_at)
 
 
@@ -38,7 +34,7 @@ def customer_changed(event: Any) -> None:
 def order_placed(event: Any) -> None:
     from . import billing_events
 
-    billing_events.order_placed(_envelope(event).data, now=datetime.now(UTC))
+    billing_events.order_placed(events.received(event).data, now=datetime.now(UTC))
 
 
 @handlers.on_cw_event(
@@ -48,7 +44,7 @@ def order_placed(event: Any) -> None:
 def consumption_period_closed(event: Any) -> None:
     from . import billing_events
 
-    billing_events.consumption_period_closed(_envelope(event).data, now=datetime.now(UTC))
+    billing_events.consumption_period_closed(events.received(event).data, now=datetime.now(UTC))
 
 
 @handlers.on_cw_event(
@@ -57,7 +53,7 @@ def consumption_period_closed(event: Any) -> None:
 def surplus_payout(event: Any) -> None:
     from . import billing_events
 
-    billing_events.surplus_payout(_envelope(event).data, now=datetime.now(UTC))
+    billing_events.surplus_payout(events.received(event).data, now=datetime.now(UTC))
 
 
 @handlers.schedule(Cron(0, 4, "*", "*", "?", "*"), name="collect_direct_debits")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from guichet_local.testing import REGION, Signer, deliver, load_stage_environment
+from guichet_local.testing import REGION, EventLog, Signer, deliver, load_stage_environment
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 STACK = "guichet-test"
@@ -552,56 +552,9 @@ def empty_table() -> Iterator[None]:
         backend.tables[name] = session_table
 
 
-class EventLog:
-    """Events this service put on the default bus, read from an SQS queue that an EventBridge rule
-    on `source: guichet.invoices` feeds (as the subscriptions service receives them)."""
-
-    def __init__(self) -> None:
-        import json
-
-        import boto3
-
-        self._sqs = boto3.client("sqs")
-        self._seen: list[dict[str, Any]] = []
-        self.queue_url = self._sqs.create_queue(QueueName="invoices-events-under-test")["QueueUrl"]
-        arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        events = boto3.client("events")
-        events.put_rule(
-            Name="invoices-events-under-test",
-            EventPattern=json.dumps({"source": ["guichet.invoices"]}),
-            State="ENABLED",
-        )
-        events.put_targets(Rule="invoices-events-under-test", Targets=[{"Id": "queue", "Arn": arn}])
-
-    def _drain(self) -> None:
-        import json
-
-        while True:
-            messages = self._sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-            ).get("Messages", [])
-            if not messages:
-                return
-            for message in messages:
-                self._seen.append(json.loads(message["Body"]))
-                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-    def of(self, customer_id: str, name: str | None = None) -> list[dict[str, Any]]:
-        """The events about this customer (oldest first), of one detail-type if given."""
-        self._drain()
-        return [
-            event
-            for event in self._seen
-            if event["detail"]["data"].get("customer_id") == customer_id
-            and (name is None or event["detail-type"] == name)
-        ]
-
-
 @pytest.fixture(scope="session")
 def published() -> EventLog:
-    return EventLog()
+    return EventLog("guichet.invoices")
 
 
 @pytest.fixture(scope="session")
