@@ -14,62 +14,29 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import (
+    ROOT,
+    DynamoCalls,
+    cold_import_ratio,
+    interleaved_medians,
+    requests_made,
+    service_environment,
+)
+
 SERVICE = ROOT / "services" / "auth"
+RESOURCES = {"AUTH_TABLE_NAME": "bench-auth"}
 ROUNDS = 15
 PASSWORD = "correct horse battery staple 42"
-
-
-def service_environment() -> dict[str, str]:
-    config = json.loads((SERVICE / ".chalice" / "config.json").read_text())
-    env = dict(os.environ)
-    env.update(config["environment_variables"])
-    env.update(config["stages"]["local"]["environment_variables"])
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "eu-west-3",
-            "AUTH_TABLE_NAME": "bench-auth",
-            "POWERTOOLS_LOG_LEVEL": "ERROR",
-        }
-    )
-    env.pop("AWS_ENDPOINT_URL", None)
-    return env
-
-
-def wall(command: list[str], env: dict[str, str], cwd: Path = SERVICE) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=env, check=True)
-    return time.perf_counter() - started
-
-
-def cold_import_ratio(service: Path, env: dict[str, str], label: str) -> None:
-    app = [sys.executable, "-c", "import app"]
-    boto3 = [sys.executable, "-c", "import boto3"]
-    wall(app, env, service), wall(boto3, env, service)  # compile bytecode, warm the page cache
-    app_times, boto3_times = [], []
-    for _ in range(ROUNDS):
-        boto3_times.append(wall(boto3, env, service))
-        app_times.append(wall(app, env, service))
-    ratio = statistics.median(app_times) / statistics.median(boto3_times)
-    print(
-        f"cold import: {label} {statistics.median(app_times) * 1000:.0f} ms, "
-        f"import boto3 {statistics.median(boto3_times) * 1000:.0f} ms, ratio {ratio:.2f} (goal <= 1.3)"
-    )
 
 
 def in_process() -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    os.environ.update(service_environment())
+    os.environ.update(service_environment(SERVICE, **RESOURCES))
     sys.path.insert(0, str(SERVICE))
     sys.path.insert(0, str(ROOT / "local"))
     import boto3
@@ -93,41 +60,17 @@ def verify_ratio() -> None:
     ours = passwords.hash_password(password)
     floor = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
     floor_hash = floor.hash(password)
-    ours_times, floor_times = [], []
-    for _ in range(ROUNDS * 2):
-        started = time.perf_counter()
-        floor.verify(floor_hash, password)
-        floor_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
+
+    def verify_ours() -> None:
         assert passwords.verify(ours, password)
-        ours_times.append(time.perf_counter() - started)
-    ratio = statistics.median(ours_times) / statistics.median(floor_times)
-    print(
-        f"login password verify: {statistics.median(ours_times) * 1000:.1f} ms, argon2id m=19MiB t=2 p=1 "
-        f"{statistics.median(floor_times) * 1000:.1f} ms, ratio {ratio:.2f} (goal <= 1.2)"
+
+    floor_median, ours_median = interleaved_medians(
+        lambda: floor.verify(floor_hash, password), verify_ours, ROUNDS * 2
     )
-
-
-class DynamoCalls:
-    """Counts DynamoDB API calls made through PynamoDB, by operation."""
-
-    def __init__(self) -> None:
-        from pynamodb.connection.base import Connection
-
-        self.counts: Counter[str] = Counter()
-        original = Connection._make_api_call
-        counts = self.counts
-
-        def counting(connection, operation_name, operation_kwargs, *args, **kwargs):  # type: ignore[no-untyped-def]
-            counts[operation_name] += 1
-            return original(connection, operation_name, operation_kwargs, *args, **kwargs)
-
-        Connection._make_api_call = counting  # type: ignore[method-assign]
-
-    def during(self, action):  # type: ignore[no-untyped-def]
-        self.counts.clear()
-        result = action()
-        return result, dict(self.counts)
+    print(
+        f"login password verify: {ours_median * 1000:.1f} ms, argon2id m=19MiB t=2 p=1 "
+        f"{floor_median * 1000:.1f} ms, ratio {ours_median / floor_median:.2f} (goal <= 1.2)"
+    )
 
 
 def requests_per_route() -> None:
@@ -178,9 +121,7 @@ def requests_per_route() -> None:
         ("refresh", on_refresh),
         ("GET /auth/me", on_me),
     ]:
-        total = sum(counted.values())
-        detail = ", ".join(f"{op} {n}" for op, n in sorted(counted.items()))
-        print(f"DynamoDB requests, {name}: {total} ({detail})")
+        print(f"DynamoDB requests, {name}: {requests_made(counted)}")
     reads = sum(n for op, n in on_me.items() if op in {"GetItem", "Query", "BatchGetItem", "Scan"})
     print(f"GET /auth/me reads: {reads} (goal: 1)")
 
@@ -212,5 +153,5 @@ def forgot_timing() -> None:
 
 
 if __name__ == "__main__":
-    cold_import_ratio(SERVICE, service_environment(), "auth app")
+    cold_import_ratio(SERVICE, service_environment(SERVICE, **RESOURCES), "auth app")
     in_process()

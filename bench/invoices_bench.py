@@ -11,37 +11,25 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
-import time
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from auth_bench import DynamoCalls, cold_import_ratio
+from harness import (
+    ROOT,
+    DynamoCalls,
+    cold_import_ratio,
+    deployed_on_moto,
+    interleaved_medians,
+    requests_made,
+    service_environment,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 SERVICE = ROOT / "services" / "invoices"
+RESOURCES = {
+    "INVOICES_TABLE_NAME": "guichet-test-invoices",
+    "INVOICES_PDF_BUCKET": "guichet-test-invoices-123456789012",
+}
 ROUNDS = 20
-
-
-def environment() -> dict[str, str]:
-    config = json.loads((SERVICE / ".chalice" / "config.json").read_text())
-    env = dict(os.environ)
-    env.update(config["environment_variables"])
-    env.update(config["stages"]["local"]["environment_variables"])
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "eu-west-3",
-            "INVOICES_TABLE_NAME": "guichet-test-invoices",
-            "INVOICES_PDF_BUCKET": "guichet-test-invoices-123456789012",
-            "POWERTOOLS_LOG_LEVEL": "ERROR",
-        }
-    )
-    env.pop("AWS_ENDPOINT_URL", None)
-    return env
 
 
 def render_ratio() -> None:
@@ -51,18 +39,14 @@ def render_ratio() -> None:
     from test_invoice_pdf import BUYER, INVOICE, LINES, SELLER
 
     invoice_pdf.render(INVOICE, LINES, SELLER, BUYER, language="fr"), invoice_pdf.blank_page()  # warm
-    renders, blanks = [], []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        invoice_pdf.blank_page()
-        blanks.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        invoice_pdf.render(INVOICE, LINES, SELLER, BUYER, language="fr")
-        renders.append(time.perf_counter() - started)
-    ratio = statistics.median(renders) / statistics.median(blanks)
+    blank, render = interleaved_medians(
+        invoice_pdf.blank_page,
+        lambda: invoice_pdf.render(INVOICE, LINES, SELLER, BUYER, language="fr"),
+        ROUNDS,
+    )
     print(
-        f"one-page invoice with Factur-X: {statistics.median(renders) * 1000:.1f} ms, blank page "
-        f"{statistics.median(blanks) * 1000:.2f} ms, ratio {ratio:.0f} (reported)"
+        f"one-page invoice with Factur-X: {render * 1000:.1f} ms, blank page "
+        f"{blank * 1000:.2f} ms, ratio {render / blank:.0f} (reported)"
     )
 
 
@@ -70,16 +54,10 @@ def list_requests() -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    os.environ.update(environment())
-    from guichet_local.resources import deploy_service_resources, verify_mail_sender
-    from guichet_local.testing import Signer, deliver
-    from moto import mock_aws
+    os.environ.update(service_environment(SERVICE, **RESOURCES))
+    from guichet_local.testing import deliver
 
-    with mock_aws():
-        deploy_service_resources(SERVICE, "guichet-test")
-        verify_mail_sender(os.environ["GUICHET_MAIL_SENDER"])
-        signer = Signer()
-        signer.publish()
+    with deployed_on_moto(SERVICE, "guichet-test") as signer:
         from app import app
         from chalice.test import Client
 
@@ -119,12 +97,10 @@ def list_requests() -> None:
         calls = DynamoCalls()
         answer, counted = calls.during(lambda: client.http.get("/", headers=headers))
         items = len(json.loads(answer.body)["items"])
-        total = sum(counted.values())
-        detail = ", ".join(f"{op} {n}" for op, n in sorted(counted.items()))
-        print(f"DynamoDB requests, GET /invoices ({items} invoices): {total} ({detail}) (goal 1)")
+        print(f"DynamoDB requests, GET /invoices ({items} invoices): {requests_made(counted)} (goal 1)")
 
 
 if __name__ == "__main__":
-    cold_import_ratio(SERVICE, environment(), "invoices app")
+    cold_import_ratio(SERVICE, service_environment(SERVICE, **RESOURCES), "invoices app")
     render_ratio()
     list_requests()

@@ -15,56 +15,34 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from auth_bench import DynamoCalls, cold_import_ratio
+from harness import (
+    ROOT,
+    DynamoCalls,
+    cold_import_ratio,
+    deployed_on_moto,
+    requests_made,
+    service_environment,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 SERVICE = ROOT / "services" / "subscriptions"
-REGION = "eu-west-3"
-
-
-def environment() -> dict[str, str]:
-    config = json.loads((SERVICE / ".chalice" / "config.json").read_text())
-    env = dict(os.environ)
-    env.update(config["environment_variables"])
-    env.update(config["stages"]["local"]["environment_variables"])
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": REGION,
-            "SUBSCRIPTIONS_TABLE_NAME": "bench-subscriptions",
-            "SUBSCRIPTIONS_DOCUMENTS_BUCKET": "bench-documents-123456789012",
-            "POWERTOOLS_LOG_LEVEL": "ERROR",
-        }
-    )
-    env.pop("AWS_ENDPOINT_URL", None)
-    return env
+RESOURCES = {
+    "SUBSCRIPTIONS_TABLE_NAME": "bench-subscriptions",
+    "SUBSCRIPTIONS_DOCUMENTS_BUCKET": "bench-documents-123456789012",
+}
 
 
 def in_process() -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    os.environ.update(environment())
+    os.environ.update(service_environment(SERVICE, **RESOURCES))
     sys.path.insert(0, str(SERVICE))
     sys.path.insert(0, str(SERVICE / "tests"))
     # the service's test fixtures set the test stack's names in the environment: deploy that stack
-    from conftest import STACK, Signer
-    from guichet_local.resources import deploy_service_resources, verify_mail_sender
-    from moto import mock_aws
+    from conftest import STACK
 
-    with mock_aws():
-        deploy_service_resources(SERVICE, STACK)
-        verify_mail_sender(os.environ["GUICHET_MAIL_SENDER"])
-        signer = Signer()
-        import boto3
-
-        boto3.client("secretsmanager").create_secret(
-            Name=os.environ["GUICHET_JWT_PUBLIC_KEYS_SECRET"], SecretString=json.dumps(signer.jwks)
-        )
+    with deployed_on_moto(SERVICE, STACK) as signer:
         requests_per_route(signer)
         reminder_reads()
 
@@ -121,9 +99,7 @@ def requests_per_route(signer) -> None:  # type: ignore[no-untyped-def]
     ):
         answer, counted = calls.during(lambda path=path: client.http.get(path, headers=headers))
         assert answer.status_code == 200, (path, answer.body)
-        total = sum(counted.values())
-        detail = ", ".join(f"{op} {n}" for op, n in sorted(counted.items()))
-        print(f"DynamoDB requests, {name}: {total} ({detail})")
+        print(f"DynamoDB requests, {name}: {requests_made(counted)}")
 
 
 def reminder_reads() -> None:
@@ -233,5 +209,5 @@ class ItemsRead:
 
 
 if __name__ == "__main__":
-    cold_import_ratio(SERVICE, environment(), "subscriptions app")
+    cold_import_ratio(SERVICE, service_environment(SERVICE, **RESOURCES), "subscriptions app")
     in_process()

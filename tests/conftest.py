@@ -12,6 +12,9 @@ started only if a test asks for it): the same with demo data. Both are `LocalRun
     runtime.stop()                  Ctrl-C (or stop(SIGTERM)); returns the exit status
 
 `launch_runtime(name, *arguments)` starts one more, with other options (the caller stops it).
+`eventually(check, timeout)` waits for what the runtime does in the background (events, jobs).
+`browser` (one per test module) is Debian's Chromium driven by Playwright; `page`, a fresh page
+of it in French, at Paris time.
 
 Teardown sends SIGINT (Ctrl-C) and asserts a clean exit: status 0, the port free again and
 every worker process gone.
@@ -26,9 +29,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -36,6 +39,18 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+T = TypeVar("T")
 
 
 class LocalRuntime:
@@ -144,6 +159,16 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def eventually(check: Callable[[], T], timeout: float = 15.0, every: float = 0.1) -> T:
+    """The first truthy answer of check() within timeout, else its last answer (for the test to assert)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if answer or time.monotonic() > deadline:
+            return answer
+        time.sleep(every)
+
+
 def _stopped_cleanly(runtime: LocalRuntime) -> None:
     status = runtime.stop()
     assert status == 0, f"the runtime exited with {status} on Ctrl-C:\n{runtime.output()}"
@@ -171,3 +196,26 @@ def demo_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRunt
     started = LocalRuntime.start(tmp_path_factory.mktemp("demo-runtime"))
     yield started
     _stopped_cleanly(started)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Chromium is missing: `make test` installs Debian's chromium package"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page of its own (no cookies or storage of another test), 1280×900, waiting 15 s at most."""
+    context = browser.new_context(
+        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
+    )
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()

@@ -15,75 +15,25 @@ English and shows "€9.99".
 from __future__ import annotations
 
 import re
-import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
+from conftest import eventually
+from customers import open_session, verified_customer
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "a long and personal passphrase 2026"
 PAGES = ("/my-invoices", "/invoice", "/schedule", "/billing")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Chromium is missing: `make test` installs Debian's chromium package"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
-
-
-def logged_in_customer(runtime: Any) -> tuple[str, dict[str, Any]]:
-    """Register (with a postal address, which invoices print), verify and log in over HTTP."""
-    email = f"browser-inv-{uuid.uuid4().hex[:8]}@example.org"
-    registered = runtime.post(
-        "/auth/register",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "first_name": "Lina",
-            "last_name": "Moreau",
-            "address": {
-                "line1": "8 rue Sainte-Catherine",
-                "postal_code": "33000",
-                "city": "Bordeaux",
-                "country": "FR",
-            },
-        },
-    )
-    assert registered.status_code == 201, registered.text
-    mail = next(mail for mail in runtime.mail() if email in mail["to"])
-    token = re.search(r"verify-email\?token=(\S+)", mail["text"]).group(1)  # type: ignore[union-attr]
-    assert runtime.post("/auth/verify-email", json={"token": token}).status_code == 200
-    tokens = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()
-    return registered.json()["customer_id"], tokens
+LINA = {  # with a postal address, which invoices print
+    "first_name": "Lina",
+    "last_name": "Moreau",
+    "address": {
+        "line1": "8 rue Sainte-Catherine",
+        "postal_code": "33000",
+        "city": "Bordeaux",
+        "country": "FR",
+    },
+}
 
 
 def invoices_of_orders(runtime: Any, auth: dict[str, str], count: int) -> list[dict[str, Any]]:
@@ -97,14 +47,17 @@ def invoices_of_orders(runtime: Any, auth: dict[str, str], count: int) -> list[d
         )
         assert order.status_code == 201, order.text
         order_ids.append(order.json()["order_id"])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def issued() -> list[dict[str, Any]] | None:
         items = runtime.get("/invoices", headers=auth).json()["items"]
         by_order = {item["order_id"]: item for item in items}
         if all(order_id in by_order for order_id in order_ids):
             return [by_order[order_id] for order_id in order_ids]
-        time.sleep(0.2)
-    raise AssertionError("the invoices of the orders were not issued in time")
+        return None
+
+    invoices = eventually(issued, timeout=30)
+    assert invoices, "the invoices of the orders were not issued in time"
+    return invoices
 
 
 def status_of(runtime: Any, auth: dict[str, str], invoice: dict[str, Any]) -> str:
@@ -120,15 +73,10 @@ def test_the_pages_of_the_area_load_directly(runtime: Any) -> None:
 
 
 def test_list_download_pay_and_bank_details(runtime: Any, page: Any) -> None:
-    customer_id, tokens = logged_in_customer(runtime)
-    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    customer = verified_customer(runtime, "browser-inv", **LINA)
+    customer_id, auth = customer.customer_id, customer.auth
     first, second, third = invoices_of_orders(runtime, auth, 3)
-    page.goto(f"{runtime.url}/login")
-    page.evaluate(
-        "([access, refresh]) => { sessionStorage.setItem('guichet.access', access);"
-        " sessionStorage.setItem('guichet.refresh', refresh); }",
-        [tokens["access_token"], tokens["refresh_token"]],
-    )
+    open_session(page, runtime, customer)
 
     # "Mes factures": listed with their numbers, kind and status in words, money in French
     page.goto(f"{runtime.url}/account")

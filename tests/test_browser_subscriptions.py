@@ -10,89 +10,19 @@ booked and listed.
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
+from customers import open_session, payment_succeeded, verified_customer
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "a long and personal passphrase 2026"
 LABEL = "rossi-<shop>"  # shown as typed, never read as HTML
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Chromium is missing: `make test` installs Debian's chromium package"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
-
-
-def logged_in_customer(runtime: Any) -> tuple[str, dict[str, Any]]:
-    """Register (with a postal address, which documents print), verify and log in over HTTP."""
-    email = f"browser-sub-{uuid.uuid4().hex[:8]}@example.org"
-    registered = runtime.post(
-        "/auth/register",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "first_name": "Ugo",
-            "last_name": "Rossi",
-            "address": {
-                "line1": "12 rue des Lilas",
-                "postal_code": "59000",
-                "city": "Lille",
-                "country": "FR",
-            },
-        },
-    )
-    assert registered.status_code == 201, registered.text
-    mail = next(mail for mail in runtime.mail() if email in mail["to"])
-    token = re.search(r"verify-email\?token=(\S+)", mail["text"]).group(1)  # type: ignore[union-attr]
-    assert runtime.post("/auth/verify-email", json={"token": token}).status_code == 200
-    tokens = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()
-    return registered.json()["customer_id"], tokens
-
-
-def pay(runtime: Any, customer_id: str, order_id: str, amount_cents: int) -> None:
-    """What the invoices service sends once the order's invoice is paid."""
-    detail = {
-        "event_id": str(uuid.uuid4()),
-        "version": 1,
-        "occurred_at": "2026-11-23T10:00:00Z",
-        "data": {"customer_id": customer_id, "order_id": order_id, "amount_cents": amount_cents},
-    }
-    entry = {"Source": "guichet.invoices", "DetailType": "PaymentSucceeded", "Detail": json.dumps(detail)}
-    answer = runtime.aws("events").put_events(Entries=[entry])
-    assert answer["FailedEntryCount"] == 0
+UGO = {  # with a postal address, which documents print
+    "first_name": "Ugo",
+    "last_name": "Rossi",
+    "address": {"line1": "12 rue des Lilas", "postal_code": "59000", "city": "Lille", "country": "FR"},
+}
 
 
 def test_the_pages_of_the_area_load_directly(runtime: Any) -> None:
@@ -104,14 +34,9 @@ def test_the_pages_of_the_area_load_directly(runtime: Any) -> None:
 
 
 def test_order_pay_configure_download_and_book(runtime: Any, page: Any) -> None:
-    customer_id, tokens = logged_in_customer(runtime)
-    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-    page.goto(f"{runtime.url}/login")
-    page.evaluate(
-        "([access, refresh]) => { sessionStorage.setItem('guichet.access', access);"
-        " sessionStorage.setItem('guichet.refresh', refresh); }",
-        [tokens["access_token"], tokens["refresh_token"]],
-    )
+    customer = verified_customer(runtime, "browser-sub", **UGO)
+    customer_id, auth = customer.customer_id, customer.auth
+    open_session(page, runtime, customer)
 
     # the catalog: a hosting pack, its label, an order with an Idempotency-Key
     page.goto(f"{runtime.url}/order")
@@ -129,7 +54,7 @@ def test_order_pay_configure_download_and_book(runtime: Any, page: Any) -> None:
     assert page.locator("ol.timeline li.todo").count() == 3
 
     # paid: the page follows the order to completed by itself
-    pay(runtime, customer_id, order_id, 499)
+    assert payment_succeeded(runtime, customer_id, order_id, 499)["FailedEntryCount"] == 0
     page.wait_for_selector("ol.timeline li[data-status=completed].current", timeout=30_000)
     assert page.locator("ol.timeline li.done").count() == 3
 

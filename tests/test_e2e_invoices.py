@@ -4,49 +4,22 @@ through its link → paid by card → the order completes (PaymentSucceeded reac
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
-PASSWORD = "a long and personal passphrase 2026"
+from conftest import eventually
+from customers import verified_customer
 
-
-def logged_in(runtime: Any) -> tuple[str, dict[str, str]]:
-    email = f"e2e-inv-{uuid.uuid4().hex[:8]}@example.org"
-    registered = runtime.post(
-        "/auth/register",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "first_name": "Camille",
-            "last_name": "Durand",
-            "address": {
-                "line1": "3 quai des Chartrons",
-                "postal_code": "33000",
-                "city": "Bordeaux",
-                "country": "FR",
-            },
-        },
-    ).json()
-    text = next(mail for mail in runtime.mail() if email in mail["to"])["text"]
-    token = text.split("token=", 1)[1].split()[0]
-    assert runtime.post("/auth/verify-email", json={"token": token}).status_code == 200
-    access = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()["access_token"]
-    return registered["customer_id"], {"Authorization": f"Bearer {access}"}
-
-
-def eventually(probe: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("the events did not arrive in time")
+CAMILLE = {
+    "first_name": "Camille",
+    "last_name": "Durand",
+    "address": {"line1": "3 quai des Chartrons", "postal_code": "33000", "city": "Bordeaux", "country": "FR"},
+}
 
 
 def test_order_is_invoiced_downloaded_paid_by_card_and_completed(runtime: Any) -> None:
-    customer_id, auth = logged_in(runtime)
+    customer = verified_customer(runtime, "e2e-inv", **CAMILLE)
+    customer_id, auth = customer.customer_id, customer.auth
 
     order = runtime.post(
         "/subscriptions/orders",
@@ -65,8 +38,10 @@ def test_order_is_invoiced_downloaded_paid_by_card_and_completed(runtime: Any) -
                 if item["order_id"] == order_id
             ),
             None,
-        )
+        ),
+        timeout=30,
     )
+    assert invoice, "the events did not arrive in time"
     assert invoice["status"] == "open"
     assert invoice["total_cents"] == order.json()["total_cents"]
     assert invoice["number"].startswith("F")
@@ -95,9 +70,12 @@ def test_order_is_invoiced_downloaded_paid_by_card_and_completed(runtime: Any) -
 
     # PaymentSucceeded → subscriptions completes the order and the line is active
     completed = eventually(
-        lambda: runtime.get(f"/subscriptions/orders/{order_id}", headers=auth).json()["status"] == "completed"
+        lambda: (
+            runtime.get(f"/subscriptions/orders/{order_id}", headers=auth).json()["status"] == "completed"
+        ),
+        timeout=30,
     )
-    assert completed
+    assert completed, "the events did not arrive in time"
     lines = runtime.get("/subscriptions", headers=auth, params={"family": "mobile"}).json()["items"]
     assert [line["label"] for line in lines] == ["Ligne de Camille"]
     assert lines[0]["status"] == "active"

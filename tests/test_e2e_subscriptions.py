@@ -7,47 +7,17 @@ PaymentSucceeded event on the runtime's EventBridge, routed to the subscriptions
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from datetime import date, timedelta
 from typing import Any
 
-PASSWORD = "a long and personal passphrase 2026"
-
-
-def customer_token(runtime: Any) -> tuple[str, str, str]:
-    email = f"e2e-sub-{uuid.uuid4().hex[:8]}@example.org"
-    registered = runtime.post(
-        "/auth/register",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "first_name": "Ugo",
-            "last_name": "Rossi",
-            "language": "it",
-        },
-    ).json()
-    link = next(mail for mail in runtime.mail() if email in mail["to"])["text"]
-    token = link.split("token=", 1)[1].split()[0]
-    assert runtime.post("/auth/verify-email", json={"token": token}).status_code == 200
-    tokens = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()
-    return registered["customer_id"], email, tokens["access_token"]
-
-
-def wait_for(predicate: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the event to be handled")
+from conftest import eventually
+from customers import payment_succeeded, verified_customer
 
 
 def test_order_pay_complete_list_renew_and_remind(runtime: Any) -> None:
-    customer_id, email, access = customer_token(runtime)
-    auth = {"Authorization": f"Bearer {access}"}
+    customer = verified_customer(runtime, "e2e-sub", first_name="Ugo", last_name="Rossi", language="it")
+    customer_id, email, auth = customer.customer_id, customer.email, customer.auth
 
     # the customer copy arrives through CustomerRegistered: ordering needs nothing else
     order = runtime.post(
@@ -60,29 +30,16 @@ def test_order_pay_complete_list_renew_and_remind(runtime: Any) -> None:
     assert order.json()["status"] == "received"
 
     # invoices says the order's invoice is paid
-    runtime.aws("events").put_events(
-        Entries=[
-            {
-                "Source": "guichet.invoices",
-                "DetailType": "PaymentSucceeded",
-                "Detail": json.dumps(
-                    {
-                        "event_id": str(uuid.uuid4()),
-                        "version": 1,
-                        "occurred_at": "2026-11-23T10:00:00Z",
-                        "data": {"customer_id": customer_id, "order_id": order_id, "amount_cents": 499},
-                    }
-                ),
-            }
-        ]
-    )
-    completed = wait_for(
+    payment_succeeded(runtime, customer_id, order_id, 499)
+    completed = eventually(
         lambda: (
             (answer := runtime.get(f"/subscriptions/orders/{order_id}", headers=auth).json())["status"]
             == "completed"
             and answer
-        )
+        ),
+        timeout=20,
     )
+    assert completed, "timed out waiting for the event to be handled"
     assert [step["status"] for step in completed["history"]] == [
         "received",
         "paid",

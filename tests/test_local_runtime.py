@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, LocalRuntime, port_is_free
+from conftest import REPO, LocalRuntime, eventually, port_is_free
 from guichet_local.resources import deploy_service_resources, environment_name
 from guichet_local.schedules import (
     Schedule,
@@ -35,16 +34,6 @@ from guichet_local.services import Service, parse_service, stage_environment, wi
 
 ECHO_DIR = REPO / "tests" / "fixtures" / "echo_service"
 ECHO = f"echo=/echo={ECHO_DIR}"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 15.0, every: float = 0.1) -> Any:
-    """The first truthy answer of check() within timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = check()
-        if answer or time.monotonic() > deadline:
-            return answer
-        time.sleep(every)
 
 
 def utc(*parts: int) -> datetime:
@@ -365,19 +354,24 @@ def test_the_runtime_exits_non_zero_when_a_worker_dies_and_frees_its_port(
 # --- pieces, without a runtime ---
 
 
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's fake credentials in eu-west-3, and no endpoint that would send boto3 past mock_aws."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
 def test_stack_outputs_become_environment_variable_names() -> None:
     assert environment_name("AuthTableName") == "AUTH_TABLE_NAME"
     assert environment_name("JWTSigningKeyArn") == "JWT_SIGNING_KEY_ARN"
     assert environment_name("Invoices2BucketName") == "INVOICES2_BUCKET_NAME"
 
 
-def test_deploy_service_resources_creates_the_template_in_mock_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deploy_service_resources_creates_the_template_in_mock_aws(aws_credentials: None) -> None:
     from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         import boto3
 
@@ -389,14 +383,10 @@ def test_deploy_service_resources_creates_the_template_in_mock_aws(monkeypatch: 
         assert deploy_service_resources(ECHO_DIR / ".chalice", "nothing-here") == {}
 
 
-def test_a_bucket_declared_versioned_is_versioned_locally(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bucket_declared_versioned_is_versioned_locally(aws_credentials: None) -> None:
     # moto's CloudFormation drops VersioningConfiguration; the invoices PDFs rely on versions
     from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         import boto3
 
