@@ -7,6 +7,7 @@ always comes from the verified access token; an id of another customer's resourc
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -71,6 +72,28 @@ def _day(name: str) -> date | None:
         raise ValidationFailed(fields={name: "must be a date YYYY-MM-DD"}) from None
 
 
+# ASCII digits only: str.isdigit() also takes "²", which int() then refuses (a 500).
+_DAYS = re.compile(r"[0-9]{1,4}")
+
+
+def _days(name: str, maximum: int) -> int | None:
+    value = _query(name)
+    if value is None:
+        return None
+    if not _DAYS.fullmatch(value) or int(value) > maximum:
+        raise ValidationFailed(fields={name: f"must be a whole number of days (0 to {maximum})"})
+    return int(value)
+
+
+def _page(customer_id: str, sort_prefix: str) -> tuple[int, dict[str, Any] | None]:
+    """?limit= and ?cursor= of a list of the customer's items whose sort keys start with `sort_prefix`."""
+    limit = web.page_limit(api.current_request)
+    cursor = web.decode_cursor(
+        api.current_request, partition=customer_pk(customer_id), sort_prefix=sort_prefix
+    )
+    return limit, cursor
+
+
 def _no_content() -> Response:
     return Response(body="", status_code=204)
 
@@ -101,21 +124,20 @@ def catalog_list() -> dict[str, Any]:
 @api.route("/", methods=["GET"])
 def subscriptions_list() -> dict[str, Any]:
     customer_id = _customer()
-    within = _query("expiring_within_days")
-    if within is not None and (not within.isdigit() or int(within) > 3660):
-        raise ValidationFailed(fields={"expiring_within_days": "must be a whole number of days (0 to 3660)"})
+    within = _days("expiring_within_days", 3660)
     q = _query("q")
     if q is not None and len(q) > 100:
         raise ValidationFailed(fields={"q": "at most 100 characters"})
+    limit, cursor = _page(customer_id, "SUB#")
     items, last_key = subscriptions.listing(
         customer_id,
         family=_choice("family", subscriptions.FAMILIES),
         status=_choice("status", subscriptions.STATUSES),
         q=q,
-        expiring_within_days=int(within) if within is not None else None,
+        expiring_within_days=within,
         today=_today(),
-        limit=web.page_limit(api.current_request),
-        cursor=web.decode_cursor(api.current_request, partition=customer_pk(customer_id), sort_prefix="SUB#"),
+        limit=limit,
+        cursor=cursor,
     )
     return {"items": items, "next_cursor": web.encode_cursor(last_key)}
 
@@ -230,8 +252,11 @@ def order_place() -> Response:
 def orders_list() -> dict[str, Any]:
     from . import orders
 
-    status = _choice("status", ("received", "paid", "provisioning", "completed", "failed", "cancelled"))
-    return {"items": orders.listing(_customer(), status=status), "next_cursor": None}
+    customer_id = _customer()  # first: a caller without a token is told so, whatever else is wrong
+    status = _choice("status", orders.STATUSES)
+    limit, cursor = _page(customer_id, orders.SORT_PREFIX)
+    items, last_key = orders.listing(customer_id, status=status, limit=limit, cursor=cursor)
+    return {"items": items, "next_cursor": web.encode_cursor(last_key)}
 
 
 @api.route("/orders/{order_id}", methods=["GET"])
@@ -249,17 +274,17 @@ def appointment_slots() -> dict[str, Any]:
     from . import appointments
 
     _customer()
-    today = _today()
-    first = _day("from") or today
-    last = _day("to") or first.fromordinal(first.toordinal() + 13)
-    return {"items": appointments.free_slots(first, last, now=_now())}
+    return {"items": appointments.free_slots(_day("from"), _day("to"), today=_today(), now=_now())}
 
 
 @api.route("/appointments", methods=["GET"])
 def appointments_list() -> dict[str, Any]:
     from . import appointments
 
-    return {"items": appointments.listing(_customer()), "next_cursor": None}
+    customer_id = _customer()
+    limit, cursor = _page(customer_id, appointments.SORT_PREFIX)
+    items, last_key = appointments.listing(customer_id, limit=limit, cursor=cursor)
+    return {"items": items, "next_cursor": web.encode_cursor(last_key)}
 
 
 @api.route("/appointments", methods=["POST"])

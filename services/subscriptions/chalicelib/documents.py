@@ -2,13 +2,17 @@
 
 A document is rendered from the subscription and the customer's copy the first time it is
 asked for and stored in the service's private bucket; later requests link to the stored file.
-The contract and the terms never change once stored; the proof of address is dated, so a
-new one is made each day it is asked for. Links are presigned GETs of at most 300 seconds,
-issued only to the subscription's owner.
+The contract and the terms never change once stored. The proof of address certifies what the
+customer's copy says today, so its key names the day and a digest of everything it is made
+from: a move (or any change it shows) the same day gives a new PDF, while the same content is
+linked again. Links are presigned GETs of at most 300 seconds, issued only to the
+subscription's owner.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -46,24 +50,23 @@ def link(
     customer = customers.get(customer_id)
     if customer is None:
         raise ProfileUnavailable()
-    dated = f"-{today.isoformat()}" if kind == "proof_of_address" else ""
-    key = f"documents/{customer_id}/{subscription_id}/{kind}{dated}-{language}.pdf"
-    client = _s3()
     if kind == "proof_of_address" and subscription.status not in ("active", "suspended"):
         raise ForbiddenTransition(fields={"status": f"no proof of address while {subscription.status}"})
+    made_from: dict[str, Any] = {
+        "subscription": subscriptions.as_dict(subscription, detail=True),
+        "customer": customers.as_document_data(customer),
+        "provider_name": settings.provider_name,
+        "language": language,
+    }
+    version = f"-{today.isoformat()}-{_digest(made_from)}" if kind == "proof_of_address" else ""
+    key = f"documents/{customer_id}/{subscription_id}/{kind}{version}-{language}.pdf"
+    client = _s3()
     if not _exists(client, key):
         from .pdf_documents import AddressMissing as NoAddress
         from .pdf_documents import render
 
         try:
-            content = render(
-                kind,
-                subscription=subscriptions.as_dict(subscription, detail=True),
-                customer=customers.as_document_data(customer),
-                provider_name=settings.provider_name,
-                language=language,
-                today=today,
-            )
+            content = render(kind, **made_from, today=today)
         except NoAddress:
             raise AddressMissing() from None
         client.put_object(
@@ -86,6 +89,12 @@ def link(
     )
     expires_at = (now + timedelta(seconds=LINK_SECONDS)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"url": url, "expires_at": expires_at}
+
+
+def _digest(made_from: dict[str, Any]) -> str:
+    """A short digest of a document's inputs: equal inputs, equal key (and the same bytes)."""
+    canonical = json.dumps(made_from, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def _exists(client: Any, key: str) -> bool:

@@ -3,12 +3,13 @@
 | item | pk | sk |
 |---|---|---|
 | Subscription (with its contract and settings) | CUSTOMER#<customer_id> | SUB#<subscription_id> |
-| Order (lines, history) | CUSTOMER#<customer_id> | ORDER#<order_id> |
-| Appointment | CUSTOMER#<customer_id> | APPT#<start>#<appointment_id> |
+| Order (lines, history); the id starts with the time placed | CUSTOMER#<customer_id> | ORDER#<order_id> |
+| Appointment | CUSTOMER#<customer_id> | APPT#<start> |
 | Customer (copy kept from auth's events) | CUSTOMER#<customer_id> | PROFILE |
-| Slot (advisors booked at a time) | SLOT#<start> | SLOT |
+| Slot (advisors booked at a time) | SLOTS#<YYYY-MM of start> | <start> |
 | Counter (dossier and contract numbers) | COUNTER#<name> | COUNTER |
 | ReminderSent (ledger: one mail per milestone) | REMINDER#<subscription_id> | <renews_on>#<milestone> |
+| RenewalPlaced (ledger: one auto-renewal order per period) | RENEWAL#<subscription_id> | <renews_on> |
 | EventSeen (consumed event ids) | EVENT#<event_id> | EVENT |
 | JobRun (last day a daily job covered) | JOB#<name> | JOB |
 | Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
@@ -161,6 +162,11 @@ class Counter(Item, discriminator="counter"):
 
 class ReminderSent(Item, discriminator="reminder_sent"):
     sent_at = UTCDateTimeAttribute()
+    expires_at_epoch = NumberAttribute()
+
+
+class RenewalPlaced(Item, discriminator="renewal_placed"):
+    order_id = UnicodeAttribute()
     expires_at_epoch = NumberAttribute()
 
 

@@ -189,6 +189,8 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 _SUBSCRIPTION_ERRORS = {404: ERROR, 409: ERROR, 422: ERROR}
+# A route that reads a JSON body answers 400 when it is not a JSON object (web.json_object).
+_BODY_ERRORS = {400: ERROR, **_SUBSCRIPTION_ERRORS}
 ROUTES = [
     Route("GET", "/health", "Service health", protected=False, responses={200: "Health"}),
     Route("GET", "/openapi.json", "This document", protected=False, responses={200: None}),
@@ -220,7 +222,7 @@ ROUTES = [
         "/{subscription_id}",
         "Auto-renewal, product within the family, options",
         body="SubscriptionChanges",
-        responses={200: "Subscription", **_SUBSCRIPTION_ERRORS},
+        responses={200: "Subscription", **_BODY_ERRORS},
     ),
     Route(
         "POST",
@@ -232,7 +234,7 @@ ROUTES = [
         "PUT",
         "/{subscription_id}/settings",
         "Technical settings, validated per family; activates a subscription waiting for them",
-        responses={200: "Subscription", **_SUBSCRIPTION_ERRORS},
+        responses={200: "Subscription", **_BODY_ERRORS},
     ),
     Route(
         "POST",
@@ -240,14 +242,14 @@ ROUTES = [
         "Order more periods",
         body="RenewRequest",
         idempotent=True,
-        responses={201: "Order", 400: ERROR, **_SUBSCRIPTION_ERRORS},
+        responses={201: "Order", **_BODY_ERRORS},
     ),
     Route(
         "POST",
         "/{subscription_id}/cancel",
         "Cancel at the end of the period or immediately",
         body="Cancellation",
-        responses={200: "Subscription", **_SUBSCRIPTION_ERRORS},
+        responses={200: "Subscription", **_BODY_ERRORS},
     ),
     Route(
         "GET",
@@ -269,7 +271,13 @@ ROUTES = [
         idempotent=True,
         responses={201: "Order", 400: ERROR, 409: ERROR, 422: ERROR},
     ),
-    Route("GET", "/orders", "The customer's orders", query=("status",), responses={200: list_of("Order")}),
+    Route(
+        "GET",
+        "/orders",
+        "The customer's orders, newest first, filtered and paginated",
+        query=("status", "limit", "cursor"),
+        responses={200: list_of("Order"), 422: ERROR},
+    ),
     Route("GET", "/orders/{order_id}", "An order with its history", responses={200: "Order", 404: ERROR}),
     Route(
         "GET",
@@ -278,13 +286,19 @@ ROUTES = [
         query=("from", "to"),
         responses={200: "Slots", 422: ERROR},
     ),
-    Route("GET", "/appointments", "The customer's appointments", responses={200: list_of("Appointment")}),
+    Route(
+        "GET",
+        "/appointments",
+        "The customer's appointments, in time order, paginated",
+        query=("limit", "cursor"),
+        responses={200: list_of("Appointment"), 422: ERROR},
+    ),
     Route(
         "POST",
         "/appointments",
         "Book a phone appointment",
         body="AppointmentRequest",
-        responses={201: "Appointment", 409: ERROR, 422: ERROR},
+        responses={201: "Appointment", 400: ERROR, 409: ERROR, 422: ERROR},
     ),
     Route(
         "DELETE",

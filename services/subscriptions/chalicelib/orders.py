@@ -4,28 +4,34 @@ received (OrderPlaced carries the priced lines the invoices service bills) → p
 PaymentSucceeded) → provisioning → completed, each step recorded in `history`. Completion
 creates the subscriptions of a purchase, or extends the one a renewal is for, in the same
 transaction that marks the order completed, so a redelivered payment event provisions once.
+A paid renewal of a subscription that can no longer be renewed (cancelled meanwhile) ends
+paid → cancelled instead: there is nothing to provision, and the payment is left to a person.
+
+An order id starts with the UTC time it was placed, so the customer's orders (sort key
+ORDER#<order_id>) come newest first from one Query, page after page.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from . import catalog, customers, mailing, subscriptions
 from .errors import ForbiddenTransition, NotFound, ValidationFailed
-from .models import Order, OrderLine, Step, Subscription, customer_pk, transaction
+from .models import Order, OrderLine, RenewalPlaced, Step, Subscription, customer_pk, transaction
 from .settings import settings
 
 logger = Logger(child=True)
 
 SOURCE = "guichet.subscriptions"
 IN_PROGRESS = ("received", "paid", "provisioning")
+STATUSES = ("received", "paid", "provisioning", "completed", "failed", "cancelled")
+SORT_PREFIX = "ORDER#"
 TAX_RATE = "20.0"  # French standard VAT; catalog prices include it
 
 
@@ -60,17 +66,40 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def new_order_id(now: datetime) -> str:
+    """The UTC time to the millisecond, then random: ids sort as the orders were placed."""
+    placed = now.astimezone(UTC)
+    return f"{placed:%Y%m%d%H%M%S}{placed.microsecond // 1000:03d}{uuid.uuid4().hex[:5]}"
+
+
 def get(customer_id: str, order_id: str) -> Order:
     try:
-        return Order.get(customer_pk(customer_id), f"ORDER#{order_id}")
+        return Order.get(customer_pk(customer_id), f"{SORT_PREFIX}{order_id}")
     except DoesNotExist:
         raise NotFound() from None
 
 
-def listing(customer_id: str, *, status: str | None) -> list[dict[str, Any]]:
+def listing(
+    customer_id: str, *, status: str | None, limit: int, cursor: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the customer's orders, newest first (the key order); `status` filters in DynamoDB."""
     condition = Order.status == status if status else None
-    found = Order.query(customer_pk(customer_id), Order.sk.startswith("ORDER#"), filter_condition=condition)
-    return sorted((as_dict(order) for order in found), key=lambda order: order["created_at"], reverse=True)
+    items: list[dict[str, Any]] = []
+    last_key = cursor
+    while len(items) < limit:
+        page = Order.query(
+            customer_pk(customer_id),
+            Order.sk.startswith(SORT_PREFIX),
+            filter_condition=condition,
+            scan_index_forward=False,
+            limit=limit - len(items),
+            last_evaluated_key=last_key,
+        )
+        items.extend(as_dict(order) for order in page)
+        last_key = page.last_evaluated_key
+        if not last_key:
+            break
+    return items, last_key
 
 
 def _line(
@@ -116,10 +145,20 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
 
 
 def renew(
-    customer_id: str, subscription_id: str, periods: int, *, now: datetime, order_id: str | None = None
+    customer_id: str,
+    subscription_id: str,
+    periods: int,
+    *,
+    now: datetime,
+    period_ending: str | None = None,
 ) -> Order:
+    """A renewal order. With `period_ending` (the auto-renewal job), the one order of the period
+    ending that day: a second call, even an overlapping one, answers the order the first placed,
+    and a period renewed meanwhile is a ForbiddenTransition."""
     subscription = subscriptions.get(customer_id, subscription_id)
     subscriptions.next_status("renew", subscription.status)
+    if period_ending is not None and subscription.renews_on != period_ending:
+        raise ForbiddenTransition(fields={"renews_on": "the period was renewed meanwhile"})
     if subscription.cancel_at:
         raise ForbiddenTransition(fields={"status": "the subscription is cancelled at the end of its period"})
     product = catalog.product(subscription.product_id)
@@ -134,12 +173,17 @@ def renew(
         periods=periods,
         subscription_id=subscription_id,
     )
-    return _record(customer_id, "renewal", [line], currency=subscription.currency, now=now, order_id=order_id)
-
-
-def auto_renewal_order_id(subscription_id: str, renews_on: str) -> str:
-    """The one order an auto-renewal places for a period: the same id however often the job runs."""
-    return "R" + hashlib.sha256(f"{subscription_id}#{renews_on}".encode()).hexdigest()[:15]
+    once = (
+        RenewalPlaced(
+            f"RENEWAL#{subscription_id}",
+            period_ending,
+            order_id="",
+            expires_at_epoch=int((now + timedelta(days=400)).timestamp()),
+        )
+        if period_ending is not None
+        else None
+    )
+    return _record(customer_id, "renewal", [line], currency=subscription.currency, now=now, once=once)
 
 
 def _record(
@@ -149,13 +193,12 @@ def _record(
     *,
     currency: str,
     now: datetime,
-    order_id: str | None = None,
+    once: RenewalPlaced | None = None,
 ) -> Order:
-    chosen_id = order_id is not None
-    order_id = order_id or uuid.uuid4().hex[:16]
+    order_id = new_order_id(now)
     order = Order(
         customer_pk(customer_id),
-        f"ORDER#{order_id}",
+        f"{SORT_PREFIX}{order_id}",
         order_id=order_id,
         customer_id=customer_id,
         kind=kind,
@@ -166,12 +209,24 @@ def _record(
         created_at=now,
         history=[Step(status="received", at=now)],
     )
-    try:
+    if once is None:
         order.save(condition=Order.pk.does_not_exist())
-    except PutError:
-        if not chosen_id:
-            raise
-        return get(customer_id, order_id)  # already placed (auto-renewal run twice)
+    else:
+        # The ledger item and the order are written together: the run that writes the ledger
+        # places the order; any other finds the ledger and answers that order.
+        once.order_id = order_id
+        try:
+            with transaction() as write:
+                write.save(once, condition=RenewalPlaced.pk.does_not_exist())
+                write.save(order, condition=Order.pk.does_not_exist())
+        except TransactWriteError as error:
+            try:
+                placed = RenewalPlaced.get(once.pk, once.sk, consistent_read=True)
+            except DoesNotExist:
+                raise error from None  # not placed by another run: a failure of its own
+            return Order.get(
+                customer_pk(customer_id), f"{SORT_PREFIX}{placed.order_id}", consistent_read=True
+            )
     events.publish(
         events.Envelope(source=SOURCE, name="OrderPlaced", data=_placed_detail(order)),
         bus_name=settings.event_bus_name,
@@ -256,7 +311,7 @@ def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: 
             "payment for an unknown order", extra={"customer_id": customer_id, "order_id": order_id}
         )
         return None
-    if order.status not in ("received", "paid", "provisioning"):
+    if order.status not in IN_PROGRESS:
         return order
     created: list[Subscription] = []
     renewed: list[Subscription] = []
@@ -264,10 +319,12 @@ def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: 
     writes: list[tuple[str, Any, Any]] = []
     for line in lines:
         if order.kind == "renewal":
-            subscription = subscriptions.get(customer_id, str(line.subscription_id))
-            writes.append(
-                ("update", subscription, subscriptions.extend(subscription, int(line.periods), now=now))
-            )
+            try:
+                subscription = subscriptions.get(customer_id, str(line.subscription_id))
+                extension = subscriptions.extend(subscription, int(line.periods), now=now)
+            except (ForbiddenTransition, NotFound):
+                return _cancel_paid(order, now=now)
+            writes.append(("update", subscription, extension))
             renewed.append(subscription)
         else:
             subscription = subscriptions.new_subscription(
@@ -296,14 +353,21 @@ def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: 
                 if operation == "save":
                     write.save(subscription, condition=Subscription.pk.does_not_exist())
                 else:
+                    # The status too: a subscription cancelled since it was read is not revived.
                     write.update(
                         subscription,
                         actions=actions,
-                        condition=Subscription.renews_on == subscription.renews_on,
+                        condition=(Subscription.renews_on == subscription.renews_on)
+                        & (Subscription.status == subscription.status),
                     )
     except TransactWriteError:
+        current = get(customer_id, order_id)
+        if current.status in IN_PROGRESS:
+            # Not another delivery: a subscription changed meanwhile. Fail, so that the
+            # redelivery decides again from what is stored now.
+            raise
         logger.info("order already provisioned", extra={"order_id": order_id})
-        return get(customer_id, order_id)
+        return current
     for subscription in created:
         subscription.refresh()
         _announce("SubscriptionActivated", subscription, order_id)
@@ -321,6 +385,32 @@ def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: 
             subscriptions_url=mailing.portal_link("my-subscriptions"),
         )
     logger.info("order completed", extra={"customer_id": customer_id, "order_id": order_id})
+    return order
+
+
+def _cancel_paid(order: Order, *, now: datetime) -> Order:
+    """A paid renewal with nothing left to renew (the subscription was cancelled meanwhile): the
+    order ends paid → cancelled, once, and the payment is flagged for a person to refund (no
+    refund API exists)."""
+    history = [*order.history, Step(status="paid", at=now), Step(status="cancelled", at=now)]
+    try:
+        order.update(
+            actions=[Order.status.set("cancelled"), Order.history.set(history)],
+            condition=Order.status == order.status,
+        )
+    except UpdateError:
+        logger.info("order already ended", extra={"order_id": order.order_id})
+        return get(order.customer_id, order.order_id)
+    logger.warning(
+        "paid renewal cancelled: its subscription can no longer be renewed; the payment needs a refund",
+        extra={
+            "customer_id": order.customer_id,
+            "order_id": order.order_id,
+            "subscription_ids": [line.subscription_id for line in order.items],
+            "total_cents": int(order.total_cents),
+            "currency": order.currency,
+        },
+    )
     return order
 
 

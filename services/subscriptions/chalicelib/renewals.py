@@ -6,6 +6,9 @@ renewal days it has not covered yet from the `renewals` index: its cost follows 
 not the number of subscriptions. A run that comes late catches up the most recent milestone
 of each subscription and never an older, stale one; the ledger (one conditional put per
 subscription, renewal date and milestone) makes two runs, or two overlapping runs, send once.
+At the end of a period every write is conditional on the status and period the job read, and
+an auto-renewal is placed once per period (orders.renew with `period_ending`), so overlapping
+runs, or a customer acting meanwhile, leave one result and no failed run.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from . import customers, mailing, orders, subscriptions
+from .errors import ForbiddenTransition
 from .models import JobRun, ReminderSent, Subscription
 from .settings import settings
 
@@ -126,6 +130,11 @@ def _remind(subscription: Subscription, milestone: int, today: date, now: dateti
     return True
 
 
+RUNNING = ("active", "suspended")
+WAITING = ("pending_confirmation", "to_configure")  # never ran: only a planned cancellation applies
+ATTEMPTS = 3
+
+
 def expire_and_renew(now: datetime) -> dict[str, int]:
     """Subscriptions whose period ended: cancelled if asked, renewed if auto-renew, else expired."""
     today = local_day(now)
@@ -134,31 +143,53 @@ def expire_and_renew(now: datetime) -> dict[str, int]:
         if day >= today:
             continue  # a period ending today still runs today
         for subscription in due_on(day):
-            if (
-                subscription.status not in ("active", "suspended")
-                or subscription.renews_on != day.isoformat()
-            ):
-                continue
-            outcome[_end_of_period(subscription, now)] += 1
+            result = _end_of_period(subscription, day.isoformat(), now)
+            if result is not None:
+                outcome[result] += 1
     _mark_covered("expire_and_renew", today - timedelta(days=1))
     return outcome
 
 
-def _end_of_period(subscription: Subscription, now: datetime) -> str:
-    if subscription.cancel_at:
-        action, result = "cancel", "cancelled"
-    elif subscription.auto_renew:
+def _action_due(subscription: Subscription, period_end: str) -> str | None:
+    """What the end of this period asks for, or None when nothing (or nothing any more) is due."""
+    if subscription.renews_on != period_end:
+        return None  # renewed (or moved) since the index was read
+    if subscription.cancel_at and subscription.status in RUNNING + WAITING:
+        return "cancel"
+    if subscription.status not in RUNNING:
+        return None
+    return "renew" if subscription.auto_renew else "expire"
+
+
+def _end_of_period(subscription: Subscription, period_end: str, now: datetime) -> str | None:
+    """Do what the end of the period asks; None when another run or the customer already did it.
+
+    Each write is conditional on the status it leaves, so when two runs overlap (EventBridge
+    delivers a schedule at least once) or the customer acts meanwhile, one write wins and the
+    others get a ForbiddenTransition: read the subscription again and do what is still due.
+    """
+    for _ in range(ATTEMPTS):
+        action = _action_due(subscription, period_end)
+        if action is None:
+            return None
+        try:
+            return _apply(subscription, action, period_end, now)
+        except ForbiddenTransition:
+            try:
+                subscription.refresh(consistent_read=True)
+            except DoesNotExist:
+                return None
+    raise ForbiddenTransition(fields={"status": "kept changing while the period ended"})
+
+
+def _apply(subscription: Subscription, action: str, period_end: str, now: datetime) -> str:
+    if action == "renew":
         orders.renew(
-            subscription.customer_id,
-            subscription.subscription_id,
-            1,
-            now=now,
-            order_id=orders.auto_renewal_order_id(subscription.subscription_id, subscription.renews_on),
+            subscription.customer_id, subscription.subscription_id, 1, now=now, period_ending=period_end
         )
         return "renewal_orders"
-    else:
-        action, result = "expire", "expired"
-    subscriptions.transition(subscription, action, now)
-    if result == "cancelled":
+    subscriptions.transition(subscription, action, now, condition=Subscription.renews_on == period_end)
+    if action == "cancel":
         orders.announce_cancelled(subscription)
-    return result
+        return "cancelled"
+    return "expired"

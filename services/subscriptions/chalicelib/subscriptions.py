@@ -160,11 +160,9 @@ def new_subscription(
         contract_number=f"C{today.year}{next_number('contract'):07d}",
         offer=product.get("offer"),
         payment_mode=options.get("payment_mode") or ("monthly" if energy else "per_invoice"),
-        pdl=options.get("pdl") if energy else None,
-        off_peak_hours=options.get("off_peak_hours") if energy else None,
-        subscribed_power_kva=options.get("subscribed_power_kva") if energy else None,
-        tariff_option=options.get("tariff_option") if energy else None,
     )
+    if energy:
+        contract = _energy_contract(contract, options)
     renews_pk, renews_sk = renewal_keys(subscription_id, customer_id, renews_on, status)
     return Subscription(
         customer_pk(customer_id),
@@ -193,6 +191,19 @@ def new_subscription(
         updated_at=now,
         renews_pk=renews_pk,
         renews_sk=renews_sk,
+    )
+
+
+def _energy_contract(contract: Contract, options: dict[str, Any]) -> Contract:
+    """The contract with the supply of these (validated) electricity options."""
+    return Contract(
+        contract_number=contract.contract_number,
+        offer=contract.offer,
+        payment_mode=options.get("payment_mode") or contract.payment_mode,
+        pdl=options.get("pdl"),
+        off_peak_hours=options.get("off_peak_hours"),
+        subscribed_power_kva=options.get("subscribed_power_kva"),
+        tariff_option=options.get("tariff_option"),
     )
 
 
@@ -243,8 +254,14 @@ def listing(
 
 
 def transition(
-    subscription: Subscription, action: str, now: datetime, extra: list[Action] | None = None
+    subscription: Subscription,
+    action: str,
+    now: datetime,
+    extra: list[Action] | None = None,
+    *,
+    condition: Condition | None = None,
 ) -> None:
+    """Move the subscription by `action`, if its status is still the one read (and `condition` holds)."""
     current = subscription.status
     target = next_status(action, current)
     renews_pk, renews_sk = renewal_keys(
@@ -257,8 +274,11 @@ def transition(
     ]
     actions.append(Subscription.renews_pk.set(renews_pk) if renews_pk else Subscription.renews_pk.remove())
     actions.append(Subscription.renews_sk.set(renews_sk) if renews_sk else Subscription.renews_sk.remove())
+    unchanged = Subscription.status == current
     try:
-        subscription.update(actions=actions, condition=Subscription.status == current)
+        subscription.update(
+            actions=actions, condition=unchanged if condition is None else unchanged & condition
+        )
     except UpdateError:
         raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
 
@@ -323,7 +343,12 @@ def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime) 
         from .technical_settings import validate_order_options
 
         merged = {**(subscription.options or {}), **given["options"]}
-        actions.append(Subscription.options.set(validate_order_options(subscription.family, merged)))
+        options = validate_order_options(subscription.family, merged)
+        # As when the subscription was made: the payment mode lives in the contract only.
+        actions.append(Subscription.options.set({k: v for k, v in options.items() if k != "payment_mode"}))
+        if subscription.family == "electricity":
+            # The contract states the supply (power, option, hours, PDL): it follows the options.
+            actions.append(Subscription.contract.set(_energy_contract(subscription.contract, options)))
     try:
         subscription.update(actions=actions, condition=Subscription.status == subscription.status)
     except UpdateError:

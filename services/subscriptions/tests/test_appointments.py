@@ -180,12 +180,6 @@ def test_a_slot_taken_by_every_advisor_refuses_more_bookings_until_one_is_cancel
     assert_error(book(first, start), 409, "slot_unavailable")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: appointments.book creates the Slot item with an UpdateItem that does not write the "
-    "PynamoDB discriminator (`type`), and free_slots reads slots with Slot.query, which filters on it: "
-    "bookings are never counted, so a full slot stays listed",
-)
 def test_a_slot_taken_by_every_advisor_disappears_from_the_list_until_one_is_cancelled(
     customer_factory: Any, route_clock: Any
 ) -> None:

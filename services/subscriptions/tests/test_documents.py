@@ -172,12 +172,6 @@ def test_a_proof_of_address_is_only_for_a_running_subscription(customer_factory:
     assert stored_under(f"documents/{customer.customer_id}/") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: documents.link reuses the day's stored proof of address "
-    "(key proof_of_address-<day>-<lang>.pdf) even after the customer's address changed that day: "
-    "the new proof shows the old address",
-)
 def test_a_proof_of_address_asked_after_a_move_shows_the_new_address(customer_factory: Any) -> None:
     # Given a proof of address made this morning
     customer = customer_factory()
@@ -201,3 +195,22 @@ def test_a_proof_of_address_asked_after_a_move_shows_the_new_address(customer_fa
     text = pdf_text(s3().get_object(Bucket=BUCKET, Key=key_of(link["url"]))["Body"].read())
     assert "Tilleuls" in text and "Lyon" in text
     assert "rue de la Paix" not in text
+
+
+def test_a_proof_of_address_asked_again_the_same_day_is_made_once(customer_factory: Any) -> None:
+    # Given a proof of address asked for
+    customer = customer_factory()
+    subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    first = answer(customer.call("GET", f"/{subscription_id}/documents/proof_of_address"))
+
+    # When it is asked for again, the customer's details unchanged (auth's CustomerUpdated repeated)
+    update_customer(customer)
+    second = answer(customer.call("GET", f"/{subscription_id}/documents/proof_of_address"))
+
+    # Then the link points at the same object, which was written once
+    assert key_of(second["url"]) == key_of(first["url"])
+    assert stored_under(f"documents/{customer.customer_id}/{subscription_id}/proof_of_address") == [
+        key_of(first["url"])
+    ]
+    versions = s3().list_object_versions(Bucket=BUCKET, Prefix=key_of(first["url"])).get("Versions", [])
+    assert len(versions) == 1

@@ -150,11 +150,6 @@ def test_overlapping_runs_place_one_renewal_order(
     assert len(renewal_orders(customer)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: renewals._end_of_period lets ForbiddenTransition escape when an overlapping run already "
-    "expired (or cancelled) the subscription: the second run fails and leaves the rest of its days undone",
-)
 def test_overlapping_runs_expire_once_without_failing(
     customer_factory: Any, fresh_jobs: None, overlapping_runs: Any
 ) -> None:
@@ -212,12 +207,6 @@ def test_the_job_reads_only_the_days_it_covers(
     assert second["expired"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: renewals.expire_and_renew only handles subscriptions in active/suspended, so a "
-    "to_configure (or pending_confirmation) subscription cancelled at the end of its period "
-    "is never cancelled",
-)
 def test_a_subscription_waiting_for_settings_cancelled_at_the_end_of_its_period_is_cancelled(
     customer_factory: Any, fresh_jobs: None
 ) -> None:
@@ -257,3 +246,40 @@ def test_the_scheduled_handler_runs_as_of_its_events_time(
     # Then that line expired
     assert result.payload == {"expired": 1, "cancelled": 0, "renewal_orders": 0}
     assert subscription_of(customer, ids["planifiée"])["status"] == "expired"
+
+
+@pytest.mark.parametrize("auto_renew", [False, True], ids=["to-expire", "to-auto-renew"])
+def test_a_period_renewed_after_the_job_read_it_is_left_running(
+    customer_factory: Any, fresh_jobs: None, monkeypatch: pytest.MonkeyPatch, auto_renew: bool
+) -> None:
+    # Given a line whose period ended on 9 May 2059, which the job reads as due
+    from chalicelib import renewals
+    from conftest import idempotency_key
+
+    today = date(2059, 5, 10)
+    customer = customer_factory()
+    subscription_id = lines_ending(customer, {"renouvelée": today - timedelta(days=1)})["renouvelée"]
+    if auto_renew:
+        customer.call("PATCH", f"/{subscription_id}", {"auto_renew": True})
+    read = renewals.due_on
+
+    def renewed_meanwhile(day: date) -> Any:
+        due = list(read(day))
+        if due:
+            # And the customer's own renewal is paid between the job's read and its write
+            order = customer.call(
+                "POST", f"/{subscription_id}/renew", {"periods": 1}, headers=idempotency_key()
+            )
+            pay(customer, answer(order)["order_id"])
+        return iter(due)
+
+    monkeypatch.setattr(renewals, "due_on", renewed_meanwhile)
+
+    # When the job runs
+    outcome = renewals.expire_and_renew(now=just_after_midnight(today))
+
+    # Then it neither expires the line nor orders another renewal: the paid month runs
+    assert outcome == {"expired": 0, "cancelled": 0, "renewal_orders": 0}
+    renewed = subscription_of(customer, subscription_id)
+    assert (renewed["status"], renewed["renews_on"]) == ("active", "2059-06-09")
+    assert [order["status"] for order in renewal_orders(customer)] == ["completed"]

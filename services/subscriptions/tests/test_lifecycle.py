@@ -346,11 +346,6 @@ def test_an_option_change_is_validated_and_stored(customer_factory: Any) -> None
     assert subscription_of(customer, subscription_id)["options"] == {"domain_name": "mon-site.fr"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: subscriptions.change stores new electricity options in `options` only; the contract "
-    "(subscribed_power_kva, off_peak_hours, pdl, payment_mode) keeps the old values",
-)
 def test_a_change_of_electricity_options_changes_the_contract(customer_factory: Any) -> None:
     # Given an electricity subscription at 9 kVA on the off-peak option
     customer = customer_factory()
@@ -369,6 +364,25 @@ def test_a_change_of_electricity_options_changes_the_contract(customer_factory: 
     assert stored["options"]["subscribed_power_kva"] == 12
     assert stored["contract"]["subscribed_power_kva"] == 12
     assert stored["contract"]["off_peak_hours"] == []
+
+
+def test_a_change_of_payment_mode_is_the_contracts(customer_factory: Any) -> None:
+    # Given an electricity subscription paid monthly
+    customer = customer_factory()
+    before = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)
+    assert before["contract"]["payment_mode"] == "monthly"
+
+    # When the customer asks to pay per invoice
+    response = customer.call(
+        "PATCH", f"/{before['subscription_id']}", {"options": {"payment_mode": "per_invoice"}}
+    )
+
+    # Then the contract says so, as when it was made the option is not kept among the options,
+    # and the rest of the contract is unchanged
+    assert response.status_code == 200
+    stored = subscription_of(customer, before["subscription_id"])
+    assert stored["contract"] == {**before["contract"], "payment_mode": "per_invoice"}
+    assert stored["options"] == before["options"] and "payment_mode" not in stored["options"]
 
 
 def test_renewal_of_a_subscription_waiting_for_its_settings_keeps_it_waiting(customer_factory: Any) -> None:

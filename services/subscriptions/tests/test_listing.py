@@ -225,16 +225,7 @@ def test_limits_1_and_100_are_accepted(shelf: SimpleNamespace, limit: str) -> No
             "limit",
             id="superscript-limit",
         ),
-        pytest.param(
-            "expiring_within_days=%C2%B2",
-            "expiring_within_days",
-            id="superscript-days",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: api.py subscriptions_list checks expiring_within_days with str.isdigit, "
-                "which '²' passes, then int('²') raises ValueError: 500 instead of 422",
-            ),
-        ),
+        pytest.param("expiring_within_days=%C2%B2", "expiring_within_days", id="superscript-days"),
     ],
 )
 def test_an_invalid_query_is_refused_naming_the_parameter(
@@ -248,14 +239,6 @@ def test_q_of_100_characters_is_accepted(shelf: SimpleNamespace) -> None:
     assert listed(shelf.customer, "q=" + "x" * 100) == []
 
 
-LIST_CONVENTION = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: api.py orders_list and appointments_list ignore ?limit= and ?cursor= (API.md Conventions: "
-    "lists take limit 1-100, default 20, and a cursor) and always answer every item with next_cursor null",
-)
-
-
-@LIST_CONVENTION
 @pytest.mark.parametrize("path", ["/orders", "/appointments"])
 def test_the_other_lists_take_limit_and_cursor(customer_factory: Any, route_clock: Any, path: str) -> None:
     # Given a customer with two orders and two appointments
@@ -281,3 +264,97 @@ def test_the_other_lists_take_limit_and_cursor(customer_factory: Any, route_cloc
     assert first.status_code == 200
     assert len(answer(first)["items"]) == 1 and answer(first)["next_cursor"]
     assert_error(refused, 422, "validation_failed", "limit")
+
+
+def walk(customer: Any, path: str, page_size: int, filters: str = "") -> list[dict[str, Any]]:
+    """Every item of a list, following next_cursor from the first page."""
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(20):
+        query = f"limit={page_size}&{filters}" + (f"&cursor={cursor}" if cursor else "")
+        response = customer.call("GET", f"{path}?{query}")
+        assert response.status_code == 200, response.body
+        body = answer(response)
+        assert len(body["items"]) <= page_size
+        seen += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return seen
+    raise AssertionError("the cursor never ended")
+
+
+def test_orders_come_newest_first_page_after_page(customer_factory: Any) -> None:
+    # Given a customer who placed three orders one after the other, and paid the second
+    from conftest import pay, place_order
+
+    customer = customer_factory()
+    placed = [
+        answer(place_order(customer, [{"product_id": "mobile-2h", "label": label}]))["order_id"]
+        for label in ("Un", "Deux", "Trois")
+    ]
+    pay(customer, placed[1])
+
+    # When the orders are walked two by one, and the received ones one by one
+    every = walk(customer, "/orders", 1)
+    received = walk(customer, "/orders", 1, "status=received")
+
+    # Then each came once, newest first, as on one page
+    assert [order["order_id"] for order in every] == placed[::-1]
+    assert [order["order_id"] for order in answer(customer.call("GET", "/orders"))["items"]] == placed[::-1]
+    assert [order["order_id"] for order in received] == [placed[2], placed[0]]
+
+
+def test_appointments_come_in_time_order_page_after_page(customer_factory: Any, route_clock: Any) -> None:
+    # Given a customer with three appointments, booked in another order than their times
+    customer = customer_factory()
+    route_clock(datetime(2027, 4, 1, 7, 0, tzinfo=ZoneInfo("UTC")))
+    starts = ["2027-04-07T14:00:00+02:00", "2027-04-06T09:00:00+02:00", "2027-04-06T16:30:00+02:00"]
+    for start in starts:
+        booked = customer.call(
+            "POST", "/appointments", {"start": start, "topic": "Pages", "phone": "0612345678"}
+        )
+        assert booked.status_code == 201, booked.body
+
+    # When they are walked two by two
+    walked = walk(customer, "/appointments", 2)
+
+    # Then each came once, earliest first
+    assert [item["start"] for item in walked] == [
+        "2027-04-06T07:00:00Z",
+        "2027-04-06T14:30:00Z",
+        "2027-04-07T12:00:00Z",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "other", "day"),
+    [
+        pytest.param("/orders", "/", "2027-04-08", id="a-subscriptions-cursor-on-orders"),
+        pytest.param("/appointments", "/orders", "2027-04-09", id="an-orders-cursor-on-appointments"),
+        pytest.param("/orders", "/appointments", "2027-04-12", id="an-appointments-cursor-on-orders"),
+    ],
+)
+def test_a_cursor_of_another_list_is_refused(
+    customer_factory: Any, route_clock: Any, path: str, other: str, day: str
+) -> None:
+    # Given a customer with two of everything, and a cursor of another list of theirs
+    from conftest import order_and_pay_many
+
+    customer = customer_factory()
+    route_clock(datetime(2027, 4, 1, 7, 0, tzinfo=ZoneInfo("UTC")))
+    order_and_pay_many(customer, [("mobile-2h", "Un", None), ("mobile-2h", "Deux", None)])
+    for hour in ("11:00", "11:30"):
+        booked = customer.call(
+            "POST",
+            "/appointments",
+            {"start": f"{day}T{hour}:00+02:00", "topic": "x", "phone": "0612345678"},
+        )
+        assert booked.status_code == 201, booked.body
+    cursor = answer(customer.call("GET", f"{other}?limit=1"))["next_cursor"]
+    assert cursor
+
+    # When it is used on this list
+    response = customer.call("GET", f"{path}?limit=1&cursor={cursor}")
+
+    # Then 422 names the cursor
+    assert_error(response, 422, "validation_failed", "cursor")

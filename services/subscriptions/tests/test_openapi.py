@@ -85,17 +85,6 @@ def test_idempotent_operations_require_the_idempotency_key_header(
     assert header["schema"]["minLength"] == 1 and header["schema"]["maxLength"] == 255
 
 
-UNDOCUMENTED_400 = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: openapi.py ROUTES omit 400 (malformed JSON body) for PATCH /{id}, PUT /{id}/settings, "
-    "POST /{id}/cancel and POST /appointments, which all read the body with web.json_object",
-)
-UNDOCUMENTED_ORDERS_422 = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: openapi.py ROUTES document only 200 for GET /orders, "
-    "which answers 422 for an unknown ?status=",
-)
-
 # (method, path as routed, path to call, body, headers, status, code); {sid} is the caller's subscription
 ERROR_ANSWERS = [
     pytest.param(
@@ -123,7 +112,6 @@ ERROR_ANSWERS = [
         400,
         "malformed_request",
         id="patch-400",
-        marks=UNDOCUMENTED_400,
     ),
     pytest.param(
         "POST",
@@ -154,7 +142,6 @@ ERROR_ANSWERS = [
         400,
         "malformed_request",
         id="settings-400",
-        marks=UNDOCUMENTED_400,
     ),
     pytest.param(
         "POST",
@@ -195,7 +182,6 @@ ERROR_ANSWERS = [
         400,
         "malformed_request",
         id="cancel-400",
-        marks=UNDOCUMENTED_400,
     ),
     pytest.param(
         "GET",
@@ -246,7 +232,12 @@ ERROR_ANSWERS = [
         422,
         "validation_failed",
         id="orders-422",
-        marks=UNDOCUMENTED_ORDERS_422,
+    ),
+    pytest.param(
+        "GET", "/orders", "/orders?limit=101", None, {}, 422, "validation_failed", id="orders-limit"
+    ),
+    pytest.param(
+        "GET", "/orders", "/orders?cursor=garbage", None, {}, 422, "validation_failed", id="orders-cursor"
     ),
     pytest.param("GET", "/orders/{order_id}", "/orders/nope", None, {}, 404, "not_found", id="order-404"),
     pytest.param(
@@ -260,6 +251,26 @@ ERROR_ANSWERS = [
         id="slots-422",
     ),
     pytest.param(
+        "GET",
+        "/appointments",
+        "/appointments?limit=0",
+        None,
+        {},
+        422,
+        "validation_failed",
+        id="appointments-limit",
+    ),
+    pytest.param(
+        "GET",
+        "/appointments",
+        "/appointments?cursor=garbage",
+        None,
+        {},
+        422,
+        "validation_failed",
+        id="appointments-cursor",
+    ),
+    pytest.param(
         "POST", "/appointments", "/appointments", {"topic": "x"}, {}, 422, "validation_failed", id="book-422"
     ),
     pytest.param(
@@ -271,7 +282,6 @@ ERROR_ANSWERS = [
         400,
         "malformed_request",
         id="book-400",
-        marks=UNDOCUMENTED_400,
     ),
     pytest.param(
         "DELETE",

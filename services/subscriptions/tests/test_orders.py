@@ -389,12 +389,6 @@ def test_renewal_orders_use_the_subscription_price_not_todays_catalog(customer_f
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: orders.payment_succeeded raises ForbiddenTransition (subscriptions.extend) when a paid "
-    "renewal's subscription was cancelled meanwhile; the handler re-raises on every redelivery and the "
-    "order stays `received` (shown in progress) forever",
-)
 def test_a_paid_renewal_of_a_subscription_cancelled_meanwhile_ends_the_order(customer_factory: Any) -> None:
     # Given a renewal ordered, then the subscription cancelled before the payment came
     customer = customer_factory()
@@ -411,3 +405,65 @@ def test_a_paid_renewal_of_a_subscription_cancelled_meanwhile_ends_the_order(cus
     assert subscription_of(customer, subscription_id)["status"] == "cancelled"
     assert answer(customer.call("GET", f"/orders/{order_id}"))["status"] in ("failed", "cancelled")
     assert answer(customer.call("GET", "/dashboard"))["orders_in_progress"] == []
+
+
+def test_a_paid_renewal_ended_as_cancelled_stays_so_on_every_redelivery(
+    customer_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a renewal ordered, then the subscription cancelled before the payment came
+    customer = customer_factory()
+    subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    order_id = answer(
+        customer.call("POST", f"/{subscription_id}/renew", {"periods": 1}, headers=idempotency_key())
+    )["order_id"]
+    customer.call("POST", f"/{subscription_id}/cancel", {"reason": "Finalement non", "at": "immediately"})
+    event_id = str(uuid.uuid4())
+
+    # When the payment is delivered, again with the same event id, and once more with another
+    with caplog.at_level("WARNING"):
+        pay(customer, order_id, event_id=event_id)
+        pay(customer, order_id, event_id=event_id)
+        pay(customer, order_id)
+
+    # Then the order was paid then cancelled once, the subscription stays cancelled,
+    # and one warning names the order whose payment needs a refund
+    order = answer(customer.call("GET", f"/orders/{order_id}"))
+    assert [step["status"] for step in order["history"]] == ["received", "paid", "cancelled"]
+    assert subscription_of(customer, subscription_id)["status"] == "cancelled"
+    warnings = [
+        record
+        for record in caplog.records
+        if record.levelname == "WARNING" and getattr(record, "order_id", None) == order_id
+    ]
+    assert len(warnings) == 1 and "refund" in warnings[0].getMessage()
+
+
+def test_a_subscription_cancelled_while_its_renewal_is_provisioned_is_not_revived(
+    customer_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a renewal ordered, the subscription read by the payment handler, then cancelled
+    from chalicelib import orders
+    from chalicelib.models import Subscription, customer_pk
+    from pynamodb.exceptions import TransactWriteError
+
+    customer = customer_factory()
+    subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    order_id = answer(
+        customer.call("POST", f"/{subscription_id}/renew", {"periods": 1}, headers=idempotency_key())
+    )["order_id"]
+    read_before = Subscription.get(customer_pk(customer.customer_id), f"SUB#{subscription_id}")
+    customer.call("POST", f"/{subscription_id}/cancel", {"reason": "Finalement non", "at": "immediately"})
+
+    # When the payment is handled from that read
+    with monkeypatch.context() as stale, pytest.raises(TransactWriteError):
+        stale.setattr(orders.subscriptions, "get", lambda *_: read_before)
+        pay(customer, order_id)
+
+    # Then the handler fails without writing: the subscription stays cancelled, the order waits
+    assert subscription_of(customer, subscription_id)["status"] == "cancelled"
+    assert answer(customer.call("GET", f"/orders/{order_id}"))["status"] == "received"
+
+    # And its redelivery, reading again, ends the order
+    pay(customer, order_id)
+    assert answer(customer.call("GET", f"/orders/{order_id}"))["status"] == "cancelled"
+    assert subscription_of(customer, subscription_id)["status"] == "cancelled"
