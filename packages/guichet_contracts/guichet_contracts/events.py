@@ -59,27 +59,19 @@ def publish(envelope: Envelope, *, bus_name: str = "default") -> None:
         raise RuntimeError(f"EventBridge refused {envelope.name}: {answer['Entries']}")
 
 
-def parse(
-    *, source: str, detail_type: str, detail: dict[str, Any], known_versions: tuple[int, ...] = (1,)
-) -> Envelope:
-    """The envelope of a received event (the fields of a Chalice CloudWatchEvent)."""
+def received(event: Any, known_versions: tuple[int, ...] = (1,)) -> Envelope:
+    """The envelope of an event a handler received (a Chalice CloudWatchEvent)."""
+    detail: dict[str, Any] = event.detail
     version = detail.get("version")
     if version not in known_versions:
-        raise UnknownEventVersion(f"{detail_type} version {version!r} is not one of {known_versions}")
+        raise UnknownEventVersion(f"{event.detail_type} version {version!r} is not one of {known_versions}")
     return Envelope(
-        source=source,
-        name=detail_type,
+        source=event.source,
+        name=event.detail_type,
         data=dict(detail.get("data") or {}),
         version=version,
         event_id=str(detail["event_id"]),
         occurred_at=str(detail.get("occurred_at", "")),
-    )
-
-
-def received(event: Any, known_versions: tuple[int, ...] = (1,)) -> Envelope:
-    """The envelope of an event a handler received (a Chalice CloudWatchEvent)."""
-    return parse(
-        source=event.source, detail_type=event.detail_type, detail=event.detail, known_versions=known_versions
     )
 
 

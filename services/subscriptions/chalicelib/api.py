@@ -50,16 +50,11 @@ def _body(model_name: str) -> Any:
 
 
 def _query(name: str) -> str | None:
-    params: dict[str, str] = dict(api.current_request.query_params or {})
-    value = params.get(name)
-    return value if value not in (None, "") else None
+    return web.query(api.current_request, name)
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
-    value = _query(name)
-    if value is not None and value not in allowed:
-        raise ValidationFailed(fields={name: f"must be one of {', '.join(allowed)}"})
-    return value
+    return web.choice(api.current_request, name, allowed)
 
 
 def _day(name: str) -> date | None:

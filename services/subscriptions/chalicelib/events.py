@@ -37,10 +37,6 @@ def first_delivery(envelope: events.Envelope, now: datetime) -> bool:
     return True
 
 
-def _envelope(event: Any) -> events.Envelope:
-    return events.parse(source=event.source, detail_type=event.detail_type, detail=event.detail)
-
-
 @handlers.on_cw_event(
     {"source": ["guichet.auth"], "detail-type": ["CustomerRegistered", "CustomerUpdated"]},
     name="customer_changed",
@@ -48,7 +44,7 @@ def _envelope(event: Any) -> events.Envelope:
 def customer_changed(event: Any) -> None:
     from . import customers
 
-    envelope = _envelope(event)
+    envelope = events.received(event)
     customers.remember(envelope.data, occurred_at=envelope.occurred_at)
 
 
@@ -59,7 +55,7 @@ def payment_succeeded(event: Any) -> None:
     from . import orders
     from .renewals import local_day
 
-    envelope = _envelope(event)
+    envelope = events.received(event)
     data = envelope.data
     order_ids = data.get("order_ids") or ([data["order_id"]] if data.get("order_id") else [])
     if not order_ids:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from guichet_local.testing import Signer, deliver
+from guichet_local.testing import EventLog, Signer, deliver
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 STACK = "guichet-test"
@@ -433,7 +433,7 @@ class DynamoCalls:
 
 @pytest.fixture
 def dynamo_calls(monkeypatch: pytest.MonkeyPatch) -> DynamoCalls:
-    """Counts DynamoDB requests and items read at PynamoDB's connection (bench/auth_bench.py's hook)."""
+    """Counts DynamoDB requests and items read at PynamoDB's connection (the hook of bench/harness.py)."""
     from pynamodb.connection.base import Connection
 
     calls = DynamoCalls()
@@ -454,52 +454,9 @@ def dynamo_calls(monkeypatch: pytest.MonkeyPatch) -> DynamoCalls:
     return calls
 
 
-class EventLog:
-    """Events this service put on the default bus, read from an SQS queue a rule on
-    `source: guichet.subscriptions` feeds (as the invoices and consumption services receive them)."""
-
-    def __init__(self) -> None:
-        import boto3
-
-        self._sqs = boto3.client("sqs")
-        self._seen: list[dict[str, Any]] = []
-        self.queue_url = self._sqs.create_queue(QueueName="subscriptions-events-under-test")["QueueUrl"]
-        arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        events = boto3.client("events")
-        events.put_rule(
-            Name="subscriptions-events-under-test",
-            EventPattern=json.dumps({"source": ["guichet.subscriptions"]}),
-            State="ENABLED",
-        )
-        events.put_targets(Rule="subscriptions-events-under-test", Targets=[{"Id": "queue", "Arn": arn}])
-
-    def _drain(self) -> None:
-        while True:
-            messages = self._sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-            ).get("Messages", [])
-            if not messages:
-                return
-            for message in messages:
-                self._seen.append(json.loads(message["Body"]))
-                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-    def of(self, customer_id: str, name: str | None = None) -> list[dict[str, Any]]:
-        """The EventBridge events about this customer (oldest first), of one detail-type if given."""
-        self._drain()
-        return [
-            event
-            for event in self._seen
-            if event["detail"]["data"].get("customer_id") == customer_id
-            and (name is None or event["detail-type"] == name)
-        ]
-
-
 @pytest.fixture(scope="session")
 def published() -> EventLog:
-    return EventLog()
+    return EventLog("guichet.subscriptions")
 
 
 @pytest.fixture(scope="session")
