@@ -946,18 +946,21 @@ function richForm({ fields, submit, action, done, fieldOf = (name) => name, clas
   return element;
 }
 
-async function allSubscriptions(filters) {
+// Every page of a list (up to 1,000 items), following next_cursor.
+async function allPages(path, filters = {}) {
   const items = [];
   let cursor = null;
   do {
     const query = new URLSearchParams(compact({ ...filters, limit: "100" }));
     if (cursor) query.set("cursor", cursor);
-    const answer = await authed("GET", `/subscriptions?${query}`);
+    const answer = await authed("GET", `${path}?${query}`);
     items.push(...answer.items);
     cursor = answer.next_cursor;
   } while (cursor && items.length < 1000);
   return items;
 }
+
+const allSubscriptions = (filters) => allPages("/subscriptions", filters);
 
 async function renew(subscription, periods = 1) {
   const order = await authed("POST", `/subscriptions/${enc(subscription.subscription_id)}/renew`, { periods },
@@ -1360,7 +1363,7 @@ async function orderPage() {
 // --- orders -----------------------------------------------------------------------------------
 
 async function ordersPage() {
-  const { items } = await authed("GET", "/subscriptions/orders");
+  const items = await allPages("/subscriptions/orders");
   return h("div", {},
     pageTitle(t("orders_title"), h("a", { class: "button", href: "/order" }, t("nav_order"))),
     h("section", { class: "card" }, items.length
@@ -1456,11 +1459,11 @@ function slotPicker(slots) {
 
 async function appointmentsPage() {
   const [slots, booked, me] = await Promise.all([
-    authed("GET", "/subscriptions/appointments/slots"), authed("GET", "/subscriptions/appointments"),
+    authed("GET", "/subscriptions/appointments/slots"), allPages("/subscriptions/appointments"),
     authed("GET", "/auth/me"),
   ]);
   const now = Date.now();
-  const upcoming = [...booked.items].sort((a, b) => a.start.localeCompare(b.start));
+  const upcoming = [...booked].sort((a, b) => a.start.localeCompare(b.start));
   let bookForm = h("p", { class: "muted" }, t("no_slots"));
   if (slots.items.length) {
     bookForm = richForm({
