@@ -1,0 +1,224 @@
+"""The monthly close: each electricity meter's month is totalled, the virtual battery and the
+surplus kitty are settled, and the invoices service is told (ConsumptionPeriodClosed,
+SurplusPayout).
+
+Virtual battery (offer `virtual_storage`): the month's injected kWh are stored as far as the
+battery has room; consumption is then restored from what it holds, and only the rest is billed
+at the grid rates (restored kWh are billed at the storage withdrawal rate). Surplus resale
+(offer `surplus_resale`): the month's injected kWh are bought at the offer's rate and credited
+to the customer's kitty, and a resale invoice follows.
+
+A month is closed once per meter: the MonthClosed item is written on the condition that it is
+not there yet. Its events go out before it is written, so a crash in between sends them again
+on the next run — the invoices service bills each meter-month and each payout once anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from guichet_contracts import events
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from .models import ACTIVE_SHARDS, Item, JobRun, Meter, MonthClosed, MonthTotal, meter_pk
+from .readings import _text, month_days
+from .settings import settings
+
+logger = Logger(child=True)
+
+SOURCE = "guichet.consumption"
+FIRST_RUN_MONTHS = 1
+
+
+def local_day(now: datetime) -> date:
+    return now.astimezone(settings.timezone).date()
+
+
+def previous_month(day: date) -> str:
+    first = day.replace(day=1) - timedelta(days=1)
+    return first.isoformat()[:7]
+
+
+def _next_month(month: str) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
+
+
+def months_to_close(last: str) -> list[str]:
+    """The months not closed yet, up to `last` (a late run catches up; the first closes one)."""
+    try:
+        covered = JobRun.get("JOB#close_month", "JOB").covered_until
+    except DoesNotExist:
+        return [last]
+    months = []
+    month = _next_month(covered)
+    while month <= last:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def close_month(now: datetime) -> dict[str, int]:
+    """Close every month that ended before `now` and is not closed yet, for every meter."""
+    last = previous_month(local_day(now))
+    outcome = {"closed": 0, "already": 0, "payouts": 0}
+    months = months_to_close(last)
+    for month in months:
+        for meter in active_meters():
+            result = close(meter, month, now=now)
+            outcome["closed"] += result == "closed"
+            outcome["already"] += result == "already"
+            outcome["payouts"] += result == "closed" and bool(meter.resale_cents_per_kwh)
+            _retire_if_ended(meter, month)
+    if months:
+        try:
+            JobRun("JOB#close_month", "JOB", covered_until=months[-1]).save(
+                condition=JobRun.pk.does_not_exist() | (JobRun.covered_until < months[-1])
+            )
+        except PutError:
+            pass
+    return outcome
+
+
+def active_meters() -> list[Meter]:
+    found: list[Meter] = []
+    for shard in range(ACTIVE_SHARDS):
+        found.extend(item for item in Item.active.query(f"ACTIVE#{shard}") if isinstance(item, Meter))
+    return found
+
+
+def close(meter: Meter, month: str, *, now: datetime, announce: bool = True) -> str:
+    """Close one meter's month: 'closed', 'already' (closed before) or 'not_running' (outside
+    the meter's days)."""
+    first, last = f"{month}-01", f"{month}-{month_days(month):02d}"
+    if meter.active_from > last or (meter.closed_on and meter.closed_on < first):
+        return "not_running"
+    try:
+        MonthClosed.get(meter_pk(meter.meter_id), f"CLOSED#{month}")
+        return "already"
+    except DoesNotExist:
+        pass
+    try:
+        total = MonthTotal.get(meter_pk(meter.meter_id), f"MONTH#{month}", consistent_read=True)
+        consumed, peak, injected = Decimal(total.consumed), Decimal(total.peak), Decimal(total.injected)
+        complete = int(total.days_with_readings) >= int(total.days_in_month)
+    except DoesNotExist:
+        consumed = peak = injected = Decimal(0)
+        complete = False
+    closed = MonthClosed(
+        meter_pk(meter.meter_id),
+        f"CLOSED#{month}",
+        month=month,
+        consumed_kwh=_text(consumed),
+        injected_kwh=_text(injected),
+        closed_at=now,
+    )
+    billed = consumed
+    if meter.battery_capacity_kwh:
+        capacity = Decimal(meter.battery_capacity_kwh)
+        level_before = _previous_level(meter, month)
+        stored = min(injected, capacity - level_before)
+        restored = min(consumed, level_before + stored)
+        closed.stored_kwh, closed.restored_kwh = _text(stored), _text(restored)
+        closed.level_kwh = _text(level_before + stored - restored)
+        billed = consumed - restored
+    # what is billed at the grid rates keeps the month's peak / off-peak shares
+    peak_share = peak / consumed if consumed else Decimal(1)
+    billed_peak = (billed * peak_share).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    closed.billed_peak_kwh, closed.billed_off_peak_kwh = _text(billed_peak), _text(billed - billed_peak)
+    if meter.resale_cents_per_kwh:
+        rate = Decimal(meter.resale_cents_per_kwh)
+        closed.resale_cents_per_kwh = meter.resale_cents_per_kwh
+        closed.credited_cents = int((injected * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        closed.kitty_cents = _previous_kitty(meter, month) + closed.credited_cents
+    if announce:
+        _announce(meter, month, closed, complete)
+    try:
+        closed.save(condition=MonthClosed.pk.does_not_exist())
+    except PutError:
+        return "already"  # an overlapping run closed it (and announced the same figures)
+    logger.info("month closed", extra={"meter_id": meter.meter_id, "month": month})
+    return "closed"
+
+
+def _previous(meter: Meter, month: str) -> MonthClosed | None:
+    """The last month closed before `month` (the battery level and the kitty carry over)."""
+    found = list(
+        MonthClosed.query(
+            meter_pk(meter.meter_id),
+            MonthClosed.sk.between("CLOSED#", f"CLOSED#{month}"),
+            scan_index_forward=False,
+            limit=2,
+        )
+    )
+    earlier = [item for item in found if item.month < month]
+    return earlier[0] if earlier else None
+
+
+def _previous_level(meter: Meter, month: str) -> Decimal:
+    previous = _previous(meter, month)
+    return Decimal(previous.level_kwh) if previous and previous.level_kwh else Decimal(0)
+
+
+def _previous_kitty(meter: Meter, month: str) -> int:
+    previous = _previous(meter, month)
+    return int(previous.kitty_cents) if previous and previous.kitty_cents is not None else 0
+
+
+def _announce(meter: Meter, month: str, closed: MonthClosed, complete: bool) -> None:
+    rates = meter.rates_cents_per_kwh or {}
+    data: dict[str, Any] = {
+        "customer_id": meter.customer_id,
+        "meter_id": meter.meter_id,
+        "subscription_id": meter.subscription_id,
+        "month": month,
+        "period_start": f"{month}-01",
+        "period_end": f"{month}-{month_days(month):02d}",
+        "payment_mode": meter.payment_mode or "per_invoice",
+        "tariff_option": meter.tariff_option or "base",
+        "consumed_kwh": _text(Decimal(closed.billed_peak_kwh) + Decimal(closed.billed_off_peak_kwh)),
+        "peak_kwh": closed.billed_peak_kwh,
+        "off_peak_kwh": closed.billed_off_peak_kwh,
+        "injected_kwh": closed.injected_kwh,
+        "rates_cents_per_kwh": rates,
+        "subscription_price_cents": int(meter.subscription_price_cents or 0),
+        "estimated": not complete,
+    }
+    if meter.battery_capacity_kwh:
+        data["battery"] = {
+            "restored_kwh": closed.restored_kwh,
+            "stored_kwh": closed.stored_kwh,
+            "level_kwh": closed.level_kwh,
+            "withdrawal_cents_per_kwh": meter.withdrawal_cents_per_kwh,
+        }
+    events.publish(
+        events.Envelope(source=SOURCE, name="ConsumptionPeriodClosed", data=data),
+        bus_name=settings.event_bus_name,
+    )
+    if meter.resale_cents_per_kwh and closed.credited_cents:
+        events.publish(
+            events.Envelope(
+                source=SOURCE,
+                name="SurplusPayout",
+                data={
+                    "payout_id": f"{meter.meter_id}-{month}",
+                    "customer_id": meter.customer_id,
+                    "meter_id": meter.meter_id,
+                    "month": month,
+                    "injected_kwh": closed.injected_kwh,
+                    "rate_cents_per_kwh": meter.resale_cents_per_kwh,
+                    "amount_cents": closed.credited_cents,
+                    "currency": "EUR",
+                },
+            ),
+            bus_name=settings.event_bus_name,
+        )
+
+
+def _retire_if_ended(meter: Meter, month: str) -> None:
+    """A cancelled meter leaves the `active` index once the month it ended in is closed."""
+    if meter.closed_on and meter.closed_on[:7] <= month and meter.active_pk:
+        meter.update(actions=[Meter.active_pk.remove(), Meter.active_sk.remove()])

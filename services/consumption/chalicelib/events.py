@@ -1,0 +1,89 @@
+"""Event and schedule handlers of the consumption service.
+
+Consumed: subscriptions' SubscriptionActivated / SubscriptionCancelled (the meters), and the
+"Object Created" events S3 sends to EventBridge when a meter CSV file is dropped in the ingest
+bucket under `readings/`. Each is idempotent: a meter is set to what the event says, a file is
+counted once. Scheduled: the monthly close, taking "now" from the event so it can be run for
+any date (`make job NAME=consumption.close_month`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Blueprint, Cron
+from guichet_contracts import events
+
+from .settings import settings
+
+handlers = Blueprint(__name__)
+
+_s3_client: Any = None
+
+
+def _s3() -> Any:
+    global _s3_client
+    if _s3_client is None:
+        import boto3
+
+        _s3_client = boto3.client("s3")
+    return _s3_client
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["SubscriptionActivated"]},
+    name="subscription_activated",
+)
+def subscription_activated(event: Any) -> None:
+    from . import meters
+
+    meters.activated(events.received(event).data, now=datetime.now(UTC))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["SubscriptionCancelled"]},
+    name="subscription_cancelled",
+)
+def subscription_cancelled(event: Any) -> None:
+    from . import meters
+    from .closing import local_day
+
+    now = datetime.now(UTC)
+    meters.cancelled(events.received(event).data, today=local_day(now), now=now)
+
+
+@handlers.on_cw_event(
+    {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"object": {"key": [{"prefix": "readings/"}]}},
+    },
+    name="meter_readings_dropped",
+)
+def meter_readings_dropped(event: Any) -> dict[str, Any] | None:
+    """Read a dropped CSV file and leave its report next to it (`reports/<name>.json`)."""
+    from . import readings
+
+    bucket = (event.detail.get("bucket") or {}).get("name")
+    key = (event.detail.get("object") or {}).get("key") or ""
+    if bucket != settings.ingest_bucket or not key.startswith("readings/"):
+        return None  # another bucket's file
+    content = _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    report = readings.ingest(key, content, now=datetime.now(UTC)).as_dict()
+    _s3().put_object(
+        Bucket=bucket,
+        Key="reports/" + key.removeprefix("readings/") + ".json",
+        Body=json.dumps(report, ensure_ascii=False, indent=1).encode(),
+        ContentType="application/json",
+        ServerSideEncryption="AES256",
+    )
+    return report
+
+
+@handlers.schedule(Cron(0, 3, 1, "*", "?", "*"), name="close_month")
+def close_month(event: Any) -> dict[str, int]:
+    from .closing import close_month as run
+
+    return run(now=events.scheduled_time(event))

@@ -1,0 +1,214 @@
+"""The OpenAPI 3.1 document of the consumption API, served at GET /consumption/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guichet_contracts import openapi
+from guichet_contracts.openapi import ERROR, STRING_OR_NULL, Route, list_of
+
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_HOURS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["start", "end"],
+        "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
+    },
+}
+_POINT = {
+    "type": "object",
+    "required": ["start", "value", "peak", "off_peak", "injected"],
+    "properties": {
+        "start": {"type": "string", "format": "date-time"},
+        "value": _NUMBER_OR_NULL,
+        "peak": _NUMBER_OR_NULL,
+        "off_peak": _NUMBER_OR_NULL,
+        "injected": _NUMBER_OR_NULL,
+        "complete": {"type": "boolean"},
+    },
+}
+_SCHEMAS: dict[str, Any] = {
+    "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
+    "Meter": {
+        "type": "object",
+        "required": [
+            "meter_id",
+            "subscription_id",
+            "kind",
+            "unit",
+            "pdl",
+            "tariff_option",
+            "off_peak_hours",
+            "has_production",
+        ],
+        "properties": {
+            "meter_id": {"type": "string"},
+            "subscription_id": {"type": "string"},
+            "kind": {"enum": ["electricity", "mobile"]},
+            "unit": {"type": "string"},
+            "pdl": STRING_OR_NULL,
+            "tariff_option": STRING_OR_NULL,
+            "off_peak_hours": _HOURS,
+            "has_production": {"type": "boolean"},
+            "offer": STRING_OR_NULL,
+            "status": {"enum": ["active", "closed"]},
+            "active_from": {"type": "string", "format": "date"},
+            "closed_on": {"type": ["string", "null"], "format": "date"},
+        },
+    },
+    "Series": {
+        "type": "object",
+        "required": ["unit", "step", "points", "totals"],
+        "properties": {
+            "meter_id": {"type": "string"},
+            "unit": {"type": "string"},
+            "step": {"enum": ["half_hour", "hour", "day", "month"]},
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "points": {"type": "array", "items": _POINT},
+            "totals": {
+                "type": "object",
+                "required": ["consumed", "peak", "off_peak", "injected"],
+                "properties": {
+                    name: {"type": "number"} for name in ("consumed", "peak", "off_peak", "injected")
+                },
+            },
+        },
+    },
+    "Summary": {
+        "type": "object",
+        "required": ["months", "total", "previous_year_total"],
+        "properties": {
+            "meter_id": {"type": "string"},
+            "unit": {"type": "string"},
+            "year": {"type": "integer"},
+            "months": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["month", "consumed", "peak", "off_peak", "injected", "estimated"],
+                    "properties": {
+                        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                        "consumed": _NUMBER_OR_NULL,
+                        "peak": _NUMBER_OR_NULL,
+                        "off_peak": _NUMBER_OR_NULL,
+                        "injected": _NUMBER_OR_NULL,
+                        "estimated": {"type": "boolean"},
+                    },
+                },
+            },
+            "total": {"type": "number"},
+            "previous_year_total": _NUMBER_OR_NULL,
+        },
+    },
+    "Battery": {
+        "type": "object",
+        "required": ["capacity_kwh", "level_kwh", "months"],
+        "properties": {
+            "meter_id": {"type": "string"},
+            "capacity_kwh": {"type": "number"},
+            "level_kwh": {"type": "number"},
+            "months": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["month", "stored_kwh", "restored_kwh", "level_kwh"],
+                    "properties": {
+                        "month": {"type": "string"},
+                        "stored_kwh": {"type": "number"},
+                        "restored_kwh": {"type": "number"},
+                        "level_kwh": {"type": "number"},
+                    },
+                },
+            },
+        },
+    },
+    "Surplus": {
+        "type": "object",
+        "required": ["kitty_cents", "currency", "months"],
+        "properties": {
+            "meter_id": {"type": "string"},
+            "kitty_cents": {"type": "integer"},
+            "currency": {"type": "string"},
+            "rate_cents_per_kwh": {"type": "number"},
+            "months": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["month", "injected_kwh", "rate_cents_per_kwh", "credited_cents"],
+                    "properties": {
+                        "month": {"type": "string"},
+                        "injected_kwh": {"type": "number"},
+                        "rate_cents_per_kwh": {"type": "number"},
+                        "credited_cents": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    },
+    "Usage": {
+        "type": "object",
+        "required": ["period", "allowances", "out_of_plan_cents"],
+        "properties": {
+            "subscription_id": {"type": "string"},
+            "period": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+            "allowances": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["unit", "included", "used", "remaining"],
+                    "properties": {
+                        "unit": {"type": "string"},
+                        "included": _NUMBER_OR_NULL,
+                        "used": {"type": "number"},
+                        "remaining": _NUMBER_OR_NULL,
+                    },
+                },
+            },
+            "out_of_plan_cents": {"type": "integer"},
+            "currency": {"type": "string"},
+            "lines": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+ROUTES = [
+    Route("GET", "/health", "Service health", protected=False, responses={200: "Health"}),
+    Route("GET", "/openapi.json", "This document", protected=False, responses={200: None}),
+    Route("GET", "/meters", "The customer's meters", responses={200: list_of("Meter")}),
+    Route(
+        "GET",
+        "/meters/{meter_id}/series",
+        "Readings at a step: half_hour and hour (≤ 366 days), day, month",
+        query=("from", "to", "step"),
+        responses={200: "Series", 404: ERROR, 422: ERROR},
+    ),
+    Route(
+        "GET",
+        "/meters/{meter_id}/summary",
+        "A year month by month, with the previous year's total",
+        query=("year",),
+        responses={200: "Summary", 404: ERROR, 422: ERROR},
+    ),
+    Route(
+        "GET",
+        "/meters/{meter_id}/export.csv",
+        "The half-hours of a period (≤ 366 days) as CSV",
+        query=("from", "to"),
+        responses={200: None, 404: ERROR, 422: ERROR},
+    ),
+    Route("GET", "/battery", "The virtual battery", responses={200: "Battery", 404: ERROR}),
+    Route("GET", "/surplus", "The surplus sold and the kitty", responses={200: "Surplus", 404: ERROR}),
+    Route(
+        "GET",
+        "/usage",
+        "A mobile line's allowances this month",
+        query=("subscription_id",),
+        responses={200: "Usage", 404: ERROR},
+    ),
+]
+
+
+def document() -> dict[str, Any]:
+    return openapi.document(service="consumption", routes=ROUTES, components=_SCHEMAS, schemas=None)

@@ -1,0 +1,272 @@
+"""What a customer reads of a meter: series at a chosen step, a year's summary, a CSV export.
+
+Every read is one Query of the meter's partition: day buckets for half-hours, hours and days
+(≤ 366 items for a year), monthly totals for months and summaries. A meter shows only the
+days from its subscription's start to its end.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from .errors import RangeTooLong, ValidationFailed
+from .models import DayBucket, Meter, MonthTotal, meter_pk
+from .readings import decode, month_days, off_peak_slots, slot_start
+
+STEPS = ("half_hour", "hour", "day", "month")
+MAX_DAYS = {"half_hour": 366, "hour": 366, "day": 3660, "month": 3660}
+DEFAULT_DAYS = {"half_hour": 1, "hour": 7, "day": 30, "month": 365}
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def visible_range(
+    meter: Meter, first: date | None, last: date | None, step: str, today: date
+) -> tuple[date, date]:
+    """The days asked for, checked, then narrowed to the meter's own days."""
+    last = last or today
+    first = first or last - timedelta(days=DEFAULT_DAYS[step] - 1)
+    if step == "month":
+        first, last = first.replace(day=1), last.replace(day=month_days(last.isoformat()[:7]))
+    if last < first:
+        raise ValidationFailed(fields={"to": "must not be before from"})
+    if (last - first).days + 1 > MAX_DAYS[step]:
+        raise RangeTooLong(fields={"from": f"at most {MAX_DAYS[step]} days with step {step}"})
+    first = max(first, date.fromisoformat(meter.active_from))
+    if meter.closed_on:
+        last = min(last, date.fromisoformat(meter.closed_on))
+    return first, last
+
+
+def _days(meter: Meter, first: date, last: date) -> dict[date, DayBucket]:
+    if last < first:
+        return {}
+    found = DayBucket.query(
+        meter_pk(meter.meter_id), DayBucket.sk.between(f"DAY#{first.isoformat()}", f"DAY#{last.isoformat()}")
+    )
+    return {date.fromisoformat(bucket.day): bucket for bucket in found}
+
+
+def _each_day(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def series(meter: Meter, first: date, last: date, step: str) -> dict[str, Any]:
+    points: list[dict[str, Any]] = []
+    if step == "month":
+        points = _months(meter, first, last)
+    else:
+        buckets = _days(meter, first, last)
+        for day in _each_day(first, last) if last >= first else ():
+            bucket = buckets.get(day)
+            if step == "day":
+                points.append(_day_point(day, bucket))
+            else:
+                points.extend(_slot_points(meter, day, bucket, pair=step == "hour"))
+    totals = {
+        name: _number(
+            sum((Decimal(str(point[name])) for point in points if point[name] is not None), Decimal(0))
+        )
+        for name in ("value", "peak", "off_peak", "injected")
+    }
+    return {
+        "meter_id": meter.meter_id,
+        "unit": meter.unit,
+        "step": step,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "points": points,
+        "totals": {
+            "consumed": totals["value"],
+            "peak": totals["peak"],
+            "off_peak": totals["off_peak"],
+            "injected": totals["injected"],
+        },
+    }
+
+
+def _day_point(day: date, bucket: DayBucket | None) -> dict[str, Any]:
+    start = slot_start(day, 0).isoformat()
+    if bucket is None:
+        return {"start": start, "value": None, "peak": None, "off_peak": None, "injected": None}
+    return {
+        "start": start,
+        "value": _number(Decimal(bucket.consumed)),
+        "peak": _number(Decimal(bucket.peak)),
+        "off_peak": _number(Decimal(bucket.off_peak)),
+        "injected": _number(Decimal(bucket.injected)),
+        "complete": int(bucket.readings) == int(bucket.slots),
+    }
+
+
+def _slot_points(meter: Meter, day: date, bucket: DayBucket | None, *, pair: bool) -> list[dict[str, Any]]:
+    count = int(bucket.slots) if bucket else None
+    off_peak = off_peak_slots(day, meter)
+    count = count or len(off_peak)
+    consumption = decode(bucket.consumption if bucket else None, count)
+    injection = decode(bucket.injection if bucket else None, count)
+    width = 2 if pair else 1
+    points = []
+    for index in range(0, count, width):
+        group = range(index, min(index + width, count))
+        values = [consumption[i] for i in group]
+        known = [value for value in values if value is not None]
+        value = sum(known, Decimal(0)) if known else None
+        low = sum((consumption[i] or Decimal(0) for i in group if off_peak[i]), Decimal(0))
+        injected_values = [reading for reading in (injection[i] for i in group) if reading is not None]
+        injected = sum(injected_values, Decimal(0)) if injected_values or meter.has_production else None
+        points.append(
+            {
+                "start": slot_start(day, index).isoformat(),
+                "value": _number(value),
+                "peak": _number(None if value is None else value - low),
+                "off_peak": _number(None if value is None else low),
+                "injected": _number(injected),
+            }
+        )
+    return points
+
+
+def _months(meter: Meter, first: date, last: date) -> list[dict[str, Any]]:
+    if last < first:
+        return []
+    found = MonthTotal.query(
+        meter_pk(meter.meter_id),
+        MonthTotal.sk.between(f"MONTH#{first.isoformat()[:7]}", f"MONTH#{last.isoformat()[:7]}"),
+    )
+    totals = {total.month: total for total in found}
+    points = []
+    month = first.replace(day=1)
+    while month <= last:
+        total = totals.get(month.isoformat()[:7])
+        points.append(_month_point(month, total))
+        month += relativedelta(months=1)
+    return points
+
+
+def _month_point(month: date, total: MonthTotal | None) -> dict[str, Any]:
+    start = slot_start(month, 0).isoformat()
+    if total is None:
+        return {"start": start, "value": None, "peak": None, "off_peak": None, "injected": None}
+    return {
+        "start": start,
+        "value": _number(Decimal(total.consumed)),
+        "peak": _number(Decimal(total.peak)),
+        "off_peak": _number(Decimal(total.off_peak)),
+        "injected": _number(Decimal(total.injected)),
+        "complete": int(total.days_with_readings) == int(total.days_in_month),
+    }
+
+
+def summary(meter: Meter, year: int, today: date) -> dict[str, Any]:
+    """The months of `year` (to this month), each estimated when some of its days lack readings,
+    with the year's total and the previous year's: one Query of ≤ 24 monthly totals."""
+    found = MonthTotal.query(
+        meter_pk(meter.meter_id), MonthTotal.sk.between(f"MONTH#{year - 1}-01", f"MONTH#{year}-12")
+    )
+    totals = {total.month: total for total in found}
+    active_from = meter.active_from[:7]
+    months = []
+    for number in range(1, 13):
+        month = f"{year}-{number:02d}"
+        if month > today.isoformat()[:7]:
+            break
+        if month < active_from:
+            continue
+        total = totals.get(month)
+        months.append(_summary_month(month, total, today))
+    previous = [
+        total for name, total in totals.items() if name.startswith(f"{year - 1}-") and name >= active_from
+    ]
+    return {
+        "meter_id": meter.meter_id,
+        "unit": meter.unit,
+        "year": year,
+        "months": months,
+        "total": _number(
+            sum((Decimal(str(m["consumed"])) for m in months if m["consumed"] is not None), Decimal(0))
+        ),
+        "previous_year_total": _number(sum((Decimal(t.consumed) for t in previous), Decimal(0)))
+        if previous
+        else None,
+    }
+
+
+def _summary_month(month: str, total: MonthTotal | None, today: date) -> dict[str, Any]:
+    if total is None:
+        return {
+            "month": month,
+            "consumed": None,
+            "peak": None,
+            "off_peak": None,
+            "injected": None,
+            "estimated": False,
+        }
+    complete = int(total.days_with_readings) >= int(total.days_in_month)
+    return {
+        "month": month,
+        "consumed": _number(Decimal(total.consumed)),
+        "peak": _number(Decimal(total.peak)),
+        "off_peak": _number(Decimal(total.off_peak)),
+        "injected": _number(Decimal(total.injected)),
+        # some half-hours are still missing: the grid operator will send them (or estimate them)
+        "estimated": not complete,
+    }
+
+
+def export_csv(meter: Meter, first: date, last: date) -> str:
+    """The half-hours of the period as CSV (the meter's own format, with local times)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    unit = meter.unit
+    columns = ["start", "end", f"consumption_{unit}"]
+    if meter.has_production:
+        columns.append(f"injection_{unit}")
+    if meter.kind == "electricity":
+        columns.append("period")
+    writer.writerow(columns)
+    buckets = _days(meter, first, last)
+    for day in _each_day(first, last) if last >= first else ():
+        bucket = buckets.get(day)
+        if bucket is None:
+            continue
+        count = int(bucket.slots)
+        consumption = decode(bucket.consumption, count)
+        injection = decode(bucket.injection, count)
+        off_peak = off_peak_slots(day, meter)
+        for index in range(count):
+            if consumption[index] is None and injection[index] is None:
+                continue
+            row = [slot_start(day, index).isoformat(), _end(day, index, count), _cell(consumption[index])]
+            if meter.has_production:
+                row.append(_cell(injection[index]))
+            if meter.kind == "electricity":
+                row.append(
+                    ("off_peak" if off_peak[index] else "peak")
+                    if meter.tariff_option == "off_peak"
+                    else "base"
+                )
+            writer.writerow(row)
+    return out.getvalue()
+
+
+def _end(day: date, index: int, count: int) -> str:
+    return (
+        slot_start(day + timedelta(days=1), 0) if index + 1 == count else slot_start(day, index + 1)
+    ).isoformat()
+
+
+def _cell(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")

@@ -1,0 +1,46 @@
+"""The consumption service's environment, parsed and validated once at cold start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    ingest_bucket: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_public_keys_secret: str
+    event_bus_name: str
+    timezone: ZoneInfo
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def load() -> Settings:
+    return Settings(
+        stage=_required("GUICHET_STAGE"),
+        table_name=_required("CONSUMPTION_TABLE_NAME"),
+        ingest_bucket=_required("CONSUMPTION_INGEST_BUCKET"),
+        jwt_issuer=_required("GUICHET_JWT_ISSUER"),
+        jwt_audience=_required("GUICHET_JWT_AUDIENCE"),
+        jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
+        event_bus_name=os.environ.get("GUICHET_EVENT_BUS", "default"),
+        timezone=ZoneInfo(os.environ.get("CONSUMPTION_TIMEZONE", "Europe/Paris")),
+    )
+
+
+settings = load()
