@@ -50,3 +50,20 @@ def _extras(item: dict[str, Any]) -> dict[str, Any]:
         if item.get(name) is not None:
             extras[name] = item[name]
     return extras
+
+
+TARIFF_FIELDS = (
+    "energy_rates_cents_per_kwh",
+    "battery_capacity_kwh",
+    "storage_withdrawal_cents_per_kwh",
+    "resale_rate_cents_per_kwh",
+    "allowances",
+    "out_of_plan_cents",
+)
+
+
+def tariff(product_id: str) -> dict[str, Any]:
+    """What a product's usage is measured and priced with (energy rates, battery, resale rate,
+    allowances), carried by the subscription events so that consumption keeps its own copy."""
+    item = _products().get(product_id) or {}
+    return {name: item[name] for name in TARIFF_FIELDS if item.get(name) is not None}

@@ -419,6 +419,7 @@ def _announce(name: str, subscription: Subscription, order_id: str | None) -> No
         **subscriptions.as_dict(subscription, detail=True),
         "customer_id": subscription.customer_id,
         "order_id": order_id,
+        "tariff": catalog.tariff(subscription.product_id),
     }
     events.publish(events.Envelope(source=SOURCE, name=name, data=data), bus_name=settings.event_bus_name)
 

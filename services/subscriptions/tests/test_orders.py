@@ -137,6 +137,17 @@ def test_payment_completes_the_order_and_creates_each_subscription_in_its_first_
         item["subscription_id"] for item in made
     )
     assert {event["detail"]["data"]["order_id"] for event in activated} == {order["order_id"]}
+    # carrying the tariff its usage is measured with (the mobile line's allowances and prices)
+    tariffs = {
+        event["detail"]["data"]["product_id"]: event["detail"]["data"]["tariff"] for event in activated
+    }
+    assert tariffs["mobile-50go"]["allowances"] == [
+        {"unit": "GB", "included": 50},
+        {"unit": "min", "included": None},
+        {"unit": "sms", "included": None},
+    ]
+    assert tariffs["mobile-50go"]["out_of_plan_cents"] == {"GB": 500, "min": 20, "sms": 10}
+    assert tariffs["hosting-linux-100"] == {}
     # And the dashboard no longer shows the order in progress; the customer got the completion email
     assert answer(customer.call("GET", "/dashboard"))["orders_in_progress"] == []
     assert len(mails_to(mailbox, customer.email, order["order_id"])) == 2
