@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib import catalog, subscriptions
+from chalicelib import catalog, orders, subscriptions
 from chalicelib.models import Customer, Item, Order, OrderLine, Step, Subscription, customer_pk
 from chalicelib.renewals import local_day
 
@@ -37,6 +37,7 @@ DEMO: dict[str, list[tuple[str, str, str, str | None, int, dict[str, Any]]]] = {
             None,
             190,
             {
+                "since_days": 430,
                 "auto_renew": True,
                 "options": {
                     "pdl": "09152284763340",
@@ -59,6 +60,7 @@ DEMO: dict[str, list[tuple[str, str, str, str | None, int, dict[str, Any]]]] = {
             None,
             250,
             {
+                "since_days": 430,
                 "auto_renew": True,
                 "options": {"pdl": "21453398102267", "subscribed_power_kva": 6, "tariff_option": "base"},
             },
@@ -72,6 +74,7 @@ DEMO: dict[str, list[tuple[str, str, str, str | None, int, dict[str, Any]]]] = {
             None,
             95,
             {
+                "since_days": 430,
                 "auto_renew": True,
                 "options": {
                     "pdl": "30002198877451",
@@ -147,7 +150,9 @@ def load(now: datetime) -> list[dict[str, str]]:
             )
             renews_on = (today + timedelta(days=days_left)).isoformat()
             subscription.renews_on = renews_on
-            subscription.started_on = (today + timedelta(days=days_left - 365)).isoformat()
+            # energy customers have been with us longer: their consumption history goes back 14 months
+            since = extra.get("since_days", 365 - days_left)
+            subscription.started_on = (today - timedelta(days=since)).isoformat()
             subscription.auto_renew = bool(extra.get("auto_renew"))
             if dossier:
                 subscription.dossier_number = dossier
@@ -158,6 +163,8 @@ def load(now: datetime) -> list[dict[str, str]]:
                 subscription.subscription_id, customer.customer_id, renews_on, status
             )
             subscription.save(condition=Subscription.pk.does_not_exist())
+            if status == "active":
+                orders.announce_activated(subscription)  # the other services' copies (consumption's meters)
         if email == "mobile@demo.guichet.test":
             _order_in_progress(customer.customer_id, now)
     return []

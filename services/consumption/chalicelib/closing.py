@@ -24,7 +24,7 @@ from guichet_contracts import events
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from .models import ACTIVE_SHARDS, Item, JobRun, Meter, MonthClosed, MonthTotal, meter_pk
-from .readings import _text, month_days
+from .readings import decimal_text, month_days
 from .settings import settings
 
 logger = Logger(child=True)
@@ -112,8 +112,8 @@ def close(meter: Meter, month: str, *, now: datetime, announce: bool = True) -> 
         meter_pk(meter.meter_id),
         f"CLOSED#{month}",
         month=month,
-        consumed_kwh=_text(consumed),
-        injected_kwh=_text(injected),
+        consumed_kwh=decimal_text(consumed),
+        injected_kwh=decimal_text(injected),
         closed_at=now,
     )
     billed = consumed
@@ -122,13 +122,16 @@ def close(meter: Meter, month: str, *, now: datetime, announce: bool = True) -> 
         level_before = _previous_level(meter, month)
         stored = min(injected, capacity - level_before)
         restored = min(consumed, level_before + stored)
-        closed.stored_kwh, closed.restored_kwh = _text(stored), _text(restored)
-        closed.level_kwh = _text(level_before + stored - restored)
+        closed.stored_kwh, closed.restored_kwh = decimal_text(stored), decimal_text(restored)
+        closed.level_kwh = decimal_text(level_before + stored - restored)
         billed = consumed - restored
     # what is billed at the grid rates keeps the month's peak / off-peak shares
     peak_share = peak / consumed if consumed else Decimal(1)
     billed_peak = (billed * peak_share).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-    closed.billed_peak_kwh, closed.billed_off_peak_kwh = _text(billed_peak), _text(billed - billed_peak)
+    closed.billed_peak_kwh, closed.billed_off_peak_kwh = (
+        decimal_text(billed_peak),
+        decimal_text(billed - billed_peak),
+    )
     if meter.resale_cents_per_kwh:
         rate = Decimal(meter.resale_cents_per_kwh)
         closed.resale_cents_per_kwh = meter.resale_cents_per_kwh
@@ -179,7 +182,7 @@ def _announce(meter: Meter, month: str, closed: MonthClosed, complete: bool) -> 
         "period_end": f"{month}-{month_days(month):02d}",
         "payment_mode": meter.payment_mode or "per_invoice",
         "tariff_option": meter.tariff_option or "base",
-        "consumed_kwh": _text(Decimal(closed.billed_peak_kwh) + Decimal(closed.billed_off_peak_kwh)),
+        "consumed_kwh": decimal_text(Decimal(closed.billed_peak_kwh) + Decimal(closed.billed_off_peak_kwh)),
         "peak_kwh": closed.billed_peak_kwh,
         "off_peak_kwh": closed.billed_off_peak_kwh,
         "injected_kwh": closed.injected_kwh,

@@ -140,10 +140,10 @@ def apply(meter: Meter, day: date, readings: DayReadings) -> None:
         bucket.slots = count
         bucket.consumption = encode(consumption)
         bucket.injection = encode(injection) if any(value is not None for value in injection) else None
-        bucket.consumed = _text(peak + low)
-        bucket.peak = _text(peak)
-        bucket.off_peak = _text(low)
-        bucket.injected = _text(sum((value for value in injection if value is not None), Decimal(0)))
+        bucket.consumed = decimal_text(peak + low)
+        bucket.peak = decimal_text(peak)
+        bucket.off_peak = decimal_text(low)
+        bucket.injected = decimal_text(sum((value for value in injection if value is not None), Decimal(0)))
         bucket.readings = sum(value is not None for value in consumption)
         try:
             bucket.save()
@@ -175,10 +175,10 @@ def recount_month(meter_id: str, month: str) -> MonthTotal:
             pk,
             f"MONTH#{month}",
             month=month,
-            consumed=_text(sum((Decimal(day.consumed) for day in days), Decimal(0))),
-            peak=_text(sum((Decimal(day.peak) for day in days), Decimal(0))),
-            off_peak=_text(sum((Decimal(day.off_peak) for day in days), Decimal(0))),
-            injected=_text(sum((Decimal(day.injected) for day in days), Decimal(0))),
+            consumed=decimal_text(sum((Decimal(day.consumed) for day in days), Decimal(0))),
+            peak=decimal_text(sum((Decimal(day.peak) for day in days), Decimal(0))),
+            off_peak=decimal_text(sum((Decimal(day.off_peak) for day in days), Decimal(0))),
+            injected=decimal_text(sum((Decimal(day.injected) for day in days), Decimal(0))),
             days_with_readings=sum(1 for day in days if int(day.readings) == int(day.slots)),
             days_in_month=month_days(month),
             revision=revision + 1,
@@ -192,7 +192,7 @@ def recount_month(meter_id: str, month: str) -> MonthTotal:
     raise RuntimeError(f"month {month} of meter {meter_id} is too busy")
 
 
-def _text(value: Decimal) -> str:
+def decimal_text(value: Decimal) -> str:
     return format(value.quantize(PRECISION, rounding=ROUND_HALF_UP).normalize(), "f")
 
 

@@ -426,3 +426,7 @@ def _announce(name: str, subscription: Subscription, order_id: str | None) -> No
 
 def announce_cancelled(subscription: Subscription) -> None:
     _announce("SubscriptionCancelled", subscription, None)
+
+
+def announce_activated(subscription: Subscription) -> None:
+    _announce("SubscriptionActivated", subscription, None)
