@@ -102,6 +102,20 @@ def consumption_period_closed(data: dict[str, Any], *, now: datetime) -> Invoice
                 tax_included=False,
             )
         )
+    battery = data.get("battery") or {}
+    restored = _decimal(battery.get("restored_kwh") or 0)
+    if restored > 0 and battery.get("withdrawal_cents_per_kwh") is not None:
+        # kWh taken back from the virtual battery are billed at its withdrawal rate, not the grid's
+        lines.append(
+            invoicing.line_excluding_tax(
+                description=f"Déstockage batterie virtuelle {month}",
+                quantity=restored,
+                unit="kWh",
+                unit_price_cents=_decimal(battery["withdrawal_cents_per_kwh"]),
+                tax_rate=ENERGY_TAX_RATE,
+                tax_included=False,
+            )
+        )
     if data.get("payment_mode") == "monthly":
         excl = sum(line.total_excl_tax_cents for line in lines)
         schedules.add_consumption(

@@ -156,6 +156,37 @@ def test_peak_and_off_peak_kwh_with_decimal_quantities_and_rates(customer_factor
     assert_integer_cents(invoice)
 
 
+def test_kwh_restored_from_the_virtual_battery_are_billed_at_its_withdrawal_rate(
+    customer_factory: Any,
+) -> None:
+    # Given a virtual-battery month: 120.5 kWh from the grid at 19.52 c, 80.25 kWh taken back
+    # from the battery at 9.6 c (rates without tax)
+    customer = customer_factory()
+
+    # When the period is closed
+    invoice = consumption(
+        customer,
+        tariff_option="base",
+        consumed_kwh="120.5",
+        rates_cents_per_kwh={"base": "19.52"},
+        battery={
+            "restored_kwh": "80.25",
+            "stored_kwh": "80.25",
+            "level_kwh": "0",
+            "withdrawal_cents_per_kwh": "9.6",
+        },
+    )
+
+    # Then the battery's kWh are a line of their own at the withdrawal rate
+    assert [(line["quantity"], line["unit"], line["total_excl_tax_cents"]) for line in invoice["lines"]] == [
+        ("1", "month", 0),
+        ("120.5", "kWh", cents(Decimal("120.5") * Decimal("19.52"))),
+        ("80.25", "kWh", cents(Decimal("80.25") * Decimal("9.6"))),
+    ]
+    assert "batterie" in invoice["lines"][2]["description"]
+    assert_integer_cents(invoice)
+
+
 def test_a_base_option_month_bills_the_kwh_consumed(customer_factory: Any) -> None:
     # Given a month on the base option: 0.5 kWh at 25.1634 c, no subscription price
     customer = customer_factory()
