@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["auth_bench.py", "subscriptions_bench.py", "invoices_bench.py"]
+BENCHES = ["auth_bench.py", "subscriptions_bench.py", "invoices_bench.py", "consumption_bench.py"]
 
 
 def main() -> int:
