@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from chalicelib import closing, readings
-from chalicelib.models import DayBucket, Item, JobRun, Meter, meter_pk
+from chalicelib.models import DayBucket, JobRun, Meter, meter_pk
 
 # meter offer -> (typical kWh per day in January, in July, solar peak kWh per half-hour in June)
 PROFILES = {
@@ -31,9 +31,7 @@ MOBILE_PER_DAY = {"GB": 1.1, "min": 14.0, "sms": 6.0}
 
 def load(now: datetime) -> list[dict[str, str]]:
     today = closing.local_day(now)
-    meters = [
-        item for item in Item.scan(Item.item_type == "meter") if isinstance(item, Meter)
-    ]  # a few, locally
+    meters = list(Meter.scan())  # demo data only: a few meters in a local table
     for meter in meters:
         if any(DayBucket.query(meter_pk(meter.meter_id), DayBucket.sk.startswith("DAY#"), limit=1)):
             continue  # already loaded
