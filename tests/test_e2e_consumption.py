@@ -1,0 +1,115 @@
+"""Consumption end to end over HTTP on the local runtime: an electricity order paid → its meter
+appears → a CSV of readings is fed (`make ingest`) → the series shows it → the monthly close
+(`make job consumption.close_month`) → the invoices service bills those kWh.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from conftest import eventually
+from customers import verified_customer
+
+PARIS = ZoneInfo("Europe/Paris")
+MANON = {
+    "first_name": "Manon",
+    "last_name": "Lefèvre",
+    "address": {"line1": "8 rue des Tanneurs", "postal_code": "67000", "city": "Strasbourg", "country": "FR"},
+}
+
+
+def first_of_next_month(day: Any) -> datetime:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return datetime(following.year, following.month, 1, 3, 0, tzinfo=UTC)
+
+
+def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -> None:
+    customer = verified_customer(runtime, "e2e-conso", **MANON)
+    auth = customer.auth
+    pdl = f"{uuid.uuid4().int % 10**14:014d}"
+
+    # an electricity contract, billed per invoice, ordered and paid by card
+    order = runtime.post(
+        "/subscriptions/orders",
+        json={
+            "items": [
+                {
+                    "product_id": "electricity-essentielle",
+                    "label": "Appartement",
+                    "options": {
+                        "pdl": pdl,
+                        "subscribed_power_kva": 6,
+                        "tariff_option": "base",
+                        "payment_mode": "per_invoice",
+                    },
+                }
+            ]
+        },
+        headers={**auth, "Idempotency-Key": f"order-{uuid.uuid4()}"},
+    )
+    assert order.status_code == 201, order.text
+    order_id = order.json()["order_id"]
+    invoice = eventually(
+        lambda: next(
+            (
+                item
+                for item in runtime.get("/invoices", headers=auth).json()["items"]
+                if item["order_id"] == order_id
+            ),
+            None,
+        ),
+        timeout=30,
+    )
+    assert invoice, "the order was not invoiced in time"
+    paid = runtime.post(
+        f"/invoices/{invoice['invoice_id']}/payments",
+        json={"method": "card", "card_token": "tok_visa"},
+        headers={**auth, "Idempotency-Key": f"pay-{uuid.uuid4()}"},
+    )
+    assert paid.status_code == 201 and paid.json()["status"] == "succeeded", paid.text
+
+    # PaymentSucceeded → the subscription is active → SubscriptionActivated → its meter, named by the PDL
+    meters = eventually(lambda: runtime.get("/consumption/meters", headers=auth).json()["items"], timeout=30)
+    assert [(meter["meter_id"], meter["unit"], meter["tariff_option"]) for meter in meters] == [
+        (pdl, "kWh", "base")
+    ]
+
+    # a CSV of today's first ten half-hours, 0.5 kWh each, plus a bad row, fed to the ingest bucket
+    today = datetime.now(PARIS).date()
+    midnight = datetime(today.year, today.month, today.day, tzinfo=PARIS).astimezone(UTC)
+    rows = ["meter_id,start,value"]
+    rows += [
+        f"{pdl},{(midnight + timedelta(minutes=30 * n)).strftime('%Y-%m-%dT%H:%M:%SZ')},0.5"
+        for n in range(10)
+    ]
+    rows.append(f"{pdl},yesterday,0.5")
+    report = runtime.post(f"/_local/ingest?name=e2e-{pdl}.csv", data="\n".join(rows).encode()).json()
+    assert (report["status"], report["accepted"]) == ("ingested", 10), report
+    assert [row["line"] for row in report["rejected"]] == [12]
+
+    # the series shows the day's 5 kWh
+    series = runtime.get(
+        f"/consumption/meters/{pdl}/series",
+        headers=auth,
+        params={"from": today.isoformat(), "to": today.isoformat(), "step": "day"},
+    ).json()
+    assert series["totals"]["consumed"] == 5.0
+
+    # the month is closed on the 1st of the next → ConsumptionPeriodClosed → a consumption invoice
+    closed = runtime.job("consumption.close_month", first_of_next_month(today).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert closed.returncode == 0, closed.stderr
+
+    def consumption_invoice() -> dict[str, Any] | None:
+        for item in runtime.get("/invoices", headers=auth).json()["items"]:
+            if item["period_start"] == today.replace(day=1).isoformat() and item["order_id"] is None:
+                return dict(runtime.get(f"/invoices/{item['invoice_id']}", headers=auth).json())
+        return None
+
+    billed = eventually(consumption_invoice, timeout=30)
+    assert billed, "the closed month was not invoiced in time"
+    kwh = [line for line in billed["lines"] if line["unit"] == "kWh"]
+    assert [line["quantity"] for line in kwh] == ["5"]
+    assert kwh[0]["unit_price_cents"] == 20  # 19.52 c rounded for display; the total is exact
