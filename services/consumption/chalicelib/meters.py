@@ -4,7 +4,8 @@ An electricity subscription has one meter, named by its PDL (the grid operator's
 delivery, which identifies the readings it sends) or, without one yet, by the subscription. A
 mobile subscription has one meter per allowance unit (GB, min, sms). A meter only ever shows
 the readings from the day its subscription started (a new occupant of a home never sees the
-previous one's) to the day it was cancelled.
+previous one's) to the day it was cancelled. A point of delivery taken over by a newer
+subscription becomes that subscription's meter; a late event of an older one changes nothing.
 """
 
 from __future__ import annotations
@@ -127,9 +128,22 @@ def activated(data: dict[str, Any], *, now: datetime) -> list[Meter]:
                     **common,
                 )
             )
+    kept = []
     for meter in meters:
+        try:
+            known = Meter.get(meter.pk, "METER")
+        except DoesNotExist:
+            known = None
+        if known is not None and known.subscription_id == subscription_id:
+            continue  # a redelivery: what the meter became since (cancelled, say) stands
+        if known is not None and known.active_from > started_on:
+            # a late event of an older subscription of this point of delivery: the newer one owns it
+            logger.warning("older subscription of a meter ignored", extra={"meter_id": meter.meter_id})
+            continue
         meter.customer_pk, meter.customer_sk = customer_pk(meter.customer_id), f"METER#{meter.meter_id}"
         meter.save()
+        kept.append(meter)
+    meters = kept
     if meters:
         logger.info(
             "meters active",
