@@ -209,6 +209,36 @@ class OwnBucket:
 
 
 @dataclass(frozen=True)
+class OwnBucketPrefix:
+    """Object actions under one prefix of an S3 bucket of the service's resources.json, for a
+    bucket whose prefixes are read and written by different hands (a drop zone): no listing,
+    and each prefix gets only what the service does there."""
+
+    logical_id: str
+    prefix: str
+    actions: tuple[str, ...]
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        bucket = scope.resources.get(self.logical_id)
+        if not isinstance(bucket, Mapping) or bucket.get("Type") != "AWS::S3::Bucket":
+            raise GrantError(f"{scope.service}: {self.logical_id} is not a bucket of its resources.json")
+        if not self.actions or any(
+            not action.startswith("s3:") or "Bucket" in action for action in self.actions
+        ):
+            raise GrantError(f"{scope.service}: OwnBucketPrefix grants S3 object actions only")
+        if not re.fullmatch(r"([A-Za-z0-9_-][A-Za-z0-9_.-]*/)+", self.prefix):
+            raise GrantError(f"{scope.service}: {self.prefix!r} is not a prefix like `readings/`")
+        return [
+            {
+                "Sid": _sid("OwnBucketObjects", self.logical_id, self.prefix),
+                "Effect": "Allow",
+                "Action": list(self.actions),
+                "Resource": {"Fn::Sub": f"${{{self.logical_id}.Arn}}/{self.prefix}*"},
+            }
+        ]
+
+
+@dataclass(frozen=True)
 class WriteOwnLogs:
     """Log streams and events in the log groups of the service's own functions."""
 
@@ -249,6 +279,14 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         OwnTable("InvoicesTable"),
         OwnBucket("InvoicesBucket"),
         SendEmailFrom("GUICHET_MAIL_SENDER"),
+        PublishEvents("GUICHET_EVENT_BUS"),
+    ),
+    "consumption": (
+        OwnTable("ConsumptionTable"),
+        # Meter files are dropped under readings/ (by the meter data provider) and the service
+        # leaves its report on each under reports/: it reads the one, writes the other.
+        OwnBucketPrefix("ConsumptionIngestBucket", "readings/", ("s3:GetObject",)),
+        OwnBucketPrefix("ConsumptionIngestBucket", "reports/", ("s3:PutObject",)),
         PublishEvents("GUICHET_EVENT_BUS"),
     ),
 }

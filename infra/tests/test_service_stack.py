@@ -211,6 +211,39 @@ def test_documents_are_reached_under_the_service_prefix_of_the_shared_bucket(
         merge_template(service, "prod", _chalice_template())
 
 
+def test_a_drop_zone_bucket_is_reached_only_under_the_prefixes_granted(
+    tmp_path: Path, with_grants: dict
+) -> None:
+    bucket = {"Type": "AWS::S3::Bucket", "Properties": {}}
+    service = _service(tmp_path, "billing", {"Resources": {"DropBucket": bucket}})
+    with_grants["billing"] = (
+        grants.OwnBucketPrefix("DropBucket", "incoming/", ("s3:GetObject",)),
+        grants.OwnBucketPrefix("DropBucket", "reports/", ("s3:PutObject",)),
+    )
+
+    merged = merge_template(service, "prod", _chalice_template())
+
+    statements = merged["Resources"][ROLE_ID]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    on_bucket = {
+        statement["Sid"]: (statement["Action"], statement["Resource"])
+        for statement in statements
+        if "DropBucket" in json.dumps(statement["Resource"])
+    }
+    assert on_bucket == {
+        "OwnBucketObjectsDropBucketIncoming": (["s3:GetObject"], {"Fn::Sub": "${DropBucket.Arn}/incoming/*"}),
+        "OwnBucketObjectsDropBucketReports": (["s3:PutObject"], {"Fn::Sub": "${DropBucket.Arn}/reports/*"}),
+    }
+    for refused in (
+        grants.OwnBucketPrefix("DropBucket", "incoming/", ("s3:DeleteBucket",)),
+        grants.OwnBucketPrefix("DropBucket", "", ("s3:GetObject",)),
+        grants.OwnBucketPrefix("DropBucket", "../", ("s3:GetObject",)),
+        grants.OwnBucketPrefix("OtherBucket", "incoming/", ("s3:GetObject",)),
+    ):
+        with_grants["billing"] = (refused,)
+        with pytest.raises(grants.GrantError):
+            merge_template(service, "prod", _chalice_template())
+
+
 def test_an_output_also_set_in_the_chalice_config_is_refused(tmp_path: Path, with_grants: dict) -> None:
     service = _service(
         tmp_path,
