@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-services test-local test-infra lint format bench job package deploy clean
+.PHONY: help install run test test-services test-local test-infra lint format bench job ingest package deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,10 @@ bench: install ## Benchmarks, measured side by side in one run
 job: install ## Run a scheduled job now on the running local runtime: make job NAME=auth.apply_pending_email_changes AT=2026-11-23T09:00:00Z
 	@test -n "$(NAME)" || (echo "usage: make job NAME=<service>.<job> [AT=<ISO time>]" && exit 2)
 	$(PY) -m guichet_local.job --port $(PORT) $(NAME) $(if $(AT),--at $(AT))
+
+ingest: install ## Feed a meter CSV file to the running local runtime: make ingest FILE=readings.csv
+	@test -n "$(FILE)" || (echo "usage: make ingest FILE=<meter CSV file> [NAME=<name under readings/>]" && exit 2)
+	$(PY) -m guichet_local.ingest --port $(PORT) "$(FILE)" $(if $(NAME),--name "$(NAME)")
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)

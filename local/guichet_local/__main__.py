@@ -70,6 +70,9 @@ def banner(runtime: Runtime) -> str:
         lines += ["", "Run a job now, as of a given time (from another terminal):"]
         lines.append(f"  make job{port_option} NAME={jobs[0]['name']} AT=2026-11-24T10:00:00Z")
         lines.append("  jobs: " + ", ".join(job["name"] for job in jobs))
+    if runtime.meter_drop is not None:
+        lines += ["", "Feed a meter CSV file to the consumption service (from another terminal):"]
+        lines.append(f"  make ingest{port_option} FILE=path/to/readings.csv")
     lines += ["", "Ctrl-C to stop.", ""]
     return "\n".join(lines)
 

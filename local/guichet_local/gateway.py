@@ -3,6 +3,7 @@
 `/<base_path>/...` goes to the worker of the service with the longest matching base path,
 with its method, headers, body and query string, as API Gateway's base-path mappings do.
 `/_local/...` are local-only helpers (API.md, "Local run"); `/` serves `web/index.html`.
+`POST /_local/ingest?name=<file name>` (the body is a meter CSV file) is what `make ingest` calls.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .service_process import ServiceProcess
 
@@ -44,12 +45,14 @@ class Local:
         mail_page: Callable[[list[dict[str, Any]]], str],
         jobs: Callable[[], list[dict[str, Any]]],
         run_job: Callable[[str, str | None], tuple[int, dict[str, Any]]],
+        ingest: Callable[[str, bytes], tuple[int, dict[str, Any]]],
         portal: Path,
     ) -> None:
         self.mail = mail
         self.mail_page = mail_page
         self.jobs = jobs
         self.run_job = run_job
+        self.ingest = ingest
         self.portal = portal.resolve()
 
     def portal_file(self, path: str) -> Path | None:
@@ -168,9 +171,15 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"items": self.server.services()})
         elif path.startswith("/_local/jobs/") and method == "POST":
             self._job(unquote(path[len("/_local/jobs/") :]), body)
-        elif path in ("/_local/mail.json", "/_local/mail", "/_local/jobs", "/_local/services") or (
-            path.startswith("/_local/jobs/")
-        ):
+        elif path == "/_local/ingest" and method == "POST":
+            self._ingest(body)
+        elif path in (
+            "/_local/mail.json",
+            "/_local/mail",
+            "/_local/jobs",
+            "/_local/services",
+            "/_local/ingest",
+        ) or path.startswith("/_local/jobs/"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}"))
         else:
             self._json(HTTPStatus.NOT_FOUND, error_body("not_found", f"Nothing at {path}."))
@@ -187,6 +196,17 @@ class GatewayHandler(BaseHTTPRequestHandler):
             )
             return
         status, answer = self.server.local.run_job(name, payload.get("at"))
+        self._json(status, answer)
+
+    def _ingest(self, body: bytes) -> None:
+        names = parse_qs(urlsplit(self.path).query).get("name", [])
+        if len(names) != 1:
+            self._json(
+                HTTPStatus.BAD_REQUEST,
+                error_body("malformed_request", "Say the file's name once: /_local/ingest?name=<file name>."),
+            )
+            return
+        status, answer = self.server.local.ingest(names[0], body)
         self._json(status, answer)
 
     def _json(self, status: int, value: Any) -> None:

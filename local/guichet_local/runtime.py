@@ -14,6 +14,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from . import drops
 from .events import EventRouter
 from .gateway import GatewayServer, Local
 from .mailbox import Mailbox, page
@@ -59,6 +60,7 @@ class Runtime:
         self.workers: dict[str, ServiceProcess] = {}
         self.events: EventRouter | None = None
         self.scheduler: Scheduler | None = None
+        self.meter_drop: drops.MeterDrop | None = None
         self.mailbox = Mailbox(REGION)
         self.demo_logins: list[dict[str, Any]] = []
         self._gateway_thread: threading.Thread | None = None
@@ -95,6 +97,7 @@ class Runtime:
                 raise StartupError(str(error)) from None
         self.gateway.route(list(self.workers.values()))
         self._route_events()
+        self.meter_drop = self._meter_drop(resource_environment.get(drops.SERVICE, {}))
         self._gateway_thread = _serve_in_thread(self.gateway)
         self.events.start()  # type: ignore[union-attr]
         self.scheduler = self._schedule()
@@ -143,6 +146,25 @@ class Runtime:
                 self.events.subscribe(name, entry["name"], entry["pattern"])
             for entry in worker.manifest["unsupported"]:
                 logger.warning("%s.%s (%s) is not run locally", name, entry["name"], entry["type"])
+
+    def _meter_drop(self, resources: dict[str, str]) -> drops.MeterDrop | None:
+        if drops.SERVICE not in self.workers or self.events is None:
+            return None
+        bucket = resources.get(drops.BUCKET_VARIABLE)
+        if not bucket:
+            raise StartupError(f"the {drops.SERVICE} resources have no output for {drops.BUCKET_VARIABLE}")
+        return drops.MeterDrop(bucket, self.events, self.log_dir / f"{drops.SERVICE}.log")
+
+    def ingest(self, name: str, content: bytes) -> tuple[int, dict[str, Any]]:
+        """Drop a meter file as `readings/<name>` and answer the service's report on it."""
+        if self.meter_drop is None:
+            return HTTPStatus.NOT_FOUND, {
+                "error": {
+                    "code": "not_found",
+                    "message": f"The {drops.SERVICE} service is not running here: no meter files.",
+                }
+            }
+        return self.meter_drop.ingest(name, content)
 
     def _schedule(self) -> Scheduler:
         schedules = [
@@ -208,6 +230,7 @@ class Runtime:
             mail_page=page,
             jobs=self.jobs,
             run_job=self.run_job,
+            ingest=self.ingest,
             portal=self.options.portal,
         )
 

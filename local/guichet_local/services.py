@@ -42,6 +42,7 @@ SERVICES = [
     Service(name="auth", base_path="/auth"),
     Service(name="subscriptions", base_path="/subscriptions"),
     Service(name="invoices", base_path="/invoices"),
+    Service(name="consumption", base_path="/consumption"),
 ]
 
 
