@@ -9,7 +9,8 @@ the clocks change) — then each touched month's total is computed again from it
 Ingesting is idempotent twice over: a file already counted (same SHA-256) is not read again,
 and a reading sets its half-hour rather than adding to it, so the same reading from another
 file changes nothing. A bad row is rejected with its line number in the file's report and
-never stops the good rows; nothing is dropped without being reported.
+never stops the good rows; nothing is dropped without being reported. A file with rejected
+rows is not counted as done, so it can be fed again once mended (or once its meter exists).
 """
 
 from __future__ import annotations
@@ -227,11 +228,16 @@ def ingest(key: str, content: bytes, *, now: datetime) -> Report:
     digest = hashlib.sha256(content).hexdigest()
     report = Report(file=key, sha256=digest)
     try:
-        IngestedFile.get(f"FILE#{digest}", "FILE")
-        report.status = "already_ingested"
-        return report
+        counted = IngestedFile.get(f"FILE#{digest}", "FILE")
     except DoesNotExist:
         pass
+    else:
+        report.status, report.rows, report.accepted = (
+            "already_ingested",
+            int(counted.rows),
+            int(counted.accepted),
+        )
+        return report
     meters: dict[str, Meter | None] = {}
     grouped = _parse(content, report, meters)
     months: set[tuple[str, str]] = set()
@@ -242,6 +248,11 @@ def ingest(key: str, content: bytes, *, now: datetime) -> Report:
         months.add((meter_id, day.isoformat()[:7]))
     for meter_id, month in sorted(months):
         recount_month(meter_id, month)
+    if report.rejected:
+        # not counted as done: once its meter exists or its rows are mended, the same file can be
+        # fed again (its good rows set the same half-hours again, which changes nothing)
+        _log_rejected(report)
+        return report
     try:
         IngestedFile(
             f"FILE#{digest}",
@@ -254,17 +265,23 @@ def ingest(key: str, content: bytes, *, now: datetime) -> Report:
         ).save(condition=IngestedFile.pk.does_not_exist())
     except PutError:
         pass  # counted by a concurrent delivery of the same file: its readings are the same
-    log = logger.warning if report.rejected else logger.info
-    log(
-        "meter readings ingested",
+    logger.info(
+        "meter readings ingested", extra={"file": key, "rows": report.rows, "accepted": report.accepted}
+    )
+    return report
+
+
+def _log_rejected(report: Report) -> None:
+    logger.warning(
+        "meter readings ingested, some rows rejected",
         extra={
-            "file": key,
+            "file": report.file,
             "rows": report.rows,
             "accepted": report.accepted,
             "rejected": len(report.rejected),
+            "first_rejected_lines": [row["line"] for row in report.rejected[:20]],
         },
     )
-    return report
 
 
 def _parse(
