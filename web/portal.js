@@ -180,6 +180,32 @@ const TEXT = {
     preferences_title: "Mes préférences de facturation",
     paperless: "Facture électronique : plus de facture papier par courrier",
     notify_new_invoice: "M'avertir par e-mail à chaque nouvelle facture", preferences_saved: "Préférences enregistrées.",
+    // consumption area
+    nav_consumption: "Ma conso", nav_surplus: "Mon surplus", meter_title: (id) => `Compteur ${id}`,
+    meters_label: "Mes compteurs", month: "Mois", year: "Année",
+    no_meters: "Aucun compteur ni forfait mobile à suivre pour le moment.",
+    steps_label: "Pas de temps", step_month: "Par mois", step_day: "Par jour", step_hour: "Par heure", step_half_hour: "Par demi-heure",
+    period_shown: "Période affichée", from_day: "Du", to_day: "Au", show: "Afficher",
+    previous_period: "‹ Période précédente", next_period: "Période suivante ›",
+    consumed: "Consommation", peak_hours: "Heures pleines", injected: "Injection sur le réseau",
+    chart_label: (step, from, to, total) => `Consommation ${step} du ${from} au ${to} : ${total} au total. Le détail est dans le tableau des valeurs.`,
+    chart_table: "Voir les valeurs en tableau", no_reading: "pas de relevé", partial: "relevés incomplets",
+    detail_label: (when) => `Voir le détail : ${when}`, download_csv: "Télécharger (CSV)",
+    download_csv_label: (from, to) => `Télécharger les relevés par demi-heure du ${from} au ${to} (CSV)`,
+    summary_title: "Bilan mois par mois", year_total: (year) => `Total ${year}`, estimated: "estimé",
+    estimated_hint: "« estimé » : des relevés du mois manquent encore ; le gestionnaire de réseau les enverra ou les estimera.",
+    no_months: "Aucun mois à afficher pour le moment.",
+    battery_title: "Ma batterie virtuelle", battery_charge: "Niveau de charge",
+    battery_intro: "Le surplus de votre production est stocké chaque mois dans votre batterie virtuelle, puis restitué sur votre consommation.",
+    battery_level: (level, capacity) => `${level} sur ${capacity}`,
+    stored: "Stocké", restored: "Restitué", level_end: "Niveau en fin de mois",
+    kitty: "Ma cagnotte", kitty_intro: "Le surplus injecté sur le réseau vous est racheté ; votre cagnotte est mise à jour chaque mois.",
+    surplus_months: "Surplus injecté mois par mois", rate_per_kwh: "Tarif par kWh", credited: "Crédité",
+    no_surplus: "Vous n'avez pas d'offre de revente du surplus.",
+    mobile_title: "Ma consommation mobile", usage_period: (month) => `Consommation de ${month}`, mobile_line: (id) => `Ligne ${id}`,
+    allowance_name_GB: "Internet mobile", allowance_name_min: "Appels", allowance_name_sms: "SMS",
+    usage_of: (used, included) => `${used} sur ${included}`, unlimited: "illimité", remaining: (left) => `reste ${left}`,
+    out_of_plan: "Hors forfait", unit_gb: "Go", unit_min: "min", unit_sms: "SMS",
   },
   en: {
     login: "Log in", register: "Create an account", account: "My account", logout: "Log out",
@@ -359,6 +385,32 @@ const TEXT = {
     preferences_title: "My billing preferences",
     paperless: "Paperless billing: no more paper invoice by post",
     notify_new_invoice: "Email me about each new invoice", preferences_saved: "Preferences saved.",
+    // consumption area
+    nav_consumption: "My consumption", nav_surplus: "My surplus", meter_title: (id) => `Meter ${id}`,
+    meters_label: "My meters", month: "Month", year: "Year",
+    no_meters: "No meter or mobile plan to follow yet.",
+    steps_label: "Time step", step_month: "By month", step_day: "By day", step_hour: "By hour", step_half_hour: "By half-hour",
+    period_shown: "Period shown", from_day: "From", to_day: "To", show: "Show",
+    previous_period: "‹ Previous period", next_period: "Next period ›",
+    consumed: "Consumption", peak_hours: "Peak hours", injected: "Fed into the grid",
+    chart_label: (step, from, to, total) => `Consumption ${step} from ${from} to ${to}: ${total} in all. The values are in the table that follows.`,
+    chart_table: "Show the values as a table", no_reading: "no reading", partial: "incomplete readings",
+    detail_label: (when) => `See the detail: ${when}`, download_csv: "Download (CSV)",
+    download_csv_label: (from, to) => `Download the half-hourly readings from ${from} to ${to} (CSV)`,
+    summary_title: "Month by month", year_total: (year) => `Total ${year}`, estimated: "estimated",
+    estimated_hint: "“estimated”: some readings of the month are still missing; the grid operator will send or estimate them.",
+    no_months: "No month to show yet.",
+    battery_title: "My virtual battery", battery_charge: "Charge level",
+    battery_intro: "The surplus you produce is stored in your virtual battery each month, then given back against your consumption.",
+    battery_level: (level, capacity) => `${level} of ${capacity}`,
+    stored: "Stored", restored: "Given back", level_end: "Level at the end of the month",
+    kitty: "My kitty", kitty_intro: "The surplus fed into the grid is bought from you; your kitty is updated every month.",
+    surplus_months: "Surplus fed into the grid, month by month", rate_per_kwh: "Rate per kWh", credited: "Credited",
+    no_surplus: "You have no surplus resale offer.",
+    mobile_title: "My mobile usage", usage_period: (month) => `Usage in ${month}`, mobile_line: (id) => `Line ${id}`,
+    allowance_name_GB: "Mobile data", allowance_name_min: "Calls", allowance_name_sms: "Texts",
+    usage_of: (used, included) => `${used} of ${included}`, unlimited: "unlimited", remaining: (left) => `${left} left`,
+    out_of_plan: "Out of plan", unit_gb: "GB", unit_min: "min", unit_sms: "texts",
   },
   it: {
     login: "Accedi", register: "Crea un account", account: "Il mio account", logout: "Esci",
@@ -538,6 +590,32 @@ const TEXT = {
     preferences_title: "Le mie preferenze di fatturazione",
     paperless: "Fattura elettronica: niente più fattura cartacea per posta",
     notify_new_invoice: "Avvisarmi via email a ogni nuova fattura", preferences_saved: "Preferenze salvate.",
+    // consumption area
+    nav_consumption: "I miei consumi", nav_surplus: "Il mio surplus", meter_title: (id) => `Contatore ${id}`,
+    meters_label: "I miei contatori", month: "Mese", year: "Anno",
+    no_meters: "Nessun contatore né piano mobile da seguire per ora.",
+    steps_label: "Intervallo", step_month: "Per mese", step_day: "Per giorno", step_hour: "Per ora", step_half_hour: "Per mezz'ora",
+    period_shown: "Periodo visualizzato", from_day: "Dal", to_day: "Al", show: "Mostra",
+    previous_period: "‹ Periodo precedente", next_period: "Periodo successivo ›",
+    consumed: "Consumo", peak_hours: "Ore piene", injected: "Immessa in rete",
+    chart_label: (step, from, to, total) => `Consumi ${step} dal ${from} al ${to}: ${total} in totale. I valori sono nella tabella che segue.`,
+    chart_table: "Mostra i valori in tabella", no_reading: "nessuna lettura", partial: "letture incomplete",
+    detail_label: (when) => `Vedi il dettaglio: ${when}`, download_csv: "Scarica (CSV)",
+    download_csv_label: (from, to) => `Scarica le letture per mezz'ora dal ${from} al ${to} (CSV)`,
+    summary_title: "Mese per mese", year_total: (year) => `Totale ${year}`, estimated: "stimato",
+    estimated_hint: "«stimato»: mancano ancora alcune letture del mese; il distributore le invierà o le stimerà.",
+    no_months: "Nessun mese da mostrare per ora.",
+    battery_title: "La mia batteria virtuale", battery_charge: "Livello di carica",
+    battery_intro: "Il surplus della Sua produzione viene accumulato ogni mese nella batteria virtuale, poi restituito sui Suoi consumi.",
+    battery_level: (level, capacity) => `${level} su ${capacity}`,
+    stored: "Accumulato", restored: "Restituito", level_end: "Livello a fine mese",
+    kitty: "Il mio salvadanaio", kitty_intro: "Il surplus immesso in rete Le viene riacquistato; il salvadanaio è aggiornato ogni mese.",
+    surplus_months: "Surplus immesso in rete mese per mese", rate_per_kwh: "Tariffa per kWh", credited: "Accreditato",
+    no_surplus: "Non ha un'offerta di rivendita del surplus.",
+    mobile_title: "Il mio consumo mobile", usage_period: (month) => `Consumi di ${month}`, mobile_line: (id) => `Linea ${id}`,
+    allowance_name_GB: "Internet mobile", allowance_name_min: "Chiamate", allowance_name_sms: "SMS",
+    usage_of: (used, included) => `${used} su ${included}`, unlimited: "illimitato", remaining: (left) => `restano ${left}`,
+    out_of_plan: "Fuori soglia", unit_gb: "GB", unit_min: "min", unit_sms: "SMS",
   },
 };
 
@@ -549,9 +627,10 @@ const t = (key, ...args) => {
   return typeof value === "function" ? value(...args) : value;
 };
 
-// h("p", {class: "x"}, "text", child) — text always goes in as text.
+// h("p", {class: "x"}, "text", child) — text always goes in as text; h("svg:rect", …) makes SVG.
 function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
+  const element = tag.startsWith("svg:")
+    ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4)) : document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false || value == null) continue;
     if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
@@ -571,14 +650,16 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, body, { auth = false, retried = false, headers: extra = {} } = {}) {
+// The answer's JSON; with `raw`, the successful Response itself (a file to save).
+async function api(method, path, body, { auth = false, retried = false, headers: extra = {}, raw = false } = {}) {
   const headers = { ...extra, "Accept-Language": language };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth) headers.Authorization = `Bearer ${store.getItem("guichet.access")}`;
   const answer = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (answer.status === 401 && auth && !retried && (await refresh())) {
-    return api(method, path, body, { auth, retried: true, headers: extra });
+    return api(method, path, body, { auth, retried: true, headers: extra, raw });
   }
+  if (raw && answer.ok) return answer;
   const text = await answer.text();
   const data = text ? JSON.parse(text) : null;
   if (!answer.ok) throw new ApiError(answer.status, data);
@@ -613,6 +694,7 @@ function forget() {
   store.removeItem("guichet.access");
   store.removeItem("guichet.refresh");
   store.removeItem("guichet.customer");
+  store.removeItem("guichet.areas");
 }
 const loggedIn = () => Boolean(store.getItem("guichet.refresh"));
 
@@ -1523,8 +1605,12 @@ function monthsBack(count) {
   date.setMonth(date.getMonth() - count);
   return monthOf(date);
 }
+const monthName = (value) => {
+  const [year, number] = value.split("-").map(Number);
+  return new Intl.DateTimeFormat(locale(), { month: "long", year: "numeric" }).format(new Date(year, number - 1, 1));
+};
 const quantity = (text) => new Intl.NumberFormat(locale(), { maximumFractionDigits: 3 }).format(Number(text));
-const taxRate = (rate) => new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 2 }).format(Number(rate) / 100);
+const percent = (rate) => new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 2 }).format(Number(rate) / 100);
 const known = (key) => key in TEXT.fr;
 const unitName = (unit) => known(`unit_${String(unit).toLowerCase()}`) ? t(`unit_${String(unit).toLowerCase()}`) : unit;
 const methodName = (method) => known(`method_${method}`) ? t(`method_${method}`) : method;
@@ -1536,14 +1622,16 @@ const invoiceTabs = () => h("nav", { class: "tabs", "aria-label": t("invoices_ti
   [["/my-invoices", "tab_invoices"], ["/schedule", "tab_schedule"], ["/billing", "tab_billing"]].map(([href, key]) =>
     h("a", { href, "aria-current": location.pathname === href ? "page" : false }, t(key))));
 
-async function bankAccount() {
+// What a customer may not have (bank details, a virtual battery…): null when the API says 404.
+async function optional(path) {
   try {
-    return await authed("GET", "/invoices/bank-account");
+    return await authed("GET", path);
   } catch (error) {
     if (error.status === 404) return null;
     throw error;
   }
 }
+const bankAccount = () => optional("/invoices/bank-account");
 
 // A button asking the API for a short link to a PDF: opened in a new tab, and left on the page in
 // case the browser blocked the tab. Returns [button, error, link] for the caller's layout.
@@ -1699,10 +1787,6 @@ function invoiceFilters(filters, failure) {
   // The months that can be consulted, newest first, named in the page's language; a month from
   // the address that is not among them is kept, for the API to say what is wrong with it.
   const months = Array.from({ length: 25 }, (_, back) => monthsBack(back));
-  const monthName = (value) => {
-    const [year, number] = value.split("-").map(Number);
-    return new Intl.DateTimeFormat(locale(), { month: "long", year: "numeric" }).format(new Date(year, number - 1, 1));
-  };
   const month = (name, value) => {
     const id = `invoices-${name}`;
     const values = months.includes(value) || !/^\d{4}-\d{2}$/.test(value) ? months : [value, ...months];
@@ -1840,13 +1924,13 @@ function linesCard(invoice) {
       h("tbody", {}, invoice.lines.map((line) => h("tr", {},
         h("td", {}, line.description), h("td", { class: "number" }, quantity(line.quantity)), h("td", {}, unitName(line.unit)),
         h("td", { class: "number" }, line.unit_price != null ? amount(Number(line.unit_price), currency, 4) : money(line.unit_price_cents, currency)),
-        h("td", { class: "number" }, taxRate(line.tax_rate)),
+        h("td", { class: "number" }, percent(line.tax_rate)),
         h("td", { class: "number" }, money(line.total_excl_tax_cents, currency))))))),
     h("div", { class: "sums" },
       (invoice.tax_breakdown || []).length ? h("div", { class: "vat" }, h("h3", {}, t("vat_title")),
         h("table", { class: "vat" }, headCells(["col_rate", "col_base", "col_vat"], ["col_rate", "col_base", "col_vat"]),
           h("tbody", {}, invoice.tax_breakdown.map((group) => h("tr", {},
-            h("td", { class: "number" }, taxRate(group.rate)), h("td", { class: "number" }, money(group.base_cents, currency)),
+            h("td", { class: "number" }, percent(group.rate)), h("td", { class: "number" }, money(group.base_cents, currency)),
             h("td", { class: "number" }, money(group.tax_cents, currency))))))) : h("div"),
       h("dl", { class: "totals" },
         total("total_excl_tax", money(invoice.total_excl_tax_cents, currency)),
@@ -1976,6 +2060,334 @@ async function billingPage() {
       preferenceToggle(preferences, "paperless"), preferenceToggle(preferences, "notify_new_invoice")));
 }
 
+// --- the consumption area (API.md, "Consumption") ---------------------------------------------
+
+const STEPS = ["month", "day", "hour", "half_hour"];
+const ONE_DAY_STEPS = ["hour", "half_hour"];
+const isDay = (value) => /^\d{4}-\d{2}-\d{2}$/.test(value);
+const today = () => localDayKey(new Date());
+const addDays = (iso, count) => {
+  const date = calendarDay(iso);
+  date.setDate(date.getDate() + count);
+  return localDayKey(date);
+};
+const addMonths = (month, count) => {
+  const [year, number] = month.split("-").map(Number);
+  return monthOf(new Date(year, number - 1 + count, 1));
+};
+const monthEnd = (month) => addDays(`${addMonths(month, 1)}-01`, -1);
+const measure = (value, unit) => value == null ? t("none") : `${quantity(value)}\u00a0${unitName(unit)}`;
+// This page's address with some query parameters changed (null removes one).
+const withParams = (changes) => {
+  const query = new URLSearchParams(location.search);
+  for (const [name, value] of Object.entries(changes)) value == null ? query.delete(name) : query.set(name, value);
+  return `${location.pathname}?${query}`;
+};
+
+// The period the chart shows, from the address: by default the last 12 months, the last 30 days,
+// or yesterday (today's readings arrive tomorrow) for hours and half-hours.
+function chartPeriod() {
+  const step = STEPS.includes(param("step")) ? param("step") : "month";
+  const to = isDay(param("to")) ? param("to") : today();
+  if (ONE_DAY_STEPS.includes(step)) {
+    const chosen = isDay(param("from")) ? param("from") : addDays(today(), -1);
+    return { step, from: chosen, to: chosen };
+  }
+  const from = isDay(param("from")) ? param("from") : step === "month" ? `${addMonths(to.slice(0, 7), -11)}-01` : addDays(to, -29);
+  return { step, from, to };
+}
+
+// The same length of time before or after: a day, as many days, or as many months.
+function shiftedPeriod({ step, from, to }, direction) {
+  if (step !== "month") {
+    const days = Math.round((calendarDay(to) - calendarDay(from)) / 86400000) + 1;
+    return { from: addDays(from, direction * days), to: addDays(to, direction * days) };
+  }
+  const [fromYear, fromMonth] = from.split("-").map(Number);
+  const [toYear, toMonth] = to.split("-").map(Number);
+  const months = (toYear - fromYear) * 12 + toMonth - fromMonth + 1;
+  return { from: `${addMonths(from.slice(0, 7), direction * months)}-01`, to: monthEnd(addMonths(to.slice(0, 7), direction * months)) };
+}
+
+function stepTabs(period) {
+  const anchor = period.to < today() ? period.to : today();
+  const target = (step) => ONE_DAY_STEPS.includes(step)
+    ? { step, from: anchor === today() ? addDays(anchor, -1) : anchor, to: null }
+    : { step, from: null, to: anchor };
+  return h("nav", { class: "tabs steps", "aria-label": t("steps_label") }, STEPS.map((step) =>
+    h("a", { href: withParams(target(step)), "aria-current": step === period.step ? "page" : false, "data-step": step }, t(`step_${step}`))));
+}
+
+function periodForm(period, failure) {
+  const problems = failure?.fields || {};
+  const input = (name, label, type, value) => h("div", { class: "field", "data-field": name },
+    h("label", { for: `period-${name}` }, label),
+    h("input", { id: `period-${name}`, name, type, value, required: true, "aria-invalid": problems[name] ? "true" : false }));
+  const byMonth = period.step === "month";
+  const oneDay = ONE_DAY_STEPS.includes(period.step);
+  const fields = oneDay ? [input("from", t("day"), "date", period.from)]
+    : byMonth ? [input("from", t("period_from"), "month", period.from.slice(0, 7)), input("to", t("period_to"), "month", period.to.slice(0, 7))]
+    : [input("from", t("from_day"), "date", period.from), input("to", t("to_day"), "date", period.to)];
+  const previous = shiftedPeriod(period, -1);
+  const next = shiftedPeriod(period, 1);
+  const element = h("form", { class: "inline filters period", "aria-label": t("period_shown"), novalidate: true }, fields,
+    h("button", { class: "primary", type: "submit" }, t("show")),
+    h("a", { href: withParams(previous), class: "reset" }, t("previous_period")),
+    next.from <= today() ? h("a", { href: withParams(next), class: "reset" }, t("next_period")) : null);
+  element.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const { from, to } = Object.fromEntries(new FormData(element).entries());
+    if (byMonth) go(withParams({ from: `${from}-01`, to: /^\d{4}-\d{2}$/.test(to) ? monthEnd(to) : to }));
+    else go(withParams({ from, to: oneDay ? from : to }));
+  });
+  return element;
+}
+
+// What one point of a series is called: its month, its day or its time (the meter's local time).
+function pointName(step, start) {
+  if (step === "month") return monthName(start.slice(0, 7));
+  if (step === "day") return shortDay(start.slice(0, 10));
+  return start.slice(11, 16);
+}
+
+const axisLabel = (step, start) => step === "month"
+  ? new Intl.DateTimeFormat(locale(), { month: "short" }).format(calendarDay(start.slice(0, 10)))
+  : step === "day" ? String(Number(start.slice(8, 10))) : start.slice(11, 16);
+
+// The series as bars: consumption up (peak and off-peak stacked with the off-peak option),
+// injection down when the meter produces; a point without reading has no bar.
+function barChart(answer, meter, label) {
+  const points = answer.points;
+  const stacked = meter.tariff_option === "off_peak";
+  const producing = meter.has_production;
+  const high = Math.max(0, ...points.map((point) => point.value ?? 0));
+  const low = producing ? Math.max(0, ...points.map((point) => point.injected ?? 0)) : 0;
+  const raw = Math.max(high, low, 0.001) / 4;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const tick = [1, 2, 2.5, 5, 10].map((factor) => factor * power).find((each) => each >= raw);
+  const top = Math.ceil(high / tick) * tick || tick;
+  const bottom = Math.ceil(low / tick) * tick;
+  const [width, height, left, right, above, below] = [800, 290, 56, 8, 26, 24];
+  const plot = height - above - below;
+  const y = (value) => above + (top - value) / (top + bottom) * plot;
+  const band = (width - left - right) / Math.max(points.length, 1);
+  const every = Math.ceil(points.length / 12);
+  const rect = (className, x, from, to) => h("svg:rect", { class: className, x, width: band * 0.7,
+    y: Math.min(y(from), y(to)), height: Math.max(Math.abs(y(from) - y(to)), 0) });
+  const ticks = [];
+  for (let index = -Math.round(bottom / tick); index <= Math.round(top / tick); index += 1) ticks.push(index * tick);
+  return h("svg:svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label },
+    ticks.map((value) => h("svg:g", { class: value === 0 ? "axis zero" : "axis" },
+      h("svg:line", { x1: left, x2: width - right, y1: y(value), y2: y(value) }),
+      h("svg:text", { x: left - 6, y: y(value) + 4, "text-anchor": "end" }, quantity(Math.abs(value))))),
+    h("svg:text", { class: "unit", x: left - 6, y: 11, "text-anchor": "end" }, unitName(answer.unit)),
+    points.map((point, index) => {
+      const x = left + index * band + band * 0.15;
+      const values = [[t("consumed"), point.value], ...(stacked ? [[t("peak_hours"), point.peak], [t("off_peak_hours"), point.off_peak]] : []),
+        ...(producing ? [[t("injected"), point.injected]] : [])];
+      return h("svg:g", { class: point.complete === false ? "bar partial" : "bar", "data-start": point.start },
+        h("svg:title", {}, `${pointName(answer.step, point.start)} — ${values.map(([name, value]) =>
+          `${name} : ${measure(value, answer.unit)}`).join(", ")}${point.complete === false ? ` (${t("partial")})` : ""}`),
+        point.value == null ? null : stacked
+          ? [rect("off-peak", x, 0, point.off_peak ?? 0), rect("peak", x, point.off_peak ?? 0, point.value)]
+          : rect("consumed", x, 0, point.value),
+        producing && point.injected ? rect("injected", x, -point.injected, 0) : null,
+        index % every ? null : h("svg:text", { class: "label", x: x + band * 0.35, y: height - 6, "text-anchor": "middle" },
+          axisLabel(answer.step, point.start)));
+    }));
+}
+
+// The chart's values as a table; a day or a month leads to its own detail.
+function seriesTable(answer, meter) {
+  const stacked = meter.tariff_option === "off_peak";
+  const columns = ["col_period", "consumed", ...(stacked ? ["peak_hours", "off_peak_hours"] : []), ...(meter.has_production ? ["injected"] : [])];
+  const detail = (point) => {
+    const name = pointName(answer.step, point.start);
+    if (answer.step === "day") return h("a", { href: withParams({ step: "half_hour", from: point.start.slice(0, 10), to: null }), "aria-label": t("detail_label", name) }, name);
+    if (answer.step === "month") {
+      const month = point.start.slice(0, 7);
+      return h("a", { href: withParams({ step: "day", from: `${month}-01`, to: monthEnd(month) }), "aria-label": t("detail_label", name) }, name);
+    }
+    return name;
+  };
+  return h("div", { class: "table-scroll" }, h("table", { class: "series" }, headCells(columns, columns.slice(1)),
+    h("tbody", {}, answer.points.map((point) => h("tr", { "data-start": point.start },
+      h("th", { scope: "row" }, detail(point), point.value == null ? h("span", { class: "muted" }, ` — ${t("no_reading")}`)
+        : point.complete === false ? h("span", { class: "muted" }, ` — ${t("partial")}`) : null),
+      h("td", { class: "number" }, measure(point.value, answer.unit)),
+      stacked ? [h("td", { class: "number" }, measure(point.peak, answer.unit)), h("td", { class: "number" }, measure(point.off_peak, answer.unit))] : null,
+      meter.has_production ? h("td", { class: "number" }, measure(point.injected, answer.unit)) : null)))));
+}
+
+// A file from the API (it needs the token, so no plain link): fetched, then saved under its name.
+async function saveFile(path) {
+  const answer = await api("GET", path, undefined, { auth: true, raw: true });
+  const name = /filename="([^"]+)"/.exec(answer.headers.get("Content-Disposition") || "")?.[1] || "export.csv";
+  const url = URL.createObjectURL(await answer.blob());
+  const link = h("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+async function chartCard(meter) {
+  const period = chartPeriod();
+  const base = `/consumption/meters/${enc(meter.meter_id)}`;
+  let answer = null;
+  let failure = null;
+  try {
+    answer = await authed("GET", `${base}/series?${new URLSearchParams(period)}`);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status === 401 || error.status >= 500) throw error;
+    failure = error;
+  }
+  const stacked = meter.tariff_option === "off_peak";
+  const totals = answer?.totals || {};
+  const legend = [...(stacked ? [["peak", "peak_hours"], ["off-peak", "off_peak_hours"]] : [["consumed", "consumed"]]),
+    ...(meter.has_production ? [["injected", "injected"]] : [])];
+  const exportPath = `${base}/export.csv?${new URLSearchParams({ from: period.from, to: period.to })}`;
+  return h("section", { class: "card", id: "chart", "data-meter": meter.meter_id, "data-step": period.step },
+    h("div", { class: "card-head" }, h("h2", {}, t("meter_title", meter.pdl || meter.meter_id)),
+      h("span", { class: "muted" }, meter.tariff_option ? t(`tariff_${meter.tariff_option}`) : null,
+        meter.off_peak_hours?.length ? ` · ${t("off_peak_hours")} ${meter.off_peak_hours.map(range).join(", ")}` : null)),
+    stepTabs(period),
+    periodForm(period, failure),
+    failure ? notice("error", errorText(failure)) : [
+      definitions([["consumed", measure(totals.consumed, answer.unit)],
+        ...(stacked ? [["peak_hours", measure(totals.peak, answer.unit)], ["off_peak_hours", measure(totals.off_peak, answer.unit)]] : []),
+        ...(meter.has_production ? [["injected", measure(totals.injected, answer.unit)]] : [])]),
+      barChart(answer, meter, t("chart_label", lowerFirst(t(`step_${answer.step}`)), shortDay(answer.from), shortDay(answer.to),
+        measure(totals.consumed, answer.unit))),
+      h("ul", { class: "legend", "aria-hidden": "true" }, legend.map(([className, key]) => h("li", {}, h("span", { class: `swatch ${className}` }), t(key)))),
+      h("details", {}, h("summary", {}, t("chart_table")), seriesTable(answer, meter)),
+    ],
+    h("div", { class: "row-actions" }, actionButton(t("download_csv"), () => saveFile(exportPath), { className: "small" })));
+}
+
+async function summaryCard(meter) {
+  const thisYear = Number(today().slice(0, 4));
+  const first = Number(meter.active_from.slice(0, 4));
+  const year = Number(param("year")) || thisYear;
+  const summary = await authed("GET", `/consumption/meters/${enc(meter.meter_id)}/summary?year=${year}`);
+  const unit = summary.unit || meter.unit;
+  const stacked = meter.tariff_option === "off_peak";
+  const columns = ["month", "consumed", ...(stacked ? ["peak_hours", "off_peak_hours"] : []), ...(meter.has_production ? ["injected"] : [])];
+  const years = Array.from({ length: Math.max(thisYear - first + 1, 1) }, (_, back) => thisYear - back);
+  const totalRow = (label, value) => h("tr", {}, h("th", { scope: "row" }, label), h("td", { class: "number" }, measure(value, unit)),
+    columns.slice(2).map(() => h("td")));
+  return h("section", { class: "card", id: "summary", "data-year": summary.year }, h("h2", {}, t("summary_title")),
+    years.length > 1 ? h("nav", { class: "tabs", "aria-label": t("year") }, years.map((each) =>
+      h("a", { href: withParams({ year: each }), "aria-current": each === summary.year ? "page" : false }, each))) : null,
+    summary.months.length ? h("div", { class: "table-scroll" }, h("table", { class: "summary" }, headCells(columns, columns.slice(1)),
+      h("tbody", {}, summary.months.map((month) => h("tr", { "data-month": month.month, "data-estimated": String(month.estimated) },
+        h("th", { scope: "row" }, h("a", { href: withParams({ step: "day", from: `${month.month}-01`, to: monthEnd(month.month) }) },
+          monthName(month.month))),
+        h("td", { class: "number" }, month.estimated ? [h("span", { class: "status estimated" }, t("estimated")), " "] : null,
+          measure(month.consumed, unit)),
+        stacked ? [h("td", { class: "number" }, measure(month.peak, unit)), h("td", { class: "number" }, measure(month.off_peak, unit))] : null,
+        meter.has_production ? h("td", { class: "number" }, measure(month.injected, unit)) : null))),
+      h("tfoot", {}, totalRow(t("year_total", summary.year), summary.total),
+        totalRow(t("year_total", summary.year - 1), summary.previous_year_total))))
+      : h("p", { class: "muted" }, t("no_months")),
+    summary.months.some((month) => month.estimated) ? h("p", { class: "hint" }, t("estimated_hint")) : null);
+}
+
+// The chart and the year of one meter, with tabs when the customer has several.
+async function meterBlock(meters) {
+  const meter = meters.find((each) => each.meter_id === param("meter"))
+    || meters.find((each) => each.status === "active") || meters[0];
+  return [
+    meters.length > 1 ? h("nav", { class: "tabs", "aria-label": t("meters_label") }, meters.map((each) =>
+      h("a", { href: withParams({ meter: each.meter_id, year: null }), "aria-current": each === meter ? "page" : false },
+        t("meter_title", each.pdl || each.meter_id)))) : null,
+    ...(await Promise.all([chartCard(meter), summaryCard(meter)])),
+  ];
+}
+
+function batteryCard(battery) {
+  const kwh = (value) => measure(value, "kWh");
+  return h("section", { class: "card", id: "battery" }, h("h2", {}, t("battery_title")),
+    h("p", {}, t("battery_intro")),
+    h("div", { class: "gauge" }, h("span", { id: "battery-charge", class: "gauge-name" }, t("battery_charge")),
+      h("meter", { min: 0, max: battery.capacity_kwh, value: battery.level_kwh, "aria-labelledby": "battery-charge battery-level" }),
+      h("span", { id: "battery-level", "data-field": "level" }, t("battery_level", kwh(battery.level_kwh), kwh(battery.capacity_kwh)),
+        battery.capacity_kwh ? ` (${percent(100 * battery.level_kwh / battery.capacity_kwh)})` : null)),
+    battery.months.length ? h("div", { class: "table-scroll" }, h("table", { class: "battery" },
+      headCells(["month", "stored", "restored", "level_end"], ["stored", "restored", "level_end"]),
+      h("tbody", {}, battery.months.map((month) => h("tr", { "data-month": month.month },
+        h("th", { scope: "row" }, monthName(month.month)), h("td", { class: "number" }, kwh(month.stored_kwh)),
+        h("td", { class: "number" }, kwh(month.restored_kwh)), h("td", { class: "number" }, kwh(month.level_kwh)))))))
+      : h("p", { class: "muted" }, t("no_months")));
+}
+
+function usageCard(usage) {
+  const name = (unit) => known(`allowance_name_${unit}`) ? t(`allowance_name_${unit}`) : unit;
+  return h("section", { class: "card", id: "mobile-usage", "data-line": usage.subscription_id }, h("h2", {}, t("mobile_title")),
+    usage.lines?.length > 1 ? h("nav", { class: "tabs", "aria-label": t("mobile_title") }, usage.lines.map((line) =>
+      h("a", { href: withParams({ line }), "aria-current": line === usage.subscription_id ? "page" : false }, t("mobile_line", line)))) : null,
+    h("p", { class: "muted" }, t("usage_period", monthName(usage.period))),
+    h("ul", { class: "plain allowances" }, usage.allowances.map((allowance) => {
+      const id = `allowance-${allowance.unit}`;
+      return h("li", { "data-unit": allowance.unit },
+        h("span", { class: "gauge-name", id }, name(allowance.unit)),
+        allowance.included == null ? null : h("meter", { min: 0, max: allowance.included, high: allowance.included * 0.9,
+          value: Math.min(allowance.used, allowance.included), "aria-labelledby": `${id} ${id}-text` }),
+        h("span", { id: `${id}-text`, class: "usage" }, allowance.included == null
+          ? [measure(allowance.used, allowance.unit), " — ", h("strong", {}, t("unlimited"))]
+          : t("usage_of", measure(allowance.used, allowance.unit), measure(allowance.included, allowance.unit))),
+        allowance.remaining == null ? null : h("span", { class: "muted" }, t("remaining", measure(allowance.remaining, allowance.unit))));
+    })),
+    definitions([["out_of_plan", money(usage.out_of_plan_cents, usage.currency)]]));
+}
+
+const allMeters = () => authed("GET", "/consumption/meters").then((answer) => answer.items);
+
+async function consumptionPage() {
+  const line = param("line");
+  const [meters, battery, usage] = await Promise.all([allMeters(), optional("/consumption/battery"),
+    optional(`/consumption/usage${line ? `?subscription_id=${enc(line)}` : ""}`)]);
+  const electricity = meters.filter((meter) => meter.kind === "electricity");
+  return h("div", { class: "consumption" }, pageTitle(t("nav_consumption")),
+    electricity.length ? await meterBlock(electricity) : null,
+    battery ? batteryCard(battery) : null,
+    usage ? usageCard(usage) : null,
+    electricity.length || usage ? null : h("section", { class: "card" }, h("p", {}, t("no_meters"))));
+}
+
+async function surplusPage() {
+  const [meters, surplus] = await Promise.all([allMeters(), optional("/consumption/surplus")]);
+  if (!surplus) return h("div", {}, pageTitle(t("nav_surplus")), h("section", { class: "card" }, h("p", {}, t("no_surplus"))));
+  const producing = meters.filter((meter) => meter.meter_id === surplus.meter_id);
+  const rate = (cents) => amount(cents / 100, surplus.currency, 4);
+  return h("div", { class: "consumption" }, pageTitle(t("nav_surplus")),
+    h("section", { class: "card", id: "kitty" }, h("h2", {}, t("kitty")),
+      h("p", { class: "kitty", "data-field": "kitty" }, money(surplus.kitty_cents, surplus.currency)),
+      h("p", {}, t("kitty_intro"), " ", t("resale", rate(surplus.rate_cents_per_kwh)), ".")),
+    h("section", { class: "card", id: "surplus-months" }, h("h2", {}, t("surplus_months")), surplus.months.length
+      ? h("div", { class: "table-scroll" }, h("table", { class: "surplus" },
+          headCells(["month", "injected", "rate_per_kwh", "credited"], ["injected", "rate_per_kwh", "credited"]),
+          h("tbody", {}, surplus.months.map((month) => h("tr", { "data-month": month.month },
+            h("th", { scope: "row" }, monthName(month.month)), h("td", { class: "number" }, measure(month.injected_kwh, "kWh")),
+            h("td", { class: "number" }, rate(month.rate_cents_per_kwh)),
+            h("td", { class: "number" }, money(month.credited_cents, surplus.currency)))))))
+      : h("p", { class: "muted" }, t("no_months"))),
+    producing.length ? await meterBlock(producing) : null);
+}
+
+// Which consumption pages the navigation offers, asked once per session: "Ma conso" for meters
+// and mobile lines, "Mon surplus" for a surplus resale (whose meter is followed there).
+async function rememberAreas() {
+  if (!loggedIn() || store.getItem("guichet.areas")) return;
+  try {
+    const [meters, surplus, usage] = await Promise.all([allMeters(), optional("/consumption/surplus"), optional("/consumption/usage")]);
+    const consumption = Boolean(usage) || meters.some((meter) => meter.kind === "electricity" && meter.meter_id !== surplus?.meter_id);
+    store.setItem("guichet.areas", JSON.stringify({ consumption, surplus: Boolean(surplus) }));
+  } catch {
+    // the navigation goes without them; asked again at the next page
+  }
+}
+
 const customerOnly = (page) => async () => {
   if (!loggedIn()) {
     go("/login");
@@ -1994,6 +2406,8 @@ Object.assign(pages, {
   "/invoice": customerOnly(invoicePage),
   "/schedule": customerOnly(schedulePage),
   "/billing": customerOnly(billingPage),
+  "/my-consumption": customerOnly(consumptionPage),
+  "/my-surplus": customerOnly(surplusPage),
 });
 
 // The area a page belongs to, for the navigation's aria-current.
@@ -2012,8 +2426,11 @@ function navigation() {
   const here = SECTIONS[location.pathname] || location.pathname;
   const link = (href, key) => h("a", { href, "aria-current": here === href ? "page" : false }, t(key));
   const customerId = store.getItem("guichet.customer");
+  const areas = JSON.parse(store.getItem("guichet.areas") || "{}");
   nav.replaceChildren(
-    h("div", { class: "links" }, link("/my-subscriptions", "nav_subscriptions"), link("/my-invoices", "nav_invoices"),
+    h("div", { class: "links" }, link("/my-subscriptions", "nav_subscriptions"),
+      areas.consumption ? link("/my-consumption", "nav_consumption") : null, areas.surplus ? link("/my-surplus", "nav_surplus") : null,
+      link("/my-invoices", "nav_invoices"),
       link("/order", "nav_order"),
       link("/orders", "nav_orders"), link("/appointments", "nav_appointments"), link("/account", "account")),
     h("div", { class: "who" },
@@ -2044,7 +2461,7 @@ async function render() {
   const pending = flash;
   flash = null;
   document.documentElement.lang = language;
-  await rememberCustomer();
+  await Promise.all([rememberCustomer(), rememberAreas()]);
   if (mine !== generation) return;
   navigation();
   const path = location.pathname === "/" ? (loggedIn() ? "/account" : "/login") : location.pathname;

@@ -1,0 +1,251 @@
+"""The consumption area of the web portal in a real browser (Debian's Chromium driven by Playwright).
+
+The demo customers of the local run (API.md, "Local run"), logged in over HTTP. stockage@ (virtual
+battery, off-peak option, solar injection) finds "Ma conso" in the navigation: the chart of its
+last 12 months has a bar per month, peak and off-peak stacked, injection below; the year's
+table lists its months with the "estimé" mark and the previous year's total; the day view leads
+to a day by half-hours and by hours; "Télécharger (CSV)" saves the API's export; the battery
+shows its level against its capacity. surplus@ finds "Mon surplus" instead, with its kitty and
+its months. mobile@ sees its allowances, "illimité" where its plan has no limit. Every figure
+shown is compared with the API's answer, written as a French reader reads it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from customers import Customer, open_session
+
+PASSWORD = "Guichet-demo-2026!"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def demo_customer(runtime: Any, name: str) -> Customer:
+    email = f"{name}@demo.guichet.test"
+    tokens = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()
+    me = runtime.get("/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
+    return Customer(me["customer_id"], email, tokens)
+
+
+def api(runtime: Any, customer: Customer, path: str, **params: str) -> Any:
+    answer = runtime.get(path, headers=customer.auth, params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def french(value: float, unit: str = "kWh") -> str:
+    """A quantity as the portal prints it in French: "1 234,5 kWh" (at most 3 decimals)."""
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f").replace(".", ",") + f"\u00a0{unit}"
+
+
+def euros(cents: int) -> str:
+    """An amount as the portal prints it in French: "1 234,56 €"."""
+    return f"{cents // 100:,}".replace(",", "\u202f") + f",{cents % 100:02d}\u00a0€"
+
+
+def open_area(page: Any, runtime: Any, customer: Customer, link: str) -> list[str]:
+    """Open the portal logged in, follow `link` of the navigation; the navigation's links."""
+    open_session(page, runtime, customer)
+    page.goto(f"{runtime.url}/account")
+    page.wait_for_selector("#nav .customer-id")
+    links = page.locator("#nav .links a").all_inner_texts()
+    page.click(f"#nav >> text={link}")
+    page.wait_for_selector("main h1")
+    return links
+
+
+def test_the_pages_of_the_area_are_routed_by_the_portal(demo_runtime: Any) -> None:
+    """The API answers under /consumption; the portal's pages have names of their own."""
+    script = demo_runtime.get("/portal.js").text
+    assert '"/my-consumption": customerOnly(consumptionPage)' in script
+    assert '"/my-surplus": customerOnly(surplusPage)' in script
+    assert demo_runtime.get("/consumption/meters").status_code == 401
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="local/guichet_local/gateway.py PORTAL_PAGES lacks my-consumption and my-surplus: "
+    "a reload of those pages answers 404 (they work when reached from the navigation)",
+)
+def test_the_pages_of_the_area_load_directly(demo_runtime: Any) -> None:
+    portal = demo_runtime.get("/").text
+    for path in ("/my-consumption", "/my-surplus"):
+        assert demo_runtime.get(path).text == portal, path
+
+
+def test_stockage_chart_year_day_views_csv_and_battery(demo_runtime: Any, page: Any) -> None:
+    runtime = demo_runtime
+    customer = demo_customer(runtime, "stockage")
+    (meter,) = [
+        m for m in api(runtime, customer, "/consumption/meters")["items"] if m["kind"] == "electricity"
+    ]
+    base = f"/consumption/meters/{meter['meter_id']}"
+    assert meter["tariff_option"] == "off_peak" and meter["has_production"]
+    today = datetime.now(PARIS).date()
+    yesterday = today - timedelta(days=1)
+    year, month = divmod(today.year * 12 + today.month - 1 - 11, 12)
+    months = api(
+        runtime,
+        customer,
+        f"{base}/series",
+        step="month",
+        **{"from": f"{date(year, month + 1, 1)}", "to": f"{today}"},
+    )
+
+    links = open_area(page, runtime, customer, "Ma conso")
+    assert "Ma conso" in links and "Mon surplus" not in links
+    chart = page.locator("#chart")
+    chart.locator("svg.chart").wait_for()
+
+    # the last 12 months: a bar per month, peak on off-peak, injection below; the totals
+    assert page.inner_text("main h1") == "Ma conso"
+    assert meter["pdl"] in chart.locator("h2").inner_text()
+    assert "01:30 – 07:30" in chart.locator(".card-head").inner_text()
+    bars = chart.locator("svg.chart g.bar")
+    assert bars.count() == len(months["points"]) == 12
+    read = [point for point in months["points"] if point["value"] is not None]
+    assert (
+        chart.locator("g.bar rect.peak").count() == chart.locator("g.bar rect.off-peak").count() == len(read)
+    )
+    assert chart.locator("g.bar rect.injected").count() == len([p for p in read if p["injected"]])
+    assert chart.locator("[data-field=consumed]").inner_text() == french(months["totals"]["consumed"])
+    assert chart.locator("[data-field=off_peak_hours]").inner_text() == french(months["totals"]["off_peak"])
+    assert chart.locator("[data-field=injected]").inner_text() == french(months["totals"]["injected"])
+    label = chart.locator("svg.chart").get_attribute("aria-label")
+    assert label.startswith("Consommation par mois") and french(months["totals"]["consumed"]) in label
+    assert chart.locator("table.series tbody tr").count() == 12  # the chart's text alternative
+
+    # the year month by month, "estimé" where readings are missing, and the previous year
+    summary = api(runtime, customer, f"{base}/summary")
+    rows = page.locator("#summary tbody tr")
+    assert rows.count() == len(summary["months"]) > 0
+    assert page.locator("#summary .status.estimated").count() == sum(
+        m["estimated"] for m in summary["months"]
+    )
+    assert page.locator("#summary .status.estimated").all_inner_texts()[:1] == ["estimé"]
+    first = rows.first.locator("td").first.inner_text()
+    assert first.endswith(french(summary["months"][0]["consumed"]))
+    footer = page.locator("#summary tfoot").inner_text()
+    assert f"Total {summary['year']}\t{french(summary['total'])}" in footer
+    assert f"Total {summary['year'] - 1}\t{french(summary['previous_year_total'])}" in footer
+
+    # the battery: its level against its capacity, its months
+    battery = api(runtime, customer, "/consumption/battery")
+    level = page.locator("#battery [data-field=level]").inner_text()
+    assert level.startswith(f"{french(battery['level_kwh'])} sur {french(battery['capacity_kwh'])}")
+    gauge = page.locator("#battery meter")
+    assert float(gauge.get_attribute("max")) == battery["capacity_kwh"]
+    assert float(gauge.get_attribute("value")) == battery["level_kwh"]
+    assert page.locator("#battery tbody tr").count() == len(battery["months"])
+    assert page.locator("#mobile-usage").count() == 0
+    page.screenshot(path=str(Path(runtime.log).parent / "portal-consumption.png"), full_page=True)
+
+    # by day (the last 30), then yesterday by half-hours from the table, then by hours
+    chart.locator("nav.steps >> text=Par jour").click()
+    page.wait_for_selector("#chart[data-step=day] svg.chart")
+    days = api(
+        runtime,
+        customer,
+        f"{base}/series",
+        step="day",
+        **{"from": f"{today - timedelta(days=29)}", "to": f"{today}"},
+    )
+    assert chart.locator("g.bar").count() == len(days["points"]) == 30
+    chart.locator("details summary").click()
+    chart.locator(f"table.series tr[data-start^='{yesterday}'] a").click()
+    page.wait_for_selector("#chart[data-step=half_hour] svg.chart")
+    halves = api(
+        runtime,
+        customer,
+        f"{base}/series",
+        step="half_hour",
+        **{"from": f"{yesterday}", "to": f"{yesterday}"},
+    )
+    assert chart.locator("g.bar").count() == len(halves["points"]) in (46, 48, 50)
+    chart.locator("details summary").click()
+    assert chart.locator("table.series tbody th").first.inner_text() == "00:00"
+    assert chart.locator("[data-field=consumed]").inner_text() == french(halves["totals"]["consumed"])
+    assert page.input_value("#period-from") == f"{yesterday}"
+    page.screenshot(path=str(Path(runtime.log).parent / "portal-consumption-half-hours.png"), full_page=True)
+    chart.locator("nav.steps >> text=Par heure").click()
+    page.wait_for_selector("#chart[data-step=hour] svg.chart")
+    hours = api(
+        runtime, customer, f"{base}/series", step="hour", **{"from": f"{yesterday}", "to": f"{yesterday}"}
+    )
+    assert chart.locator("g.bar").count() == len(hours["points"]) in (23, 24, 25)
+
+    # the CSV of the day shown, saved under the API's name, as the API exports it
+    with page.expect_download() as saving:
+        chart.locator("button", has_text="Télécharger (CSV)").click()
+    download = saving.value
+    assert download.suggested_filename == f"consommation-{meter['meter_id']}-{yesterday}-{yesterday}.csv"
+    saved = Path(download.path()).read_bytes().decode()
+    assert saved.splitlines()[0] == "start,end,consumption_kWh,injection_kWh,period"
+    exported = runtime.get(
+        f"{base}/export.csv", headers=customer.auth, params={"from": yesterday, "to": yesterday}
+    )
+    assert saved == exported.text and len(saved.splitlines()) == len(halves["points"]) + 1
+
+    # in English
+    page.select_option("#language", "en")
+    page.wait_for_selector("main h1 >> text=My consumption")
+    assert chart.locator("button", has_text="Download (CSV)").count() == 1
+    assert page.locator("#battery h2").inner_text() == "My virtual battery"
+
+
+def test_surplus_kitty_and_months(demo_runtime: Any, page: Any) -> None:
+    runtime = demo_runtime
+    customer = demo_customer(runtime, "surplus")
+    surplus = api(runtime, customer, "/consumption/surplus")
+    links = open_area(page, runtime, customer, "Mon surplus")
+    assert (
+        "Mon surplus" in links and "Ma conso" not in links
+    )  # seed 001: Mon contrat, Mon surplus, Mes factures
+    page.locator("#kitty").wait_for()
+    assert page.inner_text("#kitty [data-field=kitty]") == euros(surplus["kitty_cents"])
+    assert "0,10\u00a0€/kWh" in page.inner_text("#kitty")
+    rows = page.locator("#surplus-months tbody tr")
+    assert rows.count() == len(surplus["months"]) > 0
+    last = surplus["months"][-1]
+    assert rows.last.locator("td").all_inner_texts() == [
+        french(last["injected_kwh"]),
+        "0,10\u00a0€",
+        euros(last["credited_cents"]),
+    ]
+    # the injected surplus on the meter's chart
+    page.locator("#chart svg.chart").wait_for()
+    assert page.locator("#chart g.bar rect.injected").count() > 0
+    assert page.locator("#battery").count() == 0
+    page.screenshot(path=str(Path(runtime.log).parent / "portal-surplus.png"), full_page=True)
+
+
+def test_mobile_allowances(demo_runtime: Any, page: Any) -> None:
+    runtime = demo_runtime
+    customer = demo_customer(runtime, "mobile")
+    usage = api(runtime, customer, "/consumption/usage")
+    links = open_area(page, runtime, customer, "Ma conso")
+    assert "Mon surplus" not in links
+    card = page.locator("#mobile-usage")
+    card.wait_for()
+    assert page.locator("#chart").count() == 0  # no electricity meter
+    words = {"GB": "Go", "min": "min", "sms": "SMS"}
+    items = card.locator("ul.allowances li")
+    assert items.count() == len(usage["allowances"]) == 3
+    for allowance, item in zip(usage["allowances"], items.all(), strict=True):
+        text = item.inner_text()
+        used = french(allowance["used"], words[allowance["unit"]])
+        if allowance["included"] is None:
+            assert f"{used} — illimité" in text
+            assert item.locator("meter").count() == 0
+        else:
+            assert f"{used} sur {french(allowance['included'], words[allowance['unit']])}" in text
+            assert float(item.locator("meter").get_attribute("max")) == allowance["included"]
+            assert f"reste {french(allowance['remaining'], words[allowance['unit']])}" in text
+    assert "illimité" in card.inner_text()
+    assert card.locator("[data-field=out_of_plan]").inner_text() == euros(usage["out_of_plan_cents"])
+    page.screenshot(path=str(Path(runtime.log).parent / "portal-mobile-usage.png"), full_page=True)
