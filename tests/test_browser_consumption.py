@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from customers import Customer, open_session
 
 PASSWORD = "Guichet-demo-2026!"
@@ -67,11 +66,6 @@ def test_the_pages_of_the_area_are_routed_by_the_portal(demo_runtime: Any) -> No
     assert demo_runtime.get("/consumption/meters").status_code == 401
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="local/guichet_local/gateway.py PORTAL_PAGES lacks my-consumption and my-surplus: "
-    "a reload of those pages answers 404 (they work when reached from the navigation)",
-)
 def test_the_pages_of_the_area_load_directly(demo_runtime: Any) -> None:
     portal = demo_runtime.get("/").text
     for path in ("/my-consumption", "/my-surplus"):

@@ -90,6 +90,9 @@ PORTAL_PAGES = {
     "invoice",
     "schedule",
     "billing",
+    # the consumption area; "consumption" is the API's base path
+    "my-consumption",
+    "my-surplus",
 }
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
