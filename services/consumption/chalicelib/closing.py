@@ -11,26 +11,32 @@ to the customer's kitty, and a resale invoice follows.
 A month is closed once per meter: the MonthClosed item is written on the condition that it is
 not there yet. Its events go out before it is written, so a crash in between sends them again
 on the next run — the invoices service bills each meter-month and each payout once anyway.
+Runs do not overlap: a run holds a lease while it works, and a run that finds it held (a second
+delivery of the schedule, a `make job` meanwhile) leaves the work to it rather than telling the
+same months again. A lease outlives a dead run by 15 minutes at most, a Lambda's longest run.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
-from .models import ACTIVE_SHARDS, Item, JobRun, Meter, MonthClosed, MonthTotal, meter_pk
-from .readings import decimal_text, month_days
+from .models import ACTIVE_SHARDS, Item, JobLease, JobRun, Meter, MonthClosed, MonthTotal, meter_pk
+from .readings import decimal_text, month_days, own_month_total
 from .settings import settings
 
 logger = Logger(child=True)
 
 SOURCE = "guichet.consumption"
 FIRST_RUN_MONTHS = 1
+LEASE_SECONDS = 900
 
 
 def local_day(now: datetime) -> date:
@@ -63,24 +69,49 @@ def months_to_close(last: str) -> list[str]:
 
 def close_month(now: datetime) -> dict[str, int]:
     """Close every month that ended before `now` and is not closed yet, for every meter."""
-    last = previous_month(local_day(now))
     outcome = {"closed": 0, "already": 0, "payouts": 0}
-    months = months_to_close(last)
-    for month in months:
-        for meter in active_meters():
-            result = close(meter, month, now=now)
-            outcome["closed"] += result == "closed"
-            outcome["already"] += result == "already"
-            outcome["payouts"] += result == "closed" and bool(meter.resale_cents_per_kwh)
-            _retire_if_ended(meter, month)
-    if months:
-        try:
-            JobRun("JOB#close_month", "JOB", covered_until=months[-1]).save(
-                condition=JobRun.pk.does_not_exist() | (JobRun.covered_until < months[-1])
-            )
-        except PutError:
-            pass
+    holder = _take_lease()
+    if holder is None:
+        logger.warning("close_month is already running: this run leaves the work to it")
+        return outcome
+    try:
+        months = months_to_close(previous_month(local_day(now)))
+        for month in months:
+            for meter in active_meters():
+                result = close(meter, month, now=now)
+                outcome["closed"] += result in ("closed", "closed_with_payout")
+                outcome["already"] += result == "already"
+                outcome["payouts"] += result == "closed_with_payout"
+                _retire_if_ended(meter, month)
+        if months:
+            try:
+                JobRun("JOB#close_month", "JOB", covered_until=months[-1]).save(
+                    condition=JobRun.pk.does_not_exist() | (JobRun.covered_until < months[-1])
+                )
+            except PutError:
+                pass
+    finally:
+        _release_lease(holder)
     return outcome
+
+
+def _take_lease() -> str | None:
+    """This run's lease on the job, or None when another run holds it."""
+    holder, wall_clock = uuid.uuid4().hex, int(time.time())
+    try:
+        JobLease("JOB#close_month", "LEASE", holder=holder, expires_at=wall_clock + LEASE_SECONDS).save(
+            condition=JobLease.pk.does_not_exist() | (JobLease.expires_at < wall_clock)
+        )
+    except PutError:
+        return None
+    return holder
+
+
+def _release_lease(holder: str) -> None:
+    try:
+        JobLease("JOB#close_month", "LEASE").delete(condition=JobLease.holder == holder)
+    except DeleteError:
+        pass  # it expired and another run took it over
 
 
 def active_meters() -> list[Meter]:
@@ -91,7 +122,8 @@ def active_meters() -> list[Meter]:
 
 
 def close(meter: Meter, month: str, *, now: datetime, announce: bool = True) -> str:
-    """Close one meter's month: 'closed', 'already' (closed before) or 'not_running' (outside
+    """Close one meter's month: 'closed' ('closed_with_payout' when it credited the surplus kitty,
+    which a SurplusPayout tells), 'already' (closed before) or 'not_running' (outside
     the meter's days)."""
     first, last = f"{month}-01", f"{month}-{month_days(month):02d}"
     if meter.active_from > last or (meter.closed_on and meter.closed_on < first):
@@ -102,10 +134,16 @@ def close(meter: Meter, month: str, *, now: datetime, announce: bool = True) -> 
     except DoesNotExist:
         pass
     try:
-        total = MonthTotal.get(meter_pk(meter.meter_id), f"MONTH#{month}", consistent_read=True)
+        month_total: MonthTotal | None = MonthTotal.get(
+            meter_pk(meter.meter_id), f"MONTH#{month}", consistent_read=True
+        )
+    except DoesNotExist:
+        month_total = None
+    total = own_month_total(meter, month, month_total)  # only the meter's own days of the month
+    if total is not None:
         consumed, peak, injected = Decimal(total.consumed), Decimal(total.peak), Decimal(total.injected)
         complete = int(total.days_with_readings) >= int(total.days_in_month)
-    except DoesNotExist:
+    else:
         consumed = peak = injected = Decimal(0)
         complete = False
     closed = MonthClosed(
@@ -144,7 +182,7 @@ def close(meter: Meter, month: str, *, now: datetime, announce: bool = True) -> 
     except PutError:
         return "already"  # an overlapping run closed it (and announced the same figures)
     logger.info("month closed", extra={"meter_id": meter.meter_id, "month": month})
-    return "closed"
+    return "closed_with_payout" if closed.credited_cents else "closed"
 
 
 def _previous(meter: Meter, month: str) -> MonthClosed | None:

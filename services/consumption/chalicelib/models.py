@@ -8,6 +8,7 @@
 | MonthClosed (what the month's close published: battery, surplus) | METER#<meter_id> | CLOSED#<YYYY-MM> |
 | IngestedFile (a CSV counted once) | FILE#<sha256> | FILE |
 | JobRun (the last month close_month covered) | JOB#close_month | JOB |
+| JobLease (a run of close_month under way) | JOB#close_month | LEASE |
 
 A meter-year is one Query of ≤ 366 day buckets, each holding its half-hours as one compact
 string (FACTS.md: ~40× cheaper to decode than an item per reading). `by_customer` lists a
@@ -144,6 +145,14 @@ class IngestedFile(Item, discriminator="file"):
 
 class JobRun(Item, discriminator="job_run"):
     covered_until = UnicodeAttribute()  # YYYY-MM: the last month close_month has closed
+
+
+class JobLease(Item, discriminator="job_lease"):
+    """A run of a job under way; another run finding it before it expires leaves the work to it."""
+
+    holder = UnicodeAttribute()
+    # epoch seconds by the wall clock: a lease is about processes running, not about the job's "now"
+    expires_at = NumberAttribute()
 
 
 def meter_pk(meter_id: str) -> str:

@@ -211,4 +211,9 @@ ROUTES = [
 
 
 def document() -> dict[str, Any]:
-    return openapi.document(service="consumption", routes=ROUTES, components=_SCHEMAS, schemas=None)
+    built = openapi.document(service="consumption", routes=ROUTES, components=_SCHEMAS, schemas=None)
+    # the export is the one answer that is not JSON
+    export = built["paths"]["/consumption/meters/{meter_id}/export.csv"]["get"]["responses"]["200"]
+    export["description"] = "The half-hours read: start,end,consumption_<unit>[,injection_<unit>][,period]"
+    export["content"] = {"text/csv": {"schema": {"type": "string"}}}
+    return built

@@ -19,6 +19,7 @@ import calendar
 import csv
 import hashlib
 import io
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ PRECISION = Decimal("0.001")  # readings are kept to the watt-hour
 MAX_READING = Decimal(100_000)  # a half-hour beyond this is a unit mistake, not a reading
 MAX_ROWS = 2_000_000
 DIRECTIONS = ("consumption", "injection")
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # the days this service keeps readings of
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _RETRIES = 20
 
 
@@ -172,18 +175,8 @@ def recount_month(meter_id: str, month: str) -> MonthTotal:
                 pk, DayBucket.sk.between(f"DAY#{month}-01", f"DAY#{month}-31"), consistent_read=True
             )
         )
-        total = MonthTotal(
-            pk,
-            f"MONTH#{month}",
-            month=month,
-            consumed=decimal_text(sum((Decimal(day.consumed) for day in days), Decimal(0))),
-            peak=decimal_text(sum((Decimal(day.peak) for day in days), Decimal(0))),
-            off_peak=decimal_text(sum((Decimal(day.off_peak) for day in days), Decimal(0))),
-            injected=decimal_text(sum((Decimal(day.injected) for day in days), Decimal(0))),
-            days_with_readings=sum(1 for day in days if int(day.readings) == int(day.slots)),
-            days_in_month=month_days(month),
-            revision=revision + 1,
-        )
+        total = _summed(meter_id, month, days, month_days(month))
+        total.revision = revision + 1
         condition = MonthTotal.pk.does_not_exist() if revision < 0 else MonthTotal.revision == revision
         try:
             total.save(condition=condition)
@@ -191,6 +184,48 @@ def recount_month(meter_id: str, month: str) -> MonthTotal:
         except PutError:
             time.sleep(0.002 * (attempt + 1))
     raise RuntimeError(f"month {month} of meter {meter_id} is too busy")
+
+
+def _summed(meter_id: str, month: str, days: list[DayBucket], days_in_month: int) -> MonthTotal:
+    return MonthTotal(
+        meter_pk(meter_id),
+        f"MONTH#{month}",
+        month=month,
+        consumed=decimal_text(sum((Decimal(day.consumed) for day in days), Decimal(0))),
+        peak=decimal_text(sum((Decimal(day.peak) for day in days), Decimal(0))),
+        off_peak=decimal_text(sum((Decimal(day.off_peak) for day in days), Decimal(0))),
+        injected=decimal_text(sum((Decimal(day.injected) for day in days), Decimal(0))),
+        days_with_readings=sum(1 for day in days if int(day.readings) == int(day.slots)),
+        days_in_month=days_in_month,
+    )
+
+
+def own_days(meter: Meter, month: str) -> tuple[date, date]:
+    """The days of `month` that are the meter's own: from its subscription's start to its end."""
+    first = max(date.fromisoformat(f"{month}-01"), date.fromisoformat(meter.active_from))
+    last = date.fromisoformat(f"{month}-{month_days(month):02d}")
+    if meter.closed_on:
+        last = min(last, date.fromisoformat(meter.closed_on))
+    return first, last
+
+
+def own_month_total(meter: Meter, month: str, stored: MonthTotal | None) -> MonthTotal | None:
+    """The month's total as the meter's customer sees it and is billed it: the `stored` total,
+    unless the subscription started or ended during the month. The stored total then also holds
+    the days of the home's other occupant, and the meter's own days are added up instead (one
+    Query of ≤ 31 day buckets); its `days_in_month` are the meter's own days."""
+    first, last = own_days(meter, month)
+    if first.day == 1 and last.day == month_days(month):
+        return stored
+    if last < first:
+        return None
+    days = list(
+        DayBucket.query(
+            meter_pk(meter.meter_id),
+            DayBucket.sk.between(f"DAY#{first.isoformat()}", f"DAY#{last.isoformat()}"),
+        )
+    )
+    return _summed(meter.meter_id, month, days, (last - first).days + 1) if days else None
 
 
 def decimal_text(value: Decimal) -> str:
@@ -291,12 +326,19 @@ def _parse(
     `meters` caches the meters named (None: unknown)."""
     grouped: dict[tuple[str, date], DayReadings] = defaultdict(DayReadings)
     seen: dict[tuple[str, str, date, int], tuple[int, Decimal]] = {}
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.reject(0, "the file is not UTF-8 text")
-        return grouped
-    for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    # bytes that are not UTF-8 become lone surrogates: only the rows holding them are refused
+    reader = csv.reader(io.StringIO(content.decode("utf-8-sig", errors="surrogateescape")))
+    while True:
+        line = reader.line_num + 1  # where the next row starts
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            report.rows += 1
+            limit = csv.field_size_limit()
+            report.reject(line, f"this line is not a CSV row (a field of over {limit} characters?)")
+            continue
         if not row or all(not cell.strip() for cell in row):
             continue
         if line == 1 and row[0].strip().lower() == "meter_id":
@@ -305,7 +347,15 @@ def _parse(
         if report.rows > MAX_ROWS:
             report.reject(line, f"the file has more than {MAX_ROWS} rows: the rest is not read")
             break
-        problem = _row(row, line, grouped, seen, meters)
+        if reader.line_num > line:
+            # a quote left open swallows the lines after it: say which, rather than lose them
+            problem: str | None = (
+                f"a quote opened here is not closed: lines {line} to {reader.line_num} read as one row"
+            )
+        elif any(_NOT_UTF8.search(cell) for cell in row):
+            problem = "this line is not UTF-8 text"
+        else:
+            problem = _row(row, line, grouped, seen, meters)
         if problem:
             report.reject(line, problem)
         else:
@@ -347,6 +397,8 @@ def _row(
         day, index = slot_of(start)
     except (ValueError, OverflowError) as error:
         return str(error) if isinstance(error, ValueError) else "start is out of range"
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return f"start is out of range ({FIRST_DAY.year} to {LAST_DAY.year})"
     value = value.quantize(PRECISION, rounding=ROUND_HALF_UP)
     earlier = seen.get((meter_id, direction, day, index))
     if earlier is not None and earlier[1] != value:

@@ -18,7 +18,7 @@ from dateutil.relativedelta import relativedelta
 
 from .errors import RangeTooLong, ValidationFailed
 from .models import DayBucket, Meter, MonthTotal, meter_pk
-from .readings import decode, month_days, off_peak_slots, slot_start
+from .readings import decode, month_days, off_peak_slots, own_month_total, slot_start
 
 STEPS = ("half_hour", "hour", "day", "month")
 MAX_DAYS = {"half_hour": 366, "hour": 366, "day": 3660, "month": 3660}
@@ -126,7 +126,10 @@ def _slot_points(meter: Meter, day: date, bucket: DayBucket | None, *, pair: boo
         value = sum(known, Decimal(0)) if known else None
         low = sum((consumption[i] or Decimal(0) for i in group if off_peak[i]), Decimal(0))
         injected_values = [reading for reading in (injection[i] for i in group) if reading is not None]
-        injected = sum(injected_values, Decimal(0)) if injected_values or meter.has_production else None
+        # a half-hour read of a producing meter without an injection reading injected nothing;
+        # a half-hour not read at all is unknown (null), like its consumption
+        read = injected_values or (meter.has_production and value is not None)
+        injected = sum(injected_values, Decimal(0)) if read else None
         points.append(
             {
                 "start": slot_start(day, index).isoformat(),
@@ -150,8 +153,8 @@ def _months(meter: Meter, first: date, last: date) -> list[dict[str, Any]]:
     points = []
     month = first.replace(day=1)
     while month <= last:
-        total = totals.get(month.isoformat()[:7])
-        points.append(_month_point(month, total))
+        name = month.isoformat()[:7]
+        points.append(_month_point(month, own_month_total(meter, name, totals.get(name))))
         month += relativedelta(months=1)
     return points
 
@@ -177,18 +180,23 @@ def summary(meter: Meter, year: int, today: date) -> dict[str, Any]:
         meter_pk(meter.meter_id), MonthTotal.sk.between(f"MONTH#{year - 1}-01", f"MONTH#{year}-12")
     )
     totals = {total.month: total for total in found}
-    active_from = meter.active_from[:7]
+    active_from, closed_in = meter.active_from[:7], (meter.closed_on or "9999-12")[:7]
     months = []
     for number in range(1, 13):
         month = f"{year}-{number:02d}"
-        if month > today.isoformat()[:7]:
+        if month > min(today.isoformat()[:7], closed_in):
             break
         if month < active_from:
             continue
-        total = totals.get(month)
-        months.append(_summary_month(month, total, today))
+        months.append(_summary_month(month, own_month_total(meter, month, totals.get(month)), today))
     previous = [
-        total for name, total in totals.items() if name.startswith(f"{year - 1}-") and name >= active_from
+        total
+        for total in (
+            own_month_total(meter, name, stored)
+            for name, stored in totals.items()
+            if name.startswith(f"{year - 1}-") and active_from <= name <= closed_in
+        )
+        if total is not None
     ]
     return {
         "meter_id": meter.meter_id,

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from guichet_local.testing import EventLog, Signer, deliver, load_stage_environment
+from guichet_local.testing import ACCOUNT_ID, REGION, EventLog, Signer, deliver, load_stage_environment
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 STACK = "guichet-test"
@@ -110,9 +111,12 @@ class Customer:
         off_peak_hours: list[dict[str, str]] | None = None,
         payment_mode: str = "per_invoice",
         price_cents: int = 1574,
+        options: dict[str, Any] | None = None,
+        subscription_id: str | None = None,
     ) -> str:
-        """Deliver SubscriptionActivated as the subscriptions service sends it; the subscription id."""
-        subscription_id = uuid.uuid4().hex[:16]
+        """Deliver SubscriptionActivated as the subscriptions service sends it; the subscription id.
+        Given `subscription_id`, the event is about that subscription again (a redelivery)."""
+        subscription_id = subscription_id or uuid.uuid4().hex[:16]
         contract: dict[str, Any] = {
             "contract_number": "C20260000001",
             "offer": offer,
@@ -140,13 +144,29 @@ class Customer:
                 "price_cents": price_cents,
                 "currency": "EUR",
                 "contract": contract,
-                "options": {},
+                "options": options or {},
                 "order_id": None,
                 "tariff": tariff if tariff is not None else {"energy_rates_cents_per_kwh": {"base": 19.52}},
             },
         )
         self.subscriptions.append(subscription_id)
         return subscription_id
+
+    def cancel(self, subscription_id: str, family: str = "electricity") -> None:
+        """Deliver SubscriptionCancelled as the subscriptions service sends it (cancelled today)."""
+        deliver(
+            self.client,
+            "subscription_cancelled",
+            "guichet.subscriptions",
+            "SubscriptionCancelled",
+            {
+                "subscription_id": subscription_id,
+                "customer_id": self.customer_id,
+                "family": family,
+                "status": "cancelled",
+                "order_id": None,
+            },
+        )
 
 
 @pytest.fixture
@@ -194,3 +214,241 @@ def meter_of(customer: Customer, subscription_id: str, unit: str = "kWh") -> str
 
 def paris(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+# =============================================================================================
+# Helpers of the route, ingestion and job tests.
+# =============================================================================================
+
+PREFIX = "/consumption"  # where API Gateway mounts this app; the test client calls it without
+PARIS = ZoneInfo("Europe/Paris")
+TODAY = date(2026, 11, 23)  # what the routes read as today, unless a test sets another day
+
+
+@pytest.fixture(autouse=True)
+def route_today(monkeypatch: pytest.MonkeyPatch) -> Callable[[date], date]:
+    """`set_to(day)`: the routes read `day` as today (chalicelib.api._today); TODAY by default, so
+    that no answer depends on the day the suite runs. Events and jobs keep their own clocks."""
+    from chalicelib import api
+
+    def set_to(day: date) -> date:
+        monkeypatch.setattr(api, "_today", lambda: day)
+        return day
+
+    set_to(TODAY)
+    return set_to
+
+
+def new_pdl() -> str:
+    """A point of delivery of its own (14 digits): meters live in the session's one table."""
+    return f"{uuid.uuid4().int % 10**14:014d}"
+
+
+def file_name() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}.csv"
+
+
+def drop(client: Any, content: str | bytes) -> dict[str, Any]:
+    """`drop_file` under a name of its own; the report."""
+    return drop_file(client, file_name(), content)
+
+
+def local_half_hours(day: date) -> list[datetime]:
+    """The starts of the half-hours of a Paris day (46, 48 or 50), as Paris times."""
+    first = datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+    after = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS).astimezone(UTC)
+    count = int((after - first) / timedelta(minutes=30))
+    return [(first + index * timedelta(minutes=30)).astimezone(PARIS) for index in range(count)]
+
+
+def rows(meter_id: str, readings: dict[str, Any], direction: str | None = None) -> list[str]:
+    """CSV rows `meter_id,start,value[,direction]`, one per {start: value}."""
+    suffix = f",{direction}" if direction else ""
+    return [f"{meter_id},{start},{value}{suffix}" for start, value in readings.items()]
+
+
+def csv_file(*lines: str | list[str], header: bool = True) -> str:
+    """A meter CSV file of these rows (lists of rows are flattened), with the header by default."""
+    flat = [line for part in lines for line in ([part] if isinstance(part, str) else part)]
+    return "\n".join((["meter_id,start,value,direction"] if header else []) + flat) + "\n"
+
+
+def whole_days(meter_id: str, first: date, last: date, value: str = "0.5") -> list[str]:
+    """A reading for every half-hour of the days from `first` to `last`."""
+    found = []
+    day = first
+    while day <= last:
+        found += [f"{meter_id},{start.isoformat()},{value}" for start in local_half_hours(day)]
+        day += timedelta(days=1)
+    return found
+
+
+def assert_error(response: Any, status: int, code: str, *fields: str) -> dict[str, Any]:
+    """The answer is the error body of API.md with this status and code, naming these fields."""
+    assert response.status_code == status, (response.status_code, response.body[:500])
+    body = answer(response)
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"].strip(), error
+    assert set(error) <= {"code", "message", "fields"}, error
+    assert "Traceback" not in response.body.decode("utf-8", "replace")
+    for name in fields:
+        assert name in error.get("fields", {}), (name, error)
+    return dict(error)
+
+
+def ok(response: Any) -> Any:
+    """The JSON body of a 200 answer."""
+    assert response.status_code == 200, (response.status_code, response.body[:500])
+    return answer(response)
+
+
+def stored_meter(meter_id: str) -> Any:
+    from chalicelib.models import Meter, meter_pk
+
+    return Meter.get(meter_pk(meter_id), "METER", consistent_read=True)
+
+
+def electricity_meter(customer: Customer, **subscription: Any) -> str:
+    """A new electricity subscription of the customer, on a PDL of its own; its meter id."""
+    subscription.setdefault("pdl", new_pdl())
+    return meter_of(customer, customer.subscribe(**subscription))
+
+
+@pytest.fixture
+def serialised_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each AWS call is atomic, as on AWS. moto is not thread-safe: two conditional puts could
+    both pass (services/invoices/tests/conftest.py)."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original = BotocoreStubber.process_request
+
+    def atomic(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+
+
+def together(*calls: Callable[[], Any]) -> list[Any]:
+    """The calls started at the same moment from threads of their own; their results in order."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(len(calls))
+
+    def started_together(call: Callable[[], Any]) -> Any:
+        barrier.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(started_together, calls))
+
+
+@pytest.fixture
+def own_table() -> Iterator[None]:
+    """For this test, the consumption table is empty, as in a fresh deployment; the session's table
+    comes back after it (what the test wrote goes with the empty one).
+
+    The monthly close walks every active meter of the table, and moto answers an index Query by
+    reading the whole table: a job test on the session's table would close the months of every
+    meter the suite made, and take seconds to do it."""
+    import copy
+    import os
+    from collections import defaultdict
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends[ACCOUNT_ID][REGION]
+    name = os.environ["CONSUMPTION_TABLE_NAME"]
+    session_table = backend.tables[name]
+    fresh = copy.copy(session_table)
+    fresh.items = defaultdict(dict)
+    backend.tables[name] = fresh
+    try:
+        yield
+    finally:
+        backend.tables[name] = session_table
+
+
+def forget_job_mark() -> None:
+    """close_month forgets the last month it covered (its next run closes the month before)."""
+    from chalicelib.models import JobRun
+
+    JobRun("JOB#close_month", "JOB").delete()
+
+
+def job_ran_until(month: str) -> None:
+    """As if close_month had closed every month until `month` included."""
+    from chalicelib.models import JobRun
+
+    JobRun("JOB#close_month", "JOB", covered_until=month).save()
+
+
+@pytest.fixture
+def fresh_jobs(own_table: None) -> Iterator[None]:
+    """Jobs are global: each job test runs on a table of its own, at months of its own (years
+    from 2040), and close_month starts from no mark."""
+    forget_job_mark()
+    yield
+    forget_job_mark()
+
+
+def close_month(at: str) -> dict[str, int]:
+    """Run the monthly job as of `at` (a Paris time, e.g. "2041-04-01T03:00")."""
+    from chalicelib.closing import close_month as run
+
+    return run(now=datetime.fromisoformat(at).replace(tzinfo=PARIS).astimezone(UTC))
+
+
+@pytest.fixture(scope="session")
+def openapi_document(app: Any) -> dict[str, Any]:
+    """The document the service serves at GET /consumption/openapi.json."""
+    from chalice.test import Client
+
+    with Client(app, stage_name="local", project_dir=str(SERVICE_DIR)) as own:
+        response = own.http.get("/openapi.json")
+    assert response.status_code == 200, response.body
+    return dict(answer(response))
+
+
+def assert_documented(document: dict[str, Any], method: str, route: str, response: Any) -> None:
+    """The answer's status is documented for this route (path as the app routes it) and its JSON
+    body validates (resolving $ref) against the schema the document gives for that status."""
+    from jsonschema import Draft202012Validator
+
+    operation = document["paths"][(PREFIX + route).rstrip("/")][method.lower()]
+    documented = operation["responses"]
+    status = str(response.status_code)
+    assert status in documented, (method, route, status, sorted(documented), response.body[:300])
+    content = documented[status].get("content")
+    if content is None:
+        return  # the document itself, whose schema is OpenAPI's
+    # a dict answer leaves as JSON without a header in the test client (API Gateway adds it)
+    media_type = response.headers.get("Content-Type", "application/json").split(";")[0].strip()
+    assert media_type in content, (method, route, status, media_type, sorted(content))
+    if media_type != "application/json":
+        return
+    schema = {"components": document["components"], **content["application/json"]["schema"]}
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    problems = [
+        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(answer(response))
+    ]
+    assert not problems, (method, route, status, problems)
+
+
+def new_client(app: Any) -> Any:
+    """A test client of its own (for module-scoped fixtures)."""
+    from chalice.test import Client
+
+    return Client(app, stage_name="local", project_dir=str(SERVICE_DIR))
+
+
+def register(client: Any, signer: Signer) -> Customer:
+    """What `customer_factory` makes, on a client of the caller's (for module-scoped fixtures)."""
+    customer_id = f"tm{uuid.uuid4().int % 1_000_000:06d}-GU"
+    return Customer(customer_id, signer.token(customer_id), client)

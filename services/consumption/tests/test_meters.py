@@ -1,0 +1,223 @@
+"""Meters come from the subscriptions service's events: an electricity subscription gives one
+meter named by its PDL (or E<subscription_id> until it has one), a mobile line one meter per
+allowance unit. Events arrive at least once; a cancelled subscription's meters close; a customer
+lists only their own meters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import (
+    MOBILE_TARIFF,
+    STOCKAGE_TARIFF,
+    SURPLUS_TARIFF,
+    answer,
+    new_pdl,
+    ok,
+    stored_meter,
+)
+
+
+def meters_of(customer: Any) -> list[dict[str, Any]]:
+    return list(ok(customer.call("GET", "/meters"))["items"])
+
+
+def test_an_electricity_subscription_gives_one_meter_named_by_its_pdl(customer_factory: Any) -> None:
+    # Given a customer
+    customer = customer_factory()
+    pdl = new_pdl()
+
+    # When their electricity subscription with off-peak hours is activated
+    subscription_id = customer.subscribe(
+        pdl=pdl,
+        started_on="2026-02-01",
+        tariff_option="off_peak",
+        off_peak_hours=[{"start": "22:00", "end": "06:00"}],
+    )
+
+    # Then they have one meter, named by the PDL, in kWh, with the contract's off-peak hours
+    (meter,) = meters_of(customer)
+    assert meter["meter_id"] == pdl
+    assert meter["pdl"] == pdl
+    assert meter["subscription_id"] == subscription_id
+    assert (meter["kind"], meter["unit"]) == ("electricity", "kWh")
+    assert meter["tariff_option"] == "off_peak"
+    assert meter["off_peak_hours"] == [{"start": "22:00", "end": "06:00"}]
+    assert meter["has_production"] is False
+    assert (meter["status"], meter["active_from"], meter["closed_on"]) == ("active", "2026-02-01", None)
+
+
+def test_an_electricity_subscription_without_a_pdl_is_named_by_the_subscription(
+    customer_factory: Any,
+) -> None:
+    # Given a customer whose new home's PDL is not known yet
+    customer = customer_factory()
+
+    # When the subscription is activated
+    subscription_id = customer.subscribe(pdl=None)
+
+    # Then its meter is E<subscription id>, with no PDL
+    (meter,) = meters_of(customer)
+    assert meter["meter_id"] == f"E{subscription_id}"
+    assert meter["pdl"] is None
+
+
+def test_the_producing_offers_have_meters_that_inject(customer_factory: Any) -> None:
+    # Given a customer
+    customer = customer_factory()
+
+    # When a virtual battery, a surplus resale and a plain offer are activated
+    storage = customer.subscribe(offer="virtual_storage", tariff=STOCKAGE_TARIFF, pdl=new_pdl())
+    resale = customer.subscribe(offer="surplus_resale", tariff=SURPLUS_TARIFF, pdl=new_pdl())
+    plain = customer.subscribe(offer="base", pdl=new_pdl())
+
+    # Then the first two meters inject, the third does not
+    production = {meter["subscription_id"]: meter["has_production"] for meter in meters_of(customer)}
+    assert production == {storage: True, resale: True, plain: False}
+
+
+def test_a_mobile_line_gives_one_meter_per_allowance_unit(customer_factory: Any) -> None:
+    # Given a customer
+    customer = customer_factory()
+
+    # When their mobile line (50 GB, unlimited calls and texts) is activated
+    subscription_id = customer.subscribe("mobile", offer=None, tariff=MOBILE_TARIFF)
+
+    # Then they have three mobile meters, one per unit, named after the line
+    meters = sorted(meters_of(customer), key=lambda meter: meter["meter_id"])
+    assert [meter["meter_id"] for meter in meters] == [
+        f"M{subscription_id}-GB",
+        f"M{subscription_id}-min",
+        f"M{subscription_id}-sms",
+    ]
+    assert {meter["kind"] for meter in meters} == {"mobile"}
+    assert {meter["unit"] for meter in meters} == {"GB", "min", "sms"}
+    assert {meter["subscription_id"] for meter in meters} == {subscription_id}
+    assert {meter["pdl"] for meter in meters} == {None}
+
+
+def test_another_familys_subscription_gives_no_meter(customer_factory: Any) -> None:
+    # Given a customer
+    customer = customer_factory()
+
+    # When a hosting subscription is activated
+    customer.subscribe("hosting", offer=None, tariff={})
+
+    # Then they have no meter
+    assert meters_of(customer) == []
+
+
+def test_a_redelivered_activation_changes_nothing(customer_factory: Any) -> None:
+    # Given an active electricity meter
+    customer = customer_factory()
+    pdl = new_pdl()
+    subscription_id = customer.subscribe(pdl=pdl, started_on="2026-02-01")
+    before = stored_meter(pdl).serialize()
+
+    # When the same SubscriptionActivated is delivered again (with other figures, even)
+    customer.subscribe(
+        pdl=pdl, started_on="2026-03-01", tariff_option="off_peak", subscription_id=subscription_id
+    )
+
+    # Then the meter is exactly as it was, and there is still one
+    assert stored_meter(pdl).serialize() == before
+    assert [meter["meter_id"] for meter in meters_of(customer)] == [pdl]
+
+
+def test_a_redelivered_activation_does_not_reopen_a_cancelled_meter(customer_factory: Any) -> None:
+    # Given an electricity meter whose subscription was cancelled
+    customer = customer_factory()
+    pdl = new_pdl()
+    subscription_id = customer.subscribe(pdl=pdl)
+    customer.cancel(subscription_id)
+
+    # When its SubscriptionActivated arrives again, late
+    customer.subscribe(pdl=pdl, subscription_id=subscription_id)
+
+    # Then the meter stays closed
+    (meter,) = meters_of(customer)
+    assert meter["status"] == "closed"
+
+
+def test_a_cancelled_subscription_closes_its_meters_today(customer_factory: Any) -> None:
+    # Given a customer with an electricity meter and a mobile line
+    customer = customer_factory()
+    electricity = customer.subscribe(pdl=new_pdl())
+    mobile = customer.subscribe("mobile", offer=None, tariff=MOBILE_TARIFF)
+
+    # When the mobile line is cancelled (and the event delivered twice)
+    customer.cancel(mobile, family="mobile")
+    first = {meter["meter_id"]: meter["closed_on"] for meter in meters_of(customer)}
+    customer.cancel(mobile, family="mobile")
+
+    # Then its three meters are closed as of today (in Paris), the electricity meter stays active
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+    states: dict[str, set[tuple[str, str | None]]] = {}
+    for meter in meters_of(customer):
+        states.setdefault(meter["subscription_id"], set()).add((meter["status"], meter["closed_on"]))
+    assert states == {electricity: {("active", None)}, mobile: {("closed", today)}}
+    # and the second delivery changed nothing
+    assert {meter["meter_id"]: meter["closed_on"] for meter in meters_of(customer)} == first
+
+
+def test_a_cancellation_of_another_customers_subscription_closes_nothing(customer_factory: Any) -> None:
+    # Given Alice's electricity meter
+    alice, mallory = customer_factory(), customer_factory()
+    subscription_id = alice.subscribe(pdl=new_pdl())
+
+    # When a SubscriptionCancelled names her subscription under another customer
+    mallory.cancel(subscription_id)
+
+    # Then her meter is still active
+    (meter,) = meters_of(alice)
+    assert meter["status"] == "active"
+
+
+def test_a_customer_lists_only_their_own_meters(customer_factory: Any) -> None:
+    # Given Alice with two meters and Bob with one
+    alice, bob = customer_factory(), customer_factory()
+    alices = {alice.subscribe(pdl=new_pdl()), alice.subscribe(pdl=new_pdl())}
+    bobs = {bob.subscribe(pdl=new_pdl())}
+
+    # When each lists their meters
+    alice_sees = {meter["subscription_id"] for meter in meters_of(alice)}
+    bob_sees = {meter["subscription_id"] for meter in meters_of(bob)}
+
+    # Then each sees their own, in the list shape of API.md
+    assert alice_sees == alices
+    assert bob_sees == bobs
+    assert answer(bob.call("GET", "/meters"))["next_cursor"] is None
+
+
+def test_a_pdl_taken_over_by_a_new_occupant_becomes_theirs(customer_factory: Any) -> None:
+    # Given Alice's meter on a PDL, and Bob moving into her home after her
+    alice, bob = customer_factory(), customer_factory()
+    pdl = new_pdl()
+    alice.subscribe(pdl=pdl, started_on="2026-01-01")
+
+    # When Bob's subscription of the same PDL is activated
+    bobs = bob.subscribe(pdl=pdl, started_on="2026-06-01")
+
+    # Then the meter is Bob's, from the day he moved in
+    (meter,) = meters_of(bob)
+    assert (meter["meter_id"], meter["subscription_id"], meter["active_from"]) == (pdl, bobs, "2026-06-01")
+    assert meters_of(alice) == []
+
+
+def test_a_late_activation_of_an_older_subscription_does_not_take_the_pdl_back(
+    customer_factory: Any,
+) -> None:
+    # Given Bob's meter on a PDL from June
+    alice, bob = customer_factory(), customer_factory()
+    pdl = new_pdl()
+    bobs = bob.subscribe(pdl=pdl, started_on="2026-06-01")
+
+    # When the activation of Alice's older subscription of that PDL arrives late
+    alice.subscribe(pdl=pdl, started_on="2026-01-01")
+
+    # Then the meter stays Bob's
+    assert [meter["subscription_id"] for meter in meters_of(bob)] == [bobs]
+    assert meters_of(alice) == []

@@ -1,0 +1,296 @@
+"""The OpenAPI document the service serves: valid OpenAPI 3.1, one operation per route of the app
+(prefix /consumption), and the real answers of every route — successes and errors — validate
+against the schema it documents for their status."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from conftest import (
+    MOBILE_TARIFF,
+    PREFIX,
+    STOCKAGE_TARIFF,
+    SURPLUS_TARIFF,
+    answer,
+    assert_documented,
+    assert_error,
+    csv_file,
+    drop,
+    electricity_meter,
+    new_client,
+    new_pdl,
+    register,
+    rows,
+)
+
+
+def test_the_document_is_valid_openapi_3_1(openapi_document: dict[str, Any]) -> None:
+    # Given the document served at GET /consumption/openapi.json
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+    # When it is validated as OpenAPI 3.1
+    validate(openapi_document, cls=OpenAPIV31SpecValidator)
+
+    # Then no error is raised, it says it is 3.1, and every $ref resolves to a component
+    assert openapi_document["openapi"] == "3.1.0"
+    components = openapi_document["components"]["schemas"]
+
+    def refs(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+            return found + [ref for value in node.values() for ref in refs(value)]
+        if isinstance(node, list):
+            return [ref for value in node for ref in refs(value)]
+        return []
+
+    every_ref = refs(openapi_document)
+    assert every_ref
+    assert all(ref.removeprefix("#/components/schemas/") in components for ref in every_ref), every_ref
+
+
+def test_the_document_is_the_one_the_code_builds(client: Any) -> None:
+    # Given no access token
+    from chalicelib.openapi import document
+
+    # When the document is asked for
+    response = client.http.get("/openapi.json")
+
+    # Then it is the document built from the route table
+    assert answer(response) == document()
+
+
+def test_the_documented_operations_are_exactly_the_routes_of_the_app(
+    app: Any, openapi_document: dict[str, Any]
+) -> None:
+    # Given the routes the Chalice app serves, mounted under /consumption
+    routed = {
+        (method.lower(), (PREFIX + path).rstrip("/"))
+        for path, methods in app.routes.items()
+        for method in methods
+    }
+
+    # When the operations of the document are listed
+    documented = {
+        (method, path) for path, operations in openapi_document["paths"].items() for method in operations
+    }
+
+    # Then they are the same set: API.md's seven routes, health and the document
+    assert documented == routed
+    assert documented == {
+        ("get", "/consumption/health"),
+        ("get", "/consumption/openapi.json"),
+        ("get", "/consumption/meters"),
+        ("get", "/consumption/meters/{meter_id}/series"),
+        ("get", "/consumption/meters/{meter_id}/summary"),
+        ("get", "/consumption/meters/{meter_id}/export.csv"),
+        ("get", "/consumption/battery"),
+        ("get", "/consumption/surplus"),
+        ("get", "/consumption/usage"),
+    }
+
+
+def test_every_route_but_health_and_the_document_declares_the_bearer_token(
+    openapi_document: dict[str, Any],
+) -> None:
+    # Given every operation of the document
+    for path, operations in openapi_document["paths"].items():
+        for method, operation in operations.items():
+            # Then the protected ones say so and document the 401 error body; the two public ones do not
+            if path in ("/consumption/health", "/consumption/openapi.json"):
+                assert "security" not in operation, (method, path)
+            else:
+                assert operation["security"] == [{"bearer": []}], (method, path)
+                schema = operation["responses"]["401"]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, (method, path)
+
+
+@pytest.mark.parametrize(
+    ("path", "names"),
+    [
+        ("/consumption/meters/{meter_id}/series", {"meter_id", "from", "to", "step"}),
+        ("/consumption/meters/{meter_id}/summary", {"meter_id", "year"}),
+        ("/consumption/meters/{meter_id}/export.csv", {"meter_id", "from", "to"}),
+        ("/consumption/usage", {"subscription_id"}),
+    ],
+)
+def test_the_parameters_the_routes_read_are_documented(
+    openapi_document: dict[str, Any], path: str, names: set[str]
+) -> None:
+    # Given an operation that reads its path and query
+    parameters = openapi_document["paths"][path]["get"]["parameters"]
+
+    # Then each parameter it reads is documented
+    assert {parameter["name"] for parameter in parameters} == names
+
+
+def test_the_export_is_documented_as_csv(openapi_document: dict[str, Any]) -> None:
+    # Given the export operation
+    documented = openapi_document["paths"]["/consumption/meters/{meter_id}/export.csv"]["get"]["responses"]
+
+    # Then its answer is documented as text/csv, not JSON
+    assert list(documented["200"]["content"]) == ["text/csv"]
+
+
+@pytest.fixture(scope="module")
+def every_kind_of_customer(app: Any, signer: Any) -> dict[str, Any]:
+    """Customers whose answers cover every schema: an off-peak meter with a battery and readings,
+    a surplus seller with a closed month, a mobile line with usage."""
+    from datetime import UTC, datetime
+
+    from chalicelib import closing
+    from chalicelib.models import Meter, meter_pk
+
+    client = new_client(app)
+    storing, selling, phoning = register(client, signer), register(client, signer), register(client, signer)
+    battery = electricity_meter(
+        storing,
+        offer="virtual_storage",
+        tariff=STOCKAGE_TARIFF,
+        tariff_option="off_peak",
+        off_peak_hours=[{"start": "22:00", "end": "06:00"}],
+    )
+    resale = electricity_meter(selling, offer="surplus_resale", tariff=SURPLUS_TARIFF)
+    line = phoning.subscribe("mobile", offer=None, tariff=MOBILE_TARIFF, started_on="2026-09-01")
+    drop(
+        client,
+        csv_file(
+            rows(battery, {"2026-03-02T12:00:00+01:00": "1.5", "2026-03-02T23:00:00+01:00": "0.5"}),
+            rows(battery, {"2026-03-02T13:00:00+01:00": "2"}, "injection"),
+            rows(resale, {"2026-03-02T13:00:00+01:00": "3"}, "injection"),
+            rows(f"M{line}-GB", {"2026-11-02T18:00:00+01:00": "51"}),
+        ),
+    )
+    # their March closed without telling the invoices service (the job has tests of its own)
+    for meter_id in (battery, resale):
+        meter = Meter.get(meter_pk(meter_id), "METER")
+        closing.close(meter, "2026-03", now=datetime(2026, 4, 1, 1, tzinfo=UTC), announce=False)
+    return {"storing": storing, "selling": selling, "phoning": phoning, "battery": battery}
+
+
+SUCCESSES = [
+    ("storing", "/meters", "/meters"),
+    (
+        "storing",
+        "/meters/{meter_id}/series",
+        "/meters/{battery}/series?from=2026-03-01&to=2026-03-03&step=half_hour",
+    ),
+    (
+        "storing",
+        "/meters/{meter_id}/series",
+        "/meters/{battery}/series?from=2026-03-01&to=2026-03-03&step=hour",
+    ),
+    ("storing", "/meters/{meter_id}/series", "/meters/{battery}/series?from=2026-03-01&to=2026-03-03"),
+    (
+        "storing",
+        "/meters/{meter_id}/series",
+        "/meters/{battery}/series?from=2026-01-01&to=2026-12-31&step=month",
+    ),
+    ("storing", "/meters/{meter_id}/summary", "/meters/{battery}/summary"),
+    ("storing", "/meters/{meter_id}/summary", "/meters/{battery}/summary?year=2025"),
+    (
+        "storing",
+        "/meters/{meter_id}/export.csv",
+        "/meters/{battery}/export.csv?from=2026-03-01&to=2026-03-31",
+    ),
+    ("storing", "/battery", "/battery"),
+    ("selling", "/surplus", "/surplus"),
+    ("phoning", "/usage", "/usage"),
+]
+
+
+@pytest.mark.parametrize(("who", "route", "path"), SUCCESSES, ids=[path for _, _, path in SUCCESSES])
+def test_every_answer_validates_against_its_documented_schema(
+    openapi_document: dict[str, Any], every_kind_of_customer: dict[str, Any], route: str, path: str, who: str
+) -> None:
+    # Given customers with meters of every kind, read and closed
+    customer = every_kind_of_customer[who]
+
+    # When a route answers them
+    response = customer.call("GET", path.replace("{battery}", every_kind_of_customer["battery"]))
+
+    # Then the answer is a 200 and validates against the schema documented for it
+    assert response.status_code == 200, response.body[:300]
+    assert_documented(openapi_document, "GET", route, response)
+
+
+def test_health_validates_against_its_documented_schema(
+    openapi_document: dict[str, Any], client: Any
+) -> None:
+    # When health is asked
+    response = client.http.get("/health")
+
+    # Then it validates against its schema
+    assert_documented(openapi_document, "GET", "/health", response)
+
+
+ERRORS = [
+    ("/meters/{meter_id}/series", "/meters/{battery}/series?step=weekly", 422, "validation_failed"),
+    (
+        "/meters/{meter_id}/series",
+        "/meters/{battery}/series?step=hour&from=2020-01-01",
+        422,
+        "range_too_long",
+    ),
+    ("/meters/{meter_id}/series", "/meters/{missing}/series", 404, "not_found"),
+    ("/meters/{meter_id}/summary", "/meters/{battery}/summary?year=1999", 422, "validation_failed"),
+    ("/meters/{meter_id}/summary", "/meters/{missing}/summary", 404, "not_found"),
+    (
+        "/meters/{meter_id}/export.csv",
+        "/meters/{battery}/export.csv?from=2026-02-30",
+        422,
+        "validation_failed",
+    ),
+    ("/meters/{meter_id}/export.csv", "/meters/{missing}/export.csv", 404, "not_found"),
+    ("/surplus", "/surplus", 404, "not_found"),
+    ("/usage", "/usage", 404, "not_found"),
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "path", "status", "code"), ERRORS, ids=[f"{p}-{s}" for _, p, s, _ in ERRORS]
+)
+def test_every_error_answer_is_documented_for_its_status(
+    openapi_document: dict[str, Any],
+    every_kind_of_customer: dict[str, Any],
+    route: str,
+    path: str,
+    status: int,
+    code: str,
+    route_today: Any,
+) -> None:
+    # Given the battery customer (who sells no surplus and has no mobile line)
+    route_today(date(2026, 11, 23))
+    customer = every_kind_of_customer["storing"]
+
+    # When a route refuses what they ask
+    response = customer.call(
+        "GET", path.replace("{battery}", every_kind_of_customer["battery"]).replace("{missing}", new_pdl())
+    )
+
+    # Then the error body is the documented one for that status
+    assert_error(response, status, code)
+    assert_documented(openapi_document, "GET", route, response)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/meters",
+        "/meters/{meter_id}/series",
+        "/meters/{meter_id}/summary",
+        "/meters/{meter_id}/export.csv",
+        "/battery",
+        "/surplus",
+        "/usage",
+    ],
+)
+def test_the_401_answer_is_documented(client: Any, openapi_document: dict[str, Any], route: str) -> None:
+    # Given no token
+    # When a protected route is called
+    response = client.http.get(route.replace("{meter_id}", new_pdl()), headers={})
+
+    # Then 401 with the error body, as documented
+    assert_error(response, 401, "unauthenticated")
+    assert_documented(openapi_document, "GET", route, response)
