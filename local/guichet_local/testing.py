@@ -7,7 +7,9 @@
 - `deliver`: hands one event in the envelope of guichet_contracts.events to a Chalice event
   handler, as EventBridge would;
 - `EventLog`: the events a service published, read from an SQS queue that an EventBridge rule on
-  its source feeds (as the services that consume them receive them).
+  its source feeds (as the services that consume them receive them);
+- `routed_operations`, `documented_operations`, `schema_refs`: what a service's OpenAPI tests
+  compare (the app's routes, the document's operations, the `$ref`s it uses).
 """
 
 from __future__ import annotations
@@ -136,3 +138,27 @@ class EventLog:
             if event["detail"]["data"].get("customer_id") == customer_id
             and (name is None or event["detail-type"] == name)
         ]
+
+
+def routed_operations(app: Any, prefix: str) -> set[tuple[str, str]]:
+    """(method, path) of every route of a Chalice app mounted under `prefix` (`/invoices`)."""
+    return {
+        (method.lower(), (prefix + path).rstrip("/"))
+        for path, methods in app.routes.items()
+        for method in methods
+    }
+
+
+def documented_operations(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """(method, path) of every operation of an OpenAPI document."""
+    return {(method, path) for path, operations in document["paths"].items() for method in operations}
+
+
+def schema_refs(node: Any) -> list[str]:
+    """Every `$ref` used anywhere in an OpenAPI document (or part of one)."""
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [ref for value in node.values() for ref in schema_refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in schema_refs(value)]
+    return []

@@ -19,6 +19,7 @@ from conftest import (
     pay_key,
     register,
 )
+from guichet_local.testing import documented_operations, routed_operations, schema_refs
 
 
 def test_the_document_is_valid_openapi_3_1(openapi_document: dict[str, Any]) -> None:
@@ -32,15 +33,7 @@ def test_the_document_is_valid_openapi_3_1(openapi_document: dict[str, Any]) -> 
     assert openapi_document["openapi"] == "3.1.0"
     components = openapi_document["components"]["schemas"]
 
-    def refs(node: Any) -> list[str]:
-        if isinstance(node, dict):
-            found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
-            return found + [ref for value in node.values() for ref in refs(value)]
-        if isinstance(node, list):
-            return [ref for value in node for ref in refs(value)]
-        return []
-
-    every_ref = refs(openapi_document)
+    every_ref = schema_refs(openapi_document)
     assert every_ref
     assert all(ref.removeprefix("#/components/schemas/") in components for ref in every_ref), every_ref
 
@@ -61,16 +54,10 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
     app: Any, openapi_document: dict[str, Any]
 ) -> None:
     # Given the routes the Chalice app serves, mounted under /invoices
-    routed = {
-        (method.lower(), (PREFIX + path).rstrip("/"))
-        for path, methods in app.routes.items()
-        for method in methods
-    }
+    routed = routed_operations(app, PREFIX)
 
     # When the operations of the document are listed
-    documented = {
-        (method, path) for path, operations in openapi_document["paths"].items() for method in operations
-    }
+    documented = documented_operations(openapi_document)
 
     # Then they are the same set: the 13 operations, the list route being /invoices itself
     assert documented == routed

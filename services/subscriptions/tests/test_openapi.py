@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import PREFIX, answer, assert_documented, assert_error, order_and_pay
+from guichet_local.testing import documented_operations, routed_operations
 
 
 def test_the_document_is_valid_openapi_3_1(openapi_document: dict[str, Any]) -> None:
@@ -39,16 +40,10 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
     app: Any, openapi_document: dict[str, Any]
 ) -> None:
     # Given the routes the Chalice app serves (mounted under /subscriptions)
-    routed = {
-        (method.lower(), (PREFIX + path).rstrip("/"))
-        for path, methods in app.routes.items()
-        for method in methods
-    }
+    routed = routed_operations(app, PREFIX)
 
     # When the operations of the document are listed
-    documented = {
-        (method, path) for path, operations in openapi_document["paths"].items() for method in operations
-    }
+    documented = documented_operations(openapi_document)
 
     # Then they are the same set, the list route being /subscriptions itself
     assert documented == routed
