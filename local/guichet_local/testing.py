@@ -9,7 +9,9 @@
 - `EventLog`: the events a service published, read from an SQS queue that an EventBridge rule on
   its source feeds (as the services that consume them receive them);
 - `routed_operations`, `documented_operations`, `schema_refs`: what a service's OpenAPI tests
-  compare (the app's routes, the document's operations, the `$ref`s it uses).
+  compare (the app's routes, the document's operations, the `$ref`s it uses);
+- `serialise_aws_calls`, `together`, `serving_from_threads`: concurrency tests, with each AWS
+  call atomic as on AWS and the app serving several threads as several Lambda containers do.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -162,3 +166,69 @@ def schema_refs(node: Any) -> list[str]:
     if isinstance(node, list):
         return [ref for value in node for ref in schema_refs(value)]
     return []
+
+
+def serialise_aws_calls(monkeypatch: Any) -> None:
+    """Each AWS call atomic, as on AWS. moto is not thread-safe: two conditional puts could both
+    pass, and a failed DynamoDB transaction restores a snapshot of the whole table, erasing the
+    writes other threads made meanwhile."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original = BotocoreStubber.process_request
+
+    def atomic(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+
+
+def together(*calls: Any) -> list[Any]:
+    """The calls started at the same moment from threads of their own; their results in order."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(len(calls))
+
+    def started_together(call: Any) -> Any:
+        barrier.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(started_together, calls))
+
+
+@contextmanager
+def serving_from_threads(app: Any, monkeypatch: Any) -> Iterator[None]:
+    """The Chalice app serves requests from several threads at once, as several Lambda
+    containers do. Chalice keeps `current_request` on the app object (one container serves one
+    request at a time) and its test client swaps `os.environ` around each call: here the request
+    is kept per thread and the environment (already complete) left alone; the rest is the real app."""
+    import threading
+
+    from chalice.test import BaseClient
+
+    per_thread = threading.local()
+    original_class = type(app)
+    app.__class__ = type(
+        "PerThreadRequestChalice",
+        (original_class,),
+        {
+            "current_request": property(
+                lambda self: getattr(per_thread, "request", None),
+                lambda self, value: setattr(per_thread, "request", value),
+            ),
+            "lambda_context": property(
+                lambda self: getattr(per_thread, "context", None),
+                lambda self, value: setattr(per_thread, "context", value),
+            ),
+        },
+    )
+    monkeypatch.setattr(BaseClient, "_patched_env_vars", lambda self, variables: nullcontext())
+    try:
+        yield
+    finally:
+        app.__class__ = original_class

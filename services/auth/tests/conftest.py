@@ -10,7 +10,6 @@ import json
 import os
 import re
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from guichet_local.testing import serialise_aws_calls
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 STACK = "guichet-test"
@@ -305,18 +305,7 @@ def utc(*args: int) -> datetime:
 
 @pytest.fixture
 def serialised_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each AWS call is atomic, as on AWS. Without this, moto is not thread-safe: a failed
-    DynamoDB transaction restores a snapshot of the whole table, erasing parallel writes."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.RLock()
-    original = BotocoreStubber.process_request
-
-    def atomic(self: Any, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+    serialise_aws_calls(monkeypatch)
 
 
 @pytest.fixture

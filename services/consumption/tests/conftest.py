@@ -17,7 +17,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from guichet_local.testing import ACCOUNT_ID, REGION, EventLog, Signer, deliver, load_stage_environment
+from guichet_local.testing import (
+    ACCOUNT_ID,
+    REGION,
+    EventLog,
+    Signer,
+    deliver,
+    load_stage_environment,
+    serialise_aws_calls,
+)
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 STACK = "guichet-test"
@@ -318,35 +326,7 @@ def electricity_meter(customer: Customer, **subscription: Any) -> str:
 
 @pytest.fixture
 def serialised_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each AWS call is atomic, as on AWS. moto is not thread-safe: two conditional puts could
-    both pass (services/invoices/tests/conftest.py)."""
-    import threading
-
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.RLock()
-    original = BotocoreStubber.process_request
-
-    def atomic(self: Any, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
-
-
-def together(*calls: Callable[[], Any]) -> list[Any]:
-    """The calls started at the same moment from threads of their own; their results in order."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    barrier = threading.Barrier(len(calls))
-
-    def started_together(call: Callable[[], Any]) -> Any:
-        barrier.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(started_together, calls))
+    serialise_aws_calls(monkeypatch)
 
 
 @pytest.fixture

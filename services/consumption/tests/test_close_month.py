@@ -25,8 +25,8 @@ from conftest import (
     new_pdl,
     ok,
     rows,
-    together,
 )
+from guichet_local.testing import together
 
 pytestmark = pytest.mark.usefixtures("fresh_jobs")
 OFF_PEAK = [{"start": "22:00", "end": "06:00"}]

@@ -21,9 +21,9 @@ from conftest import (
     new_pdl,
     ok,
     rows,
-    together,
     whole_days,
 )
+from guichet_local.testing import together
 
 DAY = "2026-03-02"
 GOOD_BEFORE = f"{DAY}T10:00:00+01:00"

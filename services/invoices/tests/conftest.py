@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from guichet_local.testing import REGION, EventLog, Signer, deliver, load_stage_environment
+from guichet_local.testing import (
+    REGION,
+    EventLog,
+    Signer,
+    deliver,
+    load_stage_environment,
+    serialise_aws_calls,
+    serving_from_threads,
+    together,
+)
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 STACK = "guichet-test"
@@ -454,75 +463,15 @@ def fresh_jobs() -> Iterator[None]:
 
 @pytest.fixture
 def serialised_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each AWS call is atomic, as on AWS. moto is not thread-safe: two conditional puts could
-    both pass, and a failed transaction restores a snapshot of the whole table, erasing the
-    writes other threads made meanwhile (services/auth/tests/conftest.py)."""
-    import threading
-
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.RLock()
-    original = BotocoreStubber.process_request
-
-    def atomic(self: Any, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+    serialise_aws_calls(monkeypatch)
 
 
 @pytest.fixture
 def concurrent_app(app: Any, serialised_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The app serves requests from several threads at once, as several Lambda containers do.
-
-    Chalice keeps `current_request` on the app object (one container serves one request at a
-    time) and its test client swaps `os.environ` around each call: here the request is kept per
-    thread and the environment (already complete) left alone; everything else is the real app.
-    Returns `run(*calls)`: the calls started together from threads, their results in order.
-    """
-    import contextlib
-    import threading
-
-    from chalice.test import BaseClient
-
-    per_thread = threading.local()
-    original_class = type(app)
-    per_thread_class = type(
-        "PerThreadRequestChalice",
-        (original_class,),
-        {
-            "current_request": property(
-                lambda self: getattr(per_thread, "request", None),
-                lambda self, value: setattr(per_thread, "request", value),
-            ),
-            "lambda_context": property(
-                lambda self: getattr(per_thread, "context", None),
-                lambda self, value: setattr(per_thread, "context", value),
-            ),
-        },
-    )
-    monkeypatch.setattr(BaseClient, "_patched_env_vars", lambda self, variables: contextlib.nullcontext())
-    app.__class__ = per_thread_class
-
-    try:
+    """The app serves requests from several threads at once, as several Lambda containers do;
+    returns `together(*calls)`: the calls started together from threads, their results in order."""
+    with serving_from_threads(app, monkeypatch):
         yield together
-    finally:
-        app.__class__ = original_class
-
-
-def together(*calls: Any) -> list[Any]:
-    """The calls started at the same moment from threads of their own; their results in order."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    barrier = threading.Barrier(len(calls))
-
-    def started_together(call: Any) -> Any:
-        barrier.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(started_together, calls))
 
 
 @pytest.fixture

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from guichet_local.testing import EventLog, Signer, deliver
+from guichet_local.testing import (
+    EventLog,
+    Signer,
+    deliver,
+    serialise_aws_calls,
+    serving_from_threads,
+    together,
+)
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 STACK = "guichet-test"
@@ -337,70 +344,15 @@ def fresh_jobs() -> Iterator[None]:
 
 @pytest.fixture
 def serialised_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each AWS call is atomic, as on AWS. moto is not thread-safe: two conditional puts could
-    both pass, and a failed transaction restores a snapshot of the whole table."""
-    import threading
-
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.RLock()
-    original = BotocoreStubber.process_request
-
-    def atomic(self: Any, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+    serialise_aws_calls(monkeypatch)
 
 
 @pytest.fixture
 def concurrent_app(app: Any, serialised_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The app can serve requests from several threads at once, as several Lambda containers do.
-
-    Chalice keeps `current_request` on the app object (one Lambda container serves one request at
-    a time), and its test client swaps `os.environ` around each call. Here the request is kept per
-    thread and the environment (already complete) is left alone; everything else is the real app.
-    Returns `run(*calls)`: the calls started together from threads, their results in order.
-    """
-    import contextlib
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from chalice.test import BaseClient
-
-    per_thread = threading.local()
-    original_class = type(app)
-    per_thread_class = type(
-        "PerThreadRequestChalice",
-        (original_class,),
-        {
-            "current_request": property(
-                lambda self: getattr(per_thread, "request", None),
-                lambda self, value: setattr(per_thread, "request", value),
-            ),
-            "lambda_context": property(
-                lambda self: getattr(per_thread, "context", None),
-                lambda self, value: setattr(per_thread, "context", value),
-            ),
-        },
-    )
-    monkeypatch.setattr(BaseClient, "_patched_env_vars", lambda self, variables: contextlib.nullcontext())
-    app.__class__ = per_thread_class
-
-    def run(*calls: Any) -> list[Any]:
-        barrier = threading.Barrier(len(calls))
-
-        def started_together(call: Any) -> Any:
-            barrier.wait(timeout=10)
-            return call()
-
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            return list(pool.map(started_together, calls))
-
-    try:
-        yield run
-    finally:
-        app.__class__ = original_class
+    """The app serves requests from several threads at once, as several Lambda containers do;
+    returns `together(*calls)`: the calls started together from threads, their results in order."""
+    with serving_from_threads(app, monkeypatch):
+        yield together
 
 
 def new_client(app: Any) -> Any:
