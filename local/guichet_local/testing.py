@@ -11,7 +11,9 @@
 - `routed_operations`, `documented_operations`, `schema_refs`: what a service's OpenAPI tests
   compare (the app's routes, the document's operations, the `$ref`s it uses);
 - `serialise_aws_calls`, `together`, `serving_from_threads`: concurrency tests, with each AWS
-  call atomic as on AWS and the app serving several threads as several Lambda containers do.
+  call atomic as on AWS and the app serving several threads as several Lambda containers do;
+- `answer`, `assert_error`, `assert_valid_openapi`: what a test client's answer says, checked
+  against the error body and the OpenAPI 3.1 rules of API.md.
 """
 
 from __future__ import annotations
@@ -232,3 +234,35 @@ def serving_from_threads(app: Any, monkeypatch: Any) -> Iterator[None]:
         yield
     finally:
         app.__class__ = original_class
+
+
+def answer(response: Any) -> Any:
+    """The JSON body of a chalice.test.Client response (None when there is none)."""
+    return json.loads(response.body) if response.body else None
+
+
+def assert_error(response: Any, status: int, code: str, *fields: str) -> dict[str, Any]:
+    """The answer is the error body of API.md with this status and code, naming these fields."""
+    assert response.status_code == status, (response.status_code, response.body[:500])
+    body = answer(response)
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"].strip(), error
+    assert set(error) <= {"code", "message", "fields"}, error
+    assert "Traceback" not in response.body.decode("utf-8", "replace")
+    for name in fields:
+        assert name in error.get("fields", {}), (name, error)
+    return dict(error)
+
+
+def assert_valid_openapi(document: dict[str, Any]) -> None:
+    """A valid OpenAPI 3.1 document whose every `$ref` names one of its components."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+    validate(document, cls=OpenAPIV31SpecValidator)
+    assert document["openapi"] == "3.1.0"
+    components = document["components"]["schemas"]
+    every_ref = schema_refs(document)
+    assert every_ref
+    assert all(ref.removeprefix("#/components/schemas/") in components for ref in every_ref), every_ref

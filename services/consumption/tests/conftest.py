@@ -22,6 +22,7 @@ from guichet_local.testing import (
     REGION,
     EventLog,
     Signer,
+    answer,
     deliver,
     load_stage_environment,
     serialise_aws_calls,
@@ -186,12 +187,6 @@ def customer_factory(client: Any, signer: Signer) -> Any:
     return make
 
 
-def answer(response: Any) -> Any:
-    import json
-
-    return json.loads(response.body)
-
-
 def drop_file(client: Any, name: str, content: str | bytes) -> dict[str, Any]:
     """Put a CSV in the ingest bucket under readings/ and deliver the event S3 sends; the report."""
     import json
@@ -289,21 +284,6 @@ def whole_days(meter_id: str, first: date, last: date, value: str = "0.5") -> li
         found += [f"{meter_id},{start.isoformat()},{value}" for start in local_half_hours(day)]
         day += timedelta(days=1)
     return found
-
-
-def assert_error(response: Any, status: int, code: str, *fields: str) -> dict[str, Any]:
-    """The answer is the error body of API.md with this status and code, naming these fields."""
-    assert response.status_code == status, (response.status_code, response.body[:500])
-    body = answer(response)
-    assert isinstance(body, dict) and set(body) == {"error"}, body
-    error = body["error"]
-    assert error["code"] == code, error
-    assert isinstance(error["message"], str) and error["message"].strip(), error
-    assert set(error) <= {"code", "message", "fields"}, error
-    assert "Traceback" not in response.body.decode("utf-8", "replace")
-    for name in fields:
-        assert name in error.get("fields", {}), (name, error)
-    return dict(error)
 
 
 def ok(response: Any) -> Any:

@@ -7,18 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import (
-    MOBILE_TARIFF,
-    answer,
-    assert_error,
-    csv_file,
-    drop,
-    electricity_meter,
-    meter_of,
-    new_pdl,
-    ok,
-    rows,
-)
+from conftest import MOBILE_TARIFF, csv_file, drop, electricity_meter, meter_of, new_pdl, ok, rows
+from guichet_local.testing import answer, assert_error
 
 METER_ROUTES = [
     "/series?from=2026-03-01&to=2026-03-31",

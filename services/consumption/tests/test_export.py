@@ -9,16 +9,8 @@ import io
 from typing import Any
 
 import pytest
-from conftest import (
-    MOBILE_TARIFF,
-    STOCKAGE_TARIFF,
-    assert_error,
-    csv_file,
-    drop,
-    electricity_meter,
-    meter_of,
-    rows,
-)
+from conftest import MOBILE_TARIFF, STOCKAGE_TARIFF, csv_file, drop, electricity_meter, meter_of, rows
+from guichet_local.testing import assert_error
 
 OFF_PEAK = [{"start": "22:00", "end": "06:00"}]
 

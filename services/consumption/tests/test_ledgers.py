@@ -12,13 +12,13 @@ from conftest import (
     MOBILE_TARIFF,
     STOCKAGE_TARIFF,
     SURPLUS_TARIFF,
-    assert_error,
     csv_file,
     drop,
     electricity_meter,
     ok,
     rows,
 )
+from guichet_local.testing import assert_error
 
 
 def test_a_new_virtual_battery_is_empty(customer_factory: Any) -> None:

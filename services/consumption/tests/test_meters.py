@@ -7,15 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import (
-    MOBILE_TARIFF,
-    STOCKAGE_TARIFF,
-    SURPLUS_TARIFF,
-    answer,
-    new_pdl,
-    ok,
-    stored_meter,
-)
+from conftest import MOBILE_TARIFF, STOCKAGE_TARIFF, SURPLUS_TARIFF, new_pdl, ok, stored_meter
+from guichet_local.testing import answer
 
 
 def meters_of(customer: Any) -> list[dict[str, Any]]:

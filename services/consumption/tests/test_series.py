@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from conftest import (
     STOCKAGE_TARIFF,
-    assert_error,
     csv_file,
     drop,
     electricity_meter,
@@ -21,6 +20,7 @@ from conftest import (
     register,
     rows,
 )
+from guichet_local.testing import assert_error
 
 OFF_PEAK = [{"start": "22:00", "end": "06:00"}]
 # 2 March: 1 kWh peak at 21:30, then 2 + 3 off-peak; 3 March: 4 off-peak at 05:30, 5 + 6 peak;

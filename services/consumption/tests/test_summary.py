@@ -7,18 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from conftest import (
-    assert_error,
-    csv_file,
-    drop,
-    electricity_meter,
-    new_client,
-    new_pdl,
-    ok,
-    register,
-    rows,
-    whole_days,
-)
+from conftest import csv_file, drop, electricity_meter, new_client, new_pdl, ok, register, rows, whole_days
+from guichet_local.testing import assert_error
 
 OFF_PEAK = [{"start": "22:00", "end": "06:00"}]
 

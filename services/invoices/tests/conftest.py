@@ -18,6 +18,7 @@ from guichet_local.testing import (
     REGION,
     EventLog,
     Signer,
+    answer,
     deliver,
     load_stage_environment,
     serialise_aws_calls,
@@ -167,28 +168,6 @@ def mailbox() -> Any:
 
 PREFIX = "/invoices"  # where API Gateway mounts this app; the test client calls it without
 SELLER_NAME = "Guichet Télécom & Énergie SAS"  # INVOICES_SELLER of .chalice/config.json
-
-
-def answer(response: Any) -> Any:
-    """The JSON body of a test-client response (None when there is none)."""
-    import json
-
-    return json.loads(response.body) if response.body else None
-
-
-def assert_error(response: Any, status: int, code: str, *fields: str) -> dict[str, Any]:
-    """The answer is the error body of API.md with this status and code, naming these fields."""
-    assert response.status_code == status, (response.status_code, response.body[:500])
-    body = answer(response)
-    assert isinstance(body, dict) and set(body) == {"error"}, body
-    error = body["error"]
-    assert error["code"] == code, error
-    assert isinstance(error["message"], str) and error["message"].strip(), error
-    assert set(error) <= {"code", "message", "fields"}, error
-    assert "Traceback" not in response.body.decode("utf-8", "replace")
-    for name in fields:
-        assert name in error.get("fields", {}), (name, error)
-    return dict(error)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> Any:

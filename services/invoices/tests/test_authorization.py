@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 from conftest import (
-    answer,
-    assert_error,
     ordered_invoice,
     pay_key,
     payments_in_table,
@@ -17,6 +15,7 @@ from conftest import (
     snapshot,
     stored_invoice,
 )
+from guichet_local.testing import answer, assert_error
 
 MISSING = "in_20260101_00000000ff"
 

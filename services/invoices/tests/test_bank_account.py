@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import answer, assert_error, mails_to, paris_noon, subject
+from conftest import mails_to, paris_noon, subject
+from guichet_local.testing import answer, assert_error
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 IBAN_COMPACT = IBAN.replace(" ", "")

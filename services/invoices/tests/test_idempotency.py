@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 from conftest import (
-    answer,
-    assert_error,
     new_client,
     on_client,
     ordered_invoice,
@@ -24,6 +22,7 @@ from conftest import (
     snapshot,
     stored_invoice,
 )
+from guichet_local.testing import answer, assert_error
 
 CARD = {"method": "card", "card_token": "tok_visa"}
 

@@ -15,8 +15,6 @@ from typing import Any
 import pytest
 from conftest import (
     Customer,
-    answer,
-    assert_error,
     forget_job_marks,
     issue_invoice,
     job_ran_until,
@@ -25,7 +23,7 @@ from conftest import (
     pay_key,
     priced,
 )
-from guichet_local.testing import deliver
+from guichet_local.testing import answer, assert_error, deliver
 
 TODAY = date(2034, 6, 15)
 # name -> (issued on, how it is issued)

@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 from conftest import (
-    answer,
-    assert_error,
     new_client,
     ordered_invoice,
     pay_key,
@@ -21,6 +19,7 @@ from conftest import (
     snapshot,
     stored_invoice,
 )
+from guichet_local.testing import answer, assert_error
 
 HUGE = "x" * 100_000
 

@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 from conftest import (
     SELLER_NAME,
-    answer,
-    assert_error,
     mails_to,
     new_client,
     on_client,
@@ -24,6 +22,7 @@ from conftest import (
     snapshot,
     stored_invoice,
 )
+from guichet_local.testing import answer, assert_error
 
 GOOD_IBAN = "FR1420041010050500013M02606"
 POOR_IBAN = "FR7630004000010000000040294"  # sandbox: declined, insufficient_funds

@@ -12,17 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import (
-    answer,
-    assert_error,
-    linked_object,
-    ordered_invoice,
-    pdf_objects,
-    pdf_text,
-    snapshot,
-    stored_invoice,
-    utc,
-)
+from conftest import linked_object, ordered_invoice, pdf_objects, pdf_text, snapshot, stored_invoice, utc
+from guichet_local.testing import answer, assert_error
 
 
 def link_of(

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import answer, assert_error, mails_to, ordered_invoice
+from conftest import mails_to, ordered_invoice
+from guichet_local.testing import answer, assert_error
 
 
 def preferences_of(customer: Any) -> dict[str, Any]:

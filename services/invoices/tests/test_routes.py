@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import (
-    answer,
     assert_documented,
     invoice_of_order,
     order_placed,
@@ -17,6 +16,7 @@ from conftest import (
     snapshot,
     stored_invoice,
 )
+from guichet_local.testing import answer
 
 INVOICE_FIELDS = {
     "invoice_id",

@@ -13,8 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from conftest import (
-    answer,
-    assert_error,
     invoices_in_table,
     job_ran_until,
     mails_to,
@@ -23,7 +21,7 @@ from conftest import (
     paris_noon,
     provider_charges,
 )
-from guichet_local.testing import deliver
+from guichet_local.testing import answer, assert_error, deliver
 
 ENERGY: dict[str, Any] = {
     "tariff_option": "off_peak",

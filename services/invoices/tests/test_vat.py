@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from conftest import answer, invoice_of_order, invoices_in_table, order_placed
-from guichet_local.testing import deliver
+from conftest import invoice_of_order, invoices_in_table, order_placed
+from guichet_local.testing import answer, deliver
 
 
 def cents(value: Decimal) -> int:

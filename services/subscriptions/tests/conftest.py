@@ -21,6 +21,7 @@ import pytest
 from guichet_local.testing import (
     EventLog,
     Signer,
+    answer,
     deliver,
     serialise_aws_calls,
     serving_from_threads,
@@ -153,26 +154,6 @@ DEFAULT_ADDRESS = {
     "city": "Paris",
     "country": "FR",
 }
-
-
-def answer(response: Any) -> Any:
-    """The JSON body of a test-client response (None when there is none)."""
-    return json.loads(response.body) if response.body else None
-
-
-def assert_error(response: Any, status: int, code: str, *fields: str) -> dict[str, Any]:
-    """The answer is the error body of API.md with this status and code, naming these fields."""
-    assert response.status_code == status, (response.status_code, response.body[:500])
-    body = answer(response)
-    assert isinstance(body, dict) and set(body) == {"error"}, body
-    error = body["error"]
-    assert error["code"] == code, error
-    assert isinstance(error["message"], str) and error["message"].strip(), error
-    assert set(error) <= {"code", "message", "fields"}, error
-    assert "Traceback" not in response.body.decode("utf-8", "replace")
-    for name in fields:
-        assert name in error.get("fields", {}), (name, error)
-    return error
 
 
 def register_customer(

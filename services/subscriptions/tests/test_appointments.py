@@ -11,7 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Customer, answer, assert_error, mails_to, new_client, utc
+from conftest import Customer, mails_to, new_client, utc
+from guichet_local.testing import answer, assert_error
 
 PARIS = ZoneInfo("Europe/Paris")
 HOURS = ((time(9, 0), time(12, 0)), (time(14, 0), time(18, 0)))

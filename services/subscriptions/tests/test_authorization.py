@@ -9,16 +9,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import (
-    Signer,
-    answer,
-    assert_error,
-    new_client,
-    order_and_pay_many,
-    place_order,
-    register_customer,
-    utc,
-)
+from conftest import Signer, new_client, order_and_pay_many, place_order, register_customer, utc
+from guichet_local.testing import answer, assert_error
 
 
 def snapshot(customer: Any) -> dict[str, Any]:

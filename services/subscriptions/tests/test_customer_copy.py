@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from conftest import DEFAULT_ADDRESS, Customer, answer, mails_to, place_order
+from conftest import DEFAULT_ADDRESS, Customer, mails_to, place_order
+from guichet_local.testing import answer
 
 
 def customer_event(customer: Customer, occurred_at: str, **changes: Any) -> None:

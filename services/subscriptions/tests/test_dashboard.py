@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conftest import answer, order_and_pay_many, place_order, set_renewal
+from conftest import order_and_pay_many, place_order, set_renewal
+from guichet_local.testing import answer
 
 
 def test_the_dashboard_shows_what_needs_the_customers_attention(

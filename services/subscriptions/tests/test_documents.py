@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pypdf
 import pytest
-from conftest import Customer, answer, assert_error, order_and_pay, update_customer
+from conftest import Customer, order_and_pay, update_customer
+from guichet_local.testing import answer, assert_error
 
 BUCKET = os.environ["SUBSCRIPTIONS_DOCUMENTS_BUCKET"]
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from conftest import (
     Customer,
-    answer,
     forget_job_marks,
     order_and_pay_many,
     orders_of,
@@ -23,6 +22,7 @@ from conftest import (
     set_renewal,
     subscription_of,
 )
+from guichet_local.testing import answer
 
 
 def just_after_midnight(day: date) -> datetime:

@@ -17,17 +17,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import (
-    Customer,
-    answer,
-    assert_error,
-    new_client,
-    order_and_pay,
-    orders_of,
-    pay,
-    place_order,
-    subscription_of,
-)
+from conftest import Customer, new_client, order_and_pay, orders_of, pay, place_order, subscription_of
+from guichet_local.testing import answer, assert_error
 
 ORDER = {"items": [{"product_id": "mobile-50go", "label": "Ligne de Tom"}]}
 

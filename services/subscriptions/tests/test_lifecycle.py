@@ -11,8 +11,6 @@ import pytest
 from conftest import (
     ELECTRICITY_OPTIONS,
     Customer,
-    answer,
-    assert_error,
     idempotency_key,
     new_client,
     order_and_pay,
@@ -25,6 +23,7 @@ from conftest import (
     utc,
 )
 from dateutil.relativedelta import relativedelta
+from guichet_local.testing import answer, assert_error
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -12,15 +12,8 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import (
-    ELECTRICITY_OPTIONS,
-    answer,
-    assert_error,
-    new_client,
-    order_and_pay_many,
-    register_customer,
-    set_renewal,
-)
+from conftest import ELECTRICITY_OPTIONS, new_client, order_and_pay_many, register_customer, set_renewal
+from guichet_local.testing import answer, assert_error
 
 
 def today() -> date:

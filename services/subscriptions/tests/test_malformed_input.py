@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import answer, assert_error, new_client, order_and_pay, orders_of, register_customer
+from conftest import new_client, order_and_pay, orders_of, register_customer
+from guichet_local.testing import answer, assert_error
 
 HUGE = "x" * 1_000_000
 KEY = {"idempotency-key": "malformed-input"}

@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import (
     ELECTRICITY_OPTIONS,
-    answer,
-    assert_error,
     deliver,
     idempotency_key,
     mails_to,
@@ -25,6 +23,7 @@ from conftest import (
     subscription_of,
 )
 from dateutil.relativedelta import relativedelta
+from guichet_local.testing import answer, assert_error
 
 
 def paris_today() -> date:

@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import (
     ELECTRICITY_OPTIONS,
-    answer,
     assert_documented,
     idempotency_key,
     mails_to,
@@ -25,6 +24,7 @@ from conftest import (
     subscription_of,
     utc,
 )
+from guichet_local.testing import answer
 
 SUBSCRIPTION_FIELDS = {
     "subscription_id",
