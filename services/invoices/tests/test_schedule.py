@@ -12,6 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import time_machine
 from conftest import (
     invoices_in_table,
     job_ran_until,
@@ -63,9 +64,10 @@ def test_an_electricity_order_of_a_monthly_payer_starts_its_schedule(customer_fa
     customer = customer_factory()
     lines = [electricity_line(), {"description": "Hébergement Linux 100", "unit_price_cents": 990}]
 
-    # When the order is placed (and delivered twice)
-    order_id = order_placed(customer.client, customer.customer_id, lines)
-    order_placed(customer.client, customer.customer_id, lines, order_id=order_id)
+    # When the order is placed (and delivered twice) that day: the handler bills as of its clock
+    with time_machine.travel(paris_noon(date(2026, 11, 23)), tick=False):
+        order_id = order_placed(customer.client, customer.customer_id, lines)
+        order_placed(customer.client, customer.customer_id, lines, order_id=order_id)
 
     # Then the schedule holds 12 installments from next month, summing to the year's estimate
     schedule = schedule_of(customer)
