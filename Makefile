@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-services test-local test-infra lint format bench job ingest package deploy clean
+.PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest package deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ lint: install ## ruff (lint and format check) and mypy on domain code
 format: install ## Format the code
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+docs: install ## Write docs/EVENTS.md again from the event models
+	$(PY) -m guichet_contracts.domain_events > docs/EVENTS.md
 
 bench: install ## Benchmarks, measured side by side in one run
 	$(PY) bench/run.py

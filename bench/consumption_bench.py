@@ -57,7 +57,8 @@ def year_of_readings() -> None:
     logging.disable(logging.WARNING)
     os.environ.update(service_environment(SERVICE, **RESOURCES))
     sys.path.insert(0, str(SERVICE))
-    from guichet_local.testing import deliver
+    from guichet_contracts.domain_events.subscriptions import SubscriptionActivated
+    from guichet_local.testing import a_subscription, deliver
 
     with deployed_on_moto(SERVICE, "guichet-test") as signer:
         from app import app
@@ -69,17 +70,17 @@ def year_of_readings() -> None:
         deliver(
             client,
             "subscription_activated",
-            "guichet.subscriptions",
-            "SubscriptionActivated",
-            {
-                "subscription_id": "benchmeter",
-                "customer_id": customer_id,
-                "family": "electricity",
-                "started_on": "2024-12-01",
-                "price_cents": 1574,
-                "contract": {"offer": "base", "pdl": "99999999999999", "tariff_option": "base"},
-                "tariff": {"energy_rates_cents_per_kwh": {"base": 19.52}},
-            },
+            SubscriptionActivated(
+                subscription=a_subscription(
+                    customer_id,
+                    subscription_id="benchmeter",
+                    started_on="2024-12-01",
+                    offer="base",
+                    pdl="99999999999999",
+                    tariff={"energy_rates_cents_per_kwh": {"base": "19.52"}},
+                ),
+                order_id=None,
+            ),
         )
         content = year_csv("99999999999999").encode()
         calls = DynamoCalls()

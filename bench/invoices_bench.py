@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 
 from harness import (
     ROOT,
@@ -55,7 +54,8 @@ def list_requests() -> None:
 
     logging.disable(logging.WARNING)
     os.environ.update(service_environment(SERVICE, **RESOURCES))
-    from guichet_local.testing import deliver
+    from conftest import order_event
+    from guichet_local.testing import a_customer, deliver
 
     with deployed_on_moto(SERVICE, "guichet-test") as signer:
         from app import app
@@ -63,35 +63,10 @@ def list_requests() -> None:
 
         client = Client(app, stage_name="local", project_dir=str(SERVICE))
         customer_id = "bi000001-GU"
-        deliver(
-            client,
-            "customer_changed",
-            "guichet.auth",
-            "CustomerRegistered",
-            {"customer_id": customer_id, "email": "bench@example.org", "first_name": "B", "last_name": "I"},
-        )
+        deliver(client, "customer_changed", a_customer(customer_id, "bench@example.org"))
         for index in range(12):
-            deliver(
-                client,
-                "order_placed",
-                "guichet.subscriptions",
-                "OrderPlaced",
-                {
-                    "order_id": uuid.uuid4().hex,
-                    "customer_id": customer_id,
-                    "currency": "EUR",
-                    "prices_include_tax": True,
-                    "lines": [
-                        {
-                            "description": f"Ligne {index}",
-                            "quantity": 1,
-                            "unit": "month",
-                            "unit_price_cents": 999,
-                            "tax_rate": "20.0",
-                        }
-                    ],
-                },
-            )
+            order = order_event(customer_id, [{"description": f"Ligne {index}", "unit_price_cents": 999}])
+            deliver(client, "order_placed", order)
         headers = {"authorization": f"Bearer {signer.token(customer_id)}"}
         client.http.get("/", headers=headers)  # warm
         calls = DynamoCalls()

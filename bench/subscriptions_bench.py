@@ -51,22 +51,12 @@ def requests_per_route(signer) -> None:  # type: ignore[no-untyped-def]
     from app import app
     from chalice.test import Client
     from conftest import deliver
+    from guichet_contracts.domain_events.invoices import OrderPaid
+    from guichet_local.testing import a_customer
 
     client = Client(app, stage_name="local", project_dir=str(SERVICE))
     customer_id = "bm000001-GU"
-    deliver(
-        client,
-        "customer_changed",
-        "guichet.auth",
-        "CustomerRegistered",
-        {
-            "customer_id": customer_id,
-            "email": "bench@example.org",
-            "first_name": "B",
-            "last_name": "M",
-            "language": "fr",
-        },
-    )
+    deliver(client, "customer_changed", a_customer(customer_id, "bench@example.org"))
     headers = {"authorization": f"Bearer {signer.token(customer_id)}", "content-type": "application/json"}
     for product, label in (
         ("hosting-linux-100", "site"),
@@ -82,10 +72,15 @@ def requests_per_route(signer) -> None:  # type: ignore[no-untyped-def]
         )
         deliver(
             client,
-            "payment_succeeded",
-            "guichet.invoices",
-            "PaymentSucceeded",
-            {"customer_id": customer_id, "order_id": order["order_id"]},
+            "order_paid",
+            OrderPaid(
+                order_id=order["order_id"],
+                customer_id=customer_id,
+                invoice_id=None,
+                amount_paid_cents=int(order["total_cents"]),
+                currency="EUR",
+                settled_by="payment",
+            ),
         )
     subscriptions = json.loads(client.http.get("/", headers=headers).body)["items"]
     subscription_id = subscriptions[0]["subscription_id"]

@@ -3,7 +3,7 @@
     customer = verified_customer(runtime, "e2e-inv", first_name="Camille", last_name="Durand")
     customer.customer_id, customer.email, customer.tokens, customer.auth (the Authorization header)
     open_session(page, runtime, customer)   the portal in a browser page, logged in as the customer
-    payment_succeeded(runtime, customer_id, order_id, amount_cents)   as the invoices service says it
+    pay_order(runtime, customer, order_id)   pay the order's invoice by card, as the customer would
 
 How a person registers and logs in, step by step, is what test_e2e_auth and test_browser_portal
 test; the others start from a customer made here.
@@ -11,7 +11,6 @@ test; the others start from a customer made here.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -53,13 +52,28 @@ def open_session(page: Any, runtime: Any, customer: Customer) -> None:
     )
 
 
-def payment_succeeded(runtime: Any, customer_id: str, order_id: str, amount_cents: int) -> dict[str, Any]:
-    """Put the event the invoices service sends once an order's invoice is paid; put_events' answer."""
-    detail = {
-        "event_id": str(uuid.uuid4()),
-        "version": 1,
-        "occurred_at": "2026-11-23T10:00:00Z",
-        "data": {"customer_id": customer_id, "order_id": order_id, "amount_cents": amount_cents},
-    }
-    entry = {"Source": "guichet.invoices", "DetailType": "PaymentSucceeded", "Detail": json.dumps(detail)}
-    return runtime.aws("events").put_events(Entries=[entry])
+def order_invoice(runtime: Any, customer: Customer, order_id: str, timeout: float = 20.0) -> dict[str, Any]:
+    """The invoice the invoices service issued for the order (it follows OrderPlaced)."""
+    from conftest import eventually
+
+    def issued() -> dict[str, Any] | None:
+        items = runtime.get("/invoices", headers=customer.auth).json()["items"]
+        return next((item for item in items if item["order_id"] == order_id), None)
+
+    invoice = eventually(issued, timeout=timeout)
+    assert invoice, f"no invoice was issued for order {order_id}"
+    return invoice
+
+
+def pay_order(
+    runtime: Any, customer: Customer, order_id: str, card_token: str = "tok_visa"
+) -> dict[str, Any]:
+    """Pay the order's invoice in full by card through the invoices API; the payment."""
+    invoice = order_invoice(runtime, customer, order_id)
+    paid = runtime.post(
+        f"/invoices/{invoice['invoice_id']}/payments",
+        json={"method": "card", "card_token": card_token},
+        headers={**customer.auth, "Idempotency-Key": f"pay-{uuid.uuid4()}"},
+    )
+    assert paid.status_code == 201, paid.text
+    return dict(paid.json())

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from customers import open_session, payment_succeeded, verified_customer
+from customers import open_session, pay_order, verified_customer
 
 LABEL = "rossi-<shop>"  # shown as typed, never read as HTML
 UGO = {  # with a postal address, which documents print
@@ -54,7 +54,7 @@ def test_order_pay_configure_download_and_book(runtime: Any, page: Any) -> None:
     assert page.locator("ol.timeline li.todo").count() == 3
 
     # paid: the page follows the order to completed by itself
-    assert payment_succeeded(runtime, customer_id, order_id, 499)["FailedEntryCount"] == 0
+    assert pay_order(runtime, customer, order_id)["status"] == "succeeded"
     page.wait_for_selector("ol.timeline li[data-status=completed].current", timeout=30_000)
     assert page.locator("ol.timeline li.done").count() == 3
 
@@ -85,14 +85,13 @@ def test_order_pay_configure_download_and_book(runtime: Any, page: Any) -> None:
     assert page.input_value("#settings select[name=php_version]") == "8.3"
 
     # the contract: a short link opened in a new tab and left on the page; it answers a PDF
-    popups: list[Any] = []
-    page.context.on("page", lambda opened: popups.append(opened))
-    page.click("[data-document=contract] button")
+    with page.context.expect_page(timeout=15_000) as popup:  # fails unless a new tab opens
+        page.click("[data-document=contract] button")
+    assert popup.value is not None, "the document did not open in a new tab"
     link = page.locator("[data-document=contract] .document-link a")
     link.wait_for()
     pdf = requests.get(link.get_attribute("href"), timeout=10)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert popups, "the document did not open in a new tab"
 
     # a phone appointment, booked on the first free slot and listed
     page.click("#nav >> text=Rendez-vous")

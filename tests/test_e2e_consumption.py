@@ -1,6 +1,7 @@
-"""Consumption end to end over HTTP on the local runtime: an electricity order paid → its meter
-appears → a CSV of readings is fed (`make ingest`) → the series shows it → the monthly close
-(`make job consumption.close_month`) → the invoices service bills those kWh.
+"""Consumption end to end over HTTP on the local runtime: an electricity order (nothing to pay
+upfront: energy is billed in arrears) → its meter appears → a CSV of readings is fed (`make
+ingest`) → the series shows it → the monthly close (`make job consumption.close_month`) → the
+invoices service bills those kWh and the subscription for the contract's own days of the month.
 """
 
 from __future__ import annotations
@@ -52,26 +53,18 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
     )
     assert order.status_code == 201, order.text
     order_id = order.json()["order_id"]
-    invoice = eventually(
-        lambda: next(
-            (
-                item
-                for item in runtime.get("/invoices", headers=auth).json()["items"]
-                if item["order_id"] == order_id
-            ),
-            None,
+
+    # nothing is due upfront: the order is paid as placed (OrderPaid), provisioned, and not invoiced
+    completed = eventually(
+        lambda: (
+            runtime.get(f"/subscriptions/orders/{order_id}", headers=auth).json()["status"] == "completed"
         ),
         timeout=30,
     )
-    assert invoice, "the order was not invoiced in time"
-    paid = runtime.post(
-        f"/invoices/{invoice['invoice_id']}/payments",
-        json={"method": "card", "card_token": "tok_visa"},
-        headers={**auth, "Idempotency-Key": f"pay-{uuid.uuid4()}"},
-    )
-    assert paid.status_code == 201 and paid.json()["status"] == "succeeded", paid.text
+    assert completed, "the order was not provisioned in time"
+    assert [item for item in runtime.get("/invoices", headers=auth).json()["items"] if item["order_id"]] == []
 
-    # PaymentSucceeded → the subscription is active → SubscriptionActivated → its meter, named by the PDL
+    # SubscriptionActivated → its meter, named by the PDL
     meters = eventually(lambda: runtime.get("/consumption/meters", headers=auth).json()["items"], timeout=30)
     assert [(meter["meter_id"], meter["unit"], meter["tariff_option"]) for meter in meters] == [
         (pdl, "kWh", "base")
@@ -104,7 +97,7 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
 
     def consumption_invoice() -> dict[str, Any] | None:
         for item in runtime.get("/invoices", headers=auth).json()["items"]:
-            if item["period_start"] == today.replace(day=1).isoformat() and item["order_id"] is None:
+            if item["period_start"] == today.isoformat() and item["order_id"] is None:
                 return dict(runtime.get(f"/invoices/{item['invoice_id']}", headers=auth).json())
         return None
 
@@ -113,3 +106,12 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
     kwh = [line for line in billed["lines"] if line["unit"] == "kWh"]
     assert [line["quantity"] for line in kwh] == ["5"]
     assert kwh[0]["unit_price_cents"] == 20  # 19.52 c rounded for display; the total is exact
+    # the subscription is billed once, for the days from the contract's first day to the month's end
+    (subscription,) = [line for line in billed["lines"] if line["unit"] in ("month", "day")]
+    last_day = first_of_next_month(today).date() - timedelta(days=1)
+    days = (last_day - today).days + 1
+    assert billed["period_end"] == last_day.isoformat()
+    if today.day == 1:
+        assert (subscription["unit"], subscription["quantity"]) == ("month", "1")
+    else:
+        assert (subscription["unit"], subscription["quantity"]) == ("day", str(days))

@@ -1,8 +1,5 @@
-"""Issue 3 end to end over HTTP on the local runtime: order → pay → completed → listed → renew →
-reminder emails on the right dates, with the jobs run as `make job` runs them.
-
-The invoices service does not exist yet, so the payment arrives as invoices will send it: a
-PaymentSucceeded event on the runtime's EventBridge, routed to the subscriptions handler.
+"""Issue 3 end to end over HTTP on the local runtime: order → its invoice paid by card → completed →
+listed → renew → reminder emails on the right dates, with the jobs run as `make job` runs them.
 """
 
 from __future__ import annotations
@@ -12,12 +9,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from conftest import eventually
-from customers import payment_succeeded, verified_customer
+from customers import pay_order, verified_customer
 
 
 def test_order_pay_complete_list_renew_and_remind(runtime: Any) -> None:
     customer = verified_customer(runtime, "e2e-sub", first_name="Ugo", last_name="Rossi", language="it")
-    customer_id, email, auth = customer.customer_id, customer.email, customer.auth
+    email, auth = customer.email, customer.auth
 
     # the customer copy arrives through CustomerRegistered: ordering needs nothing else
     order = runtime.post(
@@ -29,8 +26,8 @@ def test_order_pay_complete_list_renew_and_remind(runtime: Any) -> None:
     order_id = order.json()["order_id"]
     assert order.json()["status"] == "received"
 
-    # invoices says the order's invoice is paid
-    payment_succeeded(runtime, customer_id, order_id, 499)
+    # the customer pays the order's invoice: the invoices service says the order is paid
+    assert pay_order(runtime, customer, order_id)["status"] == "succeeded"
     completed = eventually(
         lambda: (
             (answer := runtime.get(f"/subscriptions/orders/{order_id}", headers=auth).json())["status"]

@@ -19,38 +19,29 @@ from customers import verified_customer
 
 
 def electricity_meter(runtime: LocalRuntime) -> str:
-    """A meter of a new customer's electricity subscription, as SubscriptionActivated makes it;
-    its id (the PDL) once the consumption service lists it."""
+    """The meter of a new customer's electricity contract, ordered over HTTP (billed in arrears,
+    per invoice: nothing to pay upfront); its id (the PDL) once the consumption service lists it."""
     customer = verified_customer(runtime, "ingest", first_name="Rémi", last_name="Fournier")
     pdl = f"{random.randrange(10**13, 10**14)}"
-    detail = {
-        "event_id": str(uuid.uuid4()),
-        "version": 1,
-        "occurred_at": "2026-11-01T08:00:00Z",
-        "data": {
-            "customer_id": customer.customer_id,
-            "subscription_id": f"sub-{uuid.uuid4().hex[:12]}",
-            "family": "electricity",
-            "status": "active",
-            "started_on": "2026-10-01",
-            "price_cents": 1500,
-            "currency": "EUR",
-            "contract": {"offer": "base", "pdl": pdl, "payment_mode": "per_invoice", "off_peak_hours": []},
-            "options": {},
-            "order_id": None,
-            "tariff": {},
+    order = runtime.post(
+        "/subscriptions/orders",
+        json={
+            "items": [
+                {
+                    "product_id": "electricity-essentielle",
+                    "label": "Maison",
+                    "options": {
+                        "pdl": pdl,
+                        "subscribed_power_kva": 6,
+                        "tariff_option": "base",
+                        "payment_mode": "per_invoice",
+                    },
+                }
+            ]
         },
-    }
-    sent = runtime.aws("events").put_events(
-        Entries=[
-            {
-                "Source": "guichet.subscriptions",
-                "DetailType": "SubscriptionActivated",
-                "Detail": json.dumps(detail),
-            }
-        ]
+        headers={**customer.auth, "Idempotency-Key": f"order-{uuid.uuid4()}"},
     )
-    assert sent["FailedEntryCount"] == 0
+    assert order.status_code == 201, order.text
     listed = eventually(
         lambda: [
             item["meter_id"]

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -263,6 +264,39 @@ def test_a_failed_event_is_delivered_again(echo: LocalRuntime) -> None:
     assert seen, "the event was not delivered again after its handler failed"
     assert seen["attempts"] == 2
     assert "failing on purpose, attempt 1" in echo.output()  # the failure was reported
+
+
+def test_an_event_off_its_contract_is_refused_once_and_dead_lettered(runtime: LocalRuntime) -> None:
+    # Given an OrderPaid that lacks its order id (a field lost on the way)
+    detail = {
+        "event_id": f"off-contract-{uuid.uuid4()}",
+        "version": 1,
+        "occurred_at": "2026-11-23T10:00:00Z",
+        "data": {
+            "customer_id": "zz000000-GU",
+            "invoice_id": None,
+            "amount_paid_cents": 100,
+            "currency": "EUR",
+            "settled_by": "payment",
+        },
+    }
+
+    # When it is put on the bus
+    runtime.aws("events").put_events(
+        Entries=[{"Source": "guichet.invoices", "DetailType": "OrderPaid", "Detail": json.dumps(detail)}]
+    )
+
+    # Then the subscriptions handler refuses it at once (never read with a default, never retried),
+    # and the runtime lists it as a dead letter saying why
+    def dead_letter() -> dict[str, Any] | None:
+        items = runtime.get("/_local/dead-letters.json").json()["items"]
+        return next((item for item in items if item["event_id"] == detail["event_id"]), None)
+
+    letter = eventually(dead_letter, timeout=20)
+    assert letter, "the event was not dead-lettered"
+    assert (letter["handler"], letter["refused"], letter["attempts"]) == ("subscriptions.order_paid", True, 1)
+    assert "order_id" in letter["error"] and "OrderPaid" in letter["error"]
+    assert "dead-lettered" in runtime.output()
 
 
 def test_jobs_list_the_declared_schedules(echo: LocalRuntime) -> None:

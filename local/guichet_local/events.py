@@ -5,7 +5,9 @@ moto matches EventBridge rules and delivers to SQS, but never invokes a Lambda t
 handler's own event pattern, targeting that queue; moto decides which handlers an event is for.
 One thread per queue receives the events and has the owning worker run the handler, deleting a
 message only when the handler succeeded: delivery is at least once, as on AWS. A failed event
-comes back after a short delay, and is dropped (with an error in the log) after MAX_ATTEMPTS.
+comes back after a short delay, and is dead-lettered after MAX_ATTEMPTS; an event the handler
+refuses as off its contract (InvalidEvent) is dead-lettered at once. Dead letters are logged as
+errors and listed at `/_local/dead-letters.json`, as a queue on AWS would keep them.
 
 No schedule rule is ever created in moto: a rule with only a ScheduleExpression matches every
 event there (see FACTS.md); schedules are fired by `schedules.Scheduler`.
@@ -21,6 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from .service_process import Refused
 
 logger = logging.getLogger("guichet_local.events")
 
@@ -58,6 +62,7 @@ class EventRouter:
         self._threads: list[threading.Thread] = []
         self._busy = 0
         self._busy_lock = threading.Lock()
+        self.dead_letters: list[dict[str, Any]] = []
 
     def subscribe(self, service: str, handler: str, pattern: dict[str, Any]) -> Subscription:
         name = resource_name(service, handler)
@@ -133,9 +138,24 @@ class EventRouter:
             logger.info("%s handled event %s", name, event.get("id"))
             return
         attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-        if attempts >= MAX_ATTEMPTS:
-            logger.error(
-                "%s failed %d times on event %s, dropped: %s", name, attempts, event.get("id"), result
+        if isinstance(result, Refused) or attempts >= MAX_ATTEMPTS:
+            why = (
+                "refused it as off its contract"
+                if isinstance(result, Refused)
+                else f"failed {attempts} times"
+            )
+            logger.error("%s %s, event %s dead-lettered: %s", name, why, event.get("id"), result)
+            self.dead_letters.append(
+                {
+                    "handler": name,
+                    "source": event.get("source"),
+                    "detail_type": event.get("detail-type"),
+                    "event_id": (event.get("detail") or {}).get("event_id"),
+                    "refused": isinstance(result, Refused),
+                    "attempts": attempts,
+                    "error": str(result),
+                    "detail": event.get("detail"),
+                }
             )
             self._sqs.delete_message(QueueUrl=subscription.queue_url, ReceiptHandle=receipt)
             return

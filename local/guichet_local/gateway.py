@@ -47,8 +47,10 @@ class Local:
         run_job: Callable[[str, str | None], tuple[int, dict[str, Any]]],
         ingest: Callable[[str, bytes], tuple[int, dict[str, Any]]],
         portal: Path,
+        dead_letters: Callable[[], list[dict[str, Any]]] = list,
     ) -> None:
         self.mail = mail
+        self.dead_letters = dead_letters
         self.mail_page = mail_page
         self.jobs = jobs
         self.run_job = run_job
@@ -172,6 +174,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"items": local.jobs()})
         elif path == "/_local/services" and method == "GET":
             self._json(HTTPStatus.OK, {"items": self.server.services()})
+        elif path == "/_local/dead-letters.json" and method == "GET":
+            self._json(HTTPStatus.OK, {"items": local.dead_letters()})
         elif path.startswith("/_local/jobs/") and method == "POST":
             self._job(unquote(path[len("/_local/jobs/") :]), body)
         elif path == "/_local/ingest" and method == "POST":
@@ -182,6 +186,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             "/_local/jobs",
             "/_local/services",
             "/_local/ingest",
+            "/_local/dead-letters.json",
         ) or path.startswith("/_local/jobs/"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}"))
         else:

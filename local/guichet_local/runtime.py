@@ -232,6 +232,7 @@ class Runtime:
             run_job=self.run_job,
             ingest=self.ingest,
             portal=self.options.portal,
+            dead_letters=lambda: list(self.events.dead_letters) if self.events else [],
         )
 
     def _load_demo(self) -> None:

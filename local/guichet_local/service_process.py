@@ -23,6 +23,10 @@ class WorkerError(RuntimeError):
     pass
 
 
+class Refused(str):
+    """Why a handler refused an event off its contract: never retried, dead-lettered."""
+
+
 class ServiceProcess:
     """One running worker: `python -m guichet_local.worker` for one service."""
 
@@ -171,7 +175,10 @@ class ServiceProcess:
             "POST", path, json.dumps(payload).encode(), {"Content-Type": "application/json"}
         )
         answer = json.loads(body)
-        return (True, answer.get("result")) if answer.get("ok") else (False, answer.get("error"))
+        if answer.get("ok"):
+            return True, answer.get("result")
+        error = answer.get("error")
+        return False, Refused(str(error)) if answer.get("refused") else error
 
     def invoke(self, name: str, event: dict[str, Any]) -> tuple[bool, Any]:
         return self.call(f"/_worker/invoke/{quote(name)}", event)

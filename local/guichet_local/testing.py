@@ -4,8 +4,8 @@
   plus moto's fake credentials, as the local runtime gives them;
 - `Signer`: signs access tokens exactly as the auth service does (ES256, kid, typ at+jwt,
   every claim), so a service under test verifies them through its real code path;
-- `deliver`: hands one event in the envelope of guichet_contracts.events to a Chalice event
-  handler, as EventBridge would;
+- `deliver`: hands one domain event, in the envelope of guichet_contracts.events, to a Chalice
+  event handler, as EventBridge would (`deliver_detail`: any detail, malformed ones included);
 - `EventLog`: the events a service published, read from an SQS queue that an EventBridge rule on
   its source feeds (as the services that consume them receive them);
 - `routed_operations`, `documented_operations`, `schema_refs`: what a service's OpenAPI tests
@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,22 +89,103 @@ class Signer:
 def deliver(
     client: Any,
     handler: str,
-    source: str,
-    detail_type: str,
-    data: dict[str, Any],
+    event: Any,
+    *,
     event_id: str | None = None,
+    occurred_at: datetime | None = None,
 ) -> Any:
-    """Deliver one event to a handler of the app behind a chalice.test.Client."""
-    detail = {
-        "event_id": event_id or str(uuid.uuid4()),
-        "version": 1,
-        "occurred_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "data": data,
-    }
+    """Deliver one domain event (a guichet_contracts.domain_events model) to a handler of the app
+    behind a chalice.test.Client, in its envelope, as EventBridge would."""
+    from guichet_contracts import events
+
+    detail = events.detail(event, event_id=event_id, occurred_at=occurred_at)
+    return deliver_detail(client, handler, event.source(), event.name, detail)
+
+
+def deliver_detail(client: Any, handler: str, source: str, detail_type: str, detail: Any) -> Any:
+    """Deliver an event exactly as given, envelope included: what a test of a malformed event sends."""
     event = client.events.generate_cw_event(
         source=source, detail_type=detail_type, detail=detail, resources=[]
     )
     return client.lambda_.invoke(handler, event)
+
+
+def a_customer(customer_id: str, email: str | None = None, **profile: Any) -> Any:
+    """CustomerRegistered as the auth service sends it, with what a test does not care about filled in."""
+    from guichet_contracts.domain_events.auth import CustomerRegistered
+
+    data: dict[str, Any] = {
+        "customer_id": customer_id,
+        "email": email or f"{customer_id.lower()}@example.org",
+        "first_name": "Test",
+        "last_name": "Client",
+        "company": None,
+        "phone": None,
+        "language": "fr",
+        "address": None,
+        **profile,
+    }
+    return CustomerRegistered.model_validate(data, strict=False)
+
+
+def a_subscription(
+    customer_id: str,
+    family: str = "electricity",
+    *,
+    subscription_id: str | None = None,
+    started_on: str = "2026-01-01",
+    renews_on: str | None = None,
+    product_id: str | None = None,
+    price_cents: int = 1574,
+    offer: str | None = None,
+    payment_mode: str | None = None,
+    pdl: str | None = None,
+    tariff_option: str | None = None,
+    off_peak_hours: list[dict[str, str]] | None = None,
+    subscribed_power_kva: int | None = None,
+    tariff: dict[str, Any] | None = None,
+    status: str = "active",
+    **changes: Any,
+) -> Any:
+    """A subscription as the subscriptions service's events carry it (guichet_contracts), with
+    what a test does not care about filled in; energy fields only for electricity."""
+    from datetime import date
+
+    from dateutil.relativedelta import relativedelta
+    from guichet_contracts.domain_events.subscriptions import Contract, Subscription, Tariff
+
+    energy = family == "electricity"
+    start = date.fromisoformat(started_on)
+    return Subscription(
+        subscription_id=subscription_id or uuid.uuid4().hex[:16],
+        customer_id=customer_id,
+        dossier_number="E00000001" if energy else "M00000001",
+        product_id=product_id or f"{family}-test",
+        family=family,
+        name=f"{family} test",
+        label="Test",
+        status=status,
+        started_on=start,
+        renews_on=date.fromisoformat(renews_on) if renews_on else start + relativedelta(months=1),
+        auto_renew=True,
+        price_cents=price_cents,
+        currency="EUR",
+        billing_period="month",
+        commitment_months=0,
+        contract=Contract(
+            contract_number="C20260000001",
+            offer=offer,
+            payment_mode=payment_mode or ("monthly" if energy else "per_invoice"),
+            pdl=pdl if energy else None,
+            off_peak_hours=(
+                [dict(hours) for hours in off_peak_hours or []] if energy else None  # type: ignore[misc]
+            ),
+            subscribed_power_kva=(subscribed_power_kva or 6) if energy else None,
+            tariff_option=(tariff_option or "base") if energy else None,
+        ),
+        tariff=Tariff.model_validate(tariff or {}, strict=False),
+        **changes,
+    )
 
 
 class EventLog:
@@ -141,9 +222,15 @@ class EventLog:
         return [
             event
             for event in self._seen
-            if event["detail"]["data"].get("customer_id") == customer_id
+            if customer_of(event["detail"]["data"]) == customer_id
             and (name is None or event["detail-type"] == name)
         ]
+
+
+def customer_of(data: dict[str, Any]) -> str | None:
+    """The customer an event's data is about (subscription events carry it in `subscription`)."""
+    subscription = data.get("subscription")
+    return str(subscription["customer_id"]) if isinstance(subscription, dict) else data.get("customer_id")
 
 
 def routed_operations(app: Any, prefix: str) -> set[tuple[str, str]]:

@@ -7,7 +7,8 @@ worker imports the app and serves, on an ephemeral port of 127.0.0.1:
 
 - `<base_path>/...`: the app's routes, through Chalice's local API Gateway;
 - `GET /_worker/manifest`: the app's schedules and event handlers;
-- `POST /_worker/invoke/<name>` (a Lambda event as JSON): runs that schedule or event handler;
+- `POST /_worker/invoke/<name>` (a Lambda event as JSON): runs that schedule or event handler
+  (an event off its contract, InvalidEvent, answers `{"ok": false, "refused": true}`);
 - `POST /_worker/demo` (`{"now": ISO}`): loads the service's demo data through `demo.py`.
 
 It tells the runtime its port with one JSON line `{"port": N}` on stdout, the only thing it
@@ -37,6 +38,7 @@ from urllib.parse import unquote
 
 from chalice.config import Config
 from chalice.local import LambdaContext, LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
+from guichet_contracts.events import InvalidEvent
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
@@ -183,7 +185,13 @@ class WorkerHandler(BaseHTTPRequestHandler):
                 return _json(HTTPStatus.OK, service.manifest())
             if command == "POST" and path.startswith("/_worker/invoke/"):
                 name = unquote(path[len("/_worker/invoke/") :])
-                result = service.invoke(name, json.loads(body or b"{}"))
+                try:
+                    result = service.invoke(name, json.loads(body or b"{}"))
+                except InvalidEvent as refused:
+                    # off its contract: it will never validate, so it is refused rather than retried
+                    return _json(
+                        HTTPStatus.UNPROCESSABLE_ENTITY, {"ok": False, "refused": True, "error": str(refused)}
+                    )
                 return _json(HTTPStatus.OK, {"ok": True, "result": result})
             if command == "POST" and path == "/_worker/demo":
                 now = datetime.fromisoformat(json.loads(body or b"{}")["now"])

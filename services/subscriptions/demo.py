@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib import catalog, orders, subscriptions
+from chalicelib import catalog, subscriptions
 from chalicelib.models import Customer, Item, Order, OrderLine, Step, Subscription, customer_pk
 from chalicelib.renewals import local_day
 
@@ -164,7 +164,9 @@ def load(now: datetime) -> list[dict[str, str]]:
             )
             subscription.save(condition=Subscription.pk.does_not_exist())
             if status == "active":
-                orders.announce_activated(subscription)  # the other services' copies (consumption's meters)
+                subscriptions.announce_activated(
+                    subscription, None
+                )  # the other services' copies (consumption's meters)
         if email == "mobile@demo.guichet.test":
             _order_in_progress(customer.customer_id, now)
     return []

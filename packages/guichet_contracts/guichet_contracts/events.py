@@ -1,46 +1,68 @@
 """The event envelope: how a domain event travels between services on EventBridge.
 
-Source is `guichet.<service>`, detail-type the event name, and the detail a versioned
-document: `{"event_id", "version", "occurred_at", "data"}`. Consumers deduplicate on
-`event_id` (delivery is at least once) and refuse versions they do not know.
+Source is `guichet.<producer>`, detail-type the event's name, and the detail a versioned
+document: `{"event_id", "version", "occurred_at", "data"}`, where `data` is one of the models of
+`guichet_contracts.domain_events`. An event is validated when published (it is built from its
+model, and its JSON is read back through the model before it leaves) and when received: one
+that does not validate raises `InvalidEvent`, which a handler lets through, so that the event
+is refused loudly (logged, dead-lettered on AWS, reported by the local runtime) and never read
+with defaults. Consumers deduplicate on `event_id` or a business key (delivery is at least once).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+if TYPE_CHECKING:
+    from .domain_events import DomainEvent
+
+E = TypeVar("E", bound="DomainEvent")
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _client: Any = None
 
 
+class InvalidEvent(ValueError):
+    """An event that does not meet its contract: refused, never retried, never read with defaults."""
+
+
 @dataclass(frozen=True)
-class Envelope:
-    source: str
-    name: str
-    data: dict[str, Any]
-    version: int = 1
-    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    occurred_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+class Received(Generic[E]):
+    """A received event: its envelope and its data, validated by its model."""
 
-    def detail(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "version": self.version,
-            "occurred_at": self.occurred_at,
-            "data": self.data,
-        }
+    event_id: str
+    version: int
+    occurred_at: str  # ISO 8601 UTC, as written by the producer
+    data: E
+
+    @property
+    def name(self) -> str:
+        return self.data.name
 
 
-class UnknownEventVersion(ValueError):
-    pass
+def detail(
+    event: DomainEvent, *, event_id: str | None = None, occurred_at: datetime | None = None
+) -> dict[str, Any]:
+    """The EventBridge detail of `event`, checked to read back through its model."""
+    payload = event.model_dump_json()
+    _validated(type(event), payload)
+    moment = occurred_at or datetime.now(UTC)
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "version": event.version,
+        "occurred_at": moment.astimezone(UTC).strftime(TIME_FORMAT),
+        "data": json.loads(payload),
+    }
 
 
-def publish(envelope: Envelope, *, bus_name: str = "default") -> None:
-    """Put one event on the bus; raise if EventBridge did not take it."""
+def publish(event: DomainEvent, *, bus_name: str = "default") -> str:
+    """Put one event on the bus; its event id. Raises if EventBridge did not take it."""
     global _client
+    document = detail(event)
     if _client is None:
         import boto3
 
@@ -48,37 +70,65 @@ def publish(envelope: Envelope, *, bus_name: str = "default") -> None:
     answer = _client.put_events(
         Entries=[
             {
-                "Source": envelope.source,
-                "DetailType": envelope.name,
-                "Detail": json.dumps(envelope.detail(), separators=(",", ":")),
+                "Source": event.source(),
+                "DetailType": event.name,
+                "Detail": json.dumps(document, separators=(",", ":")),
                 "EventBusName": bus_name,
             }
         ]
     )
     if answer.get("FailedEntryCount"):
-        raise RuntimeError(f"EventBridge refused {envelope.name}: {answer['Entries']}")
+        raise RuntimeError(f"EventBridge refused {event.name}: {answer['Entries']}")
+    return str(document["event_id"])
 
 
-def received(event: Any, known_versions: tuple[int, ...] = (1,)) -> Envelope:
-    """The envelope of an event a handler received (a Chalice CloudWatchEvent)."""
-    detail: dict[str, Any] = event.detail
-    version = detail.get("version")
-    if version not in known_versions:
-        raise UnknownEventVersion(f"{event.detail_type} version {version!r} is not one of {known_versions}")
-    return Envelope(
-        source=event.source,
-        name=event.detail_type,
-        data=dict(detail.get("data") or {}),
-        version=version,
-        event_id=str(detail["event_id"]),
-        occurred_at=str(detail.get("occurred_at", "")),
-    )
+def received(event: Any, *models: type[E]) -> Received[E]:
+    """The event a handler received (a Chalice CloudWatchEvent), read through the model of its
+    detail-type among `models`; InvalidEvent when it is not one of them or does not validate."""
+    name = getattr(event, "detail_type", None)
+    model = next((candidate for candidate in models if candidate.name == name), None)
+    if model is None:
+        raise InvalidEvent(f"{name!r} is not one of {', '.join(m.name for m in models)}")
+    if getattr(event, "source", None) != model.source():
+        raise InvalidEvent(f"{name} must come from {model.source()}, not {getattr(event, 'source', None)!r}")
+    document = getattr(event, "detail", None)
+    if not isinstance(document, dict):
+        raise InvalidEvent(f"{name}: the detail is not a JSON object")
+    missing = [key for key in ("event_id", "version", "occurred_at", "data") if key not in document]
+    if missing:
+        raise InvalidEvent(f"{name}: the envelope lacks {', '.join(missing)}")
+    if document["version"] != model.version or isinstance(document["version"], bool):
+        raise InvalidEvent(f"{name} version {document['version']!r} is not {model.version}")
+    event_id, occurred_at = document["event_id"], document["occurred_at"]
+    if not isinstance(event_id, str) or not event_id:
+        raise InvalidEvent(f"{name}: event_id must be a non-empty string")
+    try:
+        datetime.strptime(occurred_at, TIME_FORMAT)
+    except (TypeError, ValueError):
+        raise InvalidEvent(f"{name}: occurred_at must be a time like 2026-11-22T09:30:00Z") from None
+    data = _validated(model, json.dumps(document["data"]))
+    return Received(event_id=event_id, version=model.version, occurred_at=occurred_at, data=data)
+
+
+def _validated(model: type[E], payload: str) -> E:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate_json(payload)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or 'data'}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise InvalidEvent(f"{model.name} v{model.version} does not validate: {problems}") from None
 
 
 def scheduled_time(event: Any) -> datetime:
     """The "now" of a scheduled job: the time of its CloudWatch event (what `make job AT=` sets)."""
-    raw = getattr(event, "time", None) or ""
+    raw = getattr(event, "time", None)
     try:
-        return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return datetime.strptime(raw or "", TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
-        return datetime.now(UTC)
+        raise InvalidEvent(
+            f"a scheduled event must carry its time, like 2026-11-22T09:30:00Z, not {raw!r}"
+        ) from None

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from guichet_contracts import events
+from guichet_contracts.domain_events.auth import CustomerRegistered, CustomerUpdated
 
 from .models import Account
 from .settings import settings
-
-SOURCE = "guichet.auth"
 
 
 def billing_profile(account: Account) -> dict[str, Any]:
@@ -21,20 +20,28 @@ def billing_profile(account: Account) -> dict[str, Any]:
         "company": account.company,
         "phone": account.phone,
         "language": account.language,
-        "address": account.address.as_dict() if account.address else None,
+        "address": _address(account),
+    }
+
+
+def _address(account: Account) -> dict[str, Any] | None:
+    address = account.address
+    if address is None:
+        return None
+    return {
+        "line1": address.line1,
+        "line2": address.line2,
+        "postal_code": address.postal_code,
+        "city": address.city,
+        "country": address.country,
     }
 
 
 def registered(account: Account) -> None:
-    events.publish(
-        events.Envelope(source=SOURCE, name="CustomerRegistered", data=billing_profile(account)),
-        bus_name=settings.event_bus_name,
-    )
+    events.publish(CustomerRegistered(**billing_profile(account)), bus_name=settings.event_bus_name)
 
 
 def updated(account: Account, changed: list[str]) -> None:
-    data = {**billing_profile(account), "changed": sorted(changed)}
     events.publish(
-        events.Envelope(source=SOURCE, name="CustomerUpdated", data=data),
-        bus_name=settings.event_bus_name,
+        CustomerUpdated(**billing_profile(account), changed=sorted(changed)), bus_name=settings.event_bus_name
     )

@@ -22,14 +22,13 @@ import time
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from .models import ACTIVE_SHARDS, Item, JobLease, JobRun, Meter, MonthClosed, MonthTotal, meter_pk
-from .readings import decimal_text, month_days, own_month_total
+from .readings import decimal_text, month_days, own_days, own_month_total
 from .settings import settings
 
 logger = Logger(child=True)
@@ -210,50 +209,57 @@ def _previous_kitty(meter: Meter, month: str) -> int:
 
 
 def _announce(meter: Meter, month: str, closed: MonthClosed, complete: bool) -> None:
-    rates = meter.rates_cents_per_kwh or {}
-    data: dict[str, Any] = {
-        "customer_id": meter.customer_id,
-        "meter_id": meter.meter_id,
-        "subscription_id": meter.subscription_id,
-        "month": month,
-        "period_start": f"{month}-01",
-        "period_end": f"{month}-{month_days(month):02d}",
-        "payment_mode": meter.payment_mode or "per_invoice",
-        "tariff_option": meter.tariff_option or "base",
-        "consumed_kwh": decimal_text(Decimal(closed.billed_peak_kwh) + Decimal(closed.billed_off_peak_kwh)),
-        "peak_kwh": closed.billed_peak_kwh,
-        "off_peak_kwh": closed.billed_off_peak_kwh,
-        "injected_kwh": closed.injected_kwh,
-        "rates_cents_per_kwh": rates,
-        "subscription_price_cents": int(meter.subscription_price_cents or 0),
-        "estimated": not complete,
-    }
+    from guichet_contracts.domain_events import consumption as contract
+
+    first, last = own_days(meter, month)
+    battery = None
     if meter.battery_capacity_kwh:
-        data["battery"] = {
-            "restored_kwh": closed.restored_kwh,
-            "stored_kwh": closed.stored_kwh,
-            "level_kwh": closed.level_kwh,
-            "withdrawal_cents_per_kwh": meter.withdrawal_cents_per_kwh,
-        }
+        battery = contract.Battery(
+            stored_kwh=Decimal(closed.stored_kwh or 0),
+            restored_kwh=Decimal(closed.restored_kwh or 0),
+            level_kwh=Decimal(closed.level_kwh or 0),
+            withdrawal_cents_per_kwh=Decimal(meter.withdrawal_cents_per_kwh)
+            if meter.withdrawal_cents_per_kwh
+            else None,
+        )
     events.publish(
-        events.Envelope(source=SOURCE, name="ConsumptionPeriodClosed", data=data),
+        contract.ConsumptionPeriodClosed(
+            customer_id=meter.customer_id,
+            meter_id=meter.meter_id,
+            subscription_id=meter.subscription_id,
+            month=month,
+            period_start=first,
+            period_end=last,
+            days_in_month=month_days(month),
+            payment_mode=meter.payment_mode,  # type: ignore[arg-type]
+            tariff_option=meter.tariff_option or "base",  # type: ignore[arg-type]
+            rates_cents_per_kwh={
+                name: Decimal(rate) for name, rate in (meter.rates_cents_per_kwh or {}).items()
+            },
+            subscription_price_cents=int(meter.subscription_price_cents or 0),
+            consumed_kwh=Decimal(closed.billed_peak_kwh) + Decimal(closed.billed_off_peak_kwh),
+            peak_kwh=Decimal(closed.billed_peak_kwh),
+            off_peak_kwh=Decimal(closed.billed_off_peak_kwh),
+            injected_kwh=Decimal(closed.injected_kwh),
+            estimated=not complete,
+            battery=battery,
+            complements=[],
+            final=bool(meter.closed_on and meter.closed_on <= last.isoformat()),
+        ),
         bus_name=settings.event_bus_name,
     )
     if meter.resale_cents_per_kwh and closed.credited_cents:
         events.publish(
-            events.Envelope(
-                source=SOURCE,
-                name="SurplusPayout",
-                data={
-                    "payout_id": f"{meter.meter_id}-{month}",
-                    "customer_id": meter.customer_id,
-                    "meter_id": meter.meter_id,
-                    "month": month,
-                    "injected_kwh": closed.injected_kwh,
-                    "rate_cents_per_kwh": meter.resale_cents_per_kwh,
-                    "amount_cents": closed.credited_cents,
-                    "currency": "EUR",
-                },
+            contract.SurplusPayout(
+                payout_id=f"{meter.meter_id}-{month}",
+                customer_id=meter.customer_id,
+                meter_id=meter.meter_id,
+                subscription_id=meter.subscription_id,
+                month=month,
+                injected_kwh=Decimal(closed.injected_kwh),
+                rate_cents_per_kwh=Decimal(meter.resale_cents_per_kwh),
+                amount_cents=int(closed.credited_cents),
+                currency="EUR",
             ),
             bus_name=settings.event_bus_name,
         )

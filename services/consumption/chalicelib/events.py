@@ -37,9 +37,11 @@ def _s3() -> Any:
     name="subscription_activated",
 )
 def subscription_activated(event: Any) -> None:
+    from guichet_contracts.domain_events.subscriptions import SubscriptionActivated
+
     from . import meters
 
-    meters.activated(events.received(event).data, now=datetime.now(UTC))
+    meters.activated(events.received(event, SubscriptionActivated).data, now=datetime.now(UTC))
 
 
 @handlers.on_cw_event(
@@ -47,11 +49,11 @@ def subscription_activated(event: Any) -> None:
     name="subscription_cancelled",
 )
 def subscription_cancelled(event: Any) -> None:
-    from . import meters
-    from .closing import local_day
+    from guichet_contracts.domain_events.subscriptions import SubscriptionCancelled
 
-    now = datetime.now(UTC)
-    meters.cancelled(events.received(event).data, today=local_day(now), now=now)
+    from . import meters
+
+    meters.cancelled(events.received(event, SubscriptionCancelled).data, now=datetime.now(UTC))
 
 
 @handlers.on_cw_event(

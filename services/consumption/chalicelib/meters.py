@@ -11,14 +11,17 @@ subscription becomes that subscription's meter; a late event of an older one cha
 from __future__ import annotations
 
 import zlib
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist
 
 from .errors import NotFound
 from .models import ACTIVE_SHARDS, Item, Meter, customer_pk, meter_pk
+
+if TYPE_CHECKING:
+    from guichet_contracts.domain_events.subscriptions import SubscriptionActivated, SubscriptionCancelled
 
 logger = Logger(child=True)
 
@@ -69,52 +72,51 @@ def _decimal_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def activated(data: dict[str, Any], *, now: datetime) -> list[Meter]:
+def activated(event: SubscriptionActivated, *, now: datetime) -> list[Meter]:
     """SubscriptionActivated: the meters of an electricity or mobile subscription (again: no change)."""
-    family = data.get("family")
-    tariff = data.get("tariff") or {}
-    subscription_id = str(data["subscription_id"])
-    started_on = str(data.get("started_on") or now.date().isoformat())
+    subscription = event.subscription
+    tariff = subscription.tariff
+    subscription_id = subscription.subscription_id
+    started_on = subscription.started_on.isoformat()
     common: dict[str, Any] = {
-        "customer_id": str(data["customer_id"]),
+        "customer_id": subscription.customer_id,
         "subscription_id": subscription_id,
         "status": "active",
         "active_from": started_on,
         "updated_at": now,
     }
     meters: list[Meter] = []
-    if family == "electricity":
-        contract = data.get("contract") or {}
-        options = data.get("options") or {}
-        offer = contract.get("offer")
-        meter_id = contract.get("pdl") or f"E{subscription_id}"
+    if subscription.family == "electricity":
+        contract = subscription.contract
+        offer = contract.offer
+        meter_id = contract.pdl or f"E{subscription_id}"
         meter = Meter(
             meter_pk(meter_id),
             "METER",
             meter_id=meter_id,
             kind="electricity",
             unit="kWh",
-            pdl=contract.get("pdl"),
+            pdl=contract.pdl,
             offer=offer,
-            tariff_option=contract.get("tariff_option") or "base",
-            off_peak_hours=contract.get("off_peak_hours") or [],
-            has_production=offer in PRODUCING_OFFERS or bool(options.get("has_production")),
-            payment_mode=contract.get("payment_mode"),
+            tariff_option=contract.tariff_option or "base",
+            off_peak_hours=[hours.model_dump() for hours in contract.off_peak_hours or []],
+            has_production=offer in PRODUCING_OFFERS,
+            payment_mode=contract.payment_mode,
             rates_cents_per_kwh={
-                name: str(rate) for name, rate in (tariff.get("energy_rates_cents_per_kwh") or {}).items()
+                name: str(rate) for name, rate in (tariff.energy_rates_cents_per_kwh or {}).items()
             },
-            subscription_price_cents=int(data.get("price_cents") or 0),
-            battery_capacity_kwh=_decimal_text(tariff.get("battery_capacity_kwh")),
-            withdrawal_cents_per_kwh=_decimal_text(tariff.get("storage_withdrawal_cents_per_kwh")),
-            resale_cents_per_kwh=_decimal_text(tariff.get("resale_rate_cents_per_kwh")),
+            subscription_price_cents=subscription.price_cents,
+            battery_capacity_kwh=_decimal_text(tariff.battery_capacity_kwh),
+            withdrawal_cents_per_kwh=_decimal_text(tariff.storage_withdrawal_cents_per_kwh),
+            resale_cents_per_kwh=_decimal_text(tariff.resale_rate_cents_per_kwh),
             **common,
         )
         meter.active_pk, meter.active_sk = _active_keys(meter_id)
         meters.append(meter)
-    elif family == "mobile":
-        prices = tariff.get("out_of_plan_cents") or {}
-        for allowance in tariff.get("allowances") or []:
-            unit = str(allowance["unit"])
+    elif subscription.family == "mobile":
+        prices = tariff.out_of_plan_cents or {}
+        for allowance in tariff.allowances or []:
+            unit = allowance.unit
             meter_id = f"M{subscription_id}-{unit}"
             meters.append(
                 Meter(
@@ -123,7 +125,7 @@ def activated(data: dict[str, Any], *, now: datetime) -> list[Meter]:
                     meter_id=meter_id,
                     kind="mobile",
                     unit=unit,
-                    included=_decimal_text(allowance.get("included")),
+                    included=_decimal_text(allowance.included),
                     out_of_plan_cents=prices.get(unit),
                     **common,
                 )
@@ -152,16 +154,16 @@ def activated(data: dict[str, Any], *, now: datetime) -> list[Meter]:
     return meters
 
 
-def cancelled(data: dict[str, Any], *, today: date, now: datetime) -> int:
-    """SubscriptionCancelled: its meters stop on the day it ends (again: no change).
+def cancelled(event: SubscriptionCancelled, *, now: datetime) -> int:
+    """SubscriptionCancelled: its meters stop on its last day of service (again: no change).
 
     An electricity meter stays in the `active` index until close_month has closed its last
     month, so that month is still billed.
     """
-    subscription_id = str(data["subscription_id"])
-    ended_on = today.isoformat()  # the event says it is cancelled now
+    subscription_id = event.subscription.subscription_id
+    ended_on = event.ended_on.isoformat()
     closed = 0
-    for meter in listing(str(data["customer_id"])):
+    for meter in listing(event.subscription.customer_id):
         if meter.subscription_id != subscription_id or meter.status == "closed":
             continue
         meter.update(

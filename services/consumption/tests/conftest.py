@@ -17,11 +17,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from guichet_contracts.domain_events.subscriptions import SubscriptionActivated, SubscriptionCancelled
 from guichet_local.testing import (
     ACCOUNT_ID,
     REGION,
     EventLog,
     Signer,
+    a_subscription,
     answer,
     deliver,
     load_stage_environment,
@@ -38,6 +40,7 @@ load_stage_environment(
     CONSUMPTION_INGEST_BUCKET=f"{STACK}-consumption-ingest-123456789012",
 )
 
+ENERGY_RATES = {"base": 19.52, "peak": 20.81, "off_peak": 16.35}
 STOCKAGE_TARIFF = {
     "energy_rates_cents_per_kwh": {"base": 19.52, "peak": 20.81, "off_peak": 16.35},
     "battery_capacity_kwh": 300,
@@ -120,61 +123,46 @@ class Customer:
         off_peak_hours: list[dict[str, str]] | None = None,
         payment_mode: str = "per_invoice",
         price_cents: int = 1574,
-        options: dict[str, Any] | None = None,
         subscription_id: str | None = None,
     ) -> str:
         """Deliver SubscriptionActivated as the subscriptions service sends it; the subscription id.
         Given `subscription_id`, the event is about that subscription again (a redelivery)."""
-        subscription_id = subscription_id or uuid.uuid4().hex[:16]
-        contract: dict[str, Any] = {
-            "contract_number": "C20260000001",
-            "offer": offer,
-            "payment_mode": payment_mode,
-        }
-        if family == "electricity":
-            contract |= {
-                "pdl": pdl,
-                "tariff_option": tariff_option,
-                "off_peak_hours": off_peak_hours or [],
-                "subscribed_power_kva": 6,
-            }
+        subscription = a_subscription(
+            self.customer_id,
+            family,
+            subscription_id=subscription_id,
+            started_on=started_on,
+            price_cents=price_cents,
+            offer=offer,
+            payment_mode=payment_mode,
+            pdl=pdl,
+            tariff_option=tariff_option,
+            off_peak_hours=off_peak_hours,
+            tariff=tariff if tariff is not None else {"energy_rates_cents_per_kwh": ENERGY_RATES},
+        )
         deliver(
             self.client,
             "subscription_activated",
-            "guichet.subscriptions",
-            "SubscriptionActivated",
-            {
-                "subscription_id": subscription_id,
-                "customer_id": self.customer_id,
-                "family": family,
-                "product_id": f"{family}-test",
-                "status": "active",
-                "started_on": started_on,
-                "price_cents": price_cents,
-                "currency": "EUR",
-                "contract": contract,
-                "options": options or {},
-                "order_id": None,
-                "tariff": tariff if tariff is not None else {"energy_rates_cents_per_kwh": {"base": 19.52}},
-            },
+            SubscriptionActivated(subscription=subscription, order_id=None),
         )
-        self.subscriptions.append(subscription_id)
-        return subscription_id
+        self.subscriptions.append(subscription.subscription_id)
+        return str(subscription.subscription_id)
 
-    def cancel(self, subscription_id: str, family: str = "electricity") -> None:
-        """Deliver SubscriptionCancelled as the subscriptions service sends it (cancelled today)."""
+    def cancel(self, subscription_id: str, family: str = "electricity", ended_on: date | None = None) -> None:
+        """Deliver SubscriptionCancelled as the subscriptions service sends it (ended today, unless
+        `ended_on` says when)."""
         deliver(
             self.client,
             "subscription_cancelled",
-            "guichet.subscriptions",
-            "SubscriptionCancelled",
-            {
-                "subscription_id": subscription_id,
-                "customer_id": self.customer_id,
-                "family": family,
-                "status": "cancelled",
-                "order_id": None,
-            },
+            SubscriptionCancelled(
+                subscription=a_subscription(
+                    self.customer_id, family, subscription_id=subscription_id, status="cancelled"
+                ),
+                ended_on=ended_on or datetime.now(ZoneInfo("Europe/Paris")).date(),
+                immediate=True,
+                reason="test",
+                refund=None,
+            ),
         )
 
 

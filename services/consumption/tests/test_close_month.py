@@ -9,7 +9,7 @@ Jobs are global: each test runs on an empty table of its own (`fresh_jobs`) at m
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
@@ -91,10 +91,11 @@ def test_the_close_tells_the_invoices_service_what_the_month_consumed(
     assert closed["injected_kwh"] == "0"
     assert (closed["payment_mode"], closed["tariff_option"]) == ("monthly", "off_peak")
     assert closed["subscription_price_cents"] == 1574
-    assert closed["rates_cents_per_kwh"] == {"base": "19.52"}
+    assert closed["rates_cents_per_kwh"] == {"base": "19.52", "peak": "20.81", "off_peak": "16.35"}
+    assert (closed["days_in_month"], closed["final"], closed["complements"]) == (29, False, [])
     # and a month of which only two half-hours arrived is an estimate
     assert closed["estimated"] is True
-    assert "battery" not in closed
+    assert closed["battery"] is None
 
 
 def test_a_month_read_in_full_is_not_an_estimate(customer_factory: Any, published: Any) -> None:
@@ -386,17 +387,12 @@ def test_a_meter_cancelled_mid_month_gets_that_month_closed_then_leaves_the_acti
     customer_factory: Any, published: Any
 ) -> None:
     # Given a meter read on 10 and 20 March 2050, its subscription cancelled on 15 March
-    from chalicelib import meters
 
     customer = customer_factory()
     pdl = new_pdl()
     subscription_id = customer.subscribe(pdl=pdl, started_on="2050-01-01")
     read(customer, pdl, {"2050-03-10T12:00:00+01:00": "4", "2050-03-20T12:00:00+01:00": "3"})
-    meters.cancelled(
-        {"subscription_id": subscription_id, "customer_id": customer.customer_id},
-        today=date(2050, 3, 15),
-        now=datetime(2050, 3, 15, 9, tzinfo=UTC),
-    )
+    customer.cancel(subscription_id, ended_on=date(2050, 3, 15))
     job_ran_until("2050-02")
     assert pdl in active_meter_ids()
 
@@ -441,17 +437,12 @@ def test_the_previous_occupant_is_billed_their_last_days_when_the_home_changes_h
 ) -> None:
     # Given Alice's meter read on 10 March 2052, her subscription cancelled on 15 March, and Bob in
     # her home from the 16th, read on the 20th
-    from chalicelib import meters
 
     alice, bob = customer_factory(), customer_factory()
     pdl = new_pdl()
     alices = alice.subscribe(pdl=pdl, started_on="2052-01-01")
     read(alice, pdl, {"2052-03-10T12:00:00+01:00": "4", "2052-03-20T12:00:00+01:00": "3"})
-    meters.cancelled(
-        {"subscription_id": alices, "customer_id": alice.customer_id},
-        today=date(2052, 3, 15),
-        now=datetime(2052, 3, 15, 9, tzinfo=UTC),
-    )
+    alice.cancel(alices, ended_on=date(2052, 3, 15))
     bob.subscribe(pdl=pdl, started_on="2052-03-16")
     job_ran_until("2052-02")
 

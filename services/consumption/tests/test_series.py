@@ -5,7 +5,7 @@ occupant of a home never sees the previous one's consumption."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
@@ -245,7 +245,6 @@ def test_a_series_never_shows_days_before_the_meter_started(customer_factory: An
 @pytest.fixture
 def closed_on_15_march(customer_factory: Any) -> tuple[Any, str]:
     """A meter read on 10 and 20 March (4 and 3 kWh), its subscription cancelled on 15 March."""
-    from chalicelib import meters
 
     customer = customer_factory()
     pdl = new_pdl()
@@ -254,11 +253,7 @@ def closed_on_15_march(customer_factory: Any) -> tuple[Any, str]:
         customer.client,
         csv_file(rows(pdl, {"2026-03-10T12:00:00+01:00": "4", "2026-03-20T12:00:00+01:00": "3"})),
     )
-    meters.cancelled(
-        {"subscription_id": subscription_id, "customer_id": customer.customer_id},
-        today=date(2026, 3, 15),
-        now=datetime(2026, 3, 15, 9, tzinfo=UTC),
-    )
+    customer.cancel(subscription_id, ended_on=date(2026, 3, 15))
     return customer, pdl
 
 
@@ -372,7 +367,6 @@ def test_another_customers_meter_is_not_found_even_with_a_bad_range(
 def moved_home(app: Any, signer: Any) -> tuple[Any, Any, str]:
     """Alice's meter read in February and March (her 4 kWh of 10 March), her subscription
     cancelled on 15 March; Bob's subscription of the same PDL from 16 March (his 3 kWh of 20 March)."""
-    from chalicelib import meters
 
     client = new_client(app)
     alice, bob = register(client, signer), register(client, signer)
@@ -391,11 +385,7 @@ def moved_home(app: Any, signer: Any) -> tuple[Any, Any, str]:
             )
         ),
     )
-    meters.cancelled(
-        {"subscription_id": alices, "customer_id": alice.customer_id},
-        today=date(2026, 3, 15),
-        now=datetime(2026, 3, 15, 9, tzinfo=UTC),
-    )
+    alice.cancel(alices, ended_on=date(2026, 3, 15))
     bob.subscribe(pdl=pdl, started_on="2026-03-16")
     return alice, bob, pdl
 

@@ -3,7 +3,7 @@ its half-hours are missing, the year's total and the previous year's; `?year=` c
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
@@ -122,7 +122,6 @@ def test_a_bad_year_is_a_422_naming_it(read_meter: tuple[Any, str], year: str, r
 def test_a_new_occupant_s_summary_holds_only_their_own_days(customer_factory: Any, route_today: Any) -> None:
     # Given Alice's meter read in 2025 and on 10 March 2026, her subscription ended on 15 March;
     # and Bob in her home from 16 March, read on the 20th
-    from chalicelib import meters
 
     alice, bob = customer_factory(), customer_factory()
     pdl = new_pdl()
@@ -140,11 +139,7 @@ def test_a_new_occupant_s_summary_holds_only_their_own_days(customer_factory: An
             )
         ),
     )
-    meters.cancelled(
-        {"subscription_id": alices, "customer_id": alice.customer_id},
-        today=date(2026, 3, 15),
-        now=datetime(2026, 3, 15, 9, tzinfo=UTC),
-    )
+    alice.cancel(alices, ended_on=date(2026, 3, 15))
     bob.subscribe(pdl=pdl, started_on="2026-03-16")
     route_today(date(2026, 4, 10))
 
@@ -174,7 +169,6 @@ def test_a_closed_meter_s_summary_ends_with_the_month_it_was_closed_in(
     customer_factory: Any, route_today: Any
 ) -> None:
     # Given a meter from January 2026 read on 10 and 20 March, its subscription cancelled on 15 March
-    from chalicelib import meters
 
     customer = customer_factory()
     pdl = new_pdl()
@@ -183,11 +177,7 @@ def test_a_closed_meter_s_summary_ends_with_the_month_it_was_closed_in(
         customer.client,
         csv_file(rows(pdl, {"2026-03-10T12:00:00+01:00": "4", "2026-03-20T12:00:00+01:00": "3"})),
     )
-    meters.cancelled(
-        {"subscription_id": subscription_id, "customer_id": customer.customer_id},
-        today=date(2026, 3, 15),
-        now=datetime(2026, 3, 15, 9, tzinfo=UTC),
-    )
+    customer.cancel(subscription_id, ended_on=date(2026, 3, 15))
     route_today(date(2026, 6, 10))
 
     # When its customer asks the summary of 2026 in June

@@ -72,4 +72,26 @@ def change(
         changed_at=now.strftime("%Y-%m-%d %H:%M UTC"),
     )
     logger.info("bank account changed", extra={"customer_id": customer_id, "iban": mask(details.iban)})
+    _announce_mandate(account)
     return account
+
+
+def _announce_mandate(account: BankAccount) -> None:
+    """MandateSigned (never the IBAN), then the orders that waited for a mandate are settled."""
+    from datetime import date
+
+    from guichet_contracts import events
+    from guichet_contracts.domain_events.invoices import MandateSigned
+
+    from . import order_settlement
+    from .settings import settings
+
+    events.publish(
+        MandateSigned(
+            customer_id=account.customer_id,
+            mandate_reference=account.mandate_reference,
+            signed_on=date.fromisoformat(account.signed_on),
+        ),
+        bus_name=settings.event_bus_name,
+    )
+    order_settlement.mandate_signed(account.customer_id)

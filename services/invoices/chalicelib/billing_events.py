@@ -1,12 +1,15 @@
-"""What other services' events bill: orders, closed consumption periods, surplus payouts.
+"""What other services' events bill: orders, energy contracts, closed consumption periods, surplus payouts.
 
 Each event issues at most one invoice, keyed by its business id (the order, the meter's month,
 the payout), however often EventBridge delivers it.
-- OrderPlaced: the priced lines of an order (prices include VAT). An electricity line of a
-  monthly payer is not invoiced: it starts the year's payment schedule instead.
+- OrderPlaced: the upfront lines of an order (prices include VAT) on the order's invoice; energy
+  lines are billed in arrears, by the month. The order is then settled (order_settlement).
+- SubscriptionActivated of an energy contract paid by monthly debits: the year's payment
+  schedule (twelve installments of the year's estimate).
 - ConsumptionPeriodClosed: a month of electricity priced with the contract's rates (peak and
-  off-peak, or base) plus the month's subscription, for a customer who pays per invoice; for a
-  monthly payer it counts toward the year's regularization.
+  off-peak, or base) plus the subscription for the days of the month the contract ran, and the
+  complements of earlier months read late; for a customer who pays per invoice, an invoice; for
+  a monthly payer, it counts toward the year's regularization.
 - SurplusPayout: a resale invoice, the provider buying the customer's surplus (self-billing;
   no VAT for a household producer under the franchise en base).
 """
@@ -16,146 +19,202 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
-from . import invoicing, schedules
+from . import invoicing, order_settlement, schedules
 from .models import Invoice
+
+if TYPE_CHECKING:
+    from guichet_contracts.domain_events.consumption import ConsumptionPeriodClosed, SurplusPayout
+    from guichet_contracts.domain_events.subscriptions import OrderPlaced, SubscriptionActivated
 
 ENERGY_TAX_RATE = Decimal("20.0")
 RESALE_TAX_RATE = Decimal("0")
+# a monthly payer's estimate splits a year's kWh this way on the peak / off-peak option
+PEAK_SHARE, OFF_PEAK_SHARE = Decimal("0.62"), Decimal("0.38")
 
 
-def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value))
-
-
-def order_placed(data: dict[str, Any], *, now: datetime) -> Invoice | None:
+def order_placed(order: OrderPlaced, *, now: datetime) -> Invoice | None:
+    """The order's invoice (its upfront lines), if any; then the order is settled if it can be."""
     today = invoicing.local_day(now)
-    lines = []
-    for line in data["lines"]:
-        energy = line.get("energy")
-        if line.get("family") == "electricity" and line.get("payment_mode") == "monthly" and energy:
-            schedules.create(data["customer_id"], start=today, estimated_annual_cents=estimate(line, energy))
-            continue
-        lines.append(
-            invoicing.line_excluding_tax(
-                description=line["description"],
-                quantity=_decimal(line["quantity"]),
-                unit=line["unit"],
-                unit_price_cents=_decimal(line["unit_price_cents"]),
-                tax_rate=_decimal(line.get("tax_rate", "20.0")),
-                tax_included=bool(data.get("prices_include_tax", True)),
-            )
+    upfront = [line for line in order.lines if line.billing == "upfront"]
+    invoice = None
+    if upfront:
+        invoice = invoicing.issue(
+            order.customer_id,
+            kind="invoice",
+            source=f"ORDER#{order.order_id}",
+            lines=[
+                invoicing.line_excluding_tax(
+                    description=line.description,
+                    quantity=Decimal(line.quantity),
+                    unit=line.unit,
+                    unit_price_cents=Decimal(line.unit_price_cents),
+                    tax_rate=line.tax_rate,
+                    tax_included=order.prices_include_tax,
+                )
+                for line in upfront
+            ],
+            issued_on=today,
+            now=now,
+            order_id=order.order_id,
+            subscription_ids=[line.subscription_id for line in upfront if line.subscription_id],
+            currency=order.currency,
         )
-    if not lines:
-        return None
-    return invoicing.issue(
-        data["customer_id"],
-        kind="invoice",
-        source=f"ORDER#{data['order_id']}",
-        lines=lines,
-        issued_on=today,
-        now=now,
-        order_id=data["order_id"],
-        currency=data.get("currency", "EUR"),
+    order_settlement.order_placed(order, invoice, now=now)
+    return invoice
+
+
+def subscription_activated(activated: SubscriptionActivated, *, now: datetime) -> bool:
+    """An energy contract paid by monthly debits starts the year's schedule; True when made now."""
+    subscription = activated.subscription
+    if subscription.family != "electricity" or subscription.contract.payment_mode != "monthly":
+        return False
+    return schedules.create(
+        subscription.customer_id,
+        start=subscription.started_on,
+        estimated_annual_cents=estimate(activated),
+        currency=subscription.currency,
     )
 
 
-def estimate(line: dict[str, Any], energy: dict[str, Any]) -> int:
+def estimate(activated: SubscriptionActivated) -> int:
     """A year of a monthly payer: twelve months of subscription plus the typical consumption
     for the subscribed power at the contract's rates (62 % peak, 38 % off-peak when split)."""
-    rates = {name: _decimal(rate) for name, rate in (energy.get("rates_cents_per_kwh") or {}).items()}
-    kwh = _decimal(energy.get("estimated_annual_kwh", 0))
-    if energy.get("tariff_option") == "off_peak" and "peak" in rates and "off_peak" in rates:
-        energy_cents = kwh * (Decimal("0.62") * rates["peak"] + Decimal("0.38") * rates["off_peak"])
+    subscription = activated.subscription
+    rates = subscription.tariff.energy_rates_cents_per_kwh or {}
+    kwh = Decimal(subscription.tariff.estimated_annual_kwh or 0)
+    if subscription.contract.tariff_option == "off_peak":
+        energy_cents = kwh * (PEAK_SHARE * rates["peak"] + OFF_PEAK_SHARE * rates["off_peak"])
     else:
-        energy_cents = kwh * rates.get("base", Decimal(0))
-    subscription = _decimal(line["unit_price_cents"]) * 12
-    return invoicing.cents(subscription + energy_cents * (100 + ENERGY_TAX_RATE) / 100)
+        energy_cents = kwh * rates["base"]
+    yearly_subscription = Decimal(subscription.price_cents) * (
+        12 if subscription.billing_period == "month" else 1
+    )
+    return invoicing.cents(yearly_subscription + energy_cents * (100 + ENERGY_TAX_RATE) / 100)
 
 
-def consumption_period_closed(data: dict[str, Any], *, now: datetime) -> Invoice | None:
-    month = data["month"]
-    rates = {name: _decimal(rate) for name, rate in data["rates_cents_per_kwh"].items()}
-    lines = [
+def _energy_lines(
+    month: str,
+    tariff_option: str,
+    rates: dict[str, Decimal],
+    kwh: tuple[Decimal, Decimal, Decimal],
+    label: str = "",
+) -> list[invoicing.PricedLine]:
+    """The kWh lines of a month: (consumed, peak, off-peak) at the contract's rates, excluding tax."""
+    consumed, peak, off_peak = kwh
+    if tariff_option == "off_peak":
+        usage = [("Heures pleines", peak, "peak"), ("Heures creuses", off_peak, "off_peak")]
+    else:
+        usage = [("Consommation", consumed, "base")]
+    return [
         invoicing.line_excluding_tax(
+            description=f"{label}{name} {month}",
+            quantity=quantity,
+            unit="kWh",
+            unit_price_cents=rates[rate],
+            tax_rate=ENERGY_TAX_RATE,
+            tax_included=False,
+        )
+        for name, quantity, rate in usage
+    ]
+
+
+def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime) -> Invoice | None:
+    month = closed.month
+    days = (closed.period_end - closed.period_start).days + 1
+    if days >= closed.days_in_month:
+        subscription = invoicing.line_excluding_tax(
             description=f"Abonnement électricité {month}",
             quantity=Decimal(1),
             unit="month",
-            unit_price_cents=_decimal(data.get("subscription_price_cents", 0)),
+            unit_price_cents=Decimal(closed.subscription_price_cents),
             tax_rate=ENERGY_TAX_RATE,
             tax_included=True,
         )
-    ]
-    if data.get("tariff_option") == "off_peak":
-        usage = [("Heures pleines", "peak_kwh", "peak"), ("Heures creuses", "off_peak_kwh", "off_peak")]
     else:
-        usage = [("Consommation", "consumed_kwh", "base")]
-    for label, field, rate in usage:
-        lines.append(
-            invoicing.line_excluding_tax(
-                description=f"{label} {month}",
-                quantity=_decimal(data.get(field, 0)),
-                unit="kWh",
-                unit_price_cents=rates[rate],
-                tax_rate=ENERGY_TAX_RATE,
-                tax_included=False,
-            )
+        # the contract ran part of the month: its subscription is billed by the day
+        subscription = invoicing.line_excluding_tax(
+            description=(
+                f"Abonnement électricité {month} (du {closed.period_start:%d/%m} "
+                f"au {closed.period_end:%d/%m}, {days} j / {closed.days_in_month})"
+            ),
+            quantity=Decimal(days),
+            unit="day",
+            unit_price_cents=Decimal(closed.subscription_price_cents) / closed.days_in_month,
+            tax_rate=ENERGY_TAX_RATE,
+            tax_included=True,
         )
-    battery = data.get("battery") or {}
-    restored = _decimal(battery.get("restored_kwh") or 0)
-    if restored > 0 and battery.get("withdrawal_cents_per_kwh") is not None:
+    lines = [subscription]
+    lines += _energy_lines(
+        month,
+        closed.tariff_option,
+        closed.rates_cents_per_kwh,
+        (closed.consumed_kwh, closed.peak_kwh, closed.off_peak_kwh),
+    )
+    for complement in closed.complements:
+        # kWh of an earlier month read after it was billed, at that month's rates
+        lines += _energy_lines(
+            complement.month,
+            complement.tariff_option,
+            complement.rates_cents_per_kwh,
+            (complement.consumed_kwh, complement.peak_kwh, complement.off_peak_kwh),
+            label="Complément ",
+        )
+    battery = closed.battery
+    if battery is not None and battery.restored_kwh > 0 and battery.withdrawal_cents_per_kwh is not None:
         # kWh taken back from the virtual battery are billed at its withdrawal rate, not the grid's
         lines.append(
             invoicing.line_excluding_tax(
                 description=f"Déstockage batterie virtuelle {month}",
-                quantity=restored,
+                quantity=battery.restored_kwh,
                 unit="kWh",
-                unit_price_cents=_decimal(battery["withdrawal_cents_per_kwh"]),
+                unit_price_cents=battery.withdrawal_cents_per_kwh,
                 tax_rate=ENERGY_TAX_RATE,
                 tax_included=False,
             )
         )
-    if data.get("payment_mode") == "monthly":
+    if closed.payment_mode == "monthly":
         excl = sum(line.total_excl_tax_cents for line in lines)
         schedules.add_consumption(
-            data["customer_id"],
+            closed.customer_id,
             month=month,
             amount_cents=invoicing.cents(Decimal(excl) * (100 + ENERGY_TAX_RATE) / 100),
         )
         return None
-    start, end = date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"])
     return invoicing.issue(
-        data["customer_id"],
+        closed.customer_id,
         kind="invoice",
-        source=f"CONSUMPTION#{data['meter_id']}#{month}",
+        source=f"CONSUMPTION#{closed.meter_id}#{month}",
         lines=lines,
         issued_on=invoicing.local_day(now),
         now=now,
-        period=(start, end),
+        period=(closed.period_start, closed.period_end),
+        subscription_ids=[closed.subscription_id],
     )
 
 
-def surplus_payout(data: dict[str, Any], *, now: datetime) -> Invoice:
-    month = data["month"]
+def surplus_payout(payout: SurplusPayout, *, now: datetime) -> Invoice:
+    month = payout.month
     line = invoicing.line_excluding_tax(
         description=f"Rachat du surplus injecté {month}",
-        quantity=_decimal(data["injected_kwh"]),
+        quantity=payout.injected_kwh,
         unit="kWh",
-        unit_price_cents=_decimal(data["rate_cents_per_kwh"]),
+        unit_price_cents=payout.rate_cents_per_kwh,
         tax_rate=RESALE_TAX_RATE,
         tax_included=False,
     )
     year, number = (int(part) for part in month.split("-"))
     last_day = calendar.monthrange(year, number)[1]
     return invoicing.issue(
-        data["customer_id"],
+        payout.customer_id,
         kind="resale",
-        source=f"SURPLUS#{data['payout_id']}",
+        source=f"SURPLUS#{payout.payout_id}",
         lines=[line],
         issued_on=invoicing.local_day(now),
         now=now,
         period=(date(year, number, 1), date(year, number, last_day)),
         payment_mode="transfer",
+        subscription_ids=[payout.subscription_id],
         already_paid=True,
     )

@@ -6,24 +6,27 @@ and each invoice keeps the party as it was printed. Older events never overwrite
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from .models import BillingParty, customer_pk
 
+if TYPE_CHECKING:
+    from guichet_contracts.domain_events.auth import CustomerProfile
 
-def remember(data: dict[str, Any], *, occurred_at: str) -> bool:
+
+def remember(profile: CustomerProfile, *, occurred_at: str) -> bool:
     party = BillingParty(
-        customer_pk(data["customer_id"]),
+        customer_pk(profile.customer_id),
         "PROFILE",
-        customer_id=data["customer_id"],
-        email=data["email"],
-        first_name=data.get("first_name") or "",
-        last_name=data.get("last_name") or "",
-        company=data.get("company"),
-        language=data.get("language") or "fr",
-        address=data.get("address"),
+        customer_id=profile.customer_id,
+        email=profile.email,
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+        company=profile.company,
+        language=profile.language,
+        address=profile.address.model_dump() if profile.address else None,
         version=occurred_at,
     )
     try:

@@ -29,7 +29,7 @@ KINDS = ("invoice", "credit_note", "resale", "regularization")
 # UNTDID 1001: 380 commercial invoice, 381 credit note, 389 self-billed invoice.
 TYPE_CODES = {"invoice": "380", "regularization": "380", "credit_note": "381", "resale": "389"}
 # UN/ECE Recommendation 20 unit codes.
-UNIT_CODES = {"month": "MON", "year": "ANN", "kwh": "KWH", "unit": "C62"}
+UNIT_CODES = {"day": "DAY", "month": "MON", "year": "ANN", "kwh": "KWH", "unit": "C62"}
 # UNTDID 4461 payment means: 48 bank card, 59 SEPA direct debit, 20 cheque, 58 SEPA credit
 # transfer, 30 credit transfer (the TIP). "1" (not defined) stands in for a transfer whose payee
 # account is unknown: EN 16931 (BR-61) wants an IBAN with 30 and 58.

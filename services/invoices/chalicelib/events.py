@@ -1,7 +1,8 @@
 """Event and schedule handlers of the invoices service.
 
-Consumed: auth's CustomerRegistered/Updated (the billing party), subscriptions' OrderPlaced,
-consumption's ConsumptionPeriodClosed and SurplusPayout. Each issues at most one invoice per
+Consumed: auth's CustomerRegistered/Updated (the billing party), subscriptions' OrderPlaced
+and SubscriptionActivated (a monthly payer's schedule), consumption's ConsumptionPeriodClosed
+and SurplusPayout. Each issues at most one invoice per
 business key, so redelivery is harmless. Scheduled: direct debits and overdue invoices, each
 taking "now" from the event so it can be run for any date (`make job`).
 """
@@ -22,9 +23,11 @@ handlers = Blueprint(__name__)
     name="customer_changed",
 )
 def customer_changed(event: Any) -> None:
+    from guichet_contracts.domain_events.auth import CustomerRegistered, CustomerUpdated
+
     from . import billing_parties
 
-    envelope = events.received(event)
+    envelope = events.received(event, CustomerRegistered, CustomerUpdated)
     billing_parties.remember(envelope.data, occurred_at=envelope.occurred_at)
 
 
@@ -32,9 +35,25 @@ def customer_changed(event: Any) -> None:
     {"source": ["guichet.subscriptions"], "detail-type": ["OrderPlaced"]}, name="order_placed"
 )
 def order_placed(event: Any) -> None:
+    from guichet_contracts.domain_events.subscriptions import OrderPlaced
+
     from . import billing_events
 
-    billing_events.order_placed(events.received(event).data, now=datetime.now(UTC))
+    billing_events.order_placed(events.received(event, OrderPlaced).data, now=datetime.now(UTC))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["SubscriptionActivated"]},
+    name="subscription_activated",
+)
+def subscription_activated(event: Any) -> None:
+    from guichet_contracts.domain_events.subscriptions import SubscriptionActivated
+
+    from . import billing_events
+
+    billing_events.subscription_activated(
+        events.received(event, SubscriptionActivated).data, now=datetime.now(UTC)
+    )
 
 
 @handlers.on_cw_event(
@@ -42,18 +61,24 @@ def order_placed(event: Any) -> None:
     name="consumption_period_closed",
 )
 def consumption_period_closed(event: Any) -> None:
+    from guichet_contracts.domain_events.consumption import ConsumptionPeriodClosed
+
     from . import billing_events
 
-    billing_events.consumption_period_closed(events.received(event).data, now=datetime.now(UTC))
+    billing_events.consumption_period_closed(
+        events.received(event, ConsumptionPeriodClosed).data, now=datetime.now(UTC)
+    )
 
 
 @handlers.on_cw_event(
     {"source": ["guichet.consumption"], "detail-type": ["SurplusPayout"]}, name="surplus_payout"
 )
 def surplus_payout(event: Any) -> None:
+    from guichet_contracts.domain_events.consumption import SurplusPayout
+
     from . import billing_events
 
-    billing_events.surplus_payout(events.received(event).data, now=datetime.now(UTC))
+    billing_events.surplus_payout(events.received(event, SurplusPayout).data, now=datetime.now(UTC))
 
 
 @handlers.schedule(Cron(0, 4, "*", "*", "?", "*"), name="collect_direct_debits")

@@ -321,9 +321,9 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 _UNITS = {
-    "fr": {"month": "mois", "year": "an", "kwh": "kWh", "unit": "unité"},
-    "en": {"month": "month", "year": "year", "kwh": "kWh", "unit": "unit"},
-    "it": {"month": "mese", "year": "anno", "kwh": "kWh", "unit": "unità"},
+    "fr": {"day": "jour", "month": "mois", "year": "an", "kwh": "kWh", "unit": "unité"},
+    "en": {"day": "day", "month": "month", "year": "year", "kwh": "kWh", "unit": "unit"},
+    "it": {"day": "giorno", "month": "mese", "year": "anno", "kwh": "kWh", "unit": "unità"},
 }
 
 _COUNTRIES = {

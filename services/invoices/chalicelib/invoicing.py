@@ -136,6 +136,7 @@ def issue(
     period: tuple[date, date] | None = None,
     payment_mode: str | None = None,
     order_id: str | None = None,
+    subscription_ids: list[str] | None = None,
     credited_invoice_id: str | None = None,
     currency: str = "EUR",
     already_paid: bool = False,
@@ -199,6 +200,7 @@ def issue(
         language=party.language if party else "fr",
         source=source,
         order_id=order_id,
+        subscription_ids=list(subscription_ids or []),
         credited_invoice_id=credited_invoice_id,
         billing_party=billing_parties.printed(party, customer_id),
         tax_breakdown=breakdown,
@@ -220,11 +222,51 @@ def _finish(invoice: Invoice, party: Any) -> None:
         Stamp(f"STAMP#announced#{invoice.invoice_id}", "ANNOUNCED").save(condition=Stamp.pk.does_not_exist())
     except PutError:
         return  # another delivery of the same event announced it
+    events.publish(issued_event(invoice), bus_name=settings.event_bus_name)
+    _announce(invoice, party)
+
+
+def issued_event(invoice: Invoice) -> Any:
+    from guichet_contracts.domain_events.invoices import InvoiceIssued
+
+    return InvoiceIssued(
+        invoice_id=invoice.invoice_id,
+        number=invoice.number,
+        kind=invoice.kind,  # type: ignore[arg-type]
+        customer_id=invoice.customer_id,
+        issued_on=date.fromisoformat(invoice.issued_on),
+        due_on=date.fromisoformat(invoice.due_on),
+        period_start=date.fromisoformat(invoice.period_start) if invoice.period_start else None,
+        period_end=date.fromisoformat(invoice.period_end) if invoice.period_end else None,
+        status=invoice.status,  # type: ignore[arg-type]
+        total_excl_tax_cents=int(invoice.total_excl_tax_cents),
+        tax_cents=int(invoice.tax_cents),
+        total_cents=int(invoice.total_cents),
+        amount_due_cents=int(invoice.amount_due_cents),
+        currency=invoice.currency,
+        payment_mode=invoice.payment_mode,
+        order_id=invoice.order_id,
+        subscription_ids=list(invoice.subscription_ids or []),
+    )
+
+
+def announce_paid(invoice: Invoice, now: datetime) -> None:
+    """InvoicePaid: nothing is due on it any more."""
+    from guichet_contracts.domain_events.invoices import InvoicePaid
+
     events.publish(
-        events.Envelope(source=SOURCE, name="InvoiceIssued", data=summary(invoice)),
+        InvoicePaid(
+            invoice_id=invoice.invoice_id,
+            number=invoice.number,
+            customer_id=invoice.customer_id,
+            order_id=invoice.order_id,
+            subscription_ids=list(invoice.subscription_ids or []),
+            total_cents=int(invoice.total_cents),
+            currency=invoice.currency,
+            paid_on=local_day(now),
+        ),
         bus_name=settings.event_bus_name,
     )
-    _announce(invoice, party)
 
 
 def _number_and_save(invoice: Invoice, source: str, year: int) -> bool:

@@ -9,6 +9,7 @@
 | BillingParty (copy of auth's events) | CUSTOMER#<customer_id> | PROFILE |
 | Schedule (échéancier) | CUSTOMER#<customer_id> | SCHEDULE#<year> |
 | Installment | CUSTOMER#<customer_id> | INSTALLMENT#<year>#<nn> |
+| OrderSettlement (what an order asks before OrderPaid) | CUSTOMER#<customer_id> | ORDER#<order_id> |
 | IssueKey (one invoice per business event) | ISSUED#<source key> | ISSUED |
 | Counter (invoice numbers of a year) | COUNTER#<year> | COUNTER |
 | Stamp (overdue reminders sent, duplicates made) | STAMP#<what> | <when or stage> |
@@ -103,6 +104,7 @@ class Invoice(Item, discriminator="invoice"):
     language = UnicodeAttribute(default="fr")
     source = UnicodeAttribute()  # the business event it was issued for
     order_id = UnicodeAttribute(null=True)
+    subscription_ids = ListAttribute(of=UnicodeAttribute, default=list)  # what it bills
     credited_invoice_id = UnicodeAttribute(null=True)
     billing_party = JSONAttribute()  # the buyer as printed, kept with the invoice
     tax_breakdown = JSONAttribute()  # VAT per rate as billed: [{rate, base_cents, tax_cents}]
@@ -122,6 +124,20 @@ class Payment(Item, discriminator="payment"):
     provider_reference = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)
     instructions = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class OrderSettlement(Item, discriminator="order_settlement"):
+    """An order of the subscriptions service, until everything it asks before provisioning is
+    there: its invoice paid (when it has one) and a mandate (when a line is debited monthly)."""
+
+    order_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    invoice_id = UnicodeAttribute(null=True)
+    needs_mandate = BooleanAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()  # awaiting | paid
+    settled_by = UnicodeAttribute(null=True)  # payment | mandate | nothing_due
     created_at = UTCDateTimeAttribute()
 
 

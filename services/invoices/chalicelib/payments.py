@@ -135,6 +135,7 @@ def pay(
     payment.provider_reference = charge.reference
     _apply(payment, invoices, now)
     _announce("PaymentSucceeded", payment, invoices)
+    _cleared(invoices, now)
     language = party.language if party else "fr"
     mailing.notify(
         "payment_received",
@@ -269,20 +270,35 @@ def _apply(payment: Payment, invoices: list[Invoice], now: datetime) -> None:
 
 
 def _announce(name: str, payment: Payment, invoices: list[Invoice]) -> None:
-    orders = [invoice.order_id for invoice in invoices if invoice.order_id]
-    data = {
-        **as_dict(payment),
+    from guichet_contracts.domain_events.invoices import PaidInvoice, PaymentFailed, PaymentSucceeded
+
+    outcome = {
+        "payment_id": payment.payment_id,
         "customer_id": payment.customer_id,
+        "method": payment.method,
+        "status": payment.status,
+        "amount_cents": int(payment.amount_cents),
+        "currency": payment.currency,
         "invoices": [
-            {"invoice_id": invoice.invoice_id, "number": invoice.number, "order_id": invoice.order_id}
+            PaidInvoice(invoice_id=invoice.invoice_id, number=invoice.number, order_id=invoice.order_id)
             for invoice in invoices
         ],
-        "order_ids": orders,
-        "order_id": orders[0] if len(orders) == 1 else None,
+        "failure_code": payment.failure_code,
+        "created_at": payment.created_at,
     }
-    events.publish(
-        events.Envelope(source=invoicing.SOURCE, name=name, data=data), bus_name=settings.event_bus_name
-    )
+    event = PaymentSucceeded(**outcome) if name == "PaymentSucceeded" else PaymentFailed(**outcome)
+    events.publish(event, bus_name=settings.event_bus_name)
+
+
+def _cleared(invoices: list[Invoice], now: datetime) -> None:
+    """Invoices this payment left with nothing due: said paid, and the orders they are for settled."""
+    from . import order_settlement
+
+    for invoice in invoices:
+        invoice.refresh(consistent_read=True)
+        if invoice.status == "paid":
+            invoicing.announce_paid(invoice, now)
+            order_settlement.invoice_paid(invoice)
 
 
 def get(customer_id: str, payment_id: str) -> Payment:

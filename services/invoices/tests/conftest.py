@@ -10,14 +10,17 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from guichet_contracts.domain_events.subscriptions import OrderLine, OrderPlaced
 from guichet_local.testing import (
     REGION,
     EventLog,
     Signer,
+    a_customer,
     answer,
     deliver,
     load_stage_environment,
@@ -102,6 +105,7 @@ def customer_factory(client: Any, signer: Signer) -> Any:
             "first_name": "Test",
             "last_name": "Client",
             "company": None,
+            "phone": None,
             "language": language,
             "address": {
                 "line1": "1 rue de la Paix",
@@ -112,47 +116,129 @@ def customer_factory(client: Any, signer: Signer) -> Any:
             },
             **profile,
         }
-        deliver(client, "customer_changed", "guichet.auth", "CustomerRegistered", data)
+        deliver(client, "customer_changed", a_customer(**data))
         return Customer(customer_id, email, signer.token(customer_id), client)
 
     return make
 
 
-def order_placed(
-    client: Any, customer_id: str, lines: list[dict[str, Any]], order_id: str | None = None
-) -> str:
-    """Deliver an OrderPlaced as the subscriptions service sends it; returns the order id."""
-    order_id = order_id or uuid.uuid4().hex[:16]
-    total = sum(line["unit_price_cents"] * line.get("quantity", 1) for line in lines)
-    deliver(
-        client,
-        "order_placed",
-        "guichet.subscriptions",
-        "OrderPlaced",
-        {
-            "order_id": order_id,
-            "customer_id": customer_id,
-            "kind": "purchase",
-            "currency": "EUR",
-            "total_cents": total,
-            "prices_include_tax": True,
-            "lines": [
-                {
-                    "product_id": line.get("product_id", "hosting-linux-100"),
-                    "family": line.get("family", "hosting"),
-                    "description": line["description"],
-                    "quantity": line.get("quantity", 1),
-                    "unit": line.get("unit", "month"),
-                    "unit_price_cents": line["unit_price_cents"],
-                    "total_cents": line["unit_price_cents"] * line.get("quantity", 1),
-                    "tax_rate": line.get("tax_rate", "20.0"),
-                    **{key: line[key] for key in ("payment_mode", "energy") if key in line},
-                }
-                for line in lines
-            ],
-        },
+def order_event(
+    customer_id: str, lines: list[dict[str, Any]], order_id: str | None = None, **order: Any
+) -> OrderPlaced:
+    """OrderPlaced as the subscriptions service sends it. Each line is a dict of OrderLine fields
+    (description and unit_price_cents at least)."""
+    placed = [
+        OrderLine(
+            product_id=line.get("product_id", "hosting-linux-100"),
+            family=line.get("family", "hosting"),
+            description=line["description"],
+            quantity=line.get("quantity", 1),
+            unit=line.get("unit", "month"),
+            unit_price_cents=line["unit_price_cents"],
+            total_cents=line["unit_price_cents"] * line.get("quantity", 1),
+            tax_rate=Decimal(line.get("tax_rate", "20.0")),
+            subscription_id=line.get("subscription_id"),
+            billing=line.get("billing", "in_arrears" if line.get("family") == "electricity" else "upfront"),
+            payment_mode=line.get("payment_mode", "per_invoice"),
+        )
+        for line in lines
+    ]
+    return OrderPlaced(
+        order_id=order_id or uuid.uuid4().hex[:16],
+        customer_id=customer_id,
+        kind=order.get("kind", "purchase"),
+        currency="EUR",
+        total_cents=sum(line.total_cents for line in placed),
+        prices_include_tax=order.get("prices_include_tax", True),
+        needs_mandate=any(line.payment_mode == "monthly" for line in placed),
+        lines=placed,
     )
-    return order_id
+
+
+def order_placed(
+    client: Any, customer_id: str, lines: list[dict[str, Any]], order_id: str | None = None, **order: Any
+) -> str:
+    """Deliver an OrderPlaced (see `order_event`) to the handler; the order id."""
+    event = order_event(customer_id, lines, order_id, **order)
+    deliver(client, "order_placed", event)
+    return event.order_id
+
+
+def energy_activated(customer: Customer, *, payment_mode: str = "monthly", **subscription: Any) -> Any:
+    """Deliver the SubscriptionActivated of an electricity contract of this customer (monthly
+    debits by default); the subscription as the event carried it."""
+    from guichet_contracts.domain_events.subscriptions import SubscriptionActivated
+    from guichet_local.testing import a_subscription
+
+    subscription.setdefault(
+        "tariff", {"energy_rates_cents_per_kwh": {"base": "25.16"}, "estimated_annual_kwh": 2400}
+    )
+    state = a_subscription(customer.customer_id, "electricity", payment_mode=payment_mode, **subscription)
+    deliver(
+        customer.client, "subscription_activated", SubscriptionActivated(subscription=state, order_id=None)
+    )
+    return state
+
+
+def consumption_closed(
+    customer_id: str, *, meter_id: str | None = None, month: str = "2026-10", **changes: Any
+) -> Any:
+    """A ConsumptionPeriodClosed as the consumption service sends it: a whole month on the base
+    option, 210.5 kWh at 25.16 c, the subscription 15.47 € (tax included); `changes` override."""
+    import calendar
+
+    from guichet_contracts.domain_events.consumption import ConsumptionPeriodClosed
+
+    year, number = (int(part) for part in month.split("-"))
+    days = calendar.monthrange(year, number)[1]
+    return ConsumptionPeriodClosed.model_validate(
+        {
+            "customer_id": customer_id,
+            "meter_id": meter_id or f"PDL{uuid.uuid4().hex[:10]}",
+            "subscription_id": f"sub{customer_id}",
+            "month": month,
+            "period_start": f"{month}-01",
+            "period_end": f"{month}-{days:02d}",
+            "days_in_month": days,
+            "payment_mode": "per_invoice",
+            "tariff_option": "base",
+            "rates_cents_per_kwh": {"base": "25.16"},
+            "subscription_price_cents": 1547,
+            "consumed_kwh": "210.5",
+            "peak_kwh": "210.5",
+            "off_peak_kwh": "0",
+            "injected_kwh": "0",
+            "estimated": False,
+            "battery": None,
+            "complements": [],
+            "final": False,
+            **changes,
+        },
+        strict=False,
+    )
+
+
+def surplus_payout(
+    customer_id: str, *, payout_id: str | None = None, month: str = "2026-10", **changes: Any
+) -> Any:
+    """A SurplusPayout as the consumption service sends it: 87.25 kWh bought at 13.39 c."""
+    from guichet_contracts.domain_events.consumption import SurplusPayout
+
+    return SurplusPayout.model_validate(
+        {
+            "payout_id": payout_id or uuid.uuid4().hex[:12],
+            "customer_id": customer_id,
+            "meter_id": f"PDL{customer_id}",
+            "subscription_id": f"sub{customer_id}",
+            "month": month,
+            "injected_kwh": "87.25",
+            "rate_cents_per_kwh": "13.39",
+            "amount_cents": 1168,
+            "currency": "EUR",
+            **changes,
+        },
+        strict=False,
+    )
 
 
 @pytest.fixture
@@ -199,19 +285,7 @@ def register(client: Any, signer: Signer, language: str = "fr") -> Customer:
     """What `customer_factory` makes, on a client of the caller's (for module-scoped fixtures)."""
     customer_id = f"tm{uuid.uuid4().int % 1_000_000:06d}-GU"
     email = f"{customer_id.lower()}@example.org"
-    deliver(
-        client,
-        "customer_changed",
-        "guichet.auth",
-        "CustomerRegistered",
-        {
-            "customer_id": customer_id,
-            "email": email,
-            "first_name": "Test",
-            "last_name": "Client",
-            "language": language,
-        },
-    )
+    deliver(client, "customer_changed", a_customer(customer_id, email, language=language))
     return Customer(customer_id, email, signer.token(customer_id), client)
 
 

@@ -23,7 +23,7 @@ from conftest import (
     pay_key,
     priced,
 )
-from guichet_local.testing import answer, assert_error, deliver
+from guichet_local.testing import a_customer, answer, assert_error, deliver
 
 TODAY = date(2034, 6, 15)
 # name -> (issued on, how it is issued)
@@ -48,18 +48,7 @@ def history(app: Any, signer: Any) -> tuple[Customer, dict[str, str]]:
 
     client = new_client(app)
     customer_id = "tl000001-GU"
-    deliver(
-        client,
-        "customer_changed",
-        "guichet.auth",
-        "CustomerRegistered",
-        {
-            "customer_id": customer_id,
-            "email": "tl000001-gu@example.org",
-            "first_name": "Liste",
-            "last_name": "Tests",
-        },
-    )
+    deliver(client, "customer_changed", a_customer(customer_id, first_name="Liste", last_name="Tests"))
     ids = {}
     for name, day in HISTORY.items():
         resale = name == "resale"

@@ -17,12 +17,15 @@ from typing import Any
 
 import pytest
 from conftest import (
+    consumption_closed,
     invoices_in_table,
     issue_invoice,
     mails_to,
+    order_event,
     paris_noon,
     pdf_objects,
     priced,
+    surplus_payout,
     together,
 )
 from guichet_local.testing import deliver
@@ -87,81 +90,34 @@ def test_each_year_has_its_own_sequence(customer_factory: Any) -> None:
     assert [last.number, first.number, second.number] == ["F2038-000001", "F2039-000001", "F2039-000002"]
 
 
-def consumption_closed(customer_id: str, meter_id: str, month: str) -> dict[str, Any]:
-    return {
-        "customer_id": customer_id,
-        "meter_id": meter_id,
-        "month": month,
-        "period_start": f"{month}-01",
-        "period_end": f"{month}-28",
-        "payment_mode": "per_invoice",
-        "tariff_option": "base",
-        "consumed_kwh": "210.5",
-        "rates_cents_per_kwh": {"base": "25.16"},
-        "subscription_price_cents": 1547,
-    }
-
-
-def surplus(customer_id: str, payout_id: str) -> dict[str, Any]:
-    return {
-        "customer_id": customer_id,
-        "payout_id": payout_id,
-        "month": "2026-10",
-        "injected_kwh": "87.25",
-        "rate_cents_per_kwh": "13.39",
-    }
-
-
-def order(customer_id: str, order_id: str) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "customer_id": customer_id,
-        "currency": "EUR",
-        "prices_include_tax": True,
-        "lines": [
-            {
-                "description": "Hébergement",
-                "quantity": 1,
-                "unit": "month",
-                "unit_price_cents": 990,
-                "tax_rate": "20.0",
-            }
-        ],
-    }
-
-
 EVENTS = [
-    pytest.param("order_placed", "guichet.subscriptions", "OrderPlaced", id="OrderPlaced"),
-    pytest.param(
-        "consumption_period_closed",
-        "guichet.consumption",
-        "ConsumptionPeriodClosed",
-        id="ConsumptionPeriodClosed",
-    ),
-    pytest.param("surplus_payout", "guichet.consumption", "SurplusPayout", id="SurplusPayout"),
+    pytest.param("order_placed", id="OrderPlaced"),
+    pytest.param("consumption_period_closed", id="ConsumptionPeriodClosed"),
+    pytest.param("surplus_payout", id="SurplusPayout"),
 ]
 
 
-def event_data(handler: str, customer_id: str) -> dict[str, Any]:
+def business_event(handler: str, customer_id: str) -> Any:
+    """One business event of this kind (an order, a meter's month, a payout)."""
     key = uuid.uuid4().hex[:12]
     if handler == "order_placed":
-        return order(customer_id, key)
+        return order_event(customer_id, [{"description": "Hébergement", "unit_price_cents": 990}], key)
     if handler == "consumption_period_closed":
-        return consumption_closed(customer_id, f"PDL{key}", "2026-10")
-    return surplus(customer_id, key)
+        return consumption_closed(customer_id, meter_id=f"PDL{key}")
+    return surplus_payout(customer_id, payout_id=key)
 
 
-@pytest.mark.parametrize(("handler", "source", "detail_type"), EVENTS)
+@pytest.mark.parametrize("handler", EVENTS)
 def test_an_event_delivered_three_times_issues_one_invoice(
-    customer_factory: Any, mailbox: Any, published: Any, handler: str, source: str, detail_type: str
+    customer_factory: Any, mailbox: Any, published: Any, handler: str
 ) -> None:
     # Given a business event (the same order, meter and month, or payout)
     customer = customer_factory()
-    data = event_data(handler, customer.customer_id)
+    event = business_event(handler, customer.customer_id)
 
     # When EventBridge delivers it three times (each a new delivery, with its own event id)
     for _ in range(3):
-        deliver(customer.client, handler, source, detail_type, data)
+        deliver(customer.client, handler, event)
 
     # Then one invoice was issued, announced once by mail and once on the bus
     invoices = invoices_in_table(customer.customer_id)
@@ -187,7 +143,7 @@ def issues_meet_after_the_issue_key_check(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(invoicing.billing_parties, "get", met)
 
 
-@pytest.mark.parametrize(("handler", "source", "detail_type"), EVENTS)
+@pytest.mark.parametrize("handler", EVENTS)
 def test_an_event_delivered_three_times_at_once_issues_and_announces_one_invoice(
     customer_factory: Any,
     mailbox: Any,
@@ -195,18 +151,16 @@ def test_an_event_delivered_three_times_at_once_issues_and_announces_one_invoice
     serialised_aws: None,
     issues_meet_after_the_issue_key_check: None,
     handler: str,
-    source: str,
-    detail_type: str,
 ) -> None:
     # Given a business event
     customer = customer_factory()
-    data = event_data(handler, customer.customer_id)
+    event = business_event(handler, customer.customer_id)
     from chalicelib import billing_events
 
     domain = getattr(billing_events, handler)
 
     # When three deliveries of it are handled at the same moment
-    invoices = together(*[lambda: domain(data, now=paris_noon(date(2026, 11, 2))) for _ in range(3)])
+    invoices = together(*[lambda: domain(event, now=paris_noon(date(2026, 11, 2))) for _ in range(3)])
 
     # Then one invoice exists, all three got it, and it was announced once by mail and on the bus
     stored = invoices_in_table(customer.customer_id)

@@ -63,11 +63,25 @@ def test_a_card_that_succeeds_pays_the_invoice(
         3490,
         "succeeded",
     )
-    assert data["order_id"] == invoice.order_id
     assert data["invoices"] == [
         {"invoice_id": invoice.invoice_id, "number": invoice.number, "order_id": invoice.order_id}
     ]
     assert published.of(customer.customer_id, "PaymentFailed") == []
+    # and, nothing being due any more, the invoice is said paid and its order paid, once each
+    (paid,) = published.of(customer.customer_id, "InvoicePaid")
+    assert (paid["detail"]["data"]["invoice_id"], paid["detail"]["data"]["total_cents"]) == (
+        invoice.invoice_id,
+        3490,
+    )
+    (order,) = published.of(customer.customer_id, "OrderPaid")
+    assert order["detail"]["data"] == {
+        "order_id": invoice.order_id,
+        "customer_id": customer.customer_id,
+        "invoice_id": invoice.invoice_id,
+        "amount_paid_cents": 3490,
+        "currency": "EUR",
+        "settled_by": "payment",
+    }
     # and the customer got a receipt
     (receipt,) = mails_to(mailbox, customer.email, "Nous avons bien reçu votre paiement")
     assert "34,90" in receipt["subject"] and invoice.number in receipt["text"]
@@ -218,8 +232,12 @@ def test_one_payment_settles_several_invoices(customer_factory: Any, published: 
     assert [item["invoice_id"] for item in event["detail"]["data"]["invoices"]] == [
         i.invoice_id for i in invoices
     ]
-    assert event["detail"]["data"]["order_id"] is None
-    assert event["detail"]["data"]["order_ids"] == [invoice.order_id for invoice in invoices]
+    assert [item["order_id"] for item in event["detail"]["data"]["invoices"]] == [
+        invoice.order_id for invoice in invoices
+    ]
+    assert sorted(
+        event["detail"]["data"]["order_id"] for event in published.of(customer.customer_id, "OrderPaid")
+    ) == sorted(invoice.order_id for invoice in invoices)
 
 
 def test_several_invoices_with_one_already_paid_are_refused_whole(customer_factory: Any) -> None:

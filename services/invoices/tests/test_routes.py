@@ -8,6 +8,7 @@ from typing import Any
 
 from conftest import (
     assert_documented,
+    energy_activated,
     invoice_of_order,
     order_placed,
     ordered_invoice,
@@ -188,26 +189,9 @@ def test_paying_several_invoices_answers_201_with_one_payment(
 
 
 def test_the_schedule_of_a_monthly_payer(customer_factory: Any, openapi_document: dict[str, Any]) -> None:
-    # Given a monthly payer's electricity order
+    # Given a monthly payer's electricity contract, activated
     customer = customer_factory()
-    order_placed(
-        customer.client,
-        customer.customer_id,
-        [
-            {
-                "family": "electricity",
-                "product_id": "electricity-base-6kva",
-                "description": "Électricité Base 6 kVA",
-                "unit_price_cents": 1200,
-                "payment_mode": "monthly",
-                "energy": {
-                    "tariff_option": "base",
-                    "estimated_annual_kwh": 2400,
-                    "rates_cents_per_kwh": {"base": "25.16"},
-                },
-            }
-        ],
-    )
+    energy_activated(customer, price_cents=1200)
 
     # When they read their schedule
     response = customer.call("GET", "/schedule")

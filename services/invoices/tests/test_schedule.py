@@ -1,9 +1,9 @@
-"""The payment schedule (échéancier) of a monthly payer: made by the electricity order, debited
-installment by installment by the daily job, fed by the closed consumption months, regularized
-at the end of the year.
+"""The payment schedule (échéancier) of a monthly payer: made when the electricity contract is
+activated (from its first day), debited installment by installment by the daily job, fed by the
+closed consumption months, regularized at the end of the year.
 
-Time is driven through the domain's `now` (`billing_events.order_placed(..., now=)`,
-`jobs.collect_direct_debits(now=)`); the job tests use 2035-2036, years of their own.
+Time is driven through the contract's start and the jobs' `now` (`jobs.collect_direct_debits(now=)`);
+the job tests use 2035-2036, years of their own.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import time_machine
 from conftest import (
+    consumption_closed,
+    energy_activated,
     invoices_in_table,
     job_ran_until,
     mails_to,
@@ -24,31 +25,29 @@ from conftest import (
 )
 from guichet_local.testing import answer, assert_error, deliver
 
-ENERGY: dict[str, Any] = {
-    "tariff_option": "off_peak",
-    "estimated_annual_kwh": 3000,
-    "rates_cents_per_kwh": {"peak": "25.16", "off_peak": "19.52"},
-}
+RATES = {"peak": "25.16", "off_peak": "19.52", "base": "23.00"}
+ESTIMATED_KWH = 3000
 SUBSCRIPTION_CENTS = 1500
 GOOD_IBAN = "FR1420041010050500013M02606"
 
 
-def electricity_line(**changes: Any) -> dict[str, Any]:
-    return {
-        "family": "electricity",
-        "product_id": "electricity-hphc-9kva",
-        "description": "Électricité Heures creuses 9 kVA",
-        "unit_price_cents": SUBSCRIPTION_CENTS,
-        "payment_mode": "monthly",
-        "energy": ENERGY,
-        **changes,
-    }
+def activated(customer: Any, started_on: date, **subscription: Any) -> Any:
+    """A monthly payer's electricity contract (off-peak, 9 kVA) activated from `started_on`."""
+    return energy_activated(
+        customer,
+        started_on=started_on.isoformat(),
+        price_cents=SUBSCRIPTION_CENTS,
+        tariff_option="off_peak",
+        subscribed_power_kva=9,
+        tariff={"energy_rates_cents_per_kwh": RATES, "estimated_annual_kwh": ESTIMATED_KWH},
+        **subscription,
+    )
 
 
 def estimate() -> int:
     """API.md's estimate: 12 months of subscription + the year's kWh (62 % peak, 38 % off-peak), VAT 20 %."""
-    kwh = Decimal(ENERGY["estimated_annual_kwh"])
-    energy = kwh * (Decimal("0.62") * Decimal("25.16") + Decimal("0.38") * Decimal("19.52"))
+    kwh = Decimal(ESTIMATED_KWH)
+    energy = kwh * (Decimal("0.62") * Decimal(RATES["peak"]) + Decimal("0.38") * Decimal(RATES["off_peak"]))
     total = Decimal(SUBSCRIPTION_CENTS * 12) + energy * Decimal("1.2")
     return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -59,15 +58,24 @@ def schedule_of(customer: Any) -> dict[str, Any]:
     return dict(answer(response))
 
 
-def test_an_electricity_order_of_a_monthly_payer_starts_its_schedule(customer_factory: Any) -> None:
-    # Given a customer ordering electricity paid monthly, and a hosting plan, on 23 November 2026
+def test_an_electricity_contract_of_a_monthly_payer_starts_its_schedule(customer_factory: Any) -> None:
+    # Given a customer ordering electricity paid monthly, and a hosting plan
     customer = customer_factory()
-    lines = [electricity_line(), {"description": "Hébergement Linux 100", "unit_price_cents": 990}]
+    lines = [
+        {
+            "family": "electricity",
+            "product_id": "electricity-hphc-9kva",
+            "description": "Électricité Heures creuses 9 kVA",
+            "unit_price_cents": SUBSCRIPTION_CENTS,
+            "payment_mode": "monthly",
+        },
+        {"description": "Hébergement Linux 100", "unit_price_cents": 990},
+    ]
+    order_placed(customer.client, customer.customer_id, lines)
 
-    # When the order is placed (and delivered twice) that day: the handler bills as of its clock
-    with time_machine.travel(paris_noon(date(2026, 11, 23)), tick=False):
-        order_id = order_placed(customer.client, customer.customer_id, lines)
-        order_placed(customer.client, customer.customer_id, lines, order_id=order_id)
+    # When the electricity contract is activated on 23 November 2026 (and the event delivered twice)
+    for _ in range(2):
+        activated(customer, date(2026, 11, 23), subscription_id=f"sub-{customer.customer_id}")
 
     # Then the schedule holds 12 installments from next month, summing to the year's estimate
     schedule = schedule_of(customer)
@@ -82,17 +90,17 @@ def test_an_electricity_order_of_a_monthly_payer_starts_its_schedule(customer_fa
     assert installments[-1]["due_on"] == "2027-11-05"
     assert {item["status"] for item in installments} == {"scheduled"}
     assert schedule["regularization_on"] == "2027-12-01"
-    # and only the hosting line was invoiced
+    # and only the hosting line was invoiced: energy is billed in arrears, by the month
     (invoice,) = invoices_in_table(customer.customer_id)
     assert [line.description for line in invoice.lines] == ["Hébergement Linux 100"]
     assert invoice.total_cents == 990
 
 
 def test_a_customer_who_pays_per_invoice_has_no_schedule(customer_factory: Any) -> None:
-    # Given a customer with invoices but no monthly electricity
+    # Given a customer with invoices, and electricity paid per invoice
     customer = customer_factory()
     ordered_invoice(customer, 1500)
-    ordered_invoice(customer, 1500, family="electricity", payment_mode="per_invoice")
+    activated(customer, date(2026, 11, 23), payment_mode="per_invoice")
 
     # When they ask for their schedule
     response = customer.call("GET", "/schedule")
@@ -102,8 +110,8 @@ def test_a_customer_who_pays_per_invoice_has_no_schedule(customer_factory: Any) 
 
 
 def monthly_payer(customer: Any, ordered_on: date, *, with_mandate: bool = True) -> None:
-    """A monthly payer whose electricity order was placed on `ordered_on` (and their mandate)."""
-    from chalicelib import bank_accounts, billing_events
+    """A monthly payer whose electricity contract started on `ordered_on` (and their mandate)."""
+    from chalicelib import bank_accounts
 
     if with_mandate:
         bank_accounts.change(
@@ -114,16 +122,7 @@ def monthly_payer(customer: Any, ordered_on: date, *, with_mandate: bool = True)
             now=paris_noon(ordered_on),
             today=ordered_on.isoformat(),
         )
-    billing_events.order_placed(
-        {
-            "order_id": f"monthly-{customer.customer_id}",
-            "customer_id": customer.customer_id,
-            "currency": "EUR",
-            "prices_include_tax": True,
-            "lines": [{**electricity_line(), "quantity": 1, "unit": "month", "tax_rate": "20.0"}],
-        },
-        now=paris_noon(ordered_on),
-    )
+    activated(customer, ordered_on)
 
 
 def collect(day: date) -> dict[str, int]:
@@ -253,21 +252,18 @@ def close_month(customer: Any, month: str, peak: str, off_peak: str) -> None:
     deliver(
         customer.client,
         "consumption_period_closed",
-        "guichet.consumption",
-        "ConsumptionPeriodClosed",
-        {
-            "customer_id": customer.customer_id,
-            "meter_id": f"PDL-{customer.customer_id}",
-            "month": month,
-            "period_start": f"{month}-01",
-            "period_end": f"{month}-28",
-            "payment_mode": "monthly",
-            "tariff_option": "off_peak",
-            "peak_kwh": peak,
-            "off_peak_kwh": off_peak,
-            "rates_cents_per_kwh": {"peak": "25.16", "off_peak": "19.52"},
-            "subscription_price_cents": SUBSCRIPTION_CENTS,
-        },
+        consumption_closed(
+            customer.customer_id,
+            meter_id=f"PDL-{customer.customer_id}",
+            month=month,
+            payment_mode="monthly",
+            tariff_option="off_peak",
+            consumed_kwh=str(Decimal(peak) + Decimal(off_peak)),
+            peak_kwh=peak,
+            off_peak_kwh=off_peak,
+            rates_cents_per_kwh={"peak": "25.16", "off_peak": "19.52"},
+            subscription_price_cents=SUBSCRIPTION_CENTS,
+        ),
     )
 
 
@@ -283,9 +279,9 @@ def month_cents(peak: str, off_peak: str) -> int:
 
 
 def test_closed_months_of_a_monthly_payer_count_once_and_issue_no_invoice(customer_factory: Any) -> None:
-    # Given a monthly payer whose schedule started this month
+    # Given a monthly payer whose schedule started in November 2026
     customer = customer_factory()
-    order_placed(customer.client, customer.customer_id, [electricity_line()])
+    activated(customer, date(2026, 11, 23))
     assert schedule_of(customer)["consumption_billed_cents"] == 0
 
     # When December is closed (delivered three times), then January

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from conftest import invoice_of_order, invoices_in_table, order_placed
+from conftest import consumption_closed, invoice_of_order, invoices_in_table, order_placed, surplus_payout
 from guichet_local.testing import answer, deliver
 
 
@@ -104,21 +104,10 @@ def test_several_rates_each_keep_their_tax_included_total(customer_factory: Any)
 
 
 def consumption(customer: Any, **data: Any) -> dict[str, Any]:
-    meter = f"PDL{customer.customer_id}"
     deliver(
         customer.client,
         "consumption_period_closed",
-        "guichet.consumption",
-        "ConsumptionPeriodClosed",
-        {
-            "customer_id": customer.customer_id,
-            "meter_id": meter,
-            "month": "2026-10",
-            "period_start": "2026-10-01",
-            "period_end": "2026-10-31",
-            "payment_mode": "per_invoice",
-            **data,
-        },
+        consumption_closed(customer.customer_id, meter_id=f"PDL{customer.customer_id}", **data),
     )
     (invoice,) = invoices_in_table(customer.customer_id)
     return read(customer, invoice.invoice_id)
@@ -169,6 +158,7 @@ def test_kwh_restored_from_the_virtual_battery_are_billed_at_its_withdrawal_rate
         tariff_option="base",
         consumed_kwh="120.5",
         rates_cents_per_kwh={"base": "19.52"},
+        subscription_price_cents=0,
         battery={
             "restored_kwh": "80.25",
             "stored_kwh": "80.25",
@@ -197,6 +187,7 @@ def test_a_base_option_month_bills_the_kwh_consumed(customer_factory: Any) -> No
         tariff_option="base",
         consumed_kwh="0.5",
         rates_cents_per_kwh={"base": "25.1634"},
+        subscription_price_cents=0,
     )
 
     # Then 0.5 × 25.1634 = 12.58 c is 13 c, and VAT 3 c (20 % of 13 rounded half up)
@@ -205,19 +196,45 @@ def test_a_base_option_month_bills_the_kwh_consumed(customer_factory: Any) -> No
     assert_integer_cents(invoice)
 
 
+def test_a_contract_that_ran_part_of_the_month_is_billed_its_days_of_subscription_once(
+    customer_factory: Any,
+) -> None:
+    # Given a contract that started on 16 October 2026: its first month closed with 12 kWh
+    customer = customer_factory()
+
+    # When that month is closed (delivered twice)
+    event = consumption_closed(
+        customer.customer_id,
+        period_start="2026-10-16",
+        consumed_kwh="12",
+        peak_kwh="12",
+        subscription_price_cents=3100,
+    )
+    for _ in range(2):
+        deliver(customer.client, "consumption_period_closed", event)
+
+    # Then one invoice bills 16 of the month's 31 days of subscription (31 € a month → 16 €) and the kWh
+    (stored,) = invoices_in_table(customer.customer_id)
+    invoice = read(customer, stored.invoice_id)
+    subscription, kwh = invoice["lines"]
+    assert (subscription["quantity"], subscription["unit"]) == ("16", "day")
+    assert "16 j / 31" in subscription["description"]
+    assert subscription["total_excl_tax_cents"] == cents(Decimal(1600) / Decimal("1.2"))
+    assert (kwh["quantity"], kwh["unit"]) == ("12", "kWh")
+    assert (invoice["period_start"], invoice["period_end"]) == ("2026-10-16", "2026-10-31")
+    assert_integer_cents(invoice)
+
+
 def pay_out_surplus(customer: Any) -> None:
     deliver(
         customer.client,
         "surplus_payout",
-        "guichet.consumption",
-        "SurplusPayout",
-        {
-            "customer_id": customer.customer_id,
-            "payout_id": f"payout-{customer.customer_id}",
-            "month": "2026-10",
-            "injected_kwh": "123.4",
-            "rate_cents_per_kwh": "13.39",
-        },
+        surplus_payout(
+            customer.customer_id,
+            payout_id=f"payout-{customer.customer_id}",
+            injected_kwh="123.4",
+            amount_cents=1652,
+        ),
     )
 
 

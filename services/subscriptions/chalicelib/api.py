@@ -193,16 +193,15 @@ def subscription_renew(subscription_id: str) -> Response:
 
 @api.route("/{subscription_id}/cancel", methods=["POST"])
 def subscription_cancel(subscription_id: str) -> dict[str, Any]:
-    from . import orders
-
     customer_id = _customer()
     body = _body("Cancellation")
+    today = _today()
     cancelled = subscriptions.cancel(
-        customer_id, subscription_id, reason=body.reason, at=body.at, now=_now(), today=_today()
+        customer_id, subscription_id, reason=body.reason, at=body.at, now=_now(), today=today
     )
     cancelled.refresh()
     if cancelled.status == "cancelled":
-        orders.announce_cancelled(cancelled)
+        subscriptions.announce_cancelled(cancelled, ended_on=today, immediate=True)
     return subscriptions.as_dict(cancelled, detail=True)
 
 

@@ -6,35 +6,38 @@ auth service. An event older than the copy (events can arrive out of order) chan
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from .models import Customer, customer_pk
 
+if TYPE_CHECKING:
+    from guichet_contracts.domain_events.auth import CustomerProfile
+
 logger = Logger(child=True)
 
 
-def remember(data: dict[str, Any], *, occurred_at: str) -> bool:
+def remember(profile: CustomerProfile, *, occurred_at: str) -> bool:
     """Store the copy unless a newer one is there; True when written."""
     customer = Customer(
-        customer_pk(data["customer_id"]),
+        customer_pk(profile.customer_id),
         "PROFILE",
-        customer_id=data["customer_id"],
-        email=data["email"],
-        first_name=data.get("first_name") or "",
-        last_name=data.get("last_name") or "",
-        company=data.get("company"),
-        phone=data.get("phone"),
-        language=data.get("language") or "fr",
-        address=data.get("address"),
+        customer_id=profile.customer_id,
+        email=profile.email,
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+        company=profile.company,
+        phone=profile.phone,
+        language=profile.language,
+        address=profile.address.model_dump() if profile.address else None,
         version=occurred_at,
     )
     try:
         customer.save(condition=Customer.pk.does_not_exist() | (Customer.version <= occurred_at))
     except PutError:
-        logger.info("older customer event ignored", extra={"customer_id": data["customer_id"]})
+        logger.info("older customer event ignored", extra={"customer_id": profile.customer_id})
         return False
     return True
 

@@ -1,7 +1,7 @@
 """Event and schedule handlers of the subscriptions service.
 
 Consumed: auth's CustomerRegistered/CustomerUpdated (the customer copy) and invoices'
-PaymentSucceeded (an order is paid). Delivery is at least once, so each handler is idempotent
+OrderPaid (an order is paid: provision it). Delivery is at least once, so each handler is idempotent
 on the event id (and on business state). Scheduled: the daily renewal jobs, which take "now"
 from the event so they can be run for any date (`make job`).
 """
@@ -22,17 +22,17 @@ handlers = Blueprint(__name__)
 logger = Logger(child=True)
 
 
-def first_delivery(envelope: events.Envelope, now: datetime) -> bool:
+def first_delivery(event_id: str, name: str, now: datetime) -> bool:
     """Record the event id; False when it was already handled."""
     try:
         EventSeen(
-            f"EVENT#{envelope.event_id}",
+            f"EVENT#{event_id}",
             "EVENT",
             seen_at=now,
             expires_at_epoch=int((now + timedelta(days=30)).timestamp()),
         ).save(condition=EventSeen.pk.does_not_exist())
     except PutError:
-        logger.info("event already handled", extra={"event_id": envelope.event_id, "event": envelope.name})
+        logger.info("event already handled", extra={"event_id": event_id, "event": name})
         return False
     return True
 
@@ -42,30 +42,28 @@ def first_delivery(envelope: events.Envelope, now: datetime) -> bool:
     name="customer_changed",
 )
 def customer_changed(event: Any) -> None:
+    from guichet_contracts.domain_events.auth import CustomerRegistered, CustomerUpdated
+
     from . import customers
 
-    envelope = events.received(event)
+    envelope = events.received(event, CustomerRegistered, CustomerUpdated)
     customers.remember(envelope.data, occurred_at=envelope.occurred_at)
 
 
-@handlers.on_cw_event(
-    {"source": ["guichet.invoices"], "detail-type": ["PaymentSucceeded"]}, name="payment_succeeded"
-)
-def payment_succeeded(event: Any) -> None:
+@handlers.on_cw_event({"source": ["guichet.invoices"], "detail-type": ["OrderPaid"]}, name="order_paid")
+def order_paid(event: Any) -> None:
+    """The invoices service says an order is paid: provision it, once."""
+    from guichet_contracts.domain_events.invoices import OrderPaid
+
     from . import orders
     from .renewals import local_day
 
-    envelope = events.received(event)
-    data = envelope.data
-    order_ids = data.get("order_ids") or ([data["order_id"]] if data.get("order_id") else [])
-    if not order_ids:
-        return  # a payment of invoices no order of ours produced (energy, for instance)
+    envelope = events.received(event, OrderPaid)
     now = datetime.now(UTC)
-    if not first_delivery(envelope, now):
+    if not first_delivery(envelope.event_id, envelope.name, now):
         return
     try:
-        for order_id in order_ids:
-            orders.payment_succeeded(data["customer_id"], order_id, now=now, today=local_day(now))
+        orders.provision(envelope.data.customer_id, envelope.data.order_id, now=now, today=local_day(now))
     except Exception:
         EventSeen(f"EVENT#{envelope.event_id}", "EVENT").delete()  # let the redelivery try again
         raise

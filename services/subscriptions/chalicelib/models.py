@@ -111,6 +111,7 @@ class OrderLine(MapAttribute):
     total_cents = NumberAttribute()
     billing_period = UnicodeAttribute()
     subscription_id = UnicodeAttribute(null=True)  # set for a renewal, or once provisioned
+    payment_mode = UnicodeAttribute(null=True)  # monthly | per_invoice (a renewal: the contract's)
 
 
 class Step(MapAttribute):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -103,7 +104,13 @@ def listing(
 
 
 def _line(
-    product: dict[str, Any], *, label: str, options: dict[str, Any], periods: int, subscription_id: str | None
+    product: dict[str, Any],
+    *,
+    label: str,
+    options: dict[str, Any],
+    periods: int,
+    subscription_id: str | None,
+    payment_mode: str,
 ) -> OrderLine:
     return OrderLine(
         product_id=product["product_id"],
@@ -116,7 +123,13 @@ def _line(
         total_cents=product["price_cents"] * periods,
         billing_period=product["billing_period"],
         subscription_id=subscription_id,
+        payment_mode=payment_mode,
     )
+
+
+def default_payment_mode(family: str) -> str:
+    """Energy is paid by monthly debits unless the customer asks for an invoice a month."""
+    return "monthly" if family == "electricity" else "per_invoice"
 
 
 def place(customer_id: str, body: Any, *, now: datetime) -> Order:
@@ -136,7 +149,12 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
         currencies.add(product["currency"])
         lines.append(
             _line(
-                product, label=item.label or product["name"], options=options, periods=1, subscription_id=None
+                product,
+                label=item.label or product["name"],
+                options=options,
+                periods=1,
+                subscription_id=None,
+                payment_mode=options.get("payment_mode") or default_payment_mode(product["family"]),
             )
         )
     if len(currencies) > 1:
@@ -172,6 +190,7 @@ def renew(
         options=subscription.options or {},
         periods=periods,
         subscription_id=subscription_id,
+        payment_mode=subscription.contract.payment_mode,  # a renewal keeps the contract's payment mode
     )
     once = (
         RenewalPlaced(
@@ -227,10 +246,7 @@ def _record(
             return Order.get(
                 customer_pk(customer_id), f"{SORT_PREFIX}{placed.order_id}", consistent_read=True
             )
-    events.publish(
-        events.Envelope(source=SOURCE, name="OrderPlaced", data=_placed_detail(order)),
-        bus_name=settings.event_bus_name,
-    )
+    events.publish(placed_event(order), bus_name=settings.event_bus_name)
     customer = customers.get(customer_id)
     if customer is not None:
         mailing.notify(
@@ -245,65 +261,49 @@ def _record(
     return order
 
 
-def _placed_detail(order: Order) -> dict[str, Any]:
-    return {
-        "order_id": order.order_id,
-        "customer_id": order.customer_id,
-        "kind": order.kind,
-        "currency": order.currency,
-        "total_cents": int(order.total_cents),
-        "prices_include_tax": True,
-        "lines": [
-            {
-                **_energy(line),
-                "product_id": line.product_id,
-                "family": line.family,
-                "description": f"{line.name} — {line.label}" if line.label != line.name else line.name,
-                "quantity": int(line.periods),
-                "unit": line.billing_period,
-                "unit_price_cents": int(line.unit_price_cents),
-                "total_cents": int(line.total_cents),
-                "tax_rate": TAX_RATE,
-                "subscription_id": line.subscription_id,
-            }
-            for line in order.items
-        ],
-    }
+def placed_event(order: Order) -> Any:
+    """OrderPlaced: the priced lines the invoices service bills (energy is billed in arrears, by
+    the month, so its lines are not on the order's invoice)."""
+    from guichet_contracts.domain_events.subscriptions import OrderLine as Line
+    from guichet_contracts.domain_events.subscriptions import OrderPlaced
+
+    lines = [
+        Line(
+            product_id=line.product_id,
+            family=line.family,  # type: ignore[arg-type]
+            description=f"{line.name} — {line.label}" if line.label != line.name else line.name,
+            quantity=int(line.periods),
+            unit=line.billing_period,  # type: ignore[arg-type]
+            unit_price_cents=int(line.unit_price_cents),
+            total_cents=int(line.total_cents),
+            tax_rate=Decimal(TAX_RATE),
+            subscription_id=line.subscription_id,
+            billing="in_arrears" if line.family == "electricity" else "upfront",
+            payment_mode=_payment_mode(line),  # type: ignore[arg-type]
+        )
+        for line in order.items
+    ]
+    return OrderPlaced(
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        kind=order.kind,  # type: ignore[arg-type]
+        currency=order.currency,
+        total_cents=int(order.total_cents),
+        prices_include_tax=True,
+        needs_mandate=any(line.payment_mode == "monthly" for line in lines),
+        lines=lines,
+    )
 
 
-# Typical yearly consumption by subscribed power (kVA), for a monthly payer's first estimate.
-TYPICAL_ANNUAL_KWH = {
-    3: 1500,
-    6: 3500,
-    9: 6000,
-    12: 8500,
-    15: 11000,
-    18: 13500,
-    24: 18000,
-    30: 22000,
-    36: 26000,
-}
+def _payment_mode(line: OrderLine) -> str:
+    return str(
+        line.payment_mode or (line.options or {}).get("payment_mode") or default_payment_mode(line.family)
+    )
 
 
-def _energy(line: OrderLine) -> dict[str, Any]:
-    """What the invoices service needs to bill electricity: payment mode, rates, expected use."""
-    if line.family != "electricity":
-        return {}
-    options = dict(line.options or {})
-    product = catalog.product(line.product_id)
-    power = int(options.get("subscribed_power_kva") or product.get("reference_power_kva") or 6)
-    return {
-        "payment_mode": options.get("payment_mode") or "monthly",
-        "energy": {
-            "tariff_option": options.get("tariff_option") or "base",
-            "rates_cents_per_kwh": product.get("energy_rates_cents_per_kwh") or {},
-            "estimated_annual_kwh": TYPICAL_ANNUAL_KWH.get(power, 3500),
-        },
-    }
-
-
-def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: date) -> Order | None:
-    """Mark the order paid and provision it; a second delivery of the payment changes nothing."""
+def provision(customer_id: str, order_id: str, *, now: datetime, today: date) -> Order | None:
+    """The order is paid (the invoices service's OrderPaid): mark it so and provision it, creating
+    or extending its subscriptions; a second delivery changes nothing."""
     try:
         order = get(customer_id, order_id)
     except NotFound:
@@ -314,7 +314,7 @@ def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: 
     if order.status not in IN_PROGRESS:
         return order
     created: list[Subscription] = []
-    renewed: list[Subscription] = []
+    renewed: list[tuple[Subscription, date]] = []
     lines = list(order.items)
     writes: list[tuple[str, Any, Any]] = []
     for line in lines:
@@ -325,13 +325,13 @@ def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: 
             except (ForbiddenTransition, NotFound):
                 return _cancel_paid(order, now=now)
             writes.append(("update", subscription, extension))
-            renewed.append(subscription)
+            renewed.append((subscription, _period_start(subscription, now)))
         else:
             subscription = subscriptions.new_subscription(
                 customer_id=customer_id,
                 product=catalog.product(line.product_id),
                 label=line.label,
-                options=dict(line.options or {}),
+                options={**(line.options or {}), "payment_mode": _payment_mode(line)},
                 periods=int(line.periods),
                 today=today,
                 now=now,
@@ -370,10 +370,10 @@ def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: 
         return current
     for subscription in created:
         subscription.refresh()
-        _announce("SubscriptionActivated", subscription, order_id)
-    for subscription in renewed:
+        subscriptions.announce_activated(subscription, order_id)
+    for subscription, period_start in renewed:
         subscription.refresh()
-        _announce("SubscriptionRenewed", subscription, order_id)
+        subscriptions.announce_renewed(subscription, order_id, period_start=period_start)
     order.refresh()
     customer = customers.get(customer_id)
     if customer is not None:
@@ -414,19 +414,7 @@ def _cancel_paid(order: Order, *, now: datetime) -> Order:
     return order
 
 
-def _announce(name: str, subscription: Subscription, order_id: str | None) -> None:
-    data = {
-        **subscriptions.as_dict(subscription, detail=True),
-        "customer_id": subscription.customer_id,
-        "order_id": order_id,
-        "tariff": catalog.tariff(subscription.product_id),
-    }
-    events.publish(events.Envelope(source=SOURCE, name=name, data=data), bus_name=settings.event_bus_name)
-
-
-def announce_cancelled(subscription: Subscription) -> None:
-    _announce("SubscriptionCancelled", subscription, None)
-
-
-def announce_activated(subscription: Subscription) -> None:
-    _announce("SubscriptionActivated", subscription, None)
+def _period_start(subscription: Subscription, now: datetime) -> date:
+    """Where a renewal's new period starts: the end of the current one (today for an expired one)."""
+    start = date.fromisoformat(subscription.renews_on)
+    return max(start, now.date()) if subscription.status == "expired" else start

@@ -190,6 +190,8 @@ def _apply(subscription: Subscription, action: str, period_end: str, now: dateti
         return "renewal_orders"
     subscriptions.transition(subscription, action, now, condition=Subscription.renews_on == period_end)
     if action == "cancel":
-        orders.announce_cancelled(subscription)
+        subscriptions.announce_cancelled(
+            subscription, ended_on=date.fromisoformat(period_end), immediate=False
+        )
         return "cancelled"
     return "expired"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -19,6 +19,11 @@ from pynamodb.expressions.update import Action
 from . import catalog
 from .errors import ForbiddenTransition, NotFound, ValidationFailed
 from .models import Contract, Counter, Subscription, customer_pk
+from .settings import settings
+
+if TYPE_CHECKING:
+    from guichet_contracts.domain_events import DomainEvent
+    from guichet_contracts.domain_events import subscriptions as contract
 
 STATUSES = ("pending_confirmation", "to_configure", "active", "suspended", "expired", "cancelled")
 FAMILIES = ("domain", "website", "hosting", "internet", "mobile", "electricity")
@@ -121,6 +126,88 @@ def contract_dict(subscription: Subscription) -> dict[str, Any]:
         else None,
         "tariff_option": contract.tariff_option if energy else None,
     }
+
+
+# Typical yearly consumption by subscribed power (kVA), for a monthly payer's first estimate.
+TYPICAL_ANNUAL_KWH = {
+    3: 1500,
+    6: 3500,
+    9: 6000,
+    12: 8500,
+    15: 11000,
+    18: 13500,
+    24: 18000,
+    30: 22000,
+    36: 26000,
+}
+
+
+def state(subscription: Subscription) -> contract.Subscription:
+    """The subscription as the events that cross services carry it (with its product's tariff)."""
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    tariff = catalog.tariff(subscription.product_id)
+    energy = subscription.family == "electricity"
+    power = subscription.contract.subscribed_power_kva
+    estimated = TYPICAL_ANNUAL_KWH.get(int(power or 0), 3500) if energy else None
+    return contract.Subscription(
+        subscription_id=subscription.subscription_id,
+        customer_id=subscription.customer_id,
+        dossier_number=subscription.dossier_number,
+        product_id=subscription.product_id,
+        family=subscription.family,  # type: ignore[arg-type]
+        name=subscription.name,
+        label=subscription.label,
+        status=subscription.status,  # type: ignore[arg-type]
+        started_on=date.fromisoformat(subscription.started_on or subscription.created_at.date().isoformat()),
+        renews_on=date.fromisoformat(subscription.renews_on),
+        auto_renew=bool(subscription.auto_renew),
+        price_cents=int(subscription.price_cents),
+        currency=subscription.currency,
+        billing_period=subscription.billing_period,  # type: ignore[arg-type]
+        commitment_months=int(subscription.commitment_months or 0),
+        contract=contract.Contract.model_validate(contract_dict(subscription), strict=False),
+        tariff=contract.Tariff.model_validate({**tariff, "estimated_annual_kwh": estimated}, strict=False),
+    )
+
+
+def announce_activated(subscription: Subscription, order_id: str | None) -> None:
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    _publish(contract.SubscriptionActivated(subscription=state(subscription), order_id=order_id))
+
+
+def announce_renewed(subscription: Subscription, order_id: str | None, *, period_start: date) -> None:
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    _publish(
+        contract.SubscriptionRenewed(
+            subscription=state(subscription),
+            order_id=order_id,
+            period_start=period_start,
+            period_end=date.fromisoformat(subscription.renews_on),
+        )
+    )
+
+
+def announce_cancelled(subscription: Subscription, *, ended_on: date, immediate: bool) -> None:
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    _publish(
+        contract.SubscriptionCancelled(
+            subscription=state(subscription),
+            ended_on=ended_on,
+            immediate=immediate,
+            reason=subscription.cancel_reason or "",
+            refund=None,
+        )
+    )
+
+
+def _publish(event: DomainEvent) -> None:
+    from guichet_contracts import events
+
+    events.publish(event, bus_name=settings.event_bus_name)
 
 
 def next_number(name: str) -> int:

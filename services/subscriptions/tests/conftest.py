@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from guichet_contracts.domain_events.auth import CustomerRegistered, CustomerUpdated
+from guichet_contracts.domain_events.invoices import OrderPaid
 from guichet_local.testing import (
     EventLog,
     Signer,
@@ -107,7 +109,8 @@ class Customer:
 
 @pytest.fixture
 def customer_factory(client: Any, signer: Signer) -> Any:
-    def make(language: str = "fr", address: dict[str, str] | None = None, **profile: Any) -> Customer:
+    def make(language: str = "fr", address: dict[str, str] | bool | None = True, **profile: Any) -> Customer:
+        """A customer; `address=None` for one without a postal address."""
         customer_id = f"tc{uuid.uuid4().int % 1_000_000:06d}-GU"
         email = f"{customer_id.lower()}@example.org"
         data = {
@@ -119,7 +122,7 @@ def customer_factory(client: Any, signer: Signer) -> Any:
             "phone": "+33612345678",
             "language": language,
             "address": address
-            if address is not None
+            if address is not True
             else {
                 "line1": "1 rue de la Paix",
                 "line2": None,
@@ -129,7 +132,7 @@ def customer_factory(client: Any, signer: Signer) -> Any:
             },
             **profile,
         }
-        deliver(client, "customer_changed", "guichet.auth", "CustomerRegistered", data)
+        deliver(client, "customer_changed", CustomerRegistered(**data))
         return Customer(customer_id, email, signer.token(customer_id), client)
 
     return make
@@ -173,7 +176,7 @@ def register_customer(
         "address": DEFAULT_ADDRESS if address is None else address,
         **profile,
     }
-    deliver(client, "customer_changed", "guichet.auth", "CustomerRegistered", data)
+    deliver(client, "customer_changed", CustomerRegistered(**data))
     return Customer(customer_id, email, signer.token(customer_id), client)
 
 
@@ -190,7 +193,7 @@ def update_customer(customer: Customer, **changes: Any) -> None:
         "address": DEFAULT_ADDRESS,
         **changes,
     }
-    deliver(customer.client, "customer_changed", "guichet.auth", "CustomerUpdated", data)
+    deliver(customer.client, "customer_changed", CustomerUpdated(**data, changed=sorted(changes)))
 
 
 def idempotency_key() -> dict[str, str]:
@@ -203,16 +206,21 @@ def place_order(customer: Customer, items: list[dict[str, Any]], key: str | None
     return customer.call("POST", "/orders", {"items": items}, headers=headers)
 
 
-def pay(customer: Customer, order_id: str, event_id: str | None = None) -> None:
-    """The invoices service's PaymentSucceeded for this order, as EventBridge delivers it."""
-    deliver(
-        customer.client,
-        "payment_succeeded",
-        "guichet.invoices",
-        "PaymentSucceeded",
-        {"customer_id": customer.customer_id, "order_id": order_id},
-        event_id=event_id,
+def order_paid(customer: Customer, order_id: str) -> OrderPaid:
+    """The invoices service's OrderPaid for this order."""
+    return OrderPaid(
+        order_id=order_id,
+        customer_id=customer.customer_id,
+        invoice_id=None,
+        amount_paid_cents=0,
+        currency="EUR",
+        settled_by="nothing_due",
     )
+
+
+def pay(customer: Customer, order_id: str, event_id: str | None = None) -> None:
+    """The invoices service's OrderPaid for this order, as EventBridge delivers it."""
+    deliver(customer.client, "order_paid", order_paid(customer, order_id), event_id=event_id)
 
 
 def order_and_pay_many(

@@ -3,11 +3,12 @@ newest copy wins whatever order events arrive in, and emails follow it."""
 
 from __future__ import annotations
 
-import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from conftest import DEFAULT_ADDRESS, Customer, mails_to, place_order
-from guichet_local.testing import answer
+from guichet_contracts.domain_events.auth import CustomerUpdated
+from guichet_local.testing import answer, deliver
 
 
 def customer_event(customer: Customer, occurred_at: str, **changes: Any) -> None:
@@ -17,15 +18,18 @@ def customer_event(customer: Customer, occurred_at: str, **changes: Any) -> None
         "email": customer.email,
         "first_name": "Test",
         "last_name": "Client",
+        "company": None,
+        "phone": None,
         "language": "fr",
         "address": DEFAULT_ADDRESS,
         **changes,
     }
-    detail = {"event_id": str(uuid.uuid4()), "version": 1, "occurred_at": occurred_at, "data": data}
-    event = customer.client.events.generate_cw_event(
-        source="guichet.auth", detail_type="CustomerUpdated", detail=detail, resources=[]
+    deliver(
+        customer.client,
+        "customer_changed",
+        CustomerUpdated(**data, changed=sorted(changes)),
+        occurred_at=datetime.strptime(occurred_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
     )
-    customer.client.lambda_.invoke("customer_changed", event)
 
 
 def order_mail_subject(customer: Customer, mailbox: Any) -> str:

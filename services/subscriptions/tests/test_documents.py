@@ -117,7 +117,7 @@ def test_documents_follow_the_language_asked_for(customer_factory: Any) -> None:
 
 def test_a_proof_of_address_needs_an_address(customer_factory: Any) -> None:
     # Given a customer without a postal address, with an active subscription
-    customer = customer_factory(address={})
+    customer = customer_factory(address=None)
     subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
 
     # When they ask for a proof of address

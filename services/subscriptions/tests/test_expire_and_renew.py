@@ -104,7 +104,7 @@ def test_a_period_that_ended_expires_or_is_renewed_once(
     renewed = subscription_of(customer, ids["auto"])
     assert (renewed["status"], renewed["renews_on"]) == ("active", "2052-10-14")
     assert [
-        event["detail"]["data"]["renews_on"]
+        event["detail"]["data"]["subscription"]["renews_on"]
         for event in published.of(customer.customer_id, "SubscriptionRenewed")
     ] == ["2052-10-14"]
 

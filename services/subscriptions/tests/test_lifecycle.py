@@ -82,8 +82,10 @@ def test_cancel_immediately(customer_factory: Any, published: Any) -> None:
     assert body["cancel_at"] in {paris_today().isoformat(), (paris_today() - timedelta(days=1)).isoformat()}
     assert subscription_of(customer, subscription_id) == body
     cancelled = published.of(customer.customer_id, "SubscriptionCancelled")
-    assert [event["detail"]["data"]["subscription_id"] for event in cancelled] == [subscription_id]
-    assert cancelled[0]["detail"]["data"]["status"] == "cancelled"
+    assert [event["detail"]["data"]["subscription"]["subscription_id"] for event in cancelled] == [
+        subscription_id
+    ]
+    assert cancelled[0]["detail"]["data"]["subscription"]["status"] == "cancelled"
     assert cancelled[0]["source"] == "guichet.subscriptions"
 
 
@@ -118,7 +120,9 @@ def test_cancel_at_the_end_of_the_period_then_the_job_cancels_it_after_that_date
     stored = subscription_of(customer, subscription_id)
     assert (stored["status"], stored["cancel_at"]) == ("cancelled", "2045-06-10")
     cancelled = published.of(customer.customer_id, "SubscriptionCancelled")
-    assert [event["detail"]["data"]["subscription_id"] for event in cancelled] == [subscription_id]
+    assert [event["detail"]["data"]["subscription"]["subscription_id"] for event in cancelled] == [
+        subscription_id
+    ]
     assert orders_of(customer)[0]["kind"] == "purchase" and len(orders_of(customer)) == 1
 
 

@@ -1,5 +1,5 @@
 """Orders from received to completed: OrderPlaced carries the priced lines the invoices service
-bills; PaymentSucceeded (delivered at least once) provisions exactly once; a paid renewal extends
+bills; OrderPaid (delivered at least once) provisions exactly once; a paid renewal extends
 its subscription. Events are read from an SQS queue fed by a rule on source guichet.subscriptions."""
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from conftest import (
     mails_to,
     new_client,
     order_and_pay,
+    order_paid,
     orders_of,
     pay,
     place_order,
     subscription_of,
 )
 from dateutil.relativedelta import relativedelta
-from guichet_local.testing import answer, assert_error
+from guichet_local.testing import answer, assert_error, deliver_detail
 
 
 def paris_today() -> date:
@@ -85,6 +86,12 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
     ]
     assert data["lines"][0]["description"] == "Forfait 50 Go — Ligne de Léa"
     assert sum(line["total_cents"] for line in data["lines"]) == data["total_cents"]
+    # the line is billed upfront, the energy in arrears by monthly debits, which need a mandate
+    assert [(line["billing"], line["payment_mode"]) for line in data["lines"]] == [
+        ("upfront", "per_invoice"),
+        ("in_arrears", "monthly"),
+    ]
+    assert data["needs_mandate"] is True
     # And the customer is told by email
     assert len(mails_to(mailbox, customer.email, order["order_id"])) == 1
 
@@ -132,21 +139,24 @@ def test_payment_completes_the_order_and_creates_each_subscription_in_its_first_
         assert item["renews_on"] == (started + relativedelta(months=1)).isoformat()
     # And SubscriptionActivated is published for each, naming the order
     activated = published.of(customer.customer_id, "SubscriptionActivated")
-    assert sorted(event["detail"]["data"]["subscription_id"] for event in activated) == sorted(
-        item["subscription_id"] for item in made
-    )
+    assert sorted(
+        event["detail"]["data"]["subscription"]["subscription_id"] for event in activated
+    ) == sorted(item["subscription_id"] for item in made)
     assert {event["detail"]["data"]["order_id"] for event in activated} == {order["order_id"]}
     # carrying the tariff its usage is measured with (the mobile line's allowances and prices)
     tariffs = {
-        event["detail"]["data"]["product_id"]: event["detail"]["data"]["tariff"] for event in activated
+        event["detail"]["data"]["subscription"]["product_id"]: event["detail"]["data"]["subscription"][
+            "tariff"
+        ]
+        for event in activated
     }
     assert tariffs["mobile-50go"]["allowances"] == [
-        {"unit": "GB", "included": 50},
+        {"unit": "GB", "included": "50"},
         {"unit": "min", "included": None},
         {"unit": "sms", "included": None},
     ]
     assert tariffs["mobile-50go"]["out_of_plan_cents"] == {"GB": 500, "min": 20, "sms": 10}
-    assert tariffs["hosting-linux-100"] == {}
+    assert set(tariffs["hosting-linux-100"].values()) == {None}
     # And the dashboard no longer shows the order in progress; the customer got the completion email
     assert answer(customer.call("GET", "/dashboard"))["orders_in_progress"] == []
     assert len(mails_to(mailbox, customer.email, order["order_id"])) == 2
@@ -183,12 +193,7 @@ def test_payments_delivered_at_the_same_time_provision_once(
     concurrent_app(
         *[
             lambda client=client, event_id=event_id: deliver(
-                client,
-                "payment_succeeded",
-                "guichet.invoices",
-                "PaymentSucceeded",
-                {"customer_id": customer.customer_id, "order_id": order_id},
-                event_id=event_id,
+                client, "order_paid", order_paid(customer, order_id), event_id=event_id
             )
             for client, event_id in zip(clients, event_ids, strict=True)
         ]
@@ -240,7 +245,10 @@ def test_a_paid_renewal_extends_the_subscription_by_its_periods(
     assert stored["status"] == subscription["status"]
     renewed = published.of(customer.customer_id, "SubscriptionRenewed")
     assert [
-        (event["detail"]["data"]["subscription_id"], event["detail"]["data"]["renews_on"])
+        (
+            event["detail"]["data"]["subscription"]["subscription_id"],
+            event["detail"]["data"]["subscription"]["renews_on"],
+        )
         for event in renewed
     ] == [(subscription["subscription_id"], stored["renews_on"])]
     assert renewed[0]["detail"]["data"]["order_id"] == order["order_id"]
@@ -323,41 +331,58 @@ def test_a_payment_naming_another_customer_changes_nothing(customer_factory: Any
     order_id = answer(place_order(alice, [{"product_id": "mobile-2h", "label": "Ligne"}]))["order_id"]
 
     # When a payment arrives for that order id but customer B
-    deliver(
-        alice.client,
-        "payment_succeeded",
-        "guichet.invoices",
-        "PaymentSucceeded",
-        {"customer_id": bob.customer_id, "order_id": order_id},
-    )
+    deliver(alice.client, "order_paid", order_paid(bob, order_id))
 
     # Then A's order still waits, and B has nothing
     assert [order["status"] for order in orders_of(alice)] == ["received"]
     assert answer(bob.call("GET", "/"))["items"] == [] and orders_of(bob) == []
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        pytest.param({"invoice_id": "F2026-000001"}, id="invoice-without-order"),
-        pytest.param({"order_id": "0000000000000000"}, id="unknown-order"),
-    ],
-)
-def test_a_payment_of_no_order_of_ours_is_ignored(customer_factory: Any, data: dict[str, Any]) -> None:
+def test_a_payment_of_no_order_of_ours_is_ignored(customer_factory: Any) -> None:
     # Given a customer with an order waiting
     customer = customer_factory()
     place_order(customer, [{"product_id": "mobile-2h", "label": "Ligne"}])
 
-    # When a payment of something else arrives
-    deliver(
-        customer.client,
-        "payment_succeeded",
-        "guichet.invoices",
-        "PaymentSucceeded",
-        {"customer_id": customer.customer_id, **data},
-    )
+    # When an order that is not theirs is said paid
+    deliver(customer.client, "order_paid", order_paid(customer, "0000000000000000"))
 
     # Then nothing happens
+    assert [order["status"] for order in orders_of(customer)] == ["received"]
+    assert answer(customer.call("GET", "/"))["items"] == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"drop": "order_id"}, id="without-order-id"),
+        pytest.param({"set": ("amount_paid_cents", "0")}, id="amount-as-text"),
+        pytest.param({"set": ("settled_by", "luck")}, id="unknown-settlement"),
+        pytest.param({"set": ("paid_twice", True)}, id="unknown-field"),
+        pytest.param({"version": 2}, id="unknown-version"),
+    ],
+)
+def test_an_order_paid_event_off_its_contract_is_refused_and_changes_nothing(
+    customer_factory: Any, change: dict[str, Any]
+) -> None:
+    # Given a customer with an order waiting
+    from guichet_contracts import events
+
+    customer = customer_factory()
+    order_id = answer(place_order(customer, [{"product_id": "mobile-2h", "label": "Ligne"}]))["order_id"]
+    detail = events.detail(order_paid(customer, order_id))
+
+    # When its OrderPaid arrives off its contract
+    if "drop" in change:
+        del detail["data"][change["drop"]]
+    if "set" in change:
+        name, value = change["set"]
+        detail["data"][name] = value
+    if "version" in change:
+        detail["version"] = change["version"]
+
+    # Then the handler refuses it loudly, and the order still waits
+    with pytest.raises(events.InvalidEvent):
+        deliver_detail(customer.client, "order_paid", "guichet.invoices", "OrderPaid", detail)
     assert [order["status"] for order in orders_of(customer)] == ["received"]
     assert answer(customer.call("GET", "/"))["items"] == []
 

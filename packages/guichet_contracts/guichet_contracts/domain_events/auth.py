@@ -1,0 +1,47 @@
+"""Events of the auth service: the customer's billing-relevant profile, which the subscriptions
+and invoices services keep a copy of (documents, invoices and mail never call auth)."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import StringConstraints
+
+from . import DomainEvent, Id, Language, Part
+
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class Address(Part):
+    line1: str
+    line2: str | None
+    postal_code: str
+    city: str
+    country: Country
+
+
+class CustomerProfile(DomainEvent):
+    customer_id: Id
+    email: str
+    first_name: str
+    last_name: str
+    company: str | None
+    phone: str | None
+    language: Language
+    address: Address | None
+
+
+class CustomerRegistered(CustomerProfile):
+    name: ClassVar[str] = "CustomerRegistered"
+    producer: ClassVar[str] = "auth"
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions", "invoices")
+    when: ClassVar[str] = "An account is created (before its email is verified)."
+
+
+class CustomerUpdated(CustomerProfile):
+    name: ClassVar[str] = "CustomerUpdated"
+    producer: ClassVar[str] = "auth"
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions", "invoices")
+    when: ClassVar[str] = "The profile changed (name, company, phone, language, address or email)."
+
+    changed: list[str]

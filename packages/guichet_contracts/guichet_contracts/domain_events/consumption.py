@@ -1,0 +1,96 @@
+"""Events of the consumption service: what a closed period of a meter bills."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from . import Currency, Day, DomainEvent, Id, Kwh, Month, Part, PaymentMode, PositiveCents, Rate
+
+
+class Battery(Part):
+    stored_kwh: Kwh
+    restored_kwh: Kwh
+    level_kwh: Kwh
+    withdrawal_cents_per_kwh: Rate | None
+
+
+def _priced(option: str, rates: dict[str, Decimal]) -> None:
+    """The rates a tariff option bills with must be there: base, or peak and off-peak."""
+    needed = ("peak", "off_peak") if option == "off_peak" else ("base",)
+    missing = [name for name in needed if name not in rates]
+    if missing:
+        raise ValueError(f"the {option} option needs the rates {', '.join(missing)}")
+
+
+class Complement(Part):
+    """kWh of an earlier month read after it was billed (late or corrected files): the difference
+    with what was billed then, priced with that month's tariff. Negative when a file corrected
+    readings downward."""
+
+    month: Month
+    tariff_option: Literal["base", "off_peak"]
+    rates_cents_per_kwh: dict[str, Rate]
+    consumed_kwh: Kwh
+    peak_kwh: Kwh
+    off_peak_kwh: Kwh
+
+    @model_validator(mode="after")
+    def _rates_of_its_option(self) -> Complement:
+        _priced(self.tariff_option, self.rates_cents_per_kwh)
+        return self
+
+
+class ConsumptionPeriodClosed(DomainEvent):
+    name: ClassVar[str] = "ConsumptionPeriodClosed"
+    producer: ClassVar[str] = "consumption"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices",)
+    when: ClassVar[str] = (
+        "An electricity meter's month was closed (the 1st of the next month): its kWh, the days of "
+        "the month its contract ran (the subscription is billed for those days only), and the "
+        "complements of earlier months read late. `final`: the contract's last month."
+    )
+
+    customer_id: Id
+    meter_id: Id
+    subscription_id: Id
+    month: Month
+    period_start: Day  # the contract's first day in the month
+    period_end: Day  # its last day in the month (inclusive)
+    days_in_month: Annotated[int, Field(ge=28, le=31)]
+    payment_mode: PaymentMode
+    tariff_option: Literal["base", "off_peak"]
+    rates_cents_per_kwh: dict[str, Rate]
+    subscription_price_cents: PositiveCents  # a whole month's, tax included
+    consumed_kwh: Kwh  # billed at the grid rates (after the virtual battery)
+    peak_kwh: Kwh
+    off_peak_kwh: Kwh
+    injected_kwh: Kwh
+    estimated: bool
+    battery: Battery | None
+    complements: list[Complement]
+    final: bool
+
+    @model_validator(mode="after")
+    def _rates_of_its_option(self) -> ConsumptionPeriodClosed:
+        _priced(self.tariff_option, self.rates_cents_per_kwh)
+        return self
+
+
+class SurplusPayout(DomainEvent):
+    name: ClassVar[str] = "SurplusPayout"
+    producer: ClassVar[str] = "consumption"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices",)
+    when: ClassVar[str] = "A month of injected kWh was bought at the offer's rate and credited to the kitty."
+
+    payout_id: Id
+    customer_id: Id
+    meter_id: Id
+    subscription_id: Id
+    month: Month
+    injected_kwh: Kwh
+    rate_cents_per_kwh: Rate
+    amount_cents: PositiveCents
+    currency: Currency

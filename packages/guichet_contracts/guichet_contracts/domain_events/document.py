@@ -1,0 +1,90 @@
+"""docs/EVENTS.md, written from the event models: every event with its producer, consumers and fields.
+
+`python -m guichet_contracts.domain_events > docs/EVENTS.md` (`make docs`) writes it again; a
+test checks that the page in the repository is the one the models give.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import DomainEvent, catalogue
+
+HEADER = """# Events between services
+
+Generated from the event models of `packages/guichet_contracts/guichet_contracts/domain_events`
+by `make docs`: do not edit by hand. How events travel (envelope, validation, refusal) is in
+`guichet_contracts/events.py`; which event moves which state is in `docs/LIFECYCLE.md`.
+
+Every event goes to EventBridge with source `guichet.<producer>`, detail-type its name, and the
+detail `{"event_id", "version", "occurred_at", "data"}`, `data` holding the fields below. Models
+are strict: a field missing, of another JSON type or not listed here is refused (the handler
+raises `InvalidEvent`; the event is dead-lettered), never read with a default. Money is in
+integer cents, energy in kWh as decimal text, days as `YYYY-MM-DD`.
+"""
+
+
+def markdown() -> str:
+    models = catalogue()
+    lines = [HEADER, "| event | version | producer | consumers | when |", "|---|---|---|---|---|"]
+    for model in models:
+        consumers = ", ".join(model.consumers) or "—"
+        lines.append(
+            f"| [{model.name}](#{model.name.lower()}) | {model.version} | {model.producer} | {consumers} "
+            f"| {model.when} |"
+        )
+    parts: dict[str, dict[str, Any]] = {}
+    for model in models:
+        schema = model.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
+        parts.update(schema.get("$defs", {}))
+        lines += ["", f"## {model.name}", "", _summary(model), "", *_fields(schema)]
+    if parts:
+        lines += ["", "## Parts", "", "The objects the events above are made of."]
+        for name in sorted(parts):
+            lines += ["", f"### {name}", "", *_fields(parts[name])]
+    return "\n".join(lines) + "\n"
+
+
+def _summary(model: type[DomainEvent]) -> str:
+    consumers = ", ".join(f"`{consumer}`" for consumer in model.consumers) or "no service yet"
+    return f"Version {model.version}, from `guichet.{model.producer}`, consumed by {consumers}. {model.when}"
+
+
+def _fields(schema: dict[str, Any]) -> list[str]:
+    required = set(schema.get("required", []))
+    rows = ["| field | type | |", "|---|---|---|"]
+    for name, field in schema.get("properties", {}).items():
+        rows.append(f"| `{name}` | {_type(field)} | {'' if name in required else 'optional'} |")
+    return rows
+
+
+def _type(schema: dict[str, Any]) -> str:
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return f"[{name}](#{name.lower()})"
+    if "anyOf" in schema:
+        options = [option for option in schema["anyOf"] if option.get("type") != "null"]
+        kinds = {option.get("type") for option in options}
+        text = (
+            "decimal" if kinds == {"number", "string"} else " or ".join(_type(option) for option in options)
+        )
+        return f"{text} or null" if len(options) < len(schema["anyOf"]) else text
+    if "enum" in schema:
+        return " \\| ".join(f"`{value}`" for value in schema["enum"])
+    if "const" in schema:
+        return f"`{schema['const']}`"
+    kind = schema.get("type")
+    if kind == "array":
+        return f"list of {_type(schema.get('items', {}))}"
+    if kind == "object":
+        values = schema.get("additionalProperties")
+        return f"map of {_type(values)}" if isinstance(values, dict) else "object"
+    if kind == "string":
+        if schema.get("format") in ("date", "date-time"):
+            return str(schema["format"])
+        if "pattern" in schema:
+            return f"string `{schema['pattern']}`"
+        return "string"
+    if kind == "integer":
+        return "integer ≥ 0" if schema.get("minimum") == 0 else "integer"
+    return str(kind)

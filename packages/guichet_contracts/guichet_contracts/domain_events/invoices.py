@@ -1,0 +1,111 @@
+"""Events of the invoices service: invoices issued, paid, voided or unpaid, orders paid,
+mandates signed, payments and refunds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from . import Cents, Currency, Day, DomainEvent, Id, Part, PositiveCents
+
+Kind = Literal["invoice", "credit_note", "resale", "regularization"]
+Method = Literal["card", "direct_debit", "check", "tip", "transfer", "credit"]
+
+
+class InvoiceIssued(DomainEvent):
+    name: ClassVar[str] = "InvoiceIssued"
+    producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ()
+    when: ClassVar[str] = "An invoice, credit note, resale or regularization invoice was numbered and stored."
+
+    invoice_id: Id
+    number: str
+    kind: Kind
+    customer_id: Id
+    issued_on: Day
+    due_on: Day
+    period_start: Day | None
+    period_end: Day | None
+    status: Literal["open", "paid", "refunded"]
+    total_excl_tax_cents: Cents
+    tax_cents: Cents
+    total_cents: Cents
+    amount_due_cents: Cents
+    currency: Currency
+    payment_mode: str
+    order_id: Id | None
+    subscription_ids: list[Id]
+
+
+class InvoicePaid(DomainEvent):
+    name: ClassVar[str] = "InvoicePaid"
+    producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ()
+    when: ClassVar[str] = "Nothing is due on an invoice any more (paid in full, whatever the methods)."
+
+    invoice_id: Id
+    number: str
+    customer_id: Id
+    order_id: Id | None
+    subscription_ids: list[Id]
+    total_cents: Cents
+    currency: Currency
+    paid_on: Day
+
+
+class OrderPaid(DomainEvent):
+    name: ClassVar[str] = "OrderPaid"
+    producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
+    when: ClassVar[str] = (
+        "Everything an order asks before provisioning is there: its invoice fully paid (or nothing "
+        "due upfront), and a SEPA mandate when a line is paid by monthly debits."
+    )
+
+    order_id: Id
+    customer_id: Id
+    invoice_id: Id | None
+    amount_paid_cents: PositiveCents
+    currency: Currency
+    settled_by: Literal["payment", "mandate", "nothing_due"]
+
+
+class MandateSigned(DomainEvent):
+    name: ClassVar[str] = "MandateSigned"
+    producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ()
+    when: ClassVar[str] = "The customer gave bank details: a SEPA mandate is on file (never the IBAN itself)."
+
+    customer_id: Id
+    mandate_reference: str
+    signed_on: Day
+
+
+class PaidInvoice(Part):
+    invoice_id: Id
+    number: str
+    order_id: Id | None
+
+
+class PaymentOutcome(DomainEvent):
+    payment_id: Id
+    customer_id: Id
+    method: Method
+    status: Literal["succeeded", "failed", "pending", "expired"]
+    amount_cents: PositiveCents
+    currency: Currency
+    invoices: list[PaidInvoice]
+    failure_code: str | None
+    created_at: datetime
+
+
+class PaymentSucceeded(PaymentOutcome):
+    name: ClassVar[str] = "PaymentSucceeded"
+    producer: ClassVar[str] = "invoices"
+    when: ClassVar[str] = "Money was received for one or several invoices (card, debit, cheque or TIP)."
+
+
+class PaymentFailed(PaymentOutcome):
+    name: ClassVar[str] = "PaymentFailed"
+    producer: ClassVar[str] = "invoices"
+    when: ClassVar[str] = "A card payment or a direct debit was declined."

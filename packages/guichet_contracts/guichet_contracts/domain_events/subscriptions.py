@@ -1,0 +1,166 @@
+"""Events of the subscriptions service: orders placed, and every change of a subscription's
+life (docs/LIFECYCLE.md) that another service bills or measures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, StringConstraints
+
+from . import (
+    BillingPeriod,
+    Currency,
+    Day,
+    DomainEvent,
+    Family,
+    Id,
+    Kwh,
+    Part,
+    PaymentMode,
+    PositiveCents,
+    Rate,
+)
+
+Clock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Status = Literal["pending_confirmation", "to_configure", "active", "suspended", "expired", "cancelled"]
+
+
+class OrderLine(Part):
+    product_id: Id
+    family: Family
+    description: str
+    quantity: Annotated[int, Field(ge=1)]
+    unit: BillingPeriod
+    unit_price_cents: PositiveCents
+    total_cents: PositiveCents
+    tax_rate: Rate
+    subscription_id: Id | None  # the subscription a renewal is for
+    # upfront: on the order's invoice; in_arrears: billed by the month once consumed (energy)
+    billing: Literal["upfront", "in_arrears"]
+    payment_mode: PaymentMode
+
+
+class OrderPlaced(DomainEvent):
+    name: ClassVar[str] = "OrderPlaced"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices",)
+    when: ClassVar[str] = (
+        "A customer ordered (purchase) or a period is to be renewed (renewal): the invoices service "
+        "bills the upfront lines and says when the order is paid (OrderPaid)."
+    )
+
+    order_id: Id
+    customer_id: Id
+    kind: Literal["purchase", "renewal"]
+    currency: Currency
+    total_cents: PositiveCents
+    prices_include_tax: bool
+    # a line is paid by monthly direct debits: the order is paid only once a mandate is on file
+    needs_mandate: bool
+    lines: Annotated[list[OrderLine], Field(min_length=1)]
+
+
+class TimeRange(Part):
+    start: Clock
+    end: Clock
+
+
+class Contract(Part):
+    contract_number: Id
+    offer: str | None
+    payment_mode: PaymentMode
+    pdl: Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")] | None
+    off_peak_hours: list[TimeRange] | None
+    subscribed_power_kva: int | None
+    tariff_option: Literal["base", "off_peak"] | None
+
+
+class Allowance(Part):
+    unit: str
+    included: Decimal | None  # None: unlimited
+
+
+class Tariff(Part):
+    """How the product's use is measured and priced; what the consumption service keeps."""
+
+    energy_rates_cents_per_kwh: dict[str, Rate] | None = None
+    battery_capacity_kwh: Kwh | None = None
+    storage_withdrawal_cents_per_kwh: Rate | None = None
+    resale_rate_cents_per_kwh: Rate | None = None
+    estimated_annual_kwh: int | None = None
+    allowances: list[Allowance] | None = None
+    out_of_plan_cents: dict[str, int] | None = None
+
+
+class Subscription(Part):
+    subscription_id: Id
+    customer_id: Id
+    dossier_number: str
+    product_id: Id
+    family: Family
+    name: str
+    label: str
+    status: Status
+    started_on: Day
+    renews_on: Day  # the first day after the current period
+    auto_renew: bool
+    price_cents: PositiveCents  # per billing period, tax included
+    currency: Currency
+    billing_period: BillingPeriod
+    commitment_months: int
+    contract: Contract
+    tariff: Tariff
+
+
+class Proration(Part):
+    """A share of a prepaid period, by day: `days` of the `days_in_period` of [period_start, period_end)."""
+
+    period_start: Day
+    period_end: Day
+    days_in_period: Annotated[int, Field(ge=1)]
+    days: Annotated[int, Field(ge=0)]
+    price_cents: PositiveCents  # the full period's price the share is of
+    amount_cents: PositiveCents  # price_cents × days ÷ days_in_period, rounded half up
+    currency: Currency
+
+
+class SubscriptionActivated(DomainEvent):
+    name: ClassVar[str] = "SubscriptionActivated"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
+    when: ClassVar[str] = "A paid order was provisioned: the subscription exists from `started_on`."
+
+    subscription: Subscription
+    order_id: Id | None
+
+
+class SubscriptionRenewed(DomainEvent):
+    name: ClassVar[str] = "SubscriptionRenewed"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ()
+    when: ClassVar[str] = (
+        "A new period started: a paid renewal order, or an energy contract renewed in place "
+        "(billed in arrears, it needs no order)."
+    )
+
+    subscription: Subscription
+    order_id: Id | None
+    period_start: Day
+    period_end: Day
+
+
+class SubscriptionCancelled(DomainEvent):
+    name: ClassVar[str] = "SubscriptionCancelled"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("consumption",)
+    when: ClassVar[str] = (
+        "The subscription ended by cancellation. `ended_on` is its last day of service; an "
+        "immediate cancellation of a prepaid period credits its unused days (`refund`)."
+    )
+
+    subscription: Subscription
+    ended_on: Day
+    immediate: bool
+    reason: str
+    refund: Proration | None
