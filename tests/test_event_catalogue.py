@@ -1,6 +1,7 @@
 """The event catalogue matches the code: every event a service publishes or handles is a model
-of guichet_contracts.domain_events naming that service as its producer or among its consumers,
-every declared consumer has a handler, and docs/EVENTS.md is the page the models give."""
+of guichet_contracts.domain_events naming that service as its producer or among its consumers;
+every live (not planned) event is published by its producer and handled by each declared
+consumer; docs/EVENTS.md is the page the models give, and docs/LIFECYCLE.md names every event."""
 
 from __future__ import annotations
 
@@ -61,7 +62,10 @@ def test_every_event_a_service_handles_is_catalogued_with_it_as_consumer(service
         assert service in model.consumers, f"{name} does not name {service} among its consumers"
 
 
-@pytest.mark.parametrize("model", catalogue(), ids=lambda model: model.name)
+LIVE = [model for model in catalogue() if not model.planned]
+
+
+@pytest.mark.parametrize("model", LIVE, ids=lambda model: model.name)
 def test_every_declared_consumer_handles_the_event(model: type[DomainEvent]) -> None:
     for consumer in model.consumers:
         assert (model.source(), model.name) in handled(consumer), (
@@ -81,7 +85,7 @@ def test_every_event_a_service_publishes_is_its_own_and_catalogued(service: str)
         )
 
 
-@pytest.mark.parametrize("model", catalogue(), ids=lambda model: model.name)
+@pytest.mark.parametrize("model", LIVE, ids=lambda model: model.name)
 def test_every_catalogued_event_is_published_by_its_producer(model: type[DomainEvent]) -> None:
     assert model.name in constructed(model.producer), f"{model.producer} never publishes {model.name}"
 

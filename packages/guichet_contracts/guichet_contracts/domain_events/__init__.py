@@ -44,13 +44,17 @@ class Part(BaseModel):
 class DomainEvent(Part):
     """One event crossing services: its `name` (EventBridge detail-type), `version`, `producer`
     (the service whose source `guichet.<producer>` it comes from) and `consumers` (the services
-    with a handler for it), with a sentence saying when it happens."""
+    with a handler for it), with a sentence saying when it happens; `planned` while it is designed
+    but not yet published and handled."""
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
     producer: ClassVar[str]
     consumers: ClassVar[tuple[str, ...]] = ()
     when: ClassVar[str]
+    # designed, not yet published or handled everywhere: its producer and consumers are being
+    # written (docs/LIFECYCLE.md, "Not there yet"); the catalogue tests check live events only
+    planned: ClassVar[bool] = False
 
     @classmethod
     def source(cls) -> str:

@@ -94,3 +94,31 @@ class SurplusPayout(DomainEvent):
     rate_cents_per_kwh: Rate
     amount_cents: PositiveCents
     currency: Currency
+
+
+class UsageCharge(Part):
+    unit: str
+    included: Decimal | None
+    used: Decimal
+    beyond: Decimal
+    unit_price_cents: PositiveCents
+    amount_cents: PositiveCents
+
+
+class UsagePeriodClosed(DomainEvent):
+    name: ClassVar[str] = "UsagePeriodClosed"
+    producer: ClassVar[str] = "consumption"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices",)
+    planned: ClassVar[bool] = True
+    when: ClassVar[str] = (
+        "A telecom line's allowance period [period_start, period_end) ended (its billing day): "
+        "what was used beyond the plan is billed."
+    )
+
+    customer_id: Id
+    subscription_id: Id
+    period_start: Day
+    period_end: Day
+    charges: list[UsageCharge]
+    amount_cents: PositiveCents
+    currency: Currency

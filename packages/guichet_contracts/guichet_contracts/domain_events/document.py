@@ -29,9 +29,10 @@ def markdown() -> str:
     lines = [HEADER, "| event | version | producer | consumers | when |", "|---|---|---|---|---|"]
     for model in models:
         consumers = ", ".join(model.consumers) or "—"
+        planned = " (planned)" if model.planned else ""
         lines.append(
-            f"| [{model.name}](#{model.name.lower()}) | {model.version} | {model.producer} | {consumers} "
-            f"| {model.when} |"
+            f"| [{model.name}](#{model.name.lower()}){planned} | {model.version} | {model.producer} "
+            f"| {consumers} | {model.when} |"
         )
     parts: dict[str, dict[str, Any]] = {}
     for model in models:

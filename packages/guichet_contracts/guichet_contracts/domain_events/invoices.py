@@ -109,3 +109,59 @@ class PaymentFailed(PaymentOutcome):
     name: ClassVar[str] = "PaymentFailed"
     producer: ClassVar[str] = "invoices"
     when: ClassVar[str] = "A card payment or a direct debit was declined."
+
+
+class InvoiceUnpaid(DomainEvent):
+    name: ClassVar[str] = "InvoiceUnpaid"
+    producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
+    planned: ClassVar[bool] = True
+    when: ClassVar[str] = (
+        "An invoice is still unpaid after its last reminder: the subscriptions it bills are suspended."
+    )
+
+    invoice_id: Id
+    number: str
+    customer_id: Id
+    order_id: Id | None
+    subscription_ids: list[Id]
+    due_on: Day
+    amount_due_cents: PositiveCents
+    currency: Currency
+    days_late: int
+
+
+class InvoiceVoided(DomainEvent):
+    name: ClassVar[str] = "InvoiceVoided"
+    producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
+    planned: ClassVar[bool] = True
+    when: ClassVar[str] = (
+        "An order's invoice was never paid by its deadline: it is void, and its order is cancelled."
+    )
+
+    invoice_id: Id
+    number: str
+    customer_id: Id
+    order_id: Id | None
+    reason: Literal["order_unpaid"]
+    on: Day
+
+
+class PaymentRefunded(DomainEvent):
+    name: ClassVar[str] = "PaymentRefunded"
+    producer: ClassVar[str] = "invoices"
+    planned: ClassVar[bool] = True
+    when: ClassVar[str] = (
+        "Money owed to the customer (a credit note, a negative regularization) was paid back, "
+        "by the method that paid."
+    )
+
+    refund_id: Id
+    customer_id: Id
+    invoice_id: Id  # the credit note or regularization paid back
+    payment_id: Id | None  # the payment refunded, when one is
+    method: Method
+    amount_cents: PositiveCents
+    currency: Currency
+    on: Day

@@ -164,3 +164,59 @@ class SubscriptionCancelled(DomainEvent):
     immediate: bool
     reason: str
     refund: Proration | None
+
+
+class SubscriptionChanged(DomainEvent):
+    name: ClassVar[str] = "SubscriptionChanged"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
+    planned: ClassVar[bool] = True
+    when: ClassVar[str] = (
+        "The plan (product) or the contract (energy option, hours, power) changed. A plan change "
+        "is prorated by day over the current period: `credit` of the old plan, `charge` of the new."
+    )
+
+    subscription: Subscription  # as it is now
+    effective_on: Day
+    previous_product_id: Id
+    previous_name: str
+    previous_price_cents: PositiveCents
+    previous_contract: Contract
+    credit: Proration | None
+    charge: Proration | None
+
+
+class SubscriptionSuspended(DomainEvent):
+    name: ClassVar[str] = "SubscriptionSuspended"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices",)
+    planned: ClassVar[bool] = True
+    when: ClassVar[str] = "Service stopped: an invoice still unpaid after its last reminder, or an operator."
+
+    subscription: Subscription
+    reason: Literal["unpaid", "operator"]
+    invoice_ids: list[Id]
+    on: Day
+
+
+class SubscriptionResumed(DomainEvent):
+    name: ClassVar[str] = "SubscriptionResumed"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices",)
+    planned: ClassVar[bool] = True
+    when: ClassVar[str] = "Service back: the unpaid invoices were paid, or an operator."
+
+    subscription: Subscription
+    reason: Literal["paid", "operator"]
+    on: Day
+
+
+class SubscriptionExpired(DomainEvent):
+    name: ClassVar[str] = "SubscriptionExpired"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
+    planned: ClassVar[bool] = True
+    when: ClassVar[str] = "A period ended without renewal; `ended_on` is its last day of service."
+
+    subscription: Subscription
+    ended_on: Day
