@@ -11,6 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest package deploy clean
+.PHONY: simulate test-simulation
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -67,6 +68,15 @@ job: install ## Run a scheduled job now on the running local runtime: make job N
 ingest: install ## Feed a meter CSV file to the running local runtime: make ingest FILE=readings.csv
 	@test -n "$(FILE)" || (echo "usage: make ingest FILE=<meter CSV file> [NAME=<name under readings/>]" && exit 2)
 	$(PY) -m guichet_local.ingest --port $(PORT) "$(FILE)" $(if $(NAME),--name "$(NAME)")
+
+CUSTOMERS ?= 200
+DAYS ?= 365
+SEED ?= 1
+simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DAYS=365 SEED=1
+	cd tests && ../$(PY) -m simulation --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED)
+
+test-simulation: install ## The year simulation at the size of make test (24 customers, 365 days)
+	GUICHET_SIMULATION=1 $(PY) -m pytest -q tests/simulation/test_year_simulation.py
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)
