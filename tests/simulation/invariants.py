@@ -519,21 +519,31 @@ class View:
                 )
         last = spans.last_day_of_service(subscription, self.facts)
         running = subscription["status"] in ("active", "suspended") and not subscription.get("cancel_at")
-        if running and self.day >= renews_on:
-            pending = [
-                order for order in orders if order["status"] != "completed" and order["kind"] == "renewal"
-            ]
-            if not any(self.invoices_by_order.get(order["order_id"]) for order in pending):
+        if running:
+            # the periods begun since the paid ones ended must each be billed by a renewal awaiting payment
+            begun, start = 0, renews_on
+            while start <= self.day:
+                begun, start = begun + 1, spans.add_periods(renews_on, period, begun + 1)
+            self.wake_on.add(start)
+            awaiting = sum(
+                int(line["periods"])
+                for order in orders
+                if order["kind"] == "renewal"
+                and order["status"] != "completed"
+                and self.invoices_by_order.get(order["order_id"])
+                for line in order["items"]
+                if line.get("subscription_id") == sid
+            )
+            if awaiting < begun:
                 failures.append(
                     self.failure(
                         BILLED_ONCE,
                         subject,
-                        f"still {subscription['status']} on {self.day}, on or after renews_on {renews_on} "
-                        f"(the first day of the next period), and no renewal of that period is billed",
+                        f"still {subscription['status']} on {self.day}: {begun} period(s) begun since "
+                        f"its paid periods ended on renews_on {renews_on} (the first day of the next one), "
+                        f"{awaiting} billed",
                     )
                 )
-        elif running:
-            self.wake_on.add(renews_on)
         asked = self.facts.cancellations.get(sid)
         if asked and asked[1] == "immediately" and last is not None and last + timedelta(days=1) < renews_on:
             period_start = spans.add_periods(renews_on, period, -1)

@@ -580,7 +580,9 @@ class HomeChangesHands(Scenario):
         if "moves_out" in customer.traits:
             successor = customer.successor
             assert successor is not None
-            moving_day = successor.arrives_on + timedelta(days=2)
+            # the 10th of the month after the newcomer registered; the newcomer moves in on the 15th:
+            # the home changes hands within one month, whose close bills each occupant their days
+            moving_day = (successor.arrives_on.replace(day=28) + timedelta(days=4)).replace(day=10)
             sim.plan(
                 customer,
                 moving_day,
@@ -588,7 +590,7 @@ class HomeChangesHands(Scenario):
                 "move_out",
                 lambda s, c: cancel(s, c, "immediately", "electricity"),
             )
-            move_in = moving_day + timedelta(days=3)
+            move_in = moving_day + timedelta(days=5)
             sim.plan(successor, move_in, MORNING, "move_in", lambda s, c: place(s, c, [energy_item(c)]))
 
     @staticmethod
