@@ -248,8 +248,9 @@ class Invariants:
         failures = self._dead_letters(day) + self._numbering(day)
         due = self._dirty | self._wake.pop(day, set())
         self._dirty = set()
+        customers = self._customers
         for customer_id in sorted(due):
-            customer = self._customers.get(customer_id)
+            customer = customers.get(customer_id)
             if customer is None:
                 continue
             self.checks += 1

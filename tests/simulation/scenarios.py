@@ -491,7 +491,9 @@ def cancel(sim: Context, customer: Customer, at: str, family: str | None = None)
     ]
     if not running:
         return
-    chosen = running[0] if family else sim.rng.choice(running)
+    # at once, a service paid in advance first: its unused days are what the rule credits
+    prepaid = [item for item in running if item["family"] != "electricity"]
+    chosen = running[0] if family else sim.rng.choice(prepaid if at == "immediately" and prepaid else running)
     customer.ok(
         sim.world,
         "POST",
