@@ -149,7 +149,7 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
         currencies.add(product["currency"])
         lines.append(
             _line(
-                product,
+                {**product, "price_cents": catalog.price_cents(product, options)},
                 label=item.label or product["name"],
                 options=options,
                 periods=1,
@@ -175,6 +175,10 @@ def renew(
     and a period renewed meanwhile is a ForbiddenTransition."""
     subscription = subscriptions.get(customer_id, subscription_id)
     subscriptions.next_status("renew", subscription.status)
+    if subscriptions.billed_in_arrears(subscription):
+        raise ForbiddenTransition(
+            fields={"periods": "an energy contract renews by itself each month and is billed as consumed"}
+        )
     if period_ending is not None and subscription.renews_on != period_ending:
         raise ForbiddenTransition(fields={"renews_on": "the period was renewed meanwhile"})
     if subscription.cancel_at:

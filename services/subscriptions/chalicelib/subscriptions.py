@@ -204,6 +204,12 @@ def announce_cancelled(subscription: Subscription, *, ended_on: date, immediate:
     )
 
 
+def announce_expired(subscription: Subscription, *, ended_on: date) -> None:
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    _publish(contract.SubscriptionExpired(subscription=state(subscription), ended_on=ended_on))
+
+
 def _publish(event: DomainEvent) -> None:
     from guichet_contracts import events
 
@@ -265,8 +271,8 @@ def new_subscription(
         remarks=remarks,
         started_on=iso_day(today),
         renews_on=renews_on,
-        auto_renew=False,
-        price_cents=product["price_cents"],
+        auto_renew=catalog.auto_renews(product),
+        price_cents=catalog.price_cents(product, options),
         currency=product["currency"],
         billing_period=product["billing_period"],
         commitment_months=product.get("commitment_months", 0),
@@ -406,6 +412,10 @@ def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime) 
     given = body.model_dump(exclude_unset=True)
     actions: list[Action] = [Subscription.updated_at.set(now)]
     if given.get("auto_renew") is not None:
+        if not given["auto_renew"] and billed_in_arrears(subscription):
+            raise ForbiddenTransition(
+                fields={"auto_renew": "an energy contract runs until it is cancelled: cancel it to end it"}
+            )
         if given["auto_renew"] and subscription.cancel_at:
             raise ForbiddenTransition(
                 fields={"auto_renew": "the subscription is cancelled at the end of its period"}
@@ -476,6 +486,35 @@ def cancel(
         except UpdateError:
             raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
     return subscription
+
+
+def billed_in_arrears(subscription: Subscription) -> bool:
+    """Energy is billed by the month once consumed: its contract renews in place, without an order."""
+    return subscription.family == "electricity"
+
+
+def renew_in_place(subscription: Subscription, period_end: str, *, now: datetime) -> None:
+    """A contract billed in arrears starts its next period (SubscriptionRenewed, no order to pay)."""
+    renews_on = iso_day(add_periods(date.fromisoformat(period_end), subscription.billing_period, 1))
+    renews_pk, renews_sk = renewal_keys(
+        subscription.subscription_id, subscription.customer_id, renews_on, subscription.status
+    )
+    assert renews_pk and renews_sk  # a running contract is renewable
+    try:
+        subscription.update(
+            actions=[
+                Subscription.renews_on.set(renews_on),
+                Subscription.renews_pk.set(renews_pk),
+                Subscription.renews_sk.set(renews_sk),
+                Subscription.updated_at.set(now),
+            ],
+            condition=(Subscription.renews_on == period_end)
+            & (Subscription.status == subscription.status)
+            & Subscription.cancel_at.does_not_exist(),
+        )
+    except UpdateError:
+        raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
+    announce_renewed(subscription, None, period_start=date.fromisoformat(period_end))
 
 
 def extend(subscription: Subscription, periods: int, *, now: datetime) -> list[Action]:

@@ -89,10 +89,11 @@ def test_cancel_immediately(customer_factory: Any, published: Any) -> None:
     assert cancelled[0]["source"] == "guichet.subscriptions"
 
 
-def test_cancel_at_the_end_of_the_period_then_the_job_cancels_it_after_that_date(
+def test_cancel_at_the_end_of_the_period_then_the_job_cancels_it_on_that_date(
     customer_factory: Any, fresh_jobs: None, published: Any
 ) -> None:
-    # Given an active mobile line whose period ends on 10 June 2045, cancelled at the end of it
+    # Given an active mobile line whose period ends on 10 June 2045 (the next would start then),
+    # cancelled at the end of it
     from chalicelib import renewals
 
     customer = customer_factory()
@@ -105,17 +106,18 @@ def test_cancel_at_the_end_of_the_period_then_the_job_cancels_it_after_that_date
     assert (answer(planned)["status"], answer(planned)["cancel_at"]) == ("active", "2045-06-10")
     assert published.of(customer.customer_id, "SubscriptionCancelled") == []
 
-    # When the expiry job runs on its last day
-    renewals.expire_and_renew(now=utc(2045, 6, 10, 0, 30))
+    # When the job runs on its period's last day
+    renewals.expire_and_renew(now=utc(2045, 6, 9, 0, 30))
 
     # Then it still runs
     assert subscription_of(customer, subscription_id)["status"] == "active"
 
-    # When the job runs the day after, and again
-    outcome = renewals.expire_and_renew(now=utc(2045, 6, 11, 0, 30))
-    renewals.expire_and_renew(now=utc(2045, 6, 11, 5, 30))
+    # When the job runs on the day its period ends, and again
+    outcome = renewals.expire_and_renew(now=utc(2045, 6, 10, 0, 30))
+    renewals.expire_and_renew(now=utc(2045, 6, 10, 5, 30))
 
-    # Then it is cancelled, once, and SubscriptionCancelled is published once
+    # Then it is cancelled, once, and SubscriptionCancelled is published once, its last day of
+    # service being the period's last
     assert outcome["cancelled"] == 1
     stored = subscription_of(customer, subscription_id)
     assert (stored["status"], stored["cancel_at"]) == ("cancelled", "2045-06-10")
@@ -123,6 +125,10 @@ def test_cancel_at_the_end_of_the_period_then_the_job_cancels_it_after_that_date
     assert [event["detail"]["data"]["subscription"]["subscription_id"] for event in cancelled] == [
         subscription_id
     ]
+    assert (cancelled[0]["detail"]["data"]["ended_on"], cancelled[0]["detail"]["data"]["immediate"]) == (
+        "2045-06-09",
+        False,
+    )
     assert orders_of(customer)[0]["kind"] == "purchase" and len(orders_of(customer)) == 1
 
 
@@ -289,12 +295,13 @@ def test_two_confirmations_at_once_confirm_once(app: Any, customer_factory: Any,
 def test_an_expired_subscription_renewed_and_paid_is_active_again(
     customer_factory: Any, fresh_jobs: None
 ) -> None:
-    # Given a mobile line whose period ended on 3 March 2046 and that the job expired
+    # Given a mobile line without auto-renewal whose period ended on 3 March 2046, that the job expired
     from chalicelib import renewals
 
     customer = customer_factory()
     subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
-    set_renewal(customer, subscription_id, date(2046, 3, 3))
+    set_renewal(customer, subscription_id, date(2046, 3, 4))
+    assert customer.call("PATCH", f"/{subscription_id}", {"auto_renew": False}).status_code == 200
     renewals.expire_and_renew(now=utc(2046, 3, 4, 0, 30))
     assert subscription_of(customer, subscription_id)["status"] == "expired"
 
@@ -305,7 +312,7 @@ def test_an_expired_subscription_renewed_and_paid_is_active_again(
 
     # Then it is active again, one month further
     stored = subscription_of(customer, subscription_id)
-    assert (stored["status"], stored["renews_on"]) == ("active", "2046-04-03")
+    assert (stored["status"], stored["renews_on"]) == ("active", "2046-04-04")
 
 
 @pytest.mark.parametrize(
@@ -404,3 +411,47 @@ def test_renewal_of_a_subscription_waiting_for_its_settings_keeps_it_waiting(cus
     assert stored["status"] == "to_configure"
     expected = date.fromisoformat(subscription["renews_on"]) + relativedelta(months=1)
     assert stored["renews_on"] == expected.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("product", "options", "auto_renew"),
+    [
+        pytest.param("mobile-50go", None, True, id="monthly-plan"),
+        pytest.param("domain-relais-essentiel", {"domain_name": "mon-domaine.fr"}, False, id="yearly-pack"),
+        pytest.param("electricity-essentielle", "energy", True, id="energy"),
+    ],
+)
+def test_auto_renewal_follows_the_offers_terms(
+    customer_factory: Any, product: str, options: Any, auto_renew: bool
+) -> None:
+    # Given a customer ordering a product
+    from conftest import ELECTRICITY_OPTIONS
+
+    customer = customer_factory()
+
+    # When it is provisioned
+    chosen = ELECTRICITY_OPTIONS if options == "energy" else options
+    made = order_and_pay(customer, product, "Le mien", chosen)
+
+    # Then it renews by itself as its offer says: monthly offers and energy do, yearly ones do not
+    assert made["auto_renew"] is auto_renew
+
+
+def test_an_energy_contract_runs_until_cancelled_and_is_never_renewed_by_hand(customer_factory: Any) -> None:
+    # Given an electricity contract
+    from conftest import ELECTRICITY_OPTIONS
+
+    customer = customer_factory()
+    contract = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)
+
+    # When the customer tries to stop its renewal, or to renew it by hand
+    stop = customer.call("PATCH", f"/{contract['subscription_id']}", {"auto_renew": False})
+    renew = customer.call(
+        "POST", f"/{contract['subscription_id']}/renew", {"periods": 1}, headers=idempotency_key()
+    )
+
+    # Then both are refused: it renews by itself each month and is billed as consumed
+    assert_error(stop, 409, "forbidden_transition", "auto_renew")
+    assert_error(renew, 409, "forbidden_transition", "periods")
+    assert subscription_of(customer, contract["subscription_id"])["auto_renew"] is True
+    assert [order["kind"] for order in orders_of(customer)] == ["purchase"]

@@ -46,13 +46,13 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
         ],
     )
 
-    # Then the order is received, priced from the catalog
+    # Then the order is received, priced from the catalog (electricity at the subscribed power: 9 kVA)
     assert response.status_code == 201
     order = answer(response)
     assert (order["status"], order["kind"], order["total_cents"], order["currency"]) == (
         "received",
         "purchase",
-        999 + 2890,
+        999 + 2401,
         "EUR",
     )
     assert [step["status"] for step in order["history"]] == ["received"]
@@ -69,7 +69,7 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
         customer.customer_id,
         "purchase",
     )
-    assert (data["total_cents"], data["currency"], data["prices_include_tax"]) == (3889, "EUR", True)
+    assert (data["total_cents"], data["currency"], data["prices_include_tax"]) == (3400, "EUR", True)
     assert [
         (
             line["product_id"],
@@ -82,7 +82,7 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
         for line in data["lines"]
     ] == [
         ("mobile-50go", 1, "month", 999, 999, "20.0"),
-        ("electricity-verte-pro", 1, "month", 2890, 2890, "20.0"),
+        ("electricity-verte-pro", 1, "month", 2401, 2401, "20.0"),
     ]
     assert data["lines"][0]["description"] == "Forfait 50 Go — Ligne de Léa"
     assert sum(line["total_cents"] for line in data["lines"]) == data["total_cents"]

@@ -32,11 +32,13 @@ def morning(day: date) -> datetime:
 
 
 def subscriptions_renewing(customer: Customer, plan: dict[str, date]) -> dict[str, str]:
-    """Active mobile lines labelled as `plan` says, each renewing on its day: label -> id."""
+    """Active mobile lines labelled as `plan` says, each renewing on its day, auto-renewal off
+    (a test turns it on where it needs it): label -> id."""
     made = order_and_pay_many(customer, [("mobile-50go", label, None) for label in plan])
     ids = {subscription["label"]: subscription["subscription_id"] for subscription in made}
     for label, day in plan.items():
         set_renewal(customer, ids[label], day)
+        assert customer.call("PATCH", f"/{ids[label]}", {"auto_renew": False}).status_code == 200
     return ids
 
 

@@ -173,7 +173,8 @@ def test_a_subscription_has_its_contract_and_settings(
     assert (
         body["product_id"] == "mobile-50go" and body["family"] == "mobile" and body["name"] == "Forfait 50 Go"
     )
-    assert body["label"] == "Ligne de Léa" and body["status"] == "active" and body["auto_renew"] is False
+    # a monthly plan renews by itself (the offer's terms)
+    assert body["label"] == "Ligne de Léa" and body["status"] == "active" and body["auto_renew"] is True
     assert body["price_cents"] == 999 and body["currency"] == "EUR" and body["billing_period"] == "month"
     assert body["dossier_number"].startswith("M") and body["remarks"] is None
     started = date.fromisoformat(body["started_on"])
