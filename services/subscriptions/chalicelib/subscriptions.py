@@ -190,7 +190,9 @@ def announce_renewed(subscription: Subscription, order_id: str | None, *, period
     )
 
 
-def announce_cancelled(subscription: Subscription, *, ended_on: date, immediate: bool) -> None:
+def announce_cancelled(
+    subscription: Subscription, *, ended_on: date, immediate: bool, refund: contract.Proration | None = None
+) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
     _publish(
@@ -199,7 +201,7 @@ def announce_cancelled(subscription: Subscription, *, ended_on: date, immediate:
             ended_on=ended_on,
             immediate=immediate,
             reason=subscription.cancel_reason or "",
-            refund=None,
+            refund=refund,
         )
     )
 
@@ -450,41 +452,6 @@ def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime) 
         subscription.update(actions=actions, condition=Subscription.status == subscription.status)
     except UpdateError:
         raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
-    return subscription
-
-
-def cancel(
-    customer_id: str, subscription_id: str, *, reason: str, at: str, now: datetime, today: date
-) -> Subscription:
-    subscription = get(customer_id, subscription_id)
-    next_status("cancel", subscription.status)  # raises when not cancellable
-    if at == "immediately":
-        transition(
-            subscription,
-            "cancel",
-            now,
-            [
-                Subscription.cancel_reason.set(reason),
-                Subscription.cancel_at.set(iso_day(today)),
-                Subscription.auto_renew.set(False),
-            ],
-        )
-    else:
-        if subscription.cancel_at:
-            raise ForbiddenTransition(fields={"status": "a cancellation is already planned"})
-        try:
-            subscription.update(
-                actions=[
-                    Subscription.cancel_at.set(subscription.renews_on),
-                    Subscription.cancel_reason.set(reason),
-                    Subscription.auto_renew.set(False),
-                    Subscription.updated_at.set(now),
-                ],
-                condition=(Subscription.status == subscription.status)
-                & Subscription.cancel_at.does_not_exist(),
-            )
-        except UpdateError:
-            raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
     return subscription
 
 

@@ -52,9 +52,12 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
+SIGNER = Signer()  # the session's signing key, for tests that sign a token at another time
+
+
 @pytest.fixture(scope="session")
 def signer() -> Signer:
-    return Signer()
+    return SIGNER
 
 
 @pytest.fixture(scope="session", autouse=True)

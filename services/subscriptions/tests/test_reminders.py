@@ -43,8 +43,13 @@ def subscriptions_renewing(customer: Customer, plan: dict[str, date]) -> dict[st
 
 
 def reminders(mailbox: Any, customer: Customer, label: str) -> list[str]:
-    """Subjects of the reminders the customer got about the subscription labelled `label`, oldest first."""
-    return [mail["subject"] for mail in reversed(mails_to(mailbox, customer.email, f"« {label} »"))]
+    """Subjects of the reminders the customer got about the subscription labelled `label`, oldest
+    first (not the confirmation of a cancellation)."""
+    return [
+        mail["subject"]
+        for mail in reversed(mails_to(mailbox, customer.email, f"« {label} »"))
+        if "résiliation" not in mail["subject"]
+    ]
 
 
 def test_each_due_milestone_is_mailed_once_however_often_the_job_runs(
