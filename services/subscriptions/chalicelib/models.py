@@ -10,6 +10,7 @@
 | Counter (dossier and contract numbers) | COUNTER#<name> | COUNTER |
 | ReminderSent (ledger: one mail per milestone) | REMINDER#<subscription_id> | <renews_on>#<milestone> |
 | RenewalPlaced (ledger: one auto-renewal order per period) | RENEWAL#<subscription_id> | <renews_on> |
+| InvoiceSettled (an invoice said paid) | CUSTOMER#<customer_id> | PAID#<invoice_id> |
 | EventSeen (consumed event ids) | EVENT#<event_id> | EVENT |
 | JobRun (last day a daily job covered) | JOB#<name> | JOB |
 | Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
@@ -91,8 +92,10 @@ class Subscription(Item, discriminator="subscription"):
     settings = JSONAttribute(default=dict)
     options = JSONAttribute(default=dict)
     search_text = UnicodeAttribute()  # lowercased name, label and dossier number, for ?q=
-    cancel_at = UnicodeAttribute(null=True)  # cancellation at the end of the period
+    cancel_at = UnicodeAttribute(null=True)  # the day a cancellation takes effect
     cancel_reason = UnicodeAttribute(null=True)
+    suspended_for = ListAttribute(of=UnicodeAttribute, null=True)  # unpaid invoices it waits for
+    suspension_reason = UnicodeAttribute(null=True)  # unpaid | operator
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     renews_pk = UnicodeAttribute(null=True)  # only while the subscription can renew or expire
@@ -168,6 +171,13 @@ class ReminderSent(Item, discriminator="reminder_sent"):
 
 class RenewalPlaced(Item, discriminator="renewal_placed"):
     order_id = UnicodeAttribute()
+    expires_at_epoch = NumberAttribute()
+
+
+class InvoiceSettled(Item, discriminator="invoice_settled"):
+    """An invoice the invoices service said paid: a late InvoiceUnpaid of it suspends nothing."""
+
+    paid_on = UnicodeAttribute()
     expires_at_epoch = NumberAttribute()
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
@@ -26,6 +26,9 @@ from . import catalog, customers, mailing, subscriptions
 from .errors import ForbiddenTransition, NotFound, ValidationFailed
 from .models import Order, OrderLine, RenewalPlaced, Step, Subscription, customer_pk, transaction
 from .settings import settings
+
+if TYPE_CHECKING:
+    from guichet_contracts.domain_events.invoices import InvoiceVoided
 
 logger = Logger(child=True)
 
@@ -389,6 +392,40 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
             subscriptions_url=mailing.portal_link("my-subscriptions"),
         )
     logger.info("order completed", extra={"customer_id": customer_id, "order_id": order_id})
+    return order
+
+
+def invoice_voided(voided: InvoiceVoided, *, now: datetime) -> Order | None:
+    """The order's invoice was voided unpaid: a waiting order is cancelled (once), and mailed."""
+    if voided.order_id is None:
+        return None
+    try:
+        order = get(voided.customer_id, voided.order_id)
+    except NotFound:
+        logger.warning("voided invoice of an unknown order", extra={"order_id": voided.order_id})
+        return None
+    if order.status != "received":
+        return order  # provisioned (it was paid after all) or already cancelled
+    history = [*order.history, Step(status="cancelled", at=now)]
+    try:
+        order.update(
+            actions=[Order.status.set("cancelled"), Order.history.set(history)],
+            condition=Order.status == "received",
+        )
+    except UpdateError:
+        return get(voided.customer_id, voided.order_id)
+    customer = customers.get(order.customer_id)
+    if customer is not None:
+        mailing.notify(
+            "order_cancelled",
+            customer,
+            customer_id=order.customer_id,
+            order_id=order.order_id,
+            items=mailing.order_lines(order, customer.language),
+            invoice_number=voided.number,
+            orders_url=mailing.portal_link("order-status", id=order.order_id),
+        )
+    logger.info("unpaid order cancelled", extra={"order_id": order.order_id, "invoice_id": voided.invoice_id})
     return order
 
 

@@ -159,6 +159,8 @@ def _action_due(subscription: Subscription, period_end: str) -> str | None:
         return "cancel"
     if subscription.status not in RUNNING:
         return None
+    if subscription.status == "suspended" and not subscriptions.billed_in_arrears(subscription):
+        return "expire"  # not renewed while suspended: its unpaid invoice ends it at the term
     return "renew" if subscription.auto_renew else "expire"
 
 

@@ -206,6 +206,27 @@ def announce_cancelled(
     )
 
 
+def announce_suspended(subscription: Subscription, *, reason: str, invoice_ids: list[str], on: date) -> None:
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    _publish(
+        contract.SubscriptionSuspended(
+            subscription=state(subscription),
+            reason=reason,  # type: ignore[arg-type]
+            invoice_ids=invoice_ids,
+            on=on,
+        )
+    )
+
+
+def announce_resumed(subscription: Subscription, *, reason: str, on: date) -> None:
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    _publish(
+        contract.SubscriptionResumed(subscription=state(subscription), reason=reason, on=on)  # type: ignore[arg-type]
+    )
+
+
 def announce_expired(subscription: Subscription, *, ended_on: date) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 

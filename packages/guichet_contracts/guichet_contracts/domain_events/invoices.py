@@ -40,7 +40,7 @@ class InvoiceIssued(DomainEvent):
 class InvoicePaid(DomainEvent):
     name: ClassVar[str] = "InvoicePaid"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
     when: ClassVar[str] = "Nothing is due on an invoice any more (paid in full, whatever the methods)."
 
     invoice_id: Id
