@@ -149,8 +149,11 @@ def subscription_get(subscription_id: str) -> dict[str, Any]:
 
 @api.route("/{subscription_id}", methods=["PATCH"])
 def subscription_change(subscription_id: str) -> dict[str, Any]:
+    from . import changes
+
     customer_id = _customer()
-    changed = subscriptions.change(customer_id, subscription_id, _body("SubscriptionChanges"), now=_now())
+    body = _body("SubscriptionChanges")
+    changed = changes.change(customer_id, subscription_id, body, now=_now(), today=_today())
     return subscriptions.as_dict(changed, detail=True)
 
 

@@ -14,7 +14,6 @@ Each step is a conditional write on what it read, and each mails the customer on
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -112,26 +111,10 @@ def withdraw(customer_id: str, subscription_id: str, *, now: datetime, today: da
 def unused_days_credit(subscription: Subscription, today: date) -> Proration | None:
     """The share of a period paid in advance that the days after `today` make, or None (energy is
     billed in arrears; a period already over has no unused day)."""
-    from guichet_contracts.domain_events.subscriptions import Proration
-
     if subscriptions.billed_in_arrears(subscription):
         return None
-    end = date.fromisoformat(subscription.renews_on)
-    start = subscriptions.add_periods(end, subscription.billing_period, -1)
-    days_in_period = (end - start).days
-    unused = min(days_in_period, max(0, (end - (today + timedelta(days=1))).days))
-    if unused == 0:
-        return None
-    price = int(subscription.price_cents)
-    amount = int((Decimal(price) * unused / days_in_period).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return Proration(
-        period_start=start,
-        period_end=end,
-        days_in_period=days_in_period,
-        days=unused,
-        price_cents=price,
-        amount_cents=amount,
-        currency=subscription.currency,
+    return subscriptions.prorated(
+        subscription, price_cents=int(subscription.price_cents), from_day=today + timedelta(days=1)
     )
 
 

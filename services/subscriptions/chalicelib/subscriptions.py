@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
@@ -17,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from . import catalog
-from .errors import ForbiddenTransition, NotFound, ValidationFailed
+from .errors import ForbiddenTransition, NotFound
 from .models import Contract, Counter, Subscription, customer_pk
 from .settings import settings
 
@@ -174,13 +175,13 @@ def state(subscription: Subscription) -> contract.Subscription:
 def announce_activated(subscription: Subscription, order_id: str | None) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    _publish(contract.SubscriptionActivated(subscription=state(subscription), order_id=order_id))
+    publish(contract.SubscriptionActivated(subscription=state(subscription), order_id=order_id))
 
 
 def announce_renewed(subscription: Subscription, order_id: str | None, *, period_start: date) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    _publish(
+    publish(
         contract.SubscriptionRenewed(
             subscription=state(subscription),
             order_id=order_id,
@@ -195,7 +196,7 @@ def announce_cancelled(
 ) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    _publish(
+    publish(
         contract.SubscriptionCancelled(
             subscription=state(subscription),
             ended_on=ended_on,
@@ -209,7 +210,7 @@ def announce_cancelled(
 def announce_suspended(subscription: Subscription, *, reason: str, invoice_ids: list[str], on: date) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    _publish(
+    publish(
         contract.SubscriptionSuspended(
             subscription=state(subscription),
             reason=reason,  # type: ignore[arg-type]
@@ -222,7 +223,7 @@ def announce_suspended(subscription: Subscription, *, reason: str, invoice_ids: 
 def announce_resumed(subscription: Subscription, *, reason: str, on: date) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    _publish(
+    publish(
         contract.SubscriptionResumed(subscription=state(subscription), reason=reason, on=on)  # type: ignore[arg-type]
     )
 
@@ -230,10 +231,11 @@ def announce_resumed(subscription: Subscription, *, reason: str, on: date) -> No
 def announce_expired(subscription: Subscription, *, ended_on: date) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    _publish(contract.SubscriptionExpired(subscription=state(subscription), ended_on=ended_on))
+    publish(contract.SubscriptionExpired(subscription=state(subscription), ended_on=ended_on))
 
 
-def _publish(event: DomainEvent) -> None:
+def publish(event: DomainEvent) -> None:
+    """Put one of this service's events on the bus."""
     from guichet_contracts import events
 
     events.publish(event, bus_name=settings.event_bus_name)
@@ -427,53 +429,27 @@ def configure(customer_id: str, subscription_id: str, data: dict[str, Any], *, n
     return subscription
 
 
-def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime) -> Subscription:
-    """PATCH: auto-renewal on/off, another product of the same family, option changes."""
-    subscription = get(customer_id, subscription_id)
-    if subscription.status in ("cancelled", "expired"):
-        raise ForbiddenTransition(fields={"status": f"a {subscription.status} subscription cannot change"})
-    given = body.model_dump(exclude_unset=True)
-    actions: list[Action] = [Subscription.updated_at.set(now)]
-    if given.get("auto_renew") is not None:
-        if not given["auto_renew"] and billed_in_arrears(subscription):
-            raise ForbiddenTransition(
-                fields={"auto_renew": "an energy contract runs until it is cancelled: cancel it to end it"}
-            )
-        if given["auto_renew"] and subscription.cancel_at:
-            raise ForbiddenTransition(
-                fields={"auto_renew": "the subscription is cancelled at the end of its period"}
-            )
-        actions.append(Subscription.auto_renew.set(bool(given["auto_renew"])))
-    if given.get("product_id") and given["product_id"] != subscription.product_id:
-        product = catalog.product(given["product_id"])
-        if product["family"] != subscription.family:
-            raise ValidationFailed(fields={"product_id": f"must be a {subscription.family} product"})
-        if product["billing_period"] != subscription.billing_period:
-            raise ValidationFailed(fields={"product_id": "must have the same billing period"})
-        actions += [
-            Subscription.product_id.set(product["product_id"]),
-            Subscription.name.set(product["name"]),
-            Subscription.price_cents.set(product["price_cents"]),
-            Subscription.commitment_months.set(product.get("commitment_months", 0)),
-            Subscription.search_text.set(
-                search_text(product["name"], subscription.label, subscription.dossier_number)
-            ),
-        ]
-    if given.get("options") is not None:
-        from .technical_settings import validate_order_options
+def prorated(subscription: Subscription, *, price_cents: int, from_day: date) -> contract.Proration | None:
+    """The share of the current period [renews_on − one period, renews_on) from `from_day` to its
+    end, at `price_cents` for the whole period, by the day, rounded half up; None when no day is left."""
+    from guichet_contracts.domain_events.subscriptions import Proration
 
-        merged = {**(subscription.options or {}), **given["options"]}
-        options = validate_order_options(subscription.family, merged)
-        # As when the subscription was made: the payment mode lives in the contract only.
-        actions.append(Subscription.options.set({k: v for k, v in options.items() if k != "payment_mode"}))
-        if subscription.family == "electricity":
-            # The contract states the supply (power, option, hours, PDL): it follows the options.
-            actions.append(Subscription.contract.set(_energy_contract(subscription.contract, options)))
-    try:
-        subscription.update(actions=actions, condition=Subscription.status == subscription.status)
-    except UpdateError:
-        raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
-    return subscription
+    end = date.fromisoformat(subscription.renews_on)
+    start = add_periods(end, subscription.billing_period, -1)
+    days_in_period = (end - start).days
+    days = min(days_in_period, max(0, (end - max(from_day, start)).days))
+    if days == 0:
+        return None
+    amount = (Decimal(price_cents) * days / days_in_period).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return Proration(
+        period_start=start,
+        period_end=end,
+        days_in_period=days_in_period,
+        days=days,
+        price_cents=price_cents,
+        amount_cents=int(amount),
+        currency=subscription.currency,
+    )
 
 
 def billed_in_arrears(subscription: Subscription) -> bool:
