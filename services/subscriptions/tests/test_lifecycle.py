@@ -3,9 +3,8 @@ a 409 `forbidden_transition` that changes nothing, and settings are validated pe
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import (
@@ -24,12 +23,6 @@ from conftest import (
 )
 from dateutil.relativedelta import relativedelta
 from guichet_local.testing import answer, assert_error
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris_today() -> date:
-    return datetime.now(PARIS).date()
 
 
 def test_a_website_goes_from_confirmation_to_configuration_to_active(customer_factory: Any) -> None:
@@ -64,8 +57,9 @@ def test_a_website_goes_from_confirmation_to_configuration_to_active(customer_fa
     assert (stored["status"], stored["settings"]["cms"]) == ("active", "joomla")
 
 
+@pytest.mark.time_machine(utc(2027, 6, 30, 22, 30), tick=False)
 def test_cancel_immediately(customer_factory: Any, published: Any) -> None:
-    # Given an active mobile line with auto-renewal
+    # Given an active mobile line with auto-renewal, on 30 June 2027 at 22:30 UTC (1 July in Paris)
     customer = customer_factory()
     subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
     customer.call("PATCH", f"/{subscription_id}", {"auto_renew": True})
@@ -75,11 +69,10 @@ def test_cancel_immediately(customer_factory: Any, published: Any) -> None:
         "POST", f"/{subscription_id}/cancel", {"reason": "Trop cher", "at": "immediately"}
     )
 
-    # Then it is cancelled today, without auto-renewal, and SubscriptionCancelled is published
+    # Then it is cancelled today in Paris, without auto-renewal, and SubscriptionCancelled is published
     assert response.status_code == 200
     body = answer(response)
-    assert (body["status"], body["auto_renew"]) == ("cancelled", False)
-    assert body["cancel_at"] in {paris_today().isoformat(), (paris_today() - timedelta(days=1)).isoformat()}
+    assert (body["status"], body["auto_renew"], body["cancel_at"]) == ("cancelled", False, "2027-07-01")
     assert subscription_of(customer, subscription_id) == body
     cancelled = published.of(customer.customer_id, "SubscriptionCancelled")
     assert [event["detail"]["data"]["subscription_id"] for event in cancelled] == [subscription_id]
