@@ -321,7 +321,7 @@ def payment_succeeded(customer_id: str, order_id: str, *, now: datetime, today: 
         if order.kind == "renewal":
             try:
                 subscription = subscriptions.get(customer_id, str(line.subscription_id))
-                extension = subscriptions.extend(subscription, int(line.periods), now=now)
+                extension = subscriptions.extend(subscription, int(line.periods), today=today, now=now)
             except (ForbiddenTransition, NotFound):
                 return _cancel_paid(order, now=now)
             writes.append(("update", subscription, extension))

@@ -391,11 +391,11 @@ def cancel(
     return subscription
 
 
-def extend(subscription: Subscription, periods: int, *, now: datetime) -> list[Action]:
+def extend(subscription: Subscription, periods: int, *, today: date, now: datetime) -> list[Action]:
     """The update adding `periods` to a subscription (a paid renewal): from its end, or today if expired."""
     start = date.fromisoformat(subscription.renews_on)
     if subscription.status == "expired":
-        start = max(start, now.date())
+        start = max(start, today)
     renews_on = iso_day(add_periods(start, subscription.billing_period, periods))
     target = next_status("renew", subscription.status)
     renews_pk, renews_sk = renewal_keys(

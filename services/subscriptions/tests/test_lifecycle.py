@@ -275,10 +275,12 @@ def test_two_confirmations_at_once_confirm_once(app: Any, customer_factory: Any,
     assert subscription_of(customer, subscription_id)["status"] == "to_configure"
 
 
+@pytest.mark.time_machine(utc(2046, 3, 9, 23, 30), tick=False)
 def test_an_expired_subscription_renewed_and_paid_is_active_again(
     customer_factory: Any, fresh_jobs: None
 ) -> None:
-    # Given a mobile line whose period ended on 3 March 2046 and that the job expired
+    # Given a mobile line whose period ended on 3 March 2046 and that the job expired, on 9 March
+    # 2046 at 23:30 UTC (already 10 March in Paris)
     from chalicelib import renewals
 
     customer = customer_factory()
@@ -292,9 +294,9 @@ def test_an_expired_subscription_renewed_and_paid_is_active_again(
     assert renewal.status_code == 201
     pay(customer, answer(renewal)["order_id"])
 
-    # Then it is active again, one month further
+    # Then it is active again for a month from the day it was paid (in Paris), not from its old end
     stored = subscription_of(customer, subscription_id)
-    assert (stored["status"], stored["renews_on"]) == ("active", "2046-04-03")
+    assert (stored["status"], stored["renews_on"]) == ("active", "2046-04-10")
 
 
 @pytest.mark.parametrize(
