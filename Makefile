@@ -16,9 +16,10 @@ CLOCK_SHIFT_DAYS := 550
 # the process clock GUICHET_CLOCK_SHIFT_DAYS days ahead (0, the default, leaves the clock alone).
 GUICHET_CLOCK_SHIFT_DAYS ?= 0
 CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICHET_CLOCK_SHIFT_DAYS)
+.PHONY: test-shifted $(SERVICE_TESTS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-services test-shifted $(SERVICE_TESTS) test-local test-infra lint format bench job ingest package deploy clean
+.PHONY: help install run test test-services test-local test-infra lint format bench job ingest package deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
