@@ -5,8 +5,10 @@ lists only their own meters."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from conftest import MOBILE_TARIFF, STOCKAGE_TARIFF, SURPLUS_TARIFF, new_pdl, ok, stored_meter
 from guichet_local.testing import answer
 
@@ -132,26 +134,24 @@ def test_a_redelivered_activation_does_not_reopen_a_cancelled_meter(customer_fac
     assert meter["status"] == "closed"
 
 
+@pytest.mark.time_machine(datetime(2027, 3, 27, 23, 30, tzinfo=UTC), tick=False)
 def test_a_cancelled_subscription_closes_its_meters_today(customer_factory: Any) -> None:
     # Given a customer with an electricity meter and a mobile line
     customer = customer_factory()
     electricity = customer.subscribe(pdl=new_pdl())
     mobile = customer.subscribe("mobile", offer=None, tariff=MOBILE_TARIFF)
 
-    # When the mobile line is cancelled (and the event delivered twice)
+    # When the mobile line is cancelled (and the event delivered twice) on 27 March 2027 at 23:30 UTC
     customer.cancel(mobile, family="mobile")
     first = {meter["meter_id"]: meter["closed_on"] for meter in meters_of(customer)}
     customer.cancel(mobile, family="mobile")
 
-    # Then its three meters are closed as of today (in Paris), the electricity meter stays active
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+    # Then its three meters are closed as of that day in Paris (already the 28th), the electricity
+    # meter stays active
     states: dict[str, set[tuple[str, str | None]]] = {}
     for meter in meters_of(customer):
         states.setdefault(meter["subscription_id"], set()).add((meter["status"], meter["closed_on"]))
-    assert states == {electricity: {("active", None)}, mobile: {("closed", today)}}
+    assert states == {electricity: {("active", None)}, mobile: {("closed", "2027-03-28")}}
     # and the second delivery changed nothing
     assert {meter["meter_id"]: meter["closed_on"] for meter in meters_of(customer)} == first
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import PREFIX, assert_documented, new_client, ordered_invoice, pay_key, register
+from conftest import PREFIX, assert_documented, new_client, ordered_invoice, pay_key, register, utc
 from guichet_local.testing import (
     answer,
     assert_error,
@@ -277,10 +277,11 @@ def test_every_error_answer_is_documented_for_its_status(
     assert_documented(openapi_document, method, route, response)
 
 
+@pytest.mark.time_machine(utc(2026, 11, 23, 10, 0), tick=False)
 def test_the_429_of_a_fourth_duplicate_of_the_day_is_documented(
     openapi_document: dict[str, Any], customer_factory: Any
 ) -> None:
-    # Given three duplicates of an invoice asked today
+    # Given three duplicates of an invoice asked on 23 November 2026 (a day set: all four asks fall on it)
     customer = customer_factory()
     invoice = ordered_invoice(customer, 1200)
     for _ in range(3):

@@ -322,11 +322,11 @@ def test_paying_a_paid_invoice_is_refused(customer_factory: Any, method: str) ->
     assert snapshot(stored_invoice(customer.customer_id, invoice.invoice_id)) == snapshot(paid)
 
 
-def test_a_resale_invoice_cannot_be_paid_by_the_customer(customer_factory: Any) -> None:
-    # Given a resale invoice (the provider buys the customer's surplus)
+def test_a_resale_invoice_cannot_be_paid_by_the_customer(customer_factory: Any, route_clock: Any) -> None:
+    # Given a resale invoice of 1 November 2026 (the provider buys the customer's surplus)
     from datetime import date
 
-    from conftest import issue_invoice, priced
+    from conftest import issue_invoice, paris_noon, priced
 
     customer = customer_factory()
     invoice = issue_invoice(
@@ -337,7 +337,8 @@ def test_a_resale_invoice_cannot_be_paid_by_the_customer(customer_factory: Any) 
         lines=[priced(900, rate="0")],
     )
 
-    # When the customer tries to pay it
+    # When the customer tries to pay it the next day (while it can be consulted: 24 months)
+    route_clock(paris_noon(date(2026, 11, 2)))
     response = pay(customer, invoice, method="card", card_token="tok_visa")
 
     # Then 409 nothing_due

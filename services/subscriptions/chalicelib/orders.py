@@ -328,11 +328,11 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
         if order.kind == "renewal":
             try:
                 subscription = subscriptions.get(customer_id, str(line.subscription_id))
-                extension = subscriptions.extend(subscription, int(line.periods), now=now)
+                extension = subscriptions.extend(subscription, int(line.periods), today=today, now=now)
             except (ForbiddenTransition, NotFound):
                 return _cancel_paid(order, now=now)
             writes.append(("update", subscription, extension))
-            renewed.append((subscription, _period_start(subscription, now)))
+            renewed.append((subscription, subscriptions.renewal_start(subscription, today)))
         else:
             subscription = subscriptions.new_subscription(
                 customer_id=customer_id,
@@ -453,9 +453,3 @@ def _cancel_paid(order: Order, *, now: datetime) -> Order:
         },
     )
     return order
-
-
-def _period_start(subscription: Subscription, now: datetime) -> date:
-    """Where a renewal's new period starts: the end of the current one (today for an expired one)."""
-    start = date.fromisoformat(subscription.renews_on)
-    return max(start, now.date()) if subscription.status == "expired" else start

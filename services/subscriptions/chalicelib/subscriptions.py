@@ -481,11 +481,16 @@ def renew_in_place(subscription: Subscription, period_end: str, *, now: datetime
     announce_renewed(subscription, None, period_start=date.fromisoformat(period_end))
 
 
-def extend(subscription: Subscription, periods: int, *, now: datetime) -> list[Action]:
-    """The update adding `periods` to a subscription (a paid renewal): from its end, or today if expired."""
+def renewal_start(subscription: Subscription, today: date) -> date:
+    """Where a paid renewal's new period starts: the end of the current one (today, a Paris day,
+    for an expired one)."""
     start = date.fromisoformat(subscription.renews_on)
-    if subscription.status == "expired":
-        start = max(start, now.date())
+    return max(start, today) if subscription.status == "expired" else start
+
+
+def extend(subscription: Subscription, periods: int, *, today: date, now: datetime) -> list[Action]:
+    """The update adding `periods` to a subscription (a paid renewal), from `renewal_start`."""
+    start = renewal_start(subscription, today)
     renews_on = iso_day(add_periods(start, subscription.billing_period, periods))
     target = next_status("renew", subscription.status)
     renews_pk, renews_sk = renewal_keys(

@@ -3,9 +3,8 @@ a 409 `forbidden_transition` that changes nothing, and settings are validated pe
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import (
@@ -24,12 +23,6 @@ from conftest import (
 )
 from dateutil.relativedelta import relativedelta
 from guichet_local.testing import answer, assert_error
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris_today() -> date:
-    return datetime.now(PARIS).date()
 
 
 def test_a_website_goes_from_confirmation_to_configuration_to_active(customer_factory: Any) -> None:
@@ -64,8 +57,9 @@ def test_a_website_goes_from_confirmation_to_configuration_to_active(customer_fa
     assert (stored["status"], stored["settings"]["cms"]) == ("active", "joomla")
 
 
+@pytest.mark.time_machine(utc(2027, 6, 30, 22, 30), tick=False)
 def test_cancel_immediately(customer_factory: Any, published: Any) -> None:
-    # Given an active mobile line with auto-renewal
+    # Given an active mobile line with auto-renewal, on 30 June 2027 at 22:30 UTC (1 July in Paris)
     customer = customer_factory()
     subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
     customer.call("PATCH", f"/{subscription_id}", {"auto_renew": True})
@@ -75,11 +69,10 @@ def test_cancel_immediately(customer_factory: Any, published: Any) -> None:
         "POST", f"/{subscription_id}/cancel", {"reason": "Trop cher", "at": "immediately"}
     )
 
-    # Then it is cancelled today, without auto-renewal, and SubscriptionCancelled is published
+    # Then it is cancelled today in Paris, without auto-renewal, and SubscriptionCancelled is published
     assert response.status_code == 200
     body = answer(response)
-    assert (body["status"], body["auto_renew"]) == ("cancelled", False)
-    assert body["cancel_at"] in {paris_today().isoformat(), (paris_today() - timedelta(days=1)).isoformat()}
+    assert (body["status"], body["auto_renew"], body["cancel_at"]) == ("cancelled", False, "2027-07-01")
     assert subscription_of(customer, subscription_id) == body
     cancelled = published.of(customer.customer_id, "SubscriptionCancelled")
     assert [event["detail"]["data"]["subscription"]["subscription_id"] for event in cancelled] == [
@@ -292,10 +285,12 @@ def test_two_confirmations_at_once_confirm_once(app: Any, customer_factory: Any,
     assert subscription_of(customer, subscription_id)["status"] == "to_configure"
 
 
+@pytest.mark.time_machine(utc(2046, 3, 9, 23, 30), tick=False)
 def test_an_expired_subscription_renewed_and_paid_is_active_again(
     customer_factory: Any, fresh_jobs: None
 ) -> None:
-    # Given a mobile line without auto-renewal whose period ended on 3 March 2046, that the job expired
+    # Given a mobile line without auto-renewal whose period ended on 3 March 2046, that the job
+    # expired, on 9 March 2046 at 23:30 UTC (already 10 March in Paris)
     from chalicelib import renewals
 
     customer = customer_factory()
@@ -310,9 +305,9 @@ def test_an_expired_subscription_renewed_and_paid_is_active_again(
     assert renewal.status_code == 201
     pay(customer, answer(renewal)["order_id"])
 
-    # Then it is active again, one month further
+    # Then it is active again for a month from the day it was paid (in Paris), not from its old end
     stored = subscription_of(customer, subscription_id)
-    assert (stored["status"], stored["renews_on"]) == ("active", "2046-04-04")
+    assert (stored["status"], stored["renews_on"]) == ("active", "2046-04-10")
 
 
 @pytest.mark.parametrize(
