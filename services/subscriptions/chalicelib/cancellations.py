@@ -80,6 +80,8 @@ def withdraw(customer_id: str, subscription_id: str, *, now: datetime, today: da
         raise ForbiddenTransition(fields={"status": "no cancellation is planned"})
     if date.fromisoformat(subscription.cancel_at) <= today:
         raise ForbiddenTransition(fields={"status": "the cancellation has taken effect"})
+    if subscription.cancel_reason == "move_out":
+        raise ForbiddenTransition(fields={"status": "a new occupant moves in: the contract ends then"})
     planned_on = subscription.cancel_at
     try:
         subscription.update(

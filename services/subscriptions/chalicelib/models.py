@@ -10,6 +10,7 @@
 | Counter (dossier and contract numbers) | COUNTER#<name> | COUNTER |
 | ReminderSent (ledger: one mail per milestone) | REMINDER#<subscription_id> | <renews_on>#<milestone> |
 | RenewalPlaced (ledger: one auto-renewal order per period) | RENEWAL#<subscription_id> | <renews_on> |
+| PdlHolder (the contract that last took a PDL) | PDL#<pdl> | HOLDER |
 | InvoiceSettled (an invoice said paid) | CUSTOMER#<customer_id> | PAID#<invoice_id> |
 | EventSeen (consumed event ids) | EVENT#<event_id> | EVENT |
 | JobRun (last day a daily job covered) | JOB#<name> | JOB |
@@ -172,6 +173,14 @@ class ReminderSent(Item, discriminator="reminder_sent"):
 class RenewalPlaced(Item, discriminator="renewal_placed"):
     order_id = UnicodeAttribute()
     expires_at_epoch = NumberAttribute()
+
+
+class PdlHolder(Item, discriminator="pdl_holder"):
+    """The electricity contract that last took a point of delivery (delivery_points.py)."""
+
+    subscription_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    since = UnicodeAttribute(null=True)  # YYYY-MM-DD: the day it starts supplying the point
 
 
 class InvoiceSettled(Item, discriminator="invoice_settled"):

@@ -137,10 +137,13 @@ def default_payment_mode(family: str) -> str:
 
 def place(customer_id: str, body: Any, *, now: datetime) -> Order:
     """A purchase (schemas.OrderRequest): every line priced from the catalog, options validated."""
+    from . import delivery_points
     from .technical_settings import validate_order_options
 
     lines = []
     currencies = set()
+    points: set[str] = set()
+    today = now.astimezone(settings.timezone).date()
     for position, item in enumerate(body.items):
         product = catalog.product(item.product_id)
         try:
@@ -149,6 +152,11 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
             raise ValidationFailed(
                 fields={f"items.{position}.options.{name}": problem for name, problem in error.fields.items()}
             ) from None
+        if product["family"] == "electricity":
+            if options["pdl"] in points:
+                raise ValidationFailed(fields={f"items.{position}.options.pdl": "is ordered twice"})
+            points.add(options["pdl"])
+            delivery_points.check_order(customer_id, options, today=today, field=f"items.{position}.options")
         currencies.add(product["currency"])
         lines.append(
             _line(
@@ -320,8 +328,11 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
         return None
     if order.status not in IN_PROGRESS:
         return order
+    from . import delivery_points
+
     created: list[Subscription] = []
     renewed: list[tuple[Subscription, date]] = []
+    handovers: list[tuple[Subscription, Subscription]] = []
     lines = list(order.items)
     writes: list[tuple[str, Any, Any]] = []
     for line in lines:
@@ -346,6 +357,12 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
             line.subscription_id = subscription.subscription_id
             writes.append(("save", subscription, None))
             created.append(subscription)
+            if subscription.family == "electricity":
+                # the point's contract from now on; the one that held it hands it over on move-in day
+                previous = delivery_points.holder(str(subscription.contract.pdl))
+                if previous is not None:
+                    handovers.append((previous, subscription))
+                writes.append(("put", delivery_points.holder_record(subscription), None))
     history = [*order.history] + [
         Step(status=status, at=now) for status in ("paid", "provisioning", "completed")
     ]
@@ -357,7 +374,9 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
                 condition=Order.status == order.status,
             )
             for operation, subscription, actions in writes:
-                if operation == "save":
+                if operation == "put":
+                    write.save(subscription)
+                elif operation == "save":
                     write.save(subscription, condition=Subscription.pk.does_not_exist())
                 else:
                     # The status too: a subscription cancelled since it was read is not revived.
@@ -375,6 +394,8 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
             raise
         logger.info("order already provisioned", extra={"order_id": order_id})
         return current
+    for previous, newcomer in handovers:
+        delivery_points.hand_over(previous, newcomer, now=now)
     for subscription in created:
         subscription.refresh()
         subscriptions.announce_activated(subscription, order_id)

@@ -153,10 +153,10 @@ def expire_and_renew(now: datetime) -> dict[str, int]:
 
 def _action_due(subscription: Subscription, period_end: str) -> str | None:
     """What the end of this period asks for, or None when nothing (or nothing any more) is due."""
+    if subscription.cancel_at == period_end and subscription.status in RUNNING + WAITING:
+        return "cancel"  # planned for the end of the period, or a move-out before it
     if subscription.renews_on != period_end:
         return None  # renewed (or moved) since the index was read
-    if subscription.cancel_at and subscription.status in RUNNING + WAITING:
-        return "cancel"
     if subscription.status not in RUNNING:
         return None
     if subscription.status == "suspended" and not subscriptions.billed_in_arrears(subscription):
@@ -194,7 +194,11 @@ def _apply(subscription: Subscription, action: str, period_end: str, now: dateti
             subscription.customer_id, subscription.subscription_id, 1, now=now, period_ending=period_end
         )
         return "renewal_orders"
-    subscriptions.transition(subscription, action, now, condition=Subscription.renews_on == period_end)
+    # a cancellation is due on its day (the period's end, or a move-out before it), an expiry at the end
+    on_that_day = (
+        Subscription.cancel_at == period_end if action == "cancel" else Subscription.renews_on == period_end
+    )
+    subscriptions.transition(subscription, action, now, condition=on_that_day)
     last_day = date.fromisoformat(period_end) - timedelta(days=1)
     if action == "cancel":
         subscriptions.announce_cancelled(subscription, ended_on=last_day, immediate=False)

@@ -73,11 +73,14 @@ def next_status(action: str, current: str) -> str:
 
 
 def renewal_keys(
-    subscription_id: str, customer_id: str, renews_on: str, status: str
+    subscription_id: str, customer_id: str, renews_on: str, status: str, *, cancel_at: str | None = None
 ) -> tuple[str | None, str | None]:
+    """The `renewals` index keys: the day the daily job must act on the subscription (the end of
+    its period, or a cancellation planned before it, such as a move-out)."""
     if status not in RENEWABLE:
         return None, None
-    return f"RENEWS#{renews_on}", f"{customer_id}#{subscription_id}"
+    day = min(renews_on, cancel_at) if cancel_at else renews_on
+    return f"RENEWS#{day}", f"{customer_id}#{subscription_id}"
 
 
 def get(customer_id: str, subscription_id: str) -> Subscription:
@@ -271,7 +274,9 @@ def new_subscription(
         else:
             status = "active"
     subscription_id = uuid.uuid4().hex[:16]
-    renews_on = iso_day(add_periods(today, product["billing_period"], periods))
+    # an electricity contract for a home changing hands starts the day its customer moves in
+    starts = date.fromisoformat(options["move_in_on"]) if options.get("move_in_on") else today
+    renews_on = iso_day(add_periods(starts, product["billing_period"], periods))
     dossier = f"{_DOSSIER_PREFIX[family]}{next_number('dossier'):08d}"
     energy = family == "electricity"
     contract = Contract(
@@ -294,7 +299,7 @@ def new_subscription(
         label=label,
         status=status,
         remarks=remarks,
-        started_on=iso_day(today),
+        started_on=iso_day(starts),
         renews_on=renews_on,
         auto_renew=catalog.auto_renews(product),
         price_cents=catalog.price_cents(product, options),
@@ -303,7 +308,7 @@ def new_subscription(
         commitment_months=product.get("commitment_months", 0),
         contract=contract,
         settings={},
-        options={key: value for key, value in options.items() if key != "payment_mode"},
+        options={key: value for key, value in options.items() if key not in ("payment_mode", "move_in_on")},
         search_text=search_text(product["name"], label, dossier),
         created_at=now,
         updated_at=now,
@@ -383,7 +388,11 @@ def transition(
     current = subscription.status
     target = next_status(action, current)
     renews_pk, renews_sk = renewal_keys(
-        subscription.subscription_id, subscription.customer_id, subscription.renews_on, target
+        subscription.subscription_id,
+        subscription.customer_id,
+        subscription.renews_on,
+        target,
+        cancel_at=subscription.cancel_at,
     )
     actions: list[Action] = [
         Subscription.status.set(target),

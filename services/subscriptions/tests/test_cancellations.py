@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 from conftest import (
-    ELECTRICITY_OPTIONS,
     Customer,
+    electricity_options,
     mails_to,
     order_and_pay,
     orders_of,
@@ -83,7 +83,7 @@ def test_an_energy_contract_cancelled_at_once_has_nothing_to_credit(
 ) -> None:
     # Given an electricity contract (billed in arrears, by the month)
     customer = customer_factory()
-    contract = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)
+    contract = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
     set_renewal(customer, contract["subscription_id"], date(2061, 7, 1))
 
     # When it is cancelled immediately on 12 June 2061

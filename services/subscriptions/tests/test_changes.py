@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import time_machine
-from conftest import ELECTRICITY_OPTIONS, SIGNER, Customer, order_and_pay, set_renewal, subscription_of
+from conftest import SIGNER, Customer, electricity_options, order_and_pay, set_renewal, subscription_of
 from guichet_local.testing import answer, assert_error
 
 
@@ -60,7 +60,7 @@ def test_an_energy_contract_change_takes_effect_next_month_at_the_new_powers_pri
 ) -> None:
     # Given an electricity contract at 9 kVA on the off-peak option
     customer = customer_factory()
-    contract = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)
+    contract = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
     assert contract["price_cents"] == 1972
 
     # When the customer moves to 12 kVA on the base option, on 10 May 2065
@@ -85,7 +85,7 @@ def test_an_energy_contract_change_takes_effect_next_month_at_the_new_powers_pri
 def test_a_delivery_point_never_changes_by_a_patch(customer_factory: Any, published: Any) -> None:
     # Given an electricity contract
     customer = customer_factory()
-    contract = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)
+    contract = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
 
     # When the customer tries to change its PDL
     response = customer.call(

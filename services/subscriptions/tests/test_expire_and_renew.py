@@ -292,10 +292,10 @@ def test_an_energy_contract_renews_in_place_without_an_order(
 ) -> None:
     # Given an electricity contract (billed in arrears) whose period ends on 1 August 2060
     from chalicelib import renewals
-    from conftest import ELECTRICITY_OPTIONS, order_and_pay
+    from conftest import electricity_options, order_and_pay
 
     customer = customer_factory()
-    contract = order_and_pay(customer, "electricity-verte-pro", "Atelier", ELECTRICITY_OPTIONS)
+    contract = order_and_pay(customer, "electricity-verte-pro", "Atelier", electricity_options())
     set_renewal(customer, contract["subscription_id"], date(2060, 8, 1))
 
     # When the job runs that day, and again

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from conftest import (
-    ELECTRICITY_OPTIONS,
     Customer,
+    electricity_options,
     idempotency_key,
     new_client,
     order_and_pay,
@@ -354,7 +354,7 @@ def test_an_option_change_is_validated_and_stored(customer_factory: Any) -> None
 def test_a_change_of_electricity_options_changes_the_contract(customer_factory: Any) -> None:
     # Given an electricity subscription at 9 kVA on the off-peak option
     customer = customer_factory()
-    subscription_id = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)[
+    subscription_id = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())[
         "subscription_id"
     ]
 
@@ -374,7 +374,7 @@ def test_a_change_of_electricity_options_changes_the_contract(customer_factory: 
 def test_a_change_of_payment_mode_is_the_contracts(customer_factory: Any) -> None:
     # Given an electricity subscription paid monthly
     customer = customer_factory()
-    before = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)
+    before = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
     assert before["contract"]["payment_mode"] == "monthly"
 
     # When the customer asks to pay per invoice
@@ -420,12 +420,12 @@ def test_auto_renewal_follows_the_offers_terms(
     customer_factory: Any, product: str, options: Any, auto_renew: bool
 ) -> None:
     # Given a customer ordering a product
-    from conftest import ELECTRICITY_OPTIONS
+    from conftest import electricity_options
 
     customer = customer_factory()
 
     # When it is provisioned
-    chosen = ELECTRICITY_OPTIONS if options == "energy" else options
+    chosen = electricity_options() if options == "energy" else options
     made = order_and_pay(customer, product, "Le mien", chosen)
 
     # Then it renews by itself as its offer says: monthly offers and energy do, yearly ones do not
@@ -434,10 +434,10 @@ def test_auto_renewal_follows_the_offers_terms(
 
 def test_an_energy_contract_runs_until_cancelled_and_is_never_renewed_by_hand(customer_factory: Any) -> None:
     # Given an electricity contract
-    from conftest import ELECTRICITY_OPTIONS
+    from conftest import electricity_options
 
     customer = customer_factory()
-    contract = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)
+    contract = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
 
     # When the customer tries to stop its renewal, or to renew it by hand
     stop = customer.call("PATCH", f"/{contract['subscription_id']}", {"auto_renew": False})

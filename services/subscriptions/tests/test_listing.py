@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from conftest import ELECTRICITY_OPTIONS, new_client, order_and_pay_many, register_customer, set_renewal
+from conftest import electricity_options, new_client, order_and_pay_many, register_customer, set_renewal
 from guichet_local.testing import answer, assert_error
 
 TODAY = date(2027, 9, 20)
@@ -40,7 +40,7 @@ def shelf(app: Any, signer: Any) -> SimpleNamespace:
             ("mobile-2h", "Papi", None),
             ("hosting-linux-100", "Boutique", None),
             ("website-site-basic", "Vitrine", None),
-            ("electricity-essentielle", "Maison", ELECTRICITY_OPTIONS),
+            ("electricity-essentielle", "Maison", electricity_options()),
             ("domain-relais-essentiel", "Blog", {"domain_name": "blog-lea.fr"}),
             ("mobile-150go-5g", "Ancienne ligne", None),
         ],

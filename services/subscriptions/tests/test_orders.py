@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from conftest import (
-    ELECTRICITY_OPTIONS,
     deliver,
+    electricity_options,
     idempotency_key,
     mails_to,
     new_client,
@@ -38,7 +38,7 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
         customer,
         [
             {"product_id": "mobile-50go", "label": "Ligne de Léa"},
-            {"product_id": "electricity-verte-pro", "label": "Atelier", "options": ELECTRICITY_OPTIONS},
+            {"product_id": "electricity-verte-pro", "label": "Atelier", "options": electricity_options()},
         ],
     )
 

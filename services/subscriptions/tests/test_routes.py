@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import time_machine
 from conftest import (
-    ELECTRICITY_OPTIONS,
     assert_documented,
+    electricity_options,
     idempotency_key,
     mails_to,
     new_client,
@@ -78,10 +78,11 @@ def on_12_may_2027() -> Iterator[None]:
 def holder(app: Any, signer: Any) -> SimpleNamespace:
     """A customer with four subscriptions of one paid order, and an order not paid yet (read-only here)."""
     customer = register_customer(new_client(app), signer)
+    energy = electricity_options()
     electricity, mobile, hosting, website = order_and_pay_many(
         customer,
         [
-            ("electricity-stockage-virtuel", "Maison", ELECTRICITY_OPTIONS),
+            ("electricity-stockage-virtuel", "Maison", energy),
             ("mobile-50go", "Ligne de Léa", None),
             ("hosting-linux-100", "Boutique", {"domain_name": "boutique-lea.fr"}),
             ("website-site-basic", "Vitrine", None),
@@ -90,6 +91,7 @@ def holder(app: Any, signer: Any) -> SimpleNamespace:
     unpaid = answer(place_order(customer, [{"product_id": "mobile-2h", "label": "Secours"}]))
     return SimpleNamespace(
         customer=customer,
+        pdl=energy["pdl"].replace(" ", ""),
         electricity=electricity,
         mobile=mobile,
         hosting=hosting,
@@ -214,7 +216,7 @@ def test_an_electricity_contract_has_the_delivery_point_off_peak_hours_and_power
     assert_documented(openapi_document, "GET", "/{subscription_id}", response)
     body = answer(response)
     assert body["family"] == "electricity" and body["status"] == "active"
-    assert body["contract"]["pdl"] == "12345678901234"
+    assert body["contract"]["pdl"] == holder.pdl and len(holder.pdl) == 14
     assert body["contract"]["off_peak_hours"] == [{"start": "23:00", "end": "07:00"}]
     assert body["contract"]["subscribed_power_kva"] == 9
     assert body["contract"]["offer"] == "virtual_storage"

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from conftest import (
-    ELECTRICITY_OPTIONS,
     Customer,
+    electricity_options,
     mails_to,
     order_and_pay,
     orders_of,
@@ -118,8 +118,8 @@ def test_a_households_electricity_is_not_cut_automatically_a_businesss_is(custom
     # Given a household's electricity contract and a business's, each with an unpaid invoice
     household = customer_factory()
     business = customer_factory(company="Atelier Roussel SARL")
-    homes = order_and_pay(household, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)
-    shop = order_and_pay(business, "electricity-verte-pro", "Atelier", ELECTRICITY_OPTIONS)
+    homes = order_and_pay(household, "electricity-essentielle", "Maison", electricity_options())
+    shop = order_and_pay(business, "electricity-verte-pro", "Atelier", electricity_options())
 
     # When both invoices are still unpaid after their last reminder
     deliver(household.client, "invoice_unpaid", unpaid(household, invoice_id(), homes["subscription_id"]))
