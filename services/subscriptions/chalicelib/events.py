@@ -2,9 +2,10 @@
 
 Consumed: auth's CustomerRegistered/CustomerUpdated (the customer copy) and invoices' OrderPaid
 (an order is paid: provision it), InvoiceUnpaid / InvoicePaid (suspension and resumption) and
-InvoiceVoided (an order never paid is cancelled). Delivery is at least once, so each handler is idempotent
-on the event id (and on business state). Scheduled: the daily renewal jobs, which take "now"
-from the event so they can be run for any date (`make job`).
+InvoiceVoided (an order never paid is cancelled), InvoiceIssued (an order's invoice) and
+MandateSigned (orders waiting for a mandate). Delivery is at least once, so each handler is
+idempotent on the event id (and on business state). Scheduled: the daily renewal jobs, which
+take "now" from the event so they can be run for any date (`make job`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,30 @@ def order_paid(event: Any) -> None:
     except Exception:
         EventSeen(f"EVENT#{envelope.event_id}", "EVENT").delete()  # let the redelivery try again
         raise
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.invoices"], "detail-type": ["InvoiceIssued"]}, name="invoice_issued"
+)
+def invoice_issued(event: Any) -> None:
+    """An order's invoice: the order names it, for the customer to pay."""
+    from guichet_contracts.domain_events.invoices import InvoiceIssued
+
+    from . import orders
+
+    orders.invoice_issued(events.received(event, InvoiceIssued).data)
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.invoices"], "detail-type": ["MandateSigned"]}, name="mandate_signed"
+)
+def mandate_signed(event: Any) -> None:
+    """A SEPA mandate is on file: orders paid by monthly debits stop waiting for one."""
+    from guichet_contracts.domain_events.invoices import MandateSigned
+
+    from . import orders
+
+    orders.mandate_signed(events.received(event, MandateSigned).data)
 
 
 @handlers.on_cw_event(

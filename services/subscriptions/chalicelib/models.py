@@ -133,6 +133,9 @@ class Order(Item, discriminator="order"):
     currency = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     history = ListAttribute(of=Step)
+    # while received: what it waits for, `mandate` (monthly debits, none on file) or `payment`
+    awaiting = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)  # its invoice, once the invoices service issued it
 
 
 class Appointment(Item, discriminator="appointment"):
@@ -155,6 +158,7 @@ class Customer(Item, discriminator="customer"):
     language = UnicodeAttribute(default="fr")
     address = JSONAttribute(null=True)
     version = UnicodeAttribute()  # occurred_at of the event that wrote it: older events do not overwrite
+    mandate_reference = UnicodeAttribute(null=True)  # a SEPA mandate on file (MandateSigned)
 
 
 class Slot(Item, discriminator="slot"):

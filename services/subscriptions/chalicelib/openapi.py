@@ -129,6 +129,8 @@ _SCHEMAS: dict[str, Any] = {
             "total_cents": _MONEY,
             "currency": {"type": "string"},
             "created_at": {"type": "string", "format": "date-time"},
+            "awaiting": {"enum": ["payment", "mandate", None]},
+            "invoice_id": STRING_OR_NULL,
             "history": {
                 "type": "array",
                 "items": {

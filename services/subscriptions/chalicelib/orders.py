@@ -28,7 +28,7 @@ from .models import Order, OrderLine, RenewalPlaced, Step, Subscription, custome
 from .settings import settings
 
 if TYPE_CHECKING:
-    from guichet_contracts.domain_events.invoices import InvoiceVoided
+    from guichet_contracts.domain_events.invoices import InvoiceIssued, InvoiceVoided, MandateSigned
 
 logger = Logger(child=True)
 
@@ -63,6 +63,8 @@ def as_dict(order: Order) -> dict[str, Any]:
         "currency": order.currency,
         "created_at": _iso(order.created_at),
         "history": [{"status": step.status, "at": _iso(step.at)} for step in order.history],
+        "awaiting": order.awaiting if order.status == "received" else None,
+        "invoice_id": order.invoice_id,
     }
 
 
@@ -230,6 +232,9 @@ def _record(
     once: RenewalPlaced | None = None,
 ) -> Order:
     order_id = new_order_id(now)
+    customer = customers.get(customer_id)
+    monthly = any((line.payment_mode or default_payment_mode(line.family)) == "monthly" for line in lines)
+    awaiting = "mandate" if monthly and (customer is None or not customer.mandate_reference) else "payment"
     order = Order(
         customer_pk(customer_id),
         f"{SORT_PREFIX}{order_id}",
@@ -242,6 +247,7 @@ def _record(
         currency=currency,
         created_at=now,
         history=[Step(status="received", at=now)],
+        awaiting=awaiting,
     )
     if once is None:
         order.save(condition=Order.pk.does_not_exist())
@@ -262,7 +268,6 @@ def _record(
                 customer_pk(customer_id), f"{SORT_PREFIX}{placed.order_id}", consistent_read=True
             )
     events.publish(placed_event(order), bus_name=settings.event_bus_name)
-    customer = customers.get(customer_id)
     if customer is not None:
         mailing.notify(
             "order_received",
@@ -414,6 +419,37 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
         )
     logger.info("order completed", extra={"customer_id": customer_id, "order_id": order_id})
     return order
+
+
+def invoice_issued(issued: InvoiceIssued) -> None:
+    """The order's invoice exists: the order names it (what the customer pays it with)."""
+    if issued.order_id is None:
+        return
+    try:
+        Order(customer_pk(issued.customer_id), f"{SORT_PREFIX}{issued.order_id}").update(
+            actions=[Order.invoice_id.set(issued.invoice_id)], condition=Order.pk.exists()
+        )
+    except UpdateError:
+        logger.warning("invoice of an unknown order", extra={"order_id": issued.order_id})
+
+
+def mandate_signed(signed: MandateSigned) -> int:
+    """A mandate is on file: the customer's orders waiting for one now wait for payment (or for
+    nothing: OrderPaid follows); how many changed."""
+    customers.mandate_signed(signed.customer_id, signed.mandate_reference)
+    changed = 0
+    waiting = Order.query(
+        customer_pk(signed.customer_id),
+        Order.sk.startswith(SORT_PREFIX),
+        filter_condition=(Order.status == "received") & (Order.awaiting == "mandate"),
+    )
+    for order in waiting:
+        try:
+            order.update(actions=[Order.awaiting.set("payment")], condition=Order.awaiting == "mandate")
+            changed += 1
+        except UpdateError:
+            pass  # changed meanwhile (paid, or another delivery)
+    return changed
 
 
 def invoice_voided(voided: InvoiceVoided, *, now: datetime) -> Order | None:

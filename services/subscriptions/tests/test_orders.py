@@ -497,3 +497,64 @@ def test_a_subscription_cancelled_while_its_renewal_is_provisioned_is_not_revive
     pay(customer, order_id)
     assert answer(customer.call("GET", f"/orders/{order_id}"))["status"] == "cancelled"
     assert subscription_of(customer, subscription_id)["status"] == "cancelled"
+
+
+def test_an_order_says_what_it_waits_for_a_mandate_then_its_payment(customer_factory: Any) -> None:
+    # Given a customer without a mandate ordering electricity paid by monthly debits, and a mobile line
+    from guichet_contracts.domain_events.invoices import InvoiceIssued, MandateSigned
+
+    customer = customer_factory()
+    energy = answer(
+        place_order(
+            customer,
+            [{"product_id": "electricity-essentielle", "label": "Maison", "options": electricity_options()}],
+        )
+    )
+    line = answer(place_order(customer, [{"product_id": "mobile-2h", "label": "Ligne"}]))
+
+    # Then the energy order waits for a mandate, the line for its payment
+    assert (energy["awaiting"], line["awaiting"], line["invoice_id"]) == ("mandate", "payment", None)
+
+    # When the invoices service issues the line's invoice, and the customer signs a mandate (twice)
+    deliver(
+        customer.client,
+        "invoice_issued",
+        InvoiceIssued(
+            invoice_id="in_20261204_0123456789",
+            number="F2026-000123",
+            kind="invoice",
+            customer_id=customer.customer_id,
+            issued_on=date(2026, 12, 4),
+            due_on=date(2026, 12, 19),
+            period_start=None,
+            period_end=None,
+            status="open",
+            total_excl_tax_cents=249,
+            tax_cents=50,
+            total_cents=299,
+            amount_due_cents=299,
+            currency="EUR",
+            payment_mode="card",
+            order_id=line["order_id"],
+            subscription_ids=[],
+        ),
+    )
+    signed = MandateSigned(
+        customer_id=customer.customer_id, mandate_reference="GUICHET-M1", signed_on=date(2026, 12, 4)
+    )
+    for _ in range(2):
+        deliver(customer.client, "mandate_signed", signed)
+
+    # Then the line's order names its invoice, and nothing waits for a mandate any more
+    orders = {order["order_id"]: order for order in orders_of(customer)}
+    assert (orders[line["order_id"]]["awaiting"], orders[line["order_id"]]["invoice_id"]) == (
+        "payment",
+        "in_20261204_0123456789",
+    )
+    assert orders[energy["order_id"]]["awaiting"] == "payment"
+    # and a new energy order no longer asks for one
+    again = place_order(
+        customer,
+        [{"product_id": "electricity-essentielle", "label": "Garage", "options": electricity_options()}],
+    )
+    assert answer(again)["awaiting"] == "payment"

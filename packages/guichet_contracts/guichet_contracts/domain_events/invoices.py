@@ -15,7 +15,7 @@ Method = Literal["card", "direct_debit", "check", "tip", "transfer", "credit"]
 class InvoiceIssued(DomainEvent):
     name: ClassVar[str] = "InvoiceIssued"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
     when: ClassVar[str] = "An invoice, credit note, resale or regularization invoice was numbered and stored."
 
     invoice_id: Id
@@ -73,7 +73,7 @@ class OrderPaid(DomainEvent):
 class MandateSigned(DomainEvent):
     name: ClassVar[str] = "MandateSigned"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
     when: ClassVar[str] = "The customer gave bank details: a SEPA mandate is on file (never the IBAN itself)."
 
     customer_id: Id
