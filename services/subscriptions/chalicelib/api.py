@@ -139,7 +139,9 @@ def subscriptions_list() -> dict[str, Any]:
 
 @api.route("/dashboard", methods=["GET"])
 def dashboard() -> dict[str, Any]:
-    return subscriptions.dashboard(_customer(), today=_today())
+    from . import dashboard as read_model
+
+    return read_model.dashboard(_customer(), today=_today())
 
 
 @api.route("/{subscription_id}", methods=["GET"])

@@ -1,4 +1,5 @@
-"""Subscriptions and their contracts: lifecycle, listing, dashboard, changes and cancellation.
+"""Subscriptions and their contracts: the lifecycle's transitions, listing, renewal, and the events
+that say what happened to one (the module that owns the subscription publishes them).
 
 The lifecycle is an explicit table of allowed transitions; every status change is a
 conditional write on the status it leaves, so two requests cannot both move a subscription
@@ -513,25 +514,3 @@ def extend(subscription: Subscription, periods: int, *, today: date, now: dateti
         Subscription.renews_sk.set(renews_sk),
         Subscription.updated_at.set(now),
     ]
-
-
-def dashboard(customer_id: str, *, today: date) -> dict[str, Any]:
-    """Expiring soon (≤ 30 days), to configure, orders in progress: one Query of the partition."""
-    from .models import Item, Order
-    from .orders import as_dict as order_dict
-
-    soon = iso_day(today + timedelta(days=30))
-    expiring, to_configure, orders = [], [], []
-    for item in Item.query(customer_pk(customer_id)):
-        if isinstance(item, Subscription):
-            if item.status in ("active", "suspended") and item.renews_on <= soon and not item.cancel_at:
-                expiring.append(as_dict(item))
-            elif item.status in ("to_configure", "pending_confirmation"):
-                to_configure.append(as_dict(item))
-        elif isinstance(item, Order) and item.status in ("received", "paid", "provisioning"):
-            orders.append(order_dict(item))
-    return {
-        "expiring_soon": sorted(expiring, key=lambda subscription: subscription["renews_on"]),
-        "to_configure": to_configure,
-        "orders_in_progress": sorted(orders, key=lambda order: order["created_at"], reverse=True),
-    }

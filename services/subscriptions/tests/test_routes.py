@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ from conftest import (
     order_and_pay_many,
     place_order,
     register_customer,
+    set_renewal,
     subscription_of,
     utc,
 )
@@ -538,3 +540,23 @@ def test_the_default_slot_range_is_two_weeks(customer_factory: Any, route_clock:
     assert days[0] == "2027-03-08" and days[-1] == "2027-03-19"
     assert len(days) == 10
     assert all(date.fromisoformat(day) - date(2027, 3, 8) <= timedelta(days=13) for day in days)
+
+
+def test_an_energy_contract_is_never_expiring_soon(customer_factory: Any, signer: Any) -> None:
+    # Given an electricity contract, which renews each month until it is cancelled, and a mobile line
+    # without auto-renewal, both ending within the month
+    customer = customer_factory()
+    energy = order_and_pay_many(customer, [("electricity-essentielle", "Maison", electricity_options())])[0]
+    line = order_and_pay_many(customer, [("mobile-2h", "Ligne", None)])[0]
+    customer.call("PATCH", f"/{line['subscription_id']}", {"auto_renew": False})
+    for made in (energy, line):
+        set_renewal(customer, made["subscription_id"], utc(2067, 3, 20, 0).date())
+
+    # When the dashboard is read on 10 March 2067
+    with time_machine.travel(utc(2067, 3, 10, 10), tick=False):
+        customer = replace(customer, token=signer.token(customer.customer_id))
+        expiring = answer(customer.call("GET", "/dashboard"))["expiring_soon"]
+
+    # Then only the line is said to expire
+    assert [item["subscription_id"] for item in expiring] == [line["subscription_id"]]
+    assert energy["subscription_id"] not in {item["subscription_id"] for item in expiring}
