@@ -61,8 +61,13 @@ def due_on(day: date) -> Iterator[Subscription]:
 
 
 def milestone_due(subscription: Subscription, today: date) -> int | None:
-    """The most recent milestone reached for this subscription's renewal, or None."""
-    if subscription.status != "active" or subscription.cancel_at:
+    """The most recent milestone reached for this subscription's renewal, or None (an energy
+    contract renews each month until cancelled: nothing to remind of)."""
+    if (
+        subscription.status != "active"
+        or subscription.cancel_at
+        or subscriptions.billed_in_arrears(subscription)
+    ):
         return None
     days_left = (date.fromisoformat(subscription.renews_on) - today).days
     if days_left < 1:

@@ -359,3 +359,24 @@ def test_a_renewed_subscription_is_reminded_again_for_its_new_date(
         "Votre abonnement Forfait 50 Go « prolongée » expire dans 7 jours",
         "Votre abonnement Forfait 50 Go « prolongée » expire dans 7 jours",
     ]
+
+
+def test_an_energy_contract_gets_no_renewal_reminder(
+    customer_factory: Any, mailbox: Any, fresh_jobs: None
+) -> None:
+    # Given an electricity contract renewing (in place, as every month) in 7 days, on 3 May 2068
+    from chalicelib import renewals
+    from conftest import electricity_options, order_and_pay
+
+    today = date(2068, 5, 3)
+    customer = customer_factory()
+    contract = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
+    set_renewal(customer, contract["subscription_id"], today + timedelta(days=7))
+    job_ran_until(JOB, today - timedelta(days=1))
+
+    # When the reminder job runs
+    sent = renewals.send_reminders(now=morning(today))
+
+    # Then nothing is mailed: it renews each month until it is cancelled
+    assert sent == 0
+    assert reminders(mailbox, customer, "Maison") == []
