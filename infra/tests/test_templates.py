@@ -274,3 +274,30 @@ def test_the_only_queue_permission_is_sending_to_the_own_dead_letter_queue(
         assert _as_list(on_queues[0]["Action"]) == ["sqs:SendMessage"]
         assert _as_list(on_queues[0]["Resource"]) == [{"Fn::GetAtt": [queue, "Arn"]}]
         assert "Condition" not in on_queues[0]
+
+
+def test_the_shared_stack_alarms_on_each_dead_letter_queue(packaged: Path, services: list[Service]) -> None:
+    resources = load(packaged / "shared" / "template.json")["Resources"]
+    alarms = {
+        dimension["Value"]: body["Properties"]
+        for body in resources.values()
+        if body["Type"] == "AWS::CloudWatch::Alarm"
+        for dimension in body["Properties"]["Dimensions"]
+        if dimension["Name"] == "QueueName"
+    }
+    names = [
+        body["Properties"]["AlarmName"] for body in resources.values() if "AlarmName" in body["Properties"]
+    ]
+
+    queues = {
+        template["Resources"][queue_id]["Properties"]["QueueName"]
+        for template, queue_id in _dead_letter_queues(packaged, services).values()
+    }
+    assert set(alarms) == queues
+    assert len(names) == len(set(names))
+    for queue, alarm in alarms.items():
+        assert alarm["AlarmName"] == f"{queue}-visible"
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+        assert alarm["Statistic"] == "Maximum"
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
