@@ -1,7 +1,8 @@
 """Consumption end to end over HTTP on the local runtime: an electricity order (nothing to pay
 upfront: energy is billed in arrears) → its meter appears → a CSV of readings is fed (`make
 ingest`) → the series shows it → the monthly close (`make job consumption.close_month`) → the
-invoices service bills those kWh and the subscription for the contract's own days of the month.
+invoices service bills those kWh and the subscription for the contract's own days of the month;
+a reading of that month arriving late is billed with the next month as a complement.
 """
 
 from __future__ import annotations
@@ -64,11 +65,13 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
     assert completed, "the order was not provisioned in time"
     assert [item for item in runtime.get("/invoices", headers=auth).json()["items"] if item["order_id"]] == []
 
-    # SubscriptionActivated → its meter, named by the PDL
+    # SubscriptionActivated → the subscription's meter, reading the PDL
     meters = eventually(lambda: runtime.get("/consumption/meters", headers=auth).json()["items"], timeout=30)
-    assert [(meter["meter_id"], meter["unit"], meter["tariff_option"]) for meter in meters] == [
+    assert [(meter["pdl"], meter["unit"], meter["tariff_option"]) for meter in meters] == [
         (pdl, "kWh", "base")
     ]
+    meter_id = meters[0]["meter_id"]
+    assert meter_id == f"E{meters[0]['subscription_id']}"
 
     # a CSV of today's first ten half-hours, 0.5 kWh each, plus a bad row, fed to the ingest bucket
     today = datetime.now(PARIS).date()
@@ -85,7 +88,7 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
 
     # the series shows the day's 5 kWh
     series = runtime.get(
-        f"/consumption/meters/{pdl}/series",
+        f"/consumption/meters/{meter_id}/series",
         headers=auth,
         params={"from": today.isoformat(), "to": today.isoformat(), "step": "day"},
     ).json()
@@ -115,3 +118,31 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
         assert (subscription["unit"], subscription["quantity"]) == ("month", "1")
     else:
         assert (subscription["unit"], subscription["quantity"]) == ("day", str(days))
+
+    # a reading of that month, already billed, arrives late: 2 kWh of the day's twelfth half-hour
+    twelfth = (midnight + timedelta(minutes=330)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    late = f"meter_id,start,value\n{pdl},{twelfth},2\n"
+    report = runtime.post(f"/_local/ingest?name=e2e-late-{pdl}.csv", data=late.encode()).json()
+    assert (report["status"], report["accepted"], report["beyond_billing_limit"]) == ("ingested", 1, []), (
+        report
+    )
+
+    # the next month's close bills it as a complement, at the month's rates
+    next_month = first_of_next_month(today).date()
+    closed = runtime.job(
+        "consumption.close_month", first_of_next_month(next_month).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    assert closed.returncode == 0, closed.stderr
+
+    def next_invoice() -> dict[str, Any] | None:
+        for item in runtime.get("/invoices", headers=auth).json()["items"]:
+            if item["period_start"] == next_month.isoformat() and item["order_id"] is None:
+                return dict(runtime.get(f"/invoices/{item['invoice_id']}", headers=auth).json())
+        return None
+
+    following = eventually(next_invoice, timeout=30)
+    assert following, "the next month was not invoiced in time"
+    complements = [line for line in following["lines"] if line["description"].startswith("Complément")]
+    assert [(line["description"], line["quantity"], line["unit"]) for line in complements] == [
+        (f"Complément Consommation {today:%Y-%m}", "2", "kWh")
+    ]
