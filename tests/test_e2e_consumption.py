@@ -2,18 +2,22 @@
 upfront: energy is billed in arrears) → its meter appears → a CSV of readings is fed (`make
 ingest`) → the series shows it → the monthly close (`make job consumption.close_month`) → the
 invoices service bills those kWh and the subscription for the contract's own days of the month;
-a reading of that month arriving late is billed with the next month as a complement.
+a reading of that month arriving late is billed with the next month as a complement. A mobile
+line ordered and paid → its allowances from its billing day → data used beyond the plan → the
+daily close of its period (`make job consumption.close_allowance_periods`) → the out-of-plan
+invoice.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from conftest import eventually
-from customers import verified_customer
+from customers import pay_order, verified_customer
+from dateutil.relativedelta import relativedelta
 
 PARIS = ZoneInfo("Europe/Paris")
 MANON = {
@@ -146,3 +150,52 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
     assert [(line["description"], line["quantity"], line["unit"]) for line in complements] == [
         (f"Complément Consommation {today:%Y-%m}", "2", "kWh")
     ]
+
+
+def test_a_mobile_lines_use_beyond_its_plan_is_invoiced_when_its_period_ends(runtime: Any) -> None:
+    customer = verified_customer(runtime, "e2e-mobile", first_name="Yanis", last_name="Benali")
+    auth = customer.auth
+
+    # a 1 GB line (5 € a GB beyond), ordered and paid by card
+    order = runtime.post(
+        "/subscriptions/orders",
+        json={"items": [{"product_id": "mobile-2h", "label": "Ligne de Yanis"}]},
+        headers={**auth, "Idempotency-Key": f"order-{uuid.uuid4()}"},
+    )
+    assert order.status_code == 201, order.text
+    pay_order(runtime, customer, order.json()["order_id"])
+
+    # SubscriptionActivated → its allowances, from its billing day (today) for a month
+    usage = eventually(
+        lambda: (answer := runtime.get("/consumption/usage", headers=auth)).ok and answer.json(), timeout=30
+    )
+    assert usage, "the line's allowances did not appear in time"
+    line, start, end = usage["subscription_id"], usage["period_start"], usage["period_end"]
+    assert end == (date.fromisoformat(start) + relativedelta(months=1)).isoformat()
+
+    # 1.5 GB used today, fed as the operator's file names it
+    midnight = datetime.fromisoformat(start).replace(tzinfo=PARIS).astimezone(UTC)
+    nine = (midnight + timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    used = f"meter_id,start,value\nM{line}-GB,{nine},1.5\n"
+    report = runtime.post(f"/_local/ingest?name=e2e-{line}.csv", data=used.encode()).json()
+    assert (report["status"], report["accepted"]) == ("ingested", 1), report
+    now = runtime.get("/consumption/usage", headers=auth).json()
+    assert (now["allowances"][0]["used"], now["out_of_plan_cents"]) == (1.5, 250)
+
+    # the period ends: the daily job closes it → UsagePeriodClosed → the out-of-plan invoice
+    closed = runtime.job("consumption.close_allowance_periods", f"{end}T02:30:00Z")
+    assert closed.returncode == 0, closed.stderr
+
+    def usage_invoice() -> dict[str, Any] | None:
+        for item in runtime.get("/invoices", headers=auth).json()["items"]:
+            if item["period_start"] == start and item["order_id"] is None:
+                return dict(runtime.get(f"/invoices/{item['invoice_id']}", headers=auth).json())
+        return None
+
+    billed = eventually(usage_invoice, timeout=30)
+    assert billed, "the period's use beyond the plan was not invoiced in time"
+    assert billed["total_cents"] == 250
+    last_day = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
+    assert billed["period_end"] == last_day
+    (charge,) = billed["lines"]
+    assert charge["description"].startswith("Hors forfait : 0,5 Go de données du ")

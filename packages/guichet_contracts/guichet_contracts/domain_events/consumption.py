@@ -115,7 +115,6 @@ class UsagePeriodClosed(DomainEvent):
     name: ClassVar[str] = "UsagePeriodClosed"
     producer: ClassVar[str] = "consumption"
     consumers: ClassVar[tuple[str, ...]] = ("invoices",)
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = (
         "A telecom line's allowance period [period_start, period_end) ended (its billing day): "
         "what was used beyond the plan is billed (prices include VAT)."
