@@ -21,6 +21,7 @@ close that finds them, with that close's battery and kitty (chalicelib/closing.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -78,10 +79,12 @@ class Late:
         return int(self.closed.revision) if self.closed else 0
 
 
-def found(meter: Meter, closing: str, billable_from: date | None) -> list[Late]:
+def found(meter: Meter, closing: str, billable_from: Callable[[], date | None]) -> list[Late]:
     """The months marked for the meter up to `closing` (the month being closed, whose mark its
     own close covers), each with its difference to bill: one Query of the marks, and for each
-    earlier month its close and one Query of its day buckets."""
+    earlier month its close and one Query of its day buckets. `billable_from` gives the first
+    day that may still be billed (asked once, when a month has something to complement)."""
+    limit: list[date | None] = []
     marks = LateReadings.query(
         meter_pk(meter.meter_id),
         LateReadings.sk.between("LATE#", f"LATE#{closing}"),
@@ -98,7 +101,9 @@ def found(meter: Meter, closing: str, billable_from: date | None) -> list[Late]:
             except DoesNotExist:
                 pass  # never closed here: nothing was billed to complement
         if late.closed is not None and late.closed.billed_days is not None:
-            _measure(meter, late, billable_from)
+            if not limit:
+                limit.append(billable_from())
+            _measure(meter, late, limit[0])
         months.append(late)
     return months
 

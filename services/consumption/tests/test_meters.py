@@ -6,13 +6,17 @@ meter; a customer lists only their own meters."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from conftest import MOBILE_TARIFF, STOCKAGE_TARIFF, SURPLUS_TARIFF, new_pdl, ok, stored_meter
 from guichet_local.testing import answer
+
+
+def day(text: str) -> Any:
+    """The day `YYYY-MM-DD`."""
+    return datetime.fromisoformat(text).date()
 
 
 def meters_of(customer: Any) -> list[dict[str, Any]]:
@@ -140,26 +144,24 @@ def test_a_redelivered_activation_does_not_reopen_a_cancelled_meter(customer_fac
     assert meter["status"] == "closed"
 
 
+@pytest.mark.time_machine(datetime(2027, 3, 27, 23, 30, tzinfo=UTC), tick=False)
 def test_a_cancelled_subscription_closes_its_meters_today(customer_factory: Any) -> None:
     # Given a customer with an electricity meter and a mobile line
     customer = customer_factory()
     electricity = customer.subscribe(pdl=new_pdl())
     mobile = customer.subscribe("mobile", offer=None, tariff=MOBILE_TARIFF)
 
-    # When the mobile line is cancelled (and the event delivered twice)
+    # When the mobile line is cancelled (and the event delivered twice) on 27 March 2027 at 23:30 UTC
     customer.cancel(mobile, family="mobile")
     first = {meter["meter_id"]: meter["closed_on"] for meter in meters_of(customer)}
     customer.cancel(mobile, family="mobile")
 
-    # Then its three meters are closed as of today (in Paris), the electricity meter stays active
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+    # Then its three meters are closed as of that day in Paris (already the 28th), the electricity
+    # meter stays active
     states: dict[str, set[tuple[str, str | None]]] = {}
     for meter in meters_of(customer):
         states.setdefault(meter["subscription_id"], set()).add((meter["status"], meter["closed_on"]))
-    assert states == {electricity: {("active", None)}, mobile: {("closed", today)}}
+    assert states == {electricity: {("active", None)}, mobile: {("closed", "2027-03-28")}}
     # and the second delivery changed nothing
     assert {meter["meter_id"]: meter["closed_on"] for meter in meters_of(customer)} == first
 
@@ -244,8 +246,8 @@ def test_a_cancelled_subscription_ends_its_meter_on_its_last_day_of_service(cust
     subscription_id = customer.subscribe(pdl=new_pdl(), started_on="2026-01-01")
 
     # When its subscription is cancelled with 20 March as its last day, then the same event again
-    customer.cancel(subscription_id, ended_on=date(2026, 3, 20))
-    customer.cancel(subscription_id, ended_on=date(2026, 3, 20))
+    customer.cancel(subscription_id, ended_on=day("2026-03-20"))
+    customer.cancel(subscription_id, ended_on=day("2026-03-20"))
 
     # Then the meter ends on 20 March
     assert [(m["status"], m["closed_on"]) for m in meters_of(customer)] == [("closed", "2026-03-20")]
@@ -259,8 +261,8 @@ def test_an_expired_subscription_ends_its_meters_like_a_cancelled_one(customer_f
 
     # When both expire, their periods ended without renewal on 31 March (delivered twice)
     for _ in range(2):
-        customer.expire(electricity, ended_on=date(2026, 3, 31))
-        customer.expire(mobile, family="mobile", ended_on=date(2026, 3, 31))
+        customer.expire(electricity, ended_on=day("2026-03-31"))
+        customer.expire(mobile, family="mobile", ended_on=day("2026-03-31"))
 
     # Then each of their meters ends on 31 March
     assert {(m["meter_id"], m["status"], m["closed_on"]) for m in meters_of(customer)} == {
@@ -275,12 +277,12 @@ def test_an_end_already_there_stands_unless_earlier(customer_factory: Any) -> No
     # Given a meter cancelled with 20 March as its last day
     customer = customer_factory()
     subscription_id = customer.subscribe(pdl=new_pdl(), started_on="2026-01-01")
-    customer.cancel(subscription_id, ended_on=date(2026, 3, 20))
+    customer.cancel(subscription_id, ended_on=day("2026-03-20"))
 
     # When its period's expiry on 31 March arrives after, then an end on 10 March
-    customer.expire(subscription_id, ended_on=date(2026, 3, 31))
+    customer.expire(subscription_id, ended_on=day("2026-03-31"))
     after_a_later_end = [m["closed_on"] for m in meters_of(customer)]
-    customer.expire(subscription_id, ended_on=date(2026, 3, 10))
+    customer.expire(subscription_id, ended_on=day("2026-03-10"))
 
     # Then the later end changes nothing, the earlier one is the meter's last day
     assert after_a_later_end == ["2026-03-20"]
@@ -299,4 +301,4 @@ def test_an_end_arriving_before_the_activation_fails_so_that_it_comes_back(
     # When its SubscriptionCancelled arrives
     # Then the handler fails (the event comes back later) rather than forget it
     with pytest.raises(NotYetKnown):
-        customer.cancel(uuid.uuid4().hex[:16], family=family, ended_on=date(2026, 3, 20))
+        customer.cancel(f"notyet{family}", family=family, ended_on=day("2026-03-20"))
