@@ -6,7 +6,8 @@ last 12 months has a bar per month, peak and off-peak stacked, injection below; 
 table lists its months with the "estimé" mark and the previous year's total; the day view leads
 to a day by half-hours and by hours; "Télécharger (CSV)" saves the API's export; the battery
 shows its level against its capacity. surplus@ finds "Mon surplus" instead, with its kitty and
-its months. mobile@ sees its allowances, "illimité" where its plan has no limit. Every figure
+its months. mobile@ sees its allowances in its current period (from its billing day),
+"illimité" where its plan has no limit. Every figure
 shown is compared with the API's answer, written as a French reader reads it.
 """
 
@@ -253,5 +254,12 @@ def test_mobile_allowances(demo_runtime: Any, page: Any) -> None:
             assert float(item.locator("meter").get_attribute("max")) == allowance["included"]
             assert f"reste {french(allowance['remaining'], words[allowance['unit']])}" in text
     assert "illimité" in card.inner_text()
+    # the period is the line's own, from its billing day
+    period = card.locator("[data-field=period]")
+    assert (period.get_attribute("data-start"), period.get_attribute("data-end")) == (
+        usage["period_start"],
+        usage["period_end"],
+    )
+    assert period.inner_text().startswith("Période en cours : ")
     assert card.locator("[data-field=out_of_plan]").inner_text() == euros(usage["out_of_plan_cents"])
     page.screenshot(path=str(Path(runtime.log).parent / "portal-mobile-usage.png"), full_page=True)

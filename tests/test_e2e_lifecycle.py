@@ -116,7 +116,7 @@ def test_monthly_paid_electricity_waits_for_a_mandate_and_only_then_gets_its_sch
     (subscription,) = runtime.get("/subscriptions", headers=customer.auth).json()["items"]
     assert subscription["status"] == "active"
     meters = eventually(lambda: runtime.get("/consumption/meters", headers=customer.auth).json()["items"])
-    assert [meter["meter_id"] for meter in meters] == [pdl]
+    assert [meter["pdl"] for meter in meters] == [pdl]  # the subscription's meter, reading its PDL
     answered = eventually(
         lambda: (
             (found := runtime.get("/invoices/schedule", headers=customer.auth)).status_code == 200 and found

@@ -202,7 +202,7 @@ const TEXT = {
     kitty: "Ma cagnotte", kitty_intro: "Le surplus injecté sur le réseau vous est racheté ; votre cagnotte est mise à jour chaque mois.",
     surplus_months: "Surplus injecté mois par mois", rate_per_kwh: "Tarif par kWh", credited: "Crédité",
     no_surplus: "Vous n'avez pas d'offre de revente du surplus.",
-    mobile_title: "Ma consommation mobile", usage_period: (month) => `Consommation de ${month}`, mobile_line: (id) => `Ligne ${id}`,
+    mobile_title: "Ma consommation mobile", usage_period: (range) => `Période en cours : ${range}`, mobile_line: (id) => `Ligne ${id}`,
     allowance_name_GB: "Internet mobile", allowance_name_min: "Appels", allowance_name_sms: "SMS",
     usage_of: (used, included) => `${used} sur ${included}`, unlimited: "illimité", remaining: (left) => `reste ${left}`,
     out_of_plan: "Hors forfait", unit_gb: "Go", unit_min: "min", unit_sms: "SMS",
@@ -407,7 +407,7 @@ const TEXT = {
     kitty: "My kitty", kitty_intro: "The surplus fed into the grid is bought from you; your kitty is updated every month.",
     surplus_months: "Surplus fed into the grid, month by month", rate_per_kwh: "Rate per kWh", credited: "Credited",
     no_surplus: "You have no surplus resale offer.",
-    mobile_title: "My mobile usage", usage_period: (month) => `Usage in ${month}`, mobile_line: (id) => `Line ${id}`,
+    mobile_title: "My mobile usage", usage_period: (range) => `Current period: ${range}`, mobile_line: (id) => `Line ${id}`,
     allowance_name_GB: "Mobile data", allowance_name_min: "Calls", allowance_name_sms: "Texts",
     usage_of: (used, included) => `${used} of ${included}`, unlimited: "unlimited", remaining: (left) => `${left} left`,
     out_of_plan: "Out of plan", unit_gb: "GB", unit_min: "min", unit_sms: "texts",
@@ -612,7 +612,7 @@ const TEXT = {
     kitty: "Il mio salvadanaio", kitty_intro: "Il surplus immesso in rete Le viene riacquistato; il salvadanaio è aggiornato ogni mese.",
     surplus_months: "Surplus immesso in rete mese per mese", rate_per_kwh: "Tariffa per kWh", credited: "Accreditato",
     no_surplus: "Non ha un'offerta di rivendita del surplus.",
-    mobile_title: "Il mio consumo mobile", usage_period: (month) => `Consumi di ${month}`, mobile_line: (id) => `Linea ${id}`,
+    mobile_title: "Il mio consumo mobile", usage_period: (range) => `Periodo in corso: ${range}`, mobile_line: (id) => `Linea ${id}`,
     allowance_name_GB: "Internet mobile", allowance_name_min: "Chiamate", allowance_name_sms: "SMS",
     usage_of: (used, included) => `${used} su ${included}`, unlimited: "illimitato", remaining: (left) => `restano ${left}`,
     out_of_plan: "Fuori soglia", unit_gb: "GB", unit_min: "min", unit_sms: "SMS",
@@ -2326,7 +2326,10 @@ function usageCard(usage) {
   return h("section", { class: "card", id: "mobile-usage", "data-line": usage.subscription_id }, h("h2", {}, t("mobile_title")),
     usage.lines?.length > 1 ? h("nav", { class: "tabs", "aria-label": t("mobile_title") }, usage.lines.map((line) =>
       h("a", { href: withParams({ line }), "aria-current": line === usage.subscription_id ? "page" : false }, t("mobile_line", line)))) : null,
-    h("p", { class: "muted" }, t("usage_period", monthName(usage.period))),
+    // the line's allowance period runs from its billing day: [period_start, period_end)
+    h("p", { class: "muted", "data-field": "period", "data-start": usage.period_start, "data-end": usage.period_end },
+      t("usage_period", new Intl.DateTimeFormat(locale(), { dateStyle: "medium" })
+        .formatRange(calendarDay(usage.period_start), calendarDay(addDays(usage.period_end, -1))))),
     h("ul", { class: "plain allowances" }, usage.allowances.map((allowance) => {
       const id = `allowance-${allowance.unit}`;
       return h("li", { "data-unit": allowance.unit },

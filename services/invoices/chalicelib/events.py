@@ -95,3 +95,15 @@ def mark_overdue(event: Any) -> dict[str, int]:
     from . import jobs
 
     return jobs.mark_overdue(now=events.scheduled_time(event))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.consumption"], "detail-type": ["UsagePeriodClosed"]}, name="usage_period_closed"
+)
+def usage_period_closed(event: Any) -> None:
+    """A mobile line's allowance period closed: its use beyond the plan is invoiced (once)."""
+    from guichet_contracts.domain_events.consumption import UsagePeriodClosed
+
+    from . import usage_billing
+
+    usage_billing.usage_period_closed(events.received(event, UsagePeriodClosed).data, now=datetime.now(UTC))
