@@ -108,7 +108,10 @@ class PaymentSucceeded(PaymentOutcome):
 class PaymentFailed(PaymentOutcome):
     name: ClassVar[str] = "PaymentFailed"
     producer: ClassVar[str] = "invoices"
-    when: ClassVar[str] = "A card payment or a direct debit was declined."
+    when: ClassVar[str] = (
+        "A card payment or a direct debit was declined (`failed`), or a cheque or TIP never arrived "
+        "(`expired`, recorded by an operator)."
+    )
 
 
 class InvoiceUnpaid(DomainEvent):
@@ -151,10 +154,10 @@ class InvoiceVoided(DomainEvent):
 class PaymentRefunded(DomainEvent):
     name: ClassVar[str] = "PaymentRefunded"
     producer: ClassVar[str] = "invoices"
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = (
         "Money owed to the customer (a credit note, a negative regularization) was paid back, "
-        "by the method that paid."
+        "by the method that paid: a card refund, a transfer to the mandate's account, or a refund "
+        "an operator made by hand (`check`, `transfer`). One event per refund."
     )
 
     refund_id: Id

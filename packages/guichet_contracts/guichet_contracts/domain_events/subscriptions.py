@@ -153,7 +153,7 @@ class SubscriptionRenewed(DomainEvent):
 class SubscriptionCancelled(DomainEvent):
     name: ClassVar[str] = "SubscriptionCancelled"
     producer: ClassVar[str] = "subscriptions"
-    consumers: ClassVar[tuple[str, ...]] = ("consumption",)
+    consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
     when: ClassVar[str] = (
         "The subscription ended by cancellation. `ended_on` is its last day of service; an "
         "immediate cancellation of a prepaid period credits its unused days (`refund`)."
