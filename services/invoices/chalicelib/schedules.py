@@ -19,6 +19,10 @@ Installments are debited only while the contract is active:
   its last day are cancelled, and its regularization is issued as soon as its final month is
   closed (ConsumptionPeriodClosed with `final`) rather than at the year's end.
 
+A running contract's next year of installments starts where the regularized one ended, its
+estimate the year's actual energy (annualized). A month closed after its year was regularized
+counts toward the next year's.
+
 A regularization owed by the customer is debited on its due date; one owed to the customer is
 refunded by transfer to the mandate's account when it reaches CARRY_BELOW_CENTS (50 € for a
 business), or when the contract ended, and otherwise carried to the next invoice (refunds.py),
@@ -176,17 +180,22 @@ def _schedules_of(customer_id: str, subscription_id: str) -> list[Schedule]:
 
 
 def add_consumption(customer_id: str, subscription_id: str, *, month: str, amount_cents: int) -> bool:
-    """Count a closed month of a contract's energy toward its year's regularization (once per month)."""
-    open_years = [
-        schedule
-        for schedule in _schedules_of(customer_id, subscription_id)
-        if schedule.regularization_on > f"{month}-01" and not schedule.regularized
-    ]
-    if not open_years:
+    """Count a closed month of a contract's energy toward the regularization of the year it falls
+    in (once per month); a month closed after its year was regularized counts toward the next."""
+    years = sorted(
+        _schedules_of(customer_id, subscription_id), key=lambda schedule: schedule.regularization_on
+    )
+    covering = next((schedule for schedule in years if schedule.regularization_on > f"{month}-01"), None)
+    if covering is None or month in (covering.consumption_months or []):
         return False
-    schedule = min(open_years, key=lambda candidate: candidate.regularization_on)
+    if covering.regularized:
+        later = [schedule for schedule in years if schedule.regularization_on > covering.regularization_on]
+        covering = next((schedule for schedule in later if not schedule.regularized), None)
+        if covering is None or month in (covering.consumption_months or []):
+            logger.warning("a month closed after its year was regularized", extra={"month": month})
+            return False
     try:
-        schedule.update(
+        covering.update(
             actions=[
                 Schedule.consumption_cents.add(amount_cents),
                 Schedule.consumption_months.set(Schedule.consumption_months.append([month])),
@@ -437,4 +446,24 @@ def regularize(schedule: Schedule, now: datetime, *, final: bool | None = None) 
         )
     except UpdateError:
         pass
+    if not final:
+        next_year(schedule)
     return invoice
+
+
+def next_year(schedule: Schedule) -> bool:
+    """A running contract's next year of installments, from where the regularized one ended: the
+    year's actual energy, annualized, once six months or more were closed (else the estimate)."""
+    months = len(schedule.consumption_months or [])
+    estimate = int(schedule.estimated_annual_cents)
+    if months >= 6:
+        estimate = invoicing.cents(Decimal(int(schedule.consumption_cents or 0)) * 12 / months)
+    if estimate < INSTALLMENTS:
+        return False  # nothing to debit
+    return create(
+        schedule.customer_id,
+        schedule.subscription_id,
+        start=date.fromisoformat(schedule.regularization_on) - relativedelta(months=1),
+        estimated_annual_cents=estimate,
+        currency=schedule.currency,
+    )

@@ -282,3 +282,52 @@ def test_an_ended_contract_stops_its_installments_and_is_regularized_after_its_f
         customer_pk(customer.customer_id), "SCHEDULE#sub-ending#2050", consistent_read=True
     )
     assert schedule.regularized and schedule.ended_on == "2050-04-15" and schedule.due_pk is None
+
+
+def test_a_running_contracts_next_year_starts_where_the_regularized_one_ended(customer_factory: Any) -> None:
+    # Given a monthly payer of 2053 (from 10 January) whose twelve installments were debited and
+    # whose closed months, eight of them, came to 800 €
+    from chalicelib import schedules
+    from chalicelib.models import Schedule, customer_pk
+
+    customer = customer_factory()
+    with_mandate(customer, on="2053-01-02")
+    contract(customer, date(2053, 1, 10), "sub-running")
+    for month in range(2, 10):
+        schedules.add_consumption(
+            customer.customer_id, "sub-running", month=f"2053-{month:02d}", amount_cents=10000
+        )
+    schedule = Schedule.get(customer_pk(customer.customer_id), "SCHEDULE#sub-running#2053")
+
+    # When its year is regularized on 1 February 2054 (and again)
+    schedules.regularize(schedule, paris_noon(date(2054, 2, 1)))
+    schedules.regularize(schedule, paris_noon(date(2054, 2, 1)))
+
+    # Then the next year's twelve installments start on 5 February 2054, estimated from the
+    # actual energy (800 € over 8 months: 1,200 € a year)
+    following = Schedule.get(
+        customer_pk(customer.customer_id), "SCHEDULE#sub-running#2054", consistent_read=True
+    )
+    assert (following.estimated_annual_cents, following.regularization_on) == (120000, "2055-02-01")
+    due = [item.due_on for item in installments(customer, "sub-running") if item.year == 2054]
+    assert due[0] == "2054-02-05" and len(due) == 12
+    # and a month of the regularized year closed late counts toward the new one
+    assert schedules.add_consumption(customer.customer_id, "sub-running", month="2053-12", amount_cents=9000)
+    assert Schedule.get(following.pk, following.sk, consistent_read=True).consumption_cents == 9000
+    assert not schedules.add_consumption(
+        customer.customer_id, "sub-running", month="2053-12", amount_cents=9000
+    )
+
+
+def test_an_ended_contract_gets_no_next_year(customer_factory: Any) -> None:
+    from chalicelib import schedules
+    from chalicelib.models import Schedule, customer_pk
+
+    customer = customer_factory()
+    with_mandate(customer, on="2053-01-02")
+    contract(customer, date(2053, 1, 10), "sub-over")
+    schedules.end(customer.customer_id, "sub-over", ended_on=date(2053, 11, 30))
+    schedule = Schedule.get(customer_pk(customer.customer_id), "SCHEDULE#sub-over#2053", consistent_read=True)
+    schedules.regularize(schedule, paris_noon(date(2053, 12, 2)))
+    years = Schedule.query(customer_pk(customer.customer_id), Schedule.sk.startswith("SCHEDULE#sub-over#"))
+    assert [item.year for item in years] == [2053]
