@@ -223,3 +223,53 @@ def test_an_unknown_payment_method_is_refused(customer_factory: Any, value: Any)
     response = customer.call("PATCH", "/preferences", {"payment_method": value})
     assert_error(response, 422, "validation_failed", "payment_method")
     assert answer(customer.call("GET", "/preferences"))["payment_method"] == "card"
+
+
+def test_a_cheque_and_a_card_at_once_leave_one_of_them(
+    app: Any, customer_factory: Any, concurrent_app: Any
+) -> None:
+    # Given an open invoice, and two tabs of the portal
+    from conftest import new_client, on_client
+
+    customer = customer_factory()
+    invoice = ordered_invoice(customer, 4500)
+    cheque_tab, card_tab = (on_client(customer, new_client(app)) for _ in range(2))
+
+    # When one sends a cheque and the other pays by card at the same moment
+    cheque, card = concurrent_app(
+        lambda: pay(cheque_tab, invoice, method="check"),
+        lambda: pay(card_tab, invoice, method="card", card_token="tok_visa"),
+    )
+
+    # Then exactly one of them holds or pays the invoice, the other answers 409
+    assert sorted((cheque.status_code, card.status_code)) == [201, 409], (cheque.body[:200], card.body[:200])
+    stored = stored_invoice(customer.customer_id, invoice.invoice_id)
+    if cheque.status_code == 201:
+        assert (stored.status, stored.pending_payment_id) == ("open", answer(cheque)["payment_id"])
+        assert provider_charges(customer.customer_id) == {}
+    else:
+        assert (stored.status, stored.pending_payment_id) == ("paid", None)
+        assert payments_in_table(customer.customer_id)[0].status == "succeeded"
+    assert len(payments_in_table(customer.customer_id)) == 1
+
+
+def test_one_cheque_recorded_received_twice_at_once_pays_once(
+    customer_factory: Any, operator: Operator, concurrent_app: Any, app: Any, published: Any
+) -> None:
+    # Given an invoice sent by cheque, and two operators' sessions
+    from conftest import new_client
+
+    customer = customer_factory()
+    invoice = ordered_invoice(customer, 3300)
+    payment_id = answer(pay(customer, invoice, method="check"))["payment_id"]
+    desks = [Operator(operator.token, new_client(app)) for _ in range(2)]
+
+    # When both record it received at the same moment
+    answers = concurrent_app(*[lambda desk=desk: desk.received(customer, payment_id) for desk in desks])
+
+    # Then both answer the succeeded payment, applied once, announced once
+    assert [response.status_code for response in answers] == [200, 200]
+    stored = stored_invoice(customer.customer_id, invoice.invoice_id)
+    assert [(item.payment_id, item.amount_cents) for item in stored.payments] == [(payment_id, 3300)]
+    assert len(published.of(customer.customer_id, "PaymentSucceeded")) == 1
+    assert len(published.of(customer.customer_id, "InvoicePaid")) == 1
