@@ -175,3 +175,60 @@ def test_the_signer_refuses_what_an_operator_token_must_not_be() -> None:
         operator_tokens.sign(
             key, operator_id="ops", scopes=["invoices:write"], lifetime=timedelta(days=2), **common
         )
+
+
+RECEIVED = "/operator/customers/{customer_id}/payments/{payment_id}/received"
+EXPIRED = "/operator/customers/{customer_id}/payments/{payment_id}/expired"
+CREDIT_NOTES = "/operator/customers/{customer_id}/invoices/{invoice_id}/credit-notes"
+REFUND_MADE = "/operator/customers/{customer_id}/refunds/{refund_id}/made"
+
+
+def test_every_operator_answer_is_documented(
+    cheque: Any, operator: Operator, signer: Any, client: Any, openapi_document: dict[str, Any]
+) -> None:
+    from conftest import assert_documented
+
+    customer, invoice, payment_id = cheque
+    base = f"/customers/{customer.customer_id}"
+    unscoped = Operator(operator_token(signer, scopes=("subscriptions:write",)), client)
+    answers = [
+        # (route as the app routes it, method, response, status expected)
+        (RECEIVED, operator.call("POST", f"{base}/payments/pay_20260101_000000000000/received"), 404),
+        (RECEIVED, unscoped.received(customer, payment_id), 403),
+        (RECEIVED, Operator("not-a-token", client).received(customer, payment_id), 401),
+        (RECEIVED, operator.received(customer, payment_id), 200),
+        (EXPIRED, operator.expired(customer, payment_id), 409),
+        (CREDIT_NOTES, operator.credit_note(customer, invoice.invoice_id, 500, "Geste commercial"), 201),
+        (CREDIT_NOTES, operator.credit_note(customer, invoice.invoice_id, 10**6, "Trop"), 422),
+        (
+            CREDIT_NOTES,
+            operator.call("POST", f"{base}/invoices/{invoice.invoice_id}/credit-notes", b"{"),
+            400,
+        ),
+        (CREDIT_NOTES, operator.credit_note(customer, "in_20260101_0000000000", 100, "Inconnue"), 404),
+        (REFUND_MADE, operator.refund_made(customer, "rf_in_20260101_0000000000_00"), 404),
+        (
+            REFUND_MADE,
+            operator.call("POST", f"{base}/refunds/rf_in_20260101_0000000000_00/made", {"method": "cash"}),
+            422,
+        ),
+    ]
+    for route, response, status in answers:
+        assert response.status_code == status, (route, status, response.body[:300])
+        assert_documented(openapi_document, "POST", route, response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/customers/%00/payments/pay_20260101_000000000000/received",
+        "/customers/" + "x" * 3000 + "/payments/pay_20260101_000000000000/expired",
+        "/customers/tm000001-GU/payments/" + "p" * 3000 + "/received",
+        "/customers/tm000001-GU/invoices/" + "i" * 3000 + "/credit-notes",
+        "/customers/tm000001-GU/refunds/rf_in_" + "r" * 3000 + "/made",
+    ],
+)
+def test_odd_ids_in_operator_paths_are_a_404_never_a_500(operator: Operator, path: str) -> None:
+    body = {"amount_cents": 100, "reason": "Essai"} if "credit-notes" in path else {"method": "transfer"}
+    response = operator.call("POST", path, body, pay_key())
+    assert_error(response, 404, "not_found")
