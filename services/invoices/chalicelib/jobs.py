@@ -241,7 +241,7 @@ def _remind(invoice: Invoice, today: date) -> int:
         total_due=mailing.money(int(invoice.amount_due_cents), invoice.currency, language),
         due_on=mailing.day(invoice.due_on, language),
         days_late=late,
-        stage=3 if last and stages is REMINDER_STAGES else stage,
+        stage=stage,
         suspend_on=mailing.day(suspend_on, language) if suspend_on and last else None,
         cancel_on=mailing.day(cancel_on, language) if cancel_on else None,
         pay_url=mailing.portal_link("invoice", id=invoice.invoice_id),
