@@ -19,7 +19,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 .PHONY: test-shifted $(SERVICE_TESTS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest package deploy clean
+.PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -81,6 +81,10 @@ job: install ## Run a scheduled job now on the running local runtime: make job N
 ingest: install ## Feed a meter CSV file to the running local runtime: make ingest FILE=readings.csv
 	@test -n "$(FILE)" || (echo "usage: make ingest FILE=<meter CSV file> [NAME=<name under readings/>]" && exit 2)
 	$(PY) -m guichet_local.ingest --port $(PORT) "$(FILE)" $(if $(NAME),--name "$(NAME)")
+
+operator-token: install ## Print an operator token of the running local runtime: make operator-token SCOPES="invoices:write"
+	@test -n "$(SCOPES)" || (echo 'usage: make operator-token SCOPES="invoices:write subscriptions:write" [OPERATOR=<who>]' >&2 && exit 2)
+	@$(PY) -m guichet_local.operator_token --port $(PORT) --scopes "$(SCOPES)" $(if $(OPERATOR),--operator "$(OPERATOR)")
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)

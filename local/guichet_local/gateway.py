@@ -4,6 +4,7 @@
 with its method, headers, body and query string, as API Gateway's base-path mappings do.
 `/_local/...` are local-only helpers (API.md, "Local run"); `/` serves `web/index.html`.
 `POST /_local/ingest?name=<file name>` (the body is a meter CSV file) is what `make ingest` calls.
+`GET /_local/aws.json` (the embedded AWS emulator's endpoint) is what `make operator-token` reads.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ class Local:
         ingest: Callable[[str, bytes], tuple[int, dict[str, Any]]],
         portal: Path,
         dead_letters: Callable[[], list[dict[str, Any]]] = list,
+        aws: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         self.mail = mail
+        self.aws = aws
         self.dead_letters = dead_letters
         self.mail_page = mail_page
         self.jobs = jobs
@@ -176,6 +179,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"items": self.server.services()})
         elif path == "/_local/dead-letters.json" and method == "GET":
             self._json(HTTPStatus.OK, {"items": local.dead_letters()})
+        elif path == "/_local/aws.json" and method == "GET":
+            self._json(HTTPStatus.OK, local.aws())
         elif path.startswith("/_local/jobs/") and method == "POST":
             self._job(unquote(path[len("/_local/jobs/") :]), body)
         elif path == "/_local/ingest" and method == "POST":
@@ -187,6 +192,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             "/_local/services",
             "/_local/ingest",
             "/_local/dead-letters.json",
+            "/_local/aws.json",
         ) or path.startswith("/_local/jobs/"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}"))
         else:

@@ -233,6 +233,7 @@ class Runtime:
             ingest=self.ingest,
             portal=self.options.portal,
             dead_letters=lambda: list(self.events.dead_letters) if self.events else [],
+            aws=lambda: {"endpoint_url": self.moto_url, "region": REGION},
         )
 
     def _load_demo(self) -> None:

@@ -127,6 +127,15 @@ def test_a_declined_card_leaves_the_invoice_open(
     assert published.of(customer.customer_id, "PaymentSucceeded") == []
     (notice,) = mails_to(mailbox, customer.email, "n'a pas abouti")
     assert "12,50" in notice["subject"] and invoice.number in notice["text"]
+    # with the reason in the customer's language
+    reason = {
+        "card_declined": "carte refusée",
+        "insufficient_funds": "provision insuffisante",
+        "expired_card": "carte expirée",
+        "incorrect_cvc": "cryptogramme incorrect",
+        "invalid_card": "carte invalide",
+    }[code]
+    assert f"Motif : {reason}" in notice["text"]
     # and a good card pays it afterwards
     retry = pay(customer, invoice, method="card", card_token="tok_visa")
     assert answer(retry)["status"] == "succeeded"
@@ -172,8 +181,10 @@ def test_direct_debit_with_bank_details_debits_the_mandate(
 def test_cheque_and_tip_are_pending_with_instructions(
     customer_factory: Any, mailbox: Any, method: str, subject: str
 ) -> None:
-    # Given a customer's open invoice
+    # Given a customer's open invoice (issued with a TIP slip for one who chose to pay by TIP)
     customer = customer_factory()
+    if method == "tip":
+        assert customer.call("PATCH", "/preferences", {"payment_method": "tip"}).status_code == 200
     invoice = ordered_invoice(customer, 6000)
 
     # When they choose to pay it by cheque or TIP
