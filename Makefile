@@ -9,8 +9,17 @@ STAGE ?= prod
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+SERVICE_TESTS := $(addprefix test-service-,$(SERVICES))
+TEST_JOBS ?= 2
+CLOCK_SHIFT_DAYS := 550
+# Every service test process starts with local/clock_shift on PYTHONPATH: its sitecustomize moves
+# the process clock GUICHET_CLOCK_SHIFT_DAYS days ahead (0, the default, leaves the clock alone).
+GUICHET_CLOCK_SHIFT_DAYS ?= 0
+CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICHET_CLOCK_SHIFT_DAYS)
+.PHONY: test-shifted $(SERVICE_TESTS)
+
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest package deploy clean
+.PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
 .PHONY: simulate test-simulation
 
 help: ## List the targets
@@ -31,13 +40,18 @@ $(CHROMIUM): # Debian's Chromium for the browser tests (Playwright cannot downlo
 run: install ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data
 	$(PY) -m guichet_local --port $(PORT)
 
-test: install lint test-services test-local test-infra ## Run every test tier
+test: install lint test-services test-shifted test-local test-infra ## Run every test tier
 
-test-services: install ## Domain and route tests of each service, one process per service
-	@set -e; for service in $(SERVICES); do \
-		echo "== services/$$service"; \
-		(cd services/$$service && ../../$(PY) -m pytest -q tests); \
-	done
+test-services: install ## Domain and route tests of each service, one process per service, TEST_JOBS at a time
+	@echo "== services' tests, $$($(CLOCK) $(PY) -c 'import sitecustomize; print(sitecustomize.clock_line())')"
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(SERVICE_TESTS)
+
+test-shifted: install ## The services' tests again, their clock a year and a half ahead
+	@$(MAKE) --no-print-directory test-services GUICHET_CLOCK_SHIFT_DAYS=$(CLOCK_SHIFT_DAYS)
+
+$(SERVICE_TESTS): test-service-%: install
+	@echo "== services/$*$(if $(filter-out 0,$(GUICHET_CLOCK_SHIFT_DAYS)), (clock $(GUICHET_CLOCK_SHIFT_DAYS) days ahead))"
+	@cd services/$* && $(CLOCK) ../../$(PY) -m pytest -q tests
 
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
 	$(PY) -m pytest -q tests
@@ -68,6 +82,10 @@ job: install ## Run a scheduled job now on the running local runtime: make job N
 ingest: install ## Feed a meter CSV file to the running local runtime: make ingest FILE=readings.csv
 	@test -n "$(FILE)" || (echo "usage: make ingest FILE=<meter CSV file> [NAME=<name under readings/>]" && exit 2)
 	$(PY) -m guichet_local.ingest --port $(PORT) "$(FILE)" $(if $(NAME),--name "$(NAME)")
+
+operator-token: install ## Print an operator token of the running local runtime: make operator-token SCOPES="invoices:write"
+	@test -n "$(SCOPES)" || (echo 'usage: make operator-token SCOPES="invoices:write subscriptions:write" [OPERATOR=<who>]' >&2 && exit 2)
+	@$(PY) -m guichet_local.operator_token --port $(PORT) --scopes "$(SCOPES)" $(if $(OPERATOR),--operator "$(OPERATOR)")
 
 CUSTOMERS ?= 200
 DAYS ?= 365

@@ -2,7 +2,8 @@
 
 1. Cold import of the app ÷ `python -c 'import boto3'` (goal ≤ 1.3), fresh interpreters, alternated.
 2. A meter-year of half-hours (17,520 readings) read for GET …/series?step=half_hour over 366
-   days: DynamoDB requests (goal 1 Query) and items read (goal ≤ 366), counted on moto.
+   days: DynamoDB requests (goal 1 Query of the PDL's day buckets, after the meter's GetItem)
+   and items read (goal ≤ 366), counted on moto.
 3. Decoding that year from its 365 day buckets (one compact string per day) ÷ decoding the same
    readings stored as one item per half-hour, through PynamoDB in both cases, interleaved
    (reported; FACTS.md measured ~40×).
@@ -92,7 +93,8 @@ def year_of_readings() -> None:
             f"{requests_made(counted)} DynamoDB requests (reported)"
         )
         headers = {"authorization": f"Bearer {signer.token(customer_id)}"}
-        path = "/meters/99999999999999/series?step=half_hour&from=2025-01-01&to=2025-12-31"
+        # the subscription's meter, reading the PDL the file named
+        path = "/meters/Ebenchmeter/series?step=half_hour&from=2025-01-01&to=2025-12-31"
         client.http.get(path, headers=headers)  # warm
         answer, counted = calls.during(lambda: client.http.get(path, headers=headers))
         points = json.loads(answer.body)["points"]
@@ -107,7 +109,7 @@ def year_of_readings() -> None:
 def decode_ratio() -> None:
     """The same year decoded from day buckets and from one item per reading, both through PynamoDB."""
     from chalicelib import readings
-    from chalicelib.models import DayBucket, meter_pk
+    from chalicelib.models import DayBucket, point_pk
     from pynamodb.attributes import NumberAttribute, UnicodeAttribute
     from pynamodb.models import Model
 
@@ -119,7 +121,7 @@ def decode_ratio() -> None:
         sk = UnicodeAttribute(range_key=True)
         value = NumberAttribute()
 
-    buckets = list(DayBucket.query(meter_pk("99999999999999"), DayBucket.sk.startswith("DAY#")))
+    buckets = list(DayBucket.query(point_pk("99999999999999"), DayBucket.sk.startswith("DAY#")))
     raw_days = [bucket.serialize() for bucket in buckets]
     raw_readings = [
         Reading(f"METER#x#{bucket.day}", f"{index:02d}", value=float(value or 0)).serialize()

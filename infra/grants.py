@@ -49,6 +49,7 @@ class Scope:
     resources: Mapping[str, Any]  # the Resources of the service's resources.json
     environment: Mapping[str, str]  # the environment variables Chalice gives the functions
     log_groups: Sequence[str]  # logical ids of the functions' log groups
+    dead_letter_queue: str | None = None  # logical id of its dead-letter queue, if it has one
 
 
 class Grant(Protocol):
@@ -255,9 +256,30 @@ class WriteOwnLogs:
         ]
 
 
-# Given to every service: its own logs, and the public keys that verify access tokens.
+@dataclass(frozen=True)
+class SendToOwnDeadLetters:
+    """sqs:SendMessage on the service's own dead-letter queue, and no other action on it: Lambda
+    sends there, with the functions' role, the record of an event or a schedule a function
+    failed or refused. Nothing for a service without event handlers or schedules (no queue)."""
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        if scope.dead_letter_queue is None:
+            return []
+        return [
+            {
+                "Sid": "SendToOwnDeadLetters",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": {"Fn::GetAtt": [scope.dead_letter_queue, "Arn"]},
+            }
+        ]
+
+
+# Given to every service: its own logs, the dead-letter queue of its event handlers and
+# schedules, and the public keys that verify access tokens.
 EVERY_SERVICE: tuple[Grant, ...] = (
     WriteOwnLogs(),
+    SendToOwnDeadLetters(),
     StageSecrets(("jwt-public-keys",), SECRET_READ),
 )
 

@@ -34,6 +34,7 @@ from . import DEFAULT_REGION, LAMBDA_RUNTIME, stack_name
 from .runtime import compile_package, packaging_python
 from .sam import translate
 from .service_stack import (
+    DEAD_LETTER_QUEUE_ID,
     Service,
     chalice_config_for_infra,
     discover_services,
@@ -140,11 +141,13 @@ def _facts(service: Service, chalice_template: dict[str, Any], merge: dict[str, 
         for logical_id, body in sorted(chalice_template["Resources"].items())
         if body["Type"] == "AWS::Serverless::Function"
     )
+    queue = merge["Resources"].get(DEAD_LETTER_QUEUE_ID)
     return ServiceFacts(
         name=service.name,
         api_name=merge["Resources"]["RestAPI"]["Properties"]["Name"] if api else None,
         api_stage=api["Properties"]["StageName"] if api else None,
         functions=functions,
+        dead_letter_queue=queue["Properties"]["QueueName"] if queue else None,
     )
 
 

@@ -5,6 +5,10 @@ and, optionally, `resources.json`: its own resources (its table) and Outputs. Th
 adds those resources, one role for all the service's functions (its policy from `grants.py`),
 one log group per function, and wires every Output of resources.json into every function's
 environment under its name in UPPER_SNAKE_CASE (`AuthTableName` -> `AUTH_TABLE_NAME`).
+
+A function Lambda invokes asynchronously (an event handler, a schedule) gets a bounded number
+of retries and a maximum event age, then its failed or refused event goes, with its payload,
+to the service's dead-letter queue (`guichet-<service>-<stage>-dead-letters`), never dropped.
 Chalice's merge replaces lists, so the merge template only ever sets maps and scalars.
 """
 
@@ -21,6 +25,16 @@ from . import grants
 
 ROLE_ID = "FunctionRole"
 LOG_RETENTION_DAYS = 30
+DEAD_LETTER_QUEUE_ID = "DeadLetterQueue"
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60  # SQS's longest: two weeks to inspect and redrive
+ASYNCHRONOUS_RETRIES = 2
+# An event still waiting after an hour (the function throttled, say) goes to the queue, where
+# the alarm shows it, rather than waiting unseen for Lambda's default six hours.
+MAXIMUM_EVENT_AGE_SECONDS = 60 * 60
+# The SAM event sources Lambda invokes asynchronously: EventBridge rules (Chalice's
+# `on_cw_event`), schedules, SNS and S3 notifications. Not SQS, Kinesis or DynamoDB streams,
+# which Lambda polls.
+ASYNCHRONOUS_EVENT_TYPES = frozenset({"CloudWatchEvent", "EventBridgeRule", "Schedule", "SNS", "S3"})
 # Chalice insists on a role ARN when it does not manage the role; the merge template replaces it.
 PLACEHOLDER_ROLE_ARN = "arn:aws:iam::000000000000:role/replaced-by-the-infra-merge-template"
 _SERVICE_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -89,6 +103,26 @@ def rest_api_name(service: str, stage: str) -> str:
     return f"guichet-{service}-{stage}"
 
 
+def dead_letter_queue_name(service: str, stage: str) -> str:
+    name = f"guichet-{service}-{stage}-dead-letters"
+    if len(name) > 80:
+        raise ServiceError(f"{name}: an SQS queue name has at most 80 characters")
+    return name
+
+
+def asynchronous_functions(chalice_template: dict[str, Any]) -> list[str]:
+    """The functions of a generated template that Lambda invokes asynchronously."""
+    return sorted(
+        name
+        for name, body in chalice_template["Resources"].items()
+        if body["Type"] == "AWS::Serverless::Function"
+        and any(
+            event.get("Type") in ASYNCHRONOUS_EVENT_TYPES
+            for event in body["Properties"].get("Events", {}).values()
+        )
+    )
+
+
 def chalice_config_for_infra(config: dict[str, Any], stage: str) -> dict[str, Any]:
     """The service's Chalice config with the settings infra owns taken over."""
     config = copy.deepcopy(config)
@@ -123,8 +157,10 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
         name for name, body in generated.items() if body["Type"] == "AWS::Serverless::Function"
     )
     log_groups = {function: f"{function}LogGroup" for function in functions}
+    asynchronous = asynchronous_functions(chalice_template)
+    dead_letter_queue = DEAD_LETTER_QUEUE_ID if asynchronous else None
 
-    added = [*own_resources, ROLE_ID, *log_groups.values()]
+    added = [*own_resources, ROLE_ID, *log_groups.values(), *filter(None, [dead_letter_queue])]
     clashes = sorted({name for name in added if added.count(name) > 1} | (set(added) & set(generated)))
     if clashes:
         raise ServiceError(f"{service.name}: logical ids used twice: {clashes}")
@@ -146,6 +182,7 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
         resources=own_resources,
         environment=environment,
         log_groups=sorted(log_groups.values()),
+        dead_letter_queue=dead_letter_queue,
     )
     resources: dict[str, Any] = copy.deepcopy(own_resources)
     resources[ROLE_ID] = {
@@ -174,7 +211,27 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
         properties: dict[str, Any] = {"FunctionName": name, "Role": {"Fn::GetAtt": [ROLE_ID, "Arn"]}}
         if wired:
             properties["Environment"] = {"Variables": copy.deepcopy(wired)}
+        if function in asynchronous:
+            # SAM turns this into an AWS::Lambda::EventInvokeConfig of the function's $LATEST.
+            # Lambda sends the destination its invocation record (the event, the error) with
+            # the function's role: the grant `SendToOwnDeadLetters`.
+            properties["EventInvokeConfig"] = {
+                "MaximumRetryAttempts": ASYNCHRONOUS_RETRIES,
+                "MaximumEventAgeInSeconds": MAXIMUM_EVENT_AGE_SECONDS,
+                "DestinationConfig": {
+                    "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [DEAD_LETTER_QUEUE_ID, "Arn"]}}
+                },
+            }
         resources[function] = {"Properties": properties}
+    if dead_letter_queue:
+        resources[dead_letter_queue] = {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": dead_letter_queue_name(service.name, stage),
+                "SqsManagedSseEnabled": True,
+                "MessageRetentionPeriod": DEAD_LETTER_RETENTION_SECONDS,
+            },
+        }
     if "RestAPI" in generated:
         # A name for the API Gateway console, the 5xx alarm's ApiName dimension (and moto).
         resources["RestAPI"] = {"Properties": {"Name": rest_api_name(service.name, stage)}}

@@ -7,7 +7,8 @@
   TLS only; its name is derived from the stage and the account (`documents_bucket_name`) so
   that a service's grant (`grants.DocumentObjects`) names it without importing from this
   stack, which is deployed after the services;
-- alarms on every API's 5xx and every function's errors, sent to one SNS topic.
+- alarms on every API's 5xx, every function's errors and every service's dead-letter queue
+  holding a message (an event or a schedule a function failed or refused), sent to one SNS topic.
 
 It is generated from the services found, never edited by hand.
 """
@@ -31,6 +32,7 @@ class ServiceFacts:
     api_name: str | None  # the RestApi's Name, None for a service without routes
     api_stage: str | None
     functions: tuple[tuple[str, str], ...]  # (logical id, function name)
+    dead_letter_queue: str | None  # the queue's name, None for a service without event handlers
 
     @property
     def rest_api_parameter(self) -> str | None:
@@ -38,7 +40,12 @@ class ServiceFacts:
 
 
 def _alarm(
-    name: str, description: str, namespace: str, metric: str, dimensions: dict[str, str]
+    name: str,
+    description: str,
+    namespace: str,
+    metric: str,
+    dimensions: dict[str, str],
+    statistic: str = "Sum",
 ) -> dict[str, Any]:
     return {
         "Type": "AWS::CloudWatch::Alarm",
@@ -48,7 +55,7 @@ def _alarm(
             "Namespace": namespace,
             "MetricName": metric,
             "Dimensions": [{"Name": key, "Value": value} for key, value in dimensions.items()],
-            "Statistic": "Sum",
+            "Statistic": statistic,
             "Period": 300,
             "EvaluationPeriods": 1,
             "Threshold": 1,
@@ -212,6 +219,17 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
                 "AWS/Lambda",
                 "Errors",
                 {"FunctionName": function},
+            )
+        if service.dead_letter_queue:
+            # A gauge, sampled each minute: its maximum, not its sum, is what the queue holds.
+            resources[f"{pascal}DeadLettersAlarm"] = _alarm(
+                f"{service.dead_letter_queue}-visible",
+                f"The {service.name} dead-letter queue holds an event or a schedule a function "
+                "failed or refused: inspect it, then redrive or delete it",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": service.dead_letter_queue},
+                statistic="Maximum",
             )
 
     return {

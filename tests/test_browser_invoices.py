@@ -6,10 +6,12 @@ lists them with their numbers, the PDF link answers a PDF, a duplicate can be as
 daily limit's 429 is said), a period older than 24 months shows the API's message; the first
 invoice paid with a declined card says so and stays to pay, then with the good card it is paid
 once although the first answer is lost (the retry reuses the Idempotency-Key);
-the two others are paid together, first by TIP (the instructions are shown), then by card;
+the two others are paid together by cheque (the instructions are shown; TIP is not offered: their
+PDF has no TIP slip), then a card is refused while the cheque is awaited, until an operator records
+it received;
 /schedule says that a customer paying per invoice has no payment schedule; /billing reports a
-bad IBAN next to its field, then saves one and shows it masked; in English the list speaks
-English and shows "€9.99".
+bad IBAN next to its field, then saves one and shows it masked, and the next invoices are chosen
+to be paid by TIP; in English the list speaks English and shows "€9.99".
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from conftest import eventually
+from conftest import REPO, eventually
 from customers import open_session, verified_customer
 
 PAGES = ("/my-invoices", "/invoice", "/schedule", "/billing")
@@ -58,6 +60,30 @@ def invoices_of_orders(runtime: Any, auth: dict[str, str], count: int) -> list[d
     invoices = eventually(issued, timeout=30)
     assert invoices, "the invoices of the orders were not issued in time"
     return invoices
+
+
+def operator_token(runtime: Any) -> str:
+    """`make operator-token SCOPES=invoices:write` against this runtime."""
+    import subprocess
+    import sys
+
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "guichet_local.operator_token",
+            "--port",
+            str(runtime.port),
+            "--scopes",
+            "invoices:write",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip()
 
 
 def status_of(runtime: Any, auth: dict[str, str], invoice: dict[str, Any]) -> str:
@@ -159,7 +185,8 @@ def test_list_download_pay_and_bank_details(runtime: Any, page: Any) -> None:
     assert page.locator("#payments tr[data-payment]").count() == 1
     assert status_of(runtime, auth, first) == "paid"
 
-    # the two others in one payment: by TIP (instructions), then by card
+    # the two others in one payment: no TIP (their PDF carries no TIP slip); by cheque (the
+    # instructions), after which they are held for it: a card is refused until it is recorded
     page.click("p.breadcrumb a")
     selection = page.locator("#pay-selection")
     selection.wait_for()
@@ -167,15 +194,38 @@ def test_list_download_pay_and_bank_details(runtime: Any, page: Any) -> None:
     for invoice in (second, third):
         page.check(f"tr[data-invoice={invoice['invoice_id']}] input[type=checkbox]")
     assert "2 factures sélectionnées" in selection.inner_text()
-    selection.locator("[data-method=tip] input").check()
+    assert selection.locator("[data-method=tip] input").is_disabled()
+    assert "préférences" in selection.locator("[data-method=tip] .tip-hint").inner_text()
+    selection.locator("[data-method=check] input").check()
     selection.locator("button[type=submit]").click()
     instructions = selection.locator(".instructions")
     instructions.wait_for()
     assert second["number"] in instructions.inner_text() and third["number"] in instructions.inner_text()
+    cheque = instructions.get_attribute("data-payment")
     selection.locator("[data-method=card] input").check()
     selection.locator("input[name=card_token]").fill("4242 4242 4242 4242")
     selection.locator("button[type=submit]").click()
-    page.wait_for_selector("main > .notice.ok")
+    held = selection.locator(".form-status .notice.error")
+    held.wait_for()
+    assert "chèque ou un TIP" in held.inner_text()
+    assert {status_of(runtime, auth, invoice) for invoice in (second, third)} == {"open"}
+    page.goto(f"{runtime.url}/my-invoices")
+    row = page.locator(f"tr[data-invoice={second['invoice_id']}]")
+    row.wait_for()
+    assert "règlement en attente" in row.locator("[data-column=status]").inner_text()
+    assert row.locator("input[type=checkbox]").count() == 0
+    page.click(f"tr[data-invoice={second['invoice_id']}] [data-column=number] a")
+    page.locator("#pay .pending-payment").wait_for()
+
+    # the back office receives the cheque (an operator token): both are paid
+    token = operator_token(runtime)
+    received = runtime.post(
+        f"/invoices/operator/customers/{customer_id}/payments/{cheque}/received",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert received.status_code == 200, received.text
+    page.goto(f"{runtime.url}/my-invoices")
+    page.locator(f"tr[data-invoice={first['invoice_id']}]").wait_for()
     assert page.locator("table.invoices [data-column=status]").all_inner_texts() == ["payée"] * 3
     assert {status_of(runtime, auth, invoice) for invoice in (second, third)} == {"paid"}
 
@@ -199,6 +249,13 @@ def test_list_download_pay_and_bank_details(runtime: Any, page: Any) -> None:
     assert masked.startswith("FR76") and masked.endswith("189") and "*" in masked
     assert page.inner_text("#bank-account [data-field=mandate_reference]")
 
+    # the next invoices paid by TIP (direct debit is offered now that a mandate is signed)
+    method = page.locator("#preferences select[name=payment_method]")
+    assert method.input_value() == "direct_debit"
+    method.select_option("tip")
+    page.locator("#preferences [data-field=payment_method] .notice.ok").wait_for()
+    assert runtime.get("/invoices/preferences", headers=auth).json()["payment_method"] == "tip"
+
     # the list, loaded directly (a reload): all paid, newest number first
     page.goto(f"{runtime.url}/my-invoices")
     page.locator(f"tr[data-invoice={first['invoice_id']}]").wait_for()
@@ -211,3 +268,41 @@ def test_list_download_pay_and_bank_details(runtime: Any, page: Any) -> None:
     row = page.locator(f"tr[data-invoice={first['invoice_id']}]")
     assert row.locator("[data-column=status]").inner_text() == "paid"
     assert row.locator("[data-column=total]").inner_text() == f"€{euros}.{cents:02d}"
+
+
+def test_a_credit_note_shows_what_went_back_and_how(runtime: Any, page: Any) -> None:
+    # Given an invoice paid by card, and a credit note of 5 € an operator issued against it
+    customer = verified_customer(runtime, "browser-credit", **LINA)
+    auth = customer.auth
+    (invoice,) = invoices_of_orders(runtime, auth, 1)
+    paid = runtime.post(
+        f"/invoices/{invoice['invoice_id']}/payments",
+        json={"method": "card", "card_token": "tok_visa"},
+        headers={**auth, "Idempotency-Key": f"pay-{uuid.uuid4()}"},
+    )
+    assert paid.status_code == 201, paid.text
+    note = runtime.post(
+        f"/invoices/operator/customers/{customer.customer_id}/invoices/{invoice['invoice_id']}/credit-notes",
+        json={"amount_cents": 500, "reason": "Geste commercial"},
+        headers={
+            "Authorization": f"Bearer {operator_token(runtime)}",
+            "Idempotency-Key": f"credit-{uuid.uuid4()}",
+        },
+    )
+    assert note.status_code == 201, note.text
+
+    # When the customer opens it from the list
+    open_session(page, runtime, customer)
+    page.goto(f"{runtime.url}/my-invoices")
+    row = page.locator(f"tr[data-invoice={note.json()['invoice_id']}]")
+    row.wait_for()
+    assert row.locator("[data-column=kind]").inner_text() == "Avoir"
+    assert row.locator("[data-column=status]").inner_text() == "remboursé"
+    row.locator("[data-column=number] a").click()
+
+    # Then it says what was owed and that it went back to the card
+    refund = page.locator("#pay table.refunds tbody tr")
+    refund.wait_for()
+    assert page.inner_text("#pay h2") == "Remboursement"
+    assert "5,00\u00a0€ vous sont dus" in page.inner_text("#pay")
+    assert "sur votre carte" in refund.inner_text() and "effectué" in refund.inner_text()

@@ -1,18 +1,23 @@
 """Consumption end to end over HTTP on the local runtime: an electricity order (nothing to pay
 upfront: energy is billed in arrears) → its meter appears → a CSV of readings is fed (`make
 ingest`) → the series shows it → the monthly close (`make job consumption.close_month`) → the
-invoices service bills those kWh and the subscription for the contract's own days of the month.
+invoices service bills those kWh and the subscription for the contract's own days of the month;
+a reading of that month arriving late is billed with the next month as a complement. A mobile
+line ordered and paid → its allowances from its billing day → data used beyond the plan → the
+daily close of its period (`make job consumption.close_allowance_periods`) → the out-of-plan
+invoice.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from conftest import eventually
-from customers import verified_customer
+from customers import pay_order, verified_customer
+from dateutil.relativedelta import relativedelta
 
 PARIS = ZoneInfo("Europe/Paris")
 MANON = {
@@ -64,11 +69,13 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
     assert completed, "the order was not provisioned in time"
     assert [item for item in runtime.get("/invoices", headers=auth).json()["items"] if item["order_id"]] == []
 
-    # SubscriptionActivated → its meter, named by the PDL
+    # SubscriptionActivated → the subscription's meter, reading the PDL
     meters = eventually(lambda: runtime.get("/consumption/meters", headers=auth).json()["items"], timeout=30)
-    assert [(meter["meter_id"], meter["unit"], meter["tariff_option"]) for meter in meters] == [
+    assert [(meter["pdl"], meter["unit"], meter["tariff_option"]) for meter in meters] == [
         (pdl, "kWh", "base")
     ]
+    meter_id = meters[0]["meter_id"]
+    assert meter_id == f"E{meters[0]['subscription_id']}"
 
     # a CSV of today's first ten half-hours, 0.5 kWh each, plus a bad row, fed to the ingest bucket
     today = datetime.now(PARIS).date()
@@ -85,7 +92,7 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
 
     # the series shows the day's 5 kWh
     series = runtime.get(
-        f"/consumption/meters/{pdl}/series",
+        f"/consumption/meters/{meter_id}/series",
         headers=auth,
         params={"from": today.isoformat(), "to": today.isoformat(), "step": "day"},
     ).json()
@@ -115,3 +122,80 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
         assert (subscription["unit"], subscription["quantity"]) == ("month", "1")
     else:
         assert (subscription["unit"], subscription["quantity"]) == ("day", str(days))
+
+    # a reading of that month, already billed, arrives late: 2 kWh of the day's twelfth half-hour
+    twelfth = (midnight + timedelta(minutes=330)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    late = f"meter_id,start,value\n{pdl},{twelfth},2\n"
+    report = runtime.post(f"/_local/ingest?name=e2e-late-{pdl}.csv", data=late.encode()).json()
+    assert (report["status"], report["accepted"], report["beyond_billing_limit"]) == ("ingested", 1, []), (
+        report
+    )
+
+    # the next month's close bills it as a complement, at the month's rates
+    next_month = first_of_next_month(today).date()
+    closed = runtime.job(
+        "consumption.close_month", first_of_next_month(next_month).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    assert closed.returncode == 0, closed.stderr
+
+    def next_invoice() -> dict[str, Any] | None:
+        for item in runtime.get("/invoices", headers=auth).json()["items"]:
+            if item["period_start"] == next_month.isoformat() and item["order_id"] is None:
+                return dict(runtime.get(f"/invoices/{item['invoice_id']}", headers=auth).json())
+        return None
+
+    following = eventually(next_invoice, timeout=30)
+    assert following, "the next month was not invoiced in time"
+    complements = [line for line in following["lines"] if line["description"].startswith("Complément")]
+    assert [(line["description"], line["quantity"], line["unit"]) for line in complements] == [
+        (f"Complément Consommation {today:%Y-%m}", "2", "kWh")
+    ]
+
+
+def test_a_mobile_lines_use_beyond_its_plan_is_invoiced_when_its_period_ends(runtime: Any) -> None:
+    customer = verified_customer(runtime, "e2e-mobile", first_name="Yanis", last_name="Benali")
+    auth = customer.auth
+
+    # a 1 GB line (5 € a GB beyond), ordered and paid by card
+    order = runtime.post(
+        "/subscriptions/orders",
+        json={"items": [{"product_id": "mobile-2h", "label": "Ligne de Yanis"}]},
+        headers={**auth, "Idempotency-Key": f"order-{uuid.uuid4()}"},
+    )
+    assert order.status_code == 201, order.text
+    pay_order(runtime, customer, order.json()["order_id"])
+
+    # SubscriptionActivated → its allowances, from its billing day (today) for a month
+    usage = eventually(
+        lambda: (answer := runtime.get("/consumption/usage", headers=auth)).ok and answer.json(), timeout=30
+    )
+    assert usage, "the line's allowances did not appear in time"
+    line, start, end = usage["subscription_id"], usage["period_start"], usage["period_end"]
+    assert end == (date.fromisoformat(start) + relativedelta(months=1)).isoformat()
+
+    # 1.5 GB used today, fed as the operator's file names it
+    midnight = datetime.fromisoformat(start).replace(tzinfo=PARIS).astimezone(UTC)
+    nine = (midnight + timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    used = f"meter_id,start,value\nM{line}-GB,{nine},1.5\n"
+    report = runtime.post(f"/_local/ingest?name=e2e-{line}.csv", data=used.encode()).json()
+    assert (report["status"], report["accepted"]) == ("ingested", 1), report
+    now = runtime.get("/consumption/usage", headers=auth).json()
+    assert (now["allowances"][0]["used"], now["out_of_plan_cents"]) == (1.5, 250)
+
+    # the period ends: the daily job closes it → UsagePeriodClosed → the out-of-plan invoice
+    closed = runtime.job("consumption.close_allowance_periods", f"{end}T02:30:00Z")
+    assert closed.returncode == 0, closed.stderr
+
+    def usage_invoice() -> dict[str, Any] | None:
+        for item in runtime.get("/invoices", headers=auth).json()["items"]:
+            if item["period_start"] == start and item["order_id"] is None:
+                return dict(runtime.get(f"/invoices/{item['invoice_id']}", headers=auth).json())
+        return None
+
+    billed = eventually(usage_invoice, timeout=30)
+    assert billed, "the period's use beyond the plan was not invoiced in time"
+    assert billed["total_cents"] == 250
+    last_day = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
+    assert billed["period_end"] == last_day
+    (charge,) = billed["lines"]
+    assert charge["description"].startswith("Hors forfait : 0,5 Go de données du ")

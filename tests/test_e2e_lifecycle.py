@@ -49,6 +49,18 @@ def test_a_partial_payment_provisions_nothing_and_the_rest_provisions_the_order(
     placed = order(runtime, customer, "hosting-linux-10000", "grand-site")
     invoice = order_invoice(runtime, customer, placed["order_id"])
     assert invoice["total_cents"] == 14900
+    # which the order names, saying it waits for its payment
+    named = eventually(
+        lambda: (
+            (
+                found := runtime.get(
+                    f"/subscriptions/orders/{placed['order_id']}", headers=customer.auth
+                ).json()
+            )["invoice_id"]
+            and found
+        )
+    )
+    assert named and (named["invoice_id"], named["awaiting"]) == (invoice["invoice_id"], "payment")
 
     # When the customer pays 1 cent of it
     assert pay(runtime, customer, invoice["invoice_id"], amount_cents=1)["status"] == "succeeded"
@@ -81,8 +93,9 @@ def test_monthly_paid_electricity_waits_for_a_mandate_and_only_then_gets_its_sch
         payment_mode="monthly",
     )
 
-    # Then nothing is invoiced upfront (energy is billed in arrears), the order waits for a
+    # Then nothing is invoiced upfront (energy is billed in arrears), the order says it waits for a
     # mandate: nothing provisioned, no meter, no schedule to debit
+    assert placed["awaiting"] == "mandate"
     assert not settled(runtime, customer, placed["order_id"])
     assert runtime.get("/invoices", headers=customer.auth).json()["items"] == []
     assert runtime.get("/consumption/meters", headers=customer.auth).json()["items"] == []
@@ -103,7 +116,7 @@ def test_monthly_paid_electricity_waits_for_a_mandate_and_only_then_gets_its_sch
     (subscription,) = runtime.get("/subscriptions", headers=customer.auth).json()["items"]
     assert subscription["status"] == "active"
     meters = eventually(lambda: runtime.get("/consumption/meters", headers=customer.auth).json()["items"])
-    assert [meter["meter_id"] for meter in meters] == [pdl]
+    assert [meter["pdl"] for meter in meters] == [pdl]  # the subscription's meter, reading its PDL
     answered = eventually(
         lambda: (
             (found := runtime.get("/invoices/schedule", headers=customer.auth)).status_code == 200 and found

@@ -63,6 +63,12 @@ def test_order_pay_complete_list_renew_and_remind(runtime: Any) -> None:
     )
     assert renewal.status_code == 201 and renewal.json()["kind"] == "renewal"
 
+    # a monthly plan renews by itself (one 7-day notice); the customer turns that off and renews by hand
+    manual = runtime.request(
+        "PATCH", f"/subscriptions/{subscription['subscription_id']}", json={"auto_renew": False}, headers=auth
+    )
+    assert manual.status_code == 200 and manual.json()["auto_renew"] is False
+
     # reminders: 30, 7 and 1 days before renews_on, each once, in the customer's language (it)
     renews_on = date.fromisoformat(subscription["renews_on"])
     reminders = lambda: [  # noqa: E731

@@ -20,7 +20,8 @@ from customers import verified_customer
 
 def electricity_meter(runtime: LocalRuntime) -> str:
     """The meter of a new customer's electricity contract, ordered over HTTP (billed in arrears,
-    per invoice: nothing to pay upfront); its id (the PDL) once the consumption service lists it."""
+    per invoice: nothing to pay upfront); its PDL, which meter files name, once the consumption
+    service lists the meter."""
     customer = verified_customer(runtime, "ingest", first_name="Rémi", last_name="Fournier")
     pdl = f"{random.randrange(10**13, 10**14)}"
     order = runtime.post(
@@ -44,7 +45,7 @@ def electricity_meter(runtime: LocalRuntime) -> str:
     assert order.status_code == 201, order.text
     listed = eventually(
         lambda: [
-            item["meter_id"]
+            item["pdl"]
             for item in runtime.get("/consumption/meters", headers=customer.auth).json().get("items", [])
         ],
         timeout=30,
@@ -128,6 +129,28 @@ def test_make_ingest_exits_zero_on_a_good_file_and_non_zero_on_a_rejected_row(
     assert "2 rows rejected (lines 3, 4)" in failed.stderr
 
 
+def test_make_ingest_says_which_rows_are_too_old_to_be_billed(runtime: LocalRuntime, tmp_path: Path) -> None:
+    meter = electricity_meter(runtime)
+    file = tmp_path / "history.csv"
+    file.write_bytes(
+        readings(
+            meter,
+            "2026-11-05T10:00:00+01:00,1.5",
+            "2025-09-04T10:00:00+02:00,0.5",
+            "2025-09-04T10:30:00+02:00,0.5",
+        )
+    )
+
+    done = ingest(runtime, str(file))
+
+    assert done.returncode == 0, done.stderr
+    assert "readings/history.csv: ingested, 3 rows, 3 accepted" in done.stdout
+    assert (
+        f"  2 rows of {meter} before 2025-09-05 (14 months before its last reading, 2026-11-05): "
+        "kept, never billed (lines 3-4)"
+    ) in done.stdout
+
+
 def test_the_json_report_is_printed_as_the_service_wrote_it(runtime: LocalRuntime, tmp_path: Path) -> None:
     meter = electricity_meter(runtime)
     file = tmp_path / "one.csv"
@@ -137,12 +160,15 @@ def test_the_json_report_is_printed_as_the_service_wrote_it(runtime: LocalRuntim
 
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert {key: report[key] for key in ("file", "status", "rows", "accepted", "rejected")} == {
+    assert {
+        key: report[key] for key in ("file", "status", "rows", "accepted", "rejected", "beyond_billing_limit")
+    } == {
         "file": "readings/one.csv",
         "status": "ingested",
         "rows": 1,
         "accepted": 1,
         "rejected": [],
+        "beyond_billing_limit": [],
     }
 
 

@@ -127,7 +127,7 @@ const TEXT = {
     choose_invoices: "Sélectionnez au moins une facture à régler.",
     pay_amount: (amount) => `Payer ${amount}`, payment_method: "Moyen de paiement",
     method_card: "Carte bancaire", method_direct_debit: "Prélèvement automatique", method_check: "Chèque",
-    method_tip: "TIP (titre interbancaire de paiement)", method_transfer: "Virement",
+    method_tip: "TIP (titre interbancaire de paiement)", method_transfer: "Virement", method_credit: "Avoir déduit",
     card_number: "Numéro de carte",
     card_sandbox_hint: "Environnement de test local : 4242 4242 4242 4242 est acceptée, 4000 0000 0000 0002 est refusée.",
     direct_debit_on: (iban) => `Prélèvement sur le compte ${iban}.`,
@@ -143,7 +143,7 @@ const TEXT = {
     retry_same: "La connexion a été interrompue. Réessayez : le même paiement ne sera pas compté deux fois.",
     instructions_title_check: "Votre paiement par chèque", instructions_title_tip: "Votre paiement par TIP",
     instructions_check: (amount) => `Envoyez un chèque de ${amount} à l'ordre ci-dessous, en inscrivant la référence au dos.`,
-    instructions_tip: (amount) => `Datez et signez le TIP de ${amount} joint à votre facture papier (avec un RIB la première fois) et envoyez-le à l'adresse ci-dessous.`,
+    instructions_tip: (amount) => `Datez et signez le TIP de ${amount} imprimé au bas de votre facture (PDF) et envoyez-le, avec un RIB la première fois, à l'adresse ci-dessous.`,
     payee: "À l'ordre de", payment_reference: "Référence à indiquer", send_to: "Adresse d'envoi", send_before: "À envoyer avant le",
     instructions_note: "La facture reste « à payer » jusqu'à la réception de votre règlement.",
     invoice_heading: (kind, number) => `${kind} n° ${number}`, invoice_summary: "Récapitulatif",
@@ -159,7 +159,7 @@ const TEXT = {
     pay_title: "Payer cette facture", paid_notice: "Cette facture est réglée.",
     void_notice: "Cette facture est annulée : il n'y a rien à payer.",
     resale_notice: "Facture de revente : c'est nous qui vous payons le surplus racheté, par virement.",
-    credit_note_notice: "Avoir : ce montant vous est dû ; il est déduit de vos prochains règlements.",
+    credit_note_notice: "Avoir : rien à payer.",
     direct_debit_planned: (date) => `Cette facture sera prélevée automatiquement le ${date}. Vous pouvez aussi la régler dès maintenant.`,
     schedule_title: "Mon échéancier", schedule_year: (year) => `Échéancier ${year}`,
     estimated_annual: "Montant annuel estimé", regularization_on: "Facture de régularisation prévue le",
@@ -180,6 +180,19 @@ const TEXT = {
     preferences_title: "Mes préférences de facturation",
     paperless: "Facture électronique : plus de facture papier par courrier",
     notify_new_invoice: "M'avertir par e-mail à chaque nouvelle facture", preferences_saved: "Préférences enregistrées.",
+    invoice_status_refunded: "remboursé", invoice_status_to_refund: "à rembourser", payment_status_expired: "non reçu",
+    pending_notice: "Votre chèque ou votre TIP est en cours d'acheminement : cette facture lui est réservée jusqu'à sa réception et ne peut pas être réglée autrement d'ici là.",
+    pending_badge: "règlement en attente",
+    tip_needs_slip: "Le TIP se règle avec le titre imprimé au bas de la facture : choisissez le TIP dans vos préférences pour vos prochaines factures.",
+    owed_notice: (amount) => `${amount} vous sont dus.`, carried_notice: "Ils seront déduits de votre prochaine facture.",
+    refund_waiting: "Le remboursement est en cours.", refund_title: "Remboursement",
+    refund_status_pending: "en cours", refund_status_succeeded: "effectué", refund_status_failed: "à refaire par nos services",
+    refund_method_card: "sur votre carte", refund_method_transfer: "par virement", refund_method_check: "par chèque", refund_method_manual: "par nos services",
+    installment_status_retrying: "rejetée, nouvel essai prévu", installment_status_paused: "suspendue",
+    installment_status_skipped: "non prélevée (contrat suspendu)", installment_status_cancelled: "annulée (fin de contrat)",
+    installment_status_collecting: "en cours", retry_on: (date) => `nouvel essai le ${date}`,
+    preferred_method: "Mode de paiement de mes prochaines factures",
+    preferred_method_hint: "Par TIP, le titre à signer est imprimé au bas de chaque facture ; le prélèvement demande des coordonnées bancaires.",
     // consumption area
     nav_consumption: "Ma conso", nav_surplus: "Mon surplus", meter_title: (id) => `Compteur ${id}`,
     meters_label: "Mes compteurs", month: "Mois", year: "Année",
@@ -202,7 +215,7 @@ const TEXT = {
     kitty: "Ma cagnotte", kitty_intro: "Le surplus injecté sur le réseau vous est racheté ; votre cagnotte est mise à jour chaque mois.",
     surplus_months: "Surplus injecté mois par mois", rate_per_kwh: "Tarif par kWh", credited: "Crédité",
     no_surplus: "Vous n'avez pas d'offre de revente du surplus.",
-    mobile_title: "Ma consommation mobile", usage_period: (month) => `Consommation de ${month}`, mobile_line: (id) => `Ligne ${id}`,
+    mobile_title: "Ma consommation mobile", usage_period: (range) => `Période en cours : ${range}`, mobile_line: (id) => `Ligne ${id}`,
     allowance_name_GB: "Internet mobile", allowance_name_min: "Appels", allowance_name_sms: "SMS",
     usage_of: (used, included) => `${used} sur ${included}`, unlimited: "illimité", remaining: (left) => `reste ${left}`,
     out_of_plan: "Hors forfait", unit_gb: "Go", unit_min: "min", unit_sms: "SMS",
@@ -332,7 +345,7 @@ const TEXT = {
     choose_invoices: "Select at least one invoice to pay.",
     pay_amount: (amount) => `Pay ${amount}`, payment_method: "Payment method",
     method_card: "Card", method_direct_debit: "Direct debit", method_check: "Cheque",
-    method_tip: "TIP (interbank payment slip)", method_transfer: "Bank transfer",
+    method_tip: "TIP (interbank payment slip)", method_transfer: "Bank transfer", method_credit: "Credit deducted",
     card_number: "Card number",
     card_sandbox_hint: "Local sandbox: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.",
     direct_debit_on: (iban) => `Debited from account ${iban}.`,
@@ -348,7 +361,7 @@ const TEXT = {
     retry_same: "The connection was interrupted. Try again: the same payment will not be counted twice.",
     instructions_title_check: "Your payment by cheque", instructions_title_tip: "Your payment by TIP",
     instructions_check: (amount) => `Send a cheque for ${amount} payable as below, with the reference written on the back.`,
-    instructions_tip: (amount) => `Date and sign the TIP for ${amount} attached to your paper invoice (with your bank details the first time) and send it to the address below.`,
+    instructions_tip: (amount) => `Date and sign the TIP for ${amount} printed at the bottom of your invoice (PDF) and send it, with your bank details the first time, to the address below.`,
     payee: "Payable to", payment_reference: "Reference to quote", send_to: "Send to", send_before: "Send before",
     instructions_note: "The invoice stays “to pay” until your payment arrives.",
     invoice_heading: (kind, number) => `${kind} no. ${number}`, invoice_summary: "Summary",
@@ -364,7 +377,7 @@ const TEXT = {
     pay_title: "Pay this invoice", paid_notice: "This invoice is paid.",
     void_notice: "This invoice is void: there is nothing to pay.",
     resale_notice: "Resale invoice: we pay you for the surplus we buy, by bank transfer.",
-    credit_note_notice: "Credit note: this amount is owed to you; it is deducted from your next payments.",
+    credit_note_notice: "Credit note: nothing to pay.",
     direct_debit_planned: (date) => `This invoice will be debited automatically on ${date}. You can also pay it now.`,
     schedule_title: "My payment schedule", schedule_year: (year) => `Payment schedule ${year}`,
     estimated_annual: "Estimated annual amount", regularization_on: "Regularization invoice planned on",
@@ -385,6 +398,19 @@ const TEXT = {
     preferences_title: "My billing preferences",
     paperless: "Paperless billing: no more paper invoice by post",
     notify_new_invoice: "Email me about each new invoice", preferences_saved: "Preferences saved.",
+    invoice_status_refunded: "refunded", invoice_status_to_refund: "to be refunded", payment_status_expired: "not received",
+    pending_notice: "Your cheque or TIP is on its way: this invoice is kept for it until it arrives and cannot be paid otherwise until then.",
+    pending_badge: "payment on its way",
+    tip_needs_slip: "A TIP is paid with the slip printed at the bottom of the invoice: choose TIP in your preferences for your next invoices.",
+    owed_notice: (amount) => `${amount} is owed to you.`, carried_notice: "It will be deducted from your next invoice.",
+    refund_waiting: "The refund is under way.", refund_title: "Refund",
+    refund_status_pending: "under way", refund_status_succeeded: "made", refund_status_failed: "to be made again by our team",
+    refund_method_card: "to your card", refund_method_transfer: "by bank transfer", refund_method_check: "by cheque", refund_method_manual: "by our team",
+    installment_status_retrying: "returned, new attempt planned", installment_status_paused: "paused",
+    installment_status_skipped: "not collected (contract suspended)", installment_status_cancelled: "cancelled (contract ended)",
+    installment_status_collecting: "under way", retry_on: (date) => `new attempt on ${date}`,
+    preferred_method: "How I pay my next invoices",
+    preferred_method_hint: "By TIP, the slip to sign is printed at the bottom of each invoice; direct debit needs bank details.",
     // consumption area
     nav_consumption: "My consumption", nav_surplus: "My surplus", meter_title: (id) => `Meter ${id}`,
     meters_label: "My meters", month: "Month", year: "Year",
@@ -407,7 +433,7 @@ const TEXT = {
     kitty: "My kitty", kitty_intro: "The surplus fed into the grid is bought from you; your kitty is updated every month.",
     surplus_months: "Surplus fed into the grid, month by month", rate_per_kwh: "Rate per kWh", credited: "Credited",
     no_surplus: "You have no surplus resale offer.",
-    mobile_title: "My mobile usage", usage_period: (month) => `Usage in ${month}`, mobile_line: (id) => `Line ${id}`,
+    mobile_title: "My mobile usage", usage_period: (range) => `Current period: ${range}`, mobile_line: (id) => `Line ${id}`,
     allowance_name_GB: "Mobile data", allowance_name_min: "Calls", allowance_name_sms: "Texts",
     usage_of: (used, included) => `${used} of ${included}`, unlimited: "unlimited", remaining: (left) => `${left} left`,
     out_of_plan: "Out of plan", unit_gb: "GB", unit_min: "min", unit_sms: "texts",
@@ -537,7 +563,7 @@ const TEXT = {
     choose_invoices: "Selezioni almeno una fattura da pagare.",
     pay_amount: (amount) => `Paga ${amount}`, payment_method: "Metodo di pagamento",
     method_card: "Carta di pagamento", method_direct_debit: "Addebito diretto", method_check: "Assegno",
-    method_tip: "TIP (titolo interbancario di pagamento)", method_transfer: "Bonifico",
+    method_tip: "TIP (titolo interbancario di pagamento)", method_transfer: "Bonifico", method_credit: "Credito dedotto",
     card_number: "Numero della carta",
     card_sandbox_hint: "Ambiente di prova locale: 4242 4242 4242 4242 viene accettata, 4000 0000 0000 0002 viene rifiutata.",
     direct_debit_on: (iban) => `Addebito sul conto ${iban}.`,
@@ -553,7 +579,7 @@ const TEXT = {
     retry_same: "La connessione si è interrotta. Riprovi: lo stesso pagamento non sarà contato due volte.",
     instructions_title_check: "Il Suo pagamento con assegno", instructions_title_tip: "Il Suo pagamento con TIP",
     instructions_check: (amount) => `Invii un assegno di ${amount} intestato come indicato qui sotto, scrivendo il riferimento sul retro.`,
-    instructions_tip: (amount) => `Dati e firmi il TIP di ${amount} allegato alla fattura cartacea (con le coordinate bancarie la prima volta) e lo invii all'indirizzo qui sotto.`,
+    instructions_tip: (amount) => `Dati e firmi il TIP di ${amount} stampato in fondo alla fattura (PDF) e lo invii, con le coordinate bancarie la prima volta, all'indirizzo qui sotto.`,
     payee: "Intestato a", payment_reference: "Riferimento da indicare", send_to: "Indirizzo di invio", send_before: "Da inviare entro il",
     instructions_note: "La fattura resta «da pagare» fino alla ricezione del pagamento.",
     invoice_heading: (kind, number) => `${kind} n. ${number}`, invoice_summary: "Riepilogo",
@@ -569,7 +595,7 @@ const TEXT = {
     pay_title: "Pagare questa fattura", paid_notice: "Questa fattura è pagata.",
     void_notice: "Questa fattura è annullata: non c'è nulla da pagare.",
     resale_notice: "Fattura di rivendita: siamo noi a pagarLe l'eccedenza acquistata, con bonifico.",
-    credit_note_notice: "Nota di credito: questo importo Le è dovuto; viene dedotto dai prossimi pagamenti.",
+    credit_note_notice: "Nota di credito: nulla da pagare.",
     direct_debit_planned: (date) => `Questa fattura sarà addebitata automaticamente il ${date}. Può anche pagarla subito.`,
     schedule_title: "Il mio piano rate", schedule_year: (year) => `Piano rate ${year}`,
     estimated_annual: "Importo annuo stimato", regularization_on: "Fattura di conguaglio prevista il",
@@ -590,6 +616,19 @@ const TEXT = {
     preferences_title: "Le mie preferenze di fatturazione",
     paperless: "Fattura elettronica: niente più fattura cartacea per posta",
     notify_new_invoice: "Avvisarmi via email a ogni nuova fattura", preferences_saved: "Preferenze salvate.",
+    invoice_status_refunded: "rimborsato", invoice_status_to_refund: "da rimborsare", payment_status_expired: "non ricevuto",
+    pending_notice: "Il Suo assegno o TIP è in arrivo: questa fattura gli è riservata fino al ricevimento e non può essere pagata in altro modo nel frattempo.",
+    pending_badge: "pagamento in arrivo",
+    tip_needs_slip: "Il TIP si paga con il titolo stampato in fondo alla fattura: scelga il TIP nelle preferenze per le prossime fatture.",
+    owed_notice: (amount) => `Le sono dovuti ${amount}.`, carried_notice: "Saranno dedotti dalla prossima fattura.",
+    refund_waiting: "Il rimborso è in corso.", refund_title: "Rimborso",
+    refund_status_pending: "in corso", refund_status_succeeded: "effettuato", refund_status_failed: "da rifare dal nostro servizio",
+    refund_method_card: "sulla Sua carta", refund_method_transfer: "con bonifico", refund_method_check: "con assegno", refund_method_manual: "dal nostro servizio",
+    installment_status_retrying: "respinta, nuovo tentativo previsto", installment_status_paused: "sospesa",
+    installment_status_skipped: "non addebitata (contratto sospeso)", installment_status_cancelled: "annullata (fine contratto)",
+    installment_status_collecting: "in corso", retry_on: (date) => `nuovo tentativo il ${date}`,
+    preferred_method: "Modalità di pagamento delle prossime fatture",
+    preferred_method_hint: "Con il TIP, il titolo da firmare è stampato in fondo a ogni fattura; l'addebito diretto richiede le coordinate bancarie.",
     // consumption area
     nav_consumption: "I miei consumi", nav_surplus: "Il mio surplus", meter_title: (id) => `Contatore ${id}`,
     meters_label: "I miei contatori", month: "Mese", year: "Anno",
@@ -612,7 +651,7 @@ const TEXT = {
     kitty: "Il mio salvadanaio", kitty_intro: "Il surplus immesso in rete Le viene riacquistato; il salvadanaio è aggiornato ogni mese.",
     surplus_months: "Surplus immesso in rete mese per mese", rate_per_kwh: "Tariffa per kWh", credited: "Accreditato",
     no_surplus: "Non ha un'offerta di rivendita del surplus.",
-    mobile_title: "Il mio consumo mobile", usage_period: (month) => `Consumi di ${month}`, mobile_line: (id) => `Linea ${id}`,
+    mobile_title: "Il mio consumo mobile", usage_period: (range) => `Periodo in corso: ${range}`, mobile_line: (id) => `Linea ${id}`,
     allowance_name_GB: "Internet mobile", allowance_name_min: "Chiamate", allowance_name_sms: "SMS",
     usage_of: (used, included) => `${used} su ${included}`, unlimited: "illimitato", remaining: (left) => `restano ${left}`,
     out_of_plan: "Fuori soglia", unit_gb: "GB", unit_min: "min", unit_sms: "SMS",
@@ -1583,13 +1622,19 @@ async function appointmentsPage() {
 
 // --- the invoices area (API.md, "Invoices") -----------------------------------------------------
 
-const INVOICE_STATUSES = ["open", "overdue", "paid", "void"];
+const INVOICE_STATUSES = ["open", "overdue", "paid", "void", "refunded"];
 const INVOICE_KINDS = ["invoice", "credit_note", "resale", "regularization"];
 const PAGE_SIZE = "20";
 const payable = (invoice) => ["invoice", "regularization"].includes(invoice.kind)
-  && ["open", "overdue"].includes(invoice.status) && invoice.amount_due_cents > 0;
+  && ["open", "overdue"].includes(invoice.status) && invoice.amount_due_cents > 0 && !invoice.pending_payment_id;
+// A credit note or a negative regularization: money owed to the customer until it is refunded.
+const owedToCustomer = (invoice) => invoice.kind === "credit_note" || invoice.total_cents < 0;
 const invoiceLink = (invoice) => `/invoice?id=${enc(invoice.invoice_id)}`;
-const invoiceBadge = (status) => h("span", { class: `status invoice-${status}` }, t(`invoice_status_${status}`));
+const invoiceBadge = (invoice) => {
+  const status = invoice.status === "open" && owedToCustomer(invoice) ? "to_refund" : invoice.status;
+  return h("span", { class: `status invoice-${status}` }, t(`invoice_status_${status}`),
+    invoice.pending_payment_id ? h("span", { class: "pending" }, ` (${t("pending_badge")})`) : null);
+};
 const calendarDay = (iso) => {
   const [year, month, date] = iso.split("-").map(Number);
   return new Date(year, month - 1, date);
@@ -1720,7 +1765,15 @@ function paymentForm({ selected, account, done }) {
   const button = h("button", { class: "primary", type: "submit" });
   const element = h("form", { class: "rich payment", novalidate: true }, methods, cardField, mailHint, status, button);
   const method = () => element.querySelector(`input[name=${group}]:checked`)?.value || "card";
+  const tipHint = h("p", { class: "hint tip-hint" }, t("tip_needs_slip"));
+  methods.querySelector("[data-method=tip]").append(tipHint);
   const update = () => {
+    // a TIP is the slip printed on the invoice: only invoices issued to be paid by TIP carry one
+    const tipInput = methods.querySelector("[data-method=tip] input");
+    const withSlip = selected().length > 0 && selected().every((invoice) => invoice.payment_mode === "tip");
+    tipInput.disabled = !withSlip;
+    tipHint.hidden = withSlip;
+    if (!withSlip && tipInput.checked) methods.querySelector("[data-method=card] input").checked = true;
     cardField.hidden = method() !== "card";
     mailHint.hidden = !["check", "tip"].includes(method());
     const invoices = selected();
@@ -1825,7 +1878,7 @@ function invoiceRow(invoice, onSelect) {
     h("td", { "data-column": "total", class: "number" }, money(invoice.total_cents, invoice.currency)),
     h("td", { "data-column": "due", class: `number${invoice.status === "overdue" ? " late" : ""}` },
       money(invoice.amount_due_cents, invoice.currency)),
-    h("td", { "data-column": "status" }, invoiceBadge(invoice.status)),
+    h("td", { "data-column": "status" }, invoiceBadge(invoice)),
     h("td", { "data-column": "actions" }, h("div", { class: "row-actions" },
       canPay ? h("a", { class: "button pay", href: `${invoiceLink(invoice)}#pay`, "aria-label": t("pay_label", invoice.number) }, t("pay")) : null,
       pdfButton(invoice), duplicateButton(invoice))));
@@ -1897,9 +1950,29 @@ async function invoicesPage() {
 
 // --- one invoice -----------------------------------------------------------------------------
 
+function refundsBlock(invoice) {
+  const currency = invoice.currency;
+  const parts = [h("p", {}, t("owed_notice", money(invoice.owed_cents ?? -invoice.total_cents, currency)),
+    " ", invoice.carried ? t("carried_notice") : invoice.status === "open" ? t("refund_waiting") : "")];
+  if ((invoice.refunds || []).length) {
+    parts.push(h("table", { class: "refunds" },
+      headCells(["date", "payment_method", "amount", "status"], ["amount"]),
+      h("tbody", {}, invoice.refunds.map((refund) => h("tr", { "data-refund": refund.refund_id, "data-status": refund.status },
+        h("td", {}, refund.refunded_on ? day(refund.refunded_on) : t("none")),
+        h("td", {}, t(`refund_method_${refund.method}`)),
+        h("td", { class: "number" }, money(refund.amount_cents, currency)),
+        h("td", {}, h("span", { class: `status refund-${refund.status}` }, t(`refund_status_${refund.status}`))))))));
+  }
+  return parts;
+}
+
 function payCardFor(invoice, account) {
   let content;
-  if (payable(invoice)) {
+  if (invoice.pending_payment_id && ["open", "overdue"].includes(invoice.status)) {
+    content = h("p", { class: "notice pending-payment", "data-payment": invoice.pending_payment_id }, t("pending_notice"));
+  } else if (owedToCustomer(invoice) && invoice.owed_cents != null) {
+    content = refundsBlock(invoice);
+  } else if (payable(invoice)) {
     content = [
       invoice.payment_mode === "direct_debit" && invoice.status === "open"
         ? h("p", { class: "muted" }, t("direct_debit_planned", day(invoice.due_on))) : null,
@@ -1910,7 +1983,8 @@ function payCardFor(invoice, account) {
       || (invoice.status === "void" ? "void_notice" : "paid_notice");
     content = h("p", {}, t(why));
   }
-  return h("section", { class: "card", id: "pay" }, h("h2", {}, t("pay_title")), content);
+  const title = owedToCustomer(invoice) && invoice.owed_cents != null ? "refund_title" : "pay_title";
+  return h("section", { class: "card", id: "pay" }, h("h2", {}, t(title)), content);
 }
 
 function linesCard(invoice) {
@@ -1970,7 +2044,7 @@ async function invoicePage() {
     h("div", { class: "row-actions documents-actions" }, pdfButton(invoice), duplicateButton(invoice)));
   return h("div", { class: "invoice", "data-invoice": invoice.invoice_id, "data-status": invoice.status },
     h("p", { class: "breadcrumb" }, h("a", { href: "/my-invoices" }, t("nav_invoices"))),
-    pageTitle(t("invoice_heading", kind, invoice.number), invoiceBadge(invoice.status)),
+    pageTitle(t("invoice_heading", kind, invoice.number), invoiceBadge(invoice)),
     h("div", { class: "detail-grid" }, summary, payCardFor(invoice, account)),
     linesCard(invoice),
     paymentsCard(invoice));
@@ -1988,25 +2062,32 @@ async function schedulePage() {
       h("section", { class: "card", id: "no-schedule" }, h("h2", {}, t("no_schedule_title")), h("p", {}, t("no_schedule")),
         h("a", { class: "button", href: "/my-invoices" }, t("tab_invoices"))));
   }
-  const currency = schedule.currency || "EUR";
-  const collected = schedule.installments.filter((item) => item.status === "paid").reduce((sum, item) => sum + item.amount_cents, 0);
-  return h("div", {}, pageTitle(t("schedule_title")), invoiceTabs(),
-    h("section", { class: "card", id: "schedule", "data-year": schedule.year }, h("h2", {}, t("schedule_year", schedule.year)),
-      h("p", {}, t("schedule_intro")),
-      definitions([
-        ["estimated_annual", money(schedule.estimated_annual_cents, currency)],
-        ["collected_so_far", money(collected, currency)],
-        ...(schedule.consumption_billed_cents ? [["consumption_billed", money(schedule.consumption_billed_cents, currency)]] : []),
-        ["regularization_on", day(schedule.regularization_on)],
-      ])),
-    h("section", { class: "card", id: "installments" }, h("h2", {}, t("installments_title")),
-      h("div", { class: "table-scroll" }, h("table", { class: "installments" },
-        headCells(["col_installment", "col_debit_on", "amount", "status"], ["amount"]),
-        h("tbody", {}, schedule.installments.map((item, index) => h("tr", { "data-status": item.status },
-          h("td", {}, item.number ?? index + 1), h("td", {}, day(item.due_on)),
-          h("td", { class: "number" }, money(item.amount_cents, currency)),
-          h("td", {}, h("span", { class: `status installment-${item.status}` },
-            known(`installment_status_${item.status}`) ? t(`installment_status_${item.status}`) : item.status)))))))));
+  // one schedule per contract paid by monthly debits (`schedules`), the running one first
+  const cards = (schedule.schedules || [schedule]).flatMap((each, index) => {
+    const currency = each.currency || "EUR";
+    const collected = each.installments.filter((item) => item.status === "paid").reduce((sum, item) => sum + item.amount_cents, 0);
+    const suffix = index ? `-${index + 1}` : "";
+    return [
+      h("section", { class: "card schedule", id: `schedule${suffix}`, "data-year": each.year, "data-subscription": each.subscription_id },
+        h("h2", {}, t("schedule_year", each.year)),
+        index ? null : h("p", {}, t("schedule_intro")),
+        definitions([
+          ["estimated_annual", money(each.estimated_annual_cents, currency)],
+          ["collected_so_far", money(collected, currency)],
+          ...(each.consumption_billed_cents ? [["consumption_billed", money(each.consumption_billed_cents, currency)]] : []),
+          ["regularization_on", day(each.regularization_on)],
+        ])),
+      h("section", { class: "card", id: `installments${suffix}` }, h("h2", {}, t("installments_title")),
+        h("div", { class: "table-scroll" }, h("table", { class: "installments" },
+          headCells(["col_installment", "col_debit_on", "amount", "status"], ["amount"]),
+          h("tbody", {}, each.installments.map((item, position) => h("tr", { "data-status": item.status },
+            h("td", {}, item.number ?? position + 1), h("td", {}, day(item.due_on)),
+            h("td", { class: "number" }, money(item.amount_cents, currency)),
+            h("td", {}, h("span", { class: `status installment-${item.status}` },
+              known(`installment_status_${item.status}`) ? t(`installment_status_${item.status}`) : item.status),
+              item.retry_on ? h("span", { class: "muted block" }, t("retry_on", day(item.retry_on))) : null)))))))];
+  });
+  return h("div", {}, pageTitle(t("schedule_title")), invoiceTabs(), ...cards);
 }
 
 // --- bank details and billing preferences ----------------------------------------------------
@@ -2028,6 +2109,29 @@ function preferenceToggle(preferences, name) {
     }
   } });
   return h("div", { class: "field check", "data-field": name }, h("label", {}, box, t(name)), status);
+}
+
+function preferredMethod(preferences, account) {
+  const status = h("span", { class: "inline-status" });
+  const id = `field-${++fieldCount}`;
+  const select = h("select", { id, name: "payment_method", onchange: async () => {
+    select.disabled = true;
+    status.replaceChildren();
+    try {
+      const saved = await authed("PATCH", "/invoices/preferences", { payment_method: select.value });
+      select.value = saved.payment_method;
+      status.replaceChildren(notice("ok", t("preferences_saved")));
+    } catch (error) {
+      select.value = preferences.payment_method;
+      status.replaceChildren(notice("error", errorText(error)));
+    } finally {
+      select.disabled = false;
+    }
+  } }, ["card", "direct_debit", "check", "tip"].map((method) => h("option", {
+    value: method, selected: preferences.payment_method === method, disabled: method === "direct_debit" && !account,
+  }, methodName(method))));
+  return h("div", { class: "field", "data-field": "payment_method" }, h("label", { for: id }, t("preferred_method")),
+    select, h("span", { class: "hint" }, t("preferred_method_hint")), status);
 }
 
 async function billingPage() {
@@ -2057,6 +2161,7 @@ async function billingPage() {
           : h("p", { class: "muted" }, t("no_bank_account")),
         h("div", {}, h("h3", {}, t(account ? "change_bank" : "add_bank")), h("p", { class: "hint" }, t("bank_hint")), bankForm))),
     h("section", { class: "card", id: "preferences" }, h("h2", {}, t("preferences_title")),
+      preferredMethod(preferences, account),
       preferenceToggle(preferences, "paperless"), preferenceToggle(preferences, "notify_new_invoice")));
 }
 
@@ -2326,7 +2431,10 @@ function usageCard(usage) {
   return h("section", { class: "card", id: "mobile-usage", "data-line": usage.subscription_id }, h("h2", {}, t("mobile_title")),
     usage.lines?.length > 1 ? h("nav", { class: "tabs", "aria-label": t("mobile_title") }, usage.lines.map((line) =>
       h("a", { href: withParams({ line }), "aria-current": line === usage.subscription_id ? "page" : false }, t("mobile_line", line)))) : null,
-    h("p", { class: "muted" }, t("usage_period", monthName(usage.period))),
+    // the line's allowance period runs from its billing day: [period_start, period_end)
+    h("p", { class: "muted", "data-field": "period", "data-start": usage.period_start, "data-end": usage.period_end },
+      t("usage_period", new Intl.DateTimeFormat(locale(), { dateStyle: "medium" })
+        .formatRange(calendarDay(usage.period_start), calendarDay(addDays(usage.period_end, -1))))),
     h("ul", { class: "plain allowances" }, usage.allowances.map((allowance) => {
       const id = `allowance-${allowance.unit}`;
       return h("li", { "data-unit": allowance.unit },

@@ -10,6 +10,7 @@ import pytest
 
 from infra import grants
 from infra.service_stack import (
+    DEAD_LETTER_QUEUE_ID,
     PLACEHOLDER_ROLE_ARN,
     ROLE_ID,
     Service,
@@ -30,27 +31,38 @@ TABLE = {
 }
 
 
-def _function(variables: dict[str, str]) -> dict[str, Any]:
-    return {
-        "Type": "AWS::Serverless::Function",
-        "Properties": {
-            "Handler": "app.app",
-            "Role": PLACEHOLDER_ROLE_ARN,
-            "Environment": {"Variables": variables},
-        },
+def _function(variables: dict[str, str], event_type: str | None = None) -> dict[str, Any]:
+    """A function as Chalice generates it; with an event of `event_type` (as SAM names it)."""
+    properties: dict[str, Any] = {
+        "Handler": "app.app",
+        "Role": PLACEHOLDER_ROLE_ARN,
+        "Environment": {"Variables": variables},
     }
+    if event_type:
+        properties["Events"] = {"TheEvent": {"Type": event_type, "Properties": {}}}
+    return {"Type": "AWS::Serverless::Function", "Properties": properties}
 
 
 def _chalice_template(**variables: str) -> dict[str, Any]:
+    """An app with routes, a schedule, an EventBridge event handler and an SQS consumer."""
     environment = {"GUICHET_MAIL_SENDER": "Guichet <no-reply@shop.example>", **variables}
     return {
         "Resources": {
             "APIHandler": _function(environment),
-            "NightlyJob": _function(environment),
+            "NightlyJob": _function(environment, "Schedule"),
+            "InvoicePaid": _function(environment, "CloudWatchEvent"),
+            "QueueConsumer": _function(environment, "SQS"),
             "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {"StageName": "api"}},
         },
         "Outputs": {},
     }
+
+
+def _api_only_template() -> dict[str, Any]:
+    template = _chalice_template()
+    for function in ("NightlyJob", "InvoicePaid", "QueueConsumer"):
+        del template["Resources"][function]
+    return template
 
 
 def _service(tmp_path: Path, name: str, resources: dict[str, Any]) -> Service:
@@ -290,6 +302,67 @@ def test_infra_takes_over_the_role_at_every_level_of_the_chalice_config() -> Non
     assert config["stages"]["prod"]["manage_iam_role"] is True  # the service's own config is untouched
     with pytest.raises(ServiceError, match="no stage 'staging'"):
         chalice_config_for_infra(config, "staging")
+
+
+def test_event_handlers_and_schedules_retry_then_go_to_the_service_dead_letter_queue(
+    tmp_path: Path, with_grants: dict
+) -> None:
+    service = _service(tmp_path, "billing", {})
+    with_grants["billing"] = ()
+
+    resources = merge_template(service, "prod", _chalice_template())["Resources"]
+
+    for function in ("NightlyJob", "InvoicePaid"):
+        assert resources[function]["Properties"]["EventInvokeConfig"] == {
+            "MaximumRetryAttempts": 2,
+            "MaximumEventAgeInSeconds": 3600,
+            "DestinationConfig": {
+                "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [DEAD_LETTER_QUEUE_ID, "Arn"]}}
+            },
+        }
+    # Lambda invokes neither an API handler nor an SQS consumer asynchronously.
+    for function in ("APIHandler", "QueueConsumer"):
+        assert "EventInvokeConfig" not in resources[function]["Properties"]
+    assert resources[DEAD_LETTER_QUEUE_ID] == {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": "guichet-billing-prod-dead-letters",
+            "SqsManagedSseEnabled": True,
+            "MessageRetentionPeriod": 14 * 24 * 3600,
+        },
+    }
+    statements = resources[ROLE_ID]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert [s for s in statements if "DeadLetter" in json.dumps(s) or "sqs:" in json.dumps(s)] == [
+        {
+            "Sid": "SendToOwnDeadLetters",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": {"Fn::GetAtt": [DEAD_LETTER_QUEUE_ID, "Arn"]},
+        }
+    ]
+
+
+def test_a_service_without_event_handlers_or_schedules_has_no_dead_letter_queue(
+    tmp_path: Path, with_grants: dict
+) -> None:
+    service = _service(tmp_path, "billing", {})
+    with_grants["billing"] = ()
+
+    resources = merge_template(service, "prod", _api_only_template())["Resources"]
+
+    assert DEAD_LETTER_QUEUE_ID not in resources
+    assert "EventInvokeConfig" not in resources["APIHandler"]["Properties"]
+    assert "sqs:" not in json.dumps(resources[ROLE_ID])
+
+
+def test_a_resource_named_like_the_dead_letter_queue_is_refused(tmp_path: Path, with_grants: dict) -> None:
+    service = _service(tmp_path, "billing", {"Resources": {DEAD_LETTER_QUEUE_ID: TABLE}})
+    with_grants["billing"] = ()
+
+    with pytest.raises(ServiceError, match=DEAD_LETTER_QUEUE_ID):
+        merge_template(service, "prod", _chalice_template())
+    # Without event handlers or schedules the service has no queue, and the name is free.
+    assert merge_template(service, "prod", _api_only_template())["Resources"][DEAD_LETTER_QUEUE_ID] == TABLE
 
 
 def test_services_are_the_chalice_apps_under_services(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +186,118 @@ def test_templates_stay_under_the_cloudformation_size_limit(
     for service in services:
         # TemplateURL accepts up to 1 MB; deploy always uploads the template to S3.
         assert (packaged / service.name / name).stat().st_size < 1_000_000
+
+
+def _of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {name: body for name, body in template["Resources"].items() if body["Type"] == resource_type}
+
+
+def _invoked_by_rules(template: dict[str, Any]) -> set[str]:
+    """The functions an EventBridge rule invokes: event handlers and schedules, asynchronously."""
+    return {
+        target["Arn"]["Fn::GetAtt"][0]
+        for rule in _of_type(template, "AWS::Events::Rule").values()
+        for target in rule["Properties"]["Targets"]
+    }
+
+
+def _dead_letter_queues(packaged: Path, services: list[Service]) -> dict[str, tuple[dict[str, Any], str]]:
+    """Each service that has event handlers or schedules: its template and its queue's logical id."""
+    found = {}
+    for service in services:
+        template = load(packaged / service.name / "template.json")
+        queues = _of_type(template, "AWS::SQS::Queue")
+        if not _invoked_by_rules(template):
+            assert not queues, service.name
+            continue
+        assert len(queues) == 1, (service.name, sorted(queues))
+        [(logical_id, queue)] = queues.items()
+        assert queue["Properties"]["QueueName"] == f"guichet-{service.name}-prod-dead-letters"
+        found[service.name] = (template, logical_id)
+    assert found, "no service has event handlers or schedules: nothing checked"
+    return found
+
+
+def test_event_handlers_and_schedules_retry_twice_then_go_to_their_own_dead_letter_queue(
+    packaged: Path, services: list[Service]
+) -> None:
+    with_queue = _dead_letter_queues(packaged, services)
+    for service in services:
+        template = load(packaged / service.name / "template.json")
+        configs = {
+            body["Properties"]["FunctionName"]["Ref"]: body["Properties"]
+            for body in _of_type(template, "AWS::Lambda::EventInvokeConfig").values()
+        }
+
+        # Only the functions rules invoke: never the API's, which API Gateway calls synchronously.
+        assert set(configs) == _invoked_by_rules(template), service.name
+        assert "APIHandler" not in configs
+        for function, config in configs.items():
+            assert config["Qualifier"] == "$LATEST", (service.name, function)
+            assert config["MaximumRetryAttempts"] == 2, (service.name, function)
+            assert 60 <= config["MaximumEventAgeInSeconds"] <= 3600, (service.name, function)
+            assert config["DestinationConfig"] == {
+                "OnFailure": {"Destination": {"Fn::GetAtt": [with_queue[service.name][1], "Arn"]}}
+            }, (service.name, function)
+
+
+def test_the_dead_letter_queues_are_encrypted_and_keep_messages_fourteen_days(
+    packaged: Path, services: list[Service]
+) -> None:
+    for service, (template, queue_id) in _dead_letter_queues(packaged, services).items():
+        queue = template["Resources"][queue_id]["Properties"]
+
+        assert queue["SqsManagedSseEnabled"] is True or queue.get("KmsMasterKeyId"), service
+        assert queue["MessageRetentionPeriod"] == 14 * 24 * 60 * 60, service
+        assert "FifoQueue" not in queue  # Lambda's destinations are standard queues only
+
+
+def test_the_only_queue_permission_is_sending_to_the_own_dead_letter_queue(
+    packaged: Path, services: list[Service]
+) -> None:
+    with_queue = _dead_letter_queues(packaged, services)
+    for service in services:
+        template = load(packaged / service.name / "template.json")
+        queue = with_queue[service.name][1] if service.name in with_queue else None
+
+        on_queues = [
+            statement
+            for statement in _statements(template)
+            if any(action.startswith("sqs:") for action in _as_list(statement["Action"]))
+            or (queue and queue in json.dumps(statement))
+        ]
+
+        if queue is None:
+            assert on_queues == [], service.name
+            continue
+        assert len(on_queues) == 1, (service.name, on_queues)
+        assert _as_list(on_queues[0]["Action"]) == ["sqs:SendMessage"]
+        assert _as_list(on_queues[0]["Resource"]) == [{"Fn::GetAtt": [queue, "Arn"]}]
+        assert "Condition" not in on_queues[0]
+
+
+def test_the_shared_stack_alarms_on_each_dead_letter_queue(packaged: Path, services: list[Service]) -> None:
+    resources = load(packaged / "shared" / "template.json")["Resources"]
+    alarms = {
+        dimension["Value"]: body["Properties"]
+        for body in resources.values()
+        if body["Type"] == "AWS::CloudWatch::Alarm"
+        for dimension in body["Properties"]["Dimensions"]
+        if dimension["Name"] == "QueueName"
+    }
+    names = [
+        body["Properties"]["AlarmName"] for body in resources.values() if "AlarmName" in body["Properties"]
+    ]
+
+    queues = {
+        template["Resources"][queue_id]["Properties"]["QueueName"]
+        for template, queue_id in _dead_letter_queues(packaged, services).values()
+    }
+    assert set(alarms) == queues
+    assert len(names) == len(set(names))
+    for queue, alarm in alarms.items():
+        assert alarm["AlarmName"] == f"{queue}-visible"
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+        assert alarm["Statistic"] == "Maximum"
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]

@@ -6,6 +6,7 @@ with its method, headers, body and query string, as API Gateway's base-path mapp
 `POST /_local/ingest?name=<file name>` (the body is a meter CSV file) is what `make ingest` calls.
 `GET /_local/clock` says what time the runtime is at; under a controlled clock (`--clock`),
 `POST /_local/clock` `{"now": ISO}` moves it forward, firing the jobs due on the way.
+`GET /_local/aws.json` (the embedded AWS emulator's endpoint) is what `make operator-token` reads.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ class Local:
         dead_letters: Callable[[], list[dict[str, Any]]] = list,
         clock: Callable[[], dict[str, Any]] | None = None,
         move_clock: Callable[[str], tuple[int, dict[str, Any]]] | None = None,
+        aws: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         self.mail = mail
+        self.aws = aws
         self.dead_letters = dead_letters
         self.clock = clock
         self.move_clock = move_clock
@@ -182,6 +185,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"items": self.server.services()})
         elif path == "/_local/dead-letters.json" and method == "GET":
             self._json(HTTPStatus.OK, {"items": local.dead_letters()})
+        elif path == "/_local/aws.json" and method == "GET":
+            self._json(HTTPStatus.OK, local.aws())
         elif path.startswith("/_local/jobs/") and method == "POST":
             self._job(unquote(path[len("/_local/jobs/") :]), body)
         elif path == "/_local/ingest" and method == "POST":
@@ -198,6 +203,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             "/_local/ingest",
             "/_local/dead-letters.json",
             "/_local/clock",
+            "/_local/aws.json",
         ) or path.startswith("/_local/jobs/"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}"))
         else:

@@ -2,9 +2,10 @@
 
 It drops FILE in the consumption service's ingest bucket of the running local runtime, as
 `readings/<NAME>` (default: FILE's own name), waits until the service has handled it and prints
-its report. Exits 0 if every row was accepted (or the same file was already ingested, which
-counts once), 1 if rows were rejected, the file was not handled or the runtime is not running,
-2 on bad use.
+its report, with the rows older than 14 months before their meter's last reading (kept for the
+history, never billed: French energy law). Exits 0 if every row was accepted (or the same file
+was already ingested, which counts once), 1 if rows were rejected, the file was not handled or
+the runtime is not running, 2 on bad use.
 """
 
 from __future__ import annotations
@@ -82,6 +83,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     print(json.dumps(answer, indent=2, ensure_ascii=False) if args.json else summary(answer))
+    if not args.json:
+        for old in answer.get("beyond_billing_limit") or []:
+            lines = ", ".join(
+                f"{first}-{last}" if last > first else str(first) for first, last in old["lines"]
+            )
+            print(
+                f"  {old['rows']} rows of {old['meter_id']} before {old['billable_from']} (14 months before "
+                f"its last reading, {old['last_reading']}): kept, never billed (lines {lines})"
+            )
     rejected = answer.get("rejected") or []
     if rejected:
         for row in rejected:

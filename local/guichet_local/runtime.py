@@ -401,6 +401,7 @@ class Runtime:
             dead_letters=lambda: list(self.events.dead_letters) if self.events else [],
             clock=self.clock_state,
             move_clock=self.move_clock,
+            aws=lambda: {"endpoint_url": self.moto_url, "region": REGION},
         )
 
     def _load_demo(self) -> None:

@@ -1,11 +1,12 @@
 """Demo consumption of the local run (API.md "Local run"). Never packaged: it lives outside chalicelib.
 
 The meters come from the SubscriptionActivated events of the subscriptions demo (the local
-runtime loads it first and waits for its events). Each electricity meter gets half-hourly
+runtime loads it first and waits for its events). Each electricity meter's PDL gets half-hourly
 readings from its subscription's start to yesterday — a household or workshop profile with
 winter heating, and solar injection for the producers — and its past months are closed as the
 monthly job would have closed them, without telling the invoices service again (its own demo
-already holds those invoices). A mobile line gets this month's data, calls and texts.
+already holds those invoices). A mobile line gets its current allowance period's data, calls and
+texts (from its billing day), its past periods counted as closed by the daily job.
 Loading twice changes nothing.
 """
 
@@ -16,8 +17,8 @@ import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from chalicelib import closing, readings
-from chalicelib.models import DayBucket, JobRun, Meter, meter_pk
+from chalicelib import closing, lines, readings, tariffs
+from chalicelib.models import DayBucket, JobRun, Meter, point_pk
 
 # meter offer -> (typical kWh per day in January, in July, solar peak kWh per half-hour in June)
 PROFILES = {
@@ -33,7 +34,7 @@ def load(now: datetime) -> list[dict[str, str]]:
     today = closing.local_day(now)
     meters = list(Meter.scan())  # demo data only: a few meters in a local table
     for meter in meters:
-        if any(DayBucket.query(meter_pk(meter.meter_id), DayBucket.sk.startswith("DAY#"), limit=1)):
+        if any(DayBucket.query(point_pk(meter.point_id), DayBucket.sk.startswith("DAY#"), limit=1)):
             continue  # already loaded
         if meter.kind == "electricity":
             _electricity(meter, today, now)
@@ -53,7 +54,7 @@ def _days(first: date, last: date) -> list[date]:
 
 def _electricity(meter: Meter, today: date, now: datetime) -> None:
     winter, summer, solar_peak = PROFILES.get(meter.offer or "", DEFAULT_PROFILE)
-    chance = random.Random(meter.meter_id)  # noqa: S311 (demo figures, the same at every load)
+    chance = random.Random(meter.point_id)  # noqa: S311 (demo figures, the same at every load)
     first = date.fromisoformat(meter.active_from)
     buckets = []
     months: set[str] = set()
@@ -79,7 +80,7 @@ def _electricity(meter: Meter, today: date, now: datetime) -> None:
         for bucket in buckets:
             batch.save(bucket)
     for month in sorted(months):
-        readings.recount_month(meter.meter_id, month)
+        readings.recount_month(meter.point_id, month)
     for month in sorted(months):
         if month < today.isoformat()[:7]:
             closing.close(meter, month, now=now, announce=False)
@@ -88,13 +89,14 @@ def _electricity(meter: Meter, today: date, now: datetime) -> None:
 def _bucket(
     meter: Meter, day: date, consumption: list[Decimal | None], injection: list[Decimal | None] | None
 ) -> DayBucket:
-    off_peak = readings.off_peak_slots(day, meter)
+    hours = tariffs.hours_on(meter, day)
+    off_peak = readings.off_peak_slots(day, hours)
     low = sum(
         (value or Decimal(0) for value, off in zip(consumption, off_peak, strict=True) if off), Decimal(0)
     )
     total = sum((value or Decimal(0) for value in consumption), Decimal(0))
     return DayBucket(
-        meter_pk(meter.meter_id),
+        point_pk(meter.point_id),
         f"DAY#{day.isoformat()}",
         day=day.isoformat(),
         slots=len(consumption),
@@ -103,6 +105,7 @@ def _bucket(
         consumed=readings.decimal_text(total),
         peak=readings.decimal_text(total - low),
         off_peak=readings.decimal_text(low),
+        hours=hours,
         injected=readings.decimal_text(sum((value or Decimal(0) for value in injection or []), Decimal(0))),
         readings=len(consumption),
         version=1,
@@ -110,10 +113,20 @@ def _bucket(
 
 
 def _mobile(meter: Meter, today: date) -> None:
+    line = lines.get(meter.subscription_id)
+    if line is None:
+        return
+    start, _ = lines.period_containing(date.fromisoformat(line.started_on), today)
+    if line.next_period_start < start.isoformat():
+        # the daily job closed the periods before this one (the invoices demo bills none of them)
+        line.next_period_start = start.isoformat()
+        line.active_pk, line.active_sk = lines.due_keys(line)
+        line.save()
     chance = random.Random(meter.meter_id)  # noqa: S311 (demo figures, the same at every load)
     per_day = MOBILE_PER_DAY.get(meter.unit, 1.0)
+    days = _days(start, today - timedelta(days=1))
     with DayBucket.batch_write() as batch:
-        for day in _days(today.replace(day=1), today - timedelta(days=1)):
+        for day in days:
             count = readings.slots_in(day)
             values: list[Decimal | None] = [Decimal(0)] * count
             for _ in range(chance.randint(3, 9)):  # a few sessions a day, in waking hours
@@ -122,5 +135,5 @@ def _mobile(meter: Meter, today: date) -> None:
                 digits = 3 if meter.unit == "GB" else 0  # minutes and texts are whole
                 values[index] = (values[index] or Decimal(0)) + Decimal(str(round(amount, digits)))
             batch.save(_bucket(meter, day, values, None))
-    if today.day > 1:
-        readings.recount_month(meter.meter_id, today.isoformat()[:7])
+    for month in sorted({day.isoformat()[:7] for day in days}):
+        readings.recount_month(meter.point_id, month)

@@ -3,8 +3,9 @@
 Fourteen months of invoices for each demo customer, consistent with the subscriptions the
 subscriptions demo gives them (same products and prices): the ISP subscriber's and the hosting
 customer's latest invoice is still open, one older invoice of the mobile customer is overdue,
-the energy customers pay monthly installments and got last year's regularization, and the
-surplus seller has its resale invoices. Customers are found through the billing parties that
+the energy customers pay monthly installments (the schedule each contract got when the
+subscriptions demo announced it) and got their first year's regularization, and the surplus
+seller has its resale invoices. Customers are found through the billing parties that
 auth's demo events created. Loading twice changes nothing (every invoice has its business key).
 """
 
@@ -174,8 +175,9 @@ def _issue_month(
 
 
 def _schedule(customer_id: str, estimated: int, today: date, now: datetime) -> None:
-    """A monthly payer: the mandate, this year's schedule (past installments paid), last year's
-    regularization (debited)."""
+    """A monthly payer: the mandate, and each contract's schedule as the last 14 months left it:
+    its first year's installments debited, its months consumed, regularized on its day (debited),
+    and the next year's installments debited until today."""
     if not list(BankAccount.query(customer_pk(customer_id), BankAccount.sk == "BANK_ACCOUNT")):
         BankAccount(
             customer_pk(customer_id),
@@ -189,52 +191,75 @@ def _schedule(customer_id: str, estimated: int, today: date, now: datetime) -> N
             signed_on=(today - relativedelta(years=2)).isoformat(),
             updated_at=now,
         ).save()
-    start = today.replace(day=1) - relativedelta(months=11)
-    if schedules.create(customer_id, start=start, estimated_annual_cents=estimated):
-        for installment in Installment.query(
-            customer_pk(customer_id), Installment.sk.startswith("INSTALLMENT#")
-        ):
-            if installment.due_on < today.isoformat():
-                installment.update(
+    years = list(Schedule.query(customer_pk(customer_id), Schedule.sk.startswith("SCHEDULE#")))
+    if not years:  # the subscriptions demo did not announce the contract: one of the demo's own
+        schedules.create(
+            customer_id,
+            f"demo-{customer_id}",
+            start=today - timedelta(days=430),
+            estimated_annual_cents=estimated,
+        )
+        years = list(Schedule.query(customer_pk(customer_id), Schedule.sk.startswith("SCHEDULE#")))
+    for subscription_id in sorted({schedule.subscription_id for schedule in years}):
+        contract_years = sorted(
+            (schedule for schedule in years if schedule.subscription_id == subscription_id),
+            key=lambda schedule: int(schedule.year),
+        )
+        first = contract_years[0]
+        if not first.regularized and first.regularization_on <= today.isoformat():
+            _debited_until(first, date.fromisoformat(first.regularization_on))
+            _consumed(first, int(first.estimated_annual_cents) + 4_213)
+            moment = datetime.combine(
+                date.fromisoformat(first.regularization_on), datetime.min.time(), tzinfo=now.tzinfo
+            ) + timedelta(hours=4)
+            regularization = schedules.regularize(first, moment)
+            if regularization.status == "open":  # collected by direct debit long ago
+                regularization.update(
                     actions=[
-                        Installment.status.set("paid"),
-                        Installment.due_pk.remove(),
-                        Installment.due_sk.remove(),
+                        Invoice.status.set("paid"),
+                        Invoice.amount_due_cents.set(0),
+                        Invoice.due_pk.remove(),
+                        Invoice.due_sk.remove(),
                     ]
                 )
-    previous_year = Schedule(
-        customer_pk(customer_id),
-        f"SCHEDULE#{start.year - 1}",
-        customer_id=customer_id,
-        year=start.year - 1,
-        estimated_annual_cents=estimated - 6_000,
-        installments_count=12,
-        regularization_on=start.isoformat(),
-        consumption_cents=estimated - 6_000 + 4_213,
-        regularized=False,
-    )
-    if not list(Schedule.query(previous_year.pk, Schedule.sk == previous_year.sk)):
-        previous_year.save()
-        for number in range(1, 13):
-            due_on = (start - relativedelta(months=12 - number + 1)).replace(day=schedules.DEBIT_DAY)
-            Installment(
-                customer_pk(customer_id),
-                f"INSTALLMENT#{start.year - 1}#{number:02d}",
-                customer_id=customer_id,
-                year=start.year - 1,
-                number=number,
-                due_on=due_on.isoformat(),
-                amount_cents=schedules.split(estimated - 6_000, 12)[number - 1],
-                status="paid",
-            ).save()
-        moment = datetime.combine(start, datetime.min.time(), tzinfo=now.tzinfo) + timedelta(hours=4)
-        regularization = schedules.regularize(previous_year, moment)
-        if regularization.status == "open":  # collected by direct debit long ago
-            regularization.update(
+        for schedule in Schedule.query(
+            customer_pk(customer_id), Schedule.sk.startswith(f"SCHEDULE#{subscription_id}#")
+        ):
+            if not schedule.regularized:
+                _debited_until(schedule, today)
+                if not schedule.consumption_months:
+                    _consumed(
+                        schedule, int(schedule.estimated_annual_cents) // 12, until=today.replace(day=1)
+                    )
+
+
+def _debited_until(schedule: Schedule, day: date) -> None:
+    """The schedule's installments due before `day`, debited."""
+    for installment in Installment.query(
+        customer_pk(schedule.customer_id),
+        Installment.sk.startswith(f"INSTALLMENT#{schedule.subscription_id}#{int(schedule.year)}#"),
+    ):
+        if installment.status == "scheduled" and installment.due_on < day.isoformat():
+            installment.update(
                 actions=[
-                    Invoice.status.set("paid"),
-                    Invoice.amount_due_cents.set(0),
-                    Invoice.due_pk.remove(),
-                    Invoice.due_sk.remove(),
+                    Installment.status.set("paid"),
+                    Installment.due_pk.remove(),
+                    Installment.due_sk.remove(),
                 ]
             )
+
+
+def _consumed(schedule: Schedule, cents: int, *, until: date | None = None) -> None:
+    """The months of the schedule's year closed before `until` (all of them by default): `cents`
+    for the year, or a month each when `until` is given."""
+    regularization_on = date.fromisoformat(schedule.regularization_on)
+    month = (regularization_on - relativedelta(months=12)).replace(day=1)
+    months = []
+    while month < min(regularization_on, until or regularization_on):
+        months.append(f"{month:%Y-%m}")
+        month += relativedelta(months=1)
+    total = cents * len(months) if until else cents
+    if months:
+        schedule.update(
+            actions=[Schedule.consumption_cents.set(total), Schedule.consumption_months.set(months)]
+        )

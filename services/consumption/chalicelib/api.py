@@ -71,7 +71,11 @@ def openapi() -> dict[str, Any]:
 
 @api.route("/meters", methods=["GET"])
 def meters_list() -> dict[str, Any]:
-    return {"items": [meters.as_dict(meter) for meter in meters.listing(_customer())], "next_cursor": None}
+    today = _today()
+    return {
+        "items": [meters.as_dict(meter, today) for meter in meters.listing(_customer())],
+        "next_cursor": None,
+    }
 
 
 @api.route("/meters/{meter_id}/series", methods=["GET"])
@@ -132,8 +136,8 @@ def surplus() -> dict[str, Any]:
 
 @api.route("/usage", methods=["GET"])
 def usage() -> dict[str, Any]:
-    from . import usage as allowances
+    from . import lines
 
     customer_id = _customer()
     subscription_id = web.query(api.current_request, "subscription_id")
-    return allowances.current(meters.listing(customer_id), _today(), subscription_id)
+    return lines.current(meters.listing(customer_id), _today(), subscription_id)

@@ -1,6 +1,10 @@
-"""The monthly close: each electricity meter's month is totalled, the virtual battery and the
-surplus kitty are settled, and the invoices service is told (ConsumptionPeriodClosed,
-SurplusPayout).
+"""The monthly close: each electricity meter's own days of the month are totalled, the late
+readings of earlier months billed as complements, the virtual battery and the surplus kitty
+settled, and the invoices service is told (ConsumptionPeriodClosed, SurplusPayout).
+
+Each meter is closed with the tariff in force that month (chalicelib/tariffs.py). When a home
+changes hands during the month, each occupant's meter closes its own days; the contract's last
+month is `final`.
 
 Virtual battery (offer `virtual_storage`): the month's injected kWh are stored as far as the
 battery has room; consumption is then restored from what it holds, and only the rest is billed
@@ -8,34 +12,49 @@ at the grid rates (restored kWh are billed at the storage withdrawal rate). Surp
 (offer `surplus_resale`): the month's injected kWh are bought at the offer's rate and credited
 to the customer's kitty, and a resale invoice follows.
 
-A month is closed once per meter: the MonthClosed item is written on the condition that it is
-not there yet. Its events go out before it is written, so a crash in between sends them again
-on the next run — the invoices service bills each meter-month and each payout once anyway.
-Runs do not overlap: a run holds a lease while it works, and a run that finds it held (a second
-delivery of the schedule, a `make job` meanwhile) leaves the work to it rather than telling the
-same months again. A lease outlives a dead run by 15 minutes at most, a Lambda's longest run.
+Late readings (chalicelib/complements.py) are settled at the close that finds them, with that
+close's battery and kitty: late injected kWh join the month's injection (stored in the battery
+as far as it has room, or bought at this close's rate); late consumed kWh are restored from the
+battery after the month's own consumption, as far as it holds, and the rest is billed as the
+complement, at its own month's rates. A downward correction is credited at its month's grid
+rates and leaves the battery as it is; a downward correction of injection is taken from the
+injection settled at this close, and what it cannot cover is carried to the next.
+
+A month is closed once per meter: its MonthClosed item is written on the condition that it is
+not there yet, with the events it tells, which are published after it is saved and marked told
+then — a run that finds a close not told (a crash in between) tells it again; the invoices
+service bills each meter-month and each payout once anyway. Runs do not overlap (chalicelib/leases.py).
 """
 
 from __future__ import annotations
 
-import time
-import uuid
+import json
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
-from .models import ACTIVE_SHARDS, Item, JobLease, JobRun, Meter, MonthClosed, MonthTotal, meter_pk
-from .readings import decimal_text, month_days, own_days, own_month_total
+from . import complements, leases, tariffs
+from .models import (
+    ACTIVE_SHARDS,
+    Item,
+    JobRun,
+    LateReadings,
+    Meter,
+    MonthClosed,
+    meter_pk,
+    transaction,
+)
+from .readings import NOTHING, billable_from, by_day, decimal_text, month_days, own_days
 from .settings import settings
 
 logger = Logger(child=True)
 
-SOURCE = "guichet.consumption"
-FIRST_RUN_MONTHS = 1
-LEASE_SECONDS = 900
+JOB = "close_month"
+KWH = Decimal("0.001")
+_RETRIES = 10
 
 
 def local_day(now: datetime) -> date:
@@ -69,7 +88,7 @@ def months_to_close(last: str) -> list[str]:
 def close_month(now: datetime) -> dict[str, int]:
     """Close every month that ended before `now` and is not closed yet, for every meter."""
     outcome = {"closed": 0, "already": 0, "payouts": 0}
-    holder = _take_lease()
+    holder = leases.take(JOB)
     if holder is None:
         logger.warning("close_month is already running: this run leaves the work to it")
         return outcome
@@ -90,27 +109,8 @@ def close_month(now: datetime) -> dict[str, int]:
             except PutError:
                 pass
     finally:
-        _release_lease(holder)
+        leases.release(JOB, holder)
     return outcome
-
-
-def _take_lease() -> str | None:
-    """This run's lease on the job, or None when another run holds it."""
-    holder, wall_clock = uuid.uuid4().hex, int(time.time())
-    try:
-        JobLease("JOB#close_month", "LEASE", holder=holder, expires_at=wall_clock + LEASE_SECONDS).save(
-            condition=JobLease.pk.does_not_exist() | (JobLease.expires_at < wall_clock)
-        )
-    except PutError:
-        return None
-    return holder
-
-
-def _release_lease(holder: str) -> None:
-    try:
-        JobLease("JOB#close_month", "LEASE").delete(condition=JobLease.holder == holder)
-    except DeleteError:
-        pass  # it expired and another run took it over
 
 
 def active_meters() -> list[Meter]:
@@ -122,66 +122,207 @@ def active_meters() -> list[Meter]:
 
 def close(meter: Meter, month: str, *, now: datetime, announce: bool = True) -> str:
     """Close one meter's month: 'closed' ('closed_with_payout' when it credited the surplus kitty,
-    which a SurplusPayout tells), 'already' (closed before) or 'not_running' (outside
-    the meter's days)."""
-    first, last = f"{month}-01", f"{month}-{month_days(month):02d}"
-    if meter.active_from > last or (meter.closed_on and meter.closed_on < first):
+    which a SurplusPayout tells), 'already' (closed before) or 'not_running' (outside the
+    meter's days). Without `announce`, nothing is told (the demo's past months)."""
+    first, last = own_days(meter, month)
+    if last < first:
         return "not_running"
-    try:
-        MonthClosed.get(meter_pk(meter.meter_id), f"CLOSED#{month}")
-        return "already"
-    except DoesNotExist:
-        pass
-    try:
-        month_total: MonthTotal | None = MonthTotal.get(
-            meter_pk(meter.meter_id), f"MONTH#{month}", consistent_read=True
-        )
-    except DoesNotExist:
-        month_total = None
-    total = own_month_total(meter, month, month_total)  # only the meter's own days of the month
-    if total is not None:
-        consumed, peak, injected = Decimal(total.consumed), Decimal(total.peak), Decimal(total.injected)
-        complete = int(total.days_with_readings) >= int(total.days_in_month)
+    for _ in range(_RETRIES):
+        try:
+            closed = MonthClosed.get(meter_pk(meter.meter_id), f"CLOSED#{month}", consistent_read=True)
+        except DoesNotExist:
+            pass
+        else:
+            if announce and not closed.announced:
+                _tell(closed)  # closed by a run that stopped before telling it
+            return "already"
+        closed, late = _closed(meter, month, first, last, now)
+        closed.announced = not announce  # nothing to tell: the demo's past months
+        if _save(meter, closed, late):
+            break
     else:
-        consumed = peak = injected = Decimal(0)
-        complete = False
+        raise RuntimeError(f"month {month} of meter {meter.meter_id} is too busy")
+    logger.info("month closed", extra={"meter_id": meter.meter_id, "month": month})
+    if announce:
+        _tell(closed)
+    return "closed_with_payout" if closed.credited_cents else "closed"
+
+
+def _closed(
+    meter: Meter, month: str, first: date, last: date, now: datetime
+) -> tuple[MonthClosed, list[complements.Late]]:
+    """The month's close as it reads now (not saved): its figures, the complements it bills and
+    the events that tell them; with the marked months it settles."""
+    from guichet_contracts.domain_events import consumption as contract
+
+    tariff = tariffs.in_force(meter, first)
+    assert tariff is not None  # an electricity meter has one from its activation
+    days = by_day(meter, first, last)
+    total = sum(days.values(), NOTHING)
+    complete = total.days_with_readings >= (last - first).days + 1
+    late = complements.found(meter, month, lambda: billable_from(meter.point_id))
+    billable = [item for item in late if item.tariff is not None and item.difference != complements.ZERO]
+    previous = _previous(meter, month)
+
+    # injection settled now: the month's own, the late one, and what a correction left owed
+    owed_before = Decimal(previous.injection_owed_kwh or 0) if previous else Decimal(0)
+    settled = total.injected + sum((item.difference.injected for item in billable), Decimal(0)) + owed_before
+    owed, settled = min(settled, Decimal(0)), max(settled, Decimal(0))
     closed = MonthClosed(
         meter_pk(meter.meter_id),
         f"CLOSED#{month}",
         month=month,
-        consumed_kwh=decimal_text(consumed),
-        injected_kwh=decimal_text(injected),
+        consumed_kwh=decimal_text(total.consumed),
+        injected_kwh=decimal_text(total.injected),
+        settled_injection_kwh=decimal_text(settled),
+        injection_owed_kwh=decimal_text(owed),
+        billed_days=complements.encode_days(month, days),
+        announced=False,
         closed_at=now,
     )
-    billed = consumed
-    if meter.battery_capacity_kwh:
-        capacity = Decimal(meter.battery_capacity_kwh)
-        level_before = _previous_level(meter, month)
-        stored = min(injected, capacity - level_before)
-        restored = min(consumed, level_before + stored)
+    # late consumption to bill, before the battery: (month, peak, off-peak)
+    late_consumed = [(item, item.difference.peak, item.difference.off_peak) for item in billable]
+    billed = total.consumed
+    battery = None
+    if tariff.battery_capacity_kwh is not None:
+        level_before = Decimal(previous.level_kwh or 0) if previous else Decimal(0)
+        stored = max(Decimal(0), min(settled, tariff.battery_capacity_kwh - level_before))
+        available = level_before + stored
+        restored = min(total.consumed, available)
+        billed = total.consumed - restored
+        available -= restored
+        for index, (item, peak, off_peak) in enumerate(late_consumed):
+            consumed = peak + off_peak
+            if consumed <= 0 or available <= 0:
+                continue  # a downward correction is credited at the grid rates, the battery untouched
+            taken = min(consumed, available)
+            available -= taken
+            restored += taken
+            late_consumed[index] = (item, *_shares(consumed - taken, consumed, peak))
         closed.stored_kwh, closed.restored_kwh = decimal_text(stored), decimal_text(restored)
         closed.level_kwh = decimal_text(level_before + stored - restored)
-        billed = consumed - restored
+        battery = contract.Battery(
+            stored_kwh=_kwh(stored),
+            restored_kwh=_kwh(restored),
+            level_kwh=_kwh(level_before + stored - restored),
+            withdrawal_cents_per_kwh=tariff.withdrawal_cents_per_kwh,
+        )
     # what is billed at the grid rates keeps the month's peak / off-peak shares
-    peak_share = peak / consumed if consumed else Decimal(1)
-    billed_peak = (billed * peak_share).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    billed_peak, billed_off_peak = _shares(billed, total.consumed, total.peak)
     closed.billed_peak_kwh, closed.billed_off_peak_kwh = (
         decimal_text(billed_peak),
-        decimal_text(billed - billed_peak),
+        decimal_text(billed_off_peak),
     )
-    if meter.resale_cents_per_kwh:
-        rate = Decimal(meter.resale_cents_per_kwh)
-        closed.resale_cents_per_kwh = meter.resale_cents_per_kwh
-        closed.credited_cents = int((injected * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        closed.kitty_cents = _previous_kitty(meter, month) + closed.credited_cents
-    if announce:
-        _announce(meter, month, closed, complete)
+    payout = None
+    if tariff.resale_cents_per_kwh is not None:
+        closed.resale_cents_per_kwh = str(tariff.resale_cents_per_kwh)
+        closed.credited_cents = int(
+            (settled * tariff.resale_cents_per_kwh).quantize(Decimal(1), ROUND_HALF_UP)
+        )
+        closed.kitty_cents = (int(previous.kitty_cents or 0) if previous else 0) + closed.credited_cents
+        if closed.credited_cents:
+            payout = contract.SurplusPayout(
+                payout_id=f"{meter.meter_id}-{month}",
+                customer_id=meter.customer_id,
+                meter_id=meter.meter_id,
+                subscription_id=meter.subscription_id,
+                month=month,
+                injected_kwh=_kwh(settled),
+                rate_cents_per_kwh=tariff.resale_cents_per_kwh,
+                amount_cents=closed.credited_cents,
+                currency="EUR",
+            )
+    period_closed = contract.ConsumptionPeriodClosed(
+        customer_id=meter.customer_id,
+        meter_id=meter.meter_id,
+        subscription_id=meter.subscription_id,
+        month=month,
+        period_start=first,
+        period_end=last,
+        days_in_month=month_days(month),
+        payment_mode=meter.payment_mode,  # type: ignore[arg-type]
+        tariff_option=tariff.option,  # type: ignore[arg-type]
+        rates_cents_per_kwh=tariff.rates,
+        subscription_price_cents=tariff.subscription_price_cents,
+        consumed_kwh=_kwh(billed_peak + billed_off_peak),
+        peak_kwh=_kwh(billed_peak),
+        off_peak_kwh=_kwh(billed_off_peak),
+        injected_kwh=_kwh(total.injected),
+        estimated=not complete,
+        battery=battery,
+        complements=[
+            contract.Complement(
+                month=item.month,
+                tariff_option=item.tariff.option,  # type: ignore[union-attr, arg-type]
+                rates_cents_per_kwh=item.tariff.rates,  # type: ignore[union-attr]
+                consumed_kwh=_kwh(peak + off_peak),
+                peak_kwh=_kwh(peak),
+                off_peak_kwh=_kwh(off_peak),
+            )
+            for item, peak, off_peak in late_consumed
+            if peak or off_peak
+        ],
+        final=bool(meter.closed_on and meter.closed_on <= last.isoformat()),
+    )
+    closed.announcement = {
+        "period_closed": period_closed.data(),
+        "payout": payout.data() if payout else None,
+    }
+    return closed, late
+
+
+def _kwh(value: Decimal) -> Decimal:
+    """kWh as the events write them: to the watt-hour, without trailing zeros."""
+    return Decimal(decimal_text(value))
+
+
+def _shares(kwh: Decimal, consumed: Decimal, peak: Decimal) -> tuple[Decimal, Decimal]:
+    """`kwh` split into peak and off-peak as `consumed` was (all peak when it was nothing)."""
+    peak_share = peak / consumed if consumed else Decimal(1)
+    billed_peak = (kwh * peak_share).quantize(KWH, rounding=ROUND_HALF_UP)
+    return billed_peak, kwh - billed_peak
+
+
+def _save(meter: Meter, closed: MonthClosed, late: list[complements.Late]) -> bool:
+    """Save the close, what each earlier month is now billed for, and the marks it read gone,
+    in one write; False when a mark or an earlier close changed meanwhile, or another run closed
+    the month (the caller reads again)."""
     try:
-        closed.save(condition=MonthClosed.pk.does_not_exist())
-    except PutError:
-        return "already"  # an overlapping run closed it (and announced the same figures)
-    logger.info("month closed", extra={"meter_id": meter.meter_id, "month": month})
-    return "closed_with_payout" if closed.credited_cents else "closed"
+        with transaction() as writes:
+            writes.save(closed, condition=MonthClosed.pk.does_not_exist())
+            for item in late:
+                if item.closed is not None and item.billed_days is not None:
+                    writes.update(
+                        item.closed,
+                        actions=[
+                            MonthClosed.billed_days.set(item.billed_days),
+                            MonthClosed.revision.set(item.revision + 1),
+                        ],
+                        condition=MonthClosed.revision == item.revision,
+                    )
+                writes.delete(
+                    LateReadings(meter_pk(meter.meter_id), f"LATE#{item.month}"),
+                    condition=LateReadings.revision == item.mark_revision,
+                )
+    except TransactWriteError:
+        return False
+    return True
+
+
+def _tell(closed: MonthClosed) -> None:
+    from guichet_contracts.domain_events import consumption as contract
+
+    told = closed.announcement or {}
+    events.publish(
+        contract.ConsumptionPeriodClosed.model_validate_json(json.dumps(told["period_closed"])),
+        bus_name=settings.event_bus_name,
+    )
+    if told["payout"] is not None:
+        events.publish(
+            contract.SurplusPayout.model_validate_json(json.dumps(told["payout"])),
+            bus_name=settings.event_bus_name,
+        )
+    closed.update(actions=[MonthClosed.announced.set(True)])
 
 
 def _previous(meter: Meter, month: str) -> MonthClosed | None:
@@ -192,80 +333,14 @@ def _previous(meter: Meter, month: str) -> MonthClosed | None:
             MonthClosed.sk.between("CLOSED#", f"CLOSED#{month}"),
             scan_index_forward=False,
             limit=2,
+            consistent_read=True,
         )
     )
     earlier = [item for item in found if item.month < month]
     return earlier[0] if earlier else None
 
 
-def _previous_level(meter: Meter, month: str) -> Decimal:
-    previous = _previous(meter, month)
-    return Decimal(previous.level_kwh) if previous and previous.level_kwh else Decimal(0)
-
-
-def _previous_kitty(meter: Meter, month: str) -> int:
-    previous = _previous(meter, month)
-    return int(previous.kitty_cents) if previous and previous.kitty_cents is not None else 0
-
-
-def _announce(meter: Meter, month: str, closed: MonthClosed, complete: bool) -> None:
-    from guichet_contracts.domain_events import consumption as contract
-
-    first, last = own_days(meter, month)
-    battery = None
-    if meter.battery_capacity_kwh:
-        battery = contract.Battery(
-            stored_kwh=Decimal(closed.stored_kwh or 0),
-            restored_kwh=Decimal(closed.restored_kwh or 0),
-            level_kwh=Decimal(closed.level_kwh or 0),
-            withdrawal_cents_per_kwh=Decimal(meter.withdrawal_cents_per_kwh)
-            if meter.withdrawal_cents_per_kwh
-            else None,
-        )
-    events.publish(
-        contract.ConsumptionPeriodClosed(
-            customer_id=meter.customer_id,
-            meter_id=meter.meter_id,
-            subscription_id=meter.subscription_id,
-            month=month,
-            period_start=first,
-            period_end=last,
-            days_in_month=month_days(month),
-            payment_mode=meter.payment_mode,  # type: ignore[arg-type]
-            tariff_option=meter.tariff_option or "base",  # type: ignore[arg-type]
-            rates_cents_per_kwh={
-                name: Decimal(rate) for name, rate in (meter.rates_cents_per_kwh or {}).items()
-            },
-            subscription_price_cents=int(meter.subscription_price_cents or 0),
-            consumed_kwh=Decimal(closed.billed_peak_kwh) + Decimal(closed.billed_off_peak_kwh),
-            peak_kwh=Decimal(closed.billed_peak_kwh),
-            off_peak_kwh=Decimal(closed.billed_off_peak_kwh),
-            injected_kwh=Decimal(closed.injected_kwh),
-            estimated=not complete,
-            battery=battery,
-            complements=[],
-            final=bool(meter.closed_on and meter.closed_on <= last.isoformat()),
-        ),
-        bus_name=settings.event_bus_name,
-    )
-    if meter.resale_cents_per_kwh and closed.credited_cents:
-        events.publish(
-            contract.SurplusPayout(
-                payout_id=f"{meter.meter_id}-{month}",
-                customer_id=meter.customer_id,
-                meter_id=meter.meter_id,
-                subscription_id=meter.subscription_id,
-                month=month,
-                injected_kwh=Decimal(closed.injected_kwh),
-                rate_cents_per_kwh=Decimal(meter.resale_cents_per_kwh),
-                amount_cents=int(closed.credited_cents),
-                currency="EUR",
-            ),
-            bus_name=settings.event_bus_name,
-        )
-
-
 def _retire_if_ended(meter: Meter, month: str) -> None:
-    """A cancelled meter leaves the `active` index once the month it ended in is closed."""
+    """A meter that ended leaves the `active` index once the month it ended in is closed."""
     if meter.closed_on and meter.closed_on[:7] <= month and meter.active_pk:
-        meter.update(actions=[Meter.active_pk.remove(), Meter.active_sk.remove()])
+        meter.update(actions=[Meter.active_pk.remove(), Meter.active_sk.remove(), Meter.revision.add(1)])

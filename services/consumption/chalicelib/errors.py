@@ -2,7 +2,7 @@
 
 from guichet_contracts.errors import ApiError, NotFound, Unauthenticated, ValidationFailed
 
-__all__ = ["ApiError", "NotFound", "RangeTooLong", "Unauthenticated", "ValidationFailed"]
+__all__ = ["ApiError", "NotFound", "NotYetKnown", "RangeTooLong", "Unauthenticated", "ValidationFailed"]
 
 
 class RangeTooLong(ValidationFailed):
@@ -12,3 +12,8 @@ class RangeTooLong(ValidationFailed):
         "fr": "Cette période est trop longue pour ce pas de temps.",
         "it": "Questo periodo è troppo lungo per questo passo temporale.",
     }
+
+
+class NotYetKnown(RuntimeError):
+    """An event about a subscription whose SubscriptionActivated has not arrived yet (events come
+    in any order): the handler fails, so that the event comes back once it has."""

@@ -1,10 +1,12 @@
 """Event and schedule handlers of the consumption service.
 
-Consumed: subscriptions' SubscriptionActivated / SubscriptionCancelled (the meters), and the
-"Object Created" events S3 sends to EventBridge when a meter CSV file is dropped in the ingest
-bucket under `readings/`. Each is idempotent: a meter is set to what the event says, a file is
-counted once. Scheduled: the monthly close, taking "now" from the event so it can be run for
-any date (`make job NAME=consumption.close_month`).
+Consumed: subscriptions' SubscriptionActivated (the meters), SubscriptionCancelled and
+SubscriptionExpired (their end), SubscriptionChanged (an electricity tariff or a mobile plan
+from a day), and the "Object Created" events S3 sends to EventBridge when a meter CSV file is
+dropped in the ingest bucket under `readings/`. Each is idempotent: a meter is set to what the
+event says, a file is counted once. Scheduled: the monthly close of electricity meters and the
+daily close of mobile allowance periods, each taking "now" from the event so it can be run for
+any date (`make job NAME=consumption.close_month`, `consumption.close_allowance_periods`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def subscription_activated(event: Any) -> None:
 
     from . import meters
 
-    meters.activated(events.received(event, SubscriptionActivated).data, now=datetime.now(UTC))
+    meters.activated(events.received(event, SubscriptionActivated).data.subscription, now=datetime.now(UTC))
 
 
 @handlers.on_cw_event(
@@ -53,7 +55,40 @@ def subscription_cancelled(event: Any) -> None:
 
     from . import meters
 
-    meters.cancelled(events.received(event, SubscriptionCancelled).data, now=datetime.now(UTC))
+    cancelled = events.received(event, SubscriptionCancelled).data
+    meters.ended(cancelled.subscription, cancelled.ended_on, now=datetime.now(UTC))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["SubscriptionExpired"]},
+    name="subscription_expired",
+)
+def subscription_expired(event: Any) -> None:
+    """A period ended without renewal: the meters end on `ended_on`, as on a cancellation."""
+    from guichet_contracts.domain_events.subscriptions import SubscriptionExpired
+
+    from . import meters
+
+    expired = events.received(event, SubscriptionExpired).data
+    meters.ended(expired.subscription, expired.ended_on, now=datetime.now(UTC))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["SubscriptionChanged"]},
+    name="subscription_changed",
+)
+def subscription_changed(event: Any) -> None:
+    from guichet_contracts.domain_events.subscriptions import SubscriptionChanged
+
+    from . import meters
+
+    envelope = events.received(event, SubscriptionChanged)
+    meters.changed(
+        envelope.data.subscription,
+        envelope.data.effective_on,
+        changed_at=envelope.occurred_at,
+        now=datetime.now(UTC),
+    )
 
 
 @handlers.on_cw_event(
@@ -89,3 +124,11 @@ def close_month(event: Any) -> dict[str, int]:
     from .closing import close_month as run
 
     return run(now=events.scheduled_time(event))
+
+
+@handlers.schedule(Cron(30, 2, "*", "*", "?", "*"), name="close_allowance_periods")
+def close_allowance_periods(event: Any) -> dict[str, int]:
+    """Daily: each mobile line's allowance period that ended is closed and its out-of-plan use told."""
+    from .lines import close_periods
+
+    return close_periods(now=events.scheduled_time(event))

@@ -2,17 +2,25 @@
 
 | item | pk | sk |
 |---|---|---|
-| Meter (from SubscriptionActivated) | METER#<meter_id> | METER |
-| DayBucket (one local day of half-hour readings) | METER#<meter_id> | DAY#<YYYY-MM-DD> |
-| MonthTotal (pre-aggregated from the day buckets) | METER#<meter_id> | MONTH#<YYYY-MM> |
-| MonthClosed (what the month's close published: battery, surplus) | METER#<meter_id> | CLOSED#<YYYY-MM> |
+| Meter (one per subscription, or per allowance unit of a mobile line) | METER#<meter_id> | METER |
+| Point (a point of delivery: the meters that ever measured it) | POINT#<point_id> | POINT |
+| DayBucket (one local day of a point's half-hour readings) | POINT#<point_id> | DAY#<YYYY-MM-DD> |
+| MonthTotal (a point's month, pre-aggregated from its day buckets) | POINT#<point_id> | MONTH#<YYYY-MM> |
+| MonthClosed (what a meter's month close billed and published) | METER#<meter_id> | CLOSED#<YYYY-MM> |
+| LateReadings (readings of a closed month to bill as a complement) | METER#<meter_id> | LATE#<YYYY-MM> |
+| Line (a mobile line: its plans and its next allowance period) | LINE#<subscription_id> | LINE |
+| UsagePeriod (what an allowance period's close published) | LINE#<subscription_id> | PERIOD#<YYYY-MM-DD> |
 | IngestedFile (a CSV counted once) | FILE#<sha256> | FILE |
 | JobRun (the last month close_month covered) | JOB#close_month | JOB |
-| JobLease (a run of close_month under way) | JOB#close_month | LEASE |
+| JobLease (a run of a job under way) | JOB#<job> | LEASE |
 
-A meter-year is one Query of ≤ 366 day buckets, each holding its half-hours as one compact
-string (FACTS.md: ~40× cheaper to decode than an item per reading). `by_customer` lists a
-customer's meters in one Query; `active` (sharded) is what the monthly close walks.
+Readings belong to the point of delivery (an electricity PDL, a mobile line's allowance unit),
+not to a meter: every meter of a point (the successive occupants of a home) reads the same day
+buckets, each only on its own days. A point-year is one Query of ≤ 366 day buckets, each holding
+its half-hours as one compact string (FACTS.md: ~40× cheaper to decode than an item per
+reading). `by_customer` lists a customer's meters in one Query; `active` (sharded) is what the
+jobs walk: electricity meters for the monthly close (`ACTIVE#<n>`), mobile lines by the end of
+their next allowance period (`LINE#<n>`, sorted by that day).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -72,28 +81,32 @@ class Item(Model):
 
 
 class Meter(Item, discriminator="meter"):
-    meter_id = UnicodeAttribute()
+    """What one subscription measures: its own days [active_from, closed_on] of one point."""
+
+    meter_id = UnicodeAttribute()  # E<subscription_id>, or M<subscription_id>-<unit> for a mobile line
+    point_id = UnicodeAttribute()  # where its readings are: the PDL, else the meter id
     customer_id = UnicodeAttribute()
     subscription_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # electricity | mobile
     unit = UnicodeAttribute()  # kWh | GB | min | sms
     pdl = UnicodeAttribute(null=True)
     offer = UnicodeAttribute(null=True)  # virtual_storage | surplus_resale | green | base …
-    tariff_option = UnicodeAttribute(null=True)  # base | off_peak
-    off_peak_hours = JSONAttribute(null=True)  # [{"start": "22:00", "end": "06:00"}]
     has_production = BooleanAttribute(default=False)
     payment_mode = UnicodeAttribute(null=True)  # monthly | per_invoice
-    rates_cents_per_kwh = JSONAttribute(null=True)  # {"base": "19.52", "peak": …} as decimal text
-    subscription_price_cents = NumberAttribute(null=True)
-    battery_capacity_kwh = UnicodeAttribute(null=True)
-    withdrawal_cents_per_kwh = UnicodeAttribute(null=True)
-    resale_cents_per_kwh = UnicodeAttribute(null=True)
-    included = UnicodeAttribute(null=True)  # a telecom allowance; null = unlimited
-    out_of_plan_cents = NumberAttribute(null=True)  # per unit beyond the allowance
+    # electricity: the tariff history, oldest first (chalicelib/tariffs.py)
+    tariffs = JSONAttribute(null=True)
     status = UnicodeAttribute()  # active | closed
-    active_from = UnicodeAttribute()  # YYYY-MM-DD: readings before belong to nobody here
-    closed_on = UnicodeAttribute(null=True)
+    active_from = UnicodeAttribute()  # YYYY-MM-DD: the subscription's first day
+    closed_on = UnicodeAttribute(null=True)  # its last day (inclusive)
     updated_at = UTCDateTimeAttribute()
+    revision = NumberAttribute(default=0)  # a write changing a meter is conditional on it
+
+
+class Point(Item, discriminator="point"):
+    """A point of delivery: the meters that measure it, from one occupant to the next."""
+
+    point_id = UnicodeAttribute()
+    meter_ids = UnicodeSetAttribute()
 
 
 class DayBucket(Item, discriminator="day"):
@@ -102,8 +115,9 @@ class DayBucket(Item, discriminator="day"):
     consumption = UnicodeAttribute()  # "0.412,0.398,,…": one value per half-hour, empty = no reading
     injection = UnicodeAttribute(null=True)
     consumed = UnicodeAttribute()  # the day's totals, decimal text
-    peak = UnicodeAttribute()
+    peak = UnicodeAttribute()  # the split with the off-peak hours `hours` (of the day's occupant)
     off_peak = UnicodeAttribute()
+    hours = UnicodeAttribute(null=True)  # "22:00-06:00,…"; "" or null: no off-peak hours
     injected = UnicodeAttribute()
     readings = NumberAttribute()  # half-hours with a consumption reading
     version = VersionAttribute()
@@ -114,6 +128,7 @@ class MonthTotal(Item, discriminator="month"):
     consumed = UnicodeAttribute()
     peak = UnicodeAttribute()
     off_peak = UnicodeAttribute()
+    hours = UnicodeAttribute(null=True)  # the hours every day was split with; null: not all the same
     injected = UnicodeAttribute()
     days_with_readings = NumberAttribute()
     days_in_month = NumberAttribute()
@@ -122,7 +137,7 @@ class MonthTotal(Item, discriminator="month"):
 
 class MonthClosed(Item, discriminator="closed"):
     month = UnicodeAttribute()
-    consumed_kwh = UnicodeAttribute()
+    consumed_kwh = UnicodeAttribute()  # the meter's own days of the month, as read at the close
     billed_peak_kwh = UnicodeAttribute()
     billed_off_peak_kwh = UnicodeAttribute()
     injected_kwh = UnicodeAttribute()
@@ -132,6 +147,45 @@ class MonthClosed(Item, discriminator="closed"):
     resale_cents_per_kwh = UnicodeAttribute(null=True)  # surplus resale
     credited_cents = NumberAttribute(null=True)
     kitty_cents = NumberAttribute(null=True)
+    # injection settled at this close: the month's own, plus late readings of earlier months, plus
+    # what a downward correction left owed (`injection_owed_kwh`, ≤ 0, carried to the next close)
+    settled_injection_kwh = UnicodeAttribute(null=True)
+    injection_owed_kwh = UnicodeAttribute(null=True)
+    # what was billed for each own day (chalicelib/complements.py), updated when a complement is
+    billed_days = UnicodeAttribute(null=True)
+    revision = NumberAttribute(default=0)
+    # the events this close tells, published after it is saved (again by a run finding them untold)
+    announcement = JSONAttribute(null=True)
+    announced = BooleanAttribute(default=False)
+    closed_at = UTCDateTimeAttribute()
+
+
+class LateReadings(Item, discriminator="late"):
+    """Readings landed in a month the meter may have closed: its next close bills the difference."""
+
+    month = UnicodeAttribute()
+    revision = NumberAttribute()  # every file touching the month adds one
+
+
+class Line(Item, discriminator="line"):
+    """A mobile line: its plans over time and the allowance period the daily job closes next."""
+
+    subscription_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    started_on = UnicodeAttribute()  # its billing day: periods are [started_on + k months, + k+1)
+    closed_on = UnicodeAttribute(null=True)  # its last day of service
+    units = JSONAttribute()  # ["GB", "min", "sms"]: its meters are M<subscription_id>-<unit>
+    plans = JSONAttribute()  # [{"from", "allowances": {unit: included|null}, "out_of_plan_cents"}]
+    next_period_start = UnicodeAttribute()  # the first period not closed yet
+    updated_at = UTCDateTimeAttribute()
+    revision = NumberAttribute(default=0)
+
+
+class UsagePeriod(Item, discriminator="usage_period"):
+    period_start = UnicodeAttribute()
+    period_end = UnicodeAttribute()  # exclusive
+    announcement = JSONAttribute()  # the UsagePeriodClosed it tells
+    announced = BooleanAttribute(default=False)
     closed_at = UTCDateTimeAttribute()
 
 
@@ -157,6 +211,14 @@ class JobLease(Item, discriminator="job_lease"):
 
 def meter_pk(meter_id: str) -> str:
     return f"METER#{meter_id}"
+
+
+def point_pk(point_id: str) -> str:
+    return f"POINT#{point_id}"
+
+
+def line_pk(subscription_id: str) -> str:
+    return f"LINE#{subscription_id}"
 
 
 def customer_pk(customer_id: str) -> str:

@@ -43,18 +43,28 @@ _SCHEMAS: dict[str, Any] = {
             "has_production",
         ],
         "properties": {
-            "meter_id": {"type": "string"},
+            "meter_id": {
+                "type": "string",
+                "description": (
+                    "The subscription's own meter: E<subscription_id> for electricity (its readings "
+                    "are the PDL's), M<subscription_id>-<unit> for a mobile line's allowance"
+                ),
+            },
             "subscription_id": {"type": "string"},
             "kind": {"enum": ["electricity", "mobile"]},
             "unit": {"type": "string"},
-            "pdl": STRING_OR_NULL,
-            "tariff_option": STRING_OR_NULL,
+            "pdl": {**STRING_OR_NULL, "description": "The point of delivery the meter reads (electricity)"},
+            "tariff_option": {**STRING_OR_NULL, "description": "The tariff option in force today"},
             "off_peak_hours": _HOURS,
             "has_production": {"type": "boolean"},
             "offer": STRING_OR_NULL,
             "status": {"enum": ["active", "closed"]},
-            "active_from": {"type": "string", "format": "date"},
-            "closed_on": {"type": ["string", "null"], "format": "date"},
+            "active_from": {"type": "string", "format": "date", "description": "Its first own day"},
+            "closed_on": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "Its last own day: the subscription ended, or a newer one of its PDL started",
+            },
         },
     },
     "Series": {
@@ -149,10 +159,24 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Usage": {
         "type": "object",
-        "required": ["period", "allowances", "out_of_plan_cents"],
+        "required": ["period", "period_start", "period_end", "allowances", "out_of_plan_cents"],
         "properties": {
             "subscription_id": {"type": "string"},
-            "period": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+            "period": {
+                "type": "string",
+                "pattern": "^[0-9]{4}-[0-9]{2}$",
+                "description": "The month the current allowance period starts in",
+            },
+            "period_start": {
+                "type": "string",
+                "format": "date",
+                "description": "The current allowance period's first day (the line's billing day)",
+            },
+            "period_end": {
+                "type": "string",
+                "format": "date",
+                "description": "The first day of the next period: the period is [period_start, period_end)",
+            },
             "allowances": {
                 "type": "array",
                 "items": {
@@ -203,7 +227,7 @@ ROUTES = [
     Route(
         "GET",
         "/usage",
-        "A mobile line's allowances this month",
+        "A mobile line's allowances in its current period (from its billing day)",
         query=("subscription_id",),
         responses={200: "Usage", 404: ERROR},
     ),

@@ -1,16 +1,25 @@
 """Meter readings: CSV files in, day buckets and monthly totals out.
 
-A CSV row is `meter_id,start,value[,direction]`: `start` an ISO 8601 time with its offset, on a
-half-hour; `value` the meter's reading for that half-hour in its unit (kWh for electricity);
-`direction` `consumption` (default) or `injection`. Readings land in day buckets — one item per
-meter per local day, its half-hours as one compact string (46, 48 or 50 of them on the days
-the clocks change) — then each touched month's total is computed again from its day buckets.
+A CSV row is `meter_id,start,value[,direction]`: `meter_id` names the point of delivery (an
+electricity PDL, or the meter id of a meter without one; a mobile line's allowance meter);
+`start` an ISO 8601 time with its offset, on a half-hour; `value` the reading for that half-hour
+in the point's unit (kWh for electricity); `direction` `consumption` (default) or `injection`.
+Readings belong to the point, whichever meter (occupant) it had that day: they land in day
+buckets — one item per point per local day, its half-hours as one compact string (46, 48 or 50
+of them on the days the clocks change) — then each touched month's total is computed again from
+its day buckets. Each meter of the point shows and bills only its own days of them.
 
 Ingesting is idempotent twice over: a file already counted (same SHA-256) is not read again,
 and a reading sets its half-hour rather than adding to it, so the same reading from another
 file changes nothing. A bad row is rejected with its line number in the file's report and
 never stops the good rows; nothing is dropped without being reported. A file with rejected
 rows is not counted as done, so it can be fed again once mended (or once its meter exists).
+
+Readings of a month already closed are billed at the meter's next close as a complement
+(chalicelib/complements.py): each file marks the months it touched for the meters of those days.
+French energy law bills no consumption older than 14 months before the point's last reading:
+such rows are stored for the history, never billed, and the file's report lists them
+(`beyond_billing_limit`).
 """
 
 from __future__ import annotations
@@ -25,12 +34,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from dateutil.relativedelta import relativedelta
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from .models import DayBucket, IngestedFile, Meter, MonthTotal, meter_pk
+from . import meters as meter_records
+from . import tariffs
+from .models import DayBucket, IngestedFile, LateReadings, Meter, MonthTotal, meter_pk, point_pk
 from .settings import settings
 
 logger = Logger(child=True)
@@ -41,6 +54,7 @@ MAX_READING = Decimal(100_000)  # a half-hour beyond this is a unit mistake, not
 MAX_ROWS = 2_000_000
 DIRECTIONS = ("consumption", "injection")
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # the days this service keeps readings of
+BILLABLE_MONTHS = 14  # no consumption older than this before the last reading is billed
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _RETRIES = 20
 
@@ -72,18 +86,23 @@ def slot_start(day: date, index: int) -> datetime:
     return (day_start(day) + index * HALF_HOUR).astimezone(settings.timezone)
 
 
-def off_peak_slots(day: date, meter: Meter) -> list[bool]:
-    """Which half-hours of `day` are off-peak for this meter (none on the base option)."""
+@lru_cache(maxsize=2048)
+def off_peak_slots(day: date, hours: str) -> tuple[bool, ...]:
+    """Which half-hours of `day` are off-peak with these off-peak hours ("22:00-06:00,…"; none
+    when empty, as on the base option)."""
     count = slots_in(day)
-    if meter.tariff_option != "off_peak" or not meter.off_peak_hours:
-        return [False] * count
-    ranges = [(_minutes(hours["start"]), _minutes(hours["end"])) for hours in meter.off_peak_hours]
+    if not hours:
+        return (False,) * count
+    ranges = []
+    for part in hours.split(","):
+        start, end = part.split("-")
+        ranges.append((_minutes(start), _minutes(end)))
     flags = []
     for index in range(count):
         local = slot_start(day, index)
         minute = local.hour * 60 + local.minute
         flags.append(any(_within(minute, start, end) for start, end in ranges))
-    return flags
+    return tuple(flags)
 
 
 def _minutes(text: str) -> int:
@@ -118,17 +137,41 @@ def month_days(month: str) -> int:
 class DayReadings:
     consumption: dict[int, Decimal] = field(default_factory=dict)
     injection: dict[int, Decimal] = field(default_factory=dict)
+    lines: list[list[int]] = field(default_factory=list)  # the file's lines of this day: [first, last] runs
+
+    def read_at(self, line: int) -> None:
+        if self.lines and self.lines[-1][1] == line - 1:
+            self.lines[-1][1] = line
+        else:
+            self.lines.append([line, line])
 
 
-def apply(meter: Meter, day: date, readings: DayReadings) -> None:
-    """Set these half-hours of the meter's day bucket; concurrent writers retry (versioned item)."""
+def split(bucket: DayBucket, hours: str) -> tuple[Decimal, Decimal, Decimal]:
+    """The day's (consumed, peak, off-peak) with these off-peak hours: as stored when the bucket
+    was split with them, else split again from its half-hours."""
+    consumed = Decimal(bucket.consumed)
+    if (bucket.hours or "") == hours:
+        return consumed, Decimal(bucket.peak), Decimal(bucket.off_peak)
+    values = decode(bucket.consumption, int(bucket.slots))
+    flags = off_peak_slots(bucket_day(bucket), hours)
+    low = sum((value for value, off in zip(values, flags, strict=True) if value and off), Decimal(0))
+    return consumed, consumed - low, low
+
+
+def bucket_day(bucket: DayBucket) -> date:
+    return date.fromisoformat(bucket.day)
+
+
+def apply(point_id: str, day: date, readings: DayReadings, hours: str) -> None:
+    """Set these half-hours of the point's day bucket, split into peak and off-peak with the
+    off-peak hours of that day's occupant; concurrent writers retry (versioned item)."""
     count = slots_in(day)
-    off_peak = off_peak_slots(day, meter)
+    off_peak = off_peak_slots(day, hours)
     for attempt in range(_RETRIES):
         try:
-            bucket = DayBucket.get(meter_pk(meter.meter_id), f"DAY#{day.isoformat()}", consistent_read=True)
+            bucket = DayBucket.get(point_pk(point_id), f"DAY#{day.isoformat()}", consistent_read=True)
         except DoesNotExist:
-            bucket = DayBucket(meter_pk(meter.meter_id), f"DAY#{day.isoformat()}", day=day.isoformat())
+            bucket = DayBucket(point_pk(point_id), f"DAY#{day.isoformat()}", day=day.isoformat())
         consumption = decode(bucket.consumption if bucket.version else None, count)
         injection = decode(bucket.injection if bucket.version else None, count)
         for index, value in readings.consumption.items():
@@ -147,6 +190,7 @@ def apply(meter: Meter, day: date, readings: DayReadings) -> None:
         bucket.consumed = decimal_text(peak + low)
         bucket.peak = decimal_text(peak)
         bucket.off_peak = decimal_text(low)
+        bucket.hours = hours
         bucket.injected = decimal_text(sum((value for value in injection if value is not None), Decimal(0)))
         bucket.readings = sum(value is not None for value in consumption)
         try:
@@ -154,16 +198,16 @@ def apply(meter: Meter, day: date, readings: DayReadings) -> None:
             return
         except PutError:
             time.sleep(0.002 * (attempt + 1))  # another file wrote this day meanwhile: merge again
-    raise RuntimeError(f"day {day} of meter {meter.meter_id} is too busy")
+    raise RuntimeError(f"day {day} of point {point_id} is too busy")
 
 
-def recount_month(meter_id: str, month: str) -> MonthTotal:
-    """The month's total, computed again from its day buckets (one Query of ≤ 31 items).
+def recount_month(point_id: str, month: str) -> MonthTotal:
+    """The point's month, computed again from its day buckets (one Query of ≤ 31 items).
 
     The month item is read before its days and written on the condition that nobody wrote it
     in between, so a total computed from days another writer had not finished is retried.
     """
-    pk = meter_pk(meter_id)
+    pk = point_pk(point_id)
     for attempt in range(_RETRIES):
         try:
             current = MonthTotal.get(pk, f"MONTH#{month}", consistent_read=True)
@@ -175,7 +219,19 @@ def recount_month(meter_id: str, month: str) -> MonthTotal:
                 pk, DayBucket.sk.between(f"DAY#{month}-01", f"DAY#{month}-31"), consistent_read=True
             )
         )
-        total = _summed(meter_id, month, days, month_days(month))
+        hours = {bucket.hours or "" for bucket in days}
+        total = MonthTotal(
+            pk,
+            f"MONTH#{month}",
+            month=month,
+            consumed=decimal_text(sum((Decimal(day.consumed) for day in days), Decimal(0))),
+            peak=decimal_text(sum((Decimal(day.peak) for day in days), Decimal(0))),
+            off_peak=decimal_text(sum((Decimal(day.off_peak) for day in days), Decimal(0))),
+            hours=hours.pop() if len(hours) == 1 else None,
+            injected=decimal_text(sum((Decimal(day.injected) for day in days), Decimal(0))),
+            days_with_readings=sum(1 for day in days if int(day.readings) == int(day.slots)),
+            days_in_month=month_days(month),
+        )
         total.revision = revision + 1
         condition = MonthTotal.pk.does_not_exist() if revision < 0 else MonthTotal.revision == revision
         try:
@@ -183,49 +239,112 @@ def recount_month(meter_id: str, month: str) -> MonthTotal:
             return total
         except PutError:
             time.sleep(0.002 * (attempt + 1))
-    raise RuntimeError(f"month {month} of meter {meter_id} is too busy")
+    raise RuntimeError(f"month {month} of point {point_id} is too busy")
 
 
-def _summed(meter_id: str, month: str, days: list[DayBucket], days_in_month: int) -> MonthTotal:
-    return MonthTotal(
-        meter_pk(meter_id),
-        f"MONTH#{month}",
-        month=month,
-        consumed=decimal_text(sum((Decimal(day.consumed) for day in days), Decimal(0))),
-        peak=decimal_text(sum((Decimal(day.peak) for day in days), Decimal(0))),
-        off_peak=decimal_text(sum((Decimal(day.off_peak) for day in days), Decimal(0))),
-        injected=decimal_text(sum((Decimal(day.injected) for day in days), Decimal(0))),
-        days_with_readings=sum(1 for day in days if int(day.readings) == int(day.slots)),
-        days_in_month=days_in_month,
+# ---- what a meter reads of its point ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A meter's kWh (or GB, min…) over some of its own days."""
+
+    consumed: Decimal
+    peak: Decimal
+    off_peak: Decimal
+    injected: Decimal
+    days_with_readings: int  # days read in full
+    days: int
+
+    @property
+    def complete(self) -> bool:
+        return self.days_with_readings >= self.days
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(
+            self.consumed + other.consumed,
+            self.peak + other.peak,
+            self.off_peak + other.off_peak,
+            self.injected + other.injected,
+            self.days_with_readings + other.days_with_readings,
+            self.days + other.days,
+        )
+
+
+NOTHING = Figures(Decimal(0), Decimal(0), Decimal(0), Decimal(0), 0, 0)
+
+
+def by_day(meter: Meter, first: date, last: date) -> dict[date, Figures]:
+    """The meter's figures of each day of [first, last] read (one Query of the point's day
+    buckets), split with the off-peak hours of its tariff that day. The caller narrows the days
+    to the meter's own."""
+    if last < first:
+        return {}
+    found = DayBucket.query(
+        point_pk(meter.point_id),
+        DayBucket.sk.between(f"DAY#{first.isoformat()}", f"DAY#{last.isoformat()}"),
     )
+    days = {}
+    for bucket in found:
+        day = bucket_day(bucket)
+        consumed, peak, low = split(bucket, tariffs.hours_on(meter, day))
+        complete = int(bucket.readings) == int(bucket.slots)
+        days[day] = Figures(consumed, peak, low, Decimal(bucket.injected), int(complete), 1)
+    return days
 
 
 def own_days(meter: Meter, month: str) -> tuple[date, date]:
     """The days of `month` that are the meter's own: from its subscription's start to its end."""
-    first = max(date.fromisoformat(f"{month}-01"), date.fromisoformat(meter.active_from))
-    last = date.fromisoformat(f"{month}-{month_days(month):02d}")
-    if meter.closed_on:
-        last = min(last, date.fromisoformat(meter.closed_on))
-    return first, last
+    return meter_records.own_days(
+        meter, date.fromisoformat(f"{month}-01"), date.fromisoformat(f"{month}-{month_days(month):02d}")
+    )
 
 
-def own_month_total(meter: Meter, month: str, stored: MonthTotal | None) -> MonthTotal | None:
-    """The month's total as the meter's customer sees it and is billed it: the `stored` total,
-    unless the subscription started or ended during the month. The stored total then also holds
-    the days of the home's other occupant, and the meter's own days are added up instead (one
-    Query of ≤ 31 day buckets); its `days_in_month` are the meter's own days."""
+def _one_hours(meter: Meter, first: date, last: date) -> str | None:
+    """The off-peak hours of every day of [first, last], or None when the tariff changes within."""
+    hours = tariffs.hours_on(meter, first)
+    changes = [tariff for tariff in tariffs.history(meter) if first < tariff.effective_on <= last]
+    return None if any(tariff.hours != hours for tariff in changes) else hours
+
+
+def own_month(
+    meter: Meter, month: str, stored: MonthTotal | None, *, with_split: bool = True
+) -> Figures | None:
+    """The month as the meter's customer sees it: its own days of the point's month. The point's
+    `stored` total when the meter held the point all month and it was split with the meter's
+    hours (or the split does not matter: not `with_split`), else its own days added up (one
+    Query of ≤ 31 day buckets); None: not its month, or nothing read."""
     first, last = own_days(meter, month)
-    if first.day == 1 and last.day == month_days(month):
-        return stored
     if last < first:
         return None
-    days = list(
-        DayBucket.query(
-            meter_pk(meter.meter_id),
-            DayBucket.sk.between(f"DAY#{first.isoformat()}", f"DAY#{last.isoformat()}"),
-        )
+    whole = first.day == 1 and last.day == month_days(month)
+    hours = _one_hours(meter, first, last)
+    same_split = not with_split or (
+        hours is not None and stored is not None and (stored.hours or "") == hours
     )
-    return _summed(meter.meter_id, month, days, (last - first).days + 1) if days else None
+    if whole and stored is not None and same_split:
+        return Figures(
+            Decimal(stored.consumed),
+            Decimal(stored.peak),
+            Decimal(stored.off_peak),
+            Decimal(stored.injected),
+            int(stored.days_with_readings),
+            int(stored.days_in_month),
+        )
+    if whole and stored is None:
+        return None
+    days = by_day(meter, first, last)
+    if not days:
+        return None
+    total = sum(days.values(), NOTHING)
+    return Figures(
+        total.consumed,
+        total.peak,
+        total.off_peak,
+        total.injected,
+        total.days_with_readings,
+        (last - first).days + 1,
+    )
 
 
 def decimal_text(value: Decimal) -> str:
@@ -243,6 +362,8 @@ class Report:
     rows: int = 0
     accepted: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # accepted rows older than 14 months before their point's last reading: kept, never billed
+    beyond_billing_limit: list[dict[str, Any]] = field(default_factory=list)
 
     def reject(self, line: int, error: str) -> None:
         self.rejected.append({"line": line, "error": error})
@@ -255,7 +376,11 @@ class Report:
             "rows": self.rows,
             "accepted": self.accepted,
             "rejected": self.rejected,
+            "beyond_billing_limit": self.beyond_billing_limit,
         }
+
+
+Points = dict[str, list[Meter]]  # the points a file names, with their meters (none: unknown)
 
 
 def ingest(key: str, content: bytes, *, now: datetime) -> Report:
@@ -273,16 +398,16 @@ def ingest(key: str, content: bytes, *, now: datetime) -> Report:
             int(counted.accepted),
         )
         return report
-    meters: dict[str, Meter | None] = {}
-    grouped = _parse(content, report, meters)
+    points: Points = {}
+    grouped = _parse(content, report, points)
     months: set[tuple[str, str]] = set()
-    for (meter_id, day), readings in sorted(grouped.items()):
-        meter = meters[meter_id]
-        assert meter is not None  # only known meters' rows are grouped
-        apply(meter, day, readings)
-        months.add((meter_id, day.isoformat()[:7]))
-    for meter_id, month in sorted(months):
-        recount_month(meter_id, month)
+    for (point_id, day), readings in sorted(grouped.items()):
+        apply(point_id, day, readings, _hours_of(points[point_id], day))
+        months.add((point_id, day.isoformat()[:7]))
+    for point_id, month in sorted(months):
+        recount_month(point_id, month)
+    _mark_late(points, months)
+    report.beyond_billing_limit = _beyond_billing_limit(grouped)
     if report.rejected:
         # not counted as done: once its meter exists or its rows are mended, the same file can be
         # fed again (its good rows set the same half-hours again, which changes nothing)
@@ -306,6 +431,93 @@ def ingest(key: str, content: bytes, *, now: datetime) -> Report:
     return report
 
 
+def occupant(meters: list[Meter], day: date) -> Meter | None:
+    """The meter whose own day `day` is (the latest started, should two claim it)."""
+    text = day.isoformat()
+    holding = [
+        meter
+        for meter in meters
+        if meter.active_from <= text and (meter.closed_on is None or text <= meter.closed_on)
+    ]
+    return holding[-1] if holding else None
+
+
+def _hours_of(meters: list[Meter], day: date) -> str:
+    """The off-peak hours a point's day is split with: its occupant's that day."""
+    meter = occupant(meters, day)
+    return tariffs.hours_on(meter, day) if meter else ""
+
+
+def _mark_late(points: Points, months: set[tuple[str, str]]) -> None:
+    """Each electricity meter whose own days hold readings of a touched month gets that month
+    marked: the close of a month already closed then bills what changed as a complement, and the
+    month's own close covers the mark of a month not closed yet. Marking every month, rather
+    than only the months already closed, leaves no gap for a close running meanwhile."""
+    for point_id, month in sorted(months):
+        for meter in points[point_id]:
+            first, last = own_days(meter, month)
+            if meter.kind != "electricity" or last < first:
+                continue
+            LateReadings(meter_pk(meter.meter_id), f"LATE#{month}").update(
+                actions=[
+                    LateReadings.item_type.set(LateReadings),
+                    LateReadings.month.set(month),
+                    LateReadings.revision.add(1),
+                ]
+            )
+
+
+def last_reading(point_id: str) -> date | None:
+    """The last day the point has readings of (one Query)."""
+    found = list(
+        DayBucket.query(
+            point_pk(point_id), DayBucket.sk.startswith("DAY#"), scan_index_forward=False, limit=1
+        )
+    )
+    return bucket_day(found[0]) if found else None
+
+
+def billable_from(point_id: str) -> date | None:
+    """The first day of the point whose consumption may still be billed: 14 months before its
+    last reading (French energy law); None without readings."""
+    last = last_reading(point_id)
+    return None if last is None else last - relativedelta(months=BILLABLE_MONTHS)
+
+
+def _beyond_billing_limit(grouped: dict[tuple[str, date], DayReadings]) -> list[dict[str, Any]]:
+    """Per point, the file's rows older than 14 months before its last reading."""
+    found = []
+    for point_id in sorted({point for point, _ in grouped}):
+        last = last_reading(point_id)
+        if last is None:
+            continue
+        limit = last - relativedelta(months=BILLABLE_MONTHS)
+        runs = sorted(
+            run
+            for (point, day), readings in grouped.items()
+            if point == point_id and day < limit
+            for run in readings.lines
+        )
+        if not runs:
+            continue
+        merged: list[list[int]] = []
+        for first, last_line in runs:
+            if merged and merged[-1][1] >= first - 1:
+                merged[-1][1] = max(merged[-1][1], last_line)
+            else:
+                merged.append([first, last_line])
+        found.append(
+            {
+                "meter_id": point_id,
+                "last_reading": last.isoformat(),
+                "billable_from": limit.isoformat(),
+                "rows": sum(last_line - first + 1 for first, last_line in merged),
+                "lines": merged,
+            }
+        )
+    return found
+
+
 def _log_rejected(report: Report) -> None:
     logger.warning(
         "meter readings ingested, some rows rejected",
@@ -319,11 +531,9 @@ def _log_rejected(report: Report) -> None:
     )
 
 
-def _parse(
-    content: bytes, report: Report, meters: dict[str, Meter | None]
-) -> dict[tuple[str, date], DayReadings]:
-    """The file's good rows grouped by meter and day; each bad row rejected in the report.
-    `meters` caches the meters named (None: unknown)."""
+def _parse(content: bytes, report: Report, points: Points) -> dict[tuple[str, date], DayReadings]:
+    """The file's good rows grouped by point and day; each bad row rejected in the report.
+    `points` caches the points named with their meters."""
     grouped: dict[tuple[str, date], DayReadings] = defaultdict(DayReadings)
     seen: dict[tuple[str, str, date, int], tuple[int, Decimal]] = {}
     # bytes that are not UTF-8 become lone surrogates: only the rows holding them are refused
@@ -355,7 +565,7 @@ def _parse(
         elif any(_NOT_UTF8.search(cell) for cell in row):
             problem = "this line is not UTF-8 text"
         else:
-            problem = _row(row, line, grouped, seen, meters)
+            problem = _row(row, line, grouped, seen, points)
         if problem:
             report.reject(line, problem)
         else:
@@ -368,17 +578,18 @@ def _row(
     line: int,
     grouped: dict[tuple[str, date], DayReadings],
     seen: dict[tuple[str, str, date, int], tuple[int, Decimal]],
-    meters: dict[str, Meter | None],
+    points: Points,
 ) -> str | None:
     if len(row) not in (3, 4):
         return "expected meter_id,start,value[,direction]"
-    meter_id, raw_start, raw_value = (cell.strip() for cell in row[:3])
+    point_id, raw_start, raw_value = (cell.strip() for cell in row[:3])
     direction = row[3].strip().lower() if len(row) == 4 and row[3].strip() else "consumption"
     if direction not in DIRECTIONS:
         return "direction must be consumption or injection"
-    meter = _meter(meter_id, meters)
-    if meter is None:
-        return f"unknown meter {meter_id[:64]!r}"
+    meters = _meters_of(point_id, points)
+    if not meters:
+        return f"unknown meter {point_id[:64]!r}"
+    unit = meters[-1].unit
     try:
         start = datetime.fromisoformat(raw_start)
     except ValueError:
@@ -388,10 +599,10 @@ def _row(
     try:
         value = Decimal(raw_value)
     except InvalidOperation:
-        return f"value must be a number in {meter.unit}"
+        return f"value must be a number in {unit}"
     if not value.is_finite() or value < 0 or value > MAX_READING:
-        return f"value must be a number of {meter.unit} from 0 to {MAX_READING}"
-    if direction == "injection" and not meter.has_production:
+        return f"value must be a number of {unit} from 0 to {MAX_READING}"
+    if direction == "injection" and not any(meter.has_production for meter in meters):
         return "this meter does not inject: an injection reading is refused"
     try:
         day, index = slot_of(start)
@@ -400,21 +611,19 @@ def _row(
     if not FIRST_DAY <= day <= LAST_DAY:
         return f"start is out of range ({FIRST_DAY.year} to {LAST_DAY.year})"
     value = value.quantize(PRECISION, rounding=ROUND_HALF_UP)
-    earlier = seen.get((meter_id, direction, day, index))
+    earlier = seen.get((point_id, direction, day, index))
     if earlier is not None and earlier[1] != value:
         return f"line {earlier[0]} gives this half-hour another value"
-    seen[(meter_id, direction, day, index)] = (line, value)
-    readings = grouped[(meter_id, day)]
+    seen[(point_id, direction, day, index)] = (line, value)
+    readings = grouped[(point_id, day)]
     (readings.injection if direction == "injection" else readings.consumption)[index] = value
+    readings.read_at(line)
     return None
 
 
-def _meter(meter_id: str, meters: dict[str, Meter | None]) -> Meter | None:
-    if not meter_id or len(meter_id) > 64:
-        return None
-    if meter_id not in meters:
-        try:
-            meters[meter_id] = Meter.get(meter_pk(meter_id), "METER")
-        except DoesNotExist:
-            meters[meter_id] = None
-    return meters[meter_id]
+def _meters_of(point_id: str, points: Points) -> list[Meter]:
+    if not point_id or len(point_id) > 64:
+        return []
+    if point_id not in points:
+        points[point_id] = meter_records.of_point(point_id)
+    return points[point_id]

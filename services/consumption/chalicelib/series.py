@@ -1,8 +1,10 @@
 """What a customer reads of a meter: series at a chosen step, a year's summary, a CSV export.
 
-Every read is one Query of the meter's partition: day buckets for half-hours, hours and days
-(≤ 366 items for a year), monthly totals for months and summaries. A meter shows only the
-days from its subscription's start to its end.
+Every read is one Query of the partition of the meter's point of delivery: day buckets for
+half-hours, hours and days (≤ 366 items for a year), monthly totals for months and summaries
+(and a month's day buckets when the meter held the point for part of it). A meter shows only the
+days from its subscription's start to its end, split into peak and off-peak with the off-peak
+hours of its tariff of each day.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from . import tariffs
 from .errors import RangeTooLong, ValidationFailed
-from .models import DayBucket, Meter, MonthTotal, meter_pk
-from .readings import decode, month_days, off_peak_slots, own_month_total, slot_start
+from .models import DayBucket, Meter, MonthTotal, point_pk
+from .readings import Figures, decode, month_days, off_peak_slots, own_month, slot_start, split
 
 STEPS = ("half_hour", "hour", "day", "month")
 MAX_DAYS = {"half_hour": 366, "hour": 366, "day": 3660, "month": 3660}
@@ -51,7 +54,7 @@ def _days(meter: Meter, first: date, last: date) -> dict[date, DayBucket]:
     if last < first:
         return {}
     found = DayBucket.query(
-        meter_pk(meter.meter_id), DayBucket.sk.between(f"DAY#{first.isoformat()}", f"DAY#{last.isoformat()}")
+        point_pk(meter.point_id), DayBucket.sk.between(f"DAY#{first.isoformat()}", f"DAY#{last.isoformat()}")
     )
     return {date.fromisoformat(bucket.day): bucket for bucket in found}
 
@@ -72,7 +75,7 @@ def series(meter: Meter, first: date, last: date, step: str) -> dict[str, Any]:
         for day in _each_day(first, last) if last >= first else ():
             bucket = buckets.get(day)
             if step == "day":
-                points.append(_day_point(day, bucket))
+                points.append(_day_point(meter, day, bucket))
             else:
                 points.extend(_slot_points(meter, day, bucket, pair=step == "hour"))
     totals = {
@@ -97,15 +100,16 @@ def series(meter: Meter, first: date, last: date, step: str) -> dict[str, Any]:
     }
 
 
-def _day_point(day: date, bucket: DayBucket | None) -> dict[str, Any]:
+def _day_point(meter: Meter, day: date, bucket: DayBucket | None) -> dict[str, Any]:
     start = slot_start(day, 0).isoformat()
     if bucket is None:
         return {"start": start, "value": None, "peak": None, "off_peak": None, "injected": None}
+    consumed, peak, low = split(bucket, tariffs.hours_on(meter, day))
     return {
         "start": start,
-        "value": _number(Decimal(bucket.consumed)),
-        "peak": _number(Decimal(bucket.peak)),
-        "off_peak": _number(Decimal(bucket.off_peak)),
+        "value": _number(consumed),
+        "peak": _number(peak),
+        "off_peak": _number(low),
         "injected": _number(Decimal(bucket.injected)),
         "complete": int(bucket.readings) == int(bucket.slots),
     }
@@ -113,7 +117,7 @@ def _day_point(day: date, bucket: DayBucket | None) -> dict[str, Any]:
 
 def _slot_points(meter: Meter, day: date, bucket: DayBucket | None, *, pair: bool) -> list[dict[str, Any]]:
     count = int(bucket.slots) if bucket else None
-    off_peak = off_peak_slots(day, meter)
+    off_peak = off_peak_slots(day, tariffs.hours_on(meter, day))
     count = count or len(off_peak)
     consumption = decode(bucket.consumption if bucket else None, count)
     injection = decode(bucket.injection if bucket else None, count)
@@ -146,7 +150,7 @@ def _months(meter: Meter, first: date, last: date) -> list[dict[str, Any]]:
     if last < first:
         return []
     found = MonthTotal.query(
-        meter_pk(meter.meter_id),
+        point_pk(meter.point_id),
         MonthTotal.sk.between(f"MONTH#{first.isoformat()[:7]}", f"MONTH#{last.isoformat()[:7]}"),
     )
     totals = {total.month: total for total in found}
@@ -154,22 +158,22 @@ def _months(meter: Meter, first: date, last: date) -> list[dict[str, Any]]:
     month = first.replace(day=1)
     while month <= last:
         name = month.isoformat()[:7]
-        points.append(_month_point(month, own_month_total(meter, name, totals.get(name))))
+        points.append(_month_point(month, own_month(meter, name, totals.get(name))))
         month += relativedelta(months=1)
     return points
 
 
-def _month_point(month: date, total: MonthTotal | None) -> dict[str, Any]:
+def _month_point(month: date, total: Figures | None) -> dict[str, Any]:
     start = slot_start(month, 0).isoformat()
     if total is None:
         return {"start": start, "value": None, "peak": None, "off_peak": None, "injected": None}
     return {
         "start": start,
-        "value": _number(Decimal(total.consumed)),
-        "peak": _number(Decimal(total.peak)),
-        "off_peak": _number(Decimal(total.off_peak)),
-        "injected": _number(Decimal(total.injected)),
-        "complete": int(total.days_with_readings) == int(total.days_in_month),
+        "value": _number(total.consumed),
+        "peak": _number(total.peak),
+        "off_peak": _number(total.off_peak),
+        "injected": _number(total.injected),
+        "complete": total.complete,
     }
 
 
@@ -177,7 +181,7 @@ def summary(meter: Meter, year: int, today: date) -> dict[str, Any]:
     """The months of `year` (to this month), each estimated when some of its days lack readings,
     with the year's total and the previous year's: one Query of ≤ 24 monthly totals."""
     found = MonthTotal.query(
-        meter_pk(meter.meter_id), MonthTotal.sk.between(f"MONTH#{year - 1}-01", f"MONTH#{year}-12")
+        point_pk(meter.point_id), MonthTotal.sk.between(f"MONTH#{year - 1}-01", f"MONTH#{year}-12")
     )
     totals = {total.month: total for total in found}
     active_from, closed_in = meter.active_from[:7], (meter.closed_on or "9999-12")[:7]
@@ -188,11 +192,11 @@ def summary(meter: Meter, year: int, today: date) -> dict[str, Any]:
             break
         if month < active_from:
             continue
-        months.append(_summary_month(month, own_month_total(meter, month, totals.get(month)), today))
+        months.append(_summary_month(month, own_month(meter, month, totals.get(month)), today))
     previous = [
         total
         for total in (
-            own_month_total(meter, name, stored)
+            own_month(meter, name, stored, with_split=False)
             for name, stored in totals.items()
             if name.startswith(f"{year - 1}-") and active_from <= name <= closed_in
         )
@@ -212,7 +216,7 @@ def summary(meter: Meter, year: int, today: date) -> dict[str, Any]:
     }
 
 
-def _summary_month(month: str, total: MonthTotal | None, today: date) -> dict[str, Any]:
+def _summary_month(month: str, total: Figures | None, today: date) -> dict[str, Any]:
     if total is None:
         return {
             "month": month,
@@ -222,15 +226,14 @@ def _summary_month(month: str, total: MonthTotal | None, today: date) -> dict[st
             "injected": None,
             "estimated": False,
         }
-    complete = int(total.days_with_readings) >= int(total.days_in_month)
     return {
         "month": month,
-        "consumed": _number(Decimal(total.consumed)),
-        "peak": _number(Decimal(total.peak)),
-        "off_peak": _number(Decimal(total.off_peak)),
-        "injected": _number(Decimal(total.injected)),
+        "consumed": _number(total.consumed),
+        "peak": _number(total.peak),
+        "off_peak": _number(total.off_peak),
+        "injected": _number(total.injected),
         # some half-hours are still missing: the grid operator will send them (or estimate them)
-        "estimated": not complete,
+        "estimated": not total.complete,
     }
 
 
@@ -253,18 +256,17 @@ def export_csv(meter: Meter, first: date, last: date) -> str:
         count = int(bucket.slots)
         consumption = decode(bucket.consumption, count)
         injection = decode(bucket.injection, count)
-        off_peak = off_peak_slots(day, meter)
+        tariff = tariffs.in_force(meter, day)
+        off_peak = off_peak_slots(day, tariff.hours if tariff else "")
         for index in range(count):
             if consumption[index] is None and injection[index] is None:
                 continue
             row = [slot_start(day, index).isoformat(), _end(day, index, count), _cell(consumption[index])]
             if meter.has_production:
                 row.append(_cell(injection[index]))
-            if meter.kind == "electricity":
+            if tariff is not None:
                 row.append(
-                    ("off_peak" if off_peak[index] else "peak")
-                    if meter.tariff_option == "off_peak"
-                    else "base"
+                    ("off_peak" if off_peak[index] else "peak") if tariff.option == "off_peak" else "base"
                 )
             writer.writerow(row)
     return out.getvalue()

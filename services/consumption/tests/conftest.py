@@ -17,7 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from guichet_contracts.domain_events.subscriptions import SubscriptionActivated, SubscriptionCancelled
+from guichet_contracts.domain_events.subscriptions import (
+    SubscriptionActivated,
+    SubscriptionCancelled,
+    SubscriptionChanged,
+    SubscriptionExpired,
+)
 from guichet_local.testing import (
     ACCOUNT_ID,
     REGION,
@@ -165,6 +170,56 @@ class Customer:
             ),
         )
 
+    def expire(self, subscription_id: str, ended_on: date, family: str = "electricity") -> None:
+        """Deliver SubscriptionExpired: the period ended without renewal, `ended_on` its last day."""
+        deliver(
+            self.client,
+            "subscription_expired",
+            SubscriptionExpired(
+                subscription=a_subscription(
+                    self.customer_id, family, subscription_id=subscription_id, status="expired"
+                ),
+                ended_on=ended_on,
+            ),
+        )
+
+    def change(
+        self,
+        subscription_id: str,
+        effective_on: str,
+        family: str = "electricity",
+        *,
+        started_on: str = "2026-01-01",
+        tariff: dict[str, Any] | None = None,
+        occurred_at: datetime | None = None,
+        **contract: Any,
+    ) -> None:
+        """Deliver SubscriptionChanged: the subscription as it is now (its new `tariff` and
+        `contract` fields: tariff_option, off_peak_hours, price_cents, offer…) from `effective_on`."""
+        now = a_subscription(
+            self.customer_id,
+            family,
+            subscription_id=subscription_id,
+            started_on=started_on,
+            tariff=tariff if tariff is not None else {"energy_rates_cents_per_kwh": ENERGY_RATES},
+            **contract,
+        )
+        deliver(
+            self.client,
+            "subscription_changed",
+            SubscriptionChanged(
+                subscription=now,
+                effective_on=date.fromisoformat(effective_on),
+                previous_product_id=now.product_id,
+                previous_name=now.name,
+                previous_price_cents=now.price_cents,
+                previous_contract=now.contract,
+                credit=None,
+                charge=None,
+            ),
+            occurred_at=occurred_at,
+        )
+
 
 @pytest.fixture
 def customer_factory(client: Any, signer: Signer) -> Any:
@@ -286,10 +341,11 @@ def stored_meter(meter_id: str) -> Any:
     return Meter.get(meter_pk(meter_id), "METER", consistent_read=True)
 
 
-def electricity_meter(customer: Customer, **subscription: Any) -> str:
-    """A new electricity subscription of the customer, on a PDL of its own; its meter id."""
-    subscription.setdefault("pdl", new_pdl())
-    return meter_of(customer, customer.subscribe(**subscription))
+def electricity_meter(customer: Customer, **subscription: Any) -> tuple[str, str]:
+    """A new electricity subscription of the customer, on a PDL of its own: its meter id (what the
+    API names) and its PDL (what the readings name)."""
+    pdl = subscription.setdefault("pdl", new_pdl())
+    return meter_of(customer, customer.subscribe(**subscription)), pdl
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ PROTECTED = [
 def alice_and_bob(customer_factory: Any) -> tuple[Any, Any, str]:
     """Alice, and Bob with a meter read on 2 March 2026."""
     alice, bob = customer_factory(), customer_factory()
-    bobs = electricity_meter(bob)
-    drop(bob.client, csv_file(rows(bobs, {"2026-03-02T12:00:00+01:00": "4.321"})))
+    bobs, pdl = electricity_meter(bob)
+    drop(bob.client, csv_file(rows(pdl, {"2026-03-02T12:00:00+01:00": "4.321"})))
     return alice, bob, bobs
 
 

@@ -32,11 +32,9 @@ pytestmark = pytest.mark.usefixtures("fresh_jobs")
 OFF_PEAK = [{"start": "22:00", "end": "06:00"}]
 
 
-def read(
-    customer: Any, meter_id: str, consumed: dict[str, str], injected: dict[str, str] | None = None
-) -> None:
-    """Ingest these readings ({start: kWh}) of consumption and injection."""
-    body = csv_file(rows(meter_id, consumed), rows(meter_id, injected or {}, "injection"))
+def read(customer: Any, pdl: str, consumed: dict[str, str], injected: dict[str, str] | None = None) -> None:
+    """Ingest these readings ({start: kWh}) of consumption and injection of a PDL."""
+    body = csv_file(rows(pdl, consumed), rows(pdl, injected or {}, "injection"))
     report = drop(customer.client, body)
     assert report["rejected"] == [], report["rejected"]
 
@@ -65,7 +63,7 @@ def test_the_close_tells_the_invoices_service_what_the_month_consumed(
 ) -> None:
     # Given an off-peak meter from January 2040, read in February: 6 kWh peak and 4 off-peak
     customer = customer_factory()
-    meter_id = electricity_meter(
+    meter_id, pdl = electricity_meter(
         customer,
         started_on="2040-01-01",
         tariff_option="off_peak",
@@ -73,7 +71,7 @@ def test_the_close_tells_the_invoices_service_what_the_month_consumed(
         payment_mode="monthly",
         price_cents=1574,
     )
-    read(customer, meter_id, {"2040-02-10T12:00:00+01:00": "6", "2040-02-10T23:00:00+01:00": "4"})
+    read(customer, pdl, {"2040-02-10T12:00:00+01:00": "6", "2040-02-10T23:00:00+01:00": "4"})
 
     # When the job runs on 1 March 2040 at 03:00 (Paris)
     outcome = close_month("2040-03-01T03:00")
@@ -103,8 +101,8 @@ def test_a_month_read_in_full_is_not_an_estimate(customer_factory: Any, publishe
     from conftest import whole_days
 
     customer = customer_factory()
-    meter_id = electricity_meter(customer, started_on="2041-01-01")
-    body = csv_file(whole_days(meter_id, date(2041, 2, 1), date(2041, 2, 28), "0.25"))
+    _, pdl = electricity_meter(customer, started_on="2041-01-01")
+    body = csv_file(whole_days(pdl, date(2041, 2, 1), date(2041, 2, 28), "0.25"))
     assert drop(customer.client, body)["accepted"] == 28 * 48
 
     # When February is closed
@@ -122,7 +120,7 @@ def test_the_virtual_battery_stores_injection_and_restores_it_over_the_months(
     # April injects 100 and consumes 40; May consumes 100 (70 peak, 30 off-peak); June injects
     # 50 and consumes 20
     customer = customer_factory()
-    meter_id = electricity_meter(
+    _, pdl = electricity_meter(
         customer,
         offer="virtual_storage",
         tariff=STOCKAGE_TARIFF,
@@ -130,9 +128,9 @@ def test_the_virtual_battery_stores_injection_and_restores_it_over_the_months(
         tariff_option="off_peak",
         off_peak_hours=OFF_PEAK,
     )
-    read(customer, meter_id, {"2042-04-10T12:00:00+02:00": "40"}, {"2042-04-10T13:00:00+02:00": "100"})
-    read(customer, meter_id, {"2042-05-10T12:00:00+02:00": "70", "2042-05-10T23:00:00+02:00": "30"})
-    read(customer, meter_id, {"2042-06-10T12:00:00+02:00": "20"}, {"2042-06-10T13:00:00+02:00": "50"})
+    read(customer, pdl, {"2042-04-10T12:00:00+02:00": "40"}, {"2042-04-10T13:00:00+02:00": "100"})
+    read(customer, pdl, {"2042-05-10T12:00:00+02:00": "70", "2042-05-10T23:00:00+02:00": "30"})
+    read(customer, pdl, {"2042-06-10T12:00:00+02:00": "20"}, {"2042-06-10T13:00:00+02:00": "50"})
     job_ran_until("2042-03")
 
     # When the job runs at the start of May, June and July
@@ -167,9 +165,9 @@ def test_the_virtual_battery_stores_no_more_than_its_capacity(customer_factory: 
     # Given a meter with a 10 kWh battery that injects 50 kWh in April 2043 and consumes 30 in May
     customer = customer_factory()
     small = {**STOCKAGE_TARIFF, "battery_capacity_kwh": 10}
-    meter_id = electricity_meter(customer, offer="virtual_storage", tariff=small, started_on="2043-01-01")
-    read(customer, meter_id, {}, {"2043-04-10T13:00:00+02:00": "50"})
-    read(customer, meter_id, {"2043-05-10T12:00:00+02:00": "30"})
+    _, pdl = electricity_meter(customer, offer="virtual_storage", tariff=small, started_on="2043-01-01")
+    read(customer, pdl, {}, {"2043-04-10T13:00:00+02:00": "50"})
+    read(customer, pdl, {"2043-05-10T12:00:00+02:00": "30"})
     job_ran_until("2043-03")
 
     # When April and May are closed
@@ -190,12 +188,12 @@ def test_surplus_resale_credits_the_kitty_and_pays_out_once_a_month(
     # Given a surplus resale meter (10 c/kWh) injecting 12.355 kWh in April 2044, 20 in May and
     # none in June
     customer = customer_factory()
-    meter_id = electricity_meter(
+    meter_id, pdl = electricity_meter(
         customer, offer="surplus_resale", tariff=SURPLUS_TARIFF, started_on="2044-01-01"
     )
-    read(customer, meter_id, {"2044-04-10T12:00:00+02:00": "3"}, {"2044-04-10T13:00:00+02:00": "12.355"})
-    read(customer, meter_id, {}, {"2044-05-10T13:00:00+02:00": "20"})
-    read(customer, meter_id, {"2044-06-10T12:00:00+02:00": "1"})
+    read(customer, pdl, {"2044-04-10T12:00:00+02:00": "3"}, {"2044-04-10T13:00:00+02:00": "12.355"})
+    read(customer, pdl, {}, {"2044-05-10T13:00:00+02:00": "20"})
+    read(customer, pdl, {"2044-06-10T12:00:00+02:00": "1"})
     job_ran_until("2044-03")
 
     # When April, May and June are closed
@@ -235,10 +233,10 @@ def test_running_the_job_twice_closes_and_tells_each_month_once(
 ) -> None:
     # Given a surplus resale meter that injected in February 2045, closed on 1 March
     customer = customer_factory()
-    meter_id = electricity_meter(
+    _, pdl = electricity_meter(
         customer, offer="surplus_resale", tariff=SURPLUS_TARIFF, started_on="2045-01-01"
     )
-    read(customer, meter_id, {"2045-02-10T12:00:00+01:00": "2"}, {"2045-02-10T13:00:00+01:00": "5"})
+    read(customer, pdl, {"2045-02-10T12:00:00+01:00": "2"}, {"2045-02-10T13:00:00+01:00": "5"})
     assert close_month("2045-03-01T03:00")["closed"] == 1
 
     # When the job runs again that day, and once more after losing its mark
@@ -262,10 +260,10 @@ def test_overlapping_runs_close_each_month_once(
     # Given three battery meters that injected and consumed in February 2046
     customers = [customer_factory() for _ in range(3)]
     for customer in customers:
-        meter_id = electricity_meter(
+        _, pdl = electricity_meter(
             customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF, started_on="2046-01-01"
         )
-        read(customer, meter_id, {"2046-02-10T12:00:00+01:00": "4"}, {"2046-02-10T13:00:00+01:00": "10"})
+        read(customer, pdl, {"2046-02-10T12:00:00+01:00": "4"}, {"2046-02-10T13:00:00+01:00": "10"})
 
     # When two runs of the job overlap
     outcomes = together(lambda: close_month("2046-03-01T03:00"), lambda: close_month("2046-03-01T03:00"))
@@ -285,8 +283,8 @@ def test_overlapping_runs_tell_each_month_once(
     # Given three meters read in February 2047
     customers = [customer_factory() for _ in range(3)]
     for customer in customers:
-        meter_id = electricity_meter(customer, started_on="2047-01-01")
-        read(customer, meter_id, {"2047-02-10T12:00:00+01:00": "4"})
+        _, pdl = electricity_meter(customer, started_on="2047-01-01")
+        read(customer, pdl, {"2047-02-10T12:00:00+01:00": "4"})
 
     # When two runs of the job overlap
     together(lambda: close_month("2047-03-01T03:00"), lambda: close_month("2047-03-01T03:00"))
@@ -312,8 +310,8 @@ def test_a_run_while_another_holds_the_lease_leaves_the_work_to_it(
 ) -> None:
     # Given a meter read in February 2055, and another run of the job under way
     customer = customer_factory()
-    meter_id = electricity_meter(customer, started_on="2055-01-01")
-    read(customer, meter_id, {"2055-02-10T12:00:00+01:00": "2"})
+    _, pdl = electricity_meter(customer, started_on="2055-01-01")
+    read(customer, pdl, {"2055-02-10T12:00:00+01:00": "2"})
     held_lease(600)
 
     # When the job runs
@@ -327,8 +325,8 @@ def test_a_run_while_another_holds_the_lease_leaves_the_work_to_it(
 def test_the_lease_of_a_run_that_died_does_not_stop_the_job(customer_factory: Any, published: Any) -> None:
     # Given a meter read in February 2056, and the lease of a run that died 15 minutes ago
     customer = customer_factory()
-    meter_id = electricity_meter(customer, started_on="2056-01-01")
-    read(customer, meter_id, {"2056-02-10T12:00:00+01:00": "2"})
+    _, pdl = electricity_meter(customer, started_on="2056-01-01")
+    read(customer, pdl, {"2056-02-10T12:00:00+01:00": "2"})
     held_lease(-1)
 
     # When the job runs
@@ -344,12 +342,12 @@ def test_the_lease_of_a_run_that_died_does_not_stop_the_job(customer_factory: An
 def test_a_late_run_catches_up_the_months_it_missed(customer_factory: Any, published: Any) -> None:
     # Given a battery meter read every month of 2048, the job last run for January
     customer = customer_factory()
-    meter_id = electricity_meter(
+    _, pdl = electricity_meter(
         customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF, started_on="2048-01-01"
     )
     read(
         customer,
-        meter_id,
+        pdl,
         {"2048-03-10T12:00:00+01:00": "5", "2048-04-10T12:00:00+02:00": "30"},
         {"2048-02-10T12:00:00+01:00": "20"},
     )
@@ -391,18 +389,19 @@ def test_a_meter_cancelled_mid_month_gets_that_month_closed_then_leaves_the_acti
     customer = customer_factory()
     pdl = new_pdl()
     subscription_id = customer.subscribe(pdl=pdl, started_on="2050-01-01")
+    meter_id = f"E{subscription_id}"
     read(customer, pdl, {"2050-03-10T12:00:00+01:00": "4", "2050-03-20T12:00:00+01:00": "3"})
     customer.cancel(subscription_id, ended_on=date(2050, 3, 15))
     job_ran_until("2050-02")
-    assert pdl in active_meter_ids()
+    assert meter_id in active_meter_ids()
 
     # When March is closed
     close_month("2050-04-01T03:00")
 
     # Then March is billed up to the 15th, and the meter is no longer walked by the job
     (march,) = closed_months(published, customer)
-    assert (march["month"], march["consumed_kwh"]) == ("2050-03", "4")
-    assert pdl not in active_meter_ids()
+    assert (march["month"], march["consumed_kwh"], march["final"]) == ("2050-03", "4", True)
+    assert meter_id not in active_meter_ids()
     close_month("2050-05-01T03:00")
     assert [c["month"] for c in closed_months(published, customer)] == ["2050-03"]
 
@@ -422,16 +421,6 @@ def test_a_meter_started_mid_month_is_billed_its_own_days(customer_factory: Any,
     assert (march["consumed_kwh"], march["estimated"]) == ("3", True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: chalicelib/meters.py:activated — the meter item is keyed by the PDL, so a new occupant's "
-        "SubscriptionActivated overwrites the previous occupant's meter (customer, active_from, closed_on); "
-        "close_month then closes the month once for the new occupant and the previous one's last days are "
-        "never told to the invoices service. Fix: keep one meter record per subscription (the PDL's readings "
-        "shared), and close each subscription's own days of the month."
-    ),
-)
 def test_the_previous_occupant_is_billed_their_last_days_when_the_home_changes_hands(
     customer_factory: Any, published: Any
 ) -> None:
@@ -449,9 +438,16 @@ def test_the_previous_occupant_is_billed_their_last_days_when_the_home_changes_h
     # When March is closed
     close_month("2052-04-01T03:00")
 
-    # Then each is billed their own days: Alice 4 kWh, Bob 3 kWh
-    assert [(c["month"], c["consumed_kwh"]) for c in closed_months(published, bob)] == [("2052-03", "3")]
-    assert [(c["month"], c["consumed_kwh"]) for c in closed_months(published, alice)] == [("2052-03", "4")]
+    # Then each is billed their own days: Alice 4 kWh until the 15th, her last month; Bob 3 kWh
+    # from the 16th
+    assert [
+        (c["month"], c["period_start"], c["period_end"], c["consumed_kwh"], c["final"])
+        for c in closed_months(published, alice)
+    ] == [("2052-03", "2052-03-01", "2052-03-15", "4", True)]
+    assert [
+        (c["month"], c["period_start"], c["period_end"], c["consumed_kwh"], c["final"])
+        for c in closed_months(published, bob)
+    ] == [("2052-03", "2052-03-16", "2052-03-31", "3", False)]
 
 
 def test_mobile_lines_are_not_closed(customer_factory: Any, published: Any) -> None:
@@ -473,8 +469,8 @@ def test_the_scheduled_handler_closes_the_month_before_its_event_time(
 ) -> None:
     # Given a meter read in February 2054
     customer = customer_factory()
-    meter_id = electricity_meter(customer, started_on="2054-01-01")
-    read(customer, meter_id, {"2054-02-10T12:00:00+01:00": "2"})
+    _, pdl = electricity_meter(customer, started_on="2054-01-01")
+    read(customer, pdl, {"2054-02-10T12:00:00+01:00": "2"})
 
     # When the schedule fires on 1 March 2054 at 03:00 UTC
     event = client.events.generate_cw_event(
@@ -486,3 +482,36 @@ def test_the_scheduled_handler_closes_the_month_before_its_event_time(
     # Then February is closed, as of the event's time
     assert result.payload == {"closed": 1, "already": 0, "payouts": 0}
     assert [(c["month"], c["consumed_kwh"]) for c in closed_months(published, customer)] == [("2054-02", "2")]
+
+
+def test_a_close_saved_but_not_told_is_told_by_the_next_run(
+    customer_factory: Any, published: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a meter read in February 2057, and EventBridge failing once when the job tells it
+    from chalicelib import closing
+
+    customer = customer_factory()
+    meter_id, pdl = electricity_meter(customer, started_on="2057-01-01")
+    read(customer, pdl, {"2057-02-10T12:00:00+01:00": "2"})
+    real_publish = closing.events.publish
+    failures: list[bool] = []
+
+    def publish_failing_once(*args: Any, **kwargs: Any) -> Any:
+        if not failures:
+            failures.append(True)
+            raise RuntimeError("EventBridge refused the event")
+        return real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(closing.events, "publish", publish_failing_once)
+
+    # When the job runs on 1 March 2057 (and fails), then again
+    with pytest.raises(RuntimeError):
+        close_month("2057-03-01T03:00")
+    again = close_month("2057-03-01T04:00")
+
+    # Then February was closed once and told once, by the second run, with the figures it was
+    # closed with
+    assert again == {"closed": 0, "already": 1, "payouts": 0}
+    assert [(c["month"], c["meter_id"], c["consumed_kwh"]) for c in closed_months(published, customer)] == [
+        ("2057-02", meter_id, "2")
+    ]

@@ -28,7 +28,7 @@ def off_peak_meter(customer_factory: Any) -> tuple[Any, str]:
     """An off-peak meter (22:00–06:00) read at 21:30, 22:00 and 23:30 on 2 March, and on 25
     October across the change of the clocks."""
     customer = customer_factory()
-    meter_id = electricity_meter(customer, tariff_option="off_peak", off_peak_hours=OFF_PEAK)
+    meter_id, pdl = electricity_meter(customer, tariff_option="off_peak", off_peak_hours=OFF_PEAK)
     readings = {
         "2026-03-02T21:30:00+01:00": "1.25",
         "2026-03-02T22:00:00+01:00": "0.5",
@@ -36,7 +36,7 @@ def off_peak_meter(customer_factory: Any) -> tuple[Any, str]:
         "2026-10-25T02:30:00+02:00": "1.1",
         "2026-10-25T02:30:00+01:00": "2.2",
     }
-    assert drop(customer.client, csv_file(rows(meter_id, readings)))["accepted"] == 5
+    assert drop(customer.client, csv_file(rows(pdl, readings)))["accepted"] == 5
     return customer, meter_id
 
 
@@ -94,13 +94,13 @@ def test_the_export_tells_the_two_half_hours_of_the_repeated_hour_apart(
 def test_a_producing_meter_exports_its_injection(customer_factory: Any) -> None:
     # Given a meter with a virtual battery (base option), consuming and injecting at noon
     customer = customer_factory()
-    meter_id = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
+    meter_id, pdl = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
     drop(
         customer.client,
         csv_file(
-            rows(meter_id, {"2026-06-02T12:00:00+02:00": "0.3"}),
+            rows(pdl, {"2026-06-02T12:00:00+02:00": "0.3"}),
             rows(
-                meter_id,
+                pdl,
                 {"2026-06-02T12:00:00+02:00": "1.7", "2026-06-02T12:30:00+02:00": "1.2"},
                 "injection",
             ),
@@ -138,10 +138,10 @@ def test_a_mobile_meter_exports_in_its_own_unit(customer_factory: Any) -> None:
 def test_the_export_never_holds_days_before_the_meter_started(customer_factory: Any) -> None:
     # Given a meter from 2 March, and readings of 1 and 2 March
     customer = customer_factory()
-    meter_id = electricity_meter(customer, started_on="2026-03-02")
+    meter_id, pdl = electricity_meter(customer, started_on="2026-03-02")
     drop(
         customer.client,
-        csv_file(rows(meter_id, {"2026-03-01T12:00:00+01:00": "9", "2026-03-02T12:00:00+01:00": "1"})),
+        csv_file(rows(pdl, {"2026-03-01T12:00:00+01:00": "9", "2026-03-02T12:00:00+01:00": "1"})),
     )
 
     # When March is exported

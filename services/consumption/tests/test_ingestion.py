@@ -30,13 +30,22 @@ GOOD_BEFORE = f"{DAY}T10:00:00+01:00"
 GOOD_AFTER = f"{DAY}T11:00:00+01:00"
 
 
-def readings_of(customer: Any, meter_id: str, day: str = DAY, field: str = "value") -> dict[str, float]:
-    """The half-hours of `day` that hold a reading: {start: value}."""
+def meter_reading(customer: Any, pdl: str) -> str:
+    """The customer's meter of this PDL: what the API names what the files name by its PDL."""
+    meters = ok(customer.call("GET", "/meters"))["items"]
+    return next(meter["meter_id"] for meter in meters if meter["pdl"] == pdl)
+
+
+def readings_of(customer: Any, pdl: str, day: str = DAY, field: str = "value") -> dict[str, float]:
+    """The half-hours of `day` that hold a reading, as the customer's meter of the PDL shows them:
+    {start: value}."""
+    meter_id = meter_reading(customer, pdl)
     series = ok(customer.call("GET", f"/meters/{meter_id}/series?from={day}&to={day}&step=half_hour"))
     return {point["start"]: point[field] for point in series["points"] if point[field]}
 
 
-def month_total(customer: Any, meter_id: str, month: str = "2026-03") -> float | None:
+def month_total(customer: Any, pdl: str, month: str = "2026-03") -> float | None:
+    meter_id = meter_reading(customer, pdl)
     series = ok(customer.call("GET", f"/meters/{meter_id}/series?from={month}-01&to={month}-01&step=month"))
     (point,) = series["points"]
     return point["value"]  # type: ignore[no-any-return]
@@ -44,16 +53,18 @@ def month_total(customer: Any, meter_id: str, month: str = "2026-03") -> float |
 
 @pytest.fixture
 def household(customer_factory: Any) -> tuple[Any, str]:
-    """A customer with a consuming meter (no production), from 1 January 2026."""
+    """A customer with a consuming meter (no production), from 1 January 2026; its PDL, which the
+    files name."""
     customer = customer_factory()
-    return customer, electricity_meter(customer)
+    _, pdl = electricity_meter(customer)
+    return customer, pdl
 
 
 @pytest.mark.parametrize("header", ["meter_id,start,value,direction\n", "\ufeffmeter_id,start,value\n", ""])
 def test_the_header_is_optional(household: tuple[Any, str], header: str) -> None:
     # Given a meter, and a file of two readings with a header, a header after a BOM, or none
-    customer, meter_id = household
-    body = header + "\n".join(rows(meter_id, {GOOD_BEFORE: "0.412", GOOD_AFTER: "1.25"})) + "\n"
+    customer, pdl = household
+    body = header + "\n".join(rows(pdl, {GOOD_BEFORE: "0.412", GOOD_AFTER: "1.25"})) + "\n"
 
     # When the file is dropped
     report = drop(customer.client, body)
@@ -65,15 +76,15 @@ def test_the_header_is_optional(household: tuple[Any, str], header: str) -> None
         2,
         [],
     )
-    assert readings_of(customer, meter_id) == {GOOD_BEFORE: 0.412, GOOD_AFTER: 1.25}
+    assert readings_of(customer, pdl) == {GOOD_BEFORE: 0.412, GOOD_AFTER: 1.25}
 
 
 def test_the_report_names_the_file_and_its_digest_and_is_left_next_to_it(household: tuple[Any, str]) -> None:
     # Given a meter's file
     import hashlib
 
-    customer, meter_id = household
-    body = csv_file(rows(meter_id, {GOOD_BEFORE: "1"}))
+    customer, pdl = household
+    body = csv_file(rows(pdl, {GOOD_BEFORE: "1"}))
     name = file_name()
 
     # When it is dropped
@@ -120,11 +131,11 @@ def test_a_bad_row_is_rejected_with_its_line_and_the_good_rows_are_kept(
     household: tuple[Any, str], bad: str, reason: str
 ) -> None:
     # Given a meter, and a file whose third line is bad between two good ones
-    customer, meter_id = household
+    customer, pdl = household
     body = csv_file(
-        rows(meter_id, {GOOD_BEFORE: "0.5"}),
-        bad.format(meter=meter_id, unknown=new_pdl(), day=DAY),
-        rows(meter_id, {GOOD_AFTER: "0.75"}),
+        rows(pdl, {GOOD_BEFORE: "0.5"}),
+        bad.format(meter=pdl, unknown=new_pdl(), day=DAY),
+        rows(pdl, {GOOD_AFTER: "0.75"}),
     )
 
     # When the file is dropped
@@ -135,18 +146,18 @@ def test_a_bad_row_is_rejected_with_its_line_and_the_good_rows_are_kept(
     (rejected,) = report["rejected"]
     assert rejected["line"] == 3
     assert reason in rejected["error"] and len(rejected["error"]) < 200, rejected
-    assert readings_of(customer, meter_id) == {GOOD_BEFORE: 0.5, GOOD_AFTER: 0.75}
+    assert readings_of(customer, pdl) == {GOOD_BEFORE: 0.5, GOOD_AFTER: 0.75}
 
 
 def test_every_bad_row_of_a_file_is_reported(household: tuple[Any, str]) -> None:
     # Given a file of 5 rows, 3 of them bad
-    customer, meter_id = household
+    customer, pdl = household
     body = csv_file(
-        rows(meter_id, {GOOD_BEFORE: "1"}),
-        f"{meter_id},{DAY}T10:15:00+01:00,1",
+        rows(pdl, {GOOD_BEFORE: "1"}),
+        f"{pdl},{DAY}T10:15:00+01:00,1",
         "",
-        f"{meter_id},{DAY}T10:30:00+01:00,-1",
-        rows(meter_id, {GOOD_AFTER: "2"}),
+        f"{pdl},{DAY}T10:30:00+01:00,-1",
+        rows(pdl, {GOOD_AFTER: "2"}),
         f"{new_pdl()},{DAY}T10:30:00+01:00,1",
     )
 
@@ -160,11 +171,11 @@ def test_every_bad_row_of_a_file_is_reported(household: tuple[Any, str]) -> None
 
 def test_a_row_that_is_not_utf8_is_rejected_and_the_good_rows_are_kept(household: tuple[Any, str]) -> None:
     # Given a file whose third line holds bytes that are not UTF-8 (Latin-1 "é")
-    customer, meter_id = household
+    customer, pdl = household
     body = csv_file(
-        rows(meter_id, {GOOD_BEFORE: "0.5"}),
-        f"{meter_id},{DAY}T10:30:00+01:00,1,consommation-\xe9",
-        rows(meter_id, {GOOD_AFTER: "0.75"}),
+        rows(pdl, {GOOD_BEFORE: "0.5"}),
+        f"{pdl},{DAY}T10:30:00+01:00,1,consommation-\xe9",
+        rows(pdl, {GOOD_AFTER: "0.75"}),
     ).encode("latin-1")
 
     # When it is dropped
@@ -174,16 +185,16 @@ def test_a_row_that_is_not_utf8_is_rejected_and_the_good_rows_are_kept(household
     (rejected,) = report["rejected"]
     assert rejected["line"] == 3 and "UTF-8" in rejected["error"]
     assert (report["rows"], report["accepted"]) == (3, 2)
-    assert readings_of(customer, meter_id) == {GOOD_BEFORE: 0.5, GOOD_AFTER: 0.75}
+    assert readings_of(customer, pdl) == {GOOD_BEFORE: 0.5, GOOD_AFTER: 0.75}
 
 
 def test_a_quote_left_open_is_reported_with_the_lines_it_swallows(household: tuple[Any, str]) -> None:
     # Given a file whose third line opens a quote that no line closes
-    customer, meter_id = household
+    customer, pdl = household
     body = csv_file(
-        rows(meter_id, {GOOD_BEFORE: "0.5"}),
-        f'{meter_id},{DAY}T10:30:00+01:00,"1',
-        rows(meter_id, {GOOD_AFTER: "0.75"}),
+        rows(pdl, {GOOD_BEFORE: "0.5"}),
+        f'{pdl},{DAY}T10:30:00+01:00,"1',
+        rows(pdl, {GOOD_AFTER: "0.75"}),
     )
 
     # When it is dropped
@@ -192,30 +203,30 @@ def test_a_quote_left_open_is_reported_with_the_lines_it_swallows(household: tup
     # Then the report says which lines the open quote made into one row: none is lost unsaid
     (rejected,) = report["rejected"]
     assert rejected["line"] == 3 and "lines 3 to 4" in rejected["error"], rejected
-    assert readings_of(customer, meter_id) == {GOOD_BEFORE: 0.5}
+    assert readings_of(customer, pdl) == {GOOD_BEFORE: 0.5}
 
 
 def test_an_injection_reading_of_a_producing_meter_is_kept_apart(customer_factory: Any) -> None:
     # Given a meter with a virtual battery (it injects)
     customer = customer_factory()
-    meter_id = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
+    _, pdl = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
 
     # When a file gives a half-hour's consumption and injection
     report = drop(
         customer.client,
-        csv_file(rows(meter_id, {GOOD_BEFORE: "0.2"}), rows(meter_id, {GOOD_BEFORE: "1.4"}, "injection")),
+        csv_file(rows(pdl, {GOOD_BEFORE: "0.2"}), rows(pdl, {GOOD_BEFORE: "1.4"}, "injection")),
     )
 
     # Then both are read, each in its own column
     assert (report["accepted"], report["rejected"]) == (2, [])
-    assert readings_of(customer, meter_id) == {GOOD_BEFORE: 0.2}
-    assert readings_of(customer, meter_id, field="injected") == {GOOD_BEFORE: 1.4}
+    assert readings_of(customer, pdl) == {GOOD_BEFORE: 0.2}
+    assert readings_of(customer, pdl, field="injected") == {GOOD_BEFORE: 1.4}
 
 
 def test_the_same_file_dropped_twice_counts_once(household: tuple[Any, str]) -> None:
     # Given a file of three readings, dropped once
-    customer, meter_id = household
-    body = csv_file(rows(meter_id, {GOOD_BEFORE: "1", GOOD_AFTER: "2", f"{DAY}T12:00:00+01:00": "3"}))
+    customer, pdl = household
+    body = csv_file(rows(pdl, {GOOD_BEFORE: "1", GOOD_AFTER: "2", f"{DAY}T12:00:00+01:00": "3"}))
     first = drop(customer.client, body)
     assert (first["status"], first["accepted"]) == ("ingested", 3)
 
@@ -226,36 +237,36 @@ def test_the_same_file_dropped_twice_counts_once(household: tuple[Any, str]) -> 
     assert second["status"] == "already_ingested"
     assert (second["sha256"], second["rows"], second["accepted"]) == (first["sha256"], 3, 3)
     # and the totals did not change
-    assert month_total(customer, meter_id) == 6
+    assert month_total(customer, pdl) == 6
 
 
 def test_the_same_readings_in_another_file_are_not_counted_twice(household: tuple[Any, str]) -> None:
     # Given readings ingested from one file
-    customer, meter_id = household
+    customer, pdl = household
     readings = {GOOD_BEFORE: "1.5", GOOD_AFTER: "2.5"}
-    drop(customer.client, csv_file(rows(meter_id, readings)))
+    drop(customer.client, csv_file(rows(pdl, readings)))
 
     # When another file (no header, other order, UTC times) gives the same readings
-    again = csv_file(f"{meter_id},{DAY}T10:00:00Z,2.5", f"{meter_id},{DAY}T09:00:00Z,1.5", header=False)
+    again = csv_file(f"{pdl},{DAY}T10:00:00Z,2.5", f"{pdl},{DAY}T09:00:00Z,1.5", header=False)
     report = drop(customer.client, again)
 
     # Then it is read, and nothing is counted twice
     assert (report["status"], report["accepted"]) == ("ingested", 2)
-    assert readings_of(customer, meter_id) == {GOOD_BEFORE: 1.5, GOOD_AFTER: 2.5}
-    assert month_total(customer, meter_id) == 4
+    assert readings_of(customer, pdl) == {GOOD_BEFORE: 1.5, GOOD_AFTER: 2.5}
+    assert month_total(customer, pdl) == 4
 
 
 def test_a_later_file_corrects_a_half_hour(household: tuple[Any, str]) -> None:
     # Given a half-hour read as 1.5 kWh
-    customer, meter_id = household
-    drop(customer.client, csv_file(rows(meter_id, {GOOD_BEFORE: "1.5", GOOD_AFTER: "1"})))
+    customer, pdl = household
+    drop(customer.client, csv_file(rows(pdl, {GOOD_BEFORE: "1.5", GOOD_AFTER: "1"})))
 
     # When a later file gives it as 0.5 kWh
-    drop(customer.client, csv_file(rows(meter_id, {GOOD_BEFORE: "0.5"})))
+    drop(customer.client, csv_file(rows(pdl, {GOOD_BEFORE: "0.5"})))
 
     # Then the half-hour holds 0.5 and the month's total follows
-    assert readings_of(customer, meter_id) == {GOOD_BEFORE: 0.5, GOOD_AFTER: 1}
-    assert month_total(customer, meter_id) == 1.5
+    assert readings_of(customer, pdl) == {GOOD_BEFORE: 0.5, GOOD_AFTER: 1}
+    assert month_total(customer, pdl) == 1.5
 
 
 def test_a_file_with_rejected_rows_can_be_fed_again_once_its_meter_exists(customer_factory: Any) -> None:
@@ -277,13 +288,13 @@ def test_a_file_with_rejected_rows_can_be_fed_again_once_its_meter_exists(custom
 
 def test_readings_stay_at_a_thousandth_of_a_kwh(household: tuple[Any, str]) -> None:
     # Given readings with more decimals than a watt-hour
-    customer, meter_id = household
+    customer, pdl = household
 
     # When they are ingested
-    drop(customer.client, csv_file(rows(meter_id, {GOOD_BEFORE: "0.1234", GOOD_AFTER: "0.0005"})))
+    drop(customer.client, csv_file(rows(pdl, {GOOD_BEFORE: "0.1234", GOOD_AFTER: "0.0005"})))
 
     # Then each is rounded half up to the watt-hour
-    assert readings_of(customer, meter_id) == {GOOD_BEFORE: 0.123, GOOD_AFTER: 0.001}
+    assert readings_of(customer, pdl) == {GOOD_BEFORE: 0.123, GOOD_AFTER: 0.001}
 
 
 def test_files_of_the_same_days_read_at_once_keep_every_files_readings(
@@ -294,12 +305,12 @@ def test_files_of_the_same_days_read_at_once_keep_every_files_readings(
 
     from chalicelib import readings
 
-    customer, meter_id = household
+    customer, pdl = household
     starts = [start.isoformat() for start in local_half_hours(date(2026, 3, 2))]
     files = [
         csv_file(
-            rows(meter_id, {start: "1" for start in starts[part::4]}),
-            rows(meter_id, {f"2026-03-03T0{part}:00:00+01:00": "0.5"}),
+            rows(pdl, {start: "1" for start in starts[part::4]}),
+            rows(pdl, {f"2026-03-03T0{part}:00:00+01:00": "0.5"}),
         ).encode()
         for part in range(4)
     ]
@@ -312,10 +323,10 @@ def test_files_of_the_same_days_read_at_once_keep_every_files_readings(
 
     # Then every file was read, and every half-hour of both days holds its reading
     assert [(report.accepted, report.rejected) for report in reports] == [(13, [])] * 4
-    assert len(readings_of(customer, meter_id)) == 48
-    assert len(readings_of(customer, meter_id, "2026-03-03")) == 4
+    assert len(readings_of(customer, pdl)) == 48
+    assert len(readings_of(customer, pdl, "2026-03-03")) == 4
     # and the month's total counts all four files: 48 × 1 + 4 × 0.5
-    assert month_total(customer, meter_id) == 50
+    assert month_total(customer, pdl) == 50
 
 
 def test_a_month_total_computed_while_another_file_lands_is_computed_again(
@@ -329,9 +340,9 @@ def test_a_month_total_computed_while_another_file_lands_is_computed_again(
     from chalicelib import readings
     from chalicelib.models import DayBucket, MonthTotal
 
-    customer, meter_id = household
-    first_file = csv_file(rows(meter_id, {"2026-03-02T12:00:00+01:00": "1"})).encode()
-    second_file = csv_file(rows(meter_id, {"2026-03-03T12:00:00+01:00": "2"})).encode()
+    customer, pdl = household
+    first_file = csv_file(rows(pdl, {"2026-03-02T12:00:00+01:00": "1"})).encode()
+    second_file = csv_file(rows(pdl, {"2026-03-03T12:00:00+01:00": "2"})).encode()
     first_held, second_saved = threading.Event(), threading.Event()
     original_query, original_save = DayBucket.query, MonthTotal.save
 
@@ -364,20 +375,27 @@ def test_a_month_total_computed_while_another_file_lands_is_computed_again(
     # Then the month's total holds both days: the total of the first file, made from days that
     # were no longer all there was, was computed again
     assert second_saved.is_set() and not first.is_alive()
-    assert month_total(customer, meter_id) == 3
+    assert month_total(customer, pdl) == 3
 
 
 def test_the_spring_forward_day_has_46_half_hours(household: tuple[Any, str]) -> None:
     # Given a meter, and a file with every half-hour of 29 March 2026 in Paris (02:00 → 03:00)
-    customer, meter_id = household
+    customer, pdl = household
     day = date(2026, 3, 29)
-    report = drop(customer.client, csv_file(whole_days(meter_id, day, day, "0.25")))
+    report = drop(customer.client, csv_file(whole_days(pdl, day, day, "0.25")))
 
     # When the day is read
     half_hours = ok(
-        customer.call("GET", f"/meters/{meter_id}/series?from=2026-03-29&to=2026-03-29&step=half_hour")
+        customer.call(
+            "GET",
+            f"/meters/{meter_reading(customer, pdl)}/series?from=2026-03-29&to=2026-03-29&step=half_hour",
+        )
     )
-    days = ok(customer.call("GET", f"/meters/{meter_id}/series?from=2026-03-29&to=2026-03-29&step=day"))
+    days = ok(
+        customer.call(
+            "GET", f"/meters/{meter_reading(customer, pdl)}/series?from=2026-03-29&to=2026-03-29&step=day"
+        )
+    )
 
     # Then it has 46 half-hours, all read, jumping from 01:30+01:00 to 03:00+02:00
     assert (report["rows"], report["accepted"]) == (46, 46)
@@ -392,15 +410,22 @@ def test_the_spring_forward_day_has_46_half_hours(household: tuple[Any, str]) ->
 
 def test_the_fall_back_day_has_50_half_hours(household: tuple[Any, str]) -> None:
     # Given a meter, and a file with every half-hour of 25 October 2026 in Paris (03:00 → 02:00)
-    customer, meter_id = household
+    customer, pdl = household
     day = date(2026, 10, 25)
-    report = drop(customer.client, csv_file(whole_days(meter_id, day, day, "0.1")))
+    report = drop(customer.client, csv_file(whole_days(pdl, day, day, "0.1")))
 
     # When the day is read
     half_hours = ok(
-        customer.call("GET", f"/meters/{meter_id}/series?from=2026-10-25&to=2026-10-25&step=half_hour")
+        customer.call(
+            "GET",
+            f"/meters/{meter_reading(customer, pdl)}/series?from=2026-10-25&to=2026-10-25&step=half_hour",
+        )
     )
-    days = ok(customer.call("GET", f"/meters/{meter_id}/series?from=2026-10-25&to=2026-10-25&step=day"))
+    days = ok(
+        customer.call(
+            "GET", f"/meters/{meter_reading(customer, pdl)}/series?from=2026-10-25&to=2026-10-25&step=day"
+        )
+    )
 
     # Then it has 50 half-hours, 02:00 and 02:30 twice (summer time, then winter time)
     assert (report["rows"], report["accepted"]) == (50, 50)
@@ -418,14 +443,14 @@ def test_the_fall_back_day_has_50_half_hours(household: tuple[Any, str]) -> None
 
 def test_a_reading_of_the_repeated_hour_lands_in_its_own_half_hour(household: tuple[Any, str]) -> None:
     # Given a meter
-    customer, meter_id = household
+    customer, pdl = household
 
     # When the two 02:30 of 25 October are read, with their offsets, and a half-hour after them
     drop(
         customer.client,
         csv_file(
             rows(
-                meter_id,
+                pdl,
                 {
                     "2026-10-25T02:30:00+02:00": "1.1",
                     "2026-10-25T02:30:00+01:00": "2.2",
@@ -436,12 +461,16 @@ def test_a_reading_of_the_repeated_hour_lands_in_its_own_half_hour(household: tu
     )
 
     # Then each lands in its own half-hour, the hours pair them as the clock shows them
-    assert readings_of(customer, meter_id, "2026-10-25") == {
+    assert readings_of(customer, pdl, "2026-10-25") == {
         "2026-10-25T02:30:00+02:00": 1.1,
         "2026-10-25T02:30:00+01:00": 2.2,
         "2026-10-25T03:00:00+01:00": 3.3,
     }
-    hours = ok(customer.call("GET", f"/meters/{meter_id}/series?from=2026-10-25&to=2026-10-25&step=hour"))
+    hours = ok(
+        customer.call(
+            "GET", f"/meters/{meter_reading(customer, pdl)}/series?from=2026-10-25&to=2026-10-25&step=hour"
+        )
+    )
     assert len(hours["points"]) == 25
     values = {point["start"]: point["value"] for point in hours["points"] if point["value"]}
     assert values == {
@@ -453,21 +482,21 @@ def test_a_reading_of_the_repeated_hour_lands_in_its_own_half_hour(household: tu
 
 def test_a_reading_given_in_utc_lands_in_the_paris_half_hour(household: tuple[Any, str]) -> None:
     # Given a meter
-    customer, meter_id = household
+    customer, pdl = household
 
     # When a reading of 29 March at 01:00Z (03:00 in Paris, summer time) and one of 23:30Z the day
     # before (00:30 in Paris) are ingested
     drop(
         customer.client,
-        csv_file(rows(meter_id, {"2026-03-29T01:00:00Z": "4", "2026-03-28T23:30:00+00:00": "5"})),
+        csv_file(rows(pdl, {"2026-03-29T01:00:00Z": "4", "2026-03-28T23:30:00+00:00": "5"})),
     )
 
     # Then both are half-hours of the 29th, in Paris time
-    assert readings_of(customer, meter_id, "2026-03-29") == {
+    assert readings_of(customer, pdl, "2026-03-29") == {
         "2026-03-29T03:00:00+02:00": 4,
         "2026-03-29T00:30:00+01:00": 5,
     }
-    assert readings_of(customer, meter_id, "2026-03-28") == {}
+    assert readings_of(customer, pdl, "2026-03-28") == {}
 
 
 @pytest.mark.parametrize(
@@ -493,3 +522,33 @@ def test_an_object_outside_the_readings_of_the_ingest_bucket_is_not_read(
 
     # Then nothing is read (no object is even fetched) and no report is made
     assert result.payload is None
+
+
+def test_rows_older_than_14_months_before_the_last_reading_are_kept_and_reported(
+    household: tuple[Any, str],
+) -> None:
+    # Given a PDL read until 2 March 2026
+    customer, pdl = household
+    drop(customer.client, csv_file(rows(pdl, {GOOD_BEFORE: "1"})))
+
+    # When a file brings readings of 1 and 2 January 2025 (beyond 2 January 2025, 14 months before
+    # the last reading, French energy law bills nothing) and of 3 January 2025
+    report = drop(
+        customer.client,
+        csv_file(
+            rows(pdl, {"2025-01-01T12:00:00+01:00": "1", "2025-01-01T12:30:00+01:00": "1"}),
+            rows(pdl, {"2025-01-03T12:00:00+01:00": "2", "2025-01-01T13:00:00+01:00": "1"}),
+        ),
+    )
+
+    # Then every row is kept, and the report names those beyond the limit, which are never billed
+    assert (report["accepted"], report["rejected"]) == (4, [])
+    assert report["beyond_billing_limit"] == [
+        {
+            "meter_id": pdl,
+            "last_reading": "2026-03-02",
+            "billable_from": "2025-01-02",
+            "rows": 3,
+            "lines": [[2, 3], [5, 5]],
+        }
+    ]

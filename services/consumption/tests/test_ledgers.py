@@ -24,7 +24,7 @@ from guichet_local.testing import assert_error
 def test_a_new_virtual_battery_is_empty(customer_factory: Any) -> None:
     # Given a customer whose virtual battery offer was just activated
     customer = customer_factory()
-    meter_id = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
+    meter_id, _ = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
 
     # When they look at their battery
     battery = ok(customer.call("GET", "/battery"))
@@ -36,7 +36,7 @@ def test_a_new_virtual_battery_is_empty(customer_factory: Any) -> None:
 def test_a_new_surplus_kitty_is_empty(customer_factory: Any) -> None:
     # Given a customer whose surplus resale offer was just activated
     customer = customer_factory()
-    meter_id = electricity_meter(customer, offer="surplus_resale", tariff=SURPLUS_TARIFF)
+    meter_id, _ = electricity_meter(customer, offer="surplus_resale", tariff=SURPLUS_TARIFF)
 
     # When they look at their surplus
     surplus = ok(customer.call("GET", "/surplus"))

@@ -126,21 +126,21 @@ def every_kind_of_customer(app: Any, signer: Any) -> dict[str, Any]:
 
     client = new_client(app)
     storing, selling, phoning = register(client, signer), register(client, signer), register(client, signer)
-    battery = electricity_meter(
+    battery, battery_pdl = electricity_meter(
         storing,
         offer="virtual_storage",
         tariff=STOCKAGE_TARIFF,
         tariff_option="off_peak",
         off_peak_hours=[{"start": "22:00", "end": "06:00"}],
     )
-    resale = electricity_meter(selling, offer="surplus_resale", tariff=SURPLUS_TARIFF)
+    resale, resale_pdl = electricity_meter(selling, offer="surplus_resale", tariff=SURPLUS_TARIFF)
     line = phoning.subscribe("mobile", offer=None, tariff=MOBILE_TARIFF, started_on="2026-09-01")
     drop(
         client,
         csv_file(
-            rows(battery, {"2026-03-02T12:00:00+01:00": "1.5", "2026-03-02T23:00:00+01:00": "0.5"}),
-            rows(battery, {"2026-03-02T13:00:00+01:00": "2"}, "injection"),
-            rows(resale, {"2026-03-02T13:00:00+01:00": "3"}, "injection"),
+            rows(battery_pdl, {"2026-03-02T12:00:00+01:00": "1.5", "2026-03-02T23:00:00+01:00": "0.5"}),
+            rows(battery_pdl, {"2026-03-02T13:00:00+01:00": "2"}, "injection"),
+            rows(resale_pdl, {"2026-03-02T13:00:00+01:00": "3"}, "injection"),
             rows(f"M{line}-GB", {"2026-11-02T18:00:00+01:00": "51"}),
         ),
     )

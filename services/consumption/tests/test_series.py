@@ -40,10 +40,10 @@ READINGS = {
 def off_peak_meter(app: Any, signer: Any) -> tuple[Any, str]:
     """A meter on the off-peak option (22:00–06:00) from 1 January 2026, with READINGS."""
     customer = register(new_client(app), signer)
-    meter_id = electricity_meter(
+    meter_id, pdl = electricity_meter(
         customer, tariff_option="off_peak", off_peak_hours=OFF_PEAK, started_on="2026-01-01"
     )
-    report = drop(customer.client, csv_file(rows(meter_id, READINGS)))
+    report = drop(customer.client, csv_file(rows(pdl, READINGS)))
     assert report["accepted"] == len(READINGS), report
     return customer, meter_id
 
@@ -148,8 +148,8 @@ def test_months_total_their_days(off_peak_meter: tuple[Any, str]) -> None:
 def test_a_meter_on_the_base_option_has_no_off_peak(customer_factory: Any) -> None:
     # Given a meter on the base option, read at 23:00 (off-peak for others)
     customer = customer_factory()
-    meter_id = electricity_meter(customer)
-    drop(customer.client, csv_file(rows(meter_id, {"2026-03-02T23:00:00+01:00": "2"})))
+    meter_id, pdl = electricity_meter(customer)
+    drop(customer.client, csv_file(rows(pdl, {"2026-03-02T23:00:00+01:00": "2"})))
 
     # When the day is asked
     answer = series(customer, meter_id, "from=2026-03-02&to=2026-03-02&step=day")
@@ -162,13 +162,13 @@ def test_a_meter_on_the_base_option_has_no_off_peak(customer_factory: Any) -> No
 def test_injection_is_its_own_column(customer_factory: Any) -> None:
     # Given a meter with a virtual battery, consuming and injecting at noon
     customer = customer_factory()
-    meter_id = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
+    meter_id, pdl = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
     drop(
         customer.client,
         csv_file(
-            rows(meter_id, {"2026-06-02T12:00:00+02:00": "0.3"}),
+            rows(pdl, {"2026-06-02T12:00:00+02:00": "0.3"}),
             rows(
-                meter_id,
+                pdl,
                 {"2026-06-02T12:00:00+02:00": "1.7", "2026-06-02T12:30:00+02:00": "1.2"},
                 "injection",
             ),
@@ -189,8 +189,8 @@ def test_injection_is_its_own_column(customer_factory: Any) -> None:
 def test_a_half_hour_not_read_is_null_for_a_producing_meter_too(customer_factory: Any) -> None:
     # Given a meter with a virtual battery read at noon only on 2 June (consumption, no injection)
     customer = customer_factory()
-    meter_id = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
-    drop(customer.client, csv_file(rows(meter_id, {"2026-06-02T12:00:00+02:00": "0.3"})))
+    meter_id, pdl = electricity_meter(customer, offer="virtual_storage", tariff=STOCKAGE_TARIFF)
+    drop(customer.client, csv_file(rows(pdl, {"2026-06-02T12:00:00+02:00": "0.3"})))
 
     # When 2 and 3 June are asked half-hour by half-hour
     answer = series(customer, meter_id, "from=2026-06-02&to=2026-06-03&step=half_hour")
@@ -204,7 +204,7 @@ def test_a_half_hour_not_read_is_null_for_a_producing_meter_too(customer_factory
 def test_without_dates_a_series_ends_today(customer_factory: Any, route_today: Any) -> None:
     # Given a meter, and today being 23 November 2026
     customer = customer_factory()
-    meter_id = electricity_meter(customer)
+    meter_id, _ = electricity_meter(customer)
     route_today(date(2026, 11, 23))
 
     # When the series is asked without dates, per day, per hour, per month
@@ -227,10 +227,10 @@ def test_without_dates_a_series_ends_today(customer_factory: Any, route_today: A
 def test_a_series_never_shows_days_before_the_meter_started(customer_factory: Any) -> None:
     # Given a meter from 1 March, and a reading of 28 February in a file
     customer = customer_factory()
-    meter_id = electricity_meter(customer, started_on="2026-03-01")
+    meter_id, pdl = electricity_meter(customer, started_on="2026-03-01")
     drop(
         customer.client,
-        csv_file(rows(meter_id, {"2026-02-28T12:00:00+01:00": "9", "2026-03-01T12:00:00+01:00": "1"})),
+        csv_file(rows(pdl, {"2026-02-28T12:00:00+01:00": "9", "2026-03-01T12:00:00+01:00": "1"})),
     )
 
     # When February and March are asked
@@ -254,15 +254,15 @@ def closed_on_15_march(customer_factory: Any) -> tuple[Any, str]:
         csv_file(rows(pdl, {"2026-03-10T12:00:00+01:00": "4", "2026-03-20T12:00:00+01:00": "3"})),
     )
     customer.cancel(subscription_id, ended_on=date(2026, 3, 15))
-    return customer, pdl
+    return customer, f"E{subscription_id}"
 
 
 def test_a_series_stops_on_the_day_the_meter_was_closed(closed_on_15_march: tuple[Any, str]) -> None:
     # Given a meter closed on 15 March, read on the 10th and the 20th
-    customer, pdl = closed_on_15_march
+    customer, meter_id = closed_on_15_march
 
     # When March is asked day by day
-    answer = series(customer, pdl, "from=2026-03-01&to=2026-03-31&step=day")
+    answer = series(customer, meter_id, "from=2026-03-01&to=2026-03-31&step=day")
 
     # Then it ends on the 15th, without the 20th's reading
     assert answer["to"] == "2026-03-15"
@@ -274,10 +274,10 @@ def test_the_month_a_meter_was_closed_in_counts_its_days_until_then(
     closed_on_15_march: tuple[Any, str],
 ) -> None:
     # Given a meter closed on 15 March, read on the 10th and the 20th
-    customer, pdl = closed_on_15_march
+    customer, meter_id = closed_on_15_march
 
     # When March and April are asked as months
-    answer = series(customer, pdl, "from=2026-03-01&to=2026-04-30&step=month")
+    answer = series(customer, meter_id, "from=2026-03-01&to=2026-04-30&step=month")
 
     # Then March holds the 10th's 4 kWh only, and April is not shown
     assert [(point["start"][:7], point["value"]) for point in answer["points"]] == [("2026-03", 4)]
@@ -364,9 +364,10 @@ def test_another_customers_meter_is_not_found_even_with_a_bad_range(
 
 
 @pytest.fixture(scope="module")
-def moved_home(app: Any, signer: Any) -> tuple[Any, Any, str]:
-    """Alice's meter read in February and March (her 4 kWh of 10 March), her subscription
-    cancelled on 15 March; Bob's subscription of the same PDL from 16 March (his 3 kWh of 20 March)."""
+def moved_home(app: Any, signer: Any) -> tuple[Any, Any, str, str]:
+    """Alice's meter read in February and March (her 8 kWh of 10 February and 4 kWh of 10 March),
+    her subscription cancelled on 15 March; Bob's subscription of the same PDL from 16 March (his
+    3 kWh of 20 March). Alice's meter and Bob's."""
 
     client = new_client(app)
     alice, bob = register(client, signer), register(client, signer)
@@ -386,17 +387,17 @@ def moved_home(app: Any, signer: Any) -> tuple[Any, Any, str]:
         ),
     )
     alice.cancel(alices, ended_on=date(2026, 3, 15))
-    bob.subscribe(pdl=pdl, started_on="2026-03-16")
-    return alice, bob, pdl
+    bobs = bob.subscribe(pdl=pdl, started_on="2026-03-16")
+    return alice, bob, f"E{alices}", f"E{bobs}"
 
 
-def test_a_new_occupant_does_not_see_the_previous_ones_days(moved_home: tuple[Any, Any, str]) -> None:
+def test_a_new_occupant_does_not_see_the_previous_ones_days(moved_home: tuple[Any, Any, str, str]) -> None:
     # Given Bob living since 16 March where Alice lived
-    _, bob, pdl = moved_home
+    _, bob, _, bobs = moved_home
 
     # When Bob asks March day by day, and February
-    march = series(bob, pdl, "from=2026-03-01&to=2026-03-31&step=day")
-    february = series(bob, pdl, "from=2026-02-01&to=2026-02-28&step=day")
+    march = series(bob, bobs, "from=2026-03-01&to=2026-03-31&step=day")
+    february = series(bob, bobs, "from=2026-02-01&to=2026-02-28&step=day")
 
     # Then he sees his days only: from the 16th, his 3 kWh of the 20th
     assert march["points"][0]["start"][:10] == "2026-03-16"
@@ -406,13 +407,13 @@ def test_a_new_occupant_does_not_see_the_previous_ones_days(moved_home: tuple[An
 
 
 def test_a_new_occupant_does_not_see_the_previous_ones_consumption_in_the_month_they_moved_in(
-    moved_home: tuple[Any, Any, str],
+    moved_home: tuple[Any, Any, str, str],
 ) -> None:
     # Given Bob living since 16 March where Alice lived (she used 4 kWh on 10 March)
-    _, bob, pdl = moved_home
+    _, bob, _, bobs = moved_home
 
     # When Bob asks March as a month
-    answer = series(bob, pdl, "from=2026-03-01&to=2026-03-31&step=month")
+    answer = series(bob, bobs, "from=2026-03-01&to=2026-03-31&step=month")
 
     # Then March holds his 3 kWh only
     (point,) = answer["points"]
@@ -420,12 +421,27 @@ def test_a_new_occupant_does_not_see_the_previous_ones_consumption_in_the_month_
     assert answer["totals"]["consumed"] == 3
 
 
-def test_the_previous_occupant_no_longer_reaches_the_meter(moved_home: tuple[Any, Any, str]) -> None:
-    # Given Alice, who left on 15 March, and Bob who took the PDL over
-    alice, _, pdl = moved_home
+def test_the_previous_occupant_keeps_her_meter_and_its_history(moved_home: tuple[Any, Any, str, str]) -> None:
+    # Given Alice, who left on 15 March, and Bob who moved in on the 16th
+    alice, _, alices, _ = moved_home
 
-    # When Alice asks the meter's series
-    response = alice.call("GET", f"/meters/{pdl}/series?from=2026-03-01&to=2026-03-31&step=day")
+    # When Alice asks her meter's February and March
+    days = series(alice, alices, "from=2026-03-01&to=2026-03-31&step=day")
+    months = series(alice, alices, "from=2026-02-01&to=2026-03-31&step=month")
 
-    # Then it is not hers any more: 404, and Bob's days never reach her
-    assert_error(response, 404, "not_found")
+    # Then she sees her own days, until the 15th, and never Bob's
+    assert (days["to"], days["totals"]["consumed"]) == ("2026-03-15", 4)
+    assert [(point["start"][:7], point["value"]) for point in months["points"]] == [
+        ("2026-02", 8),
+        ("2026-03", 4),
+    ]
+
+
+def test_each_occupant_reaches_only_their_own_meter(moved_home: tuple[Any, Any, str, str]) -> None:
+    # Given Alice and Bob, each with a meter of the same PDL
+    alice, bob, alices, bobs = moved_home
+
+    # When each asks the other's meter
+    # Then 404, as for a meter that does not exist
+    assert_error(alice.call("GET", f"/meters/{bobs}/series?step=day"), 404, "not_found")
+    assert_error(bob.call("GET", f"/meters/{alices}/series?step=day"), 404, "not_found")

@@ -18,13 +18,13 @@ def read_meter(app: Any, signer: Any) -> tuple[Any, str]:
     """An off-peak meter from 1 June 2025: 5 kWh in June 2025 and 7 in December 2025; every
     half-hour of February 2026 at 0.5 kWh (672 kWh, a third off-peak); 10 kWh in March 2026."""
     customer = register(new_client(app), signer)
-    meter_id = electricity_meter(
+    meter_id, pdl = electricity_meter(
         customer, started_on="2025-06-01", tariff_option="off_peak", off_peak_hours=OFF_PEAK
     )
     body = csv_file(
-        whole_days(meter_id, date(2026, 2, 1), date(2026, 2, 28), "0.5"),
+        whole_days(pdl, date(2026, 2, 1), date(2026, 2, 28), "0.5"),
         rows(
-            meter_id,
+            pdl,
             {
                 "2025-06-15T12:00:00+02:00": "5",
                 "2025-12-15T12:00:00+01:00": "7",
@@ -140,18 +140,22 @@ def test_a_new_occupant_s_summary_holds_only_their_own_days(customer_factory: An
         ),
     )
     alice.cancel(alices, ended_on=date(2026, 3, 15))
-    bob.subscribe(pdl=pdl, started_on="2026-03-16")
+    bobs = bob.subscribe(pdl=pdl, started_on="2026-03-16")
     route_today(date(2026, 4, 10))
 
-    # When Bob asks his summary of 2026
-    answer = summary(bob, pdl, "?year=2026")
+    # When Bob asks his summary of 2026, and Alice hers
+    answer = summary(bob, f"E{bobs}", "?year=2026")
+    hers = summary(alice, f"E{alices}", "?year=2026")
 
-    # Then it starts in March with his 3 kWh, and Alice's 2025 is not his previous year
+    # Then his starts in March with his 3 kWh, and Alice's 2025 is not his previous year
     assert [(month["month"], month["consumed"]) for month in answer["months"]] == [
         ("2026-03", 3),
         ("2026-04", None),
     ]
     assert (answer["total"], answer["previous_year_total"]) == (3, None)
+    # and hers ends in March with her 4 kWh, her 2025 as her previous year
+    assert [(month["month"], month["consumed"]) for month in hers["months"]][-1] == ("2026-03", 4)
+    assert (hers["total"], hers["previous_year_total"]) == (4, 20)
 
 
 def test_another_customers_summary_is_not_found(read_meter: tuple[Any, str], customer_factory: Any) -> None:
@@ -181,7 +185,7 @@ def test_a_closed_meter_s_summary_ends_with_the_month_it_was_closed_in(
     route_today(date(2026, 6, 10))
 
     # When its customer asks the summary of 2026 in June
-    answer = summary(customer, pdl, "?year=2026")
+    answer = summary(customer, f"E{subscription_id}", "?year=2026")
 
     # Then it ends in March, with the days until the 15th
     assert [(month["month"], month["consumed"]) for month in answer["months"]] == [

@@ -82,7 +82,7 @@ def invoices_list() -> dict[str, Any]:
         customer_id,
         month_from=invoicing.month_bounds(web.query(request, "from"), "from"),
         month_to=invoicing.month_bounds(web.query(request, "to"), "to"),
-        status=web.choice(request, "status", ("open", "paid", "overdue", "void")),
+        status=web.choice(request, "status", ("open", "paid", "overdue", "void", "refunded")),
         kind=web.choice(request, "kind", ("invoice", "credit_note", "resale", "regularization")),
         today=_today(),
         limit=web.page_limit(request),
@@ -132,7 +132,13 @@ def preferences_change() -> dict[str, Any]:
     changes = _body("PreferencesChanges").model_dump(exclude_unset=True)
     if any(value is None for value in changes.values()):
         raise ValidationFailed(
-            fields={name: "must be true or false" for name, value in changes.items() if value is None}
+            fields={
+                name: "must be one of card, direct_debit, check, tip"
+                if name == "payment_method"
+                else "must be true or false"
+                for name, value in changes.items()
+                if value is None
+            }
         )
     return preferences.as_dict(preferences.change(customer_id, changes))
 

@@ -1,15 +1,21 @@
-"""What other services' events bill: orders, energy contracts, closed consumption periods, surplus payouts.
+"""What other services' events bill: orders, contracts' lives, closed consumption periods, surplus payouts.
 
 Each event issues at most one invoice, keyed by its business id (the order, the meter's month,
 the payout), however often EventBridge delivers it.
 - OrderPlaced: the upfront lines of an order (prices include VAT) on the order's invoice; energy
   lines are billed in arrears, by the month. The order is then settled (order_settlement).
-- SubscriptionActivated of an energy contract paid by monthly debits: the year's payment
-  schedule (twelve installments of the year's estimate).
+- SubscriptionActivated: the order's invoice is remembered as what paid the subscription (for
+  refunds); an energy contract paid by monthly debits gets its year's payment schedule (twelve
+  installments of the year's estimate).
+- SubscriptionSuspended / SubscriptionResumed: its installments pause and resume.
+- SubscriptionCancelled / SubscriptionExpired: its installments after its last day are cancelled;
+  an immediate cancellation's unused prepaid days are credited and refunded (credit_notes).
+- SubscriptionChanged: a plan change's prorations, invoiced or credited (credit_notes).
 - ConsumptionPeriodClosed: a month of electricity priced with the contract's rates (peak and
   off-peak, or base) plus the subscription for the days of the month the contract ran, and the
   complements of earlier months read late; for a customer who pays per invoice, an invoice; for
-  a monthly payer, it counts toward the year's regularization.
+  a monthly payer, it counts toward the year's regularization, issued at once after the
+  contract's final month.
 - SurplusPayout: a resale invoice, the provider buying the customer's surplus (self-billing;
   no VAT for a household producer under the franchise en base).
 """
@@ -21,12 +27,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from . import invoicing, order_settlement, schedules
+from . import credit_notes, invoicing, order_settlement, schedules
 from .models import Invoice
 
 if TYPE_CHECKING:
     from guichet_contracts.domain_events.consumption import ConsumptionPeriodClosed, SurplusPayout
-    from guichet_contracts.domain_events.subscriptions import OrderPlaced, SubscriptionActivated
+    from guichet_contracts.domain_events.subscriptions import (
+        OrderPlaced,
+        SubscriptionActivated,
+        SubscriptionCancelled,
+        SubscriptionChanged,
+        SubscriptionExpired,
+        SubscriptionResumed,
+        SubscriptionSuspended,
+    )
 
 ENERGY_TAX_RATE = Decimal("20.0")
 RESALE_TAX_RATE = Decimal("0")
@@ -66,16 +80,47 @@ def order_placed(order: OrderPlaced, *, now: datetime) -> Invoice | None:
 
 
 def subscription_activated(activated: SubscriptionActivated, *, now: datetime) -> bool:
-    """An energy contract paid by monthly debits starts the year's schedule; True when made now."""
+    """The order's invoice paid the subscription; an energy contract paid by monthly debits starts
+    the year's schedule; True when the schedule is made now."""
     subscription = activated.subscription
+    credit_notes.remember_order_invoice(
+        subscription.customer_id, subscription.subscription_id, activated.order_id
+    )
     if subscription.family != "electricity" or subscription.contract.payment_mode != "monthly":
         return False
     return schedules.create(
         subscription.customer_id,
+        subscription.subscription_id,
         start=subscription.started_on,
         estimated_annual_cents=estimate(activated),
         currency=subscription.currency,
     )
+
+
+def subscription_suspended(suspended: SubscriptionSuspended) -> int:
+    subscription = suspended.subscription
+    return schedules.pause(subscription.customer_id, subscription.subscription_id)
+
+
+def subscription_resumed(resumed: SubscriptionResumed) -> int:
+    subscription = resumed.subscription
+    return schedules.resume(subscription.customer_id, subscription.subscription_id, on=resumed.on)
+
+
+def subscription_ended(
+    ended: SubscriptionCancelled | SubscriptionExpired, *, now: datetime
+) -> Invoice | None:
+    """The contract's installments after its last day are cancelled; an immediate cancellation's
+    unused prepaid days are credited and refunded (its credit note)."""
+    subscription = ended.subscription
+    schedules.end(subscription.customer_id, subscription.subscription_id, ended_on=ended.ended_on)
+    if ended.name == "SubscriptionCancelled":
+        return credit_notes.for_cancellation(ended, now=now)  # type: ignore[arg-type]
+    return None
+
+
+def subscription_changed(changed: SubscriptionChanged, *, now: datetime) -> Invoice | None:
+    return credit_notes.for_change(changed, now=now)
 
 
 def estimate(activated: SubscriptionActivated) -> int:
@@ -178,9 +223,14 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
         excl = sum(line.total_excl_tax_cents for line in lines)
         schedules.add_consumption(
             closed.customer_id,
+            closed.subscription_id,
             month=month,
             amount_cents=invoicing.cents(Decimal(excl) * (100 + ENERGY_TAX_RATE) / 100),
         )
+        if closed.final:
+            schedules.final_month_closed(
+                closed.customer_id, closed.subscription_id, last_day=closed.period_end, now=now
+            )
         return None
     return invoicing.issue(
         closed.customer_id,

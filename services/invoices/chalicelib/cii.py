@@ -179,6 +179,14 @@ def is_paid_by_card(invoice: dict[str, Any]) -> bool:
     return invoice.get("payment_mode") == "card" and invoice.get("status") == "paid"
 
 
+def prepaid_cents(invoice: dict[str, Any]) -> int:
+    """What was paid when the invoice was issued: all of it for a card invoice paid online, else
+    the customer's carried credits it deducted (invoice["credits"]: [{number, cents}])."""
+    if is_paid_by_card(invoice):
+        return int(invoice["total_cents"])
+    return sum(int(credit.get("cents") or 0) for credit in invoice.get("credits") or [])
+
+
 def cii_xml(
     invoice: dict[str, Any], lines: list[dict[str, Any]], seller: dict[str, Any], buyer: dict[str, Any]
 ) -> bytes:
@@ -356,7 +364,7 @@ def cii_xml(
             element(terms, "DirectDebitMandateID", mandate)
 
     summation = element(settlement, "SpecifiedTradeSettlementHeaderMonetarySummation")
-    prepaid = total if is_paid_by_card(invoice) else 0
+    prepaid = prepaid_cents(invoice) if kind != "credit_note" and total > 0 else 0
     amount(summation, "LineTotalAmount", sum(line["total_excl_tax_cents"] for line in lines))
     amount(summation, "TaxBasisTotalAmount", invoice["total_excl_tax_cents"])
     amount(summation, "TaxTotalAmount", invoice["tax_cents"], currencyID=currency)

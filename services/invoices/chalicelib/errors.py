@@ -13,9 +13,16 @@ __all__ = [
     "AlreadyPaid",
     "ApiError",
     "Conflict",
+    "CreditExceedsInvoice",
+    "InvoiceVoid",
     "NoBankAccount",
+    "NoTipSlip",
+    "NotCreditable",
     "NotFound",
+    "PaymentNotPending",
+    "PaymentPending",
     "PeriodOutOfRange",
+    "RefundNotPending",
     "TooManyAttempts",
     "TooMuch",
     "Unauthenticated",
@@ -64,3 +71,68 @@ class PaymentDeclined(ApiError):
     code = "payment_declined"
     message = "The payment was declined."
     translations = {"fr": "Le paiement a été refusé.", "it": "Il pagamento è stato rifiutato."}
+
+
+class PaymentPending(Conflict):
+    code = "payment_pending"
+    message = "A cheque or TIP for this invoice is on its way: it can be paid again only if it never arrives."
+    translations = {
+        "fr": "Un chèque ou un TIP est en cours d'acheminement pour cette facture : elle ne pourra être réglée à nouveau que s'il ne nous parvient pas.",
+        "it": "Un assegno o un TIP per questa fattura è in arrivo: potrà essere pagata di nuovo solo se non ci perviene.",
+    }
+
+
+class NoTipSlip(Conflict):
+    code = "no_tip_slip"
+    message = (
+        "This invoice has no TIP slip: choose payment by TIP in your preferences for your next invoices."
+    )
+    translations = {
+        "fr": "Cette facture ne comporte pas de TIP : choisissez le paiement par TIP dans vos préférences pour vos prochaines factures.",
+        "it": "Questa fattura non contiene un TIP: scelga il pagamento con TIP nelle preferenze per le prossime fatture.",
+    }
+
+
+class InvoiceVoid(Conflict):
+    code = "invoice_void"
+    message = "This invoice is void: there is nothing to pay."
+    translations = {
+        "fr": "Cette facture est annulée : il n'y a rien à payer.",
+        "it": "Questa fattura è annullata: non c'è nulla da pagare.",
+    }
+
+
+class PaymentNotPending(Conflict):
+    code = "payment_not_pending"
+    message = "Only a cheque or TIP still awaited can be recorded received or expired."
+    translations = {
+        "fr": "Seul un chèque ou un TIP encore attendu peut être enregistré comme reçu ou expiré.",
+        "it": "Solo un assegno o un TIP ancora atteso può essere registrato come ricevuto o scaduto.",
+    }
+
+
+class NotCreditable(Conflict):
+    code = "not_creditable"
+    message = "Only an issued invoice with a positive total can be credited."
+    translations = {
+        "fr": "Seule une facture émise d'un montant positif peut faire l'objet d'un avoir.",
+        "it": "Solo una fattura emessa di importo positivo può essere stornata.",
+    }
+
+
+class CreditExceedsInvoice(ValidationFailed):
+    code = "amount_exceeds_creditable"
+    message = "A credit note cannot exceed what is left to credit on the invoice."
+    translations = {
+        "fr": "Un avoir ne peut pas dépasser ce qu'il reste à créditer sur la facture.",
+        "it": "Una nota di credito non può superare l'importo ancora stornabile della fattura.",
+    }
+
+
+class RefundNotPending(Conflict):
+    code = "refund_not_pending"
+    message = "This refund is already made."
+    translations = {
+        "fr": "Ce remboursement est déjà effectué.",
+        "it": "Questo rimborso è già stato effettuato.",
+    }

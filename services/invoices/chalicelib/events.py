@@ -1,9 +1,11 @@
 """Event and schedule handlers of the invoices service.
 
-Consumed: auth's CustomerRegistered/Updated (the billing party), subscriptions' OrderPlaced
-and SubscriptionActivated (a monthly payer's schedule), consumption's ConsumptionPeriodClosed
-and SurplusPayout. Each issues at most one invoice per
-business key, so redelivery is harmless. Scheduled: direct debits and overdue invoices, each
+Consumed: auth's CustomerRegistered/Updated (the billing party), subscriptions' OrderPlaced,
+SubscriptionActivated (a monthly payer's schedule), SubscriptionSuspended/Resumed (installments
+paused and resumed), SubscriptionCancelled/Expired (installments ended; an immediate
+cancellation's credit note) and SubscriptionChanged (a plan change prorated), consumption's
+ConsumptionPeriodClosed and SurplusPayout. Each issues at most one invoice per business key, so
+redelivery is harmless. Scheduled: direct debits and overdue invoices, each
 taking "now" from the event so it can be run for any date (`make job`).
 """
 
@@ -57,6 +59,50 @@ def subscription_activated(event: Any) -> None:
 
 
 @handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["SubscriptionSuspended", "SubscriptionResumed"]},
+    name="subscription_paused",
+)
+def subscription_paused(event: Any) -> None:
+    from guichet_contracts.domain_events.subscriptions import SubscriptionResumed, SubscriptionSuspended
+
+    from . import billing_events
+
+    data = events.received(event, SubscriptionSuspended, SubscriptionResumed).data
+    if isinstance(data, SubscriptionSuspended):
+        billing_events.subscription_suspended(data)
+    elif isinstance(data, SubscriptionResumed):
+        billing_events.subscription_resumed(data)
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["SubscriptionCancelled", "SubscriptionExpired"]},
+    name="subscription_ended",
+)
+def subscription_ended(event: Any) -> None:
+    from guichet_contracts.domain_events.subscriptions import SubscriptionCancelled, SubscriptionExpired
+
+    from . import billing_events
+
+    data = events.received(event, SubscriptionCancelled, SubscriptionExpired).data
+    if isinstance(data, SubscriptionCancelled | SubscriptionExpired):
+        billing_events.subscription_ended(data, now=datetime.now(UTC))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["SubscriptionChanged"]},
+    name="subscription_changed",
+)
+def subscription_changed(event: Any) -> None:
+    from guichet_contracts.domain_events.subscriptions import SubscriptionChanged
+
+    from . import billing_events
+
+    billing_events.subscription_changed(
+        events.received(event, SubscriptionChanged).data, now=datetime.now(UTC)
+    )
+
+
+@handlers.on_cw_event(
     {"source": ["guichet.consumption"], "detail-type": ["ConsumptionPeriodClosed"]},
     name="consumption_period_closed",
 )
@@ -95,3 +141,15 @@ def mark_overdue(event: Any) -> dict[str, int]:
     from . import jobs
 
     return jobs.mark_overdue(now=events.scheduled_time(event))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.consumption"], "detail-type": ["UsagePeriodClosed"]}, name="usage_period_closed"
+)
+def usage_period_closed(event: Any) -> None:
+    """A mobile line's allowance period closed: its use beyond the plan is invoiced (once)."""
+    from guichet_contracts.domain_events.consumption import UsagePeriodClosed
+
+    from . import usage_billing
+
+    usage_billing.usage_period_closed(events.received(event, UsagePeriodClosed).data, now=datetime.now(UTC))

@@ -137,14 +137,15 @@ _LABELS: dict[str, dict[str, str]] = {
             "les coordonnées bancaires figurent dans votre espace client."
         ),
         "pay_tip": (
-            "Signez et renvoyez le TIP SEPA joint avant le {due}, ou réglez {amount} par virement au "
-            "bénéfice de {payee}, IBAN {iban}, avec la référence {number}."
+            "Signez et renvoyez le TIP SEPA ci-dessous avant le {due}, ou réglez {amount} par virement "
+            "au bénéfice de {payee}, IBAN {iban}, avec la référence {number}."
         ),
         "pay_tip_no_iban": (
-            "Signez et renvoyez le TIP SEPA joint avant le {due} ({amount}), en rappelant la référence "
-            "{number}."
+            "Signez et renvoyez le TIP SEPA ci-dessous avant le {due} ({amount}), en rappelant la "
+            "référence {number}."
         ),
         "pay_refund": "Montant de {amount} en votre faveur, remboursé par {mode}.",
+        "pay_carried": "Montant de {amount} en votre faveur, déduit de votre prochaine facture.",
         "pay_nothing": "Aucun montant à régler.",
         "pay_resale": "Montant de {amount} versé par {provider} par virement le {due}{account}.",
         "pay_resale_account": " sur le compte {iban}",
@@ -158,6 +159,15 @@ _LABELS: dict[str, dict[str, str]] = {
         ),
         "not_subject": "TVA non applicable : le vendeur n'est pas assujetti à la TVA.",
         "buyer_vat": "N° de TVA : {vat}",
+        "credit_deducted": "Avoir déduit (n° {number})",
+        "tip_title": "TIP SEPA — titre interbancaire de paiement",
+        "tip_cut": "À détacher, dater, signer et renvoyer (avec un RIB la première fois) à : {address}",
+        "tip_payee": "Créancier",
+        "tip_reference": "Référence",
+        "tip_amount": "Montant",
+        "tip_account": "Compte à débiter",
+        "tip_account_missing": "joindre un RIB",
+        "tip_signature": "Date et signature",
         "page": "Page {n}",
     },
     "en": {
@@ -218,13 +228,14 @@ _LABELS: dict[str, dict[str, str]] = {
             "are in your customer area."
         ),
         "pay_tip": (
-            "Sign and return the enclosed TIP SEPA before {due}, or transfer {amount} to {payee}, "
+            "Sign and return the TIP SEPA below before {due}, or transfer {amount} to {payee}, "
             "IBAN {iban}, with the reference {number}."
         ),
         "pay_tip_no_iban": (
-            "Sign and return the enclosed TIP SEPA before {due} ({amount}), quoting the reference {number}."
+            "Sign and return the TIP SEPA below before {due} ({amount}), quoting the reference {number}."
         ),
         "pay_refund": "{amount} in your favour, refunded by {mode}.",
+        "pay_carried": "{amount} in your favour, deducted from your next invoice.",
         "pay_nothing": "Nothing to pay.",
         "pay_resale": "{amount} paid by {provider} by bank transfer on {due}{account}.",
         "pay_resale_account": " to the account {iban}",
@@ -237,6 +248,15 @@ _LABELS: dict[str, dict[str, str]] = {
         ),
         "not_subject": "VAT not applicable: the seller is not subject to VAT.",
         "buyer_vat": "VAT number: {vat}",
+        "credit_deducted": "Credit deducted (no. {number})",
+        "tip_title": "TIP SEPA — interbank payment order",
+        "tip_cut": "Detach, date, sign and return (with your bank details the first time) to: {address}",
+        "tip_payee": "Creditor",
+        "tip_reference": "Reference",
+        "tip_amount": "Amount",
+        "tip_account": "Account to debit",
+        "tip_account_missing": "enclose your bank details",
+        "tip_signature": "Date and signature",
         "page": "Page {n}",
     },
     "it": {
@@ -295,14 +315,15 @@ _LABELS: dict[str, dict[str, str]] = {
             "coordinate bancarie sono nella sua Area Clienti."
         ),
         "pay_tip": (
-            "Firmi e rispedisca il TIP SEPA allegato entro il {due}, oppure paghi {amount} con bonifico a "
+            "Firmi e rispedisca il TIP SEPA qui sotto entro il {due}, oppure paghi {amount} con bonifico a "
             "favore di {payee}, IBAN {iban}, con la causale {number}."
         ),
         "pay_tip_no_iban": (
-            "Firmi e rispedisca il TIP SEPA allegato entro il {due} ({amount}), indicando la causale "
+            "Firmi e rispedisca il TIP SEPA qui sotto entro il {due} ({amount}), indicando la causale "
             "{number}."
         ),
         "pay_refund": "Importo di {amount} a suo favore, rimborsato tramite {mode}.",
+        "pay_carried": "Importo di {amount} a suo favore, dedotto dalla prossima fattura.",
         "pay_nothing": "Nessun importo da pagare.",
         "pay_resale": "Importo di {amount} versato da {provider} con bonifico il {due}{account}.",
         "pay_resale_account": " sul conto {iban}",
@@ -316,6 +337,17 @@ _LABELS: dict[str, dict[str, str]] = {
         ),
         "not_subject": "IVA non applicabile: il venditore non è soggetto all'IVA.",
         "buyer_vat": "Partita IVA: {vat}",
+        "credit_deducted": "Credito dedotto (n. {number})",
+        "tip_title": "TIP SEPA — titolo interbancario di pagamento",
+        "tip_cut": (
+            "Staccare, datare, firmare e rispedire (con le coordinate bancarie la prima volta) a: {address}"
+        ),
+        "tip_payee": "Creditore",
+        "tip_reference": "Riferimento",
+        "tip_amount": "Importo",
+        "tip_account": "Conto da addebitare",
+        "tip_account_missing": "allegare le coordinate bancarie",
+        "tip_signature": "Data e firma",
         "page": "Pagina {n}",
     },
 }
@@ -710,6 +742,8 @@ class _Writer:
         self.currency = (str(invoice.get("currency") or "EUR")).upper()
         self.issued_on = datetime.date.fromisoformat(str(invoice["issued_on"])[:10])
         self.breakdown = cii.checked_breakdown(invoice, lines)
+        self.credits = [credit for credit in invoice.get("credits") or [] if credit.get("cents")]
+        self.tip_slip = invoice.get("tip_slip")
         self.styles = _styles()
         self.width = _PAGE_WIDTH - 2 * _MARGIN - 2 * _FRAME_PADDING
 
@@ -1011,6 +1045,15 @@ class _Writer:
         ]
         if cii.is_paid_by_card(self.invoice):
             rows += [(self.text["prepaid"], self.money(total)), (self.text["amount_due"], self.money(0))]
+        elif self.credits:
+            rows += [
+                (
+                    self.text["credit_deducted"].format(number=self.value(credit.get("number"))),
+                    self.money(-credit["cents"]),
+                )
+                for credit in self.credits
+            ]
+            rows.append((self.text["amount_due"], self.money(total - cii.prepaid_cents(self.invoice))))
         widths = [44 * mm, 30 * mm]
         totals = Table(
             [
@@ -1052,17 +1095,18 @@ class _Writer:
         text = self.text
         mode = str(self.invoice.get("payment_mode") or "")
         total = self.invoice["total_cents"]
-        amount = self.money(abs(total))
+        amount = self.money(abs(total) if total < 0 else total - cii.prepaid_cents(self.invoice))
         due = self.date(self.invoice.get("due_on"))
         mode_label = text.get(f"mode_{mode}", self.value(mode))
         if self.kind == "resale":
             iban = _printable(self.buyer.get("iban")).strip()
             account = text["pay_resale_account"].format(iban=mask_iban(iban)) if iban else ""
             return text["pay_resale"].format(amount=amount, provider=self.provider, due=due, account=account)
-        if total == 0:
+        if total == 0 or (self.credits and 0 < total <= cii.prepaid_cents(self.invoice)):
             return text["pay_nothing"]
         if total < 0 or self.kind == "credit_note":
-            return text["pay_refund"].format(amount=amount, mode=mode_label)
+            key = "pay_carried" if self.invoice.get("carried") else "pay_refund"
+            return text[key].format(amount=amount, mode=mode_label)
         iban = format_iban(_printable(self.seller.get("iban")).strip())
         values = {
             "amount": amount,
@@ -1102,6 +1146,45 @@ class _Writer:
             terms = self.text["payment_terms"].format(terms=self.value(self.invoice["payment_terms"]))
             story.append(self.paragraph(terms))
         return story
+
+    def tip(self) -> list[Any]:
+        """The TIP SEPA slip at the foot of the invoice: who is paid, the reference to quote, the
+        amount, and the customer's account to debit (masked) when it is on file."""
+        from reportlab.lib import colors
+        from reportlab.lib.units import mm
+        from reportlab.platypus import Spacer, Table
+
+        slip = self.tip_slip or {}
+        account = _printable(slip.get("account")).strip()
+        rows = [
+            (self.text["tip_payee"], self.value(slip.get("payee"))),
+            (self.text["tip_reference"], self.value(slip.get("reference"))),
+            (self.text["tip_amount"], self.money(int(slip.get("amount_cents") or 0))),
+            (self.text["tip_account"], mask_iban(account) if account else self.text["tip_account_missing"]),
+            (self.text["tip_signature"], ""),
+        ]
+        widths = [45 * mm, self.width - 45 * mm - 4]
+        table = Table(
+            [[self.paragraph(self.text["tip_title"], "strong"), ""]]
+            + [
+                [self.cell(label, "label", widths[0] - 8), self.cell(value, "td", widths[1] - 8)]
+                for label, value in rows
+            ],
+            colWidths=widths,
+        )
+        table.setStyle(
+            _table_style(
+                [
+                    ("SPAN", (0, 0), (-1, 0)),
+                    ("BOX", (0, 0), (-1, -1), 0.75, colors.HexColor("#1f4e79")),
+                    ("LINEBELOW", (0, 1), (-1, -2), 0.25, colors.HexColor("#d0d5dd")),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("BOTTOMPADDING", (0, -1), (-1, -1), 14),
+                ]
+            )
+        )
+        cut = self.text["tip_cut"].format(address=", ".join(self.address_lines(self.seller)) or _DASH)
+        return [Spacer(1, 6 * mm), self.paragraph("- " * 60, "small"), self.paragraph(cut, "small"), table]
 
     def legal(self) -> list[Any]:
         """The seller's identifiers, and the mentions the law asks for."""
@@ -1177,6 +1260,8 @@ class _Writer:
             # the totals, the payment and the legal mentions move to the next page as one block
             KeepTogether([*self.totals(), *self.payment(), *self.legal()]),
         ]
+        if self.tip_slip:
+            story.append(KeepTogether(self.tip()))
         meta = self.metadata()
         buffer = io.BytesIO()
         document = SimpleDocTemplate(

@@ -140,12 +140,24 @@ def issue(
     credited_invoice_id: str | None = None,
     currency: str = "EUR",
     already_paid: bool = False,
+    owed_cents: int | None = None,
+    issued_by: str | None = None,
+    credit_of: tuple[Invoice, int] | None = None,
+    carried: bool = False,
 ) -> Invoice:
     """Issue one invoice for the business event `source` (a second call returns the first invoice).
 
     Each delivery of the event finishes what an earlier one may have left undone (a crash after
     the invoice was saved): the PDF is rendered if missing, and the invoice is announced
     (InvoiceIssued, the "new invoice" email) by whichever delivery claims it first, once.
+
+    A credit document (a credit note, or a negative total) is open while what it owes the
+    customer (`owed_cents`, by default its total) has not gone back (refunds.py); a payable
+    invoice first takes what is left of the customer's carried credits, before its PDF is drawn.
+    Without `payment_mode`, the customer's preferred method says it (a mandate on file: direct
+    debit; else card). `credit_of` (an invoice, cents) counts a credit note against that invoice,
+    in the issuing transaction, never beyond its total (CreditExceedsInvoice otherwise).
+    `carried`: a credit document kept for the next invoices rather than refunded (its PDF says so).
     """
     try:
         existing = IssueKey.get(f"ISSUED#{source}", "ISSUED")
@@ -173,9 +185,10 @@ def issue(
     tax = sum(group["tax_cents"] for group in breakdown)
     total = excl + tax
     if payment_mode is None:
-        payment_mode = "direct_debit" if _has_mandate(customer_id) else "card"
+        payment_mode = default_payment_mode(customer_id)
     invoice_id = new_invoice_id(issued_on)
-    settled = already_paid or total <= 0
+    credit = kind == "credit_note" or total < 0
+    settled = already_paid or (total == 0 and not credit)
     invoice = Invoice(
         customer_pk(customer_id),
         f"INVOICE#{invoice_id}",
@@ -191,7 +204,10 @@ def issue(
         total_excl_tax_cents=excl,
         tax_cents=tax,
         total_cents=total,
-        amount_due_cents=0 if settled else total,
+        amount_due_cents=0 if settled or credit else total,
+        owed_cents=(-total if owed_cents is None else owed_cents) if credit else None,
+        carried=True if carried and credit else None,
+        issued_by=issued_by,
         currency=currency,
         payment_mode=payment_mode,
         lines=stored_lines,
@@ -206,14 +222,31 @@ def issue(
         tax_breakdown=breakdown,
         created_at=now,
     )
-    if not settled:
+    if not settled and not credit:
         invoice.due_pk, invoice.due_sk = f"INVOICE_DUE#{invoice.due_on}", f"{customer_id}#{invoice_id}"
-    if _number_and_save(invoice, source, issued_on.year):
+    if _number_and_save(invoice, source, issued_on.year, credit_of):
         logger.info(
             "invoice issued", extra={"customer_id": customer_id, "number": invoice.number, "source": source}
         )
+        if invoice.amount_due_cents > 0 and kind in ("invoice", "regularization"):
+            from . import refunds
+
+            refunds.deduct_carried_credits(invoice, now)
     _finish(invoice, party)
     return invoice
+
+
+def default_payment_mode(customer_id: str) -> str:
+    """How a new invoice of the customer is paid: their preferred method (direct debit only while a
+    mandate is on file), else direct debit with a mandate, else card."""
+    try:
+        preferred = Preferences.get(customer_pk(customer_id), "PREFERENCES").payment_method
+    except DoesNotExist:
+        preferred = None
+    mandate = _has_mandate(customer_id)
+    if preferred in ("card", "check", "tip"):
+        return str(preferred)
+    return "direct_debit" if mandate else "card"
 
 
 def _finish(invoice: Invoice, party: Any) -> None:
@@ -269,7 +302,9 @@ def announce_paid(invoice: Invoice, now: datetime) -> None:
     )
 
 
-def _number_and_save(invoice: Invoice, source: str, year: int) -> bool:
+def _number_and_save(
+    invoice: Invoice, source: str, year: int, credit_of: tuple[Invoice, int] | None = None
+) -> bool:
     """Number and save `invoice`; False when a concurrent delivery of `source` saved it first
     (then `invoice` becomes that one)."""
     counter_key = (f"COUNTER#{year}", "COUNTER")
@@ -279,9 +314,20 @@ def _number_and_save(invoice: Invoice, source: str, year: int) -> bool:
         except DoesNotExist:
             current = 0
         invoice.number = f"F{year}-{current + 1:06d}"
+        if credit_of is not None:
+            credited, cents_ = credit_of
+            credited.refresh(consistent_read=True)
+            already = int(credited.credited_cents or 0)
+            if already + cents_ > int(credited.total_cents):
+                from .errors import CreditExceedsInvoice
+
+                raise CreditExceedsInvoice(
+                    fields={"amount_cents": f"at most {int(credited.total_cents) - already}"}
+                )
         try:
             with transaction() as write:
-                # sent in this order: puts (issue key 0, invoice 1), then the counter's update (2)
+                # sent in this order: puts (issue key 0, invoice 1), then the updates (counter 2,
+                # the credited invoice 3)
                 write.save(
                     IssueKey(
                         f"ISSUED#{source}",
@@ -297,6 +343,13 @@ def _number_and_save(invoice: Invoice, source: str, year: int) -> bool:
                     actions=[Counter.value.set(current + 1)],
                     condition=Counter.value.does_not_exist() if current == 0 else Counter.value == current,
                 )
+                if credit_of is not None:
+                    unchanged = Invoice.credited_cents == already
+                    if already == 0:
+                        unchanged = unchanged | Invoice.credited_cents.does_not_exist()
+                    write.update(
+                        credited, actions=[Invoice.credited_cents.set(already + cents_)], condition=unchanged
+                    )
             return True
         except TransactWriteError as error:
             reasons = getattr(error, "cancellation_reasons", None) or []
@@ -334,10 +387,16 @@ def _announce(invoice: Invoice, party: Any) -> None:
         customer_id=invoice.customer_id,
         number=invoice.number,
         kind_label=mailing.label(mailing.KIND_LABELS, language, invoice.kind),
-        total=mailing.money(int(invoice.total_cents), invoice.currency, language),
+        total=mailing.money(
+            abs(int(invoice.total_cents)) if invoice.owed_cents is not None else int(invoice.total_cents),
+            invoice.currency,
+            language,
+        ),
         due_on=mailing.day(invoice.due_on, language),
         payment_mode_label=mailing.label(mailing.METHOD_LABELS, language, invoice.payment_mode),
         will_be_debited=invoice.payment_mode == "direct_debit" and invoice.status == "open",
+        owed_to_you=invoice.owed_cents is not None,
+        carried=bool(invoice.carried),
         invoice_url=mailing.portal_link("invoice", id=invoice.invoice_id),
     )
 
@@ -365,6 +424,7 @@ def summary(invoice: Invoice) -> dict[str, Any]:
         "customer_id": invoice.customer_id,
         "payment_mode": invoice.payment_mode,
         "order_id": invoice.order_id,
+        "pending_payment_id": invoice.pending_payment_id,
     }
 
 
@@ -395,6 +455,20 @@ def detail(invoice: Invoice) -> dict[str, Any]:
         ],
         "credited_invoice_id": invoice.credited_invoice_id,
         "tax_breakdown": invoice.tax_breakdown,
+        **_owed(invoice),
+    }
+
+
+def _owed(invoice: Invoice) -> dict[str, Any]:
+    """What a credit document owes the customer, and how it goes back (its refunds)."""
+    if invoice.owed_cents is None:
+        return {}
+    from . import refunds
+
+    return {
+        "owed_cents": int(invoice.owed_cents),
+        "carried": bool(invoice.carried),
+        "refunds": [refunds.as_dict(item) for item in refunds.of_document(invoice)],
     }
 
 
@@ -507,18 +581,26 @@ def render(invoice: Invoice, *, duplicate: bool) -> bytes:
     credited = None
     if invoice.credited_invoice_id:
         credited = get(invoice.customer_id, invoice.credited_invoice_id, any_age=True).number
-    mandate = None
-    if invoice.payment_mode == "direct_debit":
-        try:
-            mandate = BankAccount.get(customer_pk(invoice.customer_id), "BANK_ACCOUNT").mandate_reference
-        except DoesNotExist:
-            mandate = None
+    try:
+        account: BankAccount | None = BankAccount.get(customer_pk(invoice.customer_id), "BANK_ACCOUNT")
+    except DoesNotExist:
+        account = None
+    mandate = (
+        account.mandate_reference if account is not None and invoice.payment_mode == "direct_debit" else None
+    )
+    credits = [
+        {"number": get(invoice.customer_id, item["invoice_id"], any_age=True).number, "cents": item["cents"]}
+        for item in _credits_deducted(invoice)
+    ]
     document = {
         **summary(invoice),
         "tax_breakdown": invoice.tax_breakdown,
         "payment_terms": None,
         "credited_invoice_number": credited,
         "mandate_reference": mandate,
+        "credits": credits,
+        "tip_slip": tip_slip(invoice, credits, account),
+        "carried": bool(invoice.carried),
     }
     lines = [line.attribute_values for line in invoice.lines]
     return draw(
@@ -529,6 +611,33 @@ def render(invoice: Invoice, *, duplicate: bool) -> bytes:
         language=invoice.language,
         duplicate=duplicate,
     )
+
+
+def _credits_deducted(invoice: Invoice) -> list[dict[str, Any]]:
+    """The carried credits the invoice took when it was issued: [{invoice_id, cents}]."""
+    return [
+        {"invoice_id": item.payment_id.removeprefix("credit_"), "cents": int(item.amount_cents)}
+        for item in invoice.payments or []
+        if item.method == "credit" and item.payment_id.startswith("credit_")
+    ]
+
+
+def tip_slip(
+    invoice: Invoice, credits: list[dict[str, Any]], account: BankAccount | None
+) -> dict[str, Any] | None:
+    """The TIP SEPA slip printed on the invoice of a customer who pays by TIP: who is paid, the
+    reference to quote, the amount, and the customer's account when one is on file."""
+    if invoice.payment_mode != "tip" or invoice.kind not in ("invoice", "regularization"):
+        return None
+    amount = int(invoice.total_cents) - sum(int(credit["cents"]) for credit in credits)
+    if amount <= 0:
+        return None
+    return {
+        "payee": settings.seller["name"],
+        "reference": f"{invoice.customer_id} {invoice.number}",
+        "amount_cents": amount,
+        "account": account.iban if account is not None else None,
+    }
 
 
 def link(key: str, filename: str, now: datetime) -> dict[str, str]:

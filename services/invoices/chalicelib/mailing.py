@@ -59,6 +59,47 @@ METHOD_LABELS = {
 }
 
 
+REFUND_LABELS = {
+    "fr": {"card": "remboursement sur votre carte", "transfer": "virement", "check": "chèque"},
+    "en": {"card": "refund to your card", "transfer": "bank transfer", "check": "cheque"},
+    "it": {"card": "rimborso sulla Sua carta", "transfer": "bonifico", "check": "assegno"},
+}
+DECLINE_LABELS = {
+    "fr": {
+        "insufficient_funds": "provision insuffisante",
+        "account_closed": "compte clôturé",
+        "invalid_account": "coordonnées bancaires invalides",
+        "card_declined": "carte refusée",
+        "expired_card": "carte expirée",
+        "incorrect_cvc": "cryptogramme incorrect",
+        "invalid_card": "carte invalide",
+    },
+    "en": {
+        "insufficient_funds": "insufficient funds",
+        "account_closed": "account closed",
+        "invalid_account": "invalid bank details",
+        "card_declined": "card declined",
+        "expired_card": "card expired",
+        "incorrect_cvc": "incorrect security code",
+        "invalid_card": "invalid card",
+    },
+    "it": {
+        "insufficient_funds": "fondi insufficienti",
+        "account_closed": "conto chiuso",
+        "invalid_account": "coordinate bancarie non valide",
+        "card_declined": "carta rifiutata",
+        "expired_card": "carta scaduta",
+        "incorrect_cvc": "codice di sicurezza errato",
+        "invalid_card": "carta non valida",
+    },
+}
+
+
+def decline_reason(code: str | None, language: str) -> str:
+    """Why the bank or the card network said no, in words of the customer's language."""
+    return label(DECLINE_LABELS, language, code or "card_declined")
+
+
 def label(table: dict[str, dict[str, str]], language: str, key: str) -> str:
     return table.get(language, table["fr"]).get(key, key)
 
@@ -84,6 +125,8 @@ def day(value: str | date, language: str) -> str:
 
 
 def send(name: str, party: BillingParty, **context: Any) -> None:
+    """Every mail names the customer id (the customer quotes it to the provider)."""
+    context.setdefault("customer_id", party.customer_id)
     email = mail.render(
         settings.templates, name, party.language, party.email, first_name=party.first_name, **context
     )

@@ -7,9 +7,12 @@
 | BankAccount (SEPA mandate) | CUSTOMER#<customer_id> | BANK_ACCOUNT |
 | Preferences | CUSTOMER#<customer_id> | PREFERENCES |
 | BillingParty (copy of auth's events) | CUSTOMER#<customer_id> | PROFILE |
-| Schedule (échéancier) | CUSTOMER#<customer_id> | SCHEDULE#<year> |
-| Installment | CUSTOMER#<customer_id> | INSTALLMENT#<year>#<nn> |
+| Schedule (échéancier) of one contract | CUSTOMER#<customer_id> | SCHEDULE#<subscription_id>#<year> |
+| Installment | CUSTOMER#<customer_id> | INSTALLMENT#<subscription_id>#<year>#<nn> |
 | OrderSettlement (what an order asks before OrderPaid) | CUSTOMER#<customer_id> | ORDER#<order_id> |
+| BilledSubscription (the order invoice that paid it) | CUSTOMER#<customer_id> | SUBSCRIPTION#<id> |
+| Refund (money paid back for a credit document) | CUSTOMER#<customer_id> | REFUND#<refund_id> |
+| CarriedCredit (an overpayment kept for the next invoice) | CUSTOMER#<customer_id> | CREDIT#<invoice_id> |
 | IssueKey (one invoice per business event) | ISSUED#<source key> | ISSUED |
 | Counter (invoice numbers of a year) | COUNTER#<year> | COUNTER |
 | Stamp (overdue reminders sent, duplicates made) | STAMP#<what> | <when or stage> |
@@ -17,7 +20,8 @@
 
 Invoice ids start with the issue date (`in_20261123_…`), so a customer's invoices of a period
 are one Query on a sort-key range. The `due` index holds what a daily job must act on: open
-invoices by due date and installments not yet collected.
+invoices by due date (then by reminder, suspension or void date), installments not yet collected
+(or to retry) and regularizations.
 """
 
 from __future__ import annotations
@@ -91,7 +95,9 @@ class Invoice(Item, discriminator="invoice"):
     due_on = UnicodeAttribute()
     period_start = UnicodeAttribute(null=True)
     period_end = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()  # open | paid | overdue | void
+    # open | paid | overdue | void, and refunded for a credit note or negative regularization whose
+    # money went back; a credit document waiting for its refund (or carried) is open
+    status = UnicodeAttribute()
     total_excl_tax_cents = NumberAttribute()
     tax_cents = NumberAttribute()
     total_cents = NumberAttribute()
@@ -106,10 +112,17 @@ class Invoice(Item, discriminator="invoice"):
     order_id = UnicodeAttribute(null=True)
     subscription_ids = ListAttribute(of=UnicodeAttribute, default=list)  # what it bills
     credited_invoice_id = UnicodeAttribute(null=True)
+    credited_cents = NumberAttribute(null=True)  # what credit notes against it credited so far
     billing_party = JSONAttribute()  # the buyer as printed, kept with the invoice
     tax_breakdown = JSONAttribute()  # VAT per rate as billed: [{rate, base_cents, tax_cents}]
     payment_lock = UnicodeAttribute(null=True)  # the payment being charged for it, while it is
     payment_lock_until = NumberAttribute(null=True)  # epoch seconds: a crashed payment frees it then
+    # a cheque or TIP on its way holds the invoice until an operator records it received or expired
+    pending_payment_id = UnicodeAttribute(null=True)
+    owed_cents = NumberAttribute(null=True)  # a credit document: what goes back to the customer
+    carried = BooleanAttribute(null=True)  # a small overpayment kept for the next invoice
+    voided_on = UnicodeAttribute(null=True)
+    issued_by = UnicodeAttribute(null=True)  # the operator who issued it (credit notes)
     created_at = UTCDateTimeAttribute()
 
 
@@ -117,14 +130,53 @@ class Payment(Item, discriminator="payment"):
     payment_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
     method = UnicodeAttribute()  # card | direct_debit | check | tip
-    status = UnicodeAttribute()  # succeeded | failed | pending
+    status = UnicodeAttribute()  # succeeded | failed | pending | expired (a cheque or TIP never received)
     amount_cents = NumberAttribute()
     currency = UnicodeAttribute()
     invoice_ids = ListAttribute(of=UnicodeAttribute)
     provider_reference = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)
     instructions = JSONAttribute(null=True)
+    refunded_cents = NumberAttribute(default=0)
+    recorded_by = UnicodeAttribute(null=True)  # the operator who recorded a cheque or TIP
     created_at = UTCDateTimeAttribute()
+
+
+class Refund(Item, discriminator="refund"):
+    """Money paid back for a credit document, by the method that paid (refunds.py)."""
+
+    refund_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    invoice_id = UnicodeAttribute()  # the credit note or regularization paid back
+    payment_id = UnicodeAttribute(null=True)  # the payment refunded, when one is
+    method = UnicodeAttribute()  # card | transfer | check (by hand, recorded by an operator)
+    status = UnicodeAttribute()  # pending | succeeded | failed
+    amount_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+    provider_reference = UnicodeAttribute(null=True)
+    failure_code = UnicodeAttribute(null=True)
+    recorded_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    refunded_on = UnicodeAttribute(null=True)
+
+
+class CarriedCredit(Item, discriminator="carried_credit"):
+    """What is left of a small overpayment, deducted from the customer's next invoices."""
+
+    customer_id = UnicodeAttribute()
+    invoice_id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    left_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+
+
+class BilledSubscription(Item, discriminator="billed_subscription"):
+    """A subscription whose order invoice is known (its purchase), to refund by the method that paid."""
+
+    subscription_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    order_id = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)
 
 
 class OrderSettlement(Item, discriminator="order_settlement"):
@@ -136,7 +188,8 @@ class OrderSettlement(Item, discriminator="order_settlement"):
     invoice_id = UnicodeAttribute(null=True)
     needs_mandate = BooleanAttribute()
     currency = UnicodeAttribute()
-    status = UnicodeAttribute()  # awaiting | paid
+    kind = UnicodeAttribute(null=True)  # purchase | renewal
+    status = UnicodeAttribute()  # awaiting | paid | cancelled (its invoice voided unpaid)
     settled_by = UnicodeAttribute(null=True)  # payment | mandate | nothing_due
     created_at = UTCDateTimeAttribute()
 
@@ -155,6 +208,7 @@ class BankAccount(Item, discriminator="bank_account"):
 class Preferences(Item, discriminator="preferences"):
     paperless = BooleanAttribute(default=True)
     notify_new_invoice = BooleanAttribute(default=True)
+    payment_method = UnicodeAttribute(null=True)  # card | direct_debit | check | tip (None: the default)
 
 
 class BillingParty(Item, discriminator="billing_party"):
@@ -170,6 +224,7 @@ class BillingParty(Item, discriminator="billing_party"):
 
 class Schedule(Item, discriminator="schedule"):
     customer_id = UnicodeAttribute()
+    subscription_id = UnicodeAttribute()
     year = NumberAttribute()
     estimated_annual_cents = NumberAttribute()
     installments_count = NumberAttribute()
@@ -178,16 +233,24 @@ class Schedule(Item, discriminator="schedule"):
     consumption_months = ListAttribute(of=UnicodeAttribute, default=list)
     regularized = BooleanAttribute(default=False)
     currency = UnicodeAttribute(default="EUR")
+    started_on = UnicodeAttribute(null=True)  # the contract's first day
+    ended_on = UnicodeAttribute(null=True)  # the contract's last day, once it ended
 
 
 class Installment(Item, discriminator="installment"):
     customer_id = UnicodeAttribute()
+    subscription_id = UnicodeAttribute()
     year = NumberAttribute()
     number = NumberAttribute()
     due_on = UnicodeAttribute()
     amount_cents = NumberAttribute()
-    status = UnicodeAttribute()  # scheduled | paid | failed
+    # scheduled → collecting → paid | retrying (debited again RETRY_DAYS later) → paid | failed;
+    # paused while the contract is suspended (then scheduled again, or skipped if its day passed);
+    # cancelled when the contract ended before its day
+    status = UnicodeAttribute()
     payment_id = UnicodeAttribute(null=True)
+    failure_code = UnicodeAttribute(null=True)
+    retry_on = UnicodeAttribute(null=True)
 
 
 class IssueKey(Item, discriminator="issue_key"):

@@ -38,7 +38,8 @@ _SCHEMAS: dict[str, Any] = {
             "due_on": _DAY,
             "period_start": {"type": ["string", "null"], "format": "date"},
             "period_end": {"type": ["string", "null"], "format": "date"},
-            "status": {"enum": ["open", "paid", "overdue", "void"]},
+            # refunded: a credit note or negative regularization whose money went back
+            "status": {"enum": ["open", "paid", "overdue", "void", "refunded"]},
             "total_excl_tax_cents": {"type": "integer"},
             "tax_cents": {"type": "integer"},
             "total_cents": {"type": "integer"},
@@ -47,6 +48,10 @@ _SCHEMAS: dict[str, Any] = {
             "customer_id": {"type": "string"},
             "payment_mode": {"enum": ["card", "direct_debit", "check", "tip", "transfer"]},
             "order_id": STRING_OR_NULL,
+            "pending_payment_id": {
+                "type": ["string", "null"],
+                "description": "A cheque or TIP on its way holds the invoice: paying it again answers 409",
+            },
         },
     },
     "InvoiceDetail": {
@@ -79,9 +84,31 @@ _SCHEMAS: dict[str, Any] = {
                         },
                     },
                     "payments": {"type": "array", "items": {"type": "object"}},
+                    "owed_cents": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "A credit document: what goes back to the customer",
+                    },
+                    "carried": {"type": "boolean", "description": "Deducted from the next invoice"},
+                    "refunds": {"type": "array", "items": {"$ref": "#/components/schemas/Refund"}},
                 },
             },
         ]
+    },
+    "Refund": {
+        "type": "object",
+        "required": ["refund_id", "invoice_id", "method", "status", "amount_cents", "currency"],
+        "properties": {
+            "refund_id": {"type": "string"},
+            "invoice_id": {"type": "string"},
+            "payment_id": STRING_OR_NULL,
+            "method": {"enum": ["card", "transfer", "check", "manual"]},
+            "status": {"enum": ["pending", "succeeded", "failed"]},
+            "amount_cents": {"type": "integer", "minimum": 1},
+            "currency": {"type": "string"},
+            "failure_code": STRING_OR_NULL,
+            "refunded_on": {"type": ["string", "null"], "format": "date"},
+        },
     },
     "Link": {
         "type": "object",
@@ -93,7 +120,7 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["payment_id", "status", "amount_cents", "currency", "method"],
         "properties": {
             "payment_id": {"type": "string"},
-            "status": {"enum": ["succeeded", "failed", "pending"]},
+            "status": {"enum": ["succeeded", "failed", "pending", "expired"]},
             "amount_cents": {"type": "integer", "minimum": 1},
             "currency": {"type": "string"},
             "method": {"enum": ["card", "direct_debit", "check", "tip"]},
@@ -106,6 +133,7 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["year", "estimated_annual_cents", "installments", "regularization_on"],
         "properties": {
+            "subscription_id": {"type": "string"},
             "year": {"type": "integer"},
             "estimated_annual_cents": {"type": "integer"},
             "installments": {
@@ -116,11 +144,29 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "due_on": _DAY,
                         "amount_cents": {"type": "integer"},
-                        "status": {"enum": ["scheduled", "collecting", "paid", "failed"]},
+                        "status": {
+                            "enum": [
+                                "scheduled",
+                                "collecting",
+                                "paid",
+                                "retrying",
+                                "failed",
+                                "paused",
+                                "skipped",
+                                "cancelled",
+                            ]
+                        },
+                        "retry_on": {"type": ["string", "null"], "format": "date"},
                     },
                 },
             },
             "regularization_on": _DAY,
+            "ended_on": {"type": ["string", "null"], "format": "date"},
+            "schedules": {
+                "type": "array",
+                "description": "Every contract paid by monthly debits, the first one's above",
+                "items": {"$ref": "#/components/schemas/Schedule"},
+            },
         },
     },
     "BankAccount": {
@@ -136,8 +182,12 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Preferences": {
         "type": "object",
-        "required": ["paperless", "notify_new_invoice"],
-        "properties": {"paperless": {"type": "boolean"}, "notify_new_invoice": {"type": "boolean"}},
+        "required": ["paperless", "notify_new_invoice", "payment_method"],
+        "properties": {
+            "paperless": {"type": "boolean"},
+            "notify_new_invoice": {"type": "boolean"},
+            "payment_method": {"enum": ["card", "direct_debit", "check", "tip"]},
+        },
     },
 }
 
@@ -207,8 +257,50 @@ ROUTES = [
         "A copy marked as duplicate",
         responses={201: "Link", 404: ERROR, 429: ERROR},
     ),
+    # operator routes: an operator token with the invoices:write scope (403 without the scope)
+    Route(
+        "POST",
+        "/operator/customers/{customer_id}/payments/{payment_id}/received",
+        "Operator: a cheque or TIP received (the payment succeeds, its invoices are paid)",
+        responses={200: "Payment", 403: ERROR, 404: ERROR, 409: ERROR},
+    ),
+    Route(
+        "POST",
+        "/operator/customers/{customer_id}/payments/{payment_id}/expired",
+        "Operator: a cheque or TIP never received (its invoices are payable again)",
+        responses={200: "Payment", 403: ERROR, 404: ERROR, 409: ERROR},
+    ),
+    Route(
+        "POST",
+        "/operator/customers/{customer_id}/invoices/{invoice_id}/credit-notes",
+        "Operator: a credit note against an invoice, refunded by the method that paid it",
+        body="CreditNoteRequest",
+        idempotent=True,
+        responses={201: "InvoiceDetail", 403: ERROR, 404: ERROR, 409: ERROR, **_BODY_ERRORS},
+    ),
+    Route(
+        "POST",
+        "/operator/customers/{customer_id}/refunds/{refund_id}/made",
+        "Operator: a refund made by hand (one waiting for an operator, or one the provider declined)",
+        body="RefundMade",
+        responses={200: "Refund", 403: ERROR, 404: ERROR, 409: ERROR, **_BODY_ERRORS},
+    ),
 ]
+
+OPERATOR_PREFIX = "/invoices/operator/"
 
 
 def document() -> dict[str, Any]:
-    return openapi.document(service="invoices", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
+    built = openapi.document(service="invoices", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
+    built["components"]["securitySchemes"]["operator"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An operator token (audience GUICHET_OPERATOR_AUDIENCE, scope claim); "
+        "never a customer's access token",
+    }
+    for path, operations in built["paths"].items():
+        if path.startswith(OPERATOR_PREFIX):
+            for operation in operations.values():
+                operation["security"] = [{"operator": ["invoices:write"]}]
+    return built

@@ -1,4 +1,4 @@
-"""The card and direct-debit payment provider, and a local sandbox that behaves like one.
+"""The payment provider (cards, direct debits, refunds, transfers), and a local sandbox like one.
 
 `provider(name)` returns the provider named in the settings; today only "sandbox" exists. A real
 provider (Stripe, Adyen, a bank's SEPA gateway...) implements `PaymentProvider` and is added to
@@ -19,8 +19,14 @@ card number                    token                      result
 4000 0000 0000 9995            tok_insufficientFunds      declined insufficient_funds
 4000 0000 0000 0069            tok_expiredCard            declined expired_card
 4000 0000 0000 0127            tok_incorrectCvc           declined incorrect_cvc
+4000 0000 0000 5126            tok_refundFail             succeeded; its refunds fail
 any other number or token                                 declined invalid_card
 =============================  =========================  ======================
+
+Refunds (`refund_card`) pay back part or all of a card charge that succeeded, never more than
+is left of it (`ValueError` otherwise); a refund of the 5126 card is declined
+expired_or_canceled_card, as Stripe's test mode answers, and a charge the sandbox never made is
+declined charge_not_found.
 
 Direct debits succeed for every IBAN with a valid checksum, except these test IBANs (all valid
 French IBANs; the last two were generated with schwifty, BNP Paribas bank code 30004):
@@ -35,12 +41,17 @@ FR76 3000 4000 0100 0000 0041 070  BNP Paribas (BNPAFRPP)        declined accoun
 an IBAN with a wrong checksum                                    declined invalid_account
 =================================  ============================  ======================
 
+Transfers (`transfer`, a SEPA credit transfer paying money back to a customer's account)
+succeed for every valid IBAN except the closed account above (declined account_closed); an
+IBAN with a wrong checksum is declined invalid_account.
+
 Idempotency: the same `idempotency_key` returns the same `Charge` (same reference, same
 outcome, declines included) and charges nothing twice; the same key with another amount,
 currency, card, account or mandate raises `ValueError`. The key is global to the provider, so
 callers pass a key unique across customers (the payment id, or the customer id plus the
 client's key). The ledger lives in memory, one per process, and is thread-safe. References are
-"sbx_ch_" followed by 24 hex digits derived from the key alone.
+"sbx_ch_" (charges and debits), "sbx_re_" (refunds) or "sbx_tr_" (transfers) followed by 24 hex
+digits derived from the key alone.
 
 Card data never reaches logs or exception messages: only `mask_card()` forms (last 4 kept).
 """
@@ -73,6 +84,13 @@ TEST_CARDS: dict[str, tuple[str, str | None]] = {
     "tok_expiredCard": (DECLINED, "expired_card"),
     "4000000000000127": (DECLINED, "incorrect_cvc"),
     "tok_incorrectCvc": (DECLINED, "incorrect_cvc"),
+    "4000000000005126": (SUCCEEDED, None),
+    "tok_refundFail": (SUCCEEDED, None),
+}
+# Cards whose charges succeed but whose refunds are declined with this code.
+REFUND_FAILING_CARDS: dict[str, str] = {
+    "4000000000005126": "expired_or_canceled_card",
+    "tok_refundFail": "expired_or_canceled_card",
 }
 
 # IBANs of the sandbox (electronic format) -> (status, decline_code); any other valid IBAN succeeds.
@@ -92,9 +110,13 @@ DECLINE_MESSAGES: dict[str, str] = {
     "invalid_card": "The card is not valid.",
     "account_closed": "The bank account is closed.",
     "invalid_account": "The bank account number is not valid.",
+    "expired_or_canceled_card": "The card was cancelled or has expired: it cannot be refunded.",
+    "charge_not_found": "The payment provider knows no such charge.",
 }
 
 REFERENCE_PREFIX = "sbx_ch_"
+REFUND_PREFIX = "sbx_re_"
+TRANSFER_PREFIX = "sbx_tr_"
 MAX_IDEMPOTENCY_KEY = 255
 
 _CARD_NUMBER = re.compile(r"[0-9][0-9 -]*[0-9]")
@@ -103,7 +125,8 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 
 @dataclass(frozen=True)
 class Charge:
-    """The outcome of a charge: `reference` is the provider's id of it, declined or not."""
+    """The outcome of a charge, a debit, a refund or a transfer: `reference` is the provider's
+    id of it, declined or not."""
 
     status: Status
     reference: str
@@ -126,6 +149,27 @@ class PaymentProvider(Protocol):
         *,
         iban: str,
         mandate_reference: str,
+        amount_cents: int,
+        currency: str,
+        idempotency_key: str,
+        description: str,
+    ) -> Charge: ...
+
+    def refund_card(
+        self,
+        *,
+        charge_reference: str,
+        amount_cents: int,
+        currency: str,
+        idempotency_key: str,
+        description: str,
+    ) -> Charge: ...
+
+    def transfer(
+        self,
+        *,
+        iban: str,
+        holder: str,
         amount_cents: int,
         currency: str,
         idempotency_key: str,
@@ -169,9 +213,9 @@ def _check_common(amount_cents: int, currency: str, idempotency_key: str, descri
         raise ValueError("description must be a string")
 
 
-def _reference(idempotency_key: str) -> str:
+def _reference(idempotency_key: str, prefix: str = REFERENCE_PREFIX) -> str:
     digest = hashlib.sha256(f"guichet-sandbox:{idempotency_key}".encode()).hexdigest()
-    return REFERENCE_PREFIX + digest[:24]
+    return prefix + digest[:24]
 
 
 def _fingerprint(*parts: object) -> str:
@@ -186,24 +230,46 @@ def _outcome(status: str, decline_code: str | None, reference: str) -> Charge:
     return Charge(status=DECLINED, reference=reference, decline_code=code, message=DECLINE_MESSAGES.get(code))
 
 
+@dataclass
+class _Refundable:
+    """A card charge that succeeded: what is left of it to refund, and how its refunds end."""
+
+    amount_cents: int
+    currency: str
+    refund_decline: str | None
+    refunded_cents: int = 0
+
+
 class _Ledger:
-    """Charges by idempotency key, with what each key was used for. Thread-safe."""
+    """Charges, refunds and transfers by idempotency key, with what each key was used for, and
+    the card charges that can be refunded. Thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[str, Charge]] = {}
+        self._refundable: dict[str, _Refundable] = {}
 
-    def record(self, key: str, fingerprint: str, decide: _Decide) -> tuple[Charge, bool]:
-        """The charge of `key`, made with `decide` the first time; and whether it is a replay."""
+    def record(
+        self, key: str, fingerprint: str, decide: _Decide, prefix: str = REFERENCE_PREFIX
+    ) -> tuple[Charge, bool]:
+        """The outcome of `key`, made with `decide` the first time (under the ledger's lock); and
+        whether it is a replay."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 if entry[0] != fingerprint:
                     raise ValueError("idempotency_key was already used for a payment with other parameters")
                 return entry[1], True
-            charge = decide(_reference(key))
+            charge = decide(_reference(key, prefix))
             self._entries[key] = (fingerprint, charge)
             return charge, False
+
+    def refundable(self, reference: str) -> _Refundable | None:
+        """A card charge's refund state; call it from inside `decide` (under the lock)."""
+        return self._refundable.get(reference)
+
+    def keep_refundable(self, reference: str, refundable: _Refundable) -> None:
+        self._refundable[reference] = refundable
 
     def __len__(self) -> int:
         with self._lock:
@@ -212,6 +278,7 @@ class _Ledger:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._refundable.clear()
 
 
 class _Decide(Protocol):
@@ -239,11 +306,78 @@ class SandboxProvider:
         card = normalize_card(card_token)
         status, decline_code = TEST_CARDS.get(card, (DECLINED, "invalid_card"))
         fingerprint = _fingerprint("card", card, amount_cents, currency)
-        charge, replay = self._ledger.record(
-            idempotency_key, fingerprint, lambda reference: _outcome(status, decline_code, reference)
-        )
+
+        def decide(reference: str) -> Charge:
+            charge = _outcome(status, decline_code, reference)
+            if charge.succeeded:
+                self._ledger.keep_refundable(
+                    reference, _Refundable(amount_cents, currency, REFUND_FAILING_CARDS.get(card))
+                )
+            return charge
+
+        charge, replay = self._ledger.record(idempotency_key, fingerprint, decide)
         self._log("card", mask_card(card), amount_cents, currency, charge, replay)
         return charge
+
+    def refund_card(
+        self,
+        *,
+        charge_reference: str,
+        amount_cents: int,
+        currency: str,
+        idempotency_key: str,
+        description: str,
+    ) -> Charge:
+        if not isinstance(charge_reference, str) or not charge_reference.strip():
+            raise ValueError("charge_reference is required")
+        _check_common(amount_cents, currency, idempotency_key, description)
+        fingerprint = _fingerprint("refund", charge_reference, amount_cents, currency)
+
+        def decide(reference: str) -> Charge:
+            charge = self._ledger.refundable(charge_reference)
+            if charge is None:
+                return _outcome(DECLINED, "charge_not_found", reference)
+            if charge.currency != currency or amount_cents > charge.amount_cents - charge.refunded_cents:
+                raise ValueError("a refund cannot exceed what is left of the charge, in its currency")
+            if charge.refund_decline:
+                return _outcome(DECLINED, charge.refund_decline, reference)
+            charge.refunded_cents += amount_cents
+            return _outcome(SUCCEEDED, None, reference)
+
+        refund, replay = self._ledger.record(idempotency_key, fingerprint, decide, REFUND_PREFIX)
+        self._log("refund", charge_reference, amount_cents, currency, refund, replay)
+        return refund
+
+    def transfer(
+        self,
+        *,
+        iban: str,
+        holder: str,
+        amount_cents: int,
+        currency: str,
+        idempotency_key: str,
+        description: str,
+    ) -> Charge:
+        if not isinstance(iban, str):
+            raise ValueError("iban must be a string")
+        if not isinstance(holder, str) or not holder.strip():
+            raise ValueError("holder is required")
+        _check_common(amount_cents, currency, idempotency_key, description)
+        account = "".join(iban.split()).upper()
+        outcome: tuple[str, str | None] = (DECLINED, "invalid_account")
+        if _iban_checksum_ok(account):
+            closed = TEST_IBANS.get(account, (SUCCEEDED, None))[1] == "account_closed"
+            outcome = (DECLINED, "account_closed") if closed else (SUCCEEDED, None)
+        status, decline_code = outcome
+        fingerprint = _fingerprint("transfer", account, amount_cents, currency)
+        transfer, replay = self._ledger.record(
+            idempotency_key,
+            fingerprint,
+            lambda reference: _outcome(status, decline_code, reference),
+            TRANSFER_PREFIX,
+        )
+        self._log("transfer", _mask_iban(account), amount_cents, currency, transfer, replay)
+        return transfer
 
     def debit_account(
         self,

@@ -3,11 +3,19 @@
 One payment settles one or several open invoices of the customer. Before anything is charged,
 the invoices are locked for that payment in one conditional transaction, so two payments of
 one invoice, even concurrent, charge once: the second finds the lock (409) or nothing due. A
-payment never exceeds what is due. Cheques and TIPs are recorded as pending with what to do.
+payment never exceeds what is due.
+
+Cheques and TIPs are recorded as pending with what to do, and hold their invoices (in the same
+kind of conditional transaction): paying them again by any method answers 409
+`payment_pending` until an operator records the cheque or TIP received (the payment succeeds,
+the invoices are paid, the order settled) or expired (the invoices are payable again; mailed).
+Only an invoice issued to be paid by TIP carries a TIP slip on its PDF: paying another by TIP
+answers 409 `no_tip_slip`.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from typing import Any
@@ -18,7 +26,18 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
 from . import billing_parties, invoicing, mailing
-from .errors import AlreadyPaid, Conflict, NoBankAccount, NotFound, TooMuch, ValidationFailed
+from .errors import (
+    AlreadyPaid,
+    Conflict,
+    InvoiceVoid,
+    NoBankAccount,
+    NotFound,
+    NoTipSlip,
+    PaymentNotPending,
+    PaymentPending,
+    TooMuch,
+    ValidationFailed,
+)
 from .models import AppliedPayment, BankAccount, Invoice, Payment, customer_pk, transaction
 from .settings import settings
 
@@ -65,12 +84,18 @@ def pay(
     today = invoicing.local_day(now)
     invoices = [invoicing.get(customer_id, invoice_id, today=today) for invoice_id in invoice_ids]
     for invoice in invoices:
+        if invoice.status == "void":
+            raise InvoiceVoid(fields={"invoice_ids": f"{invoice.number} is void"})
         if (
             invoice.kind not in PAYABLE_KINDS
             or invoice.status not in ("open", "overdue")
             or invoice.amount_due_cents <= 0
         ):
             raise AlreadyPaid(fields={"invoice_ids": f"{invoice.number} has nothing due"})
+        if invoice.pending_payment_id:
+            raise PaymentPending(fields={"invoice_ids": f"{invoice.number} awaits a cheque or TIP"})
+        if method == "tip" and invoice.payment_mode != "tip":
+            raise NoTipSlip(fields={"invoice_ids": f"{invoice.number} has no TIP slip"})
     currencies = {invoice.currency for invoice in invoices}
     if len(currencies) != 1:
         raise ValidationFailed(fields={"invoice_ids": "must share one currency"})
@@ -99,7 +124,7 @@ def pay(
     payment.payment_id = payment.sk.removeprefix("PAYMENT#")
     party = billing_parties.get(customer_id)
     if method in ("check", "tip"):
-        return _pending(payment, invoices, party)
+        return _pending(payment, invoices, party, now)
     account = None
     if method == "direct_debit":
         try:
@@ -123,10 +148,11 @@ def pay(
         mailing.notify(
             "payment_failed",
             party,
+            customer_id=customer_id,
             number_list=", ".join(invoice.number for invoice in invoices),
             amount=mailing.money(amount, payment.currency, language),
             method_label=mailing.label(mailing.METHOD_LABELS, language, method),
-            reason=charge.message or charge.decline_code or "",
+            reason=mailing.decline_reason(charge.decline_code, language),
             pay_url=mailing.portal_link("my-invoices"),
         )
         logger.info("payment failed", extra={"payment_id": payment.payment_id, "code": charge.decline_code})
@@ -137,19 +163,25 @@ def pay(
     _announce("PaymentSucceeded", payment, invoices)
     _cleared(invoices, now)
     language = party.language if party else "fr"
-    mailing.notify(
-        "payment_received",
-        party,
-        number_list=", ".join(invoice.number for invoice in invoices),
-        amount=mailing.money(amount, payment.currency, language),
-        method_label=mailing.label(mailing.METHOD_LABELS, language, method),
-        paid_at=mailing.day(invoicing.local_day(now), language),
-    )
+    _received_mail(payment, invoices, party, now)
     logger.info("payment succeeded", extra={"payment_id": payment.payment_id, "amount_cents": amount})
     return payment
 
 
-def _pending(payment: Payment, invoices: list[Invoice], party: Any) -> Payment:
+def _received_mail(payment: Payment, invoices: list[Invoice], party: Any, now: datetime) -> None:
+    language = party.language if party else "fr"
+    mailing.notify(
+        "payment_received",
+        party,
+        customer_id=payment.customer_id,
+        number_list=", ".join(invoice.number for invoice in invoices),
+        amount=mailing.money(int(payment.amount_cents), payment.currency, language),
+        method_label=mailing.label(mailing.METHOD_LABELS, language, payment.method),
+        paid_at=mailing.day(invoicing.local_day(now), language),
+    )
+
+
+def _pending(payment: Payment, invoices: list[Invoice], party: Any, now: datetime) -> Payment:
     seller = settings.seller
     address = seller["address"]
     payment.instructions = {
@@ -162,11 +194,13 @@ def _pending(payment: Payment, invoices: list[Invoice], party: Any) -> Payment:
         ],
         "due_on": min(invoice.due_on for invoice in invoices),
     }
-    payment.save()
+    _hold(payment, invoices, now)
     language = party.language if party else "fr"
     mailing.notify(
         "payment_instructions",
         party,
+        customer_id=payment.customer_id,
+        invoice_url=mailing.portal_link("invoice", id=invoices[0].invoice_id),
         number_list=", ".join(invoice.number for invoice in invoices),
         amount=mailing.money(int(payment.amount_cents), payment.currency, language),
         method=payment.method,
@@ -176,6 +210,45 @@ def _pending(payment: Payment, invoices: list[Invoice], party: Any) -> Payment:
         due_on=mailing.day(payment.instructions["due_on"], language),
     )
     return payment
+
+
+def _hold(payment: Payment, invoices: list[Invoice], now: datetime) -> None:
+    """Record a cheque or TIP as pending and hold its invoices, in one transaction: none is being
+    charged or held by another payment, and what each owes is what the customer was shown."""
+    moment = int(now.timestamp())
+    try:
+        with transaction() as write:
+            write.save(payment, condition=Payment.pk.does_not_exist())
+            for invoice in invoices:
+                write.update(
+                    invoice,
+                    actions=[Invoice.pending_payment_id.set(payment.payment_id)],
+                    condition=_free(invoice, moment),
+                )
+    except TransactWriteError:
+        _refused(invoices)
+
+
+def _free(invoice: Invoice, moment: int) -> Any:
+    return (
+        (Invoice.payment_lock.does_not_exist() | (Invoice.payment_lock_until < moment))
+        & Invoice.pending_payment_id.does_not_exist()
+        & Invoice.status.is_in("open", "overdue")
+        & (Invoice.amount_due_cents == invoice.amount_due_cents)
+    )
+
+
+def _refused(invoices: list[Invoice]) -> None:
+    """Why invoices could not be locked or held: paid, void, held by a cheque, or being charged."""
+    for invoice in invoices:
+        invoice.refresh(consistent_read=True)
+        if invoice.status == "void":
+            raise InvoiceVoid(fields={"invoice_ids": f"{invoice.number} is void"}) from None
+        if invoice.amount_due_cents <= 0:
+            raise AlreadyPaid(fields={"invoice_ids": f"{invoice.number} has nothing due"}) from None
+        if invoice.pending_payment_id:
+            raise PaymentPending(fields={"invoice_ids": f"{invoice.number} awaits a cheque or TIP"}) from None
+    raise PaymentInProgress() from None
 
 
 def _lock(invoices: list[Invoice], payment_id: str, now: datetime) -> None:
@@ -189,15 +262,10 @@ def _lock(invoices: list[Invoice], payment_id: str, now: datetime) -> None:
                         Invoice.payment_lock.set(payment_id),
                         Invoice.payment_lock_until.set(moment + LOCK_SECONDS),
                     ],
-                    condition=(Invoice.payment_lock.does_not_exist() | (Invoice.payment_lock_until < moment))
-                    & (Invoice.amount_due_cents == invoice.amount_due_cents),
+                    condition=_free(invoice, moment),
                 )
     except TransactWriteError:
-        for invoice in invoices:
-            invoice.refresh()
-            if invoice.amount_due_cents <= 0:
-                raise AlreadyPaid(fields={"invoice_ids": f"{invoice.number} has nothing due"}) from None
-        raise PaymentInProgress() from None
+        _refused(invoices)
 
 
 def _unlock(invoices: list[Invoice], payment_id: str) -> None:
@@ -237,11 +305,22 @@ def _charge(
     )
 
 
-def _apply(payment: Payment, invoices: list[Invoice], now: datetime) -> None:
-    """Record the payment and lower what each invoice owes, in one transaction that frees the locks."""
+def _apply(payment: Payment, invoices: list[Invoice], now: datetime, *, held: bool = False) -> None:
+    """Record the payment and lower what each invoice owes, in one transaction that frees the locks
+    (or, for a cheque or TIP received, the holds)."""
     remaining = int(payment.amount_cents)
     with transaction() as write:
-        write.save(payment, condition=Payment.pk.does_not_exist())
+        if held:
+            write.update(
+                payment,
+                actions=[
+                    Payment.status.set("succeeded"),
+                    Payment.recorded_by.set(payment.recorded_by or ""),
+                ],
+                condition=Payment.status == "pending",
+            )
+        else:
+            write.save(payment, condition=Payment.pk.does_not_exist())
         for invoice in invoices:
             share = min(remaining, int(invoice.amount_due_cents))
             remaining -= share
@@ -256,16 +335,19 @@ def _apply(payment: Payment, invoices: list[Invoice], now: datetime) -> None:
             actions: list[Action] = [
                 Invoice.amount_due_cents.set(left),
                 Invoice.payments.set([*(invoice.payments or []), applied]),
-                Invoice.payment_lock.remove(),
-                Invoice.payment_lock_until.remove(),
             ]
+            if held:
+                actions.append(Invoice.pending_payment_id.remove())
+                condition = Invoice.pending_payment_id == payment.payment_id
+            else:
+                actions += [Invoice.payment_lock.remove(), Invoice.payment_lock_until.remove()]
+                condition = Invoice.payment_lock == payment.payment_id
             if left == 0:
                 actions += [Invoice.status.set("paid"), Invoice.due_pk.remove(), Invoice.due_sk.remove()]
             write.update(
                 invoice,
                 actions=actions,
-                condition=(Invoice.payment_lock == payment.payment_id)
-                & (Invoice.amount_due_cents == invoice.amount_due_cents),
+                condition=condition & (Invoice.amount_due_cents == invoice.amount_due_cents),
             )
 
 
@@ -302,7 +384,106 @@ def _cleared(invoices: list[Invoice], now: datetime) -> None:
 
 
 def get(customer_id: str, payment_id: str) -> Payment:
+    if not re.fullmatch(r"pay_[0-9]{8}_[0-9a-f]{12}", payment_id):
+        raise NotFound()
     try:
-        return Payment.get(customer_pk(customer_id), f"PAYMENT#{payment_id}")
+        return Payment.get(customer_pk(customer_id), f"PAYMENT#{payment_id}", consistent_read=True)
     except DoesNotExist:
         raise NotFound() from None
+
+
+def record_received(customer_id: str, payment_id: str, *, operator: str, now: datetime) -> Payment:
+    """An operator received the cheque or TIP: the payment succeeds, its invoices are paid (what
+    it covers of them), InvoicePaid and the orders settled; a repeat answers the same."""
+    payment = _awaited(customer_id, payment_id, repeat="succeeded")
+    if payment.status == "succeeded":
+        return payment
+    invoices = [
+        invoicing.get(customer_id, str(invoice_id), any_age=True) for invoice_id in payment.invoice_ids
+    ]
+    payment.recorded_by = operator
+    try:
+        _apply(payment, invoices, now, held=True)
+    except TransactWriteError:
+        payment.refresh(consistent_read=True)
+        if payment.status == "succeeded":
+            return payment  # recorded by a concurrent request
+        raise
+    payment.status = "succeeded"
+    logger.info(
+        "operator recorded a payment received",
+        extra={
+            "operator": operator,
+            "customer_id": customer_id,
+            "payment_id": payment_id,
+            "method": payment.method,
+        },
+    )
+    _announce("PaymentSucceeded", payment, invoices)
+    _cleared(invoices, now)
+    _received_mail(payment, invoices, billing_parties.get(customer_id), now)
+    payment.refresh(consistent_read=True)
+    return payment
+
+
+def record_expired(customer_id: str, payment_id: str, *, operator: str, now: datetime) -> Payment:
+    """The cheque or TIP never came: the payment expires, its invoices are payable again, mailed."""
+    payment = _awaited(customer_id, payment_id, repeat="expired")
+    if payment.status == "expired":
+        return payment
+    invoices = [
+        invoicing.get(customer_id, str(invoice_id), any_age=True) for invoice_id in payment.invoice_ids
+    ]
+    try:
+        with transaction() as write:
+            write.update(
+                payment,
+                actions=[
+                    Payment.status.set("expired"),
+                    Payment.failure_code.set("not_received"),
+                    Payment.recorded_by.set(operator),
+                ],
+                condition=Payment.status == "pending",
+            )
+            for invoice in invoices:
+                write.update(
+                    invoice,
+                    actions=[Invoice.pending_payment_id.remove()],
+                    condition=Invoice.pending_payment_id == payment_id,
+                )
+    except TransactWriteError:
+        payment.refresh(consistent_read=True)
+        if payment.status == "expired":
+            return payment
+        raise PaymentNotPending() from None
+    payment.refresh(consistent_read=True)
+    logger.info(
+        "operator recorded a payment expired",
+        extra={
+            "operator": operator,
+            "customer_id": customer_id,
+            "payment_id": payment_id,
+            "method": payment.method,
+        },
+    )
+    _announce("PaymentFailed", payment, invoices)
+    party = billing_parties.get(customer_id)
+    language = party.language if party else "fr"
+    mailing.notify(
+        "payment_expired",
+        party,
+        customer_id=customer_id,
+        method=payment.method,
+        number_list=", ".join(invoice.number for invoice in invoices),
+        amount=mailing.money(int(payment.amount_cents), payment.currency, language),
+        method_label=mailing.label(mailing.METHOD_LABELS, language, payment.method),
+        pay_url=mailing.portal_link("my-invoices"),
+    )
+    return payment
+
+
+def _awaited(customer_id: str, payment_id: str, *, repeat: str) -> Payment:
+    payment = get(customer_id, payment_id)
+    if payment.method not in ("check", "tip") or payment.status not in ("pending", repeat):
+        raise PaymentNotPending()
+    return payment

@@ -38,6 +38,21 @@ class BankAccountBody(_Body):
 class PreferencesChanges(_Body):
     paperless: bool | None = None
     notify_new_invoice: bool | None = None
+    # how the next invoices are paid: TIP invoices carry a TIP slip; direct debit needs a mandate
+    payment_method: Method | None = None
+
+
+OperatorScope = Literal["invoices:write"]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
+class CreditNoteRequest(_Body):
+    amount_cents: Annotated[int, Field(gt=0, le=100_000_000)]
+    reason: Reason
+
+
+class RefundMade(_Body):
+    method: Literal["transfer", "check"]
 
 
 Body = TypeVar("Body", bound=_Body)

@@ -23,6 +23,7 @@ class Settings:
     mail_sender: str
     jwt_issuer: str
     jwt_audience: str
+    operator_audience: str
     jwt_public_keys_secret: str
     event_bus_name: str
     payment_provider: str
@@ -44,6 +45,10 @@ def load() -> Settings:
     missing = [name for name in ("name", "address", "vat_number", "siren") if not seller.get(name)]
     if missing:
         raise SettingsError(f"INVOICES_SELLER lacks {', '.join(missing)}")
+    jwt_audience = _required("GUICHET_JWT_AUDIENCE")
+    operator_audience = _required("GUICHET_OPERATOR_AUDIENCE")
+    if operator_audience == jwt_audience:
+        raise SettingsError("GUICHET_OPERATOR_AUDIENCE must differ from GUICHET_JWT_AUDIENCE")
     return Settings(
         stage=_required("GUICHET_STAGE"),
         table_name=_required("INVOICES_TABLE_NAME"),
@@ -51,7 +56,8 @@ def load() -> Settings:
         public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
         mail_sender=_required("GUICHET_MAIL_SENDER"),
         jwt_issuer=_required("GUICHET_JWT_ISSUER"),
-        jwt_audience=_required("GUICHET_JWT_AUDIENCE"),
+        jwt_audience=jwt_audience,
+        operator_audience=operator_audience,
         jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
         event_bus_name=os.environ.get("GUICHET_EVENT_BUS", "default"),
         payment_provider=os.environ.get("INVOICES_PAYMENT_PROVIDER", "sandbox"),

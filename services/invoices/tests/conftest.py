@@ -94,10 +94,17 @@ class Customer:
         return self.client.http.request(method, path, headers=sent, body=payload)
 
 
+def unique_customer_id(initials: str) -> str:
+    """A customer id (API.md's pattern) no other test of the session has: six digits alone collide
+    within a session of hundreds of customers, so the suffix is random too."""
+    draw = uuid.uuid4()
+    return f"{initials}{draw.int % 1_000_000:06d}-G{draw.hex[:8].upper()}"
+
+
 @pytest.fixture
 def customer_factory(client: Any, signer: Signer) -> Any:
     def make(language: str = "fr", **profile: Any) -> Customer:
-        customer_id = f"ti{uuid.uuid4().int % 1_000_000:06d}-GU"
+        customer_id = unique_customer_id("ti")
         email = f"{customer_id.lower()}@example.org"
         data = {
             "customer_id": customer_id,
@@ -283,7 +290,7 @@ def new_client(app: Any) -> Any:
 
 def register(client: Any, signer: Signer, language: str = "fr") -> Customer:
     """What `customer_factory` makes, on a client of the caller's (for module-scoped fixtures)."""
-    customer_id = f"tm{uuid.uuid4().int % 1_000_000:06d}-GU"
+    customer_id = unique_customer_id("tm")
     email = f"{customer_id.lower()}@example.org"
     deliver(client, "customer_changed", a_customer(customer_id, email, language=language))
     return Customer(customer_id, email, signer.token(customer_id), client)
@@ -328,6 +335,7 @@ def issue_invoice(
     source: str | None = None,
     now: Any = None,
     already_paid: bool = False,
+    subscription_ids: list[str] | None = None,
 ) -> Any:
     """An invoice issued on `issued_on` by the domain (`invoicing.issue`), as an event would; the Invoice."""
     from chalicelib import invoicing
@@ -341,6 +349,7 @@ def issue_invoice(
         now=now or paris_noon(issued_on),
         payment_mode=payment_mode,
         already_paid=already_paid,
+        subscription_ids=subscription_ids,
     )
 
 
@@ -586,3 +595,119 @@ def assert_documented(document: dict[str, Any], method: str, route: str, respons
         f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(answer(response))
     ]
     assert not problems, (method, route, status, problems)
+
+
+# =============================================================================================
+# Operators, subscriptions' lives and refunds (test_operator_access, test_cheques_and_tips,
+# test_dunning, test_installments, test_refunds).
+# =============================================================================================
+
+
+def operator_token(signer: Signer, *, scopes: tuple[str, ...] = ("invoices:write",), **claims: Any) -> str:
+    """An operator token signed with the test signer's key (the auth service's, in production)."""
+    import os
+    from datetime import UTC, datetime
+
+    import jwt
+    from guichet_contracts import operator_tokens
+
+    token = operator_tokens.sign(
+        signer.key,
+        kid=signer.kid,
+        issuer=os.environ["GUICHET_JWT_ISSUER"],
+        audience=os.environ["GUICHET_OPERATOR_AUDIENCE"],
+        operator_id="ops:camille",
+        scopes=list(scopes),
+        now=datetime.now(UTC),
+    )
+    if not claims:
+        return token
+    payload = {**jwt.decode(token, options={"verify_signature": False}), **claims}
+    payload = {name: value for name, value in payload.items() if value is not None}
+    return jwt.encode(payload, signer.key, algorithm="ES256", headers={"kid": signer.kid, "typ": "at+jwt"})
+
+
+@dataclass
+class Operator:
+    """The back office, calling the operator routes with its token."""
+
+    token: str
+    client: Any
+
+    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        import json
+
+        sent = {"authorization": f"Bearer {self.token}", **(headers or {})}
+        payload = b""
+        if body is not None:
+            sent["content-type"] = "application/json"
+            payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return self.client.http.request(method, f"/operator{path}", headers=sent, body=payload)
+
+    def received(self, customer: Customer, payment_id: str) -> Any:
+        return self.call("POST", f"/customers/{customer.customer_id}/payments/{payment_id}/received")
+
+    def expired(self, customer: Customer, payment_id: str) -> Any:
+        return self.call("POST", f"/customers/{customer.customer_id}/payments/{payment_id}/expired")
+
+    def credit_note(
+        self, customer: Customer, invoice_id: str, amount_cents: int, reason: str, key: str = ""
+    ) -> Any:
+        return self.call(
+            "POST",
+            f"/customers/{customer.customer_id}/invoices/{invoice_id}/credit-notes",
+            {"amount_cents": amount_cents, "reason": reason},
+            pay_key(key or None),
+        )
+
+    def refund_made(self, customer: Customer, refund_id: str, method: str = "transfer") -> Any:
+        return self.call(
+            "POST", f"/customers/{customer.customer_id}/refunds/{refund_id}/made", {"method": method}
+        )
+
+
+@pytest.fixture
+def operator(client: Any, signer: Signer) -> Operator:
+    return Operator(operator_token(signer), client)
+
+
+def with_mandate(
+    customer: Customer, iban: str = "FR1420041010050500013M02606", on: str = "2026-01-02"
+) -> Any:
+    """Bank details (a SEPA mandate) given by the customer on day `on`."""
+    from datetime import date
+
+    from chalicelib import bank_accounts
+
+    return bank_accounts.change(
+        customer.customer_id,
+        iban=iban,
+        bic=None,
+        holder="Test Client",
+        now=paris_noon(date.fromisoformat(on)),
+        today=on,
+    )
+
+
+def card_paid(customer: Customer, invoice: Any, card: str = "tok_visa", **body: Any) -> Any:
+    """Pay the invoice by card through the API; the payment answered."""
+    response = customer.call(
+        "POST", f"/{invoice.invoice_id}/payments", {"method": "card", "card_token": card, **body}, pay_key()
+    )
+    assert response.status_code == 201, response.body
+    return answer(response)
+
+
+def refunds_of(customer_id: str, invoice_id: str) -> list[Any]:
+    from chalicelib.models import Refund, customer_pk
+
+    return list(Refund.query(customer_pk(customer_id), Refund.sk.startswith(f"REFUND#rf_{invoice_id}_")))
+
+
+def provider_refunds(customer_id: str) -> dict[str, Any]:
+    """The sandbox's refunds and transfers made for this customer's credit documents: {key: outcome}."""
+    return {
+        key: charge
+        for key, charge in provider_charges(customer_id).items()
+        if charge.reference.startswith(("sbx_re_", "sbx_tr_"))
+    }

@@ -39,7 +39,11 @@ def shopper(module_shopper: Any) -> Any:
     assert provider_charges(customer.customer_id) == {}
     assert snapshot(stored_invoice(customer.customer_id, invoice.invoice_id)) == snapshot(invoice)
     assert_error(customer.call("GET", "/bank-account"), 404, "not_found")
-    assert answer(customer.call("GET", "/preferences")) == {"paperless": True, "notify_new_invoice": True}
+    assert answer(customer.call("GET", "/preferences")) == {
+        "paperless": True,
+        "notify_new_invoice": True,
+        "payment_method": "card",
+    }
 
 
 BODY_ROUTES = [
@@ -280,6 +284,10 @@ PROTECTED = [
     ("GET", "/preferences"),
     ("PATCH", "/preferences"),
     ("POST", "/in_20261123_0000000000/duplicate"),
+    ("POST", "/operator/customers/tm000001-GU/payments/pay_20261123_000000000000/received"),
+    ("POST", "/operator/customers/tm000001-GU/payments/pay_20261123_000000000000/expired"),
+    ("POST", "/operator/customers/tm000001-GU/invoices/in_20261123_0000000000/credit-notes"),
+    ("POST", "/operator/customers/tm000001-GU/refunds/rf_in_20261123_0000000000_00/made"),
 ]
 
 
@@ -289,7 +297,7 @@ def test_the_protected_list_is_every_route_but_health_and_the_document() -> None
     protected = {(route.method, route.path) for route in ROUTES if route.protected}
     public = {(route.method, route.path) for route in ROUTES if not route.protected}
     assert public == {("GET", "/health"), ("GET", "/openapi.json")}
-    assert len(protected) == len(PROTECTED) == 11
+    assert len(protected) == len(PROTECTED) == 15
 
 
 def bad_tokens(signer: Any, customer_id: str) -> dict[str, dict[str, str]]:

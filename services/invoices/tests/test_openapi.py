@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import PREFIX, assert_documented, new_client, ordered_invoice, pay_key, register
+from conftest import PREFIX, assert_documented, new_client, ordered_invoice, pay_key, register, utc
 from guichet_local.testing import (
     answer,
     assert_error,
@@ -47,7 +47,7 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
     # When the operations of the document are listed
     documented = documented_operations(openapi_document)
 
-    # Then they are the same set: the 13 operations, the list route being /invoices itself
+    # Then they are the same set: the 17 operations (4 for operators), the list route being /invoices itself
     assert documented == routed
     assert documented == {
         ("get", "/invoices/health"),
@@ -63,6 +63,10 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
         ("get", "/invoices/preferences"),
         ("patch", "/invoices/preferences"),
         ("post", "/invoices/{invoice_id}/duplicate"),
+        ("post", "/invoices/operator/customers/{customer_id}/payments/{payment_id}/received"),
+        ("post", "/invoices/operator/customers/{customer_id}/payments/{payment_id}/expired"),
+        ("post", "/invoices/operator/customers/{customer_id}/invoices/{invoice_id}/credit-notes"),
+        ("post", "/invoices/operator/customers/{customer_id}/refunds/{refund_id}/made"),
     }
 
 
@@ -72,9 +76,13 @@ def test_every_route_but_health_and_the_document_declares_the_bearer_token(
     # Given every operation of the document
     for path, operations in openapi_document["paths"].items():
         for method, operation in operations.items():
-            # Then the protected ones say so and document the 401 error body; the two public ones do not
+            # Then the protected ones say so (a customer's token, or an operator's on the operator
+            # routes) and document the 401 error body; the two public ones do not
             if path in ("/invoices/health", "/invoices/openapi.json"):
                 assert "security" not in operation, (method, path)
+            elif path.startswith("/invoices/operator/"):
+                assert operation["security"] == [{"operator": ["invoices:write"]}], (method, path)
+                assert "403" in operation["responses"], (method, path)
             else:
                 assert operation["security"] == [{"bearer": []}], (method, path)
                 schema = operation["responses"]["401"]["content"]["application/json"]["schema"]
@@ -277,10 +285,11 @@ def test_every_error_answer_is_documented_for_its_status(
     assert_documented(openapi_document, method, route, response)
 
 
+@pytest.mark.time_machine(utc(2026, 11, 23, 10, 0), tick=False)
 def test_the_429_of_a_fourth_duplicate_of_the_day_is_documented(
     openapi_document: dict[str, Any], customer_factory: Any
 ) -> None:
-    # Given three duplicates of an invoice asked today
+    # Given three duplicates of an invoice asked on 23 November 2026 (a day set: all four asks fall on it)
     customer = customer_factory()
     invoice = ordered_invoice(customer, 1200)
     for _ in range(3):

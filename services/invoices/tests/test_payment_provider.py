@@ -84,6 +84,8 @@ CARD_CASES = [
     ("4000000000000127", "declined", "incorrect_cvc"),
     ("4000-0000-0000-0127", "declined", "incorrect_cvc"),
     ("tok_incorrectCvc", "declined", "incorrect_cvc"),
+    ("4000000000005126", "succeeded", None),
+    ("tok_refundFail", "succeeded", None),
     ("5555555555554444", "declined", "invalid_card"),
     ("tok_mastercard", "declined", "invalid_card"),
     ("tok_VISA", "declined", "invalid_card"),
@@ -395,6 +397,77 @@ def test_wrong_arguments_raise_value_error(sandbox: SandboxProvider, bad: dict) 
 
 def test_a_key_of_255_characters_is_accepted(sandbox: SandboxProvider) -> None:
     assert charge(sandbox, "tok_visa", idempotency_key="k" * 255).succeeded
+
+
+# --- refunds and transfers ---------------------------------------------------------------------
+
+
+def refund(sandbox: SandboxProvider, reference: str, amount_cents: int, **overrides: object) -> Charge:
+    arguments: dict[str, object] = {
+        "charge_reference": reference,
+        "amount_cents": amount_cents,
+        "currency": "EUR",
+        "idempotency_key": key(),
+        "description": "Avoir F2026-000124",
+    }
+    arguments.update(overrides)
+    return sandbox.refund_card(**arguments)  # type: ignore[arg-type]
+
+
+def test_a_card_charge_is_refunded_in_parts_never_beyond_it(sandbox: SandboxProvider) -> None:
+    # Given a charge of 49.90 €
+    paid = charge(sandbox, "tok_visa", 4990)
+
+    # When 30 € then 19.90 € of it are refunded, the first one twice with its key
+    same = key()
+    first = refund(sandbox, paid.reference, 3000, idempotency_key=same)
+    replay = refund(sandbox, paid.reference, 3000, idempotency_key=same)
+    rest = refund(sandbox, paid.reference, 1990)
+
+    # Then both succeed, the replay answers the first, and nothing more can be refunded
+    assert first == replay and first.succeeded and rest.succeeded
+    assert re.fullmatch(r"sbx_re_[0-9a-f]{24}", first.reference)
+    with pytest.raises(ValueError, match="cannot exceed"):
+        refund(sandbox, paid.reference, 1)
+    with pytest.raises(ValueError, match="cannot exceed"):
+        refund(sandbox, charge(sandbox, "tok_visa", 500).reference, 100, currency="USD")
+
+
+@pytest.mark.parametrize("card", ["tok_refundFail", "4000 0000 0000 5126"])
+def test_the_refund_failing_card_charges_but_its_refunds_are_declined(
+    sandbox: SandboxProvider, card: str
+) -> None:
+    paid = charge(sandbox, card, 2000)
+    declined = refund(sandbox, paid.reference, 2000)
+    assert paid.succeeded and not declined.succeeded
+    assert declined.decline_code == "expired_or_canceled_card" and declined.message
+
+
+def test_a_charge_the_sandbox_never_made_or_declined_cannot_be_refunded(sandbox: SandboxProvider) -> None:
+    declined = charge(sandbox, "tok_chargeDeclined")
+    assert refund(sandbox, "sbx_ch_000000000000000000000000", 100).decline_code == "charge_not_found"
+    assert refund(sandbox, declined.reference, 100).decline_code == "charge_not_found"
+
+
+@pytest.mark.parametrize(
+    ("iban", "status", "decline_code"),
+    [
+        ("FR7630006000011234567890189", "succeeded", None),
+        ("FR76 3000 4000 0100 0000 0040 294", "succeeded", None),  # receiving needs no funds
+        ("FR7630004000010000000041070", "declined", "account_closed"),
+        ("FR7630006000011234567890188", "declined", "invalid_account"),
+    ],
+)
+def test_transfers(sandbox: SandboxProvider, iban: str, status: str, decline_code: str | None) -> None:
+    arguments = {"iban": iban, "holder": "Lina Moreau", "amount_cents": 2500, "currency": "EUR"}
+    sent = sandbox.transfer(**arguments, idempotency_key=(same := key()), description="Régularisation")
+    assert (sent.status, sent.decline_code) == (status, decline_code)
+    assert re.fullmatch(r"sbx_tr_[0-9a-f]{24}", sent.reference)
+    assert sandbox.transfer(**arguments, idempotency_key=same, description="Régularisation") == sent
+    with pytest.raises(ValueError, match="other parameters"):
+        sandbox.transfer(**{**arguments, "amount_cents": 2600}, idempotency_key=same, description="x")
+    with pytest.raises(ValueError, match="holder"):
+        sandbox.transfer(**{**arguments, "holder": " "}, idempotency_key=key(), description="x")
 
 
 # --- provider() -------------------------------------------------------------------------------

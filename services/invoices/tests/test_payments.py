@@ -127,6 +127,15 @@ def test_a_declined_card_leaves_the_invoice_open(
     assert published.of(customer.customer_id, "PaymentSucceeded") == []
     (notice,) = mails_to(mailbox, customer.email, "n'a pas abouti")
     assert "12,50" in notice["subject"] and invoice.number in notice["text"]
+    # with the reason in the customer's language
+    reason = {
+        "card_declined": "carte refusée",
+        "insufficient_funds": "provision insuffisante",
+        "expired_card": "carte expirée",
+        "incorrect_cvc": "cryptogramme incorrect",
+        "invalid_card": "carte invalide",
+    }[code]
+    assert f"Motif : {reason}" in notice["text"]
     # and a good card pays it afterwards
     retry = pay(customer, invoice, method="card", card_token="tok_visa")
     assert answer(retry)["status"] == "succeeded"
@@ -172,8 +181,10 @@ def test_direct_debit_with_bank_details_debits_the_mandate(
 def test_cheque_and_tip_are_pending_with_instructions(
     customer_factory: Any, mailbox: Any, method: str, subject: str
 ) -> None:
-    # Given a customer's open invoice
+    # Given a customer's open invoice (issued with a TIP slip for one who chose to pay by TIP)
     customer = customer_factory()
+    if method == "tip":
+        assert customer.call("PATCH", "/preferences", {"payment_method": "tip"}).status_code == 200
     invoice = ordered_invoice(customer, 6000)
 
     # When they choose to pay it by cheque or TIP
@@ -322,11 +333,11 @@ def test_paying_a_paid_invoice_is_refused(customer_factory: Any, method: str) ->
     assert snapshot(stored_invoice(customer.customer_id, invoice.invoice_id)) == snapshot(paid)
 
 
-def test_a_resale_invoice_cannot_be_paid_by_the_customer(customer_factory: Any) -> None:
-    # Given a resale invoice (the provider buys the customer's surplus)
+def test_a_resale_invoice_cannot_be_paid_by_the_customer(customer_factory: Any, route_clock: Any) -> None:
+    # Given a resale invoice of 1 November 2026 (the provider buys the customer's surplus)
     from datetime import date
 
-    from conftest import issue_invoice, priced
+    from conftest import issue_invoice, paris_noon, priced
 
     customer = customer_factory()
     invoice = issue_invoice(
@@ -337,7 +348,8 @@ def test_a_resale_invoice_cannot_be_paid_by_the_customer(customer_factory: Any) 
         lines=[priced(900, rate="0")],
     )
 
-    # When the customer tries to pay it
+    # When the customer tries to pay it the next day (while it can be consulted: 24 months)
+    route_clock(paris_noon(date(2026, 11, 2)))
     response = pay(customer, invoice, method="card", card_token="tok_visa")
 
     # Then 409 nothing_due

@@ -21,7 +21,11 @@ def test_the_defaults_are_paperless_and_notified(customer_factory: Any) -> None:
     customer = customer_factory()
     # When they read their preferences
     # Then paperless billing and new-invoice emails are on
-    assert preferences_of(customer) == {"paperless": True, "notify_new_invoice": True}
+    assert preferences_of(customer) == {
+        "paperless": True,
+        "notify_new_invoice": True,
+        "payment_method": "card",
+    }
 
 
 def test_patch_changes_only_what_it_names_and_keeps_it(customer_factory: Any) -> None:
@@ -34,10 +38,17 @@ def test_patch_changes_only_what_it_names_and_keeps_it(customer_factory: Any) ->
     nothing = customer.call("PATCH", "/preferences", {})
 
     # Then each answer shows the preferences after it, the other field kept, and they are stored
-    assert answer(first) == {"paperless": False, "notify_new_invoice": True}
-    assert answer(second) == {"paperless": False, "notify_new_invoice": False}
-    assert (nothing.status_code, answer(nothing)) == (200, {"paperless": False, "notify_new_invoice": False})
-    assert preferences_of(customer) == {"paperless": False, "notify_new_invoice": False}
+    assert answer(first) == {"paperless": False, "notify_new_invoice": True, "payment_method": "card"}
+    assert answer(second) == {"paperless": False, "notify_new_invoice": False, "payment_method": "card"}
+    assert (nothing.status_code, answer(nothing)) == (
+        200,
+        {"paperless": False, "notify_new_invoice": False, "payment_method": "card"},
+    )
+    assert preferences_of(customer) == {
+        "paperless": False,
+        "notify_new_invoice": False,
+        "payment_method": "card",
+    }
     from chalicelib.models import Preferences, customer_pk
 
     stored = Preferences.get(customer_pk(customer.customer_id), "PREFERENCES")
@@ -84,4 +95,8 @@ def test_values_that_are_not_true_or_false_are_refused(customer_factory: Any, bo
 
     # Then 422 naming it, and nothing changed
     assert_error(response, 422, "validation_failed", field)
-    assert preferences_of(customer) == {"paperless": True, "notify_new_invoice": True}
+    assert preferences_of(customer) == {
+        "paperless": True,
+        "notify_new_invoice": True,
+        "payment_method": "card",
+    }

@@ -232,8 +232,14 @@ def test_preferences_get_then_patch(customer_factory: Any, openapi_document: dic
     patched = customer.call("PATCH", "/preferences", {"paperless": False})
 
     # Then both answers have the fields of API.md, as documented
-    assert (got.status_code, answer(got)) == (200, {"paperless": True, "notify_new_invoice": True})
-    assert (patched.status_code, answer(patched)) == (200, {"paperless": False, "notify_new_invoice": True})
+    assert (got.status_code, answer(got)) == (
+        200,
+        {"paperless": True, "notify_new_invoice": True, "payment_method": "card"},
+    )
+    assert (patched.status_code, answer(patched)) == (
+        200,
+        {"paperless": False, "notify_new_invoice": True, "payment_method": "card"},
+    )
     assert_documented(openapi_document, "GET", "/preferences", got)
     assert_documented(openapi_document, "PATCH", "/preferences", patched)
 

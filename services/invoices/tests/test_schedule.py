@@ -109,8 +109,9 @@ def test_a_customer_who_pays_per_invoice_has_no_schedule(customer_factory: Any) 
     assert_error(response, 404, "not_found")
 
 
-def monthly_payer(customer: Any, ordered_on: date, *, with_mandate: bool = True) -> None:
-    """A monthly payer whose electricity contract started on `ordered_on` (and their mandate)."""
+def monthly_payer(customer: Any, ordered_on: date, *, with_mandate: bool = True) -> str:
+    """A monthly payer whose electricity contract started on `ordered_on` (and their mandate); the
+    contract's subscription id."""
     from chalicelib import bank_accounts
 
     if with_mandate:
@@ -122,7 +123,7 @@ def monthly_payer(customer: Any, ordered_on: date, *, with_mandate: bool = True)
             now=paris_noon(ordered_on),
             today=ordered_on.isoformat(),
         )
-    activated(customer, ordered_on)
+    return str(activated(customer, ordered_on).subscription_id)
 
 
 def collect(day: date) -> dict[str, int]:
@@ -219,10 +220,12 @@ def test_collecting_an_installment_twice_debits_it_once(customer_factory: Any) -
     from chalicelib.models import Installment, customer_pk
 
     customer = customer_factory()
-    monthly_payer(customer, date(2035, 1, 10))
+    contract = monthly_payer(customer, date(2035, 1, 10))
 
     def installment() -> Any:
-        return Installment.get(customer_pk(customer.customer_id), "INSTALLMENT#2035#01", consistent_read=True)
+        return Installment.get(
+            customer_pk(customer.customer_id), f"INSTALLMENT#{contract}#2035#01", consistent_read=True
+        )
 
     # When it is collected, and collected again (an overlapping run)
     first = schedules.collect(installment(), paris_noon(date(2035, 2, 5)))
@@ -241,20 +244,21 @@ def test_an_installment_without_a_mandate_is_not_debited(customer_factory: Any) 
     from chalicelib.models import Installment, customer_pk
 
     customer = customer_factory()
-    monthly_payer(customer, date(2035, 1, 10), with_mandate=False)
-    item = Installment.get(customer_pk(customer.customer_id), "INSTALLMENT#2035#01")
+    contract = monthly_payer(customer, date(2035, 1, 10), with_mandate=False)
+    item = Installment.get(customer_pk(customer.customer_id), f"INSTALLMENT#{contract}#2035#01")
     assert schedules.collect(item, paris_noon(date(2035, 2, 5))) == "no_mandate"
     assert provider_charges(customer.customer_id) == {}
     assert Installment.get(item.pk, item.sk).status == "scheduled"
 
 
-def close_month(customer: Any, month: str, peak: str, off_peak: str) -> None:
+def close_month(customer: Any, month: str, peak: str, off_peak: str, **changes: Any) -> None:
     deliver(
         customer.client,
         "consumption_period_closed",
         consumption_closed(
             customer.customer_id,
             meter_id=f"PDL-{customer.customer_id}",
+            subscription_id=changes.pop("subscription_id", f"sub-{customer.customer_id}"),
             month=month,
             payment_mode="monthly",
             tariff_option="off_peak",
@@ -263,6 +267,7 @@ def close_month(customer: Any, month: str, peak: str, off_peak: str) -> None:
             off_peak_kwh=off_peak,
             rates_cents_per_kwh={"peak": "25.16", "off_peak": "19.52"},
             subscription_price_cents=SUBSCRIPTION_CENTS,
+            **changes,
         ),
     )
 
@@ -281,7 +286,7 @@ def month_cents(peak: str, off_peak: str) -> int:
 def test_closed_months_of_a_monthly_payer_count_once_and_issue_no_invoice(customer_factory: Any) -> None:
     # Given a monthly payer whose schedule started in November 2026
     customer = customer_factory()
-    activated(customer, date(2026, 11, 23))
+    activated(customer, date(2026, 11, 23), subscription_id=f"sub-{customer.customer_id}")
     assert schedule_of(customer)["consumption_billed_cents"] == 0
 
     # When December is closed (delivered three times), then January
@@ -304,13 +309,17 @@ def paid_year(
     from chalicelib import schedules
     from chalicelib.models import Installment, Schedule, customer_pk
 
-    monthly_payer(customer, date(year, 1, 10))
+    contract = monthly_payer(customer, date(year, 1, 10))
     for month, cents in consumption:
-        assert schedules.add_consumption(customer.customer_id, month=month, amount_cents=cents)
+        assert schedules.add_consumption(customer.customer_id, contract, month=month, amount_cents=cents)
     for number in range(1, paid_installments + 1):
-        item = Installment.get(customer_pk(customer.customer_id), f"INSTALLMENT#{year}#{number:02d}")
+        item = Installment.get(
+            customer_pk(customer.customer_id), f"INSTALLMENT#{contract}#{year}#{number:02d}"
+        )
         assert schedules.collect(item, paris_noon(date.fromisoformat(item.due_on))) == "paid"
-    return Schedule.get(customer_pk(customer.customer_id), f"SCHEDULE#{year}", consistent_read=True)
+    return Schedule.get(
+        customer_pk(customer.customer_id), f"SCHEDULE#{contract}#{year}", consistent_read=True
+    )
 
 
 def test_the_job_issues_the_regularization_on_its_day_once(customer_factory: Any, fresh_jobs: None) -> None:

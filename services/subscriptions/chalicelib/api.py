@@ -139,7 +139,9 @@ def subscriptions_list() -> dict[str, Any]:
 
 @api.route("/dashboard", methods=["GET"])
 def dashboard() -> dict[str, Any]:
-    return subscriptions.dashboard(_customer(), today=_today())
+    from . import dashboard as read_model
+
+    return read_model.dashboard(_customer(), today=_today())
 
 
 @api.route("/{subscription_id}", methods=["GET"])
@@ -149,8 +151,11 @@ def subscription_get(subscription_id: str) -> dict[str, Any]:
 
 @api.route("/{subscription_id}", methods=["PATCH"])
 def subscription_change(subscription_id: str) -> dict[str, Any]:
+    from . import changes
+
     customer_id = _customer()
-    changed = subscriptions.change(customer_id, subscription_id, _body("SubscriptionChanges"), now=_now())
+    body = _body("SubscriptionChanges")
+    changed = changes.change(customer_id, subscription_id, body, now=_now(), today=_today())
     return subscriptions.as_dict(changed, detail=True)
 
 
@@ -193,16 +198,23 @@ def subscription_renew(subscription_id: str) -> Response:
 
 @api.route("/{subscription_id}/cancel", methods=["POST"])
 def subscription_cancel(subscription_id: str) -> dict[str, Any]:
+    from . import cancellations
+
     customer_id = _customer()
     body = _body("Cancellation")
-    today = _today()
-    cancelled = subscriptions.cancel(
-        customer_id, subscription_id, reason=body.reason, at=body.at, now=_now(), today=today
+    cancelled = cancellations.cancel(
+        customer_id, subscription_id, reason=body.reason, at=body.at, now=_now(), today=_today()
     )
-    cancelled.refresh()
-    if cancelled.status == "cancelled":
-        subscriptions.announce_cancelled(cancelled, ended_on=today, immediate=True)
     return subscriptions.as_dict(cancelled, detail=True)
+
+
+@api.route("/{subscription_id}/cancel", methods=["DELETE"])
+def subscription_cancel_withdraw(subscription_id: str) -> dict[str, Any]:
+    """Withdraw a cancellation planned for the end of the period (until that day)."""
+    from . import cancellations
+
+    withdrawn = cancellations.withdraw(_customer(), subscription_id, now=_now(), today=_today())
+    return subscriptions.as_dict(withdrawn, detail=True)
 
 
 @api.route("/{subscription_id}/documents", methods=["GET"])

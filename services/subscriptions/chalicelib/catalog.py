@@ -35,6 +35,26 @@ def product(product_id: str) -> dict[str, Any]:
     return found
 
 
+def auto_renews(product: dict[str, Any]) -> bool:
+    """Whether a subscription to the product renews by itself, by the offer's terms: monthly offers
+    and energy do (energy runs until cancelled), yearly ones do not unless the catalog says so."""
+    stated = product.get("auto_renew")
+    if stated is not None:
+        return bool(stated)
+    return product["billing_period"] == "month" or product["family"] == "electricity"
+
+
+def price_cents(product: dict[str, Any], options: dict[str, Any]) -> int:
+    """The price of a period (tax included); an electricity offer's depends on the subscribed power."""
+    by_power = product.get("price_cents_by_power_kva")
+    power = options.get("subscribed_power_kva")
+    if by_power and power is not None:
+        if str(power) not in by_power:
+            raise UnknownProduct(fields={"subscribed_power_kva": f"is not offered with {product['name']}"})
+        return int(by_power[str(power)])
+    return int(product["price_cents"])
+
+
 def listing(family: str | None) -> list[dict[str, Any]]:
     return [
         {name: item.get(name) for name in PUBLIC_FIELDS} | _extras(item)
@@ -46,7 +66,15 @@ def listing(family: str | None) -> list[dict[str, Any]]:
 def _extras(item: dict[str, Any]) -> dict[str, Any]:
     """Offer details a customer compares on (battery, resale rate, allowances, storage)."""
     extras = {}
-    for name in ("offer", "battery_capacity_kwh", "resale_rate_cents_per_kwh", "allowances", "storage_mb"):
+    for name in (
+        "offer",
+        "battery_capacity_kwh",
+        "resale_rate_cents_per_kwh",
+        "allowances",
+        "storage_mb",
+        "energy_rates_cents_per_kwh",
+        "price_cents_by_power_kva",
+    ):
         if item.get(name) is not None:
             extras[name] = item[name]
     return extras

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from .models import Customer, customer_pk
 
@@ -40,6 +40,16 @@ def remember(profile: CustomerProfile, *, occurred_at: str) -> bool:
         logger.info("older customer event ignored", extra={"customer_id": profile.customer_id})
         return False
     return True
+
+
+def mandate_signed(customer_id: str, mandate_reference: str) -> None:
+    """Remember that a SEPA mandate is on file (the invoices service keeps the account itself)."""
+    try:
+        Customer(customer_pk(customer_id), "PROFILE").update(
+            actions=[Customer.mandate_reference.set(mandate_reference)], condition=Customer.pk.exists()
+        )
+    except UpdateError:
+        logger.warning("mandate of an unknown customer", extra={"customer_id": customer_id})
 
 
 def get(customer_id: str) -> Customer | None:

@@ -1,9 +1,11 @@
 """Event and schedule handlers of the subscriptions service.
 
-Consumed: auth's CustomerRegistered/CustomerUpdated (the customer copy) and invoices'
-OrderPaid (an order is paid: provision it). Delivery is at least once, so each handler is idempotent
-on the event id (and on business state). Scheduled: the daily renewal jobs, which take "now"
-from the event so they can be run for any date (`make job`).
+Consumed: auth's CustomerRegistered/CustomerUpdated (the customer copy) and invoices' OrderPaid
+(an order is paid: provision it), InvoiceUnpaid / InvoicePaid (suspension and resumption) and
+InvoiceVoided (an order never paid is cancelled), InvoiceIssued (an order's invoice) and
+MandateSigned (orders waiting for a mandate). Delivery is at least once, so each handler is
+idempotent on the event id (and on business state). Scheduled: the daily renewal jobs, which
+take "now" from the event so they can be run for any date (`make job`).
 """
 
 from __future__ import annotations
@@ -67,6 +69,68 @@ def order_paid(event: Any) -> None:
     except Exception:
         EventSeen(f"EVENT#{envelope.event_id}", "EVENT").delete()  # let the redelivery try again
         raise
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.invoices"], "detail-type": ["InvoiceIssued"]}, name="invoice_issued"
+)
+def invoice_issued(event: Any) -> None:
+    """An order's invoice: the order names it, for the customer to pay."""
+    from guichet_contracts.domain_events.invoices import InvoiceIssued
+
+    from . import orders
+
+    orders.invoice_issued(events.received(event, InvoiceIssued).data)
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.invoices"], "detail-type": ["MandateSigned"]}, name="mandate_signed"
+)
+def mandate_signed(event: Any) -> None:
+    """A SEPA mandate is on file: orders paid by monthly debits stop waiting for one."""
+    from guichet_contracts.domain_events.invoices import MandateSigned
+
+    from . import orders
+
+    orders.mandate_signed(events.received(event, MandateSigned).data)
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.invoices"], "detail-type": ["InvoiceUnpaid"]}, name="invoice_unpaid"
+)
+def invoice_unpaid(event: Any) -> None:
+    """An invoice still unpaid after its last reminder: the subscriptions it bills are suspended."""
+    from guichet_contracts.domain_events.invoices import InvoiceUnpaid
+
+    from . import suspensions
+    from .renewals import local_day
+
+    now = datetime.now(UTC)
+    suspensions.invoice_unpaid(events.received(event, InvoiceUnpaid).data, now=now, today=local_day(now))
+
+
+@handlers.on_cw_event({"source": ["guichet.invoices"], "detail-type": ["InvoicePaid"]}, name="invoice_paid")
+def invoice_paid(event: Any) -> None:
+    """Nothing is due on an invoice any more: what was suspended for it resumes."""
+    from guichet_contracts.domain_events.invoices import InvoicePaid
+
+    from . import suspensions
+    from .renewals import local_day
+
+    now = datetime.now(UTC)
+    suspensions.invoice_paid(events.received(event, InvoicePaid).data, now=now, today=local_day(now))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.invoices"], "detail-type": ["InvoiceVoided"]}, name="invoice_voided"
+)
+def invoice_voided(event: Any) -> None:
+    """An order's invoice voided unpaid: the order is cancelled."""
+    from guichet_contracts.domain_events.invoices import InvoiceVoided
+
+    from . import orders
+
+    orders.invoice_voided(events.received(event, InvoiceVoided).data, now=datetime.now(UTC))
 
 
 @handlers.schedule(Cron(0, 5, "*", "*", "?", "*"), name="send_renewal_reminders")

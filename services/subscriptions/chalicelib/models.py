@@ -10,6 +10,8 @@
 | Counter (dossier and contract numbers) | COUNTER#<name> | COUNTER |
 | ReminderSent (ledger: one mail per milestone) | REMINDER#<subscription_id> | <renews_on>#<milestone> |
 | RenewalPlaced (ledger: one auto-renewal order per period) | RENEWAL#<subscription_id> | <renews_on> |
+| PdlHolder (the contract that last took a PDL) | PDL#<pdl> | HOLDER |
+| InvoiceSettled (an invoice said paid) | CUSTOMER#<customer_id> | PAID#<invoice_id> |
 | EventSeen (consumed event ids) | EVENT#<event_id> | EVENT |
 | JobRun (last day a daily job covered) | JOB#<name> | JOB |
 | Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
@@ -91,8 +93,10 @@ class Subscription(Item, discriminator="subscription"):
     settings = JSONAttribute(default=dict)
     options = JSONAttribute(default=dict)
     search_text = UnicodeAttribute()  # lowercased name, label and dossier number, for ?q=
-    cancel_at = UnicodeAttribute(null=True)  # cancellation at the end of the period
+    cancel_at = UnicodeAttribute(null=True)  # the day a cancellation takes effect
     cancel_reason = UnicodeAttribute(null=True)
+    suspended_for = ListAttribute(of=UnicodeAttribute, null=True)  # unpaid invoices it waits for
+    suspension_reason = UnicodeAttribute(null=True)  # unpaid | operator
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     renews_pk = UnicodeAttribute(null=True)  # only while the subscription can renew or expire
@@ -129,6 +133,9 @@ class Order(Item, discriminator="order"):
     currency = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     history = ListAttribute(of=Step)
+    # while received: what it waits for, `mandate` (monthly debits, none on file) or `payment`
+    awaiting = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)  # its invoice, once the invoices service issued it
 
 
 class Appointment(Item, discriminator="appointment"):
@@ -151,6 +158,7 @@ class Customer(Item, discriminator="customer"):
     language = UnicodeAttribute(default="fr")
     address = JSONAttribute(null=True)
     version = UnicodeAttribute()  # occurred_at of the event that wrote it: older events do not overwrite
+    mandate_reference = UnicodeAttribute(null=True)  # a SEPA mandate on file (MandateSigned)
 
 
 class Slot(Item, discriminator="slot"):
@@ -168,6 +176,21 @@ class ReminderSent(Item, discriminator="reminder_sent"):
 
 class RenewalPlaced(Item, discriminator="renewal_placed"):
     order_id = UnicodeAttribute()
+    expires_at_epoch = NumberAttribute()
+
+
+class PdlHolder(Item, discriminator="pdl_holder"):
+    """The electricity contract that last took a point of delivery (delivery_points.py)."""
+
+    subscription_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    since = UnicodeAttribute(null=True)  # YYYY-MM-DD: the day it starts supplying the point
+
+
+class InvoiceSettled(Item, discriminator="invoice_settled"):
+    """An invoice the invoices service said paid: a late InvoiceUnpaid of it suspends nothing."""
+
+    paid_on = UnicodeAttribute()
     expires_at_epoch = NumberAttribute()
 
 

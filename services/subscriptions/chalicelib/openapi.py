@@ -129,6 +129,8 @@ _SCHEMAS: dict[str, Any] = {
             "total_cents": _MONEY,
             "currency": {"type": "string"},
             "created_at": {"type": "string", "format": "date-time"},
+            "awaiting": {"enum": ["payment", "mandate", None]},
+            "invoice_id": STRING_OR_NULL,
             "history": {
                 "type": "array",
                 "items": {
@@ -247,9 +249,15 @@ ROUTES = [
     Route(
         "POST",
         "/{subscription_id}/cancel",
-        "Cancel at the end of the period or immediately",
+        "Cancel at the end of the period or immediately (mailed, with its effective date)",
         body="Cancellation",
         responses={200: "Subscription", **_BODY_ERRORS},
+    ),
+    Route(
+        "DELETE",
+        "/{subscription_id}/cancel",
+        "Withdraw a cancellation planned for the end of the period, until that day",
+        responses={200: "Subscription", 404: ERROR, 409: ERROR},
     ),
     Route(
         "GET",

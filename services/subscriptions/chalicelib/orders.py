@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
@@ -26,6 +26,9 @@ from . import catalog, customers, mailing, subscriptions
 from .errors import ForbiddenTransition, NotFound, ValidationFailed
 from .models import Order, OrderLine, RenewalPlaced, Step, Subscription, customer_pk, transaction
 from .settings import settings
+
+if TYPE_CHECKING:
+    from guichet_contracts.domain_events.invoices import InvoiceIssued, InvoiceVoided, MandateSigned
 
 logger = Logger(child=True)
 
@@ -60,6 +63,8 @@ def as_dict(order: Order) -> dict[str, Any]:
         "currency": order.currency,
         "created_at": _iso(order.created_at),
         "history": [{"status": step.status, "at": _iso(step.at)} for step in order.history],
+        "awaiting": order.awaiting if order.status == "received" else None,
+        "invoice_id": order.invoice_id,
     }
 
 
@@ -134,10 +139,13 @@ def default_payment_mode(family: str) -> str:
 
 def place(customer_id: str, body: Any, *, now: datetime) -> Order:
     """A purchase (schemas.OrderRequest): every line priced from the catalog, options validated."""
+    from . import delivery_points
     from .technical_settings import validate_order_options
 
     lines = []
     currencies = set()
+    points: set[str] = set()
+    today = now.astimezone(settings.timezone).date()
     for position, item in enumerate(body.items):
         product = catalog.product(item.product_id)
         try:
@@ -146,10 +154,15 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
             raise ValidationFailed(
                 fields={f"items.{position}.options.{name}": problem for name, problem in error.fields.items()}
             ) from None
+        if product["family"] == "electricity":
+            if options["pdl"] in points:
+                raise ValidationFailed(fields={f"items.{position}.options.pdl": "is ordered twice"})
+            points.add(options["pdl"])
+            delivery_points.check_order(customer_id, options, today=today, field=f"items.{position}.options")
         currencies.add(product["currency"])
         lines.append(
             _line(
-                product,
+                {**product, "price_cents": catalog.price_cents(product, options)},
                 label=item.label or product["name"],
                 options=options,
                 periods=1,
@@ -175,6 +188,10 @@ def renew(
     and a period renewed meanwhile is a ForbiddenTransition."""
     subscription = subscriptions.get(customer_id, subscription_id)
     subscriptions.next_status("renew", subscription.status)
+    if subscriptions.billed_in_arrears(subscription):
+        raise ForbiddenTransition(
+            fields={"periods": "an energy contract renews by itself each month and is billed as consumed"}
+        )
     if period_ending is not None and subscription.renews_on != period_ending:
         raise ForbiddenTransition(fields={"renews_on": "the period was renewed meanwhile"})
     if subscription.cancel_at:
@@ -215,6 +232,9 @@ def _record(
     once: RenewalPlaced | None = None,
 ) -> Order:
     order_id = new_order_id(now)
+    customer = customers.get(customer_id)
+    monthly = any((line.payment_mode or default_payment_mode(line.family)) == "monthly" for line in lines)
+    awaiting = "mandate" if monthly and (customer is None or not customer.mandate_reference) else "payment"
     order = Order(
         customer_pk(customer_id),
         f"{SORT_PREFIX}{order_id}",
@@ -227,6 +247,7 @@ def _record(
         currency=currency,
         created_at=now,
         history=[Step(status="received", at=now)],
+        awaiting=awaiting,
     )
     if once is None:
         order.save(condition=Order.pk.does_not_exist())
@@ -247,7 +268,6 @@ def _record(
                 customer_pk(customer_id), f"{SORT_PREFIX}{placed.order_id}", consistent_read=True
             )
     events.publish(placed_event(order), bus_name=settings.event_bus_name)
-    customer = customers.get(customer_id)
     if customer is not None:
         mailing.notify(
             "order_received",
@@ -313,19 +333,22 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
         return None
     if order.status not in IN_PROGRESS:
         return order
+    from . import delivery_points
+
     created: list[Subscription] = []
     renewed: list[tuple[Subscription, date]] = []
+    handovers: list[tuple[Subscription, Subscription]] = []
     lines = list(order.items)
     writes: list[tuple[str, Any, Any]] = []
     for line in lines:
         if order.kind == "renewal":
             try:
                 subscription = subscriptions.get(customer_id, str(line.subscription_id))
-                extension = subscriptions.extend(subscription, int(line.periods), now=now)
+                extension = subscriptions.extend(subscription, int(line.periods), today=today, now=now)
             except (ForbiddenTransition, NotFound):
                 return _cancel_paid(order, now=now)
             writes.append(("update", subscription, extension))
-            renewed.append((subscription, _period_start(subscription, now)))
+            renewed.append((subscription, subscriptions.renewal_start(subscription, today)))
         else:
             subscription = subscriptions.new_subscription(
                 customer_id=customer_id,
@@ -339,6 +362,12 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
             line.subscription_id = subscription.subscription_id
             writes.append(("save", subscription, None))
             created.append(subscription)
+            if subscription.family == "electricity":
+                # the point's contract from now on; the one that held it hands it over on move-in day
+                previous = delivery_points.holder(str(subscription.contract.pdl))
+                if previous is not None:
+                    handovers.append((previous, subscription))
+                writes.append(("put", delivery_points.holder_record(subscription), None))
     history = [*order.history] + [
         Step(status=status, at=now) for status in ("paid", "provisioning", "completed")
     ]
@@ -350,7 +379,9 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
                 condition=Order.status == order.status,
             )
             for operation, subscription, actions in writes:
-                if operation == "save":
+                if operation == "put":
+                    write.save(subscription)
+                elif operation == "save":
                     write.save(subscription, condition=Subscription.pk.does_not_exist())
                 else:
                     # The status too: a subscription cancelled since it was read is not revived.
@@ -368,6 +399,8 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
             raise
         logger.info("order already provisioned", extra={"order_id": order_id})
         return current
+    for previous, newcomer in handovers:
+        delivery_points.hand_over(previous, newcomer, now=now)
     for subscription in created:
         subscription.refresh()
         subscriptions.announce_activated(subscription, order_id)
@@ -385,6 +418,71 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
             subscriptions_url=mailing.portal_link("my-subscriptions"),
         )
     logger.info("order completed", extra={"customer_id": customer_id, "order_id": order_id})
+    return order
+
+
+def invoice_issued(issued: InvoiceIssued) -> None:
+    """The order's invoice exists: the order names it (what the customer pays it with)."""
+    if issued.order_id is None:
+        return
+    try:
+        Order(customer_pk(issued.customer_id), f"{SORT_PREFIX}{issued.order_id}").update(
+            actions=[Order.invoice_id.set(issued.invoice_id)], condition=Order.pk.exists()
+        )
+    except UpdateError:
+        logger.warning("invoice of an unknown order", extra={"order_id": issued.order_id})
+
+
+def mandate_signed(signed: MandateSigned) -> int:
+    """A mandate is on file: the customer's orders waiting for one now wait for payment (or for
+    nothing: OrderPaid follows); how many changed."""
+    customers.mandate_signed(signed.customer_id, signed.mandate_reference)
+    changed = 0
+    waiting = Order.query(
+        customer_pk(signed.customer_id),
+        Order.sk.startswith(SORT_PREFIX),
+        filter_condition=(Order.status == "received") & (Order.awaiting == "mandate"),
+    )
+    for order in waiting:
+        try:
+            order.update(actions=[Order.awaiting.set("payment")], condition=Order.awaiting == "mandate")
+            changed += 1
+        except UpdateError:
+            pass  # changed meanwhile (paid, or another delivery)
+    return changed
+
+
+def invoice_voided(voided: InvoiceVoided, *, now: datetime) -> Order | None:
+    """The order's invoice was voided unpaid: a waiting order is cancelled (once), and mailed."""
+    if voided.order_id is None:
+        return None
+    try:
+        order = get(voided.customer_id, voided.order_id)
+    except NotFound:
+        logger.warning("voided invoice of an unknown order", extra={"order_id": voided.order_id})
+        return None
+    if order.status != "received":
+        return order  # provisioned (it was paid after all) or already cancelled
+    history = [*order.history, Step(status="cancelled", at=now)]
+    try:
+        order.update(
+            actions=[Order.status.set("cancelled"), Order.history.set(history)],
+            condition=Order.status == "received",
+        )
+    except UpdateError:
+        return get(voided.customer_id, voided.order_id)
+    customer = customers.get(order.customer_id)
+    if customer is not None:
+        mailing.notify(
+            "order_cancelled",
+            customer,
+            customer_id=order.customer_id,
+            order_id=order.order_id,
+            items=mailing.order_lines(order, customer.language),
+            invoice_number=voided.number,
+            orders_url=mailing.portal_link("order-status", id=order.order_id),
+        )
+    logger.info("unpaid order cancelled", extra={"order_id": order.order_id, "invoice_id": voided.invoice_id})
     return order
 
 
@@ -412,9 +510,3 @@ def _cancel_paid(order: Order, *, now: datetime) -> Order:
         },
     )
     return order
-
-
-def _period_start(subscription: Subscription, now: datetime) -> date:
-    """Where a renewal's new period starts: the end of the current one (today for an expired one)."""
-    start = date.fromisoformat(subscription.renews_on)
-    return max(start, now.date()) if subscription.status == "expired" else start

@@ -1,14 +1,16 @@
 """The daily renewal jobs: reminder emails, then expiry or auto-renewal at the end of a period.
 
-Reminders go 30, 7 and 1 days before `renews_on` to a subscription without auto-renewal, and
-once 7 days before to one with it. Each job remembers the last day it covered, and reads the
-renewal days it has not covered yet from the `renewals` index: its cost follows what is due,
-not the number of subscriptions. A run that comes late catches up the most recent milestone
-of each subscription and never an older, stale one; the ledger (one conditional put per
-subscription, renewal date and milestone) makes two runs, or two overlapping runs, send once.
-At the end of a period every write is conditional on the status and period the job read, and
-an auto-renewal is placed once per period (orders.renew with `period_ending`), so overlapping
-runs, or a customer acting meanwhile, leave one result and no failed run.
+A period is [start, renews_on): `renews_on` is the day the next period starts, the day the job
+renews, cancels or expires it. Reminders go 30, 7 and 1 days before `renews_on` to a
+subscription without auto-renewal, and once 7 days before to one with it. Each job remembers the
+last day it covered, and reads the renewal days it has not covered yet from the `renewals`
+index: its cost follows what is due, not the number of subscriptions. A run that comes late
+catches up the most recent milestone of each subscription and never an older, stale one; the
+ledger (one conditional put per subscription, renewal date and milestone) makes two runs, or two
+overlapping runs, send once. At the end of a period every write is conditional on the status and
+period the job read, and an auto-renewal is placed once per period (orders.renew with
+`period_ending`), so overlapping runs, or a customer acting meanwhile, leave one result and no
+failed run.
 """
 
 from __future__ import annotations
@@ -59,8 +61,13 @@ def due_on(day: date) -> Iterator[Subscription]:
 
 
 def milestone_due(subscription: Subscription, today: date) -> int | None:
-    """The most recent milestone reached for this subscription's renewal, or None."""
-    if subscription.status != "active" or subscription.cancel_at:
+    """The most recent milestone reached for this subscription's renewal, or None (an energy
+    contract renews each month until cancelled: nothing to remind of)."""
+    if (
+        subscription.status != "active"
+        or subscription.cancel_at
+        or subscriptions.billed_in_arrears(subscription)
+    ):
         return None
     days_left = (date.fromisoformat(subscription.renews_on) - today).days
     if days_left < 1:
@@ -136,28 +143,29 @@ ATTEMPTS = 3
 
 
 def expire_and_renew(now: datetime) -> dict[str, int]:
-    """Subscriptions whose period ended: cancelled if asked, renewed if auto-renew, else expired."""
+    """Subscriptions whose period ended (their `renews_on` has come): cancelled if asked, renewed if
+    auto-renewed (an energy contract in place, anything else by a renewal order), else expired."""
     today = local_day(now)
-    outcome = {"expired": 0, "cancelled": 0, "renewal_orders": 0}
+    outcome = {"expired": 0, "cancelled": 0, "renewal_orders": 0, "renewed": 0}
     for day in _days_to_cover("expire_and_renew", today):
-        if day >= today:
-            continue  # a period ending today still runs today
         for subscription in due_on(day):
             result = _end_of_period(subscription, day.isoformat(), now)
             if result is not None:
                 outcome[result] += 1
-    _mark_covered("expire_and_renew", today - timedelta(days=1))
+    _mark_covered("expire_and_renew", today)
     return outcome
 
 
 def _action_due(subscription: Subscription, period_end: str) -> str | None:
     """What the end of this period asks for, or None when nothing (or nothing any more) is due."""
+    if subscription.cancel_at == period_end and subscription.status in RUNNING + WAITING:
+        return "cancel"  # planned for the end of the period, or a move-out before it
     if subscription.renews_on != period_end:
         return None  # renewed (or moved) since the index was read
-    if subscription.cancel_at and subscription.status in RUNNING + WAITING:
-        return "cancel"
     if subscription.status not in RUNNING:
         return None
+    if subscription.status == "suspended" and not subscriptions.billed_in_arrears(subscription):
+        return "expire"  # not renewed while suspended: its unpaid invoice ends it at the term
     return "renew" if subscription.auto_renew else "expire"
 
 
@@ -184,14 +192,21 @@ def _end_of_period(subscription: Subscription, period_end: str, now: datetime) -
 
 def _apply(subscription: Subscription, action: str, period_end: str, now: datetime) -> str:
     if action == "renew":
+        if subscriptions.billed_in_arrears(subscription):
+            subscriptions.renew_in_place(subscription, period_end, now=now)
+            return "renewed"
         orders.renew(
             subscription.customer_id, subscription.subscription_id, 1, now=now, period_ending=period_end
         )
         return "renewal_orders"
-    subscriptions.transition(subscription, action, now, condition=Subscription.renews_on == period_end)
+    # a cancellation is due on its day (the period's end, or a move-out before it), an expiry at the end
+    on_that_day = (
+        Subscription.cancel_at == period_end if action == "cancel" else Subscription.renews_on == period_end
+    )
+    subscriptions.transition(subscription, action, now, condition=on_that_day)
+    last_day = date.fromisoformat(period_end) - timedelta(days=1)
     if action == "cancel":
-        subscriptions.announce_cancelled(
-            subscription, ended_on=date.fromisoformat(period_end), immediate=False
-        )
+        subscriptions.announce_cancelled(subscription, ended_on=last_day, immediate=False)
         return "cancelled"
+    subscriptions.announce_expired(subscription, ended_on=last_day)
     return "expired"

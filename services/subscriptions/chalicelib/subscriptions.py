@@ -1,4 +1,5 @@
-"""Subscriptions and their contracts: lifecycle, listing, dashboard, changes and cancellation.
+"""Subscriptions and their contracts: the lifecycle's transitions, listing, renewal, and the events
+that say what happened to one (the module that owns the subscription publishes them).
 
 The lifecycle is an explicit table of allowed transitions; every status change is a
 conditional write on the status it leaves, so two requests cannot both move a subscription
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
@@ -17,7 +19,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from . import catalog
-from .errors import ForbiddenTransition, NotFound, ValidationFailed
+from .errors import ForbiddenTransition, NotFound
 from .models import Contract, Counter, Subscription, customer_pk
 from .settings import settings
 
@@ -72,11 +74,14 @@ def next_status(action: str, current: str) -> str:
 
 
 def renewal_keys(
-    subscription_id: str, customer_id: str, renews_on: str, status: str
+    subscription_id: str, customer_id: str, renews_on: str, status: str, *, cancel_at: str | None = None
 ) -> tuple[str | None, str | None]:
+    """The `renewals` index keys: the day the daily job must act on the subscription (the end of
+    its period, or a cancellation planned before it, such as a move-out)."""
     if status not in RENEWABLE:
         return None, None
-    return f"RENEWS#{renews_on}", f"{customer_id}#{subscription_id}"
+    day = min(renews_on, cancel_at) if cancel_at else renews_on
+    return f"RENEWS#{day}", f"{customer_id}#{subscription_id}"
 
 
 def get(customer_id: str, subscription_id: str) -> Subscription:
@@ -174,13 +179,13 @@ def state(subscription: Subscription) -> contract.Subscription:
 def announce_activated(subscription: Subscription, order_id: str | None) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    _publish(contract.SubscriptionActivated(subscription=state(subscription), order_id=order_id))
+    publish(contract.SubscriptionActivated(subscription=state(subscription), order_id=order_id))
 
 
 def announce_renewed(subscription: Subscription, order_id: str | None, *, period_start: date) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    _publish(
+    publish(
         contract.SubscriptionRenewed(
             subscription=state(subscription),
             order_id=order_id,
@@ -190,21 +195,51 @@ def announce_renewed(subscription: Subscription, order_id: str | None, *, period
     )
 
 
-def announce_cancelled(subscription: Subscription, *, ended_on: date, immediate: bool) -> None:
+def announce_cancelled(
+    subscription: Subscription, *, ended_on: date, immediate: bool, refund: contract.Proration | None = None
+) -> None:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    _publish(
+    publish(
         contract.SubscriptionCancelled(
             subscription=state(subscription),
             ended_on=ended_on,
             immediate=immediate,
             reason=subscription.cancel_reason or "",
-            refund=None,
+            refund=refund,
         )
     )
 
 
-def _publish(event: DomainEvent) -> None:
+def announce_suspended(subscription: Subscription, *, reason: str, invoice_ids: list[str], on: date) -> None:
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    publish(
+        contract.SubscriptionSuspended(
+            subscription=state(subscription),
+            reason=reason,  # type: ignore[arg-type]
+            invoice_ids=invoice_ids,
+            on=on,
+        )
+    )
+
+
+def announce_resumed(subscription: Subscription, *, reason: str, on: date) -> None:
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    publish(
+        contract.SubscriptionResumed(subscription=state(subscription), reason=reason, on=on)  # type: ignore[arg-type]
+    )
+
+
+def announce_expired(subscription: Subscription, *, ended_on: date) -> None:
+    from guichet_contracts.domain_events import subscriptions as contract
+
+    publish(contract.SubscriptionExpired(subscription=state(subscription), ended_on=ended_on))
+
+
+def publish(event: DomainEvent) -> None:
+    """Put one of this service's events on the bus."""
     from guichet_contracts import events
 
     events.publish(event, bus_name=settings.event_bus_name)
@@ -240,7 +275,9 @@ def new_subscription(
         else:
             status = "active"
     subscription_id = uuid.uuid4().hex[:16]
-    renews_on = iso_day(add_periods(today, product["billing_period"], periods))
+    # an electricity contract for a home changing hands starts the day its customer moves in
+    starts = date.fromisoformat(options["move_in_on"]) if options.get("move_in_on") else today
+    renews_on = iso_day(add_periods(starts, product["billing_period"], periods))
     dossier = f"{_DOSSIER_PREFIX[family]}{next_number('dossier'):08d}"
     energy = family == "electricity"
     contract = Contract(
@@ -263,16 +300,16 @@ def new_subscription(
         label=label,
         status=status,
         remarks=remarks,
-        started_on=iso_day(today),
+        started_on=iso_day(starts),
         renews_on=renews_on,
-        auto_renew=False,
-        price_cents=product["price_cents"],
+        auto_renew=catalog.auto_renews(product),
+        price_cents=catalog.price_cents(product, options),
         currency=product["currency"],
         billing_period=product["billing_period"],
         commitment_months=product.get("commitment_months", 0),
         contract=contract,
         settings={},
-        options={key: value for key, value in options.items() if key != "payment_mode"},
+        options={key: value for key, value in options.items() if key not in ("payment_mode", "move_in_on")},
         search_text=search_text(product["name"], label, dossier),
         created_at=now,
         updated_at=now,
@@ -352,7 +389,11 @@ def transition(
     current = subscription.status
     target = next_status(action, current)
     renews_pk, renews_sk = renewal_keys(
-        subscription.subscription_id, subscription.customer_id, subscription.renews_on, target
+        subscription.subscription_id,
+        subscription.customer_id,
+        subscription.renews_on,
+        target,
+        cancel_at=subscription.cancel_at,
     )
     actions: list[Action] = [
         Subscription.status.set(target),
@@ -398,91 +439,68 @@ def configure(customer_id: str, subscription_id: str, data: dict[str, Any], *, n
     return subscription
 
 
-def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime) -> Subscription:
-    """PATCH: auto-renewal on/off, another product of the same family, option changes."""
-    subscription = get(customer_id, subscription_id)
-    if subscription.status in ("cancelled", "expired"):
-        raise ForbiddenTransition(fields={"status": f"a {subscription.status} subscription cannot change"})
-    given = body.model_dump(exclude_unset=True)
-    actions: list[Action] = [Subscription.updated_at.set(now)]
-    if given.get("auto_renew") is not None:
-        if given["auto_renew"] and subscription.cancel_at:
-            raise ForbiddenTransition(
-                fields={"auto_renew": "the subscription is cancelled at the end of its period"}
-            )
-        actions.append(Subscription.auto_renew.set(bool(given["auto_renew"])))
-    if given.get("product_id") and given["product_id"] != subscription.product_id:
-        product = catalog.product(given["product_id"])
-        if product["family"] != subscription.family:
-            raise ValidationFailed(fields={"product_id": f"must be a {subscription.family} product"})
-        if product["billing_period"] != subscription.billing_period:
-            raise ValidationFailed(fields={"product_id": "must have the same billing period"})
-        actions += [
-            Subscription.product_id.set(product["product_id"]),
-            Subscription.name.set(product["name"]),
-            Subscription.price_cents.set(product["price_cents"]),
-            Subscription.commitment_months.set(product.get("commitment_months", 0)),
-            Subscription.search_text.set(
-                search_text(product["name"], subscription.label, subscription.dossier_number)
-            ),
-        ]
-    if given.get("options") is not None:
-        from .technical_settings import validate_order_options
+def prorated(subscription: Subscription, *, price_cents: int, from_day: date) -> contract.Proration | None:
+    """The share of the current period [renews_on − one period, renews_on) from `from_day` to its
+    end, at `price_cents` for the whole period, by the day, rounded half up; None when no day is left."""
+    from guichet_contracts.domain_events.subscriptions import Proration
 
-        merged = {**(subscription.options or {}), **given["options"]}
-        options = validate_order_options(subscription.family, merged)
-        # As when the subscription was made: the payment mode lives in the contract only.
-        actions.append(Subscription.options.set({k: v for k, v in options.items() if k != "payment_mode"}))
-        if subscription.family == "electricity":
-            # The contract states the supply (power, option, hours, PDL): it follows the options.
-            actions.append(Subscription.contract.set(_energy_contract(subscription.contract, options)))
+    end = date.fromisoformat(subscription.renews_on)
+    start = add_periods(end, subscription.billing_period, -1)
+    days_in_period = (end - start).days
+    days = min(days_in_period, max(0, (end - max(from_day, start)).days))
+    if days == 0:
+        return None
+    amount = (Decimal(price_cents) * days / days_in_period).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return Proration(
+        period_start=start,
+        period_end=end,
+        days_in_period=days_in_period,
+        days=days,
+        price_cents=price_cents,
+        amount_cents=int(amount),
+        currency=subscription.currency,
+    )
+
+
+def billed_in_arrears(subscription: Subscription) -> bool:
+    """Energy is billed by the month once consumed: its contract renews in place, without an order."""
+    return subscription.family == "electricity"
+
+
+def renew_in_place(subscription: Subscription, period_end: str, *, now: datetime) -> None:
+    """A contract billed in arrears starts its next period (SubscriptionRenewed, no order to pay)."""
+    renews_on = iso_day(add_periods(date.fromisoformat(period_end), subscription.billing_period, 1))
+    renews_pk, renews_sk = renewal_keys(
+        subscription.subscription_id, subscription.customer_id, renews_on, subscription.status
+    )
+    assert renews_pk and renews_sk  # a running contract is renewable
     try:
-        subscription.update(actions=actions, condition=Subscription.status == subscription.status)
+        subscription.update(
+            actions=[
+                Subscription.renews_on.set(renews_on),
+                Subscription.renews_pk.set(renews_pk),
+                Subscription.renews_sk.set(renews_sk),
+                Subscription.updated_at.set(now),
+            ],
+            condition=(Subscription.renews_on == period_end)
+            & (Subscription.status == subscription.status)
+            & Subscription.cancel_at.does_not_exist(),
+        )
     except UpdateError:
         raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
-    return subscription
+    announce_renewed(subscription, None, period_start=date.fromisoformat(period_end))
 
 
-def cancel(
-    customer_id: str, subscription_id: str, *, reason: str, at: str, now: datetime, today: date
-) -> Subscription:
-    subscription = get(customer_id, subscription_id)
-    next_status("cancel", subscription.status)  # raises when not cancellable
-    if at == "immediately":
-        transition(
-            subscription,
-            "cancel",
-            now,
-            [
-                Subscription.cancel_reason.set(reason),
-                Subscription.cancel_at.set(iso_day(today)),
-                Subscription.auto_renew.set(False),
-            ],
-        )
-    else:
-        if subscription.cancel_at:
-            raise ForbiddenTransition(fields={"status": "a cancellation is already planned"})
-        try:
-            subscription.update(
-                actions=[
-                    Subscription.cancel_at.set(subscription.renews_on),
-                    Subscription.cancel_reason.set(reason),
-                    Subscription.auto_renew.set(False),
-                    Subscription.updated_at.set(now),
-                ],
-                condition=(Subscription.status == subscription.status)
-                & Subscription.cancel_at.does_not_exist(),
-            )
-        except UpdateError:
-            raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
-    return subscription
-
-
-def extend(subscription: Subscription, periods: int, *, now: datetime) -> list[Action]:
-    """The update adding `periods` to a subscription (a paid renewal): from its end, or today if expired."""
+def renewal_start(subscription: Subscription, today: date) -> date:
+    """Where a paid renewal's new period starts: the end of the current one (today, a Paris day,
+    for an expired one)."""
     start = date.fromisoformat(subscription.renews_on)
-    if subscription.status == "expired":
-        start = max(start, now.date())
+    return max(start, today) if subscription.status == "expired" else start
+
+
+def extend(subscription: Subscription, periods: int, *, today: date, now: datetime) -> list[Action]:
+    """The update adding `periods` to a subscription (a paid renewal), from `renewal_start`."""
+    start = renewal_start(subscription, today)
     renews_on = iso_day(add_periods(start, subscription.billing_period, periods))
     target = next_status("renew", subscription.status)
     renews_pk, renews_sk = renewal_keys(
@@ -496,25 +514,3 @@ def extend(subscription: Subscription, periods: int, *, now: datetime) -> list[A
         Subscription.renews_sk.set(renews_sk),
         Subscription.updated_at.set(now),
     ]
-
-
-def dashboard(customer_id: str, *, today: date) -> dict[str, Any]:
-    """Expiring soon (≤ 30 days), to configure, orders in progress: one Query of the partition."""
-    from .models import Item, Order
-    from .orders import as_dict as order_dict
-
-    soon = iso_day(today + timedelta(days=30))
-    expiring, to_configure, orders = [], [], []
-    for item in Item.query(customer_pk(customer_id)):
-        if isinstance(item, Subscription):
-            if item.status in ("active", "suspended") and item.renews_on <= soon and not item.cancel_at:
-                expiring.append(as_dict(item))
-            elif item.status in ("to_configure", "pending_confirmation"):
-                to_configure.append(as_dict(item))
-        elif isinstance(item, Order) and item.status in ("received", "paid", "provisioning"):
-            orders.append(order_dict(item))
-    return {
-        "expiring_soon": sorted(expiring, key=lambda subscription: subscription["renews_on"]),
-        "to_configure": to_configure,
-        "orders_in_progress": sorted(orders, key=lambda order: order["created_at"], reverse=True),
-    }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from datetime import date
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
@@ -185,6 +186,17 @@ def _pdl(value: str) -> str:
     return digits
 
 
+def _iso_day(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat() if len(value) == 10 else _not_a_day()
+    except ValueError:
+        return _not_a_day()
+
+
+def _not_a_day() -> str:
+    raise ValueError("must be a date YYYY-MM-DD")
+
+
 def _postal_code(value: str) -> str:
     code = value.strip()
     if not re.fullmatch(r"\d{5}", code) or code.startswith("00"):
@@ -295,6 +307,8 @@ class ElectricityOptions(_Model):
         default=None, validate_default=True
     )
     payment_mode: Literal["monthly", "per_invoice"] | None = None
+    # the day the customer moves in, when the point is supplied under someone else's contract
+    move_in_on: Annotated[str, StringConstraints(max_length=10), AfterValidator(_iso_day)] | None = None
 
     @field_validator("off_peak_hours")
     @classmethod

@@ -52,9 +52,12 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
+SIGNER = Signer()  # the session's signing key, for tests that sign a token at another time
+
+
 @pytest.fixture(scope="session")
 def signer() -> Signer:
-    return Signer()
+    return SIGNER
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -444,9 +447,15 @@ def route_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
     return set_to
 
 
-ELECTRICITY_OPTIONS = {
-    "pdl": "1234 5678 9012 34",
-    "subscribed_power_kva": 9,
-    "tariff_option": "off_peak",
-    "off_peak_hours": [{"start": "23h00", "end": "07:00"}],
-}
+def electricity_options(**changes: Any) -> dict[str, Any]:
+    """The options of an electricity order at 9 kVA on the off-peak option, on a point of delivery
+    of its own (a point is supplied under one contract at a time), typed with spaces as a customer
+    would: the service keeps its 14 digits."""
+    digits = f"{uuid.uuid4().int % 10**14:014d}"
+    return {
+        "pdl": f"{digits[:4]} {digits[4:8]} {digits[8:12]} {digits[12:]}",
+        "subscribed_power_kva": 9,
+        "tariff_option": "off_peak",
+        "off_peak_hours": [{"start": "23h00", "end": "07:00"}],
+        **changes,
+    }

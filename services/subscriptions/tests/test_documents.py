@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pypdf
 import pytest
-from conftest import Customer, order_and_pay, update_customer
+from conftest import Customer, order_and_pay, update_customer, utc
 from guichet_local.testing import answer, assert_error
 
 BUCKET = os.environ["SUBSCRIPTIONS_DOCUMENTS_BUCKET"]
@@ -198,8 +198,9 @@ def test_a_proof_of_address_asked_after_a_move_shows_the_new_address(customer_fa
     assert "rue de la Paix" not in text
 
 
+@pytest.mark.time_machine(utc(2027, 10, 14, 10, 0), tick=False)
 def test_a_proof_of_address_asked_again_the_same_day_is_made_once(customer_factory: Any) -> None:
-    # Given a proof of address asked for
+    # Given a proof of address asked for on 14 October 2027 (a day set: both asks fall on it)
     customer = customer_factory()
     subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
     first = answer(customer.call("GET", f"/{subscription_id}/documents/proof_of_address"))

@@ -1,6 +1,7 @@
-"""The daily end-of-period job (renewals.expire_and_renew, schedule `expire_and_renew`): a period
-that ended is renewed (auto-renew: one renewal order, however often the job runs), cancelled (if
-asked for) or expired; the job reads only the renewal days it covers.
+"""The daily end-of-period job (renewals.expire_and_renew, schedule `expire_and_renew`): on a
+subscription's `renews_on` (the first day of its next period) the period that ended is renewed
+(auto-renew: one renewal order, however often the job runs; an energy contract in place),
+cancelled (if asked for) or expired; the job reads only the renewal days it covers.
 
 Each test works in a year of its own, far ahead (see test_reminders.py).
 """
@@ -30,11 +31,17 @@ def just_after_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 30), tzinfo=UTC)
 
 
-def lines_ending(customer: Customer, plan: dict[str, date], product: str = "mobile-50go") -> dict[str, str]:
+def lines_ending(
+    customer: Customer, plan: dict[str, date], product: str = "mobile-50go", auto_renew: bool = False
+) -> dict[str, str]:
+    """Lines whose period ends on these days (`renews_on`: the next period would start then),
+    auto-renewed or not."""
     made = order_and_pay_many(customer, [(product, label, None) for label in plan])
     ids = {subscription["label"]: subscription["subscription_id"] for subscription in made}
     for label, day in plan.items():
         set_renewal(customer, ids[label], day)
+        changed = customer.call("PATCH", f"/{ids[label]}", {"auto_renew": auto_renew})
+        assert changed.status_code == 200, changed.body
     return ids
 
 
@@ -45,22 +52,14 @@ def renewal_orders(customer: Customer) -> list[dict[str, Any]]:
 def test_a_period_that_ended_expires_or_is_renewed_once(
     customer_factory: Any, fresh_jobs: None, published: Any
 ) -> None:
-    # Given, on 15 September 2052, a line whose period ended yesterday, one that ended yesterday with
-    # auto-renewal, one ending today and one tomorrow
+    # Given, on 15 September 2052, a line whose period ends today (its next one would start today),
+    # one with auto-renewal, and one whose period ends tomorrow
     from chalicelib import renewals
 
     today = date(2052, 9, 15)
     customer = customer_factory()
-    ids = lines_ending(
-        customer,
-        {
-            "finie": today - timedelta(days=1),
-            "auto": today - timedelta(days=1),
-            "aujourd'hui": today,
-            "demain": today + timedelta(days=1),
-        },
-    )
-    customer.call("PATCH", f"/{ids['auto']}", {"auto_renew": True})
+    ids = lines_ending(customer, {"finie": today, "demain": today + timedelta(days=1)})
+    ids |= lines_ending(customer, {"auto": today}, auto_renew=True)
 
     # When the job runs, then again that day, then again after forgetting what it covered
     outcomes = [
@@ -70,14 +69,18 @@ def test_a_period_that_ended_expires_or_is_renewed_once(
     forget_job_marks()
     outcomes.append(renewals.expire_and_renew(now=just_after_midnight(today) + timedelta(hours=6)))
 
-    # Then the ended line expired, the auto-renewed one has one renewal order, the others run on
-    assert outcomes[0] == {"expired": 1, "cancelled": 0, "renewal_orders": 1}
-    assert outcomes[1] == {"expired": 0, "cancelled": 0, "renewal_orders": 0}
+    # Then the ended line expired, the auto-renewed one has one renewal order, the other runs on
+    assert outcomes[0] == {"expired": 1, "cancelled": 0, "renewal_orders": 1, "renewed": 0}
+    assert outcomes[1] == {"expired": 0, "cancelled": 0, "renewal_orders": 0, "renewed": 0}
     assert outcomes[2]["expired"] == 0
     statuses = {
         label: subscription_of(customer, subscription_id)["status"] for label, subscription_id in ids.items()
     }
-    assert statuses == {"finie": "expired", "auto": "active", "aujourd'hui": "active", "demain": "active"}
+    assert statuses == {"finie": "expired", "auto": "active", "demain": "active"}
+    # and the expiry was announced once, naming the period's last day as the last day of service
+    (expired,) = published.of(customer.customer_id, "SubscriptionExpired")
+    assert expired["detail"]["data"]["subscription"]["subscription_id"] == ids["finie"]
+    assert expired["detail"]["data"]["ended_on"] == "2052-09-14"
     renewals_placed = renewal_orders(customer)
     assert len(renewals_placed) == 1
     order = renewals_placed[0]
@@ -102,11 +105,15 @@ def test_a_period_that_ended_expires_or_is_renewed_once(
 
     # Then the auto-renewed line runs one more month from the end of its period
     renewed = subscription_of(customer, ids["auto"])
-    assert (renewed["status"], renewed["renews_on"]) == ("active", "2052-10-14")
+    assert (renewed["status"], renewed["renews_on"]) == ("active", "2052-10-15")
     assert [
-        event["detail"]["data"]["subscription"]["renews_on"]
+        (
+            event["detail"]["data"]["period_start"],
+            event["detail"]["data"]["period_end"],
+            event["detail"]["data"]["subscription"]["renews_on"],
+        )
         for event in published.of(customer.customer_id, "SubscriptionRenewed")
-    ] == ["2052-10-14"]
+    ] == [("2052-09-15", "2052-10-15", "2052-10-15")]
 
 
 @pytest.fixture
@@ -136,27 +143,26 @@ def overlapping_runs(monkeypatch: pytest.MonkeyPatch, serialised_aws: None) -> A
 def test_overlapping_runs_place_one_renewal_order(
     customer_factory: Any, fresh_jobs: None, overlapping_runs: Any
 ) -> None:
-    # Given an auto-renewed line whose period ended on 1 February 2055
+    # Given an auto-renewed line whose next period starts on 2 February 2055
     today = date(2055, 2, 2)
     customer = customer_factory()
-    ids = lines_ending(customer, {"auto": today - timedelta(days=1)})
-    customer.call("PATCH", f"/{ids['auto']}", {"auto_renew": True})
+    lines_ending(customer, {"auto": today}, auto_renew=True)
 
     # When two runs of the job overlap
     outcomes = overlapping_runs(just_after_midnight(today))
 
     # Then both complete, and there is one renewal order
-    assert outcomes == [{"expired": 0, "cancelled": 0, "renewal_orders": 1}] * 2
+    assert outcomes == [{"expired": 0, "cancelled": 0, "renewal_orders": 1, "renewed": 0}] * 2
     assert len(renewal_orders(customer)) == 1
 
 
 def test_overlapping_runs_expire_once_without_failing(
     customer_factory: Any, fresh_jobs: None, overlapping_runs: Any
 ) -> None:
-    # Given a line whose period ended on 4 March 2055, without auto-renewal
+    # Given a line whose period ends on 5 March 2055, without auto-renewal
     today = date(2055, 3, 5)
     customer = customer_factory()
-    ids = lines_ending(customer, {"finie": today - timedelta(days=1)})
+    ids = lines_ending(customer, {"finie": today})
 
     # When two runs of the job overlap
     outcomes = overlapping_runs(just_after_midnight(today))
@@ -170,7 +176,7 @@ def test_overlapping_runs_expire_once_without_failing(
 def test_the_job_reads_only_the_days_it_covers(
     customer_factory: Any, fresh_jobs: None, dynamo_calls: Any
 ) -> None:
-    # Given, around 20 April 2056, lines ending on several days
+    # Given, around 20 April 2056, lines whose periods end on several days
     from chalicelib import renewals
 
     today = date(2056, 4, 20)
@@ -178,30 +184,28 @@ def test_the_job_reads_only_the_days_it_covers(
     lines_ending(
         customer,
         {
+            "aujourd'hui": today,
+            "aujourd'hui aussi": today,
             "hier": today - timedelta(days=1),
-            "hier aussi": today - timedelta(days=1),
-            "avant-hier": today - timedelta(days=2),
             "dans un mois": today + timedelta(days=30),
             "dans un an": today + timedelta(days=365),
         },
     )
 
-    # When the job runs for the first time, the week's days are covered: one query per day
+    # When the job runs for the first time, that day and the six before are covered: one query per day
     dynamo_calls.reset()
     first = renewals.expire_and_renew(now=just_after_midnight(today - timedelta(days=1)))
-    assert dynamo_calls.requests["Query"] == 6
-    assert dynamo_calls.items_read == 1  # the line that ended the day before yesterday
+    assert dynamo_calls.requests["Query"] == 7
+    assert dynamo_calls.items_read == 1  # the line whose period ended yesterday
     assert first["expired"] == 1
 
     # When it runs the next day
     dynamo_calls.reset()
     second = renewals.expire_and_renew(now=just_after_midnight(today))
 
-    # Then it asks for yesterday only, and reads the two lines that ended then
+    # Then it asks for today only, and reads the two lines whose period ends today
     assert dynamo_calls.requests["Query"] == 1
-    assert [key for key in dynamo_calls.queried_keys if key.startswith("RENEWS#")] == [
-        f"RENEWS#{today - timedelta(days=1)}"
-    ]
+    assert [key for key in dynamo_calls.queried_keys if key.startswith("RENEWS#")] == [f"RENEWS#{today}"]
     assert dynamo_calls.items_read == 2
     assert dynamo_calls.requests["Scan"] == 0
     assert second["expired"] == 2
@@ -220,8 +224,8 @@ def test_a_subscription_waiting_for_settings_cancelled_at_the_end_of_its_period_
     )
     assert planned.status_code == 200 and answer(planned)["status"] == "to_configure"
 
-    # When the job runs after that date
-    renewals.expire_and_renew(now=just_after_midnight(date(2057, 7, 1)))
+    # When the job runs on that date
+    renewals.expire_and_renew(now=just_after_midnight(date(2057, 6, 30)))
 
     # Then it is cancelled, as asked
     assert subscription_of(customer, ids["jamais configuré"])["status"] == "cancelled"
@@ -230,9 +234,9 @@ def test_a_subscription_waiting_for_settings_cancelled_at_the_end_of_its_period_
 def test_the_scheduled_handler_runs_as_of_its_events_time(
     client: Any, customer_factory: Any, fresh_jobs: None
 ) -> None:
-    # Given a line whose period ended on 7 November 2058
+    # Given a line whose period ends on 8 November 2058
     customer = customer_factory()
-    ids = lines_ending(customer, {"planifiée": date(2058, 11, 7)})
+    ids = lines_ending(customer, {"planifiée": date(2058, 11, 8)})
     event = client.events.generate_cw_event(
         source="aws.events",
         detail_type="Scheduled Event",
@@ -244,7 +248,7 @@ def test_the_scheduled_handler_runs_as_of_its_events_time(
     result = client.lambda_.invoke("expire_and_renew", {**event, "time": "2058-11-08T00:30:00Z"})
 
     # Then that line expired
-    assert result.payload == {"expired": 1, "cancelled": 0, "renewal_orders": 0}
+    assert result.payload == {"expired": 1, "cancelled": 0, "renewal_orders": 0, "renewed": 0}
     assert subscription_of(customer, ids["planifiée"])["status"] == "expired"
 
 
@@ -252,15 +256,13 @@ def test_the_scheduled_handler_runs_as_of_its_events_time(
 def test_a_period_renewed_after_the_job_read_it_is_left_running(
     customer_factory: Any, fresh_jobs: None, monkeypatch: pytest.MonkeyPatch, auto_renew: bool
 ) -> None:
-    # Given a line whose period ended on 9 May 2059, which the job reads as due
+    # Given a line whose period ends on 10 May 2059, which the job reads as due
     from chalicelib import renewals
     from conftest import idempotency_key
 
     today = date(2059, 5, 10)
     customer = customer_factory()
-    subscription_id = lines_ending(customer, {"renouvelée": today - timedelta(days=1)})["renouvelée"]
-    if auto_renew:
-        customer.call("PATCH", f"/{subscription_id}", {"auto_renew": True})
+    subscription_id = lines_ending(customer, {"renouvelée": today}, auto_renew=auto_renew)["renouvelée"]
     read = renewals.due_on
 
     def renewed_meanwhile(day: date) -> Any:
@@ -279,7 +281,31 @@ def test_a_period_renewed_after_the_job_read_it_is_left_running(
     outcome = renewals.expire_and_renew(now=just_after_midnight(today))
 
     # Then it neither expires the line nor orders another renewal: the paid month runs
-    assert outcome == {"expired": 0, "cancelled": 0, "renewal_orders": 0}
+    assert outcome == {"expired": 0, "cancelled": 0, "renewal_orders": 0, "renewed": 0}
     renewed = subscription_of(customer, subscription_id)
-    assert (renewed["status"], renewed["renews_on"]) == ("active", "2059-06-09")
+    assert (renewed["status"], renewed["renews_on"]) == ("active", "2059-06-10")
     assert [order["status"] for order in renewal_orders(customer)] == ["completed"]
+
+
+def test_an_energy_contract_renews_in_place_without_an_order(
+    customer_factory: Any, fresh_jobs: None, published: Any
+) -> None:
+    # Given an electricity contract (billed in arrears) whose period ends on 1 August 2060
+    from chalicelib import renewals
+    from conftest import electricity_options, order_and_pay
+
+    customer = customer_factory()
+    contract = order_and_pay(customer, "electricity-verte-pro", "Atelier", electricity_options())
+    set_renewal(customer, contract["subscription_id"], date(2060, 8, 1))
+
+    # When the job runs that day, and again
+    first = renewals.expire_and_renew(now=just_after_midnight(date(2060, 8, 1)))
+    again = renewals.expire_and_renew(now=just_after_midnight(date(2060, 8, 1)) + timedelta(hours=4))
+
+    # Then the contract runs one more month, once, with no renewal order to pay
+    assert (first["renewed"], first["renewal_orders"], again["renewed"]) == (1, 0, 0)
+    assert subscription_of(customer, contract["subscription_id"])["renews_on"] == "2060-09-01"
+    assert renewal_orders(customer) == []
+    (renewed,) = published.of(customer.customer_id, "SubscriptionRenewed")
+    data = renewed["detail"]["data"]
+    assert (data["order_id"], data["period_start"], data["period_end"]) == (None, "2060-08-01", "2060-09-01")

@@ -3,14 +3,13 @@ a 409 `forbidden_transition` that changes nothing, and settings are validated pe
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import (
-    ELECTRICITY_OPTIONS,
     Customer,
+    electricity_options,
     idempotency_key,
     new_client,
     order_and_pay,
@@ -24,12 +23,6 @@ from conftest import (
 )
 from dateutil.relativedelta import relativedelta
 from guichet_local.testing import answer, assert_error
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris_today() -> date:
-    return datetime.now(PARIS).date()
 
 
 def test_a_website_goes_from_confirmation_to_configuration_to_active(customer_factory: Any) -> None:
@@ -64,8 +57,9 @@ def test_a_website_goes_from_confirmation_to_configuration_to_active(customer_fa
     assert (stored["status"], stored["settings"]["cms"]) == ("active", "joomla")
 
 
+@pytest.mark.time_machine(utc(2027, 6, 30, 22, 30), tick=False)
 def test_cancel_immediately(customer_factory: Any, published: Any) -> None:
-    # Given an active mobile line with auto-renewal
+    # Given an active mobile line with auto-renewal, on 30 June 2027 at 22:30 UTC (1 July in Paris)
     customer = customer_factory()
     subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
     customer.call("PATCH", f"/{subscription_id}", {"auto_renew": True})
@@ -75,11 +69,10 @@ def test_cancel_immediately(customer_factory: Any, published: Any) -> None:
         "POST", f"/{subscription_id}/cancel", {"reason": "Trop cher", "at": "immediately"}
     )
 
-    # Then it is cancelled today, without auto-renewal, and SubscriptionCancelled is published
+    # Then it is cancelled today in Paris, without auto-renewal, and SubscriptionCancelled is published
     assert response.status_code == 200
     body = answer(response)
-    assert (body["status"], body["auto_renew"]) == ("cancelled", False)
-    assert body["cancel_at"] in {paris_today().isoformat(), (paris_today() - timedelta(days=1)).isoformat()}
+    assert (body["status"], body["auto_renew"], body["cancel_at"]) == ("cancelled", False, "2027-07-01")
     assert subscription_of(customer, subscription_id) == body
     cancelled = published.of(customer.customer_id, "SubscriptionCancelled")
     assert [event["detail"]["data"]["subscription"]["subscription_id"] for event in cancelled] == [
@@ -89,10 +82,11 @@ def test_cancel_immediately(customer_factory: Any, published: Any) -> None:
     assert cancelled[0]["source"] == "guichet.subscriptions"
 
 
-def test_cancel_at_the_end_of_the_period_then_the_job_cancels_it_after_that_date(
+def test_cancel_at_the_end_of_the_period_then_the_job_cancels_it_on_that_date(
     customer_factory: Any, fresh_jobs: None, published: Any
 ) -> None:
-    # Given an active mobile line whose period ends on 10 June 2045, cancelled at the end of it
+    # Given an active mobile line whose period ends on 10 June 2045 (the next would start then),
+    # cancelled at the end of it
     from chalicelib import renewals
 
     customer = customer_factory()
@@ -105,17 +99,18 @@ def test_cancel_at_the_end_of_the_period_then_the_job_cancels_it_after_that_date
     assert (answer(planned)["status"], answer(planned)["cancel_at"]) == ("active", "2045-06-10")
     assert published.of(customer.customer_id, "SubscriptionCancelled") == []
 
-    # When the expiry job runs on its last day
-    renewals.expire_and_renew(now=utc(2045, 6, 10, 0, 30))
+    # When the job runs on its period's last day
+    renewals.expire_and_renew(now=utc(2045, 6, 9, 0, 30))
 
     # Then it still runs
     assert subscription_of(customer, subscription_id)["status"] == "active"
 
-    # When the job runs the day after, and again
-    outcome = renewals.expire_and_renew(now=utc(2045, 6, 11, 0, 30))
-    renewals.expire_and_renew(now=utc(2045, 6, 11, 5, 30))
+    # When the job runs on the day its period ends, and again
+    outcome = renewals.expire_and_renew(now=utc(2045, 6, 10, 0, 30))
+    renewals.expire_and_renew(now=utc(2045, 6, 10, 5, 30))
 
-    # Then it is cancelled, once, and SubscriptionCancelled is published once
+    # Then it is cancelled, once, and SubscriptionCancelled is published once, its last day of
+    # service being the period's last
     assert outcome["cancelled"] == 1
     stored = subscription_of(customer, subscription_id)
     assert (stored["status"], stored["cancel_at"]) == ("cancelled", "2045-06-10")
@@ -123,6 +118,10 @@ def test_cancel_at_the_end_of_the_period_then_the_job_cancels_it_after_that_date
     assert [event["detail"]["data"]["subscription"]["subscription_id"] for event in cancelled] == [
         subscription_id
     ]
+    assert (cancelled[0]["detail"]["data"]["ended_on"], cancelled[0]["detail"]["data"]["immediate"]) == (
+        "2045-06-09",
+        False,
+    )
     assert orders_of(customer)[0]["kind"] == "purchase" and len(orders_of(customer)) == 1
 
 
@@ -286,15 +285,18 @@ def test_two_confirmations_at_once_confirm_once(app: Any, customer_factory: Any,
     assert subscription_of(customer, subscription_id)["status"] == "to_configure"
 
 
+@pytest.mark.time_machine(utc(2046, 3, 9, 23, 30), tick=False)
 def test_an_expired_subscription_renewed_and_paid_is_active_again(
     customer_factory: Any, fresh_jobs: None
 ) -> None:
-    # Given a mobile line whose period ended on 3 March 2046 and that the job expired
+    # Given a mobile line without auto-renewal whose period ended on 3 March 2046, that the job
+    # expired, on 9 March 2046 at 23:30 UTC (already 10 March in Paris)
     from chalicelib import renewals
 
     customer = customer_factory()
     subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
-    set_renewal(customer, subscription_id, date(2046, 3, 3))
+    set_renewal(customer, subscription_id, date(2046, 3, 4))
+    assert customer.call("PATCH", f"/{subscription_id}", {"auto_renew": False}).status_code == 200
     renewals.expire_and_renew(now=utc(2046, 3, 4, 0, 30))
     assert subscription_of(customer, subscription_id)["status"] == "expired"
 
@@ -303,9 +305,9 @@ def test_an_expired_subscription_renewed_and_paid_is_active_again(
     assert renewal.status_code == 201
     pay(customer, answer(renewal)["order_id"])
 
-    # Then it is active again, one month further
+    # Then it is active again for a month from the day it was paid (in Paris), not from its old end
     stored = subscription_of(customer, subscription_id)
-    assert (stored["status"], stored["renews_on"]) == ("active", "2046-04-03")
+    assert (stored["status"], stored["renews_on"]) == ("active", "2046-04-10")
 
 
 @pytest.mark.parametrize(
@@ -352,7 +354,7 @@ def test_an_option_change_is_validated_and_stored(customer_factory: Any) -> None
 def test_a_change_of_electricity_options_changes_the_contract(customer_factory: Any) -> None:
     # Given an electricity subscription at 9 kVA on the off-peak option
     customer = customer_factory()
-    subscription_id = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)[
+    subscription_id = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())[
         "subscription_id"
     ]
 
@@ -372,7 +374,7 @@ def test_a_change_of_electricity_options_changes_the_contract(customer_factory: 
 def test_a_change_of_payment_mode_is_the_contracts(customer_factory: Any) -> None:
     # Given an electricity subscription paid monthly
     customer = customer_factory()
-    before = order_and_pay(customer, "electricity-essentielle", "Maison", ELECTRICITY_OPTIONS)
+    before = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
     assert before["contract"]["payment_mode"] == "monthly"
 
     # When the customer asks to pay per invoice
@@ -404,3 +406,47 @@ def test_renewal_of_a_subscription_waiting_for_its_settings_keeps_it_waiting(cus
     assert stored["status"] == "to_configure"
     expected = date.fromisoformat(subscription["renews_on"]) + relativedelta(months=1)
     assert stored["renews_on"] == expected.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("product", "options", "auto_renew"),
+    [
+        pytest.param("mobile-50go", None, True, id="monthly-plan"),
+        pytest.param("domain-relais-essentiel", {"domain_name": "mon-domaine.fr"}, False, id="yearly-pack"),
+        pytest.param("electricity-essentielle", "energy", True, id="energy"),
+    ],
+)
+def test_auto_renewal_follows_the_offers_terms(
+    customer_factory: Any, product: str, options: Any, auto_renew: bool
+) -> None:
+    # Given a customer ordering a product
+    from conftest import electricity_options
+
+    customer = customer_factory()
+
+    # When it is provisioned
+    chosen = electricity_options() if options == "energy" else options
+    made = order_and_pay(customer, product, "Le mien", chosen)
+
+    # Then it renews by itself as its offer says: monthly offers and energy do, yearly ones do not
+    assert made["auto_renew"] is auto_renew
+
+
+def test_an_energy_contract_runs_until_cancelled_and_is_never_renewed_by_hand(customer_factory: Any) -> None:
+    # Given an electricity contract
+    from conftest import electricity_options
+
+    customer = customer_factory()
+    contract = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
+
+    # When the customer tries to stop its renewal, or to renew it by hand
+    stop = customer.call("PATCH", f"/{contract['subscription_id']}", {"auto_renew": False})
+    renew = customer.call(
+        "POST", f"/{contract['subscription_id']}/renew", {"periods": 1}, headers=idempotency_key()
+    )
+
+    # Then both are refused: it renews by itself each month and is billed as consumed
+    assert_error(stop, 409, "forbidden_transition", "auto_renew")
+    assert_error(renew, 409, "forbidden_transition", "periods")
+    assert subscription_of(customer, contract["subscription_id"])["auto_renew"] is True
+    assert [order["kind"] for order in orders_of(customer)] == ["purchase"]

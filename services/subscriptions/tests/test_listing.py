@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ELECTRICITY_OPTIONS, new_client, order_and_pay_many, register_customer, set_renewal
+import time_machine
+from conftest import electricity_options, new_client, order_and_pay_many, register_customer, set_renewal
 from guichet_local.testing import answer, assert_error
 
+TODAY = date(2027, 9, 20)
 
-def today() -> date:
-    return datetime.now(ZoneInfo("Europe/Paris")).date()
+
+@pytest.fixture(scope="module", autouse=True)
+def on_a_day_of_its_own() -> Iterator[None]:
+    """This module runs on TODAY from noon in Paris: renewal dates are set from it and the routes
+    read it; the clock ticks, so that what is made one after the other keeps that order."""
+    with time_machine.travel(datetime.combine(TODAY, time(12), tzinfo=ZoneInfo("Europe/Paris")), tick=True):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +40,15 @@ def shelf(app: Any, signer: Any) -> SimpleNamespace:
             ("mobile-2h", "Papi", None),
             ("hosting-linux-100", "Boutique", None),
             ("website-site-basic", "Vitrine", None),
-            ("electricity-essentielle", "Maison", ELECTRICITY_OPTIONS),
+            ("electricity-essentielle", "Maison", electricity_options()),
             ("domain-relais-essentiel", "Blog", {"domain_name": "blog-lea.fr"}),
             ("mobile-150go-5g", "Ancienne ligne", None),
         ],
     )
     by_label = {subscription["label"]: subscription["subscription_id"] for subscription in made}
-    set_renewal(customer, by_label["Ligne de Léa"], today() + timedelta(days=10))
-    set_renewal(customer, by_label["Papi"], today() + timedelta(days=40))
-    set_renewal(customer, by_label["Ancienne ligne"], today() + timedelta(days=5))
+    set_renewal(customer, by_label["Ligne de Léa"], TODAY + timedelta(days=10))
+    set_renewal(customer, by_label["Papi"], TODAY + timedelta(days=40))
+    set_renewal(customer, by_label["Ancienne ligne"], TODAY + timedelta(days=5))
     assert (
         customer.call(
             "POST", f"/{by_label['Ancienne ligne']}/cancel", {"reason": "Fin", "at": "immediately"}
@@ -109,7 +117,7 @@ def test_expiring_within_days(shelf: SimpleNamespace, days: int) -> None:
     items = listed(shelf.customer, f"expiring_within_days={days}")
 
     # Then they are the live ones whose period ends by then (the cancelled line is not among them)
-    limit = (today() + timedelta(days=days)).isoformat()
+    limit = (TODAY + timedelta(days=days)).isoformat()
     expected = {
         item["label"]
         for item in shelf.all.values()

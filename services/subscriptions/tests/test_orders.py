@@ -5,14 +5,13 @@ its subscription. Events are read from an SQS queue fed by a rule on source guic
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import (
-    ELECTRICITY_OPTIONS,
     deliver,
+    electricity_options,
     idempotency_key,
     mails_to,
     new_client,
@@ -22,13 +21,10 @@ from conftest import (
     pay,
     place_order,
     subscription_of,
+    utc,
 )
 from dateutil.relativedelta import relativedelta
 from guichet_local.testing import answer, assert_error, deliver_detail
-
-
-def paris_today() -> date:
-    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
@@ -42,17 +38,17 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
         customer,
         [
             {"product_id": "mobile-50go", "label": "Ligne de Léa"},
-            {"product_id": "electricity-verte-pro", "label": "Atelier", "options": ELECTRICITY_OPTIONS},
+            {"product_id": "electricity-verte-pro", "label": "Atelier", "options": electricity_options()},
         ],
     )
 
-    # Then the order is received, priced from the catalog
+    # Then the order is received, priced from the catalog (electricity at the subscribed power: 9 kVA)
     assert response.status_code == 201
     order = answer(response)
     assert (order["status"], order["kind"], order["total_cents"], order["currency"]) == (
         "received",
         "purchase",
-        999 + 2890,
+        999 + 2401,
         "EUR",
     )
     assert [step["status"] for step in order["history"]] == ["received"]
@@ -69,7 +65,7 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
         customer.customer_id,
         "purchase",
     )
-    assert (data["total_cents"], data["currency"], data["prices_include_tax"]) == (3889, "EUR", True)
+    assert (data["total_cents"], data["currency"], data["prices_include_tax"]) == (3400, "EUR", True)
     assert [
         (
             line["product_id"],
@@ -82,7 +78,7 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
         for line in data["lines"]
     ] == [
         ("mobile-50go", 1, "month", 999, 999, "20.0"),
-        ("electricity-verte-pro", 1, "month", 2890, 2890, "20.0"),
+        ("electricity-verte-pro", 1, "month", 2401, 2401, "20.0"),
     ]
     assert data["lines"][0]["description"] == "Forfait 50 Go — Ligne de Léa"
     assert sum(line["total_cents"] for line in data["lines"]) == data["total_cents"]
@@ -96,10 +92,12 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
     assert len(mails_to(mailbox, customer.email, order["order_id"])) == 1
 
 
+@pytest.mark.time_machine(utc(2027, 1, 31, 23, 30), tick=True)  # ticking: the history's steps follow
 def test_payment_completes_the_order_and_creates_each_subscription_in_its_first_status(
     customer_factory: Any, published: Any, mailbox: Any
 ) -> None:
-    # Given an order of a website waiting for confirmation, a hosting pack and a mobile line
+    # Given an order of a website waiting for confirmation, a hosting pack and a mobile line, on
+    # 31 January 2027 at 23:30 UTC (already 1 February in Paris)
     customer = customer_factory()
     order = answer(
         place_order(
@@ -126,17 +124,14 @@ def test_payment_completes_the_order_and_creates_each_subscription_in_its_first_
     ]
     moments = [step["at"] for step in completed["history"]]
     assert moments == sorted(moments)
-    # And each line made a subscription, in the first status of its product
+    # And each line made a subscription, in the first status of its product, started that day in
+    # Paris and renewing a month later
     made = [subscription_of(customer, line["subscription_id"]) for line in completed["items"]]
-    assert [(item["product_id"], item["status"]) for item in made] == [
-        ("website-site-basic", "pending_confirmation"),
-        ("hosting-linux-100", "to_configure"),
-        ("mobile-50go", "active"),
+    assert [(item["product_id"], item["status"], item["started_on"], item["renews_on"]) for item in made] == [
+        ("website-site-basic", "pending_confirmation", "2027-02-01", "2027-03-01"),
+        ("hosting-linux-100", "to_configure", "2027-02-01", "2027-03-01"),
+        ("mobile-50go", "active", "2027-02-01", "2027-03-01"),
     ]
-    for item in made:
-        started = date.fromisoformat(item["started_on"])
-        assert abs((started - paris_today()).days) <= 1
-        assert item["renews_on"] == (started + relativedelta(months=1)).isoformat()
     # And SubscriptionActivated is published for each, naming the order
     activated = published.of(customer.customer_id, "SubscriptionActivated")
     assert sorted(
@@ -502,3 +497,64 @@ def test_a_subscription_cancelled_while_its_renewal_is_provisioned_is_not_revive
     pay(customer, order_id)
     assert answer(customer.call("GET", f"/orders/{order_id}"))["status"] == "cancelled"
     assert subscription_of(customer, subscription_id)["status"] == "cancelled"
+
+
+def test_an_order_says_what_it_waits_for_a_mandate_then_its_payment(customer_factory: Any) -> None:
+    # Given a customer without a mandate ordering electricity paid by monthly debits, and a mobile line
+    from guichet_contracts.domain_events.invoices import InvoiceIssued, MandateSigned
+
+    customer = customer_factory()
+    energy = answer(
+        place_order(
+            customer,
+            [{"product_id": "electricity-essentielle", "label": "Maison", "options": electricity_options()}],
+        )
+    )
+    line = answer(place_order(customer, [{"product_id": "mobile-2h", "label": "Ligne"}]))
+
+    # Then the energy order waits for a mandate, the line for its payment
+    assert (energy["awaiting"], line["awaiting"], line["invoice_id"]) == ("mandate", "payment", None)
+
+    # When the invoices service issues the line's invoice, and the customer signs a mandate (twice)
+    deliver(
+        customer.client,
+        "invoice_issued",
+        InvoiceIssued(
+            invoice_id="in_20261204_0123456789",
+            number="F2026-000123",
+            kind="invoice",
+            customer_id=customer.customer_id,
+            issued_on=date(2026, 12, 4),
+            due_on=date(2026, 12, 19),
+            period_start=None,
+            period_end=None,
+            status="open",
+            total_excl_tax_cents=249,
+            tax_cents=50,
+            total_cents=299,
+            amount_due_cents=299,
+            currency="EUR",
+            payment_mode="card",
+            order_id=line["order_id"],
+            subscription_ids=[],
+        ),
+    )
+    signed = MandateSigned(
+        customer_id=customer.customer_id, mandate_reference="GUICHET-M1", signed_on=date(2026, 12, 4)
+    )
+    for _ in range(2):
+        deliver(customer.client, "mandate_signed", signed)
+
+    # Then the line's order names its invoice, and nothing waits for a mandate any more
+    orders = {order["order_id"]: order for order in orders_of(customer)}
+    assert (orders[line["order_id"]]["awaiting"], orders[line["order_id"]]["invoice_id"]) == (
+        "payment",
+        "in_20261204_0123456789",
+    )
+    assert orders[energy["order_id"]]["awaiting"] == "payment"
+    # and a new energy order no longer asks for one
+    again = place_order(
+        customer,
+        [{"product_id": "electricity-essentielle", "label": "Garage", "options": electricity_options()}],
+    )
+    assert answer(again)["awaiting"] == "payment"

@@ -32,17 +32,24 @@ def morning(day: date) -> datetime:
 
 
 def subscriptions_renewing(customer: Customer, plan: dict[str, date]) -> dict[str, str]:
-    """Active mobile lines labelled as `plan` says, each renewing on its day: label -> id."""
+    """Active mobile lines labelled as `plan` says, each renewing on its day, auto-renewal off
+    (a test turns it on where it needs it): label -> id."""
     made = order_and_pay_many(customer, [("mobile-50go", label, None) for label in plan])
     ids = {subscription["label"]: subscription["subscription_id"] for subscription in made}
     for label, day in plan.items():
         set_renewal(customer, ids[label], day)
+        assert customer.call("PATCH", f"/{ids[label]}", {"auto_renew": False}).status_code == 200
     return ids
 
 
 def reminders(mailbox: Any, customer: Customer, label: str) -> list[str]:
-    """Subjects of the reminders the customer got about the subscription labelled `label`, oldest first."""
-    return [mail["subject"] for mail in reversed(mails_to(mailbox, customer.email, f"« {label} »"))]
+    """Subjects of the reminders the customer got about the subscription labelled `label`, oldest
+    first (not the confirmation of a cancellation)."""
+    return [
+        mail["subject"]
+        for mail in reversed(mails_to(mailbox, customer.email, f"« {label} »"))
+        if "résiliation" not in mail["subject"]
+    ]
 
 
 def test_each_due_milestone_is_mailed_once_however_often_the_job_runs(
@@ -352,3 +359,24 @@ def test_a_renewed_subscription_is_reminded_again_for_its_new_date(
         "Votre abonnement Forfait 50 Go « prolongée » expire dans 7 jours",
         "Votre abonnement Forfait 50 Go « prolongée » expire dans 7 jours",
     ]
+
+
+def test_an_energy_contract_gets_no_renewal_reminder(
+    customer_factory: Any, mailbox: Any, fresh_jobs: None
+) -> None:
+    # Given an electricity contract renewing (in place, as every month) in 7 days, on 3 May 2068
+    from chalicelib import renewals
+    from conftest import electricity_options, order_and_pay
+
+    today = date(2068, 5, 3)
+    customer = customer_factory()
+    contract = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
+    set_renewal(customer, contract["subscription_id"], today + timedelta(days=7))
+    job_ran_until(JOB, today - timedelta(days=1))
+
+    # When the reminder job runs
+    sent = renewals.send_reminders(now=morning(today))
+
+    # Then nothing is mailed: it renews each month until it is cancelled
+    assert sent == 0
+    assert reminders(mailbox, customer, "Maison") == []

@@ -4,6 +4,8 @@ validates against the service's OpenAPI document for its status."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,9 +13,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from conftest import (
-    ELECTRICITY_OPTIONS,
     assert_documented,
+    electricity_options,
     idempotency_key,
     mails_to,
     new_client,
@@ -21,6 +24,7 @@ from conftest import (
     order_and_pay_many,
     place_order,
     register_customer,
+    set_renewal,
     subscription_of,
     utc,
 )
@@ -64,14 +68,23 @@ PRODUCT_FIELDS = {
 CATALOG = json.loads((Path(__file__).parents[1] / "chalicelib" / "catalog.json").read_text())
 
 
+@pytest.fixture(scope="module", autouse=True)
+def on_12_may_2027() -> Iterator[None]:
+    """This module runs on 12 May 2027 from noon in Paris, so the holder's subscriptions start on a
+    known day; the clock ticks, so that what is made one after the other keeps that order."""
+    with time_machine.travel(utc(2027, 5, 12, 10), tick=True):
+        yield
+
+
 @pytest.fixture(scope="module")
 def holder(app: Any, signer: Any) -> SimpleNamespace:
     """A customer with four subscriptions of one paid order, and an order not paid yet (read-only here)."""
     customer = register_customer(new_client(app), signer)
+    energy = electricity_options()
     electricity, mobile, hosting, website = order_and_pay_many(
         customer,
         [
-            ("electricity-stockage-virtuel", "Maison", ELECTRICITY_OPTIONS),
+            ("electricity-stockage-virtuel", "Maison", energy),
             ("mobile-50go", "Ligne de Léa", None),
             ("hosting-linux-100", "Boutique", {"domain_name": "boutique-lea.fr"}),
             ("website-site-basic", "Vitrine", None),
@@ -80,6 +93,7 @@ def holder(app: Any, signer: Any) -> SimpleNamespace:
     unpaid = answer(place_order(customer, [{"product_id": "mobile-2h", "label": "Secours"}]))
     return SimpleNamespace(
         customer=customer,
+        pdl=energy["pdl"].replace(" ", ""),
         electricity=electricity,
         mobile=mobile,
         hosting=hosting,
@@ -158,7 +172,7 @@ def test_the_list_of_subscriptions_has_the_documented_fields(
 def test_a_subscription_has_its_contract_and_settings(
     holder: SimpleNamespace, openapi_document: dict[str, Any]
 ) -> None:
-    # Given the customer's mobile line, active since today for a month
+    # Given the customer's mobile line, active since 12 May 2027 for a month
     subscription_id = holder.mobile["subscription_id"]
 
     # When it is read
@@ -173,12 +187,11 @@ def test_a_subscription_has_its_contract_and_settings(
     assert (
         body["product_id"] == "mobile-50go" and body["family"] == "mobile" and body["name"] == "Forfait 50 Go"
     )
-    assert body["label"] == "Ligne de Léa" and body["status"] == "active" and body["auto_renew"] is False
+    # a monthly plan renews by itself (the offer's terms)
+    assert body["label"] == "Ligne de Léa" and body["status"] == "active" and body["auto_renew"] is True
     assert body["price_cents"] == 999 and body["currency"] == "EUR" and body["billing_period"] == "month"
     assert body["dossier_number"].startswith("M") and body["remarks"] is None
-    started = date.fromisoformat(body["started_on"])
-    assert abs((started - date.today()).days) <= 1
-    assert date.fromisoformat(body["renews_on"]) > started
+    assert (body["started_on"], body["renews_on"]) == ("2027-05-12", "2027-06-12")
     assert set(body["contract"]) >= CONTRACT_FIELDS
     assert body["contract"]["payment_mode"] == "per_invoice"
     assert body["contract"]["contract_number"].startswith("C")
@@ -205,7 +218,7 @@ def test_an_electricity_contract_has_the_delivery_point_off_peak_hours_and_power
     assert_documented(openapi_document, "GET", "/{subscription_id}", response)
     body = answer(response)
     assert body["family"] == "electricity" and body["status"] == "active"
-    assert body["contract"]["pdl"] == "12345678901234"
+    assert body["contract"]["pdl"] == holder.pdl and len(holder.pdl) == 14
     assert body["contract"]["off_peak_hours"] == [{"start": "23:00", "end": "07:00"}]
     assert body["contract"]["subscribed_power_kva"] == 9
     assert body["contract"]["offer"] == "virtual_storage"
@@ -527,3 +540,23 @@ def test_the_default_slot_range_is_two_weeks(customer_factory: Any, route_clock:
     assert days[0] == "2027-03-08" and days[-1] == "2027-03-19"
     assert len(days) == 10
     assert all(date.fromisoformat(day) - date(2027, 3, 8) <= timedelta(days=13) for day in days)
+
+
+def test_an_energy_contract_is_never_expiring_soon(customer_factory: Any, signer: Any) -> None:
+    # Given an electricity contract, which renews each month until it is cancelled, and a mobile line
+    # without auto-renewal, both ending within the month
+    customer = customer_factory()
+    energy = order_and_pay_many(customer, [("electricity-essentielle", "Maison", electricity_options())])[0]
+    line = order_and_pay_many(customer, [("mobile-2h", "Ligne", None)])[0]
+    customer.call("PATCH", f"/{line['subscription_id']}", {"auto_renew": False})
+    for made in (energy, line):
+        set_renewal(customer, made["subscription_id"], utc(2067, 3, 20, 0).date())
+
+    # When the dashboard is read on 10 March 2067
+    with time_machine.travel(utc(2067, 3, 10, 10), tick=False):
+        customer = replace(customer, token=signer.token(customer.customer_id))
+        expiring = answer(customer.call("GET", "/dashboard"))["expiring_soon"]
+
+    # Then only the line is said to expire
+    assert [item["subscription_id"] for item in expiring] == [line["subscription_id"]]
+    assert energy["subscription_id"] not in {item["subscription_id"] for item in expiring}

@@ -96,11 +96,17 @@ class SurplusPayout(DomainEvent):
     currency: Currency
 
 
+Quantity = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+
 class UsageCharge(Part):
+    """One unit of a line's plan over a period: what it used against what the plan includes
+    (None: unlimited), what lies beyond, and its price (tax included) rounded half up."""
+
     unit: str
-    included: Decimal | None
-    used: Decimal
-    beyond: Decimal
+    included: Quantity | None
+    used: Quantity
+    beyond: Quantity
     unit_price_cents: PositiveCents
     amount_cents: PositiveCents
 
@@ -109,16 +115,23 @@ class UsagePeriodClosed(DomainEvent):
     name: ClassVar[str] = "UsagePeriodClosed"
     producer: ClassVar[str] = "consumption"
     consumers: ClassVar[tuple[str, ...]] = ("invoices",)
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = (
         "A telecom line's allowance period [period_start, period_end) ended (its billing day): "
-        "what was used beyond the plan is billed."
+        "what was used beyond the plan is billed (prices include VAT)."
     )
 
     customer_id: Id
     subscription_id: Id
     period_start: Day
-    period_end: Day
+    period_end: Day  # the first day of the next period (exclusive)
     charges: list[UsageCharge]
-    amount_cents: PositiveCents
+    amount_cents: PositiveCents  # the charges' amounts added up
     currency: Currency
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> UsagePeriodClosed:
+        if self.period_end <= self.period_start:
+            raise ValueError("period_end must come after period_start")
+        if self.amount_cents != sum(charge.amount_cents for charge in self.charges):
+            raise ValueError("amount_cents must be the sum of the charges' amount_cents")
+        return self

@@ -15,7 +15,7 @@ Method = Literal["card", "direct_debit", "check", "tip", "transfer", "credit"]
 class InvoiceIssued(DomainEvent):
     name: ClassVar[str] = "InvoiceIssued"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
     when: ClassVar[str] = "An invoice, credit note, resale or regularization invoice was numbered and stored."
 
     invoice_id: Id
@@ -40,7 +40,7 @@ class InvoiceIssued(DomainEvent):
 class InvoicePaid(DomainEvent):
     name: ClassVar[str] = "InvoicePaid"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
     when: ClassVar[str] = "Nothing is due on an invoice any more (paid in full, whatever the methods)."
 
     invoice_id: Id
@@ -73,7 +73,7 @@ class OrderPaid(DomainEvent):
 class MandateSigned(DomainEvent):
     name: ClassVar[str] = "MandateSigned"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
     when: ClassVar[str] = "The customer gave bank details: a SEPA mandate is on file (never the IBAN itself)."
 
     customer_id: Id
@@ -108,14 +108,16 @@ class PaymentSucceeded(PaymentOutcome):
 class PaymentFailed(PaymentOutcome):
     name: ClassVar[str] = "PaymentFailed"
     producer: ClassVar[str] = "invoices"
-    when: ClassVar[str] = "A card payment or a direct debit was declined."
+    when: ClassVar[str] = (
+        "A card payment or a direct debit was declined (`failed`), or a cheque or TIP never arrived "
+        "(`expired`, recorded by an operator)."
+    )
 
 
 class InvoiceUnpaid(DomainEvent):
     name: ClassVar[str] = "InvoiceUnpaid"
     producer: ClassVar[str] = "invoices"
     consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = (
         "An invoice is still unpaid after its last reminder: the subscriptions it bills are suspended."
     )
@@ -135,7 +137,6 @@ class InvoiceVoided(DomainEvent):
     name: ClassVar[str] = "InvoiceVoided"
     producer: ClassVar[str] = "invoices"
     consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = (
         "An order's invoice was never paid by its deadline: it is void, and its order is cancelled."
     )
@@ -151,10 +152,10 @@ class InvoiceVoided(DomainEvent):
 class PaymentRefunded(DomainEvent):
     name: ClassVar[str] = "PaymentRefunded"
     producer: ClassVar[str] = "invoices"
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = (
         "Money owed to the customer (a credit note, a negative regularization) was paid back, "
-        "by the method that paid."
+        "by the method that paid: a card refund, a transfer to the mandate's account, or a refund "
+        "an operator made by hand (`check`, `transfer`). One event per refund."
     )
 
     refund_id: Id

@@ -153,7 +153,7 @@ class SubscriptionRenewed(DomainEvent):
 class SubscriptionCancelled(DomainEvent):
     name: ClassVar[str] = "SubscriptionCancelled"
     producer: ClassVar[str] = "subscriptions"
-    consumers: ClassVar[tuple[str, ...]] = ("consumption",)
+    consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
     when: ClassVar[str] = (
         "The subscription ended by cancellation. `ended_on` is its last day of service; an "
         "immediate cancellation of a prepaid period credits its unused days (`refund`)."
@@ -170,7 +170,6 @@ class SubscriptionChanged(DomainEvent):
     name: ClassVar[str] = "SubscriptionChanged"
     producer: ClassVar[str] = "subscriptions"
     consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = (
         "The plan (product) or the contract (energy option, hours, power) changed. A plan change "
         "is prorated by day over the current period: `credit` of the old plan, `charge` of the new."
@@ -190,7 +189,6 @@ class SubscriptionSuspended(DomainEvent):
     name: ClassVar[str] = "SubscriptionSuspended"
     producer: ClassVar[str] = "subscriptions"
     consumers: ClassVar[tuple[str, ...]] = ("invoices",)
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = "Service stopped: an invoice still unpaid after its last reminder, or an operator."
 
     subscription: Subscription
@@ -203,7 +201,6 @@ class SubscriptionResumed(DomainEvent):
     name: ClassVar[str] = "SubscriptionResumed"
     producer: ClassVar[str] = "subscriptions"
     consumers: ClassVar[tuple[str, ...]] = ("invoices",)
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = "Service back: the unpaid invoices were paid, or an operator."
 
     subscription: Subscription
@@ -215,7 +212,6 @@ class SubscriptionExpired(DomainEvent):
     name: ClassVar[str] = "SubscriptionExpired"
     producer: ClassVar[str] = "subscriptions"
     consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
-    planned: ClassVar[bool] = True
     when: ClassVar[str] = "A period ended without renewal; `ended_on` is its last day of service."
 
     subscription: Subscription

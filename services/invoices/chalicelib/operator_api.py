@@ -1,0 +1,123 @@
+"""Operator routes of the invoices service (`/invoices/operator/...`): the back office's hands.
+
+Each route takes an operator token with the `invoices:write` scope (guichet_contracts
+.operator_tokens: the auth service's key, the operator audience), never a customer's access
+token; every write is logged with the operator's `sub` and kept on what it changed
+(`recorded_by`, `issued_by`).
+
+- a cheque or TIP received, or never received (expired);
+- a credit note against an invoice (amount, reason; with an Idempotency-Key), refunded by the
+  method that paid it (or deducted from what is still due on it);
+- a refund made by hand (one waiting for an operator, or one the provider declined).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Blueprint, Response
+from guichet_contracts import web
+from guichet_contracts.idempotency import Idempotency, key_of
+from guichet_contracts.operator_tokens import OperatorTokenVerifier
+
+from .settings import settings
+
+operator_api = Blueprint(__name__)
+operators = OperatorTokenVerifier(
+    public_keys_secret_id=settings.jwt_public_keys_secret,
+    issuer=settings.jwt_issuer,
+    audience=settings.operator_audience,
+)
+SCOPE = "invoices:write"
+_CUSTOMER_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+credit_note_once = Idempotency(table_name=settings.table_name, name="operator-credit-notes")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _operator() -> str:
+    return operators.operator(operator_api.current_request, SCOPE).operator_id
+
+
+def _customer(customer_id: str) -> str:
+    """A customer id of the path: one that cannot name an item is a 404 like an unknown one."""
+    from .errors import NotFound
+
+    if not _CUSTOMER_ID.fullmatch(customer_id):
+        raise NotFound()
+    return customer_id
+
+
+def _body(model_name: str) -> Any:
+    from . import schemas
+
+    return schemas.parse(getattr(schemas, model_name), web.json_object(operator_api.current_request))
+
+
+@operator_api.route("/operator/customers/{customer_id}/payments/{payment_id}/received", methods=["POST"])
+def payment_received(customer_id: str, payment_id: str) -> dict[str, Any]:
+    from . import payments
+
+    operator = _operator()
+    return payments.as_dict(
+        payments.record_received(_customer(customer_id), payment_id, operator=operator, now=_now())
+    )
+
+
+@operator_api.route("/operator/customers/{customer_id}/payments/{payment_id}/expired", methods=["POST"])
+def payment_expired(customer_id: str, payment_id: str) -> dict[str, Any]:
+    from . import payments
+
+    operator = _operator()
+    return payments.as_dict(
+        payments.record_expired(_customer(customer_id), payment_id, operator=operator, now=_now())
+    )
+
+
+@operator_api.route("/operator/customers/{customer_id}/invoices/{invoice_id}/credit-notes", methods=["POST"])
+def credit_note(customer_id: str, invoice_id: str) -> Response:
+    from . import credit_notes, invoicing
+
+    operator = _operator()
+    request = operator_api.current_request
+    raw = web.json_object(request)
+    body = _body("CreditNoteRequest")
+    key = key_of(request)
+
+    def action() -> tuple[int, Any]:
+        document = credit_notes.by_operator(
+            _customer(customer_id),
+            invoice_id,
+            amount_cents=body.amount_cents,
+            reason=body.reason,
+            operator=operator,
+            key=key,
+            now=_now(),
+        )
+        return 201, invoicing.detail(document)
+
+    status, answer = credit_note_once.run(
+        customer_id=f"{operator}|{customer_id}",
+        key=key,
+        body={"invoice_id": invoice_id, **raw},
+        action=action,
+        lambda_context=operator_api.lambda_context,
+    )
+    return Response(body=answer, status_code=status)
+
+
+@operator_api.route("/operator/customers/{customer_id}/refunds/{refund_id}/made", methods=["POST"])
+def refund_made(customer_id: str, refund_id: str) -> dict[str, Any]:
+    from . import refunds
+
+    operator = _operator()
+    body = _body("RefundMade")
+    return refunds.as_dict(
+        refunds.record_made(
+            _customer(customer_id), refund_id, method=body.method, operator=operator, now=_now()
+        )
+    )
