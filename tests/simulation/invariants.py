@@ -54,9 +54,35 @@ MAILS = "7. lifecycle mails once"
 HARNESS = "0. the simulation ran as the API says"
 
 PAYABLE = ("invoice", "regularization")
+# a refund waiting for an operator (no account on file, or declined) is made within a week
+REFUND_WAIT_DAYS = 7
+BATTERY, SURPLUS = "electricity-stockage-virtuel", "electricity-boost-mon-surplus"
 DEFAULT_OFF_PEAK_HOURS = ({"start": "22:00", "end": "06:00"},)  # what an off-peak order without hours gets
 TARIFF_LINES = ("Heures pleines", "Heures creuses", "Consommation")  # the invoices' kWh lines of a month
 REMINDER_STAGES = {1: 1, 2: 15, 3: 30}  # docs/LIFECYCLE.md, "Dunning": days late
+ORDER_REMINDER_STAGES = {1: 1}  # a purchase's invoice: reminded once, voided 14 days late
+SUSPEND_AFTER_DAYS = 38  # an invoice billing subscriptions, unpaid: they are suspended
+PAYMENT_MAILS = {"succeeded": "payment_received", "failed": "payment_failed", "expired": "payment_expired"}
+LIFECYCLE_MAILS = {
+    "order_received",
+    "order_completed",
+    "order_cancelled",
+    "invoice_issued",
+    "invoice_voided",
+    "overdue_reminder",
+    "payment_received",
+    "payment_failed",
+    "payment_instructions",
+    "payment_expired",
+    "refund_made",
+    "installment_debited",
+    "installment_failed",
+    "subscription_cancelled",
+    "cancellation_withdrawn",
+    "moved_out",
+    "subscription_suspended",
+    "subscription_resumed",
+}
 OVERDUE_RUN = (6, 0)  # invoices.mark_overdue, UTC
 MILESTONES, AUTO_MILESTONES = (30, 7, 1), (7,)
 MONTH_NAMES = [
@@ -179,7 +205,7 @@ class Invariants:
         seen = self._seen[customer.customer_id]
         if kind.name == "renewal_reminder":
             seen.renewal_reminders[(kind.key, _french_day(kind.period), _milestone(kind.detail))] += 1
-        elif kind.name == "overdue_reminder":
+        elif kind.name in ("overdue_reminder", "installment_failed"):
             seen.mails[(kind.name, f"{kind.key}#{kind.detail}")] += 1
         elif kind.name == "other":
             seen.others.append(mail.subject)
@@ -230,8 +256,9 @@ class Invariants:
     def job_failed(self, fired: Fired) -> Failure:
         return Failure(HARNESS, paris_day(fired.at), "-", f"job {fired.job}", f"failed: {fired.result}")
 
-    def step_failed(self, customer: Customer, step: str, error: str) -> Failure:
-        return Failure(HARNESS, paris_day(self.sim.now), str(customer), f"step {step}", error)
+    def step_failed(self, customer: Customer | None, step: str, error: str) -> Failure:
+        who = str(customer) if customer is not None else "back office"
+        return Failure(HARNESS, paris_day(self.sim.now), who, f"step {step}", error)
 
     def readings_refused(self, report: dict[str, Any]) -> Failure:
         return Failure(
@@ -308,27 +335,19 @@ class Invariants:
         return failures
 
     def _billed_once(self, event: Observed, day: date) -> list[Failure]:
+        """The business event an invoice (or credit note) is issued for, billed by exactly one."""
+        source = _issuing_source(event)
+        if source is None or self._sources[source] == 1:
+            return []
         data = event.data
-        if event.name == "OrderPlaced":
-            upfront = sum(line["total_cents"] for line in data["lines"] if line["billing"] == "upfront")
-            if not upfront:
-                return []
-            source = f"ORDER#{data['order_id']}"
-        elif event.name == "ConsumptionPeriodClosed" and data["payment_mode"] == "per_invoice":
-            source = f"CONSUMPTION#{data['meter_id']}#{data['month']}"
-        elif event.name == "SurplusPayout":
-            source = f"SURPLUS#{data['payout_id']}"
-        else:
-            return []
-        if self._sources[source] == 1:
-            return []
+        customer = data.get("customer_id") or data["subscription"]["customer_id"]
         return [
             Failure(
                 NUMBERS,
                 day,
-                data["customer_id"],
+                customer,
                 f"{event.name} {source.split('#', 1)[1]}",
-                f"billed by {self._sources[source]} invoices, not one",
+                f"billed by {self._sources[source]} documents, not one",
             )
         ]
 
@@ -354,11 +373,46 @@ class Invariants:
         return self._expected_reminders[customer_id]
 
 
+def _issuing_source(event: Observed) -> str | None:
+    """The business key of the document an event must issue (invoicing.issue's `source`), if any."""
+    data = event.data
+    if event.name == "OrderPlaced":
+        upfront = sum(line["total_cents"] for line in data["lines"] if line["billing"] == "upfront")
+        return f"ORDER#{data['order_id']}" if upfront else None
+    if event.name == "ConsumptionPeriodClosed":
+        return (
+            f"CONSUMPTION#{data['meter_id']}#{data['month']}"
+            if data["payment_mode"] == "per_invoice"
+            else None
+        )
+    if event.name == "SurplusPayout":
+        return f"SURPLUS#{data['payout_id']}"
+    if event.name == "UsagePeriodClosed":
+        return f"USAGE#{data['subscription_id']}#{data['period_start']}" if data["amount_cents"] else None
+    subscription = data.get("subscription") or {}
+    if event.name == "SubscriptionCancelled" and (data.get("refund") or {}).get("amount_cents"):
+        return (
+            f"CANCELLATION#{subscription['customer_id']}#{subscription['subscription_id']}#{data['ended_on']}"
+        )
+    if event.name == "SubscriptionChanged":
+        credit = (data.get("credit") or {}).get("amount_cents") or 0
+        charge = (data.get("charge") or {}).get("amount_cents") or 0
+        if credit == charge:
+            return None
+        return (
+            f"CHANGE#{subscription['customer_id']}#{subscription['subscription_id']}#{data['effective_on']}"
+            f"#{data['previous_product_id']}#{subscription['product_id']}"
+        )
+    return None
+
+
 def _milestone_due(subscription: dict[str, Any], today: date) -> tuple[str, str, int] | None:
     """The renewal reminder the rule asks for today (30, 7 and 1 days before renews_on; 7 only
     with auto-renewal), as the 05:00 job sees the subscription."""
     if subscription["status"] != "active" or subscription.get("cancel_at"):
         return None
+    if subscription["family"] == "electricity":
+        return None  # an energy contract runs until it is cancelled: nothing to remind
     renews_on = date.fromisoformat(subscription["renews_on"])
     days_left = (renews_on - today).days
     milestones = AUTO_MILESTONES if subscription.get("auto_renew") else MILESTONES
@@ -403,6 +457,8 @@ class View:
         self.installments = list(invoices.partition(pk, "INSTALLMENT#"))
         self.schedules = list(invoices.partition(pk, "SCHEDULE#"))
         self.bank_account = invoices.get(pk, "BANK_ACCOUNT")
+        self.refunds = list(invoices.partition(pk, "REFUND#"))
+        self.carried = list(invoices.partition(pk, "CREDIT#"))
         self.invoices_by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for invoice in self.invoices:
             if invoice.get("order_id"):
@@ -566,10 +622,12 @@ class View:
         return failures
 
     def _credited(self, subscription_id: str) -> int:
+        """What the credit note of an immediate cancellation credits (docs/LIFECYCLE.md)."""
+        prefix = f"CANCELLATION#{self.customer.customer_id}#{subscription_id}#"
         return sum(
             abs(cents(invoice["total_cents"]))
             for invoice in self.invoices
-            if invoice["kind"] == "credit_note" and subscription_id in (invoice.get("subscription_ids") or [])
+            if invoice["kind"] == "credit_note" and invoice["source"].startswith(prefix)
         )
 
     def _plan_changes(self, subscription: dict[str, Any], subject: str) -> list[Failure]:
@@ -588,13 +646,14 @@ class View:
             charge, credit = spans.prorated(PRICES[new], left, days), spans.prorated(PRICES[old], left, days)
             expected += charge - credit
             described.append(f"{on}: {old}→{new}, {left}/{days} days: +{charge} −{credit}")
+        prefix = f"CHANGE#{self.customer.customer_id}#{sid}#"
         adjustments = sum(
-            cents(invoice["total_cents"])
+            -abs(cents(invoice["total_cents"]))
+            if invoice["kind"] == "credit_note"
+            else cents(invoice["total_cents"])
             for invoice in self.invoices
-            if not invoice.get("order_id")
-            and invoice["kind"] == "invoice"
-            and sid in (invoice.get("subscription_ids") or [])
-        ) - (self._credited(sid) if sid not in self.facts.cancellations else 0)
+            if invoice["source"].startswith(prefix)
+        )
         if adjustments == expected:
             return []
         return [
@@ -757,113 +816,203 @@ class View:
                 failures.append(
                     self.failure(DEBITS, f"debit {payment['payment_id']}", f"on {on} without a mandate")
                 )
-        monthly = [
-            s
-            for s in self.subscriptions
-            if s["family"] == "electricity" and s["contract"]["payment_mode"] == "monthly"
-        ]
+        contracts = {s["subscription_id"]: s for s in self.subscriptions}
         for installment in self.installments:
-            if installment["status"] == "scheduled":
-                self.wake_on.add(date.fromisoformat(installment["due_on"]))
-                continue
-            on = (
-                self.rules.first_seen(
-                    pk,
-                    f"INSTALLMENT#{int(installment['year'])}#{int(installment['number']):02d}",
-                    installment["status"],
-                )
-                or self.day
+            if installment["status"] in ("scheduled", "paused", "retrying"):
+                self.wake_on.add(date.fromisoformat(installment.get("retry_on") or installment["due_on"]))
+            contract = contracts.get(installment["subscription_id"])
+            subject = (
+                f"installment {int(installment['number'])}/12 of {int(installment['year'])} "
+                f"({contract['dossier_number'] if contract else installment['subscription_id']})"
             )
-            subject = f"installment {int(installment['number'])}/12 of {int(installment['year'])}"
-            if date.fromisoformat(installment["due_on"]) > on:
-                failures.append(
-                    self.failure(DEBITS, subject, f"debited on {on}, due {installment['due_on']}")
-                )
-            if not any(spans.runs_on(s, on, self.facts) for s in monthly):
-                ended = [
-                    f"{s['dossier_number']} {s['status']} "
-                    f"(last day {spans.last_day_of_service(s, self.facts)})"
-                    for s in monthly
-                ]
-                failures.append(
-                    self.failure(
-                        DEBITS,
-                        subject,
-                        f"debited ({installment['status']}) on {on} with no supply contract running: "
-                        f"{ended or 'none'}",
+            # each attempt leaves its mark: retrying after the first declined, paid or failed after the last
+            for outcome in ("retrying", "paid", "failed"):
+                attempted = self.rules.first_seen(pk, installment["sk"], outcome)
+                if attempted is None:
+                    continue
+                on = attempted
+                if date.fromisoformat(installment["due_on"]) > on:
+                    failures.append(
+                        self.failure(
+                            DEBITS, subject, f"debited ({outcome}) on {on}, due {installment['due_on']}"
+                        )
                     )
-                )
+                if contract is None or not spans.runs_on(contract, on, self.facts):
+                    last = spans.last_day_of_service(contract, self.facts) if contract else None
+                    failures.append(
+                        self.failure(
+                            DEBITS,
+                            subject,
+                            f"debited ({outcome}) on {on}, its supply contract not running "
+                            f"({contract['status'] if contract else 'unknown'}, last day {last})",
+                        )
+                    )
         return failures
 
     # --- 4. money balances ---------------------------------------------------------------------------------
 
     def money(self) -> list[Failure]:
-        failures = []
+        """payments − refunds = invoices paid − credit notes, in the customer's money: a monthly
+        payer's installments are payments, counted as paying the year's energy once regularized
+        (held on account until then); a credit document (credit note, negative regularization)
+        counts for what it owes, of which a small regularization carried to the next invoice, or a
+        refund on its way, is not back yet."""
         received = sum(cents(p["amount_cents"]) for p in self.payments if p["status"] == "succeeded")
-        refunded = sum(
-            cents(event.data["amount_cents"])
-            for event in self.rules.events("PaymentRefunded")
-            if event.data["customer_id"] == self.customer.customer_id
-        )
+        installments = sum(cents(i["amount_cents"]) for i in self.installments if i["status"] == "paid")
+        refunded = sum(cents(r["amount_cents"]) for r in self.refunds if r["status"] == "succeeded")
+        waiting = sum(cents(r["amount_cents"]) for r in self.refunds if r["status"] in ("pending", "failed"))
+        carried = sum(cents(c["left_cents"]) for c in self.carried)
         paid = sum(
-            cents(i["total_cents"]) - cents(i["amount_due_cents"])
-            for i in self.invoices
-            if i["kind"] in PAYABLE
+            cents(applied["amount_cents"])
+            for invoice in self.invoices
+            if invoice["kind"] in PAYABLE and cents(invoice["total_cents"]) > 0
+            for applied in invoice.get("payments") or []
+            if applied["status"] == "succeeded"
         )
-        credited = sum(abs(cents(i["total_cents"])) for i in self.invoices if i["kind"] == "credit_note")
-        if received - refunded != paid - credited:
+        applied_installments = on_account = 0
+        for schedule in self.schedules:
+            of_year = self._installments_paid(schedule)
+            if schedule.get("regularized"):
+                applied_installments += of_year
+            else:
+                on_account += of_year
+        owed = sum(self._owed(document) for document in self.invoices if _credit_document(document))
+        left = received + installments - refunded
+        right = paid + applied_installments - owed + carried + waiting + on_account
+        failures = []
+        if left != right:
             failures.append(
                 self.failure(
                     MONEY,
                     "balance",
-                    f"payments {received} − refunds {refunded} = {received - refunded} c, but invoices paid "
-                    f"{paid} − credit notes {credited} = {paid - credited} c",
+                    f"payments {received} + installments {installments} − refunds {refunded} = {left} c, but "
+                    f"invoices paid {paid} + installments regularized {applied_installments} − credit notes "
+                    f"{owed} + still owed back (carried {carried}, refunds on their way {waiting}) + on "
+                    f"account {on_account} = {right} c",
                 )
             )
+        return failures + self._regularizations() + self._credits_paid_back() + self._kitty()
+
+    def _installments_paid(self, schedule: dict[str, Any]) -> int:
+        return sum(
+            cents(i["amount_cents"])
+            for i in self.installments
+            if i["subscription_id"] == schedule["subscription_id"]
+            and int(i["year"]) == int(schedule["year"])
+            and i["status"] == "paid"
+        )
+
+    def _owed(self, document: dict[str, Any]) -> int:
+        """What a credit document owes the customer: a voided invoice's credit note only what was paid."""
+        if document["source"].startswith("VOID#"):
+            voided = next(
+                (i for i in self.invoices if i["invoice_id"] == document.get("credited_invoice_id")), None
+            )
+            return sum(
+                cents(applied["amount_cents"])
+                for applied in (voided or {}).get("payments") or []
+                if applied["status"] == "succeeded" and applied["method"] != "credit"
+            )
+        return abs(cents(document["total_cents"]))
+
+    def _regularizations(self) -> list[Failure]:
+        """A year regularized bills the energy billed minus the installments paid, once."""
+        failures = []
         for schedule in self.schedules:
             if not schedule.get("regularized"):
                 self.wake_on.add(date.fromisoformat(schedule["regularization_on"]))
                 continue
-            year = int(schedule["year"])
-            installments = sum(
-                cents(i["amount_cents"])
-                for i in self.installments
-                if int(i["year"]) == year and i["status"] == "paid"
-            )
-            regularization = [
-                i for i in self.invoices if i["kind"] == "regularization" and i["source"].endswith(f"#{year}")
-            ]
-            expected = cents(schedule.get("consumption_cents") or 0) - installments
+            year, contract = int(schedule["year"]), schedule["subscription_id"]
+            source = f"REGULARIZATION#{self.customer.customer_id}#{contract}#{year}"
+            regularization = [i for i in self.invoices if i["source"] == source]
+            paid = self._installments_paid(schedule)
+            expected = cents(schedule.get("consumption_cents") or 0) - paid
             if len(regularization) != 1 or cents(regularization[0]["total_cents"]) != expected:
                 failures.append(
                     self.failure(
                         MONEY,
-                        f"schedule {year}",
+                        f"schedule {int(schedule['year'])} of {schedule['subscription_id']}",
                         f"energy billed {cents(schedule.get('consumption_cents') or 0)} c − "
                         "installments paid "
-                        f"{installments} c = {expected} c, regularized by "
+                        f"{paid} c = {expected} c, regularized by "
                         f"{[(i['number'], cents(i['total_cents'])) for i in regularization]}",
                     )
                 )
-        failures += self._kitty()
+        return failures
+
+    def _credits_paid_back(self) -> list[Failure]:
+        """Money owed goes back by the rules (docs/LIFECYCLE.md, LIFECYCLE-ANCHORS.md): refunded on
+        the day (a refund waiting for an operator within a week), or, for a regularization under
+        25 € (50 € for a business) while the contract runs, carried to the next invoice."""
+        failures = []
+        threshold = 5000 if self.customer.company else 2500
+        for refund in self.refunds:
+            if refund["status"] in ("pending", "failed"):
+                since = paris_day(moment(refund["created_at"]))
+                self.wake_on.add(since + timedelta(days=REFUND_WAIT_DAYS + 1))
+                if (self.day - since).days > REFUND_WAIT_DAYS:
+                    failures.append(
+                        self.failure(
+                            MONEY,
+                            f"refund {refund['refund_id']}",
+                            f"{cents(refund['amount_cents'])} c by {refund['method']} "
+                            f"still {refund['status']} "
+                            f"since {since}",
+                        )
+                    )
+        for document in self.invoices:
+            if not _credit_document(document) or document["status"] in ("refunded", "paid"):
+                continue
+            issued = date.fromisoformat(document["issued_on"])
+            carried = any(c["invoice_id"] == document["invoice_id"] for c in self.carried)
+            planned = any(r["invoice_id"] == document["invoice_id"] for r in self.refunds)
+            if document["kind"] == "regularization" and carried:
+                if abs(cents(document["total_cents"])) >= threshold:
+                    failures.append(
+                        self.failure(
+                            MONEY,
+                            f"regularization {document['number']}",
+                            f"owes {abs(cents(document['total_cents']))} c, at least {threshold} c: "
+                            "refunded, not carried",
+                        )
+                    )
+                continue
+            if not planned and self.day > issued:
+                failures.append(
+                    self.failure(
+                        MONEY,
+                        f"{document['kind']} {document['number']}",
+                        f"owes {self._owed(document)} c since {issued}: neither refunded nor carried",
+                    )
+                )
+            elif self.day <= issued:
+                self.wake_on.add(issued + timedelta(days=1))
         return failures
 
     def _kitty(self) -> list[Failure]:
+        """The surplus kitty equals the resale invoices credited and not yet paid out."""
         consumption = self.rules.mirror("consumption")
-        resale = [i for i in self.invoices if i["kind"] == "resale"]
-        credited = sum(cents(i["total_cents"]) for i in resale)
-        paid_out = sum(
-            cents(i["total_cents"]) - cents(i["amount_due_cents"]) for i in resale if i["status"] == "paid"
-        )
         failures = []
+        sellers = {
+            s["subscription_id"]: s
+            for s in self.subscriptions
+            if s["product_id"] == "electricity-boost-mon-surplus"
+        }
         for meter_id in sorted(self.rules.meters_of(self.customer.customer_id)):
             meter = consumption.get(f"METER#{meter_id}", "METER")
-            if (
-                meter is None
-                or not meter.get("resale_cents_per_kwh")
-                or meter["customer_id"] != self.customer.customer_id
-            ):
+            if meter is None or meter["subscription_id"] not in sellers:
                 continue
+            resale = [
+                i
+                for i in self.invoices
+                if i["kind"] == "resale" and meter["subscription_id"] in i["subscription_ids"]
+            ]
+            credited = sum(cents(i["total_cents"]) for i in resale)
+            paid_out = sum(
+                cents(i["total_cents"]) - cents(i["amount_due_cents"])
+                for i in resale
+                if i["status"] == "paid"
+            )
             closed = sorted(
                 consumption.partition(f"METER#{meter_id}", "CLOSED#"), key=lambda item: item["month"]
             )
@@ -882,6 +1031,10 @@ class View:
     # --- 5. kWh billed once -------------------------------------------------------------------------
 
     def kwh(self) -> list[Failure]:
+        """What the meter read (by the last close) and what was billed, per subscription: month by
+        month, complements of late readings counted in the month they are about; with a virtual
+        battery or a surplus kitty, whose late readings are settled at the close that finds them
+        (docs/LIFECYCLE.md), over all the months closed."""
         failures: list[Failure] = []
         last_close = self.rules.last_close()
         if last_close is None:
@@ -893,34 +1046,51 @@ class View:
                 continue
             meter_id = subscription["contract"].get("pdl")
             started = date.fromisoformat(subscription["started_on"])
-            for month in spans.months_between(started, closed_until):
+            months = spans.months_between(started, closed_until)
+            settled_later = subscription["product_id"] in (BATTERY, SURPLUS)
+            read_all = billed_all = injected_all = bought_all = Decimal(0)
+            for month in months:
                 days = spans.service_days_in(subscription, month, self.facts)
                 read = ledger.total(meter_id, days, CONSUMPTION, last_close)
                 billed = self._kwh_billed(subscription, month)
+                read_all, billed_all = read_all + read, billed_all + billed
+                if subscription["product_id"] == SURPLUS:
+                    injected_all += ledger.total(meter_id, days, INJECTION, last_close)
+                    bought_all += self._kwh_bought(subscription, month)
                 subject = f"meter {meter_id} {month} ({subscription['dossier_number']})"
+                if settled_later:
+                    continue
                 if read != billed:
                     failures.append(
                         self.failure(
                             KWH,
                             subject,
                             f"{read} kWh read over its {len(days)} days by the close of "
-                            f"{last_close:%Y-%m-%d}, "
-                            f"{billed} kWh billed",
+                            f"{last_close:%Y-%m-%d}, {billed} kWh billed",
                         )
                     )
                 elif self._split_checkable(subscription, days):
                     failures += self._split(subscription, month, days, last_close, subject)
-                if subscription["product_id"] == "electricity-boost-mon-surplus":
-                    injected = ledger.total(meter_id, days, INJECTION, last_close)
-                    bought = self._kwh_bought(subscription, month)
-                    if injected != bought:
-                        failures.append(
-                            self.failure(
-                                KWH,
-                                f"{subject} injection",
-                                f"{injected} kWh injected, {bought} kWh bought back",
-                            )
-                        )
+            if not settled_later or not months:
+                continue
+            subject = f"meter {meter_id} ({subscription['dossier_number']}), {months[0]} to {months[-1]}"
+            if read_all != billed_all:
+                failures.append(
+                    self.failure(
+                        KWH,
+                        subject,
+                        f"{read_all} kWh read by the close of {last_close:%Y-%m-%d}, {billed_all} kWh billed "
+                        "(grid and restored from the battery)",
+                    )
+                )
+            if injected_all != bought_all:
+                failures.append(
+                    self.failure(
+                        KWH,
+                        f"{subject} injection",
+                        f"{injected_all} kWh injected, {bought_all} kWh bought back",
+                    )
+                )
         return failures
 
     def _tariff_on(self, subscription: dict[str, Any], on: date) -> tuple[str, list[dict[str, str]]]:
@@ -928,7 +1098,8 @@ class View:
         then as changed (docs/LIFECYCLE.md: a contract change reaches the meter and the price)."""
         option = self.customer.profile.tariff_option
         for changed_on, sid, options in self.facts.contract_changes:
-            if sid == subscription["subscription_id"] and changed_on <= on:
+            # an energy contract's new terms take effect on the first day of the next month
+            if sid == subscription["subscription_id"] and first_of_next_month(changed_on) <= on:
                 option = options.get("tariff_option", option)
         return option, (list(DEFAULT_OFF_PEAK_HOURS) if option == "off_peak" else [])
 
@@ -938,7 +1109,7 @@ class View:
         return (
             bool(days)
             and subscription["contract"]["payment_mode"] == "per_invoice"
-            and subscription["product_id"] != "electricity-stockage-virtuel"
+            and subscription["product_id"] != BATTERY
             and len({self._tariff_on(subscription, on)[0] for on in days}) == 1
         )
 
@@ -962,6 +1133,7 @@ class View:
             if subscription["subscription_id"] in (invoice.get("subscription_ids") or []):
                 for line in invoice["lines"]:
                     name, _, line_month = line["description"].rpartition(" ")
+                    name = name.removeprefix("Complément ")  # late readings of the month, billed later
                     if (
                         line["unit"] == "kWh"
                         and line_month == month
@@ -995,13 +1167,12 @@ class View:
                 Decimal(0),
             )
         billed = Decimal(0)
-        counted: set[str] = set()
+        closes: dict[str, dict[str, Any]] = {}  # a close told twice is billed once: the first telling
         for event in self.rules.events("ConsumptionPeriodClosed"):
-            data = event.data
-            if data["subscription_id"] != sid:
-                continue
-            if data["month"] == month and month not in counted:  # a close told twice is billed once
-                counted.add(month)
+            if event.data["subscription_id"] == sid:
+                closes.setdefault(event.data["month"], event.data)
+        for data in closes.values():
+            if data["month"] == month:
                 billed += Decimal(data["consumed_kwh"]) + Decimal(
                     (data.get("battery") or {}).get("restored_kwh") or 0
                 )
@@ -1026,58 +1197,19 @@ class View:
     # --- 7. lifecycle mails once --------------------------------------------------------------------
 
     def mails(self) -> list[Failure]:
+        """Each lifecycle mail the rules ask for was sent once, and none they do not ask for."""
         seen = self.rules.seen(self.customer.customer_id)
-        expected: Counter[tuple[str, str]] = Counter()
-        for order in self.orders:
-            expected[("order_received", order["order_id"])] += 1
-            if order["status"] == "completed":
-                expected[("order_completed", order["order_id"])] += 1
-        for invoice in self.invoices:
-            expected[("invoice_issued", invoice["number"])] += 1
-            expected.update(self._overdue_reminders(invoice))
-        for payment in self.payments:
-            numbers = ",".join(sorted(self.number_of.get(i, i) for i in payment["invoice_ids"]))
-            outcome = {
-                "succeeded": "payment_received",
-                "failed": "payment_failed",
-                "pending": "payment_instructions",
-            }
-            expected[(outcome[payment["status"]], numbers)] += 1
-        for installment in self.installments:
-            number = f"{int(installment['year'])}#{int(installment['number']):02d}"
-            if installment["status"] == "paid":
-                expected[("installment_debited", number)] += 1
-            elif installment["status"] == "failed":
-                expected[("installment_failed", "")] += 1
-        for subscription in self.subscriptions:
-            asked = self.facts.cancellations.get(subscription["subscription_id"])
-            if asked or subscription["status"] == "cancelled" or subscription.get("cancel_at"):
-                expected[("subscription_cancelled", subscription["dossier_number"])] += 1
-        expected.update(self._suspensions())
+        expected = self._expected_mails()
         failures = []
-        for mail_kind in (
-            "order_received",
-            "order_completed",
-            "invoice_issued",
-            "overdue_reminder",
-            "payment_received",
-            "payment_failed",
-            "payment_instructions",
-            "installment_debited",
-            "installment_failed",
-            "subscription_cancelled",
-            "subscription_suspended",
-        ):
-            keys = {key for key in set(expected) | set(seen.mails) if key[0] == mail_kind}
-            for key in sorted(keys):
-                if expected[key] != seen.mails[key]:
-                    failures.append(
-                        self.failure(
-                            MAILS,
-                            f"{mail_kind} {key[1]}".strip(),
-                            f"expected {expected[key]} mail(s), {seen.mails[key]} sent",
-                        )
+        for key in sorted(set(expected) | set(seen.mails)):
+            if key[0] in LIFECYCLE_MAILS and expected[key] != seen.mails[key]:
+                failures.append(
+                    self.failure(
+                        MAILS,
+                        f"{key[0]} {key[1]}".strip(),
+                        f"expected {expected[key]} mail(s), {seen.mails[key]} sent",
                     )
+                )
         wanted = self.rules.expected_reminders(self.customer.customer_id)
         for reminder in sorted(wanted | set(seen.renewal_reminders)):
             count = seen.renewal_reminders[reminder]
@@ -1091,44 +1223,139 @@ class View:
                 )
         for subject in seen.others:
             failures.append(self.failure(MAILS, "unknown mail", f"a mail no rule accounts for: {subject!r}"))
-        return failures
+        return failures + self._suspensions()
+
+    def _expected_mails(self) -> Counter[tuple[str, str]]:
+        expected: Counter[tuple[str, str]] = Counter()
+        for order in self.orders:
+            expected[("order_received", order["order_id"])] += 1
+            if order["status"] == "completed":
+                expected[("order_completed", order["order_id"])] += 1
+        for invoice in self.invoices:
+            expected[("invoice_issued", invoice["number"])] += 1
+            expected.update(self._overdue_reminders(invoice))
+            if invoice["status"] == "void":
+                expected[("invoice_voided", invoice["number"])] += 1
+                if invoice.get("order_id"):
+                    expected[("order_cancelled", invoice["order_id"])] += 1
+            if _credit_document(invoice) and invoice["status"] == "refunded":
+                expected[("refund_made", invoice["number"])] += 1
+        for payment in self.payments:
+            numbers = ",".join(sorted(self.number_of.get(i, i) for i in payment["invoice_ids"]))
+            if payment["method"] in ("check", "tip"):
+                expected[("payment_instructions", numbers)] += 1  # sent when it was recorded pending
+            if payment["status"] in PAYMENT_MAILS:
+                expected[(PAYMENT_MAILS[payment["status"]], numbers)] += 1
+        pk = f"CUSTOMER#{self.customer.customer_id}"
+        for installment in self.installments:
+            number = f"{int(installment['number']):02d}"
+            if installment["status"] == "paid":
+                expected[("installment_debited", f"{int(installment['year'])}#{number}")] += 1
+            if self.rules.first_seen(pk, installment["sk"], "retrying"):
+                expected[("installment_failed", f"{number}#retry")] += 1
+            if installment["status"] == "failed":
+                expected[("installment_failed", f"{number}#final")] += 1
+        for subscription in self.subscriptions:
+            sid, dossier = subscription["subscription_id"], subscription["dossier_number"]
+            if self.facts.cancel_requests[sid]:
+                expected[("subscription_cancelled", dossier)] += self.facts.cancel_requests[sid]
+            if sid in self.facts.withdrawals:
+                expected[("cancellation_withdrawn", dossier)] += 1
+            if sid in self.facts.move_outs:
+                expected[("moved_out", dossier)] += 1
+            for name, kind in (
+                ("SubscriptionSuspended", "subscription_suspended"),
+                ("SubscriptionResumed", "subscription_resumed"),
+            ):
+                told = {
+                    e.event_id
+                    for e in self.rules.events(name)
+                    if e.data["subscription"]["subscription_id"] == sid
+                }
+                if told:
+                    expected[(kind, dossier)] += len(told)
+        return expected
 
     def _overdue_reminders(self, invoice: dict[str, Any]) -> Counter[tuple[str, str]]:
-        """The reminder stages the rule asks for: the day's 06:00 run found it unpaid that late."""
+        """The reminder stages the rule asks for, each once: the 06:00 run of the day found it that
+        late and unpaid. A purchase's invoice gets one, then is voided (docs/LIFECYCLE.md)."""
         wanted: Counter[tuple[str, str]] = Counter()
         if invoice["kind"] not in PAYABLE or cents(invoice["total_cents"]) <= 0:
             return wanted
         due = date.fromisoformat(invoice["due_on"])
         paid_at = _paid_at(invoice)
-        for stage, late in REMINDER_STAGES.items():
-            run = datetime.combine(due + timedelta(days=late), datetime.min.time(), tzinfo=UTC).replace(
-                hour=OVERDUE_RUN[0], minute=OVERDUE_RUN[1]
-            )
+        purchase = not invoice.get("subscription_ids") and any(
+            order["order_id"] == invoice.get("order_id") and order["kind"] == "purchase"
+            for order in self.orders
+        )
+        for stage, late in (ORDER_REMINDER_STAGES if purchase else REMINDER_STAGES).items():
+            run = _overdue_run(due + timedelta(days=late))
             if run > self.now:
-                if paid_at is None:
+                if paid_at is None and invoice["status"] != "void":
                     self.wake_on.add(run.date())
                 continue
             if paid_at is None or paid_at > run:
                 wanted[("overdue_reminder", f"{invoice['number']}#{stage}")] += 1
         return wanted
 
-    def _suspensions(self) -> Counter[tuple[str, str]]:
-        """An invoice still unpaid the day after its last reminder suspends what it bills, mailed once."""
-        wanted: Counter[tuple[str, str]] = Counter()
+    def _suspensions(self) -> list[Failure]:
+        """An invoice billing subscriptions still unpaid 38 days late (no cheque or TIP on its way)
+        suspends the running ones it bills, a household's electricity excepted (docs/LIFECYCLE.md)."""
+        failures = []
+        running = {
+            s["subscription_id"]: s for s in self.subscriptions if s["status"] in ("active", "suspended")
+        }
         for invoice in self.invoices:
-            if invoice["kind"] not in PAYABLE or invoice["status"] == "paid":
+            if (
+                invoice["kind"] not in PAYABLE
+                or invoice["status"] in ("paid", "void")
+                or invoice.get("pending_payment_id")
+            ):
                 continue
-            last_reminder = date.fromisoformat(invoice["due_on"]) + timedelta(days=REMINDER_STAGES[3])
-            if self.day <= last_reminder:
-                self.wake_on.add(last_reminder + timedelta(days=1))
+            if not invoice.get("subscription_ids"):
                 continue
-            for sid in invoice.get("subscription_ids") or []:
-                if any(
-                    s["subscription_id"] == sid and s["status"] in ("active", "suspended")
-                    for s in self.subscriptions
+            run = _overdue_run(date.fromisoformat(invoice["due_on"]) + timedelta(days=SUSPEND_AFTER_DAYS))
+            if run > self.now:
+                self.wake_on.add(run.date() + timedelta(days=1))
+                continue
+            for sid in invoice["subscription_ids"]:
+                subscription = running.get(sid)
+                if subscription is None or (
+                    subscription["family"] == "electricity" and not self.customer.company
                 ):
-                    wanted[("subscription_suspended", "")] += 1
-        return wanted
+                    continue
+                suspended = [
+                    e
+                    for e in self.rules.events("SubscriptionSuspended")
+                    if e.data["subscription"]["subscription_id"] == sid
+                    and e.occurred_at >= run.strftime("%Y-%m-%dT%H:%M:%SZ")
+                ]
+                if not suspended:
+                    failures.append(
+                        self.failure(
+                            MAILS,
+                            f"suspension of {subscription['dossier_number']}",
+                            f"invoice {invoice['number']} due {invoice['due_on']} still unpaid "
+                            f"{SUSPEND_AFTER_DAYS} days late ({run.date()}): the service should be suspended "
+                            "and the customer told; "
+                            f"it is {subscription['status']}",
+                        )
+                    )
+        return failures
+
+
+def _overdue_run(day: date) -> datetime:
+    """The daily invoices.mark_overdue run of a day."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC).replace(
+        hour=OVERDUE_RUN[0], minute=OVERDUE_RUN[1]
+    )
+
+
+def _credit_document(invoice: dict[str, Any]) -> bool:
+    """A document that owes the customer money: a credit note, or a regularization below zero."""
+    return invoice["kind"] == "credit_note" or (
+        invoice["kind"] == "regularization" and cents(invoice["total_cents"]) < 0
+    )
 
 
 def upfront_total(order: dict[str, Any]) -> int:

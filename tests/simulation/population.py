@@ -143,6 +143,9 @@ class Customer:
     fixing_bank_details: bool = False
     late_month: str | None = None  # the month whose last week of readings comes late
     successor: Customer | None = None  # who moves into this customer's home
+    withdrawn: set[str] = field(default_factory=set)  # dossiers whose cancellation was withdrawn
+    daily_gb: float = 0.0  # a mobile line's data use a day (the network reports it)
+    abandoned_orders: set[str] = field(default_factory=set)  # orders the customer will never pay
     keys: int = 0  # Idempotency-Keys used
     logins: int = 0
     refreshes: int = 0

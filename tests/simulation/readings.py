@@ -115,6 +115,33 @@ def _kwh(value: float) -> Decimal:
 
 
 @dataclass(frozen=True)
+class MobileLine:
+    """A mobile line's data use, as the operator's network reports it for its allowance meter."""
+
+    point: str  # the line's data meter, M<subscription_id>-GB
+    daily_gb: float
+    seed: int = 0
+
+    @property
+    def pdl(self) -> str:
+        return self.point
+
+    def consumption(self, day: date) -> list[Decimal]:
+        """The day's GB in the evening half-hours when the line is used most (none at night)."""
+        rng = random.Random(f"{self.seed}/{self.point}/{day.isoformat()}")
+        slots = half_hours(day)
+        used = [Decimal(0)] * len(slots)
+        for index in rng.sample(range(len(slots) // 3, len(slots)), 4):
+            used[index] = Decimal(str(self.daily_gb * rng.uniform(0.15, 0.35))).quantize(
+                KWH, rounding=ROUND_HALF_UP
+            )
+        return used
+
+    def injection(self, day: date) -> list[Decimal]:
+        return []
+
+
+@dataclass(frozen=True)
 class Sent:
     at: datetime  # when the file carrying these values was ingested
     values: tuple[Decimal, ...]
@@ -157,7 +184,7 @@ class Delivery:
     """One day of one meter, to be sent at `at` (a correction carries other values)."""
 
     at: datetime
-    home: Home
+    home: Home | MobileLine
     day: date
     correction: float = 1.0  # the values sent are the home's times this
 
@@ -178,7 +205,7 @@ class MeterFeed:
         arrival = min(monday, first_of_next_month(day))
         return datetime.combine(arrival, FILE_TIME, tzinfo=UTC)
 
-    def plan(self, home: Home, day: date, *, delay_days: int = 0) -> None:
+    def plan(self, home: Home | MobileLine, day: date, *, delay_days: int = 0) -> None:
         at = self.regular_time(day) + timedelta(days=delay_days)
         self.deliveries.append(Delivery(at, home, day))
 

@@ -13,6 +13,7 @@ once that API exists, write its steps and clear `waits_for`. `WAITING` lists the
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -43,6 +44,9 @@ class Facts:
     # day, subscription, product before, product after, renews_on then (the end of the period changed)
     plan_changes: list[tuple[date, str, str, str, str]] = field(default_factory=list)
     contract_changes: list[tuple[date, str, dict[str, Any]]] = field(default_factory=list)
+    cancel_requests: Counter[str] = field(default_factory=Counter)  # each confirmed by mail
+    withdrawals: dict[str, date] = field(default_factory=dict)  # a planned cancellation withdrawn
+    move_outs: dict[str, date] = field(default_factory=dict)  # a contract a newcomer's move-in ends
     homes: dict[str, Home] = field(default_factory=dict)  # subscription id -> the home it supplies
 
 
@@ -62,6 +66,9 @@ class Context(Protocol):
     def now(self) -> datetime: ...
 
     def plan(self, customer: Customer, day: date, slot: str, name: str, step: Any) -> None: ...
+
+    def operator(self, method: str, path: str, body: Any = None, *, idempotent: bool = False) -> Any:
+        """A back-office request with an operator token (its JSON answer; it must succeed)."""
 
     def later(self, customer: Customer, days: int, name: str, step: Any, slot: str = EVENING) -> None: ...
 
@@ -224,18 +231,21 @@ def place(sim: Context, customer: Customer, items: list[dict[str, Any]]) -> None
     customer.orders.append(placed["order_id"])
 
 
-def energy_item(customer: Customer) -> dict[str, Any]:
+def energy_item(customer: Customer, move_in_on: date | None = None) -> dict[str, Any]:
     profile = customer.profile
     assert profile.electricity is not None and customer.home is not None
+    options: dict[str, Any] = {
+        "pdl": customer.home.pdl,
+        "subscribed_power_kva": profile.power_kva,
+        "tariff_option": profile.tariff_option,
+        "payment_mode": profile.energy_payment,
+    }
+    if move_in_on is not None:
+        options["move_in_on"] = move_in_on.isoformat()
     return {
         "product_id": profile.electricity,
         "label": label(customer, profile.electricity),
-        "options": {
-            "pdl": customer.home.pdl,
-            "subscribed_power_kva": profile.power_kva,
-            "tariff_option": profile.tariff_option,
-            "payment_mode": profile.energy_payment,
-        },
+        "options": options,
     }
 
 
@@ -282,6 +292,17 @@ class Configure(Scenario):
 # --- paying ---------------------------------------------------------------------------------------------
 
 
+class PreferredMethod(Scenario):
+    name = "preferred_method"
+    what = "a cheque or TIP payer says so in the billing preferences (a TIP slip comes on each invoice)"
+    habits = ("cheque", "tip")
+
+    def begin(self, sim: Context, customer: Customer) -> None:
+        method = "check" if customer.pays == "cheque" else "tip"
+        step = lambda s, c: c.ok(s.world, "PATCH", "/invoices/preferences", {"payment_method": method})  # noqa: E731
+        sim.plan(customer, customer.arrives_on, EVENING, self.name, step)
+
+
 class PayInvoices(Scenario):
     name = "pay_invoices"
     what = "pay each invoice mailed, the customer's way, a few days later (debits are left to the debit)"
@@ -296,11 +317,15 @@ class PayInvoices(Scenario):
         if not payable(invoice):
             return
         assert invoice is not None
+        if invoice.get("order_id") in customer.abandoned_orders:
+            return
         if invoice["payment_mode"] == "direct_debit":
             return  # debited on its due date under the mandate
         if customer.pays in ("cheque", "tip"):
             method = "check" if customer.pays == "cheque" else "tip"
             answer = pay(sim, customer, invoice, method)
+            if answer.status_code == 409:  # already on its way, or the invoice has no TIP slip
+                return
             expect(answer, 201, f"{customer} pays {number} by {method}")
             return
         first_try = customer.pays == "card_declined_first" and not customer.declined_once
@@ -326,7 +351,7 @@ class RetryAfterFailure(Scenario):
 
 def pay_by_card(sim: Context, customer: Customer, number: str) -> None:
     invoice = invoice_by_number(sim, customer, number)
-    if payable(invoice):
+    if payable(invoice) and invoice is not None and invoice.get("order_id") not in customer.abandoned_orders:
         assert invoice is not None
         answer = pay(sim, customer, invoice, "card", GOOD_CARD)
         if answer.status_code != 409:
@@ -335,7 +360,7 @@ def pay_by_card(sim: Context, customer: Customer, number: str) -> None:
 
 class PayAfterReminder(Scenario):
     name = "pay_after_reminder"
-    what = "an overdue reminder: pay by card two days later (a cheque or TIP sent never arrived)"
+    what = "an overdue reminder: pay by card two days later (refused while a cheque or TIP is on its way)"
 
     def eligible(self, customer: Customer) -> bool:
         return "cheque_never_arrives" not in customer.traits
@@ -347,11 +372,68 @@ class PayAfterReminder(Scenario):
             sim.later(customer, 2, self.name, lambda s, c: pay_by_card(s, c, kind.key))
 
 
+class ChequeArrives(Scenario):
+    """The back office opens the mail: a cheque or TIP sent arrives, some days late, and an
+    operator records it received (the operator API, with an operator token)."""
+
+    name = "cheque_arrives"
+    what = "a cheque or TIP sent arrives three to nine days later; an operator records it received"
+    habits = ("cheque", "tip")
+
+    def eligible(self, customer: Customer) -> bool:
+        return super().eligible(customer) and "cheque_never_arrives" not in customer.traits
+
+    def on_mail(self, sim: Context, customer: Customer, mail: Mail, kind: Kind) -> None:
+        if kind.name == "payment_instructions":
+            for payment_id in pending_payments(sim, customer, kind.key):
+                sim.later(
+                    customer,
+                    sim.rng.randrange(3, 10),
+                    self.name,
+                    lambda s, c, p=payment_id: s.operator(
+                        "POST", f"/invoices/operator/customers/{c.customer_id}/payments/{p}/received"
+                    ),
+                )
+
+
 class ChequeNeverArrives(Scenario):
+    """The cheque or TIP never arrives: an operator records it expired three weeks later, the
+    invoice is payable again, and the customer, slow, pays it by card a month after that."""
+
     name = "cheque_never_arrives"
-    what = "pays by cheque or TIP, the payment never arrives, and the customer ignores the reminders"
+    what = "a cheque or TIP never arrives: expired by an operator after 3 weeks, paid by card a month later"
     habits = ("cheque", "tip")
     share = 0.5
+
+    def on_mail(self, sim: Context, customer: Customer, mail: Mail, kind: Kind) -> None:
+        if kind.name == "payment_instructions":
+            for payment_id in pending_payments(sim, customer, kind.key):
+                sim.later(
+                    customer,
+                    21,
+                    self.name,
+                    lambda s, c, p=payment_id: s.operator(
+                        "POST", f"/invoices/operator/customers/{c.customer_id}/payments/{p}/expired"
+                    ),
+                )
+        elif kind.name == "payment_expired":
+            for number in kind.key.split(","):
+                sim.later(customer, 30, self.name, lambda s, c, n=number: pay_by_card(s, c, n))
+
+
+def pending_payments(sim: Context, customer: Customer, numbers: str) -> list[str]:
+    """The cheque or TIP payments the customer has on their way for these invoices (what the
+    back office matches an arriving cheque with)."""
+    found = []
+    for number in numbers.split(","):
+        invoice = invoice_by_number(sim, customer, number)
+        if invoice is None:
+            continue
+        detail = customer.ok(
+            sim.world, "GET", f"/invoices/{invoice['invoice_id']}", route="GET /invoices/{id}"
+        )
+        found += [p["payment_id"] for p in detail["payments"] if p["status"] == "pending"]
+    return sorted(set(found))
 
 
 class FixBankDetails(Scenario):
@@ -372,45 +454,44 @@ class FixBankDetails(Scenario):
 # --- renewing ---------------------------------------------------------------------------------------------
 
 
-class KeepSupply(Scenario):
-    name = "keep_supply"
-    what = "a renewal reminder of the electricity contract: switch auto-renewal on"
-    profiles = (
-        "electricity_monthly",
-        "electricity_per_invoice",
-        "virtual_battery",
-        "surplus_seller",
-        "small_business",
-    )
-    share = 0.85
-
-    def on_mail(self, sim: Context, customer: Customer, mail: Mail, kind: Kind) -> None:
-        if kind.name == "renewal_reminder" and customer.profile.electricity:
-            sim.later(customer, 0, self.name, lambda s, c: auto_renew(s, c, energy_only=True))
-
-
-def auto_renew(sim: Context, customer: Customer, *, energy_only: bool = False) -> None:
+def switch_auto_renew(sim: Context, customer: Customer, on: bool, billing_period: str) -> None:
     for item in subscriptions(sim, customer):
-        if energy_only and item["family"] != "electricity":
-            continue
-        if item["status"] in ("active", "to_configure") and not item["auto_renew"] and not item["cancel_at"]:
+        if (
+            item["family"] != "electricity"
+            and item["billing_period"] == billing_period
+            and item["status"] in ("active", "to_configure")
+            and bool(item["auto_renew"]) != on
+            and not item["cancel_at"]
+        ):
             customer.ok(
                 sim.world,
                 "PATCH",
                 f"/subscriptions/{item['subscription_id']}",
-                {"auto_renew": True},
+                {"auto_renew": on},
                 route="PATCH /subscriptions/{id}",
             )
 
 
-class AutoRenewOn(Scenario):
-    name = "auto_renew_on"
-    what = "switch auto-renewal on for every service, a few days after arriving"
-    profiles = ("isp", "hosting", "mobile", "small_business")
+class AutoRenewYearly(Scenario):
+    name = "auto_renew_yearly"
+    what = "switch auto-renewal on for a yearly service (off by the offer's terms)"
+    profiles = ("hosting",)
     share = 0.5
 
     def begin(self, sim: Context, customer: Customer) -> None:
-        sim.plan(customer, customer.arrives_on + timedelta(days=4), EVENING, self.name, auto_renew)
+        step = lambda s, c: switch_auto_renew(s, c, True, "year")  # noqa: E731
+        sim.plan(customer, customer.arrives_on + timedelta(days=4), EVENING, self.name, step)
+
+
+class AutoRenewOff(Scenario):
+    name = "auto_renew_off"
+    what = "switch auto-renewal off for the monthly services (on by the offer's terms)"
+    profiles = ("isp", "hosting", "mobile", "small_business")
+    share = 0.35
+
+    def begin(self, sim: Context, customer: Customer) -> None:
+        step = lambda s, c: switch_auto_renew(s, c, False, "month")  # noqa: E731
+        sim.plan(customer, customer.arrives_on + timedelta(days=6), EVENING, self.name, step)
 
 
 class RenewByHand(Scenario):
@@ -418,9 +499,6 @@ class RenewByHand(Scenario):
     what = "the last renewal reminder of a service without auto-renewal: renew it for one period"
     profiles = ("isp", "hosting", "mobile", "small_business")
     share = 0.8
-
-    def eligible(self, customer: Customer) -> bool:
-        return super().eligible(customer) and "auto_renew_on" not in customer.traits
 
     def on_mail(self, sim: Context, customer: Customer, mail: Mail, kind: Kind) -> None:
         if kind.name == "renewal_reminder" and kind.detail in ("1", "0"):
@@ -463,6 +541,36 @@ class CancelEndOfPeriod(Scenario):
         )
 
 
+class WithdrawCancellation(Scenario):
+    name = "withdraw_cancellation"
+    what = "a cancellation planned for the end of the period, withdrawn three days later"
+    share = 0.5
+
+    def eligible(self, customer: Customer) -> bool:
+        return "cancel_end_of_period" in customer.traits
+
+    def on_mail(self, sim: Context, customer: Customer, mail: Mail, kind: Kind) -> None:
+        if kind.name == "subscription_cancelled" and kind.key not in customer.withdrawn:
+            customer.withdrawn.add(kind.key)
+            sim.later(customer, 3, self.name, lambda s, c: self.withdraw(s, c, kind.key))
+
+    def withdraw(self, sim: Context, customer: Customer, dossier: str) -> None:
+        for item in subscriptions(sim, customer):
+            if (
+                item["dossier_number"] == dossier
+                and item["cancel_at"]
+                and item["status"] in ("active", "to_configure")
+            ):
+                customer.ok(
+                    sim.world,
+                    "DELETE",
+                    f"/subscriptions/{item['subscription_id']}/cancel",
+                    route="DELETE /subscriptions/{id}/cancel",
+                )
+                sim.facts.cancellations.pop(item["subscription_id"], None)
+                sim.facts.withdrawals[item["subscription_id"]] = sim.today
+
+
 class CancelImmediately(Scenario):
     name = "cancel_immediately"
     what = "cancel one service at once"
@@ -502,6 +610,7 @@ def cancel(sim: Context, customer: Customer, at: str, family: str | None = None)
         route="POST /subscriptions/{id}/cancel",
     )
     sim.facts.cancellations[chosen["subscription_id"]] = (sim.today, at)
+    sim.facts.cancel_requests[chosen["subscription_id"]] += 1
 
 
 class ChangePlan(Scenario):
@@ -536,7 +645,7 @@ class ChangeEnergyContract(Scenario):
     share = 0.5
 
     def eligible(self, customer: Customer) -> bool:
-        return super().eligible(customer) and "keep_supply" in customer.traits
+        return super().eligible(customer) and customer.home is not None
 
     def begin(self, sim: Context, customer: Customer) -> None:
         sim.plan(customer, some_day(sim, customer, 50, 90), EVENING, self.name, self.change)
@@ -571,44 +680,62 @@ class UpdateAddress(Scenario):
 
 
 class HomeChangesHands(Scenario):
-    """A household moves out (cancels its electricity at once), another moves in a few days later
-    and orders electricity for the same point of delivery (PDL): each is billed its own days."""
+    """A home changes hands, each occupant billed their own days of the point of delivery (PDL).
+
+    Moving in while the home is still supplied: the newcomer orders it with the day they move in
+    (`options.move_in_on`), which ends the holder's contract the day before (mailed). Or the
+    holder cancels first, and the newcomer orders the free point a few days later, the same month.
+    """
 
     name = "home_changes_hands"
-    what = "a home changes hands: the occupant leaves, a newcomer orders the same PDL days later"
+    what = (
+        "a home changes hands: a newcomer moves in on a date while it is supplied, or after the holder left"
+    )
     profiles = ("electricity_per_invoice", "electricity_monthly", "small_business")
 
     def begin(self, sim: Context, customer: Customer) -> None:
-        if "moves_out" in customer.traits:
-            successor = customer.successor
-            assert successor is not None
-            # the 10th of the month after the newcomer registered; the newcomer moves in on the 15th:
-            # the home changes hands within one month, whose close bills each occupant their days
-            moving_day = (successor.arrives_on.replace(day=28) + timedelta(days=4)).replace(day=10)
+        successor = customer.successor
+        if "moves_out" not in customer.traits or successor is None:
+            return
+        if "move_in_held" in customer.traits:
+            ordered = successor.arrives_on + timedelta(days=5)
             sim.plan(
-                customer,
-                moving_day,
+                successor,
+                ordered,
                 MORNING,
-                "move_out",
-                lambda s, c: cancel(s, c, "immediately", "electricity"),
+                "move_in",
+                lambda s, c: move_in(s, c, customer, ordered + timedelta(days=7)),
             )
-            move_in = moving_day + timedelta(days=5)
-            sim.plan(successor, move_in, MORNING, "move_in", lambda s, c: place(s, c, [energy_item(c)]))
+            return
+        # the 10th of the month after the newcomer registered; the newcomer moves in on the 15th:
+        # the home changes hands within one month, whose close bills each occupant their days
+        moving_day = (successor.arrives_on.replace(day=28) + timedelta(days=4)).replace(day=10)
+        leave = lambda s, c: cancel(s, c, "immediately", "electricity")  # noqa: E731
+        sim.plan(customer, moving_day, MORNING, "move_out", leave)
+        arrive = lambda s, c: place(s, c, [energy_item(c)])  # noqa: E731
+        sim.plan(successor, moving_day + timedelta(days=5), MORNING, "move_in", arrive)
 
     @staticmethod
     def pair(customers: list[Customer], rng: random.Random) -> None:
-        """Choose who leaves and who moves in: two customers who keep their supply, the newcomer
-        arriving at least a month after the leaver. The leaver cancels nothing else."""
-        keeping = [
-            c for c in customers if c.profile.name in HomeChangesHands.profiles and "keep_supply" in c.traits
-        ]
-        for leaver in keeping:
-            newcomers = [c for c in keeping if c.arrives_on > leaver.arrives_on + timedelta(days=30)]
+        """Up to two homes change hands (the first one while still supplied): a leaver and a
+        newcomer arriving at least a month later, each in one move only. The leaver cancels
+        nothing else."""
+        homes = [c for c in customers if c.profile.name in HomeChangesHands.profiles and c.home is not None]
+        pairs = 0
+        for leaver in homes:
+            if pairs == 2 or leaver.traits & {"moves_in", "moves_out"}:
+                continue
+            newcomers = [
+                c
+                for c in homes
+                if c.arrives_on > leaver.arrives_on + timedelta(days=30)
+                and not c.traits & {"moves_in", "moves_out"}
+            ]
             if not newcomers:
                 continue
             newcomer = rng.choice(newcomers)
             leaver.traits -= {"cancel_immediately", "cancel_end_of_period", "late_meter_file"}
-            leaver.traits |= {"home_changes_hands", "moves_out"}
+            leaver.traits |= {"home_changes_hands", "moves_out"} | ({"move_in_held"} if pairs == 0 else set())
             newcomer.traits |= {"home_changes_hands", "moves_in"}
             leaver.successor = newcomer
             assert newcomer.home is not None and leaver.home is not None
@@ -619,10 +746,72 @@ class HomeChangesHands(Scenario):
                 solar_kwp=newcomer.home.solar_kwp,
                 seed=newcomer.home.seed + 1,
             )
-            return
+            pairs += 1
 
 
-# --- meter files ----------------------------------------------------------------------------------------
+def move_in(sim: Context, newcomer: Customer, holder: Customer, on: date) -> None:
+    """The newcomer orders the home's supply from the day they move in; the holder's contract
+    ends the day before."""
+    held = [s for s in subscriptions(sim, holder) if s["family"] == "electricity" and s["status"] == "active"]
+    place(sim, newcomer, [energy_item(newcomer, move_in_on=on)])
+    for subscription in held:
+        sim.facts.move_outs[subscription["subscription_id"]] = on - timedelta(days=1)
+
+
+class GoodwillCreditNote(Scenario):
+    """After a complaint, the back office credits 5 € on the customer's latest paid invoice (the
+    operator API's credit note, refunded by the method that paid)."""
+
+    name = "goodwill_credit_note"
+    what = "an operator credits 5 € on the latest paid invoice, refunded by the method that paid"
+    share = 0.15
+
+    def begin(self, sim: Context, customer: Customer) -> None:
+        sim.plan(customer, some_day(sim, customer, 50, 100), EVENING, self.name, self.credit)
+
+    def credit(self, sim: Context, customer: Customer) -> None:
+        page = customer.ok(
+            sim.world, "GET", "/invoices?status=paid&kind=invoice&limit=1", route="GET /invoices"
+        )
+        if page["items"]:
+            invoice = page["items"][0]
+            sim.operator(
+                "POST",
+                f"/invoices/operator/customers/{customer.customer_id}/invoices/{invoice['invoice_id']}/credit-notes",
+                {
+                    "amount_cents": min(500, invoice["total_cents"]),
+                    "reason": "Geste commercial après réclamation",
+                },
+                idempotent=True,
+            )
+
+
+class MobileUse(Scenario):
+    name = "mobile_use"
+    what = "a mobile line's data use reported by the network; some lines use more than their plan"
+    profiles = ("mobile",)
+
+    def begin(self, sim: Context, customer: Customer) -> None:
+        customer.daily_gb = sim.rng.choice((0.02, 0.05, 0.08))  # 0.6, 1.5 or 2.4 GB a month
+
+
+class AbandonedOrder(Scenario):
+    name = "abandoned_order"
+    what = "order another service and never pay for it: its invoice is voided, the order cancelled"
+    habits = ("card", "card_declined_first")
+    share = 0.3
+
+    def begin(self, sim: Context, customer: Customer) -> None:
+        sim.plan(customer, customer.arrives_on + timedelta(days=25), EVENING, self.name, self.order)
+
+    def order(self, sim: Context, customer: Customer) -> None:
+        item = Order.item(customer, "hosting-linux-100")
+        item["label"] = f"{item['label']}-essai"
+        placed = customer.ok(sim.world, "POST", "/subscriptions/orders", {"items": [item]}, idempotent=True)
+        customer.abandoned_orders.add(placed["order_id"])
+
+
+# --- meter files -----------------------------------------------------------------------------------------
 
 
 class LateMeterFile(Scenario):
@@ -632,11 +821,7 @@ class LateMeterFile(Scenario):
     share = 0.3
 
     def eligible(self, customer: Customer) -> bool:
-        return (
-            super().eligible(customer)
-            and "keep_supply" in customer.traits
-            and "moves_out" not in customer.traits
-        )
+        return super().eligible(customer) and customer.home is not None and "moves_out" not in customer.traits
 
     def begin(self, sim: Context, customer: Customer) -> None:
         customer.late_month = (customer.arrives_on + timedelta(days=45)).isoformat()[:7]
@@ -649,7 +834,7 @@ class CorrectedMeterFile(Scenario):
     share = 0.3
 
     def eligible(self, customer: Customer) -> bool:
-        return super().eligible(customer) and "keep_supply" in customer.traits
+        return super().eligible(customer) and customer.home is not None
 
     def begin(self, sim: Context, customer: Customer) -> None:
         day = customer.arrives_on + timedelta(days=40)
@@ -678,63 +863,29 @@ class Waiting:
 
 WAITING = (
     Waiting(
-        "cheque_or_tip_received",
-        "a cheque or TIP sent arrives (late): recorded received, the invoice paid",
-        "operator API: a pending cheque/TIP payment recorded received or expired "
-        "(docs/LIFECYCLE.md: 'Cheques and TIPs recorded received or expired by an operator')",
-    ),
-    Waiting(
-        "cheque_expired",
-        "a cheque that never arrives is expired by an operator, the invoice payable again",
-        "the same operator API (cheque/TIP expired); and an invoice with a pending cheque not payable twice",
-    ),
-    Waiting(
-        "suspended_then_paid",
-        "an invoice unpaid after its last reminder suspends the service; paying it resumes it",
-        "InvoiceUnpaid → SubscriptionSuspended, InvoicePaid → SubscriptionResumed (both planned), "
-        "their mails, and the operator suspend/resume API",
-    ),
-    Waiting(
-        "move_in_while_held",
-        "a newcomer takes a PDL still held by the previous occupant's contract, with a move-in date",
-        "a move-in on order (a date, the PDL taken from the other contract) and one meter per subscription",
-    ),
-    Waiting(
-        "refund_requested",
-        "a customer owed money (negative regularization, immediate cancellation credited) is refunded",
-        "refunds by the method that paid (PaymentRefunded, planned) and credit notes",
-    ),
-    Waiting(
-        "withdraw_cancellation",
-        "a planned cancellation withdrawn before its date",
-        "an API to withdraw a planned cancellation",
-    ),
-    Waiting(
-        "mobile_usage_beyond_plan",
-        "a mobile line uses more than its allowance; the excess is billed at the billing day",
-        "usage files for a line's meters and UsagePeriodClosed (planned) billed by the invoices service",
-    ),
-    Waiting(
-        "order_never_paid",
-        "an order's invoice is never paid: it is voided at its deadline and the order cancelled",
-        "InvoiceVoided (planned) and its consumer in the subscriptions service",
+        "operator_suspends",
+        "the back office suspends a service by hand (a dispute, a fraud) and resumes it later",
+        "the subscriptions operator routes (suspend/resume by hand; docs/LIFECYCLE.md, 'Not there yet')",
     ),
 )
 
 CATALOGUE: tuple[Scenario, ...] = (
     Join(),
     BankDetails(),
+    PreferredMethod(),
     Order(),
     Configure(),
     PayInvoices(),
     RetryAfterFailure(),
     ChequeNeverArrives(),
+    ChequeArrives(),
     PayAfterReminder(),
     FixBankDetails(),
-    KeepSupply(),
-    AutoRenewOn(),
+    AutoRenewYearly(),
+    AutoRenewOff(),
     RenewByHand(),
     CancelEndOfPeriod(),
+    WithdrawCancellation(),
     CancelImmediately(),
     ChangePlan(),
     ChangeEnergyContract(),
@@ -742,6 +893,9 @@ CATALOGUE: tuple[Scenario, ...] = (
     HomeChangesHands(),
     LateMeterFile(),
     CorrectedMeterFile(),
+    GoodwillCreditNote(),
+    MobileUse(),
+    AbandonedOrder(),
 )
 
 

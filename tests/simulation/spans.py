@@ -29,6 +29,9 @@ def last_day_of_service(subscription: dict[str, Any], facts: Facts) -> date | No
     """The last day the subscription ran, or None while it runs."""
     status = subscription["status"]
     renews_on = date.fromisoformat(subscription["renews_on"])
+    moved_out = facts.move_outs.get(subscription["subscription_id"])
+    if moved_out is not None and status in ("cancelled", "active", "suspended"):
+        return moved_out  # a newcomer moved in the day after: the holder's contract ends that day
     if status == "cancelled":
         asked = facts.cancellations.get(subscription["subscription_id"])
         if asked is not None and asked[1] == "immediately":

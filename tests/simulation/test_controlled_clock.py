@@ -56,6 +56,7 @@ def test_jobs_fire_at_their_declared_times_in_order_only_when_the_clock_moves(
     ]
     assert crons == [
         ("subscriptions.expire_and_renew", "00:30"),
+        ("consumption.close_allowance_periods", "02:30"),
         ("consumption.close_month", "03:00"),
         ("invoices.collect_direct_debits", "04:00"),
         ("subscriptions.send_renewal_reminders", "05:00"),
@@ -112,8 +113,9 @@ def test_routes_and_workers_see_the_simulated_time(controlled_runtime: Callable[
     assert backwards.status_code == 409, backwards.text
     moved = requests.post(f"{runtime.url}/_local/clock", json={"now": "2027-05-04T06:30:00Z"}, timeout=60)
     assert moved.status_code == 200, moved.text
-    assert [job["job"] for job in moved.json()["fired"]][:4] == [
+    assert [job["job"] for job in moved.json()["fired"]][:5] == [
         "subscriptions.expire_and_renew",
+        "consumption.close_allowance_periods",
         "invoices.collect_direct_debits",
         "subscriptions.send_renewal_reminders",
         "invoices.mark_overdue",

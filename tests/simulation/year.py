@@ -4,6 +4,7 @@ A simulated day, in UTC (the services count days in Paris, an hour or two ahead)
 
     00:30  subscriptions.expire_and_renew        (every job at its declared time, in order;
     01:00  the grid operator's meter files         the events each one leads to handled before
+    02:30  consumption.close_allowance_periods
     03:00  consumption.close_month (the 1st)       the next: Runtime.advance_to; the job every
                                                    15 minutes, auth's, runs once, at 21:00)
     04:00  invoices.collect_direct_debits
@@ -31,13 +32,14 @@ from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
+from guichet_local.operator_token import local_token
 from guichet_local.runtime import Delivery, Fired
 
 from . import scenarios, spans
-from .invariants import Failure, Invariants
+from .invariants import Failure, Invariants, moment
 from .mails import classify
-from .population import Customer, build
-from .readings import FILE_TIME, MeterFeed, MeterLedger, first_of_next_month, paris_day
+from .population import ApiError, Customer, build
+from .readings import FILE_TIME, MeterFeed, MeterLedger, MobileLine, first_of_next_month, paris_day
 from .scenarios import EVENING, MORNING, Facts
 from .world import Changes, World
 
@@ -45,6 +47,8 @@ logger = logging.getLogger("simulation")
 
 SLOTS = {MORNING: clock_time(8, 0), EVENING: clock_time(17, 0)}
 NIGHT = clock_time(0, 45)  # after expire_and_renew, before the meter files
+BACK_OFFICE = clock_time(19, 0)
+BACK_OFFICE_DAYS = 2  # a refund waiting for a hand is made two days later
 END_OF_DAY = clock_time(21, 0)
 LATE_FILE_DAYS = 10
 
@@ -115,6 +119,7 @@ class Simulation:
         self.invariants = Invariants(self)
         self.report = Report(settings, self.customers)
         self._calendar: list[Planned] = []
+        self._operator_token: tuple[str, datetime] | None = None
         self._order = itertools.count()
         self._today = settings.start
 
@@ -131,6 +136,26 @@ class Simulation:
     def plan(self, customer: Customer, day: date, slot: str, name: str, step: Any) -> None:
         at = datetime.combine(day, SLOTS[slot], tzinfo=UTC)
         heapq.heappush(self._calendar, Planned(max(at, self.now), next(self._order), customer, name, step))
+
+    def operator(self, method: str, path: str, body: Any = None, *, idempotent: bool = False) -> Any:
+        """A back-office request with an operator token (minted for an hour of simulated time)."""
+        if self._operator_token is None or self._operator_token[1] <= self.now:
+            port = self.world.runtime.gateway.server_address[1] if self.world.runtime.gateway else 0
+            token = local_token(port, ["invoices:write", "subscriptions:write"], operator="ops:simulation")
+            self._operator_token = (token, self.now + timedelta(minutes=50))
+        headers = {"Idempotency-Key": f"ops-{next(self._order)}"} if idempotent else None
+        route = (
+            "operator "
+            + method
+            + " "
+            + "/".join(part if not any(ch.isdigit() for ch in part) else "{…}" for part in path.split("/"))
+        )
+        answer = self.world.request(
+            method, path, token=self._operator_token[0], body=body, headers=headers, route=route
+        )
+        if not 200 <= answer.status_code < 300:
+            raise ApiError(f"operator: {method} {path} answered {answer.status_code}: {answer.text[:400]}")
+        return answer.json() if answer.content else None
 
     def later(self, customer: Customer, days: int, name: str, step: Any, slot: str = EVENING) -> None:
         day = self.today + timedelta(days=days)
@@ -188,6 +213,7 @@ class Simulation:
             if self._calendar and self._calendar[0].at <= self._at(day, SLOTS[slot]):
                 self.world.advance_to(self._at(day, SLOTS[slot]), on_job=self._after_job)
                 self._run_planned()
+        self._back_office(day)
         self.world.advance_to(self._at(day, END_OF_DAY), on_job=self._after_job, fire_rates=True)
         self.world.settle(final=True)
         self._take_in(self.world.sync())
@@ -227,6 +253,36 @@ class Simulation:
                 except AssertionError as error:
                     self._record([self.invariants.step_failed(customer, scenario.name, str(error))])
 
+    def _back_office(self, day: date) -> None:
+        """The operators' day: each refund waiting for a hand (no account on file to transfer it to,
+        or declined by the provider) for two days is made by transfer and recorded made."""
+        waiting = [
+            refund
+            for partition in self.world.mirrors["invoices"].partitions.values()
+            for sk, refund in partition.items()
+            if sk.startswith("REFUND#")
+            and (
+                refund["status"] == "failed"
+                or (refund["status"] == "pending" and refund["method"] == "manual")
+            )
+            and (day - paris_day(moment(refund["created_at"]))).days >= BACK_OFFICE_DAYS
+        ]
+        if not waiting:
+            return
+        self.world.advance_to(self._at(day, BACK_OFFICE), on_job=self._after_job)
+        for refund in waiting:
+            self.report.steps["refund_made_by_hand"] += 1
+            try:
+                self.operator(
+                    "POST",
+                    f"/invoices/operator/customers/{refund['customer_id']}/refunds/{refund['refund_id']}/made",
+                    {"method": "transfer"},
+                )
+            except AssertionError as error:
+                self._record([self.invariants.step_failed(None, "refund_made_by_hand", str(error))])
+            self.world.settle()
+            self._take_in(self.world.sync())
+
     # --- meter files ------------------------------------------------------------------------------
 
     def _plan_meter_files(self, day: date) -> None:
@@ -242,6 +298,19 @@ class Simulation:
                 and (first_of_next_month(yesterday) - yesterday).days <= 7
             )
             self.feed.plan(customer.home, yesterday, delay_days=LATE_FILE_DAYS if late else 0)
+        consumption = self.world.mirrors["consumption"]
+        for customer in self.customers:
+            if not customer.daily_gb or not customer.customer_id:
+                continue
+            for meter_id in self.invariants.meters_of(customer.customer_id):
+                meter = consumption.get(f"METER#{meter_id}", "METER")
+                if meter is None or meter.get("kind") != "mobile" or meter.get("unit") != "GB":
+                    continue
+                lines = self.world.mirrors["subscriptions"].get(
+                    f"CUSTOMER#{customer.customer_id}", f"SUB#{meter['subscription_id']}"
+                )
+                if lines is not None and spans.runs_on(lines, yesterday, self.facts):
+                    self.feed.plan(MobileLine(meter_id, customer.daily_gb, self.settings.seed), yesterday)
 
     def _send_meter_files(self) -> None:
         report = self.feed.send(self.feed.due(self.now), self.now, self.world.ingest)
