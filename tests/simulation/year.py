@@ -12,6 +12,7 @@ A simulated day, in UTC (the services count days in Paris, an hour or two ahead)
     06:00  invoices.mark_overdue
     08:00  customers, morning: what they planned, and what the mails they read ask of them
     17:00  customers, evening
+    19:00  the back office: refunds waiting for a hand made (cheques are recorded as they arrive)
     21:00  the day ends: every event delivered, the invariants checked
 
 Events are delivered as `Settings.delivery` says: some twice, some late, in any order.
