@@ -27,7 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from . import credit_notes, invoicing, order_settlement, schedules
+from . import credit_notes, invoicing, order_settlement, payment_schedules
 from .models import Invoice
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def subscription_activated(activated: SubscriptionActivated, *, now: datetime) -
     )
     if subscription.family != "electricity" or subscription.contract.payment_mode != "monthly":
         return False
-    return schedules.create(
+    return payment_schedules.create(
         subscription.customer_id,
         subscription.subscription_id,
         start=subscription.started_on,
@@ -99,12 +99,12 @@ def subscription_activated(activated: SubscriptionActivated, *, now: datetime) -
 
 def subscription_suspended(suspended: SubscriptionSuspended) -> int:
     subscription = suspended.subscription
-    return schedules.pause(subscription.customer_id, subscription.subscription_id)
+    return payment_schedules.pause(subscription.customer_id, subscription.subscription_id)
 
 
 def subscription_resumed(resumed: SubscriptionResumed) -> int:
     subscription = resumed.subscription
-    return schedules.resume(subscription.customer_id, subscription.subscription_id, on=resumed.on)
+    return payment_schedules.resume(subscription.customer_id, subscription.subscription_id, on=resumed.on)
 
 
 def subscription_ended(
@@ -113,7 +113,7 @@ def subscription_ended(
     """The contract's installments after its last day are cancelled; an immediate cancellation's
     unused prepaid days are credited and refunded (its credit note)."""
     subscription = ended.subscription
-    schedules.end(subscription.customer_id, subscription.subscription_id, ended_on=ended.ended_on)
+    payment_schedules.end(subscription.customer_id, subscription.subscription_id, ended_on=ended.ended_on)
     if ended.name == "SubscriptionCancelled":
         return credit_notes.for_cancellation(ended, now=now)  # type: ignore[arg-type]
     return None
@@ -221,14 +221,14 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
         )
     if closed.payment_mode == "monthly":
         excl = sum(line.total_excl_tax_cents for line in lines)
-        schedules.add_consumption(
+        payment_schedules.add_consumption(
             closed.customer_id,
             closed.subscription_id,
             month=month,
             amount_cents=invoicing.cents(Decimal(excl) * (100 + ENERGY_TAX_RATE) / 100),
         )
         if closed.final:
-            schedules.final_month_closed(
+            payment_schedules.final_month_closed(
                 closed.customer_id, closed.subscription_id, last_day=closed.period_end, now=now
             )
         return None
