@@ -313,9 +313,9 @@ def priced(
     """One invoice line as the domain prices it."""
     from decimal import Decimal
 
-    from chalicelib import invoicing
+    from chalicelib import vat
 
-    return invoicing.line_excluding_tax(
+    return vat.line_excluding_tax(
         description=description,
         quantity=Decimal(quantity),
         unit=unit,
