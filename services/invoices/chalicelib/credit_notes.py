@@ -30,7 +30,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist
 
 from . import invoicing, refunds, vat
-from .errors import CreditExceedsInvoice, NotCreditable
+from .errors import AmountExceedsCreditable, NotCreditable
 from .models import BilledSubscription, Invoice, customer_pk
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ def by_operator(
         raise NotCreditable()
     left = int(invoice.total_cents) - int(invoice.credited_cents or 0)
     if amount_cents > left:
-        raise CreditExceedsInvoice(fields={"amount_cents": f"at most {left}"})
+        raise AmountExceedsCreditable(fields={"amount_cents": f"at most {left}"})
     document = invoicing.issue(
         customer_id,
         kind="credit_note",

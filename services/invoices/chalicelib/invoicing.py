@@ -94,7 +94,7 @@ def issue(
     invoice first takes what is left of the customer's carried credits, before its PDF is drawn.
     Without `payment_mode`, the customer's preferred method says it (a mandate on file: direct
     debit; else card). `credit_of` (an invoice, cents) counts a credit note against that invoice,
-    in the issuing transaction, never beyond its total (CreditExceedsInvoice otherwise).
+    in the issuing transaction, never beyond its total (AmountExceedsCreditable otherwise).
     `carried`: a credit document kept for the next invoices rather than refunded (its PDF says so).
     """
     try:
@@ -257,9 +257,9 @@ def _number_and_save(
             credited.refresh(consistent_read=True)
             already = int(credited.credited_cents or 0)
             if already + cents_ > int(credited.total_cents):
-                from .errors import CreditExceedsInvoice
+                from .errors import AmountExceedsCreditable
 
-                raise CreditExceedsInvoice(
+                raise AmountExceedsCreditable(
                     fields={"amount_cents": f"at most {int(credited.total_cents) - already}"}
                 )
         try:
