@@ -5,7 +5,7 @@ its invoice paid in full, and a SEPA mandate when energy is paid by monthly debi
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from conftest import eventually
@@ -129,3 +129,50 @@ def test_monthly_paid_electricity_waits_for_a_mandate_and_only_then_gets_its_sch
     first_due = date.fromisoformat(schedule["installments"][0]["due_on"])
     assert (first_due.year * 12 + first_due.month) - (started.year * 12 + started.month) == 1
     assert {item["status"] for item in schedule["installments"]} == {"scheduled"}
+
+
+def test_an_unpaid_renewal_suspends_the_service_and_its_payment_brings_it_back(launch_runtime: Any) -> None:
+    """Across services, over HTTP, with the daily jobs run as of the days that matter (on a runtime
+    of its own: the jobs' marks move far ahead)."""
+    runtime = launch_runtime("suspension", "--no-demo")
+    try:
+        # Given a customer's mobile line, paid, and its renewal ordered but never paid
+        customer = verified_customer(runtime, "e2e-unpaid", first_name="Léo", last_name="Petit")
+        placed = order(runtime, customer, "mobile-2h", "Ligne de Léo")
+        pay(runtime, customer, order_invoice(runtime, customer, placed["order_id"])["invoice_id"])
+        assert settled(runtime, customer, placed["order_id"])
+        (line,) = runtime.get("/subscriptions", headers=customer.auth).json()["items"]
+        renewal = runtime.post(
+            f"/subscriptions/{line['subscription_id']}/renew",
+            json={"periods": 1},
+            headers={**customer.auth, "Idempotency-Key": f"renew-{uuid.uuid4()}"},
+        ).json()
+        invoice = order_invoice(runtime, customer, renewal["order_id"])
+        due_on = date.fromisoformat(invoice["due_on"])
+
+        # When the dunning job runs the day after its due date, then 15, 30 and 38 days late
+        for late in (1, 15, 30, 38):
+            done = runtime.job("invoices.mark_overdue", at=f"{due_on + timedelta(days=late)}T06:00:00Z")
+            assert done.returncode == 0, done.stderr
+
+        # Then the line is suspended, and the customer told so
+        def status() -> str:
+            answer = runtime.get(f"/subscriptions/{line['subscription_id']}", headers=customer.auth)
+            return str(answer.json()["status"])
+
+        def mailed(words: str) -> bool:
+            return any(words in mail["subject"] for mail in runtime.mail() if customer.email in mail["to"])
+
+        assert eventually(lambda: status() == "suspended", timeout=20), status()
+        assert eventually(lambda: mailed("suspendu")), [mail["subject"] for mail in runtime.mail()][:10]
+
+        # When the customer pays the renewal's invoice
+        assert pay(runtime, customer, invoice["invoice_id"])["status"] == "succeeded"
+
+        # Then the line runs again, renewed by one more month
+        assert eventually(lambda: status() == "active", timeout=20), status()
+        renewed = runtime.get(f"/subscriptions/{line['subscription_id']}", headers=customer.auth).json()
+        assert renewed["renews_on"] > line["renews_on"]
+        assert eventually(lambda: mailed("rétabli")), [mail["subject"] for mail in runtime.mail()][:10]
+    finally:
+        assert runtime.stop() == 0

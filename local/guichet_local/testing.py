@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,20 @@ class Signer:
             **overrides,
         }
         return jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": self.kid, "typ": "at+jwt"})
+
+    def operator_token(self, *scopes: str, operator_id: str = "ops:camille") -> str:
+        """An operator token for these scopes, signed as `make operator-token` signs one."""
+        from guichet_contracts import operator_tokens
+
+        return operator_tokens.sign(
+            self.key,
+            kid=self.kid,
+            issuer=os.environ["GUICHET_JWT_ISSUER"],
+            audience=os.environ["GUICHET_OPERATOR_AUDIENCE"],
+            operator_id=operator_id,
+            scopes=list(scopes),
+            now=datetime.now(UTC),
+        )
 
 
 def deliver(

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from chalicelib import invoicing, schedules
+from chalicelib import invoicing, payment_schedules, vat
 from chalicelib.models import BankAccount, BillingParty, Installment, Invoice, Item, Schedule, customer_pk
 from dateutil.relativedelta import relativedelta
 
@@ -63,8 +63,8 @@ def _parties() -> dict[str, BillingParty]:
 
 def _line(
     description: str, cents: int, unit: str = "month", quantity: Decimal = Decimal(1)
-) -> invoicing.PricedLine:
-    return invoicing.line_excluding_tax(
+) -> vat.PricedLine:
+    return vat.line_excluding_tax(
         description=description,
         quantity=quantity,
         unit=unit,
@@ -121,7 +121,7 @@ def _issue_month(
         kwh = _seasonal(*energy["kwh"], month.month)
         lines = [
             _line(f"Abonnement électricité {month:%m/%Y}", energy["subscription_cents"]),
-            invoicing.line_excluding_tax(
+            vat.line_excluding_tax(
                 description=f"Consommation {month:%m/%Y}",
                 quantity=kwh,
                 unit="kWh",
@@ -156,7 +156,7 @@ def _issue_month(
             kind="resale",
             source=f"DEMO-RESALE#{customer_id}#{month:%Y-%m}",
             lines=[
-                invoicing.line_excluding_tax(
+                vat.line_excluding_tax(
                     description=f"Rachat du surplus injecté {month:%m/%Y}",
                     quantity=Decimal(resale["kwh"][1] + resale["kwh"][0])
                     - _seasonal(*resale["kwh"], month.month),
@@ -193,7 +193,7 @@ def _schedule(customer_id: str, estimated: int, today: date, now: datetime) -> N
         ).save()
     years = list(Schedule.query(customer_pk(customer_id), Schedule.sk.startswith("SCHEDULE#")))
     if not years:  # the subscriptions demo did not announce the contract: one of the demo's own
-        schedules.create(
+        payment_schedules.create(
             customer_id,
             f"demo-{customer_id}",
             start=today - timedelta(days=430),
@@ -212,7 +212,7 @@ def _schedule(customer_id: str, estimated: int, today: date, now: datetime) -> N
             moment = datetime.combine(
                 date.fromisoformat(first.regularization_on), datetime.min.time(), tzinfo=now.tzinfo
             ) + timedelta(hours=4)
-            regularization = schedules.regularize(first, moment)
+            regularization = payment_schedules.regularize(first, moment)
             if regularization.status == "open":  # collected by direct debit long ago
                 regularization.update(
                     actions=[

@@ -4,10 +4,12 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice
 from chalicelib.api import api
 from chalicelib.events import handlers
+from chalicelib.operator_api import operator_api
 from guichet_contracts import web
 
 app = Chalice(app_name="guichet-subscriptions")
 logger = Logger(service="subscriptions")
 web.install(app, logger)
 app.register_blueprint(api)
+app.register_blueprint(operator_api)
 app.register_blueprint(handlers)

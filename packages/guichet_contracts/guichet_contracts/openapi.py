@@ -41,6 +41,7 @@ class Route:
     responses: dict[int, Any] = field(default_factory=dict)  # status -> schema name, schema, or None
     query: tuple[str, ...] = ()
     idempotent: bool = False  # needs an Idempotency-Key header
+    operator_scope: str | None = None  # an operator route: an operator token with this scope
 
 
 def list_of(name: str) -> dict[str, Any]:
@@ -74,7 +75,11 @@ def document(
                 str(status): _response(status, schema) for status, schema in route.responses.items()
             },
         }
-        if route.protected:
+        if route.operator_scope:
+            operation["security"] = [{"operator": [route.operator_scope]}]
+            operation["responses"].setdefault("401", _response(401, ERROR))
+            operation["responses"].setdefault("403", _response(403, ERROR))
+        elif route.protected:
             operation["security"] = [{"bearer": []}]
             operation["responses"].setdefault("401", _response(401, ERROR))
         if route.body and schemas is not None:
@@ -109,13 +114,19 @@ def document(
             operation["parameters"] = parameters
         path = f"/{service}{route.path}".rstrip("/") or "/"
         paths.setdefault(path, {})[route.method.lower()] = operation
+    security: dict[str, Any] = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    if any(route.operator_scope for route in routes):
+        security["operator"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "An operator token (audience GUICHET_OPERATOR_AUDIENCE, scope claim); "
+            "never a customer's access token",
+        }
     return {
         "openapi": "3.1.0",
         "info": {"title": f"Guichet {service}", "version": "1.0.0"},
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {
-            "schemas": all_components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-        },
+        "components": {"schemas": all_components, "securitySchemes": security},
     }

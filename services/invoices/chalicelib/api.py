@@ -93,9 +93,9 @@ def invoices_list() -> dict[str, Any]:
 
 @api.route("/schedule", methods=["GET"])
 def schedule() -> dict[str, Any]:
-    from . import schedules
+    from . import payment_schedules
 
-    return schedules.current(_customer(), _today())
+    return payment_schedules.current(_customer(), _today())
 
 
 @api.route("/bank-account", methods=["GET"])

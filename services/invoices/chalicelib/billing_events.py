@@ -27,7 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from . import credit_notes, invoicing, order_settlement, schedules
+from . import credit_notes, invoicing, order_settlement, payment_schedules, vat
 from .models import Invoice
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def order_placed(order: OrderPlaced, *, now: datetime) -> Invoice | None:
             kind="invoice",
             source=f"ORDER#{order.order_id}",
             lines=[
-                invoicing.line_excluding_tax(
+                vat.line_excluding_tax(
                     description=line.description,
                     quantity=Decimal(line.quantity),
                     unit=line.unit,
@@ -88,7 +88,7 @@ def subscription_activated(activated: SubscriptionActivated, *, now: datetime) -
     )
     if subscription.family != "electricity" or subscription.contract.payment_mode != "monthly":
         return False
-    return schedules.create(
+    return payment_schedules.create(
         subscription.customer_id,
         subscription.subscription_id,
         start=subscription.started_on,
@@ -99,12 +99,12 @@ def subscription_activated(activated: SubscriptionActivated, *, now: datetime) -
 
 def subscription_suspended(suspended: SubscriptionSuspended) -> int:
     subscription = suspended.subscription
-    return schedules.pause(subscription.customer_id, subscription.subscription_id)
+    return payment_schedules.pause(subscription.customer_id, subscription.subscription_id)
 
 
 def subscription_resumed(resumed: SubscriptionResumed) -> int:
     subscription = resumed.subscription
-    return schedules.resume(subscription.customer_id, subscription.subscription_id, on=resumed.on)
+    return payment_schedules.resume(subscription.customer_id, subscription.subscription_id, on=resumed.on)
 
 
 def subscription_ended(
@@ -113,7 +113,7 @@ def subscription_ended(
     """The contract's installments after its last day are cancelled; an immediate cancellation's
     unused prepaid days are credited and refunded (its credit note)."""
     subscription = ended.subscription
-    schedules.end(subscription.customer_id, subscription.subscription_id, ended_on=ended.ended_on)
+    payment_schedules.end(subscription.customer_id, subscription.subscription_id, ended_on=ended.ended_on)
     if ended.name == "SubscriptionCancelled":
         return credit_notes.for_cancellation(ended, now=now)  # type: ignore[arg-type]
     return None
@@ -136,7 +136,7 @@ def estimate(activated: SubscriptionActivated) -> int:
     yearly_subscription = Decimal(subscription.price_cents) * (
         12 if subscription.billing_period == "month" else 1
     )
-    return invoicing.cents(yearly_subscription + energy_cents * (100 + ENERGY_TAX_RATE) / 100)
+    return vat.cents(yearly_subscription + energy_cents * (100 + ENERGY_TAX_RATE) / 100)
 
 
 def _energy_lines(
@@ -145,7 +145,7 @@ def _energy_lines(
     rates: dict[str, Decimal],
     kwh: tuple[Decimal, Decimal, Decimal],
     label: str = "",
-) -> list[invoicing.PricedLine]:
+) -> list[vat.PricedLine]:
     """The kWh lines of a month: (consumed, peak, off-peak) at the contract's rates, excluding tax."""
     consumed, peak, off_peak = kwh
     if tariff_option == "off_peak":
@@ -153,7 +153,7 @@ def _energy_lines(
     else:
         usage = [("Consommation", consumed, "base")]
     return [
-        invoicing.line_excluding_tax(
+        vat.line_excluding_tax(
             description=f"{label}{name} {month}",
             quantity=quantity,
             unit="kWh",
@@ -169,7 +169,7 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
     month = closed.month
     days = (closed.period_end - closed.period_start).days + 1
     if days >= closed.days_in_month:
-        subscription = invoicing.line_excluding_tax(
+        subscription = vat.line_excluding_tax(
             description=f"Abonnement électricité {month}",
             quantity=Decimal(1),
             unit="month",
@@ -179,7 +179,7 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
         )
     else:
         # the contract ran part of the month: its subscription is billed by the day
-        subscription = invoicing.line_excluding_tax(
+        subscription = vat.line_excluding_tax(
             description=(
                 f"Abonnement électricité {month} (du {closed.period_start:%d/%m} "
                 f"au {closed.period_end:%d/%m}, {days} j / {closed.days_in_month})"
@@ -210,7 +210,7 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
     if battery is not None and battery.restored_kwh > 0 and battery.withdrawal_cents_per_kwh is not None:
         # kWh taken back from the virtual battery are billed at its withdrawal rate, not the grid's
         lines.append(
-            invoicing.line_excluding_tax(
+            vat.line_excluding_tax(
                 description=f"Déstockage batterie virtuelle {month}",
                 quantity=battery.restored_kwh,
                 unit="kWh",
@@ -221,14 +221,14 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
         )
     if closed.payment_mode == "monthly":
         excl = sum(line.total_excl_tax_cents for line in lines)
-        schedules.add_consumption(
+        payment_schedules.add_consumption(
             closed.customer_id,
             closed.subscription_id,
             month=month,
-            amount_cents=invoicing.cents(Decimal(excl) * (100 + ENERGY_TAX_RATE) / 100),
+            amount_cents=vat.cents(Decimal(excl) * (100 + ENERGY_TAX_RATE) / 100),
         )
         if closed.final:
-            schedules.final_month_closed(
+            payment_schedules.final_month_closed(
                 closed.customer_id, closed.subscription_id, last_day=closed.period_end, now=now
             )
         return None
@@ -246,7 +246,7 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
 
 def surplus_payout(payout: SurplusPayout, *, now: datetime) -> Invoice:
     month = payout.month
-    line = invoicing.line_excluding_tax(
+    line = vat.line_excluding_tax(
         description=f"Rachat du surplus injecté {month}",
         quantity=payout.injected_kwh,
         unit="kWh",

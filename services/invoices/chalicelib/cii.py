@@ -21,8 +21,11 @@ invoice["status"] ("paid" with payment_mode "card": the invoice was paid when or
 from __future__ import annotations
 
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from . import vat
+from .vat import rate_text
 
 GUIDELINE_ID = "urn:cen.eu:en16931:2017"
 KINDS = ("invoice", "credit_note", "resale", "regularization")
@@ -64,24 +67,15 @@ class InvoiceDataError(ValueError):
 
 
 def tax_breakdown(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The VAT per rate: [{"rate": "20.0", "base_cents": int, "tax_cents": int}], highest rate first.
-
-    Rounding: VAT is computed once per rate on the sum of that rate's line totals, never per
-    line, as EN 16931 (BR-S-09, BR-CO-14) and the French invoicing rules want:
-    tax = base × rate / 100, rounded half up to the cent, "half up" meaning half away from zero
-    (12.5 → 13, -12.5 → -13) so that a credit note is the exact mirror of its invoice. The
-    computation is exact (Decimal), so 0.005 € is always a half cent and never 0.00499….
-    Rates written differently but equal ("20", "20.0", "20.00") are one group.
-    """
+    """The VAT per rate of the stored lines: [{"rate": "20.0", "base_cents": int, "tax_cents": int}],
+    highest rate first, rounded once per rate as vat.py does for the invoice itself. Rates written
+    differently but equal ("20", "20.0", "20.00") are one group."""
     bases: dict[Decimal, int] = {}
     for index, line in enumerate(lines):
         rate = _rate(line.get("tax_rate"), f"lines[{index}].tax_rate")
         cents = _cents(line.get("total_excl_tax_cents"), f"lines[{index}].total_excl_tax_cents")
         bases[rate] = bases.get(rate, 0) + cents
-    return [
-        {"rate": rate_text(rate), "base_cents": bases[rate], "tax_cents": _tax(bases[rate], rate)}
-        for rate in sorted(bases, reverse=True)
-    ]
+    return vat.breakdown_of_bases(bases)
 
 
 def checked_breakdown(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -126,12 +120,6 @@ def checked_breakdown(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> l
     if excl + tax != total:
         raise InvoiceDataError(f"total_excl_tax_cents + tax_cents is {excl + tax}, total_cents is {total}")
     return breakdown
-
-
-def rate_text(rate: Decimal) -> str:
-    """A rate as the API writes it: "20.0", "5.5", "2.1", "0.0"."""
-    text = format(rate.normalize(), "f")
-    return text if "." in text else f"{text}.0"
 
 
 def parse_rate(value: Any) -> Decimal:
@@ -460,10 +448,6 @@ def _category(rate: Decimal, seller_party: dict[str, Any]) -> str:
 
 
 # Values.
-
-
-def _tax(base_cents: int, rate: Decimal) -> int:
-    return int((Decimal(base_cents) * rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _cents(value: Any, name: str) -> int:

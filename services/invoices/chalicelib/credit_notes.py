@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist
 
-from . import invoicing, refunds
-from .errors import CreditExceedsInvoice, NotCreditable
+from . import invoicing, refunds, vat
+from .errors import AmountExceedsCreditable, NotCreditable
 from .models import BilledSubscription, Invoice, customer_pk
 
 if TYPE_CHECKING:
@@ -100,9 +100,9 @@ def _rate_of(invoice: Invoice | None) -> Decimal:
     return Decimal(str(max(invoice.tax_breakdown, key=lambda group: group["base_cents"])["rate"]))
 
 
-def _line(description: str, cents: int, rate: Decimal, sign: int, unit: str = "unit") -> invoicing.PricedLine:
+def _line(description: str, cents: int, rate: Decimal, sign: int, unit: str = "unit") -> vat.PricedLine:
     """A line of `cents` tax included: negative (sign -1) for what is credited."""
-    return invoicing.line_excluding_tax(
+    return vat.line_excluding_tax(
         description=description,
         quantity=Decimal(sign),
         unit=unit,
@@ -213,7 +213,7 @@ def by_operator(
         raise NotCreditable()
     left = int(invoice.total_cents) - int(invoice.credited_cents or 0)
     if amount_cents > left:
-        raise CreditExceedsInvoice(fields={"amount_cents": f"at most {left}"})
+        raise AmountExceedsCreditable(fields={"amount_cents": f"at most {left}"})
     document = invoicing.issue(
         customer_id,
         kind="credit_note",
@@ -334,7 +334,7 @@ def _refund_mode(paid_by: Invoice | None) -> str:
     return "transfer"
 
 
-def _share_by_rate(invoice: Invoice, amount_cents: int, description: str) -> list[invoicing.PricedLine]:
+def _share_by_rate(invoice: Invoice, amount_cents: int, description: str) -> list[vat.PricedLine]:
     """`amount_cents` (tax included) split over the invoice's VAT rates in proportion to each
     rate's total, one line each; the last rate takes the rounding, so they sum exactly."""
     groups = [group for group in invoice.tax_breakdown or [] if group["base_cents"] + group["tax_cents"] > 0]
@@ -347,7 +347,7 @@ def _share_by_rate(invoice: Invoice, amount_cents: int, description: str) -> lis
         share = (
             left
             if index == len(groups) - 1
-            else invoicing.cents(Decimal(amount_cents) * (group["base_cents"] + group["tax_cents"]) / total)
+            else vat.cents(Decimal(amount_cents) * (group["base_cents"] + group["tax_cents"]) / total)
         )
         left -= share
         label = description if len(groups) == 1 else f"{description} (TVA {group['rate']} %)"

@@ -10,21 +10,21 @@ from guichet_contracts.errors import (
 )
 
 __all__ = [
-    "AlreadyPaid",
+    "AmountExceedsCreditable",
+    "AmountExceedsDue",
     "ApiError",
     "Conflict",
-    "CreditExceedsInvoice",
     "InvoiceVoid",
     "NoBankAccount",
     "NoTipSlip",
     "NotCreditable",
     "NotFound",
+    "NothingDue",
     "PaymentNotPending",
     "PaymentPending",
     "PeriodOutOfRange",
     "RefundNotPending",
     "TooManyAttempts",
-    "TooMuch",
     "Unauthenticated",
     "ValidationFailed",
 ]
@@ -39,7 +39,7 @@ class PeriodOutOfRange(ValidationFailed):
     }
 
 
-class AlreadyPaid(Conflict):
+class NothingDue(Conflict):
     code = "nothing_due"
     message = "Nothing is due on this invoice any more."
     translations = {
@@ -48,7 +48,7 @@ class AlreadyPaid(Conflict):
     }
 
 
-class TooMuch(ValidationFailed):
+class AmountExceedsDue(ValidationFailed):
     code = "amount_exceeds_due"
     message = "A payment cannot exceed what is due."
     translations = {
@@ -120,7 +120,7 @@ class NotCreditable(Conflict):
     }
 
 
-class CreditExceedsInvoice(ValidationFailed):
+class AmountExceedsCreditable(ValidationFailed):
     code = "amount_exceeds_creditable"
     message = "A credit note cannot exceed what is left to credit on the invoice."
     translations = {

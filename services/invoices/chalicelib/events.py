@@ -130,17 +130,17 @@ def surplus_payout(event: Any) -> None:
 @handlers.schedule(Cron(0, 4, "*", "*", "?", "*"), name="collect_direct_debits")
 def collect_direct_debits(event: Any) -> dict[str, int]:
     """Daily: installments and direct-debit invoices due, and year-end regularizations."""
-    from . import jobs
+    from . import direct_debits
 
-    return jobs.collect_direct_debits(now=events.scheduled_time(event))
+    return direct_debits.collect_direct_debits(now=events.scheduled_time(event))
 
 
 @handlers.schedule(Cron(0, 6, "*", "*", "?", "*"), name="mark_overdue")
 def mark_overdue(event: Any) -> dict[str, int]:
     """Daily: unpaid invoices past due become overdue; one reminder per stage."""
-    from . import jobs
+    from . import dunning
 
-    return jobs.mark_overdue(now=events.scheduled_time(event))
+    return dunning.mark_overdue(now=events.scheduled_time(event))
 
 
 @handlers.on_cw_event(

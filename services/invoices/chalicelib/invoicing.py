@@ -13,16 +13,14 @@ from __future__ import annotations
 import random
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
-from . import billing_parties, mailing
+from . import billing_parties, mailing, vat
 from .errors import NotFound, PeriodOutOfRange, TooManyAttempts, ValidationFailed
 from .models import (
     BankAccount,
@@ -48,66 +46,6 @@ _NUMBER_RACES = 200
 _client: Any = None
 
 
-@dataclass(frozen=True)
-class PricedLine:
-    description: str
-    quantity: Decimal
-    unit: str
-    unit_price: Decimal  # currency units, excluding tax
-    tax_rate: Decimal
-    total_excl_tax_cents: int
-    total_incl_tax_cents: int | None = None  # the price agreed tax included, when it was
-
-
-def cents(value: Decimal) -> int:
-    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
-def line_excluding_tax(
-    *,
-    description: str,
-    quantity: Decimal,
-    unit: str,
-    unit_price_cents: Decimal,
-    tax_rate: Decimal,
-    tax_included: bool,
-) -> PricedLine:
-    """A line priced without tax; a price given tax included is divided by (1 + rate)."""
-    total = unit_price_cents * quantity
-    included = cents(total) if tax_included else None
-    if tax_included:
-        total = total * 100 / (100 + tax_rate)
-        unit_price_cents = unit_price_cents * 100 / (100 + tax_rate)
-    return PricedLine(
-        description=description,
-        quantity=quantity,
-        unit=unit,
-        unit_price=(unit_price_cents / 100).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
-        tax_rate=tax_rate,
-        total_excl_tax_cents=cents(total),
-        total_incl_tax_cents=included,
-    )
-
-
-def vat_breakdown(lines: list[PricedLine]) -> list[dict[str, Any]]:
-    """VAT per rate. Prices agreed tax included keep their total: the rate's VAT is that total
-    minus its base (what a consumer was shown is what is billed, as French B2C invoices do);
-    other prices get base × rate, rounded half up once per rate."""
-    groups: dict[Decimal, list[PricedLine]] = {}
-    for line in lines:
-        groups.setdefault(line.tax_rate.normalize(), []).append(line)
-    breakdown = []
-    for rate in sorted(groups, reverse=True):
-        group = groups[rate]
-        base = sum(line.total_excl_tax_cents for line in group)
-        if all(line.total_incl_tax_cents is not None for line in group):
-            tax = sum(int(line.total_incl_tax_cents or 0) for line in group) - base
-        else:
-            tax = cents(Decimal(base) * rate / 100)
-        breakdown.append({"rate": _decimal_text(rate), "base_cents": base, "tax_cents": tax})
-    return breakdown
-
-
 def _s3() -> Any:
     global _client
     if _client is None:
@@ -130,7 +68,7 @@ def issue(
     *,
     kind: str,
     source: str,
-    lines: list[PricedLine],
+    lines: list[vat.PricedLine],
     issued_on: date,
     now: datetime,
     period: tuple[date, date] | None = None,
@@ -156,7 +94,7 @@ def issue(
     invoice first takes what is left of the customer's carried credits, before its PDF is drawn.
     Without `payment_mode`, the customer's preferred method says it (a mandate on file: direct
     debit; else card). `credit_of` (an invoice, cents) counts a credit note against that invoice,
-    in the issuing transaction, never beyond its total (CreditExceedsInvoice otherwise).
+    in the issuing transaction, never beyond its total (AmountExceedsCreditable otherwise).
     `carried`: a credit document kept for the next invoices rather than refunded (its PDF says so).
     """
     try:
@@ -171,16 +109,16 @@ def issue(
     stored_lines = [
         Line(
             description=line.description,
-            quantity=_decimal_text(line.quantity),
+            quantity=vat.decimal_text(line.quantity),
             unit=line.unit,
-            unit_price_cents=cents(line.unit_price * 100),
-            unit_price=_decimal_text(line.unit_price),
-            tax_rate=_decimal_text(line.tax_rate),
+            unit_price_cents=vat.cents(line.unit_price * 100),
+            unit_price=vat.decimal_text(line.unit_price),
+            tax_rate=vat.decimal_text(line.tax_rate),
             total_excl_tax_cents=line.total_excl_tax_cents,
         )
         for line in lines
     ]
-    breakdown = vat_breakdown(lines)
+    breakdown = vat.breakdown(lines)
     excl = sum(group["base_cents"] for group in breakdown)
     tax = sum(group["tax_cents"] for group in breakdown)
     total = excl + tax
@@ -319,9 +257,9 @@ def _number_and_save(
             credited.refresh(consistent_read=True)
             already = int(credited.credited_cents or 0)
             if already + cents_ > int(credited.total_cents):
-                from .errors import CreditExceedsInvoice
+                from .errors import AmountExceedsCreditable
 
-                raise CreditExceedsInvoice(
+                raise AmountExceedsCreditable(
                     fields={"amount_cents": f"at most {int(credited.total_cents) - already}"}
                 )
         try:
@@ -399,11 +337,6 @@ def _announce(invoice: Invoice, party: Any) -> None:
         carried=bool(invoice.carried),
         invoice_url=mailing.portal_link("invoice", id=invoice.invoice_id),
     )
-
-
-def _decimal_text(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text if "." not in text else text.rstrip("0").rstrip(".")
 
 
 def summary(invoice: Invoice) -> dict[str, Any]:

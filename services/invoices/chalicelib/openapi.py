@@ -9,6 +9,8 @@ from guichet_contracts.openapi import ERROR, STRING_OR_NULL, Route, list_of
 
 from . import schemas
 
+SCOPE = "invoices:write"  # what an operator token must allow on the operator routes
+
 _DAY = {"type": "string", "format": "date"}
 _SCHEMAS: dict[str, Any] = {
     "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
@@ -257,17 +259,19 @@ ROUTES = [
         "A copy marked as duplicate",
         responses={201: "Link", 404: ERROR, 429: ERROR},
     ),
-    # operator routes: an operator token with the invoices:write scope (403 without the scope)
+    # operator routes: an operator token with the invoices:write scope (403 without it)
     Route(
         "POST",
         "/operator/customers/{customer_id}/payments/{payment_id}/received",
         "Operator: a cheque or TIP received (the payment succeeds, its invoices are paid)",
+        operator_scope=SCOPE,
         responses={200: "Payment", 403: ERROR, 404: ERROR, 409: ERROR},
     ),
     Route(
         "POST",
         "/operator/customers/{customer_id}/payments/{payment_id}/expired",
         "Operator: a cheque or TIP never received (its invoices are payable again)",
+        operator_scope=SCOPE,
         responses={200: "Payment", 403: ERROR, 404: ERROR, 409: ERROR},
     ),
     Route(
@@ -276,6 +280,7 @@ ROUTES = [
         "Operator: a credit note against an invoice, refunded by the method that paid it",
         body="CreditNoteRequest",
         idempotent=True,
+        operator_scope=SCOPE,
         responses={201: "InvoiceDetail", 403: ERROR, 404: ERROR, 409: ERROR, **_BODY_ERRORS},
     ),
     Route(
@@ -283,24 +288,11 @@ ROUTES = [
         "/operator/customers/{customer_id}/refunds/{refund_id}/made",
         "Operator: a refund made by hand (one waiting for an operator, or one the provider declined)",
         body="RefundMade",
+        operator_scope=SCOPE,
         responses={200: "Refund", 403: ERROR, 404: ERROR, 409: ERROR, **_BODY_ERRORS},
     ),
 ]
 
-OPERATOR_PREFIX = "/invoices/operator/"
-
 
 def document() -> dict[str, Any]:
-    built = openapi.document(service="invoices", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
-    built["components"]["securitySchemes"]["operator"] = {
-        "type": "http",
-        "scheme": "bearer",
-        "bearerFormat": "JWT",
-        "description": "An operator token (audience GUICHET_OPERATOR_AUDIENCE, scope claim); "
-        "never a customer's access token",
-    }
-    for path, operations in built["paths"].items():
-        if path.startswith(OPERATOR_PREFIX):
-            for operation in operations.values():
-                operation["security"] = [{"operator": ["invoices:write"]}]
-    return built
+    return openapi.document(service="invoices", routes=ROUTES, components=_SCHEMAS, schemas=schemas)

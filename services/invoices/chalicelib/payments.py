@@ -27,15 +27,15 @@ from pynamodb.expressions.update import Action
 
 from . import billing_parties, invoicing, mailing
 from .errors import (
-    AlreadyPaid,
+    AmountExceedsDue,
     Conflict,
     InvoiceVoid,
     NoBankAccount,
     NotFound,
+    NothingDue,
     NoTipSlip,
     PaymentNotPending,
     PaymentPending,
-    TooMuch,
     ValidationFailed,
 )
 from .models import AppliedPayment, BankAccount, Invoice, Payment, customer_pk, transaction
@@ -91,7 +91,7 @@ def pay(
             or invoice.status not in ("open", "overdue")
             or invoice.amount_due_cents <= 0
         ):
-            raise AlreadyPaid(fields={"invoice_ids": f"{invoice.number} has nothing due"})
+            raise NothingDue(fields={"invoice_ids": f"{invoice.number} has nothing due"})
         if invoice.pending_payment_id:
             raise PaymentPending(fields={"invoice_ids": f"{invoice.number} awaits a cheque or TIP"})
         if method == "tip" and invoice.payment_mode != "tip":
@@ -104,7 +104,7 @@ def pay(
     if amount <= 0:
         raise ValidationFailed(fields={"amount_cents": "must be positive"})
     if amount > due:
-        raise TooMuch(fields={"amount_cents": f"at most {due}"})
+        raise AmountExceedsDue(fields={"amount_cents": f"at most {due}"})
     if amount != due and len(invoices) > 1:
         raise ValidationFailed(fields={"amount_cents": "a payment of several invoices pays them in full"})
     if method == "card" and not card_token:
@@ -245,7 +245,7 @@ def _refused(invoices: list[Invoice]) -> None:
         if invoice.status == "void":
             raise InvoiceVoid(fields={"invoice_ids": f"{invoice.number} is void"}) from None
         if invoice.amount_due_cents <= 0:
-            raise AlreadyPaid(fields={"invoice_ids": f"{invoice.number} has nothing due"}) from None
+            raise NothingDue(fields={"invoice_ids": f"{invoice.number} has nothing due"}) from None
         if invoice.pending_payment_id:
             raise PaymentPending(fields={"invoice_ids": f"{invoice.number} awaits a cheque or TIP"}) from None
     raise PaymentInProgress() from None

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from . import invoicing
+from . import invoicing, vat
 from .models import Invoice
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def usage_period_closed(closed: UsagePeriodClosed, *, now: datetime) -> Invoice 
         return None
     last_day = closed.period_end - timedelta(days=1)  # the period is [period_start, period_end)
     lines = [
-        invoicing.line_excluding_tax(
+        vat.line_excluding_tax(
             description=(
                 f"Hors forfait : {_quantity(charge.beyond)} {UNIT_NAMES.get(charge.unit, charge.unit)} "
                 f"du {closed.period_start:%d/%m/%Y} au {last_day:%d/%m/%Y}"

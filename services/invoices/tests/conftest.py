@@ -313,9 +313,9 @@ def priced(
     """One invoice line as the domain prices it."""
     from decimal import Decimal
 
-    from chalicelib import invoicing
+    from chalicelib import vat
 
-    return invoicing.line_excluding_tax(
+    return vat.line_excluding_tax(
         description=description,
         quantity=Decimal(quantity),
         unit=unit,
@@ -604,22 +604,11 @@ def assert_documented(document: dict[str, Any], method: str, route: str, respons
 
 
 def operator_token(signer: Signer, *, scopes: tuple[str, ...] = ("invoices:write",), **claims: Any) -> str:
-    """An operator token signed with the test signer's key (the auth service's, in production)."""
-    import os
-    from datetime import UTC, datetime
-
+    """An operator token signed with the test signer's key (the auth service's, in production);
+    `claims` replace the signed ones (None removes one)."""
     import jwt
-    from guichet_contracts import operator_tokens
 
-    token = operator_tokens.sign(
-        signer.key,
-        kid=signer.kid,
-        issuer=os.environ["GUICHET_JWT_ISSUER"],
-        audience=os.environ["GUICHET_OPERATOR_AUDIENCE"],
-        operator_id="ops:camille",
-        scopes=list(scopes),
-        now=datetime.now(UTC),
-    )
+    token = signer.operator_token(*scopes)
     if not claims:
         return token
     payload = {**jwt.decode(token, options={"verify_signature": False}), **claims}

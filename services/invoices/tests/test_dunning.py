@@ -1,4 +1,4 @@
-"""Dunning after the reminders (jobs.mark_overdue): an invoice that bills subscriptions still
+"""Dunning after the reminders (dunning.mark_overdue): an invoice that bills subscriptions still
 unpaid after its last reminder leads to their suspension (the last reminder names the day,
 InvoiceUnpaid is published once on that day); a purchase order's invoice never paid is voided
 (InvoiceVoided, mailed, the order never settled, a late payment refused), a part paid being
@@ -39,10 +39,10 @@ SUSPEND_ON = date(2045, 4, 24)  # 38 days late: 8 days after the last reminder
 
 def run(day: date) -> dict[str, int]:
     """The daily job on `day`, having covered every day before (the index holds what is due then)."""
-    from chalicelib import jobs
+    from chalicelib import dunning
 
     job_ran_until("mark_overdue", day - timedelta(days=1))
-    return jobs.mark_overdue(now=paris_noon(day))
+    return dunning.mark_overdue(now=paris_noon(day))
 
 
 @pytest.fixture
@@ -76,9 +76,9 @@ def test_the_last_reminder_names_the_suspension_day_and_that_day_publishes_invoi
     before = run(SUSPEND_ON - timedelta(days=1))
     on_the_day = run(SUSPEND_ON)
     again = run(SUSPEND_ON)
-    from chalicelib import jobs
+    from chalicelib import dunning
 
-    jobs.mark_overdue(now=paris_noon(SUSPEND_ON + timedelta(days=1)))
+    dunning.mark_overdue(now=paris_noon(SUSPEND_ON + timedelta(days=1)))
 
     # Then InvoiceUnpaid was published once, on that day, for its subscriptions and what is due
     assert (before["unpaid"], on_the_day["unpaid"], again["unpaid"]) == (0, 1, 0)

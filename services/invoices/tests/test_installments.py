@@ -47,10 +47,10 @@ def contract(customer: Any, started_on: date, subscription_id: str) -> Any:
 
 
 def collect(day: date) -> dict[str, int]:
-    from chalicelib import jobs
+    from chalicelib import direct_debits
 
     job_ran_until("collect_direct_debits", day - timedelta(days=1))
-    return jobs.collect_direct_debits(now=paris_noon(day))
+    return direct_debits.collect_direct_debits(now=paris_noon(day))
 
 
 def installments(customer: Any, subscription_id: str) -> list[Any]:
@@ -208,7 +208,7 @@ def test_an_ended_contract_stops_its_installments_and_is_regularized_after_its_f
 ) -> None:
     # Given a monthly payer of 2050 (contract from 10 January), three installments debited, and
     # February and March closed
-    from chalicelib import schedules
+    from chalicelib import payment_schedules
 
     customer = customer_factory()
     with_mandate(customer, on="2050-01-02")
@@ -216,10 +216,10 @@ def test_an_ended_contract_stops_its_installments_and_is_regularized_after_its_f
     for month in (2, 3, 4):
         collect(date(2050, month, 5))
     paid = sum(int(item.amount_cents) for item in installments(customer, "sub-ending")[:3])
-    assert schedules.add_consumption(
+    assert payment_schedules.add_consumption(
         customer.customer_id, "sub-ending", month="2050-02", amount_cents=paid // 2
     )
-    assert schedules.add_consumption(
+    assert payment_schedules.add_consumption(
         customer.customer_id, "sub-ending", month="2050-03", amount_cents=paid - paid // 2 - 1000
     )
 
@@ -287,21 +287,21 @@ def test_an_ended_contract_stops_its_installments_and_is_regularized_after_its_f
 def test_a_running_contracts_next_year_starts_where_the_regularized_one_ended(customer_factory: Any) -> None:
     # Given a monthly payer of 2053 (from 10 January) whose twelve installments were debited and
     # whose closed months, eight of them, came to 800 €
-    from chalicelib import schedules
+    from chalicelib import payment_schedules
     from chalicelib.models import Schedule, customer_pk
 
     customer = customer_factory()
     with_mandate(customer, on="2053-01-02")
     contract(customer, date(2053, 1, 10), "sub-running")
     for month in range(2, 10):
-        schedules.add_consumption(
+        payment_schedules.add_consumption(
             customer.customer_id, "sub-running", month=f"2053-{month:02d}", amount_cents=10000
         )
     schedule = Schedule.get(customer_pk(customer.customer_id), "SCHEDULE#sub-running#2053")
 
     # When its year is regularized on 1 February 2054 (and again)
-    schedules.regularize(schedule, paris_noon(date(2054, 2, 1)))
-    schedules.regularize(schedule, paris_noon(date(2054, 2, 1)))
+    payment_schedules.regularize(schedule, paris_noon(date(2054, 2, 1)))
+    payment_schedules.regularize(schedule, paris_noon(date(2054, 2, 1)))
 
     # Then the next year's twelve installments start on 5 February 2054, estimated from the
     # actual energy (800 € over 8 months: 1,200 € a year)
@@ -312,22 +312,24 @@ def test_a_running_contracts_next_year_starts_where_the_regularized_one_ended(cu
     due = [item.due_on for item in installments(customer, "sub-running") if item.year == 2054]
     assert due[0] == "2054-02-05" and len(due) == 12
     # and a month of the regularized year closed late counts toward the new one
-    assert schedules.add_consumption(customer.customer_id, "sub-running", month="2053-12", amount_cents=9000)
+    assert payment_schedules.add_consumption(
+        customer.customer_id, "sub-running", month="2053-12", amount_cents=9000
+    )
     assert Schedule.get(following.pk, following.sk, consistent_read=True).consumption_cents == 9000
-    assert not schedules.add_consumption(
+    assert not payment_schedules.add_consumption(
         customer.customer_id, "sub-running", month="2053-12", amount_cents=9000
     )
 
 
 def test_an_ended_contract_gets_no_next_year(customer_factory: Any) -> None:
-    from chalicelib import schedules
+    from chalicelib import payment_schedules
     from chalicelib.models import Schedule, customer_pk
 
     customer = customer_factory()
     with_mandate(customer, on="2053-01-02")
     contract(customer, date(2053, 1, 10), "sub-over")
-    schedules.end(customer.customer_id, "sub-over", ended_on=date(2053, 11, 30))
+    payment_schedules.end(customer.customer_id, "sub-over", ended_on=date(2053, 11, 30))
     schedule = Schedule.get(customer_pk(customer.customer_id), "SCHEDULE#sub-over#2053", consistent_read=True)
-    schedules.regularize(schedule, paris_noon(date(2053, 12, 2)))
+    payment_schedules.regularize(schedule, paris_noon(date(2053, 12, 2)))
     years = Schedule.query(customer_pk(customer.customer_id), Schedule.sk.startswith("SCHEDULE#sub-over#"))
     assert [item.year for item in years] == [2053]

@@ -44,7 +44,7 @@ HISTORY = {
 @pytest.fixture(scope="module")
 def history(app: Any, signer: Any) -> tuple[Customer, dict[str, str]]:
     """A customer and their invoices of HISTORY: {name: invoice_id}."""
-    from chalicelib import jobs, payments
+    from chalicelib import dunning, payments
 
     client = new_client(app)
     customer_id = "tl000001-GU"
@@ -65,7 +65,7 @@ def history(app: Any, signer: Any) -> tuple[Customer, dict[str, str]]:
         customer_id, [ids["paid"]], method="card", card_token="tok_visa", now=paris_noon(date(2034, 2, 11))
     )
     job_ran_until("mark_overdue", date(2034, 5, 20))
-    jobs.mark_overdue(now=paris_noon(date(2034, 5, 21)))
+    dunning.mark_overdue(now=paris_noon(date(2034, 5, 21)))
     forget_job_marks()
     return Customer(customer_id, "tl000001-gu@example.org", signer.token(customer_id), client), ids
 

@@ -27,9 +27,9 @@ DUE_ON = date(2037, 3, 17)  # 15 days of payment terms
 
 
 def run(day: date) -> dict[str, int]:
-    from chalicelib import jobs
+    from chalicelib import dunning
 
-    return jobs.mark_overdue(now=paris_noon(day))
+    return dunning.mark_overdue(now=paris_noon(day))
 
 
 def reminders(mailbox: Any, customer: Any, number: str) -> list[int]:

@@ -343,7 +343,7 @@ def test_an_operators_credit_note_lowers_what_is_due_then_refunds_what_was_paid(
 def negative_regularization(customer: Any, owed_cents: int, year: int = 2051) -> Any:
     """A monthly payer's regularization of `year`, issued on 1 February of the next year: the
     customer paid `owed_cents` more than they consumed."""
-    from chalicelib import schedules
+    from chalicelib import payment_schedules
     from chalicelib.models import Installment, Schedule, customer_pk
     from conftest import energy_activated
 
@@ -355,15 +355,15 @@ def negative_regularization(customer: Any, owed_cents: int, year: int = 2051) ->
         tariff={"energy_rates_cents_per_kwh": {"base": "25.16"}, "estimated_annual_kwh": 2400},
     )
     first = Installment.get(customer_pk(customer.customer_id), f"INSTALLMENT#{subscription}#{year}#01")
-    assert schedules.collect(first, paris_noon(date(year, 2, 5))) == "paid"
-    schedules.add_consumption(
+    assert payment_schedules.collect(first, paris_noon(date(year, 2, 5))) == "paid"
+    payment_schedules.add_consumption(
         customer.customer_id,
         subscription,
         month=f"{year}-02",
         amount_cents=int(first.amount_cents) - owed_cents,
     )
     schedule = Schedule.get(customer_pk(customer.customer_id), f"SCHEDULE#{subscription}#{year}")
-    return schedules.regularize(schedule, paris_noon(date(year + 1, 2, 1)))
+    return payment_schedules.regularize(schedule, paris_noon(date(year + 1, 2, 1)))
 
 
 def test_a_negative_regularization_of_25_euros_or_more_is_refunded(

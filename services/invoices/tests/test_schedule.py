@@ -2,7 +2,7 @@
 activated (from its first day), debited installment by installment by the daily job, fed by the
 closed consumption months, regularized at the end of the year.
 
-Time is driven through the contract's start and the jobs' `now` (`jobs.collect_direct_debits(now=)`);
+Time is driven through the contract's start and the jobs' `now` (`direct_debits.collect_direct_debits(now=)`);
 the job tests use 2035-2036, years of their own.
 """
 
@@ -127,9 +127,9 @@ def monthly_payer(customer: Any, ordered_on: date, *, with_mandate: bool = True)
 
 
 def collect(day: date) -> dict[str, int]:
-    from chalicelib import jobs
+    from chalicelib import direct_debits
 
-    return jobs.collect_direct_debits(now=paris_noon(day))
+    return direct_debits.collect_direct_debits(now=paris_noon(day))
 
 
 def statuses(customer: Any) -> list[str]:
@@ -216,7 +216,7 @@ def test_a_direct_debit_invoice_is_debited_once_on_its_due_date(
 
 def test_collecting_an_installment_twice_debits_it_once(customer_factory: Any) -> None:
     # Given a monthly payer's first installment (2035), due on 5 February
-    from chalicelib import schedules
+    from chalicelib import payment_schedules
     from chalicelib.models import Installment, customer_pk
 
     customer = customer_factory()
@@ -228,8 +228,8 @@ def test_collecting_an_installment_twice_debits_it_once(customer_factory: Any) -
         )
 
     # When it is collected, and collected again (an overlapping run)
-    first = schedules.collect(installment(), paris_noon(date(2035, 2, 5)))
-    second = schedules.collect(installment(), paris_noon(date(2035, 2, 5)))
+    first = payment_schedules.collect(installment(), paris_noon(date(2035, 2, 5)))
+    second = payment_schedules.collect(installment(), paris_noon(date(2035, 2, 5)))
 
     # Then it was debited once, is paid, and left the due index
     assert (first, second) == ("paid", "already")
@@ -240,13 +240,13 @@ def test_collecting_an_installment_twice_debits_it_once(customer_factory: Any) -
 
 
 def test_an_installment_without_a_mandate_is_not_debited(customer_factory: Any) -> None:
-    from chalicelib import schedules
+    from chalicelib import payment_schedules
     from chalicelib.models import Installment, customer_pk
 
     customer = customer_factory()
     contract = monthly_payer(customer, date(2035, 1, 10), with_mandate=False)
     item = Installment.get(customer_pk(customer.customer_id), f"INSTALLMENT#{contract}#2035#01")
-    assert schedules.collect(item, paris_noon(date(2035, 2, 5))) == "no_mandate"
+    assert payment_schedules.collect(item, paris_noon(date(2035, 2, 5))) == "no_mandate"
     assert provider_charges(customer.customer_id) == {}
     assert Installment.get(item.pk, item.sk).status == "scheduled"
 
@@ -306,17 +306,19 @@ def paid_year(
 ) -> Any:
     """A monthly payer of `year` (ordered on 10 January) with these closed months (month, cents)
     and the first installments paid."""
-    from chalicelib import schedules
+    from chalicelib import payment_schedules
     from chalicelib.models import Installment, Schedule, customer_pk
 
     contract = monthly_payer(customer, date(year, 1, 10))
     for month, cents in consumption:
-        assert schedules.add_consumption(customer.customer_id, contract, month=month, amount_cents=cents)
+        assert payment_schedules.add_consumption(
+            customer.customer_id, contract, month=month, amount_cents=cents
+        )
     for number in range(1, paid_installments + 1):
         item = Installment.get(
             customer_pk(customer.customer_id), f"INSTALLMENT#{contract}#{year}#{number:02d}"
         )
-        assert schedules.collect(item, paris_noon(date.fromisoformat(item.due_on))) == "paid"
+        assert payment_schedules.collect(item, paris_noon(date.fromisoformat(item.due_on))) == "paid"
     return Schedule.get(
         customer_pk(customer.customer_id), f"SCHEDULE#{contract}#{year}", consistent_read=True
     )
@@ -344,15 +346,15 @@ def test_the_job_issues_the_regularization_on_its_day_once(customer_factory: Any
 
 def test_the_regularization_bills_actual_minus_paid_once(customer_factory: Any) -> None:
     # Given a monthly payer of 2035 with three installments paid and two closed months
-    from chalicelib import schedules
+    from chalicelib import payment_schedules
 
     customer = customer_factory()
     schedule = paid_year(customer, [("2035-02", 9100), ("2035-03", 8850)], paid_installments=3)
     paid = sum(item["amount_cents"] for item in schedule_of(customer)["installments"][:3])
 
     # When the year is regularized (twice: an overlapping run)
-    invoice = schedules.regularize(schedule, paris_noon(date(2036, 2, 1)))
-    again = schedules.regularize(schedule, paris_noon(date(2036, 2, 1)))
+    invoice = payment_schedules.regularize(schedule, paris_noon(date(2036, 2, 1)))
+    again = payment_schedules.regularize(schedule, paris_noon(date(2036, 2, 1)))
 
     # Then one regularization invoice of actual − paid (negative: owed to the customer, nothing due by them)
     assert again.invoice_id == invoice.invoice_id
@@ -367,14 +369,14 @@ def test_the_regularization_bills_actual_minus_paid_once(customer_factory: Any) 
 
 def test_a_regularization_owed_by_the_customer_is_due(customer_factory: Any) -> None:
     # Given a monthly payer of 2035 who consumed more than the one installment paid
-    from chalicelib import schedules
+    from chalicelib import payment_schedules
 
     customer = customer_factory()
     schedule = paid_year(customer, [("2035-02", 150000)], paid_installments=1)
     paid = schedule_of(customer)["installments"][0]["amount_cents"]
 
     # When the year is regularized
-    invoice = schedules.regularize(schedule, paris_noon(date(2036, 2, 1)))
+    invoice = payment_schedules.regularize(schedule, paris_noon(date(2036, 2, 1)))
 
     # Then the customer owes the difference, collected by direct debit
     assert (invoice.kind, invoice.status, invoice.payment_mode) == ("regularization", "open", "direct_debit")

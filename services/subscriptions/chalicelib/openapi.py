@@ -9,6 +9,8 @@ from guichet_contracts.openapi import ERROR, STRING_OR_NULL, Route, list_of
 
 from . import schemas
 
+OPERATOR_SCOPE = "subscriptions:write"  # what an operator token must allow on the operator routes
+
 _DAY = {"type": ["string", "null"], "format": "date"}
 _MONEY = {"type": "integer"}
 _SCHEMAS: dict[str, Any] = {
@@ -313,6 +315,21 @@ ROUTES = [
         "/appointments/{appointment_id}",
         "Cancel an appointment",
         responses={204: None, 404: ERROR, 409: ERROR},
+    ),
+    # operator routes: an operator token with the subscriptions:write scope (403 without it)
+    Route(
+        "POST",
+        "/operator/customers/{customer_id}/subscriptions/{subscription_id}/suspend",
+        "Operator: suspend a running subscription (lifted only by an operator)",
+        operator_scope=OPERATOR_SCOPE,
+        responses={200: "Subscription", 404: ERROR, 409: ERROR},
+    ),
+    Route(
+        "POST",
+        "/operator/customers/{customer_id}/subscriptions/{subscription_id}/resume",
+        "Operator: resume a suspended subscription",
+        operator_scope=OPERATOR_SCOPE,
+        responses={200: "Subscription", 404: ERROR, 409: ERROR},
     ),
 ]
 

@@ -453,7 +453,8 @@ def mandate_signed(signed: MandateSigned) -> int:
 
 
 def invoice_voided(voided: InvoiceVoided, *, now: datetime) -> Order | None:
-    """The order's invoice was voided unpaid: a waiting order is cancelled (once), and mailed."""
+    """The order's invoice was voided unpaid: a waiting order is cancelled, once (the invoices
+    service mails the customer about both)."""
     if voided.order_id is None:
         return None
     try:
@@ -471,17 +472,7 @@ def invoice_voided(voided: InvoiceVoided, *, now: datetime) -> Order | None:
         )
     except UpdateError:
         return get(voided.customer_id, voided.order_id)
-    customer = customers.get(order.customer_id)
-    if customer is not None:
-        mailing.notify(
-            "order_cancelled",
-            customer,
-            customer_id=order.customer_id,
-            order_id=order.order_id,
-            items=mailing.order_lines(order, customer.language),
-            invoice_number=voided.number,
-            orders_url=mailing.portal_link("order-status", id=order.order_id),
-        )
+    # the customer is told once, by the invoices service's mail about the voided invoice
     logger.info("unpaid order cancelled", extra={"order_id": order.order_id, "invoice_id": voided.invoice_id})
     return order
 

@@ -21,6 +21,7 @@ class Settings:
     mail_sender: str
     jwt_issuer: str
     jwt_audience: str
+    operator_audience: str  # operator tokens (never a customer's access token)
     jwt_public_keys_secret: str
     event_bus_name: str
     provider_name: str
@@ -42,6 +43,10 @@ def load() -> Settings:
     advisors = int(os.environ.get("SUBSCRIPTIONS_ADVISORS", "2"))
     if advisors < 1:
         raise SettingsError("SUBSCRIPTIONS_ADVISORS must be at least 1")
+    jwt_audience = _required("GUICHET_JWT_AUDIENCE")
+    operator_audience = _required("GUICHET_OPERATOR_AUDIENCE")
+    if operator_audience == jwt_audience:
+        raise SettingsError("GUICHET_OPERATOR_AUDIENCE must differ from GUICHET_JWT_AUDIENCE")
     return Settings(
         stage=_required("GUICHET_STAGE"),
         table_name=_required("SUBSCRIPTIONS_TABLE_NAME"),
@@ -49,7 +54,8 @@ def load() -> Settings:
         public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
         mail_sender=_required("GUICHET_MAIL_SENDER"),
         jwt_issuer=_required("GUICHET_JWT_ISSUER"),
-        jwt_audience=_required("GUICHET_JWT_AUDIENCE"),
+        jwt_audience=jwt_audience,
+        operator_audience=operator_audience,
         jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
         event_bus_name=os.environ.get("GUICHET_EVENT_BUS", "default"),
         provider_name=os.environ.get("SUBSCRIPTIONS_PROVIDER_NAME", "Guichet"),

@@ -51,7 +51,7 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
     # Then they are the same set, the list route being /subscriptions itself
     assert documented == routed
     assert ("get", "/subscriptions") in documented
-    assert len(documented) == 21
+    assert len(documented) == 23
 
 
 def test_every_route_but_health_and_the_document_requires_a_token(openapi_document: dict[str, Any]) -> None:
@@ -62,6 +62,10 @@ def test_every_route_but_health_and_the_document_requires_a_token(openapi_docume
             # Then the protected ones say so and document the 401 error body
             if public:
                 assert "security" not in operation, (method, path)
+            elif path.startswith("/subscriptions/operator/"):
+                # an operator route takes an operator token, never a customer's (403 without the scope)
+                assert operation["security"] == [{"operator": ["subscriptions:write"]}], (method, path)
+                assert "403" in operation["responses"], (method, path)
             else:
                 assert operation["security"] == [{"bearer": []}], (method, path)
                 schema = operation["responses"]["401"]["content"]["application/json"]["schema"]

@@ -39,7 +39,7 @@ from aws_lambda_powertools import Logger
 from dateutil.relativedelta import relativedelta
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import billing_parties, invoicing, mailing
+from . import billing_parties, invoicing, mailing, vat
 from .errors import NotFound
 from .models import Installment, Schedule, customer_pk, transaction
 
@@ -406,7 +406,7 @@ def regularize(schedule: Schedule, now: datetime, *, final: bool | None = None) 
     carried = 0 < owed_to_customer < threshold and not final
     rate = Decimal("20.0")
     lines = [
-        invoicing.line_excluding_tax(
+        vat.line_excluding_tax(
             description=f"Consommation réelle {int(schedule.year)}",
             quantity=Decimal(1),
             unit="unit",
@@ -414,7 +414,7 @@ def regularize(schedule: Schedule, now: datetime, *, final: bool | None = None) 
             tax_rate=rate,
             tax_included=True,
         ),
-        invoicing.line_excluding_tax(
+        vat.line_excluding_tax(
             description=f"Mensualités prélevées {int(schedule.year)}",
             quantity=Decimal(-1),
             unit="unit",
@@ -457,7 +457,7 @@ def next_year(schedule: Schedule) -> bool:
     months = len(schedule.consumption_months or [])
     estimate = int(schedule.estimated_annual_cents)
     if months >= 6:
-        estimate = invoicing.cents(Decimal(int(schedule.consumption_cents or 0)) * 12 / months)
+        estimate = vat.cents(Decimal(int(schedule.consumption_cents or 0)) * 12 / months)
     if estimate < INSTALLMENTS:
         return False  # nothing to debit
     return create(

@@ -1,11 +1,9 @@
-"""The daily jobs of the invoices service: direct debits and overdue invoices.
+"""Dunning, the daily job `mark_overdue`: overdue invoices, their reminders, then suspension or void.
 
-Each job takes "now" as a parameter, remembers the last day it covered and reads from the
-`due` index the days it has not covered yet, so a late run catches up and a second run does
-nothing more. Every action is guarded by a conditional write (an installment leaves the index
-when collected, a reminder stage is stamped once), so overlapping runs act once.
+Like every daily job it covers the days it has not covered yet (job_days), and every action is
+guarded by a conditional write (a reminder stage is stamped once), so overlapping runs act once.
 
-Dunning (`mark_overdue`): the day after its due date an open invoice becomes overdue; then
+Dunning: the day after its due date an open invoice becomes overdue; then
 - an invoice that bills subscriptions (a renewal, a month of energy, telecom usage) is reminded
   1, 15 and 30 days late; the last reminder names the day its service will be suspended,
   SUSPEND_AFTER_DAYS late, and on that day, still unpaid, InvoiceUnpaid is published once (the
@@ -20,76 +18,24 @@ operator records that payment: the job looks at it again the next day.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
-from . import billing_parties, invoicing, mailing, order_settlement, payments, schedules
-from .models import Installment, Invoice, Item, JobRun, Schedule, Stamp
+from . import billing_parties, invoicing, mailing, order_settlement
+from .job_days import days_to_cover, due, mark_covered
+from .models import Invoice, Stamp
 from .settings import settings
 
 logger = Logger(child=True)
 
-FIRST_RUN_CATCH_UP_DAYS = 7
 REMINDER_STAGES = {1: 1, 2: 15, 3: 30}  # stage -> days after the due date
 ORDER_REMINDER_STAGES = {1: 1}  # a purchase's invoice: one reminder, then it is voided
 SUSPEND_AFTER_DAYS = 38  # eight days after the last reminder
 VOID_AFTER_DAYS = order_settlement.VOID_AFTER_DAYS
-
-
-def days_to_cover(job: str, last: date) -> list[date]:
-    try:
-        covered = date.fromisoformat(JobRun.get(f"JOB#{job}", "JOB").covered_until)
-    except DoesNotExist:
-        covered = last - timedelta(days=FIRST_RUN_CATCH_UP_DAYS)
-    return [covered + timedelta(days=offset) for offset in range(1, (last - covered).days + 1)]
-
-
-def mark_covered(job: str, last: date) -> None:
-    try:
-        JobRun(f"JOB#{job}", "JOB", covered_until=last.isoformat()).save(
-            condition=JobRun.pk.does_not_exist() | (JobRun.covered_until < last.isoformat())
-        )
-    except PutError:
-        pass
-
-
-def due(kind: str, day: date) -> Iterator[Item]:
-    return Item.due.query(f"{kind}#{day.isoformat()}")
-
-
-def collect_direct_debits(now: datetime) -> dict[str, int]:
-    today = invoicing.local_day(now)
-    outcome = {"installments": 0, "invoices": 0, "failed": 0, "regularizations": 0}
-    for day in days_to_cover("collect_direct_debits", today):
-        for item in due("INSTALLMENT_DUE", day):
-            if isinstance(item, Installment):
-                result = schedules.collect(item, now)
-                outcome["installments"] += result == "paid"
-                outcome["failed"] += result in ("failed", "retrying")
-        for item in due("INVOICE_DUE", day):
-            if isinstance(item, Invoice) and item.payment_mode == "direct_debit" and item.status == "open":
-                try:
-                    payment = payments.pay(
-                        item.customer_id, [item.invoice_id], method="direct_debit", now=now
-                    )
-                except Exception as error:  # an invoice that cannot be collected must not stop the others
-                    logger.warning(
-                        "direct debit not made", extra={"invoice_id": item.invoice_id, "error": str(error)}
-                    )
-                    continue
-                outcome["invoices"] += payment.status == "succeeded"
-                outcome["failed"] += payment.status == "failed"
-        for item in due("REGULARIZATION_DUE", day):
-            if isinstance(item, Schedule) and not item.regularized:
-                schedules.regularize(item, now)
-                outcome["regularizations"] += 1
-    mark_covered("collect_direct_debits", today)
-    return outcome
 
 
 def mark_overdue(now: datetime) -> dict[str, int]:
