@@ -20,6 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
+.PHONY: simulate test-simulation
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -85,6 +86,15 @@ ingest: install ## Feed a meter CSV file to the running local runtime: make inge
 operator-token: install ## Print an operator token of the running local runtime: make operator-token SCOPES="invoices:write"
 	@test -n "$(SCOPES)" || (echo 'usage: make operator-token SCOPES="invoices:write subscriptions:write" [OPERATOR=<who>]' >&2 && exit 2)
 	@$(PY) -m guichet_local.operator_token --port $(PORT) --scopes "$(SCOPES)" $(if $(OPERATOR),--operator "$(OPERATOR)")
+
+CUSTOMERS ?= 200
+DAYS ?= 365
+SEED ?= 1
+simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DAYS=365 SEED=1
+	cd tests && ../$(PY) -m simulation --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED)
+
+test-simulation: install ## The year simulation at the size of make test (24 customers, 365 days)
+	GUICHET_SIMULATION=1 $(PY) -m pytest -q tests/simulation/test_year_simulation.py
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)

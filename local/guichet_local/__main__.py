@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .clock import iso, parse_instant
 from .runtime import Options, Runtime, StartupError, write_ready_file
 from .services import DEFAULT_PUBLIC_URL, SERVICES, check_registry, parse_service
 
@@ -32,6 +33,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--only", action="append", default=[], metavar="NAME", help="serve only these services; repeatable"
     )
     parser.add_argument("--state-dir", type=Path, help="where logs go (default .local-state)")
+    parser.add_argument(
+        "--clock",
+        metavar="ISO",
+        help="run under a controlled clock frozen at this time: nothing fires by itself, and "
+        'POST /_local/clock {"now": ISO} moves it, firing the jobs due on the way',
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="log what the runtime does")
     return parser.parse_args(argv)
 
@@ -70,6 +77,12 @@ def banner(runtime: Runtime) -> str:
         lines += ["", "Run a job now, as of a given time (from another terminal):"]
         lines.append(f"  make job{port_option} NAME={jobs[0]['name']} AT=2026-11-24T10:00:00Z")
         lines.append("  jobs: " + ", ".join(job["name"] for job in jobs))
+    if runtime.clock.now is not None:
+        lines += [
+            "",
+            f"The clock is controlled: it stands at {iso(runtime.clock.now)} and nothing fires by itself.",
+            f'  curl -X POST {url}/_local/clock -d \'{{"now": "<ISO time>"}}\'   moves it forward',
+        ]
     if runtime.meter_drop is not None:
         lines += ["", "Feed a meter CSV file to the consumption service (from another terminal):"]
         lines.append(f"  make ingest{port_option} FILE=path/to/readings.csv")
@@ -97,7 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"guichet_local: {error}", file=sys.stderr)
         return 2
-    options = Options(port=args.port, services=services, demo=args.demo)
+    try:
+        clock = parse_instant(args.clock) if args.clock else None
+    except ValueError:
+        print(f"guichet_local: --clock {args.clock!r} is not an ISO 8601 time", file=sys.stderr)
+        return 2
+    options = Options(port=args.port, services=services, demo=args.demo, clock=clock)
     if args.state_dir:
         options.state_dir = args.state_dir.resolve()
     runtime = Runtime(options)

@@ -15,6 +15,7 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -75,11 +76,21 @@ def _error(status: int, code: str, message: str) -> Answer:
 class MeterDrop:
     """Drops meter files in the ingest bucket of the runtime's moto, one at a time."""
 
-    def __init__(self, bucket: str, events: EventRouter, log_file: Path, *, s3: Any = None) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        events: EventRouter,
+        log_file: Path,
+        *,
+        s3: Any = None,
+        settle: Callable[[float], bool] | None = None,
+    ) -> None:
         import boto3
 
         self.bucket = bucket
         self._router = events
+        # how to wait until every event is handled (under a controlled clock: deliver them now)
+        self._settle = settle or events.wait_until_idle
         self._log_file = log_file
         self._s3 = s3 or boto3.client("s3")
         self._events = boto3.client("events")
@@ -109,7 +120,7 @@ class MeterDrop:
                     "not_handled",
                     f"EventBridge refused the event of {key}: {failure.get('ErrorMessage')}",
                 )
-            if not self._router.wait_until_idle(timeout):
+            if not self._settle(timeout):
                 return _error(
                     HTTPStatus.GATEWAY_TIMEOUT,
                     "timeout",

@@ -11,17 +11,26 @@ errors and listed at `/_local/dead-letters.json`, as a queue on AWS would keep t
 
 No schedule rule is ever created in moto: a rule with only a ScheduleExpression matches every
 event there (see FACTS.md); schedules are fired by `schedules.Scheduler`.
+
+Under a controlled clock (`clock.py`) the polling threads are not started: a harness calls
+`drain`, which delivers every pending event, and those the handlers publish in turn, until none
+is left, at once (no long-poll wait). It can deliver a chosen share of events a second time, shuffle
+the order in which pending events are handed over, and keep a share back for a later drain: the
+at-least-once, any-order delivery EventBridge gives and every handler must survive. Failures are
+retried and dead-lettered as above, only without waiting.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .service_process import Refused
@@ -45,16 +54,48 @@ class Subscription:
     queue_url: str
 
 
+@dataclass
+class DrainReport:
+    """What one `EventRouter.drain` did."""
+
+    delivered: int = 0  # handler runs that succeeded, second deliveries included
+    duplicates: int = 0  # second deliveries of an event its handler had already handled
+    held: int = 0  # events kept back for a later drain
+    rounds: int = 0
+    by_event: Counter[str] = field(default_factory=Counter)  # first deliveries per detail-type
+
+    def add(self, other: DrainReport) -> None:
+        self.delivered += other.delivered
+        self.duplicates += other.duplicates
+        self.held += other.held
+        self.rounds += other.rounds
+        self.by_event.update(other.by_event)
+
+
+class StillPending(RuntimeError):
+    """Events kept coming after many rounds: handlers publishing events for ever."""
+
+
 def resource_name(service: str, handler: str) -> str:
     """A name valid for both an SQS queue (80) and an EventBridge rule (64)."""
     return _UNSAFE.sub("-", f"guichet-local-{service}-{handler}")[:64]
 
 
 class EventRouter:
-    def __init__(self, invoke: Invoke, *, events_client: Any = None, sqs_client: Any = None) -> None:
+    def __init__(
+        self,
+        invoke: Invoke,
+        *,
+        events_client: Any = None,
+        sqs_client: Any = None,
+        queue_length: Callable[[str], int] | None = None,
+    ) -> None:
         import boto3
 
         self._invoke = invoke
+        # messages in a queue (by URL), in flight included, read without a request when the
+        # emulator runs in this process: drain skips the empty queues at no cost
+        self._queue_length = queue_length
         self._events = events_client or boto3.client("events")
         self._sqs = sqs_client or boto3.client("sqs")
         self.subscriptions: list[Subscription] = []
@@ -63,6 +104,8 @@ class EventRouter:
         self._busy = 0
         self._busy_lock = threading.Lock()
         self.dead_letters: list[dict[str, Any]] = []
+        self._held_once: set[tuple[str, str]] = set()  # (queue, event id) a drain kept back, once each
+        self._attempts: dict[tuple[str, str], int] = {}  # failed deliveries by drain, per (queue, event id)
 
     def subscribe(self, service: str, handler: str, pattern: dict[str, Any]) -> Subscription:
         name = resource_name(service, handler)
@@ -122,51 +165,157 @@ class EventRouter:
                     with self._busy_lock:
                         self._busy -= 1
 
-    def _deliver(self, subscription: Subscription, message: dict[str, Any]) -> None:
-        event = json.loads(message["Body"])
-        # moto's copy of the event has no "account", which Chalice's CloudWatchEvent requires.
-        event.setdefault("account", ACCOUNT_ID)
-        event.setdefault("resources", [])
-        name = f"{subscription.service}.{subscription.handler}"
+    def _deliver(self, subscription: Subscription, message: dict[str, Any], *, requeue: bool = False) -> bool:
+        """Run the handler on one received message; True when it succeeded. A failure comes back
+        later (or, with `requeue`, at once as a new message: under a frozen clock a message made
+        visible again "now" never is), or is dead-lettered."""
+        event = _event(message)
+        ok, result = self._run(subscription, event)
+        receipt = message["ReceiptHandle"]
+        if ok:
+            self._sqs.delete_message(QueueUrl=subscription.queue_url, ReceiptHandle=receipt)
+            return True
+        if requeue:
+            key = (subscription.queue_url, str(event.get("id")))
+            self._attempts[key] = attempts = self._attempts.get(key, 0) + 1
+        else:
+            attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        if isinstance(result, Refused) or attempts >= MAX_ATTEMPTS:
+            self._dead_letter(subscription, event, result, attempts)
+            self._sqs.delete_message(QueueUrl=subscription.queue_url, ReceiptHandle=receipt)
+            return False
+        logger.warning(
+            "%s.%s failed on event %s (attempt %d), will retry: %s",
+            subscription.service,
+            subscription.handler,
+            event.get("id"),
+            attempts,
+            result,
+        )
+        if requeue:
+            self._requeue(subscription, message)
+        else:
+            self._sqs.change_message_visibility(
+                QueueUrl=subscription.queue_url,
+                ReceiptHandle=receipt,
+                VisibilityTimeout=RETRY_DELAY_SECONDS * attempts,
+            )
+        return False
+
+    def _requeue(self, subscription: Subscription, message: dict[str, Any]) -> None:
+        """Put a received message back as a new one, visible at once, whatever the clock says."""
+        self._sqs.send_message(QueueUrl=subscription.queue_url, MessageBody=message["Body"])
+        self._sqs.delete_message(QueueUrl=subscription.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _run(self, subscription: Subscription, event: dict[str, Any]) -> tuple[bool, Any]:
         try:
             ok, result = self._invoke(subscription.service, subscription.handler, event)
         except Exception as error:
             ok, result = False, f"{type(error).__name__}: {error}"
-        receipt = message["ReceiptHandle"]
         if ok:
-            self._sqs.delete_message(QueueUrl=subscription.queue_url, ReceiptHandle=receipt)
-            logger.info("%s handled event %s", name, event.get("id"))
-            return
-        attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-        if isinstance(result, Refused) or attempts >= MAX_ATTEMPTS:
-            why = (
-                "refused it as off its contract"
-                if isinstance(result, Refused)
-                else f"failed {attempts} times"
-            )
-            logger.error("%s %s, event %s dead-lettered: %s", name, why, event.get("id"), result)
-            self.dead_letters.append(
-                {
-                    "handler": name,
-                    "source": event.get("source"),
-                    "detail_type": event.get("detail-type"),
-                    "event_id": (event.get("detail") or {}).get("event_id"),
-                    "refused": isinstance(result, Refused),
-                    "attempts": attempts,
-                    "error": str(result),
-                    "detail": event.get("detail"),
-                }
-            )
-            self._sqs.delete_message(QueueUrl=subscription.queue_url, ReceiptHandle=receipt)
-            return
-        logger.warning(
-            "%s failed on event %s (attempt %d), will retry: %s", name, event.get("id"), attempts, result
+            logger.info("%s.%s handled event %s", subscription.service, subscription.handler, event.get("id"))
+        return ok, result
+
+    def _dead_letter(
+        self, subscription: Subscription, event: dict[str, Any], result: Any, attempts: int
+    ) -> None:
+        name = f"{subscription.service}.{subscription.handler}"
+        why = "refused it as off its contract" if isinstance(result, Refused) else f"failed {attempts} times"
+        logger.error("%s %s, event %s dead-lettered: %s", name, why, event.get("id"), result)
+        self.dead_letters.append(
+            {
+                "handler": name,
+                "source": event.get("source"),
+                "detail_type": event.get("detail-type"),
+                "event_id": (event.get("detail") or {}).get("event_id"),
+                "refused": isinstance(result, Refused),
+                "attempts": attempts,
+                "error": str(result),
+                "detail": event.get("detail"),
+            }
         )
-        self._sqs.change_message_visibility(
-            QueueUrl=subscription.queue_url,
-            ReceiptHandle=receipt,
-            VisibilityTimeout=RETRY_DELAY_SECONDS * attempts,
-        )
+
+    def drain(
+        self,
+        *,
+        duplicate_share: float = 0.0,
+        hold_share: float = 0.0,
+        shuffle: bool = False,
+        rng: random.Random | None = None,
+        max_rounds: int = 200,
+    ) -> DrainReport:
+        """Deliver every pending event now, and the events their handlers publish, until none is
+        left (the polling threads must not run: see the module's docstring).
+
+        `duplicate_share` of the events handled are delivered a second time, later in the same
+        round; `shuffle` hands each round's events over in a random order; `hold_share` of the
+        events are kept back (each at most once) until a later drain. `rng` makes it reproducible.
+        """
+        rng = rng or random.Random(0)  # noqa: S311 (test delivery order, not security)
+        report = DrainReport()
+        held: list[tuple[Subscription, dict[str, Any]]] = []
+        try:
+            for _ in range(max_rounds):
+                deliverable = []
+                for subscription, message in self._receive_pending():
+                    key = (subscription.queue_url, str(_event(message).get("id")))
+                    if hold_share and key not in self._held_once and rng.random() < hold_share:
+                        self._held_once.add(key)
+                        held.append((subscription, message))
+                    else:
+                        deliverable.append((subscription, message))
+                if not deliverable:
+                    return report
+                report.rounds += 1
+                if shuffle:
+                    rng.shuffle(deliverable)
+                again = []
+                for subscription, message in deliverable:
+                    if self._deliver(subscription, message, requeue=True):
+                        report.delivered += 1
+                        report.by_event[_event(message).get("detail-type", "?")] += 1
+                        if duplicate_share and rng.random() < duplicate_share:
+                            again.append((subscription, _event(message)))
+                if shuffle:
+                    rng.shuffle(again)
+                for subscription, event in again:
+                    if self._redeliver(subscription, event):
+                        report.delivered += 1
+                        report.duplicates += 1
+            raise StillPending(f"events still pending after {max_rounds} rounds of delivery")
+        finally:
+            report.held = len(held)
+            for subscription, message in held:  # back in their queues, for the next drain
+                self._requeue(subscription, message)
+
+    def _receive_pending(self) -> list[tuple[Subscription, dict[str, Any]]]:
+        """Every message waiting in a handler's queue, received (so invisible until acted on)."""
+        batch: list[tuple[Subscription, dict[str, Any]]] = []
+        for subscription in self.subscriptions:
+            if self._queue_length is not None and not self._queue_length(subscription.queue_url):
+                continue
+            while True:
+                messages = self._sqs.receive_message(
+                    QueueUrl=subscription.queue_url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=0,
+                    MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                ).get("Messages", [])
+                if not messages:
+                    break
+                batch.extend((subscription, message) for message in messages)
+        return batch
+
+    def _redeliver(self, subscription: Subscription, event: dict[str, Any]) -> bool:
+        """Deliver an event its handler already handled once more, as EventBridge may."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            ok, result = self._run(subscription, event)
+            if ok:
+                return True
+            if isinstance(result, Refused) or attempt == MAX_ATTEMPTS:
+                self._dead_letter(subscription, event, result, attempt)
+                return False
+        return False
 
     def pending(self) -> int:
         """Events routed to a handler and not yet handled (or given up on)."""
@@ -191,3 +340,11 @@ class EventRouter:
                 return True
             time.sleep(0.1)
         return False
+
+
+def _event(message: dict[str, Any]) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(message["Body"])
+    # moto's copy of the event has no "account", which Chalice's CloudWatchEvent requires.
+    event.setdefault("account", ACCOUNT_ID)
+    event.setdefault("resources", [])
+    return event

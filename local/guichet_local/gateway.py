@@ -4,6 +4,8 @@
 with its method, headers, body and query string, as API Gateway's base-path mappings do.
 `/_local/...` are local-only helpers (API.md, "Local run"); `/` serves `web/index.html`.
 `POST /_local/ingest?name=<file name>` (the body is a meter CSV file) is what `make ingest` calls.
+`GET /_local/clock` says what time the runtime is at; under a controlled clock (`--clock`),
+`POST /_local/clock` `{"now": ISO}` moves it forward, firing the jobs due on the way.
 `GET /_local/aws.json` (the embedded AWS emulator's endpoint) is what `make operator-token` reads.
 """
 
@@ -49,11 +51,15 @@ class Local:
         ingest: Callable[[str, bytes], tuple[int, dict[str, Any]]],
         portal: Path,
         dead_letters: Callable[[], list[dict[str, Any]]] = list,
+        clock: Callable[[], dict[str, Any]] | None = None,
+        move_clock: Callable[[str], tuple[int, dict[str, Any]]] | None = None,
         aws: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         self.mail = mail
         self.aws = aws
         self.dead_letters = dead_letters
+        self.clock = clock
+        self.move_clock = move_clock
         self.mail_page = mail_page
         self.jobs = jobs
         self.run_job = run_job
@@ -185,6 +191,10 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._job(unquote(path[len("/_local/jobs/") :]), body)
         elif path == "/_local/ingest" and method == "POST":
             self._ingest(body)
+        elif path == "/_local/clock" and method == "GET" and local.clock is not None:
+            self._json(HTTPStatus.OK, local.clock())
+        elif path == "/_local/clock" and method == "POST" and local.move_clock is not None:
+            self._move_clock(body)
         elif path in (
             "/_local/mail.json",
             "/_local/mail",
@@ -192,6 +202,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             "/_local/services",
             "/_local/ingest",
             "/_local/dead-letters.json",
+            "/_local/clock",
             "/_local/aws.json",
         ) or path.startswith("/_local/jobs/"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}"))
@@ -210,6 +221,21 @@ class GatewayHandler(BaseHTTPRequestHandler):
             )
             return
         status, answer = self.server.local.run_job(name, payload.get("at"))
+        self._json(status, answer)
+
+    def _move_clock(self, body: bytes) -> None:
+        try:
+            payload = json.loads(body) if body.strip() else None
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict) or not isinstance(payload.get("now"), str):
+            self._json(
+                HTTPStatus.BAD_REQUEST,
+                error_body("malformed_request", 'The body must be {"now": "<ISO 8601 time>"}.'),
+            )
+            return
+        assert self.server.local.move_clock is not None
+        status, answer = self.server.local.move_clock(payload["now"])
         self._json(status, answer)
 
     def _ingest(self, body: bytes) -> None:

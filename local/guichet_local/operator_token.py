@@ -67,6 +67,29 @@ def _signing_key(secret_id: str, *, stage: str, port: int) -> tuple[str, Any]:
     return document["kid"], key
 
 
+def local_token(
+    port: int, scopes: list[str], *, operator: str = "ops:local", lifetime: timedelta = timedelta(hours=1)
+) -> str:
+    """An operator token of the local runtime running on `port` (what `main` prints), for a
+    harness driving it from Python; dated by this process's clock."""
+    from guichet_contracts.operator_tokens import sign
+
+    settings = _settings(STAGE, port)
+    kid, key = _signing_key(settings["secret"], stage=STAGE, port=port)
+    return str(
+        sign(
+            key,
+            kid=kid,
+            issuer=settings["issuer"],
+            audience=settings["audience"],
+            operator_id=operator,
+            scopes=scopes,
+            now=datetime.now(UTC),
+            lifetime=lifetime,
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m guichet_local.operator_token", description=__doc__)
     parser.add_argument(

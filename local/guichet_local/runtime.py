@@ -1,5 +1,11 @@
 """The whole local runtime: the gateway's port, moto, each service's resources and worker,
-events, schedules and demo data, started in that order and stopped in the reverse one."""
+events, schedules and demo data, started in that order and stopped in the reverse one.
+
+Under a controlled clock (`Options.clock`, see `clock.py`) every process is frozen at that
+instant, nothing fires or is delivered by itself, and the harness drives time: `advance_to`
+moves every clock, firing each job due on the way at its declared time and in order, and
+`settle` delivers the pending events at once.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ import logging
 import os
 import threading
 import time
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -15,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from . import drops
-from .events import EventRouter
+from .clock import ControlledClock, iso, parse_instant
+from .events import ACCOUNT_ID, DrainReport, EventRouter
 from .gateway import GatewayServer, Local
 from .mailbox import Mailbox, page
 from .resources import deploy_service_resources, verify_mail_sender
-from .schedules import Schedule, ScheduleExpressionError, Scheduler, scheduled_event
+from .schedules import Schedule, ScheduleExpressionError, Scheduler, rate_interval, scheduled_event
 from .service_process import ServiceProcess, WorkerError
 from .services import REPO, STAGE, Service, chalice_config, stage_environment, with_public_url
 
@@ -49,6 +58,27 @@ class Options:
     state_dir: Path = REPO / ".local-state"
     portal: Path = REPO / "web"
     scheduler_max_sleep: float = 1.0
+    clock: datetime | None = None  # a controlled clock, frozen at this instant (see clock.py)
+
+
+@dataclass
+class Delivery:
+    """How `Runtime.settle` delivers events under a controlled clock (`EventRouter.drain`)."""
+
+    duplicate_share: float = 0.0
+    hold_share: float = 0.0
+    shuffle: bool = False
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A job the controlled clock fired on its way, as of its declared time."""
+
+    job: str
+    at: datetime
+    ok: bool
+    result: Any
 
 
 class Runtime:
@@ -64,6 +94,16 @@ class Runtime:
         self.mailbox = Mailbox(REGION)
         self.demo_logins: list[dict[str, Any]] = []
         self._gateway_thread: threading.Thread | None = None
+        self.clock = ControlledClock()
+        self.delivery = Delivery()
+        self.delivered = DrainReport()  # every event settle() delivered so far
+        self._delivery_rng: Any = None
+        self._clock_lock = threading.Lock()
+
+    @property
+    def controlled(self) -> bool:
+        """Whether a harness drives the clock (nothing fires or is delivered by itself)."""
+        return self.options.clock is not None
 
     @property
     def url(self) -> str:
@@ -76,6 +116,9 @@ class Runtime:
 
     def start(self) -> None:
         started = time.monotonic()
+        if self.options.clock is not None:
+            # first: moto and everything this process creates live in simulated time too
+            self.clock.move_to(self.options.clock)
         try:
             self.gateway = GatewayServer(self.options.port, self._local_endpoints())
         except OSError as error:
@@ -87,7 +130,9 @@ class Runtime:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.options.services:
             environment = self._environment(service, resource_environment[service.name])
-            worker = ServiceProcess(service, environment, self.log_dir / f"{service.name}.log")
+            worker = ServiceProcess(
+                service, environment, self.log_dir / f"{service.name}.log", clock=self.clock.now
+            )
             self.workers[service.name] = worker
             worker.launch()
         for worker in self.workers.values():
@@ -99,9 +144,10 @@ class Runtime:
         self._route_events()
         self.meter_drop = self._meter_drop(resource_environment.get(drops.SERVICE, {}))
         self._gateway_thread = _serve_in_thread(self.gateway)
-        self.events.start()  # type: ignore[union-attr]
         self.scheduler = self._schedule()
-        self.scheduler.start()
+        if not self.controlled:
+            self.events.start()  # type: ignore[union-attr]
+            self.scheduler.start()
         if self.options.demo:
             self._load_demo()
         logger.info("up in %.1f s", time.monotonic() - started)
@@ -115,6 +161,10 @@ class Runtime:
         self.moto.start()
         host, port = self.moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
+        # The emulator keeps its state in this process: a runtime started after another one in
+        # the same process (a test harness) starts from nothing too.
+        reset = urllib.request.Request(f"{self.moto_url}/moto-api/reset", method="POST")  # noqa: S310
+        urllib.request.urlopen(reset, timeout=30).close()  # noqa: S310 - our own emulator, on 127.0.0.1
         for name in _AWS_LEFTOVERS:
             os.environ.pop(name, None)
         os.environ.update(AWS_ENVIRONMENT, AWS_ENDPOINT_URL=self.moto_url)
@@ -139,7 +189,8 @@ class Runtime:
 
     def _route_events(self) -> None:
         self.events = EventRouter(
-            lambda service, handler, event: self.workers[service].invoke(handler, event)
+            lambda service, handler, event: self.workers[service].invoke(handler, event),
+            queue_length=_in_process_queue_length,
         )
         for name, worker in self.workers.items():
             for entry in worker.manifest["events"]:
@@ -153,7 +204,9 @@ class Runtime:
         bucket = resources.get(drops.BUCKET_VARIABLE)
         if not bucket:
             raise StartupError(f"the {drops.SERVICE} resources have no output for {drops.BUCKET_VARIABLE}")
-        return drops.MeterDrop(bucket, self.events, self.log_dir / f"{drops.SERVICE}.log")
+        return drops.MeterDrop(
+            bucket, self.events, self.log_dir / f"{drops.SERVICE}.log", settle=self._settled_within
+        )
 
     def ingest(self, name: str, content: bytes) -> tuple[int, dict[str, Any]]:
         """Drop a meter file as `readings/<name>` and answer the service's report on it."""
@@ -207,6 +260,8 @@ class Runtime:
                 "error": {"code": "validation_failed", "message": f"{at!r} is not an ISO 8601 time."},
             }
         ok, result = self._fire(schedule, moment)
+        if self.controlled:
+            self.settle()
         if ok:
             return HTTPStatus.OK, {"ok": True, "job": name, "at": _iso(moment), "result": result}
         return HTTPStatus.INTERNAL_SERVER_ERROR, {
@@ -214,6 +269,117 @@ class Runtime:
             "job": name,
             "at": _iso(moment),
             "error": result,
+        }
+
+    # --- the controlled clock -----------------------------------------------------------------
+
+    def set_clock(self, moment: datetime) -> None:
+        """Move the clock of this process and of every worker to `moment` (fires nothing). A
+        worker's moves before it next serves a request, a job or an event: the same for what it
+        sees, and free for the workers idle meanwhile."""
+        if not self.controlled:
+            raise RuntimeError("the runtime runs on the wall clock (started without Options.clock)")
+        with self._clock_lock:
+            self.clock.move_to(moment)
+            for worker in self.workers.values():
+                worker.set_clock_before_next_request(moment)
+
+    def advance_to(
+        self,
+        moment: datetime,
+        *,
+        after_job: Callable[[Fired], None] | None = None,
+        fire_rates: bool = True,
+    ) -> list[Fired]:
+        """Move every clock forward to `moment`, firing on the way each cron job due, at its declared
+        time and in time order, with the events it leads to delivered before the next one.
+
+        A rate schedule (every N minutes) is not fired at each of its times: once the clock is at
+        `moment` it fires once, for its latest time due, as the scheduler does after a sleep (or
+        not yet, with `fire_rates=False`: at a later stop). `after_job` is called after each job,
+        once the events it led to are handled.
+        """
+        now = self.clock.now
+        if now is None or self.scheduler is None:
+            raise RuntimeError("the runtime runs on the wall clock (started without Options.clock)")
+        if moment < now:
+            raise ValueError(f"the clock only moves forward: it is {iso(now)}, not {iso(moment)} yet")
+        fired: list[Fired] = []
+        fire = self._fire_and_record(fired, after_job)
+        crons = [s for s in self.scheduler.schedules if rate_interval(s.expression) is None]
+        while (stop := min((s.next_run for s in crons), default=moment)) <= moment:
+            self.set_clock(stop)
+            self.scheduler.run_pending(stop, fire=fire, only=crons)
+        self.set_clock(moment)
+        if fire_rates:
+            self.scheduler.run_pending(moment, fire=fire)  # the rate schedules, once
+        self.settle()
+        return fired
+
+    def _fire_and_record(self, fired: list[Fired], after_job: Callable[[Fired], None] | None) -> Any:
+        def fire(schedule: Schedule, at: datetime) -> tuple[bool, Any]:
+            ok, result = self._fire(schedule, at)
+            fired.append(Fired(schedule.job, at, ok, result))
+            self.settle()  # what the job published is handled before the next job runs
+            if after_job is not None:
+                after_job(fired[-1])
+            return ok, result
+
+        return fire
+
+    def settle(self, *, final: bool = False) -> DrainReport:
+        """Deliver every pending event now (controlled clock): duplicates, order and events kept
+        back for later as `self.delivery` says; `final` delivers those kept back too."""
+        import random
+
+        if self.events is None:
+            return DrainReport()
+        if self._delivery_rng is None:
+            self._delivery_rng = random.Random(self.delivery.seed)  # noqa: S311 (delivery order)
+        report = self.events.drain(
+            duplicate_share=self.delivery.duplicate_share,
+            hold_share=0.0 if final else self.delivery.hold_share,
+            shuffle=self.delivery.shuffle,
+            rng=self._delivery_rng,
+        )
+        self.delivered.add(report)
+        return report
+
+    def _settled_within(self, timeout: float) -> bool:
+        """Every routed event handled: delivered now under a controlled clock, else awaited."""
+        if self.events is None:
+            return True
+        if self.controlled:
+            self.settle(final=True)
+            return True
+        return self.events.wait_until_idle(timeout)
+
+    def clock_state(self) -> dict[str, Any]:
+        now = self.clock.now
+        return {"controlled": now is not None, "now": iso(now) if now else _iso(datetime.now(UTC))}
+
+    def move_clock(self, at: str) -> tuple[int, dict[str, Any]]:
+        """`POST /_local/clock`: advance the controlled clock to `at`, firing what is due meanwhile."""
+        if not self.controlled:
+            return HTTPStatus.CONFLICT, {
+                "error": {
+                    "code": "wall_clock",
+                    "message": "This runtime runs on the wall clock: start it with --clock to drive it.",
+                }
+            }
+        try:
+            moment = parse_instant(at)
+        except ValueError:
+            return HTTPStatus.UNPROCESSABLE_ENTITY, {
+                "error": {"code": "validation_failed", "message": f"{at!r} is not an ISO 8601 time."}
+            }
+        try:
+            fired = self.advance_to(moment)
+        except ValueError as error:
+            return HTTPStatus.CONFLICT, {"error": {"code": "clock_backwards", "message": str(error)}}
+        return HTTPStatus.OK, {
+            **self.clock_state(),
+            "fired": [{"job": f.job, "at": iso(f.at), "ok": f.ok, "result": f.result} for f in fired],
         }
 
     def jobs(self) -> list[dict[str, Any]]:
@@ -233,6 +399,8 @@ class Runtime:
             ingest=self.ingest,
             portal=self.options.portal,
             dead_letters=lambda: list(self.events.dead_letters) if self.events else [],
+            clock=self.clock_state,
+            move_clock=self.move_clock,
             aws=lambda: {"endpoint_url": self.moto_url, "region": REGION},
         )
 
@@ -244,7 +412,7 @@ class Runtime:
             except WorkerError as error:
                 raise StartupError(str(error)) from None
             # The next service's demo may rely on what this one's events did.
-            if self.events and not self.events.wait_until_idle(DEMO_EVENTS_TIMEOUT):
+            if not self._settled_within(DEMO_EVENTS_TIMEOUT):
                 logger.warning("events of the %s demo data still pending", worker.service.name)
 
     def dead_worker(self) -> ServiceProcess | None:
@@ -260,6 +428,7 @@ class Runtime:
             "services": {name: w.service.base_path for name, w in self.workers.items()},
             "workers": {name: w.pid for name, w in self.workers.items()},
             "logs": str(self.log_dir),
+            "clock": iso(self.clock.now) if self.clock.now else None,
         }
 
     def stop(self) -> None:
@@ -278,6 +447,15 @@ class Runtime:
         if self.moto:
             self.moto.stop()
             self.moto = None
+        self.clock.release()
+
+
+def _in_process_queue_length(queue_url: str) -> int:
+    """Messages in one of the router's queues, read from the emulator running in this process."""
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[ACCOUNT_ID][REGION].get_queue(queue_url.rsplit("/", 1)[1])
+    return len(queue._messages)  # visible or not, but not deleted
 
 
 def _serve_in_thread(server: GatewayServer) -> threading.Thread:

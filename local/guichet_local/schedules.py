@@ -188,11 +188,19 @@ class Scheduler:
                 schedule.expression, self.started_at, started_at=self.started_at
             )
 
-    def run_pending(self, now: datetime | None = None) -> list[tuple[Schedule, datetime]]:
-        """Fire every schedule due at `now`; what was fired, with its scheduled time."""
+    def run_pending(
+        self,
+        now: datetime | None = None,
+        *,
+        fire: Fire | None = None,
+        only: list[Schedule] | None = None,
+    ) -> list[tuple[Schedule, datetime]]:
+        """Fire every schedule due at `now` (those of `only`, with `fire` instead of the
+        scheduler's own, when given); what was fired, with its scheduled time."""
         now = now or self._clock()
+        fire = fire or self._fire
         fired = []
-        for schedule in self.schedules:
+        for schedule in self.schedules if only is None else only:
             if schedule.next_run > now:
                 continue
             due = schedule.next_run
@@ -200,7 +208,7 @@ class Scheduler:
                 due = following
             schedule.next_run = following
             try:
-                self._fire(schedule, due)
+                fire(schedule, due)
             except Exception:
                 logger.exception("scheduled job %s failed", schedule.job)
             fired.append((schedule, due))

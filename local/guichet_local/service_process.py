@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from .clock import iso
 from .services import Service
+
+CLOCK_PATH = "/_worker/clock"
 
 
 class WorkerError(RuntimeError):
@@ -30,10 +33,20 @@ class Refused(str):
 class ServiceProcess:
     """One running worker: `python -m guichet_local.worker` for one service."""
 
-    def __init__(self, service: Service, environment: dict[str, str], log_file: Path) -> None:
+    def __init__(
+        self,
+        service: Service,
+        environment: dict[str, str],
+        log_file: Path,
+        *,
+        clock: datetime | None = None,
+    ) -> None:
         self.service = service
         self.environment = environment
         self.log_file = log_file
+        self.clock = clock  # under a controlled clock, the instant the worker is frozen at
+        self._clock_due: datetime | None = None  # where it must be before it serves anything again
+        self._clock_lock = threading.Lock()
         self.port: int | None = None
         self.manifest: dict[str, Any] = {}
         self._process: subprocess.Popen[bytes] | None = None
@@ -61,6 +74,8 @@ class ServiceProcess:
             "--log-file",
             str(self.log_file),
         ]
+        if self.clock is not None:
+            command += ["--clock", iso(self.clock)]
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
             cwd=self.service.path,
@@ -155,6 +170,8 @@ class ServiceProcess:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         if self.port is None:
             raise WorkerError(f"the {self.service.name} worker is not running")
+        if self._clock_due is not None and path != CLOCK_PATH:
+            self._catch_up_clock()
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request(method, path, body=body, headers=headers or {})
@@ -182,6 +199,25 @@ class ServiceProcess:
 
     def invoke(self, name: str, event: dict[str, Any]) -> tuple[bool, Any]:
         return self.call(f"/_worker/invoke/{quote(name)}", event)
+
+    def set_clock(self, moment: datetime) -> None:
+        """Move the worker's controlled clock to `moment` (it was started with one), now."""
+        ok, result = self.call(CLOCK_PATH, {"now": iso(moment)})
+        if not ok:
+            raise WorkerError(f"the clock of {self.service.name} did not move: {result}")
+        self.clock = moment
+
+    def set_clock_before_next_request(self, moment: datetime) -> None:
+        """The worker's clock moves to `moment` before it serves its next request: a worker that
+        serves nothing meanwhile costs nothing, one that does sees `moment` as now."""
+        with self._clock_lock:
+            self._clock_due = None if moment == self.clock else moment
+
+    def _catch_up_clock(self) -> None:
+        with self._clock_lock:
+            if self._clock_due is not None:
+                self.set_clock(self._clock_due)
+                self._clock_due = None
 
     def load_demo(self, now: datetime) -> list[dict[str, Any]]:
         ok, result = self.call("/_worker/demo", {"now": now.isoformat()})

@@ -9,7 +9,9 @@ worker imports the app and serves, on an ephemeral port of 127.0.0.1:
 - `GET /_worker/manifest`: the app's schedules and event handlers;
 - `POST /_worker/invoke/<name>` (a Lambda event as JSON): runs that schedule or event handler
   (an event off its contract, InvalidEvent, answers `{"ok": false, "refused": true}`);
-- `POST /_worker/demo` (`{"now": ISO}`): loads the service's demo data through `demo.py`.
+- `POST /_worker/demo` (`{"now": ISO}`): loads the service's demo data through `demo.py`;
+- `GET`, `POST /_worker/clock` (`{"now": ISO}`): under a controlled clock (`--clock`, see
+  `clock.py`), the instant the process is frozen at, and moving it.
 
 It tells the runtime its port with one JSON line `{"port": N}` on stdout, the only thing it
 writes there: everything else written to stdout (Powertools' JSON logs) goes to --log-file.
@@ -39,6 +41,8 @@ from urllib.parse import unquote
 from chalice.config import Config
 from chalice.local import LambdaContext, LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
 from guichet_contracts.events import InvalidEvent
+
+from .clock import ControlledClock, iso, parse_instant
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
@@ -196,6 +200,8 @@ class WorkerHandler(BaseHTTPRequestHandler):
             if command == "POST" and path == "/_worker/demo":
                 now = datetime.fromisoformat(json.loads(body or b"{}")["now"])
                 return _json(HTTPStatus.OK, {"ok": True, "result": service.load_demo(now)})
+            if path == "/_worker/clock" and command in ("GET", "POST"):
+                return self._clock(body)
         except Exception as error:
             # The traceback goes to stderr, which the runtime shows; the caller gets the gist.
             traceback.print_exc()
@@ -203,6 +209,18 @@ class WorkerHandler(BaseHTTPRequestHandler):
                 HTTPStatus.INTERNAL_SERVER_ERROR, {"ok": False, "error": f"{type(error).__name__}: {error}"}
             )
         return _json(HTTPStatus.NOT_FOUND, _error("not_found", f"No worker endpoint {command} {path}."))
+
+    def _clock(self, body: bytes | None) -> tuple:
+        clock = self.server.clock
+        now = clock.now
+        if now is None:
+            return _json(
+                HTTPStatus.CONFLICT,
+                {"ok": False, "error": "this worker runs on the wall clock (started without --clock)"},
+            )
+        if self.command == "POST":
+            now = clock.move_to(parse_instant(str(json.loads(body or b"{}")["now"])))
+        return _json(HTTPStatus.OK, {"ok": True, "result": {"now": iso(now)}})
 
     def _send(self, status: int, headers: list[tuple[str, str]], content: bytes) -> None:
         self.send_response(status)
@@ -223,8 +241,9 @@ class WorkerHandler(BaseHTTPRequestHandler):
 class WorkerServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, service: ServiceApp) -> None:
+    def __init__(self, service: ServiceApp, clock: ControlledClock) -> None:
         self.service = service
+        self.clock = clock
         super().__init__(("127.0.0.1", 0), WorkerHandler)
 
 
@@ -245,7 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", required=True, type=Path)
     parser.add_argument("--stage", default="local")
     parser.add_argument("--log-file", required=True, type=Path)
+    parser.add_argument("--clock", help="freeze the clock at this ISO time (a controlled clock)")
     args = parser.parse_args(argv)
+
+    clock = ControlledClock()
+    if args.clock:
+        # before the app is imported: settings, clients and caches are made in simulated time
+        clock.move_to(parse_instant(args.clock))
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = os.fdopen(os.dup(sys.stdout.fileno()), "w")
@@ -259,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(directory)
     sys.path.insert(0, str(directory))
     service = ServiceApp(args.service, args.base_path, directory, args.stage)
-    server = WorkerServer(service)
+    server = WorkerServer(service, clock)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     _stop_when_stdin_closes(server)
     control.write(json.dumps({"port": server.server_address[1]}) + "\n")

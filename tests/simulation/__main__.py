@@ -1,0 +1,110 @@
+"""`python -m simulation` (from tests/; `make simulate`): the year simulation from the command line.
+
+It prints the population, the work done, the invariants checked and every failure (the first day,
+the customer, what broke), and exits 1 when an invariant broke, 0 when all held.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import tempfile
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from guichet_local.runtime import Delivery
+
+from .invariants import HARNESS
+from .scenarios import CATALOGUE, WAITING
+from .year import Report, Settings, Simulation
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulation", description=__doc__)
+    parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2027, 1, 1))
+    parser.add_argument("--duplicates", type=float, default=0.1, help="share of events delivered twice")
+    parser.add_argument("--late", type=float, default=0.1, help="share of events kept back, delivered later")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(name)s %(message)s"
+    )
+    # stopped from outside: stop what was started (the runtime's workers) on the way out
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with tempfile.TemporaryDirectory(prefix="guichet-simulation-") as state:
+        settings = Settings(
+            customers=args.customers,
+            days=args.days,
+            seed=args.seed,
+            start=args.start,
+            state_dir=Path(state),
+            delivery=Delivery(
+                duplicate_share=args.duplicates, hold_share=args.late, shuffle=True, seed=args.seed
+            ),
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+        report = Simulation(settings).run()
+    print(summary(report))
+    return 1 if report.failures else 0
+
+
+def summary(report: Report) -> str:
+    settings = report.settings
+    lines = [
+        f"Year simulation: {len(report.customers)} customers, {report.days} days from {settings.start}, "
+        f"seed {settings.seed}",
+        "  profiles   "
+        + ", ".join(
+            f"{name} {count}" for name, count in Counter(c.profile.name for c in report.customers).items()
+        ),
+        "  paying by  "
+        + ", ".join(f"{name} {count}" for name, count in Counter(c.pays for c in report.customers).items()),
+        "  scenarios  "
+        + ", ".join(
+            f"{scenario.name} {sum(scenario.name in c.traits for c in report.customers)}"
+            for scenario in CATALOGUE
+        ),
+        f"  time       {report.seconds:.1f} s ({report.startup_seconds:.1f} s to start), "
+        f"{report.seconds / max(report.days, 1) * 1000:.0f} ms per simulated day",
+    ]
+    per_day = max(report.days, 1)
+    for name, value in report.counts.items():
+        lines.append(f"  {name:<32} {value:>8}   ({value / per_day:.1f} per day)")
+    broken = Counter(failure.invariant for failure in report.failures)
+    lines.append(
+        f"  invariants checked after each of the {report.days} days: "
+        f"{report.counts.get('invariant checks')} customer-days"
+    )
+    for invariant in sorted(
+        {
+            "1. billed once per period",
+            "2. provisioned only when paid",
+            "3. debits only when due",
+            "4. money balances",
+            "5. kWh billed once",
+            "6. gapless numbers, each event billed once",
+            "7. lifecycle mails once",
+            HARNESS,
+        }
+    ):
+        state = f"BROKEN {broken[invariant]} time(s)" if broken[invariant] else "held"
+        lines.append(f"    {invariant:<46} {state}")
+    if report.failures:
+        lines.append(f"\n{len(report.failures)} failures (each the first time; repeats counted):")
+        for failure in report.failures:
+            repeats = report.repeats[(failure.invariant, failure.subject)]
+            lines.append(f"  {failure}" + (f"  [{repeats} days]" if repeats > 1 else ""))
+    lines.append("\nScenarios waiting for an API:")
+    for waiting in WAITING:
+        lines.append(f"  {waiting.name}: {waiting.what} — waits for {waiting.waits_for}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
