@@ -75,6 +75,7 @@ LIFECYCLE_MAILS = {
     "payment_instructions",
     "payment_expired",
     "refund_made",
+    "surplus_paid_out",
     "installment_debited",
     "installment_failed",
     "subscription_cancelled",
@@ -977,6 +978,8 @@ class View:
                         )
                     )
                 continue
+            if document["kind"] == "resale":  # paid out on its due date, not on the day
+                issued = date.fromisoformat(document["due_on"])
             if not planned and self.day > issued:
                 failures.append(
                     self.failure(
@@ -1008,15 +1011,14 @@ class View:
                 if i["kind"] == "resale" and meter["subscription_id"] in i["subscription_ids"]
             ]
             credited = sum(cents(i["total_cents"]) for i in resale)
-            paid_out = sum(
-                cents(i["total_cents"]) - cents(i["amount_due_cents"])
-                for i in resale
-                if i["status"] == "paid"
-            )
+            paid_out = sum(cents(i["total_cents"]) for i in resale if i["status"] == "paid")
             closed = sorted(
                 consumption.partition(f"METER#{meter_id}", "CLOSED#"), key=lambda item: item["month"]
             )
-            kitty = cents(closed[-1].get("kitty_cents") or 0) if closed else 0
+            # what GET /surplus shows: credited by the closes, less the months paid out
+            kitty = (cents(closed[-1].get("kitty_cents") or 0) if closed else 0) - sum(
+                cents(item["amount_cents"]) for item in consumption.partition(f"METER#{meter_id}", "PAIDOUT#")
+            )
             if kitty != credited - paid_out:
                 failures.append(
                     self.failure(
@@ -1240,6 +1242,8 @@ class View:
                     expected[("order_cancelled", invoice["order_id"])] += 1
             if _credit_document(invoice) and invoice["status"] == "refunded":
                 expected[("refund_made", invoice["number"])] += 1
+            if invoice["kind"] == "resale" and invoice["status"] == "paid":
+                expected[("surplus_paid_out", invoice["number"])] += 1
         for payment in self.payments:
             numbers = ",".join(sorted(self.number_of.get(i, i) for i in payment["invoice_ids"]))
             if payment["method"] in ("check", "tip"):
@@ -1352,8 +1356,9 @@ def _overdue_run(day: date) -> datetime:
 
 
 def _credit_document(invoice: dict[str, Any]) -> bool:
-    """A document that owes the customer money: a credit note, or a regularization below zero."""
-    return invoice["kind"] == "credit_note" or (
+    """A document that owes the customer money: a credit note, a surplus resale invoice (paid out
+    on its due date), or a regularization below zero."""
+    return invoice["kind"] in ("credit_note", "resale") or (
         invoice["kind"] == "regularization" and cents(invoice["total_cents"]) < 0
     )
 

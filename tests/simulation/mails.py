@@ -48,6 +48,10 @@ _SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(r"^Remboursement de (?P<amount>.+) effectué \(.+ n° (?P<key>F\d{4}-\d{6})\)$"),
     ),
     (
+        "surplus_paid_out",
+        re.compile(r"^Votre surplus vous a été versé : (?P<amount>.+) \(.+ n° (?P<key>F\d{4}-\d{6})\)$"),
+    ),
+    (
         "installment_debited",
         re.compile(
             r"^Échéance (?P<number>\d+)/(?P<count>\d+) de votre échéancier (?P<year>\d{4}) prélevée : "

@@ -2,11 +2,12 @@
 
 Consumed: subscriptions' SubscriptionActivated (the meters), SubscriptionCancelled and
 SubscriptionExpired (their end), SubscriptionChanged (an electricity tariff or a mobile plan
-from a day), and the "Object Created" events S3 sends to EventBridge when a meter CSV file is
-dropped in the ingest bucket under `readings/`. Each is idempotent: a meter is set to what the
-event says, a file is counted once. Scheduled: the monthly close of electricity meters and the
-daily close of mobile allowance periods, each taking "now" from the event so it can be run for
-any date (`make job NAME=consumption.close_month`, `consumption.close_allowance_periods`).
+from a day), invoices' SurplusPaidOut (a month of the kitty paid out), and the "Object Created"
+events S3 sends to EventBridge when a meter CSV file is dropped in the ingest bucket under
+`readings/`. Each is idempotent: a meter is set to what the event says, a file is counted once,
+a payout recorded once. Scheduled: the monthly close of electricity meters and the daily close
+of mobile allowance periods, each taking "now" from the event so it can be run for any date
+(`make job NAME=consumption.close_month`, `consumption.close_allowance_periods`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ def subscription_activated(event: Any) -> None:
     from . import meters
 
     meters.activated(events.received(event, SubscriptionActivated).data.subscription, now=datetime.now(UTC))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.invoices"], "detail-type": ["SurplusPaidOut"]}, name="surplus_paid_out"
+)
+def surplus_paid_out(event: Any) -> None:
+    """A resale invoice was paid out: its month leaves the kitty (once)."""
+    from guichet_contracts.domain_events.invoices import SurplusPaidOut
+
+    from . import ledgers
+
+    ledgers.paid_out(events.received(event, SurplusPaidOut).data, now=datetime.now(UTC))
 
 
 @handlers.on_cw_event(

@@ -160,6 +160,17 @@ class MonthClosed(Item, discriminator="closed"):
     closed_at = UTCDateTimeAttribute()
 
 
+class PaidOut(Item, discriminator="paid_out"):
+    """A month of the surplus kitty paid out to the customer (invoices' SurplusPaidOut), once."""
+
+    payout_id = UnicodeAttribute()
+    month = UnicodeAttribute()
+    invoice_id = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    paid_on = UnicodeAttribute()
+    recorded_at = UTCDateTimeAttribute()
+
+
 class LateReadings(Item, discriminator="late"):
     """Readings landed in a month the meter may have closed: its next close bills the difference."""
 

@@ -136,10 +136,11 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Surplus": {
         "type": "object",
-        "required": ["kitty_cents", "currency", "months"],
+        "required": ["kitty_cents", "paid_out_cents", "currency", "months"],
         "properties": {
             "meter_id": {"type": "string"},
-            "kitty_cents": {"type": "integer"},
+            "kitty_cents": {"type": "integer", "description": "credited by the closes, not yet paid out"},
+            "paid_out_cents": {"type": "integer", "description": "paid out to the customer so far"},
             "currency": {"type": "string"},
             "rate_cents_per_kwh": {"type": "number"},
             "months": {
@@ -152,6 +153,7 @@ _SCHEMAS: dict[str, Any] = {
                         "injected_kwh": {"type": "number"},
                         "rate_cents_per_kwh": {"type": "number"},
                         "credited_cents": {"type": "integer"},
+                        "paid_out_on": {"type": ["string", "null"], "format": "date"},
                     },
                 },
             },

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from chalicelib.errors import NotFound
 from conftest import (
     MOBILE_TARIFF,
     STOCKAGE_TARIFF,
@@ -26,7 +27,7 @@ from conftest import (
     ok,
     rows,
 )
-from guichet_local.testing import together
+from guichet_local.testing import deliver, together
 
 pytestmark = pytest.mark.usefixtures("fresh_jobs")
 OFF_PEAK = [{"start": "22:00", "end": "06:00"}]
@@ -219,13 +220,62 @@ def test_surplus_resale_credits_the_kitty_and_pays_out_once_a_month(
     surplus = ok(customer.call("GET", "/surplus"))
     assert (surplus["kitty_cents"], surplus["currency"]) == (324, "EUR")
     assert [
-        (m["month"], m["injected_kwh"], m["rate_cents_per_kwh"], m["credited_cents"])
+        (m["month"], m["injected_kwh"], m["rate_cents_per_kwh"], m["credited_cents"], m["paid_out_on"])
         for m in surplus["months"]
     ] == [
-        ("2044-04", 12.355, 10, 124),
-        ("2044-05", 20, 10, 200),
-        ("2044-06", 0, 10, 0),
+        ("2044-04", 12.355, 10, 124, None),
+        ("2044-05", 20, 10, 200, None),
+        ("2044-06", 0, 10, 0, None),
     ]
+
+    # When the invoices service pays April's resale invoice out, and says so twice
+    paid_out = surplus_paid_out(customer, sent[0], invoice_id="in_20440516_a1b2c3d4e5", on="2044-05-16")
+    deliver(customer.client, "surplus_paid_out", paid_out)
+    deliver(customer.client, "surplus_paid_out", paid_out)
+
+    # Then April left the kitty, once
+    surplus = ok(customer.call("GET", "/surplus"))
+    assert (surplus["kitty_cents"], surplus["paid_out_cents"]) == (200, 124)
+    assert [(m["month"], m["paid_out_on"]) for m in surplus["months"]][:2] == [
+        ("2044-04", "2044-05-16"),
+        ("2044-05", None),
+    ]
+
+
+def surplus_paid_out(customer: Any, payout: dict[str, Any], **changes: Any) -> Any:
+    from guichet_contracts.domain_events.invoices import SurplusPaidOut
+
+    return SurplusPaidOut.model_validate(
+        {
+            "payout_id": payout["payout_id"],
+            "customer_id": customer.customer_id,
+            "subscription_id": payout["subscription_id"],
+            "amount_cents": payout["amount_cents"],
+            "currency": "EUR",
+            **changes,
+        },
+        strict=False,
+    )
+
+
+def test_a_payout_of_another_customers_meter_is_refused(customer_factory: Any, published: Any) -> None:
+    # Given a surplus seller whose March 2047 was bought, and another customer
+    customer, other = customer_factory(), customer_factory()
+    _, pdl = electricity_meter(
+        customer, offer="surplus_resale", tariff=SURPLUS_TARIFF, started_on="2047-01-01"
+    )
+    read(customer, pdl, {}, {"2047-03-10T13:00:00+01:00": "30"})
+    job_ran_until("2047-02")
+    close_month("2047-04-01T03:00")
+    (payout,) = payouts(published, customer)
+
+    # When a payout naming that meter arrives for the other customer
+    wrong = surplus_paid_out(other, payout, invoice_id="in_20470416_a1b2c3d4e5", on="2047-04-16")
+
+    # Then it is refused, and the kitty keeps the month
+    with pytest.raises(NotFound):
+        deliver(customer.client, "surplus_paid_out", wrong)
+    assert ok(customer.call("GET", "/surplus"))["kitty_cents"] == 300
 
 
 def test_running_the_job_twice_closes_and_tells_each_month_once(

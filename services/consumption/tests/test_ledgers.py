@@ -45,6 +45,7 @@ def test_a_new_surplus_kitty_is_empty(customer_factory: Any) -> None:
     assert surplus == {
         "meter_id": meter_id,
         "kitty_cents": 0,
+        "paid_out_cents": 0,
         "currency": "EUR",
         "rate_cents_per_kwh": 10,
         "months": [],

@@ -266,5 +266,4 @@ def surplus_payout(payout: SurplusPayout, *, now: datetime) -> Invoice:
         period=(date(year, number, 1), date(year, number, last_day)),
         payment_mode="transfer",
         subscription_ids=[payout.subscription_id],
-        already_paid=True,
     )

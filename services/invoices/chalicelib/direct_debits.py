@@ -1,5 +1,6 @@
 """The daily direct-debit collection (`collect_direct_debits`): installments and direct-debit
-invoices due, and the regularizations of payment schedules.
+invoices due, the regularizations of payment schedules, and the surplus resale invoices paid out
+on their due date (a transfer to the account on file, refunds.py).
 
 Every action is guarded by a conditional write (an installment leaves the `due` index when
 collected, a payment locks its invoice), so overlapping runs act once; an invoice that cannot be
@@ -12,7 +13,7 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from . import invoicing, payment_schedules, payments
+from . import invoicing, payment_schedules, payments, refunds
 from .job_days import days_to_cover, due, mark_covered
 from .models import Installment, Invoice, Schedule
 
@@ -21,7 +22,7 @@ logger = Logger(child=True)
 
 def collect_direct_debits(now: datetime) -> dict[str, int]:
     today = invoicing.local_day(now)
-    outcome = {"installments": 0, "invoices": 0, "failed": 0, "regularizations": 0}
+    outcome = {"installments": 0, "invoices": 0, "failed": 0, "regularizations": 0, "payouts": 0}
     for day in days_to_cover("collect_direct_debits", today):
         for item in due("INSTALLMENT_DUE", day):
             if isinstance(item, Installment):
@@ -41,6 +42,10 @@ def collect_direct_debits(now: datetime) -> dict[str, int]:
                     continue
                 outcome["invoices"] += payment.status == "succeeded"
                 outcome["failed"] += payment.status == "failed"
+        for item in due("PAYOUT_DUE", day):
+            if isinstance(item, Invoice) and item.kind == "resale" and item.status == "open":
+                refunds.refund(item, paid_by=None, now=now)
+                outcome["payouts"] += 1
         for item in due("REGULARIZATION_DUE", day):
             if isinstance(item, Schedule) and not item.regularized:
                 payment_schedules.regularize(item, now)

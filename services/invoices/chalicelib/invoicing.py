@@ -125,7 +125,8 @@ def issue(
     if payment_mode is None:
         payment_mode = default_payment_mode(customer_id)
     invoice_id = new_invoice_id(issued_on)
-    credit = kind == "credit_note" or total < 0
+    # a credit document, or a resale invoice (the provider buys the surplus): it owes the customer
+    credit = kind in ("credit_note", "resale") or total < 0
     settled = already_paid or (total == 0 and not credit)
     invoice = Invoice(
         customer_pk(customer_id),
@@ -143,7 +144,7 @@ def issue(
         tax_cents=tax,
         total_cents=total,
         amount_due_cents=0 if settled or credit else total,
-        owed_cents=(-total if owed_cents is None else owed_cents) if credit else None,
+        owed_cents=(abs(total) if owed_cents is None else owed_cents) if credit else None,
         carried=True if carried and credit else None,
         issued_by=issued_by,
         currency=currency,
@@ -162,6 +163,8 @@ def issue(
     )
     if not settled and not credit:
         invoice.due_pk, invoice.due_sk = f"INVOICE_DUE#{invoice.due_on}", f"{customer_id}#{invoice_id}"
+    elif not settled and kind == "resale":  # paid out on its due date (direct_debits.py)
+        invoice.due_pk, invoice.due_sk = f"PAYOUT_DUE#{invoice.due_on}", f"{customer_id}#{invoice_id}"
     if _number_and_save(invoice, source, issued_on.year, credit_of):
         logger.info(
             "invoice issued", extra={"customer_id": customer_id, "number": invoice.number, "source": source}
@@ -334,6 +337,7 @@ def _announce(invoice: Invoice, party: Any) -> None:
         payment_mode_label=mailing.label(mailing.METHOD_LABELS, language, invoice.payment_mode),
         will_be_debited=invoice.payment_mode == "direct_debit" and invoice.status == "open",
         owed_to_you=invoice.owed_cents is not None,
+        resale=invoice.kind == "resale",
         carried=bool(invoice.carried),
         invoice_url=mailing.portal_link("invoice", id=invoice.invoice_id),
     )

@@ -268,19 +268,26 @@ def _announce(item: Refund) -> None:
 
 
 def close(document: Invoice, now: datetime) -> bool:
-    """The document shows refunded once each of its refunds succeeded: mailed once; True if now."""
+    """The document shows refunded once each of its refunds succeeded (a resale invoice: paid,
+    SurplusPaidOut told first, so that the kitty never keeps a month paid out): mailed once;
+    True if now."""
     items = of_document(document)
     if not items or any(item.status != "succeeded" for item in items):
         return False
+    resale = document.kind == "resale"
+    if resale:
+        _paid_out(document, items)
     try:
-        document.update(actions=[Invoice.status.set("refunded")], condition=Invoice.status == "open")
+        document.update(
+            actions=[Invoice.status.set("paid" if resale else "refunded")], condition=Invoice.status == "open"
+        )
     except UpdateError:
         return False
     party = billing_parties.get(document.customer_id)
     language = party.language if party else document.language
     methods = sorted({item.method for item in items})
     mailing.notify(
-        "refund_made",
+        "surplus_paid_out" if resale else "refund_made",
         party,
         customer_id=document.customer_id,
         number=document.number,
@@ -293,6 +300,23 @@ def close(document: Invoice, now: datetime) -> bool:
         "credit refunded", extra={"customer_id": document.customer_id, "invoice_id": document.invoice_id}
     )
     return True
+
+
+def _paid_out(document: Invoice, items: list[Refund]) -> None:
+    from guichet_contracts.domain_events.invoices import SurplusPaidOut
+
+    events.publish(
+        SurplusPaidOut(
+            payout_id=(document.source or "").removeprefix("SURPLUS#"),
+            customer_id=document.customer_id,
+            subscription_id=next(iter(document.subscription_ids or ()), ""),
+            invoice_id=document.invoice_id,
+            amount_cents=sum(int(item.amount_cents) for item in items),
+            currency=document.currency,
+            on=max(date.fromisoformat(item.refunded_on or "") for item in items),
+        ),
+        bus_name=settings.event_bus_name,
+    )
 
 
 def record_made(customer_id: str, refund_id: str, *, method: str, operator: str, now: datetime) -> Refund:

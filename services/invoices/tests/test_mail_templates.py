@@ -54,8 +54,9 @@ VARIANTS = [
     {"stage": 3, "cancel_on": None, "suspend_on": "24/04/2026", "retry_on": None, "partly_paid": False},
 ]
 OTHERS = [
-    {"will_be_debited": True, "owed_to_you": False, "carried": False, "method": "check"},
-    {"will_be_debited": False, "owed_to_you": True, "carried": True, "method": "tip"},
+    {"will_be_debited": True, "owed_to_you": False, "carried": False, "resale": False, "method": "check"},
+    {"will_be_debited": False, "owed_to_you": True, "carried": True, "resale": False, "method": "tip"},
+    {"will_be_debited": False, "owed_to_you": True, "carried": False, "resale": True, "method": "transfer"},
 ]
 
 

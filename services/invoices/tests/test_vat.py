@@ -245,7 +245,8 @@ def test_a_surplus_payout_is_a_resale_invoice_at_0_percent(customer_factory: Any
     # When the payout is made
     pay_out_surplus(customer)
 
-    # Then a resale invoice without VAT: 123.4 × 13.39 = 1652.326 → 1652 c, nothing due by the customer
+    # Then a resale invoice without VAT: 123.4 × 13.39 = 1652.326 → 1652 c, nothing due by the
+    # customer, owed to them until it is paid out on its due date (test_surplus_payouts.py)
     (stored,) = invoices_in_table(customer.customer_id)
     invoice = read(customer, stored.invoice_id)
     assert invoice["kind"] == "resale"
@@ -254,9 +255,15 @@ def test_a_surplus_payout_is_a_resale_invoice_at_0_percent(customer_factory: Any
     assert [(line["quantity"], line["unit"], line["tax_rate"]) for line in invoice["lines"]] == [
         ("123.4", "kWh", "0")
     ]
-    assert (invoice["status"], invoice["amount_due_cents"], invoice["payment_mode"]) == (
-        "paid",
+    assert (
+        invoice["status"],
+        invoice["amount_due_cents"],
+        invoice["owed_cents"],
+        invoice["payment_mode"],
+    ) == (
+        "open",
         0,
+        1652,
         "transfer",
     )
     assert_integer_cents(invoice)

@@ -153,7 +153,8 @@ class PaymentRefunded(DomainEvent):
     name: ClassVar[str] = "PaymentRefunded"
     producer: ClassVar[str] = "invoices"
     when: ClassVar[str] = (
-        "Money owed to the customer (a credit note, a negative regularization) was paid back, "
+        "Money owed to the customer (a credit note, a negative regularization, a surplus resale "
+        "invoice) was paid back, "
         "by the method that paid: a card refund, a transfer to the mandate's account, or a refund "
         "an operator made by hand (`check`, `transfer`). One event per refund."
     )
@@ -163,6 +164,24 @@ class PaymentRefunded(DomainEvent):
     invoice_id: Id  # the credit note or regularization paid back
     payment_id: Id | None  # the payment refunded, when one is
     method: Method
+    amount_cents: PositiveCents
+    currency: Currency
+    on: Day
+
+
+class SurplusPaidOut(DomainEvent):
+    name: ClassVar[str] = "SurplusPaidOut"
+    producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ("consumption",)
+    when: ClassVar[str] = (
+        "A surplus resale invoice was paid out to the customer (on its due date, by transfer to the "
+        "account on file, or by hand by an operator): the kitty no longer holds that month."
+    )
+
+    payout_id: Id  # the SurplusPayout that the resale invoice bills
+    customer_id: Id
+    subscription_id: Id
+    invoice_id: Id
     amount_cents: PositiveCents
     currency: Currency
     on: Day
