@@ -878,8 +878,17 @@ class View:
             else:
                 on_account += of_year
         owed = sum(self._owed(document) for document in self.invoices if _credit_document(document))
+        # a resale invoice is paid out on its due date: until then nothing of it is on its way
+        planned = {refund["invoice_id"] for refund in self.refunds}
+        to_pay_out = sum(
+            self._owed(document)
+            for document in self.invoices
+            if document["kind"] == "resale"
+            and document["status"] == "open"
+            and document["invoice_id"] not in planned
+        )
         left = received + installments - refunded
-        right = paid + applied_installments - owed + carried + waiting + on_account
+        right = paid + applied_installments - owed + carried + waiting + to_pay_out + on_account
         failures = []
         if left != right:
             failures.append(
@@ -888,7 +897,8 @@ class View:
                     "balance",
                     f"payments {received} + installments {installments} − refunds {refunded} = {left} c, but "
                     f"invoices paid {paid} + installments regularized {applied_installments} − credit notes "
-                    f"{owed} + still owed back (carried {carried}, refunds on their way {waiting}) + on "
+                    f"{owed} + still owed back (carried {carried}, refunds on their way {waiting}, "
+                    f"surplus to pay out {to_pay_out}) + on "
                     f"account {on_account} = {right} c",
                 )
             )

@@ -113,6 +113,26 @@ def close_month(now: datetime) -> dict[str, int]:
     return outcome
 
 
+def catch_up(meter: Meter, now: datetime) -> list[str]:
+    """A meter activated after the monthly close already covered its first months (a contract
+    started on the 30th whose activation arrives on the 2nd): close those months for it now, as
+    the job would have; the months closed."""
+    try:
+        covered = JobRun.get("JOB#close_month", "JOB", consistent_read=True).covered_until
+    except DoesNotExist:
+        return []
+    done = []
+    month, last = meter.active_from[:7], min(covered, previous_month(local_day(now)))
+    while month <= last:
+        if close(meter, month, now=now) in ("closed", "closed_with_payout"):
+            done.append(month)
+        _retire_if_ended(meter, month)
+        month = _next_month(month)
+    if done:
+        logger.info("months closed on activation", extra={"meter_id": meter.meter_id, "months": done})
+    return done
+
+
 def active_meters() -> list[Meter]:
     found: list[Meter] = []
     for shard in range(ACTIVE_SHARDS):

@@ -161,6 +161,10 @@ def _electricity_activated(subscription: Subscription, now: datetime) -> list[Me
     meter.active_pk, meter.active_sk = _active_keys(meter_id)
     made = _save_new([meter], [point_id], line=None)
     _one_meter_a_day(point_id, now)
+    if made:
+        from . import closing
+
+        closing.catch_up(Meter.get(meter_pk(meter_id), "METER", consistent_read=True), now)
     return made
 
 

@@ -9,10 +9,11 @@ Jobs are global: each test runs on an empty table of its own (`fresh_jobs`) at m
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from chalicelib.errors import NotFound
 from conftest import (
     MOBILE_TARIFF,
@@ -23,6 +24,7 @@ from conftest import (
     drop,
     electricity_meter,
     job_ran_until,
+    meter_of,
     new_pdl,
     ok,
     rows,
@@ -565,3 +567,31 @@ def test_a_close_saved_but_not_told_is_told_by_the_next_run(
     assert [(c["month"], c["meter_id"], c["consumed_kwh"]) for c in closed_months(published, customer)] == [
         ("2057-02", meter_id, "2")
     ]
+
+
+def test_a_meter_activated_after_its_first_month_was_closed_gets_that_month_closed(
+    customer_factory: Any, published: Any
+) -> None:
+    # Given the close of March 2049 already ran (on 1 April)
+    customer = customer_factory()
+    other = customer_factory()
+    electricity_meter(other, started_on="2049-01-01")
+    job_ran_until("2049-02")
+    assert close_month("2049-04-01T03:00")["closed"] == 1
+
+    # When a contract started on 20 March is activated only then, on 2 April
+    with time_machine.travel(datetime(2049, 4, 2, 8, 0, tzinfo=UTC), tick=False):
+        subscription_id = customer.subscribe(pdl=new_pdl(), started_on="2049-03-20")
+    meter_id = meter_of(customer, subscription_id)
+
+    # Then its March (its own days, 20 to 31) is closed and billed at once
+    (data,) = closed_months(published, customer)
+    assert (data["month"], data["period_start"], data["period_end"]) == (
+        "2049-03",
+        "2049-03-20",
+        "2049-03-31",
+    )
+    assert data["meter_id"] == meter_id
+    # and the next run closes April, not March again
+    close_month("2049-05-01T03:00")
+    assert [c["month"] for c in closed_months(published, customer)] == ["2049-03", "2049-04"]
