@@ -388,6 +388,8 @@ def _issuing_source(event: Observed) -> str | None:
         )
     if event.name == "SurplusPayout":
         return f"SURPLUS#{data['payout_id']}"
+    if event.name == "ConsumptionCorrected":
+        return f"CORRECTION#{data['correction_id']}"
     if event.name == "UsagePeriodClosed":
         return f"USAGE#{data['subscription_id']}#{data['period_start']}" if data["amount_cents"] else None
     subscription = data.get("subscription") or {}
@@ -1188,6 +1190,15 @@ class View:
                 billed += Decimal(data["consumed_kwh"]) + Decimal(
                     (data.get("battery") or {}).get("restored_kwh") or 0
                 )
+            for complement in data["complements"]:
+                if complement["month"] == month:
+                    billed += Decimal(complement["consumed_kwh"])
+        # an ended contract's late readings: the corrective invoice, whatever the payment mode
+        corrections: dict[str, dict[str, Any]] = {}
+        for event in self.rules.events("ConsumptionCorrected"):
+            if event.data["subscription_id"] == sid:
+                corrections.setdefault(event.data["correction_id"], event.data)
+        for data in corrections.values():
             for complement in data["complements"]:
                 if complement["month"] == month:
                     billed += Decimal(complement["consumed_kwh"])

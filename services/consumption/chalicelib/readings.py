@@ -465,6 +465,25 @@ def _mark_late(points: Points, months: set[tuple[str, str]]) -> None:
                     LateReadings.revision.add(1),
                 ]
             )
+            if meter.closed_on and not meter.active_pk:
+                _back_to_the_close(meter)
+
+
+def _back_to_the_close(meter: Meter) -> None:
+    """An ended meter whose final month was closed (it left the `active` index) has late readings:
+    the next monthly close visits it again, bills them (ConsumptionCorrected) and retires it."""
+    from pynamodb.exceptions import UpdateError
+
+    from .meters import active_keys
+
+    active_pk, active_sk = active_keys(meter.meter_id)
+    try:
+        meter.update(
+            actions=[Meter.active_pk.set(active_pk), Meter.active_sk.set(active_sk), Meter.revision.add(1)],
+            condition=Meter.active_pk.does_not_exist(),
+        )
+    except UpdateError:
+        pass  # back already
 
 
 def last_reading(point_id: str) -> date | None:

@@ -80,7 +80,7 @@ def test_the_close_tells_the_invoices_service_what_the_month_consumed(
     outcome = close_month("2040-03-01T03:00")
 
     # Then February is closed, and one ConsumptionPeriodClosed says what to bill
-    assert outcome == {"closed": 1, "already": 0, "payouts": 0}
+    assert outcome == {"closed": 1, "already": 0, "payouts": 0, "corrected": 0}
     (closed,) = closed_months(published, customer)
     assert closed["meter_id"] == meter_id
     assert (closed["month"], closed["period_start"], closed["period_end"]) == (
@@ -299,8 +299,8 @@ def test_running_the_job_twice_closes_and_tells_each_month_once(
     after_losing_its_mark = close_month("2045-03-02T03:00")
 
     # Then nothing more was closed or told: one event and one payout for February
-    assert again == {"closed": 0, "already": 0, "payouts": 0}
-    assert after_losing_its_mark == {"closed": 0, "already": 1, "payouts": 0}
+    assert again == {"closed": 0, "already": 0, "payouts": 0, "corrected": 0}
+    assert after_losing_its_mark == {"closed": 0, "already": 1, "payouts": 0, "corrected": 0}
     assert [c["month"] for c in closed_months(published, customer)] == ["2045-02"]
     assert [p["month"] for p in payouts(published, customer)] == ["2045-02"]
     assert ok(customer.call("GET", "/surplus"))["kitty_cents"] == 50
@@ -370,7 +370,7 @@ def test_a_run_while_another_holds_the_lease_leaves_the_work_to_it(
     outcome = close_month("2055-03-01T03:00")
 
     # Then it closes and tells nothing
-    assert outcome == {"closed": 0, "already": 0, "payouts": 0}
+    assert outcome == {"closed": 0, "already": 0, "payouts": 0, "corrected": 0}
     assert closed_months(published, customer) == []
 
 
@@ -532,7 +532,7 @@ def test_the_scheduled_handler_closes_the_month_before_its_event_time(
     result = client.lambda_.invoke("close_month", event)
 
     # Then February is closed, as of the event's time
-    assert result.payload == {"closed": 1, "already": 0, "payouts": 0}
+    assert result.payload == {"closed": 1, "already": 0, "payouts": 0, "corrected": 0}
     assert [(c["month"], c["consumed_kwh"]) for c in closed_months(published, customer)] == [("2054-02", "2")]
 
 
@@ -563,7 +563,7 @@ def test_a_close_saved_but_not_told_is_told_by_the_next_run(
 
     # Then February was closed once and told once, by the second run, with the figures it was
     # closed with
-    assert again == {"closed": 0, "already": 1, "payouts": 0}
+    assert again == {"closed": 0, "already": 1, "payouts": 0, "corrected": 0}
     assert [(c["month"], c["meter_id"], c["consumed_kwh"]) for c in closed_months(published, customer)] == [
         ("2057-02", meter_id, "2")
     ]
