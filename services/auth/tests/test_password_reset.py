@@ -86,6 +86,31 @@ def test_a_reset_link_sets_the_password_once(client, mailbox, customer, no_forgo
     assert login(client, customer.email, NEW_PASSWORD).status_code == 200
 
 
+def test_an_older_reset_link_dies_when_a_newer_one_is_used(client, mailbox, customer, no_forgot_delay):
+    # Given two reset links, asked one after the other
+    older = _reset_link(client, mailbox, customer)
+    newer = _reset_link(client, mailbox, customer)
+
+    # When the newer one sets a password
+    assert _reset(client, newer).status_code == 204
+
+    # Then the older one no longer works: the password stays the one chosen
+    assert_error(_reset(client, older, "yet another long passphrase 88"), 422, "invalid_token")
+    assert login(client, customer.email, NEW_PASSWORD).status_code == 200
+
+
+def test_a_reset_link_dies_when_the_password_is_changed(client, mailbox, customer, no_forgot_delay):
+    # Given a reset link asked (by the customer, or by someone who reads their mailbox)
+    token = _reset_link(client, mailbox, customer)
+
+    # When the customer then changes the password from their session
+    assert _change(client, customer, PASSWORD, NEW_PASSWORD).status_code == 204
+
+    # Then the link no longer works
+    assert_error(_reset(client, token, "yet another long passphrase 88"), 422, "invalid_token")
+    assert login(client, customer.email, NEW_PASSWORD).status_code == 200
+
+
 def test_a_reset_revokes_every_session_and_mails_the_customer(client, mailbox, customer, no_forgot_delay):
     # Given two sessions
     second = tokens_of(client, customer.email)
