@@ -122,7 +122,26 @@ def json_object(request: Request) -> dict[str, Any]:
         raise MalformedRequest() from None
     if not isinstance(body, dict):
         raise MalformedRequest("The request body must be a JSON object.")
+    if _depth(body) > MAX_DEPTH:
+        raise MalformedRequest(f"The request body nests deeper than {MAX_DEPTH} levels.")
     return body
+
+
+MAX_DEPTH = 32  # far more than any request needs; deeper bodies are refused before anything reads them
+
+
+def _depth(document: Any) -> int:
+    """How deep objects and arrays nest in a parsed JSON document (without recursion)."""
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                pending.extend(
+                    (item, level + 1) for item in (value.values() if isinstance(value, dict) else value)
+                )
+    return deepest
 
 
 def language(request: Request) -> str:

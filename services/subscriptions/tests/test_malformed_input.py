@@ -30,6 +30,11 @@ NOT_JSON_OBJECTS = [
     pytest.param(b"\xff\xfe\x00", id="not-utf8"),
     pytest.param(b"[" * 100_000, id="deeply-nested"),
     pytest.param(b"{'single': 'quotes'}", id="python-not-json"),
+    # valid JSON, parsed, but nested far deeper than any request needs (500 levels under `options`)
+    pytest.param(
+        b'{"items": [{"product_id": "mobile-2h", "options": ' + b'{"a": ' * 500 + b"1" + b"}" * 500 + b"}]}",
+        id="options-500-levels-deep",
+    ),
 ]
 
 
