@@ -75,8 +75,8 @@ def test_readings_of_a_closed_month_are_billed_at_the_next_close_as_a_complement
     feed("2060-02-15", pdl, {"2060-02-10T12:00:00+01:00": "2"})
     close_month("2060-03-01T03:00")
 
-    # When a file brings 3 kWh more of 20 February in March, and March (5 kWh) is closed
-    feed("2060-03-05", pdl, {"2060-02-20T12:00:00+01:00": "3", "2060-03-10T12:00:00+01:00": "5"})
+    # When a file at the end of March brings 3 kWh more of 20 February, and March (5 kWh) is closed
+    feed("2060-03-31", pdl, {"2060-02-20T12:00:00+01:00": "3", "2060-03-10T12:00:00+01:00": "5"})
     close_month("2060-04-01T03:00")
 
     # Then March is billed its 5 kWh, and February's 3 kWh as a complement at February's rates
