@@ -106,6 +106,10 @@ class RefreshToken(_AuthItem):
     state = UnicodeAttribute()  # active | rotated
     expires_at = UTCDateTimeAttribute()
     expires_at_epoch = NumberAttribute()
+    # once rotated: when, and its successor sealed with a key only this token's bearer can derive
+    # (so a refresh racing the rotation gets that successor again: sessions.py, grace window)
+    rotated_at = UTCDateTimeAttribute(null=True)
+    successor_sealed = UnicodeAttribute(null=True)
 
 
 class OneTimeToken(_AuthItem):
