@@ -38,8 +38,9 @@ def forgot(login: str, *, now: datetime) -> None:
             now + timedelta(minutes=RESET_MINUTES),
             reference=_password_version(account),
         ).save()
-        emails.send(
+        emails.send_capped(
             "password_reset",
+            now=now,
             to=account.email,
             language=account.language,
             first_name=account.first_name,

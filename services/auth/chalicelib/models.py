@@ -10,6 +10,7 @@
 | RefreshToken | REFRESH#<sha256> | REFRESH |
 | OneTimeToken (verify, reset, refuse) | <KIND>#<sha256> | <KIND> |
 | LoginThrottle | THROTTLE#<customer or login digest> | THROTTLE |
+| MailCap (the account mails one address got this hour) | MAILCAP#<address digest> | MAILCAP |
 
 The `due` index holds only accounts with an email change waiting (due_pk = EMAIL_CHANGE,
 due_at = when it applies), so the job reads what is due and nothing else.
@@ -128,6 +129,12 @@ class LoginThrottle(_AuthItem):
     locked_until = NumberAttribute(default=0)  # epoch seconds
     window_start = NumberAttribute(default=0)
     window_failures = NumberAttribute(default=0)
+    expires_at_epoch = NumberAttribute()
+
+
+class MailCap(_AuthItem):
+    window_start = NumberAttribute()  # epoch seconds: the hour counted
+    sent = NumberAttribute()
     expires_at_epoch = NumberAttribute()
 
 
