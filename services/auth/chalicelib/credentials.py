@@ -53,7 +53,7 @@ def forgot(login: str, *, now: datetime) -> None:
         time.sleep(remaining)
 
 
-def reset(token: str, new_password: str, *, now: datetime) -> None:
+def reset(token: str, new_password: str, *, now: datetime, ip: str | None = None) -> None:
     # The link stays usable until a valid password is chosen: check it before using the token up.
     item = accounts.peek_token("RESET", token, now=now)
     account = accounts.get(item.customer_id)
@@ -78,7 +78,11 @@ def reset(token: str, new_password: str, *, now: datetime) -> None:
     except UpdateError:
         raise InvalidToken() from None
     sessions.revoke_all(account.customer_id, now=now)
+    # the mailbox proved who asks: the locks of this login, and from this address, are lifted
     login_throttle.clear(login_throttle.key_for_account(account.customer_id))
+    login_throttle.clear(
+        login_throttle.key_for_login(login_throttle.key_for_account(account.customer_id), ip)
+    )
     _notify_changed(account, now=now, all_sessions=True)
 
 

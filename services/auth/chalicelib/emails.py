@@ -50,37 +50,33 @@ def send_capped(name: str, *, to: str, language: str, now: datetime, **context: 
 
 
 def _count(address: str, now: datetime) -> bool:
-    """Count one more mail to `address` this hour; False when the hour's cap is reached."""
-    from pynamodb.exceptions import DoesNotExist, PutError
+    """Count one more mail to `address` this hour (atomically); False when the cap is reached."""
+    from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
     from .models import MailCap
 
     key = f"MAILCAP#{hashlib.sha256(address.strip().lower().encode()).hexdigest()}"
     moment = int(now.timestamp())
-    for _ in range(10):
-        try:
-            state = MailCap.get(key, "MAILCAP", consistent_read=True)
-        except DoesNotExist:
-            state = None
-        fresh = state is None or int(state.window_start) + _HOUR <= moment
-        sent = 0 if fresh or state is None else int(state.sent)
-        if sent >= PER_ADDRESS_HOURLY:
-            return False
-        item = MailCap(
-            key,
-            "MAILCAP",
-            window_start=moment if fresh or state is None else int(state.window_start),
-            sent=sent + 1,
-            expires_at_epoch=moment + 2 * _HOUR,
-        )
-        try:
-            if state is None:
-                item.save(condition=MailCap.pk.does_not_exist())
-            else:
-                item.save(
-                    condition=(MailCap.sent == state.sent) & (MailCap.window_start == state.window_start)
-                )
+    for _ in range(25):  # a race lost only to a request that counted: it converges quickly
+        try:  # the hour under way: one more, below the cap
+            MailCap(key, "MAILCAP").update(
+                actions=[MailCap.sent.add(1)],
+                condition=(MailCap.window_start > moment - _HOUR) & (MailCap.sent < PER_ADDRESS_HOURLY),
+            )
+            return True
+        except UpdateError:
+            pass
+        try:  # no hour under way: this mail opens one
+            MailCap(key, "MAILCAP", window_start=moment, sent=1, expires_at_epoch=moment + 2 * _HOUR).save(
+                condition=MailCap.pk.does_not_exist() | (MailCap.window_start <= moment - _HOUR)
+            )
+            return True
         except PutError:
-            continue  # counted meanwhile by another request: read again
-        return True
+            pass
+        try:
+            current = MailCap.get(key, "MAILCAP", consistent_read=True)
+        except DoesNotExist:
+            continue  # expired meanwhile: open the hour again
+        if int(current.window_start) > moment - _HOUR and int(current.sent) >= PER_ADDRESS_HOURLY:
+            return False  # the hour's cap is reached
     return False

@@ -56,13 +56,22 @@ def login(
         key = login_throttle.key_for_account(account.customer_id)
     else:
         key = login_throttle.key_for_unknown_login(resolved[1] if resolved else login.strip().lower())
-    attempt = login_throttle.begin(key, now=now)
+    # the client address first (guesses of many logins), then this login from that address
+    attempts = []
+    if ip is not None:
+        attempts.append(
+            login_throttle.begin(
+                login_throttle.key_for_address(ip), now=now, limits=login_throttle.PER_ADDRESS
+            )
+        )
+    attempts.append(login_throttle.begin(login_throttle.key_for_login(key, ip), now=now))
     if account is None:
         passwords.verify_nothing(password)
         raise InvalidCredentials()
     if not passwords.verify(account.password_hash, password):
         raise InvalidCredentials()
-    attempt.succeeded()
+    for attempt in attempts:
+        attempt.succeeded()
     if account.status != "active":
         raise EmailNotVerified()
     if passwords.needs_rehash(account.password_hash):
