@@ -388,6 +388,8 @@ def _issuing_source(event: Observed) -> str | None:
         )
     if event.name == "SurplusPayout":
         return f"SURPLUS#{data['payout_id']}"
+    if event.name == "ConsumptionCorrected":
+        return f"CORRECTION#{data['correction_id']}"
     if event.name == "UsagePeriodClosed":
         return f"USAGE#{data['subscription_id']}#{data['period_start']}" if data["amount_cents"] else None
     subscription = data.get("subscription") or {}
@@ -878,8 +880,17 @@ class View:
             else:
                 on_account += of_year
         owed = sum(self._owed(document) for document in self.invoices if _credit_document(document))
+        # a resale invoice is paid out on its due date: until then nothing of it is on its way
+        planned = {refund["invoice_id"] for refund in self.refunds}
+        to_pay_out = sum(
+            self._owed(document)
+            for document in self.invoices
+            if document["kind"] == "resale"
+            and document["status"] == "open"
+            and document["invoice_id"] not in planned
+        )
         left = received + installments - refunded
-        right = paid + applied_installments - owed + carried + waiting + on_account
+        right = paid + applied_installments - owed + carried + waiting + to_pay_out + on_account
         failures = []
         if left != right:
             failures.append(
@@ -888,7 +899,8 @@ class View:
                     "balance",
                     f"payments {received} + installments {installments} − refunds {refunded} = {left} c, but "
                     f"invoices paid {paid} + installments regularized {applied_installments} − credit notes "
-                    f"{owed} + still owed back (carried {carried}, refunds on their way {waiting}) + on "
+                    f"{owed} + still owed back (carried {carried}, refunds on their way {waiting}, "
+                    f"surplus to pay out {to_pay_out}) + on "
                     f"account {on_account} = {right} c",
                 )
             )
@@ -1178,6 +1190,15 @@ class View:
                 billed += Decimal(data["consumed_kwh"]) + Decimal(
                     (data.get("battery") or {}).get("restored_kwh") or 0
                 )
+            for complement in data["complements"]:
+                if complement["month"] == month:
+                    billed += Decimal(complement["consumed_kwh"])
+        # an ended contract's late readings: the corrective invoice, whatever the payment mode
+        corrections: dict[str, dict[str, Any]] = {}
+        for event in self.rules.events("ConsumptionCorrected"):
+            if event.data["subscription_id"] == sid:
+                corrections.setdefault(event.data["correction_id"], event.data)
+        for data in corrections.values():
             for complement in data["complements"]:
                 if complement["month"] == month:
                     billed += Decimal(complement["consumed_kwh"])

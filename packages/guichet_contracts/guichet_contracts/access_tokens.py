@@ -22,8 +22,22 @@ if TYPE_CHECKING:
 ALGORITHM = "ES256"
 TOKEN_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "sid", "jti")
+# The auth service issues access tokens for at most 15 minutes: a token claiming longer (signed
+# with a leaked key, say) is refused, as is one issued in the future beyond the clocks' skew.
+MAX_LIFETIME_SECONDS = 900
+CLOCK_SKEW_SECONDS = 60
 _KEYS_TTL_SECONDS = 300
 _REFRESH_ON_UNKNOWN_KID_SECONDS = 30
+
+
+def within_lifetime(claims: dict[str, Any], max_seconds: int) -> bool:
+    """`iat` and `exp` are whole numbers, the token no older than its issue (give or take the
+    clocks' skew) and living no longer than `max_seconds`."""
+    issued, expires = claims.get("iat"), claims.get("exp")
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in (issued, expires)):
+        return False
+    assert isinstance(issued, int) and isinstance(expires, int)
+    return issued <= time.time() + CLOCK_SKEW_SECONDS and 0 < expires - issued <= max_seconds
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,8 @@ class AccessTokenVerifier:
         except jwt.PyJWTError:
             raise Unauthenticated() from None
         if not all(isinstance(claims[name], str) and claims[name] for name in ("sub", "sid", "jti")):
+            raise Unauthenticated()
+        if not within_lifetime(claims, MAX_LIFETIME_SECONDS):
             raise Unauthenticated()
         return Caller(customer_id=claims["sub"], session_id=claims["sid"], token_id=claims["jti"])
 

@@ -115,3 +115,15 @@ class TooManyAttempts(ApiError):
         seconds = max(1, int(retry_after_seconds))
         super().__init__(message, headers={"Retry-After": str(seconds)})
         self.retry_after_seconds = seconds
+
+
+class ServiceUnavailable(ApiError):
+    """AWS failed for a moment (throttled, a 5xx, once the SDK's retries are spent): retry."""
+
+    status = 503
+    code = "service_unavailable"
+    message = "The service is busy for a moment. Try again in a second."
+    translations = {
+        "fr": "Le service est momentanément occupé. Réessayez dans une seconde.",
+        "it": "Il servizio è momentaneamente occupato. Riprovi tra un secondo.",
+    }

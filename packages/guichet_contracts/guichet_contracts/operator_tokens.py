@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .access_tokens import ALGORITHM, TOKEN_TYPE, AccessTokenVerifier
+from .access_tokens import ALGORITHM, TOKEN_TYPE, AccessTokenVerifier, within_lifetime
 from .errors import Forbidden, Unauthenticated
 
 if TYPE_CHECKING:
@@ -96,6 +96,8 @@ class OperatorTokenVerifier:
         if not all(isinstance(claims[name], str) and claims[name] for name in ("sub", "jti", "scope")):
             raise Unauthenticated()
         if "sid" in claims:  # a customer's session token, whatever its audience says
+            raise Unauthenticated()
+        if not within_lifetime(claims, int(MAX_LIFETIME.total_seconds())):
             raise Unauthenticated()
         return Operator(
             operator_id=claims["sub"], scopes=frozenset(claims["scope"].split()), token_id=claims["jti"]

@@ -2,8 +2,9 @@
 
 `install(app, logger)` wires a Chalice middleware: every request's log lines carry a
 correlation id (the caller's `X-Correlation-Id`, else API Gateway's request id), and any error
-leaves as the error body of API.md: an `ApiError` with its status, anything else as a 500
-that says nothing about the code. Chalice itself catches unexpected exceptions (and logs them
+leaves as the error body of API.md: an `ApiError` with its status, AWS failing for a moment
+(throttled, a 5xx, once the SDK's retries are spent) as a 503 with Retry-After, anything else as
+a 500 that says nothing about the code. Chalice itself catches unexpected exceptions (and logs them
 through `app.log`, which gets the Powertools format here); the middleware rewrites its body.
 """
 
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
-from .errors import ApiError, MalformedRequest, ValidationFailed, error_body
+from .errors import ApiError, MalformedRequest, ServiceUnavailable, ValidationFailed, error_body
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
@@ -37,6 +38,7 @@ def install(app: Chalice, logger: Logger) -> None:
 
     @app.middleware("http")
     def correlate_and_translate_errors(event: Request, get_response: Any) -> Response:
+        _guard_routes(app)
         correlation_id = _correlation_id(event)
         logger.set_correlation_id(correlation_id)
         try:
@@ -95,6 +97,76 @@ def _internal_error() -> Response:
     )
 
 
+_TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "SlowDown",
+    }
+)
+_TRANSIENT_REASONS = frozenset({"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded"})
+
+
+def transient(error: BaseException) -> bool:
+    """Whether an error is AWS failing for a moment (throttled, a 5xx, a transaction conflict, the
+    network), as told by botocore's error or the one a PynamoDB error wraps: worth a retry."""
+    seen: set[int] = set()
+    pending: list[Any] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        response = getattr(current, "response", None)
+        if isinstance(response, dict) and isinstance(response.get("Error"), dict):
+            code = response["Error"].get("Code")
+            status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0
+            if code in _TRANSIENT_CODES or (isinstance(status, int) and status >= 500):
+                return True
+        reasons = getattr(current, "cancellation_reasons", None) or []
+        if any(getattr(reason, "code", None) in _TRANSIENT_REASONS for reason in reasons if reason):
+            return True
+        if type(current).__name__ in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"):
+            return True
+        pending += [getattr(current, "cause", None), current.__cause__, current.__context__]
+    return False
+
+
+def _guard_routes(app: Chalice) -> None:
+    """Wrap every view function once (on the first request, when every blueprint is registered):
+    Chalice turns an exception of a view into its own 500 before the middleware sees it, so a
+    transient AWS failure is raised again as ServiceUnavailable, which reaches the middleware."""
+    if getattr(app, "_guichet_guarded", False):
+        return
+    for methods in app.routes.values():
+        for entry in methods.values():
+            entry.view_function = _guarded(entry.view_function)
+    app._guichet_guarded = True  # type: ignore[attr-defined]
+
+
+def _guarded(view: Any) -> Any:
+    import functools
+
+    @functools.wraps(view)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except ApiError:
+            raise
+        except Exception as error:
+            if transient(error):
+                raise ServiceUnavailable(headers={"Retry-After": "1"}) from error
+            raise
+
+    return call
+
+
 def _is_error_body(body: Any) -> bool:
     return isinstance(body, dict) and isinstance(body.get("error"), dict)
 
@@ -122,7 +194,26 @@ def json_object(request: Request) -> dict[str, Any]:
         raise MalformedRequest() from None
     if not isinstance(body, dict):
         raise MalformedRequest("The request body must be a JSON object.")
+    if _depth(body) > MAX_DEPTH:
+        raise MalformedRequest(f"The request body nests deeper than {MAX_DEPTH} levels.")
     return body
+
+
+MAX_DEPTH = 32  # far more than any request needs; deeper bodies are refused before anything reads them
+
+
+def _depth(document: Any) -> int:
+    """How deep objects and arrays nest in a parsed JSON document (without recursion)."""
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                pending.extend(
+                    (item, level + 1) for item in (value.values() if isinstance(value, dict) else value)
+                )
+    return deepest
 
 
 def language(request: Request) -> str:

@@ -90,8 +90,9 @@ def register(body: Any, *, now: datetime) -> Registered:
     if created is None:
         return _already_registered(body, now=now)
     account, phone_dropped = created
-    emails.send(
+    emails.send_capped(
         "verify_email",
+        now=now,
         to=account.email,
         language=account.language,
         first_name=account.first_name,
@@ -194,8 +195,9 @@ def _already_registered(body: Any, *, now: datetime) -> Registered:
         token, digest = opaque_tokens.new_token()
         one_time("VERIFY", digest, existing.customer_id, now + timedelta(hours=VERIFY_HOURS)).save()
         verify_url = emails.portal_link("verify-email", token=token)
-    emails.send(
+    emails.send_capped(
         "account_exists",
+        now=now,
         to=existing.email,
         language=existing.language,
         first_name=existing.first_name,

@@ -160,7 +160,7 @@ def reset_password() -> Response:
     from . import credentials
 
     body = _body("ResetBody")
-    credentials.reset(body.token, body.new_password, now=_now())
+    credentials.reset(body.token, body.new_password, now=_now(), ip=web.client_ip(api.current_request))
     return _no_content()
 
 

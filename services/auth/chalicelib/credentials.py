@@ -1,5 +1,8 @@
 """Passwords over time: forgotten (a single-use link by email), reset, and changed.
 
+A reset link is bound to the password as it was when it was sent: once the password changes (by
+this link, a newer one, or a change from a session), every link sent before is dead.
+
 "Forgot" answers the same 202 whatever the login, and takes the same time: the work for a
 known login happens, and an unknown one waits as long as that work usually takes.
 """
@@ -14,7 +17,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from . import accounts, emails, login_throttle, opaque_tokens, passwords, sessions
-from .errors import ConcurrentUpdate, ValidationFailed, WrongPassword
+from .errors import ConcurrentUpdate, InvalidToken, ValidationFailed, WrongPassword
 from .models import Account
 
 logger = Logger(child=True)
@@ -28,9 +31,16 @@ def forgot(login: str, *, now: datetime) -> None:
     account = sessions.find_account(sessions.resolve_login(login))
     if account is not None:
         token, digest = opaque_tokens.new_token(32)
-        accounts.one_time("RESET", digest, account.customer_id, now + timedelta(minutes=RESET_MINUTES)).save()
-        emails.send(
+        accounts.one_time(
+            "RESET",
+            digest,
+            account.customer_id,
+            now + timedelta(minutes=RESET_MINUTES),
+            reference=_password_version(account),
+        ).save()
+        emails.send_capped(
             "password_reset",
+            now=now,
             to=account.email,
             language=account.language,
             first_name=account.first_name,
@@ -43,10 +53,14 @@ def forgot(login: str, *, now: datetime) -> None:
         time.sleep(remaining)
 
 
-def reset(token: str, new_password: str, *, now: datetime) -> None:
+def reset(token: str, new_password: str, *, now: datetime, ip: str | None = None) -> None:
     # The link stays usable until a valid password is chosen: check it before using the token up.
     item = accounts.peek_token("RESET", token, now=now)
     account = accounts.get(item.customer_id)
+    if item.reference != _password_version(account):
+        # the password changed since the link was sent (reset by a newer link, or changed)
+        accounts.consume_token("RESET", token, now=now)
+        raise InvalidToken()
     passwords.check_policy(
         new_password, field="new_password", personal=[account.email, account.first_name, account.last_name]
     )
@@ -59,9 +73,16 @@ def reset(token: str, new_password: str, *, now: datetime) -> None:
     if account.status == "pending_verification":
         # The link reached the mailbox: that proves the address as well as a verification link.
         actions += [Account.status.set("active"), Account.email_verified_at.set(now)]
-    account.update(actions=actions)
+    try:  # two links used at once: the first one sets the password
+        account.update(actions=actions, condition=Account.password_hash == account.password_hash)
+    except UpdateError:
+        raise InvalidToken() from None
     sessions.revoke_all(account.customer_id, now=now)
+    # the mailbox proved who asks: the locks of this login, and from this address, are lifted
     login_throttle.clear(login_throttle.key_for_account(account.customer_id))
+    login_throttle.clear(
+        login_throttle.key_for_login(login_throttle.key_for_account(account.customer_id), ip)
+    )
     _notify_changed(account, now=now, all_sessions=True)
 
 
@@ -91,6 +112,12 @@ def change(
         raise ConcurrentUpdate() from None
     sessions.revoke_all(customer_id, now=now, keep=current_session_id)
     _notify_changed(account, now=now, all_sessions=False)
+
+
+def _password_version(account: Account) -> str:
+    """What a reset link is bound to: the password as it was when the link was sent."""
+    changed = account.password_changed_at
+    return changed.isoformat() if changed else "initial"
 
 
 def _notify_changed(account: Account, *, now: datetime, all_sessions: bool) -> None:

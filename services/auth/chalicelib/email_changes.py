@@ -68,8 +68,9 @@ def request(customer_id: str, new_email: str, password: str, *, now: datetime) -
         )
         write.save(accounts.one_time("REFUSE", refuse_digest, customer_id, apply_at, reference=request_id))
     when = apply_at.strftime("%Y-%m-%d %H:%M UTC")
-    emails.send(
+    emails.send_capped(
         "email_change_code",
+        now=now,
         to=account.email,
         language=account.language,
         first_name=account.first_name,
@@ -78,8 +79,9 @@ def request(customer_id: str, new_email: str, password: str, *, now: datetime) -
         refuse_url=emails.portal_link("email-change/refuse", token=refuse_token),
         apply_at=when,
     )
-    emails.send(
+    emails.send_capped(
         "email_change_notice",
+        now=now,
         to=new_email,
         language=account.language,
         first_name=account.first_name,

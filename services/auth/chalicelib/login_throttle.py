@@ -1,4 +1,13 @@
-"""Login throttling: exponential back-off after 5 consecutive failures, 100 failures an hour at most.
+"""Login throttling, without letting anyone lock a customer out.
+
+Three counts, each a progressive back-off after its free failures and a cap per hour:
+- per login *and* client address (`key_for_login`): 5 failures free, then a lock doubling from 1 s
+  to 15 min, 100 failures an hour at most. Someone guessing a customer's password from elsewhere
+  locks only their own address: the customer, from theirs, still logs in.
+- per client address, whatever the login (`key_for_address`): 10 failures free, then the same
+  doubling, 30 an hour at most: guessing many logins once each from one address is stopped too.
+- per account (`key_for_account`), for the password checks of a signed-in customer (changing the
+  password or the email).
 
 The state is keyed by account when the login names one, else by the login as typed
 (normalised), so an unknown login is throttled exactly like a known one.
@@ -29,6 +38,20 @@ WINDOW_SECONDS = 3600
 _RACES = 20
 
 
+ADDRESS_FREE_FAILURES = 10
+ADDRESS_HOURLY_FAILURES = 30
+
+
+@dataclass(frozen=True)
+class Limits:
+    free: int = FREE_FAILURES
+    hourly: int = HOURLY_FAILURES
+
+
+PER_LOGIN = Limits()
+PER_ADDRESS = Limits(free=ADDRESS_FREE_FAILURES, hourly=ADDRESS_HOURLY_FAILURES)
+
+
 def key_for_account(customer_id: str) -> str:
     return f"THROTTLE#CUSTOMER#{customer_id}"
 
@@ -37,11 +60,23 @@ def key_for_unknown_login(normalised_login: str) -> str:
     return f"THROTTLE#LOGIN#{hashlib.sha256(normalised_login.encode()).hexdigest()}"
 
 
-def delay_after(consecutive_failures: int) -> int:
-    """Lock after the n-th consecutive failure: none before the 5th, then 1 s doubling to 15 min."""
-    if consecutive_failures < FREE_FAILURES:
+def key_for_login(login_key: str, address: str | None) -> str:
+    """A login (its account's key, or the unknown login's) from one client address."""
+    if address is None:
+        return login_key
+    return f"{login_key}#FROM#{hashlib.sha256(address.encode()).hexdigest()[:32]}"
+
+
+def key_for_address(address: str) -> str:
+    return f"THROTTLE#ADDRESS#{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def delay_after(consecutive_failures: int, free: int = FREE_FAILURES) -> int:
+    """Lock after the n-th consecutive failure: none before the `free`-th (the 5th by default),
+    then 1 s doubling to 15 min."""
+    if consecutive_failures < free:
         return 0
-    return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** (consecutive_failures - FREE_FAILURES))
+    return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** (consecutive_failures - free))
 
 
 @dataclass(frozen=True)
@@ -72,7 +107,7 @@ def _read(key: str) -> LoginThrottle | None:
         return None
 
 
-def begin(key: str, *, now: datetime) -> Attempt:
+def begin(key: str, *, now: datetime, limits: Limits = PER_LOGIN) -> Attempt:
     """Count an attempt (as a failure until it succeeds), or answer 429 with Retry-After while locked."""
     moment = now.timestamp()
     for _ in range(_RACES):
@@ -85,9 +120,9 @@ def begin(key: str, *, now: datetime) -> Attempt:
         window_failures = int(state.window_failures or 0) + 1 if state else 1
         if window_start + WINDOW_SECONDS <= moment:
             window_start, window_failures = int(moment), 1  # the hour ran out: this attempt opens a new one
-        delay = delay_after(consecutive)
+        delay = delay_after(consecutive, limits.free)
         lock = math.ceil(moment + delay) if delay else 0
-        if window_failures >= HOURLY_FAILURES:
+        if window_failures >= limits.hourly:
             lock = max(lock, window_start + WINDOW_SECONDS)
         written = LoginThrottle(
             key,

@@ -10,6 +10,7 @@
 | RefreshToken | REFRESH#<sha256> | REFRESH |
 | OneTimeToken (verify, reset, refuse) | <KIND>#<sha256> | <KIND> |
 | LoginThrottle | THROTTLE#<customer or login digest> | THROTTLE |
+| MailCap (the account mails one address got this hour) | MAILCAP#<address digest> | MAILCAP |
 
 The `due` index holds only accounts with an email change waiting (due_pk = EMAIL_CHANGE,
 due_at = when it applies), so the job reads what is due and nothing else.
@@ -106,6 +107,10 @@ class RefreshToken(_AuthItem):
     state = UnicodeAttribute()  # active | rotated
     expires_at = UTCDateTimeAttribute()
     expires_at_epoch = NumberAttribute()
+    # once rotated: when, and its successor sealed with a key only this token's bearer can derive
+    # (so a refresh racing the rotation gets that successor again: sessions.py, grace window)
+    rotated_at = UTCDateTimeAttribute(null=True)
+    successor_sealed = UnicodeAttribute(null=True)
 
 
 class OneTimeToken(_AuthItem):
@@ -124,6 +129,12 @@ class LoginThrottle(_AuthItem):
     locked_until = NumberAttribute(default=0)  # epoch seconds
     window_start = NumberAttribute(default=0)
     window_failures = NumberAttribute(default=0)
+    expires_at_epoch = NumberAttribute()
+
+
+class MailCap(_AuthItem):
+    window_start = NumberAttribute()  # epoch seconds: the hour counted
+    sent = NumberAttribute()
     expires_at_epoch = NumberAttribute()
 
 

@@ -29,3 +29,40 @@ def code_digest(code: str, salt: str) -> str:
 
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def seal(secret: str, *, with_token: str) -> str:
+    """`secret` encrypted (AES-GCM) under a key derived from `with_token`, which is never stored:
+    only whoever holds `with_token` can open it again."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    sealed = AESGCM(_key_of(with_token)).encrypt(nonce, secret.encode(), b"guichet-sealed")
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def unseal(sealed: str, *, with_token: str) -> str | None:
+    """What `seal` sealed with this token, or None (another token, or tampered)."""
+    import base64
+    import binascii
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode())
+        return AESGCM(_key_of(with_token)).decrypt(raw[:12], raw[12:], b"guichet-sealed").decode()
+    except (InvalidTag, ValueError, binascii.Error):
+        return None
+
+
+def _key_of(token: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"guichet-token-seal").derive(
+        token.encode()
+    )

@@ -56,13 +56,22 @@ def login(
         key = login_throttle.key_for_account(account.customer_id)
     else:
         key = login_throttle.key_for_unknown_login(resolved[1] if resolved else login.strip().lower())
-    attempt = login_throttle.begin(key, now=now)
+    # the client address first (guesses of many logins), then this login from that address
+    attempts = []
+    if ip is not None:
+        attempts.append(
+            login_throttle.begin(
+                login_throttle.key_for_address(ip), now=now, limits=login_throttle.PER_ADDRESS
+            )
+        )
+    attempts.append(login_throttle.begin(login_throttle.key_for_login(key, ip), now=now))
     if account is None:
         passwords.verify_nothing(password)
         raise InvalidCredentials()
     if not passwords.verify(account.password_hash, password):
         raise InvalidCredentials()
-    attempt.succeeded()
+    for attempt in attempts:
+        attempt.succeeded()
     if account.status != "active":
         raise EmailNotVerified()
     if passwords.needs_rehash(account.password_hash):
@@ -130,21 +139,27 @@ def _token_pair(customer_id: str, session_id: str, refresh_token: str, now: date
 
 
 def refresh(refresh_token: str, *, now: datetime) -> dict[str, Any]:
+    """A new pair for a valid refresh token, which is rotated (used up). A rotated token presented
+    again is reuse — a stolen copy — and ends its session, except within a few seconds of its
+    rotation (`GRACE`): two tabs refreshing at once both get the same successor."""
     try:
         current = RefreshToken.get(*token_key("REFRESH", opaque_tokens.digest(refresh_token)))
     except DoesNotExist:
         raise InvalidRefreshToken() from None
-    if current.state != "active":
-        _revoke_family(current, now=now, reason="a rotated refresh token was presented again")
-        raise InvalidRefreshToken()
     if current.expires_at <= now:
         raise InvalidRefreshToken()
+    if current.state != "active":
+        return _again_or_reuse(current, refresh_token, now=now)
     token, digest = opaque_tokens.new_token(32)
     try:
         with transaction() as write:
             write.update(
                 current,
-                actions=[RefreshToken.state.set("rotated")],
+                actions=[
+                    RefreshToken.state.set("rotated"),
+                    RefreshToken.rotated_at.set(now),
+                    RefreshToken.successor_sealed.set(opaque_tokens.seal(token, with_token=refresh_token)),
+                ],
                 condition=RefreshToken.state == "active",
             )
             write.save(_refresh_item(digest, current.customer_id, current.session_id, current.expires_at))
@@ -156,9 +171,42 @@ def refresh(refresh_token: str, *, now: datetime) -> dict[str, Any]:
     except TransactWriteError as error:
         # PynamoDB sends deletes, then puts, then updates: the old token's condition is item 1
         if 1 in accounts.failed_conditions(error):
-            _revoke_family(current, now=now, reason="a refresh token was rotated twice at once")
+            # rotated meanwhile by a concurrent refresh: its successor, within the grace window
+            rotated = RefreshToken.get(*token_key("REFRESH", opaque_tokens.digest(refresh_token)))
+            return _again_or_reuse(rotated, refresh_token, now=now)
         raise InvalidRefreshToken() from None
     return _token_pair(current.customer_id, current.session_id, token, now)
+
+
+GRACE = timedelta(seconds=10)
+
+
+def _again_or_reuse(rotated: RefreshToken, refresh_token: str, *, now: datetime) -> dict[str, Any]:
+    """A rotated token presented again: its immediate successor if it was rotated within `GRACE`
+    and that successor is still the session's live token; else reuse, which ends the session."""
+    successor = None
+    if rotated.rotated_at is not None and now - rotated.rotated_at <= GRACE and rotated.successor_sealed:
+        successor = opaque_tokens.unseal(rotated.successor_sealed, with_token=refresh_token)
+    if successor is not None:
+        try:
+            live = RefreshToken.get(
+                *token_key("REFRESH", opaque_tokens.digest(successor)), consistent_read=True
+            )
+        except DoesNotExist:
+            live = None
+        try:
+            session = Session.get(*session_key(rotated.customer_id, rotated.session_id), consistent_read=True)
+        except DoesNotExist:
+            session = None
+        alive = session is not None and session.revoked_at is None and session.expires_at > now
+        if live is not None and live.state == "active" and alive:
+            logger.info(
+                "concurrent refresh answered with the same successor",
+                extra={"customer_id": rotated.customer_id, "session_id": rotated.session_id},
+            )
+            return _token_pair(rotated.customer_id, rotated.session_id, successor, now)
+    _revoke_family(rotated, now=now, reason="a rotated refresh token was presented again")
+    raise InvalidRefreshToken()
 
 
 def _revoke_family(token: RefreshToken, *, now: datetime, reason: str) -> None:

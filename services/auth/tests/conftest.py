@@ -345,6 +345,22 @@ def assert_documented(method: str, path: str, response: Any) -> None:
     assert not errors, (method, path, errors)
 
 
+@pytest.fixture(autouse=True)
+def client_address(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Each test's requests come from an address of its own (the routes throttle failed logins
+    per client address, and the test client says 127.0.0.1 for every request of the session);
+    `client_address(ip)` moves the following requests to another one."""
+    from chalice.local import LambdaEventConverter
+
+    def move_to(ip: str) -> str:
+        monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", ip)
+        return ip
+
+    draw = uuid.uuid4().int
+    move_to(f"10.{draw % 256}.{draw // 256 % 256}.{draw // 65536 % 254 + 1}")
+    return move_to
+
+
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
     """The routes' clock stopped on a whole second: login locks last whole seconds, so a test of

@@ -236,3 +236,32 @@ def test_parallel_guesses_get_no_more_than_the_free_failures(customer, serialise
 
     # Then no more than five were checked against the password
     assert outcomes.count("checked") <= 5, outcomes
+
+
+# --- per client address ---------------------------------------------------------------------
+
+
+def test_guesses_from_elsewhere_do_not_lock_the_customer_out(client, customer, frozen_clock, client_address):
+    # Given someone guessing the customer's password from another address, until refused
+    client_address("203.0.113.7")
+    for _ in range(5):
+        assert_error(login(client, customer.customer_id, "a guess"), 401, "invalid_credentials")
+    assert_error(login(client, customer.customer_id, "another guess"), 429, "too_many_attempts")
+
+    # When the customer logs in from their own address
+    client_address("198.51.100.20")
+    response = login(client, customer.email)
+
+    # Then they are in
+    assert response.status_code == 200, response.body
+
+
+def test_many_logins_guessed_once_each_from_one_address_are_stopped(client, frozen_clock, client_address):
+    # Given one address trying 30 logins once each
+    client_address("203.0.113.99")
+    answers = [login(client, unique_email(f"guess{n}"), "a guess").status_code for n in range(30)]
+
+    # Then the first ten are answered, and the address is held back well before the thirtieth
+    assert answers[:10] == [401] * 10
+    assert 429 in answers[10:]
+    assert answers.count(401) < 20

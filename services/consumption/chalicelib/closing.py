@@ -39,6 +39,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from . import complements, leases, tariffs
 from .models import (
     ACTIVE_SHARDS,
+    Corrected,
     Item,
     JobRun,
     LateReadings,
@@ -87,7 +88,7 @@ def months_to_close(last: str) -> list[str]:
 
 def close_month(now: datetime) -> dict[str, int]:
     """Close every month that ended before `now` and is not closed yet, for every meter."""
-    outcome = {"closed": 0, "already": 0, "payouts": 0}
+    outcome = {"closed": 0, "already": 0, "payouts": 0, "corrected": 0}
     holder = leases.take(JOB)
     if holder is None:
         logger.warning("close_month is already running: this run leaves the work to it")
@@ -97,9 +98,12 @@ def close_month(now: datetime) -> dict[str, int]:
         for month in months:
             for meter in active_meters():
                 result = close(meter, month, now=now)
+                if result == "not_running" and meter.closed_on and meter.closed_on[:7] < month:
+                    result = correct_ended(meter, month, now=now)
                 outcome["closed"] += result in ("closed", "closed_with_payout")
                 outcome["already"] += result == "already"
                 outcome["payouts"] += result == "closed_with_payout"
+                outcome["corrected"] += result == "corrected"
                 _retire_if_ended(meter, month)
         if months:
             try:
@@ -111,6 +115,26 @@ def close_month(now: datetime) -> dict[str, int]:
     finally:
         leases.release(JOB, holder)
     return outcome
+
+
+def catch_up(meter: Meter, now: datetime) -> list[str]:
+    """A meter activated after the monthly close already covered its first months (a contract
+    started on the 30th whose activation arrives on the 2nd): close those months for it now, as
+    the job would have; the months closed."""
+    try:
+        covered = JobRun.get("JOB#close_month", "JOB", consistent_read=True).covered_until
+    except DoesNotExist:
+        return []
+    done = []
+    month, last = meter.active_from[:7], min(covered, previous_month(local_day(now)))
+    while month <= last:
+        if close(meter, month, now=now) in ("closed", "closed_with_payout"):
+            done.append(month)
+        _retire_if_ended(meter, month)
+        month = _next_month(month)
+    if done:
+        logger.info("months closed on activation", extra={"meter_id": meter.meter_id, "months": done})
+    return done
 
 
 def active_meters() -> list[Meter]:
@@ -271,6 +295,72 @@ def _closed(
     return closed, late
 
 
+def correct_ended(meter: Meter, month: str, *, now: datetime) -> str:
+    """An ended meter's late readings, found by the close of `month` (its final month is closed,
+    so no month of its own is left to carry them): billed as complements by ConsumptionCorrected,
+    at each month's tariff, once. Late injection is not bought any more, nor stored: the contract
+    and its battery or kitty ended with the final month. 'corrected', 'already' or 'nothing'."""
+    from guichet_contracts.domain_events import consumption as contract
+
+    key = (meter_pk(meter.meter_id), f"CORRECTED#{month}")
+    for _ in range(_RETRIES):
+        try:
+            done = Corrected.get(*key, consistent_read=True)
+        except DoesNotExist:
+            pass
+        else:
+            if done.announcement and not done.announced:
+                _tell_correction(done)  # saved by a run that stopped before telling it
+            return "already"
+        late = complements.found(meter, month, lambda: billable_from(meter.point_id))
+        if not late:
+            return "nothing"
+        billed = [
+            contract.Complement(
+                month=item.month,
+                tariff_option=item.tariff.option,  # type: ignore[arg-type]
+                rates_cents_per_kwh=item.tariff.rates,
+                consumed_kwh=_kwh(item.difference.peak + item.difference.off_peak),
+                peak_kwh=_kwh(item.difference.peak),
+                off_peak_kwh=_kwh(item.difference.off_peak),
+            )
+            for item in late
+            if item.tariff is not None and (item.difference.peak or item.difference.off_peak)
+        ]
+        told = (
+            contract.ConsumptionCorrected(
+                correction_id=f"{meter.meter_id}-{month}",
+                customer_id=meter.customer_id,
+                meter_id=meter.meter_id,
+                subscription_id=meter.subscription_id,
+                month=month,
+                complements=billed,
+            ).data()
+            if billed
+            else None
+        )
+        done = Corrected(*key, month=month, announcement=told, announced=False, closed_at=now)
+        if _save(meter, done, late):
+            break
+    else:
+        raise RuntimeError(f"month {month} of meter {meter.meter_id} is too busy")
+    if done.announcement is None:
+        return "nothing"
+    logger.info("ended meter's late readings billed", extra={"meter_id": meter.meter_id, "month": month})
+    _tell_correction(done)
+    return "corrected"
+
+
+def _tell_correction(done: Corrected) -> None:
+    from guichet_contracts.domain_events import consumption as contract
+
+    events.publish(
+        contract.ConsumptionCorrected.model_validate_json(json.dumps(done.announcement)),
+        bus_name=settings.event_bus_name,
+    )
+    done.update(actions=[Corrected.announced.set(True)])
+
+
 def _kwh(value: Decimal) -> Decimal:
     """kWh as the events write them: to the watt-hour, without trailing zeros."""
     return Decimal(decimal_text(value))
@@ -283,13 +373,13 @@ def _shares(kwh: Decimal, consumed: Decimal, peak: Decimal) -> tuple[Decimal, De
     return billed_peak, kwh - billed_peak
 
 
-def _save(meter: Meter, closed: MonthClosed, late: list[complements.Late]) -> bool:
+def _save(meter: Meter, closed: MonthClosed | Corrected, late: list[complements.Late]) -> bool:
     """Save the close, what each earlier month is now billed for, and the marks it read gone,
     in one write; False when a mark or an earlier close changed meanwhile, or another run closed
     the month (the caller reads again)."""
     try:
         with transaction() as writes:
-            writes.save(closed, condition=MonthClosed.pk.does_not_exist())
+            writes.save(closed, condition=Item.pk.does_not_exist())
             for item in late:
                 if item.closed is not None and item.billed_days is not None:
                     writes.update(
@@ -341,6 +431,10 @@ def _previous(meter: Meter, month: str) -> MonthClosed | None:
 
 
 def _retire_if_ended(meter: Meter, month: str) -> None:
-    """A meter that ended leaves the `active` index once the month it ended in is closed."""
+    """A meter that ended leaves the `active` index once the month it ended in is closed, and no
+    late readings wait to be billed (a file marking it brings it back: readings.py)."""
     if meter.closed_on and meter.closed_on[:7] <= month and meter.active_pk:
+        waiting = LateReadings.query(meter_pk(meter.meter_id), LateReadings.sk.startswith("LATE#"), limit=1)
+        if next(iter(waiting), None) is not None:
+            return
         meter.update(actions=[Meter.active_pk.remove(), Meter.active_sk.remove(), Meter.revision.add(1)])

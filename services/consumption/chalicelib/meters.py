@@ -103,7 +103,7 @@ def own_days(meter: Meter, first: date, last: date) -> tuple[date, date]:
     return first, last
 
 
-def _active_keys(meter_id: str) -> tuple[str, str]:
+def active_keys(meter_id: str) -> tuple[str, str]:
     return f"ACTIVE#{zlib.crc32(meter_id.encode()) % ACTIVE_SHARDS}", meter_id
 
 
@@ -158,9 +158,13 @@ def _electricity_activated(subscription: Subscription, now: datetime) -> list[Me
     meter.payment_mode = contract.payment_mode
     # the activation's tariff comes before any change, even one of the same day
     meter.tariffs = [tariffs.entry(subscription, subscription.started_on, changed_at="")]
-    meter.active_pk, meter.active_sk = _active_keys(meter_id)
+    meter.active_pk, meter.active_sk = active_keys(meter_id)
     made = _save_new([meter], [point_id], line=None)
     _one_meter_a_day(point_id, now)
+    if made:
+        from . import closing
+
+        closing.catch_up(Meter.get(meter_pk(meter_id), "METER", consistent_read=True), now)
     return made
 
 

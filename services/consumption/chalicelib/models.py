@@ -8,6 +8,8 @@
 | MonthTotal (a point's month, pre-aggregated from its day buckets) | POINT#<point_id> | MONTH#<YYYY-MM> |
 | MonthClosed (what a meter's month close billed and published) | METER#<meter_id> | CLOSED#<YYYY-MM> |
 | LateReadings (readings of a closed month to bill as a complement) | METER#<meter_id> | LATE#<YYYY-MM> |
+| Corrected (an ended meter's late readings, billed later) | METER#<meter_id> | CORRECTED#<YYYY-MM> |
+| PaidOut (a month of the surplus kitty paid out) | METER#<meter_id> | PAIDOUT#<payout_id> |
 | Line (a mobile line: its plans and its next allowance period) | LINE#<subscription_id> | LINE |
 | UsagePeriod (what an allowance period's close published) | LINE#<subscription_id> | PERIOD#<YYYY-MM-DD> |
 | IngestedFile (a CSV counted once) | FILE#<sha256> | FILE |
@@ -156,6 +158,15 @@ class MonthClosed(Item, discriminator="closed"):
     revision = NumberAttribute(default=0)
     # the events this close tells, published after it is saved (again by a run finding them untold)
     announcement = JSONAttribute(null=True)
+    announced = BooleanAttribute(default=False)
+    closed_at = UTCDateTimeAttribute()
+
+
+class Corrected(Item, discriminator="corrected"):
+    """What the close of `month` billed of an ended meter's late readings (ConsumptionCorrected)."""
+
+    month = UnicodeAttribute()
+    announcement = JSONAttribute(null=True)  # None: the late readings changed nothing to bill
     announced = BooleanAttribute(default=False)
     closed_at = UTCDateTimeAttribute()
 

@@ -399,7 +399,7 @@ def ingest(key: str, content: bytes, *, now: datetime) -> Report:
         )
         return report
     points: Points = {}
-    grouped = _parse(content, report, points)
+    grouped = _parse(content, report, points, now)
     months: set[tuple[str, str]] = set()
     for (point_id, day), readings in sorted(grouped.items()):
         apply(point_id, day, readings, _hours_of(points[point_id], day))
@@ -465,6 +465,25 @@ def _mark_late(points: Points, months: set[tuple[str, str]]) -> None:
                     LateReadings.revision.add(1),
                 ]
             )
+            if meter.closed_on and not meter.active_pk:
+                _back_to_the_close(meter)
+
+
+def _back_to_the_close(meter: Meter) -> None:
+    """An ended meter whose final month was closed (it left the `active` index) has late readings:
+    the next monthly close visits it again, bills them (ConsumptionCorrected) and retires it."""
+    from pynamodb.exceptions import UpdateError
+
+    from .meters import active_keys
+
+    active_pk, active_sk = active_keys(meter.meter_id)
+    try:
+        meter.update(
+            actions=[Meter.active_pk.set(active_pk), Meter.active_sk.set(active_sk), Meter.revision.add(1)],
+            condition=Meter.active_pk.does_not_exist(),
+        )
+    except UpdateError:
+        pass  # back already
 
 
 def last_reading(point_id: str) -> date | None:
@@ -531,7 +550,9 @@ def _log_rejected(report: Report) -> None:
     )
 
 
-def _parse(content: bytes, report: Report, points: Points) -> dict[tuple[str, date], DayReadings]:
+def _parse(
+    content: bytes, report: Report, points: Points, now: datetime
+) -> dict[tuple[str, date], DayReadings]:
     """The file's good rows grouped by point and day; each bad row rejected in the report.
     `points` caches the points named with their meters."""
     grouped: dict[tuple[str, date], DayReadings] = defaultdict(DayReadings)
@@ -565,7 +586,7 @@ def _parse(content: bytes, report: Report, points: Points) -> dict[tuple[str, da
         elif any(_NOT_UTF8.search(cell) for cell in row):
             problem = "this line is not UTF-8 text"
         else:
-            problem = _row(row, line, grouped, seen, points)
+            problem = _row(row, line, grouped, seen, points, now)
         if problem:
             report.reject(line, problem)
         else:
@@ -579,6 +600,7 @@ def _row(
     grouped: dict[tuple[str, date], DayReadings],
     seen: dict[tuple[str, str, date, int], tuple[int, Decimal]],
     points: Points,
+    now: datetime,
 ) -> str | None:
     if len(row) not in (3, 4):
         return "expected meter_id,start,value[,direction]"
@@ -610,6 +632,9 @@ def _row(
         return str(error) if isinstance(error, ValueError) else "start is out of range"
     if not FIRST_DAY <= day <= LAST_DAY:
         return f"start is out of range ({FIRST_DAY.year} to {LAST_DAY.year})"
+    if day > now.astimezone(settings.timezone).date():
+        # a file may hold the day under way (clocks differ a little), never a later day
+        return f"{day} has not ended yet, nor begun: a reading cannot be from the future"
     value = value.quantize(PRECISION, rounding=ROUND_HALF_UP)
     earlier = seen.get((point_id, direction, day, index))
     if earlier is not None and earlier[1] != value:

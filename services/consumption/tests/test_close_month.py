@@ -9,10 +9,11 @@ Jobs are global: each test runs on an empty table of its own (`fresh_jobs`) at m
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from chalicelib.errors import NotFound
 from conftest import (
     MOBILE_TARIFF,
@@ -23,6 +24,7 @@ from conftest import (
     drop,
     electricity_meter,
     job_ran_until,
+    meter_of,
     new_pdl,
     ok,
     rows,
@@ -78,7 +80,7 @@ def test_the_close_tells_the_invoices_service_what_the_month_consumed(
     outcome = close_month("2040-03-01T03:00")
 
     # Then February is closed, and one ConsumptionPeriodClosed says what to bill
-    assert outcome == {"closed": 1, "already": 0, "payouts": 0}
+    assert outcome == {"closed": 1, "already": 0, "payouts": 0, "corrected": 0}
     (closed,) = closed_months(published, customer)
     assert closed["meter_id"] == meter_id
     assert (closed["month"], closed["period_start"], closed["period_end"]) == (
@@ -297,8 +299,8 @@ def test_running_the_job_twice_closes_and_tells_each_month_once(
     after_losing_its_mark = close_month("2045-03-02T03:00")
 
     # Then nothing more was closed or told: one event and one payout for February
-    assert again == {"closed": 0, "already": 0, "payouts": 0}
-    assert after_losing_its_mark == {"closed": 0, "already": 1, "payouts": 0}
+    assert again == {"closed": 0, "already": 0, "payouts": 0, "corrected": 0}
+    assert after_losing_its_mark == {"closed": 0, "already": 1, "payouts": 0, "corrected": 0}
     assert [c["month"] for c in closed_months(published, customer)] == ["2045-02"]
     assert [p["month"] for p in payouts(published, customer)] == ["2045-02"]
     assert ok(customer.call("GET", "/surplus"))["kitty_cents"] == 50
@@ -368,7 +370,7 @@ def test_a_run_while_another_holds_the_lease_leaves_the_work_to_it(
     outcome = close_month("2055-03-01T03:00")
 
     # Then it closes and tells nothing
-    assert outcome == {"closed": 0, "already": 0, "payouts": 0}
+    assert outcome == {"closed": 0, "already": 0, "payouts": 0, "corrected": 0}
     assert closed_months(published, customer) == []
 
 
@@ -530,7 +532,7 @@ def test_the_scheduled_handler_closes_the_month_before_its_event_time(
     result = client.lambda_.invoke("close_month", event)
 
     # Then February is closed, as of the event's time
-    assert result.payload == {"closed": 1, "already": 0, "payouts": 0}
+    assert result.payload == {"closed": 1, "already": 0, "payouts": 0, "corrected": 0}
     assert [(c["month"], c["consumed_kwh"]) for c in closed_months(published, customer)] == [("2054-02", "2")]
 
 
@@ -561,7 +563,35 @@ def test_a_close_saved_but_not_told_is_told_by_the_next_run(
 
     # Then February was closed once and told once, by the second run, with the figures it was
     # closed with
-    assert again == {"closed": 0, "already": 1, "payouts": 0}
+    assert again == {"closed": 0, "already": 1, "payouts": 0, "corrected": 0}
     assert [(c["month"], c["meter_id"], c["consumed_kwh"]) for c in closed_months(published, customer)] == [
         ("2057-02", meter_id, "2")
     ]
+
+
+def test_a_meter_activated_after_its_first_month_was_closed_gets_that_month_closed(
+    customer_factory: Any, published: Any
+) -> None:
+    # Given the close of March 2049 already ran (on 1 April)
+    customer = customer_factory()
+    other = customer_factory()
+    electricity_meter(other, started_on="2049-01-01")
+    job_ran_until("2049-02")
+    assert close_month("2049-04-01T03:00")["closed"] == 1
+
+    # When a contract started on 20 March is activated only then, on 2 April
+    with time_machine.travel(datetime(2049, 4, 2, 8, 0, tzinfo=UTC), tick=False):
+        subscription_id = customer.subscribe(pdl=new_pdl(), started_on="2049-03-20")
+    meter_id = meter_of(customer, subscription_id)
+
+    # Then its March (its own days, 20 to 31) is closed and billed at once
+    (data,) = closed_months(published, customer)
+    assert (data["month"], data["period_start"], data["period_end"]) == (
+        "2049-03",
+        "2049-03-20",
+        "2049-03-31",
+    )
+    assert data["meter_id"] == meter_id
+    # and the next run closes April, not March again
+    close_month("2049-05-01T03:00")
+    assert [c["month"] for c in closed_months(published, customer)] == ["2049-03", "2049-04"]

@@ -75,8 +75,8 @@ def test_readings_of_a_closed_month_are_billed_at_the_next_close_as_a_complement
     feed("2060-02-15", pdl, {"2060-02-10T12:00:00+01:00": "2"})
     close_month("2060-03-01T03:00")
 
-    # When a file brings 3 kWh more of 20 February in March, and March (5 kWh) is closed
-    feed("2060-03-05", pdl, {"2060-02-20T12:00:00+01:00": "3", "2060-03-10T12:00:00+01:00": "5"})
+    # When a file at the end of March brings 3 kWh more of 20 February, and March (5 kWh) is closed
+    feed("2060-03-31", pdl, {"2060-02-20T12:00:00+01:00": "3", "2060-03-10T12:00:00+01:00": "5"})
     close_month("2060-04-01T03:00")
 
     # Then March is billed its 5 kWh, and February's 3 kWh as a complement at February's rates
@@ -309,3 +309,45 @@ def test_a_file_landing_while_the_close_reads_is_billed_with_it_or_after(
     # Then March's close read again and billed both: 7 kWh of February, and April nothing more
     assert closed(published, customer, "2069-03")["complements"] == [base_complement("2069-02", "7")]
     assert closed(published, customer, "2069-04")["complements"] == []
+
+
+def corrections(published: Any, customer: Any) -> list[dict[str, Any]]:
+    return [event["detail"]["data"] for event in published.of(customer.customer_id, "ConsumptionCorrected")]
+
+
+def test_late_readings_of_an_ended_contract_are_billed_by_a_correction(
+    customer_factory: Any, published: Any
+) -> None:
+    # Given a contract that ended on 15 March 2062, its final month closed on 1 April with 2 kWh
+    from datetime import date
+
+    customer = customer_factory()
+    _, pdl = electricity_meter(customer, started_on="2062-01-01")
+    subscription_id = customer.subscriptions[-1]
+    customer.cancel(subscription_id, ended_on=date(2062, 3, 15))
+    feed("2062-03-16", pdl, {"2062-03-10T12:00:00+01:00": "2"})
+    job_ran_until("2062-02")
+    close_month("2062-04-01T03:00")
+    assert closed(published, customer, "2062-03")["final"] is True
+
+    # When the grid operator sends 4 kWh more of 12 March (and 9 kWh of 20 March, the next
+    # occupant's day) on 10 April, and April and May are closed
+    feed("2062-04-10", pdl, {"2062-03-12T12:00:00+01:00": "4", "2062-03-20T12:00:00+01:00": "9"})
+    close_month("2062-05-01T03:00")
+    close_month("2062-06-01T03:00")
+
+    # Then the close of April bills the 4 kWh of its own days as a correction, once, and the
+    # meter is no longer visited
+    assert corrections(published, customer) == [
+        {
+            "correction_id": f"E{subscription_id}-2062-04",
+            "customer_id": customer.customer_id,
+            "meter_id": f"E{subscription_id}",
+            "subscription_id": subscription_id,
+            "month": "2062-04",
+            "complements": [base_complement("2062-03", "4")],
+        }
+    ]
+    from chalicelib.closing import active_meters
+
+    assert f"E{subscription_id}" not in {meter.meter_id for meter in active_meters()}

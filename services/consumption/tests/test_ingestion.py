@@ -6,7 +6,7 @@ even when two files of the same day are read at once. Days when the clocks chang
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -552,3 +552,30 @@ def test_rows_older_than_14_months_before_the_last_reading_are_kept_and_reported
             "lines": [[2, 3], [5, 5]],
         }
     ]
+
+
+def test_readings_of_days_to_come_are_rejected(household: tuple[Any, str]) -> None:
+    # Given a file the grid operator sends on 2 March 2026 at 12:45 (Paris), holding the morning,
+    # the evening of the day under way, tomorrow and a day of 2090
+    from chalicelib import readings
+
+    customer, pdl = household
+    body = csv_file(
+        rows(pdl, {GOOD_BEFORE: "0.5"}),
+        rows(pdl, {f"{DAY}T23:30:00+01:00": "0.25"}),
+        rows(pdl, {"2026-03-03T00:00:00+01:00": "0.75"}),
+        rows(pdl, {"2090-03-02T10:00:00+01:00": "1"}),
+    )
+    sent = datetime(2026, 3, 2, 11, 45, tzinfo=UTC)
+
+    # When it is ingested
+    report = readings.ingest(f"readings/{file_name()}", body.encode(), now=sent)
+
+    # Then the day under way is kept (the operator's clock may run a little ahead); the days to
+    # come are rejected with their lines
+    assert (report.rows, report.accepted) == (4, 2)
+    assert [(row["line"], "cannot be from the future" in row["error"]) for row in report.rejected] == [
+        (4, True),
+        (5, True),
+    ]
+    assert readings_of(customer, pdl) == {GOOD_BEFORE: 0.5, f"{DAY}T23:30:00+01:00": 0.25}

@@ -16,8 +16,10 @@ the payout), however often EventBridge delivers it.
   complements of earlier months read late; for a customer who pays per invoice, an invoice; for
   a monthly payer, it counts toward the year's regularization, issued at once after the
   contract's final month.
+- ConsumptionCorrected: an ended contract's late readings, billed by a corrective invoice of
+  their complements (credited and paid back by transfer when a correction lowered them).
 - SurplusPayout: a resale invoice, the provider buying the customer's surplus (self-billing;
-  no VAT for a household producer under the franchise en base).
+  no VAT for a household producer under the franchise en base), paid out on its due date.
 """
 
 from __future__ import annotations
@@ -27,11 +29,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from . import credit_notes, invoicing, order_settlement, payment_schedules, vat
+from . import credit_notes, invoicing, order_settlement, payment_schedules, refunds, vat
 from .models import Invoice
 
 if TYPE_CHECKING:
-    from guichet_contracts.domain_events.consumption import ConsumptionPeriodClosed, SurplusPayout
+    from guichet_contracts.domain_events.consumption import (
+        Complement,
+        ConsumptionCorrected,
+        ConsumptionPeriodClosed,
+        SurplusPayout,
+    )
     from guichet_contracts.domain_events.subscriptions import (
         OrderPlaced,
         SubscriptionActivated,
@@ -197,15 +204,7 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
         closed.rates_cents_per_kwh,
         (closed.consumed_kwh, closed.peak_kwh, closed.off_peak_kwh),
     )
-    for complement in closed.complements:
-        # kWh of an earlier month read after it was billed, at that month's rates
-        lines += _energy_lines(
-            complement.month,
-            complement.tariff_option,
-            complement.rates_cents_per_kwh,
-            (complement.consumed_kwh, complement.peak_kwh, complement.off_peak_kwh),
-            label="Complément ",
-        )
+    lines += _complement_lines(closed.complements)
     battery = closed.battery
     if battery is not None and battery.restored_kwh > 0 and battery.withdrawal_cents_per_kwh is not None:
         # kWh taken back from the virtual battery are billed at its withdrawal rate, not the grid's
@@ -242,6 +241,42 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
         period=(closed.period_start, closed.period_end),
         subscription_ids=[closed.subscription_id],
     )
+
+
+def _complement_lines(complements: list[Complement]) -> list[vat.PricedLine]:
+    """kWh of earlier months read after they were billed, each at its month's rates."""
+    lines: list[vat.PricedLine] = []
+    for complement in complements:
+        lines += _energy_lines(
+            complement.month,
+            complement.tariff_option,
+            complement.rates_cents_per_kwh,
+            (complement.consumed_kwh, complement.peak_kwh, complement.off_peak_kwh),
+            label="Complément ",
+        )
+    return lines
+
+
+def consumption_corrected(corrected: ConsumptionCorrected, *, now: datetime) -> Invoice:
+    """An ended contract's late readings: a corrective invoice of their complements (whatever the
+    payment mode: a monthly payer's year was regularized at the end), or, when readings were
+    corrected downward, a credit paid back by transfer (refunds.py)."""
+    months = sorted(complement.month for complement in corrected.complements)
+    first = date.fromisoformat(f"{months[0]}-01")
+    year, number = (int(part) for part in months[-1].split("-"))
+    invoice = invoicing.issue(
+        corrected.customer_id,
+        kind="invoice",
+        source=f"CORRECTION#{corrected.correction_id}",
+        lines=_complement_lines(corrected.complements),
+        issued_on=invoicing.local_day(now),
+        now=now,
+        period=(first, date(year, number, calendar.monthrange(year, number)[1])),
+        subscription_ids=[corrected.subscription_id],
+    )
+    if invoice.owed_cents:
+        refunds.refund(invoice, paid_by=None, now=now)
+    return invoice
 
 
 def surplus_payout(payout: SurplusPayout, *, now: datetime) -> Invoice:

@@ -4,8 +4,8 @@ Consumed: auth's CustomerRegistered/Updated (the billing party), subscriptions' 
 SubscriptionActivated (a monthly payer's schedule), SubscriptionSuspended/Resumed (installments
 paused and resumed), SubscriptionCancelled/Expired (installments ended; an immediate
 cancellation's credit note) and SubscriptionChanged (a plan change prorated), consumption's
-ConsumptionPeriodClosed and SurplusPayout. Each issues at most one invoice per business key, so
-redelivery is harmless. Scheduled: direct debits and overdue invoices, each
+ConsumptionPeriodClosed, ConsumptionCorrected and SurplusPayout. Each issues at most one invoice
+per business key, so redelivery is harmless. Scheduled: direct debits and overdue invoices, each
 taking "now" from the event so it can be run for any date (`make job`).
 """
 
@@ -113,6 +113,21 @@ def consumption_period_closed(event: Any) -> None:
 
     billing_events.consumption_period_closed(
         events.received(event, ConsumptionPeriodClosed).data, now=datetime.now(UTC)
+    )
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.consumption"], "detail-type": ["ConsumptionCorrected"]},
+    name="consumption_corrected",
+)
+def consumption_corrected(event: Any) -> None:
+    """An ended contract's late readings: a corrective invoice (or credit), once."""
+    from guichet_contracts.domain_events.consumption import ConsumptionCorrected
+
+    from . import billing_events
+
+    billing_events.consumption_corrected(
+        events.received(event, ConsumptionCorrected).data, now=datetime.now(UTC)
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypeVar
 
 from guichet_contracts import validation
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 Method = Literal["card", "direct_debit", "check", "tip"]
 CardToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -20,7 +20,7 @@ class _Body(BaseModel):
 class PaymentRequest(_Body):
     method: Method
     card_token: CardToken | None = None
-    amount_cents: Annotated[int, Field(gt=0)] | None = None
+    amount_cents: Annotated[StrictInt, Field(gt=0)] | None = None
 
 
 class MultiPaymentRequest(_Body):
@@ -36,8 +36,8 @@ class BankAccountBody(_Body):
 
 
 class PreferencesChanges(_Body):
-    paperless: bool | None = None
-    notify_new_invoice: bool | None = None
+    paperless: StrictBool | None = None
+    notify_new_invoice: StrictBool | None = None
     # how the next invoices are paid: TIP invoices carry a TIP slip; direct debit needs a mandate
     payment_method: Method | None = None
 
@@ -47,7 +47,7 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, m
 
 
 class CreditNoteRequest(_Body):
-    amount_cents: Annotated[int, Field(gt=0, le=100_000_000)]
+    amount_cents: Annotated[StrictInt, Field(gt=0, le=100_000_000)]
     reason: Reason
 
 

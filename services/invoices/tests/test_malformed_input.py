@@ -136,6 +136,8 @@ def test_an_empty_body_is_a_400(shopper: Any, method: str, route: str) -> None:
             "holder",
         ),
         ("PATCH", "/preferences", {"paperless": HUGE}, "paperless"),
+        ("PATCH", "/preferences", {"paperless": 1}, "paperless"),
+        ("PATCH", "/preferences", {"notify_new_invoice": "false"}, "notify_new_invoice"),
         ("PATCH", "/preferences", {"notify_new_invoice": None}, "notify_new_invoice"),
         ("PATCH", "/preferences", {"customer_id": "someone-else"}, "customer_id"),
     ],

@@ -110,8 +110,9 @@ def test_an_operator_token_without_the_scope_gets_403(cheque: Any, signer: Any, 
         {"iss": "https://evil.example"},
         {"scope": None},
         {"sub": ""},
+        {"iat": int(time.time()), "exp": int(time.time()) + 10 * 365 * 86400},
     ],
-    ids=["expired", "customer-audience", "other-issuer", "no-scope", "no-sub"],
+    ids=["expired", "customer-audience", "other-issuer", "no-scope", "no-sub", "living-ten-years"],
 )
 def test_a_bad_operator_token_gets_401(cheque: Any, signer: Any, client: Any, claims: dict[str, Any]) -> None:
     customer, _, payment_id = cheque

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import phonenumbers
 from guichet_contracts import validation
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ProductId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -44,11 +44,11 @@ class OrderRequest(_Body):
 
 
 class RenewRequest(_Body):
-    periods: Annotated[int, Field(ge=1, le=10)] = 1
+    periods: Annotated[StrictInt, Field(ge=1, le=10)] = 1
 
 
 class SubscriptionChanges(_Body):
-    auto_renew: bool | None = None
+    auto_renew: StrictBool | None = None
     product_id: ProductId | None = None
     options: dict[str, Any] | None = None
 

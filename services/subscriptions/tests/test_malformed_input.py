@@ -30,6 +30,11 @@ NOT_JSON_OBJECTS = [
     pytest.param(b"\xff\xfe\x00", id="not-utf8"),
     pytest.param(b"[" * 100_000, id="deeply-nested"),
     pytest.param(b"{'single': 'quotes'}", id="python-not-json"),
+    # valid JSON, parsed, but nested far deeper than any request needs (500 levels under `options`)
+    pytest.param(
+        b'{"items": [{"product_id": "mobile-2h", "options": ' + b'{"a": ' * 500 + b"1" + b"}" * 500 + b"}]}",
+        id="options-500-levels-deep",
+    ),
 ]
 
 
@@ -123,6 +128,10 @@ WRONG = [
         id="order-own-price",
     ),
     pytest.param("PATCH", "/{sid}", {"auto_renew": [True]}, {}, "auto_renew", id="patch-auto-renew-list"),
+    pytest.param("PATCH", "/{sid}", {"auto_renew": 0}, {}, "auto_renew", id="patch-auto-renew-0"),
+    pytest.param("PATCH", "/{sid}", {"auto_renew": "true"}, {}, "auto_renew", id="patch-auto-renew-text"),
+    pytest.param("POST", "/{sid}/renew", {"periods": "2"}, KEY, "periods", id="renew-periods-text"),
+    pytest.param("POST", "/{sid}/renew", {"periods": 2.0}, KEY, "periods", id="renew-periods-float"),
     pytest.param("PATCH", "/{sid}", {"product_id": {"id": "x"}}, {}, "product_id", id="patch-product-object"),
     pytest.param("PATCH", "/{sid}", {"price_cents": 1}, {}, "price_cents", id="patch-price"),
     pytest.param("PATCH", "/{sid}", {"customer_id": "ab123456-GU"}, {}, "customer_id", id="patch-owner"),

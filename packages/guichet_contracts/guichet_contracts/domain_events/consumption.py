@@ -79,6 +79,24 @@ class ConsumptionPeriodClosed(DomainEvent):
         return self
 
 
+class ConsumptionCorrected(DomainEvent):
+    name: ClassVar[str] = "ConsumptionCorrected"
+    producer: ClassVar[str] = "consumption"
+    consumers: ClassVar[tuple[str, ...]] = ("invoices",)
+    when: ClassVar[str] = (
+        "Readings of an ended contract's months arrived, or were corrected, after its final month "
+        "was closed: the monthly close of `month` found them (there is no month of its own left to "
+        "carry them) and tells the complements, for a corrective invoice or credit."
+    )
+
+    correction_id: Id  # <meter id>-<month>: one per meter and close
+    customer_id: Id
+    meter_id: Id
+    subscription_id: Id
+    month: Month  # the close that found them
+    complements: Annotated[list[Complement], Field(min_length=1)]
+
+
 class SurplusPayout(DomainEvent):
     name: ClassVar[str] = "SurplusPayout"
     producer: ClassVar[str] = "consumption"
