@@ -1,13 +1,17 @@
 """Fixtures that run the local runtime (`python -m guichet_local`) as `make run` does.
 
 `runtime` (session): every service, no demo data, on a free port. `demo_runtime` (session,
-started only if a test asks for it): the same with demo data. Both are `LocalRuntime`s:
+started only if a test asks for it): the same with demo data, its history played up to
+`DEMO_NOW`, where its clock then stands (`--clock`: the demo is the same whatever day the tests
+run; `runtime.now()` says that instant). `launch_demo()` starts the demo as `make run` does,
+on the wall clock (the caller stops it). All are `LocalRuntime`s:
 
     runtime.url                     http://127.0.0.1:<port>
     runtime.get(path) / .post(path, json=...) / .request(method, path, ...)  -> requests.Response
     runtime.mail()                  the local mailbox, newest first (GET /_local/mail.json items)
     runtime.job(name, at=None)    `make job NAME=name AT=at`: CompletedProcess (returncode, stdout, stderr)
     runtime.aws(service)            a boto3 client on the runtime's moto (e.g. "events", "ses")
+    runtime.now()                   the runtime's clock (GET /_local/clock), an aware datetime
     runtime.output()                what the runtime printed so far (banner, errors)
     runtime.stop()                  Ctrl-C (or stop(SIGTERM)); returns the exit status
 
@@ -30,6 +34,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,6 +43,9 @@ import requests
 
 REPO = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT = 60.0
+# The demo plays its customers' history through the services first (guichet_local.demo_history).
+DEMO_STARTUP_TIMEOUT = 300.0
+DEMO_NOW = "2026-07-10T09:30:00Z"  # a summer morning: the battery holds some surplus, the kitty too
 STOP_TIMEOUT = 20.0
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -87,6 +95,11 @@ class LocalRuntime:
                 )
             time.sleep(0.05)
         return cls(process, json.loads(ready_file.read_text()), log)
+
+    def now(self) -> datetime:
+        answer = self.get("/_local/clock")
+        answer.raise_for_status()
+        return datetime.fromisoformat(answer.json()["now"].replace("Z", "+00:00"))
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -193,9 +206,22 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
 
 @pytest.fixture(scope="session")
 def demo_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
-    started = LocalRuntime.start(tmp_path_factory.mktemp("demo-runtime"))
+    started = LocalRuntime.start(
+        tmp_path_factory.mktemp("demo-runtime"), "--clock", DEMO_NOW, timeout=DEMO_STARTUP_TIMEOUT
+    )
     yield started
     _stopped_cleanly(started)
+
+
+@pytest.fixture(scope="session")
+def launch_demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """`launch_demo()`: start the demo as `make run` does (its history played up to the wall
+    clock's now, then the wall clock); the caller stops it."""
+
+    def launch() -> LocalRuntime:
+        return LocalRuntime.start(tmp_path_factory.mktemp("demo-wall-clock"), timeout=DEMO_STARTUP_TIMEOUT)
+
+    return launch
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,16 @@ class Mailbox:
         sent = list(ses_backends[self.account_id][self.region].sent_messages)
         return [self._item(message) for message in reversed(sent)]
 
+    def forget_before(self, moment: datetime) -> int:
+        """Forget the mail sent before `moment` (by its Date header); how many were forgotten."""
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[self.account_id][self.region]
+        kept = [message for message in backend.sent_messages if not _sent_before(message, moment)]
+        forgotten = len(backend.sent_messages) - len(kept)
+        backend.sent_messages[:] = kept
+        return forgotten
+
     def _item(self, message: Any) -> dict[str, Any]:
         with self._lock:
             seen = self._first_seen.setdefault(message.id, _iso(datetime.now(UTC)))
@@ -52,6 +62,17 @@ class Mailbox:
             "html": "",
             "sent_at": seen,
         }
+
+
+def _sent_before(message: Any, moment: datetime) -> bool:
+    raw = getattr(message, "raw_data", None)
+    if raw is None:
+        return False
+    date = email.message_from_string(raw, policy=email.policy.default)["Date"]
+    try:
+        return bool(date) and parsedate_to_datetime(str(date)) < moment
+    except (TypeError, ValueError):
+        return False
 
 
 def _parse_raw(raw: str, seen: str, destinations: list[str]) -> dict[str, Any]:

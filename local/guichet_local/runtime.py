@@ -5,6 +5,11 @@ Under a controlled clock (`Options.clock`, see `clock.py`) every process is froz
 instant, nothing fires or is delivered by itself, and the harness drives time: `advance_to`
 moves every clock, firing each job due on the way at its declared time and in order, and
 `settle` delivers the pending events at once.
+
+The demo data is a history played through the services (`demo_history.py`): the runtime starts
+under a controlled clock months before the instant it is to carry on from (`Options.clock`, or
+the wall clock), plays it, and then stands at that instant, or hands every clock back to the
+wall clock (`release_clock`).
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from . import drops
+from . import demo_history, drops
 from .clock import ControlledClock, iso, parse_instant
 from .events import ACCOUNT_ID, DrainReport, EventRouter
 from .gateway import GatewayServer, Local
@@ -99,11 +104,14 @@ class Runtime:
         self.delivered = DrainReport()  # every event settle() delivered so far
         self._delivery_rng: Any = None
         self._clock_lock = threading.Lock()
+        self._history = False  # whether the demo is a history played through the services
+        self._wall = (datetime.now(UTC), time.monotonic())  # the wall clock, read before any freeze
 
     @property
     def controlled(self) -> bool:
-        """Whether a harness drives the clock (nothing fires or is delivered by itself)."""
-        return self.options.clock is not None
+        """Whether a harness (or the demo history) drives the clock: nothing fires or is delivered
+        by itself."""
+        return self.clock.now is not None
 
     @property
     def url(self) -> str:
@@ -116,8 +124,12 @@ class Runtime:
 
     def start(self) -> None:
         started = time.monotonic()
-        if self.options.clock is not None:
-            # first: moto and everything this process creates live in simulated time too
+        self._wall = (datetime.now(UTC), started)
+        self._history = self.options.demo and demo_history.plays_with([s.name for s in self.options.services])
+        # first: moto and everything this process creates live in simulated time too
+        if self._history:
+            self.clock.move_to(demo_history.first_instant(self._history_end()))
+        elif self.options.clock is not None:
             self.clock.move_to(self.options.clock)
         try:
             self.gateway = GatewayServer(self.options.port, self._local_endpoints())
@@ -405,7 +417,7 @@ class Runtime:
         )
 
     def _load_demo(self) -> None:
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = self.clock.now or datetime.now(UTC).replace(microsecond=0)
         for worker in self.workers.values():
             try:
                 self.demo_logins.extend(worker.load_demo(now))
@@ -414,6 +426,34 @@ class Runtime:
             # The next service's demo may rely on what this one's events did.
             if not self._settled_within(DEMO_EVENTS_TIMEOUT):
                 logger.warning("events of the %s demo data still pending", worker.service.name)
+        if not self._history:
+            return
+        try:
+            demo_history.play(self, self.demo_logins, end=self._history_end)
+        except (demo_history.HistoryError, WorkerError) as error:
+            raise StartupError(f"the demo customers' history stopped: {error}") from None
+        if self.options.clock is None:
+            self.release_clock()
+
+    def _history_end(self) -> datetime:
+        """Where the demo history ends: the instant asked for, or the wall clock's now."""
+        if self.options.clock is not None:
+            return self.options.clock
+        wall, monotonic = self._wall
+        return (wall + timedelta(seconds=time.monotonic() - monotonic)).replace(microsecond=0)
+
+    def release_clock(self) -> None:
+        """Hand every clock back to the wall clock, for good: this process's and each worker's;
+        events are then delivered in the background and the schedules fired when due."""
+        self.settle(final=True)
+        with self._clock_lock:
+            for worker in self.workers.values():
+                worker.release_clock()
+            self.clock.release()
+        self.scheduler = self._schedule()  # due from now on
+        if self.events is not None:
+            self.events.start()
+        self.scheduler.start()
 
     def dead_worker(self) -> ServiceProcess | None:
         return next((w for w in self.workers.values() if w.exit_status() is not None), None)

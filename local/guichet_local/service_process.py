@@ -207,6 +207,15 @@ class ServiceProcess:
             raise WorkerError(f"the clock of {self.service.name} did not move: {result}")
         self.clock = moment
 
+    def release_clock(self) -> None:
+        """Hand the worker back to the wall clock, for good."""
+        with self._clock_lock:
+            self._clock_due = None
+            ok, result = self.call(CLOCK_PATH, {"now": None})
+            if not ok:
+                raise WorkerError(f"the clock of {self.service.name} was not released: {result}")
+            self.clock = None
+
     def set_clock_before_next_request(self, moment: datetime) -> None:
         """The worker's clock moves to `moment` before it serves its next request: a worker that
         serves nothing meanwhile costs nothing, one that does sees `moment` as now."""

@@ -11,7 +11,8 @@ worker imports the app and serves, on an ephemeral port of 127.0.0.1:
   (an event off its contract, InvalidEvent, answers `{"ok": false, "refused": true}`);
 - `POST /_worker/demo` (`{"now": ISO}`): loads the service's demo data through `demo.py`;
 - `GET`, `POST /_worker/clock` (`{"now": ISO}`): under a controlled clock (`--clock`, see
-  `clock.py`), the instant the process is frozen at, and moving it.
+  `clock.py`), the instant the process is frozen at, and moving it (`{"now": null}`: back to
+  the wall clock).
 
 It tells the runtime its port with one JSON line `{"port": N}` on stdout, the only thing it
 writes there: everything else written to stdout (Powertools' JSON logs) goes to --log-file.
@@ -219,7 +220,11 @@ class WorkerHandler(BaseHTTPRequestHandler):
                 {"ok": False, "error": "this worker runs on the wall clock (started without --clock)"},
             )
         if self.command == "POST":
-            now = clock.move_to(parse_instant(str(json.loads(body or b"{}")["now"])))
+            moment = json.loads(body or b"{}")["now"]
+            if moment is None:  # back to the wall clock, for good
+                clock.release()
+                return _json(HTTPStatus.OK, {"ok": True, "result": {"now": None}})
+            now = clock.move_to(parse_instant(str(moment)))
         return _json(HTTPStatus.OK, {"ok": True, "result": {"now": iso(now)}})
 
     def _send(self, status: int, headers: list[tuple[str, str]], content: bytes) -> None:

@@ -1,8 +1,9 @@
 """Demo customers of the local run (API.md "Local run"). Never packaged: it lives outside chalicelib.
 
 Each demo customer is imported as an active account (no verification mail), and announced
-with CustomerRegistered like any customer, so that other services can attach their demo data.
-Loading twice changes nothing.
+with CustomerRegistered like any customer. The rest of their data is not written here: the local
+runtime plays each one's history through the services (guichet_local/demo_history.py), logged in
+with the login and password this returns. Loading twice changes nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ PASSWORD = "Guichet-demo-2026!"
 
 CUSTOMERS: list[dict[str, Any]] = [
     {
-        "who": "ISP and web subscriber, the four subscriptions of seed 000",
+        "who": "ISP and web subscriber: domain and hosting paid by card, a website to confirm (seed 000)",
         "email": "abonne@demo.guichet.test",
         "first_name": "Bernard",
         "last_name": "Lefebvre",
@@ -26,7 +27,7 @@ CUSTOMERS: list[dict[str, Any]] = [
         "address": {"line1": "12 rue Nationale", "postal_code": "59000", "city": "Lille", "country": "FR"},
     },
     {
-        "who": "electricity with virtual battery, monthly payer (seed 001)",
+        "who": "solar home with a virtual battery, paid by monthly debits (seed 001)",
         "email": "stockage@demo.guichet.test",
         "first_name": "Hélène",
         "last_name": "Dubois",
@@ -39,7 +40,7 @@ CUSTOMERS: list[dict[str, Any]] = [
         },
     },
     {
-        "who": "solar producer selling its surplus (seed 001)",
+        "who": "solar producer selling its surplus, billed monthly, paid by debit (seed 001)",
         "email": "surplus@demo.guichet.test",
         "first_name": "Soleil",
         "last_name": "Martin",
@@ -52,7 +53,7 @@ CUSTOMERS: list[dict[str, Any]] = [
         },
     },
     {
-        "who": "green electricity, small business (seed 001)",
+        "who": "small business on green electricity, in its first year of debits (seed 001)",
         "email": "verte@demo.guichet.test",
         "first_name": "Valérie",
         "last_name": "Roussel",
@@ -61,7 +62,7 @@ CUSTOMERS: list[dict[str, Any]] = [
         "address": {"line1": "7 place du Marché", "postal_code": "35000", "city": "Rennes", "country": "FR"},
     },
     {
-        "who": "mobile and internet customer (seed 002)",
+        "who": "mobile and fibre customer: an invoice overdue, an order to pay (seed 002)",
         "email": "mobile@demo.guichet.test",
         "first_name": "Mathis",
         "last_name": "Orsini",
@@ -74,7 +75,7 @@ CUSTOMERS: list[dict[str, Any]] = [
         },
     },
     {
-        "who": "hosting customer: a service expiring in 5 days, one to configure (seeds 003, 004)",
+        "who": "hosting customer: a pack ending at its term, one to configure (seeds 003, 004)",
         "email": "hebergement@demo.guichet.test",
         "first_name": "Irene",
         "last_name": "Conti",
