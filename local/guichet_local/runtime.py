@@ -22,7 +22,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from . import drops
+from . import drops, emulator
 from .clock import ControlledClock, iso, parse_instant
 from .events import ACCOUNT_ID, DrainReport, EventRouter
 from .gateway import GatewayServer, Local
@@ -153,11 +153,10 @@ class Runtime:
         logger.info("up in %.1f s", time.monotonic() - started)
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
-
+        emulator.speed_up()  # answers that do not slow down as the tables grow (emulator.py)
         # werkzeug logs every request to moto at INFO: keep the terminal for what matters.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto = emulator.EmulatorServer("127.0.0.1", 0)  # moto's server, connections kept open
         self.moto.start()
         host, port = self.moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
