@@ -59,6 +59,7 @@ class Options:
     portal: Path = REPO / "web"
     scheduler_max_sleep: float = 1.0
     clock: datetime | None = None  # a controlled clock, frozen at this instant (see clock.py)
+    log_level: str | None = None  # the services' POWERTOOLS_LOG_LEVEL, when not their stage's
 
 
 @dataclass
@@ -184,6 +185,8 @@ class Runtime:
         environment.update(resources)
         environment.update(AWS_ENVIRONMENT, AWS_ENDPOINT_URL=self.moto_url)
         environment["PYTHONUNBUFFERED"] = "1"
+        if self.options.log_level:
+            environment["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
         return environment
 
     def _route_events(self) -> None:
