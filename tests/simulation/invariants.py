@@ -66,7 +66,6 @@ PAYMENT_MAILS = {"succeeded": "payment_received", "failed": "payment_failed", "e
 LIFECYCLE_MAILS = {
     "order_received",
     "order_completed",
-    "order_cancelled",
     "invoice_issued",
     "invoice_voided",
     "overdue_reminder",
@@ -1235,9 +1234,8 @@ class View:
             expected[("invoice_issued", invoice["number"])] += 1
             expected.update(self._overdue_reminders(invoice))
             if invoice["status"] == "void":
+                # an order voided unpaid is cancelled with its invoice: this one mail tells both
                 expected[("invoice_voided", invoice["number"])] += 1
-                if invoice.get("order_id"):
-                    expected[("order_cancelled", invoice["order_id"])] += 1
             if _credit_document(invoice) and invoice["status"] == "refunded":
                 expected[("refund_made", invoice["number"])] += 1
         for payment in self.payments:
