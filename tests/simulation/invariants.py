@@ -641,7 +641,8 @@ class View:
         for on, _, old, new, renews in changes:
             period_end = date.fromisoformat(renews)
             period_start = spans.add_periods(period_end, subscription["billing_period"], -1)
-            days, left = (period_end - period_start).days, (period_end - on).days
+            # the days left of the period paid in advance: none once it ended (its renewal unpaid)
+            days, left = (period_end - period_start).days, max(0, (period_end - on).days)
             charge, credit = spans.prorated(PRICES[new], left, days), spans.prorated(PRICES[old], left, days)
             expected += charge - credit
             described.append(f"{on}: {old}→{new}, {left}/{days} days: +{charge} −{credit}")
