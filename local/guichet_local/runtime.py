@@ -27,7 +27,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from . import demo_history, drops
+from . import demo_history, drops, emulator
 from .clock import ControlledClock, iso, parse_instant
 from .events import ACCOUNT_ID, DrainReport, EventRouter
 from .gateway import GatewayServer, Local
@@ -64,6 +64,7 @@ class Options:
     portal: Path = REPO / "web"
     scheduler_max_sleep: float = 1.0
     clock: datetime | None = None  # a controlled clock, frozen at this instant (see clock.py)
+    log_level: str | None = None  # the services' POWERTOOLS_LOG_LEVEL, when not their stage's
 
 
 @dataclass
@@ -165,11 +166,10 @@ class Runtime:
         logger.info("up in %.1f s", time.monotonic() - started)
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
-
+        emulator.speed_up()  # answers that do not slow down as the tables grow (emulator.py)
         # werkzeug logs every request to moto at INFO: keep the terminal for what matters.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto = emulator.EmulatorServer("127.0.0.1", 0)  # moto's server, connections kept open
         self.moto.start()
         host, port = self.moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
@@ -197,6 +197,8 @@ class Runtime:
         environment.update(resources)
         environment.update(AWS_ENVIRONMENT, AWS_ENDPOINT_URL=self.moto_url)
         environment["PYTHONUNBUFFERED"] = "1"
+        if self.options.log_level:
+            environment["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
         return environment
 
     def _route_events(self) -> None:

@@ -54,6 +54,8 @@ class ServiceProcess:
         self._first_line: queue.Queue[bytes] = queue.Queue()
         self._stderr_thread: threading.Thread | None = None
         self._stopping = False
+        # each thread's connection to the worker, kept open between its requests
+        self._connections = threading.local()
 
     @property
     def pid(self) -> int | None:
@@ -172,13 +174,33 @@ class ServiceProcess:
             raise WorkerError(f"the {self.service.name} worker is not running")
         if self._clock_due is not None and path != CLOCK_PATH:
             self._catch_up_clock()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        kept = getattr(self._connections, "open", None)
+        connection = kept or http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        self._connections.open = None
         try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, response.getheaders(), response.read()
-        finally:
+            connection.timeout = timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(timeout)
+            try:
+                connection.request(method, path, body=body, headers=headers or {})
+                response = connection.getresponse()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                if kept is None:
+                    raise
+                # the worker closed the connection kept open (it never read this request): a new one
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+                connection.request(method, path, body=body, headers=headers or {})
+                response = connection.getresponse()
+            answer = response.status, response.getheaders(), response.read()
+        except BaseException:
             connection.close()
+            raise
+        if response.will_close:
+            connection.close()
+        else:
+            self._connections.open = connection  # this thread's next request to the worker reuses it
+        return answer
 
     def get(self, path: str) -> Any:
         status, _, body = self.request("GET", path)

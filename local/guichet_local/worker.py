@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import traceback
@@ -164,6 +165,11 @@ def _strip_base(path: str, base_path: str) -> str | None:
 class WorkerHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: WorkerServer
+
+    def setup(self) -> None:
+        super().setup()
+        # the runtime keeps its connection open: an answer goes at once (no Nagle delay)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -100,7 +100,8 @@ def summary(report: Report) -> str:
         for failure in report.failures:
             repeats = report.repeats[(failure.invariant, failure.subject)]
             lines.append(f"  {failure}" + (f"  [{repeats} days]" if repeats > 1 else ""))
-    lines.append("\nScenarios waiting for an API:")
+    if WAITING:
+        lines.append("\nScenarios waiting for an API:")
     for waiting in WAITING:
         lines.append(f"  {waiting.name}: {waiting.what} — waits for {waiting.waits_for}")
     return "\n".join(lines)

@@ -8,7 +8,8 @@ and what the data shows.
 
 1. billed once per period: every active subscription is billed exactly once per period, prorated
    at both ends;
-2. provisioned only when paid: nothing is provisioned unpaid, nothing paid stays unprovisioned;
+2. provisioned only when paid: nothing is provisioned unpaid, nothing paid stays unprovisioned
+   (but what an operator suspends by hand, until an operator resumes it);
 3. debits only when due: no debit without an active contract and an installment or invoice due
    (for an installment, the supply contract it pays for; for an invoice, the mandate it is debited
    under: the contract of a debit);
@@ -66,7 +67,6 @@ PAYMENT_MAILS = {"succeeded": "payment_received", "failed": "payment_failed", "e
 LIFECYCLE_MAILS = {
     "order_received",
     "order_completed",
-    "order_cancelled",
     "invoice_issued",
     "invoice_voided",
     "overdue_reminder",
@@ -373,6 +373,27 @@ class Invariants:
     def expected_reminders(self, customer_id: str) -> set[tuple[str, str, int]]:
         return self._expected_reminders[customer_id]
 
+    def told(self, name: str, subscription_id: str) -> list[Observed]:
+        """The events `name` (SubscriptionSuspended, SubscriptionResumed...) about one subscription."""
+        return [e for e in self._events[name] if e.data["subscription"]["subscription_id"] == subscription_id]
+
+    def suspended_on(self, subscription_id: str, day: date) -> bool:
+        """Whether the subscription was suspended on `day`, by what was announced: from the day
+        of a suspension (its `on`) to the day before its resumption."""
+        changes = sorted(
+            [(e.data["on"], e.occurred_at, True) for e in self.told("SubscriptionSuspended", subscription_id)]
+            + [
+                (e.data["on"], e.occurred_at, False)
+                for e in self.told("SubscriptionResumed", subscription_id)
+            ]
+        )
+        suspended = False
+        for on, _, suspension in changes:
+            if on > day.isoformat():
+                break
+            suspended = suspension
+        return suspended
+
 
 def _issuing_source(event: Observed) -> str | None:
     """The business key of the document an event must issue (invoicing.issue's `source`), if any."""
@@ -645,7 +666,8 @@ class View:
         for on, _, old, new, renews in changes:
             period_end = date.fromisoformat(renews)
             period_start = spans.add_periods(period_end, subscription["billing_period"], -1)
-            days, left = (period_end - period_start).days, (period_end - on).days
+            # the days left of the period paid in advance: none once it ended (its renewal unpaid)
+            days, left = (period_end - period_start).days, max(0, (period_end - on).days)
             charge, credit = spans.prorated(PRICES[new], left, days), spans.prorated(PRICES[old], left, days)
             expected += charge - credit
             described.append(f"{on}: {old}→{new}, {left}/{days} days: +{charge} −{credit}")
@@ -774,6 +796,7 @@ class View:
                         "and not refunded",
                     )
                 )
+        failures += self._suspended_by_hand()
         provisioned = {
             line.get("subscription_id")
             for order in self.orders
@@ -787,6 +810,93 @@ class View:
                         PAID_FIRST,
                         f"subscription {subscription['dossier_number']}",
                         "exists without a completed order that provisioned it",
+                    )
+                )
+        return failures
+
+    def _suspended_by_hand(self) -> list[Failure]:
+        """A subscription an operator suspended by hand is not provisioned until an operator
+        resumes it (docs/LIFECYCLE.md, "By hand"): suspended from that day, announced and mailed
+        once, never lifted by a payment, not renewed at its term (it expires), and running again
+        once resumed (announced and mailed once), unless it ended meanwhile."""
+        failures = []
+        for subscription in self.subscriptions:
+            sid = subscription["subscription_id"]
+            hand = self.facts.suspended_by_hand.get(sid)
+            if hand is None:
+                continue
+            subject = f"suspension by hand of {subscription['dossier_number']} ({subscription['product_id']})"
+            status, renews_on = subscription["status"], date.fromisoformat(subscription["renews_on"])
+            suspended = {
+                e.event_id
+                for e in self.rules.told("SubscriptionSuspended", sid)
+                if e.data["reason"] == "operator"
+            }
+            resumed = {
+                e.event_id
+                for e in self.rules.told("SubscriptionResumed", sid)
+                if e.data["reason"] == "operator"
+            }
+            wanted = (1, 1 if hand.resumed_on else 0)
+            if (len(suspended), len(resumed)) != wanted:
+                failures.append(
+                    self.failure(
+                        PAID_FIRST,
+                        subject,
+                        f"suspended on {hand.suspended_on}"
+                        + (f", resumed on {hand.resumed_on}" if hand.resumed_on else "")
+                        + f" by an operator: announced suspended {len(suspended)} time(s), resumed "
+                        f"{len(resumed)} time(s), not {wanted[0]} and {wanted[1]}",
+                    )
+                )
+            paid = [
+                e.data["on"]
+                for e in self.rules.told("SubscriptionResumed", sid)
+                if e.data["reason"] != "operator" and hand.covers(date.fromisoformat(e.data["on"]))
+            ]
+            if paid:
+                failures.append(
+                    self.failure(
+                        PAID_FIRST,
+                        subject,
+                        f"suspended by an operator on {hand.suspended_on}, resumed by a payment on "
+                        f"{paid[0]}: only an operator lifts a suspension by hand",
+                    )
+                )
+            if status in ("expired", "cancelled"):
+                continue  # ended: nothing runs, nothing to resume
+            if hand.covers(self.day) and status != "suspended":
+                failures.append(
+                    self.failure(
+                        PAID_FIRST,
+                        subject,
+                        f"suspended by an operator on {hand.suspended_on} and not resumed, but {status} "
+                        f"on {self.day}",
+                    )
+                )
+            elif (
+                not hand.covers(self.day)
+                and status == "suspended"
+                and not self.rules.suspended_on(sid, self.day)
+            ):
+                failures.append(
+                    self.failure(
+                        PAID_FIRST,
+                        subject,
+                        f"resumed by an operator on {hand.resumed_on}, yet still suspended on {self.day}",
+                    )
+                )
+            if (
+                status == "suspended"
+                and hand.suspended_on < renews_on <= self.day
+                and subscription["family"] != "electricity"
+            ):  # its term came while suspended (a term passed before, its renewal unpaid, stands)
+                failures.append(
+                    self.failure(
+                        BILLED_ONCE,
+                        subject,
+                        f"suspended at its term ({renews_on}): not renewed, it should have expired, "
+                        f"not be {status} on {self.day}",
                     )
                 )
         return failures
@@ -1258,9 +1368,8 @@ class View:
             expected[("invoice_issued", invoice["number"])] += 1
             expected.update(self._overdue_reminders(invoice))
             if invoice["status"] == "void":
+                # an order voided unpaid is cancelled with its invoice: this one mail tells both
                 expected[("invoice_voided", invoice["number"])] += 1
-                if invoice.get("order_id"):
-                    expected[("order_cancelled", invoice["order_id"])] += 1
             if _credit_document(invoice) and invoice["status"] == "refunded":
                 expected[("refund_made", invoice["number"])] += 1
             if invoice["kind"] == "resale" and invoice["status"] == "paid":
@@ -1349,6 +1458,9 @@ class View:
                     subscription["family"] == "electricity" and not self.customer.company
                 ):
                     continue
+                hand = self.facts.suspended_by_hand.get(sid)
+                if hand is not None and hand.covers(paris_day(run)):
+                    continue  # suspended by hand already: the invoice is added to what it waits for
                 suspended = [
                     e
                     for e in self.rules.events("SubscriptionSuspended")

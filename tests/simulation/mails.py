@@ -23,7 +23,6 @@ _SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
     ("verify_email", re.compile(r"^Bienvenue sur Guichet : confirmez votre adresse e-mail$")),
     ("order_received", re.compile(r"^Nous avons bien reçu votre commande n° (?P<key>\S+)$")),
     ("order_completed", re.compile(r"^Votre commande n° (?P<key>\S+) est terminée$")),
-    ("order_cancelled", re.compile(r"^Votre commande n° (?P<key>\S+) est annulée$")),
     ("invoice_issued", re.compile(r"^Votre (?P<what>.+) n° (?P<key>F\d{4}-\d{6}) est disponible$")),
     (
         "overdue_reminder",
@@ -32,7 +31,7 @@ _SUBJECTS: list[tuple[str, re.Pattern[str]]] = [
             r"votre facture n° (?P<key>F\d{4}-\d{6}) (reste impayée|est en attente de paiement)$"
         ),
     ),
-    (
+    (  # an unpaid order's invoice voided: the order is cancelled with it, told by this mail only
         "invoice_voided",
         re.compile(r"^Votre commande est annulée : la facture n° (?P<key>F\d{4}-\d{6}) n'a pas été réglée$"),
     ),

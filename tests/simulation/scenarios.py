@@ -6,8 +6,8 @@ and reacts to the mails the customer receives (`on_mail`), the way a person reac
 the portal: by a request, on a later day. Everything goes through the public API (API.md), the
 meter files through the ingest bucket, and the jobs run by themselves as of each day.
 
-A scenario whose API does not exist yet carries `waits_for` (what it needs) and is not played:
-once that API exists, write its steps and clear `waits_for`. `WAITING` lists them for the report.
+A scenario whose API does not exist yet is listed in `WAITING` (what it needs) rather than in
+the catalogue, for the report: once that API exists, write its steps and move it to the catalogue.
 """
 
 from __future__ import annotations
@@ -48,6 +48,20 @@ class Facts:
     withdrawals: dict[str, date] = field(default_factory=dict)  # a planned cancellation withdrawn
     move_outs: dict[str, date] = field(default_factory=dict)  # a contract a newcomer's move-in ends
     homes: dict[str, Home] = field(default_factory=dict)  # subscription id -> the home it supplies
+    suspended_by_hand: dict[str, HandSuspension] = field(default_factory=dict)  # by subscription id
+
+
+@dataclass
+class HandSuspension:
+    """An operator suspended a subscription by hand on a day, and resumed it on another (or not yet)."""
+
+    customer_id: str
+    suspended_on: date
+    resumed_on: date | None = None
+
+    def covers(self, day: date) -> bool:
+        """Whether the subscription is to be suspended by hand on `day`."""
+        return self.suspended_on <= day and (self.resumed_on is None or day < self.resumed_on)
 
 
 class Context(Protocol):
@@ -79,7 +93,6 @@ class Scenario:
     profiles: tuple[str, ...] = ()  # empty: every profile
     habits: tuple[str, ...] = ()  # empty: every way of paying
     share = 1.0
-    waits_for: str | None = None
 
     def eligible(self, customer: Customer) -> bool:
         return (not self.profiles or customer.profile.name in self.profiles) and (
@@ -851,6 +864,63 @@ def correct(sim: Context, customer: Customer, day: date, factor: float) -> None:
         sim.feed.correct(customer.home, day, sim.now, factor)
 
 
+# --- the back office ---------------------------------------------------------------------------------
+
+
+class OperatorSuspends(Scenario):
+    """The back office suspends a running service by hand (a dispute, a suspected fraud) and
+    resumes it ten days later (an operator token with subscriptions:write). Meanwhile the service
+    is stopped: a mobile line uses no data, nothing renews it (a service suspended at its term
+    expires, docs/LIFECYCLE.md: there is nothing left to resume then), and a payment does not lift
+    it. A supply of electricity is cut only through a procedure of its own: not here."""
+
+    name = "operator_suspends"
+    what = "the back office suspends a service by hand (a dispute, a fraud) and resumes it 10 days later"
+    profiles = ("isp", "hosting", "mobile", "small_business")
+    share = 0.3
+    DAYS = 10
+
+    def begin(self, sim: Context, customer: Customer) -> None:
+        sim.plan(customer, some_day(sim, customer, 35, 60), MORNING, self.name, self.suspend)
+
+    def suspend(self, sim: Context, customer: Customer) -> None:
+        running = sorted(
+            (
+                item
+                for item in held(sim, customer)
+                if item["status"] == "active"
+                and item["family"] != "electricity"
+                and not item.get("cancel_at")
+            ),
+            key=lambda item: item["label"],
+        )
+        if not running:
+            return
+        chosen = sim.rng.choice(running)
+        sid = chosen["subscription_id"]
+        answer = sim.operator(
+            "POST", f"/subscriptions/operator/customers/{customer.customer_id}/subscriptions/{sid}/suspend"
+        )
+        assert answer["status"] == "suspended", f"suspended by hand, the subscription is {answer['status']}"
+        sim.facts.suspended_by_hand[sid] = HandSuspension(customer.customer_id, sim.today)
+        sim.later(customer, self.DAYS, self.name, lambda s, c: self.resume(s, c, sid))
+
+    def resume(self, sim: Context, customer: Customer, sid: str) -> None:
+        subscription = next((item for item in held(sim, customer) if item["subscription_id"] == sid), None)
+        if subscription is None or subscription["status"] != "suspended":
+            return  # it ended meanwhile (expired at its term, cancelled): nothing to resume
+        answer = sim.operator(
+            "POST", f"/subscriptions/operator/customers/{customer.customer_id}/subscriptions/{sid}/resume"
+        )
+        assert answer["status"] == "active", f"resumed by hand, the subscription is {answer['status']}"
+        sim.facts.suspended_by_hand[sid].resumed_on = sim.today
+
+
+def held(sim: Context, customer: Customer) -> list[dict[str, Any]]:
+    """The customer's subscriptions as the back office sees them (what the service stored)."""
+    return list(sim.world.mirrors["subscriptions"].partition(f"CUSTOMER#{customer.customer_id}", "SUB#"))
+
+
 # --- waiting for an API -------------------------------------------------------------------------------
 
 
@@ -861,13 +931,7 @@ class Waiting:
     waits_for: str
 
 
-WAITING = (
-    Waiting(
-        "operator_suspends",
-        "the back office suspends a service by hand (a dispute, a fraud) and resumes it later",
-        "the subscriptions operator routes (suspend/resume by hand; docs/LIFECYCLE.md, 'Not there yet')",
-    ),
-)
+WAITING: tuple[Waiting, ...] = ()
 
 CATALOGUE: tuple[Scenario, ...] = (
     Join(),
@@ -896,6 +960,7 @@ CATALOGUE: tuple[Scenario, ...] = (
     GoodwillCreditNote(),
     MobileUse(),
     AbandonedOrder(),
+    OperatorSuspends(),
 )
 
 
@@ -918,4 +983,14 @@ def played_by(customer: Customer) -> list[Scenario]:
     return [scenario for scenario in CATALOGUE if scenario.name in customer.traits]
 
 
-__all__ = ["CATALOGUE", "WAITING", "ApiError", "Context", "Facts", "Scenario", "cast", "played_by"]
+__all__ = [
+    "CATALOGUE",
+    "WAITING",
+    "ApiError",
+    "Context",
+    "Facts",
+    "HandSuspension",
+    "Scenario",
+    "cast",
+    "played_by",
+]

@@ -208,8 +208,16 @@ class World:
     """The runtime under a controlled clock, started at `start`, with its mirrors, inbox and tap."""
 
     def __init__(self, *, start: datetime, delivery: Delivery, state_dir: Path) -> None:
+        # the services log warnings and errors only: a year of INFO lines is written for no reader
         self.runtime = Runtime(
-            Options(port=0, services=list(SERVICES), demo=False, state_dir=state_dir, clock=start)
+            Options(
+                port=0,
+                services=list(SERVICES),
+                demo=False,
+                state_dir=state_dir,
+                clock=start,
+                log_level="WARNING",
+            )
         )
         self.runtime.delivery = delivery
         self.http = requests.Session()

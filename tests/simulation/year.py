@@ -310,7 +310,11 @@ class Simulation:
                 lines = self.world.mirrors["subscriptions"].get(
                     f"CUSTOMER#{customer.customer_id}", f"SUB#{meter['subscription_id']}"
                 )
-                if lines is not None and spans.runs_on(lines, yesterday, self.facts):
+                if (
+                    lines is not None
+                    and spans.runs_on(lines, yesterday, self.facts)
+                    and not self.invariants.suspended_on(lines["subscription_id"], yesterday)
+                ):  # a line suspended is cut: it uses no data
                     self.feed.plan(MobileLine(meter_id, customer.daily_gb, self.settings.seed), yesterday)
 
     def _send_meter_files(self) -> None:

@@ -1,0 +1,574 @@
+"""Faster paths through the embedded emulator (moto), for a runtime that lives long.
+
+moto answers correctly, but some of its answers take a time that grows with everything stored:
+a runtime that has kept a simulated year of meter readings, invoices and sessions slows down day
+by day. `speed_up()` gives the same answers in a time that does not grow with the tables:
+
+- a DynamoDB query on the table's key reads its own partition: moto sorts every item of the
+  table first, then keeps those of the partition; a query on an index no longer sorts the whole
+  table before sorting what matched (by the index's keys, then the table's: a total order), and
+  leaves out first the items whose text key differs; a query weighs each item it reads once,
+  not twice;
+- an item projected on some of its top-level attributes of text (an index's keys, a projection
+  expression naming keys) copies those: moto converts the whole item to Python values and back
+  once per attribute named;
+- a DynamoDB transaction remembers the items it writes and puts them back (its stream records
+  taken back too) if it fails: moto copies every table it names, stream records included;
+- a DynamoDB answer writes its attribute values (`{"S": ...}`, `{"M": {...}}`...) as they are
+  written on the wire, directly: moto's serializer looks up each of the ten members of every
+  value through the botocore model (milliseconds per item);
+- a stream record of a table whose stream keeps only keys (KEYS_ONLY) is made of the keys only:
+  moto writes out both images of the item first, then leaves them out;
+- an event put on the bus is read with the JSONPath expressions of the default target input
+  compiled once: moto compiles them again for every rule an event matches;
+- each request finds its service without listing moto's package directory on disk (twice), and
+  its handler's action without listing the members of the handler's class.
+
+`EmulatorServer` serves moto as moto's `ThreadedMotoServer` does (Werkzeug's server, moto's
+request handler), but keeps each client's connection open between requests: Werkzeug's
+development server closes every connection after one answer, so that each request to the
+emulator cost a new connection and a new thread.
+
+The patches were written against one version of moto (`MOTO_VERSION`, pinned in
+requirements/dev.txt) and copy what it does around them: with another version they are left out,
+and moto runs as it comes.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import io
+import json
+import logging
+import socket
+import threading
+from http import HTTPStatus
+from typing import Any
+
+logger = logging.getLogger("guichet_local.emulator")
+
+MOTO_VERSION = "5.2.5"
+_applied = False
+_query = threading.local()  # the query a thread is answering: (table, hash key, index name)
+
+
+def speed_up() -> bool:
+    """Patch the emulator of this process (once); whether it was patched."""
+    global _applied
+    import moto
+
+    if _applied:
+        return True
+    if moto.__version__ != MOTO_VERSION:
+        logger.warning(
+            "moto %s is not %s: the emulator runs without its speed-ups", moto.__version__, MOTO_VERSION
+        )
+        return False
+    _partition_queries()
+    _projections_of_top_level_strings()
+    _transactions_undo_their_items()
+    _attribute_values_written_directly()
+    _stream_records_of_keys_only()
+    _event_inputs_compiled_once()
+    _services_listed_once()
+    _applied = True
+    return True
+
+
+# --- queries ---------------------------------------------------------------------------------------
+
+
+def _partition_queries() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+
+    query, all_items = Table.query, Table.all_items
+
+    @functools.wraps(query)
+    def query_one_partition(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        conditions = kwargs.get("hash_key_conditions") or []
+        _query.current, _query.sizes = (self, hash_key, index_name, conditions), {}
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            _query.current = _query.sizes = None
+
+    @functools.wraps(all_items)
+    def items_the_query_reads(self: Table) -> list[Any]:
+        current = getattr(_query, "current", None)
+        if current is None or current[0] is not self:
+            return all_items(self)  # a scan, an export...: every item, in key order
+        _query.current = None  # the query's own call only
+        _, hash_key, index_name, conditions = current
+        if index_name:  # moto keeps those its conditions match, sorted by the index's keys and the table's
+            # a text key's value is equal as text: those that differ are left out before moto looks
+            texts = [(name, value.value) for name, value in conditions if value.type == "S"]
+            return [
+                item
+                for partition in self.items.values()
+                for item in _items_of(self, partition)
+                if all(_text(item, name) == value for name, value in texts)
+            ]
+        if hash_key is None or hash_key not in self.items:
+            return []
+        return list(_items_of(self, self.items[hash_key]))  # moto sorts them by range key
+
+    size = Item.size
+
+    @functools.wraps(size)
+    def size_once_a_query(self: Item) -> int:
+        sizes = getattr(_query, "sizes", None)  # a query weighs each item twice: once is enough
+        if sizes is None:
+            return int(size(self))
+        if id(self) not in sizes:
+            sizes[id(self)] = size(self)
+        return int(sizes[id(self)])
+
+    Table.query = query_one_partition  # type: ignore[method-assign]
+    Table.all_items = items_the_query_reads  # type: ignore[method-assign]
+    Item.size = size_once_a_query  # type: ignore[method-assign]
+
+
+def _text(item: Any, name: str) -> Any:
+    value = item.attrs.get(name)
+    return value.value if value is not None and value.type == "S" else None
+
+
+def _items_of(table: Any, partition: Any) -> Any:
+    """The items of one entry of `Table.items`: a partition {range key: item}, or an item."""
+    return partition.values() if table.range_key_attr else (partition,)
+
+
+def _projections_of_top_level_strings() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    project = Item.project
+
+    @functools.wraps(project)
+    def project_strings(self: Item, projection_expressions: list[list[str]]) -> Item:
+        picked: dict[str, Any] = {}
+        for expression in projection_expressions:
+            name = expression[0] if len(expression) == 1 else None
+            if name is None or "[" in name:
+                return project(self, projection_expressions)  # a nested path or a list element
+            value = self.attrs.get(name)
+            if value is None:
+                continue  # what is not there is not projected
+            if value.type != "S" or not isinstance(value.value, str):
+                return project(self, projection_expressions)  # moto's round trip may rewrite it
+            picked[name] = {"S": value.value}
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=picked)
+
+    Item.project = project_strings  # type: ignore[method-assign]
+
+
+# --- transactions ----------------------------------------------------------------------------------
+
+
+def _transactions_undo_their_items() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+class _Undo:
+    """The items a transaction may write, as they were, and how long each table's stream was."""
+
+    def __init__(self, backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        self.items: list[tuple[Any, Any, Any, Any]] = []
+        self.streams: dict[int, tuple[Any, int]] = {}
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None:
+                continue
+            if table.stream_shard is not None:
+                self.streams.setdefault(id(table), (table, len(table.stream_shard.items)))
+            try:
+                key = op["Item"] if "Item" in op else op["Key"]
+                hash_value = DynamoType(key[table.hash_key_attr])
+                range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            except (KeyError, TypeError, AttributeError):
+                continue  # a key moto refuses: it writes nothing for it
+            before = copy.deepcopy(table.get_item(hash_value, range_value))
+            self.items.append((table, hash_value, range_value, before))
+
+    def undo(self) -> None:
+        for table, hash_value, range_value, before in reversed(self.items):
+            if range_value is None:
+                if before is None:
+                    table.items.pop(hash_value, None)
+                else:
+                    table.items[hash_value] = before
+            elif before is None:
+                table.items.get(hash_value, {}).pop(range_value, None)
+            else:
+                table.items[hash_value][range_value] = before
+        for table, length in self.streams.values():
+            del table.stream_shard.items[length:]
+
+
+def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    """moto 5.2.5's `DynamoDBBackend.transact_write_items`, rolled back by `_Undo`."""
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+    from moto.dynamodb.models import get_filter_expression
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    undo = _Undo(self, transact_items)
+
+    target_items: set[tuple[str, str]] = set()
+
+    def check_unicity(table_name: str, key: dict[str, Any]) -> None:
+        item = (str(table_name), str(dict(sorted(key.items()))))
+        if item in target_items:
+            raise MultipleTransactionsException()
+        target_items.add(item)
+
+    errors: list[tuple[str, str, dict[str, Any]] | tuple[None, None, None]] = []
+    for item in transact_items:
+        original_item: dict[str, Any] | None = None
+        if len(list(item.keys())) > 1:
+            raise TransactWriteSingleOpException
+        try:
+            op_type, op = next(iter(item.items()))
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            table_name = op["TableName"]
+            condition_expression = op.get("ConditionExpression")
+            expression_attribute_names = op.get("ExpressionAttributeNames")
+            expression_attribute_values = op.get("ExpressionAttributeValues")
+            return_values_on_condition_check_failure = op.get("ReturnValuesOnConditionCheckFailure")
+            if op_type == "Put":
+                attrs = op["Item"]
+                table = self.get_table(table_name)
+                key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = attrs[table.range_key_attr]
+            else:
+                key = op["Key"]
+            check_unicity(table_name, key)
+            current = self.get_item(table_name, key)
+            if condition_expression is not None:
+                condition_op = get_filter_expression(
+                    condition_expression, expression_attribute_names, expression_attribute_values
+                )
+                if not condition_op.expr(current):
+                    if return_values_on_condition_check_failure == "ALL_OLD" and current:
+                        original_item = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=original_item)
+            if op_type == "Put":
+                self.put_item(
+                    table_name,
+                    op["Item"],
+                    condition_expression=condition_expression,
+                    expression_attribute_names=expression_attribute_names,
+                    expression_attribute_values=expression_attribute_values,
+                )
+            elif op_type == "Delete":
+                self.delete_item(
+                    table_name,
+                    key,
+                    condition_expression=condition_expression,
+                    expression_attribute_names=expression_attribute_names,
+                    expression_attribute_values=expression_attribute_values,
+                )
+            elif op_type == "Update":
+                self.update_item(
+                    table_name,
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    condition_expression=condition_expression,
+                    expression_attribute_names=expression_attribute_names,
+                    expression_attribute_values=expression_attribute_values,
+                )
+            errors.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            undo.undo()
+            raise
+        except ConditionalCheckFailed as error:
+            errors.append(("ConditionalCheckFailed", str(error.message), original_item))  # type: ignore[arg-type]
+        except Exception as error:  # moto reports any other failure per item, as here
+            errors.append((type(error).__name__, str(error), original_item))  # type: ignore[arg-type]
+    if any(code is not None for code, _, _ in errors):
+        undo.undo()
+        raise TransactionCanceledException(errors)
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def _attribute_values_written_directly() -> None:
+    from moto.core.serialize import BaseJSONSerializer
+
+    structure, mapping = BaseJSONSerializer._serialize_type_structure, BaseJSONSerializer._serialize_type_map
+
+    @functools.wraps(structure)
+    def write_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if key and shape.name == ATTRIBUTE_VALUE:
+            written = attribute_value(value)
+            if written is not None:
+                serialized[self.get_serialized_name(shape, key)] = written
+                return
+        structure(self, serialized, value, shape, key)
+
+    @functools.wraps(mapping)
+    def write_map(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if shape.value.name == ATTRIBUTE_VALUE and isinstance(value, dict):
+            written = {name: attribute_value(item) for name, item in value.items()}
+            if None not in written.values():
+                serialized[self.get_serialized_name(shape, key)] = written
+                return
+        mapping(self, serialized, value, shape, key)
+
+    BaseJSONSerializer._serialize_type_structure = write_structure  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_map = write_map  # type: ignore[method-assign]
+
+
+ATTRIBUTE_VALUE = "AttributeValue"
+_STRINGS = ("S", "N")
+_STRING_SETS = ("SS", "NS")
+_BOOLEANS = ("NULL", "BOOL")
+
+
+def attribute_value(value: Any) -> dict[str, Any] | None:
+    """One DynamoDB attribute value as moto's JSON serializer writes it, or None for a value this
+    leaves to it (binary, or anything but the plain wire form)."""
+    if not isinstance(value, dict):
+        return None
+    written: dict[str, Any] = {}
+    for member, item in value.items():
+        if item is None:
+            continue  # a member left out
+        if member in _STRINGS:
+            if not isinstance(item, str):
+                return None
+            written[member] = item
+        elif member in _BOOLEANS:
+            written[member] = item
+        elif member in _STRING_SETS:
+            if not isinstance(item, list) or not all(isinstance(one, str) for one in item):
+                return None
+            written[member] = list(item)
+        elif member == "M":
+            if not isinstance(item, dict):
+                return None
+            inner = {name: attribute_value(one) for name, one in item.items()}
+            if None in inner.values():
+                return None
+            written[member] = inner
+        elif member == "L":
+            if not isinstance(item, list):
+                return None
+            elements = [attribute_value(one) for one in item]
+            if None in elements:
+                return None
+            written[member] = elements
+        else:
+            return None  # B, BS, or a key of no attribute value
+    return written
+
+
+# --- streams ---------------------------------------------------------------------------------------
+
+
+def _stream_records_of_keys_only() -> None:
+    from moto.dynamodb.models.table import StreamRecord
+
+    record = StreamRecord.__init__
+
+    @functools.wraps(record)
+    def keys_only(
+        self: Any, table: Any, stream_type: str, event_name: str, old: Any, new: Any, seq: int
+    ) -> None:
+        if stream_type == "KEYS_ONLY":  # the images moto would write out are left out of the record
+            old = _KeysOf(old) if old is not None else None
+            new = _KeysOf(new) if new is not None else None
+        record(self, table, stream_type, event_name, old, new, seq)
+
+    StreamRecord.__init__ = keys_only  # type: ignore[method-assign]
+
+
+class _KeysOf:
+    """What a KEYS_ONLY stream record reads of an item: its keys (its image is never kept)."""
+
+    def __init__(self, item: Any) -> None:
+        self.hash_key, self.range_key = item.hash_key, item.range_key
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Attributes": {}}
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+def _event_inputs_compiled_once() -> None:
+    from moto.events.utils import EventTemplateParser
+
+    EventTemplateParser.parse = staticmethod(_template_parse)  # type: ignore[method-assign]
+
+
+@functools.lru_cache(maxsize=256)
+def _json_path(expression: str) -> Any:
+    from jsonpath_ng.ext import parse
+
+    return parse(expression)  # type: ignore[no-untyped-call]
+
+
+def _template_parse(input_template: str, input_paths_map: dict[str, Any], event: Any) -> dict[str, Any]:
+    """moto 5.2.5's `EventTemplateParser.parse`, its JSONPath expressions compiled once."""
+    from moto.events.utils import EventTemplateParser
+
+    template = input_template or EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE
+    paths = input_paths_map or EventTemplateParser.DEFAULT_EVENT_INPUT_PATHS_MAP
+    for name in paths:
+        matches = _json_path(paths[name]).find(event)
+        result = EventTemplateParser._stringify(matches[0].value) if matches else None
+        if result:
+            template = template.replace(f"<{name}>", result)
+    for name, value in (
+        ("aws.events.event.json", event),
+        ("aws.events.event.ingestion-time", event["ingestion-time"]),
+    ):
+        template = template.replace(f"<{name}>", EventTemplateParser._stringify(value))
+    return json.loads(template)  # type: ignore[no-any-return]
+
+
+# --- dispatch -------------------------------------------------------------------------------------
+
+
+def _services_listed_once() -> None:
+    from moto import backends
+
+    listed = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: iter(listed)  # type: ignore[assignment]
+
+    from moto.core import responses
+
+    names = functools.cache(responses.method_names_from_class)
+    responses.method_names_from_class = lambda clazz: list(names(clazz))  # type: ignore[assignment]
+
+
+# --- the server ------------------------------------------------------------------------------------
+
+
+class EmulatorServer:
+    """moto's server on `ip_address:port` (0: a free port), in a thread of this process, each
+    connection kept open between requests (HTTP/1.1 keep-alive)."""
+
+    def __init__(self, ip_address: str = "127.0.0.1", port: int = 0) -> None:
+        self._address = (ip_address, port)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(*self._address, app, threaded=True, request_handler=_handler_class())
+        self._server.connections = set()
+        self._server.connections_lock = threading.Lock()
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
+        self._thread.start()
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        with self._server.connections_lock:
+            kept = list(self._server.connections)
+        for connection in kept:  # a client's idle connection: its thread stops reading
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+
+
+@functools.cache
+def _handler_class() -> type:
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class KeepAliveHandler(MotoRequestHandler):  # type: ignore[misc, valid-type]
+        """moto's request handler; each answer carries its length, and the connection stays open
+        for the client's next request (a request body of unknown length closes it, as before)."""
+
+        def setup(self) -> None:
+            super().setup()
+            # an answer goes at once, not held back for an acknowledgement (Nagle's algorithm)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self.server.connections_lock:
+                self.server.connections.add(self.connection)
+
+        def finish(self) -> None:
+            with self.server.connections_lock:
+                self.server.connections.discard(self.connection)
+            super().finish()
+
+        def run_wsgi(self) -> None:
+            length = self.headers.get("Content-Length")
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower() or (
+                length is None and self.command in ("POST", "PUT", "PATCH")
+            ):
+                super().run_wsgi()  # Werkzeug's way: the connection closes after the answer
+                return
+            if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            environ = self.make_environ()
+            environ["wsgi.input"] = io.BytesIO(self.rfile.read(int(length)) if length else b"")
+            answered: dict[str, Any] = {}
+
+            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                answered["status"], answered["headers"] = status, headers
+                return lambda data: answered.setdefault("written", []).append(data)
+
+            try:
+                result = self.server.app(environ, start_response)
+                try:
+                    body = b"".join([*answered.get("written", []), *result])
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+            except Exception:  # what Werkzeug answers an application that raised
+                logger.exception("the emulator failed on %s %s", self.command, self.path)
+                self.close_connection = True
+                answered = {"status": "500 INTERNAL SERVER ERROR", "headers": []}
+                body = b""
+            code, _, reason = str(answered["status"]).partition(" ")
+            self.send_response(int(code), reason)
+            declared = None
+            for name, value in answered["headers"]:
+                lowered = name.lower()
+                if lowered == "content-length":
+                    declared = value
+                elif lowered not in ("connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            no_body = self.command == "HEAD" or int(code) in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED)
+            self.send_header(
+                "Content-Length", declared if no_body and declared is not None else str(len(body))
+            )
+            self._headers_buffer.append(b"\r\n" + (b"" if no_body else body))  # one write: head and body
+            self.flush_headers()
+
+    return KeepAliveHandler
