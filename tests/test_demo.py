@@ -77,7 +77,16 @@ def check_kitty(runtime: LocalRuntime, today: date) -> None:
     )
 
 
+def job_next_runs(runtime: LocalRuntime) -> dict[str, datetime]:
+    jobs = runtime.get("/_local/jobs").json()["items"]
+    return {job["name"]: datetime.fromisoformat(job["next_run"].replace("Z", "+00:00")) for job in jobs}
+
+
 def check_schedules(runtime: LocalRuntime, today: date) -> None:
+    # each job has run for every day (or month) before its next run
+    next_runs = job_next_runs(runtime)
+    collected_until = (next_runs["invoices.collect_direct_debits"] - timedelta(days=1)).date()
+    last_close = (next_runs["consumption.close_month"] - relativedelta(months=1)).date()
     for name in MONTHLY_PAYERS:
         auth = session(runtime, name)
         schedule = api(runtime, auth, "/invoices/schedule")
@@ -86,7 +95,7 @@ def check_schedules(runtime: LocalRuntime, today: date) -> None:
         # the installments debited on their days; the next ones to come
         assert len(schedule["installments"]) == 12
         for installment in schedule["installments"]:
-            expected = "paid" if installment["due_on"] <= today.isoformat() else "scheduled"
+            expected = "paid" if installment["due_on"] <= collected_until.isoformat() else "scheduled"
             assert installment["status"] == expected, (name, installment, today)
         # a contract year ends on its regularization day; the first one began with the contract
         year_end = date.fromisoformat(schedule["regularization_on"])
@@ -98,7 +107,7 @@ def check_schedules(runtime: LocalRuntime, today: date) -> None:
         else:
             assert regularizations == [], name
         # the months of this year closed so far (each closed on the 1st of the next) are billed
-        closed = first_month < today.replace(day=1)
+        closed = first_month < last_close
         assert (schedule["consumption_billed_cents"] > 0) == closed, (name, schedule, today)
         if closed:
             months = api(
@@ -108,7 +117,7 @@ def check_schedules(runtime: LocalRuntime, today: date) -> None:
                 step="month",
                 **{
                     "from": first_month.isoformat(),
-                    "to": (today.replace(day=1) - timedelta(days=1)).isoformat(),
+                    "to": (last_close - timedelta(days=1)).isoformat(),
                 },
             )["points"]
             assert months and all(point["value"] for point in months), (name, months)
@@ -158,6 +167,10 @@ def test_the_demo_stands_at_the_instant_asked_for(demo_runtime: LocalRuntime) ->
     clock = demo_runtime.get("/_local/clock").json()
     assert clock["controlled"] is True
     assert "The clock is controlled: it stands at" in demo_runtime.output()
+    # the jobs are due from there on: moving the clock fires what comes next, not the history again
+    now = demo_runtime.now()
+    next_runs = job_next_runs(demo_runtime)
+    assert next_runs and all(now < at <= now + timedelta(days=31) for at in next_runs.values()), next_runs
 
 
 def test_make_run_plays_the_history_up_to_now_then_runs_on_the_wall_clock(

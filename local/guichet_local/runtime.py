@@ -434,6 +434,8 @@ class Runtime:
             demo_history.play(self, self.demo_logins, end=self._history_end)
         except (demo_history.HistoryError, WorkerError) as error:
             raise StartupError(f"the demo customers' history stopped: {error}") from None
+        # the schedules are due from the end of the history on: it fired what was due before
+        self.scheduler = self._schedule()
         if self.options.clock is None:
             self.release_clock()
 
