@@ -7,8 +7,8 @@ by day. `speed_up()` gives the same answers in a time that does not grow with th
 - a DynamoDB query on the table's key reads its own partition: moto sorts every item of the
   table first, then keeps those of the partition; a query on an index no longer sorts the whole
   table before sorting what matched (by the index's keys, then the table's: a total order), and
-  leaves out first the items whose text key differs; a query weighs each item it reads once,
-  not twice;
+  reads only the items whose text key is the one asked (the table's items by that key's value,
+  made again once the table was written); a query weighs each item it reads once, not twice;
 - an item projected on some of its top-level attributes of text (an index's keys, a projection
   expression naming keys) copies those: moto converts the whole item to Python values and back
   once per attribute named;
@@ -65,6 +65,7 @@ def speed_up() -> bool:
             "moto %s is not %s: the emulator runs without its speed-ups", moto.__version__, MOTO_VERSION
         )
         return False
+    _writes_counted()
     _partition_queries()
     _projections_of_top_level_strings()
     _transactions_undo_their_items()
@@ -105,11 +106,13 @@ def _partition_queries() -> None:
         if index_name:  # moto keeps those its conditions match, sorted by the index's keys and the table's
             # a text key's value is equal as text: those that differ are left out before moto looks
             texts = [(name, value.value) for name, value in conditions if value.type == "S"]
+            if not texts:
+                return [item for partition in self.items.values() for item in _items_of(self, partition)]
+            (name, value), others = texts[0], texts[1:]
             return [
                 item
-                for partition in self.items.values()
-                for item in _items_of(self, partition)
-                if all(_text(item, name) == value for name, value in texts)
+                for item in _by_text(self, name).get(value, ())
+                if all(_text(item, other) == wanted for other, wanted in others)
             ]
         if hash_key is None or hash_key not in self.items:
             return []
@@ -129,6 +132,57 @@ def _partition_queries() -> None:
     Table.query = query_one_partition  # type: ignore[method-assign]
     Table.all_items = items_the_query_reads  # type: ignore[method-assign]
     Item.size = size_once_a_query  # type: ignore[method-assign]
+
+
+def _by_text(table: Any, name: str) -> dict[str, list[Any]]:
+    """The table's items by their text value of attribute `name`, made again after a write."""
+    cached = _lookups.get((id(table), name))
+    if cached is not None and cached[0] is table and cached[1] == _versions.get(id(table)):
+        return cached[2]
+    found: dict[str, list[Any]] = {}
+    for partition in table.items.values():
+        for item in _items_of(table, partition):
+            value = _text(item, name)
+            if value is not None:
+                found.setdefault(value, []).append(item)
+    _lookups[(id(table), name)] = (table, _versions.get(id(table)), found)
+    return found
+
+
+def _written(table: Any) -> None:
+    """Something in the table changed: what was looked up in it is made again."""
+    _versions[id(table)] = _versions.get(id(table), 0) + 1
+
+
+def _writes_counted() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    def counting(method: Any, table_of: Any) -> Any:
+        @functools.wraps(method)
+        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                try:
+                    table = table_of(self, *args, **kwargs)
+                except Exception:  # no such table: nothing was written
+                    table = None
+                if table is not None:
+                    _written(table)
+
+        return write
+
+    itself = lambda table, *args, **kwargs: table  # noqa: E731
+    Table.put_item = counting(Table.put_item, itself)  # type: ignore[method-assign]
+    Table.delete_item = counting(Table.delete_item, itself)  # type: ignore[method-assign]
+    # an update changes the item in place
+    named = lambda backend, table_name, *args, **kwargs: backend.get_table(table_name)  # noqa: E731
+    DynamoDBBackend.update_item = counting(DynamoDBBackend.update_item, named)  # type: ignore[method-assign]
+
+
+_versions: dict[int, int] = {}  # how many writes each table (by id) took
+_lookups: dict[tuple[int, str], tuple[Any, int | None, dict[str, list[Any]]]] = {}
 
 
 def _text(item: Any, name: str) -> Any:
@@ -210,6 +264,8 @@ class _Undo:
                 table.items[hash_value][range_value] = before
         for table, length in self.streams.values():
             del table.stream_shard.items[length:]
+        for table, *_ in self.items:
+            _written(table)
 
 
 def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:

@@ -13,6 +13,7 @@ as of any moment: a half-hour's value is the last one sent, as the consumption s
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections import defaultdict
@@ -34,12 +35,13 @@ def paris_day(moment: datetime) -> date:
     return moment.astimezone(PARIS).date()
 
 
-def half_hours(day: date) -> list[datetime]:
+@functools.lru_cache(maxsize=4096)
+def half_hours(day: date) -> tuple[datetime, ...]:
     """The starts (UTC) of the half-hours of a Paris day: 46, 48 or 50 of them."""
     start = datetime(day.year, day.month, day.day, tzinfo=PARIS).astimezone(UTC)
     following = day + timedelta(days=1)
     end = datetime(following.year, following.month, following.day, tzinfo=PARIS).astimezone(UTC)
-    return [start + n * HALF_HOUR for n in range(int((end - start) / HALF_HOUR))]
+    return tuple(start + n * HALF_HOUR for n in range(int((end - start) / HALF_HOUR)))
 
 
 def month_of(day: date) -> str:
@@ -90,20 +92,24 @@ class Home:
         return values
 
 
-def off_peak_flags(day: date, hours: list[dict[str, str]]) -> list[bool]:
+def off_peak_flags(day: date, hours: list[dict[str, str]]) -> tuple[bool, ...]:
     """Which half-hours of a Paris day fall in the off-peak hours (`[start, end)`, local time)."""
+    return _off_peak_flags(day, tuple((span["start"], span["end"]) for span in hours))
 
+
+@functools.lru_cache(maxsize=8192)
+def _off_peak_flags(day: date, hours: tuple[tuple[str, str], ...]) -> tuple[bool, ...]:
     def minutes(text: str) -> int:
         hour, minute = text.split(":")
         return int(hour) * 60 + int(minute)
 
-    ranges = [(minutes(span["start"]), minutes(span["end"])) for span in hours]
+    ranges = [(minutes(start), minutes(end)) for start, end in hours]
     flags = []
     for start in half_hours(day):
         local = start.astimezone(PARIS)
         minute = local.hour * 60 + local.minute
         flags.append(any(a <= minute < b if a < b else minute >= a or minute < b for a, b in ranges))
-    return flags
+    return tuple(flags)
 
 
 def _bump(hour: float, peak: float, width: float) -> float:

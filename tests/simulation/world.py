@@ -155,30 +155,24 @@ class EventTap:
         events.put_targets(Rule=self.NAME, Targets=[{"Id": "tap", "Arn": arn}])
 
     def new(self) -> list[Observed]:
+        """The events put on the bus since the last call, oldest first: taken from the queue in the
+        emulator of this process (as the mirrors and the inbox read theirs), which only this reads."""
         from moto.sqs.models import sqs_backends
 
-        if not sqs_backends[ACCOUNT_ID][REGION].get_queue(self.NAME)._messages:
+        queue = sqs_backends[ACCOUNT_ID][REGION].get_queue(self.NAME)
+        taken = len(queue._messages)
+        if not taken:
             return []
+        messages = queue._messages[:taken]
+        del queue._messages[:taken]
         found: list[Observed] = []
-        while True:
-            messages = self._sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-            ).get("Messages", [])
-            if not messages:
-                return found
-            for message in messages:
-                event = json.loads(message["Body"])
-                detail = event["detail"]
-                found.append(
-                    Observed(event["detail-type"], detail["event_id"], detail["occurred_at"], detail["data"])
-                )
-            self._sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
-                    for n, message in enumerate(messages)
-                ],
+        for message in messages:
+            event = json.loads(message.body)
+            detail = event["detail"]
+            found.append(
+                Observed(event["detail-type"], detail["event_id"], detail["occurred_at"], detail["data"])
             )
+        return found
 
 
 @dataclass
