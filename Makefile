@@ -40,7 +40,7 @@ $(CHROMIUM): # Debian's Chromium for the browser tests (Playwright cannot downlo
 run: install ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data
 	$(PY) -m guichet_local --port $(PORT)
 
-test: install lint test-services test-shifted test-local test-infra ## Run every test tier
+test: install lint test-services test-shifted test-local test-simulation test-infra ## Run every test tier
 
 test-services: install ## Domain and route tests of each service, one process per service, TEST_JOBS at a time
 	@echo "== services' tests, $$($(CLOCK) $(PY) -c 'import sitecustomize; print(sitecustomize.clock_line())')"

@@ -6,9 +6,8 @@ runtime at a time; later calls answer the same runtime, whose clock only moves f
 it at the end of the module: its workers gone, its port free, the process clock back to the wall
 clock and the environment as it was (the runtime points `AWS_ENDPOINT_URL` at its emulator).
 
-The year simulation itself (`test_year_simulation.py`) runs only when GUICHET_SIMULATION=1 is set
-(`make test-simulation`): it is not part of `make test` while invariants still break (see the
-README, "The year simulation").
+The year simulation itself (`test_year_simulation.py`) runs when GUICHET_SIMULATION=1 is set:
+`make test-simulation`, a tier of `make test` of its own (the local tier leaves it out).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The year simulation at the size of `make test`: every service together, customers of every demo
 profile through a simulated year, the invariants checked after every day (see `simulation/`).
 
-Collected only with GUICHET_SIMULATION=1 (`make test-simulation`): it is not part of `make test`
-while the services still break invariants; `make simulate` runs a larger one.
+Collected only with GUICHET_SIMULATION=1 (`make test-simulation`, a tier of `make test` of its
+own); `make simulate` runs a larger one.
 """
 
 from __future__ import annotations
