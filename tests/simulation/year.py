@@ -94,6 +94,7 @@ class Report:
     counts: dict[str, Any] = field(default_factory=dict)
     steps: Counter[str] = field(default_factory=Counter)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    worlds: int = 1  # the runtimes the customers were shared between (worlds.py)
 
 
 class Simulation:
