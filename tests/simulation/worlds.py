@@ -5,8 +5,9 @@ A world is the whole of Guichet (every service, its emulator, its clock) and its
 every profile, living the same year: the worlds share nothing, so each proves all it proves alone,
 and together they prove it of all their customers. The simulation is one chain of requests, each
 waiting for the one before: on a machine of two cores one world keeps one of them busy, two keep
-both. World `n` draws its customers from seed `seed + 1000 × n`: a run is reproducible for the same
-customers, days, seed and number of worlds (its events delivered twice or late likewise).
+both. The customers are numbered as in one world (so given the same profiles and ways of paying:
+24 customers are three of each profile however many worlds share them); world `n` draws their
+names, homes and days from seed `seed + 1000 × n`, its events delivered twice or late likewise.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ def shares(customers: int, worlds: int) -> list[int]:
     return [customers // worlds + (1 if n < customers % worlds else 0) for n in range(worlds)]
 
 
-def world_settings(settings: Settings, customers: int, index: int) -> Settings:
+def world_settings(settings: Settings, customers: int, index: int, first_number: int = 0) -> Settings:
     return replace(
         settings,
         customers=customers,
+        first_number=first_number,
         seed=settings.seed + SEED_STEP * index,
         delivery=replace(settings.delivery, seed=settings.delivery.seed + SEED_STEP * index),
         state_dir=settings.state_dir / f"world-{index}",
@@ -57,7 +59,7 @@ def run(settings: Settings, worlds: int) -> Report:
             receiving, sending = context.Pipe(duplex=False)
             process = context.Process(
                 target=_world,
-                args=(world_settings(settings, customers, index), sending),
+                args=(world_settings(settings, customers, index, sum(counts[:index])), sending),
                 name=f"simulation-world-{index}",
             )
             process.start()
