@@ -91,8 +91,9 @@ operator-token: install ## Print an operator token of the running local runtime:
 CUSTOMERS ?= 200
 DAYS ?= 365
 SEED ?= 1
-simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DAYS=365 SEED=1
-	cd tests && ../$(PY) -m simulation --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED)
+WORLDS ?= 1
+simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DAYS=365 SEED=1 [WORLDS=2]
+	cd tests && ../$(PY) -m simulation --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED) --worlds $(WORLDS)
 
 test-simulation: install ## The year simulation at the size of make test: customers of every profile, 365 days
 	$(PY) -m pytest -q $(YEAR_TEST)

@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--worlds",
         type=int,
-        default=2,
-        help="runtimes the customers are shared between, run side by side (one per core)",
+        default=1,
+        help="runtimes the customers are shared between, run side by side (one per free core)",
     )
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args(argv)

@@ -17,9 +17,9 @@ from . import worlds
 from .__main__ import summary
 from .year import Report, Settings
 
-CUSTOMERS = 24  # three of each profile
-DAYS = 365
-WORLDS = 2  # side by side, one per core (worlds.py)
+CUSTOMERS = 16  # two of each profile, in two worlds side by side (worlds.py), one per core:
+DAYS = 365  # the year in about two minutes (README, "The year simulation")
+WORLDS = 2
 
 
 @pytest.fixture(scope="module")
