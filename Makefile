@@ -53,8 +53,9 @@ $(SERVICE_TESTS): test-service-%: install
 	@echo "== services/$*$(if $(filter-out 0,$(GUICHET_CLOCK_SHIFT_DAYS)), (clock $(GUICHET_CLOCK_SHIFT_DAYS) days ahead))"
 	@cd services/$* && $(CLOCK) ../../$(PY) -m pytest -q tests
 
+YEAR_TEST := tests/simulation/test_year_simulation.py
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST)
 
 test-infra: install ## Package every service and check the templates offline
 	$(PY) -m pytest -q infra/tests
@@ -90,11 +91,12 @@ operator-token: install ## Print an operator token of the running local runtime:
 CUSTOMERS ?= 200
 DAYS ?= 365
 SEED ?= 1
-simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DAYS=365 SEED=1
-	cd tests && ../$(PY) -m simulation --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED)
+WORLDS ?= 1
+simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DAYS=365 SEED=1 [WORLDS=2]
+	cd tests && ../$(PY) -m simulation --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED) --worlds $(WORLDS)
 
-test-simulation: install ## The year simulation at the size of make test (24 customers, 365 days)
-	GUICHET_SIMULATION=1 $(PY) -m pytest -q tests/simulation/test_year_simulation.py
+test-simulation: install ## The year simulation at the size of make test: customers of every profile, 365 days
+	$(PY) -m pytest -q $(YEAR_TEST)
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)

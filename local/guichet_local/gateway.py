@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .service_process import ServiceProcess
+from .service_process import CLOCK_HEADER, ServiceProcess
 
 logger = logging.getLogger("guichet_local.gateway")
 
@@ -156,7 +156,11 @@ class GatewayHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
     def _proxy(self, worker: ServiceProcess, body: bytes) -> None:
-        headers = {name: value for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP}
+        headers = {
+            name: value
+            for name, value in self.headers.items()
+            if name.lower() not in _HOP_BY_HOP and name.lower() != CLOCK_HEADER.lower()
+        }
         if body or self.command in ("POST", "PUT", "PATCH"):
             headers["Content-Length"] = str(len(body))
         try:

@@ -20,6 +20,10 @@ from .clock import iso
 from .services import Service
 
 CLOCK_PATH = "/_worker/clock"
+# Under a controlled clock, the instant a worker moves its clock to before it serves the request
+# (the clock's move rides on the request rather than on one of its own); the gateway never lets
+# a client's through.
+CLOCK_HEADER = "X-Guichet-Local-Clock"
 
 
 class WorkerError(RuntimeError):
@@ -172,8 +176,9 @@ class ServiceProcess:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         if self.port is None:
             raise WorkerError(f"the {self.service.name} worker is not running")
-        if self._clock_due is not None and path != CLOCK_PATH:
-            self._catch_up_clock()
+        due = self._clock_due if path != CLOCK_PATH else None
+        if due is not None:
+            headers = {**(headers or {}), CLOCK_HEADER: iso(due)}
         kept = getattr(self._connections, "open", None)
         connection = kept or http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         self._connections.open = None
@@ -200,6 +205,11 @@ class ServiceProcess:
             connection.close()
         else:
             self._connections.open = connection  # this thread's next request to the worker reuses it
+        if due is not None:  # the worker moved its clock before it served this
+            with self._clock_lock:
+                self.clock = due
+                if self._clock_due == due:
+                    self._clock_due = None
         return answer
 
     def get(self, path: str) -> Any:
@@ -239,16 +249,11 @@ class ServiceProcess:
             self.clock = None
 
     def set_clock_before_next_request(self, moment: datetime) -> None:
-        """The worker's clock moves to `moment` before it serves its next request: a worker that
-        serves nothing meanwhile costs nothing, one that does sees `moment` as now."""
+        """The worker's clock moves to `moment` before it serves its next request (the request
+        says so, CLOCK_HEADER): a worker that serves nothing meanwhile costs nothing, one that
+        does sees `moment` as now."""
         with self._clock_lock:
             self._clock_due = None if moment == self.clock else moment
-
-    def _catch_up_clock(self) -> None:
-        with self._clock_lock:
-            if self._clock_due is not None:
-                self.set_clock(self._clock_due)
-                self._clock_due = None
 
     def load_demo(self, now: datetime) -> list[dict[str, Any]]:
         ok, result = self.call("/_worker/demo", {"now": now.isoformat()})

@@ -12,7 +12,8 @@ worker imports the app and serves, on an ephemeral port of 127.0.0.1:
 - `POST /_worker/demo` (`{"now": ISO}`): loads the service's demo data through `demo.py`;
 - `GET`, `POST /_worker/clock` (`{"now": ISO}`): under a controlled clock (`--clock`, see
   `clock.py`), the instant the process is frozen at, and moving it (`{"now": null}`: back to
-  the wall clock).
+  the wall clock); a request carrying `X-Guichet-Local-Clock: ISO` moves it there first (how the
+  runtime moves it: no request of its own).
 
 It tells the runtime its port with one JSON line `{"port": N}` on stdout, the only thing it
 writes there: everything else written to stdout (Powertools' JSON logs) goes to --log-file.
@@ -45,6 +46,7 @@ from chalice.local import LambdaContext, LocalChalice, LocalGateway, LocalGatewa
 from guichet_contracts.events import InvalidEvent
 
 from .clock import ControlledClock, iso, parse_instant
+from .service_process import CLOCK_HEADER
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
@@ -175,6 +177,9 @@ class WorkerHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         service = self.server.service
+        moment = self.headers.get(CLOCK_HEADER)
+        if moment and self.server.clock.now is not None:  # the runtime moved time: move with it first
+            self.server.clock.move_to(parse_instant(moment))
         if self.path.startswith("/_worker/"):
             answer = self._internal(service, body)
         else:
@@ -184,7 +189,7 @@ class WorkerHandler(BaseHTTPRequestHandler):
             else:
                 headers: dict[str, str] = {}
                 for name, value in self.headers.items():
-                    if name.lower() not in _HOP_BY_HOP:
+                    if name.lower() not in _HOP_BY_HOP and name.lower() != CLOCK_HEADER.lower():
                         headers[name] = f"{headers[name]},{value}" if name in headers else value
                 answer = service.handle_request(self.command, path, headers, body)
         self._send(*answer)

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from guichet_local.runtime import Delivery
 
+from . import worlds
 from .invariants import HARNESS
 from .scenarios import CATALOGUE, WAITING
-from .year import Report, Settings, Simulation
+from .year import Report, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=date.fromisoformat, default=date(2027, 1, 1))
     parser.add_argument("--duplicates", type=float, default=0.1, help="share of events delivered twice")
     parser.add_argument("--late", type=float, default=0.1, help="share of events kept back, delivered later")
+    parser.add_argument(
+        "--worlds",
+        type=int,
+        default=1,
+        help="runtimes the customers are shared between, run side by side (one per free core)",
+    )
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -49,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             progress=lambda line: print(line, file=sys.stderr, flush=True),
         )
-        report = Simulation(settings).run()
+        report = worlds.run(settings, args.worlds)
     print(summary(report))
     return 1 if report.failures else 0
 
@@ -58,7 +65,7 @@ def summary(report: Report) -> str:
     settings = report.settings
     lines = [
         f"Year simulation: {len(report.customers)} customers, {report.days} days from {settings.start}, "
-        f"seed {settings.seed}",
+        f"seed {settings.seed}" + (f", in {report.worlds} worlds side by side" if report.worlds > 1 else ""),
         "  profiles   "
         + ", ".join(
             f"{name} {count}" for name, count in Counter(c.profile.name for c in report.customers).items()

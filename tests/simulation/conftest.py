@@ -5,9 +5,6 @@ worker process, as `make run` does), once per test module (the emulator lives in
 runtime at a time; later calls answer the same runtime, whose clock only moves forward), and stops
 it at the end of the module: its workers gone, its port free, the process clock back to the wall
 clock and the environment as it was (the runtime points `AWS_ENDPOINT_URL` at its emulator).
-
-The year simulation itself (`test_year_simulation.py`) runs when GUICHET_SIMULATION=1 is set:
-`make test-simulation`, a tier of `make test` of its own (the local tier leaves it out).
 """
 
 from __future__ import annotations
@@ -21,9 +18,6 @@ from pathlib import Path
 import pytest
 from guichet_local.runtime import Options, Runtime
 from guichet_local.services import SERVICES
-
-if os.environ.get("GUICHET_SIMULATION") != "1":
-    collect_ignore = ["test_year_simulation.py"]
 
 
 def _alive(pid: int | None) -> bool:

@@ -227,12 +227,16 @@ def expect(answer: Any, status: int, what: str) -> None:
 # --- the population ------------------------------------------------------------------------------
 
 
-def build(count: int, *, seed: int, first_day: date, arrivals_within_days: int) -> list[Customer]:
+def build(
+    count: int, *, seed: int, first_day: date, arrivals_within_days: int, first_number: int = 0
+) -> list[Customer]:
     """`count` customers, every profile and way of paying represented as soon as there are enough
-    of them; they arrive over the first `arrivals_within_days` days."""
+    of them; they arrive over the first `arrivals_within_days` days. Numbered from `first_number`:
+    the customers of a population shared between worlds are numbered, and so given their profile
+    and way of paying, as in one world."""
     rng = random.Random(seed)
     customers = []
-    for number in range(count):
+    for number in range(first_number, first_number + count):
         profile = PROFILES[number % len(PROFILES)]
         # each profile cycles through its ways of paying, so that a small population has them all
         pays = profile.habits[(number // len(PROFILES) + number) % len(profile.habits)]

@@ -25,6 +25,7 @@ from .population import (
     GOOD_CARD,
     GOOD_IBAN,
     MANDATE_HABITS,
+    PROFILES,
     ApiError,
     Customer,
     Home,
@@ -572,6 +573,7 @@ class WithdrawCancellation(Scenario):
             if (
                 item["dossier_number"] == dossier
                 and item["cancel_at"]
+                and date.fromisoformat(item["cancel_at"]) > sim.today  # until that day (API.md)
                 and item["status"] in ("active", "to_configure")
             ):
                 customer.ok(
@@ -730,9 +732,9 @@ class HomeChangesHands(Scenario):
 
     @staticmethod
     def pair(customers: list[Customer], rng: random.Random) -> None:
-        """Up to two homes change hands (the first one while still supplied): a leaver and a
-        newcomer arriving at least a month later, each in one move only. The leaver cancels
-        nothing else."""
+        """Up to two homes change hands (one while still supplied, one after its holder left): a
+        leaver and a newcomer arriving at least a month later, each in one move only. The leaver
+        cancels nothing else."""
         homes = [c for c in customers if c.profile.name in HomeChangesHands.profiles and c.home is not None]
         pairs = 0
         for leaver in homes:
@@ -748,7 +750,10 @@ class HomeChangesHands(Scenario):
                 continue
             newcomer = rng.choice(newcomers)
             leaver.traits -= {"cancel_immediately", "cancel_end_of_period", "late_meter_file"}
-            leaver.traits |= {"home_changes_hands", "moves_out"} | ({"move_in_held"} if pairs == 0 else set())
+            # one home changes hands while supplied, the next after its holder left, and so on; a
+            # world holding the second share of a population (worlds.py) starts with the other way
+            held = (pairs + (customers[0].number // len(PROFILES) if customers else 0)) % 2 == 0
+            leaver.traits |= {"home_changes_hands", "moves_out"} | ({"move_in_held"} if held else set())
             newcomer.traits |= {"home_changes_hands", "moves_in"}
             leaver.successor = newcomer
             assert newcomer.home is not None and leaver.home is not None

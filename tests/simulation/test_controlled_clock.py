@@ -166,3 +166,19 @@ def test_an_event_off_its_contract_is_dead_lettered_at_once(
     assert letter["refused"] is True and letter["attempts"] == 1
     assert letter["handler"] == "subscriptions.order_paid"
     assert runtime.events.pending() == 0
+
+
+def test_a_client_cannot_move_a_workers_clock_through_the_gateway(
+    controlled_runtime: Callable[[datetime], Runtime],
+) -> None:
+    runtime = controlled_runtime(START)
+    now = runtime.clock_state()["now"]
+
+    # A request naming another instant in the header the runtime moves a worker's clock with
+    answer = requests.get(
+        f"{runtime.url}/auth/health", headers={"X-Guichet-Local-Clock": "2031-01-01T00:00:00Z"}, timeout=30
+    )
+
+    # is served, and the worker's clock stays the runtime's
+    assert answer.status_code == 200
+    assert runtime.workers["auth"].get("/_worker/clock")["result"]["now"] == now

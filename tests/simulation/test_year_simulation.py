@@ -1,8 +1,8 @@
 """The year simulation at the size of `make test`: every service together, customers of every demo
 profile through a simulated year, the invariants checked after every day (see `simulation/`).
 
-Collected only with GUICHET_SIMULATION=1 (`make test-simulation`, a tier of `make test` of its
-own); `make simulate` runs a larger one.
+`make test-simulation` runs it (a step of `make test`, after `make test-local`, which leaves it
+out); `make simulate` runs a larger one and prints its figures.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from . import worlds
 from .__main__ import summary
-from .year import Report, Settings, Simulation
+from .year import Report, Settings
 
-CUSTOMERS = 24  # three of each profile
-DAYS = 365
+CUSTOMERS = 16  # two of each profile, in two worlds side by side (worlds.py), one per core:
+DAYS = 365  # the year in about two minutes (README, "The year simulation")
+WORLDS = 2
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +34,16 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]:
         start=date(2027, 1, 1),
         state_dir=Path(tmp_path_factory.mktemp("year")),
     )
-    yield Simulation(settings).run()
+    yield worlds.run(settings, WORLDS)
     os.environ.clear()
     os.environ.update(environment)
 
 
-@pytest.mark.timeout(3600)
-def test_a_year_of_every_profile_keeps_every_invariant(year: Report) -> None:
+@pytest.mark.timeout(1800)
+def test_a_year_of_every_profile_keeps_every_invariant(
+    year: Report, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with capsys.disabled():  # who lived the year, and how long it took
+        print("\n" + "\n".join(summary(year).splitlines()[:5]))
     assert year.days == DAYS
     assert not year.failures, summary(year)

@@ -59,6 +59,7 @@ class Settings:
     customers: int = 24
     days: int = 365
     seed: int = 1
+    first_number: int = 0  # of the customers: where a world's share of a population starts
     start: date = date(2027, 1, 1)
     state_dir: Path = Path(".local-state/simulation")
     delivery: Delivery = field(
@@ -94,6 +95,7 @@ class Report:
     counts: dict[str, Any] = field(default_factory=dict)
     steps: Counter[str] = field(default_factory=Counter)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    worlds: int = 1  # the runtimes the customers were shared between (worlds.py)
 
 
 class Simulation:
@@ -108,6 +110,7 @@ class Simulation:
             seed=settings.seed,
             first_day=settings.start,
             arrivals_within_days=settings.arrivals_within_days,
+            first_number=settings.first_number,
         )
         scenarios.cast(self.customers, self.rng)
         self.by_email = {customer.email: customer for customer in self.customers}
