@@ -10,6 +10,7 @@ on the wall clock (the caller stops it). All are `LocalRuntime`s:
     runtime.get(path) / .post(path, json=...) / .request(method, path, ...)  -> requests.Response
     runtime.mail()                  the local mailbox, newest first (GET /_local/mail.json items)
     runtime.job(name, at=None)    `make job NAME=name AT=at`: CompletedProcess (returncode, stdout, stderr)
+    runtime.settle()                waits until every event published so far is handled
     runtime.aws(service)            a boto3 client on the runtime's moto (e.g. "events", "ses")
     runtime.now()                   the runtime's clock (GET /_local/clock), an aware datetime
     runtime.output()                what the runtime printed so far (banner, errors)
@@ -119,6 +120,17 @@ class LocalRuntime:
         answer.raise_for_status()
         return answer.json()["items"]
 
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every event published so far is handled (GET /_local/events.json), those its
+        handlers published included: what a test checks next sees all of it."""
+
+        def quiet() -> bool:
+            answer = self.get("/_local/events.json")
+            answer.raise_for_status()
+            return answer.json()["pending"] == 0
+
+        assert eventually(lambda: quiet() and quiet(), timeout=timeout), "events still pending"
+
     def job(self, name: str, at: str | None = None) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "guichet_local.job", "--port", str(self.port), name]
         if at:
@@ -199,7 +211,9 @@ def launch_runtime(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
-    started = LocalRuntime.start(tmp_path_factory.mktemp("runtime"), "--no-demo")
+    # the tests stand for many clients: each customer of tests/customers.py comes from an
+    # address of its own (X-Forwarded-For), as the per-address limits of the services expect
+    started = LocalRuntime.start(tmp_path_factory.mktemp("runtime"), "--no-demo", "--trust-forwarded-for")
     yield started
     _stopped_cleanly(started)
 

@@ -33,13 +33,24 @@ class Customer:
 def verified_customer(runtime: Any, email_prefix: str, **profile: Any) -> Customer:
     """Register with `profile` (names, address, language...), open the link mailed to verify, log in."""
     email = f"{email_prefix}-{uuid.uuid4().hex[:8]}@example.org"
-    registered = runtime.post("/auth/register", json={"email": email, "password": PASSWORD, **profile})
+    # from an address of its own: the services limit registrations and logins per client address
+    address = {"X-Forwarded-For": client_address()}
+    registered = runtime.post(
+        "/auth/register", json={"email": email, "password": PASSWORD, **profile}, headers=address
+    )
     assert registered.status_code == 201, registered.text
     mail = next(mail for mail in runtime.mail() if email in mail["to"])
     token = re.search(r"verify-email\?token=(\S+)", mail["text"]).group(1)  # type: ignore[union-attr]
     assert runtime.post("/auth/verify-email", json={"token": token}).status_code == 200
-    tokens = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()
+    tokens = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}, headers=address).json()
     return Customer(registered.json()["customer_id"], email, tokens)
+
+
+def client_address() -> str:
+    """An address of a private range nobody else in the run has (the runtime of the tests takes
+    the client's address from X-Forwarded-For: `--trust-forwarded-for`)."""
+    draw = uuid.uuid4().int
+    return f"10.{draw % 256}.{draw // 256 % 256}.{draw // 65536 % 254 + 1}"
 
 
 def open_session(page: Any, runtime: Any, customer: Customer) -> None:
@@ -53,7 +64,9 @@ def open_session(page: Any, runtime: Any, customer: Customer) -> None:
 
 
 def order_invoice(runtime: Any, customer: Customer, order_id: str, timeout: float = 20.0) -> dict[str, Any]:
-    """The invoice the invoices service issued for the order (it follows OrderPlaced)."""
+    """The invoice the invoices service issued for the order (it follows OrderPlaced), once the
+    order is handled in full (what follows the invoice in the same handler, the order's settlement,
+    included)."""
     from conftest import eventually
 
     def issued() -> dict[str, Any] | None:
@@ -62,6 +75,7 @@ def order_invoice(runtime: Any, customer: Customer, order_id: str, timeout: floa
 
     invoice = eventually(issued, timeout=timeout)
     assert invoice, f"no invoice was issued for order {order_id}"
+    runtime.settle(timeout=timeout)
     return invoice
 
 

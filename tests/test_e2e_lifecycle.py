@@ -171,6 +171,7 @@ def test_an_unpaid_renewal_suspends_the_service_and_its_payment_brings_it_back(l
 
         # Then the line runs again, renewed by one more month
         assert eventually(lambda: status() == "active", timeout=20), status()
+        runtime.settle()  # the renewal's month follows the resumption
         renewed = runtime.get(f"/subscriptions/{line['subscription_id']}", headers=customer.auth).json()
         assert renewed["renews_on"] > line["renews_on"]
         assert eventually(lambda: mailed("rétabli")), [mail["subject"] for mail in runtime.mail()][:10]

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, LocalRuntime, eventually, port_is_free
+from customers import PASSWORD, verified_customer
 from guichet_local.resources import deploy_service_resources, environment_name
 from guichet_local.schedules import (
     Schedule,
@@ -200,6 +201,45 @@ def test_the_gateway_passes_method_query_headers_and_body(echo: LocalRuntime) ->
     assert echoed["query"] == {"tag": ["a", "b"], "empty": [""]}
     assert echoed["headers"]["x-thing"] == "yes"
     assert echoed["body"] == '{"x": 1}'
+
+
+def test_a_service_sees_the_connections_address_and_no_header_can_say_another(echo: LocalRuntime) -> None:
+    answer = echo.get(
+        "/echo/echo", headers={"X-Forwarded-For": "10.9.9.9", "X-Guichet-Local-Source-Ip": "192.0.2.1"}
+    )
+
+    echoed = answer.json()
+    assert echoed["source_ip"] == "127.0.0.1"  # not trusting X-Forwarded-For: the connection's
+    assert "x-guichet-local-source-ip" not in echoed["headers"]
+    assert echoed["headers"]["x-forwarded-for"] == "10.9.9.9"
+
+
+def test_behind_a_trusted_proxy_the_client_is_the_first_forwarded_address(runtime: LocalRuntime) -> None:
+    # the tests' runtime trusts X-Forwarded-For (--trust-forwarded-for): a customer's session
+    # shows the address it came from
+    customer = verified_customer(runtime, "source-ip", first_name="Inès", last_name="Adresse")
+    address = next(iter(client_sessions(runtime, customer)))
+
+    forwarded = runtime.post(
+        "/auth/login",
+        json={"login": customer.email, "password": PASSWORD},
+        headers={"X-Forwarded-For": "192.0.2.7, 10.0.0.1", "X-Guichet-Local-Source-Ip": "192.0.2.99"},
+    )
+    not_an_address = runtime.post(
+        "/auth/login",
+        json={"login": customer.email, "password": PASSWORD},
+        headers={"X-Forwarded-For": "somewhere", "X-Guichet-Local-Source-Ip": "192.0.2.99"},
+    )
+
+    assert forwarded.status_code == not_an_address.status_code == 200
+    assert address.startswith("10.")
+    assert sorted(client_sessions(runtime, customer)) == sorted([address, "192.0.2.7", "127.0.0.1"])
+
+
+def client_sessions(runtime: LocalRuntime, customer: Any) -> list[str]:
+    answer = runtime.get("/auth/me/sessions", headers=customer.auth)
+    answer.raise_for_status()
+    return [item["ip"] for item in answer.json()["items"]]
 
 
 def test_binary_bodies_and_repeated_headers_come_back_intact(echo: LocalRuntime) -> None:

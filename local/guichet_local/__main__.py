@@ -39,6 +39,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="run under a controlled clock frozen at this time: nothing fires by itself, and "
         'POST /_local/clock {"now": ISO} moves it, firing the jobs due on the way',
     )
+    parser.add_argument(
+        "--trust-forwarded-for",
+        action="store_true",
+        help="take the client's address from X-Forwarded-For (behind a proxy you trust, or tests "
+        "standing for many clients); the connection's otherwise",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="log what the runtime does")
     return parser.parse_args(argv)
 
@@ -115,7 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"guichet_local: --clock {args.clock!r} is not an ISO 8601 time", file=sys.stderr)
         return 2
-    options = Options(port=args.port, services=services, demo=args.demo, clock=clock)
+    options = Options(
+        port=args.port,
+        services=services,
+        demo=args.demo,
+        clock=clock,
+        trust_forwarded_for=args.trust_forwarded_for,
+    )
     if args.state_dir:
         options.state_dir = args.state_dir.resolve()
     runtime = Runtime(options)

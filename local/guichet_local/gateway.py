@@ -11,6 +11,7 @@ with its method, headers, body and query string, as API Gateway's base-path mapp
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import socket
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .service_process import CLOCK_HEADER, ServiceProcess
+from .service_process import INTERNAL_HEADERS, SOURCE_IP_HEADER, ServiceProcess
 
 logger = logging.getLogger("guichet_local.gateway")
 
@@ -55,8 +56,10 @@ class Local:
         clock: Callable[[], dict[str, Any]] | None = None,
         move_clock: Callable[[str], tuple[int, dict[str, Any]]] | None = None,
         aws: Callable[[], dict[str, Any]] = dict,
+        events_pending: Callable[[], int] = int,
     ) -> None:
         self.mail = mail
+        self.events_pending = events_pending
         self.aws = aws
         self.dead_letters = dead_letters
         self.clock = clock
@@ -155,12 +158,25 @@ class GatewayHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
+    def _source_ip(self) -> str:
+        """The client's address: the connection's, or, behind a proxy the runtime was told to
+        trust (`--trust-forwarded-for`), the first of X-Forwarded-For when it is an address."""
+        peer = str(self.client_address[0])
+        if not self.server.trust_forwarded_for:
+            return peer
+        forwarded = (self.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            return peer
+
     def _proxy(self, worker: ServiceProcess, body: bytes) -> None:
         headers = {
             name: value
             for name, value in self.headers.items()
-            if name.lower() not in _HOP_BY_HOP and name.lower() != CLOCK_HEADER.lower()
+            if name.lower() not in _HOP_BY_HOP and name.lower() not in INTERNAL_HEADERS
         }
+        headers[SOURCE_IP_HEADER] = self._source_ip()
         if body or self.command in ("POST", "PUT", "PATCH"):
             headers["Content-Length"] = str(len(body))
         try:
@@ -198,6 +214,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"items": local.dead_letters()})
         elif path == "/_local/aws.json" and method == "GET":
             self._json(HTTPStatus.OK, local.aws())
+        elif path == "/_local/events.json" and method == "GET":
+            self._json(HTTPStatus.OK, {"pending": local.events_pending()})
         elif path.startswith("/_local/jobs/") and method == "POST":
             self._job(unquote(path[len("/_local/jobs/") :]), body)
         elif path == "/_local/ingest" and method == "POST":
@@ -215,6 +233,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             "/_local/dead-letters.json",
             "/_local/clock",
             "/_local/aws.json",
+            "/_local/events.json",
         ) or path.startswith("/_local/jobs/"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}"))
         else:
@@ -279,8 +298,9 @@ class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port: int, local: Local) -> None:
+    def __init__(self, port: int, local: Local, *, trust_forwarded_for: bool = False) -> None:
         self.local = local
+        self.trust_forwarded_for = trust_forwarded_for
         self.workers: list[ServiceProcess] = []
         super().__init__(("127.0.0.1", port), GatewayHandler)
 

@@ -65,6 +65,9 @@ class Options:
     scheduler_max_sleep: float = 1.0
     clock: datetime | None = None  # a controlled clock, frozen at this instant (see clock.py)
     log_level: str | None = None  # the services' POWERTOOLS_LOG_LEVEL, when not their stage's
+    # the client's address is the first of X-Forwarded-For (a proxy in front, or tests standing
+    # for many clients), not the connection's
+    trust_forwarded_for: bool = False
 
 
 @dataclass
@@ -133,7 +136,11 @@ class Runtime:
         elif self.options.clock is not None:
             self.clock.move_to(self.options.clock)
         try:
-            self.gateway = GatewayServer(self.options.port, self._local_endpoints())
+            self.gateway = GatewayServer(
+                self.options.port,
+                self._local_endpoints(),
+                trust_forwarded_for=self.options.trust_forwarded_for,
+            )
         except OSError as error:
             raise StartupError(f"cannot listen on 127.0.0.1:{self.options.port}: {error.strerror}") from None
         self._start_moto()
@@ -416,6 +423,7 @@ class Runtime:
             clock=self.clock_state,
             move_clock=self.move_clock,
             aws=lambda: {"endpoint_url": self.moto_url, "region": REGION},
+            events_pending=lambda: self.events.pending() if self.events else 0,
         )
 
     def _load_demo(self) -> None:

@@ -24,6 +24,10 @@ CLOCK_PATH = "/_worker/clock"
 # (the clock's move rides on the request rather than on one of its own); the gateway never lets
 # a client's through.
 CLOCK_HEADER = "X-Guichet-Local-Clock"
+# The client's address, as API Gateway gives it to a Lambda (requestContext.identity.sourceIp):
+# the gateway says it to the worker in this header, and never lets a client's through.
+SOURCE_IP_HEADER = "X-Guichet-Local-Source-Ip"
+INTERNAL_HEADERS = frozenset({CLOCK_HEADER.lower(), SOURCE_IP_HEADER.lower()})
 
 
 class WorkerError(RuntimeError):

@@ -42,11 +42,18 @@ from typing import Any
 from urllib.parse import unquote
 
 from chalice.config import Config
-from chalice.local import LambdaContext, LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
+from chalice.local import (
+    LambdaContext,
+    LambdaEventConverter,
+    LocalChalice,
+    LocalGateway,
+    LocalGatewayException,
+    RouteMatcher,
+)
 from guichet_contracts.events import InvalidEvent
 
 from .clock import ControlledClock, iso, parse_instant
-from .service_process import CLOCK_HEADER
+from .service_process import CLOCK_HEADER, INTERNAL_HEADERS, SOURCE_IP_HEADER
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
@@ -77,6 +84,7 @@ class ServiceApp:
             default_params={"project_dir": str(directory)},
         )
         self.gateway = LocalGateway(self.app, self.config)
+        self.gateway.event_converter.__class__ = _ClientAddressConverter
         self.routes = RouteMatcher(list(self.app.routes))
 
     def manifest(self) -> dict[str, Any]:
@@ -143,6 +151,21 @@ class ServiceApp:
         else:
             content = raw if isinstance(raw, bytes) else str(raw).encode("utf-8")
         return response["statusCode"], pairs, content
+
+
+class _ClientAddressConverter(LambdaEventConverter):
+    """Chalice's event, with the client's address the gateway said (SOURCE_IP_HEADER) as API
+    Gateway gives it, instead of 127.0.0.1 for everyone; the app never sees the header."""
+
+    def create_lambda_event(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+    ) -> Any:
+        event = super().create_lambda_event(method, path, headers, body)
+        for name in INTERNAL_HEADERS:
+            address = event["headers"].pop(name, None)
+            if name == SOURCE_IP_HEADER.lower() and address:
+                event["requestContext"]["identity"]["sourceIp"] = address
+        return event
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

@@ -59,7 +59,11 @@ def openapi() -> dict[str, Any]:
 
 @api.route("/register", methods=["POST"])
 def register() -> Response:
-    registered = accounts.register(_body("Registration"), now=_now())
+    from . import login_throttle
+
+    body = _body("Registration")
+    login_throttle.spend("register", web.client_ip(api.current_request), now=_now())
+    registered = accounts.register(body, now=_now())
     return Response(
         body={"customer_id": registered.customer_id, "email": registered.email, "status": registered.status},
         status_code=201,
@@ -149,9 +153,11 @@ _FORGOT_ANSWER = {
 
 @api.route("/password/forgot", methods=["POST"])
 def forgot_password() -> Response:
-    from . import credentials
+    from . import credentials, login_throttle
 
-    credentials.forgot(_body("ForgotBody").login, now=_now())
+    body = _body("ForgotBody")
+    login_throttle.spend("forgot_password", web.client_ip(api.current_request), now=_now())
+    credentials.forgot(body.login, now=_now())
     return Response(body=_FORGOT_ANSWER, status_code=202)
 
 
@@ -181,10 +187,11 @@ def change_password() -> Response:
 
 @api.route("/me/email-change", methods=["POST"])
 def request_email_change() -> Response:
-    from . import email_changes
+    from . import email_changes, login_throttle
 
     caller = _caller()
     body = _body("EmailChangeRequest")
+    login_throttle.spend("email_change", web.client_ip(api.current_request), now=_now())
     apply_at = email_changes.request(caller.customer_id, body.new_email, body.password, now=_now())
     return Response(body={"expires_at": accounts.iso(apply_at), "new_email": body.new_email}, status_code=202)
 

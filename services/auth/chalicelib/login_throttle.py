@@ -9,6 +9,11 @@ Three counts, each a progressive back-off after its free failures and a cap per 
 - per account (`key_for_account`), for the password checks of a signed-in customer (changing the
   password or the email).
 
+And one count of requests rather than failures (`spend`): the requests that mail someone or make
+an account (registration, forgot-password, email change) per client address, whatever they name,
+each counted: 20 an hour free, then the same doubling, 60 an hour at most, the count starting
+again with each hour. The mail to one mailbox is capped on top of it (`emails.send_capped`).
+
 The state is keyed by account when the login names one, else by the login as typed
 (normalised), so an unknown login is throttled exactly like a known one.
 
@@ -46,10 +51,15 @@ ADDRESS_HOURLY_FAILURES = 30
 class Limits:
     free: int = FREE_FAILURES
     hourly: int = HOURLY_FAILURES
+    # the back-off counts within the hour only (requests, every one counted), not across hours
+    # (failures, which a success ends)
+    hourly_back_off: bool = False
 
 
 PER_LOGIN = Limits()
 PER_ADDRESS = Limits(free=ADDRESS_FREE_FAILURES, hourly=ADDRESS_HOURLY_FAILURES)
+REQUESTS_PER_ADDRESS = Limits(free=20, hourly=60, hourly_back_off=True)
+REQUEST_KINDS = ("register", "forgot_password", "email_change")
 
 
 def key_for_account(customer_id: str) -> str:
@@ -69,6 +79,20 @@ def key_for_login(login_key: str, address: str | None) -> str:
 
 def key_for_address(address: str) -> str:
     return f"THROTTLE#ADDRESS#{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def key_for_requests(kind: str, address: str) -> str:
+    return f"THROTTLE#{kind.upper()}#FROM#{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def spend(kind: str, address: str | None, *, now: datetime) -> None:
+    """Count a request of `kind` (one of REQUEST_KINDS) from a client address, or answer 429 with
+    Retry-After while the address is held back; whatever the request names, known or not, it is
+    counted alike. A request with no known address (none behind the gateway) is not counted."""
+    if kind not in REQUEST_KINDS:
+        raise ValueError(f"unknown kind of request: {kind}")
+    if address is not None:
+        begin(key_for_requests(kind, address), now=now, limits=REQUESTS_PER_ADDRESS)
 
 
 def delay_after(consecutive_failures: int, free: int = FREE_FAILURES) -> int:
@@ -120,6 +144,8 @@ def begin(key: str, *, now: datetime, limits: Limits = PER_LOGIN) -> Attempt:
         window_failures = int(state.window_failures or 0) + 1 if state else 1
         if window_start + WINDOW_SECONDS <= moment:
             window_start, window_failures = int(moment), 1  # the hour ran out: this attempt opens a new one
+            if limits.hourly_back_off:
+                consecutive = 1
         delay = delay_after(consecutive, limits.free)
         lock = math.ceil(moment + delay) if delay else 0
         if window_failures >= limits.hourly:

@@ -130,7 +130,7 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
         "Create an account; mails a verification link and the customer id",
         False,
         "Registration",
-        {201: "Registered", 400: ERROR, 422: ERROR},
+        {201: "Registered", 400: ERROR, 422: ERROR, 429: ERROR},
     ),
     (
         "POST",
@@ -164,7 +164,7 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
         "Mail a reset link; same answer whatever the login",
         False,
         "ForgotBody",
-        {202: "Accepted"},
+        {202: "Accepted", 429: ERROR},
     ),
     (
         "POST",

@@ -265,3 +265,87 @@ def test_many_logins_guessed_once_each_from_one_address_are_stopped(client, froz
     assert answers[:10] == [401] * 10
     assert 429 in answers[10:]
     assert answers.count(401) < 20
+
+
+# --- requests that mail someone or make an account, per client address ----------------------
+
+
+def _forgot(client, login_name):
+    from conftest import call
+
+    return call(client, "POST", "/password/forgot", {"login": login_name})
+
+
+def test_forgot_password_requests_from_one_address_are_held_back_whatever_they_name(
+    client, customer, frozen_clock, client_address
+):
+    # Given one address asking for 20 reset links, for logins known and unknown alike
+    client_address("203.0.113.40")
+    names = [customer.email if n % 2 else unique_email(f"reset{n}") for n in range(20)]
+    assert [_forgot(client, name).status_code for name in names] == [202] * 20
+
+    # When it asks again, in the same second, for a known login or an unknown one
+    known, unknown = _forgot(client, customer.email), _forgot(client, unique_email("other"))
+
+    # Then both are held back alike, with a Retry-After (nothing tells the two apart)
+    assert_error(known, 429, "too_many_attempts")
+    assert_error(unknown, 429, "too_many_attempts")
+    assert known.headers["Retry-After"] == unknown.headers["Retry-After"] == "1"
+    assert_documented("POST", "/password/forgot", known)
+
+    # while another address is answered as usual
+    client_address("198.51.100.41")
+    assert _forgot(client, customer.email).status_code == 202
+
+
+def test_registrations_from_one_address_back_off_and_start_afresh_with_the_hour(
+    client, client_address, monkeypatch
+):
+    from chalicelib import api
+    from conftest import call, registration
+
+    client_address("203.0.113.50")
+    moment = [T0]
+    monkeypatch.setattr(api, "_now", lambda: moment[0])
+
+    def register_one(n: int):
+        return call(client, "POST", "/register", registration(email=unique_email(f"crowd{n}")))
+
+    # Given 20 registrations from one address in the same second: all made
+    assert [register_one(n).status_code for n in range(20)] == [201] * 20
+
+    # Then the next waits a second, the one after it two: a back-off, not a wall
+    held = register_one(20)
+    assert_error(held, 429, "too_many_attempts")
+    assert held.headers["Retry-After"] == "1"
+    assert_documented("POST", "/register", held)
+    moment[0] += timedelta(seconds=1)
+    assert register_one(21).status_code == 201
+    assert register_one(22).headers["Retry-After"] == "2"
+
+    # And once the hour that the first one opened ran out, the count starts again
+    moment[0] = T0 + timedelta(hours=1, seconds=1)
+    assert [register_one(100 + n).status_code for n in range(20)] == [201] * 20
+    assert register_one(200).status_code == 429
+
+
+def test_email_change_requests_are_limited_per_client_address(client, mailbox, frozen_clock, client_address):
+    from conftest import call, new_customer
+
+    client_address("203.0.113.60")
+    customers = [new_customer(client, mailbox) for _ in range(3)]
+    answers = []
+    for n in range(21):
+        someone = customers[n % 3]
+        answers.append(
+            call(
+                client,
+                "POST",
+                "/me/email-change",
+                {"new_email": unique_email(f"moved{n}"), "password": someone.password},
+                token=someone.access_token,
+            )
+        )
+    assert [answer.status_code for answer in answers[:20]] == [202] * 20
+    assert_error(answers[20], 429, "too_many_attempts")
+    assert_documented("POST", "/me/email-change", answers[20])
