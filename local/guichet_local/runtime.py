@@ -494,6 +494,8 @@ class Runtime:
                 self.gateway.shutdown()
                 self._gateway_thread.join(timeout=5)
             self.gateway.server_close()
+        for worker in self.workers.values():  # all told at once, then each waited for
+            worker.terminate()
         for worker in reversed(list(self.workers.values())):
             worker.stop()
         if self.moto:

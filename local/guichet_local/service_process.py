@@ -153,6 +153,12 @@ class ServiceProcess:
     def death_report(self) -> str:
         return self._failure("died")
 
+    def terminate(self) -> None:
+        """Ask the worker to stop (SIGTERM), without waiting: `stop` waits."""
+        self._stopping = True
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping = True
         process = self._process
