@@ -47,7 +47,12 @@ def describe(stage: str) -> dict[str, Any]:
     application = ApplicationGraphBuilder().build(config, stage)
     resources = DependencyBuilder().build_dependencies(application)
     generator = SAMTemplateGenerator(config, factory.create_package_options())
-    return generator.generate(resources)
+    template = generator.generate(resources)
+    # the app's routes, which the API's definition (not generated before the build) will hold
+    template["Metadata"] = {
+        "GuichetRoutes": {path: sorted(methods) for path, methods in config.chalice_app.routes.items()}
+    }
+    return template
 
 
 def main(argv: list[str] | None = None) -> int:

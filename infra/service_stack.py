@@ -9,7 +9,15 @@ environment under its name in UPPER_SNAKE_CASE (`AuthTableName` -> `AUTH_TABLE_N
 A function Lambda invokes asynchronously (an event handler, a schedule) gets a bounded number
 of retries and a maximum event age, then its failed or refused event goes, with its payload,
 to the service's dead-letter queue (`guichet-<service>-<stage>-dead-letters`), never dropped.
-Chalice's merge replaces lists, so the merge template only ever sets maps and scalars.
+Chalice's merge replaces lists, so the merge template only ever sets maps and scalars (the API's
+`MethodSettings`, a list Chalice never writes, excepted).
+
+The API is throttled per stage (API Gateway's token bucket, for all clients together: what one
+deployment lets through, whatever the addresses; the limits per client address are the WAF's, in
+the shared stack, and the services' own): `DEFAULT_THROTTLE` on every route, and tighter on the
+routes a service names in its resources.json, under `Metadata.GuichetThrottling`:
+
+    "Metadata": {"GuichetThrottling": {"POST /login": {"rate": 20, "burst": 40}, ...}}
 """
 
 from __future__ import annotations
@@ -50,8 +58,48 @@ _INFRA_SETTINGS = (
 )
 
 
+# requests per second, and the burst over it, of every route of an API unless its service says less
+DEFAULT_THROTTLE = {"rate": 200, "burst": 400}
+_ROUTE = re.compile(r"(GET|POST|PUT|PATCH|DELETE) (/[A-Za-z0-9_.{}/-]*)")
+
+
 class ServiceError(ValueError):
     pass
+
+
+def method_settings(service: Service, routes_of_the_app: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The API stage's MethodSettings: every route throttled, the routes the service names more.
+
+    `routes_of_the_app` are the app's methods by path: a route named in resources.json that the
+    app does not have is an error, not a setting that throttles nothing."""
+    settings = [
+        {
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": DEFAULT_THROTTLE["rate"],
+            "ThrottlingBurstLimit": DEFAULT_THROTTLE["burst"],
+        }
+    ]
+    routes = service.resources.get("Metadata", {}).get("GuichetThrottling", {})
+    for route, limits in sorted(routes.items()):
+        matched = _ROUTE.fullmatch(route)
+        if matched is None:
+            raise ServiceError(f"{service.name}: throttled route {route!r} is not 'METHOD /path'")
+        method, path = matched.groups()
+        if method not in routes_of_the_app.get(path, []):
+            raise ServiceError(f"{service.name}: throttled route {route!r} is not a route of the API")
+        rate, burst = limits.get("rate"), limits.get("burst")
+        if not (isinstance(rate, int) and isinstance(burst, int) and 0 < rate <= burst):
+            raise ServiceError(f"{service.name}: {route!r} needs whole rate and burst, 0 < rate <= burst")
+        settings.append(
+            {
+                "ResourcePath": "/" + path.replace("/", "~1") if path != "/" else "/",
+                "HttpMethod": method,
+                "ThrottlingRateLimit": rate,
+                "ThrottlingBurstLimit": burst,
+            }
+        )
+    return settings
 
 
 @dataclass(frozen=True)
@@ -233,8 +281,15 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
             },
         }
     if "RestAPI" in generated:
-        # A name for the API Gateway console, the 5xx alarm's ApiName dimension (and moto).
-        resources["RestAPI"] = {"Properties": {"Name": rest_api_name(service.name, stage)}}
+        # A name for the API Gateway console, the 5xx alarm's ApiName dimension (and moto); the
+        # stage's throttling
+        routes = chalice_template.get("Metadata", {}).get("GuichetRoutes", {})
+        resources["RestAPI"] = {
+            "Properties": {
+                "Name": rest_api_name(service.name, stage),
+                "MethodSettings": method_settings(service, routes),
+            }
+        }
 
     return {
         "AWSTemplateFormatVersion": "2010-09-09",

@@ -8,7 +8,12 @@
   that a service's grant (`grants.DocumentObjects`) names it without importing from this
   stack, which is deployed after the services;
 - alarms on every API's 5xx, every function's errors and every service's dead-letter queue
-  holding a message (an event or a schedule a function failed or refused), sent to one SNS topic.
+  holding a message (an event or a schedule a function failed or refused), sent to one SNS topic;
+- a web ACL (WAF) on every API stage, limiting each client address: `REQUESTS_PER_ADDRESS`
+  requests in any five minutes on the whole API, `SENSITIVE_REQUESTS_PER_ADDRESS` on the routes
+  that check a password or send mail (login, registration, password reset, email change); a client over it is
+  answered 429, with Retry-After and the API's error body, until its rate falls back. The
+  services keep their own limits per address and per login on top (auth `login_throttle`).
 
 It is generated from the services found, never edited by hand.
 """
@@ -22,6 +27,16 @@ from . import documents_bucket_name
 from .service_stack import pascal_case
 
 _HOSTNAME = r"^$|^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$"
+RATE_WINDOW_SECONDS = 300
+REQUESTS_PER_ADDRESS = 3000  # in any RATE_WINDOW_SECONDS, on the whole API
+SENSITIVE_REQUESTS_PER_ADDRESS = 100  # ... on the routes that check a password or send mail
+# the paths, as the custom domain (/auth/...) or the stage's own URL (/api/...) shows them, of the
+# routes that check a password or send mail
+SENSITIVE_PATHS = r"^/[a-z]+/(login|register|refresh|password/(forgot|reset)|me/email-change)/?$"
+_TOO_MANY = (
+    '{"error": {"code": "too_many_requests", "message": '
+    '"Too many requests from your address. Try again in a few minutes."}}'
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,66 @@ def _alarm(
             "TreatMissingData": "notBreaching",
             "AlarmActions": [{"Ref": "AlarmTopic"}],
             "OKActions": [{"Ref": "AlarmTopic"}],
+        },
+    }
+
+
+def _rate_rule(name: str, priority: int, limit: int, scope: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Limit": limit,
+        "AggregateKeyType": "IP",
+        "EvaluationWindowSec": RATE_WINDOW_SECONDS,
+    }
+    if scope is not None:
+        statement["ScopeDownStatement"] = scope
+    return {
+        "Name": name,
+        "Priority": priority,
+        "Statement": {"RateBasedStatement": statement},
+        "Action": {
+            "Block": {
+                "CustomResponse": {
+                    "ResponseCode": 429,
+                    "CustomResponseBodyKey": "too_many_requests",
+                    "ResponseHeaders": [{"Name": "Retry-After", "Value": str(RATE_WINDOW_SECONDS)}],
+                }
+            }
+        },
+        "VisibilityConfig": {
+            "SampledRequestsEnabled": True,
+            "CloudWatchMetricsEnabled": True,
+            "MetricName": name,
+        },
+    }
+
+
+def _web_acl(stage: str) -> dict[str, Any]:
+    sensitive = {
+        "RegexMatchStatement": {
+            "RegexString": SENSITIVE_PATHS,
+            "FieldToMatch": {"UriPath": {}},
+            "TextTransformations": [{"Priority": 0, "Type": "LOWERCASE"}],
+        }
+    }
+    return {
+        "Type": "AWS::WAFv2::WebACL",
+        "Properties": {
+            "Name": f"guichet-{stage}-api",
+            "Description": "Requests per client address on every API of Guichet",
+            "Scope": "REGIONAL",
+            "DefaultAction": {"Allow": {}},
+            "CustomResponseBodies": {
+                "too_many_requests": {"ContentType": "APPLICATION_JSON", "Content": _TOO_MANY}
+            },
+            "Rules": [
+                _rate_rule("sensitive-requests-per-address", 0, SENSITIVE_REQUESTS_PER_ADDRESS, sensitive),
+                _rate_rule("requests-per-address", 1, REQUESTS_PER_ADDRESS),
+            ],
+            "VisibilityConfig": {
+                "SampledRequestsEnabled": True,
+                "CloudWatchMetricsEnabled": True,
+                "MetricName": f"guichet-{stage}-api",
+            },
         },
     }
 
@@ -177,6 +252,7 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
                 },
             },
         },
+        "ApiWebAcl": _web_acl(stage),
         "AlarmTopic": {
             "Type": "AWS::SNS::Topic",
             "Properties": {"TopicName": f"guichet-{stage}-alarms", "DisplayName": f"Guichet {stage} alarms"},
@@ -201,6 +277,16 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
                 "BasePath": service.name,
                 "RestApiId": {"Ref": service.rest_api_parameter},
                 "Stage": service.api_stage,
+            },
+        }
+        resources[f"{pascal}ApiWebAclAssociation"] = {
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            "Properties": {
+                "WebACLArn": {"Fn::GetAtt": ["ApiWebAcl", "Arn"]},
+                "ResourceArn": {
+                    "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/"
+                    f"${{{service.rest_api_parameter}}}/stages/{service.api_stage}"
+                },
             },
         }
         resources[f"{pascal}Api5xxAlarm"] = _alarm(
@@ -234,7 +320,7 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
 
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"Guichet shared stack ({stage}): custom domain, documents bucket, alarms",
+        "Description": f"Guichet shared stack ({stage}): custom domain, documents bucket, web ACL, alarms",
         "Parameters": parameters,
         "Conditions": {
             "HasCustomDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]},

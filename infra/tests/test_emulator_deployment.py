@@ -29,7 +29,14 @@ from .conftest import REGION, load
 
 BUCKET = "guichet-test-artifacts"
 # What moto's CloudFormation skips with a warning: only these, and only in the shared stack.
-SKIPPED_IN_SHARED = {"AWS::S3::BucketPolicy", "AWS::SNS::Subscription", "AWS::CloudWatch::Alarm"}
+# (The web ACL is checked in the template: test_templates.)
+SKIPPED_IN_SHARED = {
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::CloudWatch::Alarm",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
+}
 # ... and in a service stack, only the asynchronous-invocation settings of its functions.
 SKIPPED_IN_SERVICES = {"AWS::Lambda::EventInvokeConfig"}
 

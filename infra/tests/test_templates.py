@@ -301,3 +301,88 @@ def test_the_shared_stack_alarms_on_each_dead_letter_queue(packaged: Path, servi
         assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
         assert alarm["Statistic"] == "Maximum"
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_every_api_stage_is_throttled_and_the_sensitive_routes_more(
+    packaged: Path, manifest: dict[str, Any]
+) -> None:
+    from infra.service_stack import DEFAULT_THROTTLE
+
+    for entry in manifest["services"]:
+        template = load(packaged / entry["name"] / "template.json")
+        for body in template["Resources"].values():
+            if body["Type"] != "AWS::Serverless::Api":
+                continue
+            settings = {
+                (item["ResourcePath"], item["HttpMethod"]): (
+                    item["ThrottlingRateLimit"],
+                    item["ThrottlingBurstLimit"],
+                )
+                for item in body["Properties"]["MethodSettings"]
+            }
+            assert settings[("/*", "*")] == (DEFAULT_THROTTLE["rate"], DEFAULT_THROTTLE["burst"]), entry[
+                "name"
+            ]
+            # the API's own paths, in the encoding MethodSettings wants (/~1a~1b for /a/b)
+            paths = body["Properties"]["DefinitionBody"]["paths"]
+            for path, method in settings:
+                if path != "/*":
+                    assert method.lower() in paths[path[1:].replace("~1", "/")], (path, method)
+            if entry["name"] == "auth":
+                for route in ("/~1login", "/~1register", "/~1password~1forgot", "/~1me~1email-change"):
+                    rate, burst = settings[(route, "POST")]
+                    assert rate < DEFAULT_THROTTLE["rate"] and burst <= DEFAULT_THROTTLE["burst"]
+
+
+def test_a_route_throttled_that_the_app_does_not_have_is_refused(tmp_path: Path) -> None:
+    from infra.service_stack import Service, ServiceError, method_settings
+
+    (tmp_path / "resources.json").write_text(
+        json.dumps({"Metadata": {"GuichetThrottling": {"POST /logn": {"rate": 5, "burst": 10}}}})
+    )
+    with pytest.raises(ServiceError, match="not a route of the API"):
+        method_settings(Service("auth", tmp_path), {"/login": ["POST"]})
+    (tmp_path / "resources.json").write_text(
+        json.dumps({"Metadata": {"GuichetThrottling": {"POST /login": {"rate": 50, "burst": 10}}}})
+    )
+    with pytest.raises(ServiceError, match="rate <= burst"):
+        method_settings(Service("auth", tmp_path), {"/login": ["POST"]})
+
+
+def test_a_web_acl_limits_each_client_address_on_every_api(packaged: Path, manifest: dict[str, Any]) -> None:
+    import re
+
+    from infra.shared_stack import SENSITIVE_PATHS
+
+    shared = load(packaged / "shared" / "template.json")
+    (acl,) = _of_type(shared, "AWS::WAFv2::WebACL").values()
+    properties = acl["Properties"]
+    assert properties["Scope"] == "REGIONAL" and properties["DefaultAction"] == {"Allow": {}}
+    rules = {rule["Name"]: rule for rule in properties["Rules"]}
+    assert set(rules) == {"sensitive-requests-per-address", "requests-per-address"}
+    for rule in rules.values():
+        rate = rule["Statement"]["RateBasedStatement"]
+        assert rate["AggregateKeyType"] == "IP" and rate["EvaluationWindowSec"] == 300
+        response = rule["Action"]["Block"]["CustomResponse"]
+        assert response["ResponseCode"] == 429
+        assert {"Name": "Retry-After", "Value": "300"} in response["ResponseHeaders"]
+        body = json.loads(properties["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
+        assert set(body["error"]) == {"code", "message"}  # the API's error body
+    limits = {name: rule["Statement"]["RateBasedStatement"]["Limit"] for name, rule in rules.items()}
+    assert limits["sensitive-requests-per-address"] < limits["requests-per-address"]
+    # the sensitive rule sees the routes that check a password or mail, through the custom domain
+    # and through the stage's own URL, and nothing else
+    sensitive = re.compile(SENSITIVE_PATHS)
+    for path in ("/auth/login", "/auth/register", "/api/password/forgot", "/auth/me/email-change"):
+        assert sensitive.match(path), path
+    for path in ("/auth/me", "/invoices/in_1/pdf", "/subscriptions/orders", "/auth/login/extra"):
+        assert not sensitive.match(path), path
+    # and the web ACL is on every API's stage
+    associated = {
+        body["Properties"]["ResourceArn"]["Fn::Sub"]
+        for body in _of_type(shared, "AWS::WAFv2::WebACLAssociation").values()
+    }
+    with_api = [entry for entry in manifest["services"] if entry["rest_api_parameter"]]
+    assert len(associated) == len(with_api)
+    for entry in with_api:
+        assert any(f"${{{entry['rest_api_parameter']}}}/stages/" in arn for arn in associated), entry["name"]
