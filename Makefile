@@ -57,10 +57,10 @@ $(SERVICE_TESTS): test-service-%: install
 
 YEAR_TEST := tests/simulation/test_year_simulation.py
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
-	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST)
+	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --junitxml=$(REPORT_DIR)/junit/local.xml
 
 test-infra: install ## Package every service and check the templates offline
-	$(PY) -m pytest -q infra/tests
+	$(PY) -m pytest -q infra/tests --junitxml=$(REPORT_DIR)/junit/infra.xml
 
 lint: install ## ruff (lint and format check) and mypy on domain code
 	$(VENV)/bin/ruff check .

@@ -13,8 +13,9 @@ Inputs (under `--results`, build/report/ by default):
   counts, which bench/cost_model.py prices;
 - `junit/<name>.xml`: JUnit XML of a pytest run (`pytest --junitxml`), one a tier:
   `service-<service>.xml` is `make test-service-<service>`, `service-<service>-shifted.xml` the
-  same under the shifted clock (`make test-shifted`); any other `<name>.xml` is reported under its
-  name, with the command `pytest` ran it with unknown;
+  same under the shifted clock (`make test-shifted`), `local.xml` is `make test-local`,
+  `infra.xml` `make test-infra` (each written by its make target); any other `<name>.xml` is
+  reported under its name;
 - `tiers/<tier>.json`: one tier of the reliability scorecard. **The format any tier may write**
   (the security suite, schemathesis, fault injection ... each drops its own file):
 
@@ -62,6 +63,20 @@ TIER_FIELDS: dict[str, type | tuple[type, ...]] = {
     "count": int,
     "held": int,
     "command": str,
+}
+
+
+JUNIT_TIERS = {  # junit/<name>.xml: (tier, what was tried, command)
+    "local": (
+        "Local runtime and end to end",
+        "tests over HTTP and in a browser against the local runtime",
+        "make test-local",
+    ),
+    "infra": (
+        "Infrastructure",
+        "packaging, template checks and a deployment into the emulator",
+        "make test-infra",
+    ),
 }
 
 
@@ -127,12 +142,13 @@ def junit_tier(path: Path) -> dict[str, Any]:
             "command": f"make test-service-{service}" + (" GUICHET_CLOCK_SHIFT_DAYS=550" if shifted else ""),
             "measured_on": stamp,
         }
+    tier, tried, command = JUNIT_TIERS.get(name, (name, "pytest tests", "pytest"))
     return {
-        "name": name,
-        "tried": "pytest tests",
+        "name": tier,
+        "tried": tried,
         "count": tests,
         "held": tests - broken,
-        "command": "pytest",
+        "command": command,
         "measured_on": stamp,
     }
 

@@ -89,6 +89,9 @@ def sample_results(results: Path) -> None:
         '<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="0" failures="2" skipped="1" '
         'tests="301" timestamp="2026-12-04T10:00:00"></testsuite></testsuites>'
     )
+    (results / "junit" / "local.xml").write_text(
+        '<testsuite name="pytest" errors="1" failures="0" skipped="0" tests="40"></testsuite>'
+    )
     (results / "tiers" / "faults.json").write_text(
         json.dumps(
             {
@@ -126,7 +129,11 @@ def test_both_documents_render_from_the_results(tmp_path: Path) -> None:
     )
     assert "| 150 | 147 (**3 did not**) | `make load` |" in reliability
     assert "- 503 with Retry-After: 40" in reliability
-    assert "In all: 945 of 950 held." in reliability
+    assert (
+        "| Local runtime and end to end |" in reliability
+        and "| 40 | 39 (**1 did not**) | `make test-local` |" in reliability
+    )
+    assert "In all: 984 of 990 held." in reliability
 
 
 @pytest.mark.parametrize(
@@ -152,6 +159,19 @@ def test_a_malformed_tier_stops_the_report_and_nothing_is_written(
     assert report.main(["--results", str(results), "--docs", str(docs)]) == 1
 
     assert "broken.json" in capsys.readouterr().err
+    assert list(docs.iterdir()) == []
+
+
+def test_a_junit_file_that_is_not_xml_stops_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results, docs = tmp_path / "results", tmp_path / "docs"
+    docs.mkdir()
+    sample_results(results)
+    (results / "junit" / "service-invoices.xml").write_text("<testsuite tests='3'")
+
+    assert report.main(["--results", str(results), "--docs", str(docs)]) == 1
+    assert "service-invoices.xml: not JUnit XML" in capsys.readouterr().err
     assert list(docs.iterdir()) == []
 
 
