@@ -205,7 +205,9 @@ def render(journeys: dict[str, Any]) -> str:
     """The cost model as markdown: prices, assumptions, per journey, per month."""
     result = model(journeys)
     out = [
-        f"Prices: AWS public prices, {PRICES_REGION}, as of {PRICES_DATE} (`bench/cost_model.py`):",
+        f"Prices: AWS public on-demand prices for {PRICES_REGION} (Ireland), in USD, without free tiers, "
+        f"written into `bench/cost_model.py` on {PRICES_DATE} from the pages below as last read by the "
+        "authors (the build does not fetch them): check them there before quoting a figure.",
         "",
         "| per million of | USD | source |",
         "|---|---:|---|",
