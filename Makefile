@@ -20,7 +20,8 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
-.PHONY: simulate test-simulation
+.PHONY: simulate test-simulation load report
+REPORT_DIR := $(CURDIR)/build/report
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,14 +52,15 @@ test-shifted: install ## The services' tests again, their clock a year and a hal
 
 $(SERVICE_TESTS): test-service-%: install
 	@echo "== services/$*$(if $(filter-out 0,$(GUICHET_CLOCK_SHIFT_DAYS)), (clock $(GUICHET_CLOCK_SHIFT_DAYS) days ahead))"
-	@cd services/$* && $(CLOCK) ../../$(PY) -m pytest -q tests
+	@cd services/$* && $(CLOCK) ../../$(PY) -m pytest -q tests \
+		--junitxml=$(REPORT_DIR)/junit/service-$*$(if $(filter-out 0,$(GUICHET_CLOCK_SHIFT_DAYS)),-shifted).xml
 
 YEAR_TEST := tests/simulation/test_year_simulation.py
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
-	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST)
+	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --junitxml=$(REPORT_DIR)/junit/local.xml
 
 test-infra: install ## Package every service and check the templates offline
-	$(PY) -m pytest -q infra/tests
+	$(PY) -m pytest -q infra/tests --junitxml=$(REPORT_DIR)/junit/infra.xml
 
 lint: install ## ruff (lint and format check) and mypy on domain code
 	$(VENV)/bin/ruff check .
@@ -75,6 +77,23 @@ docs: install ## Write docs/EVENTS.md again from the event models
 
 bench: install ## Benchmarks, measured side by side in one run
 	$(PY) bench/run.py
+
+LOAD_USERS ?= 10
+LOAD_SECONDS ?= 60
+load: install ## Customers' journeys with locust on the local runtime (demo data), and what each asks of AWS: build/report/load.json
+	cd bench && ../$(PY) load.py --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
+
+# make report measures only what is missing under build/report/ (delete it to measure again)
+$(REPORT_DIR)/bench.json:
+	$(MAKE) --no-print-directory bench
+$(REPORT_DIR)/load.json:
+	$(MAKE) --no-print-directory load
+$(REPORT_DIR)/junit/service-%.xml:
+	-$(MAKE) --no-print-directory test-service-$*
+$(REPORT_DIR)/tiers/simulation.json:
+	-$(MAKE) --no-print-directory test-simulation
+report: install $(REPORT_DIR)/bench.json $(REPORT_DIR)/load.json $(SERVICES:%=$(REPORT_DIR)/junit/service-%.xml) $(REPORT_DIR)/tiers/simulation.json ## docs/PERFORMANCE.md and docs/RELIABILITY.md from the results under build/report/ (measuring what is missing)
+	$(PY) bench/report.py --results $(REPORT_DIR) --docs docs
 
 job: install ## Run a scheduled job now on the running local runtime: make job NAME=auth.apply_pending_email_changes AT=2026-11-23T09:00:00Z
 	@test -n "$(NAME)" || (echo "usage: make job NAME=<service>.<job> [AT=<ISO time>]" && exit 2)
@@ -93,10 +112,11 @@ DAYS ?= 365
 SEED ?= 1
 WORLDS ?= 1
 simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DAYS=365 SEED=1 [WORLDS=2]
-	cd tests && ../$(PY) -m simulation --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED) --worlds $(WORLDS)
+	cd tests && ../$(PY) -m simulation --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED) --worlds $(WORLDS) \
+		--report $(REPORT_DIR)/tiers/simulation.json
 
 test-simulation: install ## The year simulation at the size of make test: customers of every profile, 365 days
-	$(PY) -m pytest -q $(YEAR_TEST)
+	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(YEAR_TEST)
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)

@@ -25,7 +25,8 @@ by day. `speed_up()` gives the same answers in a time that does not grow with th
   its handler's action without listing the members of the handler's class.
 
 `EmulatorServer` serves moto as moto's `ThreadedMotoServer` does (Werkzeug's server, moto's
-request handler), but keeps each client's connection open between requests: Werkzeug's
+request handler), counts every request it answers (`usage.py`), and keeps each client's
+connection open between requests: Werkzeug's
 development server closes every connection after one answer, so that each request to the
 emulator cost a new connection and a new thread.
 
@@ -45,6 +46,8 @@ import socket
 import threading
 from http import HTTPStatus
 from typing import Any
+
+from .usage import USAGE
 
 logger = logging.getLogger("guichet_local.emulator")
 
@@ -588,11 +591,13 @@ def _handler_class() -> type:
                 length is None and self.command in ("POST", "PUT", "PATCH")
             ):
                 super().run_wsgi()  # Werkzeug's way: the connection closes after the answer
+                USAGE.aws_request(self.headers, self.command, self.path.partition("?")[2], b"", 0)
                 return
             if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
                 self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             environ = self.make_environ()
-            environ["wsgi.input"] = io.BytesIO(self.rfile.read(int(length)) if length else b"")
+            asked = self.rfile.read(int(length)) if length else b""
+            environ["wsgi.input"] = io.BytesIO(asked)
             answered: dict[str, Any] = {}
 
             def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -626,5 +631,6 @@ def _handler_class() -> type:
             )
             self._headers_buffer.append(b"\r\n" + (b"" if no_body else body))  # one write: head and body
             self.flush_headers()
+            USAGE.aws_request(self.headers, self.command, self.path.partition("?")[2], asked, len(body))
 
     return KeepAliveHandler

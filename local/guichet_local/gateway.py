@@ -7,6 +7,8 @@ with its method, headers, body and query string, as API Gateway's base-path mapp
 `GET /_local/clock` says what time the runtime is at; under a controlled clock (`--clock`),
 `POST /_local/clock` `{"now": ISO}` moves it forward, firing the jobs due on the way.
 `GET /_local/aws.json` (the embedded AWS emulator's endpoint) is what `make operator-token` reads.
+`GET /_local/usage.json`: the AWS requests and Lambda invocations counted since the start
+(`usage.py`), what `make load` reads for its cost model.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .service_process import INTERNAL_HEADERS, SOURCE_IP_HEADER, ServiceProcess
+from .usage import USAGE
 
 logger = logging.getLogger("guichet_local.gateway")
 
@@ -216,6 +219,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, local.aws())
         elif path == "/_local/events.json" and method == "GET":
             self._json(HTTPStatus.OK, {"pending": local.events_pending()})
+        elif path == "/_local/usage.json" and method == "GET":
+            self._json(HTTPStatus.OK, USAGE.snapshot())
         elif path.startswith("/_local/jobs/") and method == "POST":
             self._job(unquote(path[len("/_local/jobs/") :]), body)
         elif path == "/_local/ingest" and method == "POST":
@@ -234,6 +239,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             "/_local/clock",
             "/_local/aws.json",
             "/_local/events.json",
+            "/_local/usage.json",
         ) or path.startswith("/_local/jobs/"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}"))
         else:

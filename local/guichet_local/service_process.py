@@ -14,12 +14,14 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from .clock import iso
 from .services import Service
+from .usage import USAGE
 
 CLOCK_PATH = "/_worker/clock"
+INVOKE_PATH = "/_worker/invoke/"
 # Under a controlled clock, the instant a worker moves its clock to before it serves the request
 # (the clock's move rides on the request rather than on one of its own); the gateway never lets
 # a client's through.
@@ -28,6 +30,15 @@ CLOCK_HEADER = "X-Guichet-Local-Clock"
 # the gateway says it to the worker in this header, and never lets a client's through.
 SOURCE_IP_HEADER = "X-Guichet-Local-Source-Ip"
 INTERNAL_HEADERS = frozenset({CLOCK_HEADER.lower(), SOURCE_IP_HEADER.lower()})
+
+
+def invoked_handler(path: str) -> str | None:
+    """The Lambda invocation a request to a worker stands for: `api` for the app's routes, the
+    event handler's or schedule's name for `/_worker/invoke/<name>`, None for the runtime's own
+    plumbing (manifest, clock, demo data)."""
+    if path.startswith(INVOKE_PATH):
+        return unquote(path[len(INVOKE_PATH) :].partition("?")[0])
+    return None if path.startswith("/_worker/") else "api"
 
 
 class WorkerError(RuntimeError):
@@ -189,6 +200,7 @@ class ServiceProcess:
         due = self._clock_due if path != CLOCK_PATH else None
         if due is not None:
             headers = {**(headers or {}), CLOCK_HEADER: iso(due)}
+        started = time.perf_counter()
         kept = getattr(self._connections, "open", None)
         connection = kept or http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         self._connections.open = None
@@ -220,6 +232,9 @@ class ServiceProcess:
                 self.clock = due
                 if self._clock_due == due:
                     self._clock_due = None
+        handler = invoked_handler(path)
+        if handler is not None:
+            USAGE.invocation(self.service.name, handler, time.perf_counter() - started)
         return answer
 
     def get(self, path: str) -> Any:
@@ -240,7 +255,7 @@ class ServiceProcess:
         return False, Refused(str(error)) if answer.get("refused") else error
 
     def invoke(self, name: str, event: dict[str, Any]) -> tuple[bool, Any]:
-        return self.call(f"/_worker/invoke/{quote(name)}", event)
+        return self.call(f"{INVOKE_PATH}{quote(name)}", event)
 
     def set_clock(self, moment: datetime) -> None:
         """Move the worker's controlled clock to `moment` (it was started with one), now."""

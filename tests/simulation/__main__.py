@@ -7,6 +7,7 @@ the customer, what broke), and exits 1 when an invariant broke, 0 when all held.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -14,6 +15,7 @@ import tempfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from guichet_local.runtime import Delivery
 
@@ -37,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="runtimes the customers are shared between, run side by side (one per free core)",
     )
+    parser.add_argument(
+        "--report", type=Path, help="also write the scorecard's tier here as JSON (bench/report.py)"
+    )
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -58,7 +63,59 @@ def main(argv: list[str] | None = None) -> int:
         )
         report = worlds.run(settings, args.worlds)
     print(summary(report))
+    if args.report:
+        command = (
+            f"make simulate CUSTOMERS={args.customers} DAYS={args.days} SEED={args.seed} WORLDS={args.worlds}"
+        )
+        write_scorecard(report, args.report, command)
     return 1 if report.failures else 0
+
+
+INVARIANTS = (
+    "1. billed once per period",
+    "2. provisioned only when paid",
+    "3. debits only when due",
+    "4. money balances",
+    "5. kWh billed once",
+    "6. gapless numbers, each event billed once",
+    "7. lifecycle mails once",
+    HARNESS,
+)
+
+
+def scorecard(report: Report, command: str) -> dict[str, Any]:
+    """The year's tier of docs/RELIABILITY.md, in the format bench/report.py reads: the
+    customer-days whose invariants were checked, and those on which none broke."""
+    checks = int(report.counts.get("invariant checks") or 0)
+    broken_days = sum(report.repeats.values())
+    broken = Counter(failure.invariant for failure in report.failures)
+    settings = report.settings
+    return {
+        "name": "Year simulation",
+        "tried": (
+            f"customer-days of {len(report.customers)} customers of every profile through {report.days} days "
+            f"(seed {settings.seed}), every service together, events duplicated, late and out of order, "
+            "the invariants of docs/LIFECYCLE.md checked after each day"
+        ),
+        "count": checks,
+        "held": max(0, checks - broken_days),
+        "command": command,
+        "measured_on": date.today().isoformat(),
+        "details": [
+            f"{name}: {value}"
+            for name, value in report.counts.items()
+            if not name.startswith("seconds") and name != "invariant checks"
+        ]
+        + [
+            f"invariant {name}: " + (f"BROKEN {broken[name]} time(s)" if broken[name] else "held")
+            for name in INVARIANTS
+        ],
+    }
+
+
+def write_scorecard(report: Report, path: Path, command: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(scorecard(report, command), indent=2) + "\n")
 
 
 def summary(report: Report) -> str:
@@ -88,18 +145,7 @@ def summary(report: Report) -> str:
         f"  invariants checked after each of the {report.days} days: "
         f"{report.counts.get('invariant checks')} customer-days"
     )
-    for invariant in sorted(
-        {
-            "1. billed once per period",
-            "2. provisioned only when paid",
-            "3. debits only when due",
-            "4. money balances",
-            "5. kWh billed once",
-            "6. gapless numbers, each event billed once",
-            "7. lifecycle mails once",
-            HARNESS,
-        }
-    ):
+    for invariant in sorted(INVARIANTS):
         state = f"BROKEN {broken[invariant]} time(s)" if broken[invariant] else "held"
         lines.append(f"    {invariant:<46} {state}")
     if report.failures:

@@ -7,6 +7,7 @@ out); `make simulate` runs a larger one and prints its figures.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from . import worlds
-from .__main__ import summary
+from .__main__ import summary, write_scorecard
 from .year import Report, Settings
 
 CUSTOMERS = 16  # two of each profile, in two worlds side by side (worlds.py), one per core:
@@ -24,8 +25,6 @@ WORLDS = 2
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]:
-    import os
-
     environment = dict(os.environ)
     settings = Settings(
         customers=CUSTOMERS,
@@ -45,5 +44,8 @@ def test_a_year_of_every_profile_keeps_every_invariant(
 ) -> None:
     with capsys.disabled():  # who lived the year, and how long it took
         print("\n" + "\n".join(summary(year).splitlines()[:5]))
+    report_dir = os.environ.get("GUICHET_REPORT_DIR")  # make test-simulation: the scorecard's tier
+    if report_dir:
+        write_scorecard(year, Path(report_dir) / "tiers" / "simulation.json", "make test-simulation")
     assert year.days == DAYS
     assert not year.failures, summary(year)

@@ -1,0 +1,61 @@
+"""What the local runtime counts of the AWS requests and Lambda invocations it serves
+(`GET /_local/usage.json`, guichet_local/usage.py): the figures `make load`'s cost model rests on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from guichet_local.usage import Usage, dynamodb_units
+
+
+def test_dynamodb_request_units_follow_size_consistency_and_transactions() -> None:
+    item = json.dumps({"TableName": "t", "Item": {"pk": {"S": "x" * 1500}}}).encode()
+    assert dynamodb_units("PutItem", item, 0) == (0.0, 2.0)  # 1.5 KB: two write units
+    get = json.dumps({"TableName": "t", "Key": {}}).encode()
+    assert dynamodb_units("GetItem", get, 5000) == (1.0, 0.0)  # 5 KB eventually consistent: 2 × ½
+    strong = json.dumps({"TableName": "t", "Key": {}, "ConsistentRead": True}).encode()
+    assert dynamodb_units("GetItem", strong, 100) == (1.0, 0.0)
+    transaction = json.dumps(
+        {"TransactItems": [{"Put": {"Item": {"pk": {"S": "a"}}}}, {"Update": {"Key": {"pk": {"S": "b"}}}}]}
+    ).encode()
+    assert dynamodb_units("TransactWriteItems", transaction, 0) == (0.0, 4.0)
+    assert dynamodb_units("DescribeTable", b"{}", 900) == (0.0, 0.0)
+
+
+def test_usage_counts_requests_by_service_and_invocations_by_handler() -> None:
+    usage = Usage()
+    signed = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20261204/eu-west-3/ses/aws4_request, ..."}
+    usage.aws_request(signed, "POST", "", b"Action=SendRawEmail&Version=2010-12-01", 200)
+    usage.aws_request({"X-Amz-Target": "DynamoDB_20120810.Query"}, "POST", "", b"{}", 9000)
+    usage.aws_request(
+        {},
+        "GET",
+        "X-Amz-Credential=AKID%2F20261204%2Feu-west-3%2Fs3%2Faws4_request&X-Amz-Expires=300",
+        b"",
+        10,
+    )
+    usage.invocation("invoices", "api", 0.25)
+    usage.invocation("invoices", "api", 0.5)
+
+    snapshot: dict[str, Any] = usage.snapshot()
+    assert snapshot["aws"] == {"dynamodb": {"Query": 1}, "s3": {"GET": 1}, "ses": {"SendRawEmail": 1}}
+    assert snapshot["dynamodb_units"] == {"read_request_units": 1.5, "write_request_units": 0.0}
+    assert snapshot["lambda"] == {"invoices": {"api": {"invocations": 2, "seconds": 0.75}}}
+
+
+def test_the_runtime_counts_what_a_request_asked_of_aws(runtime: Any) -> None:
+    before = runtime.get("/_local/usage.json").json()
+    answer = runtime.post(
+        "/auth/login", json={"login": "nobody@example.org", "password": "wrong password 123"}
+    )
+    assert answer.status_code == 401
+    after = runtime.get("/_local/usage.json").json()
+
+    assert (
+        after["lambda"]["auth"]["api"]["invocations"]
+        == before["lambda"].get("auth", {}).get("api", {}).get("invocations", 0) + 1
+    )
+    reads = sum(after["aws"]["dynamodb"].values()) - sum(before["aws"].get("dynamodb", {}).values())
+    assert reads >= 1
+    assert after["dynamodb_units"]["read_request_units"] > before["dynamodb_units"]["read_request_units"]
