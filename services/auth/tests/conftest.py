@@ -46,9 +46,9 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 @pytest.fixture(scope="session", autouse=True)
 def aws() -> Iterator[None]:
     from guichet_local.resources import deploy_service_resources
-    from moto import mock_aws
+    from guichet_local.testing import emulated_aws
 
-    with mock_aws():
+    with emulated_aws():
         outputs = deploy_service_resources(SERVICE_DIR, STACK)
         assert outputs["AUTH_TABLE_NAME"] == os.environ["AUTH_TABLE_NAME"]
         import boto3

@@ -75,9 +75,9 @@ def aws(signer: Signer) -> Iterator[None]:
     import os
 
     from guichet_local.resources import deploy_service_resources
-    from moto import mock_aws
+    from guichet_local.testing import emulated_aws
 
-    with mock_aws():
+    with emulated_aws():
         outputs = deploy_service_resources(SERVICE_DIR, STACK)
         assert outputs["CONSUMPTION_TABLE_NAME"] == os.environ["CONSUMPTION_TABLE_NAME"]
         assert outputs["CONSUMPTION_INGEST_BUCKET"] == os.environ["CONSUMPTION_INGEST_BUCKET"]

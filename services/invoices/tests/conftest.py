@@ -50,9 +50,9 @@ def aws(signer: Signer) -> Iterator[None]:
     import os
 
     from guichet_local.resources import deploy_service_resources, verify_mail_sender
-    from moto import mock_aws
+    from guichet_local.testing import emulated_aws
 
-    with mock_aws():
+    with emulated_aws():
         outputs = deploy_service_resources(SERVICE_DIR, STACK)
         assert outputs["INVOICES_TABLE_NAME"] == os.environ["INVOICES_TABLE_NAME"]
         assert outputs["INVOICES_PDF_BUCKET"] == os.environ["INVOICES_PDF_BUCKET"]

@@ -64,9 +64,9 @@ def signer() -> Signer:
 def aws(signer: Signer) -> Iterator[None]:
     import boto3
     from guichet_local.resources import deploy_service_resources, verify_mail_sender
-    from moto import mock_aws
+    from guichet_local.testing import emulated_aws
 
-    with mock_aws():
+    with emulated_aws():
         outputs = deploy_service_resources(SERVICE_DIR, STACK)
         assert outputs["SUBSCRIPTIONS_TABLE_NAME"] == os.environ["SUBSCRIPTIONS_TABLE_NAME"]
         assert outputs["SUBSCRIPTIONS_DOCUMENTS_BUCKET"] == os.environ["SUBSCRIPTIONS_DOCUMENTS_BUCKET"]
