@@ -20,7 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
-.PHONY: simulate test-simulation
+.PHONY: simulate test-simulation test-security
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ $(SERVICE_TESTS): test-service-%: install
 YEAR_TEST := tests/simulation/test_year_simulation.py
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
 	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST)
+
+test-security: install ## The security suite alone (it also runs within test-local): authorization, tokens, headers
+	$(PY) -m pytest -q tests/security
 
 test-infra: install ## Package every service and check the templates offline
 	$(PY) -m pytest -q infra/tests
