@@ -71,12 +71,15 @@ def normalised(value: Any) -> Any:
     return value
 
 
-def snapshot(world: World, holder: Holder) -> dict[str, Any]:
-    """What the holder reads on every GET of the documents (their own ids in the paths)."""
+def snapshot(world: World, holder: Holder, service: str | None = None) -> dict[str, Any]:
+    """What the holder reads on every GET of the documents (of one service's, if given), their
+    own ids in the paths."""
     token = world.signer.access(holder.customer.customer_id)
     seen = {}
     for operation in world.operations:
         if operation.method != "GET" or not operation.protected or operation.operator:
+            continue
+        if service is not None and operation.service != service:
             continue
         if operation.path.endswith(("/appointments/slots", "/catalog")):
             continue  # the advisors' free slots and the offers: not the customer's data
@@ -197,3 +200,46 @@ def test_an_altered_id_keeps_its_shape(value: str) -> None:
     changed = altered(value)
     assert changed != value and len(changed) == len(value)
     assert [character.isdigit() for character in changed] == [character.isdigit() for character in value]
+
+
+def test_ids_in_a_body_or_a_cursor_stay_with_their_owner(world: World) -> None:
+    """The other ways an id reaches a route: invoice ids in a payment's body, and the cursor of
+    a list's next page (a DynamoDB key, base64): another customer's are refused, never served."""
+    failures = []
+    before = snapshots(world)
+    for attacker, victim in permutations(world.customers, 2):
+        token = {"Authorization": f"Bearer {world.signer.access(attacker.customer.customer_id)}"}
+        paid = world.runtime.post(
+            "/invoices/payments",
+            json={"invoice_ids": [victim.ids["invoice_id"]], "method": "card", "card_token": "tok_visa"},
+            headers={**token, "Idempotency-Key": f"sec-{altered(victim.ids['invoice_id'])}-{attacker.name}"},
+        )
+        if problem := refusal_problem(paid, victim):
+            failures.append(
+                f"POST /invoices/payments as {attacker.name} for {victim.name}'s invoice: {problem}"
+            )
+    paged = []
+    victim, attacker = world.customers[0], world.customers[1]
+    for operation in world.operations:
+        cursors = [
+            p for p in operation.spec.get("parameters", []) if p["in"] == "query" and p["name"] == "cursor"
+        ]
+        if operation.method != "GET" or operation.operator or not cursors:
+            continue
+        token = {"Authorization": f"Bearer {world.signer.access(victim.customer.customer_id)}"}
+        first = world.runtime.get(operation.path, params={"limit": 1}, headers=token).json()
+        if not first.get("next_cursor"):
+            continue
+        paged.append(operation.label)
+        stolen = world.runtime.get(
+            operation.path,
+            params={"limit": 1, "cursor": first["next_cursor"]},
+            headers={"Authorization": f"Bearer {world.signer.access(attacker.customer.customer_id)}"},
+        )
+        if stolen.status_code != 422 or any(secret in stolen.text for secret in secrets_of(victim)):
+            failures.append(
+                f"{operation.label} as {attacker.name} with {victim.name}'s cursor: {said(stolen)}"
+            )
+    assert len(paged) >= 2, f"customer A has a second page on too few lists to try cursors: {paged}"
+    failures += changed_since(world, before)
+    assert not failures, "\n".join(failures)
