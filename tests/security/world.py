@@ -211,7 +211,8 @@ def _pay(runtime: LocalRuntime, customer: Customer, invoice_id: str, body: dict[
     return dict(_json(answer, f"a payment of {invoice_id}", 201))
 
 
-def _holder(runtime: LocalRuntime, name: str, person: tuple[str, str, str, str], now: datetime) -> Holder:
+def _holder(runtime: LocalRuntime, index: int, person: tuple[str, str, str, str], now: datetime) -> Holder:
+    name = "ABC"[index]
     first, last, city, postal_code = person
     customer = verified_customer(
         runtime,
@@ -245,10 +246,10 @@ def _holder(runtime: LocalRuntime, name: str, person: tuple[str, str, str, str],
     # a hosting pack paid by a card whose refunds the provider declines: a subscription, a paid
     # invoice and its payment; then a mobile line whose cheque is awaited; then electricity
     hosting = _order(runtime, customer, [{"product_id": "hosting-linux-100", "label": f"Site {first}"}])
-    hosting_invoice = order_invoice(runtime, customer, hosting, timeout=30)
+    hosting_invoice = order_invoice(runtime, customer, hosting, timeout=60)
     _pay(runtime, customer, hosting_invoice["invoice_id"], {"method": "card", "card_token": "tok_refundFail"})
     mobile = _order(runtime, customer, [{"product_id": "mobile-2h", "label": f"Ligne {first}"}])
-    mobile_invoice = order_invoice(runtime, customer, mobile, timeout=30)
+    mobile_invoice = order_invoice(runtime, customer, mobile, timeout=60)
     cheque = _pay(runtime, customer, mobile_invoice["invoice_id"], {"method": "check"})
     assert cheque["status"] == "pending", cheque
     pdl = f"{uuid.uuid4().int % 10**14:014d}"
@@ -266,11 +267,11 @@ def _holder(runtime: LocalRuntime, name: str, person: tuple[str, str, str, str],
         items = _json(runtime.get("/subscriptions", headers=auth), "subscriptions")["items"]
         return next((item["subscription_id"] for item in items if item["family"] == "hosting"), None)
 
-    subscription_id = eventually(hosting_subscription, timeout=30)
+    subscription_id = eventually(hosting_subscription, timeout=60)
     assert subscription_id, f"{name}: the hosting order was not provisioned in time"
     holder.ids["subscription_id"] = subscription_id
     meters = eventually(
-        lambda: _json(runtime.get("/consumption/meters", headers=auth), "meters")["items"], timeout=30
+        lambda: _json(runtime.get("/consumption/meters", headers=auth), "meters")["items"], timeout=60
     )
     assert meters, f"{name}: the electricity meter did not appear in time"
     holder.ids["meter_id"] = meters[0]["meter_id"]
@@ -283,10 +284,11 @@ def _holder(runtime: LocalRuntime, name: str, person: tuple[str, str, str, str],
     )
     assert report["accepted"] == 8, report
 
+    # a slot of their own: the three customers are made side by side
     slots = _json(runtime.get("/subscriptions/appointments/slots", headers=auth), "slots")["items"]
     booked = runtime.post(
         "/subscriptions/appointments",
-        json={"start": slots[0]["start"], "topic": f"Questions de {first}", "phone": "0612345678"},
+        json={"start": slots[index]["start"], "topic": f"Questions de {first}", "phone": "0612345678"},
         headers=auth,
     )
     holder.ids["appointment_id"] = _json(booked, "an appointment", 201)["appointment_id"]
@@ -308,7 +310,7 @@ def _refund_waiting(runtime: LocalRuntime, signer: Signer, holder: Holder) -> st
         )
         return next((item["refund_id"] for item in detail.get("refunds") or []), None)
 
-    refund_id = eventually(refund, timeout=30)
+    refund_id = eventually(refund, timeout=60)
     assert refund_id, f"{holder.name}: the credit note has no refund"
     return str(refund_id)
 
@@ -316,9 +318,7 @@ def _refund_waiting(runtime: LocalRuntime, signer: Signer, holder: Holder) -> st
 def build_world(runtime: LocalRuntime) -> World:
     now = runtime.now().astimezone(UTC)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        holders = list(
-            pool.map(lambda pair: _holder(runtime, pair[0], pair[1], now), zip("ABC", PEOPLE, strict=True))
-        )
+        holders = list(pool.map(lambda pair: _holder(runtime, pair[0], pair[1], now), enumerate(PEOPLE)))
     signer = Signer(runtime, holders[0].customer.tokens["access_token"])
     for holder in holders:
         holder.ids["refund_id"] = _refund_waiting(runtime, signer, holder)
