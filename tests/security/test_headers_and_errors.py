@@ -13,8 +13,7 @@ from typing import Any
 
 from guichet_contracts.web import PORTAL_SECURITY_HEADERS, SECURITY_HEADERS
 
-from .test_object_authorization import altered
-from .world import World, said
+from .world import World, altered, said
 
 STRANGER = "https://attacker.example"
 # what a framework or interpreter would put in an answer about its own failure

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .test_object_authorization import changes, snapshot
-from .world import Holder, Operation, World, path_for, request, said, valid_body
+from .world import Holder, Operation, World, changes, path_for, request, said, snapshot, valid_body
 
 DISTINCT = 987_654_321  # an amount no object of the suite holds
 

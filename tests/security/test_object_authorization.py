@@ -17,24 +17,18 @@ from typing import Any
 
 import pytest
 
-from .world import Holder, Operation, World, path_for, request, said, valid_body
-
-VOLATILE = {"url", "expires_at", "last_used_at"}  # links signed anew and times of each request
-
-
-def altered(value: str) -> str:
-    """An id of the same shape that names nothing: its last letter or digit changed."""
-    for position in range(len(value) - 1, -1, -1):
-        character = value[position]
-        if character.isdigit():
-            replacement = str((int(character) + 1) % 10)
-        elif character.isalpha():
-            replacement = "a" if character.lower() != "a" else "b"
-            replacement = replacement.upper() if character.isupper() else replacement
-        else:
-            continue
-        return value[:position] + replacement + value[position + 1 :]
-    raise ValueError(f"no letter or digit to change in {value!r}")
+from .world import (
+    Holder,
+    Operation,
+    World,
+    altered,
+    changed_since,
+    path_for,
+    request,
+    said,
+    snapshots,
+    valid_body,
+)
 
 
 def customer_id_routes(world: World) -> list[Operation]:
@@ -61,55 +55,6 @@ def refusal_problem(answer: Any, victim: Holder) -> str | None:
         return f"answered {answer.status_code} without the error body of API.md: {answer.text[:300]}"
     leaked = [secret for secret in secrets_of(victim) if secret in answer.text]
     return f"the refusal names the other customer's {leaked}" if leaked else None
-
-
-def normalised(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {name: normalised(item) for name, item in value.items() if name not in VOLATILE}
-    if isinstance(value, list):
-        return [normalised(item) for item in value]
-    return value
-
-
-def snapshot(world: World, holder: Holder, service: str | None = None) -> dict[str, Any]:
-    """What the holder reads on every GET of the documents (of one service's, if given), their
-    own ids in the paths."""
-    token = world.signer.access(holder.customer.customer_id)
-    seen = {}
-    for operation in world.operations:
-        if operation.method != "GET" or not operation.protected or operation.operator:
-            continue
-        if service is not None and operation.service != service:
-            continue
-        if operation.path.endswith(("/appointments/slots", "/catalog")):
-            continue  # the advisors' free slots and the offers: not the customer's data
-        answer = request(world, operation, path_for(operation, holder), token, None)
-        try:
-            content: Any = answer.json()
-        except ValueError:
-            content = answer.text
-        seen[operation.label] = (answer.status_code, normalised(content))
-    return seen
-
-
-def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return [
-        f"{label}: {before[label]} became {after[label]}" for label in before if before[label] != after[label]
-    ]
-
-
-def snapshots(world: World) -> dict[str, dict[str, Any]]:
-    return {holder.name: snapshot(world, holder) for holder in world.customers}
-
-
-def changed_since(world: World, before: dict[str, dict[str, Any]]) -> list[str]:
-    """What changed in what each customer reads since `snapshots` gave `before`."""
-    now = snapshots(world)
-    return [
-        f"customer {name}'s data changed: {change}"
-        for name in before
-        for change in changes(before[name], now[name])
-    ]
 
 
 def test_every_route_with_an_id_is_taught_to_the_suite(world: World) -> None:
@@ -242,4 +187,27 @@ def test_ids_in_a_body_or_a_cursor_stay_with_their_owner(world: World) -> None:
             )
     assert len(paged) >= 2, f"customer A has a second page on too few lists to try cursors: {paged}"
     failures += changed_since(world, before)
+    assert not failures, "\n".join(failures)
+
+
+def test_no_undocumented_method_serves_an_id(world: World) -> None:
+    """The methods a path with ids does not document answer 405 (or 404/403), never data: a
+    route the documents forgot cannot serve another customer's object either."""
+    attacker, victim = world.customers[1], world.customers[0]
+    token = world.signer.access(attacker.customer.customer_id)
+    documented: dict[str, set[str]] = {}
+    for operation in world.operations:
+        if operation.parameters:
+            documented.setdefault(operation.path, set()).add(operation.method)
+    failures = []
+    for path, methods in documented.items():
+        some = next(operation for operation in world.operations if operation.path == path)
+        filled = path_for(some, victim)
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+            answer = world.runtime.request(
+                method, filled, headers={"Authorization": f"Bearer {token}"}, json={}
+            )
+            if answer.status_code not in (403, 404, 405) or any(s in answer.text for s in secrets_of(victim)):
+                case = f"{method} {path} (not documented) as {attacker.name} on {victim.name}'s ids"
+                failures.append(f"{case}: {said(answer)}")
     assert not failures, "\n".join(failures)

@@ -16,8 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .test_object_authorization import altered
-from .world import Operation, World, path_for, request, said, valid_body
+from .world import Operation, World, altered, path_for, request, said, valid_body
 
 MAX_ACCESS_LIFETIME = 900
 MAX_OPERATOR_LIFETIME = 12 * 3600

@@ -4,8 +4,11 @@ documents the services serve, and tokens signed with the local runtime's own key
     world = build_world(runtime)
     world.customers            three `Holder`s (A, B, C), each with `ids`: path parameter -> its id
     world.operations           every (method, path, operation) of the four OpenAPI documents
-    world.signer               signs tokens as the auth service does (`access`, `operator`, `forge`)
+    world.signer               signs tokens as the auth service does (`access`, `operator`, `sign`)
     path_for(route, holder)    the route's path filled with the holder's ids (KeyError: unknown parameter)
+    valid_body(route, holder)  a body the route accepts; request(world, route, path, token, body)
+    snapshot(world, holder)    what the holder reads on every GET (to tell that nothing changed)
+    altered(id)                an id of the same shape that names nothing
 
 Everything is made over HTTP, as a customer and the back office would: register, verify, log in,
 a contact, orders paid by card (one whose refunds the provider declines) or by cheque (awaited),
@@ -398,3 +401,70 @@ def request(world: World, operation: Operation, path: str, token: str | None, bo
 def said(answer: Any) -> str:
     """An answer in a failure message: its status and the start of its body."""
     return f"{answer.status_code} {answer.text[:200]}"
+
+
+def altered(value: str) -> str:
+    """An id of the same shape that names nothing: its last letter or digit changed."""
+    for position in range(len(value) - 1, -1, -1):
+        character = value[position]
+        if character.isdigit():
+            replacement = str((int(character) + 1) % 10)
+        elif character.isalpha():
+            replacement = "a" if character.lower() != "a" else "b"
+            replacement = replacement.upper() if character.isupper() else replacement
+        else:
+            continue
+        return value[:position] + replacement + value[position + 1 :]
+    raise ValueError(f"no letter or digit to change in {value!r}")
+
+
+VOLATILE = {"url", "expires_at", "last_used_at"}  # links signed anew and times of each request
+
+
+def normalised(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {name: normalised(item) for name, item in value.items() if name not in VOLATILE}
+    if isinstance(value, list):
+        return [normalised(item) for item in value]
+    return value
+
+
+def snapshot(world: World, holder: Holder, service: str | None = None) -> dict[str, Any]:
+    """What the holder reads on every GET of the documents (of one service's, if given), their
+    own ids in the paths."""
+    token = world.signer.access(holder.customer.customer_id)
+    seen = {}
+    for operation in world.operations:
+        if operation.method != "GET" or not operation.protected or operation.operator:
+            continue
+        if service is not None and operation.service != service:
+            continue
+        if operation.path.endswith(("/appointments/slots", "/catalog")):
+            continue  # the advisors' free slots and the offers: not the customer's data
+        answer = request(world, operation, path_for(operation, holder), token, None)
+        try:
+            content: Any = answer.json()
+        except ValueError:
+            content = answer.text
+        seen[operation.label] = (answer.status_code, normalised(content))
+    return seen
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [
+        f"{label}: {before[label]} became {after[label]}" for label in before if before[label] != after[label]
+    ]
+
+
+def snapshots(world: World) -> dict[str, dict[str, Any]]:
+    return {holder.name: snapshot(world, holder) for holder in world.customers}
+
+
+def changed_since(world: World, before: dict[str, dict[str, Any]]) -> list[str]:
+    """What changed in what each customer reads since `snapshots` gave `before`."""
+    now = snapshots(world)
+    return [
+        f"customer {name}'s data changed: {change}"
+        for name in before
+        for change in changes(before[name], now[name])
+    ]
