@@ -20,7 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
-.PHONY: simulate test-simulation load report
+.PHONY: simulate test-simulation test-security load report
 REPORT_DIR := $(CURDIR)/build/report
 
 help: ## List the targets
@@ -58,6 +58,9 @@ $(SERVICE_TESTS): test-service-%: install
 YEAR_TEST := tests/simulation/test_year_simulation.py
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
 	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --junitxml=$(REPORT_DIR)/junit/local.xml
+
+test-security: install ## The security suite alone (it also runs within test-local): authorization, tokens, headers
+	$(PY) -m pytest -q tests/security
 
 test-infra: install ## Package every service and check the templates offline
 	$(PY) -m pytest -q infra/tests --junitxml=$(REPORT_DIR)/junit/infra.xml

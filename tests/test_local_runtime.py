@@ -607,3 +607,28 @@ def test_a_scheduled_event_is_the_one_eventbridge_sends() -> None:
     assert event["resources"] == ["arn:aws:events:eu-west-3:123456789012:rule/guichet-auth-local-job"]
     assert event["detail"] == {}
     assert {"version", "id", "account", "region"} <= event.keys()
+
+
+def test_stopping_asks_every_worker_before_waiting_for_any() -> None:
+    """Workers exit side by side: the runtime asks each to stop (SIGTERM) before it waits for
+    the first, so stopping lasts as long as the slowest worker rather than all of them in turn."""
+    from guichet_local.runtime import Options, Runtime
+
+    calls: list[tuple[str, str]] = []
+
+    class Worker:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def ask_to_stop(self) -> None:
+            calls.append(("ask", self.name))
+
+        def stop(self) -> None:
+            calls.append(("wait", self.name))
+
+    stopped = Runtime(Options())
+    stopped.workers = {name: Worker(name) for name in ("auth", "invoices")}  # type: ignore[misc]
+    stopped.stop()
+
+    assert [call for call, _ in calls] == ["ask", "ask", "wait", "wait"]
+    assert {name for _, name in calls} == {"auth", "invoices"}

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from guichet_contracts.web import PORTAL_SECURITY_HEADERS, SECURITY_HEADERS
+
 from .service_process import INTERNAL_HEADERS, SOURCE_IP_HEADER, ServiceProcess
 from .usage import USAGE
 
@@ -150,7 +152,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
                 self._local(path, body)
             elif self.command in ("GET", "HEAD") and (page := self.server.local.portal_file(path)):
                 content_type = _CONTENT_TYPES.get(page.suffix, "application/octet-stream")
-                self._send(HTTPStatus.OK, content_type, page.read_bytes())
+                self._send(HTTPStatus.OK, content_type, page.read_bytes(), PORTAL_SECURITY_HEADERS)
             else:
                 self._json(HTTPStatus.NOT_FOUND, error_body("not_found", f"Nothing at {path}."))
         except Exception:
@@ -208,7 +210,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
         if path == "/_local/mail.json" and method == "GET":
             self._json(HTTPStatus.OK, {"items": local.mail()})
         elif path == "/_local/mail" and method == "GET":
-            self._send(HTTPStatus.OK, "text/html; charset=utf-8", local.mail_page(local.mail()).encode())
+            page = local.mail_page(local.mail()).encode()
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", page, PORTAL_SECURITY_HEADERS)
         elif path == "/_local/jobs" and method == "GET":
             self._json(HTTPStatus.OK, {"items": local.jobs()})
         elif path == "/_local/services" and method == "GET":
@@ -288,9 +291,15 @@ class GatewayHandler(BaseHTTPRequestHandler):
     def _json(self, status: int, value: Any) -> None:
         self._send(status, "application/json", json.dumps(value, default=str).encode())
 
-    def _send(self, status: int, content_type: str, content: bytes) -> None:
+    def _send(
+        self, status: int, content_type: str, content: bytes, headers: dict[str, str] = SECURITY_HEADERS
+    ) -> None:
+        """One of the gateway's own answers, with the security headers of a service's answers
+        (or the portal's, for its pages)."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()
         if self.command != "HEAD":

@@ -494,9 +494,10 @@ class Runtime:
                 self.gateway.shutdown()
                 self._gateway_thread.join(timeout=5)
             self.gateway.server_close()
-        for worker in self.workers.values():  # all told at once, then each waited for
-            worker.terminate()
-        for worker in reversed(list(self.workers.values())):
+        workers = list(reversed(list(self.workers.values())))
+        for worker in workers:  # all at once: the wait is the slowest worker's, not their sum
+            worker.ask_to_stop()
+        for worker in workers:
             worker.stop()
         if self.moto:
             self.moto.stop()

@@ -73,6 +73,7 @@ class ServiceProcess:
         self._first_line: queue.Queue[bytes] = queue.Queue()
         self._stderr_thread: threading.Thread | None = None
         self._stopping = False
+        self._terminated = False  # SIGTERM sent (ask_to_stop)
         # each thread's connection to the worker, kept open between its requests
         self._connections = threading.local()
 
@@ -164,20 +165,21 @@ class ServiceProcess:
     def death_report(self) -> str:
         return self._failure("died")
 
-    def terminate(self) -> None:
-        """Ask the worker to stop (SIGTERM), without waiting: `stop` waits."""
+    def ask_to_stop(self) -> None:
+        """SIGTERM, without waiting: workers asked together exit side by side (`stop` waits)."""
         self._stopping = True
-        if self._process is not None and self._process.poll() is None:
+        if self._process is not None and self._process.poll() is None and not self._terminated:
             self._process.terminate()
+            self._terminated = True
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stopping = True
         process = self._process
         if process is None or process.poll() is not None:
+            self._stopping = True
             if process is not None:
                 process.wait()
             return
-        process.terminate()
+        self.ask_to_stop()
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:

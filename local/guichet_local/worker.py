@@ -51,6 +51,7 @@ from chalice.local import (
     RouteMatcher,
 )
 from guichet_contracts.events import InvalidEvent
+from guichet_contracts.web import SECURITY_HEADERS
 
 from .clock import ControlledClock, iso, parse_instant
 from .service_process import CLOCK_HEADER, INTERNAL_HEADERS, SOURCE_IP_HEADER
@@ -128,6 +129,8 @@ class ServiceApp:
     def handle_request(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> tuple:
         """(status, headers as (name, value) pairs, body) of one request to the app."""
         route_path = path.split("?", 1)[0]
+        # What API Gateway answers itself on AWS (no such route, a CORS preflight, a refusal before
+        # the function) carries the security headers of the services' answers too.
         try:
             self.routes.match_route(route_path)
         except ValueError:
@@ -135,7 +138,7 @@ class ServiceApp:
         try:
             response = self.gateway.handle_request(method=method, path=path, headers=headers, body=body)
         except LocalGatewayException as error:
-            return error.CODE, list((error.headers or {}).items()), error.body or b""
+            return error.CODE, _secured(list((error.headers or {}).items())), error.body or b""
         pairs: list[tuple[str, str]] = []
         for name, value in (response.get("headers") or {}).items():
             pairs.append((name, str(value)))
@@ -143,6 +146,8 @@ class ServiceApp:
             pairs.extend((name, str(value)) for value in values)
         if not any(name.lower() == "content-type" for name, _ in pairs):
             pairs.append(("Content-Type", "application/json"))
+        if method == "OPTIONS" and not any(name == "X-Correlation-Id" for name, _ in pairs):
+            pairs = _secured(pairs)  # Chalice's own answer to a preflight, not the app's
         raw = response.get("body")
         if raw is None:
             content = b""
@@ -173,7 +178,12 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 
 def _json(status: int, value: Any) -> tuple:
-    return status, [("Content-Type", "application/json")], json.dumps(value, default=str).encode()
+    return status, _secured([("Content-Type", "application/json")]), json.dumps(value, default=str).encode()
+
+
+def _secured(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    given = {name.lower() for name, _ in pairs}
+    return pairs + [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in given]
 
 
 def _strip_base(path: str, base_path: str) -> str | None:

@@ -1,7 +1,8 @@
 """What every service's HTTP layer shares: the error body, the correlation id, request parsing.
 
 `install(app, logger)` wires a Chalice middleware: every request's log lines carry a
-correlation id (the caller's `X-Correlation-Id`, else API Gateway's request id), and any error
+correlation id (the caller's `X-Correlation-Id`, else API Gateway's request id), every answer
+carries it and the security headers (`SECURITY_HEADERS`), and any error
 leaves as the error body of API.md: an `ApiError` with its status, AWS failing for a moment
 (throttled, a 5xx, once the SDK's retries are spent) as a 503 with Retry-After, anything else as
 a 500 that says nothing about the code. Chalice itself catches unexpected exceptions (and logs them
@@ -26,6 +27,24 @@ if TYPE_CHECKING:
     from chalice import Chalice
     from chalice.app import Request
 
+# On every answer of every service (an answer setting its own Cache-Control, such as the public
+# keys, keeps it): nothing personal or a token is cached, sniffed into another type, framed, or
+# leaked to another site through a Referer; browsers reach the API over HTTPS only.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+# On the web portal's pages: the same, but its own scripts and styles load and it may be cached.
+PORTAL_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 LANGUAGES = ("fr", "en", "it")
 DEFAULT_LANGUAGE = "fr"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -59,6 +78,8 @@ def install(app: Chalice, logger: Logger) -> None:
         if response.status_code >= 400 and not _is_error_body(response.body):
             response = _framework_error(response.status_code)
         response.headers["X-Correlation-Id"] = correlation_id
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
 

@@ -1,0 +1,470 @@
+"""The security suite's world: three customers holding one of every kind of object, the OpenAPI
+documents the services serve, and tokens signed with the local runtime's own key.
+
+    world = build_world(runtime)
+    world.customers            three `Holder`s (A, B, C), each with `ids`: path parameter -> its id
+    world.operations           every (method, path, operation) of the four OpenAPI documents
+    world.signer               signs tokens as the auth service does (`access`, `operator`, `sign`)
+    path_for(route, holder)    the route's path filled with the holder's ids (KeyError: unknown parameter)
+    valid_body(route, holder)  a body the route accepts; request(world, route, path, token, body)
+    snapshot(world, holder)    what the holder reads on every GET (to tell that nothing changed)
+    altered(id)                an id of the same shape that names nothing
+
+Everything is made over HTTP, as a customer and the back office would: register, verify, log in,
+a contact, orders paid by card (one whose refunds the provider declines) or by cheque (awaited),
+an electricity contract with its meter and a few readings, bank details (a SEPA mandate), an
+appointment, and an operator's credit note whose refund waits for a hand. Dates come from the
+runtime's clock, never this process's.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from conftest import LocalRuntime, eventually
+from customers import Customer, order_invoice, verified_customer
+
+SERVICES = ("auth", "subscriptions", "invoices", "consumption")
+METHODS = ("get", "post", "put", "patch", "delete")
+IBAN = "FR7630006000011234567890189"
+PEOPLE = (
+    ("Aline", "Aubert", "Lyon", "69003"),
+    ("Bruno", "Besson", "Nantes", "44000"),
+    ("Chloé", "Carpentier", "Lille", "59000"),
+)
+
+
+@dataclass
+class Holder:
+    """A customer of the suite and the ids of what they hold, by the path parameter naming them."""
+
+    name: str
+    customer: Customer
+    ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return self.customer.auth
+
+
+@dataclass(frozen=True)
+class Operation:
+    service: str
+    method: str  # upper case
+    path: str  # as documented, with {parameters}
+    spec: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def parameters(self) -> list[str]:
+        return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
+
+    @property
+    def operator(self) -> bool:
+        return any("operator" in scheme for scheme in self.spec.get("security") or [])
+
+    @property
+    def protected(self) -> bool:
+        return bool(self.spec.get("security"))
+
+    @property
+    def idempotent(self) -> bool:
+        return any(
+            parameter["in"] == "header" and parameter["name"] == "Idempotency-Key"
+            for parameter in self.spec.get("parameters", [])
+        )
+
+    @property
+    def body_schema(self) -> str | None:
+        reference = (
+            self.spec.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        )
+        return str(reference["$ref"]).rsplit("/", 1)[1] if "$ref" in reference else None
+
+
+def documented_operations(runtime: LocalRuntime) -> list[Operation]:
+    """Every operation of the four documents the services serve (GET /<service>/openapi.json)."""
+    operations = []
+    for service in SERVICES:
+        answer = runtime.get(f"/{service}/openapi.json")
+        assert answer.status_code == 200, f"GET /{service}/openapi.json: {answer.status_code}"
+        for path, methods in answer.json()["paths"].items():
+            operations += [
+                Operation(service, method.upper(), path, spec)
+                for method, spec in methods.items()
+                if method in METHODS
+            ]
+    return operations
+
+
+class Signer:
+    """Signs tokens with the local runtime's key (the auth service's signing secret in the
+    emulator's Secrets Manager), with the issuer and audiences the services verify."""
+
+    def __init__(self, runtime: LocalRuntime, sample_access_token: str) -> None:
+        import jwt
+        from cryptography.hazmat.primitives import serialization
+        from guichet_local.services import STAGE, Service, chalice_config, stage_environment
+
+        def environment(service: str) -> dict[str, str]:
+            return stage_environment(chalice_config(Service(name=service, base_path=f"/{service}")), STAGE)
+
+        header = jwt.get_unverified_header(sample_access_token)
+        claims = jwt.decode(sample_access_token, options={"verify_signature": False})
+        secret_id = environment("auth")["AUTH_JWT_SIGNING_SECRET"]
+        secret = json.loads(
+            runtime.aws("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+        )
+        assert secret["kid"] == header["kid"], "the runtime signs with another key than its secret holds"
+        self.kid: str = secret["kid"]
+        self.key = serialization.load_pem_private_key(secret["private_key_pem"].encode(), password=None)
+        self.public_pem = self.key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.issuer: str = claims["iss"]
+        self.audience: str = claims["aud"]
+        self.operator_audience = environment("invoices")["GUICHET_OPERATOR_AUDIENCE"]
+        self.runtime = runtime
+
+    def now(self) -> int:
+        return int(self.runtime.now().timestamp())
+
+    def claims(self, customer_id: str | None, *, operator: bool = False, **overrides: Any) -> dict[str, Any]:
+        """Valid claims: an access token of `customer_id`, or an operator token with every scope."""
+        now = self.now()
+        claims: dict[str, Any] = {"iss": self.issuer, "jti": uuid.uuid4().hex, "iat": now, "nbf": now}
+        if operator:
+            claims |= {
+                "aud": self.operator_audience,
+                "sub": "ops:security-suite",
+                "scope": "invoices:write subscriptions:write",
+                "exp": now + 3600,
+            }
+        else:
+            claims |= {"aud": self.audience, "sub": customer_id, "sid": uuid.uuid4().hex, "exp": now + 900}
+        claims.update(overrides)
+        return {name: value for name, value in claims.items() if value is not None}
+
+    def sign(
+        self, claims: dict[str, Any], *, key: Any = None, algorithm: str = "ES256", **header: Any
+    ) -> str:
+        import jwt
+
+        headers = {"kid": self.kid, "typ": "at+jwt", **header}
+        headers = {name: value for name, value in headers.items() if value is not None}
+        return jwt.encode(claims, self.key if key is None else key, algorithm=algorithm, headers=headers)
+
+    def access(self, customer_id: str, **overrides: Any) -> str:
+        return self.sign(self.claims(customer_id, **overrides))
+
+    def operator(self, **overrides: Any) -> str:
+        return self.sign(self.claims(None, operator=True, **overrides))
+
+
+@dataclass
+class World:
+    runtime: LocalRuntime
+    customers: list[Holder]
+    operations: list[Operation]
+    signer: Signer
+    refresh_token: str  # a live refresh token of customer A
+
+    def holder(self, name: str) -> Holder:
+        return next(holder for holder in self.customers if holder.name == name)
+
+
+def path_for(operation: Operation, holder: Holder, **given: str) -> str:
+    """The operation's path with each {parameter} replaced by the holder's id (or `given`).
+    A parameter the world has no id for raises KeyError: a new route must be taught here."""
+    path = operation.path
+    for name in operation.parameters:
+        value = given[name] if name in given else holder.ids[name]
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+def _json(answer: Any, what: str, status: int = 200) -> Any:
+    assert answer.status_code == status, f"{what}: {answer.status_code} {answer.text}"
+    return answer.json()
+
+
+def _order(runtime: LocalRuntime, customer: Customer, items: list[dict[str, Any]]) -> str:
+    answer = runtime.post(
+        "/subscriptions/orders",
+        json={"items": items},
+        headers={**customer.auth, "Idempotency-Key": f"order-{uuid.uuid4()}"},
+    )
+    return str(_json(answer, "an order", 201)["order_id"])
+
+
+def _pay(runtime: LocalRuntime, customer: Customer, invoice_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = runtime.post(
+        f"/invoices/{invoice_id}/payments",
+        json=body,
+        headers={**customer.auth, "Idempotency-Key": f"pay-{uuid.uuid4()}"},
+    )
+    return dict(_json(answer, f"a payment of {invoice_id}", 201))
+
+
+def _holder(runtime: LocalRuntime, index: int, person: tuple[str, str, str, str], now: datetime) -> Holder:
+    name = "ABC"[index]
+    first, last, city, postal_code = person
+    customer = verified_customer(
+        runtime,
+        f"sec-{name.lower()}",
+        first_name=first,
+        last_name=last,
+        address={"line1": "3 rue des Lilas", "postal_code": postal_code, "city": city, "country": "FR"},
+    )
+    holder = Holder(name, customer, {"customer_id": customer.customer_id, "kind": "contract"})
+    auth = customer.auth
+    holder.ids["session_id"] = _json(runtime.get("/auth/me/sessions", headers=auth), "sessions")["items"][0][
+        "session_id"
+    ]
+    contact = runtime.post(
+        "/auth/me/contacts",
+        json={
+            "name": f"{first} Compta",
+            "email": f"compta-{uuid.uuid4().hex[:6]}@example.org",
+            "roles": ["billing"],
+        },
+        headers=auth,
+    )
+    holder.ids["contact_id"] = _json(contact, "a contact", 201)["contact_id"]
+    _json(
+        runtime.request(
+            "PUT", "/invoices/bank-account", json={"iban": IBAN, "holder": f"{first} {last}"}, headers=auth
+        ),
+        "bank details",
+    )
+
+    # a hosting pack paid by a card whose refunds the provider declines: a subscription, a paid
+    # invoice and its payment; then a mobile line whose cheque is awaited; then electricity
+    hosting = _order(runtime, customer, [{"product_id": "hosting-linux-100", "label": f"Site {first}"}])
+    hosting_invoice = order_invoice(runtime, customer, hosting, timeout=60)
+    _pay(runtime, customer, hosting_invoice["invoice_id"], {"method": "card", "card_token": "tok_refundFail"})
+    mobile = _order(runtime, customer, [{"product_id": "mobile-2h", "label": f"Ligne {first}"}])
+    mobile_invoice = order_invoice(runtime, customer, mobile, timeout=60)
+    cheque = _pay(runtime, customer, mobile_invoice["invoice_id"], {"method": "check"})
+    assert cheque["status"] == "pending", cheque
+    pdl = f"{uuid.uuid4().int % 10**14:014d}"
+    options = {"pdl": pdl, "subscribed_power_kva": 6, "tariff_option": "base", "payment_mode": "per_invoice"}
+    _order(
+        runtime, customer, [{"product_id": "electricity-essentielle", "label": "Maison", "options": options}]
+    )
+    holder.ids |= {
+        "order_id": hosting,
+        "invoice_id": hosting_invoice["invoice_id"],
+        "payment_id": cheque["payment_id"],
+    }
+
+    def hosting_subscription() -> str | None:
+        items = _json(runtime.get("/subscriptions", headers=auth), "subscriptions")["items"]
+        return next((item["subscription_id"] for item in items if item["family"] == "hosting"), None)
+
+    subscription_id = eventually(hosting_subscription, timeout=60)
+    assert subscription_id, f"{name}: the hosting order was not provisioned in time"
+    holder.ids["subscription_id"] = subscription_id
+    meters = eventually(
+        lambda: _json(runtime.get("/consumption/meters", headers=auth), "meters")["items"], timeout=60
+    )
+    assert meters, f"{name}: the electricity meter did not appear in time"
+    holder.ids["meter_id"] = meters[0]["meter_id"]
+    start = (now - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = ["meter_id,start,value"] + [
+        f"{pdl},{(start + timedelta(minutes=30 * n)).strftime('%Y-%m-%dT%H:%M:%SZ')},0.5" for n in range(8)
+    ]
+    report = _json(
+        runtime.post(f"/_local/ingest?name=sec-{pdl}.csv", data="\n".join(rows).encode()), "ingest"
+    )
+    assert report["accepted"] == 8, report
+
+    # a slot of their own: the three customers are made side by side
+    slots = _json(runtime.get("/subscriptions/appointments/slots", headers=auth), "slots")["items"]
+    booked = runtime.post(
+        "/subscriptions/appointments",
+        json={"start": slots[index]["start"], "topic": f"Questions de {first}", "phone": "0612345678"},
+        headers=auth,
+    )
+    holder.ids["appointment_id"] = _json(booked, "an appointment", 201)["appointment_id"]
+    return holder
+
+
+def _refund_waiting(runtime: LocalRuntime, signer: Signer, holder: Holder) -> str:
+    """An operator's credit note on the card-paid invoice: its refund, declined, waits for a hand."""
+    answer = runtime.post(
+        f"/invoices/operator/customers/{holder.customer.customer_id}/invoices/{holder.ids['invoice_id']}/credit-notes",
+        json={"amount_cents": 100, "reason": "geste commercial"},
+        headers={"Authorization": f"Bearer {signer.operator()}", "Idempotency-Key": f"cn-{uuid.uuid4()}"},
+    )
+    credit_note = _json(answer, "a credit note", 201)
+
+    def refund() -> str | None:
+        detail = _json(
+            runtime.get(f"/invoices/{credit_note['invoice_id']}", headers=holder.auth), "the credit note"
+        )
+        return next((item["refund_id"] for item in detail.get("refunds") or []), None)
+
+    refund_id = eventually(refund, timeout=60)
+    assert refund_id, f"{holder.name}: the credit note has no refund"
+    return str(refund_id)
+
+
+def build_world(runtime: LocalRuntime) -> World:
+    now = runtime.now().astimezone(UTC)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        holders = list(pool.map(lambda pair: _holder(runtime, pair[0], pair[1], now), enumerate(PEOPLE)))
+    signer = Signer(runtime, holders[0].customer.tokens["access_token"])
+    for holder in holders:
+        holder.ids["refund_id"] = _refund_waiting(runtime, signer, holder)
+    return World(
+        runtime=runtime,
+        customers=holders,
+        operations=documented_operations(runtime),
+        signer=signer,
+        refresh_token=holders[0].customer.tokens["refresh_token"],
+    )
+
+
+PASSWORD = "a long and personal passphrase 2026"  # customers.PASSWORD
+
+
+def valid_body(operation: Operation, target: Holder, slot: str | None = None) -> dict[str, Any] | None:
+    """A body the operation would accept for the ids of `target` (the owner of the path's ids,
+    or whoever is attacked): an error then comes from who asks, never from the body. None for an
+    operation that takes no body; KeyError for a documented body the suite cannot fill yet."""
+    unique = uuid.uuid4().hex[:8]
+    by_schema: dict[str, dict[str, Any]] = {
+        # auth
+        "Registration": {
+            "email": f"sec-new-{unique}@example.org",
+            "password": PASSWORD,
+            "first_name": "Denis",
+            "last_name": "Dumas",
+        },
+        "TokenBody": {"token": f"tok{unique}" * 4},
+        "Login": {"login": target.customer.email, "password": PASSWORD},
+        "RefreshBody": {"refresh_token": f"rt{unique}" * 4},
+        "ForgotBody": {"login": f"nobody-{unique}@example.org"},
+        "ResetBody": {"token": f"tok{unique}" * 4, "new_password": f"{PASSWORD} renewed"},
+        "PasswordChange": {"current_password": PASSWORD, "new_password": f"{PASSWORD} renewed"},
+        "ProfileChanges": {"company": "Atelier"},
+        "EmailChangeRequest": {"new_email": f"sec-moved-{unique}@example.org", "password": PASSWORD},
+        "CodeBody": {"code": "123456"},
+        "ContactBody": {"name": "Eva Roux", "roles": ["technical"]},
+        "ContactChanges": {"name": "Eva Roux"},
+        # subscriptions
+        "SubscriptionChanges": {"auto_renew": False},
+        "RenewRequest": {"periods": 1},
+        "Cancellation": {"reason": "je déménage", "at": "end_of_period"},
+        "OrderRequest": {"items": [{"product_id": "hosting-linux-100", "label": "Autre site"}]},
+        "AppointmentRequest": {"start": slot or "", "topic": "Une question", "phone": "0612345678"},
+        # invoices
+        "PaymentRequest": {"method": "card", "card_token": "tok_visa"},
+        "MultiPaymentRequest": {
+            "invoice_ids": [target.ids["invoice_id"]],
+            "method": "card",
+            "card_token": "tok_visa",
+        },
+        "BankAccountBody": {"iban": IBAN, "holder": "Quelqu'un d'autre"},
+        "PreferencesChanges": {"paperless": True},
+        "CreditNoteRequest": {"amount_cents": 100, "reason": "geste commercial"},
+        "RefundMade": {"method": "transfer"},
+    }
+    # routes that read a JSON object validated by the domain rather than a documented model
+    by_route: dict[str, dict[str, Any]] = {
+        "PUT /subscriptions/{subscription_id}/settings": {"database_name": "site_web", "php_version": "8.3"},
+    }
+    schema = operation.body_schema
+    if schema is not None:
+        return by_schema[schema]
+    if operation.label in by_route:
+        return by_route[operation.label]
+    return None
+
+
+def request(world: World, operation: Operation, path: str, token: str | None, body: Any) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if operation.idempotent:
+        headers["Idempotency-Key"] = f"sec-{uuid.uuid4()}"
+    return world.runtime.request(operation.method, path, headers=headers, json=body)
+
+
+def said(answer: Any) -> str:
+    """An answer in a failure message: its status and the start of its body."""
+    return f"{answer.status_code} {answer.text[:200]}"
+
+
+def altered(value: str) -> str:
+    """An id of the same shape that names nothing: its last letter or digit changed."""
+    for position in range(len(value) - 1, -1, -1):
+        character = value[position]
+        if character.isdigit():
+            replacement = str((int(character) + 1) % 10)
+        elif character.isalpha():
+            replacement = "a" if character.lower() != "a" else "b"
+            replacement = replacement.upper() if character.isupper() else replacement
+        else:
+            continue
+        return value[:position] + replacement + value[position + 1 :]
+    raise ValueError(f"no letter or digit to change in {value!r}")
+
+
+VOLATILE = {"url", "expires_at", "last_used_at"}  # links signed anew and times of each request
+
+
+def normalised(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {name: normalised(item) for name, item in value.items() if name not in VOLATILE}
+    if isinstance(value, list):
+        return [normalised(item) for item in value]
+    return value
+
+
+def snapshot(world: World, holder: Holder, service: str | None = None) -> dict[str, Any]:
+    """What the holder reads on every GET of the documents (of one service's, if given), their
+    own ids in the paths."""
+    token = world.signer.access(holder.customer.customer_id)
+    seen = {}
+    for operation in world.operations:
+        if operation.method != "GET" or not operation.protected or operation.operator:
+            continue
+        if service is not None and operation.service != service:
+            continue
+        if operation.path.endswith(("/appointments/slots", "/catalog")):
+            continue  # the advisors' free slots and the offers: not the customer's data
+        answer = request(world, operation, path_for(operation, holder), token, None)
+        try:
+            content: Any = answer.json()
+        except ValueError:
+            content = answer.text
+        seen[operation.label] = (answer.status_code, normalised(content))
+    return seen
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [
+        f"{label}: {before[label]} became {after[label]}" for label in before if before[label] != after[label]
+    ]
+
+
+def snapshots(world: World) -> dict[str, dict[str, Any]]:
+    return {holder.name: snapshot(world, holder) for holder in world.customers}
+
+
+def changed_since(world: World, before: dict[str, dict[str, Any]]) -> list[str]:
+    """What changed in what each customer reads since `snapshots` gave `before`."""
+    now = snapshots(world)
+    return [
+        f"customer {name}'s data changed: {change}"
+        for name in before
+        for change in changes(before[name], now[name])
+    ]
