@@ -81,6 +81,9 @@ def resource_name(service: str, handler: str) -> str:
     return _UNSAFE.sub("-", f"guichet-local-{service}-{handler}")[:64]
 
 
+POLLERS_AT_MOST = 64
+
+
 class EventRouter:
     def __init__(
         self,
@@ -91,13 +94,16 @@ class EventRouter:
         queue_length: Callable[[str], int] | None = None,
     ) -> None:
         import boto3
+        from botocore.config import Config
 
         self._invoke = invoke
         # messages in a queue (by URL), in flight included, read without a request when the
         # emulator runs in this process: drain skips the empty queues at no cost
         self._queue_length = queue_length
         self._events = events_client or boto3.client("events")
-        self._sqs = sqs_client or boto3.client("sqs")
+        # one poller a handler, each with a connection of its own (botocore keeps 10 by default,
+        # and closes what is over: a new connection for nearly every poll)
+        self._sqs = sqs_client or boto3.client("sqs", config=Config(max_pool_connections=POLLERS_AT_MOST))
         self.subscriptions: list[Subscription] = []
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
