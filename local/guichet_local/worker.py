@@ -248,7 +248,10 @@ class WorkerHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and content:
             self.wfile.write(content)
 
+    # every method goes to the app, which answers 405 in the error body of API.md for those it does
+    # not route (TRACE and CONNECT included: http.server's own answer was a 501 HTML page)
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+    do_TRACE = do_CONNECT = _handle
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the gateway's callers see the answers; no access log on stderr
