@@ -73,6 +73,17 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
     }
 
 
+def test_a_method_the_path_does_not_have_answers_405_with_the_methods_it_has(client: Any) -> None:
+    # Given a path that only answers GET
+    # When it is asked with PUT, then with TRACE
+    for method in ("PUT", "TRACE"):
+        response = client.http.request(method, "/meters")
+
+        # Then the answer is 405 in the error body, and says which methods the path has (RFC 9110)
+        assert_error(response, 405, "method_not_allowed")
+        assert response.headers["Allow"] == "GET"
+
+
 def test_every_route_but_health_and_the_document_declares_the_bearer_token(
     openapi_document: dict[str, Any],
 ) -> None:
