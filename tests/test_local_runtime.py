@@ -65,6 +65,7 @@ def test_a_method_no_route_serves_answers_405_with_the_api_error_body(runtime: L
     for method, path in (
         ("TRACE", "/auth/health"),
         ("TRACE", "/consumption/meters"),
+        ("QUERY", "/consumption/meters"),
         ("PUT", "/auth/health"),
     ):
         answer = runtime.request(method, path)
