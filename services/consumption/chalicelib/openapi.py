@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from guichet_contracts import openapi
-from guichet_contracts.openapi import ERROR, STRING_OR_NULL, Route, list_of
+from guichet_contracts.openapi import DAY, ERROR, STRING_OR_NULL, Route, list_of, one_of
+
+from .series import STEPS
 
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 _HOURS = {
@@ -199,6 +201,7 @@ _SCHEMAS: dict[str, Any] = {
     },
 }
 
+
 ROUTES = [
     Route("GET", "/health", "Service health", protected=False, responses={200: "Health"}),
     Route("GET", "/openapi.json", "This document", protected=False, responses={200: None}),
@@ -207,21 +210,21 @@ ROUTES = [
         "GET",
         "/meters/{meter_id}/series",
         "Readings at a step: half_hour and hour (≤ 366 days), day, month",
-        query=("from", "to", "step"),
+        query=(("from", DAY), ("to", DAY), ("step", one_of(*STEPS))),
         responses={200: "Series", 404: ERROR, 422: ERROR},
     ),
     Route(
         "GET",
         "/meters/{meter_id}/summary",
         "A year month by month, with the previous year's total",
-        query=("year",),
+        query=(("year", {"type": "integer", "minimum": 2000}),),
         responses={200: "Summary", 404: ERROR, 422: ERROR},
     ),
     Route(
         "GET",
         "/meters/{meter_id}/export.csv",
         "The half-hours of a period (≤ 366 days) as CSV",
-        query=("from", "to"),
+        query=(("from", DAY), ("to", DAY)),
         responses={200: None, 404: ERROR, 422: ERROR},
     ),
     Route("GET", "/battery", "The virtual battery", responses={200: "Battery", 404: ERROR}),
@@ -238,6 +241,12 @@ ROUTES = [
 
 def document() -> dict[str, Any]:
     built = openapi.document(service="consumption", routes=ROUTES, components=_SCHEMAS, schemas=None)
+    # a summary's year is at most next year (api._year), which depends on the day
+    from .api import _today
+
+    summary = built["paths"]["/consumption/meters/{meter_id}/summary"]["get"]
+    year = next(parameter for parameter in summary["parameters"] if parameter["name"] == "year")
+    year["schema"]["anyOf"][0]["maximum"] = _today().year + 1
     # the export is the one answer that is not JSON
     export = built["paths"]["/consumption/meters/{meter_id}/export.csv"]["get"]["responses"]["200"]
     export["description"] = "The half-hours read: start,end,consumption_<unit>[,injection_<unit>][,period]"

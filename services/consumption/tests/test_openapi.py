@@ -27,6 +27,7 @@ from guichet_local.testing import (
     assert_error,
     assert_valid_openapi,
     documented_operations,
+    query_schema,
     routed_operations,
 )
 
@@ -287,3 +288,20 @@ def test_the_401_answer_is_documented(client: Any, openapi_document: dict[str, A
     # Then 401 with the error body, as documented
     assert_error(response, 401, "unauthenticated")
     assert_documented(openapi_document, "GET", route, response)
+
+
+def test_the_query_parameters_are_documented_as_the_routes_read_them(
+    openapi_document: dict[str, Any], route_today: Any
+) -> None:
+    # Given the document, today being 12 March 2044 (routes and document on the same day)
+    route_today(date(2044, 3, 12))
+    from chalicelib.openapi import document
+
+    built = document()
+
+    # Then from/to are days, the step one of four, the year 2000 to next year (all were any text)
+    series = "/consumption/meters/{meter_id}/series"
+    assert query_schema(built, "get", series, "from")["format"] == "date"
+    assert query_schema(built, "get", series, "step")["enum"] == ["half_hour", "hour", "day", "month"]
+    year = query_schema(built, "get", "/consumption/meters/{meter_id}/summary", "year")
+    assert (year["type"], year["minimum"], year["maximum"]) == ("integer", 2000, 2045)
