@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 STRING_OR_NULL = {"type": ["string", "null"]}
@@ -43,6 +46,17 @@ class Route:
     query: tuple[str | tuple[str, dict[str, Any]], ...] = ()
     idempotent: bool = False  # needs an Idempotency-Key header
     operator_scope: str | None = None  # an operator route: an operator token with this scope
+
+
+def response_schemas(*models: type[BaseModel]) -> dict[str, Any]:
+    """Components for the answers of a service, generated from its response models (and the
+    models they use, each beside them), as the request bodies are from the request models."""
+    components: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+    return components
 
 
 def list_of(name: str) -> dict[str, Any]:

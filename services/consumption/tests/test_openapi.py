@@ -305,3 +305,22 @@ def test_the_query_parameters_are_documented_as_the_routes_read_them(
     assert query_schema(built, "get", series, "step")["enum"] == ["half_hour", "hour", "day", "month"]
     year = query_schema(built, "get", "/consumption/meters/{meter_id}/summary", "year")
     assert (year["type"], year["minimum"], year["maximum"]) == ("integer", 2000, 2045)
+
+
+def test_the_answers_schemas_are_generated_from_the_response_models(openapi_document: dict[str, Any]) -> None:
+    # Given the response models of chalicelib/responses.py (the schemas were written by hand)
+    from chalicelib import responses
+
+    schemas = openapi_document["components"]["schemas"]
+    # Then each answer's schema is its model's, and allows no field the model does not have
+    for model in responses.ANSWERS:
+        generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        generated.pop("$defs", None)
+        assert schemas[model.__name__] == generated, model.__name__
+        assert generated["additionalProperties"] is False, model.__name__
+    # optional fields that are never null say so
+    assert schemas["Meter"]["properties"]["status"] == {
+        "enum": ["active", "closed"],
+        "title": "Status",
+        "type": "string",
+    }
