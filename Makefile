@@ -20,7 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
-.PHONY: simulate test-simulation
+.PHONY: simulate test-simulation test-schemathesis
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,7 +40,7 @@ $(CHROMIUM): # Debian's Chromium for the browser tests (Playwright cannot downlo
 run: install ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data
 	$(PY) -m guichet_local --port $(PORT)
 
-test: install lint test-services test-shifted test-local test-simulation test-infra ## Run every test tier
+test: install lint test-services test-shifted test-local test-schemathesis test-simulation test-infra ## Run every test tier
 
 test-services: install ## Domain and route tests of each service, one process per service, TEST_JOBS at a time
 	@echo "== services' tests, $$($(CLOCK) $(PY) -c 'import sitecustomize; print(sitecustomize.clock_line())')"
@@ -54,8 +54,12 @@ $(SERVICE_TESTS): test-service-%: install
 	@cd services/$* && $(CLOCK) ../../$(PY) -m pytest -q tests
 
 YEAR_TEST := tests/simulation/test_year_simulation.py
+SCHEMATHESIS_TESTS := tests/schemathesis
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
-	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST)
+	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --ignore=$(SCHEMATHESIS_TESTS)
+
+test-schemathesis: install ## schemathesis on the four services' OpenAPI documents, over the local runtime
+	$(PY) -m pytest -q $(SCHEMATHESIS_TESTS)
 
 test-infra: install ## Package every service and check the templates offline
 	$(PY) -m pytest -q infra/tests
