@@ -280,6 +280,17 @@ def query_schema(document: dict[str, Any], method: str, path: str, name: str) ->
     return dict(next(choice for choice in schema["anyOf"] if choice.get("maxLength") != 0))
 
 
+def assert_generated_from(document: dict[str, Any], models: tuple[Any, ...]) -> None:
+    """Each response model's schema is in the document as the model gives it, and allows no
+    field beyond the model's (additionalProperties: false)."""
+    schemas = document["components"]["schemas"]
+    for model in models:
+        generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        generated.pop("$defs", None)
+        assert schemas[model.__name__] == generated, model.__name__
+        assert generated["additionalProperties"] is False, model.__name__
+
+
 def schema_refs(node: Any) -> list[str]:
     """Every `$ref` used anywhere in an OpenAPI document (or part of one)."""
     if isinstance(node, dict):

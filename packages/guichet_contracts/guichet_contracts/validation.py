@@ -8,11 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from .errors import ValidationFailed
 
 Body = TypeVar("Body", bound=BaseModel)
+
+
+class ResponseModel(BaseModel):
+    """An answer of a route, for the OpenAPI document (openapi.response_schemas): the fields
+    documented here and no other (additionalProperties: false)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def _integral(value: Any) -> Any:

@@ -164,3 +164,15 @@ def test_the_bodies_say_what_the_validators_take() -> None:
     profile = schemas["ProfileChanges"]["properties"]
     assert "anyOf" not in profile["first_name"] and {"type": "null"} in profile["phone"]["anyOf"]
     assert "anyOf" not in schemas["ContactChanges"]["properties"]["roles"]
+
+
+def test_the_answers_schemas_are_generated_from_the_response_models() -> None:
+    # Given the response models of chalicelib/responses.py (the schemas were written by hand)
+    from chalicelib import responses
+    from guichet_local.testing import assert_generated_from
+
+    document = openapi_document()
+    # Then each answer's schema is its model's, and allows no field the model does not have
+    assert_generated_from(document, responses.ANSWERS)
+    # the forgot-password answer documents its message (it was an undocumented field)
+    assert document["components"]["schemas"]["Accepted"]["required"] == ["status", "message"]

@@ -10,25 +10,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from guichet_contracts.validation import not_null
+from guichet_contracts.validation import ResponseModel, not_null
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class _Answer(BaseModel):
-    # an answer has the fields documented here and no other (additionalProperties: false)
-    model_config = ConfigDict(extra="forbid")
-
-
-class Health(_Answer):
+class Health(ResponseModel):
     status: Literal["ok"]
 
 
-class Hours(_Answer):
+class Hours(ResponseModel):
     start: str
     end: str
 
 
-class Meter(_Answer):
+class Meter(ResponseModel):
     # these may be absent (older meters), never null
     model_config = ConfigDict(json_schema_extra=not_null("status", "active_from"))
 
@@ -52,7 +47,7 @@ class Meter(_Answer):
     )
 
 
-class Point(_Answer):
+class Point(ResponseModel):
     model_config = ConfigDict(json_schema_extra=not_null("complete"))
 
     start: datetime
@@ -63,14 +58,14 @@ class Point(_Answer):
     complete: bool | None = None
 
 
-class Totals(_Answer):
+class Totals(ResponseModel):
     consumed: float
     peak: float
     off_peak: float
     injected: float
 
 
-class Series(_Answer):
+class Series(ResponseModel):
     model_config = ConfigDict(json_schema_extra=not_null("meter_id", "from", "to"))
 
     meter_id: str | None = None
@@ -82,7 +77,7 @@ class Series(_Answer):
     totals: Totals
 
 
-class SummaryMonth(_Answer):
+class SummaryMonth(ResponseModel):
     month: str = Field(pattern="^[0-9]{4}-[0-9]{2}$")
     consumed: float | None
     peak: float | None
@@ -91,7 +86,7 @@ class SummaryMonth(_Answer):
     estimated: bool
 
 
-class Summary(_Answer):
+class Summary(ResponseModel):
     model_config = ConfigDict(json_schema_extra=not_null("meter_id", "unit", "year"))
 
     meter_id: str | None = None
@@ -102,14 +97,14 @@ class Summary(_Answer):
     previous_year_total: float | None
 
 
-class BatteryMonth(_Answer):
+class BatteryMonth(ResponseModel):
     month: str
     stored_kwh: float
     restored_kwh: float
     level_kwh: float
 
 
-class Battery(_Answer):
+class Battery(ResponseModel):
     model_config = ConfigDict(json_schema_extra=not_null("meter_id"))
 
     meter_id: str | None = None
@@ -118,7 +113,7 @@ class Battery(_Answer):
     months: list[BatteryMonth]
 
 
-class SurplusMonth(_Answer):
+class SurplusMonth(ResponseModel):
     month: str
     injected_kwh: float
     rate_cents_per_kwh: float
@@ -126,7 +121,7 @@ class SurplusMonth(_Answer):
     paid_out_on: date | None = None
 
 
-class Surplus(_Answer):
+class Surplus(ResponseModel):
     model_config = ConfigDict(json_schema_extra=not_null("meter_id", "rate_cents_per_kwh"))
 
     meter_id: str | None = None
@@ -137,14 +132,14 @@ class Surplus(_Answer):
     months: list[SurplusMonth]
 
 
-class Allowance(_Answer):
+class Allowance(ResponseModel):
     unit: str
     included: float | None
     used: float
     remaining: float | None
 
 
-class Usage(_Answer):
+class Usage(ResponseModel):
     model_config = ConfigDict(json_schema_extra=not_null("subscription_id", "currency", "lines"))
 
     subscription_id: str | None = None
