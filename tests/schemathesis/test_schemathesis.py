@@ -124,8 +124,10 @@ def test_schemathesis_finds_nothing(
         "--max-examples",
         str(MAX_EXAMPLES),
         "--generation-deterministic",
+        # one worker: schemathesis' threads hit CPython 3.11.7's AST race (gh-106905, fixed in
+        # 3.11.8), "SystemError: AST constructor recursion depth mismatch", one run in three
         "--workers",
-        "2",
+        "1",
         "--request-timeout",
         "30",
         "--report-dir",
