@@ -20,7 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
-.PHONY: simulate test-simulation test-security load report
+.PHONY: simulate test-simulation test-security test-schemathesis load report
 REPORT_DIR := $(CURDIR)/build/report
 
 help: ## List the targets
@@ -41,7 +41,7 @@ $(CHROMIUM): # Debian's Chromium for the browser tests (Playwright cannot downlo
 run: install ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data
 	$(PY) -m guichet_local --port $(PORT)
 
-test: install lint test-services test-shifted test-local test-simulation test-infra ## Run every test tier
+test: install lint test-services test-shifted test-local test-schemathesis test-simulation test-infra ## Run every test tier
 
 test-services: install ## Domain and route tests of each service, one process per service, TEST_JOBS at a time
 	@echo "== services' tests, $$($(CLOCK) $(PY) -c 'import sitecustomize; print(sitecustomize.clock_line())')"
@@ -56,11 +56,15 @@ $(SERVICE_TESTS): test-service-%: install
 		--junitxml=$(REPORT_DIR)/junit/service-$*$(if $(filter-out 0,$(GUICHET_CLOCK_SHIFT_DAYS)),-shifted).xml
 
 YEAR_TEST := tests/simulation/test_year_simulation.py
+SCHEMATHESIS_TESTS := tests/schemathesis
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
-	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --junitxml=$(REPORT_DIR)/junit/local.xml
+	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --ignore=$(SCHEMATHESIS_TESTS) --junitxml=$(REPORT_DIR)/junit/local.xml
 
 test-security: install ## The security suite alone (it also runs within test-local): authorization, tokens, headers
 	$(PY) -m pytest -q tests/security
+
+test-schemathesis: install ## schemathesis on the four services' OpenAPI documents, over the local runtime
+	$(PY) -m pytest -q $(SCHEMATHESIS_TESTS) --junitxml=$(REPORT_DIR)/junit/schemathesis.xml
 
 test-infra: install ## Package every service and check the templates offline
 	$(PY) -m pytest -q infra/tests --junitxml=$(REPORT_DIR)/junit/infra.xml

@@ -53,6 +53,23 @@ def client_address() -> str:
     return f"10.{draw % 256}.{draw // 256 % 256}.{draw // 65536 % 254 + 1}"
 
 
+def electricity_item(pdl: str, label: str = "Maison") -> dict[str, Any]:
+    """An order item: an electricity contract of the PDL, base tariff, billed per invoice."""
+    options = {"pdl": pdl, "subscribed_power_kva": 6, "tariff_option": "base", "payment_mode": "per_invoice"}
+    return {"product_id": "electricity-essentielle", "label": label, "options": options}
+
+
+def place_order(runtime: Any, customer: Customer, *items: dict[str, Any]) -> dict[str, Any]:
+    """POST /subscriptions/orders of the items as the customer (a new Idempotency-Key); the order."""
+    order = runtime.post(
+        "/subscriptions/orders",
+        json={"items": list(items)},
+        headers={**customer.auth, "Idempotency-Key": f"order-{uuid.uuid4()}"},
+    )
+    assert order.status_code == 201, order.text
+    return dict(order.json())
+
+
 def open_session(page: Any, runtime: Any, customer: Customer) -> None:
     """Give the portal in `page` the customer's tokens, where it keeps them after a login."""
     page.goto(f"{runtime.url}/login")

@@ -10,12 +10,11 @@ import random
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from conftest import REPO, LocalRuntime, eventually
-from customers import verified_customer
+from customers import electricity_item, place_order, verified_customer
 
 
 def electricity_meter(runtime: LocalRuntime) -> str:
@@ -24,25 +23,7 @@ def electricity_meter(runtime: LocalRuntime) -> str:
     service lists the meter."""
     customer = verified_customer(runtime, "ingest", first_name="Rémi", last_name="Fournier")
     pdl = f"{random.randrange(10**13, 10**14)}"
-    order = runtime.post(
-        "/subscriptions/orders",
-        json={
-            "items": [
-                {
-                    "product_id": "electricity-essentielle",
-                    "label": "Maison",
-                    "options": {
-                        "pdl": pdl,
-                        "subscribed_power_kva": 6,
-                        "tariff_option": "base",
-                        "payment_mode": "per_invoice",
-                    },
-                }
-            ]
-        },
-        headers={**customer.auth, "Idempotency-Key": f"order-{uuid.uuid4()}"},
-    )
-    assert order.status_code == 201, order.text
+    place_order(runtime, customer, electricity_item(pdl))
     listed = eventually(
         lambda: [
             item["pdl"]

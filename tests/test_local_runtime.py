@@ -61,6 +61,20 @@ def test_unknown_paths_answer_404_with_the_api_error_body(runtime: LocalRuntime)
         assert answer.json()["error"]["message"], path
 
 
+def test_a_method_no_route_serves_answers_405_with_the_api_error_body(runtime: LocalRuntime) -> None:
+    # TRACE was http.server's own 501 HTML page, a server error to a client trying methods
+    for method, path in (
+        ("TRACE", "/auth/health"),
+        ("TRACE", "/consumption/meters"),
+        ("QUERY", "/consumption/meters"),
+        ("PUT", "/auth/health"),
+    ):
+        answer = runtime.request(method, path)
+
+        assert answer.status_code == 405, (method, path, answer.text)
+        assert answer.json()["error"]["code"] == "method_not_allowed", (method, path)
+
+
 def test_worker_endpoints_are_not_reachable_through_the_gateway(runtime: LocalRuntime) -> None:
     for path in ("/_worker/manifest", "/auth/_worker/manifest"):
         assert runtime.get(path).status_code == 404, path

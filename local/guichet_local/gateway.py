@@ -175,6 +175,13 @@ class GatewayHandler(BaseHTTPRequestHandler):
         except ValueError:
             return peer
 
+    def __getattr__(self, name: str) -> Any:
+        # any other method (TRACE, QUERY...) goes to the app too, which answers 405 in the error
+        # body of API.md for those it does not route (http.server's own answer: a 501 HTML page)
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def _proxy(self, worker: ServiceProcess, body: bytes) -> None:
         headers = {
             name: value

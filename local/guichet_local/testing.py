@@ -286,6 +286,26 @@ def documented_operations(document: dict[str, Any]) -> set[tuple[str, str]]:
     return {(method, path) for path, operations in document["paths"].items() for method in operations}
 
 
+def query_schema(document: dict[str, Any], method: str, path: str, name: str) -> dict[str, Any]:
+    """The schema of a query parameter of an operation, less the empty value (as if absent) every
+    one of them also takes."""
+    parameters = document["paths"][path][method]["parameters"]
+    schema = next(parameter["schema"] for parameter in parameters if parameter["name"] == name)
+    assert {"type": "string", "maxLength": 0} in schema.get("anyOf", [{"type": "string", "maxLength": 0}])
+    return dict(next(choice for choice in schema["anyOf"] if choice.get("maxLength") != 0))
+
+
+def assert_generated_from(document: dict[str, Any], models: tuple[Any, ...]) -> None:
+    """Each response model's schema is in the document as the model gives it, and allows no
+    field beyond the model's (additionalProperties: false)."""
+    schemas = document["components"]["schemas"]
+    for model in models:
+        generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        generated.pop("$defs", None)
+        assert schemas[model.__name__] == generated, model.__name__
+        assert generated["additionalProperties"] is False, model.__name__
+
+
 def schema_refs(node: Any) -> list[str]:
     """Every `$ref` used anywhere in an OpenAPI document (or part of one)."""
     if isinstance(node, dict):

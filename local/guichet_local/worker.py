@@ -283,6 +283,13 @@ class WorkerHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
+    def __getattr__(self, name: str) -> Any:
+        # any other method (TRACE, QUERY...) goes to the app too, which answers 405 in the error
+        # body of API.md for those it does not route (http.server's own answer: a 501 HTML page)
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the gateway's callers see the answers; no access log on stderr
 

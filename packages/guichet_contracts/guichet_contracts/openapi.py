@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 STRING_OR_NULL = {"type": ["string", "null"]}
@@ -39,9 +42,21 @@ class Route:
     protected: bool = True
     body: str | None = None  # name of the request model in the service's schemas module
     responses: dict[int, Any] = field(default_factory=dict)  # status -> schema name, schema, or None
-    query: tuple[str, ...] = ()
+    # query parameters: a name (any text) or (name, schema); an empty one (`?status=`) counts as absent
+    query: tuple[str | tuple[str, dict[str, Any]], ...] = ()
     idempotent: bool = False  # needs an Idempotency-Key header
     operator_scope: str | None = None  # an operator route: an operator token with this scope
+
+
+def response_schemas(*models: type[BaseModel]) -> dict[str, Any]:
+    """Components for the answers of a service, generated from its response models (and the
+    models they use, each beside them), as the request bodies are from the request models."""
+    components: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+    return components
 
 
 def list_of(name: str) -> dict[str, Any]:
@@ -53,6 +68,23 @@ def list_of(name: str) -> dict[str, Any]:
             "next_cursor": STRING_OR_NULL,
         },
     }
+
+
+# query parameters the routes of several services read (guichet_contracts.web)
+DAY = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+MONTH = {"type": "string", "pattern": "^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$"}
+PAGE_LIMIT = ("limit", {"type": "integer", "minimum": 1, "maximum": 100})
+
+
+def one_of(*values: str) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _query_parameter(parameter: str | tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    name, schema = (parameter, {"type": "string"}) if isinstance(parameter, str) else parameter
+    if schema != {"type": "string"}:  # an empty value is taken as no value (web.query)
+        schema = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+    return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
 def _response(status: int, schema: Any) -> dict[str, Any]:
@@ -97,17 +129,15 @@ def document(
             for part in route.path.split("/")
             if part.startswith("{")
         ]
-        parameters += [
-            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-            for name in route.query
-        ]
+        parameters += [_query_parameter(parameter) for parameter in route.query]
         if route.idempotent:
             parameters.append(
                 {
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": True,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                    # visible ASCII (guichet_contracts.idempotency)
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
                 }
             )
         if parameters:

@@ -76,7 +76,10 @@ def install(app: Chalice, logger: Logger) -> None:
             logger.exception("request failed", extra={"path": event.path})
             response = _internal_error()
         if response.status_code >= 400 and not _is_error_body(response.body):
+            allow = (response.headers or {}).get("Allow")
             response = _framework_error(response.status_code)
+            if allow:  # a 405 says which methods the path has (RFC 9110)
+                response.headers["Allow"] = allow
         response.headers["X-Correlation-Id"] = correlation_id
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

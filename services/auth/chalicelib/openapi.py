@@ -10,115 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from guichet_contracts import openapi
-from guichet_contracts.openapi import ERROR, STRING_OR_NULL, Route, list_of
+from guichet_contracts.openapi import ERROR, Route, list_of
 
-from . import schemas
+from . import responses, schemas
 
-_SCHEMAS: dict[str, Any] = {
-    "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
-    "Registered": {
-        "type": "object",
-        "required": ["customer_id", "email", "status"],
-        "properties": {
-            "customer_id": {"type": "string", "pattern": "^[a-z]{2}[0-9]{6}-[A-Z0-9]{2,10}$"},
-            "email": {"type": "string"},
-            "status": {"const": "pending_verification"},
-        },
-    },
-    "Verified": {
-        "type": "object",
-        "required": ["customer_id", "status"],
-        "properties": {"customer_id": {"type": "string"}, "status": {"const": "active"}},
-    },
-    "TokenPair": {
-        "type": "object",
-        "required": ["access_token", "refresh_token", "token_type", "expires_in"],
-        "properties": {
-            "access_token": {"type": "string"},
-            "refresh_token": {"type": "string"},
-            "token_type": {"const": "Bearer"},
-            "expires_in": {"type": "integer", "maximum": 900},
-            "session_id": {"type": "string"},
-        },
-    },
-    "Jwks": {"type": "object", "required": ["keys"], "properties": {"keys": {"type": "array"}}},
-    "Accepted": {"type": "object", "required": ["status"], "properties": {"status": {"const": "accepted"}}},
-    "Address": {
-        "type": ["object", "null"],
-        "properties": {
-            "line1": {"type": "string"},
-            "line2": STRING_OR_NULL,
-            "postal_code": {"type": "string"},
-            "city": {"type": "string"},
-            "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
-        },
-    },
-    "Profile": {
-        "type": "object",
-        "required": [
-            "customer_id",
-            "first_name",
-            "last_name",
-            "email",
-            "backup_email",
-            "phone",
-            "address",
-            "language",
-            "company",
-            "created_at",
-            "pending_email_change",
-        ],
-        "properties": {
-            "customer_id": {"type": "string"},
-            "first_name": {"type": "string"},
-            "last_name": {"type": "string"},
-            "email": {"type": "string"},
-            "backup_email": STRING_OR_NULL,
-            "phone": STRING_OR_NULL,
-            "address": {"$ref": "#/components/schemas/Address"},
-            "language": {"enum": ["fr", "en", "it"]},
-            "company": STRING_OR_NULL,
-            "status": {"enum": ["pending_verification", "active"]},
-            "created_at": {"type": "string", "format": "date-time"},
-            "pending_email_change": {
-                "type": ["object", "null"],
-                "properties": {"new_email": {"type": "string"}, "expires_at": {"type": "string"}},
-            },
-        },
-    },
-    "EmailChangeRequested": {
-        "type": "object",
-        "required": ["expires_at"],
-        "properties": {
-            "expires_at": {"type": "string", "format": "date-time"},
-            "new_email": {"type": "string"},
-        },
-    },
-    "Contact": {
-        "type": "object",
-        "required": ["contact_id", "name", "email", "phone", "roles"],
-        "properties": {
-            "contact_id": {"type": "string"},
-            "name": {"type": "string"},
-            "email": STRING_OR_NULL,
-            "phone": STRING_OR_NULL,
-            "roles": {"type": "array", "items": {"enum": ["admin", "billing", "technical"]}},
-        },
-    },
-    "Session": {
-        "type": "object",
-        "required": ["session_id", "created_at", "last_used_at", "expires_at", "current"],
-        "properties": {
-            "session_id": {"type": "string"},
-            "created_at": {"type": "string"},
-            "last_used_at": {"type": "string"},
-            "expires_at": {"type": "string"},
-            "user_agent": STRING_OR_NULL,
-            "ip": STRING_OR_NULL,
-            "current": {"type": "boolean"},
-        },
-    },
-}
+# the answers' schemas, generated from the response models
+_SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS)
 
 
 _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [

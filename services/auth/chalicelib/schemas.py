@@ -14,6 +14,14 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from guichet_contracts import validation
+from guichet_contracts.validation import (
+    EMAIL,
+    MAYBE_EMPTY_PRINTABLE,
+    NOT_BLANK,
+    PRINTABLE,
+    french_phone,
+    not_null,
+)
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from .settings import settings
@@ -56,14 +64,33 @@ def _printable(value: str) -> str:
 
 
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_printable)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_printable),
+    Field(json_schema_extra=PRINTABLE),
 ]
 OptionalText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_printable)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100),
+    AfterValidator(_printable),
+    Field(json_schema_extra=MAYBE_EMPTY_PRINTABLE),
 ]
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalise_email)]
-Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalise_phone)]
-Country = Annotated[str, AfterValidator(_country)]
+Email = Annotated[
+    str, StringConstraints(max_length=254), AfterValidator(normalise_email), Field(json_schema_extra=EMAIL)
+]
+Phone = Annotated[
+    str,
+    StringConstraints(max_length=32),
+    AfterValidator(normalise_phone),
+    Field(json_schema_extra=french_phone),
+]
+Country = Annotated[
+    str,
+    AfterValidator(_country),
+    Field(json_schema_extra={"enum": sorted(country.alpha_2 for country in pycountry.countries)}),
+]
+# a text the validator strips first: something else than spaces
+Stripped = Annotated[str, Field(json_schema_extra=NOT_BLANK)]
 Language = Literal["fr", "en", "it"]
 # Passwords are taken exactly as typed: no stripping, no normalisation.
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
@@ -77,7 +104,7 @@ class _Body(BaseModel):
 class AddressBody(_Body):
     line1: Text
     line2: OptionalText | None = None
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+    postal_code: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
     city: Text
     country: Country
 
@@ -95,24 +122,24 @@ class Registration(_Body):
 
 
 class Login(_Body):
-    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    login: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
     password: Password
 
 
 class TokenBody(_Body):
-    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+    token: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
 
 
 class RefreshBody(_Body):
-    refresh_token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+    refresh_token: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
 
 
 class ForgotBody(_Body):
-    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    login: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
 
 
 class ResetBody(_Body):
-    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+    token: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
     new_password: Password
 
 
@@ -122,6 +149,11 @@ class PasswordChange(_Body):
 
 
 class ProfileChanges(_Body):
+    # the others may be null (cleared); these may be left out, never null (accounts.change_profile)
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=not_null("first_name", "last_name", "language")
+    )
+
     first_name: Text | None = None
     last_name: Text | None = None
     phone: Phone | None = None
@@ -148,6 +180,9 @@ class ContactBody(_Body):
 
 
 class ContactChanges(_Body):
+    # email and phone may be null (cleared); these may be left out, never null (contacts.change)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=not_null("name", "roles"))
+
     name: Text | None = None
     email: Email | None = None
     phone: Phone | None = None

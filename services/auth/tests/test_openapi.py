@@ -142,3 +142,37 @@ def test_the_throttled_email_change_request_documents_429(client, customer, froz
     assert locked.status_code == 429
 
     assert_documented("POST", "/me/email-change", locked)
+
+
+def test_the_bodies_say_what_the_validators_take() -> None:
+    import re
+
+    schemas = openapi_document()["components"]["schemas"]
+    # Then a name or an address line has no control character and is not blank
+    name = schemas["Registration"]["properties"]["first_name"]["pattern"]
+    assert re.search(name, "Élodie") and not re.search(name, "a\x00b") and not re.search(name, "  ")
+    # a country is an ISO 3166-1 code, an email has an @ and a domain
+    country = schemas["AddressBody"]["properties"]["country"]["enum"]
+    assert "FR" in country and "ZZ" not in country
+    email = schemas["Registration"]["properties"]["email"]["pattern"]
+    assert (
+        re.search(email, "elodie@example.org")
+        and not re.search(email, "")
+        and not re.search(email, "a@b.local")
+    )
+    # names and roles may be left out of a change, never null (null was documented, and refused)
+    profile = schemas["ProfileChanges"]["properties"]
+    assert "anyOf" not in profile["first_name"] and {"type": "null"} in profile["phone"]["anyOf"]
+    assert "anyOf" not in schemas["ContactChanges"]["properties"]["roles"]
+
+
+def test_the_answers_schemas_are_generated_from_the_response_models() -> None:
+    # Given the response models of chalicelib/responses.py (the schemas were written by hand)
+    from chalicelib import responses
+    from guichet_local.testing import assert_generated_from
+
+    document = openapi_document()
+    # Then each answer's schema is its model's, and allows no field the model does not have
+    assert_generated_from(document, responses.ANSWERS)
+    # the forgot-password answer documents its message (it was an undocumented field)
+    assert document["components"]["schemas"]["Accepted"]["required"] == ["status", "message"]

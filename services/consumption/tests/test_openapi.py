@@ -25,8 +25,10 @@ from conftest import (
 from guichet_local.testing import (
     answer,
     assert_error,
+    assert_generated_from,
     assert_valid_openapi,
     documented_operations,
+    query_schema,
     routed_operations,
 )
 
@@ -71,6 +73,17 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
         ("get", "/consumption/surplus"),
         ("get", "/consumption/usage"),
     }
+
+
+def test_a_method_the_path_does_not_have_answers_405_with_the_methods_it_has(client: Any) -> None:
+    # Given a path that only answers GET
+    # When it is asked with PUT, then with TRACE
+    for method in ("PUT", "TRACE"):
+        response = client.http.request(method, "/meters")
+
+        # Then the answer is 405 in the error body, and says which methods the path has (RFC 9110)
+        assert_error(response, 405, "method_not_allowed")
+        assert response.headers["Allow"] == "GET"
 
 
 def test_every_route_but_health_and_the_document_declares_the_bearer_token(
@@ -276,3 +289,35 @@ def test_the_401_answer_is_documented(client: Any, openapi_document: dict[str, A
     # Then 401 with the error body, as documented
     assert_error(response, 401, "unauthenticated")
     assert_documented(openapi_document, "GET", route, response)
+
+
+def test_the_query_parameters_are_documented_as_the_routes_read_them(
+    openapi_document: dict[str, Any], route_today: Any
+) -> None:
+    # Given the document, today being 12 March 2044 (routes and document on the same day)
+    route_today(date(2044, 3, 12))
+    from chalicelib.openapi import document
+
+    built = document()
+
+    # Then from/to are days, the step one of four, the year 2000 to next year (all were any text)
+    series = "/consumption/meters/{meter_id}/series"
+    assert query_schema(built, "get", series, "from")["format"] == "date"
+    assert query_schema(built, "get", series, "step")["enum"] == ["half_hour", "hour", "day", "month"]
+    year = query_schema(built, "get", "/consumption/meters/{meter_id}/summary", "year")
+    assert (year["type"], year["minimum"], year["maximum"]) == ("integer", 2000, 2045)
+
+
+def test_the_answers_schemas_are_generated_from_the_response_models(openapi_document: dict[str, Any]) -> None:
+    # Given the response models of chalicelib/responses.py (the schemas were written by hand)
+    from chalicelib import responses
+
+    # Then each answer's schema is its model's, and allows no field the model does not have
+    assert_generated_from(openapi_document, responses.ANSWERS)
+    # optional fields that are never null say so
+    schemas = openapi_document["components"]["schemas"]
+    assert schemas["Meter"]["properties"]["status"] == {
+        "enum": ["active", "closed"],
+        "title": "Status",
+        "type": "string",
+    }

@@ -11,6 +11,7 @@ invoice and its PDF never change; a correction is a credit note.
 from __future__ import annotations
 
 import random
+import re
 import secrets
 import time
 from datetime import date, datetime, timedelta
@@ -435,11 +436,12 @@ def get(customer_id: str, invoice_id: str, *, today: date | None = None, any_age
 def month_bounds(value: str | None, name: str) -> date | None:
     if value is None:
         return None
-    try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
-        raise ValidationFailed(fields={name: "must be a month YYYY-MM"}) from None
+    if _MONTH.fullmatch(value) and value[:4] != "0000":  # ASCII: int() also reads "٢٠٢٦" and " 2026"
+        return date(int(value[:4]), int(value[5:]), 1)
+    raise ValidationFailed(fields={name: "must be a month YYYY-MM"})
+
+
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def listing(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from guichet_contracts import openapi
-from guichet_contracts.openapi import ERROR, STRING_OR_NULL, Route, list_of
+from guichet_contracts.openapi import ERROR, MONTH, PAGE_LIMIT, STRING_OR_NULL, Route, list_of, one_of
 
 from . import schemas
 
@@ -201,7 +201,14 @@ ROUTES = [
         "GET",
         "/",
         "Invoices of a period (default: the last 12 months; 24 months at most)",
-        query=("from", "to", "status", "kind", "limit", "cursor"),
+        query=(
+            ("from", MONTH),
+            ("to", MONTH),
+            ("status", one_of("open", "paid", "overdue", "void", "refunded")),
+            ("kind", one_of("invoice", "credit_note", "resale", "regularization")),
+            PAGE_LIMIT,
+            "cursor",
+        ),
         responses={200: list_of("Invoice"), 422: ERROR},
     ),
     Route(
@@ -251,7 +258,8 @@ ROUTES = [
         "/preferences",
         "Paperless billing, new-invoice email",
         body="PreferencesChanges",
-        responses={200: "Preferences", **_BODY_ERRORS},
+        # 409: direct debit without bank details (a SEPA mandate)
+        responses={200: "Preferences", 409: ERROR, **_BODY_ERRORS},
     ),
     Route(
         "POST",

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypeVar
 
 from guichet_contracts import validation
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from guichet_contracts.validation import INTEGRAL, NOT_BLANK, not_null
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StringConstraints
 
 Method = Literal["card", "direct_debit", "check", "tip"]
-CardToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-InvoiceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# a text the validator strips first: something else than spaces
+Stripped = Annotated[str, Field(json_schema_extra=NOT_BLANK)]
+CardToken = Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+InvoiceId = Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class _Body(BaseModel):
@@ -20,7 +23,7 @@ class _Body(BaseModel):
 class PaymentRequest(_Body):
     method: Method
     card_token: CardToken | None = None
-    amount_cents: Annotated[StrictInt, Field(gt=0)] | None = None
+    amount_cents: Annotated[int, Strict(), Field(gt=0), INTEGRAL] | None = None
 
 
 class MultiPaymentRequest(_Body):
@@ -36,6 +39,9 @@ class BankAccountBody(_Body):
 
 
 class PreferencesChanges(_Body):
+    # each may be left out, none may be null (api.preferences_change)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=not_null())
+
     paperless: StrictBool | None = None
     notify_new_invoice: StrictBool | None = None
     # how the next invoices are paid: TIP invoices carry a TIP slip; direct debit needs a mandate
@@ -47,7 +53,7 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, m
 
 
 class CreditNoteRequest(_Body):
-    amount_cents: Annotated[StrictInt, Field(gt=0, le=100_000_000)]
+    amount_cents: Annotated[int, Strict(), Field(gt=0, le=100_000_000), INTEGRAL]
     reason: Reason
 
 

@@ -285,6 +285,11 @@ def test_a_limit_out_of_1_to_100_is_refused(customer: Customer, query: str) -> N
         ("?to=2034-00", "to"),
         ("?from=2034-06&to=2034-01", "to"),
         ("?from=99999-01", "from"),
+        # year 0 is in no calendar (a 500); other digits and an unpadded month are not YYYY-MM
+        ("?from=0000-01", "from"),
+        ("?to=0000-12", "to"),
+        ("?to=٢٠٣٤-06", "to"),
+        ("?from=2034-6", "from"),
     ],
 )
 def test_a_month_that_is_not_one_is_refused(customer: Customer, query: str, field: str) -> None:

@@ -15,6 +15,7 @@ from guichet_local.testing import (
     assert_error,
     assert_valid_openapi,
     documented_operations,
+    query_schema,
     routed_operations,
 )
 
@@ -330,3 +331,27 @@ def test_the_401_answer_is_documented(
     # Then 401 with the error body, as documented
     assert_error(response, 401, "unauthenticated")
     assert_documented(openapi_document, method, route, response)
+
+
+def test_the_document_says_what_the_routes_take(openapi_document: dict[str, Any]) -> None:
+    import re
+
+    # Then a month is YYYY-MM of a year from 1 (any text was documented; year 0 was a 500)
+    month = query_schema(openapi_document, "get", "/invoices", "from")["pattern"]
+    assert re.search(month, "2034-06") and not any(
+        re.search(month, bad) for bad in ("0000-01", "2034-13", "2034-6")
+    )
+    assert query_schema(openapi_document, "get", "/invoices", "limit") == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+    }
+    # a preference may be left out, never null (null was documented, and refused)
+    preferences = openapi_document["components"]["schemas"]["PreferencesChanges"]["properties"]
+    assert [field.get("type") for field in preferences.values()] == ["boolean", "boolean", "string"]
+    # direct debit without bank details is a 409 (it was undocumented)
+    assert "409" in openapi_document["paths"]["/invoices/preferences"]["patch"]["responses"]
+    # an Idempotency-Key is visible ASCII
+    pay = openapi_document["paths"]["/invoices/payments"]["post"]["parameters"]
+    key = next(parameter["schema"] for parameter in pay if parameter["name"] == "Idempotency-Key")
+    assert re.search(key["pattern"], "order-1") and not re.search(key["pattern"], "clé é")

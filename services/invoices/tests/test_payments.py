@@ -295,6 +295,23 @@ def test_an_amount_above_what_is_due_is_refused(customer_factory: Any) -> None:
     assert snapshot(stored_invoice(customer.customer_id, invoice.invoice_id)) == snapshot(invoice)
 
 
+def test_an_amount_is_a_whole_number_of_cents_as_json_has_it(customer_factory: Any) -> None:
+    # Given an invoice of 19.99 €
+    customer = customer_factory()
+    invoice = ordered_invoice(customer, 1999)
+
+    # When 5.00 € is paid as 500.0 cents (JSON's 500, which the document allows), then as 1.5 and "500"
+    paid = pay(customer, invoice, method="card", card_token="tok_visa", amount_cents=500.0)
+    halves = pay(customer, invoice, method="card", card_token="tok_visa", amount_cents=1.5)
+    text = pay(customer, invoice, method="card", card_token="tok_visa", amount_cents="500")
+
+    # Then 500.0 is 500 cents (it was a 422); a fraction of a cent and a text are refused
+    assert paid.status_code == 201, paid.body
+    assert answer(paid)["amount_cents"] == 500
+    assert_error(halves, 422, "validation_failed", "amount_cents")
+    assert_error(text, 422, "validation_failed", "amount_cents")
+
+
 def test_a_partial_payment_lowers_what_is_due(customer_factory: Any) -> None:
     # Given an invoice of 19.99 €
     customer = customer_factory()

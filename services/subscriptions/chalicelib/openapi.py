@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from guichet_contracts import openapi
-from guichet_contracts.openapi import ERROR, STRING_OR_NULL, Route, list_of
+from guichet_contracts.openapi import DAY, ERROR, PAGE_LIMIT, STRING_OR_NULL, Route, list_of, one_of
 
 from . import schemas
+from .orders import STATUSES as ORDER_STATUSES
+from .subscriptions import FAMILIES, STATUSES
 
 OPERATOR_SCOPE = "subscriptions:write"  # what an operator token must allow on the operator routes
 
@@ -202,14 +204,21 @@ ROUTES = [
         "GET",
         "/catalog",
         "Products of the catalog",
-        query=("family",),
+        query=(("family", one_of(*FAMILIES)),),
         responses={200: "Catalog", 422: ERROR},
     ),
     Route(
         "GET",
         "/",
         "The customer's subscriptions, filtered and paginated",
-        query=("family", "status", "q", "expiring_within_days", "limit", "cursor"),
+        query=(
+            ("family", one_of(*FAMILIES)),
+            ("status", one_of(*STATUSES)),
+            ("q", {"type": "string", "maxLength": 100}),
+            ("expiring_within_days", {"type": "integer", "minimum": 0, "maximum": 3660}),
+            PAGE_LIMIT,
+            "cursor",
+        ),
         responses={200: list_of("Subscription"), 422: ERROR},
     ),
     Route(
@@ -285,7 +294,7 @@ ROUTES = [
         "GET",
         "/orders",
         "The customer's orders, newest first, filtered and paginated",
-        query=("status", "limit", "cursor"),
+        query=(("status", one_of(*ORDER_STATUSES)), PAGE_LIMIT, "cursor"),
         responses={200: list_of("Order"), 422: ERROR},
     ),
     Route("GET", "/orders/{order_id}", "An order with its history", responses={200: "Order", 404: ERROR}),
@@ -293,14 +302,14 @@ ROUTES = [
         "GET",
         "/appointments/slots",
         "Free phone slots with an advisor",
-        query=("from", "to"),
+        query=(("from", DAY), ("to", DAY)),
         responses={200: "Slots", 422: ERROR},
     ),
     Route(
         "GET",
         "/appointments",
         "The customer's appointments, in time order, paginated",
-        query=("limit", "cursor"),
+        query=(PAGE_LIMIT, "cursor"),
         responses={200: list_of("Appointment"), 422: ERROR},
     ),
     Route(
@@ -335,4 +344,10 @@ ROUTES = [
 
 
 def document() -> dict[str, Any]:
-    return openapi.document(service="subscriptions", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
+    built = openapi.document(service="subscriptions", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
+    # technical settings are a JSON object whose fields depend on the family (technical_settings)
+    built["paths"]["/subscriptions/{subscription_id}/settings"]["put"]["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    return built

@@ -7,10 +7,13 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import phonenumbers
 from guichet_contracts import validation
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from guichet_contracts.validation import INTEGRAL, NOT_BLANK, french_phone
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, StringConstraints
 
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ProductId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# a text the validator strips first: something else than spaces
+Stripped = Annotated[str, Field(json_schema_extra=NOT_BLANK)]
+Label = Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ProductId = Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 def _phone(value: str) -> str:
@@ -44,7 +47,7 @@ class OrderRequest(_Body):
 
 
 class RenewRequest(_Body):
-    periods: Annotated[StrictInt, Field(ge=1, le=10)] = 1
+    periods: Annotated[int, Strict(), Field(ge=1, le=10), INTEGRAL] = 1
 
 
 class SubscriptionChanges(_Body):
@@ -54,14 +57,16 @@ class SubscriptionChanges(_Body):
 
 
 class Cancellation(_Body):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    reason: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     at: Literal["end_of_period", "immediately"] = "end_of_period"
 
 
 class AppointmentRequest(_Body):
     start: Annotated[datetime, AfterValidator(_aware)]
-    topic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    phone: Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone)]
+    topic: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    phone: Annotated[
+        str, StringConstraints(max_length=32), AfterValidator(_phone), Field(json_schema_extra=french_phone)
+    ]
 
 
 Body = TypeVar("Body", bound=_Body)

@@ -315,3 +315,27 @@ def test_placing_with_place_order_helper_uses_a_fresh_key_each_time(customer_fac
 
     # Then they are two orders (keys, not bodies, make a request the same)
     assert len(orders_of(customer)) == 2
+
+
+@pytest.mark.parametrize(("periods", "accepted"), [(2.0, True), (2.5, False), ("2", False), (True, False)])
+def test_a_number_of_periods_is_a_whole_number_as_json_has_it(
+    customer_factory: Any, periods: Any, accepted: bool
+) -> None:
+    # Given an active subscription
+    customer = customer_factory()
+    subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+
+    # When its renewal is asked for 2.0 periods (JSON's 2, which the document allows), 2.5, "2", true
+    response = customer.call(
+        "POST",
+        f"/{subscription_id}/renew",
+        {"periods": periods},
+        headers={"idempotency-key": uuid.uuid4().hex},
+    )
+
+    # Then 2.0 is two periods (it was a 422); the others are refused
+    if accepted:
+        assert response.status_code == 201, response.body
+        assert answer(response)["items"][0]["periods"] == 2
+    else:
+        assert_error(response, 422, "validation_failed", "periods")

@@ -16,6 +16,7 @@ from guichet_local.testing import (
     assert_error,
     assert_valid_openapi,
     documented_operations,
+    query_schema,
     routed_operations,
 )
 
@@ -344,3 +345,29 @@ def test_the_401_answer_is_documented(
     # Then 401 with the error body, as documented
     assert_error(response, 401, "unauthenticated")
     assert_documented(openapi_document, method, route, response)
+
+
+def test_the_document_says_what_the_routes_take(openapi_document: dict[str, Any]) -> None:
+    import re
+
+    # Then the filters are their values, days are days, a limit 1 to 100 (all were any text)
+    assert "electricity" in query_schema(openapi_document, "get", "/subscriptions/catalog", "family")["enum"]
+    within = query_schema(openapi_document, "get", "/subscriptions", "expiring_within_days")
+    assert (within["type"], within["minimum"], within["maximum"]) == ("integer", 0, 3660)
+    assert (
+        query_schema(openapi_document, "get", "/subscriptions/appointments/slots", "to")["format"] == "date"
+    )
+    assert query_schema(openapi_document, "get", "/subscriptions/orders", "limit")["maximum"] == 100
+    # technical settings are a JSON object (no body was documented: an empty one was a 400)
+    settings = openapi_document["paths"]["/subscriptions/{subscription_id}/settings"]["put"]
+    assert settings["requestBody"]["content"]["application/json"]["schema"] == {"type": "object"}
+    # a phone is a French number, a label something else than spaces
+    schemas = openapi_document["components"]["schemas"]
+    phone = schemas["AppointmentRequest"]["properties"]["phone"]["pattern"]
+    assert (
+        re.search(phone, "0647284567")
+        and re.search(phone, "+33147284567")
+        and not re.search(phone, "0000000000")
+    )
+    label = schemas["OrderItem"]["properties"]["label"]["anyOf"][0]["pattern"]
+    assert re.search(label, "Ligne") and not re.search(label, "   ")

@@ -1,0 +1,127 @@
+"""The answers of the auth API as pydantic models: the OpenAPI document's response schemas are
+generated from them (openapi.py), as its request bodies are from schemas.py.
+
+The routes build plain dicts; the route tests validate every real answer against the schemas
+generated here, which allow no other field: a field added to an answer and not here fails them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from guichet_contracts.validation import ResponseModel, not_null
+from pydantic import BaseModel, ConfigDict, Field
+
+from .schemas import Language, Role
+
+CUSTOMER_ID = "^[a-z]{2}[0-9]{6}-[A-Z0-9]{2,10}$"
+
+
+class Health(ResponseModel):
+    status: Literal["ok"]
+
+
+class Registered(ResponseModel):
+    customer_id: str = Field(pattern=CUSTOMER_ID)
+    email: str
+    status: Literal["pending_verification"]
+
+
+class Verified(ResponseModel):
+    customer_id: str
+    status: Literal["active"]
+
+
+class TokenPair(ResponseModel):
+    model_config = ConfigDict(json_schema_extra=not_null("session_id"))
+
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(le=900)
+    session_id: str | None = None
+
+
+class Jwks(ResponseModel):
+    keys: list[dict[str, Any]]
+
+
+class Accepted(ResponseModel):
+    """The same answer whether the login is known or not."""
+
+    status: Literal["accepted"]
+    message: str
+
+
+class Address(ResponseModel):
+    model_config = ConfigDict(json_schema_extra=not_null("line1", "postal_code", "city", "country"))
+
+    line1: str | None = None
+    line2: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = Field(default=None, pattern="^[A-Z]{2}$")
+
+
+class PendingEmailChange(ResponseModel):
+    model_config = ConfigDict(json_schema_extra=not_null("new_email", "expires_at"))
+
+    new_email: str | None = None
+    expires_at: str | None = None
+
+
+class Profile(ResponseModel):
+    model_config = ConfigDict(json_schema_extra=not_null("status"))
+
+    customer_id: str
+    first_name: str
+    last_name: str
+    email: str
+    backup_email: str | None
+    phone: str | None
+    address: Address | None
+    language: Language
+    company: str | None
+    status: Literal["pending_verification", "active"] | None = None
+    created_at: datetime
+    pending_email_change: PendingEmailChange | None
+
+
+class EmailChangeRequested(ResponseModel):
+    model_config = ConfigDict(json_schema_extra=not_null("new_email"))
+
+    expires_at: datetime
+    new_email: str | None = None
+
+
+class Contact(ResponseModel):
+    contact_id: str
+    name: str
+    email: str | None
+    phone: str | None
+    roles: list[Role]
+
+
+class Session(ResponseModel):
+    session_id: str
+    created_at: str
+    last_used_at: str
+    expires_at: str
+    user_agent: str | None = None
+    ip: str | None = None
+    current: bool
+
+
+ANSWERS: tuple[type[BaseModel], ...] = (
+    Health,
+    Registered,
+    Verified,
+    TokenPair,
+    Jwks,
+    Accepted,
+    Profile,
+    EmailChangeRequested,
+    Contact,
+    Session,
+)
