@@ -20,7 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
-.PHONY: simulate test-simulation
+.PHONY: simulate test-simulation test-faults
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,8 +54,9 @@ $(SERVICE_TESTS): test-service-%: install
 	@cd services/$* && $(CLOCK) ../../$(PY) -m pytest -q tests
 
 YEAR_TEST := tests/simulation/test_year_simulation.py
+FAULTS_TESTS := tests/faults
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
-	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST)
+	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --ignore=$(FAULTS_TESTS)
 
 test-infra: install ## Package every service and check the templates offline
 	$(PY) -m pytest -q infra/tests
@@ -97,6 +98,9 @@ simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DA
 
 test-simulation: install ## The year simulation at the size of make test: customers of every profile, 365 days
 	$(PY) -m pytest -q $(YEAR_TEST)
+
+test-faults: install ## Fault injection: journeys while 10, 30 and 50 % of the services' AWS calls fail
+	$(PY) -m pytest -q $(FAULTS_TESTS)
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)

@@ -26,6 +26,7 @@ invoices by due date (then by reminder, suspension or void date), installments n
 
 from __future__ import annotations
 
+from guichet_contracts import retries
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -42,6 +43,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from .settings import settings
+
+retries.use_for_dynamodb()  # DynamoDB's own retry policy, not PynamoDB's (guichet_contracts.retries)
 
 
 class DueIndex(GlobalSecondaryIndex["Item"]):
