@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import assert_error, login
-from pynamodb.exceptions import TransactWriteError
+from conftest import assert_error, call, login, register
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 
 
 def dynamodb_error(code: str, status: int) -> ClientError:
@@ -71,3 +71,37 @@ def session_ids(customer_id: str) -> set[str]:
         item.session_id
         for item in Session.query(f"CUSTOMER#{customer_id}", Session.sk.startswith("SESSION#"))
     }
+
+
+@pytest.mark.parametrize("failing", ["the account's activation", "the link's use"])
+def test_a_verification_that_failed_midway_leaves_the_link_working_for_its_retry(
+    client: Any, mailbox: Any, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    # Given a registered customer's verification link, and DynamoDB throttling one write of the
+    # verification once (found by the fault-injection tier: the link was used up by a request
+    # answered 503, its retry got 422 invalid_token, and the account stayed unverified)
+    from chalicelib.models import Account, OneTimeToken
+
+    customer_id, _, token = register(client, mailbox)
+    throttled = dynamodb_error("ThrottlingException", 400)
+    target, method, error = (
+        (Account, "update", UpdateError)
+        if failing == "the account's activation"
+        else (OneTimeToken, "delete", DeleteError)
+    )
+
+    def fails_once(self: Any, *args: Any, **kwargs: Any) -> Any:
+        monkeypatch.undo()
+        raise error("injected", cause=throttled)
+
+    monkeypatch.setattr(target, method, fails_once)
+
+    # When the link is followed: 503; and the client retries
+    first = call(client, "POST", "/verify-email", {"token": token})
+    assert_error(first, 503, "service_unavailable")
+    again = call(client, "POST", "/verify-email", {"token": token})
+
+    # Then the retry activates the account, and the link is used up
+    assert again.status_code == 200, again.body
+    assert again.json_body == {"customer_id": customer_id, "status": "active"}
+    assert_error(call(client, "POST", "/verify-email", {"token": token}), 422, "invalid_token")
