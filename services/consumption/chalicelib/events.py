@@ -144,4 +144,4 @@ def close_allowance_periods(event: Any) -> dict[str, int]:
     """Daily: each mobile line's allowance period that ended is closed and its out-of-plan use told."""
     from .lines import close_periods
 
-    return close_periods(now=events.scheduled_time(event))
+    return close_periods(now=events.scheduled_time(event), run_id=event.event_id)
