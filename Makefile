@@ -40,7 +40,7 @@ $(CHROMIUM): # Debian's Chromium for the browser tests (Playwright cannot downlo
 run: install ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data
 	$(PY) -m guichet_local --port $(PORT)
 
-test: install lint test-services test-shifted test-local test-simulation test-infra ## Run every test tier
+test: install lint test-services test-shifted test-local test-simulation test-faults test-infra ## Run every test tier
 
 test-services: install ## Domain and route tests of each service, one process per service, TEST_JOBS at a time
 	@echo "== services' tests, $$($(CLOCK) $(PY) -c 'import sitecustomize; print(sitecustomize.clock_line())')"
@@ -55,6 +55,7 @@ $(SERVICE_TESTS): test-service-%: install
 
 YEAR_TEST := tests/simulation/test_year_simulation.py
 FAULTS_TESTS := tests/faults
+# the year simulation and the fault injection are tiers of their own (test-simulation, test-faults)
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
 	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --ignore=$(FAULTS_TESTS)
 

@@ -36,8 +36,7 @@ from typing import Any
 
 import requests
 from guichet_local.emulator import FaultRule
-from guichet_local.runtime import Delivery, Options, Runtime
-from guichet_local.services import SERVICES
+from guichet_local.runtime import Delivery
 from simulation.invariants import HARNESS, Failure
 from simulation.world import World
 from simulation.year import Report, Settings, Simulation
@@ -54,6 +53,7 @@ KILLED_JOBS = (
     "invoices.mark_overdue",
     "subscriptions.send_renewal_reminders",
     "subscriptions.expire_and_renew",
+    "consumption.close_allowance_periods",
 )
 KILL_AT_WRITE = 2
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
@@ -83,21 +83,15 @@ class FaultyWorld(World):
     def __init__(
         self, *, start: Any, delivery: Delivery, state_dir: Path, faults: dict[str, FaultRule]
     ) -> None:
-        super().__init__(start=start, delivery=delivery, state_dir=state_dir)
-        self.runtime = Runtime(
-            Options(
-                port=0,
-                services=list(SERVICES),
-                demo=False,
-                state_dir=state_dir,
-                clock=start,
-                log_level="CRITICAL",  # thousands of failed calls are logged for no reader
-                sdk_retry_wait_scale=WAIT_SCALE,
-                job_attempts=JOB_ATTEMPTS,
-                event_attempts=EVENT_ATTEMPTS,
-            )
+        super().__init__(
+            start=start,
+            delivery=delivery,
+            state_dir=state_dir,
+            log_level="CRITICAL",  # thousands of failed calls are logged for no reader
+            sdk_retry_wait_scale=WAIT_SCALE,
+            job_attempts=JOB_ATTEMPTS,
+            event_attempts=EVENT_ATTEMPTS,
         )
-        self.runtime.delivery = delivery
         self.fault_rules = faults
         self.answers = Answers()
         self.fault_report: dict[str, Any] = {}

@@ -55,7 +55,7 @@ def test_every_invariant_holds_while_aws_fails(
     injected = {entry["service"] for entry in run.faults["injected"]}
     assert injected == {"dynamodb", "ses", "s3"}, run.faults  # every kind of fault was met
     assert not run.failures, run.summary()
-    assert run.answers.statuses[503] > 0 and not run.answers.gave_up, run.summary()
+    assert not run.answers.gave_up, run.summary()
 
 
 def test_a_worker_killed_in_each_job_and_the_job_run_again(runs: dict[float, harness.Run]) -> None:
