@@ -90,8 +90,10 @@ def test_a_verification_that_failed_midway_leaves_the_link_working_for_its_retry
         else (OneTimeToken, "delete", DeleteError)
     )
 
+    original = getattr(target, method)
+
     def fails_once(self: Any, *args: Any, **kwargs: Any) -> Any:
-        monkeypatch.undo()
+        monkeypatch.setattr(target, method, original)
         raise error("injected", cause=throttled)
 
     monkeypatch.setattr(target, method, fails_once)

@@ -251,6 +251,9 @@ class Installment(Item, discriminator="installment"):
     # paused while the contract is suspended (then scheduled again, or skipped if its day passed);
     # cancelled when the contract ended before its day
     status = UnicodeAttribute()
+    # while collecting: the attempt being made (scheduled or retrying), which a run resumes when
+    # the one that marked it died before the debit's outcome was written
+    collecting_attempt = UnicodeAttribute(null=True)
     payment_id = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)
     retry_on = UnicodeAttribute(null=True)
