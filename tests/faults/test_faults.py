@@ -1,4 +1,4 @@
-"""Fault injection (issue 9, point 4): customers of every profile through two weeks of Guichet,
+"""Fault injection (issue 9, point 4): customers of every profile through twelve days of Guichet,
 a month's close included, while 10 %, 30 % then 50 % of the services' calls to DynamoDB, SES and
 S3 fail, events come twice, late and out of order, and a worker is killed in the middle of each
 job (harness.py). The three runs go side by side, two at a time, each in a process of its own
