@@ -20,7 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
-.PHONY: simulate test-simulation test-security test-schemathesis load report
+.PHONY: simulate test-simulation test-security test-schemathesis test-faults load report
 REPORT_DIR := $(CURDIR)/build/report
 
 help: ## List the targets
@@ -41,7 +41,7 @@ $(CHROMIUM): # Debian's Chromium for the browser tests (Playwright cannot downlo
 run: install ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data
 	$(PY) -m guichet_local --port $(PORT)
 
-test: install lint test-services test-shifted test-local test-schemathesis test-simulation test-infra ## Run every test tier
+test: install lint test-services test-shifted test-local test-schemathesis test-simulation test-faults test-infra ## Run every test tier
 
 test-services: install ## Domain and route tests of each service, one process per service, TEST_JOBS at a time
 	@echo "== services' tests, $$($(CLOCK) $(PY) -c 'import sitecustomize; print(sitecustomize.clock_line())')"
@@ -57,8 +57,11 @@ $(SERVICE_TESTS): test-service-%: install
 
 YEAR_TEST := tests/simulation/test_year_simulation.py
 SCHEMATHESIS_TESTS := tests/schemathesis
+FAULTS_TESTS := tests/faults
+# the year simulation, schemathesis and the fault injection are tiers of their own
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
-	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --ignore=$(SCHEMATHESIS_TESTS) --junitxml=$(REPORT_DIR)/junit/local.xml
+	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) \
+		--junitxml=$(REPORT_DIR)/junit/local.xml
 
 test-security: install ## The security suite alone (it also runs within test-local): authorization, tokens, headers
 	$(PY) -m pytest -q tests/security
@@ -124,6 +127,9 @@ simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DA
 
 test-simulation: install ## The year simulation at the size of make test: customers of every profile, 365 days
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(YEAR_TEST)
+
+test-faults: install ## Fault injection: journeys while 10, 30 and 50 % of the services' AWS calls fail
+	$(PY) -m pytest -q $(FAULTS_TESTS)
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)

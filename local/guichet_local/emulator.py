@@ -30,6 +30,14 @@ connection open between requests: Werkzeug's
 development server closes every connection after one answer, so that each request to the
 emulator cost a new connection and a new thread.
 
+`Faults` makes the emulator fail a share of the calls the services make, as AWS does at times:
+DynamoDB throttled (ProvisionedThroughputExceededException, ThrottlingException) or failing
+(500 InternalServerError), SES throttled or failing, S3 slowing down (503 SlowDown) or failing
+(500 InternalError). A faulty answer is given instead of the call's: the call had no effect, as
+when AWS refuses a call before doing it. Only the calls of the services' workers are failed
+(their SDK says `app/guichet-<service>` in its User-Agent, `WORKER_APP_ID`): the runtime's own
+calls (events, meter files put in the bucket, the harness's reads) go through untouched.
+
 The patches were written against one version of moto (`MOTO_VERSION`, pinned in
 requirements/dev.txt) and copy what it does around them: with another version they are left out,
 and moto runs as it comes.
@@ -42,10 +50,16 @@ import functools
 import io
 import json
 import logging
+import random
+import re
 import socket
 import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs
 
 from .usage import USAGE
 
@@ -519,15 +533,204 @@ def _services_listed_once() -> None:
     responses.method_names_from_class = lambda clazz: list(names(clazz))  # type: ignore[assignment]
 
 
+# --- faults ---------------------------------------------------------------------------------------
+
+# AWS_SDK_UA_APP_ID of a service's worker: `app/guichet-<service>` in its User-Agent
+WORKER_APP_ID = "guichet-{service}"
+_WORKER_AGENT = re.compile(r"\bapp/guichet-([a-z]+)\b")
+_SIGNED_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
+FAULT_KINDS = ("throttling", "internal")
+FAULT_SERVICES = ("dynamodb", "ses", "s3")
+
+
+@dataclass
+class FaultRule:
+    """Fail `rate` of the calls to one AWS service (all its operations, or those named), with
+    one of `kinds` drawn for each failed call."""
+
+    rate: float
+    kinds: tuple[str, ...] = FAULT_KINDS
+    operations: frozenset[str] | None = None
+    callers: frozenset[str] | None = None  # the services whose calls fail (every one: None)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError(f"a fault rate is a share of the calls, 0 to 1, not {self.rate}")
+        unknown = set(self.kinds) - set(FAULT_KINDS)
+        if unknown or not self.kinds:
+            raise ValueError(f"fault kinds are {FAULT_KINDS}, not {sorted(unknown) or 'none'}")
+
+
+@dataclass
+class Faults:
+    """Which calls of the services fail, drawn from one seeded generator (a run is reproducible
+    as far as the order of the calls is), and what was failed so far."""
+
+    rules: dict[str, FaultRule] = field(default_factory=dict)  # by AWS service (FAULT_SERVICES)
+    seed: int = 0
+    calls: Counter[str] = field(default_factory=Counter)  # the services' calls seen, by AWS service
+    injected: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (AWS service, operation, kind)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)  # noqa: S311 - which calls fail, not a secret
+        self._lock = threading.Lock()
+        # told of each call of a service (caller, AWS service, operation) before the draw; when it
+        # answers True the call fails (500): what a harness uses to kill a worker in mid-job
+        self.trap: Any = None
+
+    def set(self, rules: dict[str, FaultRule], seed: int | None = None) -> None:
+        """Fail calls as `rules` say from now on ({}: none); a seed starts the draws again."""
+        unknown = set(rules) - set(FAULT_SERVICES)
+        if unknown:
+            raise ValueError(f"faults are injected in {FAULT_SERVICES}, not {sorted(unknown)}")
+        with self._lock:
+            self.rules = dict(rules)
+            if seed is not None:
+                self.seed, self._rng = seed, random.Random(seed)  # noqa: S311
+
+    def clear(self) -> None:
+        self.set({})
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "rules": {
+                    service: {
+                        "rate": rule.rate,
+                        "kinds": list(rule.kinds),
+                        "operations": sorted(rule.operations) if rule.operations is not None else None,
+                        "callers": sorted(rule.callers) if rule.callers is not None else None,
+                    }
+                    for service, rule in self.rules.items()
+                },
+                "seed": self.seed,
+                "calls": dict(self.calls),
+                "injected": [
+                    {"service": service, "operation": operation, "kind": kind, "count": count}
+                    for (service, operation, kind), count in sorted(self.injected.items())
+                ],
+            }
+
+    def draw(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """The faulty answer this call gets instead of its own, or None: it goes through."""
+        caller = _WORKER_AGENT.search(environ.get("HTTP_USER_AGENT", ""))
+        if caller is None or not (self.rules or self.trap):
+            return None
+        signed = _SIGNED_SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        service = signed.group(1) if signed else None
+        if service == "email":
+            service = "ses"  # SES signs as `email`
+        trap = self.trap
+        if trap is not None and service and trap(caller.group(1), service, _operation(service, environ)):
+            return _faulty_answer(service, "internal", 0.0)
+        rule = self.rules.get(service or "")
+        if service is None or rule is None:
+            return None
+        if rule.callers is not None and caller.group(1) not in rule.callers:
+            return None
+        operation = _operation(service, environ)
+        if rule.operations is not None and operation not in rule.operations:
+            return None
+        with self._lock:
+            self.calls[service] += 1
+            if self._rng.random() >= rule.rate:
+                return None
+            kind = self._rng.choice(rule.kinds)
+            self.injected[(service, operation, kind)] += 1
+            variant = self._rng.random()
+        return _faulty_answer(service, kind, variant)
+
+
+def _operation(service: str, environ: dict[str, Any]) -> str:
+    if service == "dynamodb":
+        return str(environ.get("HTTP_X_AMZ_TARGET", "")).rpartition(".")[2] or "?"
+    if service == "ses":  # the query protocol: Action in the form body, put back for moto to read
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        return parse_qs(body.decode("utf-8", "replace")).get("Action", ["?"])[0]
+    method = environ.get("REQUEST_METHOD", "GET")
+    has_key = "/" in str(environ.get("PATH_INFO", "")).strip("/")
+    return (
+        {"GET": "GetObject", "PUT": "PutObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(
+            method, method.title() + "Object"
+        )
+        if has_key
+        else f"{method} bucket"
+    )
+
+
+def _faulty_answer(service: str, kind: str, variant: float) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What AWS answers when it throttles or fails a call, on each service's wire protocol."""
+    request_id = str(uuid.uuid4())
+    if service == "dynamodb":
+        if kind == "internal":
+            status, code, message = 500, "InternalServerError", "Internal server error"
+        elif variant < 0.5:
+            status, code = 400, "ProvisionedThroughputExceededException"
+            message = "The level of configured provisioned throughput for the table was exceeded."
+        else:
+            status, code = 400, "ThrottlingException"
+            message = "Rate of requests exceeds the allowed throughput."
+        prefix = (
+            "com.amazon.coral.availability#"
+            if code == "ThrottlingException"
+            else "com.amazonaws.dynamodb.v20120810#"
+        )
+        body = json.dumps({"__type": prefix + code, "message": message}).encode()
+        headers = [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", request_id)]
+        return status, headers, body
+    if service == "ses":
+        status, kind_of, code, message = (
+            (500, "Receiver", "InternalFailure", "An internal error occurred.")
+            if kind == "internal"
+            else (400, "Sender", "Throttling", "Maximum sending rate exceeded.")
+        )
+        body = (
+            '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error>'
+            f"<Type>{kind_of}</Type><Code>{code}</Code><Message>{message}</Message>"
+            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        return status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body
+    status, code, message = (
+        (500, "InternalError", "We encountered an internal error. Please try again.")
+        if kind == "internal"
+        else (503, "SlowDown", "Please reduce your request rate.")
+    )
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+        f"<RequestId>{request_id}</RequestId></Error>"
+    ).encode()
+    return status, [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)], body
+
+
+class _Faulty:
+    """A WSGI application that answers a call `faults` fails with AWS's faulty answer, else moto's."""
+
+    def __init__(self, app: Any, faults: Faults) -> None:
+        self.app, self.faults = app, faults
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        faulty = self.faults.draw(environ)
+        if faulty is None:
+            return self.app(environ, start_response)
+        status, headers, body = faulty
+        headers = [*headers, ("Content-Length", str(len(body)))]
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]
+
+
 # --- the server ------------------------------------------------------------------------------------
 
 
 class EmulatorServer:
     """moto's server on `ip_address:port` (0: a free port), in a thread of this process, each
-    connection kept open between requests (HTTP/1.1 keep-alive)."""
+    connection kept open between requests (HTTP/1.1 keep-alive); the services' calls failed as
+    `faults` says (none until told)."""
 
     def __init__(self, ip_address: str = "127.0.0.1", port: int = 0) -> None:
         self._address = (ip_address, port)
+        self.faults = Faults()
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -535,7 +738,7 @@ class EmulatorServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        app = DomainDispatcherApplication(create_backend_app)
+        app = _Faulty(DomainDispatcherApplication(create_backend_app), self.faults)
         self._server = make_server(*self._address, app, threaded=True, request_handler=_handler_class())
         self._server.connections = set()
         self._server.connections_lock = threading.Lock()

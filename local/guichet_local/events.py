@@ -92,11 +92,13 @@ class EventRouter:
         events_client: Any = None,
         sqs_client: Any = None,
         queue_length: Callable[[str], int] | None = None,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         import boto3
         from botocore.config import Config
 
         self._invoke = invoke
+        self.max_attempts = max_attempts  # deliveries of a failing event before it is dead-lettered
         # messages in a queue (by URL), in flight included, read without a request when the
         # emulator runs in this process: drain skips the empty queues at no cost
         self._queue_length = queue_length
@@ -187,7 +189,7 @@ class EventRouter:
             self._attempts[key] = attempts = self._attempts.get(key, 0) + 1
         else:
             attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-        if isinstance(result, Refused) or attempts >= MAX_ATTEMPTS:
+        if isinstance(result, Refused) or attempts >= self.max_attempts:
             self._dead_letter(subscription, event, result, attempts)
             self._sqs.delete_message(QueueUrl=subscription.queue_url, ReceiptHandle=receipt)
             return False
@@ -315,11 +317,11 @@ class EventRouter:
 
     def _redeliver(self, subscription: Subscription, event: dict[str, Any]) -> bool:
         """Deliver an event its handler already handled once more, as EventBridge may."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        for attempt in range(1, self.max_attempts + 1):
             ok, result = self._run(subscription, event)
             if ok:
                 return True
-            if isinstance(result, Refused) or attempt == MAX_ATTEMPTS:
+            if isinstance(result, Refused) or attempt == self.max_attempts:
                 self._dead_letter(subscription, event, result, attempt)
                 return False
         return False

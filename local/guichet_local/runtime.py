@@ -29,12 +29,12 @@ from typing import Any
 
 from . import demo_history, drops, emulator
 from .clock import ControlledClock, iso, parse_instant
-from .events import ACCOUNT_ID, DrainReport, EventRouter
+from .events import ACCOUNT_ID, MAX_ATTEMPTS, DrainReport, EventRouter
 from .gateway import GatewayServer, Local
 from .mailbox import Mailbox, page
 from .resources import deploy_service_resources, verify_mail_sender
 from .schedules import Schedule, ScheduleExpressionError, Scheduler, rate_interval, scheduled_event
-from .service_process import ServiceProcess, WorkerError
+from .service_process import RETRY_WAIT_SCALE_VARIABLE, ServiceProcess, WorkerError
 from .services import REPO, STAGE, Service, chalice_config, stage_environment, with_public_url
 
 logger = logging.getLogger("guichet_local")
@@ -68,6 +68,12 @@ class Options:
     # the client's address is the first of X-Forwarded-For (a proxy in front, or tests standing
     # for many clients), not the connection's
     trust_forwarded_for: bool = False
+    # the services' SDK waits between retries of a failed AWS call, times this (worker.py)
+    sdk_retry_wait_scale: float = 1.0
+    # a failed job is run again up to this many times in all (Lambda retries an asynchronous
+    # invocation twice), and a worker that died meanwhile started again, as Lambda would
+    job_attempts: int = 1
+    event_attempts: int = MAX_ATTEMPTS  # deliveries of a failing event before its dead letter
 
 
 @dataclass
@@ -107,6 +113,8 @@ class Runtime:
         self.delivery = Delivery()
         self.delivered = DrainReport()  # every event settle() delivered so far
         self._delivery_rng: Any = None
+        self.on_job_start: Callable[[str, int], None] | None = None  # told (job, attempt) before each run
+        self.on_job_end: Callable[[str, bool], None] | None = None  # told (job, ok) after its last run
         self._clock_lock = threading.Lock()
         self._history = False  # whether the demo is a history played through the services
         self._wall = (datetime.now(UTC), time.monotonic())  # the wall clock, read before any freeze
@@ -204,6 +212,10 @@ class Runtime:
         environment.update(resources)
         environment.update(AWS_ENVIRONMENT, AWS_ENDPOINT_URL=self.moto_url)
         environment["PYTHONUNBUFFERED"] = "1"
+        # the SDK names the service in its User-Agent: the emulator's faults fail its calls only
+        environment["AWS_SDK_UA_APP_ID"] = emulator.WORKER_APP_ID.format(service=service.name)
+        if self.options.sdk_retry_wait_scale != 1.0:
+            environment[RETRY_WAIT_SCALE_VARIABLE] = str(self.options.sdk_retry_wait_scale)
         if self.options.log_level:
             environment["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
         return environment
@@ -212,6 +224,7 @@ class Runtime:
         self.events = EventRouter(
             lambda service, handler, event: self.workers[service].invoke(handler, event),
             queue_length=_in_process_queue_length,
+            max_attempts=self.options.event_attempts,
         )
         for name, worker in self.workers.items():
             for entry in worker.manifest["events"]:
@@ -254,12 +267,21 @@ class Runtime:
     def _fire(self, schedule: Schedule, at: datetime) -> tuple[bool, Any]:
         event = scheduled_event(f"guichet-{schedule.service}-{STAGE}-{schedule.name}", at, REGION)
         worker = self.workers[schedule.service]
-        try:
-            ok, result = worker.invoke(schedule.name, event)
-        except OSError as error:
-            ok, result = False, f"the {schedule.service} worker did not answer: {error}"
-        if not ok:
-            logger.error("job %s at %s failed: %s", schedule.job, event["time"], result)
+        for attempt in range(1, max(1, self.options.job_attempts) + 1):
+            if self.on_job_start is not None:
+                self.on_job_start(schedule.job, attempt)
+            try:
+                ok, result = worker.invoke(schedule.name, event)
+            except OSError as error:
+                ok, result = False, f"the {schedule.service} worker did not answer: {error}"
+                worker.wait_exit(5.0)  # a worker that died in the job: its exit comes with its silence
+            if ok:
+                break
+            logger.error("job %s at %s failed (attempt %d): %s", schedule.job, event["time"], attempt, result)
+            if attempt < self.options.job_attempts and worker.exit_status() is not None:
+                worker.restart()  # the worker died in the job: a new one runs it again
+        if self.on_job_end is not None:
+            self.on_job_end(schedule.job, ok)
         return ok, result
 
     def run_job(self, name: str, at: str | None) -> tuple[int, dict[str, Any]]:
@@ -466,6 +488,12 @@ class Runtime:
         if self.events is not None:
             self.events.start()
         self.scheduler.start()
+
+    @property
+    def faults(self) -> emulator.Faults:
+        """The emulator's fault switch: which of the services' AWS calls fail (emulator.py)."""
+        assert self.moto is not None, "start() first"
+        return self.moto.faults  # type: ignore[no-any-return]
 
     def dead_worker(self) -> ServiceProcess | None:
         return next((w for w in self.workers.values() if w.exit_status() is not None), None)

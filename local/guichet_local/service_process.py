@@ -41,6 +41,10 @@ def invoked_handler(path: str) -> str | None:
     return None if path.startswith("/_worker/") else "api"
 
 
+# A worker's SDK waits between the retries of a failed AWS call, times this (worker.py)
+RETRY_WAIT_SCALE_VARIABLE = "GUICHET_LOCAL_SDK_RETRY_WAIT_SCALE"
+
+
 class WorkerError(RuntimeError):
     pass
 
@@ -188,6 +192,33 @@ class ServiceProcess:
         for stream in (process.stdin, process.stdout):
             if stream:
                 stream.close()
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """The worker's exit status once it has exited, waiting up to `timeout` (None: running)."""
+        if self._process is None:
+            return None
+        try:
+            return self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def restart(self, timeout: float = 30.0) -> None:
+        """Start the worker again after it died (as Lambda starts a new container), at the clock
+        it was at; its port changes, every caller reads the new one."""
+        if self._process is not None and self._process.poll() is None:
+            raise WorkerError(f"the {self.service.name} worker is still running")
+        if self._process is not None:
+            for stream in (self._process.stdin, self._process.stdout):
+                if stream:
+                    stream.close()
+        with self._clock_lock:
+            if self._clock_due is not None:
+                self.clock, self._clock_due = self._clock_due, None
+        self.port, self._stopping = None, False
+        self._connections = threading.local()
+        self._first_line = queue.Queue()
+        self.launch()
+        self.wait_ready(timeout)
 
     def request(
         self,

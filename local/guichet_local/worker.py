@@ -54,7 +54,7 @@ from guichet_contracts.events import InvalidEvent
 from guichet_contracts.web import SECURITY_HEADERS
 
 from .clock import ControlledClock, iso, parse_instant
-from .service_process import CLOCK_HEADER, INTERNAL_HEADERS, SOURCE_IP_HEADER
+from .service_process import CLOCK_HEADER, INTERNAL_HEADERS, RETRY_WAIT_SCALE_VARIABLE, SOURCE_IP_HEADER
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
@@ -313,6 +313,22 @@ def _stop_when_stdin_closes(server: WorkerServer) -> None:
     threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
+def scale_sdk_retry_waits(scale: float) -> None:
+    """The AWS SDK's waits between the retries of a failed call, times `scale`: the same retries,
+    in the same order, sooner (a run under injected faults retries thousands of calls; the
+    emulator's faults do not wait out). botocore sleeps in one place, whatever its retry mode."""
+    if scale == 1.0:
+        return
+    import time
+    import types
+
+    import botocore.endpoint
+
+    botocore.endpoint.time = types.SimpleNamespace(  # type: ignore[attr-defined]
+        sleep=lambda seconds: time.sleep(max(0.0, seconds) * scale)
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m guichet_local.worker")
     parser.add_argument("--service", required=True)
@@ -336,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(log.fileno(), sys.stdout.fileno())
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
 
+    scale_sdk_retry_waits(float(os.environ.get(RETRY_WAIT_SCALE_VARIABLE) or 1.0))
     directory = args.dir.resolve()
     os.chdir(directory)
     sys.path.insert(0, str(directory))

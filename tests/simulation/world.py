@@ -201,8 +201,9 @@ class Counts:
 class World:
     """The runtime under a controlled clock, started at `start`, with its mirrors, inbox and tap."""
 
-    def __init__(self, *, start: datetime, delivery: Delivery, state_dir: Path) -> None:
+    def __init__(self, *, start: datetime, delivery: Delivery, state_dir: Path, **options: Any) -> None:
         # the services log warnings and errors only: a year of INFO lines is written for no reader
+        # (`options`: other runtime options, guichet_local.runtime.Options)
         self.runtime = Runtime(
             Options(
                 port=0,
@@ -210,7 +211,7 @@ class World:
                 demo=False,
                 state_dir=state_dir,
                 clock=start,
-                log_level="WARNING",
+                **{"log_level": "WARNING", **options},
             )
         )
         self.runtime.delivery = delivery

@@ -58,7 +58,9 @@ def send(email: Email, *, sender: str) -> str:
     if _client is None:
         import boto3
 
-        _client = boto3.client("ses")
+        from .retries import ses_config
+
+        _client = boto3.client("ses", config=ses_config())
     answer = _client.send_raw_email(
         Source=sender, Destinations=[email.to], RawMessage={"Data": message.as_bytes()}
     )

@@ -226,13 +226,17 @@ def consume_token(kind: str, token: str, *, now: datetime) -> OneTimeToken:
     item = peek_token(kind, token, now=now)
     try:
         item.delete(condition=OneTimeToken.pk.exists())
-    except DeleteError:
+    except DeleteError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise  # AWS failing for a moment (a 503): the token is still there for the retry
         raise InvalidToken() from None
     return item
 
 
 def verify_email(token: str, *, now: datetime) -> Account:
-    item = consume_token("VERIFY", token, now=now)
+    """Activate the account the link names, then use the link up: a request that fails midway
+    (AWS failing for a moment) leaves the link working for its retry."""
+    item = peek_token("VERIFY", token, now=now)
     account = get(item.customer_id)
     if account.status == "pending_verification":
         try:
@@ -244,8 +248,11 @@ def verify_email(token: str, *, now: datetime) -> Account:
                 ],
                 condition=Account.status == "pending_verification",
             )
-        except UpdateError:
-            account.refresh()
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise  # not activated: the link is kept for the retry
+            account.refresh()  # another request with the link activated it meanwhile
+    consume_token("VERIFY", token, now=now)
     return account
 
 

@@ -18,6 +18,7 @@ due_at = when it applies), so the job reads what is due and nothing else.
 
 from __future__ import annotations
 
+from guichet_contracts import retries
 from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
@@ -31,6 +32,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from .settings import settings
+
+retries.use_for_dynamodb()  # DynamoDB's own retry policy, not PynamoDB's (guichet_contracts.retries)
 
 
 class _AuthItem(Model):

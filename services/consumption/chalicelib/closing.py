@@ -86,10 +86,11 @@ def months_to_close(last: str) -> list[str]:
     return months
 
 
-def close_month(now: datetime) -> dict[str, int]:
-    """Close every month that ended before `now` and is not closed yet, for every meter."""
+def close_month(now: datetime, run_id: str | None = None) -> dict[str, int]:
+    """Close every month that ended before `now` and is not closed yet, for every meter
+    (`run_id`: the invocation, whose retry takes over the lease it left, leases.py)."""
     outcome = {"closed": 0, "already": 0, "payouts": 0, "corrected": 0}
-    holder = leases.take(JOB)
+    holder = leases.take(JOB, run_id)
     if holder is None:
         logger.warning("close_month is already running: this run leaves the work to it")
         return outcome

@@ -136,7 +136,7 @@ def meter_readings_dropped(event: Any) -> dict[str, Any] | None:
 def close_month(event: Any) -> dict[str, int]:
     from .closing import close_month as run
 
-    return run(now=events.scheduled_time(event))
+    return run(now=events.scheduled_time(event), run_id=event.event_id)
 
 
 @handlers.schedule(Cron(30, 2, "*", "*", "?", "*"), name="close_allowance_periods")
@@ -144,4 +144,4 @@ def close_allowance_periods(event: Any) -> dict[str, int]:
     """Daily: each mobile line's allowance period that ended is closed and its out-of-plan use told."""
     from .lines import close_periods
 
-    return close_periods(now=events.scheduled_time(event))
+    return close_periods(now=events.scheduled_time(event), run_id=event.event_id)

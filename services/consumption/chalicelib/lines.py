@@ -266,10 +266,11 @@ def current(meters: list[Meter], today: date, subscription_id: str | None) -> di
 # ---- the daily close of allowance periods ---------------------------------------------------
 
 
-def close_periods(now: datetime) -> dict[str, int]:
-    """Close every allowance period that ended by `now` (a Paris day) and is not closed yet."""
+def close_periods(now: datetime, run_id: str | None = None) -> dict[str, int]:
+    """Close every allowance period that ended by `now` (a Paris day) and is not closed yet
+    (`run_id`: the invocation, whose retry takes over the lease it left, leases.py)."""
     outcome = {"closed": 0, "charged": 0, "already": 0}
-    holder = leases.take(JOB)
+    holder = leases.take(JOB, run_id)
     if holder is None:
         logger.warning("close_allowance_periods is already running: this run leaves the work to it")
         return outcome

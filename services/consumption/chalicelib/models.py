@@ -27,6 +27,7 @@ their next allowance period (`LINE#<n>`, sorted by that day).
 
 from __future__ import annotations
 
+from guichet_contracts import retries
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -43,6 +44,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from .settings import settings
+
+retries.use_for_dynamodb()  # DynamoDB's own retry policy, not PynamoDB's (guichet_contracts.retries)
 
 ACTIVE_SHARDS = 8
 

@@ -127,6 +127,30 @@ def test_a_plan_adding_a_unit_gives_the_line_a_meter_for_it(customer_factory: An
 
 
 @pytest.mark.usefixtures("fresh_jobs")
+def test_a_retry_of_a_run_that_died_holding_the_lease_closes_the_period(
+    customer_factory: Any, published: Any
+) -> None:
+    # Given a line whose period [15 January, 15 February 2082) ended, and the run of the scheduled
+    # event evt-1 died in the job holding its lease
+    import time
+
+    from chalicelib.lines import close_periods as run
+    from chalicelib.models import JobLease
+
+    customer = customer_factory()
+    line = customer.subscribe("mobile", offer=None, tariff=SMALL_PLAN, started_on="2082-01-15")
+    use(customer, line, "GB", {"2082-01-20T18:00:00+01:00": "1"})
+    JobLease("JOB#close_allowance_periods", "LEASE", holder="evt-1", expires_at=int(time.time()) + 600).save()
+    now = datetime(2082, 2, 16, 2, 30, tzinfo=UTC)
+
+    # When another invocation runs meanwhile, it leaves the work to the holder
+    assert run(now=now, run_id="evt-2")["closed"] == 0
+    # but AWS's retry of evt-1 takes its lease over and closes the period
+    assert run(now=now, run_id="evt-1")["closed"] == 1
+    assert [period["period_start"] for period in told(published, customer)] == ["2082-01-15"]
+
+
+@pytest.mark.usefixtures("fresh_jobs")
 def test_an_ended_period_is_closed_and_what_lies_beyond_the_plan_told(
     customer_factory: Any, published: Any
 ) -> None:

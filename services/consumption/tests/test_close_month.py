@@ -9,6 +9,7 @@ Jobs are global: each test runs on an empty table of its own (`fresh_jobs`) at m
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -388,6 +389,28 @@ def test_the_lease_of_a_run_that_died_does_not_stop_the_job(customer_factory: An
     from chalicelib.models import JobLease
 
     assert [c["month"] for c in closed_months(published, customer)] == ["2056-02"]
+    assert list(JobLease.query("JOB#close_month", JobLease.sk == "LEASE")) == []
+
+
+def test_a_retry_of_a_run_that_died_holding_the_lease_does_the_work(
+    customer_factory: Any, published: Any
+) -> None:
+    # Given a meter read in February 2057, and the run of the scheduled event evt-1 died in the
+    # job holding its lease (found by the fault-injection tier: the retry did nothing)
+    from chalicelib.closing import close_month as run
+    from chalicelib.models import JobLease
+
+    customer = customer_factory()
+    _, pdl = electricity_meter(customer, started_on="2057-01-01")
+    read(customer, pdl, {"2057-02-10T12:00:00+01:00": "2"})
+    JobLease("JOB#close_month", "LEASE", holder="evt-1", expires_at=int(time.time()) + 600).save()
+    now = datetime(2057, 3, 1, 2, 0, tzinfo=UTC)
+
+    # When another invocation runs meanwhile, it leaves the work to the holder
+    assert run(now=now, run_id="evt-2")["closed"] == 0
+    # but when AWS retries evt-1, the retry takes its lease over and closes February
+    assert run(now=now, run_id="evt-1")["closed"] == 1
+    assert [c["month"] for c in closed_months(published, customer)] == ["2057-02"]
     assert list(JobLease.query("JOB#close_month", JobLease.sk == "LEASE")) == []
 
 

@@ -47,14 +47,18 @@ def _body(model_name: str) -> Any:
 
 
 def _paid_once(customer_id: str, raw: dict[str, Any], pay: Any) -> Response:
+    """`pay(request_key)` once per Idempotency-Key; a retry of a request that failed midway pays
+    with the same key again (payments.pay: the same payment, the provider's same charge)."""
     from . import payments
 
+    key = key_of(api.current_request)
+
     def action() -> tuple[int, Any]:
-        return 201, payments.as_dict(pay())
+        return 201, payments.as_dict(pay(key))
 
     status, answer = payment_once.run(
         customer_id=customer_id,
-        key=key_of(api.current_request),
+        key=key,
         body=raw,
         action=action,
         lambda_context=api.lambda_context,
@@ -153,8 +157,13 @@ def pay_several() -> Response:
     return _paid_once(
         customer_id,
         raw,
-        lambda: payments.pay(
-            customer_id, body.invoice_ids, method=body.method, card_token=body.card_token, now=_now()
+        lambda key: payments.pay(
+            customer_id,
+            body.invoice_ids,
+            method=body.method,
+            card_token=body.card_token,
+            now=_now(),
+            request_key=key,
         ),
     )
 
@@ -188,12 +197,13 @@ def pay_one(invoice_id: str) -> Response:
     return _paid_once(
         customer_id,
         {"invoice_id": invoice_id, **raw},
-        lambda: payments.pay(
+        lambda key: payments.pay(
             customer_id,
             [invoice_id],
             method=body.method,
             card_token=body.card_token,
             amount_cents=body.amount_cents,
             now=_now(),
+            request_key=key,
         ),
     )

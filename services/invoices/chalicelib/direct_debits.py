@@ -4,7 +4,10 @@ on their due date (a transfer to the account on file, refunds.py).
 
 Every action is guarded by a conditional write (an installment leaves the `due` index when
 collected, a payment locks its invoice), so overlapping runs act once; an invoice that cannot be
-collected does not stop the others.
+collected does not stop the others. AWS failing for a moment on one does not stop the others
+either, but fails the run once the others are done, before its day is marked covered: Lambda runs
+it again, and the debit of that invoice is made again under the same key (the day's), so the
+provider answers the same debit, never a second one.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
+from guichet_contracts import web
 
 from . import invoicing, payment_schedules, payments, refunds
 from .job_days import days_to_cover, due, mark_covered
@@ -23,6 +27,7 @@ logger = Logger(child=True)
 def collect_direct_debits(now: datetime) -> dict[str, int]:
     today = invoicing.local_day(now)
     outcome = {"installments": 0, "invoices": 0, "failed": 0, "regularizations": 0, "payouts": 0}
+    transient: list[Exception] = []
     for day in days_to_cover("collect_direct_debits", today):
         for item in due("INSTALLMENT_DUE", day):
             if isinstance(item, Installment):
@@ -33,12 +38,18 @@ def collect_direct_debits(now: datetime) -> dict[str, int]:
             if isinstance(item, Invoice) and item.payment_mode == "direct_debit" and item.status == "open":
                 try:
                     payment = payments.pay(
-                        item.customer_id, [item.invoice_id], method="direct_debit", now=now
+                        item.customer_id,
+                        [item.invoice_id],
+                        method="direct_debit",
+                        now=now,
+                        request_key=f"direct-debit:{item.invoice_id}:{day}",
                     )
                 except Exception as error:  # an invoice that cannot be collected must not stop the others
                     logger.warning(
                         "direct debit not made", extra={"invoice_id": item.invoice_id, "error": str(error)}
                     )
+                    if web.transient(error):
+                        transient.append(error)
                     continue
                 outcome["invoices"] += payment.status == "succeeded"
                 outcome["failed"] += payment.status == "failed"
@@ -50,5 +61,7 @@ def collect_direct_debits(now: datetime) -> dict[str, int]:
             if isinstance(item, Schedule) and not item.regularized:
                 payment_schedules.regularize(item, now)
                 outcome["regularizations"] += 1
+    if transient:
+        raise transient[0]  # the run is made again (its day not covered), the rest acting once
     mark_covered("collect_direct_debits", today)
     return outcome

@@ -26,6 +26,7 @@ invoices by due date (then by reminder, suspension or void date), installments n
 
 from __future__ import annotations
 
+from guichet_contracts import retries
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -42,6 +43,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from .settings import settings
+
+retries.use_for_dynamodb()  # DynamoDB's own retry policy, not PynamoDB's (guichet_contracts.retries)
 
 
 class DueIndex(GlobalSecondaryIndex["Item"]):
@@ -248,6 +251,9 @@ class Installment(Item, discriminator="installment"):
     # paused while the contract is suspended (then scheduled again, or skipped if its day passed);
     # cancelled when the contract ended before its day
     status = UnicodeAttribute()
+    # while collecting: the attempt being made (scheduled or retrying), which a run resumes when
+    # the one that marked it died before the debit's outcome was written
+    collecting_attempt = UnicodeAttribute(null=True)
     payment_id = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)
     retry_on = UnicodeAttribute(null=True)

@@ -219,14 +219,22 @@ def collect(installment: Installment, now: datetime) -> str:
         logger.warning("installment without mandate", extra={"customer_id": installment.customer_id})
         return "no_mandate"
     attempt = installment.status
-    if attempt not in ("scheduled", "retrying"):
+    if attempt == "collecting":
+        # a run that marked it died before writing the outcome (its debit made or not): this run
+        # makes the same attempt, under the same key, so the provider answers the same debit
+        attempt = installment.collecting_attempt or "scheduled"
+    elif attempt not in ("scheduled", "retrying"):
         return "already"
-    try:
-        installment.update(
-            actions=[Installment.status.set("collecting")], condition=Installment.status == attempt
-        )
-    except UpdateError:
-        return "already"
+    else:
+        try:
+            installment.update(
+                actions=[Installment.status.set("collecting"), Installment.collecting_attempt.set(attempt)],
+                condition=Installment.status == attempt,
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise  # AWS failing for a moment: the job fails and is run again
+            return "already"
     key = f"{installment.customer_id}:{installment.sk}" + ("#retry" if attempt == "retrying" else "")
     charge = provider(invoicing.settings.payment_provider).debit_account(
         iban=account.iban,
@@ -250,14 +258,21 @@ def collect(installment: Installment, now: datetime) -> str:
     else:
         status = "failed"
         actions = [Installment.due_pk.remove(), Installment.due_sk.remove()]
-    installment.update(
-        actions=[
-            Installment.status.set(status),
-            Installment.payment_id.set(charge.reference),
-            *([Installment.failure_code.set(charge.decline_code)] if charge.decline_code else []),
-            *actions,
-        ]
-    )
+    try:
+        installment.update(
+            actions=[
+                Installment.status.set(status),
+                Installment.collecting_attempt.remove(),
+                Installment.payment_id.set(charge.reference),
+                *([Installment.failure_code.set(charge.decline_code)] if charge.decline_code else []),
+                *actions,
+            ],
+            condition=Installment.status == "collecting",
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return "already"  # another run resuming it wrote the outcome (and mailed it)
     party = billing_parties.get(installment.customer_id)
     language = party.language if party else "fr"
     common = {

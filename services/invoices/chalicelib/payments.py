@@ -15,6 +15,7 @@ answers 409 `no_tip_slip`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import datetime
@@ -78,7 +79,11 @@ def pay(
     now: datetime,
     card_token: str | None = None,
     amount_cents: int | None = None,
+    request_key: str | None = None,
 ) -> Payment:
+    """Pay invoices. `request_key` (the customer's Idempotency-Key) names the payment and the
+    provider's charge: a request that failed after the charge (AWS failing for a moment), sent
+    again, takes its own lock again and gets the provider's same charge back, never a second."""
     if not invoice_ids or len(set(invoice_ids)) != len(invoice_ids):
         raise ValidationFailed(fields={"invoice_ids": "must list distinct invoices"})
     today = invoicing.local_day(now)
@@ -109,9 +114,10 @@ def pay(
         raise ValidationFailed(fields={"amount_cents": "a payment of several invoices pays them in full"})
     if method == "card" and not card_token:
         raise ValidationFailed(fields={"card_token": "is required to pay by card"})
+    named = hashlib.sha256(f"{customer_id}\n{request_key}".encode()).hexdigest()[:12] if request_key else None
     payment = Payment(
         customer_pk(customer_id),
-        f"PAYMENT#pay_{now:%Y%m%d}_{secrets.token_hex(6)}",
+        f"PAYMENT#pay_{now:%Y%m%d}_{named or secrets.token_hex(6)}",
         payment_id="",
         customer_id=customer_id,
         method=method,
@@ -133,7 +139,7 @@ def pay(
             raise NoBankAccount() from None
     _lock(invoices, payment.payment_id, now)
     try:
-        charge = _charge(payment, account, card_token, invoices)
+        charge = _charge(payment, account, card_token, invoices, named)
     except Exception:
         _unlock(invoices, payment.payment_id)
         raise
@@ -229,9 +235,12 @@ def _hold(payment: Payment, invoices: list[Invoice], now: datetime) -> None:
         _refused(invoices)
 
 
-def _free(invoice: Invoice, moment: int) -> Any:
+def _free(invoice: Invoice, moment: int, holder: str | None = None) -> Any:
+    """Neither being charged (but by `holder`, a retry of the same payment) nor held, and owing
+    what the customer was shown."""
+    unlocked = Invoice.payment_lock.does_not_exist() | (Invoice.payment_lock_until < moment)
     return (
-        (Invoice.payment_lock.does_not_exist() | (Invoice.payment_lock_until < moment))
+        (unlocked | (Invoice.payment_lock == holder) if holder else unlocked)
         & Invoice.pending_payment_id.does_not_exist()
         & Invoice.status.is_in("open", "overdue")
         & (Invoice.amount_due_cents == invoice.amount_due_cents)
@@ -262,7 +271,7 @@ def _lock(invoices: list[Invoice], payment_id: str, now: datetime) -> None:
                         Invoice.payment_lock.set(payment_id),
                         Invoice.payment_lock_until.set(moment + LOCK_SECONDS),
                     ],
-                    condition=_free(invoice, moment),
+                    condition=_free(invoice, moment, payment_id),
                 )
     except TransactWriteError:
         _refused(invoices)
@@ -280,13 +289,18 @@ def _unlock(invoices: list[Invoice], payment_id: str) -> None:
 
 
 def _charge(
-    payment: Payment, account: BankAccount | None, card_token: str | None, invoices: list[Invoice]
+    payment: Payment,
+    account: BankAccount | None,
+    card_token: str | None,
+    invoices: list[Invoice],
+    named: str | None = None,
 ) -> Any:
+    """The provider's charge, under the request's key when it has one (whatever the day)."""
     from .payment_provider import provider
 
     gateway = provider(settings.payment_provider)
     description = f"Guichet {', '.join(invoice.number for invoice in invoices)}"
-    key = f"{payment.customer_id}:{payment.payment_id}"
+    key = f"{payment.customer_id}:request:{named}" if named else f"{payment.customer_id}:{payment.payment_id}"
     if account is not None:
         return gateway.debit_account(
             iban=account.iban,

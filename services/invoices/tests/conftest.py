@@ -700,3 +700,22 @@ def provider_refunds(customer_id: str) -> dict[str, Any]:
         for key, charge in provider_charges(customer_id).items()
         if charge.reference.startswith(("sbx_re_", "sbx_tr_"))
     }
+
+
+def payment_record_throttled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB throttles the next transaction that records a payment (after its charge), once."""
+    from botocore.exceptions import ClientError
+    from chalicelib import payments
+    from pynamodb.exceptions import TransactWriteError
+
+    record = payments._apply
+    throttled = ClientError(
+        {"Error": {"Code": "ThrottlingException"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+        "TransactWriteItems",
+    )
+
+    def fails_once(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(payments, "_apply", record)
+        raise TransactWriteError("Failed to write transaction items", cause=throttled)
+
+    monkeypatch.setattr(payments, "_apply", fails_once)

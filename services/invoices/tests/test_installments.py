@@ -112,6 +112,40 @@ def test_two_contracts_of_one_customer_each_get_their_schedule_and_debits(
     assert billed["sub-home"] == 0 and billed["sub-holidays"] > 0
 
 
+def test_an_installment_whose_run_died_after_marking_it_is_debited_once_by_the_next_run(
+    customer_factory: Any, fresh_jobs: None, mailbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a monthly payer of 2057 whose first installment is due on 5 February, and a run of the
+    # job that dies once the installment is marked as being collected, before the debit's outcome
+    # is written (found by the fault-injection tier's killed jobs: the installment stayed
+    # "collecting", never debited nor retried)
+    from chalicelib import payment_provider
+
+    customer = customer_factory()
+    with_mandate(customer, on="2057-01-02")
+    contract(customer, date(2057, 1, 10), "sub-home")
+    debit = payment_provider.SandboxProvider.debit_account
+
+    def dies_after_debiting(self: Any, **kwargs: Any) -> Any:
+        debit(self, **kwargs)  # the bank debited the account; the run dies before writing it
+        raise SystemExit("the Lambda was stopped")
+
+    monkeypatch.setattr(payment_provider.SandboxProvider, "debit_account", dies_after_debiting)
+    with pytest.raises(SystemExit):
+        collect(date(2057, 2, 5))
+    monkeypatch.setattr(payment_provider.SandboxProvider, "debit_account", debit)
+    assert statuses(customer, "sub-home")[0] == "collecting"
+
+    # When the job runs again (Lambda retries it)
+    outcome = collect(date(2057, 2, 5))
+
+    # Then the installment is paid by the first run's debit: one debit, one mail
+    assert outcome["installments"] == 1
+    assert statuses(customer, "sub-home")[:2] == ["paid", "scheduled"]
+    assert len(provider_charges(customer.customer_id)) == 1
+    assert len(mails_to(mailbox, customer.email, "Échéance 1/12 de votre échéancier 2057 prélevée")) == 1
+
+
 def test_a_declined_installment_is_mailed_and_retried_once_seven_days_later(
     customer_factory: Any, fresh_jobs: None, mailbox: Any
 ) -> None:

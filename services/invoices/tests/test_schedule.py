@@ -12,6 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import pytest
 from conftest import (
     consumption_closed,
     energy_activated,
@@ -181,23 +182,30 @@ def test_a_late_run_after_a_gap_debits_each_missed_installment_once(
     assert len(provider_charges(customer.customer_id)) == 3
 
 
-def test_a_direct_debit_invoice_is_debited_once_on_its_due_date(
-    customer_factory: Any, mailbox: Any, fresh_jobs: None
-) -> None:
-    # Given a customer with a mandate, and an invoice of 10 May 2035 (due 25 May) to be debited
+def invoice_to_debit(customer: Any, year: int) -> Any:
+    """An invoice of 10 May (due 25 May) of a customer who gave a mandate on 1 May."""
     from chalicelib import bank_accounts
-    from conftest import issue_invoice, stored_invoice
+    from conftest import issue_invoice
 
-    customer = customer_factory()
     bank_accounts.change(
         customer.customer_id,
         iban=GOOD_IBAN,
         bic=None,
         holder="Test Client",
-        now=paris_noon(date(2035, 5, 1)),
-        today="2035-05-01",
+        now=paris_noon(date(year, 5, 1)),
+        today=f"{year}-05-01",
     )
-    invoice = issue_invoice(customer.customer_id, date(2035, 5, 10))
+    return issue_invoice(customer.customer_id, date(year, 5, 10))
+
+
+def test_a_direct_debit_invoice_is_debited_once_on_its_due_date(
+    customer_factory: Any, mailbox: Any, fresh_jobs: None
+) -> None:
+    # Given a customer with a mandate, and an invoice of 10 May 2035 (due 25 May) to be debited
+    from conftest import stored_invoice
+
+    customer = customer_factory()
+    invoice = invoice_to_debit(customer, 2035)
     assert (invoice.payment_mode, invoice.due_on) == ("direct_debit", "2035-05-25")
     job_ran_until("collect_direct_debits", date(2035, 5, 23))
 
@@ -212,6 +220,33 @@ def test_a_direct_debit_invoice_is_debited_once_on_its_due_date(
     stored = stored_invoice(customer.customer_id, invoice.invoice_id)
     assert charge.succeeded and (stored.status, stored.amount_due_cents) == ("paid", 0)
     assert [applied.method for applied in stored.payments] == ["direct_debit"]
+
+
+def test_a_direct_debit_that_failed_after_the_debit_is_made_again_by_the_run_once(
+    customer_factory: Any, fresh_jobs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a customer with a mandate and an invoice of 10 May 2063 (due 25 May) to be debited,
+    # and DynamoDB throttling once the transaction that records the debit (found by the
+    # fault-injection tier: the run swallowed the failure and covered the day, the account
+    # debited and the invoice still open; the next attempt would have debited it again)
+    from conftest import payment_record_throttled_once, stored_invoice
+    from pynamodb.exceptions import TransactWriteError
+
+    customer = customer_factory()
+    invoice = invoice_to_debit(customer, 2063)
+    job_ran_until("collect_direct_debits", date(2063, 5, 24))
+    payment_record_throttled_once(monkeypatch)
+
+    # When the job runs on the due date: it fails; and Lambda runs it again
+    with pytest.raises(TransactWriteError):
+        collect(date(2063, 5, 25))
+    again = collect(date(2063, 5, 25))
+
+    # Then the invoice is paid by the first run's debit: one debit in all
+    assert again["invoices"] == 1
+    (charge,) = provider_charges(customer.customer_id).values()
+    stored = stored_invoice(customer.customer_id, invoice.invoice_id)
+    assert charge.succeeded and (stored.status, stored.amount_due_cents) == ("paid", 0)
 
 
 def test_collecting_an_installment_twice_debits_it_once(customer_factory: Any) -> None:

@@ -24,6 +24,7 @@ index holds live subscriptions by renewal day
 
 from __future__ import annotations
 
+from guichet_contracts import retries
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -40,6 +41,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from .settings import settings
+
+retries.use_for_dynamodb()  # DynamoDB's own retry policy, not PynamoDB's (guichet_contracts.retries)
 
 
 class Item(Model):

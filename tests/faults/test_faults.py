@@ -1,0 +1,63 @@
+"""Fault injection (issue 9, point 4): customers of every profile through twelve days of Guichet,
+a month's close included, while 10 %, 30 % then 50 % of the services' calls to DynamoDB, SES and
+S3 fail, events come twice, late and out of order, and a worker is killed in the middle of each
+job (harness.py). The three runs go side by side, two at a time, each in a process of its own
+(its own emulator and clock). `make test-faults` runs this tier alone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from . import harness
+
+RATES = (0.1, 0.3, 0.5)
+CUSTOMERS = 8  # one of each profile
+DAYS = 12  # from the 22nd: arrivals, orders and payments, then February's close and its invoices
+START = date(2027, 1, 22)
+SEED = 7
+
+
+def _run(rate: float, state_dir: str) -> harness.Run:
+    return harness.run(
+        rate, customers=CUSTOMERS, days=DAYS, start=START, seed=SEED, state_dir=Path(state_dir)
+    )
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[float, harness.Run]]:
+    import os
+
+    environment = dict(os.environ)
+    context = multiprocessing.get_context("spawn")  # a fresh process per run: its own emulator
+    with context.Pool(processes=2, maxtasksperchild=1) as pool:
+        arguments = [(rate, str(tmp_path_factory.mktemp(f"faults-{int(rate * 100)}"))) for rate in RATES]
+        done = pool.starmap(_run, arguments)
+    os.environ.clear()
+    os.environ.update(environment)
+    yield dict(zip(RATES, done, strict=True))
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("rate", RATES, ids=[f"{int(rate * 100)}pc" for rate in RATES])
+def test_every_invariant_holds_while_aws_fails(
+    runs: dict[float, harness.Run], rate: float, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = runs[rate]
+    with capsys.disabled():
+        print("\n" + run.summary())
+    assert run.report.days == DAYS
+    injected = {entry["service"] for entry in run.faults["injected"]}
+    assert injected == {"dynamodb", "ses", "s3"}, run.faults  # every kind of fault was met
+    assert not run.failures, run.summary()
+    assert not run.answers.gave_up, run.summary()
+
+
+def test_a_worker_killed_in_each_job_and_the_job_run_again(runs: dict[float, harness.Run]) -> None:
+    for run in runs.values():  # the runs' invariants hold after it (above)
+        assert "consumption.close_month" in run.killed, run.summary()  # the month's close, at least
