@@ -67,7 +67,7 @@ test-security: install ## The security suite alone (it also runs within test-loc
 	$(PY) -m pytest -q tests/security
 
 test-schemathesis: install ## schemathesis on the four services' OpenAPI documents, over the local runtime
-	$(PY) -m pytest -q $(SCHEMATHESIS_TESTS) --junitxml=$(REPORT_DIR)/junit/schemathesis.xml
+	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(SCHEMATHESIS_TESTS) --junitxml=$(REPORT_DIR)/junit/schemathesis.xml
 
 test-infra: install ## Package every service and check the templates offline
 	$(PY) -m pytest -q infra/tests --junitxml=$(REPORT_DIR)/junit/infra.xml
@@ -129,7 +129,7 @@ test-simulation: install ## The year simulation at the size of make test: custom
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(YEAR_TEST)
 
 test-faults: install ## Fault injection: journeys while 10 and 30 % of the services' AWS calls fail
-	$(PY) -m pytest -q $(FAULTS_TESTS)
+	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(FAULTS_TESTS)
 
 test-faults-heavy: install ## The same at 10, 30 and 50 % (50 %: an open finding, see README)
 	GUICHET_FAULT_RATES=0.1,0.3,0.5 $(PY) -m pytest -q $(FAULTS_TESTS)

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from scorecard import write_tier
 
 from . import harness
 
@@ -41,7 +42,30 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[float, harne
         done = pool.starmap(_run, arguments)
     os.environ.clear()
     os.environ.update(environment)
+    _score(done)
     yield dict(zip(RATES, done, strict=True))
+
+
+def _score(runs: list[harness.Run]) -> None:
+    """The tier's line of the scorecard: the customers' requests, and those answered as API.md
+    says (a 503 with Retry-After or a 4xx with the error body) and not given up on; what failed."""
+    answered = sum(sum(run.answers.statuses.values()) for run in runs)
+    wrong = sum(len(run.answers.wrong) + run.answers.gave_up for run in runs)
+    write_tier(
+        "faults",
+        name="Fault injection",
+        tried=(
+            f"requests of {CUSTOMERS} customers (one of each profile) through {DAYS} days while "
+            + " then ".join(f"{run.rate:.0%}" for run in runs)
+            + " of the services' DynamoDB, SES and S3 calls failed, a worker was killed in each job "
+            "and events came twice, late and out of order"
+        ),
+        count=answered,
+        held=answered - wrong,
+        command="make test-faults",
+        details=[line.strip() for run in runs for line in run.summary().splitlines()[:3]]
+        + [f"invariants broken: {len(run.report.failures)} at {run.rate:.0%}" for run in runs],
+    )
 
 
 @pytest.mark.timeout(600)

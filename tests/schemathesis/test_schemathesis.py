@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import LocalRuntime, eventually
 from customers import Customer, electricity_item, order_invoice, place_order, verified_customer
+from scorecard import write_tier
 
 HERE = Path(__file__).resolve().parent
 SERVICES = ("auth", "subscriptions", "invoices", "consumption")
@@ -100,6 +101,30 @@ def _failures(output: str) -> str:
     return output[output.rfind("\n", 0, min(starts)) + 1 :] if starts else output
 
 
+CASES: dict[str, tuple[int, int]] = {}  # service -> (cases generated, passed)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scorecard() -> Iterator[None]:
+    """The tier's line of the scorecard, once every service ran: the cases generated and passed."""
+    yield
+    if CASES:
+        write_tier(
+            "schemathesis",
+            name="schemathesis",
+            tried="API cases generated from the OpenAPI documents of "
+            + ", ".join(sorted(CASES))
+            + " (examples, coverage, fuzzing, stateful links; --checks all)",
+            count=sum(generated for generated, _ in CASES.values()),
+            held=sum(passed for _, passed in CASES.values()),
+            command="make test-schemathesis",
+            details=[
+                f"{service}: {generated} generated, {passed} passed"
+                for service, (generated, passed) in sorted(CASES.items())
+            ],
+        )
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_schemathesis_finds_nothing(
     runtime: LocalRuntime, customer: Customer, service: str, tmp_path: Path
@@ -134,6 +159,9 @@ def test_schemathesis_finds_nothing(
         str(tmp_path),
     ]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    cases = re.search(r"Test cases:\s+([0-9]+) generated, ([0-9]+) passed", run.stdout)
+    if cases:
+        CASES[service] = (int(cases.group(1)), int(cases.group(2)))
     assert run.returncode == 0, (
         f"schemathesis found failures on {service}:\n{_failures(run.stdout)}{run.stderr}"
     )
