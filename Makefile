@@ -131,7 +131,7 @@ test-simulation: install ## The year simulation at the size of make test: custom
 test-faults: install ## Fault injection: journeys while 10 and 30 % of the services' AWS calls fail
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(FAULTS_TESTS)
 
-test-faults-heavy: install ## The same at 10, 30 and 50 % (50 %: an open finding, see README)
+test-faults-heavy: install ## The same at 10, 30 and 50 %
 	GUICHET_FAULT_RATES=0.1,0.3,0.5 $(PY) -m pytest -q $(FAULTS_TESTS)
 
 package: install ## Build the CloudFormation templates of every stack into build/

@@ -18,8 +18,7 @@ from scorecard import write_tier
 
 from . import harness
 
-# `make test` runs 10 % and 30 %; `make test-faults-heavy` adds 50 %, where one request in a run
-# can be answered 503 however often it is sent again (README, "Fault injection": open)
+# `make test` runs 10 % and 30 % (the suite's time); `make test-faults-heavy` adds 50 %
 RATES = tuple(float(rate) for rate in os.environ.get("GUICHET_FAULT_RATES", "0.1,0.3").split(","))
 CUSTOMERS = 8  # one of each profile
 DAYS = 12  # from the 22nd: arrivals, orders and payments, then February's close and its invoices

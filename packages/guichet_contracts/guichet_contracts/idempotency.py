@@ -74,8 +74,11 @@ class Idempotency:
         if self._store is None:
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+            from .retries import dynamodb_config
+
             self._store = DynamoDBPersistenceLayer(
                 table_name=self.table_name,
+                boto_config=dynamodb_config(),
                 key_attr="pk",
                 sort_key_attr="sk",
                 static_pk_value=f"IDEMPOTENCY#{self.name}",

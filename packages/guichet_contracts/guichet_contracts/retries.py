@@ -33,6 +33,15 @@ def use_for_dynamodb() -> None:
     settings.default_settings_dict["retry_configuration"] = DYNAMODB  # type: ignore[assignment]
 
 
+def dynamodb_config() -> Any:
+    """`DYNAMODB` for a boto3 client of DynamoDB the services make themselves (Powertools'
+    idempotency store: with its own defaults, a worker whose quota ran out answered 503 at every
+    try of a request with an Idempotency-Key)."""
+    from botocore.config import Config
+
+    return Config(retries=dict(DYNAMODB))
+
+
 def ses_config() -> Any:
     from botocore.config import Config
 

@@ -339,3 +339,14 @@ def test_a_number_of_periods_is_a_whole_number_as_json_has_it(
         assert answer(response)["items"][0]["periods"] == 2
     else:
         assert_error(response, 422, "validation_failed", "periods")
+
+
+def test_the_idempotency_store_retries_dynamodb_as_the_models_do() -> None:
+    # Powertools' own client kept botocore's standard mode, whose retry quota runs out under
+    # sustained throttling: every later request with an Idempotency-Key was answered 503 at once
+    from chalicelib.api import order_once, renewal_once
+    from guichet_contracts.retries import DYNAMODB
+
+    for once in (order_once, renewal_once):
+        retries = once._persistence().client.meta.config.retries
+        assert retries == DYNAMODB, retries
