@@ -11,9 +11,10 @@
   holding a message (an event or a schedule a function failed or refused), sent to one SNS topic;
 - a web ACL (WAF) on every API stage, limiting each client address: `REQUESTS_PER_ADDRESS`
   requests in any five minutes on the whole API, `SENSITIVE_REQUESTS_PER_ADDRESS` on the routes
-  that check a password or send mail (login, registration, password reset, email change); a client over it is
-  answered 429, with Retry-After and the API's error body, until its rate falls back. The
-  services keep their own limits per address and per login on top (auth `login_throttle`).
+  that check a password or a token or send mail (login, token refresh, registration, password
+  reset, email change); a client over it is answered 429, with Retry-After and the API's error
+  body, until its rate falls back. The services keep their own limits per address and per login
+  on top (auth `login_throttle`).
 
 It is generated from the services found, never edited by hand.
 """
@@ -29,9 +30,9 @@ from .service_stack import pascal_case
 _HOSTNAME = r"^$|^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$"
 RATE_WINDOW_SECONDS = 300
 REQUESTS_PER_ADDRESS = 3000  # in any RATE_WINDOW_SECONDS, on the whole API
-SENSITIVE_REQUESTS_PER_ADDRESS = 100  # ... on the routes that check a password or send mail
+SENSITIVE_REQUESTS_PER_ADDRESS = 100  # ... on the routes that check a password or a token or send mail
 # the paths, as the custom domain (/auth/...) or the stage's own URL (/api/...) shows them, of the
-# routes that check a password or send mail
+# routes that check a password or a token or send mail
 SENSITIVE_PATHS = r"^/[a-z]+/(login|register|refresh|password/(forgot|reset)|me/email-change)/?$"
 _TOO_MANY = (
     '{"error": {"code": "too_many_requests", "message": '

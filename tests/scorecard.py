@@ -1,6 +1,7 @@
-"""A test tier's line of the reliability scorecard (docs/RELIABILITY.md, written by `make report`):
-`write_tier` leaves it under $GUICHET_REPORT_DIR/tiers/ when the make target sets that variable,
-in the format bench/report.py reads (and checks), and does nothing otherwise."""
+"""A test tier's line of the reliability scorecard (docs/RELIABILITY.md, written by `make report`),
+in the format bench/report.py reads (and checks): `write_result` writes one where it is told,
+`write_tier` under $GUICHET_REPORT_DIR/tiers/ when the make target sets that variable (and does
+nothing otherwise)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 
 def write_tier(
@@ -19,7 +21,6 @@ def write_tier(
     if not directory:
         return None
     path = Path(directory) / "tiers" / f"{tier}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
     result = {
         "name": name,
         "tried": tried,
@@ -29,5 +30,10 @@ def write_tier(
         "measured_on": date.today().isoformat(),  # when the figures were measured, not a test input
         "details": details,
     }
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    write_result(path, result)
     return path
+
+
+def write_result(path: Path, result: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

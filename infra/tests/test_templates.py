@@ -373,7 +373,13 @@ def test_a_web_acl_limits_each_client_address_on_every_api(packaged: Path, manif
     # the sensitive rule sees the routes that check a password or mail, through the custom domain
     # and through the stage's own URL, and nothing else
     sensitive = re.compile(SENSITIVE_PATHS)
-    for path in ("/auth/login", "/auth/register", "/api/password/forgot", "/auth/me/email-change"):
+    for path in (
+        "/auth/login",
+        "/auth/refresh",
+        "/auth/register",
+        "/api/password/forgot",
+        "/auth/me/email-change",
+    ):
         assert sensitive.match(path), path
     for path in ("/auth/me", "/invoices/in_1/pdf", "/subscriptions/orders", "/auth/login/extra"):
         assert not sensitive.match(path), path

@@ -7,7 +7,6 @@ the customer, what broke), and exits 1 when an invariant broke, 0 when all held.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from guichet_local.runtime import Delivery
+from scorecard import write_result
 
 from . import worlds
 from .invariants import HARNESS
@@ -114,8 +114,7 @@ def scorecard(report: Report, command: str) -> dict[str, Any]:
 
 
 def write_scorecard(report: Report, path: Path, command: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(scorecard(report, command), indent=2) + "\n")
+    write_result(path, scorecard(report, command))
 
 
 def summary(report: Report) -> str:
