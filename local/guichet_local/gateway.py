@@ -31,6 +31,14 @@ from .usage import USAGE
 
 logger = logging.getLogger("guichet_local.gateway")
 
+# The local mailbox page: its own inline style, and each mail's HTML in a sandboxed srcdoc frame,
+# which inherits this policy (mails carry inline styles, as mail clients need): still no script.
+MAILBOX_SECURITY_HEADERS = {
+    **PORTAL_SECURITY_HEADERS,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+}
+
 _HOP_BY_HOP = {
     "connection",
     "expect",
@@ -218,7 +226,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"items": local.mail()})
         elif path == "/_local/mail" and method == "GET":
             page = local.mail_page(local.mail()).encode()
-            self._send(HTTPStatus.OK, "text/html; charset=utf-8", page, PORTAL_SECURITY_HEADERS)
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", page, MAILBOX_SECURITY_HEADERS)
         elif path == "/_local/jobs" and method == "GET":
             self._json(HTTPStatus.OK, {"items": local.jobs()})
         elif path == "/_local/services" and method == "GET":
