@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from guichet_contracts.web import PORTAL_SECURITY_HEADERS, SECURITY_HEADERS
+from guichet_contracts.web import PORTAL_PAGES, PORTAL_SECURITY_HEADERS, SECURITY_HEADERS
 
 from .service_process import INTERNAL_HEADERS, SOURCE_IP_HEADER, ServiceProcess
 from .usage import USAGE
@@ -95,33 +95,6 @@ class Local:
         return None
 
 
-# The web portal's pages (web/portal.js routes them in the browser); links in emails point here.
-PORTAL_PAGES = {
-    "",
-    "login",
-    "register",
-    "verify-email",
-    "forgot-password",
-    "reset-password",
-    "email-change/refuse",
-    "account",
-    # the subscriptions area; its home is not "subscriptions", the API's base path, which the
-    # gateway sends to the service before it looks for a page
-    "my-subscriptions",
-    "subscription",
-    "order",
-    "orders",
-    "order-status",
-    "appointments",
-    # the invoices area; "invoices" is the API's base path
-    "my-invoices",
-    "invoice",
-    "schedule",
-    "billing",
-    # the consumption area; "consumption" is the API's base path
-    "my-consumption",
-    "my-surplus",
-}
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
