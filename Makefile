@@ -19,7 +19,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 .PHONY: test-shifted $(SERVICE_TESTS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
+.PHONY: help install run test test-services test-local test-infra test-artifacts lint format docs bench job ingest operator-token package deploy clean
 .PHONY: simulate test-simulation test-security test-schemathesis test-faults test-faults-heavy load report
 REPORT_DIR := $(CURDIR)/build/report
 
@@ -71,6 +71,9 @@ test-schemathesis: install ## schemathesis on the four services' OpenAPI documen
 
 test-infra: install ## Package every service and check the templates offline
 	$(PY) -m pytest -q infra/tests --junitxml=$(REPORT_DIR)/junit/infra.xml
+
+test-artifacts: install ## Each service's built deployment.zip run as Lambda runs it (also within test-infra)
+	$(PY) -m pytest -q infra/tests/test_packaged_handlers.py
 
 lint: install ## ruff (lint and format check) and mypy on domain code
 	$(VENV)/bin/ruff check .
