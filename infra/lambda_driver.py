@@ -1,6 +1,6 @@
 """Runs an unpacked deployment package as Lambda runs it, and says what happened.
 
-    <lambda python> -I infra/lambda_driver.py SPEC.json RESULTS.json
+    <lambda python> -I -B infra/lambda_driver.py SPEC.json RESULTS.json
 
 Run by `infra.artifact` with the interpreter of `infra.runtime.lambda_runtime_python` (Python of
 the runtime's version holding boto3 and nothing else) and `-I` (no PYTHONPATH, no user site, not

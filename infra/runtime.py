@@ -113,6 +113,24 @@ def lambda_runtime_python(runtime: str, cache: Path | None = None) -> str:
     )
 
 
+def local_worker_python(runtime: str, cache: Path | None = None) -> str:
+    """The interpreter the local runtime's workers run a deployment package with (`make run
+    ARTIFACTS=1`): the runtime's version, what Lambda provides (boto3), and the worker's own tools,
+    Chalice's local gateway and time-machine (for a controlled clock), at the versions of
+    requirements/dev.txt; the package's own dependencies come from the package."""
+    tools = [
+        f"chalice=={importlib.metadata.version('chalice')}",
+        f"time-machine=={importlib.metadata.version('time-machine')}",
+    ]
+    return _virtualenv(
+        runtime,
+        find_python(runtime),
+        lambda_provided_pins() + tools,
+        cache or cache_directory(),
+        "local-worker",
+    )
+
+
 def _virtualenv(
     runtime: str, base: str, requirements: list[str], cache: Path, kind: str, *, bare: bool = False
 ) -> str:
