@@ -19,7 +19,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 .PHONY: test-shifted $(SERVICE_TESTS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
+.PHONY: help install run test test-services test-local test-infra test-artifacts test-local-artifacts lint format docs bench job ingest operator-token package deploy clean
 .PHONY: simulate test-simulation test-security test-schemathesis test-faults test-faults-heavy load report
 REPORT_DIR := $(CURDIR)/build/report
 
@@ -38,10 +38,12 @@ $(CHROMIUM): # Debian's Chromium for the browser tests (Playwright cannot downlo
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
-run: install ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data
-	$(PY) -m guichet_local --port $(PORT)
+# ARTIFACTS=1: every service runs from its deployment.zip built by make package (guichet_local/artifacts.py)
+ARTIFACTS ?=
+run: install $(if $(filter-out 0,$(ARTIFACTS)),package) ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data; ARTIFACTS=1: from the built packages
+	$(PY) -m guichet_local --port $(PORT) $(if $(filter-out 0,$(ARTIFACTS)),--artifacts build/infra)
 
-test: install lint test-services test-shifted test-local test-schemathesis test-simulation test-faults test-infra ## Run every test tier
+test: install lint test-services test-shifted test-local test-schemathesis test-simulation test-faults test-infra test-local-artifacts ## Run every test tier
 
 test-services: install ## Domain and route tests of each service, one process per service, TEST_JOBS at a time
 	@echo "== services' tests, $$($(CLOCK) $(PY) -c 'import sitecustomize; print(sitecustomize.clock_line())')"
@@ -71,6 +73,17 @@ test-schemathesis: install ## schemathesis on the four services' OpenAPI documen
 
 test-infra: install ## Package every service and check the templates offline
 	$(PY) -m pytest -q infra/tests --junitxml=$(REPORT_DIR)/junit/infra.xml
+
+test-artifacts: install ## Each service's built deployment.zip run as Lambda runs it (also within test-infra)
+	$(PY) -m pytest -q infra/tests/test_packaged_handlers.py
+
+# a few journeys across every service, over HTTP, each worker running its built deployment.zip
+ARTIFACT_JOURNEYS := tests/test_e2e_auth.py::test_a_newcomer_goes_through_the_whole_auth_flow \
+	tests/test_e2e_invoices.py::test_order_is_invoiced_downloaded_paid_by_card_and_completed \
+	tests/test_e2e_consumption.py::test_an_electricity_contract_is_metered_and_its_month_billed
+test-local-artifacts: package ## End-to-end journeys on the local runtime run from the built packages (make run ARTIFACTS=1)
+	GUICHET_LOCAL_ARTIFACTS=$(CURDIR)/build/infra $(PY) -m pytest -q $(ARTIFACT_JOURNEYS) \
+		--junitxml=$(REPORT_DIR)/junit/local-artifacts.xml
 
 lint: install ## ruff (lint and format check) and mypy on domain code
 	$(VENV)/bin/ruff check .

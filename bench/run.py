@@ -16,7 +16,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
-BENCHES = ["auth_bench.py", "subscriptions_bench.py", "invoices_bench.py", "consumption_bench.py"]
+BENCHES = [
+    "auth_bench.py",
+    "subscriptions_bench.py",
+    "invoices_bench.py",
+    "consumption_bench.py",
+    "artifact_bench.py",
+]
 OUT = Path(__file__).resolve().parents[1] / "build" / "report" / "bench.json"
 
 

@@ -82,9 +82,63 @@ def packaging_python(runtime: str, requirement_files: list[Path], cache: Path | 
         requirements += [
             line.split("#")[0].strip() for line in path.read_text().splitlines() if line.split("#")[0].strip()
         ]
+    return _virtualenv(runtime, base, requirements, cache or cache_directory(), "packaging")
+
+
+# What Lambda's Python runtime provides besides the standard library: boto3, with its own
+# dependencies. The versions are those requirements/dev.txt pins (the services are tested with them).
+LAMBDA_PROVIDED = ("boto3", "botocore", "jmespath", "python-dateutil", "s3transfer", "six", "urllib3")
+DEV_REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements" / "dev.txt"
+
+
+def lambda_provided_pins(requirements: Path = DEV_REQUIREMENTS) -> list[str]:
+    """`name==version` of each package of `LAMBDA_PROVIDED`, as `requirements` pins it."""
+    pins = {}
+    for line in requirements.read_text().splitlines():
+        name, separator, version = line.split("#")[0].strip().partition("==")
+        if separator and name.lower().replace("_", "-") in LAMBDA_PROVIDED:
+            pins[name.lower()] = f"{name}=={version.strip()}"
+    missing = sorted(set(LAMBDA_PROVIDED) - set(pins))
+    if missing:
+        raise LambdaPythonError(f"{requirements} pins no version of {', '.join(missing)}")
+    return [pins[name] for name in sorted(pins)]
+
+
+def lambda_runtime_python(runtime: str, cache: Path | None = None) -> str:
+    """The interpreter of a virtualenv of the runtime's version holding only what Lambda's
+    runtime provides (boto3 and its dependencies, `lambda_provided_pins`), not even pip: where a
+    deployment package is run as Lambda runs it. Made on first use, then reused."""
+    return _virtualenv(
+        runtime, find_python(runtime), lambda_provided_pins(), cache or cache_directory(), "lambda", bare=True
+    )
+
+
+def local_worker_python(runtime: str, cache: Path | None = None) -> str:
+    """The interpreter the local runtime's workers run a deployment package with (`make run
+    ARTIFACTS=1`): the runtime's version, what Lambda provides (boto3), and the worker's own tools,
+    Chalice's local gateway and time-machine (for a controlled clock), at the versions of
+    requirements/dev.txt; the package's own dependencies come from the package."""
+    tools = [
+        f"chalice=={importlib.metadata.version('chalice')}",
+        f"time-machine=={importlib.metadata.version('time-machine')}",
+    ]
+    return _virtualenv(
+        runtime,
+        find_python(runtime),
+        lambda_provided_pins() + tools,
+        cache or cache_directory(),
+        "local-worker",
+    )
+
+
+def _virtualenv(
+    runtime: str, base: str, requirements: list[str], cache: Path, kind: str, *, bare: bool = False
+) -> str:
+    """A virtualenv of `base` with `requirements`, in `cache`, keyed by them (`bare`: pip removed
+    once they are installed)."""
     key = hashlib.sha256("\n".join([os.path.realpath(base), *sorted(set(requirements))]).encode()).hexdigest()
-    cache = cache or cache_directory()
-    environment = cache / f"{runtime}-{key[:16]}"
+    name = f"{runtime}-{key[:16]}" if kind == "packaging" else f"{runtime}-{kind}-{key[:16]}"
+    environment = cache / name
     python = environment / "bin" / "python"
     if (environment / ".complete").exists():
         return str(python)
@@ -93,14 +147,18 @@ def packaging_python(runtime: str, requirement_files: list[Path], cache: Path | 
     scratch = Path(tempfile.mkdtemp(prefix=f".{runtime}-", dir=cache))
     try:
         subprocess.run([base, "-m", "venv", str(scratch)], check=True, capture_output=True)
-        answer = subprocess.run(
-            [str(scratch / "bin" / "python"), "-m", "pip", "install", "--quiet", *sorted(set(requirements))],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if answer.returncode != 0:
-            raise LambdaPythonError(f"could not make the {runtime} packaging environment:\n{answer.stderr}")
+        steps = [["install", "--quiet", *sorted(set(requirements))]]
+        if bare:
+            steps.append(["uninstall", "--quiet", "--yes", "pip"])
+        for step in steps:
+            answer = subprocess.run(
+                [str(scratch / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", *step],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if answer.returncode != 0:
+                raise LambdaPythonError(f"could not make the {runtime} {kind} environment:\n{answer.stderr}")
         (scratch / ".complete").touch()
         try:
             scratch.rename(environment)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
+from . import artifacts
 from .clock import iso, parse_instant
 from .runtime import Options, Runtime, StartupError, write_ready_file
 from .services import DEFAULT_PUBLIC_URL, SERVICES, check_registry, parse_service
@@ -44,6 +46,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="take the client's address from X-Forwarded-For (behind a proxy you trust, or tests "
         "standing for many clients); the connection's otherwise",
+    )
+    parser.add_argument(
+        "--artifacts",
+        type=Path,
+        default=os.environ.get(artifacts.VARIABLE) or None,
+        metavar="DIR",
+        help="run each service from its built deployment.zip under DIR (make package: build/infra), "
+        f"not from the source tree (default ${artifacts.VARIABLE})",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="log what the runtime does")
     return parser.parse_args(argv)
@@ -127,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         demo=args.demo,
         clock=clock,
         trust_forwarded_for=args.trust_forwarded_for,
+        artifacts=Path(args.artifacts) if args.artifacts else None,
     )
     if args.state_dir:
         options.state_dir = args.state_dir.resolve()

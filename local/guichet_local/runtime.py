@@ -27,7 +27,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from . import demo_history, drops, emulator
+from . import artifacts, demo_history, drops, emulator
 from .clock import ControlledClock, iso, parse_instant
 from .events import ACCOUNT_ID, MAX_ATTEMPTS, DrainReport, EventRouter
 from .gateway import GatewayServer, Local
@@ -74,6 +74,9 @@ class Options:
     # invocation twice), and a worker that died meanwhile started again, as Lambda would
     job_attempts: int = 1
     event_attempts: int = MAX_ATTEMPTS  # deliveries of a failing event before its dead letter
+    # run each worker from its built deployment package under this directory (build/infra), not
+    # from the source tree (artifacts.py)
+    artifacts: Path | None = None
 
 
 @dataclass
@@ -151,6 +154,14 @@ class Runtime:
             )
         except OSError as error:
             raise StartupError(f"cannot listen on 127.0.0.1:{self.options.port}: {error.strerror}") from None
+        try:
+            packaged = (
+                artifacts.launches(self.options.artifacts, self.options.services)
+                if self.options.artifacts
+                else {}
+            )
+        except artifacts.ArtifactError as error:
+            raise StartupError(str(error)) from None
         self._start_moto()
         resource_environment = {
             service.name: self._deploy_resources(service) for service in self.options.services
@@ -159,7 +170,11 @@ class Runtime:
         for service in self.options.services:
             environment = self._environment(service, resource_environment[service.name])
             worker = ServiceProcess(
-                service, environment, self.log_dir / f"{service.name}.log", clock=self.clock.now
+                service,
+                environment,
+                self.log_dir / f"{service.name}.log",
+                clock=self.clock.now,
+                artifact=packaged.get(service.name),
             )
             self.workers[service.name] = worker
             worker.launch()

@@ -13,11 +13,14 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from .clock import iso
 from .services import Service
+
+if TYPE_CHECKING:
+    from .artifacts import Launch
 from .usage import USAGE
 
 CLOCK_PATH = "/_worker/clock"
@@ -63,8 +66,10 @@ class ServiceProcess:
         log_file: Path,
         *,
         clock: datetime | None = None,
+        artifact: Launch | None = None,
     ) -> None:
         self.service = service
+        self.artifact = artifact  # run from the built package (artifacts.py), not the source tree
         self.environment = environment
         self.log_file = log_file
         self.clock = clock  # under a controlled clock, the instant the worker is frozen at
@@ -87,8 +92,9 @@ class ServiceProcess:
 
     def launch(self) -> None:
         """Start the process; `wait_ready` then waits for its port (workers boot side by side)."""
+        artifact = self.artifact
         command = [
-            sys.executable,
+            artifact.python if artifact else sys.executable,
             "-m",
             "guichet_local.worker",
             "--service",
@@ -96,16 +102,19 @@ class ServiceProcess:
             "--base-path",
             self.service.base_path,
             "--dir",
-            str(self.service.path),
+            str(artifact.code if artifact else self.service.path),
             "--log-file",
             str(self.log_file),
         ]
         if self.clock is not None:
             command += ["--clock", iso(self.clock)]
+        environment = (
+            {**self.environment, "PYTHONPATH": artifact.pythonpath} if artifact else self.environment
+        )
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
-            cwd=self.service.path,
-            env=self.environment,
+            cwd=artifact.cwd if artifact else self.service.path,
+            env=environment,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

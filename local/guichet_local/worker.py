@@ -50,8 +50,6 @@ from chalice.local import (
     LocalGatewayException,
     RouteMatcher,
 )
-from guichet_contracts.events import InvalidEvent
-from guichet_contracts.web import SECURITY_HEADERS
 
 from .clock import ControlledClock, iso, parse_instant
 from .service_process import CLOCK_HEADER, INTERNAL_HEADERS, RETRY_WAIT_SCALE_VARIABLE, SOURCE_IP_HEADER
@@ -182,6 +180,9 @@ def _json(status: int, value: Any) -> tuple:
 
 
 def _secured(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # imported once the service's code is on the path: the guichet_contracts the app imports
+    from guichet_contracts.web import SECURITY_HEADERS
+
     given = {name.lower() for name, _ in pairs}
     return pairs + [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in given]
 
@@ -233,6 +234,8 @@ class WorkerHandler(BaseHTTPRequestHandler):
             if command == "GET" and path == "/_worker/manifest":
                 return _json(HTTPStatus.OK, service.manifest())
             if command == "POST" and path.startswith("/_worker/invoke/"):
+                from guichet_contracts.events import InvalidEvent  # the app's (see _secured)
+
                 name = unquote(path[len("/_worker/invoke/") :])
                 try:
                     result = service.invoke(name, json.loads(body or b"{}"))
