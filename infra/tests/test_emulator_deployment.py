@@ -38,7 +38,7 @@ SKIPPED_IN_SHARED = {
     "AWS::WAFv2::WebACLAssociation",
 }
 # ... and in a service stack, only the asynchronous-invocation settings of its functions.
-SKIPPED_IN_SERVICES = {"AWS::Lambda::EventInvokeConfig"}
+SKIPPED_IN_SERVICES = {"AWS::Lambda::EventInvokeConfig", "AWS::SQS::QueuePolicy"}
 
 
 def _skipped(caught: list[warnings.WarningMessage]) -> set[str]:
@@ -139,7 +139,9 @@ def _check_dead_letters(template: dict[str, Any], physical: dict[str, str], role
     """The dead-letter queue moto created, the role's permission on it, and the function and
     queue each skipped EventInvokeConfig names."""
     configs = [
-        body["Properties"] for body in template["Resources"].values() if body["Type"] in SKIPPED_IN_SERVICES
+        body["Properties"]
+        for body in template["Resources"].values()
+        if body["Type"] == "AWS::Lambda::EventInvokeConfig"
     ]
     queues = [name for name, body in template["Resources"].items() if body["Type"] == "AWS::SQS::Queue"]
     if not configs:
