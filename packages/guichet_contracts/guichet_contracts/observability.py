@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -198,6 +199,7 @@ def flush() -> None:
     with _lock:
         if _metrics is not None and _metrics.metric_set:
             _metrics.flush_metrics()
+            sys.stdout.flush()  # a print, unlike the Logger's lines: out now, not when a buffer fills
 
 
 def _powertools_metrics() -> Any:
