@@ -109,12 +109,37 @@ def test_business_signals_reach_the_worker_logs_as_emf(runtime: Any) -> None:
         headers={**customer.auth, "Idempotency-Key": f"pay-{uuid.uuid4()}"},
     )
     assert declined.status_code in (201, 402), declined.text
+    accepted = runtime.post(
+        f"/invoices/{invoice['invoice_id']}/payments",
+        json={"method": "card", "card_token": "tok_visa"},
+        headers={**customer.auth, "Idempotency-Key": f"pay-{uuid.uuid4()}"},
+    )
+    assert accepted.status_code == 201, accepted.text
     runtime.settle()
 
     after = {service: observability.emitted(_raw(runtime, service)) for service in SERVICES}
     assert after["subscriptions"]["OrdersPlaced"] - before["subscriptions"]["OrdersPlaced"] == 1
     assert after["invoices"]["InvoicesIssued"] - before["invoices"]["InvoicesIssued"] == 1
     assert after["invoices"]["PaymentsFailed"] - before["invoices"]["PaymentsFailed"] == 1
+    assert after["invoices"]["PaymentsSucceeded"] - before["invoices"]["PaymentsSucceeded"] == 1
+
+
+def test_a_scheduled_job_runs_under_a_new_correlation_id_each_time(runtime: Any) -> None:
+    # When the auth job is fired twice (`make job`)
+    for _ in range(2):
+        fired = runtime.job("auth.apply_pending_email_changes", at="2026-11-22T09:30:00Z")
+        assert fired.returncode == 0, fired.stderr
+
+    # Then each run logged, with its Lambda context, that it started an id of its own
+    started = [
+        line
+        for line in log_lines(runtime, "auth")
+        if line["message"] == "event received, new correlation id"
+        and line.get("function_name") == "guichet-auth-local-apply_pending_email_changes"
+    ]
+    assert len(started) >= 2
+    assert started[-1]["correlation_id"] != started[-2]["correlation_id"]
+    assert started[-1]["detail_type"] == "Scheduled Event"
 
 
 def _raw(runtime: Any, service: str) -> list[str]:

@@ -213,6 +213,27 @@ def test_signals_leave_as_one_emf_document_per_invocation_with_service_and_stage
     assert observability.emitted(documents) == {"PaymentsFailed": 2, "RefundsDue": 3}
 
 
+def test_a_mail_ses_does_not_take_is_counted_and_still_raised(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from botocore.exceptions import ClientError
+    from guichet_contracts import mail
+
+    class RefusingSes:
+        def send_raw_email(self, **_: Any) -> dict[str, Any]:
+            raise ClientError({"Error": {"Code": "MessageRejected", "Message": "no"}}, "SendRawEmail")
+
+    monkeypatch.setattr(mail, "_client", RefusingSes())
+    message = mail.Email(to="ada@example.com", subject="Hello", text="Hi\n", html="<p>Hi</p>")
+    capsys.readouterr()
+
+    with pytest.raises(ClientError):
+        mail.send(message, sender="Guichet <no-reply@example.com>")
+    observability.flush()
+
+    assert observability.emitted(capsys.readouterr().out.splitlines()) == {"MailsNotSent": 1}
+
+
 def test_an_unknown_signal_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="PaymentFailed"):
         observability.count("PaymentFailed")
