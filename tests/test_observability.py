@@ -9,6 +9,7 @@ import ast
 import io
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -276,3 +277,19 @@ def _chalice_event(raw: dict[str, Any]) -> Any:
     from chalice.app import CloudWatchEvent
 
     return CloudWatchEvent(raw, None)
+
+
+def test_a_worker_log_over_its_bound_is_moved_aside_when_the_worker_starts(tmp_path: Path) -> None:
+    from guichet_local.worker import rotate_log
+
+    log = tmp_path / "invoices.log"
+    log.write_text("old\n" * 10)
+    (tmp_path / "invoices.log.1").write_text("older\n")
+
+    rotate_log(log, kept=100)  # 40 bytes: kept
+    assert log.read_text() == "old\n" * 10
+    log.write_text("new\n" * 30)
+    rotate_log(log, kept=100)  # 120 bytes: aside, replacing the one before
+
+    assert not log.exists()
+    assert (tmp_path / "invoices.log.1").read_text() == "new\n" * 30
