@@ -5,7 +5,7 @@ moto ignores a RestApi's OpenAPI `Body`, so the API has no methods and creating 
 `AWS::ApiGateway::Stage` hangs on that deployment. Both are left out, with every reference to
 them; everything else deploys as is (moto skips, with a warning, the types it does not know,
 such as the shared stack's `AWS::CloudWatch::Alarm` and `AWS::S3::BucketPolicy` and the services'
-`AWS::Lambda::EventInvokeConfig`).
+`AWS::Lambda::EventInvokeConfig` and `AWS::SQS::QueuePolicy`).
 """
 
 from __future__ import annotations

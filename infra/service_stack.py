@@ -9,6 +9,9 @@ environment under its name in UPPER_SNAKE_CASE (`AuthTableName` -> `AUTH_TABLE_N
 A function Lambda invokes asynchronously (an event handler, a schedule) gets a bounded number
 of retries and a maximum event age, then its failed or refused event goes, with its payload,
 to the service's dead-letter queue (`guichet-<service>-<stage>-dead-letters`), never dropped.
+An event its EventBridge rule (or schedule) could not even hand to Lambda (throttled, the
+function gone) goes there too, within the same hour: each rule target names the queue
+(`DeadLetterConfig`), and the queue's policy lets the service's own rules, and nothing else, send.
 Chalice's merge replaces lists, so the merge template only ever sets maps and scalars (the API's
 `MethodSettings`, a list Chalice never writes, excepted).
 
@@ -36,6 +39,7 @@ from . import grants
 ROLE_ID = "FunctionRole"
 LOG_RETENTION_DAYS = 30
 DEAD_LETTER_QUEUE_ID = "DeadLetterQueue"
+DEAD_LETTER_POLICY_ID = "DeadLetterQueuePolicy"
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60  # SQS's longest: two weeks to inspect and redrive
 ASYNCHRONOUS_RETRIES = 2
 # An event still waiting after an hour (the function throttled, say) goes to the queue, where
@@ -45,6 +49,8 @@ MAXIMUM_EVENT_AGE_SECONDS = 60 * 60
 # `on_cw_event`), schedules, SNS and S3 notifications. Not SQS, Kinesis or DynamoDB streams,
 # which Lambda polls.
 ASYNCHRONOUS_EVENT_TYPES = frozenset({"CloudWatchEvent", "EventBridgeRule", "Schedule", "SNS", "S3"})
+# The SAM event sources that are EventBridge rules (SAM names each rule <function><event name>)
+RULE_EVENT_TYPES = frozenset({"CloudWatchEvent", "EventBridgeRule", "Schedule"})
 # Chalice insists on a role ARN when it does not manage the role; the merge template replaces it.
 PLACEHOLDER_ROLE_ARN = "arn:aws:iam::000000000000:role/replaced-by-the-infra-merge-template"
 _SERVICE_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -173,6 +179,40 @@ def asynchronous_functions(chalice_template: dict[str, Any]) -> list[str]:
     )
 
 
+def rule_events(function: dict[str, Any]) -> list[str]:
+    """The names of a generated function's events that SAM turns into EventBridge rules."""
+    return sorted(
+        name
+        for name, event in function["Properties"].get("Events", {}).items()
+        if event.get("Type") in RULE_EVENT_TYPES
+    )
+
+
+def _dead_letter_policy(rules: list[str]) -> dict[str, Any]:
+    """The dead-letter queue's policy: the service's own rules may send it what they could not deliver."""
+    return {
+        "Type": "AWS::SQS::QueuePolicy",
+        "Properties": {
+            "Queues": [{"Ref": DEAD_LETTER_QUEUE_ID}],
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "UndeliveredEventsOfOwnRules",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": {"Fn::GetAtt": [DEAD_LETTER_QUEUE_ID, "Arn"]},
+                        "Condition": {
+                            "ArnEquals": {"aws:SourceArn": [{"Fn::GetAtt": [rule, "Arn"]} for rule in rules]}
+                        },
+                    }
+                ],
+            },
+        },
+    }
+
+
 def chalice_config_for_infra(config: dict[str, Any], stage: str) -> dict[str, Any]:
     """The service's Chalice config with the settings infra owns taken over."""
     config = copy.deepcopy(config)
@@ -259,7 +299,8 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
     asynchronous = asynchronous_functions(chalice_template)
     dead_letter_queue = DEAD_LETTER_QUEUE_ID if asynchronous else None
 
-    added = [*own_resources, ROLE_ID, *log_groups.values(), *filter(None, [dead_letter_queue])]
+    added = [*own_resources, ROLE_ID, *log_groups.values()]
+    added += [DEAD_LETTER_QUEUE_ID, DEAD_LETTER_POLICY_ID] if dead_letter_queue else []
     clashes = sorted({name for name in added if added.count(name) > 1} | (set(added) & set(generated)))
     if clashes:
         raise ServiceError(f"{service.name}: logical ids used twice: {clashes}")
@@ -301,6 +342,7 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
             "Policies": [{"PolicyName": "least-privilege", "PolicyDocument": grants.policy_document(scope)}],
         },
     }
+    rules: list[str] = []  # logical ids of the EventBridge rules SAM makes of the functions' events
     for function, log_group in log_groups.items():
         name = function_name(service.name, stage, function)
         resources[log_group] = {
@@ -321,6 +363,18 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
                     "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [DEAD_LETTER_QUEUE_ID, "Arn"]}}
                 },
             }
+            events = rule_events(generated[function])
+            if events:
+                properties["Events"] = {
+                    event: {
+                        "Properties": {
+                            "DeadLetterConfig": {"Arn": {"Fn::GetAtt": [DEAD_LETTER_QUEUE_ID, "Arn"]}},
+                            "RetryPolicy": {"MaximumEventAgeInSeconds": MAXIMUM_EVENT_AGE_SECONDS},
+                        }
+                    }
+                    for event in events
+                }
+            rules += [f"{function}{event}" for event in events]
         resources[function] = {"Properties": properties}
     if dead_letter_queue:
         resources[dead_letter_queue] = {
@@ -331,6 +385,8 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
                 "MessageRetentionPeriod": DEAD_LETTER_RETENTION_SECONDS,
             },
         }
+        if rules:
+            resources[DEAD_LETTER_POLICY_ID] = _dead_letter_policy(rules)
     if "RestAPI" in generated:
         # A name for the API Gateway console, the 5xx alarm's ApiName dimension (and moto); the
         # stage's throttling

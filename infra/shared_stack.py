@@ -7,8 +7,12 @@
   TLS only; its name is derived from the stage and the account (`documents_bucket_name`) so
   that a service's grant (`grants.DocumentObjects`) names it without importing from this
   stack, which is deployed after the services;
-- alarms on every API's 5xx, every function's errors and every service's dead-letter queue
-  holding a message (an event or a schedule a function failed or refused), sent to one SNS topic;
+- alarms on every API's 5xx, every function's errors, every service's dead-letter queue
+  holding a message (an event or a schedule a function failed or refused, or one EventBridge
+  could not deliver), and the business signals that need an operator (payments failing, refunds
+  to make by hand, mails not sent, meter rows rejected, events refused: the `Guichet` metrics of
+  `guichet_contracts.observability`, by service and stage), sent to one SNS topic; README,
+  "Operating Guichet", says what each means and what to do;
 - a web ACL (WAF) on every API stage, limiting each client address: `REQUESTS_PER_ADDRESS`
   requests in any five minutes on the whole API, `SENSITIVE_REQUESTS_PER_ADDRESS` on the routes
   that check a password or a token or send mail (login, token refresh, registration, password
@@ -23,6 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from guichet_contracts.observability import NAMESPACE, SIGNALS
 
 from . import documents_bucket_name
 from .buckets import private_bucket_properties, tls_only
@@ -63,6 +69,8 @@ def _alarm(
     metric: str,
     dimensions: dict[str, str],
     statistic: str = "Sum",
+    threshold: int = 1,
+    period_seconds: int = 300,
 ) -> dict[str, Any]:
     return {
         "Type": "AWS::CloudWatch::Alarm",
@@ -73,9 +81,9 @@ def _alarm(
             "MetricName": metric,
             "Dimensions": [{"Name": key, "Value": value} for key, value in dimensions.items()],
             "Statistic": statistic,
-            "Period": 300,
+            "Period": period_seconds,
             "EvaluationPeriods": 1,
-            "Threshold": 1,
+            "Threshold": threshold,
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
             "TreatMissingData": "notBreaching",
             "AlarmActions": [{"Ref": "AlarmTopic"}],
@@ -293,6 +301,7 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
                 {"QueueName": service.dead_letter_queue},
                 statistic="Maximum",
             )
+    resources.update(_signal_alarms(stage, [service.name for service in services]))
 
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -309,3 +318,29 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
             "ApiUrl": {"Condition": "HasCustomDomain", "Value": {"Fn::Sub": "https://${DomainName}"}},
         },
     }
+
+
+def _signal_alarms(stage: str, services: list[str]) -> dict[str, Any]:
+    """One alarm per business signal that needs an operator and per service that counts it (the
+    services emit their EMF metrics with dimensions `service` and `stage`)."""
+    alarms = {}
+    for signal in SIGNALS:
+        if signal.alarm is None:
+            continue
+        for service in signal.emitted_by:
+            if service not in services:
+                continue
+            alarms[f"{pascal_case(service)}{signal.name}Alarm"] = _alarm(
+                f"guichet-{stage}-{service}-{_kebab(signal.name)}",
+                f"{signal.meaning} ({service}; README, Operating Guichet)",
+                NAMESPACE,
+                signal.name,
+                {"service": service, "stage": stage},
+                threshold=signal.alarm.threshold,
+                period_seconds=signal.alarm.period_seconds,
+            )
+    return alarms
+
+
+def _kebab(name: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from conftest import REPO, LocalRuntime, eventually, port_is_free
 from customers import PASSWORD, verified_customer
+from guichet_contracts import observability
 from guichet_local.resources import deploy_service_resources, environment_name
 from guichet_local.schedules import (
     Schedule,
@@ -326,6 +327,7 @@ def test_an_event_off_its_contract_is_refused_once_and_dead_lettered(runtime: Lo
         "event_id": f"off-contract-{uuid.uuid4()}",
         "version": 1,
         "occurred_at": "2026-11-23T10:00:00Z",
+        "correlation_id": f"lost-field-{uuid.uuid4()}",
         "data": {
             "customer_id": "zz000000-GU",
             "invoice_id": None,
@@ -351,6 +353,16 @@ def test_an_event_off_its_contract_is_refused_once_and_dead_lettered(runtime: Lo
     assert (letter["handler"], letter["refused"], letter["attempts"]) == ("subscriptions.order_paid", True, 1)
     assert "order_id" in letter["error"] and "OrderPaid" in letter["error"]
     assert "dead-lettered" in runtime.output()
+    # under the id of the request that caused it, in the list and in the handler's own log,
+    # where the refusal is counted for the operators' alarm
+    assert letter["correlation_id"] == detail["correlation_id"]
+    log = (Path(runtime.description["logs"]) / "subscriptions.log").read_text().splitlines()
+    refused = [
+        json.loads(line) for line in log if detail["correlation_id"] in line and "off its contract" in line
+    ]
+    assert refused and refused[0]["function_name"] == "guichet-subscriptions-local-order_paid"
+    assert refused[0]["correlation_id"] == detail["correlation_id"]
+    assert observability.emitted(log)["EventsRefused"] >= 1
 
 
 def test_jobs_list_the_declared_schedules(echo: LocalRuntime) -> None:

@@ -3,8 +3,8 @@ whole stage through `infra.deploy`.
 
 moto cannot deploy a RestApi's Deployment and Stage (it ignores the OpenAPI body), so they are
 left out (`infra.emulator`); it skips the alarms and the bucket policy of the shared stack, and
-the services' `AWS::Lambda::EventInvokeConfig` (retries and on-failure destination) and
-`AWS::ApiGateway::GatewayResponse` (checked in the templates instead): the tests
+the services' `AWS::Lambda::EventInvokeConfig` (retries and on-failure destination),
+`AWS::SQS::QueuePolicy` and `AWS::ApiGateway::GatewayResponse` (checked in the templates instead): the tests
 check that what those name (the function, the dead-letter queue) is what moto created.
 """
 
@@ -38,9 +38,13 @@ SKIPPED_IN_SHARED = {
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
 }
-# ... and in a service stack, only the asynchronous-invocation settings of its functions and API
-# Gateway's own answers (checked in the template: test_templates).
-SKIPPED_IN_SERVICES = {"AWS::Lambda::EventInvokeConfig", "AWS::ApiGateway::GatewayResponse"}
+# ... and in a service stack, only the asynchronous-invocation settings of its functions, its
+# dead-letter queue's policy and API Gateway's own answers (checked in the template: test_templates).
+SKIPPED_IN_SERVICES = {
+    "AWS::Lambda::EventInvokeConfig",
+    "AWS::SQS::QueuePolicy",
+    "AWS::ApiGateway::GatewayResponse",
+}
 
 
 def _skipped(caught: list[warnings.WarningMessage]) -> set[str]:

@@ -396,6 +396,67 @@ def test_a_web_acl_limits_each_client_address_on_every_api(packaged: Path, manif
         assert any(f"${{{entry['rest_api_parameter']}}}/stages/" in arn for arn in associated), entry["name"]
 
 
+def test_every_rule_target_sends_what_it_cannot_deliver_to_the_own_dead_letter_queue(
+    packaged: Path, services: list[Service]
+) -> None:
+    for service, (template, queue_id) in _dead_letter_queues(packaged, services).items():
+        rules = _of_type(template, "AWS::Events::Rule")
+        assert rules, service
+        for rule in rules.values():
+            for target in rule["Properties"]["Targets"]:
+                assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}, service
+                assert 60 <= target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 3600, service
+
+        # and the queue lets exactly those rules send to it, nobody else
+        (policy,) = _of_type(template, "AWS::SQS::QueuePolicy").values()
+        assert policy["Properties"]["Queues"] == [{"Ref": queue_id}]
+        (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert (statement["Effect"], statement["Principal"]) == ("Allow", {"Service": "events.amazonaws.com"})
+        assert (statement["Action"], statement["Resource"]) == (
+            "sqs:SendMessage",
+            {"Fn::GetAtt": [queue_id, "Arn"]},
+        )
+        senders = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+        assert sorted(sender["Fn::GetAtt"][0] for sender in senders) == sorted(rules), service
+
+
+def test_the_shared_stack_alarms_on_the_business_signals_that_need_an_operator(
+    packaged: Path, services: list[Service]
+) -> None:
+    from guichet_contracts.observability import NAMESPACE, SIGNALS
+
+    resources = load(packaged / "shared" / "template.json")["Resources"]
+    alarms = {
+        (body["Properties"]["MetricName"], dimensions["service"]): body["Properties"]
+        for body in resources.values()
+        if body["Type"] == "AWS::CloudWatch::Alarm" and body["Properties"]["Namespace"] == NAMESPACE
+        for dimensions in [{item["Name"]: item["Value"] for item in body["Properties"]["Dimensions"]}]
+    }
+    names = {service.name for service in services}
+    expected = {
+        (signal.name, service): signal
+        for signal in SIGNALS
+        if signal.alarm
+        for service in signal.emitted_by
+        if service in names
+    }
+
+    assert {"PaymentsFailed", "RefundsDue", "MailsNotSent", "MeterRowsRejected", "EventsRefused"} <= {
+        signal for signal, _ in expected
+    }
+    assert set(alarms) == set(expected)
+    for (signal_name, service), alarm in alarms.items():
+        signal = expected[(signal_name, service)]
+        assert alarm["Dimensions"] == [
+            {"Name": "service", "Value": service},
+            {"Name": "stage", "Value": "prod"},
+        ]
+        assert (alarm["Threshold"], alarm["Period"]) == (signal.alarm.threshold, signal.alarm.period_seconds)  # type: ignore[union-attr]
+        assert alarm["Statistic"] == "Sum" and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
 def test_api_gateways_own_answers_carry_the_error_body_and_every_header(
     packaged: Path, services: list[Service]
 ) -> None:

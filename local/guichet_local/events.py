@@ -7,7 +7,9 @@ One thread per queue receives the events and has the owning worker run the handl
 message only when the handler succeeded: delivery is at least once, as on AWS. A failed event
 comes back after a short delay, and is dead-lettered after MAX_ATTEMPTS; an event the handler
 refuses as off its contract (InvalidEvent) is dead-lettered at once. Dead letters are logged as
-errors and listed at `/_local/dead-letters.json`, as a queue on AWS would keep them.
+errors and listed at `/_local/dead-letters.json` with the correlation id their envelope carries
+(what the handlers' log lines in `<state>/logs/<service>.log` carry too), as a queue on AWS would
+keep them.
 
 No schedule rule is ever created in moto: a rule with only a ScheduleExpression matches every
 event there (moto's rule matching ignores the schedule); schedules are fired by `schedules.Scheduler`.
@@ -230,13 +232,22 @@ class EventRouter:
     ) -> None:
         name = f"{subscription.service}.{subscription.handler}"
         why = "refused it as off its contract" if isinstance(result, Refused) else f"failed {attempts} times"
-        logger.error("%s %s, event %s dead-lettered: %s", name, why, event.get("id"), result)
+        detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+        logger.error(
+            "%s %s, event %s (correlation id %s) dead-lettered: %s",
+            name,
+            why,
+            event.get("id"),
+            detail.get("correlation_id"),
+            result,
+        )
         self.dead_letters.append(
             {
                 "handler": name,
                 "source": event.get("source"),
                 "detail_type": event.get("detail-type"),
-                "event_id": (event.get("detail") or {}).get("event_id"),
+                "event_id": detail.get("event_id"),
+                "correlation_id": detail.get("correlation_id"),
                 "refused": isinstance(result, Refused),
                 "attempts": attempts,
                 "error": str(result),

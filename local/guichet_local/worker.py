@@ -16,7 +16,10 @@ worker imports the app and serves, on an ephemeral port of 127.0.0.1:
   runtime moves it: no request of its own).
 
 It tells the runtime its port with one JSON line `{"port": N}` on stdout, the only thing it
-writes there: everything else written to stdout (Powertools' JSON logs) goes to --log-file.
+writes there: everything else written to stdout (Powertools' JSON logs, with the correlation id
+and the Lambda context of each invocation, and the EMF metrics) goes to --log-file, which is how
+tests and people read them. A log file over LOG_BYTES_KEPT when a worker starts becomes
+`<name>.1` (replacing the one before): a long-lived state directory keeps two at most.
 It stops on SIGTERM, or when its stdin closes (the runtime is gone), and ignores SIGINT: the
 runtime, which gets Ctrl-C, stops it.
 """
@@ -55,6 +58,7 @@ from .clock import ControlledClock, iso, parse_instant
 from .service_process import CLOCK_HEADER, INTERNAL_HEADERS, RETRY_WAIT_SCALE_VARIABLE, SOURCE_IP_HEADER
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+LOG_BYTES_KEPT = 50 * 1024 * 1024
 
 
 def schedule_expression(source: Any) -> str:
@@ -332,6 +336,12 @@ def scale_sdk_retry_waits(scale: float) -> None:
     )
 
 
+def rotate_log(path: Path, kept: int = LOG_BYTES_KEPT) -> None:
+    """Move a log file over `kept` bytes aside, as `<name>.1`, for a new one to start."""
+    if path.is_file() and path.stat().st_size > kept:
+        path.replace(path.with_name(path.name + ".1"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m guichet_local.worker")
     parser.add_argument("--service", required=True)
@@ -351,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     control = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     sys.stdout.flush()
     args.log_file.parent.mkdir(parents=True, exist_ok=True)
+    rotate_log(args.log_file)
     with open(args.log_file, "ab") as log:
         os.dup2(log.fileno(), sys.stdout.fileno())
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")

@@ -4,11 +4,12 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice
 from chalicelib.api import api
 from chalicelib.jobs import jobs
-from guichet_contracts import web
+from guichet_contracts import observability, web
 
 app = Chalice(app_name="guichet-auth")
 
 logger = Logger(service="auth")
 web.install(app, logger)
+observability.install(app, logger)
 app.register_blueprint(api)
 app.register_blueprint(jobs)

@@ -5,10 +5,11 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice
 from chalicelib.api import api
 from chalicelib.events import handlers
-from guichet_contracts import web
+from guichet_contracts import observability, web
 
 app = Chalice(app_name="guichet-consumption")
 logger = Logger(service="consumption")
 web.install(app, logger)
+observability.install(app, logger)
 app.register_blueprint(api)
 app.register_blueprint(handlers)

@@ -1,8 +1,12 @@
 """The event envelope: how a domain event travels between services on EventBridge.
 
 Source is `guichet.<producer>`, detail-type the event's name, and the detail a versioned
-document: `{"event_id", "version", "occurred_at", "data"}`, where `data` is one of the models of
-`guichet_contracts.domain_events`. An event is validated when published (it is built from its
+document: `{"event_id", "version", "occurred_at", "correlation_id", "data"}`, where `data` is one
+of the models of `guichet_contracts.domain_events` and `correlation_id` the id of the request (or
+schedule, or file drop) whose work published it (observability.py), handed on downstream. An
+event without `correlation_id` is accepted: it comes from a publisher deployed before the field
+(services deploy one stack at a time), and its handler starts a new id; one present must be a
+correlation id (1 to 128 of `A-Za-z0-9._:-`). An event is validated when published (it is built from its
 model, and its JSON is read back through the model before it leaves) and when received: one
 that does not validate raises `InvalidEvent`, which a handler lets through, so that the event
 is refused loudly (logged, dead-lettered on AWS, reported by the local runtime) and never read
@@ -16,6 +20,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from . import observability
 
 if TYPE_CHECKING:
     from .domain_events import DomainEvent
@@ -38,6 +44,7 @@ class Received(Generic[E]):
     version: int
     occurred_at: str  # ISO 8601 UTC, as written by the producer
     data: E
+    correlation_id: str | None = None  # None: from a publisher older than the field
 
     @property
     def name(self) -> str:
@@ -45,9 +52,14 @@ class Received(Generic[E]):
 
 
 def detail(
-    event: DomainEvent, *, event_id: str | None = None, occurred_at: datetime | None = None
+    event: DomainEvent,
+    *,
+    event_id: str | None = None,
+    occurred_at: datetime | None = None,
+    correlation_id: str | None = None,
 ) -> dict[str, Any]:
-    """The EventBridge detail of `event`, checked to read back through its model."""
+    """The EventBridge detail of `event`, checked to read back through its model; its correlation
+    id is the one given, else the invocation's, else a new one (published outside any)."""
     payload = event.model_dump_json()
     _validated(type(event), payload)
     moment = occurred_at or datetime.now(UTC)
@@ -55,6 +67,9 @@ def detail(
         "event_id": event_id or str(uuid.uuid4()),
         "version": event.version,
         "occurred_at": moment.astimezone(UTC).strftime(TIME_FORMAT),
+        "correlation_id": correlation_id
+        or observability.correlation_id()
+        or observability.new_correlation_id(),
         "data": json.loads(payload),
     }
 
@@ -102,12 +117,23 @@ def received(event: Any, *models: type[E]) -> Received[E]:
     event_id, occurred_at = document["event_id"], document["occurred_at"]
     if not isinstance(event_id, str) or not event_id:
         raise InvalidEvent(f"{name}: event_id must be a non-empty string")
+    correlation_id = document.get("correlation_id")
+    if "correlation_id" in document and not (
+        isinstance(correlation_id, str) and observability.CORRELATION_ID.match(correlation_id)
+    ):
+        raise InvalidEvent(f"{name}: correlation_id must be 1 to 128 of A-Za-z0-9._:-")
     try:
         datetime.strptime(occurred_at, TIME_FORMAT)
     except (TypeError, ValueError):
         raise InvalidEvent(f"{name}: occurred_at must be a time like 2026-11-22T09:30:00Z") from None
     data = _validated(model, json.dumps(document["data"]))
-    return Received(event_id=event_id, version=model.version, occurred_at=occurred_at, data=data)
+    return Received(
+        event_id=event_id,
+        version=model.version,
+        occurred_at=occurred_at,
+        data=data,
+        correlation_id=correlation_id,
+    )
 
 
 def _validated(model: type[E], payload: str) -> E:

@@ -4,7 +4,7 @@ A service keeps its messages as Jinja templates, one file per message and langua
 (`<templates>/<language>/<name>.j2`). Each extends the shared `layout.html.j2` and defines the
 blocks `subject`, `text` and `content` (the HTML body). The HTML part is rendered with
 autoescaping, the subject and text parts without, and the message leaves as one
-multipart/alternative email through SES.
+multipart/alternative email through SES; one SES refuses is counted (`MailsNotSent`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
+from . import observability
 from .web import DEFAULT_LANGUAGE, LANGUAGES
 
 _SHARED_TEMPLATES = Path(__file__).parent / "templates"
@@ -61,9 +62,13 @@ def send(email: Email, *, sender: str) -> str:
         from .retries import ses_config
 
         _client = boto3.client("ses", config=ses_config())
-    answer = _client.send_raw_email(
-        Source=sender, Destinations=[email.to], RawMessage={"Data": message.as_bytes()}
-    )
+    try:
+        answer = _client.send_raw_email(
+            Source=sender, Destinations=[email.to], RawMessage={"Data": message.as_bytes()}
+        )
+    except Exception:
+        observability.count("MailsNotSent")
+        raise
     return str(answer["MessageId"])
 
 

@@ -1,7 +1,8 @@
 """What every service's HTTP layer shares: the error body, the correlation id, request parsing.
 
 `install(app, logger)` wires a Chalice middleware: every request's log lines carry a
-correlation id (the caller's `X-Correlation-Id`, else API Gateway's request id), every answer
+correlation id (the caller's `X-Correlation-Id`, else API Gateway's request id) and the Lambda
+context, the events it publishes carry the id too (observability.py), every answer
 carries it and the security headers (`SECURITY_HEADERS`), and any error
 leaves as the error body of API.md: an `ApiError` with its status, AWS failing for a moment
 (throttled, a 5xx, once the SDK's retries are spent) as a 503 with Retry-After, anything else as
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 
 from chalice import CORSConfig, Response
 
+from . import observability
 from .errors import ApiError, MalformedRequest, ServiceUnavailable, ValidationFailed, error_body
 
 if TYPE_CHECKING:
@@ -100,7 +102,6 @@ PORTAL_PAGES = {
 }
 LANGUAGES = ("fr", "en", "it")
 DEFAULT_LANGUAGE = "fr"
-_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 # What the portal may send to the API from its own origin, and read of the answers.
@@ -152,7 +153,7 @@ def install(app: Chalice, logger: Logger) -> None:
     def correlate_and_translate_errors(event: Request, get_response: Any) -> Response:
         _guard_routes(app)
         correlation_id = _correlation_id(event)
-        logger.set_correlation_id(correlation_id)
+        observability.bind(logger, correlation_id, getattr(event, "lambda_context", None))
         try:
             response = get_response(event)
         except ApiError as error:
@@ -168,6 +169,8 @@ def install(app: Chalice, logger: Logger) -> None:
         except Exception:
             logger.exception("request failed", extra={"path": event.path})
             response = _internal_error()
+        finally:
+            observability.flush()
         if response.status_code >= 400 and not _is_error_body(response.body):
             allow = (response.headers or {}).get("Allow")
             response = _framework_error(response.status_code)
@@ -292,7 +295,7 @@ def _is_error_body(body: Any) -> bool:
 
 def _correlation_id(request: Request) -> str:
     given = _header(request, "x-correlation-id")
-    if given and _CORRELATION_ID.match(given):
+    if given and observability.CORRELATION_ID.match(given):
         return given
     return str(request.context.get("requestId") or uuid.uuid4())
 

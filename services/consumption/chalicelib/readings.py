@@ -39,6 +39,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from dateutil.relativedelta import relativedelta
+from guichet_contracts import observability
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from . import meters as meter_records
@@ -412,6 +413,7 @@ def ingest(key: str, content: bytes, *, now: datetime) -> Report:
         # not counted as done: once its meter exists or its rows are mended, the same file can be
         # fed again (its good rows set the same half-hours again, which changes nothing)
         _log_rejected(report)
+        observability.count("MeterRowsRejected", len(report.rejected))
         return report
     try:
         IngestedFile(

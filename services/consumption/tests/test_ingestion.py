@@ -23,6 +23,7 @@ from conftest import (
     rows,
     whole_days,
 )
+from guichet_contracts import observability
 from guichet_local.testing import together
 
 DAY = "2026-03-02"
@@ -149,7 +150,9 @@ def test_a_bad_row_is_rejected_with_its_line_and_the_good_rows_are_kept(
     assert readings_of(customer, pdl) == {GOOD_BEFORE: 0.5, GOOD_AFTER: 0.75}
 
 
-def test_every_bad_row_of_a_file_is_reported(household: tuple[Any, str]) -> None:
+def test_every_bad_row_of_a_file_is_reported(
+    household: tuple[Any, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     # Given a file of 5 rows, 3 of them bad
     customer, pdl = household
     body = csv_file(
@@ -167,6 +170,8 @@ def test_every_bad_row_of_a_file_is_reported(household: tuple[Any, str]) -> None
     # Then each bad row is reported by its line (the blank line counts as a line, not as a row)
     assert [row["line"] for row in report["rejected"]] == [3, 5, 7]
     assert (report["rows"], report["accepted"]) == (5, 2)
+    # and counted for the operators' alarm
+    assert observability.emitted(capsys.readouterr().out.splitlines())["MeterRowsRejected"] == 3
 
 
 def test_a_row_that_is_not_utf8_is_rejected_and_the_good_rows_are_kept(household: tuple[Any, str]) -> None:

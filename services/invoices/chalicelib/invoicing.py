@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from guichet_contracts import events
+from guichet_contracts import events, observability
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from . import billing_parties, mailing, vat
@@ -198,6 +198,7 @@ def _finish(invoice: Invoice, party: Any) -> None:
     except PutError:
         return  # another delivery of the same event announced it
     events.publish(issued_event(invoice), bus_name=settings.event_bus_name)
+    observability.count("InvoicesIssued")
     _announce(invoice, party)
 
 

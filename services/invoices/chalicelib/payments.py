@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from guichet_contracts import events
+from guichet_contracts import events, observability
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
@@ -384,6 +384,7 @@ def _announce(name: str, payment: Payment, invoices: list[Invoice]) -> None:
     }
     event = PaymentSucceeded(**outcome) if name == "PaymentSucceeded" else PaymentFailed(**outcome)
     events.publish(event, bus_name=settings.event_bus_name)
+    observability.count("PaymentsSucceeded" if name == "PaymentSucceeded" else "PaymentsFailed")
 
 
 def _cleared(invoices: list[Invoice], now: datetime) -> None:

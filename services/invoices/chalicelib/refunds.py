@@ -27,7 +27,7 @@ from datetime import date, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from guichet_contracts import events
+from guichet_contracts import events, observability
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from . import billing_parties, invoicing, mailing
@@ -136,6 +136,7 @@ def _plan(document: Invoice, paid_by: Invoice | None, now: datetime) -> list[Ref
         if existing:
             return existing  # planned by a concurrent delivery
         raise
+    observability.count("RefundsDue", sum(1 for item in refunds if item.method == "manual"))
     logger.info(
         "refunds planned",
         extra={
@@ -195,6 +196,7 @@ def _make(item: Refund, now: datetime) -> None:
         account = _account(item.customer_id)
         if account is None:
             item.update(actions=[Refund.method.set("manual")], condition=Refund.status == "pending")
+            observability.count("RefundsDue")
             return
         outcome = gateway.transfer(
             iban=account.iban,
@@ -218,6 +220,7 @@ def _make(item: Refund, now: datetime) -> None:
         )
     except UpdateError:
         return
+    observability.count("RefundsDue")
     logger.warning(
         "refund declined: an operator must make it",
         extra={"refund_id": item.refund_id, "customer_id": item.customer_id, "code": outcome.decline_code},

@@ -31,6 +31,7 @@ from conftest import (
     stored_invoice,
     with_mandate,
 )
+from guichet_contracts import observability
 from guichet_contracts.domain_events.subscriptions import (
     Proration,
     SubscriptionActivated,
@@ -173,7 +174,7 @@ def test_a_plan_paid_by_direct_debit_is_refunded_by_transfer_to_the_mandates_acc
 
 
 def test_a_cheque_payer_without_an_account_is_refunded_by_an_operator(
-    customer_factory: Any, operator: Operator, published: Any
+    customer_factory: Any, operator: Operator, published: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a plan paid by cheque (received), the customer having no bank details on file
     customer = customer_factory()
@@ -182,12 +183,14 @@ def test_a_cheque_payer_without_an_account_is_refunded_by_an_operator(
     assert operator.received(customer, payment["payment_id"]).status_code == 200
 
     # When it is cancelled immediately
+    capsys.readouterr()
     cancelled_now(customer, state)
 
-    # Then the credit note waits, open, for an operator to make the refund by hand
+    # Then the credit note waits, open, for an operator to make the refund by hand (told to them)
     (note,) = credit_notes_of(customer)
     (refund,) = refunds_of(customer.customer_id, note.invoice_id)
     assert (refund.method, refund.status, note.status) == ("manual", "pending", "open")
+    assert observability.emitted(capsys.readouterr().out.splitlines())["RefundsDue"] == 1
     assert provider_refunds(customer.customer_id) == {}
     assert published.of(customer.customer_id, "PaymentRefunded") == []
 
@@ -205,7 +208,7 @@ def test_a_cheque_payer_without_an_account_is_refunded_by_an_operator(
 
 
 def test_a_refund_the_card_declines_stays_open_until_an_operator_makes_it(
-    customer_factory: Any, operator: Operator, published: Any
+    customer_factory: Any, operator: Operator, published: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a plan paid with the sandbox card whose refunds fail
     customer = customer_factory()
@@ -213,12 +216,15 @@ def test_a_refund_the_card_declines_stays_open_until_an_operator_makes_it(
     card_paid(customer, invoice, card="tok_refundFail")
 
     # When it is cancelled immediately
+    capsys.readouterr()
     cancelled_now(customer, state)
 
     # Then the refund was declined: the credit note is not shown refunded, nothing is announced
+    # (but an operator is told)
     (note,) = credit_notes_of(customer)
     (refund,) = refunds_of(customer.customer_id, note.invoice_id)
     assert (refund.status, refund.failure_code, note.status) == ("failed", "expired_or_canceled_card", "open")
+    assert observability.emitted(capsys.readouterr().out.splitlines())["RefundsDue"] == 1
     assert published.of(customer.customer_id, "PaymentRefunded") == []
 
     # When an operator makes it by transfer

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from guichet_contracts import events
+from guichet_contracts import events, observability
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from . import catalog, customers, mailing, subscriptions
@@ -268,6 +268,7 @@ def _record(
                 customer_pk(customer_id), f"{SORT_PREFIX}{placed.order_id}", consistent_read=True
             )
     events.publish(placed_event(order), bus_name=settings.event_bus_name)
+    observability.count("OrdersPlaced")
     if customer is not None:
         mailing.notify(
             "order_received",

@@ -17,7 +17,13 @@ by `make docs`: do not edit by hand. How events travel (envelope, validation, re
 `guichet_contracts/events.py`; which event moves which state is in `docs/LIFECYCLE.md`.
 
 Every event goes to EventBridge with source `guichet.<producer>`, detail-type its name, and the
-detail `{"event_id", "version", "occurred_at", "data"}`, `data` holding the fields below. Models
+detail `{"event_id", "version", "occurred_at", "correlation_id", "data"}`, `data` holding the
+fields below. `correlation_id` is the id of the request, schedule or file drop whose work
+published the event; its handler works under the same id and hands it on to the events it
+publishes, so one id follows a request through every service (README, "Operating Guichet").
+An event without `correlation_id` is accepted on purpose: it comes from a publisher deployed
+before the field (services deploy one stack at a time), and its handler starts a new id; a
+`correlation_id` present must be 1 to 128 of `A-Za-z0-9._:-`, or the event is refused. Models
 are strict: a field missing, of another JSON type or not listed here is refused (the handler
 raises `InvalidEvent`; the event is dead-lettered), never read with a default. Money is in
 integer cents, energy in kWh as decimal text, days as `YYYY-MM-DD`.
