@@ -58,13 +58,14 @@ $(SERVICE_TESTS): test-service-%: install
 YEAR_TEST := tests/simulation/test_year_simulation.py
 SCHEMATHESIS_TESTS := tests/schemathesis
 FAULTS_TESTS := tests/faults
-# the year simulation, schemathesis and the fault injection are tiers of their own
+# the year simulation, schemathesis and the fault injection are tiers of their own; the security
+# suite runs within test-local and writes its line of the scorecard (tiers/security.json) there too
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
-	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) \
-		--junitxml=$(REPORT_DIR)/junit/local.xml
+	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q tests --ignore=$(YEAR_TEST) \
+		--ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) --junitxml=$(REPORT_DIR)/junit/local.xml
 
 test-security: install ## The security suite alone (it also runs within test-local): authorization, tokens, headers
-	$(PY) -m pytest -q tests/security
+	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q tests/security
 
 test-schemathesis: install ## schemathesis on the four services' OpenAPI documents, over the local runtime
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(SCHEMATHESIS_TESTS) --junitxml=$(REPORT_DIR)/junit/schemathesis.xml
