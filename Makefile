@@ -20,7 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra lint format docs bench job ingest operator-token package deploy clean
-.PHONY: simulate test-simulation test-security test-schemathesis test-faults test-faults-heavy load report
+.PHONY: simulate test-simulation test-security test-schemathesis test-faults load report
 REPORT_DIR := $(CURDIR)/build/report
 
 help: ## List the targets
@@ -129,11 +129,8 @@ simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DA
 test-simulation: install ## The year simulation at the size of make test: customers of every profile, 365 days
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(YEAR_TEST)
 
-test-faults: install ## Fault injection: journeys while 10 and 30 % of the services' AWS calls fail
+test-faults: install ## Fault injection: journeys while 10, 30 and 50 % of the services' AWS calls fail
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(FAULTS_TESTS)
-
-test-faults-heavy: install ## The same at 10, 30 and 50 %
-	GUICHET_FAULT_RATES=0.1,0.3,0.5 $(PY) -m pytest -q $(FAULTS_TESTS)
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)

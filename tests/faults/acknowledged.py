@@ -222,28 +222,26 @@ class Ledger:
         owners = self._meter_owners(read)
         failures = []
         for meter, readings in sorted(by_meter.items()):
-            owner = owners.get(meter)
-            if owner is None:
+            if not owners.get(meter):
                 failures.append(f"meter {meter}: {len(readings)} readings acknowledged, no customer has it")
                 continue
-            customer_id, meter_id = owner
             first = min(r.start for r in readings).date() - timedelta(days=1)
             last = max(r.start for r in readings).date() + timedelta(days=1)
-            answer = read(
-                customer_id,
-                f"/consumption/meters/{meter_id}/series?from={first}&to={last}&step=half_hour",
-            )
-            if answer.status_code != 200:
-                failures.append(f"meter {meter}: the series answered {answer.status_code}")
-                continue
-            stored = {
-                datetime.fromisoformat(point["start"].replace("Z", "+00:00")).astimezone(UTC): point
-                for point in answer.json()["points"]
-            }
+            # a home that changed hands: each occupant reads their own days of it
+            stored: dict[tuple[datetime, str], Decimal] = {}
+            for customer_id, meter_id in owners[meter]:
+                path = f"/consumption/meters/{meter_id}/series?from={first}&to={last}&step=half_hour"
+                answer = read(customer_id, path)
+                if answer.status_code != 200:
+                    failures.append(f"meter {meter}: GET {path} answered {answer.status_code}")
+                    continue
+                for point in answer.json()["points"]:
+                    start = datetime.fromisoformat(point["start"].replace("Z", "+00:00")).astimezone(UTC)
+                    for direction, name in (("consumption", "value"), ("injection", "injected")):
+                        if point.get(name) is not None:
+                            stored.setdefault((start, direction), Decimal(str(point[name])))
             for reading in sorted(readings, key=lambda r: (r.start, r.direction)):
-                point = stored.get(reading.start)
-                name = "injected" if reading.direction == "injection" else "value"
-                found = None if point is None or point.get(name) is None else Decimal(str(point[name]))
+                found = stored.get((reading.start, reading.direction))
                 if found is None or abs(found - reading.value) > Decimal("0.0005"):
                     failures.append(
                         f"meter file {reading.file} acknowledged, lost: {meter} "
@@ -251,17 +249,16 @@ class Ledger:
                     )
         return failures
 
-    def _meter_owners(self, read: Read) -> dict[str, tuple[str, str]]:
-        """The file's meter ids (PDLs, mobile meters) -> (customer id, meter id of the API)."""
-        owners: dict[str, tuple[str, str]] = {}
+    def _meter_owners(self, read: Read) -> dict[str, list[tuple[str, str]]]:
+        """The file's meter ids (PDLs, mobile meters) -> [(customer id, meter id of the API)]."""
+        owners: dict[str, list[tuple[str, str]]] = {}
         for customer_id in sorted({write.customer_id for write in self.writes if write.customer_id != "?"}):
             answer = read(customer_id, "/consumption/meters")
             if answer.status_code != 200:
                 continue
             for meter in answer.json()["items"]:
-                owners[meter["meter_id"]] = (customer_id, meter["meter_id"])
-                if meter.get("pdl"):
-                    owners[str(meter["pdl"])] = (customer_id, meter["meter_id"])
+                for name in {meter["meter_id"], str(meter.get("pdl") or meter["meter_id"])}:
+                    owners.setdefault(name, []).append((customer_id, meter["meter_id"]))
         return owners
 
 

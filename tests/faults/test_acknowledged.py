@@ -11,6 +11,7 @@ from .acknowledged import Ledger
 
 NOW = datetime(2027, 1, 25, 17, 0, tzinfo=UTC)
 CUSTOMER = "lg101821-GU"
+NEWCOMER = "jr879530-GU"
 
 
 class Answer:
@@ -24,15 +25,16 @@ class Answer:
 
 
 class Service:
-    """What a GET answers, by path, and what the tables hold, by (service, pk)."""
+    """What a GET answers, by path (or by "<customer id> <path>" for one customer), and what the
+    tables hold, by (service, pk)."""
 
     def __init__(self) -> None:
         self.pages: dict[str, Any] = {}
         self.tables: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def read(self, customer_id: str, path: str) -> Answer:
-        assert customer_id == CUSTOMER
-        return Answer(200, self.pages[path]) if path in self.pages else Answer(404, {"error": {}})
+        page = self.pages.get(f"{customer_id} {path}", self.pages.get(path))
+        return Answer(404, {"error": {}}) if page is None else Answer(200, page)
 
     def items(self, service: str, pk: str, prefix: str) -> list[dict[str, Any]]:
         return [item for item in self.tables.get((service, pk), []) if item["sk"].startswith(prefix)]
@@ -175,4 +177,39 @@ def test_a_write_route_without_a_read_back_is_a_failure() -> None:
 
     assert ledger.check(service.read, service.items) == [
         "POST /subscriptions/sub_1/cancel: a write with no read-back in tests/faults/acknowledged.py"
+    ]
+
+
+def test_the_readings_of_a_home_that_changed_hands_are_read_by_each_occupant() -> None:
+    ledger, service = Ledger(), Service()
+    for customer_id in (CUSTOMER, NEWCOMER):
+        ledger.request(
+            "POST",
+            "/auth/register",
+            {"email": f"{customer_id}@example.org"},
+            Answer(201, {"customer_id": customer_id}),
+            None,
+            NOW,
+        )
+        service.pages[f"{customer_id} /auth/me"] = {
+            "customer_id": customer_id,
+            "email": f"{customer_id}@example.org",
+        }
+    rows = "meter_id,start,value\n"
+    rows += "12345678901234,2027-01-23T03:00:00Z,0.1\n12345678901234,2027-01-25T03:00:00Z,0.3\n"
+    ledger.file("enedis.csv", rows.encode(), {"accepted": 2, "rejected": []})
+    series = "/consumption/meters/{}/series?from=2027-01-22&to=2027-01-26&step=half_hour"
+    service.pages |= {
+        f"{CUSTOMER} /consumption/meters": {"items": [{"meter_id": "m1", "pdl": "12345678901234"}]},
+        f"{NEWCOMER} /consumption/meters": {"items": [{"meter_id": "m2", "pdl": "12345678901234"}]},
+        series.format("m1"): {"points": [{"start": "2027-01-23T03:00:00Z", "value": 0.1}]},
+        series.format("m2"): {"points": [{"start": "2027-01-25T03:00:00Z", "value": 0.3}]},
+    }
+
+    assert ledger.check(service.read, service.items) == []
+
+    service.pages[series.format("m2")] = {"points": []}
+    assert ledger.check(service.read, service.items) == [
+        "meter file enedis.csv acknowledged, lost: "
+        "12345678901234 2027-01-25T03:00Z consumption 0.3, read None"
     ]
