@@ -109,6 +109,7 @@ class FaultyWorld(World):
         self.customers: list[Customer] = []  # the simulation's, who read their writes back
         self.ledger = Ledger()
         self.lost: list[str] = []  # acknowledged writes not found afterwards
+        self.read_back_seconds = 0.0
         self._reading_back = False
 
     def start(self) -> None:
@@ -175,12 +176,14 @@ class FaultyWorld(World):
             self.runtime.faults.clear()  # what is read back is read without faults
             self.runtime.faults.trap = None
             self._reading_back = True
+            started = time.monotonic()
             try:
                 for mirror in self.mirrors.values():
                     mirror.sync()
                 self.lost = self.ledger.check(self._read, self._items)
             except Exception as error:  # a read-back that cannot finish is a failure too
                 self.lost = [f"the read-back stopped: {error!r}"]
+            self.read_back_seconds = time.monotonic() - started
         super().stop()
 
     def _read(self, customer_id: str, path: str) -> requests.Response:
@@ -283,6 +286,7 @@ class Run:
     files_sent_again: int
     ledger: Ledger
     lost: list[str]
+    read_back_seconds: float = 0.0
 
     @property
     def failures(self) -> list[Failure]:
@@ -307,8 +311,9 @@ class Run:
             f"{self.report.counts.get('invariant checks')} invariant checks",
             f"  workers killed in a job, then the job run again: {self.killed}; "
             f"meter files sent again {self.files_sent_again}",
-            f"  acknowledged writes read back: {len(self.ledger.writes)} requests, {self.ledger.files} meter "
-            f"files ({len(self.ledger.readings)} readings), {len(self.lost)} lost",
+            f"  acknowledged writes read back in {self.read_back_seconds:.1f} s: {len(self.ledger.writes)} "
+            f"requests, {self.ledger.files} meter files ({len(self.ledger.readings)} readings), "
+            f"{len(self.lost)} lost",
         ]
         for failure in self.failures[:20]:
             lines.append(f"  {failure}")
@@ -342,6 +347,7 @@ def run(rate: float, *, customers: int, days: int, start: date, seed: int, state
         faulty.files_sent_again,
         faulty.ledger,
         faulty.lost,
+        faulty.read_back_seconds,
     )
 
 

@@ -213,3 +213,23 @@ def test_the_readings_of_a_home_that_changed_hands_are_read_by_each_occupant() -
         "meter file enedis.csv acknowledged, lost: "
         "12345678901234 2027-01-25T03:00Z consumption 0.3, read None"
     ]
+
+
+def test_a_write_whose_customer_cannot_read_is_lost_and_the_others_still_read() -> None:
+    ledger, service = Ledger(), Service()
+    acknowledged(ledger, "PATCH", "/invoices/preferences", {"paperless": True}, {"paperless": True})
+    ledger.request(
+        "POST", "/auth/verify-email", {"token": "t"}, Answer(200, {"customer_id": NEWCOMER}), None, NOW
+    )
+    service.pages = {"/invoices/preferences": {"paperless": True}, "/consumption/meters": {"items": []}}
+
+    def read(customer_id: str, path: str) -> Answer:
+        if customer_id == NEWCOMER:
+            raise AssertionError(f"{customer_id} logs in: expected 200, got 403")
+        return service.read(customer_id, path)
+
+    assert ledger.check(read, service.items) == [
+        "POST /auth/verify-email acknowledged, lost: /auth/verify-email at 2027-01-25 17:00 "
+        "(customer jr879530-GU): "
+        "could not be read back: AssertionError('jr879530-GU logs in: expected 200, got 403')"
+    ]
