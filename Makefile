@@ -20,7 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-services test-local test-infra test-artifacts test-local-artifacts lint format docs bench job ingest operator-token package deploy clean
-.PHONY: simulate test-simulation test-security test-schemathesis test-faults test-faults-heavy load report
+.PHONY: simulate test-simulation test-security test-schemathesis test-faults load report
 REPORT_DIR := $(CURDIR)/build/report
 
 help: ## List the targets
@@ -60,13 +60,14 @@ $(SERVICE_TESTS): test-service-%: install
 YEAR_TEST := tests/simulation/test_year_simulation.py
 SCHEMATHESIS_TESTS := tests/schemathesis
 FAULTS_TESTS := tests/faults
-# the year simulation, schemathesis and the fault injection are tiers of their own
+# the year simulation, schemathesis and the fault injection are tiers of their own; the security
+# suite runs within test-local and writes its line of the scorecard (tiers/security.json) there too
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
-	$(PY) -m pytest -q tests --ignore=$(YEAR_TEST) --ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) \
-		--junitxml=$(REPORT_DIR)/junit/local.xml
+	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q tests --ignore=$(YEAR_TEST) \
+		--ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) --junitxml=$(REPORT_DIR)/junit/local.xml
 
 test-security: install ## The security suite alone (it also runs within test-local): authorization, tokens, headers
-	$(PY) -m pytest -q tests/security
+	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q tests/security
 
 test-schemathesis: install ## schemathesis on the four services' OpenAPI documents, over the local runtime
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(SCHEMATHESIS_TESTS) --junitxml=$(REPORT_DIR)/junit/schemathesis.xml
@@ -141,11 +142,8 @@ simulate: install ## The year simulation, larger: make simulate CUSTOMERS=200 DA
 test-simulation: install ## The year simulation at the size of make test: customers of every profile, 365 days
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(YEAR_TEST)
 
-test-faults: install ## Fault injection: journeys while 10 and 30 % of the services' AWS calls fail
+test-faults: install ## Fault injection: journeys while 10, 30 and 50 % of the services' AWS calls fail
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(FAULTS_TESTS)
-
-test-faults-heavy: install ## The same at 10, 30 and 50 %
-	GUICHET_FAULT_RATES=0.1,0.3,0.5 $(PY) -m pytest -q $(FAULTS_TESTS)
 
 package: install ## Build the CloudFormation templates of every stack into build/
 	$(PY) -m infra.package --out build/infra --stage $(STAGE)

@@ -104,6 +104,22 @@ def sample_results(results: Path) -> None:
             }
         )
     )
+    (results / "tiers" / "security.json").write_text(
+        json.dumps(
+            {
+                "name": "Security suite",
+                "tried": "requests of an attacker over HTTP",
+                "count": 3000,
+                "held": 2999,
+                "command": "make test-security",
+                "measured_on": "2026-12-04",
+                "details": [
+                    "cross-customer requests by id: 2,004 tried, 2,004 held",
+                    "forged or misused tokens on /auth: 996 tried, 995 held",
+                ],
+            }
+        )
+    )
 
 
 def test_both_documents_render_from_the_results(tmp_path: Path) -> None:
@@ -133,7 +149,13 @@ def test_both_documents_render_from_the_results(tmp_path: Path) -> None:
         "| Local runtime and end to end |" in reliability
         and "| 40 | 39 (**1 did not**) | `make test-local` |" in reliability
     )
-    assert "In all: 984 of 990 held." in reliability
+    assert (
+        "| Security suite | requests of an attacker over HTTP | 3,000 | 2,999 (**1 did not**) "
+        "| `make test-security` |" in reliability
+    )
+    assert "**Security suite** (2026-12-04)" in reliability
+    assert "- forged or misused tokens on /auth: 996 tried, 995 held" in reliability
+    assert "In all: 3,983 of 3,990 held." in reliability
 
 
 @pytest.mark.parametrize(

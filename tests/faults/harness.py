@@ -3,10 +3,9 @@
 It is the year simulation (`simulation/`), shorter, in a world whose emulator fails a share of
 the services' AWS calls (`guichet_local.emulator.Faults`): DynamoDB throttled and failing, SES
 and S3 failing, at one rate for the whole run; the events are delivered twice, late and out of
-order as in the year. The simulation's invariants are checked after every day (one charge per
-Idempotency-Key, invoice numbers without gap, one invoice per issuing event, each reminder and
-lifecycle mail once, every kWh read billed once, money balancing), and the clients' side is
-checked on every answer:
+order as in the year. The simulation's invariants are checked after every day (invoice numbers
+without gap, one invoice per issuing event, each reminder and lifecycle mail once, every kWh
+read billed once, money balancing), and the clients' side is checked on every answer:
 
 - a failed request is answered 503 with Retry-After or a clear 4xx (the error body of API.md),
   never a 500 or another 5xx;
@@ -20,7 +19,11 @@ checked on every answer:
 - the first run of each job of `KILLED_JOBS` that writes has its worker killed (SIGKILL) at its
   `KILL_AT_WRITE`-th DynamoDB write; the runtime starts the worker again and runs the job again;
 - a meter file the consumption service could not handle is sent again (the same file), as a
-  grid operator sends it again when no acknowledgement came.
+  grid operator sends it again when no acknowledgement came;
+- no acknowledged write lost: at the end of the run, the faults off, every write a client was
+  answered 2xx for and every meter file reported handled is read back through the API as its
+  customer (acknowledged.py), one failure a write not found; and one payment stored per
+  Idempotency-Key, each the one its request was answered with.
 """
 
 from __future__ import annotations
@@ -34,12 +37,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import jwt
 import requests
 from guichet_local.emulator import FaultRule
 from guichet_local.runtime import Delivery
 from simulation.invariants import HARNESS, Failure
+from simulation.population import Customer
 from simulation.world import World
 from simulation.year import Report, Settings, Simulation
+
+from .acknowledged import Ledger
 
 # the SDK's waits between retries and the clients' Retry-After, times this: the same retries, sooner
 WAIT_SCALE = 0.01
@@ -59,6 +66,7 @@ KILL_AT_WRITE = 2
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
 RETRYABLE = {503: None, 409: "request_in_progress"}  # status -> the error code that says "retry"
 CLIENT = "0. every failed request answered 503 with Retry-After or a clear 4xx"
+ACKNOWLEDGED = "8. no acknowledged write lost"
 
 
 def rules(rate: float, *, dynamodb: bool = True, ses: bool = True, s3: bool = True) -> dict[str, FaultRule]:
@@ -98,6 +106,11 @@ class FaultyWorld(World):
         self.killed: dict[str, str] = {}  # job -> when its worker was killed in it
         self.files_sent_again = 0
         self._ingested_again: set[str] = set()
+        self.customers: list[Customer] = []  # the simulation's, who read their writes back
+        self.ledger = Ledger()
+        self.lost: list[str] = []  # acknowledged writes not found afterwards
+        self.read_back_seconds = 0.0
+        self._reading_back = False
 
     def start(self) -> None:
         super().start()  # the mirrors and the tap are set up before anything fails
@@ -139,6 +152,7 @@ class FaultyWorld(World):
                 continue
             if attempt > 1:
                 self._ingested_again.add(name)
+            self.ledger.file(name, content, report)
             return report
         raise AssertionError("unreachable")
 
@@ -158,14 +172,39 @@ class FaultyWorld(World):
 
     def stop(self) -> None:
         self.fault_report = self.runtime.faults.describe() if self.runtime.moto else {}
+        if self.runtime.moto:
+            self.runtime.faults.clear()  # what is read back is read without faults
+            self.runtime.faults.trap = None
+            self._reading_back = True
+            started = time.monotonic()
+            try:
+                for mirror in self.mirrors.values():
+                    mirror.sync()
+                self.lost = self.ledger.check(self._read, self._items)
+            except Exception as error:  # a read-back that cannot finish is a failure too
+                self.lost = [f"the read-back stopped: {error!r}"]
+            self.read_back_seconds = time.monotonic() - started
         super().stop()
 
+    def _read(self, customer_id: str, path: str) -> requests.Response:
+        """A GET as the customer (their session, or a login, as the portal would)."""
+        customer = next((c for c in self.customers if c.customer_id == customer_id), None)
+        if customer is None:
+            raise LookupError(f"no customer {customer_id} in the simulation")
+        return super().request("GET", path, token=customer.token(self))
+
+    def _items(self, service: str, pk: str, prefix: str) -> list[dict[str, Any]]:
+        return list(self.mirrors[service].partition(pk, prefix))
+
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        if self._reading_back:
+            return super().request(method, path, **kwargs)
         for attempt in range(1, CLIENT_ATTEMPTS + 1):
             answer = super().request(method, path, **kwargs)
             self.answers.statuses[answer.status_code] += 1
             self._check(method, path, answer)
             if not _told_to_retry(answer):
+                self._acknowledged(method, path, kwargs, answer)
                 return answer
             if attempt == CLIENT_ATTEMPTS:
                 self.answers.gave_up += 1
@@ -173,6 +212,14 @@ class FaultyWorld(World):
             self.answers.retried[answer.status_code] += 1
             time.sleep(_retry_after(answer) * WAIT_SCALE)
         raise AssertionError("unreachable")
+
+    def _acknowledged(
+        self, method: str, path: str, kwargs: dict[str, Any], answer: requests.Response
+    ) -> None:
+        token = kwargs.get("token")
+        customer_id = jwt.decode(token, options={"verify_signature": False}).get("sub") if token else None
+        key = (kwargs.get("headers") or {}).get("Idempotency-Key")
+        self.ledger.request(method, path, kwargs.get("body"), answer, customer_id, self.now, key)
 
     def _check(self, method: str, path: str, answer: requests.Response) -> None:
         status = answer.status_code
@@ -237,13 +284,16 @@ class Run:
     faults: dict[str, Any]
     killed: dict[str, str]
     files_sent_again: int
+    ledger: Ledger
+    lost: list[str]
+    read_back_seconds: float = 0.0
 
     @property
     def failures(self) -> list[Failure]:
-        wrong = [
-            Failure(CLIENT, self.report.settings.start, "-", "answer", what) for what in self.answers.wrong
-        ]
-        return wrong + self.report.failures
+        day = self.report.settings.start
+        wrong = [Failure(CLIENT, day, "-", "answer", what) for what in self.answers.wrong]
+        lost = [Failure(ACKNOWLEDGED, day, "-", "read back", what) for what in self.lost]
+        return wrong + lost + self.report.failures
 
     def summary(self) -> str:
         injected: Counter[str] = Counter()
@@ -261,6 +311,9 @@ class Run:
             f"{self.report.counts.get('invariant checks')} invariant checks",
             f"  workers killed in a job, then the job run again: {self.killed}; "
             f"meter files sent again {self.files_sent_again}",
+            f"  acknowledged writes read back in {self.read_back_seconds:.1f} s: {len(self.ledger.writes)} "
+            f"requests, {self.ledger.files} meter files ({len(self.ledger.readings)} readings), "
+            f"{len(self.lost)} lost",
         ]
         for failure in self.failures[:20]:
             lines.append(f"  {failure}")
@@ -279,14 +332,22 @@ def run(rate: float, *, customers: int, days: int, start: date, seed: int, state
     )
     simulation = Simulation(settings)
     world = simulation.world
-    simulation.world = FaultyWorld(
+    faulty = FaultyWorld(
         start=world.runtime.options.clock, delivery=settings.delivery, state_dir=state_dir, faults=rules(rate)
     )
+    faulty.customers = simulation.customers
+    simulation.world = faulty
     report = simulation.run()
-    assert isinstance(simulation.world, FaultyWorld)
-    faulty = simulation.world
     return Run(
-        rate, report, faulty.answers, faulty.fault_report, dict(faulty.killed), faulty.files_sent_again
+        rate,
+        report,
+        faulty.answers,
+        faulty.fault_report,
+        dict(faulty.killed),
+        faulty.files_sent_again,
+        faulty.ledger,
+        faulty.lost,
+        faulty.read_back_seconds,
     )
 
 

@@ -23,6 +23,9 @@ LEAKS = re.compile(
 )
 JWKS_CACHE = "public, max-age=300"
 PORTAL_PAGES = ("/", "/login", "/my-invoices", "/portal.js", "/portal.css")
+# the kinds of answer counted in the scorecard (world.tally)
+ERRORS = "errors provoked (400 to 422): the error body, no stack trace, the security headers"
+HEADERS = "successes, CORS preflights and portal pages: the security headers, no CORS to a stranger"
 
 
 def provocations(world: World) -> list[tuple[int, str, str, dict[str, str], Any]]:
@@ -107,6 +110,22 @@ def header_problems(answer: Any, required: dict[str, str], *, service: bool) -> 
     return problems
 
 
+def error_problems(answer: Any, status: int, path: str) -> list[str]:
+    """What is wrong with an answer provoked to be an error of `status`."""
+    if answer.status_code != status:
+        return [said(answer)]
+    try:
+        error = answer.json()["error"]
+        assert isinstance(error["code"], str) and isinstance(error["message"], str)
+    except (ValueError, KeyError, TypeError, AssertionError):
+        return [f"not the error body of API.md: {said(answer)}"]
+    problems = []
+    if leak := LEAKS.search(answer.text):
+        problems.append(f"the body shows {leak.group(0)!r}: {said(answer)}")
+    # an unknown route or page is answered by the gateway (API Gateway on AWS), not a service
+    return problems + header_problems(answer, SECURITY_HEADERS, service="/no-such-" not in path)
+
+
 def test_no_error_body_shows_the_code_behind_it(world: World) -> None:
     b = world.customers[1]
     phone = world.runtime.request(
@@ -119,23 +138,9 @@ def test_no_error_body_shows_the_code_behind_it(world: World) -> None:
     failures = []
     for status, method, path, headers, data in provocations(world):
         answer = world.runtime.request(method, path, headers={**headers, "Origin": STRANGER}, data=data)
-        case = f"{method} {path} (to provoke a {status})"
-        if answer.status_code != status:
-            failures.append(f"{case}: {said(answer)}")
-            continue
-        try:
-            error = answer.json()["error"]
-            assert isinstance(error["code"], str) and isinstance(error["message"], str)
-        except (ValueError, KeyError, TypeError, AssertionError):
-            failures.append(f"{case}: not the error body of API.md: {said(answer)}")
-            continue
-        if leak := LEAKS.search(answer.text):
-            failures.append(f"{case}: the body shows {leak.group(0)!r}: {said(answer)}")
-        # an unknown route or page is answered by the gateway (API Gateway on AWS), not a service
-        service = "/no-such-" not in path
-        failures += [
-            f"{case}: {problem}" for problem in header_problems(answer, SECURITY_HEADERS, service=service)
-        ]
+        problems = error_problems(answer, status, path)
+        world.tally.record(ERRORS, held=not problems)
+        failures += [f"{method} {path} (to provoke a {status}): {problem}" for problem in problems]
     assert not failures, "\n".join(failures)
 
 
@@ -147,30 +152,27 @@ def test_every_answer_carries_the_security_headers_and_no_open_cors(world: World
             data = f'{{"login": "{a.customer.email}", "password": "a long and personal passphrase 2026"}}'
         answer = world.runtime.request(method, path, headers={**headers, "Origin": STRANGER}, data=data)
         case = f"{method} {path} (a success)"
-        if answer.status_code != 200:
-            failures.append(f"{case}: {said(answer)}")
+        problems = [said(answer)] if answer.status_code != 200 else []
         # public keys may be cached; nothing else may (tokens, personal data)
         required = {**SECURITY_HEADERS, "Cache-Control": JWKS_CACHE} if "jwks" in path else SECURITY_HEADERS
-        failures += [f"{case}: {problem}" for problem in header_problems(answer, required, service=True)]
+        problems += header_problems(answer, required, service=True)
+        world.tally.record(HEADERS, held=not problems)
+        failures += [f"{case}: {problem}" for problem in problems]
     for service in ("auth", "subscriptions", "invoices", "consumption"):
         preflight = world.runtime.request(
             "OPTIONS",
             f"/{service}/health",
             headers={"Origin": STRANGER, "Access-Control-Request-Method": "GET"},
         )
-        failures += [
-            f"OPTIONS /{service}/health (a CORS preflight): {problem}"
-            for problem in header_problems(preflight, SECURITY_HEADERS, service=False)
-        ]
+        problems = header_problems(preflight, SECURITY_HEADERS, service=False)
+        world.tally.record(HEADERS, held=not problems)
+        failures += [f"OPTIONS /{service}/health (a CORS preflight): {problem}" for problem in problems]
     for page in PORTAL_PAGES:
         answer = world.runtime.get(page, headers={"Origin": STRANGER})
-        case = f"GET {page} (the portal)"
-        if answer.status_code != 200:
-            failures.append(f"{case}: {said(answer)}")
-        failures += [
-            f"{case}: {problem}"
-            for problem in header_problems(answer, PORTAL_SECURITY_HEADERS, service=False)
-        ]
+        problems = [said(answer)] if answer.status_code != 200 else []
+        problems += header_problems(answer, PORTAL_SECURITY_HEADERS, service=False)
+        world.tally.record(HEADERS, held=not problems)
+        failures += [f"GET {page} (the portal): {problem}" for problem in problems]
     assert not failures, "\n".join(failures)
 
 

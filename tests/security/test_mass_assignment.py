@@ -14,6 +14,7 @@ from typing import Any
 from .world import Holder, Operation, World, changes, path_for, request, said, snapshot, valid_body
 
 DISTINCT = 987_654_321  # an amount no object of the suite holds
+ATTEMPTS = "mass-assignment attempts (a write route's body with owners, states, amounts, roles added)"
 
 
 def injected(victim: Holder) -> dict[str, Any]:
@@ -75,6 +76,7 @@ def test_no_write_route_takes_fields_a_caller_must_not_set(world: World) -> None
         after = last_read[operation.service] = snapshot(world, owner, operation.service)
         who = "an operator" if operation.operator else "customer A" if operation.protected else "nobody"
         case = f"{operation.label} as {who} with {sorted(extras)}"
+        failed = len(failures)
         if answer.status_code < 300:
             stored = planted(after, victim) - planted(before, victim)
             echoed = planted({"answer": answer.text}, victim)
@@ -89,6 +91,7 @@ def test_no_write_route_takes_fields_a_caller_must_not_set(world: World) -> None
             failures += [f"{case}: refused, yet {change}" for change in changes(before, after)]
         else:
             failures.append(f"{case}: {said(answer)}")
+        world.tally.record(ATTEMPTS, held=len(failures) == failed)
     failures += [
         f"customer B's data changed: {change}" for change in changes(victim_before, snapshot(world, victim))
     ]

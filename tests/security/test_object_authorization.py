@@ -30,6 +30,13 @@ from .world import (
     valid_body,
 )
 
+# the kinds of probe counted in the scorecard (world.tally)
+CROSS_CUSTOMER = "cross-customer requests by id (every route with an id, every method)"
+OPERATOR_CROSS = "operator requests naming one customer and another's ids"
+IDS_IN_BODY = "payments naming another customer's invoice in the body"
+CURSORS = "list pages asked with another customer's cursor"
+UNDOCUMENTED = "undocumented methods on paths with another customer's ids"
+
 
 def customer_id_routes(world: World) -> list[Operation]:
     return [operation for operation in world.operations if operation.parameters and not operation.operator]
@@ -100,6 +107,7 @@ def test_no_customer_reaches_another_s_objects_by_id(world: World) -> None:
             answer = request(world, operation, path, token, valid_body(operation, victim))
             problem = refusal_problem(answer, victim)
             if problem:
+                world.tally.record(CROSS_CUSTOMER, held=False)
                 failures.append(f"{case} ({path}): {problem}")
                 continue
             missing_ids = {name: altered(victim.ids[name]) for name in operation.parameters if name != "kind"}
@@ -110,10 +118,12 @@ def test_no_customer_reaches_another_s_objects_by_id(world: World) -> None:
                 token,
                 valid_body(operation, victim),
             )
-            if (missing.status_code, missing.json().get("error", {}).get("code")) != (
+            leak = (missing.status_code, missing.json().get("error", {}).get("code")) != (
                 answer.status_code,
                 answer.json()["error"]["code"],
-            ):
+            )
+            world.tally.record(CROSS_CUSTOMER, held=not leak)
+            if leak:
                 failures.append(
                     f"{case}: answered {answer.status_code} {answer.json()['error']['code']}, but "
                     f"{said(missing)} for ids that do not exist (an existence leak)"
@@ -131,6 +141,7 @@ def test_an_operator_naming_one_customer_reaches_nothing_of_another(world: World
             path = path_for(operation, owner, customer_id=named.customer.customer_id)
             answer = request(world, operation, path, token, valid_body(operation, owner))
             problem = refusal_problem(answer, owner)
+            world.tally.record(OPERATOR_CROSS, held=not problem and answer.status_code == 404)
             if problem or answer.status_code != 404:
                 failures.append(
                     f"{operation.label} with an operator token naming customer {named.name} and customer "
@@ -159,7 +170,9 @@ def test_ids_in_a_body_or_a_cursor_stay_with_their_owner(world: World) -> None:
             json={"invoice_ids": [victim.ids["invoice_id"]], "method": "card", "card_token": "tok_visa"},
             headers={**token, "Idempotency-Key": f"sec-{altered(victim.ids['invoice_id'])}-{attacker.name}"},
         )
-        if problem := refusal_problem(paid, victim):
+        problem = refusal_problem(paid, victim)
+        world.tally.record(IDS_IN_BODY, held=problem is None)
+        if problem:
             failures.append(
                 f"POST /invoices/payments as {attacker.name} for {victim.name}'s invoice: {problem}"
             )
@@ -181,7 +194,11 @@ def test_ids_in_a_body_or_a_cursor_stay_with_their_owner(world: World) -> None:
             params={"limit": 1, "cursor": first["next_cursor"]},
             headers={"Authorization": f"Bearer {world.signer.access(attacker.customer.customer_id)}"},
         )
-        if stolen.status_code != 422 or any(secret in stolen.text for secret in secrets_of(victim)):
+        refused = stolen.status_code == 422 and not any(
+            secret in stolen.text for secret in secrets_of(victim)
+        )
+        world.tally.record(CURSORS, held=refused)
+        if not refused:
             failures.append(
                 f"{operation.label} as {attacker.name} with {victim.name}'s cursor: {said(stolen)}"
             )
@@ -207,7 +224,11 @@ def test_no_undocumented_method_serves_an_id(world: World) -> None:
             answer = world.runtime.request(
                 method, filled, headers={"Authorization": f"Bearer {token}"}, json={}
             )
-            if answer.status_code not in (403, 404, 405) or any(s in answer.text for s in secrets_of(victim)):
+            refused = answer.status_code in (403, 404, 405) and not any(
+                s in answer.text for s in secrets_of(victim)
+            )
+            world.tally.record(UNDOCUMENTED, held=refused)
+            if not refused:
                 case = f"{method} {path} (not documented) as {attacker.name} on {victim.name}'s ids"
                 failures.append(f"{case}: {said(answer)}")
     assert not failures, "\n".join(failures)

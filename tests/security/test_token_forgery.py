@@ -160,7 +160,9 @@ def test_every_forged_or_misused_token_is_refused_everywhere(world: World) -> No
         path = path_for(operation, holder)
         for name, make in cases.items():
             answer = request(world, operation, path, make(), valid_body(operation, holder))
-            if answer.status_code != 401 or not _is_error_body(answer):
+            refused = answer.status_code == 401 and _is_error_body(answer)
+            world.tally.record(f"forged or misused tokens on /{operation.service}", held=refused)
+            if not refused:
                 kind = "operator route" if operation.operator else "customer route"
                 failures.append(f"{operation.label} ({kind}) with a token '{name}': {said(answer)}")
         for name, headers in {
@@ -171,6 +173,8 @@ def test_every_forged_or_misused_token_is_refused_everywhere(world: World) -> No
             answer = world.runtime.request(
                 operation.method, path, headers=headers, json=valid_body(operation, holder)
             )
-            if answer.status_code != 401 or not _is_error_body(answer):
+            refused = answer.status_code == 401 and _is_error_body(answer)
+            world.tally.record("requests with no or a malformed Authorization header", held=refused)
+            if not refused:
                 failures.append(f"{operation.label} with '{name}': {said(answer)}")
     assert not failures, "\n".join(failures)

@@ -9,6 +9,7 @@ documents the services serve, and tokens signed with the local runtime's own key
     valid_body(route, holder)  a body the route accepts; request(world, route, path, token, body)
     snapshot(world, holder)    what the holder reads on every GET (to tell that nothing changed)
     altered(id)                an id of the same shape that names nothing
+    world.tally                what the suite tried and how much of it held (the scorecard's line)
 
 Everything is made over HTTP, as a customer and the back office would: register, verify, log in,
 a contact, orders paid by card (one whose refunds the provider declines) or by cheque (awaited),
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -169,6 +171,38 @@ class Signer:
         return self.sign(self.claims(None, operator=True, **overrides))
 
 
+class Tally:
+    """What the suite tried, by kind of probe, and how many held: each test records each request
+    it sends as an attacker (and each answer it checks) as it checks it; `tier` turns the counts
+    into the security suite's line of the reliability scorecard (tests/scorecard.py)."""
+
+    def __init__(self) -> None:
+        self.tried: Counter[str] = Counter()
+        self.held: Counter[str] = Counter()
+
+    def record(self, kind: str, held: bool) -> None:
+        self.tried[kind] += 1
+        self.held[kind] += held
+
+    def tier(self) -> dict[str, Any]:
+        """The arguments of `scorecard.write_tier` for what was recorded (kinds in the order met)."""
+        count, held = sum(self.tried.values()), sum(self.held.values())
+        return {
+            "name": "Security suite",
+            "tried": (
+                "requests of an attacker over HTTP: other customers' ids on every route with an id, "
+                "forged and misused tokens on every protected route, fields a caller must not set on "
+                "every write route; answers checked for their headers and for stack traces"
+            ),
+            "count": count,
+            "held": held,
+            "command": "make test-security",
+            "details": [
+                f"{kind}: {self.tried[kind]:,} tried, {self.held[kind]:,} held" for kind in self.tried
+            ],
+        }
+
+
 @dataclass
 class World:
     runtime: LocalRuntime
@@ -176,6 +210,7 @@ class World:
     operations: list[Operation]
     signer: Signer
     refresh_token: str  # a live refresh token of customer A
+    tally: Tally = field(default_factory=Tally)
 
     def holder(self, name: str) -> Holder:
         return next(holder for holder in self.customers if holder.name == name)
