@@ -116,7 +116,14 @@ $(REPORT_DIR)/junit/service-%.xml:
 	-$(MAKE) --no-print-directory test-service-$*
 $(REPORT_DIR)/tiers/simulation.json:
 	-$(MAKE) --no-print-directory test-simulation
-report: install $(REPORT_DIR)/bench.json $(REPORT_DIR)/load.json $(SERVICES:%=$(REPORT_DIR)/junit/service-%.xml) $(REPORT_DIR)/tiers/simulation.json ## docs/PERFORMANCE.md and docs/RELIABILITY.md from the results under build/report/ (measuring what is missing)
+$(REPORT_DIR)/tiers/security.json:
+	-$(MAKE) --no-print-directory test-security
+$(REPORT_DIR)/tiers/schemathesis.json:
+	-$(MAKE) --no-print-directory test-schemathesis
+$(REPORT_DIR)/tiers/faults.json:
+	-$(MAKE) --no-print-directory test-faults
+REPORT_TIERS := simulation security schemathesis faults
+report: install $(REPORT_DIR)/bench.json $(REPORT_DIR)/load.json $(SERVICES:%=$(REPORT_DIR)/junit/service-%.xml) $(REPORT_TIERS:%=$(REPORT_DIR)/tiers/%.json) ## docs/PERFORMANCE.md and docs/RELIABILITY.md from the results under build/report/ (measuring what is missing)
 	$(PY) bench/report.py --results $(REPORT_DIR) --docs docs
 
 job: install ## Run a scheduled job now on the running local runtime: make job NAME=auth.apply_pending_email_changes AT=2026-11-23T09:00:00Z
