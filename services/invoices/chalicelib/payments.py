@@ -23,6 +23,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events, observability
+from guichet_contracts.idempotency import IdempotencyKeyReused
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
@@ -82,10 +83,20 @@ def pay(
     request_key: str | None = None,
 ) -> Payment:
     """Pay invoices. `request_key` (the customer's Idempotency-Key) names the payment and the
-    provider's charge: a request that failed after the charge (AWS failing for a moment), sent
-    again, takes its own lock again and gets the provider's same charge back, never a second."""
+    provider's charge, whatever the day: a request that failed after the charge (AWS failing for
+    a moment), sent again, takes its own lock again and gets the provider's same charge back,
+    never a second; one run again after its payment was recorded (its answer lost with the key's
+    record) is that payment, and the key with another payment is refused."""
     if not invoice_ids or len(set(invoice_ids)) != len(invoice_ids):
         raise ValidationFailed(fields={"invoice_ids": "must list distinct invoices"})
+    named = hashlib.sha256(f"{customer_id}\n{request_key}".encode()).hexdigest()[:12] if request_key else None
+    if named and (earlier := _recorded(customer_id, f"pay_{named}")) is not None:
+        same = (earlier.method, sorted(earlier.invoice_ids)) == (method, sorted(invoice_ids)) and (
+            amount_cents is None or int(earlier.amount_cents) == amount_cents
+        )
+        if not same:
+            raise IdempotencyKeyReused()
+        return earlier
     today = invoicing.local_day(now)
     invoices = [invoicing.get(customer_id, invoice_id, today=today) for invoice_id in invoice_ids]
     for invoice in invoices:
@@ -114,10 +125,9 @@ def pay(
         raise ValidationFailed(fields={"amount_cents": "a payment of several invoices pays them in full"})
     if method == "card" and not card_token:
         raise ValidationFailed(fields={"card_token": "is required to pay by card"})
-    named = hashlib.sha256(f"{customer_id}\n{request_key}".encode()).hexdigest()[:12] if request_key else None
     payment = Payment(
         customer_pk(customer_id),
-        f"PAYMENT#pay_{now:%Y%m%d}_{named or secrets.token_hex(6)}",
+        f"PAYMENT#pay_{named}" if named else f"PAYMENT#pay_{now:%Y%m%d}_{secrets.token_hex(6)}",
         payment_id="",
         customer_id=customer_id,
         method=method,
@@ -277,6 +287,13 @@ def _lock(invoices: list[Invoice], payment_id: str, now: datetime) -> None:
         _refused(invoices)
 
 
+def _recorded(customer_id: str, payment_id: str) -> Payment | None:
+    try:
+        return Payment.get(customer_pk(customer_id), f"PAYMENT#{payment_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
 def _unlock(invoices: list[Invoice], payment_id: str) -> None:
     for invoice in invoices:
         try:
@@ -301,6 +318,20 @@ def _charge(
     gateway = provider(settings.payment_provider)
     description = f"Guichet {', '.join(invoice.number for invoice in invoices)}"
     key = f"{payment.customer_id}:request:{named}" if named else f"{payment.customer_id}:{payment.payment_id}"
+    try:
+        return _ask(gateway, payment, account, card_token, description, key)
+    except ValueError as error:  # the provider's key already charged another amount, card or account
+        raise IdempotencyKeyReused() from error
+
+
+def _ask(
+    gateway: Any,
+    payment: Payment,
+    account: BankAccount | None,
+    card_token: str | None,
+    description: str,
+    key: str,
+) -> Any:
     if account is not None:
         return gateway.debit_account(
             iban=account.iban,
@@ -399,12 +430,13 @@ def _cleared(invoices: list[Invoice], now: datetime) -> None:
 
 
 def get(customer_id: str, payment_id: str) -> Payment:
-    if not re.fullmatch(r"pay_[0-9]{8}_[0-9a-f]{12}", payment_id):
+    # a customer's payment is named by its request's key; one of the jobs by its day
+    if not re.fullmatch(r"pay_(?:[0-9]{8}_)?[0-9a-f]{12}", payment_id):
         raise NotFound()
-    try:
-        return Payment.get(customer_pk(customer_id), f"PAYMENT#{payment_id}", consistent_read=True)
-    except DoesNotExist:
-        raise NotFound() from None
+    payment = _recorded(customer_id, payment_id)
+    if payment is None:
+        raise NotFound()
+    return payment
 
 
 def record_received(customer_id: str, payment_id: str, *, operator: str, now: datetime) -> Payment:

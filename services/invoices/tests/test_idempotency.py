@@ -215,3 +215,86 @@ def test_paying_several_replays_with_its_key(customer_factory: Any) -> None:
     charges = provider_charges(customer.customer_id)
     assert len(charges) == 1 and len(payments_in_table(customer.customer_id)) == 1
     assert payments_in_table(customer.customer_id)[0].amount_cents == 3000
+
+
+@pytest.mark.parametrize(
+    ("first_at", "again_at"),
+    [
+        ((2026, 11, 23, 22, 59, 58), (2026, 11, 23, 23, 0, 3)),  # across midnight in Paris
+        ((2026, 11, 23, 23, 59, 58), (2026, 11, 24, 0, 0, 3)),  # across midnight in UTC
+    ],
+)
+def test_a_part_payment_run_again_the_next_day_with_its_key_is_the_same_payment(
+    customer_factory: Any, first_at: tuple[int, ...], again_at: tuple[int, ...]
+) -> None:
+    # Given part of an invoice paid by card with a key late one evening, the payment recorded
+    # but its answer lost with the key's record (the request is run again, not replayed)
+    from datetime import UTC, datetime
+
+    from chalicelib import payments
+
+    customer = customer_factory()
+    invoice = ordered_invoice(customer, 5000)
+    first = payments.pay(
+        customer.customer_id,
+        [invoice.invoice_id],
+        method="card",
+        card_token="tok_visa",
+        amount_cents=2000,
+        request_key="evening-key",
+        now=datetime(*first_at, tzinfo=UTC),
+    )
+
+    # When the same request runs again after midnight
+    again = payments.pay(
+        customer.customer_id,
+        [invoice.invoice_id],
+        method="card",
+        card_token="tok_visa",
+        amount_cents=2000,
+        request_key="evening-key",
+        now=datetime(*again_at, tzinfo=UTC),
+    )
+
+    # Then it is the first payment: one payment, one charge, the invoice lowered once
+    assert again.payment_id == first.payment_id and again.status == "succeeded"
+    assert [payment.payment_id for payment in payments_in_table(customer.customer_id)] == [first.payment_id]
+    assert len(provider_charges(customer.customer_id)) == 1
+    assert stored_invoice(customer.customer_id, invoice.invoice_id).amount_due_cents == 3000
+
+
+def test_a_key_run_again_with_another_payment_is_refused(customer_factory: Any) -> None:
+    # Given a part payment recorded under a key
+    from datetime import UTC, datetime
+
+    from chalicelib import payments
+    from guichet_contracts.idempotency import IdempotencyKeyReused
+
+    customer = customer_factory()
+    invoice = ordered_invoice(customer, 5000)
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    payments.pay(
+        customer.customer_id,
+        [invoice.invoice_id],
+        method="card",
+        card_token="tok_visa",
+        amount_cents=2000,
+        request_key="k",
+        now=now,
+    )
+
+    # When the key comes back with another amount, run again (its record lost)
+    with pytest.raises(IdempotencyKeyReused):
+        payments.pay(
+            customer.customer_id,
+            [invoice.invoice_id],
+            method="card",
+            card_token="tok_visa",
+            amount_cents=2500,
+            request_key="k",
+            now=now,
+        )
+
+    # Then nothing more was charged or recorded
+    assert len(payments_in_table(customer.customer_id)) == 1
+    assert stored_invoice(customer.customer_id, invoice.invoice_id).amount_due_cents == 3000
