@@ -7,6 +7,7 @@ the service verifies them exactly as in production. Customers are made unique pe
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -107,7 +108,9 @@ class Customer:
         if body is not None:
             sent["content-type"] = "application/json"
             payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return self.client.http.request(method, path, headers=sent, body=payload)
+        response = self.client.http.request(method, path, headers=sent, body=payload)
+        assert_answer_documented(method, path, response)
+        return response
 
 
 @pytest.fixture
@@ -411,6 +414,40 @@ def openapi_document(app: Any) -> dict[str, Any]:
     response = Client(app, stage_name="local", project_dir=str(SERVICE_DIR)).http.get("/openapi.json")
     assert response.status_code == 200, response.body
     return dict(answer(response))
+
+
+@functools.cache
+def _served_document() -> dict[str, Any]:
+    from chalicelib.openapi import document
+
+    return document()
+
+
+def documented_route(document: dict[str, Any], path: str) -> str | None:
+    """The route (as the app routes it: /{subscription_id}/cancel) that a call of `path` reaches:
+    the documented path it matches with the fewest parameters, as Chalice prefers literal parts."""
+    called = path.split("?")[0].rstrip("/").split("/")
+    found: list[tuple[int, str]] = []
+    for documented in document["paths"]:
+        route = documented.removeprefix(PREFIX) or "/"
+        parts = route.rstrip("/").split("/")
+        if len(parts) == len(called) and all(
+            part.startswith("{") or part == given for part, given in zip(parts, called, strict=True)
+        ):
+            found.append((sum(part.startswith("{") for part in parts), route))
+    return min(found)[1] if found else None
+
+
+def assert_answer_documented(method: str, path: str, response: Any) -> None:
+    """Every answer a test gets, when its route documents its status, validates against the
+    document: the response models describe every answer the tests see, not a chosen few."""
+    document = _served_document()
+    route = documented_route(document, path)
+    if route is None:
+        return
+    operation = document["paths"][(PREFIX + route).rstrip("/")].get(method.lower())
+    if operation is not None and str(response.status_code) in operation["responses"]:
+        assert_documented(document, method, route, response)
 
 
 def assert_documented(document: dict[str, Any], method: str, path: str, response: Any) -> None:
