@@ -13,6 +13,7 @@ from conftest import PREFIX, assert_documented, new_client, ordered_invoice, pay
 from guichet_local.testing import (
     answer,
     assert_error,
+    assert_generated_from,
     assert_valid_openapi,
     documented_operations,
     query_schema,
@@ -355,3 +356,45 @@ def test_the_document_says_what_the_routes_take(openapi_document: dict[str, Any]
     pay = openapi_document["paths"]["/invoices/payments"]["post"]["parameters"]
     key = next(parameter["schema"] for parameter in pay if parameter["name"] == "Idempotency-Key")
     assert re.search(key["pattern"], "order-1") and not re.search(key["pattern"], "clé é")
+
+
+def test_the_answers_schemas_are_generated_from_the_response_models(openapi_document: dict[str, Any]) -> None:
+    # Given the response models of chalicelib/responses.py (the schemas were written by hand)
+    from chalicelib import responses
+
+    # Then each answer's schema is its model's, and allows no field the model does not have
+    assert_generated_from(openapi_document, responses.ANSWERS)
+    schemas = openapi_document["components"]["schemas"]
+    # the fields the answers carried without the document saying so are documented
+    assert {"unit_price"} <= set(schemas["Line"]["required"])
+    assert {"credited_invoice_id", "tax_breakdown"} <= set(schemas["InvoiceDetail"]["required"])
+    assert {"currency", "consumption_billed_cents"} <= set(schemas["ContractSchedule"]["required"])
+    assert "created_at" in schemas["Payment"]["required"]
+    # a credit document's fields are absent from an invoice, never null
+    assert schemas["InvoiceDetail"]["properties"]["carried"]["type"] == "boolean"
+
+
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/", "/"),
+        ("?from=2026-01", "/"),
+        ("/payments", "/payments"),
+        ("/schedule", "/schedule"),
+        ("/in_123?x=1", "/{invoice_id}"),
+        ("/in_123/pdf", "/{invoice_id}/pdf"),
+        (
+            "/operator/customers/c1/payments/p1/received",
+            "/operator/customers/{customer_id}/payments/{payment_id}/received",
+        ),
+        ("/in_123/nothing", None),
+    ],
+)
+def test_a_path_called_is_matched_to_its_route_as_the_router_does(
+    openapi_document: dict[str, Any], path: str, route: str | None
+) -> None:
+    # Given the document (every answer of the tests is checked against the route it reaches)
+    from guichet_contracts.openapi import route_of
+
+    # Then a literal part wins over a parameter, and a path no route has reaches none
+    assert route_of(openapi_document, "invoices", path) == route

@@ -423,31 +423,14 @@ def _served_document() -> dict[str, Any]:
     return document()
 
 
-def documented_route(document: dict[str, Any], path: str) -> str | None:
-    """The route (as the app routes it: /{subscription_id}/cancel) that a call of `path` reaches:
-    the documented path it matches with the fewest parameters, as Chalice prefers literal parts."""
-    called = path.split("?")[0].rstrip("/").split("/")
-    found: list[tuple[int, str]] = []
-    for documented in document["paths"]:
-        route = documented.removeprefix(PREFIX) or "/"
-        parts = route.rstrip("/").split("/")
-        if len(parts) == len(called) and all(
-            part.startswith("{") or part == given for part, given in zip(parts, called, strict=True)
-        ):
-            found.append((sum(part.startswith("{") for part in parts), route))
-    return min(found)[1] if found else None
-
-
 def assert_answer_documented(method: str, path: str, response: Any) -> None:
     """Every answer a test gets, when its route documents its status, validates against the
     document: the response models describe every answer the tests see, not a chosen few."""
-    document = _served_document()
-    route = documented_route(document, path)
-    if route is None:
-        return
-    operation = document["paths"][(PREFIX + route).rstrip("/")].get(method.lower())
-    if operation is not None and str(response.status_code) in operation["responses"]:
-        assert_documented(document, method, route, response)
+    from guichet_contracts.openapi import route_of
+
+    route = route_of(_served_document(), "subscriptions", path, method=method, status=response.status_code)
+    if route is not None:
+        assert_documented(_served_document(), method, route, response)
 
 
 def assert_documented(document: dict[str, Any], method: str, path: str, response: Any) -> None:
