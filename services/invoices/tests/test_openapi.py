@@ -398,3 +398,41 @@ def test_a_path_called_is_matched_to_its_route_as_the_router_does(
 
     # Then a literal part wins over a parameter, and a path no route has reaches none
     assert route_of(openapi_document, "invoices", path) == route
+
+
+def test_the_document_allows_only_bodies_the_payment_and_bank_routes_take(
+    openapi_document: dict[str, Any],
+) -> None:
+    import re
+
+    from chalicelib.bank_details import _check_holder
+
+    schemas = openapi_document["components"]["schemas"]
+    # Then invoices paid together are distinct (an invoice listed twice is a 422; schemathesis
+    # found the document allowed it)
+    assert schemas["MultiPaymentRequest"]["properties"]["invoice_ids"]["uniqueItems"] is True
+    # and a holder the document allows is one the validator takes: 2 to 70 characters of letters,
+    # digits, spaces and ' - . & (a longer one was allowed)
+    pattern = re.compile(schemas["BankAccountBody"]["properties"]["holder"]["pattern"])
+    allowed = ["Jo", "Hélène Dupré-Saint Martin", "SARL L'Étoile & Fils", "A.", "0" * 70, "Ø  ÿ"]
+    for holder in allowed:
+        assert pattern.search(holder), holder
+        assert _check_holder(holder)[1] is None, holder
+    for holder in ["J", "0" * 71, " Jo", "Jo ", "Jo\u00d7", "Jo_", "-Jo"]:
+        assert not pattern.search(holder), holder
+
+
+def test_invoices_listed_twice_are_refused_as_the_document_says(customer_factory: Any) -> None:
+    # Given a customer
+    customer = customer_factory()
+
+    # When they pay the same invoice twice in one payment
+    response = customer.call(
+        "POST",
+        "/payments",
+        {"invoice_ids": ["in_20260101_0000000001", "in_20260101_0000000001"], "method": "check"},
+        {"idempotency-key": "k-twice"},
+    )
+
+    # Then 422, naming the list
+    assert_error(response, 422, "validation_failed", "invoice_ids")
