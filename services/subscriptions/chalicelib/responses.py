@@ -9,10 +9,25 @@ to an answer and not here fails them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from guichet_contracts.validation import ResponseModel, not_null
 from pydantic import BaseModel, ConfigDict, Field
+
+from .technical_settings import (
+    DomainOptions,
+    DomainSettings,
+    ElectricityOptions,
+    ElectricitySettings,
+    HostingOptions,
+    HostingSettings,
+    InternetOptions,
+    InternetSettings,
+    MobileOptions,
+    MobileSettings,
+    WebsiteOptions,
+    WebsiteSettings,
+)
 
 Family = Literal["domain", "website", "hosting", "internet", "mobile", "electricity"]
 Status = Literal["pending_confirmation", "to_configure", "active", "suspended", "expired", "cancelled"]
@@ -94,12 +109,31 @@ class Subscription(ResponseModel):
     cancel_at: date | None = Field(description="The day a planned cancellation takes effect")
 
 
+class NoSettings(ResponseModel):
+    """No technical settings given yet."""
+
+
+# A subscription's settings and options are those its family's model validated (technical_settings)
+Settings = (
+    DomainSettings
+    | WebsiteSettings
+    | HostingSettings
+    | InternetSettings
+    | MobileSettings
+    | ElectricitySettings
+    | NoSettings
+)
+Options = (
+    DomainOptions | WebsiteOptions | HostingOptions | InternetOptions | MobileOptions | ElectricityOptions
+)
+
+
 class SubscriptionDetail(Subscription):
     """A subscription with its contract, technical settings and options (one subscription's routes)."""
 
     contract: Contract
-    settings: dict[str, Any] = Field(description="Technical settings, as the family has them")
-    options: dict[str, Any]
+    settings: Settings = Field(description="Technical settings, as the family's model has them")
+    options: Options = Field(description="The options it was ordered or changed with")
 
 
 class OrderLine(ResponseModel):
@@ -107,7 +141,7 @@ class OrderLine(ResponseModel):
     family: Family
     name: str
     label: str
-    options: dict[str, Any]
+    options: Options
     periods: int = Field(ge=1)
     billing_period: BillingPeriod
     unit_price_cents: int

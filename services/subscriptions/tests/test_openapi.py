@@ -390,3 +390,28 @@ def test_the_answers_schemas_are_generated_from_the_response_models(openapi_docu
     # one subscription's routes answer its contract, settings and options, a listing does not
     assert {"contract", "settings", "options"} <= set(schemas["SubscriptionDetail"]["required"])
     assert "contract" not in schemas["Subscription"]["properties"]
+
+
+@pytest.mark.parametrize("family", ["domain", "website", "hosting", "internet", "mobile", "electricity"])
+def test_the_settings_and_options_of_every_family_are_documented(
+    openapi_document: dict[str, Any], family: str
+) -> None:
+    from chalicelib import technical_settings
+    from jsonschema import Draft202012Validator
+    from test_technical_settings import VALID_OPTIONS, VALID_SETTINGS
+
+    # Given a family's settings and options as the service stores and answers them (normalised)
+    settings = technical_settings.validate_settings(family, VALID_SETTINGS[family])
+    options = technical_settings.validate_order_options(family, VALID_OPTIONS[family])
+
+    # Then they validate against the document, as none given yet does; another field does not
+    schemas = openapi_document["components"]["schemas"]
+    detail = schemas["SubscriptionDetail"]["properties"]
+    for value, schema in (
+        (settings, detail["settings"]),
+        (options, detail["options"]),
+        ({}, detail["settings"]),
+    ):
+        validator = Draft202012Validator({"components": openapi_document["components"], **schema})
+        assert not list(validator.iter_errors(value)), (family, value)
+        assert list(validator.iter_errors({**value, "admin": True})), (family, value)
