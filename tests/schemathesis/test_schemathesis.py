@@ -105,21 +105,22 @@ def runtime(launch_runtime: Any) -> Iterator[LocalRuntime]:
 def customer(runtime: LocalRuntime) -> Customer:
     made = verified_customer(runtime, "fuzz", **PROFILE)
     _electricity_contract(runtime, made)
-    invoice = _mobile_line(runtime, made)
-    OPERATOR_TARGETS["GUICHET_FUZZ_INVOICE_ID"] = invoice["invoice_id"]
-    OPERATOR_TARGETS["GUICHET_FUZZ_PAYMENT_ID"] = _cheque_on_its_way(runtime, made, invoice)
     return made
 
 
-# What the operator routes act on, for the [[operations]] of /operator/ in <service>.toml: the
-# fuzzing customer, their electricity contract, the mobile line's invoice and its cheque.
-OPERATOR_TARGETS: dict[str, str] = {}
+@pytest.fixture(scope="module")
+def mobile_invoice(runtime: LocalRuntime, customer: Customer) -> dict[str, Any]:
+    return _mobile_line(runtime, customer)
 
 
 @pytest.fixture(scope="module")
-def operator_environment(runtime: LocalRuntime, customer: Customer) -> dict[str, str]:
-    """The environment the runs read their operator settings from: an operator token of the
-    runtime with both services' write scopes, and the ids the operator routes are called with."""
+def operator_environment(
+    runtime: LocalRuntime, customer: Customer, mobile_invoice: dict[str, Any]
+) -> dict[str, str]:
+    """The environment the runs read their operator settings from (the [[operations]] of
+    /operator/ in <service>.toml): an operator token of the runtime with both services' write
+    scopes, and what the operator routes act on: the customer, their electricity contract, the
+    mobile line's invoice and a cheque paying it."""
     from guichet_local.operator_token import local_token
 
     subscriptions = runtime.get("/subscriptions?family=electricity", headers=customer.auth).json()["items"]
@@ -136,7 +137,8 @@ def operator_environment(runtime: LocalRuntime, customer: Customer) -> dict[str,
         "GUICHET_FUZZ_OPERATOR_TOKEN": token,
         "GUICHET_FUZZ_CUSTOMER_ID": customer.customer_id,
         "GUICHET_FUZZ_SUBSCRIPTION_ID": subscription_id,
-        **OPERATOR_TARGETS,
+        "GUICHET_FUZZ_INVOICE_ID": mobile_invoice["invoice_id"],
+        "GUICHET_FUZZ_PAYMENT_ID": _cheque_on_its_way(runtime, customer, mobile_invoice),
     }
 
 
