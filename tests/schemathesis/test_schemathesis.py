@@ -10,13 +10,16 @@ server error (5xx), any answer or status that does not match the document, any r
 document allows refused and any it forbids accepted; the failing cases, with their curl
 reproduction, are the failure's message. `<service>.toml` beside this file lists the few
 operations whose documented 422 also answers a well-formed request naming what the generator
-cannot know (a mailed token, a password, a cursor...), each with its reason.
+cannot know (a mailed token, a password, a cursor...), each with its reason, and the operator
+routes' settings: they are called with an operator token of the runtime, on the customer's
+contract, invoice and cheque (`operator_environment`).
 
 Run alone: `make test-schemathesis`.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -58,10 +61,21 @@ def _electricity_contract(runtime: Any, customer: Customer) -> None:
     assert report["status"] == "ingested", report
 
 
-def _mobile_line(runtime: Any, customer: Customer) -> None:
+def _mobile_line(runtime: Any, customer: Customer) -> dict[str, Any]:
     """A mobile line ordered: the order, and the invoice the invoices service issues for it."""
     order = place_order(runtime, customer, {"product_id": "mobile-50go", "label": "Ligne d'Inès"})
-    order_invoice(runtime, customer, order["order_id"], timeout=30)
+    return order_invoice(runtime, customer, order["order_id"], timeout=30)
+
+
+def _cheque_on_its_way(runtime: Any, customer: Customer, invoice: dict[str, Any]) -> str:
+    """The invoice paid by cheque: a payment pending until an operator says it was received."""
+    answer = runtime.post(
+        f"/invoices/{invoice['invoice_id']}/payments",
+        json={"method": "check"},
+        headers={**customer.auth, "Idempotency-Key": f"fuzz-cheque-{uuid.uuid4()}"},
+    )
+    assert answer.status_code == 201 and answer.json()["status"] == "pending", answer.text
+    return str(answer.json()["payment_id"])
 
 
 def _settled(runtime: LocalRuntime) -> bool:
@@ -91,8 +105,74 @@ def runtime(launch_runtime: Any) -> Iterator[LocalRuntime]:
 def customer(runtime: LocalRuntime) -> Customer:
     made = verified_customer(runtime, "fuzz", **PROFILE)
     _electricity_contract(runtime, made)
-    _mobile_line(runtime, made)
     return made
+
+
+@pytest.fixture(scope="module")
+def mobile_invoice(runtime: LocalRuntime, customer: Customer) -> dict[str, Any]:
+    return _mobile_line(runtime, customer)
+
+
+@pytest.fixture(scope="module")
+def operator_environment(
+    runtime: LocalRuntime, customer: Customer, mobile_invoice: dict[str, Any]
+) -> dict[str, str]:
+    """The environment the runs read their operator settings from (the [[operations]] of
+    /operator/ in <service>.toml): an operator token of the runtime with both services' write
+    scopes, and what the operator routes act on: the customer, their electricity contract, the
+    mobile line's invoice and a cheque paying it."""
+    from guichet_local.operator_token import local_token
+
+    subscriptions = runtime.get("/subscriptions?family=electricity", headers=customer.auth).json()["items"]
+    assert subscriptions, "the fuzzing customer has no electricity contract"
+    token = local_token(runtime.port, ["invoices:write", "subscriptions:write"], operator="ops:fuzz")
+    subscription_id = subscriptions[0]["subscription_id"]
+    # suspended first, so that the run's first resume succeeds as its suspend does after it
+    suspended = runtime.post(
+        f"/subscriptions/operator/customers/{customer.customer_id}/subscriptions/{subscription_id}/suspend",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert suspended.status_code == 200 and suspended.json()["status"] == "suspended", suspended.text
+    return {
+        "GUICHET_FUZZ_OPERATOR_TOKEN": token,
+        "GUICHET_FUZZ_CUSTOMER_ID": customer.customer_id,
+        "GUICHET_FUZZ_SUBSCRIPTION_ID": subscription_id,
+        "GUICHET_FUZZ_INVOICE_ID": mobile_invoice["invoice_id"],
+        "GUICHET_FUZZ_PAYMENT_ID": _cheque_on_its_way(runtime, customer, mobile_invoice),
+    }
+
+
+# What the operator routes of each run must have done: each line answered a 2xx at least once
+# through one of its routes (the cheque is either received or expired, whichever comes first)
+OPERATOR_ROUTES_ACTING: dict[str, list[set[str]]] = {
+    "subscriptions": [
+        {"POST /customers/{customer_id}/subscriptions/{subscription_id}/suspend"},
+        {"POST /customers/{customer_id}/subscriptions/{subscription_id}/resume"},
+    ],
+    "invoices": [
+        {"POST /customers/{customer_id}/invoices/{invoice_id}/credit-notes"},
+        {
+            "POST /customers/{customer_id}/payments/{payment_id}/received",
+            "POST /customers/{customer_id}/payments/{payment_id}/expired",
+        },
+    ],
+}
+
+
+def _operator_successes(har: Path, ids: dict[str, str]) -> set[str]:
+    """The operator routes ("POST /customers/{customer_id}/...", the ids of `ids` named back)
+    that answered a 2xx in the run's recorded exchanges."""
+    import json
+
+    acted = set()
+    for entry in json.loads(har.read_text(encoding="utf-8"))["log"]["entries"]:
+        path = entry["request"]["url"].split("?")[0]
+        if "/operator/" in path and 200 <= entry["response"]["status"] < 300:
+            route = "/" + path.split("/operator/", 1)[1]
+            for name, value in ids.items():
+                route = route.replace(f"/{value}/", f"/{{{name}}}/")
+            acted.add(f"{entry['request']['method']} {route}")
+    return acted
 
 
 def _failures(output: str) -> str:
@@ -127,7 +207,11 @@ def scorecard() -> Iterator[None]:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_schemathesis_finds_nothing(
-    runtime: LocalRuntime, customer: Customer, service: str, tmp_path: Path
+    runtime: LocalRuntime,
+    customer: Customer,
+    operator_environment: dict[str, str],
+    service: str,
+    tmp_path: Path,
 ) -> None:
     command = [
         sys.executable,
@@ -155,16 +239,41 @@ def test_schemathesis_finds_nothing(
         "1",
         "--request-timeout",
         "30",
+        "--report",
+        "har",
+        "--report-har-path",
+        str(tmp_path / "exchanges.har"),
         "--report-dir",
         str(tmp_path),
     ]
-    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        command,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **operator_environment},
+    )
     cases = re.search(r"Test cases:\s+([0-9]+) generated, ([0-9]+) passed", run.stdout)
     if cases:
         CASES[service] = (int(cases.group(1)), int(cases.group(2)))
     assert run.returncode == 0, (
         f"schemathesis found failures on {service}:\n{_failures(run.stdout)}{run.stderr}"
     )
+    # every operation got past authentication: the operator routes too, with their operator token
+    assert "Authentication failed" not in run.stdout, (
+        f"operations only got 401/403 on {service}:\n{run.stdout}"
+    )
+    # and acted: each answered a success at least once (a refund made by hand: none exists, 404)
+    ids = {
+        "customer_id": customer.customer_id,
+        "subscription_id": operator_environment["GUICHET_FUZZ_SUBSCRIPTION_ID"],
+        "invoice_id": operator_environment["GUICHET_FUZZ_INVOICE_ID"],
+        "payment_id": operator_environment["GUICHET_FUZZ_PAYMENT_ID"],
+    }
+    acted = _operator_successes(tmp_path / "exchanges.har", ids)
+    missing = [routes for routes in OPERATOR_ROUTES_ACTING.get(service, []) if not routes & acted]
+    assert not missing, f"operator routes that never succeeded on {service}: {missing} (did: {acted})"
     # the stateful phase ran, and its links carried real ids from one call to the next
     links = re.search(r"API Links: +([0-9]+) covered", run.stdout)
     assert links and int(links.group(1)) > 0, f"no stateful link was followed on {service}:\n{run.stdout}"

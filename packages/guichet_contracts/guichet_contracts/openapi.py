@@ -160,3 +160,30 @@ def document(
         "paths": paths,
         "components": {"schemas": all_components, "securitySchemes": security},
     }
+
+
+def route_of(
+    built: dict[str, Any], service: str, path: str, *, method: str | None = None, status: int | None = None
+) -> str | None:
+    """The route (as the app routes it, without the base path: /{invoice_id}/pdf) that a call of
+    `path` (relative to the base path, query and all) reaches: the documented path it matches with
+    the fewest parameters, as the router prefers literal parts. None for a path no route has, or,
+    given `method` (and `status`), when the document has no such operation (or no such answer)."""
+    called = path.split("?")[0].rstrip("/").split("/")
+    found: list[tuple[int, str]] = []
+    for documented in built["paths"]:
+        route = documented.removeprefix(f"/{service}") or "/"
+        parts = route.rstrip("/").split("/")
+        if len(parts) == len(called) and all(
+            part.startswith("{") or part == given for part, given in zip(parts, called, strict=True)
+        ):
+            found.append((sum(part.startswith("{") for part in parts), route))
+    if not found:
+        return None
+    route = min(found)[1]
+    operation = built["paths"][f"/{service}{route}".rstrip("/")].get((method or "get").lower())
+    if method is not None and (
+        operation is None or (status is not None and str(status) not in operation["responses"])
+    ):
+        return None
+    return route

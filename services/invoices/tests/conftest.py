@@ -6,6 +6,7 @@ is published where the service reads it; billing parties arrive through Customer
 
 from __future__ import annotations
 
+import functools
 import sys
 import uuid
 from collections.abc import Iterator
@@ -91,7 +92,9 @@ class Customer:
         if body is not None:
             sent["content-type"] = "application/json"
             payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return self.client.http.request(method, path, headers=sent, body=payload)
+        response = self.client.http.request(method, path, headers=sent, body=payload)
+        assert_answer_documented(method, path, response)
+        return response
 
 
 def unique_customer_id(initials: str) -> str:
@@ -576,6 +579,23 @@ def openapi_document(app: Any) -> dict[str, Any]:
     return dict(answer(response))
 
 
+@functools.cache
+def _served_document() -> dict[str, Any]:
+    from chalicelib.openapi import document
+
+    return document()
+
+
+def assert_answer_documented(method: str, path: str, response: Any) -> None:
+    """Every answer a test gets, when its route documents its status, validates against the
+    document: the response models describe every answer the tests see, not a chosen few."""
+    from guichet_contracts.openapi import route_of
+
+    route = route_of(_served_document(), "invoices", path, method=method, status=response.status_code)
+    if route is not None:
+        assert_documented(_served_document(), method, route, response)
+
+
 def assert_documented(document: dict[str, Any], method: str, route: str, response: Any) -> None:
     """The answer's status is documented for this route (path as the app routes it) and its JSON
     body validates (resolving $ref) against the schema the document gives for that status."""
@@ -631,7 +651,9 @@ class Operator:
         if body is not None:
             sent["content-type"] = "application/json"
             payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return self.client.http.request(method, f"/operator{path}", headers=sent, body=payload)
+        response = self.client.http.request(method, f"/operator{path}", headers=sent, body=payload)
+        assert_answer_documented(method, f"/operator{path}", response)
+        return response
 
     def received(self, customer: Customer, payment_id: str) -> Any:
         return self.call("POST", f"/customers/{customer.customer_id}/payments/{payment_id}/received")

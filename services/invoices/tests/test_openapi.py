@@ -13,6 +13,7 @@ from conftest import PREFIX, assert_documented, new_client, ordered_invoice, pay
 from guichet_local.testing import (
     answer,
     assert_error,
+    assert_generated_from,
     assert_valid_openapi,
     documented_operations,
     query_schema,
@@ -355,3 +356,83 @@ def test_the_document_says_what_the_routes_take(openapi_document: dict[str, Any]
     pay = openapi_document["paths"]["/invoices/payments"]["post"]["parameters"]
     key = next(parameter["schema"] for parameter in pay if parameter["name"] == "Idempotency-Key")
     assert re.search(key["pattern"], "order-1") and not re.search(key["pattern"], "clé é")
+
+
+def test_the_answers_schemas_are_generated_from_the_response_models(openapi_document: dict[str, Any]) -> None:
+    # Given the response models of chalicelib/responses.py (the schemas were written by hand)
+    from chalicelib import responses
+
+    # Then each answer's schema is its model's, and allows no field the model does not have
+    assert_generated_from(openapi_document, responses.ANSWERS)
+    schemas = openapi_document["components"]["schemas"]
+    # the fields the answers carried without the document saying so are documented
+    assert {"unit_price"} <= set(schemas["Line"]["required"])
+    assert {"credited_invoice_id", "tax_breakdown"} <= set(schemas["InvoiceDetail"]["required"])
+    assert {"currency", "consumption_billed_cents"} <= set(schemas["ContractSchedule"]["required"])
+    assert "created_at" in schemas["Payment"]["required"]
+    # a credit document's fields are absent from an invoice, never null
+    assert schemas["InvoiceDetail"]["properties"]["carried"]["type"] == "boolean"
+
+
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/", "/"),
+        ("?from=2026-01", "/"),
+        ("/payments", "/payments"),
+        ("/schedule", "/schedule"),
+        ("/in_123?x=1", "/{invoice_id}"),
+        ("/in_123/pdf", "/{invoice_id}/pdf"),
+        (
+            "/operator/customers/c1/payments/p1/received",
+            "/operator/customers/{customer_id}/payments/{payment_id}/received",
+        ),
+        ("/in_123/nothing", None),
+    ],
+)
+def test_a_path_called_is_matched_to_its_route_as_the_router_does(
+    openapi_document: dict[str, Any], path: str, route: str | None
+) -> None:
+    # Given the document (every answer of the tests is checked against the route it reaches)
+    from guichet_contracts.openapi import route_of
+
+    # Then a literal part wins over a parameter, and a path no route has reaches none
+    assert route_of(openapi_document, "invoices", path) == route
+
+
+def test_the_document_allows_only_bodies_the_payment_and_bank_routes_take(
+    openapi_document: dict[str, Any],
+) -> None:
+    import re
+
+    from chalicelib.bank_details import _check_holder
+
+    schemas = openapi_document["components"]["schemas"]
+    # Then invoices paid together are distinct (an invoice listed twice is a 422; schemathesis
+    # found the document allowed it)
+    assert schemas["MultiPaymentRequest"]["properties"]["invoice_ids"]["uniqueItems"] is True
+    # and a holder the document allows is one the validator takes: 2 to 70 characters of letters,
+    # digits, spaces and ' - . & (a longer one was allowed)
+    pattern = re.compile(schemas["BankAccountBody"]["properties"]["holder"]["pattern"])
+    allowed = ["Jo", "Hélène Dupré-Saint Martin", "SARL L'Étoile & Fils", "A.", "0" * 70, "Ø  ÿ"]
+    for holder in allowed:
+        assert pattern.search(holder), holder
+        assert _check_holder(holder)[1] is None, holder
+    for holder in ["J", "0" * 71, " Jo", "Jo ", "Jo\u00d7", "Jo_", "-Jo"]:
+        assert not pattern.search(holder), holder
+
+
+def test_invoices_listed_twice_are_refused_as_the_document_says(customer_factory: Any) -> None:
+    # Given a customer
+    customer = customer_factory()
+
+    # When they pay the same invoice twice in one payment
+    response = customer.call(
+        "POST",
+        "/payments",
+        {"invoice_ids": ["in_20260101_0000000001", "in_20260101_0000000001"], "method": "check"},
+        {"idempotency-key": "k-twice"},
+    )
+
+    # Then 422, naming the list
+    assert_error(response, 422, "validation_failed", "invoice_ids")

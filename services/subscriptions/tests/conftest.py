@@ -7,6 +7,7 @@ the service verifies them exactly as in production. Customers are made unique pe
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -107,7 +108,9 @@ class Customer:
         if body is not None:
             sent["content-type"] = "application/json"
             payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return self.client.http.request(method, path, headers=sent, body=payload)
+        response = self.client.http.request(method, path, headers=sent, body=payload)
+        assert_answer_documented(method, path, response)
+        return response
 
 
 @pytest.fixture
@@ -411,6 +414,23 @@ def openapi_document(app: Any) -> dict[str, Any]:
     response = Client(app, stage_name="local", project_dir=str(SERVICE_DIR)).http.get("/openapi.json")
     assert response.status_code == 200, response.body
     return dict(answer(response))
+
+
+@functools.cache
+def _served_document() -> dict[str, Any]:
+    from chalicelib.openapi import document
+
+    return document()
+
+
+def assert_answer_documented(method: str, path: str, response: Any) -> None:
+    """Every answer a test gets, when its route documents its status, validates against the
+    document: the response models describe every answer the tests see, not a chosen few."""
+    from guichet_contracts.openapi import route_of
+
+    route = route_of(_served_document(), "subscriptions", path, method=method, status=response.status_code)
+    if route is not None:
+        assert_documented(_served_document(), method, route, response)
 
 
 def assert_documented(document: dict[str, Any], method: str, path: str, response: Any) -> None:

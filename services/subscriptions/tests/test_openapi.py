@@ -14,6 +14,7 @@ from conftest import PREFIX, assert_documented, order_and_pay
 from guichet_local.testing import (
     answer,
     assert_error,
+    assert_generated_from,
     assert_valid_openapi,
     documented_operations,
     query_schema,
@@ -371,3 +372,46 @@ def test_the_document_says_what_the_routes_take(openapi_document: dict[str, Any]
     )
     label = schemas["OrderItem"]["properties"]["label"]["anyOf"][0]["pattern"]
     assert re.search(label, "Ligne") and not re.search(label, "   ")
+
+
+def test_the_answers_schemas_are_generated_from_the_response_models(openapi_document: dict[str, Any]) -> None:
+    # Given the response models of chalicelib/responses.py (the schemas were written by hand)
+    from chalicelib import orders, responses, subscriptions
+
+    # Then each answer's schema is its model's, and allows no field the model does not have
+    assert_generated_from(openapi_document, responses.ANSWERS)
+    # the enums are the ones the code checks against
+    schemas = openapi_document["components"]["schemas"]
+    assert schemas["Subscription"]["properties"]["family"]["enum"] == list(subscriptions.FAMILIES)
+    assert schemas["Subscription"]["properties"]["status"]["enum"] == list(subscriptions.STATUSES)
+    assert schemas["Order"]["properties"]["status"]["enum"] == list(orders.STATUSES)
+    # an offer detail is absent or given, never null (catalog._extras)
+    assert schemas["Product"]["properties"]["storage_mb"] == {"title": "Storage Mb", "type": "integer"}
+    # one subscription's routes answer its contract, settings and options, a listing does not
+    assert {"contract", "settings", "options"} <= set(schemas["SubscriptionDetail"]["required"])
+    assert "contract" not in schemas["Subscription"]["properties"]
+
+
+@pytest.mark.parametrize("family", ["domain", "website", "hosting", "internet", "mobile", "electricity"])
+def test_the_settings_and_options_of_every_family_are_documented(
+    openapi_document: dict[str, Any], family: str
+) -> None:
+    from chalicelib import technical_settings
+    from jsonschema import Draft202012Validator
+    from test_technical_settings import VALID_OPTIONS, VALID_SETTINGS
+
+    # Given a family's settings and options as the service stores and answers them (normalised)
+    settings = technical_settings.validate_settings(family, VALID_SETTINGS[family])
+    options = technical_settings.validate_order_options(family, VALID_OPTIONS[family])
+
+    # Then they validate against the document, as none given yet does; another field does not
+    schemas = openapi_document["components"]["schemas"]
+    detail = schemas["SubscriptionDetail"]["properties"]
+    for value, schema in (
+        (settings, detail["settings"]),
+        (options, detail["options"]),
+        ({}, detail["settings"]),
+    ):
+        validator = Draft202012Validator({"components": openapi_document["components"], **schema})
+        assert not list(validator.iter_errors(value)), (family, value)
+        assert list(validator.iter_errors({**value, "admin": True})), (family, value)

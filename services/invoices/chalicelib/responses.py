@@ -1,0 +1,182 @@
+"""The answers of the invoices API as pydantic models: the OpenAPI document's response schemas are
+generated from them (openapi.py), as its request bodies are from schemas.py.
+
+The routes build plain dicts (invoicing.summary and detail, payments.as_dict...); the route tests
+validate every real answer against the schemas generated here, which allow no other field: a
+field added to an answer and not here fails them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from guichet_contracts.validation import ResponseModel, not_null
+from pydantic import BaseModel, ConfigDict, Field
+
+Method = Literal["card", "direct_debit", "check", "tip"]
+DECIMAL = "^-?[0-9]+(\\.[0-9]+)?$"  # a decimal as text: "1", "342.5", "20.0" (vat.decimal_text)
+
+
+class Health(ResponseModel):
+    status: Literal["ok"]
+
+
+class Invoice(ResponseModel):
+    """An invoice as listed."""
+
+    invoice_id: str
+    number: str = Field(pattern="^F[0-9]{4}-[0-9]{6}$", description="Sequential per year, no gap")
+    kind: Literal["invoice", "credit_note", "resale", "regularization"]
+    issued_on: date
+    due_on: date
+    period_start: date | None
+    period_end: date | None
+    # refunded: a credit note or negative regularization whose money went back
+    status: Literal["open", "paid", "overdue", "void", "refunded"]
+    total_excl_tax_cents: int
+    tax_cents: int
+    total_cents: int
+    amount_due_cents: int = Field(ge=0)
+    currency: str
+    customer_id: str
+    payment_mode: Literal["card", "direct_debit", "check", "tip", "transfer"]
+    order_id: str | None
+    pending_payment_id: str | None = Field(
+        description="A cheque or TIP on its way holds the invoice: paying it again answers 409"
+    )
+
+
+class Line(ResponseModel):
+    description: str
+    quantity: str = Field(pattern=DECIMAL)
+    unit: str
+    unit_price_cents: int = Field(description="Rounded for display; the line's total is exact")
+    unit_price: str | None = Field(pattern=DECIMAL, description="The exact unit price in currency units")
+    tax_rate: str = Field(pattern=DECIMAL)
+    total_excl_tax_cents: int
+
+
+class AppliedPayment(ResponseModel):
+    payment_id: str
+    amount_cents: int
+    method: Literal["card", "direct_debit", "check", "tip", "credit"] = Field(
+        description="credit: a credit note's amount deducted"
+    )
+    status: Literal["succeeded"]
+    at: datetime
+
+
+class TaxGroup(ResponseModel):
+    rate: str = Field(pattern=DECIMAL)
+    base_cents: int
+    tax_cents: int
+
+
+class Refund(ResponseModel):
+    refund_id: str
+    invoice_id: str
+    payment_id: str | None
+    method: Literal["card", "transfer", "check", "manual"]
+    status: Literal["pending", "succeeded", "failed"]
+    amount_cents: int = Field(ge=1)
+    currency: str
+    failure_code: str | None
+    refunded_on: date | None
+
+
+class InvoiceDetail(Invoice):
+    """An invoice with its lines, the payments applied to it, its VAT per rate; a credit document
+    also says what it owes the customer and how it goes back."""
+
+    model_config = ConfigDict(json_schema_extra=not_null("owed_cents", "carried", "refunds"))
+
+    lines: list[Line]
+    payments: list[AppliedPayment]
+    credited_invoice_id: str | None = Field(description="The invoice a credit note is against")
+    tax_breakdown: list[TaxGroup]
+    owed_cents: int | None = Field(
+        default=None, ge=0, description="A credit document: what goes back to the customer"
+    )
+    carried: bool | None = Field(default=None, description="Deducted from the next invoice")
+    refunds: list[Refund] | None = None
+
+
+class Link(ResponseModel):
+    url: str
+    expires_at: datetime
+
+
+class Instructions(ResponseModel):
+    """Where to send a cheque or a TIP, and the reference to write on it."""
+
+    payee: str
+    reference: str
+    address: list[str]
+    due_on: date
+
+
+class Payment(ResponseModel):
+    payment_id: str
+    status: Literal["succeeded", "failed", "pending", "expired"]
+    amount_cents: int = Field(ge=1)
+    currency: str
+    method: Method
+    invoice_ids: list[str]
+    failure_code: str | None
+    instructions: Instructions | None
+    created_at: datetime
+
+
+class Installment(ResponseModel):
+    number: int = Field(ge=1)
+    due_on: date
+    amount_cents: int
+    status: Literal["scheduled", "collecting", "paid", "retrying", "failed", "paused", "skipped", "cancelled"]
+    retry_on: date | None = Field(description="The next try of a retrying installment")
+
+
+class ContractSchedule(ResponseModel):
+    """One contract's year of monthly debits."""
+
+    subscription_id: str
+    year: int
+    estimated_annual_cents: int
+    currency: str
+    installments: list[Installment]
+    regularization_on: date
+    consumption_billed_cents: int = Field(description="The energy billed so far, from closed periods")
+    ended_on: date | None = Field(description="The contract's last day, once it ended")
+
+
+class Schedule(ContractSchedule):
+    """The first running contract's schedule, and every contract's in `schedules`."""
+
+    schedules: list[ContractSchedule]
+
+
+class BankAccount(ResponseModel):
+    iban_masked: str
+    bic: str
+    holder: str
+    mandate_reference: str
+    signed_on: date
+
+
+class Preferences(ResponseModel):
+    paperless: bool
+    notify_new_invoice: bool
+    payment_method: Method
+
+
+ANSWERS: tuple[type[BaseModel], ...] = (
+    Health,
+    Invoice,
+    InvoiceDetail,
+    Refund,
+    Link,
+    Payment,
+    Schedule,
+    BankAccount,
+    Preferences,
+)
