@@ -194,6 +194,11 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 _BODY_ERRORS = {400: ERROR, 422: ERROR}
+_WEBHOOK_RECEIVED = {
+    "type": "object",
+    "required": ["received", "handled"],
+    "properties": {"received": {"const": True}, "handled": {"type": "boolean"}},
+}
 ROUTES = [
     Route("GET", "/health", "Service health", protected=False, responses={200: "Health"}),
     Route("GET", "/openapi.json", "This document", protected=False, responses={200: None}),
@@ -238,6 +243,13 @@ ROUTES = [
         body="MultiPaymentRequest",
         idempotent=True,
         responses={201: "Payment", 404: ERROR, 409: ERROR, **_BODY_ERRORS},
+    ),
+    Route(
+        "POST",
+        "/payments/stripe/webhook",
+        "Stripe's webhook (signed with Stripe-Signature): pending payments, debits and refunds end",
+        protected=False,
+        responses={200: _WEBHOOK_RECEIVED, 400: ERROR, 404: ERROR},
     ),
     Route(
         "GET", "/schedule", "The payment schedule of a monthly payer", responses={200: "Schedule", 404: ERROR}
