@@ -104,7 +104,7 @@ def pay(
             or invoice.amount_due_cents <= 0
         ):
             raise NothingDue(fields={"invoice_ids": f"{invoice.number} has nothing due"})
-        if invoice.pending_payment_id:
+        if invoice.pending_payment_id and not _abandoned(customer_id, invoice):
             raise PaymentPending(fields={"invoice_ids": f"{invoice.number} awaits a payment under way"})
         if method == "tip" and invoice.payment_mode != "tip":
             raise NoTipSlip(fields={"invoice_ids": f"{invoice.number} has no TIP slip"})
@@ -523,10 +523,32 @@ def record_expired(customer_id: str, payment_id: str, *, operator: str, now: dat
     return payment
 
 
-def _released(payment: Payment, status: str, code: str, operator: str | None) -> bool:
+def _abandoned(customer_id: str, invoice: Invoice) -> bool:
+    """The invoice is held by a card payment still awaiting the customer's 3-D Secure, and the
+    customer pays again: that payment is cancelled at the provider (it can no longer succeed) and
+    the invoice freed. False if it cannot be: a cheque, a debit at the bank, or an authentication
+    that completed meanwhile (the provider refuses to cancel it; its webhook is on its way)."""
+    from . import payment_provider
+
+    try:
+        held = get(customer_id, invoice.pending_payment_id or "")
+    except NotFound:
+        return False
+    if held.method != "card" or held.status != "pending" or not held.action:
+        return False
+    cancel = getattr(payment_provider.current(), "cancel", None)
+    if cancel is None or not cancel(held.provider_reference or ""):
+        return False
+    _released(held, "failed", "payment_canceled", None, mail=False)  # the customer is paying again
+    invoice.refresh(consistent_read=True)
+    logger.info("abandoned payment cancelled", extra={"payment_id": held.payment_id})
+    return not invoice.pending_payment_id
+
+
+def _released(payment: Payment, status: str, code: str, operator: str | None, *, mail: bool = True) -> bool:
     """A pending payment ended without the money (`status` expired or failed): its invoices are
-    payable again, PaymentFailed announced, the customer mailed; False if it was not pending any
-    more (the payment refreshed)."""
+    payable again, PaymentFailed announced, the customer mailed (unless not `mail`); False if it
+    was not pending any more (the payment refreshed)."""
     invoices = [
         invoicing.get(payment.customer_id, str(invoice_id), any_age=True)
         for invoice_id in payment.invoice_ids
@@ -550,7 +572,8 @@ def _released(payment: Payment, status: str, code: str, operator: str | None) ->
     _announce("PaymentFailed", payment, invoices)
     party = billing_parties.get(payment.customer_id)
     if status == "failed":
-        _failed_mail(payment, invoices, party)
+        if mail:
+            _failed_mail(payment, invoices, party)
         return True
     _mail(
         "payment_expired",

@@ -10,6 +10,8 @@
   to Stripe as `mandate_data`, offline: the customer signed it when giving the IBAN). It stays
   `processing` (pending here) until its webhook says succeeded or failed.
 - Refunds: a Refund of the PaymentIntent, by amount.
+- A card payment left awaiting 3-D Secure is cancelled (`cancel`) when the customer pays the
+  invoice again, unless Stripe says it succeeded meanwhile.
 - Transfers to a customer's account: Stripe cannot pay an arbitrary IBAN (no SEPA credit
   transfer outside Connect), so they are declined `transfer_unsupported` without a call, and the
   refund waits for an operator (refunds.py), as any declined one does.
@@ -251,6 +253,24 @@ class StripeProvider:
         outcome = _declined("", "transfer_unsupported")
         self._log("transfer", outcome)
         return outcome
+
+    def cancel(self, reference: str) -> bool:
+        """Cancel a PaymentIntent the customer left awaiting 3-D Secure; False if Stripe refuses
+        (it succeeded or is processing meanwhile)."""
+        import stripe
+
+        if not reference.startswith("pi_"):
+            return False
+        try:
+            intent = self.client().v1.payment_intents.cancel(
+                reference,
+                params={"cancellation_reason": "abandoned"},
+                options={"idempotency_key": f"cancel:{reference}"},
+            )
+        except stripe.InvalidRequestError as error:
+            logger.info("stripe refused to cancel", extra={"reference": reference, "code": error.code})
+            return False
+        return bool(intent.status == "canceled")
 
     def _intent(self, params: dict[str, Any], idempotency_key: str, method: str) -> Charge:
         import stripe

@@ -2,7 +2,8 @@
 to talk to offline (StripeClient pointed at it by `base_addresses={"api": fake.url}`).
 
 It answers, on 127.0.0.1 only, as Stripe's documentation says:
-- POST /v1/payment_intents (confirm=true), GET /v1/payment_intents/{id}, POST /v1/refunds;
+- POST /v1/payment_intents (confirm=true), GET /v1/payment_intents/{id}, POST
+  /v1/payment_intents/{id}/cancel, POST /v1/refunds;
 - form-encoded bodies (`metadata[customer_id]=…`, `payment_method_types[0]=card`), the secret key
   as Bearer token (401 otherwise), objects shaped like Stripe's published fixtures
   (stripe_shapes.json), errors as `{"error": {type, code, decline_code, message, param, …}}`;
@@ -46,6 +47,7 @@ DECLINED_CARDS = {
     "pm_card_visa_chargeDeclinedInsufficientFunds": "insufficient_funds",
 }
 SUCCEEDING_TOKENS = ("tok_visa",)
+CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action")
 FAILING_IBANS = ("DE62370400440532013001", "FR3020041010050500013M02609")
 
 
@@ -168,6 +170,8 @@ class StripeFake:
             return self._create_intent(params)
         if method == "GET" and parts[:2] == ["v1", "payment_intents"] and len(parts) == 3:
             return copy.deepcopy(self._intent(parts[2]))
+        if method == "POST" and parts[:2] == ["v1", "payment_intents"] and parts[3:] == ["cancel"]:
+            return self._cancel(parts[2], params)
         if method == "POST" and parts == ["v1", "refunds"]:
             return self._create_refund(params)
         raise StripeError(
@@ -272,6 +276,23 @@ class StripeFake:
             next_action=None,
             last_payment_error=None,
         )
+
+    def _cancel(self, intent_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        intent = self._intent(intent_id)
+        if intent["status"] not in CANCELABLE:
+            raise StripeError(
+                400,
+                type="invalid_request_error",
+                code="payment_intent_unexpected_state",
+                message=f"You cannot cancel this PaymentIntent: its status is {intent['status']}.",
+            )
+        intent.update(
+            status="canceled",
+            canceled_at=self.clock,
+            cancellation_reason=params.get("cancellation_reason"),
+            next_action=None,
+        )
+        return copy.deepcopy(intent)
 
     def _create_refund(self, params: dict[str, Any]) -> dict[str, Any]:
         intent = self._intent(params.get("payment_intent", ""))

@@ -69,12 +69,14 @@ def signed(body: str, *, secret: str = WEBHOOK_SECRET, at: Any = AT) -> str:
     return sdk.WebhookSignature.generate_signature_header(body, secret, timestamp=int(at.timestamp()))
 
 
-def webhook(customer: Customer, event: dict[str, Any] | str, signature: str | None = None) -> Any:
-    """Post one delivery to the webhook route as Stripe does (signed with the right secret at AT
-    unless a signature is given)."""
+def webhook(
+    customer: Customer, event: dict[str, Any] | str, signature: str | None = None, *, at: Any = AT
+) -> Any:
+    """Post one delivery to the webhook route as Stripe does (signed with the right secret at
+    `at`, the routes' clock, unless a signature is given)."""
     body = event if isinstance(event, str) else json.dumps(event)
     headers = {"content-type": "application/json; charset=utf-8"}
-    header = signed(body) if signature is None else signature
+    header = signed(body, at=at) if signature is None else signature
     if header:
         headers["stripe-signature"] = header
     return customer.client.http.post("/payments/stripe/webhook", headers=headers, body=body.encode())
@@ -84,6 +86,18 @@ def paid_by(customer: Customer, invoice: Any, **body: Any) -> dict[str, Any]:
     response = customer.call("POST", f"/{invoice.invoice_id}/payments", body, pay_key())
     assert response.status_code == 201, response.body
     return dict(answer(response))
+
+
+def awaiting_3ds(customer_factory: Any, cents: int) -> tuple[Customer, Any, dict[str, Any]]:
+    """A new customer's invoice of `cents`, paid with a card that asks for 3-D Secure: (customer,
+    invoice, the payment answered)."""
+    customer = customer_factory()
+    invoice = ordered_invoice(customer, cents)
+    return (
+        customer,
+        invoice,
+        paid_by(customer, invoice, method="card", card_token="pm_card_authenticationRequired"),
+    )
 
 
 def intent_of(fake: StripeFake, payment: dict[str, Any]) -> dict[str, Any]:
@@ -184,16 +198,14 @@ def test_a_card_payment_with_3d_secure_is_pending_until_stripe_says_it_succeeded
     stripe: StripeFake, customer_factory: Any, published: Any, mailbox: Any
 ) -> None:
     # Given an invoice of 49.90 €, paid with a card that asks for 3-D Secure
-    customer = customer_factory()
-    invoice = ordered_invoice(customer, 4990)
-    payment = paid_by(customer, invoice, method="card", card_token="pm_card_authenticationRequired")
+    customer, invoice, payment = awaiting_3ds(customer_factory, 4990)
 
     # Then the payment is pending, with what the page must do: authenticate with the client secret
     intent = intent_of(stripe, payment)
     assert payment["status"] == "pending"
     assert payment["action"] == {"type": "authenticate", "client_secret": intent["client_secret"]}
     assert (intent["amount"], intent["currency"], intent["status"]) == (4990, "eur", "requires_action")
-    # and the invoice is held, nothing announced: paying it again answers 409
+    # and the invoice is held, nothing announced
     held = stored_invoice(customer.customer_id, invoice.invoice_id)
     assert (held.status, held.amount_due_cents, held.pending_payment_id) == (
         "open",
@@ -201,10 +213,6 @@ def test_a_card_payment_with_3d_secure_is_pending_until_stripe_says_it_succeeded
         payment["payment_id"],
     )
     assert published.of(customer.customer_id, "PaymentSucceeded") == []
-    again = customer.call(
-        "POST", f"/{invoice.invoice_id}/payments", {"method": "card", "card_token": "pm_card_visa"}, pay_key()
-    )
-    assert_error(again, 409, "payment_pending")
 
     # When the customer passes 3-D Secure and Stripe sends payment_intent.succeeded
     response = webhook(customer, stripe.authenticate(intent["id"], passed=True))
@@ -228,9 +236,7 @@ def test_a_failed_3d_secure_leaves_the_invoice_payable_again(
     stripe: StripeFake, customer_factory: Any, published: Any, mailbox: Any
 ) -> None:
     # Given a card payment waiting for 3-D Secure
-    customer = customer_factory()
-    invoice = ordered_invoice(customer, 2500)
-    payment = paid_by(customer, invoice, method="card", card_token="pm_card_authenticationRequired")
+    customer, invoice, payment = awaiting_3ds(customer_factory, 2500)
 
     # When the customer fails it and Stripe sends payment_intent.payment_failed
     response = webhook(customer, stripe.authenticate(intent_of(stripe, payment)["id"], passed=False))
@@ -248,6 +254,56 @@ def test_a_failed_3d_secure_leaves_the_invoice_payable_again(
     # and another card pays it at once
     assert paid_by(customer, invoice, method="card", card_token="pm_card_visa")["status"] == "succeeded"
     assert stored_invoice(customer.customer_id, invoice.invoice_id).status == "paid"
+
+
+def test_paying_again_cancels_a_payment_left_awaiting_3d_secure(
+    stripe: StripeFake, customer_factory: Any, published: Any
+) -> None:
+    # Given a card payment the customer left awaiting 3-D Secure (the window closed)
+    customer, invoice, left = awaiting_3ds(customer_factory, 2990)
+    intent = intent_of(stripe, left)
+
+    # When the customer pays the invoice again with another card
+    again = paid_by(customer, invoice, method="card", card_token="pm_card_visa")
+
+    # Then the first is cancelled at Stripe and failed here, unmailed; the second paid the invoice
+    assert stripe.intents[intent["id"]]["status"] == "canceled"
+    assert again["status"] == "succeeded"
+    first = next(
+        item for item in payments_in_table(customer.customer_id) if item.payment_id == left["payment_id"]
+    )
+    assert (first.status, first.failure_code) == ("failed", "payment_canceled")
+    paid = stored_invoice(customer.customer_id, invoice.invoice_id)
+    assert (paid.status, [item.payment_id for item in paid.payments]) == ("paid", [again["payment_id"]])
+    # and Stripe's payment_intent.canceled, when it comes, changes nothing
+    canceled = stripe.event("payment_intent.canceled", stripe.public(intent["id"]))
+    assert answer(webhook(customer, canceled)) == {"received": True, "handled": False}
+    assert len(published.of(customer.customer_id, "PaymentSucceeded")) == 1
+
+
+def test_a_payment_authenticated_meanwhile_is_not_cancelled_by_paying_again(
+    stripe: StripeFake, customer_factory: Any
+) -> None:
+    # Given a 3-D Secure payment the customer just passed, its webhook not yet delivered
+    customer, invoice, payment = awaiting_3ds(customer_factory, 2990)
+    event = stripe.authenticate(intent_of(stripe, payment)["id"], passed=True)
+
+    # When the invoice is paid again before the webhook
+    again = customer.call(
+        "POST", f"/{invoice.invoice_id}/payments", {"method": "card", "card_token": "pm_card_visa"}, pay_key()
+    )
+
+    # Then 409: Stripe refused the cancellation, nothing charged twice; the webhook pays it
+    assert_error(again, 409, "payment_pending")
+    assert answer(webhook(customer, event)) == {"received": True, "handled": True}
+    assert stored_invoice(customer.customer_id, invoice.invoice_id).status == "paid"
+    assert (
+        sum(
+            intent["status"] == "succeeded" and intent["metadata"].get("customer_id") == customer.customer_id
+            for intent in stripe.intents.values()
+        )
+        == 1
+    )
 
 
 def test_cards_without_3d_secure_succeed_or_are_declined_at_once_and_a_card_number_never_leaves(
@@ -356,6 +412,66 @@ def test_a_sepa_debit_the_bank_returns_fails_and_frees_the_invoice(
     assert len(published.of(customer.customer_id, "PaymentFailed")) == 1
 
 
+def test_installments_debited_through_stripe_are_collecting_until_the_bank_answers(
+    stripe: StripeFake, customer_factory: Any, fresh_jobs: None, mailbox: Any, route_clock: Any
+) -> None:
+    from datetime import date
+
+    from conftest import paris_noon
+    from test_installments import collect, contract, statuses
+
+    # Given two monthly payers of 2061, one whose bank will return the debits
+    good, poor = customer_factory(), customer_factory()
+    for customer, iban in ((good, SUCCEEDING_IBAN), (poor, FAILING_IBAN)):
+        with_mandate(customer, iban=iban, on="2061-01-02")
+        contract(customer, date(2061, 1, 10), f"sub-{customer.customer_id}")
+
+    # When the first installment is due, on 5 February
+    outcome = collect(date(2061, 2, 5))
+
+    # Then both are debited through Stripe and processing: the customers see them being collected
+    assert (outcome["installments"], outcome["failed"]) == (0, 0)
+    for customer in (good, poor):
+        assert statuses(customer, f"sub-{customer.customer_id}")[:2] == ["processing", "scheduled"]
+        shown = answer(customer.call("GET", "/schedule"))["installments"][0]["status"]
+        assert shown == "collecting"
+    # and a run the next day debits nothing again
+    assert collect(date(2061, 2, 6)) == {**outcome, "installments": 0}
+    debits = {
+        customer.customer_id: next(
+            intent
+            for intent in stripe.intents.values()
+            if intent["metadata"].get("customer_id") == customer.customer_id
+        )
+        for customer in (good, poor)
+    }
+
+    # When the bank answers, on 8 February
+    moment = route_clock(paris_noon(date(2061, 2, 8)))
+    answers = [
+        webhook(customer, stripe.clear(debits[customer.customer_id]["id"]), at=moment)
+        for customer in (good, poor)
+    ]
+
+    # Then one is paid and mailed, the other retried seven days later, mailed with the reason
+    assert [answer(item) for item in answers] == [{"received": True, "handled": True}] * 2
+    assert statuses(good, f"sub-{good.customer_id}")[0] == "paid"
+    assert len(mails_to(mailbox, good.email, "Échéance 1/12 de votre échéancier 2061 prélevée")) == 1
+    (retried,) = [item for item in statuses_of(poor) if item.number == 1]
+    assert (retried.status, retried.retry_on, retried.failure_code) == (
+        "retrying",
+        "2061-02-15",
+        "insufficient_funds",
+    )
+    assert len(mails_to(mailbox, poor.email, "nouvel essai le 15/02/2061")) == 1
+
+
+def statuses_of(customer: Customer) -> list[Any]:
+    from test_installments import installments
+
+    return installments(customer, f"sub-{customer.customer_id}")
+
+
 # --- refunds ----------------------------------------------------------------------------------
 
 
@@ -428,9 +544,7 @@ def test_a_replayed_webhook_is_handled_once(
         stripe_webhooks, "_handle", lambda kind, data, now: handled.append(kind) or handle(kind, data, now)
     )
     # Given a 3-D Secure payment and the event that it succeeded, delivered once
-    customer = customer_factory()
-    invoice = ordered_invoice(customer, 1990)
-    payment = paid_by(customer, invoice, method="card", card_token="pm_card_authenticationRequired")
+    customer, invoice, payment = awaiting_3ds(customer_factory, 1990)
     event = stripe.authenticate(intent_of(stripe, payment)["id"], passed=True)
     first = webhook(customer, event)
 
@@ -460,9 +574,7 @@ def test_a_forged_or_stale_signature_is_refused_and_changes_nothing(
     stripe: StripeFake, customer_factory: Any, published: Any
 ) -> None:
     # Given a pending 3-D Secure payment, and the event that it succeeded
-    customer = customer_factory()
-    invoice = ordered_invoice(customer, 1990)
-    payment = paid_by(customer, invoice, method="card", card_token="pm_card_authenticationRequired")
+    customer, invoice, payment = awaiting_3ds(customer_factory, 1990)
     event = stripe.authenticate(intent_of(stripe, payment)["id"], passed=True)
     body = json.dumps(event)
     tampered = body.replace('"amount": 1990', '"amount": 1')
