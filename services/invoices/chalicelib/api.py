@@ -169,6 +169,16 @@ def pay_several() -> Response:
     )
 
 
+@api.route("/payment-provider", methods=["GET"])
+def payment_provider() -> dict[str, Any]:
+    """Which provider takes card payments, for the portal's card form (Stripe Elements with the
+    publishable key, or the sandbox's card numbers)."""
+    from . import payment_provider as providers
+
+    _customer()
+    return providers.page_configuration()
+
+
 @api.route("/payments/stripe/webhook", methods=["POST"])
 def stripe_webhook() -> dict[str, Any]:
     """Stripe's webhook: no customer token; the signature, checked with the SDK, is the auth."""

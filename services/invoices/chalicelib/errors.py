@@ -81,7 +81,7 @@ class PaymentPending(Conflict):
         "authentication or a direct debit at the bank): it can be paid again only if that one fails."
     )
     translations = {
-        "fr": "Un paiement de cette facture est en cours (chèque ou TIP en cours d'acheminement, carte en attente d'authentification ou prélèvement en cours à la banque) : elle ne pourra être réglée à nouveau que s'il échoue.",
+        "fr": "Un paiement de cette facture est en cours (un chèque ou un TIP en cours d'acheminement, une carte en attente d'authentification ou un prélèvement en cours à la banque) : elle ne pourra être réglée à nouveau que s'il échoue.",
         "it": "Un pagamento di questa fattura è in corso (assegno o TIP in arrivo, carta in attesa di autenticazione o addebito in corso in banca): potrà essere pagata di nuovo solo se non va a buon fine.",
     }
 

@@ -194,6 +194,11 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 _BODY_ERRORS = {400: ERROR, 422: ERROR}
+_PAYMENT_PROVIDER = {
+    "type": "object",
+    "required": ["provider", "publishable_key"],
+    "properties": {"provider": {"enum": ["sandbox", "stripe"]}, "publishable_key": STRING_OR_NULL},
+}
 _WEBHOOK_RECEIVED = {
     "type": "object",
     "required": ["received", "handled"],
@@ -243,6 +248,12 @@ ROUTES = [
         body="MultiPaymentRequest",
         idempotent=True,
         responses={201: "Payment", 404: ERROR, 409: ERROR, **_BODY_ERRORS},
+    ),
+    Route(
+        "GET",
+        "/payment-provider",
+        "Which provider takes cards: Stripe (Elements, with its publishable key) or the sandbox",
+        responses={200: _PAYMENT_PROVIDER},
     ),
     Route(
         "POST",

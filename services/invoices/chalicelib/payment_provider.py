@@ -482,6 +482,14 @@ def provider(name: str) -> PaymentProvider:
         raise ValueError(f"unknown payment provider {name!r}; known: {', '.join(KNOWN)}") from None
 
 
+def page_configuration() -> dict[str, Any]:
+    """What the customer's page needs to collect a card: the provider's name, and Stripe's
+    publishable key (public by design) when the provider is Stripe."""
+    gateway = current()
+    publishable = getattr(gateway, "publishable_key", None)
+    return {"provider": gateway.name, "publishable_key": publishable() if publishable else None}
+
+
 def current() -> PaymentProvider:
     """The provider the stage's settings name (INVOICES_PAYMENT_PROVIDER)."""
     from .settings import settings

@@ -598,6 +598,15 @@ def _at_provider(customer_id: str, payment_id: str, reference: str) -> Payment |
     return payment
 
 
+def recorded(customer_id: str, payment_id: str) -> bool:
+    """Whether the payment is in the table (the provider may tell its end before we wrote it)."""
+    try:
+        get(customer_id, payment_id)
+    except NotFound:
+        return False
+    return True
+
+
 def provider_succeeded(customer_id: str, payment_id: str, reference: str, now: datetime) -> bool:
     """The provider says the pending payment `reference` succeeded (3-D Secure passed, a SEPA
     debit cleared); True if this recorded it."""

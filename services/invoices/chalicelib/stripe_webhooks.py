@@ -19,7 +19,9 @@ handles it again. The state changes are conditional too (a payment leaves `pendi
   pending succeeds (PaymentRefunded) or fails (for an operator to make).
 
 What a PaymentIntent or Refund is for comes from the metadata Guichet gave it (customer,
-payment or installment, refund), checked against the provider reference stored with it.
+payment or installment, refund), checked against the provider reference stored with it. An
+event about a payment not recorded yet (Stripe answered, and its webhook overtook the write of
+the pending payment) answers 503: the id is forgotten and Stripe delivers it again later.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from guichet_contracts.errors import ServiceUnavailable
 from pynamodb.exceptions import PutError
 
 from .errors import InvalidSignature, NotFound
@@ -97,6 +100,8 @@ def _handle(kind: str, data: dict[str, Any], now: datetime) -> bool:
             return False
         if metadata.get("payment_id"):
             payment_id = str(metadata["payment_id"])
+            if not payments.recorded(customer_id, payment_id):
+                raise NotYetRecorded(headers={"Retry-After": "60"})
             if outcome.succeeded:
                 return payments.provider_succeeded(customer_id, payment_id, outcome.reference, now)
             code = outcome.decline_code or "declined"
@@ -110,3 +115,12 @@ def _handle(kind: str, data: dict[str, Any], now: datetime) -> bool:
         refund_id = str(metadata.get("refund_id") or "")
         return refunds.provider_refund_ended(customer_id, refund_id, refund_outcome(data), now)
     return False
+
+
+class NotYetRecorded(ServiceUnavailable):
+    code = "not_yet_recorded"
+    message = "This payment is not recorded yet: send the event again later."
+    translations = {
+        "fr": "Ce paiement n'est pas encore enregistré : renvoyez l'événement plus tard.",
+        "it": "Questo pagamento non è ancora registrato: reinvii l'evento più tardi.",
+    }

@@ -48,7 +48,7 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
     # When the operations of the document are listed
     documented = documented_operations(openapi_document)
 
-    # Then they are the same set: the 18 operations (4 for operators, 1 Stripe's webhook), the list
+    # Then they are the same set: the 19 operations (4 for operators, 1 Stripe's webhook), the list
     # route being /invoices itself
     assert documented == routed
     assert documented == {
@@ -60,6 +60,7 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
         ("post", "/invoices/{invoice_id}/payments"),
         ("post", "/invoices/payments"),
         ("post", "/invoices/payments/stripe/webhook"),
+        ("get", "/invoices/payment-provider"),
         ("get", "/invoices/schedule"),
         ("get", "/invoices/bank-account"),
         ("put", "/invoices/bank-account"),

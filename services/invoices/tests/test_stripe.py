@@ -602,9 +602,56 @@ def test_a_forged_or_stale_signature_is_refused_and_changes_nothing(
     assert answer(webhook(customer, body)) == {"received": True, "handled": True}
 
 
+def test_an_event_that_overtakes_its_payment_is_asked_again_later(
+    stripe: StripeFake, customer_factory: Any
+) -> None:
+    from chalicelib.models import ProviderEvent
+
+    # Given an event about a payment of this customer that the service has not recorded yet
+    customer = customer_factory()
+    intent = {
+        **stripe.public(next(iter(stripe.intents))),
+        "id": "pi_not_yet",
+        "status": "succeeded",
+        "metadata": {"customer_id": customer.customer_id, "payment_id": "pay_20261123_0123456789ab"},
+    }
+    event = stripe.event("payment_intent.succeeded", intent)
+
+    # When it is delivered
+    response = webhook(customer, event)
+
+    # Then 503 with Retry-After (Stripe delivers it again later), and its id is not spent
+    assert_error(response, 503, "not_yet_recorded")
+    assert response.headers["Retry-After"] == "60"
+    assert ProviderEvent.count(f"PROVIDER_EVENT#{event['id']}") == 0
+
+
 def test_the_webhook_is_not_found_on_a_stage_without_stripe(customer_factory: Any) -> None:
     customer = customer_factory()
     body = json.dumps(
         {"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "data": {"object": {}}}
     )
     assert_error(webhook(customer, body), 404, "not_found")
+
+
+def test_the_portal_learns_which_provider_takes_cards(
+    stripe: StripeFake, customer_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import payment_provider
+
+    # Given a customer, on a stage with Stripe
+    customer = customer_factory()
+
+    # When the portal asks which provider takes cards
+    on_stripe = customer.call("GET", "/payment-provider")
+
+    # Then Stripe, with the publishable key from the stage's secret (and never the secret key)
+    assert answer(on_stripe) == {"provider": "stripe", "publishable_key": PUBLISHABLE_KEY}
+    assert API_KEY not in on_stripe.body.decode() and WEBHOOK_SECRET not in on_stripe.body.decode()
+    # and on a sandbox stage, the sandbox without a key; without a token, 401
+    monkeypatch.setattr(payment_provider, "current", lambda: payment_provider.provider("sandbox"))
+    assert answer(customer.call("GET", "/payment-provider")) == {
+        "provider": "sandbox",
+        "publishable_key": None,
+    }
+    assert_error(customer.client.http.get("/payment-provider"), 401, "unauthenticated")
