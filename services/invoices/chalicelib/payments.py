@@ -172,9 +172,8 @@ def pay(
     return payment
 
 
-def _mail(template: str, payment: Payment, invoices: list[Invoice], party: Any, **more: Any) -> str:
-    """Mail the customer about a payment (its invoices, amount and method, and `more`); the
-    language of the mail, for `more` made after."""
+def _mail(template: str, payment: Payment, invoices: list[Invoice], party: Any, **more: Any) -> None:
+    """Mail the customer about a payment: its invoices, amount and method, and `more`."""
     language = party.language if party else "fr"
     mailing.notify(
         template,
@@ -185,7 +184,6 @@ def _mail(template: str, payment: Payment, invoices: list[Invoice], party: Any, 
         method_label=mailing.label(mailing.METHOD_LABELS, language, payment.method),
         **more,
     )
-    return language
 
 
 def _failed_mail(payment: Payment, invoices: list[Invoice], party: Any) -> None:
