@@ -1,7 +1,7 @@
 """Auth service benchmarks (issue 2).
 
 1. Cold import of the auth app ÷ `python -c 'import boto3'` (goal ≤ 1.3): fresh interpreters,
-   alternated, bytecode already compiled (as in the package, see FACTS.md).
+   alternated, bytecode already compiled (as in the package, infra/runtime.py).
 2. Password verification in login ÷ argon2id at m=19 MiB, t=2, p=1 (goal ≤ 1.2).
 3. DynamoDB requests per request for login (customer id, email), refresh and GET /auth/me
    (goal: 1 read for GET /auth/me), counted at PynamoDB's connection on moto.

@@ -6,7 +6,7 @@
    and items read (goal ≤ 366), counted on moto.
 3. Decoding that year from its 365 day buckets (one compact string per day) ÷ decoding the same
    readings stored as one item per half-hour, through PynamoDB in both cases, interleaved
-   (reported; FACTS.md measured ~40×).
+   (reported).
 4. Ingesting the meter-year as one CSV file: DynamoDB requests (reported: about two per day
    touched and three per month).
 """

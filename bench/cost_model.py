@@ -26,7 +26,11 @@ LOAD = ROOT / "build" / "report" / "load.json"
 
 # AWS public prices, one place. Region eu-west-1 (Ireland), on-demand, no free tier, in USD.
 # Written on 2026-12-04 from the price lists as last read by the authors (the build machine does
-# not reach aws.amazon.com): check them against the pages below before quoting a figure.
+# not reach aws.amazon.com) and cross-checked that day against published transcriptions of those
+# pages: DynamoDB on-demand in Ireland was $1.4135 (write) and $0.283 (read) per million request
+# units before AWS halved on-demand prices on 2024-11-01 (US East after the cut: $0.625 and
+# $0.125), hence 0.7068 and 0.1415; Lambda's x86 GB-second and request prices are the same in
+# Ireland as in US East. Check them against the pages below before quoting a figure.
 PRICES_REGION = "eu-west-1"
 PRICES_DATE = "2026-12-04"
 PRICES: dict[str, dict[str, Any]] = {
@@ -207,7 +211,9 @@ def render(journeys: dict[str, Any]) -> str:
     out = [
         f"Prices: AWS public on-demand prices for {PRICES_REGION} (Ireland), in USD, without free tiers, "
         f"written into `bench/cost_model.py` on {PRICES_DATE} from the pages below as last read by the "
-        "authors (the build does not fetch them): check them there before quoting a figure.",
+        "authors and cross-checked that day against published transcriptions of them (the build does "
+        "not fetch them; DynamoDB's on-demand prices are those after AWS halved them on 2024-11-01): "
+        "check them there before quoting a figure.",
         "",
         "| per million of | USD | source |",
         "|---|---:|---|",

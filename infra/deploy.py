@@ -3,6 +3,7 @@
     python -m infra.deploy --stage prod --templates build/infra [--region eu-west-3]
         [--artifact-bucket NAME] [--service auth]
         [--domain-name api.example.com --certificate-arn ARN --hosted-zone-id ZONE] [--alarm-email ops@...]
+        [--portal-domain-name espace-client.example.com --portal-certificate-arn ARN]
 
 Reads <templates>/manifest.json (written by `infra.package`), uploads each service's
 deployment.zip and template under a key derived from their content to the artifact bucket
@@ -10,6 +11,11 @@ deployment.zip and template under a key derived from their content to the artifa
 updates each service's stack, then the shared stack with the RestApi ids of the services, waits
 for each and prints their outputs. Services first: the shared stack maps their APIs.
 Shared-stack options left out keep their previous values on update.
+
+Then the web portal, once the API has its custom domain (the portal calls it there): its stack
+(`infra.portal`, with the API's origin allowed by its Content-Security-Policy), its files
+uploaded to its bucket with their types and caching (assets first, named by their content;
+pages last, told where the API is), and the pages invalidated in CloudFront's caches.
 """
 
 from __future__ import annotations
@@ -35,6 +41,12 @@ SHARED_OPTIONS = {
     "HostedZoneId": "hosted_zone_id",
     "AlarmEmail": "alarm_email",
 }
+# Portal-stack parameter -> command line option (its HostedZoneId is the shared stack's).
+PORTAL_OPTIONS = {
+    "PortalDomainName": "portal_domain_name",
+    "PortalCertificateArn": "portal_certificate_arn",
+}
+API_META = '<meta name="guichet-api" content="">'  # in the portal's pages: where the API is
 
 
 class DeployError(RuntimeError):
@@ -205,8 +217,10 @@ def deploy(
     bucket: str | None = None,
     only: list[str] | None = None,
     shared_parameters: dict[str, str | None] | None = None,
+    portal_parameters: dict[str, str | None] | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Deploys the services' stacks, then the shared one. Returns every stack's outputs."""
+    """Deploys the services' stacks, then the shared one, then the portal's. Returns every
+    stack's outputs."""
     manifest = json.loads((templates / "manifest.json").read_text())
     if manifest["stage"] != stage:
         raise DeployError(f"{templates} was packaged for stage {manifest['stage']!r}, not {stage!r}")
@@ -244,6 +258,90 @@ def deploy(
         # Left out, a parameter would fall back to its default on update: None keeps it.
         {**dict.fromkeys(SHARED_OPTIONS), **(shared_parameters or {}), **rest_api_ids},
     )
+    portal = manifest.get("portal")
+    api_url = outputs[stack].get("ApiUrl")
+    if portal and not api_url:
+        print(
+            f"{portal['stack']}: not deployed: the portal calls the API on its custom domain (--domain-name)"
+        )
+    elif portal:
+        given = {**dict.fromkeys(PORTAL_OPTIONS), **(portal_parameters or {})}
+        given["HostedZoneId"] = (shared_parameters or {}).get("HostedZoneId")
+        outputs[portal["stack"]] = deploy_portal(
+            session, templates, stage, bucket, portal["stack"], api_url, given
+        )
+    return outputs
+
+
+def upload_site(session: boto3.Session, bucket: str, site: Path, api_url: str) -> int:
+    """Uploads the portal's files as `site.json` lists them (pages last, so a page never names an
+    asset not there yet), each page told the API's origin. Returns how many were uploaded: an
+    asset already there has the same content (its name is its hash)."""
+    s3 = session.client("s3")
+    uploaded = 0
+    for entry in json.loads((site / "site.json").read_text()):
+        body = (site / entry["key"]).read_bytes()
+        if entry["key"].endswith(".html"):
+            page = body.decode()
+            if API_META not in page:
+                raise DeployError(f"{entry['key']} has no {API_META}: the portal would not find the API")
+            body = page.replace(API_META, f'<meta name="guichet-api" content="{api_url}">').encode()
+        else:
+            try:
+                s3.head_object(Bucket=bucket, Key=entry["key"])
+                continue
+            except ClientError as error:
+                if error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
+                    raise
+        s3.put_object(
+            Bucket=bucket,
+            Key=entry["key"],
+            Body=body,
+            ContentType=entry["content_type"],
+            CacheControl=entry["cache_control"],
+        )
+        uploaded += 1
+    return uploaded
+
+
+def invalidate_pages(session: boto3.Session, distribution: str, site: Path) -> str:
+    """Asks CloudFront to forget the portal's pages (assets never change under their name)."""
+    pages = sorted(
+        "/" + entry["key"]
+        for entry in json.loads((site / "site.json").read_text())
+        if entry["key"].endswith(".html")
+    )
+    paths = ["/", *pages]
+    answer = session.client("cloudfront").create_invalidation(
+        DistributionId=distribution,
+        InvalidationBatch={
+            "Paths": {"Quantity": len(paths), "Items": paths},
+            "CallerReference": _digest(site / "site.json")
+            + hashlib.sha256(str(paths).encode()).hexdigest()[:8],
+        },
+    )
+    return str(answer["Invalidation"]["Id"])
+
+
+def deploy_portal(
+    session: boto3.Session,
+    templates: Path,
+    stage: str,
+    bucket: str,
+    stack: str,
+    api_url: str,
+    parameters: dict[str, str | None],
+) -> dict[str, str]:
+    template = templates / "portal" / "template.json"
+    key = f"{stage}/portal/{_digest(template)}.template.json"
+    upload(session, bucket, key, template)
+    outputs = deploy_stack(
+        session, stack, template_url(session, bucket, key), {**parameters, "ApiOrigin": api_url}
+    )
+    site = templates / "portal" / "site"
+    count = upload_site(session, outputs["PortalBucketName"], site, api_url)
+    invalidation = invalidate_pages(session, outputs["PortalDistributionId"], site)
+    print(f"{stack}: {count} files uploaded, pages invalidated ({invalidation})")
     return outputs
 
 
@@ -264,15 +362,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--certificate-arn", help="ACM certificate of the domain, in the region")
     parser.add_argument("--hosted-zone-id", help="Route 53 zone that gets the domain's alias record")
     parser.add_argument("--alarm-email", help="address subscribed to the alarms")
+    parser.add_argument("--portal-domain-name", help="the portal's domain, e.g. espace-client.example.com")
+    parser.add_argument(
+        "--portal-certificate-arn", help="ACM certificate of the portal's domain, in us-east-1"
+    )
     args = parser.parse_args(argv)
 
     session = boto3.Session(region_name=args.region)
     if session.region_name is None:
         session = boto3.Session(region_name=DEFAULT_REGION)
     shared_parameters = {parameter: getattr(args, option) for parameter, option in SHARED_OPTIONS.items()}
+    portal_parameters = {parameter: getattr(args, option) for parameter, option in PORTAL_OPTIONS.items()}
     try:
         outputs = deploy(
-            args.templates, args.stage, session, args.artifact_bucket, args.service, shared_parameters
+            args.templates,
+            args.stage,
+            session,
+            args.artifact_bucket,
+            args.service,
+            shared_parameters,
+            portal_parameters,
         )
     except (DeployError, ClientError, BotoCoreError, OSError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)

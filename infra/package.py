@@ -11,7 +11,8 @@ For each Chalice app under services/ (see `service_stack.discover_services`):
   3. `chalice package --merge-template` it into <out>/<service>/ (sam.json, deployment.zip);
   4. add bytecode compiled by the runtime's Python to deployment.zip;
   5. translate sam.json to plain CloudFormation, <out>/<service>/template.json.
-Then <out>/shared/template.json (from every service found) and <out>/manifest.json, which
+Then <out>/shared/template.json (from every service found), the web portal's stack and files
+(<out>/portal/template.json and site/, `infra.portal`) and <out>/manifest.json, which
 `infra.deploy` reads. Chalice's dependency cache stays in the work directory between runs.
 """
 
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import DEFAULT_REGION, LAMBDA_RUNTIME, stack_name
+from .portal import build_site, portal_template
 from .runtime import compile_package, packaging_python
 from .sam import translate
 from .service_stack import (
@@ -248,6 +250,10 @@ def package(
     shared = out / "shared"
     shared.mkdir(exist_ok=True)
     (shared / "template.json").write_text(json.dumps(shared_template(stage, facts), indent=2) + "\n")
+    portal = out / "portal"
+    portal.mkdir(exist_ok=True)
+    (portal / "template.json").write_text(json.dumps(portal_template(stage), indent=2) + "\n")
+    site = build_site(ROOT / "web", portal / "site")
     manifest = {
         "stage": stage,
         "region": region,
@@ -262,6 +268,7 @@ def package(
             for fact in facts
         ],
         "shared": {"stack": stack_name(stage, "shared")},
+        "portal": {"stack": stack_name(stage, "portal"), "files": len(site)},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     for fact, timings in results:

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from guichet_contracts.web import SECURITY_HEADERS, cors_headers, portal_origin
+
 from . import grants
 
 ROLE_ID = "FunctionRole"
@@ -191,6 +193,55 @@ def chalice_config_for_infra(config: dict[str, Any], stage: str) -> dict[str, An
     return config
 
 
+# What API Gateway answers itself, before or instead of the function: the error body of the API
+# and the headers every answer carries (security, CORS for the portal). (status, code, message)
+GATEWAY_RESPONSES = {
+    # a path or method the API does not have: 404, as the local gateway answers
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found", "No such resource."),
+    "THROTTLED": ("429", "too_many_requests", "Too many requests. Try again in a moment."),
+    "DEFAULT_4XX": (None, "request_refused", "The request was refused."),
+    "DEFAULT_5XX": ("503", "service_unavailable", "The service is unavailable for a moment. Try again."),
+}
+
+
+def _static_value(value: str) -> str:
+    """A header value as API Gateway's mappings take a literal: quoted, its own quotes escaped."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def gateway_responses(public_url: str | None) -> dict[str, Any]:
+    """AWS::ApiGateway::GatewayResponse resources: API Gateway's own answers in the error body,
+    with the security headers, Retry-After where a retry helps, and the portal's CORS headers."""
+    headers = dict(SECURITY_HEADERS)
+    origin = portal_origin(public_url)
+    if origin:
+        headers |= {name: value for name, value in cors_headers(origin).items() if name != "Vary"}
+    resources = {}
+    for kind, (status, code, message) in GATEWAY_RESPONSES.items():
+        answer = dict(headers)
+        if status in ("429", "503"):
+            answer["Retry-After"] = "1"
+        properties: dict[str, Any] = {
+            "RestApiId": {"Ref": "RestAPI"},
+            "ResponseType": kind,
+            "ResponseParameters": {
+                f"gatewayresponse.header.{name}": _static_value(value) for name, value in answer.items()
+            },
+            "ResponseTemplates": {
+                "application/json": json.dumps({"error": {"code": code, "message": message}}),
+            },
+        }
+        if status:
+            properties["StatusCode"] = status
+        name = "".join(part.title() for part in kind.split("_"))
+        resources[f"GatewayResponse{name}"] = {
+            "Type": "AWS::ApiGateway::GatewayResponse",
+            "Properties": properties,
+        }
+    return resources
+
+
 def merge_template(service: Service, stage: str, chalice_template: dict[str, Any]) -> dict[str, Any]:
     """What `chalice package --merge-template` merges into the template Chalice generated.
 
@@ -290,6 +341,7 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
                 "MethodSettings": method_settings(service, routes),
             }
         }
+        resources |= gateway_responses(environment.get("GUICHET_PUBLIC_URL"))
 
     return {
         "AWSTemplateFormatVersion": "2010-09-09",

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import documents_bucket_name
+from .buckets import private_bucket_properties, tls_only
 from .service_stack import pascal_case
 
 _HOSTNAME = r"^$|^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$"
@@ -205,21 +206,7 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
             "Properties": {
                 "BucketName": {"Fn::Sub": documents_bucket_name(stage)},
                 "VersioningConfiguration": {"Status": "Enabled"},
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {
-                            "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
-                            "BucketKeyEnabled": True,
-                        }
-                    ]
-                },
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                **private_bucket_properties(),
                 "LifecycleConfiguration": {
                     "Rules": [
                         {
@@ -237,19 +224,7 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
                 "Bucket": {"Ref": "DocumentsBucket"},
                 "PolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "TlsOnly",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [
-                                {"Fn::GetAtt": ["DocumentsBucket", "Arn"]},
-                                {"Fn::Sub": "${DocumentsBucket.Arn}/*"},
-                            ],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
+                    "Statement": [tls_only("DocumentsBucket")],
                 },
             },
         },

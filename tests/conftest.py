@@ -249,13 +249,46 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+# Each page reports what its Content-Security-Policy blocked on the console, where Chromium's own
+# "Refused to ..." messages also go: both are collected, as are the page's uncaught errors.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) =>
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`));
+"""
+
+
+class PageWatch:
+    """What went wrong in a browser context's pages that no assertion of a test looks at: a CSP
+    violation (the portal runs with its policy enforced) or an uncaught script error."""
+
+    def __init__(self, context: Any) -> None:
+        self.problems: list[str] = []
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("page", self.watch)
+
+    def watch(self, page: Any) -> None:
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught error: {error}"))
+
+    def _console(self, message: Any) -> None:
+        text = message.text
+        if message.type == "error" and ("CSP violation" in text or "Content Security Policy" in text):
+            self.problems.append(text)
+
+    def check(self) -> None:
+        assert not self.problems, "the pages went wrong:\n" + "\n".join(self.problems)
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A page of its own (no cookies or storage of another test), 1280×900, waiting 15 s at most."""
+    """A page of its own (no cookies or storage of another test), 1280×900, waiting 15 s at most;
+    the test fails on a CSP violation or an uncaught error in any page of its context."""
     context = browser.new_context(
         locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
     )
+    watch = PageWatch(context)
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     yield opened
     context.close()
+    watch.check()

@@ -13,17 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import PageWatch
 
 PASSWORD = "a long and personal passphrase 2026"
 
 
 @pytest.fixture
 def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
-    """Playwright's default size and waits (1280×720, 30 s), not conftest's page: only the language is set."""
+    """Playwright's default size and waits (1280×720, 30 s), not conftest's page: only the language
+    is set; CSP violations and uncaught errors fail the test as there."""
     context = browser.new_context(locale="fr-FR")
+    watch = PageWatch(context)
     opened = context.new_page()
     yield opened
     context.close()
+    watch.check()
 
 
 def test_a_person_registers_verifies_logs_in_and_edits_the_profile(runtime: Any, page: Any) -> None:
@@ -55,7 +59,9 @@ def test_a_person_registers_verifies_logs_in_and_edits_the_profile(runtime: Any,
     page.click("summary")
     page.fill("form input[name=company]", "<b>Lambert & fils</b>")
     page.click("details button[type=submit]")
-    page.wait_for_function("document.querySelector('dd[data-field=company]')?.textContent.includes('fils')")
+    page.wait_for_function(
+        "() => document.querySelector('dd[data-field=company]')?.textContent.includes('fils')"
+    )
     # shown as typed, never interpreted as HTML
     assert page.inner_text("dd[data-field=company]") == "<b>Lambert & fils</b>"
     page.screenshot(path=str(Path(runtime.log).parent / "portal-account.png"), full_page=True)
@@ -63,3 +69,25 @@ def test_a_person_registers_verifies_logs_in_and_edits_the_profile(runtime: Any,
     profile = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()
     me = runtime.get("/auth/me", headers={"Authorization": f"Bearer {profile['access_token']}"}).json()
     assert me["company"] == "<b>Lambert & fils</b>"
+
+
+def test_the_portal_runs_under_its_policy_and_what_it_blocks_is_seen(runtime: Any, browser: Any) -> None:
+    context = browser.new_context(locale="fr-FR")
+    watch = PageWatch(context)
+    opened = context.new_page()
+    opened.goto(f"{runtime.url}/login")
+    opened.wait_for_selector("input[name=password]")
+    assert watch.problems == [], "the portal itself breaks its policy"
+
+    # a script injected into the page (as an XSS would) does not run, and is reported
+    opened.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+        " document.body.append(s); }"
+    )
+    for _ in range(50):
+        if watch.problems:
+            break
+        opened.wait_for_timeout(100)
+    assert opened.evaluate("() => window.injected") is None
+    assert any("script-src" in problem for problem in watch.problems), watch.problems
+    context.close()

@@ -99,3 +99,25 @@ def test_the_lifecycle_document_names_every_event() -> None:
     lifecycle = (REPO / "docs" / "LIFECYCLE.md").read_text()
     missing = [name for name in MODELS if name not in lifecycle]
     assert not missing, f"docs/LIFECYCLE.md does not say what {', '.join(missing)} does"
+
+
+def architecture_table() -> dict[str, tuple[set[str], set[str]]]:
+    """docs/ARCHITECTURE.md's services table: service → (events it emits, events it consumes)."""
+    rows: dict[str, tuple[set[str], set[str]]] = {}
+    for line in (REPO / "docs" / "ARCHITECTURE.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`services/"):
+
+            def names(cell: str) -> set[str]:
+                return {name.strip() for name in cell.split(",") if name.strip() not in ("", "—")}
+
+            rows[cells[0].strip("`").removeprefix("services/")] = (names(cells[2]), names(cells[3]))
+    return rows
+
+
+def test_the_architecture_table_says_who_emits_and_consumes_what() -> None:
+    table = architecture_table()
+    assert set(table) == set(SERVICES), "docs/ARCHITECTURE.md has a row per service"
+    for service, (emits, consumes) in table.items():
+        assert emits == {model.name for model in MODELS.values() if model.producer == service}, service
+        assert consumes == {model.name for model in MODELS.values() if service in model.consumers}, service

@@ -701,12 +701,16 @@ class ApiError extends Error {
   }
 }
 
+// Where the API is: this origin (the local run), or the API's own domain, which the deployment
+// writes into the page (infra/deploy.py) and the Content-Security-Policy allows.
+const API_BASE = document.querySelector('meta[name="guichet-api"]')?.content || "";
+
 // The answer's JSON; with `raw`, the successful Response itself (a file to save).
 async function api(method, path, body, { auth = false, retried = false, headers: extra = {}, raw = false } = {}) {
   const headers = { ...extra, "Accept-Language": language };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth) headers.Authorization = `Bearer ${store.getItem("guichet.access")}`;
-  const answer = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const answer = await fetch(API_BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (answer.status === 401 && auth && !retried && (await refresh())) {
     return api(method, path, body, { auth, retried: true, headers: extra, raw });
   }

@@ -3,7 +3,8 @@ whole stage through `infra.deploy`.
 
 moto cannot deploy a RestApi's Deployment and Stage (it ignores the OpenAPI body), so they are
 left out (`infra.emulator`); it skips the alarms and the bucket policy of the shared stack, and
-the services' `AWS::Lambda::EventInvokeConfig` (retries and on-failure destination): the tests
+the services' `AWS::Lambda::EventInvokeConfig` (retries and on-failure destination) and
+`AWS::ApiGateway::GatewayResponse` (checked in the templates instead): the tests
 check that what those name (the function, the dead-letter queue) is what moto created.
 """
 
@@ -37,8 +38,9 @@ SKIPPED_IN_SHARED = {
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
 }
-# ... and in a service stack, only the asynchronous-invocation settings of its functions.
-SKIPPED_IN_SERVICES = {"AWS::Lambda::EventInvokeConfig"}
+# ... and in a service stack, only the asynchronous-invocation settings of its functions and API
+# Gateway's own answers (checked in the template: test_templates).
+SKIPPED_IN_SERVICES = {"AWS::Lambda::EventInvokeConfig", "AWS::ApiGateway::GatewayResponse"}
 
 
 def _skipped(caught: list[warnings.WarningMessage]) -> set[str]:
@@ -139,7 +141,9 @@ def _check_dead_letters(template: dict[str, Any], physical: dict[str, str], role
     """The dead-letter queue moto created, the role's permission on it, and the function and
     queue each skipped EventInvokeConfig names."""
     configs = [
-        body["Properties"] for body in template["Resources"].values() if body["Type"] in SKIPPED_IN_SERVICES
+        body["Properties"]
+        for body in template["Resources"].values()
+        if body["Type"] == "AWS::Lambda::EventInvokeConfig"
     ]
     queues = [name for name, body in template["Resources"].items() if body["Type"] == "AWS::SQS::Queue"]
     if not configs:

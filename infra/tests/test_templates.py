@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint_file
+from guichet_contracts.web import SECURITY_HEADERS
 
 from infra import LAMBDA_RUNTIME
-from infra.service_stack import PLACEHOLDER_ROLE_ARN, Service, environment_name
+from infra.service_stack import GATEWAY_RESPONSES, PLACEHOLDER_ROLE_ARN, Service, environment_name
 
 from .conftest import REGION, load
 
@@ -43,7 +44,8 @@ def _templates(packaged: Path) -> list[Path]:
 
 def test_cfn_lint_finds_no_error_in_any_template(packaged: Path, services: list[Service]) -> None:
     paths = _templates(packaged)
-    assert len(paths) == 2 * len(services) + 1  # sam.json and template.json per service, the shared stack
+    # sam.json and template.json per service, the shared stack, the portal's
+    assert len(paths) == 2 * len(services) + 2
 
     problems = {
         path.relative_to(packaged).as_posix(): [
@@ -392,3 +394,50 @@ def test_a_web_acl_limits_each_client_address_on_every_api(packaged: Path, manif
     assert len(associated) == len(with_api)
     for entry in with_api:
         assert any(f"${{{entry['rest_api_parameter']}}}/stages/" in arn for arn in associated), entry["name"]
+
+
+def test_api_gateways_own_answers_carry_the_error_body_and_every_header(
+    packaged: Path, services: list[Service]
+) -> None:
+    """An unknown path, a throttled request, any other refusal or failure of API Gateway itself:
+    the API's error body, the security headers, the portal's CORS origin, Retry-After where a
+    retry helps; an unknown path is a 404 as in the local run."""
+    for service in services:
+        template = load(packaged / service.name / "template.json")
+        responses = {
+            body["Properties"]["ResponseType"]: body["Properties"]
+            for body in template["Resources"].values()
+            if body["Type"] == "AWS::ApiGateway::GatewayResponse"
+        }
+        assert set(responses) == set(GATEWAY_RESPONSES), service.name
+        assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+        for kind, properties in responses.items():
+            headers = {
+                name.removeprefix("gatewayresponse.header."): value
+                for name, value in properties["ResponseParameters"].items()
+            }
+            for name, value in SECURITY_HEADERS.items():
+                assert headers[name] == "'" + value.replace("'", "\\'") + "'", (service.name, kind, name)
+            assert headers["Access-Control-Allow-Origin"] == "'https://espace-client.example.com'"
+            assert ("Retry-After" in headers) == (properties.get("StatusCode") in ("429", "503")), kind
+            error = json.loads(properties["ResponseTemplates"]["application/json"])["error"]
+            assert set(error) == {"code", "message"} and error["code"] == GATEWAY_RESPONSES[kind][1]
+
+
+def test_the_deployed_api_answers_the_portals_preflight_requests(
+    packaged: Path, services: list[Service]
+) -> None:
+    """Chalice declares an OPTIONS method on every path of the API, allowing the portal's
+    origin (the stage's GUICHET_PUBLIC_URL) and the headers the portal sends."""
+    for service in services:
+        sam = load(packaged / service.name / "sam.json")
+        body = sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+        for path, methods in body["paths"].items():
+            assert "options" in methods, f"{service.name} {path}: no preflight"
+            answer = methods["options"]["x-amazon-apigateway-integration"]["responses"]["default"]
+            parameters = answer["responseParameters"]
+            assert parameters["method.response.header.Access-Control-Allow-Origin"] == (
+                "'https://espace-client.example.com'"
+            ), (service.name, path)
+            allowed = parameters["method.response.header.Access-Control-Allow-Headers"]
+            assert "Idempotency-Key" in allowed and "Authorization" in allowed, (service.name, path)

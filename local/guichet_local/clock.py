@@ -10,7 +10,8 @@ itself: the harness runs each job at its declared time and delivers events when 
 
 time-machine does the freezing (`tick=False`: the clock stands still between moves, so a run is
 reproducible); `time.monotonic()` is left alone, so timeouts and waits keep working.
-libfaketime cannot be used here (see FACTS.md). time-machine is imported only under a controlled
+libfaketime is not used: under Python 3.11 it hangs timed waits (monotonic clock faked) or
+makes `time.sleep` raise EINVAL (monotonic left alone). time-machine is imported only under a controlled
 clock: the usual run never loads it.
 """
 

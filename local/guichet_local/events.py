@@ -10,7 +10,7 @@ refuses as off its contract (InvalidEvent) is dead-lettered at once. Dead letter
 errors and listed at `/_local/dead-letters.json`, as a queue on AWS would keep them.
 
 No schedule rule is ever created in moto: a rule with only a ScheduleExpression matches every
-event there (see FACTS.md); schedules are fired by `schedules.Scheduler`.
+event there (moto's rule matching ignores the schedule); schedules are fired by `schedules.Scheduler`.
 
 Under a controlled clock (`clock.py`) the polling threads are not started: a harness calls
 `drain`, which delivers every pending event, and those the handlers publish in turn, until none

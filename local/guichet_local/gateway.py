@@ -24,12 +24,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from guichet_contracts.web import PORTAL_SECURITY_HEADERS, SECURITY_HEADERS
+from guichet_contracts.web import PORTAL_PAGES, PORTAL_SECURITY_HEADERS, SECURITY_HEADERS
 
 from .service_process import INTERNAL_HEADERS, SOURCE_IP_HEADER, ServiceProcess
 from .usage import USAGE
 
 logger = logging.getLogger("guichet_local.gateway")
+
+# The local mailbox page: its own inline style, and each mail's HTML in a sandboxed srcdoc frame,
+# which inherits this policy (mails carry inline styles, as mail clients need): still no script.
+MAILBOX_SECURITY_HEADERS = {
+    **PORTAL_SECURITY_HEADERS,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+}
 
 _HOP_BY_HOP = {
     "connection",
@@ -87,33 +95,6 @@ class Local:
         return None
 
 
-# The web portal's pages (web/portal.js routes them in the browser); links in emails point here.
-PORTAL_PAGES = {
-    "",
-    "login",
-    "register",
-    "verify-email",
-    "forgot-password",
-    "reset-password",
-    "email-change/refuse",
-    "account",
-    # the subscriptions area; its home is not "subscriptions", the API's base path, which the
-    # gateway sends to the service before it looks for a page
-    "my-subscriptions",
-    "subscription",
-    "order",
-    "orders",
-    "order-status",
-    "appointments",
-    # the invoices area; "invoices" is the API's base path
-    "my-invoices",
-    "invoice",
-    "schedule",
-    "billing",
-    # the consumption area; "consumption" is the API's base path
-    "my-consumption",
-    "my-surplus",
-}
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -218,7 +199,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"items": local.mail()})
         elif path == "/_local/mail" and method == "GET":
             page = local.mail_page(local.mail()).encode()
-            self._send(HTTPStatus.OK, "text/html; charset=utf-8", page, PORTAL_SECURITY_HEADERS)
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", page, MAILBOX_SECURITY_HEADERS)
         elif path == "/_local/jobs" and method == "GET":
             self._json(HTTPStatus.OK, {"items": local.jobs()})
         elif path == "/_local/services" and method == "GET":

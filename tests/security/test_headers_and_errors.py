@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from guichet_contracts.web import PORTAL_SECURITY_HEADERS, SECURITY_HEADERS
+from guichet_contracts.web import PORTAL_SECURITY_HEADERS, SECURITY_HEADERS, portal_origin
 
 from .world import World, altered, said
 
@@ -171,4 +171,40 @@ def test_every_answer_carries_the_security_headers_and_no_open_cors(world: World
             f"{case}: {problem}"
             for problem in header_problems(answer, PORTAL_SECURITY_HEADERS, service=False)
         ]
+    assert not failures, "\n".join(failures)
+
+
+def test_the_portals_origin_alone_reads_the_answers_errors_included(world: World) -> None:
+    """Deployed with the API on a domain of its own, the portal calls it cross-origin: every
+    answer to the portal's origin (GUICHET_PUBLIC_URL's) allows it, a 401 and a 404 too, and
+    says which headers it may read (Retry-After); a stranger's is never allowed."""
+    portal = portal_origin(world.runtime.url)  # the local runtime's GUICHET_PUBLIC_URL
+    assert portal
+    token = {"Authorization": f"Bearer {world.signer.access(world.customers[0].customer.customer_id)}"}
+    failures = []
+    for service, protected, missing in (
+        ("auth", "/auth/me", "/auth/me/contacts/no-such-contact"),
+        ("subscriptions", "/subscriptions/dashboard", "/subscriptions/no-such-subscription"),
+        ("invoices", "/invoices/schedule", "/invoices/no-such-invoice"),
+        ("consumption", "/consumption/meters", "/consumption/meters/no-such-meter/summary"),
+    ):
+        for path, status, headers in (
+            (f"/{service}/health", 200, {}),
+            (protected, 401, {}),
+            (missing, 404, token),
+        ):
+            for origin, allowed in ((portal, portal), (STRANGER, None)):
+                answer = world.runtime.get(path, headers={**headers, "Origin": origin})
+                given = answer.headers.get("Access-Control-Allow-Origin")
+                case = f"GET {path} from {origin}"
+                if answer.status_code != status:
+                    failures.append(f"{case}: {said(answer)}")
+                if allowed and given != allowed:
+                    failures.append(f"{case}: Allow-Origin {given!r}, expected {allowed!r}")
+                if allowed and "Retry-After" not in (
+                    answer.headers.get("Access-Control-Expose-Headers") or ""
+                ):
+                    failures.append(f"{case}: Retry-After not exposed")
+                if given in (origin, "*") and not allowed:
+                    failures.append(f"{case}: allowed ({given!r})")
     assert not failures, "\n".join(failures)

@@ -1064,7 +1064,7 @@ class View:
         return failures
 
     def _credits_paid_back(self) -> list[Failure]:
-        """Money owed goes back by the rules (docs/LIFECYCLE.md, LIFECYCLE-ANCHORS.md): refunded on
+        """Money owed goes back by the rules (docs/LIFECYCLE.md): refunded on
         the day (a refund waiting for an operator within a week), or, for a regularization under
         25 € (50 € for a business) while the contract runs, carried to the next invoice."""
         failures = []

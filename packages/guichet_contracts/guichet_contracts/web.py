@@ -7,6 +7,11 @@ leaves as the error body of API.md: an `ApiError` with its status, AWS failing f
 (throttled, a 5xx, once the SDK's retries are spent) as a 503 with Retry-After, anything else as
 a 500 that says nothing about the code. Chalice itself catches unexpected exceptions (and logs them
 through `app.log`, which gets the Powertools format here); the middleware rewrites its body.
+
+CORS: the web portal is the only other origin allowed (`GUICHET_PUBLIC_URL`'s, where the portal
+is served when the API has a domain of its own): every route is declared to Chalice with that
+origin, so that the deployed API answers its preflight requests, and every answer to a request
+from it, errors included, says so. No other origin is ever allowed.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from chalice import Response
+from chalice import CORSConfig, Response
 
 from .errors import ApiError, MalformedRequest, ServiceUnavailable, ValidationFailed, error_body
 
@@ -38,22 +45,108 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
-# On the web portal's pages: the same, but its own scripts and styles load and it may be cached.
+# On the web portal's pages: the same, but its own scripts, styles and images load (from its
+# own origin only: no inline script or style, no eval, no plugin, no other site), it talks to
+# its own origin only, and its files may be cached.
+PORTAL_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 PORTAL_SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Content-Security-Policy": PORTAL_CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": SECURITY_HEADERS["Strict-Transport-Security"],
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# The web portal's pages (web/portal.js routes them in the browser; links in emails point here):
+# the local gateway and the deployed distribution (infra/portal.py) answer them with index.html.
+PORTAL_PAGES = {
+    "",
+    "login",
+    "register",
+    "verify-email",
+    "forgot-password",
+    "reset-password",
+    "email-change/refuse",
+    "account",
+    # the subscriptions area; its home is not "subscriptions", the API's base path, which the
+    # gateway sends to the service before it looks for a page
+    "my-subscriptions",
+    "subscription",
+    "order",
+    "orders",
+    "order-status",
+    "appointments",
+    # the invoices area; "invoices" is the API's base path
+    "my-invoices",
+    "invoice",
+    "schedule",
+    "billing",
+    # the consumption area; "consumption" is the API's base path
+    "my-consumption",
+    "my-surplus",
 }
 LANGUAGES = ("fr", "en", "it")
 DEFAULT_LANGUAGE = "fr"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
+# What the portal may send to the API from its own origin, and read of the answers.
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept-Language",
+    "Idempotency-Key",
+    "X-Correlation-Id",
+)
+CORS_EXPOSED_HEADERS = ("Retry-After", "X-Correlation-Id", "Content-Disposition")
+CORS_MAX_AGE = 600
+
+
+def portal_origin(public_url: str | None) -> str | None:
+    """The origin (scheme, host, port) of the portal's public URL; None without one."""
+    if not public_url:
+        return None
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"GUICHET_PUBLIC_URL is not an http(s) URL: {public_url!r}")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def cors_headers(origin: str) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": ",".join(CORS_EXPOSED_HEADERS),
+        "Vary": "Origin",
+    }
+
+
 def install(app: Chalice, logger: Logger) -> None:
     from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
     copy_config_to_registered_loggers(source_logger=logger, include={app.log.name})
+    origin = portal_origin(os.environ.get("GUICHET_PUBLIC_URL"))
+    if origin:
+        # the default of every route registered after this (the blueprints): the deployed
+        # API's preflight answers (OPTIONS) come from it
+        app.api.cors = CORSConfig(
+            allow_origin=origin,
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_EXPOSED_HEADERS),
+            max_age=CORS_MAX_AGE,
+        )
 
     @app.middleware("http")
     def correlate_and_translate_errors(event: Request, get_response: Any) -> Response:
@@ -83,6 +176,8 @@ def install(app: Chalice, logger: Logger) -> None:
         response.headers["X-Correlation-Id"] = correlation_id
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if origin and _header(event, "origin") == origin:  # errors included
+            response.headers.update(cors_headers(origin))
         return response
 
 
