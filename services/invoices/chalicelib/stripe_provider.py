@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from guichet_contracts.errors import ServiceUnavailable
 
 from .payment_provider import (
     _CARD_NUMBER,
@@ -48,6 +49,29 @@ from .payment_provider import (
 logger = Logger(child=True)
 
 MAX_NETWORK_RETRIES = 2
+
+
+class ProviderUnavailable(ServiceUnavailable):
+    """Stripe did not answer (network, 5xx, rate limit) once the SDK's retries were spent: the
+    same request again gets Stripe's answer to its idempotency key, never a second charge."""
+
+    code = "payment_provider_unavailable"
+    message = "The payment provider does not answer for a moment. Send the same request again in a minute."
+    translations = {
+        "fr": "Le prestataire de paiement ne répond pas pour le moment : renvoyez la même demande bientôt.",
+        "it": "Il fornitore di pagamento non risponde al momento. Reinvii la stessa richiesta tra un minuto.",
+    }
+
+
+def _unavailable(error: Exception) -> ProviderUnavailable:
+    logger.warning("stripe unavailable", extra={"error": type(error).__name__})
+    return ProviderUnavailable(headers={"Retry-After": "60"})
+
+
+def _outage() -> tuple[type[Exception], ...]:
+    import stripe
+
+    return (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
 
 def _declined(reference: str, code: str | None) -> Charge:
@@ -227,6 +251,8 @@ class StripeProvider:
             refund = self.client().v1.refunds.create(
                 params=params, options={"idempotency_key": idempotency_key}
             )
+        except _outage() as error:
+            raise _unavailable(error) from error
         except stripe.IdempotencyError as error:
             raise ValueError("idempotency_key was already used for a refund with other parameters") from error
         except stripe.InvalidRequestError as error:
@@ -267,6 +293,8 @@ class StripeProvider:
                 params={"cancellation_reason": "abandoned"},
                 options={"idempotency_key": f"cancel:{reference}"},
             )
+        except _outage() as error:
+            raise _unavailable(error) from error
         except stripe.InvalidRequestError as error:
             logger.info("stripe refused to cancel", extra={"reference": reference, "code": error.code})
             return False
@@ -279,6 +307,8 @@ class StripeProvider:
             intent = self.client().v1.payment_intents.create(
                 params=params, options={"idempotency_key": idempotency_key}
             )
+        except _outage() as error:
+            raise _unavailable(error) from error
         except stripe.IdempotencyError as error:
             raise ValueError(
                 "idempotency_key was already used for a payment with other parameters"

@@ -108,6 +108,7 @@ class StripeFake:
         self.keys: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
         self.refunds_pending = False  # answer refunds pending (some card networks), ended by a test
+        self.down = False  # answer every request 500 api_error (an outage)
         self.clock = 1_800_000_000
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -137,6 +138,8 @@ class StripeFake:
         params = form_decode(body)
         with self.lock:
             self.requests.append((method, path, params))
+            if self.down:
+                return 500, self._error("api_error", message="Something went wrong on Stripe's end."), False
             key = headers.get("idempotency-key")
             fingerprint = hashlib.sha256(f"{method} {path} {body}".encode()).hexdigest()
             if method == "POST" and key and key in self.keys:

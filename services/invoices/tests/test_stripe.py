@@ -332,6 +332,34 @@ def test_cards_without_3d_secure_succeed_or_are_declined_at_once_and_a_card_numb
     assert stored_invoice(customer.customer_id, declined.invoice_id).status == "open"
 
 
+def test_stripe_down_answers_503_and_the_same_request_later_pays_once(
+    stripe: StripeFake, customer_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given Stripe answering 500 to everything (the SDK retries twice)
+    customer = customer_factory()
+    invoice = ordered_invoice(customer, 1500)
+    monkeypatch.setattr(stripe, "down", True)
+    key = pay_key()
+    body = {"method": "card", "card_token": "pm_card_visa"}
+
+    # When the customer pays
+    refused = customer.call("POST", f"/{invoice.invoice_id}/payments", body, key)
+
+    # Then 503 with Retry-After, nothing recorded, the invoice free
+    assert_error(refused, 503, "payment_provider_unavailable")
+    assert refused.headers["Retry-After"] == "60"
+    assert payments_in_table(customer.customer_id) == []
+    assert stored_invoice(customer.customer_id, invoice.invoice_id).payment_lock is None
+
+    # When Stripe is back and the same request is sent again
+    monkeypatch.setattr(stripe, "down", False)
+    again = customer.call("POST", f"/{invoice.invoice_id}/payments", body, key)
+
+    # Then it is paid, once
+    assert again.status_code == 201 and answer(again)["status"] == "succeeded"
+    assert stored_invoice(customer.customer_id, invoice.invoice_id).status == "paid"
+
+
 def test_the_idempotency_key_reaches_stripe_and_a_replay_is_stripes_first_answer(stripe: StripeFake) -> None:
     from chalicelib import payment_provider
 
