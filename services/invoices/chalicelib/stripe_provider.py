@@ -209,8 +209,10 @@ class StripeProvider:
             raise ValueError("iban is required")
         if not isinstance(mandate_reference, str) or not mandate_reference.strip():
             raise ValueError("mandate_reference is required")
+        if not isinstance(holder, str) or not holder.strip():
+            raise ValueError("holder is required: Stripe names the debtor of a SEPA debit")
         _check_common(amount_cents, currency, idempotency_key, description)
-        billing = {"name": holder.strip() or "-", **({"email": email} if email else {})}
+        billing = {"name": holder.strip(), **({"email": email} if email else {})}
         params = {
             "amount": amount_cents,
             "currency": currency.lower(),

@@ -379,6 +379,19 @@ def test_the_idempotency_key_reaches_stripe_and_a_replay_is_stripes_first_answer
     assert [key for key in stripe.keys if key == "tm000001-GU:request:abc"] == ["tm000001-GU:request:abc"]
     with pytest.raises(ValueError, match="other parameters"):
         gateway.charge_card(**{**arguments, "amount_cents": 1235})
+    # and a SEPA debit without the debtor's name is refused before Stripe
+    seen = len(stripe.requests)
+    with pytest.raises(ValueError, match="holder is required"):
+        gateway.debit_account(
+            iban=SUCCEEDING_IBAN,
+            mandate_reference="GUICHET-TM000001GU-0001",
+            amount_cents=1234,
+            currency="EUR",
+            idempotency_key="tm000001-GU:debit",
+            description="Guichet",
+            holder=" ",
+        )
+    assert len(stripe.requests) == seen
 
 
 # --- SEPA Direct Debit ------------------------------------------------------------------------
