@@ -300,6 +300,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
     "invoices": (
         OwnTable("InvoicesTable"),
         OwnBucket("InvoicesBucket"),
+        # Stripe's keys (secret, webhook signing, publishable), read when the stage takes Stripe
+        StageSecrets(("stripe",), SECRET_READ),
         SendEmailFrom("GUICHET_MAIL_SENDER"),
         PublishEvents("GUICHET_EVENT_BUS"),
     ),

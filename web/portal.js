@@ -130,6 +130,10 @@ const TEXT = {
     method_tip: "TIP (titre interbancaire de paiement)", method_transfer: "Virement", method_credit: "Avoir déduit",
     card_number: "Numéro de carte",
     card_sandbox_hint: "Environnement de test local : 4242 4242 4242 4242 est acceptée, 4000 0000 0000 0002 est refusée.",
+    card_stripe_hint: "Votre carte est saisie chez notre prestataire de paiement (Stripe) : son numéro ne nous parvient jamais.",
+    payment_confirming: "Paiement authentifié : sa confirmation par la banque arrive, la facture sera marquée payée dans un instant.",
+    debit_processing: "Prélèvement transmis à votre banque : la facture sera marquée payée quand elle l'aura accepté (quelques jours).",
+    decline_authentication_failed: "l'authentification de la carte (3-D Secure) a échoué.", decline_generic_decline: "la carte a été refusée.",
     direct_debit_on: (iban) => `Prélèvement sur le compte ${iban}.`,
     no_bank_account_hint: "Pour payer par prélèvement, enregistrez d'abord vos coordonnées bancaires :",
     add_bank_link: "ajouter un IBAN",
@@ -181,7 +185,7 @@ const TEXT = {
     paperless: "Facture électronique : plus de facture papier par courrier",
     notify_new_invoice: "M'avertir par e-mail à chaque nouvelle facture", preferences_saved: "Préférences enregistrées.",
     invoice_status_refunded: "remboursé", invoice_status_to_refund: "à rembourser", payment_status_expired: "non reçu",
-    pending_notice: "Votre chèque ou votre TIP est en cours d'acheminement : cette facture lui est réservée jusqu'à sa réception et ne peut pas être réglée autrement d'ici là.",
+    pending_notice: "Un paiement de cette facture est en cours (chèque ou TIP en cours d'acheminement, carte en cours d'authentification ou prélèvement à la banque) : elle lui est réservée jusqu'à son aboutissement.",
     pending_badge: "règlement en attente",
     tip_needs_slip: "Le TIP se règle avec le titre imprimé au bas de la facture : choisissez le TIP dans vos préférences pour vos prochaines factures.",
     owed_notice: (amount) => `${amount} vous sont dus.`, carried_notice: "Ils seront déduits de votre prochaine facture.",
@@ -348,6 +352,10 @@ const TEXT = {
     method_tip: "TIP (interbank payment slip)", method_transfer: "Bank transfer", method_credit: "Credit deducted",
     card_number: "Card number",
     card_sandbox_hint: "Local sandbox: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.",
+    card_stripe_hint: "Your card is entered with our payment provider (Stripe): its number never reaches us.",
+    payment_confirming: "Payment authenticated: the bank's confirmation is on its way, the invoice will show paid in a moment.",
+    debit_processing: "Direct debit sent to your bank: the invoice will show paid once it accepts it (a few days).",
+    decline_authentication_failed: "the card's authentication (3-D Secure) failed.", decline_generic_decline: "the card was declined.",
     direct_debit_on: (iban) => `Debited from account ${iban}.`,
     no_bank_account_hint: "To pay by direct debit, first save your bank details:",
     add_bank_link: "add an IBAN",
@@ -399,7 +407,7 @@ const TEXT = {
     paperless: "Paperless billing: no more paper invoice by post",
     notify_new_invoice: "Email me about each new invoice", preferences_saved: "Preferences saved.",
     invoice_status_refunded: "refunded", invoice_status_to_refund: "to be refunded", payment_status_expired: "not received",
-    pending_notice: "Your cheque or TIP is on its way: this invoice is kept for it until it arrives and cannot be paid otherwise until then.",
+    pending_notice: "A payment of this invoice is under way (a cheque or TIP on its way, a card being authenticated or a direct debit at the bank): the invoice is kept for it until it ends.",
     pending_badge: "payment on its way",
     tip_needs_slip: "A TIP is paid with the slip printed at the bottom of the invoice: choose TIP in your preferences for your next invoices.",
     owed_notice: (amount) => `${amount} is owed to you.`, carried_notice: "It will be deducted from your next invoice.",
@@ -566,6 +574,10 @@ const TEXT = {
     method_tip: "TIP (titolo interbancario di pagamento)", method_transfer: "Bonifico", method_credit: "Credito dedotto",
     card_number: "Numero della carta",
     card_sandbox_hint: "Ambiente di prova locale: 4242 4242 4242 4242 viene accettata, 4000 0000 0000 0002 viene rifiutata.",
+    card_stripe_hint: "La carta viene inserita presso il nostro fornitore di pagamento (Stripe): il suo numero non ci arriva mai.",
+    payment_confirming: "Pagamento autenticato: la conferma della banca è in arrivo, la fattura risulterà pagata tra un istante.",
+    debit_processing: "Addebito trasmesso alla Sua banca: la fattura risulterà pagata quando lo avrà accettato (alcuni giorni).",
+    decline_authentication_failed: "l'autenticazione della carta (3-D Secure) non è riuscita.", decline_generic_decline: "la carta è stata rifiutata.",
     direct_debit_on: (iban) => `Addebito sul conto ${iban}.`,
     no_bank_account_hint: "Per pagare con addebito diretto, registri prima le Sue coordinate bancarie:",
     add_bank_link: "aggiungere un IBAN",
@@ -617,7 +629,7 @@ const TEXT = {
     paperless: "Fattura elettronica: niente più fattura cartacea per posta",
     notify_new_invoice: "Avvisarmi via email a ogni nuova fattura", preferences_saved: "Preferenze salvate.",
     invoice_status_refunded: "rimborsato", invoice_status_to_refund: "da rimborsare", payment_status_expired: "non ricevuto",
-    pending_notice: "Il Suo assegno o TIP è in arrivo: questa fattura gli è riservata fino al ricevimento e non può essere pagata in altro modo nel frattempo.",
+    pending_notice: "Un pagamento di questa fattura è in corso (assegno o TIP in arrivo, carta in autenticazione o addebito in banca): la fattura gli è riservata fino al suo esito.",
     pending_badge: "pagamento in arrivo",
     tip_needs_slip: "Il TIP si paga con il titolo stampato in fondo alla fattura: scelga il TIP nelle preferenze per le prossime fatture.",
     owed_notice: (amount) => `Le sono dovuti ${amount}.`, carried_notice: "Saranno dedotti dalla prossima fattura.",
@@ -1743,9 +1755,48 @@ function instructionsBlock(payment) {
     h("p", { class: "muted" }, t("instructions_note")));
 }
 
+// Which provider takes cards (GET /invoices/payment-provider), asked once per page load.
+let providerAnswer = null;
+const paymentProvider = () => (providerAnswer ||= authed("GET", "/invoices/payment-provider")
+  .catch(() => ({ provider: "sandbox", publishable_key: null })));
+
+// Stripe.js, loaded from Stripe (as Stripe requires) once, only on a stage whose provider is Stripe.
+let stripeScript = null;
+function loadStripe(publishableKey) {
+  stripeScript ||= new Promise((resolve, reject) => {
+    const script = h("script", { src: "https://js.stripe.com/v3/" });
+    script.addEventListener("load", () => resolve());
+    script.addEventListener("error", () => reject(new Error("Stripe.js could not be loaded")));
+    document.head.append(script);
+  });
+  return stripeScript.then(() => window.Stripe(publishableKey));
+}
+
+// How the form collects a card. The sandbox: the number typed, sent as is (its test cards).
+// Stripe: Stripe Elements' hosted field mounted in place of the input, the card turned into a
+// PaymentMethod by Stripe.js, so the page never sees the number; and 3-D Secure finished with it.
+function sandboxCard(input) {
+  return { provider: "sandbox", token: async () => input.value.trim(), authenticate: null };
+}
+
+async function stripeCard(config, slot) {
+  const stripe = await loadStripe(config.publishable_key);
+  const element = stripe.elements({ locale: language }).create("card", { hidePostalCode: true });
+  element.mount(slot);
+  return {
+    provider: "stripe",
+    token: async () => {
+      const { paymentMethod, error } = await stripe.createPaymentMethod({ type: "card", card: element });
+      if (error) throw Object.assign(new Error(error.message), { cardProblem: error.message });
+      return paymentMethod.id;
+    },
+    authenticate: async (clientSecret) => !(await stripe.handleNextAction({ clientSecret })).error,
+  };
+}
+
 // The payment form of one invoice or of several (`selected()` gives them when it is sent; the
-// caller dispatches "change" on the form when they change). Card numbers go to the sandbox as
-// typed; a real provider's script would turn them into a token in the page first.
+// caller dispatches "change" on the form when they change). The card is collected as the
+// provider wants (above): typed for the sandbox, in Stripe's hosted field for Stripe.
 function paymentForm({ selected, account, done }) {
   const submitOnce = keyedSubmission();
   const group = `method-${++fieldCount}`;
@@ -1753,8 +1804,19 @@ function paymentForm({ selected, account, done }) {
   const cardError = h("span", { class: "field-error", id: `${cardId}-error` });
   const cardInput = h("input", { id: cardId, name: "card_token", type: "text", inputmode: "numeric", autocomplete: "cc-number",
     maxlength: 23, "aria-describedby": `${cardId}-hint ${cardId}-error` });
+  const cardHint = h("span", { class: "hint", id: `${cardId}-hint` }, t("card_sandbox_hint"));
   const cardField = h("div", { class: "field", "data-field": "card_token" }, h("label", { for: cardId }, t("card_number")),
-    cardInput, h("span", { class: "hint", id: `${cardId}-hint` }, t("card_sandbox_hint")), cardError);
+    cardInput, cardHint, cardError);
+  let collector = sandboxCard(cardInput);
+  const ready = paymentProvider().then(async (config) => {
+    if (config.provider !== "stripe" || !config.publishable_key) return;
+    const slot = h("div", { id: cardId, class: "stripe-card", "data-provider": "stripe" });
+    cardInput.replaceWith(slot);
+    cardHint.textContent = t("card_stripe_hint");
+    collector = await stripeCard(config, slot);
+  }).catch(() => {
+    cardError.textContent = t("retry_same");
+  });
   const option = (method, { disabled = false, hint = null } = {}) => h("div", { class: "method-option", "data-method": method },
     h("label", {}, h("input", { type: "radio", name: group, value: method, checked: method === "card", disabled }), methodName(method)),
     hint ? h("span", { class: "hint" }, hint) : null);
@@ -1786,6 +1848,12 @@ function paymentForm({ selected, account, done }) {
   };
   element.addEventListener("change", update);
   update();
+  const declined = (code) => {
+    const reason = known(`decline_${code}`) ? t(`decline_${code}`) : t("decline_unknown");
+    status.replaceChildren(h("div", { class: "notice error payment-declined", role: "alert", "data-code": code },
+      t("payment_declined", reason)));
+    if (method() === "card" && collector.provider === "sandbox") cardInput.select();
+  };
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
     status.replaceChildren();
@@ -1797,7 +1865,16 @@ function paymentForm({ selected, account, done }) {
       return;
     }
     const chosen = method();
-    const card = cardInput.value.trim();
+    let card = "";
+    if (chosen === "card") {
+      try {
+        await ready;
+        card = await collector.token();
+      } catch (error) {
+        cardError.textContent = error.cardProblem || t("retry_same");
+        return;
+      }
+    }
     const body = { method: chosen, ...(chosen === "card" && card ? { card_token: card } : {}) };
     const [path, payload] = invoices.length === 1
       ? [`/invoices/${enc(invoices[0].invoice_id)}/payments`, body]
@@ -1809,10 +1886,16 @@ function paymentForm({ selected, account, done }) {
       if (payment.status === "succeeded") {
         done(payment);
       } else if (payment.status === "failed") {
-        const reason = known(`decline_${payment.failure_code}`) ? t(`decline_${payment.failure_code}`) : t("decline_unknown");
-        status.replaceChildren(h("div", { class: "notice error payment-declined", role: "alert", "data-code": payment.failure_code },
-          t("payment_declined", reason)));
-        if (chosen === "card") cardInput.select();
+        declined(payment.failure_code);
+      } else if (payment.status === "pending" && payment.action?.type === "authenticate" && collector.authenticate) {
+        // 3-D Secure, in Stripe's own window; the webhook then tells the API how it ended
+        if (await collector.authenticate(payment.action.client_secret)) {
+          status.replaceChildren(h("div", { class: "notice ok payment-confirming", role: "status" }, t("payment_confirming")));
+        } else {
+          declined("authentication_failed");
+        }
+      } else if (payment.status === "pending" && payment.method === "direct_debit") {
+        status.replaceChildren(h("div", { class: "notice ok debit-processing", role: "status" }, t("debit_processing")));
       } else {
         status.replaceChildren(instructionsBlock(payment));
       }

@@ -371,3 +371,22 @@ def test_services_are_the_chalice_apps_under_services(tmp_path: Path) -> None:
     (tmp_path / "notes" / "README.md").write_text("not a service")
 
     assert [service.name for service in discover_services(tmp_path)] == ["billing"]
+
+
+def test_only_the_invoices_service_reads_the_stages_stripe_keys() -> None:
+    # Given each service's grants rendered for the prod stage
+    def secrets_read(service: str) -> list[Any]:
+        scope = grants.Scope(service=service, stage="prod", resources={}, environment={}, log_groups=())
+        statements = [
+            statement
+            for grant in (*grants.EVERY_SERVICE, *grants.GRANTS[service])
+            if isinstance(grant, grants.StageSecrets)
+            for statement in grant.statements(scope)
+        ]
+        return [resource["Fn::Sub"] for statement in statements for resource in statement["Resource"]]
+
+    # Then the invoices service reads guichet/prod/stripe (its Stripe keys), read-only, and no other
+    # service can
+    assert any(name.endswith(":secret:guichet/prod/stripe*") for name in secrets_read("invoices"))
+    for service in ("auth", "subscriptions", "consumption"):
+        assert not any("stripe" in name for name in secrets_read(service)), service

@@ -49,15 +49,19 @@ SECURITY_HEADERS = {
 }
 # On the web portal's pages: the same, but its own scripts, styles and images load (from its
 # own origin only: no inline script or style, no eval, no plugin, no other site), it talks to
-# its own origin only, and its files may be cached.
+# its own origin only, and its files may be cached. Stripe.js is the one exception, as Stripe
+# requires it (docs.stripe.com/security/guide, Content Security Policy): on a stage whose payment
+# provider is Stripe the card form loads it from js.stripe.com, its hosted card field and 3-D
+# Secure run in frames of js.stripe.com and hooks.stripe.com, and it talks to api.stripe.com.
 PORTAL_CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
-        "script-src 'self'",
+        "script-src 'self' https://js.stripe.com",
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
-        "connect-src 'self'",
+        "connect-src 'self' https://api.stripe.com",
+        "frame-src https://js.stripe.com https://hooks.stripe.com",
         "manifest-src 'self'",
         "base-uri 'none'",
         "form-action 'self'",

@@ -1,4 +1,5 @@
-"""Routes of the invoices service (all 🔒 but health and the OpenAPI document).
+"""Routes of the invoices service (all 🔒 but health, the OpenAPI document and Stripe's webhook,
+which its signature authenticates).
 
 Each route parses the request, calls one domain function and returns a dict. The customer comes
 from the verified access token; another customer's invoice answers 404 like a missing one.
@@ -166,6 +167,25 @@ def pay_several() -> Response:
             request_key=key,
         ),
     )
+
+
+@api.route("/payment-provider", methods=["GET"])
+def payment_provider() -> dict[str, Any]:
+    """Which provider takes card payments, for the portal's card form (Stripe Elements with the
+    publishable key, or the sandbox's card numbers)."""
+    from . import payment_provider as providers
+
+    _customer()
+    return providers.page_configuration()
+
+
+@api.route("/payments/stripe/webhook", methods=["POST"])
+def stripe_webhook() -> dict[str, Any]:
+    """Stripe's webhook: no customer token; the signature, checked with the SDK, is the auth."""
+    from . import stripe_webhooks
+
+    request = api.current_request
+    return stripe_webhooks.receive(request.raw_body, request.headers.get("stripe-signature"), now=_now())
 
 
 @api.route("/{invoice_id}", methods=["GET"])

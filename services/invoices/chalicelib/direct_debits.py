@@ -16,6 +16,7 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import web
+from guichet_contracts.errors import ServiceUnavailable
 
 from . import invoicing, payment_schedules, payments, refunds
 from .job_days import days_to_cover, due, mark_covered
@@ -48,7 +49,7 @@ def collect_direct_debits(now: datetime) -> dict[str, int]:
                     logger.warning(
                         "direct debit not made", extra={"invoice_id": item.invoice_id, "error": str(error)}
                     )
-                    if web.transient(error):
+                    if web.transient(error) or isinstance(error, ServiceUnavailable):  # AWS, the provider
                         transient.append(error)
                     continue
                 outcome["invoices"] += payment.status == "succeeded"

@@ -14,6 +14,7 @@ __all__ = [
     "AmountExceedsDue",
     "ApiError",
     "Conflict",
+    "InvalidSignature",
     "InvoiceVoid",
     "NoBankAccount",
     "NoTipSlip",
@@ -75,10 +76,13 @@ class PaymentDeclined(ApiError):
 
 class PaymentPending(Conflict):
     code = "payment_pending"
-    message = "A cheque or TIP for this invoice is on its way: it can be paid again only if it never arrives."
+    message = (
+        "A payment of this invoice is under way (a cheque or TIP on its way, a card awaiting its "
+        "authentication or a direct debit at the bank): it can be paid again only if that one fails."
+    )
     translations = {
-        "fr": "Un chèque ou un TIP est en cours d'acheminement pour cette facture : elle ne pourra être réglée à nouveau que s'il ne nous parvient pas.",
-        "it": "Un assegno o un TIP per questa fattura è in arrivo: potrà essere pagata di nuovo solo se non ci perviene.",
+        "fr": "Un paiement de cette facture est en cours (un chèque ou un TIP en cours d'acheminement, une carte en attente d'authentification ou un prélèvement en cours à la banque) : elle ne pourra être réglée à nouveau que s'il échoue.",
+        "it": "Un pagamento di questa fattura è in corso (assegno o TIP in arrivo, carta in attesa di autenticazione o addebito in corso in banca): potrà essere pagata di nuovo solo se non va a buon fine.",
     }
 
 
@@ -135,4 +139,14 @@ class RefundNotPending(Conflict):
     translations = {
         "fr": "Ce remboursement est déjà effectué.",
         "it": "Questo rimborso è già stato effettuato.",
+    }
+
+
+class InvalidSignature(ApiError):
+    status = 400
+    code = "invalid_signature"
+    message = "The webhook's signature is missing, wrong or too old."
+    translations = {
+        "fr": "La signature du webhook est absente, fausse ou trop ancienne.",
+        "it": "La firma del webhook è assente, errata o troppo vecchia.",
     }

@@ -17,6 +17,7 @@
 | Counter (invoice numbers of a year) | COUNTER#<year> | COUNTER |
 | Stamp (overdue reminders sent, duplicates made) | STAMP#<what> | <when or stage> |
 | Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
+| ProviderEvent (a Stripe webhook event handled) | PROVIDER_EVENT#<event id> | EVENT |
 
 Invoice ids start with the issue date (`in_20261123_…`), so a customer's invoices of a period
 are one Query on a sort-key range. The `due` index holds what a daily job must act on: open
@@ -133,13 +134,16 @@ class Payment(Item, discriminator="payment"):
     payment_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
     method = UnicodeAttribute()  # card | direct_debit | check | tip
-    status = UnicodeAttribute()  # succeeded | failed | pending | expired (a cheque or TIP never received)
+    # succeeded | failed | pending (a cheque or TIP on its way, or a provider's payment awaiting 3-D
+    # Secure or a SEPA debit processing) | expired (a cheque or TIP never received)
+    status = UnicodeAttribute()
     amount_cents = NumberAttribute()
     currency = UnicodeAttribute()
     invoice_ids = ListAttribute(of=UnicodeAttribute)
     provider_reference = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)
     instructions = JSONAttribute(null=True)
+    action = JSONAttribute(null=True)  # what the customer's page must do to finish it (3-D Secure)
     refunded_cents = NumberAttribute(default=0)
     recorded_by = UnicodeAttribute(null=True)  # the operator who recorded a cheque or TIP
     created_at = UTCDateTimeAttribute()
@@ -249,7 +253,8 @@ class Installment(Item, discriminator="installment"):
     amount_cents = NumberAttribute()
     # scheduled → collecting → paid | retrying (debited again RETRY_DAYS later) → paid | failed;
     # paused while the contract is suspended (then scheduled again, or skipped if its day passed);
-    # cancelled when the contract ended before its day
+    # cancelled when the contract ended before its day; processing while the provider (Stripe) has
+    # not told how its SEPA debit ended (shown as collecting)
     status = UnicodeAttribute()
     # while collecting: the attempt being made (scheduled or retrying), which a run resumes when
     # the one that marked it died before the debit's outcome was written
@@ -289,3 +294,10 @@ def transaction() -> TransactWrite:
 
 class JobRun(Item, discriminator="job_run"):
     covered_until = UnicodeAttribute()  # YYYY-MM-DD: the last day the daily job has handled
+
+
+class ProviderEvent(Item, discriminator="provider_event"):
+    """A payment provider's webhook event, handled once (stripe_webhooks.py)."""
+
+    event_type = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()

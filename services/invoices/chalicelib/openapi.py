@@ -61,6 +61,19 @@ ROUTES = [
         responses={201: "Payment", 404: ERROR, 409: ERROR, **_BODY_ERRORS},
     ),
     Route(
+        "GET",
+        "/payment-provider",
+        "Which provider takes cards: Stripe (Elements, with its publishable key) or the sandbox",
+        responses={200: "PaymentProvider"},
+    ),
+    Route(
+        "POST",
+        "/payments/stripe/webhook",
+        "Stripe's webhook (signed with Stripe-Signature): pending payments, debits and refunds end",
+        protected=False,
+        responses={200: "WebhookReceived", 400: ERROR, 404: ERROR},
+    ),
+    Route(
         "GET", "/schedule", "The payment schedule of a monthly payer", responses={200: "Schedule", 404: ERROR}
     ),
     Route(

@@ -1,9 +1,14 @@
 """The payment provider (cards, direct debits, refunds, transfers), and a local sandbox like one.
 
-`provider(name)` returns the provider named in the settings; today only "sandbox" exists. A real
-provider (Stripe, Adyen, a bank's SEPA gateway...) implements `PaymentProvider` and is added to
-`provider()`. The service never sees raw card numbers in production: the web page turns the card
-into a token with the provider's own script, and only the token reaches the API.
+`provider(name)` returns a provider by name: "sandbox" (below) or "stripe" (stripe_provider.py,
+the official SDK); `current()` the one the stage's settings name. The service never sees raw card
+numbers in production: the web page turns the card into a token with the provider's own script
+(Stripe Elements), and only the token reaches the API.
+
+An outcome is `succeeded`, `declined`, or `pending`: a real provider's card payment may need the
+customer's authentication first (3-D Secure; `Charge.action` says what the page must do) and a
+SEPA debit stays processing for days; the provider's webhooks tell the end (stripe_webhooks.py).
+The sandbox decides at once and is never pending.
 
 The sandbox
 -----------
@@ -62,15 +67,17 @@ import hashlib
 import logging
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 logger = logging.getLogger(__name__)
 
-Status = Literal["succeeded", "declined"]
+Status = Literal["succeeded", "declined", "pending"]
 
 SUCCEEDED: Status = "succeeded"
 DECLINED: Status = "declined"
+PENDING: Status = "pending"
 
 # Card tokens and numbers of the sandbox -> (status, decline_code).
 TEST_CARDS: dict[str, tuple[str, str | None]] = {
@@ -112,6 +119,9 @@ DECLINE_MESSAGES: dict[str, str] = {
     "invalid_account": "The bank account number is not valid.",
     "expired_or_canceled_card": "The card was cancelled or has expired: it cannot be refunded.",
     "charge_not_found": "The payment provider knows no such charge.",
+    "authentication_failed": "The card's authentication (3-D Secure) failed.",
+    "payment_canceled": "The payment was cancelled before it ended.",
+    "transfer_unsupported": "The payment provider cannot pay a bank account: an operator makes it.",
 }
 
 REFERENCE_PREFIX = "sbx_ch_"
@@ -126,12 +136,14 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 @dataclass(frozen=True)
 class Charge:
     """The outcome of a charge, a debit, a refund or a transfer: `reference` is the provider's
-    id of it, declined or not."""
+    id of it, declined or not; `action`, for a pending card payment, what the customer's page
+    must do to finish it (3-D Secure: `{"type": "authenticate", "client_secret": ...}`)."""
 
     status: Status
     reference: str
     decline_code: str | None
     message: str | None
+    action: dict[str, Any] | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -140,8 +152,20 @@ class Charge:
 
 @runtime_checkable
 class PaymentProvider(Protocol):
+    """`metadata` names what a charge is for (customer, payment or installment, refund): a
+    provider that answers later (webhooks) gives it back with the outcome."""
+
+    name: str
+
     def charge_card(
-        self, *, card_token: str, amount_cents: int, currency: str, idempotency_key: str, description: str
+        self,
+        *,
+        card_token: str,
+        amount_cents: int,
+        currency: str,
+        idempotency_key: str,
+        description: str,
+        metadata: Mapping[str, str] | None = None,
     ) -> Charge: ...
 
     def debit_account(
@@ -153,6 +177,9 @@ class PaymentProvider(Protocol):
         currency: str,
         idempotency_key: str,
         description: str,
+        holder: str = "",
+        email: str = "",
+        metadata: Mapping[str, str] | None = None,
     ) -> Charge: ...
 
     def refund_card(
@@ -163,6 +190,7 @@ class PaymentProvider(Protocol):
         currency: str,
         idempotency_key: str,
         description: str,
+        metadata: Mapping[str, str] | None = None,
     ) -> Charge: ...
 
     def transfer(
@@ -298,7 +326,14 @@ class SandboxProvider:
         self._ledger = ledger if ledger is not None else _LEDGER
 
     def charge_card(
-        self, *, card_token: str, amount_cents: int, currency: str, idempotency_key: str, description: str
+        self,
+        *,
+        card_token: str,
+        amount_cents: int,
+        currency: str,
+        idempotency_key: str,
+        description: str,
+        metadata: Mapping[str, str] | None = None,
     ) -> Charge:
         if not isinstance(card_token, str):
             raise ValueError("card_token must be a string")
@@ -327,6 +362,7 @@ class SandboxProvider:
         currency: str,
         idempotency_key: str,
         description: str,
+        metadata: Mapping[str, str] | None = None,
     ) -> Charge:
         if not isinstance(charge_reference, str) or not charge_reference.strip():
             raise ValueError("charge_reference is required")
@@ -388,6 +424,9 @@ class SandboxProvider:
         currency: str,
         idempotency_key: str,
         description: str,
+        holder: str = "",
+        email: str = "",
+        metadata: Mapping[str, str] | None = None,
     ) -> Charge:
         if not isinstance(iban, str):
             raise ValueError("iban must be a string")
@@ -425,13 +464,34 @@ class SandboxProvider:
 
 _SANDBOX = SandboxProvider()
 _PROVIDERS: dict[str, PaymentProvider] = {"sandbox": _SANDBOX}
+KNOWN = ("sandbox", "stripe")
 
 
 def provider(name: str) -> PaymentProvider:
-    """The payment provider called `name` ("sandbox"); an unknown name raises ValueError."""
+    """The payment provider called `name` ("sandbox" or "stripe", made once per container from the
+    settings); an unknown name raises ValueError."""
     key = name.strip().lower() if isinstance(name, str) else ""
+    if key == "stripe" and key not in _PROVIDERS:
+        from .settings import settings
+        from .stripe_provider import StripeProvider
+
+        _PROVIDERS[key] = StripeProvider(secret_id=settings.stripe_secret, api_base=settings.stripe_api_base)
     try:
         return _PROVIDERS[key]
     except KeyError:
-        known = ", ".join(sorted(_PROVIDERS))
-        raise ValueError(f"unknown payment provider {name!r}; known: {known}") from None
+        raise ValueError(f"unknown payment provider {name!r}; known: {', '.join(KNOWN)}") from None
+
+
+def page_configuration() -> dict[str, Any]:
+    """What the customer's page needs to collect a card: the provider's name, and Stripe's
+    publishable key (public by design) when the provider is Stripe."""
+    gateway = current()
+    publishable = getattr(gateway, "publishable_key", None)
+    return {"provider": gateway.name, "publishable_key": publishable() if publishable else None}
+
+
+def current() -> PaymentProvider:
+    """The provider the stage's settings name (INVOICES_PAYMENT_PROVIDER)."""
+    from .settings import settings
+
+    return provider(settings.payment_provider)

@@ -64,7 +64,8 @@ def as_dict(schedule: Schedule, installments: list[Installment]) -> dict[str, An
                 "number": int(item.number),
                 "due_on": item.due_on,
                 "amount_cents": int(item.amount_cents),
-                "status": item.status,
+                # a debit the provider is still processing is, for the customer, being collected
+                "status": "collecting" if item.status == "processing" else item.status,
                 "retry_on": item.retry_on if item.status == "retrying" else None,
             }
             for item in sorted(installments, key=lambda installment: int(installment.number))
@@ -209,9 +210,10 @@ def add_consumption(customer_id: str, subscription_id: str, *, month: str, amoun
 
 def collect(installment: Installment, now: datetime) -> str:
     """Debit one installment through the customer's mandate, exactly once per attempt: "paid",
-    "retrying" (declined the first time), "failed" (declined again), "already", "no_mandate"."""
+    "retrying" (declined the first time), "failed" (declined again), "processing" (the provider
+    tells the end later: `provider_debit_ended`), "already", "no_mandate"."""
+    from . import payment_provider
     from .models import BankAccount
-    from .payment_provider import provider
 
     try:
         account = BankAccount.get(customer_pk(installment.customer_id), "BANK_ACCOUNT")
@@ -236,14 +238,54 @@ def collect(installment: Installment, now: datetime) -> str:
                 raise  # AWS failing for a moment: the job fails and is run again
             return "already"
     key = f"{installment.customer_id}:{installment.sk}" + ("#retry" if attempt == "retrying" else "")
-    charge = provider(invoicing.settings.payment_provider).debit_account(
+    party = billing_parties.get(installment.customer_id)
+    charge = payment_provider.current().debit_account(
         iban=account.iban,
         mandate_reference=account.mandate_reference,
         amount_cents=int(installment.amount_cents),
         currency="EUR",
         idempotency_key=key,
         description=f"Échéance {int(installment.number)}/{INSTALLMENTS} {int(installment.year)}",
+        holder=account.holder,
+        email=party.email if party else "",
+        metadata={"customer_id": installment.customer_id, "installment": installment.sk},
     )
+    if charge.status == "pending":
+        # out of the due index (due_pk only: a retry puts it back) until the provider's webhook
+        try:
+            installment.update(
+                actions=[
+                    Installment.status.set("processing"),
+                    Installment.payment_id.set(charge.reference),
+                    Installment.due_pk.remove(),
+                ],
+                condition=Installment.status == "collecting",
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return "already"
+        return "processing"
+    return _concluded(installment, attempt, charge, now, was="collecting")
+
+
+def provider_debit_ended(customer_id: str, installment_sk: str, charge: Any, now: datetime) -> bool:
+    """The provider's webhook tells how an installment's debit it was processing ended (`charge`,
+    whose reference is the provider's payment id); True if this recorded it."""
+    if not installment_sk.startswith("INSTALLMENT#") or charge.status == "pending":
+        return False
+    try:
+        installment = Installment.get(customer_pk(customer_id), installment_sk, consistent_read=True)
+    except DoesNotExist:
+        return False
+    if installment.status != "processing" or installment.payment_id != charge.reference:
+        return False
+    attempt = installment.collecting_attempt or "scheduled"
+    return _concluded(installment, attempt, charge, now, was="processing") != "already"
+
+
+def _concluded(installment: Installment, attempt: str, charge: Any, now: datetime, *, was: str) -> str:
+    """Write how an attempt ended (from status `was`) and mail the customer once."""
     today = invoicing.local_day(now)
     if charge.status == "succeeded":
         status = "paid"
@@ -267,7 +309,7 @@ def collect(installment: Installment, now: datetime) -> str:
                 *([Installment.failure_code.set(charge.decline_code)] if charge.decline_code else []),
                 *actions,
             ],
-            condition=Installment.status == "collecting",
+            condition=Installment.status == was,
         )
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":

@@ -11,6 +11,12 @@ kind of conditional transaction): paying them again by any method answers 409
 the invoices are paid, the order settled) or expired (the invoices are payable again; mailed).
 Only an invoice issued to be paid by TIP carries a TIP slip on its PDF: paying another by TIP
 answers 409 `no_tip_slip`.
+
+A card or direct debit that the provider answers pending (Stripe: a card awaiting 3-D Secure,
+with the `action` the customer's page must take; a SEPA debit processing) holds its invoices the
+same way, until the provider's webhook says how it ended (`provider_succeeded`,
+`provider_failed`): succeeded as a cheque received, failed as one expired, but mailed as a
+declined payment.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ def as_dict(payment: Payment) -> dict[str, Any]:
         "invoice_ids": list(payment.invoice_ids),
         "failure_code": payment.failure_code,
         "instructions": payment.instructions,
+        "action": payment.action,
         "created_at": payment.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
@@ -108,8 +115,8 @@ def pay(
             or invoice.amount_due_cents <= 0
         ):
             raise NothingDue(fields={"invoice_ids": f"{invoice.number} has nothing due"})
-        if invoice.pending_payment_id:
-            raise PaymentPending(fields={"invoice_ids": f"{invoice.number} awaits a cheque or TIP"})
+        if invoice.pending_payment_id and not _abandoned(customer_id, invoice):
+            raise PaymentPending(fields={"invoice_ids": f"{invoice.number} awaits a payment under way"})
         if method == "tip" and invoice.payment_mode != "tip":
             raise NoTipSlip(fields={"invoice_ids": f"{invoice.number} has no TIP slip"})
     currencies = {invoice.currency for invoice in invoices}
@@ -149,10 +156,12 @@ def pay(
             raise NoBankAccount() from None
     _lock(invoices, payment.payment_id, now)
     try:
-        charge = _charge(payment, account, card_token, invoices, named)
+        charge = _charge(payment, account, card_token, invoices, named, party)
     except Exception:
         _unlock(invoices, payment.payment_id)
         raise
+    if charge.status == "pending":
+        return _awaiting_provider(payment, invoices, charge)
     if charge.status != "succeeded":
         _unlock(invoices, payment.payment_id)
         payment.status = "failed"
@@ -160,17 +169,7 @@ def pay(
         payment.provider_reference = charge.reference
         payment.save()
         _announce("PaymentFailed", payment, invoices)
-        language = party.language if party else "fr"
-        mailing.notify(
-            "payment_failed",
-            party,
-            customer_id=customer_id,
-            number_list=", ".join(invoice.number for invoice in invoices),
-            amount=mailing.money(amount, payment.currency, language),
-            method_label=mailing.label(mailing.METHOD_LABELS, language, method),
-            reason=mailing.decline_reason(charge.decline_code, language),
-            pay_url=mailing.portal_link("my-invoices"),
-        )
+        _failed_mail(payment, invoices, party)
         logger.info("payment failed", extra={"payment_id": payment.payment_id, "code": charge.decline_code})
         return payment
     payment.status = "succeeded"
@@ -178,22 +177,70 @@ def pay(
     _apply(payment, invoices, now)
     _announce("PaymentSucceeded", payment, invoices)
     _cleared(invoices, now)
-    language = party.language if party else "fr"
     _received_mail(payment, invoices, party, now)
     logger.info("payment succeeded", extra={"payment_id": payment.payment_id, "amount_cents": amount})
     return payment
 
 
-def _received_mail(payment: Payment, invoices: list[Invoice], party: Any, now: datetime) -> None:
+def _mail(template: str, payment: Payment, invoices: list[Invoice], party: Any, **more: Any) -> None:
+    """Mail the customer about a payment: its invoices, amount and method, and `more`."""
     language = party.language if party else "fr"
     mailing.notify(
-        "payment_received",
+        template,
         party,
         customer_id=payment.customer_id,
         number_list=", ".join(invoice.number for invoice in invoices),
         amount=mailing.money(int(payment.amount_cents), payment.currency, language),
         method_label=mailing.label(mailing.METHOD_LABELS, language, payment.method),
-        paid_at=mailing.day(invoicing.local_day(now), language),
+        **more,
+    )
+
+
+def _failed_mail(payment: Payment, invoices: list[Invoice], party: Any) -> None:
+    language = party.language if party else "fr"
+    _mail(
+        "payment_failed",
+        payment,
+        invoices,
+        party,
+        reason=mailing.decline_reason(payment.failure_code, language),
+        pay_url=mailing.portal_link("my-invoices"),
+    )
+
+
+def _awaiting_provider(payment: Payment, invoices: list[Invoice], charge: Any) -> Payment:
+    """The provider answered pending: the payment is recorded pending and its invoices, locked for
+    it, are held by it (in one transaction) until the provider's webhook tells the end."""
+    payment.status = "pending"
+    payment.provider_reference = charge.reference
+    payment.action = charge.action
+    with transaction() as write:
+        write.save(payment, condition=Payment.pk.does_not_exist())
+        for invoice in invoices:
+            write.update(
+                invoice,
+                actions=[
+                    Invoice.pending_payment_id.set(payment.payment_id),
+                    Invoice.payment_lock.remove(),
+                    Invoice.payment_lock_until.remove(),
+                ],
+                condition=Invoice.payment_lock == payment.payment_id,
+            )
+    logger.info(
+        "payment pending at the provider",
+        extra={
+            "payment_id": payment.payment_id,
+            "reference": charge.reference,
+            "action": bool(charge.action),
+        },
+    )
+    return payment
+
+
+def _received_mail(payment: Payment, invoices: list[Invoice], party: Any, now: datetime) -> None:
+    language = party.language if party else "fr"
+    _mail(
+        "payment_received", payment, invoices, party, paid_at=mailing.day(invoicing.local_day(now), language)
     )
 
 
@@ -266,7 +313,9 @@ def _refused(invoices: list[Invoice]) -> None:
         if invoice.amount_due_cents <= 0:
             raise NothingDue(fields={"invoice_ids": f"{invoice.number} has nothing due"}) from None
         if invoice.pending_payment_id:
-            raise PaymentPending(fields={"invoice_ids": f"{invoice.number} awaits a cheque or TIP"}) from None
+            raise PaymentPending(
+                fields={"invoice_ids": f"{invoice.number} awaits a payment under way"}
+            ) from None
     raise PaymentInProgress() from None
 
 
@@ -311,15 +360,17 @@ def _charge(
     card_token: str | None,
     invoices: list[Invoice],
     named: str | None = None,
+    party: Any = None,
 ) -> Any:
-    """The provider's charge, under the request's key when it has one (whatever the day)."""
-    from .payment_provider import provider
+    """The provider's charge, under the request's key when it has one (whatever the day); its
+    metadata name the payment, for the provider's webhooks."""
+    from . import payment_provider
 
-    gateway = provider(settings.payment_provider)
+    gateway = payment_provider.current()
     description = f"Guichet {', '.join(invoice.number for invoice in invoices)}"
     key = f"{payment.customer_id}:request:{named}" if named else f"{payment.customer_id}:{payment.payment_id}"
     try:
-        return _ask(gateway, payment, account, card_token, description, key)
+        return _ask(gateway, payment, account, card_token, description, key, party)
     except ValueError as error:  # the provider's key already charged another amount, card or account
         raise IdempotencyKeyReused() from error
 
@@ -331,7 +382,9 @@ def _ask(
     card_token: str | None,
     description: str,
     key: str,
+    party: Any,
 ) -> Any:
+    metadata = {"customer_id": payment.customer_id, "payment_id": payment.payment_id}
     if account is not None:
         return gateway.debit_account(
             iban=account.iban,
@@ -340,6 +393,9 @@ def _ask(
             currency=payment.currency,
             idempotency_key=key,
             description=description,
+            holder=account.holder,
+            email=party.email if party else "",
+            metadata=metadata,
         )
     return gateway.charge_card(
         card_token=card_token or "",
@@ -347,6 +403,7 @@ def _ask(
         currency=payment.currency,
         idempotency_key=key,
         description=description,
+        metadata=metadata,
     )
 
 
@@ -445,32 +502,44 @@ def record_received(customer_id: str, payment_id: str, *, operator: str, now: da
     payment = _awaited(customer_id, payment_id, repeat="succeeded")
     if payment.status == "succeeded":
         return payment
-    invoices = [
-        invoicing.get(customer_id, str(invoice_id), any_age=True) for invoice_id in payment.invoice_ids
-    ]
     payment.recorded_by = operator
+    _received(payment, now)
+    _recorded_by_operator("received", payment, operator)
+    return payment
+
+
+def _recorded_by_operator(what: str, payment: Payment, operator: str) -> None:
+    logger.info(
+        f"operator recorded a payment {what}",
+        extra={
+            "operator": operator,
+            "customer_id": payment.customer_id,
+            "payment_id": payment.payment_id,
+            "method": payment.method,
+        },
+    )
+
+
+def _received(payment: Payment, now: datetime) -> bool:
+    """A pending payment succeeded: its held invoices paid, announced, settled, mailed; False if
+    it had already been recorded (by a concurrent request or event)."""
+    invoices = [
+        invoicing.get(payment.customer_id, str(invoice_id), any_age=True)
+        for invoice_id in payment.invoice_ids
+    ]
     try:
         _apply(payment, invoices, now, held=True)
     except TransactWriteError:
         payment.refresh(consistent_read=True)
         if payment.status == "succeeded":
-            return payment  # recorded by a concurrent request
+            return False  # recorded by a concurrent request
         raise
     payment.status = "succeeded"
-    logger.info(
-        "operator recorded a payment received",
-        extra={
-            "operator": operator,
-            "customer_id": customer_id,
-            "payment_id": payment_id,
-            "method": payment.method,
-        },
-    )
     _announce("PaymentSucceeded", payment, invoices)
     _cleared(invoices, now)
-    _received_mail(payment, invoices, billing_parties.get(customer_id), now)
+    _received_mail(payment, invoices, billing_parties.get(payment.customer_id), now)
     payment.refresh(consistent_read=True)
-    return payment
+    return True
 
 
 def record_expired(customer_id: str, payment_id: str, *, operator: str, now: datetime) -> Payment:
@@ -478,55 +547,118 @@ def record_expired(customer_id: str, payment_id: str, *, operator: str, now: dat
     payment = _awaited(customer_id, payment_id, repeat="expired")
     if payment.status == "expired":
         return payment
+    if not _released(payment, "expired", "not_received", operator):
+        if payment.status == "expired":
+            return payment
+        raise PaymentNotPending()
+    _recorded_by_operator("expired", payment, operator)
+    return payment
+
+
+def _abandoned(customer_id: str, invoice: Invoice) -> bool:
+    """The invoice is held by a card payment still awaiting the customer's 3-D Secure, and the
+    customer pays again: that payment is cancelled at the provider (it can no longer succeed) and
+    the invoice freed. False if it cannot be: a cheque, a debit at the bank, or an authentication
+    that completed meanwhile (the provider refuses to cancel it; its webhook is on its way)."""
+    from . import payment_provider
+
+    try:
+        held = get(customer_id, invoice.pending_payment_id or "")
+    except NotFound:
+        return False
+    if held.method != "card" or held.status != "pending" or not held.action:
+        return False
+    cancel = getattr(payment_provider.current(), "cancel", None)
+    if cancel is None or not cancel(held.provider_reference or ""):
+        return False
+    _released(held, "failed", "payment_canceled", None, mail=False)  # the customer is paying again
+    invoice.refresh(consistent_read=True)
+    logger.info("abandoned payment cancelled", extra={"payment_id": held.payment_id})
+    return not invoice.pending_payment_id
+
+
+def _released(payment: Payment, status: str, code: str, operator: str | None, *, mail: bool = True) -> bool:
+    """A pending payment ended without the money (`status` expired or failed): its invoices are
+    payable again, PaymentFailed announced, the customer mailed (unless not `mail`); False if it
+    was not pending any more (the payment refreshed)."""
     invoices = [
-        invoicing.get(customer_id, str(invoice_id), any_age=True) for invoice_id in payment.invoice_ids
+        invoicing.get(payment.customer_id, str(invoice_id), any_age=True)
+        for invoice_id in payment.invoice_ids
     ]
+    actions: list[Action] = [Payment.status.set(status), Payment.failure_code.set(code)]
+    if operator:
+        actions.append(Payment.recorded_by.set(operator))
     try:
         with transaction() as write:
-            write.update(
-                payment,
-                actions=[
-                    Payment.status.set("expired"),
-                    Payment.failure_code.set("not_received"),
-                    Payment.recorded_by.set(operator),
-                ],
-                condition=Payment.status == "pending",
-            )
+            write.update(payment, actions=actions, condition=Payment.status == "pending")
             for invoice in invoices:
                 write.update(
                     invoice,
                     actions=[Invoice.pending_payment_id.remove()],
-                    condition=Invoice.pending_payment_id == payment_id,
+                    condition=Invoice.pending_payment_id == payment.payment_id,
                 )
     except TransactWriteError:
         payment.refresh(consistent_read=True)
-        if payment.status == "expired":
-            return payment
-        raise PaymentNotPending() from None
+        return False
     payment.refresh(consistent_read=True)
-    logger.info(
-        "operator recorded a payment expired",
-        extra={
-            "operator": operator,
-            "customer_id": customer_id,
-            "payment_id": payment_id,
-            "method": payment.method,
-        },
-    )
     _announce("PaymentFailed", payment, invoices)
-    party = billing_parties.get(customer_id)
-    language = party.language if party else "fr"
-    mailing.notify(
+    party = billing_parties.get(payment.customer_id)
+    if status == "failed":
+        if mail:
+            _failed_mail(payment, invoices, party)
+        return True
+    _mail(
         "payment_expired",
+        payment,
+        invoices,
         party,
-        customer_id=customer_id,
         method=payment.method,
-        number_list=", ".join(invoice.number for invoice in invoices),
-        amount=mailing.money(int(payment.amount_cents), payment.currency, language),
-        method_label=mailing.label(mailing.METHOD_LABELS, language, payment.method),
         pay_url=mailing.portal_link("my-invoices"),
     )
+    return True
+
+
+def _at_provider(customer_id: str, payment_id: str, reference: str) -> Payment | None:
+    """The card or direct-debit payment that the provider's `reference` is for, or None (a payment
+    of another deployment, or a forged metadata)."""
+    try:
+        payment = get(customer_id, payment_id)
+    except NotFound:
+        return None
+    if payment.method not in ("card", "direct_debit") or payment.provider_reference != reference:
+        return None
     return payment
+
+
+def recorded(customer_id: str, payment_id: str) -> bool:
+    """Whether the payment is in the table (the provider may tell its end before we wrote it)."""
+    try:
+        get(customer_id, payment_id)
+    except NotFound:
+        return False
+    return True
+
+
+def provider_succeeded(customer_id: str, payment_id: str, reference: str, now: datetime) -> bool:
+    """The provider says the pending payment `reference` succeeded (3-D Secure passed, a SEPA
+    debit cleared); True if this recorded it."""
+    payment = _at_provider(customer_id, payment_id, reference)
+    if payment is None or payment.status != "pending":
+        return False
+    done = _received(payment, now)
+    logger.info("provider payment succeeded", extra={"payment_id": payment_id, "recorded": done})
+    return done
+
+
+def provider_failed(customer_id: str, payment_id: str, reference: str, code: str, now: datetime) -> bool:
+    """The provider says the pending payment `reference` failed (authentication failed, a SEPA
+    debit returned): the invoices are payable again; True if this recorded it."""
+    payment = _at_provider(customer_id, payment_id, reference)
+    if payment is None or payment.status != "pending":
+        return False
+    done = _released(payment, "failed", code, None)
+    logger.info("provider payment failed", extra={"payment_id": payment_id, "code": code, "recorded": done})
+    return done
 
 
 def _awaited(customer_id: str, payment_id: str, *, repeat: str) -> Payment:

@@ -175,12 +175,13 @@ def _account(customer_id: str) -> BankAccount | None:
 
 
 def _make(item: Refund, now: datetime) -> None:
-    """Send one pending refund to the provider (a manual one waits for an operator)."""
-    from .payment_provider import provider
+    """Send one pending refund to the provider (a manual one waits for an operator); one the
+    provider answers pending stays so until its webhook (`provider_refund_ended`)."""
+    from . import payment_provider
 
     if item.status != "pending" or item.method == "manual":
         return
-    gateway = provider(settings.payment_provider)
+    gateway = payment_provider.current()
     description = f"Guichet remboursement {item.invoice_id}"
     key = f"{item.customer_id}:{item.refund_id}"
     if item.method == "card":
@@ -191,6 +192,7 @@ def _make(item: Refund, now: datetime) -> None:
             currency=item.currency,
             idempotency_key=key,
             description=description,
+            metadata={"customer_id": item.customer_id, "refund_id": item.refund_id},
         )
     else:
         account = _account(item.customer_id)
@@ -209,6 +211,15 @@ def _make(item: Refund, now: datetime) -> None:
     if outcome.succeeded:
         _succeeded(item, outcome.reference, item.method, now, recorded_by=None)
         return
+    if outcome.status == "pending":
+        item.update(
+            actions=[Refund.provider_reference.set(outcome.reference)], condition=Refund.status == "pending"
+        )
+        return
+    _failed(item, outcome)
+
+
+def _failed(item: Refund, outcome: Any) -> None:
     try:
         item.update(
             actions=[
@@ -225,6 +236,26 @@ def _make(item: Refund, now: datetime) -> None:
         "refund declined: an operator must make it",
         extra={"refund_id": item.refund_id, "customer_id": item.customer_id, "code": outcome.decline_code},
     )
+
+
+def provider_refund_ended(customer_id: str, refund_id: str, outcome: Any, now: datetime) -> bool:
+    """The provider's webhook tells how a card refund it answered pending ended (`outcome`, a
+    payment_provider.Charge whose reference is the provider's refund id); True if this recorded it."""
+    if not refund_id.startswith("rf_in_") or len(refund_id) > 80 or outcome.status == "pending":
+        return False
+    try:
+        item = Refund.get(customer_pk(customer_id), f"REFUND#{refund_id}", consistent_read=True)
+    except DoesNotExist:
+        return False
+    if item.status != "pending" or item.method != "card" or item.provider_reference != outcome.reference:
+        return False
+    if not outcome.succeeded:
+        _failed(item, outcome)
+        return True
+    if not _succeeded(item, outcome.reference, item.method, now, recorded_by=None):
+        return False
+    close(invoicing.get(customer_id, item.invoice_id, any_age=True), now)
+    return True
 
 
 def _succeeded(

@@ -116,6 +116,14 @@ class Instructions(ResponseModel):
     due_on: date
 
 
+class PaymentAction(ResponseModel):
+    """What the customer's page must do to finish a card payment: authenticate it (3-D Secure)
+    with the provider's script and this secret."""
+
+    type: Literal["authenticate"]
+    client_secret: str
+
+
 class Payment(ResponseModel):
     payment_id: str
     status: Literal["succeeded", "failed", "pending", "expired"]
@@ -125,7 +133,20 @@ class Payment(ResponseModel):
     invoice_ids: list[str]
     failure_code: str | None
     instructions: Instructions | None
+    action: PaymentAction | None
     created_at: datetime
+
+
+class PaymentProvider(ResponseModel):
+    """Which provider takes card payments, for the portal's card form."""
+
+    provider: Literal["sandbox", "stripe"]
+    publishable_key: str | None
+
+
+class WebhookReceived(ResponseModel):
+    received: Literal[True]
+    handled: bool = Field(description="False for an event already handled, or one Guichet does not use")
 
 
 class Installment(ResponseModel):
@@ -179,4 +200,6 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Schedule,
     BankAccount,
     Preferences,
+    PaymentProvider,
+    WebhookReceived,
 )

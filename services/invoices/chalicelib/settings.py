@@ -1,4 +1,10 @@
-"""The invoices service's environment, parsed and validated once at cold start."""
+"""The invoices service's environment, parsed and validated once at cold start.
+
+The stage decides the payment provider (INVOICES_PAYMENT_PROVIDER: sandbox | stripe). A stage
+marked production (GUICHET_PRODUCTION=true) refuses the sandbox: the app does not start, so no
+production stage can take payments from test cards. Stripe's keys are in Secrets Manager, in
+the secret INVOICES_STRIPE_SECRET names (default guichet/<stage>/stripe; stripe_provider.py).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,10 @@ class SettingsError(RuntimeError):
     pass
 
 
+PAYMENT_PROVIDERS = ("sandbox", "stripe")
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str
@@ -27,6 +37,9 @@ class Settings:
     jwt_public_keys_secret: str
     event_bus_name: str
     payment_provider: str
+    production: bool
+    stripe_secret: str
+    stripe_api_base: str | None
     timezone: ZoneInfo
     payment_terms_days: int
     seller: dict[str, Any]
@@ -40,6 +53,25 @@ def _required(name: str) -> str:
     return value
 
 
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise SettingsError(f"environment variable {name} must be true or false")
+    return value in _TRUE
+
+
+def _payment_provider(stage: str, production: bool) -> str:
+    name = os.environ.get("INVOICES_PAYMENT_PROVIDER", "sandbox").strip().lower()
+    if name not in PAYMENT_PROVIDERS:
+        raise SettingsError(f"INVOICES_PAYMENT_PROVIDER must be one of {', '.join(PAYMENT_PROVIDERS)}")
+    if production and name == "sandbox":
+        raise SettingsError(
+            f"stage {stage} is marked production (GUICHET_PRODUCTION): the sandbox payment provider "
+            "is refused there; set INVOICES_PAYMENT_PROVIDER=stripe"
+        )
+    return name
+
+
 def load() -> Settings:
     seller = json.loads(_required("INVOICES_SELLER"))
     missing = [name for name in ("name", "address", "vat_number", "siren") if not seller.get(name)]
@@ -49,8 +81,10 @@ def load() -> Settings:
     operator_audience = _required("GUICHET_OPERATOR_AUDIENCE")
     if operator_audience == jwt_audience:
         raise SettingsError("GUICHET_OPERATOR_AUDIENCE must differ from GUICHET_JWT_AUDIENCE")
+    stage = _required("GUICHET_STAGE")
+    production = _flag("GUICHET_PRODUCTION")
     return Settings(
-        stage=_required("GUICHET_STAGE"),
+        stage=stage,
         table_name=_required("INVOICES_TABLE_NAME"),
         pdf_bucket=_required("INVOICES_PDF_BUCKET"),
         public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
@@ -60,7 +94,10 @@ def load() -> Settings:
         operator_audience=operator_audience,
         jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
         event_bus_name=os.environ.get("GUICHET_EVENT_BUS", "default"),
-        payment_provider=os.environ.get("INVOICES_PAYMENT_PROVIDER", "sandbox"),
+        payment_provider=_payment_provider(stage, production),
+        production=production,
+        stripe_secret=os.environ.get("INVOICES_STRIPE_SECRET", "").strip() or f"guichet/{stage}/stripe",
+        stripe_api_base=os.environ.get("INVOICES_STRIPE_API_BASE", "").strip() or None,
         timezone=ZoneInfo(os.environ.get("INVOICES_TIMEZONE", "Europe/Paris")),
         payment_terms_days=int(os.environ.get("INVOICES_PAYMENT_TERMS_DAYS", "15")),
         seller=seller,

@@ -285,6 +285,7 @@ PROTECTED = [
     ("PUT", "/bank-account"),
     ("GET", "/preferences"),
     ("PATCH", "/preferences"),
+    ("GET", "/payment-provider"),
     ("POST", "/in_20261123_0000000000/duplicate"),
     ("POST", "/operator/customers/tm000001-GU/payments/pay_20261123_000000000000/received"),
     ("POST", "/operator/customers/tm000001-GU/payments/pay_20261123_000000000000/expired"),
@@ -293,13 +294,14 @@ PROTECTED = [
 ]
 
 
-def test_the_protected_list_is_every_route_but_health_and_the_document() -> None:
+def test_the_protected_list_is_every_route_but_health_the_document_and_the_webhook() -> None:
+    """Stripe's webhook has no customer token: its signature authenticates it (test_stripe)."""
     from chalicelib.openapi import ROUTES
 
     protected = {(route.method, route.path) for route in ROUTES if route.protected}
     public = {(route.method, route.path) for route in ROUTES if not route.protected}
-    assert public == {("GET", "/health"), ("GET", "/openapi.json")}
-    assert len(protected) == len(PROTECTED) == 15
+    assert public == {("GET", "/health"), ("GET", "/openapi.json"), ("POST", "/payments/stripe/webhook")}
+    assert len(protected) == len(PROTECTED) == 16
 
 
 def bad_tokens(signer: Any, customer_id: str) -> dict[str, dict[str, str]]:

@@ -49,7 +49,8 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
     # When the operations of the document are listed
     documented = documented_operations(openapi_document)
 
-    # Then they are the same set: the 17 operations (4 for operators), the list route being /invoices itself
+    # Then they are the same set: the 19 operations (4 for operators, 1 Stripe's webhook), the list
+    # route being /invoices itself
     assert documented == routed
     assert documented == {
         ("get", "/invoices/health"),
@@ -59,6 +60,8 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
         ("get", "/invoices/{invoice_id}/pdf"),
         ("post", "/invoices/{invoice_id}/payments"),
         ("post", "/invoices/payments"),
+        ("post", "/invoices/payments/stripe/webhook"),
+        ("get", "/invoices/payment-provider"),
         ("get", "/invoices/schedule"),
         ("get", "/invoices/bank-account"),
         ("put", "/invoices/bank-account"),
@@ -79,8 +82,9 @@ def test_every_route_but_health_and_the_document_declares_the_bearer_token(
     for path, operations in openapi_document["paths"].items():
         for method, operation in operations.items():
             # Then the protected ones say so (a customer's token, or an operator's on the operator
-            # routes) and document the 401 error body; the two public ones do not
-            if path in ("/invoices/health", "/invoices/openapi.json"):
+            # routes) and document the 401 error body; the public ones (and Stripe's webhook, which
+            # its signature authenticates) do not
+            if path in ("/invoices/health", "/invoices/openapi.json", "/invoices/payments/stripe/webhook"):
                 assert "security" not in operation, (method, path)
             elif path.startswith("/invoices/operator/"):
                 assert operation["security"] == [{"operator": ["invoices:write"]}], (method, path)

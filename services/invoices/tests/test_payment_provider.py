@@ -482,7 +482,7 @@ def test_provider_returns_the_sandbox() -> None:
     assert provider(" Sandbox ") is sandbox
 
 
-@pytest.mark.parametrize("name", ["stripe", "", "sandbox2"])
+@pytest.mark.parametrize("name", ["adyen", "", "sandbox2"])
 def test_an_unknown_provider_is_a_value_error(name: str) -> None:
     with pytest.raises(ValueError, match="unknown payment provider"):
         provider(name)
