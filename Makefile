@@ -19,7 +19,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 .PHONY: test-shifted $(SERVICE_TESTS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-services test-local test-infra test-artifacts test-local-artifacts lint format docs bench job ingest operator-token package deploy clean
+.PHONY: help install run test test-services test-local test-infra test-artifacts test-local-artifacts lint format docs bench job ingest operator-token package deploy deploy-check clean
 .PHONY: simulate test-simulation test-security test-schemathesis test-faults load report
 REPORT_DIR := $(CURDIR)/build/report
 
@@ -157,6 +157,9 @@ package: install ## Build the CloudFormation templates of every stack into build
 
 deploy: package ## Deploy every stack to AWS with the current credentials: make deploy STAGE=prod
 	$(PY) -m infra.deploy --stage $(STAGE) --templates build/infra
+
+deploy-check: package ## Deploy the packaged stage into the emulator as make deploy would, then run every deployed function
+	$(PY) -m infra.deploy_check --stage $(STAGE) --templates build/infra
 
 clean: ## Remove the virtualenv and build outputs
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache

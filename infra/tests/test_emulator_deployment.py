@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
-import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ import pytest
 from moto import mock_aws
 
 from infra import deploy, stack_name
-from infra.emulator import for_emulator
+from infra.emulator import emulator_copy, skipped_types
 from infra.service_stack import Service, environment_name
 
 from .conftest import REGION, load
@@ -47,27 +45,17 @@ SKIPPED_IN_SERVICES = {
 }
 
 
-def _skipped(caught: list[warnings.WarningMessage]) -> set[str]:
-    found = (re.search(r"parse (AWS::\S+) but it's not supported", str(w.message)) for w in caught)
-    return {match.group(1) for match in found if match}
-
-
 def _resolve(value: Any, physical: dict[str, str]) -> Any:
     return physical[value["Ref"]] if isinstance(value, dict) and "Ref" in value else value
 
 
 @pytest.fixture(scope="module")
 def emulator_templates(packaged: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the packaged stage, each service's template made deployable by moto."""
-    copy = tmp_path_factory.mktemp("emulator")
-    shutil.copy(packaged / "manifest.json", copy)
-    shutil.copytree(packaged / "shared", copy / "shared")
+    """A copy of the packaged stage, each template made deployable by moto."""
+    copy = tmp_path_factory.mktemp("emulator") / "stage"
+    removed = emulator_copy(packaged, copy)
     for entry in load(packaged / "manifest.json")["services"]:
-        (copy / entry["name"]).mkdir()
-        template, removed = for_emulator(load(packaged / entry["name"] / "template.json"))
-        assert removed, "nothing left out: is the moto caveat still needed?"
-        (copy / entry["name"] / "template.json").write_text(json.dumps(template))
-        (copy / entry["name"] / "deployment.zip").symlink_to(packaged / entry["name"] / "deployment.zip")
+        assert removed[entry["name"]], "nothing left out: is the moto caveat still needed?"
     return copy
 
 
@@ -97,7 +85,9 @@ def test_each_service_template_deploys_and_creates_its_tables(
             assert status == "CREATE_COMPLETE", service.name
             template = load(emulator_templates / service.name / "template.json")
             types = {body["Type"] for body in template["Resources"].values()}
-            assert _skipped(caught) == SKIPPED_IN_SERVICES & types, f"moto skipped part of {service.name}"
+            assert skipped_types(caught) == SKIPPED_IN_SERVICES & types, (
+                f"moto skipped part of {service.name}"
+            )
             summaries = cfn.list_stack_resources(StackName=stack)["StackResourceSummaries"]
             physical = {summary["LogicalResourceId"]: summary["PhysicalResourceId"] for summary in summaries}
             declared = service.resources.get("Resources", {})
@@ -216,7 +206,7 @@ def test_deploy_creates_then_updates_every_stack(
         )
 
         assert code == 0
-        assert _skipped(caught) <= SKIPPED_IN_SHARED | SKIPPED_IN_SERVICES
+        assert skipped_types(caught) <= SKIPPED_IN_SHARED | SKIPPED_IN_SERVICES
         shared = cfn.describe_stacks(StackName=manifest["shared"]["stack"])["Stacks"][0]
         assert shared["StackStatus"] == "CREATE_COMPLETE"
         parameters = {p["ParameterKey"]: p["ParameterValue"] for p in shared["Parameters"]}
