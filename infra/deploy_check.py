@@ -34,6 +34,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 import urllib.request
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from . import DEFAULT_REGION, LAMBDA_RUNTIME, deploy
 from .artifact import drive, functions, isolated_environment, unpack
@@ -80,6 +82,7 @@ class StackReport:
 class ServiceReport:
     name: str
     functions: list[str]
+    api_routes: int = 0
     routes: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
@@ -120,6 +123,8 @@ def emulator(region: str) -> Iterator[dict[str, str]]:
     from guichet_local.emulator import EmulatorServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request to the emulator
+    # one line per resource of a type it skips: the report lists those types once per stack
+    logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
     server = EmulatorServer("127.0.0.1", 0)
     server.start()
     try:
@@ -313,12 +318,17 @@ def run_service(
     _, events = functions(json.loads((copy / name / "sam.json").read_text()), SCHEDULED_AT, aws["AWS_REGION"])
     event_of = {event["name"]: event["event"] for event in events}
     report = ServiceReport(name=name, functions=[function["name"] for function in deployed])
-    api = [function for function in deployed if function["logical_id"] not in event_of]
-    if len(api) != 1:
-        report.failures.append(
-            f"{name}: {len(api)} functions without an event source, one API handler wanted"
-        )
+    api_ids, api_routes = api_gateway_routes(template)
+    api = [function for function in deployed if function["logical_id"] in api_ids]
+    if len(api) != 1 or api[0]["logical_id"] in event_of:
+        report.failures.append(f"{name}: the API calls {sorted(api_ids)}, not one deployed API function")
         return report
+    report.api_routes = len(api_routes)
+    rest_api = stack_outputs(session, stack).get("RestAPIId", "")
+    try:
+        session.client("apigateway").get_rest_api(restApiId=rest_api)
+    except ClientError as error:
+        report.failures.append(f"{name}: the stack's RestApi {rest_api!r} is not in API Gateway: {error}")
     # Functions of the same code and environment run in one process, the API function's first.
     groups: dict[str, list[dict[str, Any]]] = {}
     for function in deployed:
@@ -351,6 +361,7 @@ def run_service(
             continue
         _record(
             report,
+            api_routes,
             results,
             runs_api,
             {
@@ -362,13 +373,45 @@ def run_service(
     return report
 
 
-def _record(report: ServiceReport, results: dict[str, Any], runs_api: bool, schedules: set[str]) -> None:
+def api_gateway_routes(template: dict[str, Any]) -> tuple[set[str], set[tuple[str, str]]]:
+    """The functions the template's RestApi integrations call (logical ids), and its routes
+    (method, path) that call one: what API Gateway would hand to a function."""
+    called: set[str] = set()
+    routes: set[tuple[str, str]] = set()
+    for body in template["Resources"].values():
+        if body["Type"] != "AWS::ApiGateway::RestApi":
+            continue
+        for path, methods in body["Properties"]["Body"]["paths"].items():
+            for method, operation in methods.items():
+                integration = operation.get("x-amazon-apigateway-integration", {})
+                if integration.get("type") != "aws_proxy":
+                    continue
+                called |= set(re.findall(r"\$\{(\w+)\.Arn\}", json.dumps(integration["uri"])))
+                routes.add((method.upper(), path))
+    return called, routes
+
+
+def stack_outputs(session: boto3.Session, stack: str) -> dict[str, str]:
+    described = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+
+
+def _record(
+    report: ServiceReport,
+    api_routes: set[tuple[str, str]],
+    results: dict[str, Any],
+    runs_api: bool,
+    schedules: set[str],
+) -> None:
     for entry in results["imports"]:
         if entry["error"]:
             report.failures.append(f"{report.name}: import {entry['module']}:\n{entry['error']}")
     if runs_api:
         if not results["routes"]:
             report.failures.append(f"{report.name}: no route answered")
+        driven = {(route["method"], route["path"]) for route in results["routes"]}
+        for method, path in sorted(api_routes - driven):
+            report.failures.append(f"{report.name}: {method} {path} of the API is not a route of the app")
         for route in results["routes"]:
             status = route["status"]
             report.routes["exception" if route["error"] or status is None else f"{status // 100}xx"] += 1
@@ -442,7 +485,7 @@ def render(report: Report) -> str:
         outcomes = ", ".join(f"{count} {outcome}" for outcome, count in sorted(service.outcomes.items()))
         lines.append(
             f"{service.name}: {len(service.functions)} functions run from their deployed code; "
-            f"routes: {routes or 'none'}; handlers: {outcomes or 'none'}"
+            f"the {service.api_routes} routes of its API: {routes or 'none'}; handlers: {outcomes or 'none'}"
         )
     failures = report.failures + [failure for service in report.services for failure in service.failures]
     lines += [f"FAILED {failure}" for failure in failures]

@@ -1,4 +1,4 @@
-"""A translated service template as moto's CloudFormation can deploy it.
+"""A packaged template as moto's CloudFormation can deploy it, and a copy of a whole stage so made.
 
 moto ignores a RestApi's OpenAPI `Body`, so the API has no methods and creating its
 `AWS::ApiGateway::Deployment` fails ("The REST API doesn't contain any methods"); the

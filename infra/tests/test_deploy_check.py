@@ -44,6 +44,8 @@ def test_the_packaged_stage_deploys_into_the_emulator_and_every_function_runs(
         assert len(service.functions) == _functions(template), service.name
         assert sum(service.outcomes.values()) == len(service.functions) - 1, service.name
         assert service.routes and set(service.routes) <= {"2xx", "4xx"}, service.name
+        # every route API Gateway has for the function was called (the app may have more)
+        assert 0 < service.api_routes <= sum(service.routes.values()), service.name
     assert "deploy check: ok" in deploy_check.render(report)
 
 
