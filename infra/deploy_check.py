@@ -177,6 +177,8 @@ def _deploy(
                 "portal: stack and files deployed; its CloudFront distribution is left out "
                 "(moto's CloudFormation has none), so its pages were not invalidated"
             )
+        except (deploy.DeployError, ClientError) as error:
+            report.failures.append(f"the deployment failed: {error}")
     return skipped_types(caught)
 
 

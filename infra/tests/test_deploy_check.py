@@ -84,3 +84,11 @@ def test_a_function_whose_environment_lacks_its_table_fails_the_check(
     assert "deploy check: " in deploy_check.render(report) and "FAILED consumption" in deploy_check.render(
         report
     )
+
+
+def test_a_deployment_that_fails_fails_the_check_and_runs_nothing(packaged: Path) -> None:
+    report = deploy_check.check(packaged, "staging", REGION)
+
+    assert not report.ok and not report.services
+    assert "packaged for stage 'prod'" in report.failures[0]
+    assert {stack.status for stack in report.stacks} == {"NOT DEPLOYED"}
