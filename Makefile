@@ -43,7 +43,11 @@ ARTIFACTS ?=
 run: install $(if $(filter-out 0,$(ARTIFACTS)),package) ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data; ARTIFACTS=1: from the built packages
 	$(PY) -m guichet_local --port $(PORT) $(if $(filter-out 0,$(ARTIFACTS)),--artifacts build/infra)
 
-test: install lint test-services test-shifted test-local test-schemathesis test-simulation test-faults test-infra test-local-artifacts ## Run every test tier
+# The tiers over the local runtime, the emulator and the packaging wait on their processes more
+# than they compute: they run two at a time, longest first, each one's output printed when it ends.
+PARALLEL_TIERS := test-local test-simulation test-infra test-schemathesis test-local-artifacts test-faults
+test: install lint test-services test-shifted ## Run every test tier
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(PARALLEL_TIERS)
 
 test-services: install ## Domain and route tests of each service, one process per service, TEST_JOBS at a time
 	@echo "== services' tests, $$($(CLOCK) $(PY) -c 'import sitecustomize; print(sitecustomize.clock_line())')"
