@@ -11,6 +11,7 @@ cold imports of `make bench`); the ratios are of medians.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import sys
@@ -89,8 +90,9 @@ def interleaved(*imports: Callable[[], float]) -> list[float]:
 
 def main() -> int:
     started = time.perf_counter()
-    manifest = package(OUT, stage="prod")
-    print(f"packaged in {time.perf_counter() - started:.0f} s (build/infra)", flush=True)
+    with contextlib.redirect_stdout(sys.stderr):  # packaging's progress: not figures
+        manifest = package(OUT, stage="prod")
+    print(f"packaged in {time.perf_counter() - started:.0f} s (build/infra)", file=sys.stderr, flush=True)
     python = lambda_runtime_python(LAMBDA_RUNTIME)
     for entry in manifest["services"]:
         name = entry["name"]

@@ -14,8 +14,9 @@ Inputs (under `--results`, build/report/ by default):
 - `junit/<name>.xml`: JUnit XML of a pytest run (`pytest --junitxml`), one a tier:
   `service-<service>.xml` is `make test-service-<service>`, `service-<service>-shifted.xml` the
   same under the shifted clock (`make test-shifted`), `local.xml` is `make test-local`,
-  `infra.xml` `make test-infra` (each written by its make target); any other `<name>.xml` is
-  reported under its name;
+  `infra.xml` `make test-infra`, `local-artifacts.xml` `make test-local-artifacts` (each written
+  by its make target); a tier that writes its own line (below) is listed once, from it; any
+  other `<name>.xml` is reported under its name;
 - `tiers/<tier>.json`: one tier of the reliability scorecard. **The format any tier may write**
   (the security suite, schemathesis, fault injection ... each drops its own file):
 
@@ -74,8 +75,13 @@ JUNIT_TIERS = {  # junit/<name>.xml: (tier, what was tried, command)
     ),
     "infra": (
         "Infrastructure",
-        "packaging, template checks and a deployment into the emulator",
+        "packaging, template checks, a deployment into the emulator, each package run as Lambda runs it",
         "make test-infra",
+    ),
+    "local-artifacts": (
+        "Journeys from the packages",
+        "end-to-end journeys on the local runtime with every service run from its built package",
+        "make test-local-artifacts",
     ),
 }
 
@@ -302,8 +308,11 @@ def reliability(tiers: list[dict[str, Any]]) -> str:
 
 
 def gather_tiers(results: Path) -> list[dict[str, Any]]:
-    tiers = [junit_tier(path) for path in sorted((results / "junit").glob("*.xml"))]
-    tiers += [read_tier(path) for path in sorted((results / "tiers").glob("*.json"))]
+    """Every tier's line: a tier that wrote its own (tiers/<name>.json) is not listed again from
+    its pytest run's junit/<name>.xml."""
+    own = {path.stem: path for path in sorted((results / "tiers").glob("*.json"))}
+    tiers = [junit_tier(path) for path in sorted((results / "junit").glob("*.xml")) if path.stem not in own]
+    tiers += [read_tier(path) for path in own.values()]
     if (results / "load.json").exists():
         tiers.append(load_tier(read_json(results / "load.json")))
     return tiers

@@ -11,6 +11,7 @@ build/report/bench.json (`{"measured_on", "command", "benches": {"<bench>.py": [
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -34,7 +35,12 @@ def main() -> int:
         print(f"== {bench}", flush=True)
         lines = printed.setdefault(bench, [])
         with subprocess.Popen(
-            [sys.executable, str(here / bench)], stdout=subprocess.PIPE, text=True, bufsize=1
+            [sys.executable, str(here / bench)],
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            # the services' business metrics (EMF lines on stdout) are not what a bench measures
+            env={**os.environ, "POWERTOOLS_METRICS_DISABLED": "true"},
         ) as process:
             assert process.stdout is not None
             for line in process.stdout:

@@ -205,3 +205,21 @@ def test_a_missing_load_result_stops_the_report(tmp_path: Path, capsys: pytest.C
 
     assert report.main(["--results", str(results), "--docs", str(docs)]) == 1
     assert "load.json: missing" in capsys.readouterr().err
+
+
+def test_a_tier_with_its_own_line_is_listed_once_and_known_runs_by_their_name(tmp_path: Path) -> None:
+    results, docs = tmp_path / "results", tmp_path / "docs"
+    docs.mkdir()
+    sample_results(results)
+    run = '<testsuites><testsuite name="pytest" tests="4" failures="0" errors="0" skipped="0"/></testsuites>'
+    (results / "junit" / "security.xml").write_text(run)  # the security tier wrote its own line too
+    (results / "junit" / "local-artifacts.xml").write_text(run.replace('tests="4"', 'tests="3"'))
+
+    assert report.main(["--results", str(results), "--docs", str(docs)]) == 0
+
+    reliability = (docs / "RELIABILITY.md").read_text()
+    assert reliability.count("| Security suite |") == 1 and "| security |" not in reliability
+    assert (
+        "| Journeys from the packages |" in reliability
+        and "| 3 | 3 | `make test-local-artifacts` |" in reliability
+    )

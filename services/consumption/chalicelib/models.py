@@ -19,8 +19,8 @@
 Readings belong to the point of delivery (an electricity PDL, a mobile line's allowance unit),
 not to a meter: every meter of a point (the successive occupants of a home) reads the same day
 buckets, each only on its own days. A point-year is one Query of ≤ 366 day buckets, each holding
-its half-hours as one compact string (~17× cheaper to decode than an item per reading:
-`make bench`, docs/PERFORMANCE.md). `by_customer` lists a customer's meters in one Query;
+its half-hours as one compact string (ten to twenty times cheaper to decode than an item per
+reading: `make bench`, docs/PERFORMANCE.md). `by_customer` lists a customer's meters in one Query;
 `active` (sharded) is what the jobs walk: electricity meters for the monthly close
 (`ACTIVE#<n>`), mobile lines by the end of their next allowance period (`LINE#<n>`, sorted by
 that day).
