@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 from conftest import REPO, eventually
-from customers import open_session, verified_customer
+from customers import PASSWORD, open_session, verified_customer
 
 PAGES = ("/my-invoices", "/invoice", "/schedule", "/billing")
 LINA = {  # with a postal address, which invoices print
@@ -306,3 +306,35 @@ def test_a_credit_note_shows_what_went_back_and_how(runtime: Any, page: Any) -> 
     assert page.inner_text("#pay h2") == "Remboursement"
     assert "5,00\u00a0€ vous sont dus" in page.inner_text("#pay")
     assert "sur votre carte" in refund.inner_text() and "effectué" in refund.inner_text()
+
+
+def test_a_link_to_an_invoice_leads_through_the_login_to_that_invoice(runtime: Any, page: Any) -> None:
+    # Given a customer's invoice, and the link to it an email carries
+    customer = verified_customer(runtime, "browser-next", **LINA)
+    [invoice] = invoices_of_orders(runtime, customer.auth, 1)
+    page.goto(f"{runtime.url}/invoice?id={invoice['invoice_id']}")
+
+    # When the customer, not logged in on this browser, follows it and logs in
+    page.wait_for_selector("input[name=login_name]")
+    assert "/login?next=" in page.url
+    assert page.locator("text=Connectez-vous pour continuer").count() == 1
+    page.fill("input[name=login_name]", customer.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+    # Then the portal shows that invoice, not the account page
+    page.wait_for_url(f"**/invoice?id={invoice['invoice_id']}")
+    page.wait_for_selector(f"text={invoice['number']}")
+
+    # a `next` elsewhere than one of the portal's pages is never followed
+    page.goto(f"{runtime.url}/login?next=//attacker.example/invoice")
+    page.fill("input[name=login_name]", customer.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/account")
+
+    # an address that is no page: the portal's own page says so, answered 404
+    answer = page.goto(f"{runtime.url}/no-such-page")
+    assert answer is not None and answer.status == 404
+    page.wait_for_selector("text=Page introuvable")
+    assert page.locator("a", has_text="Retour à l'accueil").count() == 1

@@ -5,6 +5,9 @@ const TEXT = {
   fr: {
     login: "Connexion", register: "Créer un compte", account: "Mon compte", logout: "Se déconnecter",
     login_title: "Accéder à mon espace client", login_name: "Identifiant client, e-mail ou téléphone",
+    login_to_continue: "Connectez-vous pour continuer vers la page demandée.",
+    not_found_title: "Page introuvable", not_found_text: "Cette adresse ne correspond à aucune page de votre espace client.",
+    back_home: "Retour à l'accueil",
     password: "Mot de passe", submit_login: "Se connecter", forgot: "Mot de passe oublié ?",
     no_account: "Pas encore de compte ?", email: "Adresse e-mail", first_name: "Prénom", last_name: "Nom",
     phone: "Téléphone", company: "Société", language: "Langue", backup_email: "E-mail de secours",
@@ -227,6 +230,9 @@ const TEXT = {
   en: {
     login: "Log in", register: "Create an account", account: "My account", logout: "Log out",
     login_title: "Access my customer area", login_name: "Customer ID, email or phone",
+    login_to_continue: "Log in to go on to the page you asked for.",
+    not_found_title: "Page not found", not_found_text: "This address matches no page of your customer area.",
+    back_home: "Back to the home page",
     password: "Password", submit_login: "Log in", forgot: "Forgot your password?",
     no_account: "No account yet?", email: "Email address", first_name: "First name", last_name: "Last name",
     phone: "Phone", company: "Company", language: "Language", backup_email: "Backup email",
@@ -449,6 +455,9 @@ const TEXT = {
   it: {
     login: "Accedi", register: "Crea un account", account: "Il mio account", logout: "Esci",
     login_title: "Accedere all'Area Clienti", login_name: "Codice cliente, email o telefono",
+    login_to_continue: "Acceda per proseguire verso la pagina richiesta.",
+    not_found_title: "Pagina non trovata", not_found_text: "Questo indirizzo non corrisponde ad alcuna pagina della sua Area Clienti.",
+    back_home: "Torna alla pagina iniziale",
     password: "Password", submit_login: "Accedi", forgot: "Password dimenticata?",
     no_account: "Non ha ancora un account?", email: "Indirizzo email", first_name: "Nome", last_name: "Cognome",
     phone: "Telefono", company: "Società", language: "Lingua", backup_email: "Email di riserva",
@@ -797,12 +806,27 @@ const card = (title, ...content) => h("section", { class: "card" }, h("h2", {}, 
 const orNone = (value) => value || t("none");
 const compact = (values) => Object.fromEntries(Object.entries(values).filter(([, value]) => value !== ""));
 
+// A page that needs a session sends a visitor to log in, then back to it (a link in an email:
+// the invoice it names). `next` is only ever one of the portal's own pages, never another site.
+function toLogin() {
+  const next = `${location.pathname}${location.search}`;
+  go(location.pathname === "/login" ? "/login" : `/login?${new URLSearchParams({ next })}`);
+}
+function pageAfterLogin() {
+  const next = param("next");
+  if (!next.startsWith("/") || next.startsWith("//")) return "/account";
+  const target = new URL(next, location.origin);
+  return target.origin === location.origin && pages[target.pathname] && target.pathname !== "/login"
+    ? `${target.pathname}${target.search}` : "/account";
+}
+
 const pages = {
   "/login": () => card(t("login_title"),
+    param("next") ? h("p", { class: "muted" }, t("login_to_continue")) : null,
     form([["login_name", "text", { autocomplete: "username" }], ["password", "password", { autocomplete: "current-password" }]],
       t("submit_login"),
       ({ login_name, password }) => api("POST", "/auth/login", { login: login_name, password }),
-      (tokens) => { keep(tokens); go("/account"); }),
+      (tokens) => { keep(tokens); go(pageAfterLogin()); }),
     h("p", {}, h("a", { href: "/forgot-password" }, t("forgot"))),
     h("p", { class: "muted" }, t("no_account"), " ", h("a", { href: "/register" }, t("register")))),
 
@@ -841,7 +865,7 @@ const pages = {
 
 async function accountPage() {
   if (!loggedIn()) {
-    go("/login");
+    toLogin();
     return h("div");
   }
   const me = await api("GET", "/auth/me", undefined, { auth: true });
@@ -2585,7 +2609,7 @@ async function rememberAreas() {
 
 const customerOnly = (page) => async () => {
   if (!loggedIn()) {
-    go("/login");
+    toLogin();
     return h("div");
   }
   return page();
@@ -2649,6 +2673,9 @@ async function rememberCustomer() {
   }
 }
 
+const notFoundPage = () => card(t("not_found_title"), h("p", {}, t("not_found_text")),
+  h("p", {}, h("a", { href: "/" }, t("back_home"))));
+
 let generation = 0;
 async function render() {
   const mine = ++generation;
@@ -2660,14 +2687,14 @@ async function render() {
   if (mine !== generation) return;
   navigation();
   const path = location.pathname === "/" ? (loggedIn() ? "/account" : "/login") : location.pathname;
-  const page = pages[path] || pages["/login"];
+  const page = pages[path] || notFoundPage;
   const main = document.getElementById("page");
   let content;
   try {
     content = await page();
   } catch (error) {
     if (error.status === 401 && !loggedIn()) {
-      go("/login"); // the session ended (refresh refused): log in again
+      toLogin(); // the session ended (refresh refused): log in again, then back here
       return;
     }
     content = notice("error", errorText(error));

@@ -134,6 +134,14 @@ class GatewayHandler(BaseHTTPRequestHandler):
             elif self.command in ("GET", "HEAD") and (page := self.server.local.portal_file(path)):
                 content_type = _CONTENT_TYPES.get(page.suffix, "application/octet-stream")
                 self._send(HTTPStatus.OK, content_type, page.read_bytes(), PORTAL_SECURITY_HEADERS)
+            elif self.command in ("GET", "HEAD") and "text/html" in (self.headers.get("Accept") or ""):
+                # a browser's address that is no page: the portal says so itself, with a 404 (as the
+                # deployed distribution answers, infra/portal.py)
+                index = self.server.local.portal_file("/")
+                assert index is not None
+                self._send(
+                    HTTPStatus.NOT_FOUND, _CONTENT_TYPES[".html"], index.read_bytes(), PORTAL_SECURITY_HEADERS
+                )
             else:
                 self._json(HTTPStatus.NOT_FOUND, error_body("not_found", f"Nothing at {path}."))
         except Exception:
