@@ -338,3 +338,27 @@ def test_a_link_to_an_invoice_leads_through_the_login_to_that_invoice(runtime: A
     assert answer is not None and answer.status == 404
     page.wait_for_selector("text=Page introuvable")
     assert page.locator("a", has_text="Retour à l'accueil").count() == 1
+
+
+def test_an_expired_session_and_a_lost_connection_are_said_in_words(runtime: Any, page: Any) -> None:
+    # Given a session whose tokens no longer work (expired, or revoked elsewhere)
+    customer = verified_customer(runtime, "browser-expired", **LINA)
+    page.goto(f"{runtime.url}/login")
+    page.evaluate(
+        "() => { sessionStorage.setItem('guichet.access', 'expired.access.token');"
+        " sessionStorage.setItem('guichet.refresh', 'revoked-refresh-token'); }"
+    )
+
+    # When a page needing it opens: the login page says why, and leads back there
+    page.goto(f"{runtime.url}/my-invoices")
+    page.wait_for_selector("text=Votre session a expiré")
+    page.wait_for_url("**/login?next=%2Fmy-invoices")
+
+    # And without a network, the form says so in words, not "Failed to fetch"
+    page.context.set_offline(True)
+    page.fill("input[name=login_name]", customer.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Vous semblez hors ligne")
+    assert page.locator("text=Failed to fetch").count() == 0
+    page.context.set_offline(False)

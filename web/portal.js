@@ -6,6 +6,9 @@ const TEXT = {
     login: "Connexion", register: "Créer un compte", account: "Mon compte", logout: "Se déconnecter",
     login_title: "Accéder à mon espace client", login_name: "Identifiant client, e-mail ou téléphone",
     login_to_continue: "Connectez-vous pour continuer vers la page demandée.",
+    session_expired: "Votre session a expiré : reconnectez-vous pour continuer.",
+    offline: "Vous semblez hors ligne : vérifiez votre connexion à Internet, puis réessayez.",
+    unexpected_answer: "Le service a répondu de façon inattendue. Réessayez dans un instant.",
     not_found_title: "Page introuvable", not_found_text: "Cette adresse ne correspond à aucune page de votre espace client.",
     back_home: "Retour à l'accueil",
     password: "Mot de passe", submit_login: "Se connecter", forgot: "Mot de passe oublié ?",
@@ -231,6 +234,9 @@ const TEXT = {
     login: "Log in", register: "Create an account", account: "My account", logout: "Log out",
     login_title: "Access my customer area", login_name: "Customer ID, email or phone",
     login_to_continue: "Log in to go on to the page you asked for.",
+    session_expired: "Your session has expired: log in again to go on.",
+    offline: "You seem to be offline: check your Internet connection, then try again.",
+    unexpected_answer: "The service gave an unexpected answer. Try again in a moment.",
     not_found_title: "Page not found", not_found_text: "This address matches no page of your customer area.",
     back_home: "Back to the home page",
     password: "Password", submit_login: "Log in", forgot: "Forgot your password?",
@@ -456,6 +462,9 @@ const TEXT = {
     login: "Accedi", register: "Crea un account", account: "Il mio account", logout: "Esci",
     login_title: "Accedere all'Area Clienti", login_name: "Codice cliente, email o telefono",
     login_to_continue: "Acceda per proseguire verso la pagina richiesta.",
+    session_expired: "La sessione è scaduta: acceda di nuovo per proseguire.",
+    offline: "Sembra che lei sia offline: verifichi la connessione a Internet, poi riprovi.",
+    unexpected_answer: "Il servizio ha risposto in modo inatteso. Riprovi tra un momento.",
     not_found_title: "Pagina non trovata", not_found_text: "Questo indirizzo non corrisponde ad alcuna pagina della sua Area Clienti.",
     back_home: "Torna alla pagina iniziale",
     password: "Password", submit_login: "Accedi", forgot: "Password dimenticata?",
@@ -701,6 +710,16 @@ function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// No answer of the API's (the network down, or a page of something in between): the request
+// may or may not have reached the service, so whatever sent it may send it again, with its key.
+class NetworkError extends Error {
+  constructor(message) {
+    super(message);
+    this.status = 0;
+    this.fields = {};
+  }
+}
+
 class ApiError extends Error {
   constructor(status, body) {
     super(body?.error?.message || `HTTP ${status}`);
@@ -719,13 +738,25 @@ async function api(method, path, body, { auth = false, retried = false, headers:
   const headers = { ...extra, "Accept-Language": language };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth) headers.Authorization = `Bearer ${store.getItem("guichet.access")}`;
-  const answer = await fetch(API_BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let answer;
+  try {
+    answer = await fetch(API_BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    // no answer at all: the network, not the service (fetch says only "Failed to fetch")
+    throw new NetworkError(t("offline"));
+  }
   if (answer.status === 401 && auth && !retried && (await refresh())) {
     return api(method, path, body, { auth, retried: true, headers: extra, raw });
   }
   if (raw && answer.ok) return answer;
   const text = await answer.text();
-  const data = text ? JSON.parse(text) : null;
+  let data;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // a page of a proxy or a gateway in between, not the API's JSON
+    throw new NetworkError(t("unexpected_answer"));
+  }
   if (!answer.ok) throw new ApiError(answer.status, data);
   return data;
 }
@@ -744,11 +775,14 @@ async function renewTokens() {
   try {
     keep(await api("POST", "/auth/refresh", { refresh_token: token }));
     return true;
-  } catch {
+  } catch (error) {
+    if (!(error instanceof ApiError)) return false; // unreachable, not refused: the session stays
+    if (error.status === 401) sessionExpired = true; // refused: the login page says why
     forget();
     return false;
   }
 }
+let sessionExpired = false;
 
 function keep(tokens) {
   store.setItem("guichet.access", tokens.access_token);
@@ -809,6 +843,10 @@ const compact = (values) => Object.fromEntries(Object.entries(values).filter(([,
 // A page that needs a session sends a visitor to log in, then back to it (a link in an email:
 // the invoice it names). `next` is only ever one of the portal's own pages, never another site.
 function toLogin() {
+  if (sessionExpired) {
+    flash = notice("error", t("session_expired"));
+    sessionExpired = false;
+  }
   const next = `${location.pathname}${location.search}`;
   go(location.pathname === "/login" ? "/login" : `/login?${new URLSearchParams({ next })}`);
 }
@@ -2694,7 +2732,7 @@ async function render() {
     content = await page();
   } catch (error) {
     if (error.status === 401 && !loggedIn()) {
-      toLogin(); // the session ended (refresh refused): log in again, then back here
+      toLogin(); // the session ended (its refresh refused): log in again, then back here
       return;
     }
     content = notice("error", errorText(error));
