@@ -91,3 +91,22 @@ def test_the_portal_runs_under_its_policy_and_what_it_blocks_is_seen(runtime: An
     assert opened.evaluate("() => window.injected") is None
     assert any("script-src" in problem for problem in watch.problems), watch.problems
     context.close()
+
+
+def test_personal_fields_tell_the_browser_what_it_may_fill_them_with(runtime: Any, page: Any) -> None:
+    page.goto(f"{runtime.url}/register")
+    page.wait_for_selector("input[name=email]")
+    tokens = page.eval_on_selector_all(
+        "form input",
+        "(inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.getAttribute('autocomplete')]))",
+    )
+    assert tokens == {
+        "email": "email",
+        "password": "new-password",
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "phone": "tel",
+    }
+    page.goto(f"{runtime.url}/login")
+    page.wait_for_selector("input[name=login_name]")
+    assert page.get_attribute("input[name=login_name]", "autocomplete") == "username"

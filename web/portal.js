@@ -810,6 +810,15 @@ function errorText(error) {
   return [error.message, ...fields].join(" — ");
 }
 
+// What the browser may fill each personal field with (WHATWG autofill tokens): never "off" on a
+// person's name, address or contact details.
+const AUTOCOMPLETE = {
+  first_name: "given-name", last_name: "family-name", email: "email", new_email: "email",
+  backup_email: "email", phone: "tel", company: "organization", line1: "address-line1",
+  line2: "address-line2", postal_code: "postal-code", city: "address-level2", country: "country",
+  name: "name", login_name: "username",
+};
+
 // A form whose submit calls `action(values)`; shows the error or `done(result)` above it.
 function form(fields, submitLabel, action, done, { inline = false } = {}) {
   const status = h("div");
@@ -817,7 +826,7 @@ function form(fields, submitLabel, action, done, { inline = false } = {}) {
     fields.map(([name, type = "text", extra = {}]) => type === "select"
       ? h("label", {}, t(name), h("select", { name }, extra.options.map(([value, label]) =>
           h("option", { value, selected: value === extra.value }, label))))
-      : h("label", {}, t(name), h("input", { name, type, autocomplete: extra.autocomplete || "off",
+      : h("label", {}, t(name), h("input", { name, type, autocomplete: extra.autocomplete || AUTOCOMPLETE[name] || null,
           value: extra.value ?? "", required: extra.required }))),
     h("button", { class: "primary", type: "submit" }, submitLabel));
   element.addEventListener("submit", async (event) => {
@@ -1084,7 +1093,8 @@ function richForm({ fields, submit, action, done, fieldOf = (name) => name, clas
     } else if (type === "checkbox") {
       control = h("input", { ...common, type, checked: Boolean(spec.value) });
     } else {
-      control = h("input", { ...common, type, value: spec.value ?? "", autocomplete: spec.autocomplete || "off" });
+      control = h("input", { ...common, type, value: spec.value ?? "",
+        autocomplete: spec.autocomplete || AUTOCOMPLETE[spec.name] || null });
     }
     controls[spec.name] = { error, control, type };
     return type === "checkbox"
