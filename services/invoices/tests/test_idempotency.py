@@ -217,6 +217,24 @@ def test_paying_several_replays_with_its_key(customer_factory: Any) -> None:
     assert payments_in_table(customer.customer_id)[0].amount_cents == 3000
 
 
+def run_card_payment(customer: Any, invoice: Any, *, amount_cents: int, key: str, at: tuple[int, ...]) -> Any:
+    """The payment domain function run as a request with its Idempotency-Key runs it (not a replay
+    of the key's record: as when that record was lost with the first answer)."""
+    from datetime import UTC, datetime
+
+    from chalicelib import payments
+
+    return payments.pay(
+        customer.customer_id,
+        [invoice.invoice_id],
+        method="card",
+        card_token="tok_visa",
+        amount_cents=amount_cents,
+        request_key=key,
+        now=datetime(*at, tzinfo=UTC),
+    )
+
+
 @pytest.mark.parametrize(
     ("first_at", "again_at"),
     [
@@ -229,32 +247,12 @@ def test_a_part_payment_run_again_the_next_day_with_its_key_is_the_same_payment(
 ) -> None:
     # Given part of an invoice paid by card with a key late one evening, the payment recorded
     # but its answer lost with the key's record (the request is run again, not replayed)
-    from datetime import UTC, datetime
-
-    from chalicelib import payments
-
     customer = customer_factory()
     invoice = ordered_invoice(customer, 5000)
-    first = payments.pay(
-        customer.customer_id,
-        [invoice.invoice_id],
-        method="card",
-        card_token="tok_visa",
-        amount_cents=2000,
-        request_key="evening-key",
-        now=datetime(*first_at, tzinfo=UTC),
-    )
+    first = run_card_payment(customer, invoice, amount_cents=2000, key="evening-key", at=first_at)
 
     # When the same request runs again after midnight
-    again = payments.pay(
-        customer.customer_id,
-        [invoice.invoice_id],
-        method="card",
-        card_token="tok_visa",
-        amount_cents=2000,
-        request_key="evening-key",
-        now=datetime(*again_at, tzinfo=UTC),
-    )
+    again = run_card_payment(customer, invoice, amount_cents=2000, key="evening-key", at=again_at)
 
     # Then it is the first payment: one payment, one charge, the invoice lowered once
     assert again.payment_id == first.payment_id and again.status == "succeeded"
@@ -265,35 +263,16 @@ def test_a_part_payment_run_again_the_next_day_with_its_key_is_the_same_payment(
 
 def test_a_key_run_again_with_another_payment_is_refused(customer_factory: Any) -> None:
     # Given a part payment recorded under a key
-    from datetime import UTC, datetime
-
-    from chalicelib import payments
     from guichet_contracts.idempotency import IdempotencyKeyReused
 
     customer = customer_factory()
     invoice = ordered_invoice(customer, 5000)
-    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    payments.pay(
-        customer.customer_id,
-        [invoice.invoice_id],
-        method="card",
-        card_token="tok_visa",
-        amount_cents=2000,
-        request_key="k",
-        now=now,
-    )
+    at = (2026, 11, 23, 10, 0)
+    run_card_payment(customer, invoice, amount_cents=2000, key="k", at=at)
 
     # When the key comes back with another amount, run again (its record lost)
     with pytest.raises(IdempotencyKeyReused):
-        payments.pay(
-            customer.customer_id,
-            [invoice.invoice_id],
-            method="card",
-            card_token="tok_visa",
-            amount_cents=2500,
-            request_key="k",
-            now=now,
-        )
+        run_card_payment(customer, invoice, amount_cents=2500, key="k", at=at)
 
     # Then nothing more was charged or recorded
     assert len(payments_in_table(customer.customer_id)) == 1
