@@ -5,7 +5,8 @@
 For each Chalice app under services/ (see `service_stack.discover_services`):
   1. copy it to a work directory (services/ is never written), vendor the shared
      `guichet_contracts` package into the copy's vendor/ and hand the role to infra in the
-     copy's .chalice/config.json;
+     copy's .chalice/config.json; the provider's brand folder goes along
+     (`guichet_contracts.brand`);
   2. ask Chalice which functions the app has, and write the merge template
      (`service_stack.merge_template`);
   3. `chalice package --merge-template` it into <out>/<service>/ (sam.json, deployment.zip);
@@ -30,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from guichet_contracts.brand import brand_folder, load_brand
 
 from . import DEFAULT_REGION, LAMBDA_RUNTIME, stack_name
 from .portal import build_site, portal_template
@@ -97,6 +100,9 @@ def prepare_copy(service: Service, work: Path, stage: str) -> Path:
         copy / "vendor" / CONTRACTS.name,
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
+    # the provider's brand (GUICHET_BRAND_DIR, or brand/), checked, read by the emails and PDFs
+    brand = load_brand(brand_folder())
+    shutil.copytree(brand.folder, copy / "vendor" / CONTRACTS.name / "packaged_brand")
     config_path = copy / ".chalice" / "config.json"
     config = chalice_config_for_infra(json.loads(config_path.read_text()), stage)
     config_path.write_text(json.dumps(config, indent=2) + "\n")

@@ -1,0 +1,196 @@
+"""The provider's brand: one folder (`brand/` at the top of the repository) that the portal, the
+emails and the PDFs all read, so that a provider puts its name on the customer area without
+touching code.
+
+`brand/brand.json` holds the provider's name, its legal identity (what invoices and contracts
+must print), its colours as role-named tokens, its support lines and hours, the terms of sale
+(one Markdown file per language) and text overrides per language; the logo sits beside it
+(`logo.svg` for pages and emails, `logo.png` for PDFs). The folder is checked when it is read:
+a provider's typo stops the service at start (and `make package`), it never prints a wrong
+invoice.
+
+Where the folder is found, first that exists:
+1. `GUICHET_BRAND_DIR` (a second brand for a test, a provider's own folder for `make run`);
+2. `packaged_brand/` inside this package, where `make package` copies `brand/` in each artifact;
+3. `brand/` at the top of the repository (the services' tests, the local run).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+LANGUAGES = ("fr", "en", "it")
+_PACKAGED = Path(__file__).parent / "packaged_brand"
+_REPOSITORY = Path(__file__).resolve().parents[3] / "brand"
+_COLOUR = r"^#[0-9a-fA-F]{6}$"
+_PHONE = r"^\+[1-9][0-9]{6,14}$"  # E.164
+_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+_SECTION = re.compile(r"^## +(?P<heading>.+?)\s*$", re.MULTILINE)
+
+Colour = Annotated[str, StringConstraints(pattern=_COLOUR)]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class BrandError(ValueError):
+    """The brand folder is missing, or its brand.json does not say what it must."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(_Strict):
+    """A text given in each language of the customer area."""
+
+    fr: Text
+    en: Text
+    it: Text
+
+    def __call__(self, language: str) -> str:
+        return str(getattr(self, language if language in LANGUAGES else "fr"))
+
+
+class Address(_Strict):
+    line1: Text
+    line2: Text | None = None
+    postal_code: Text
+    city: Text
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class Legal(_Strict):
+    """What the law asks a French company's invoices and contracts to print about it."""
+
+    company: Text
+    legal_form: Text
+    address: Address
+    siren: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
+    vat_number: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
+    rcs: Text
+    share_capital: Text
+    website: Annotated[str, StringConstraints(pattern=r"^https://")]
+
+
+class Colours(_Strict):
+    """Colours by role (never by hue), so that a provider's palette fills every place alike."""
+
+    primary: Colour  # links, buttons, headings' accents
+    on_primary: Colour  # text on a primary background
+    accent: Colour  # a second, sparing colour (the logo's, a highlight)
+    text: Colour
+    muted: Colour  # secondary text
+    background: Colour  # behind cards and emails
+    surface: Colour  # cards, the email's body, tables
+    border: Colour  # inputs' borders: at least 3:1 against surface (WCAG 1.4.11)
+    danger: Colour
+    success: Colour
+    warning: Colour
+
+
+class Phone(_Strict):
+    purpose: Literal["customer", "technical", "sales", "billing", "emergency"]
+    number: Annotated[str, StringConstraints(pattern=_PHONE)]
+    cost: Literal["free"] | Localized  # "free", or what a minute costs, in words
+
+
+class Hours(_Strict):
+    days: list[Day] = Field(min_length=1)
+    opens: Annotated[str, StringConstraints(pattern=_TIME)]
+    closes: Annotated[str, StringConstraints(pattern=_TIME)]
+
+
+class Support(_Strict):
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    phones: list[Phone] = Field(min_length=1)
+    hours: list[Hours] = Field(min_length=1)
+
+
+class Logo(_Strict):
+    svg: Text
+    png: Text
+
+
+class TermsOfSale(_Strict):
+    version: Text
+    files: dict[Literal["fr", "en", "it"], Text]
+
+    @field_validator("files")
+    @classmethod
+    def _every_language(cls, files: dict[str, str]) -> dict[str, str]:
+        missing = [language for language in LANGUAGES if language not in files]
+        if missing:
+            raise ValueError(f"no terms of sale in {', '.join(missing)}")
+        return files
+
+
+class Brand(_Strict):
+    name: Text  # as customers call the provider: "Guichet", in page titles and greetings
+    portal_title: Localized  # "Espace client"
+    logo: Logo
+    legal: Legal
+    colours: Colours
+    support: Support
+    terms_of_sale: TermsOfSale
+    texts: dict[Literal["fr", "en", "it"], dict[str, str]] = Field(default_factory=dict)
+    folder: Path = Field(exclude=True)
+
+    def text(self, language: str, key: str, default: str) -> str:
+        """The provider's wording of a text where it gives one, else the product's own."""
+        return self.texts.get(language, {}).get(key, default)  # type: ignore[call-overload]
+
+    def logo_path(self, kind: Literal["svg", "png"]) -> Path:
+        return self.folder / getattr(self.logo, kind)
+
+    def terms(self, language: str) -> list[tuple[str, str]]:
+        """The terms of sale in `language` as (heading, text) sections, `{provider}` filled in."""
+        language = language if language in LANGUAGES else "fr"
+        source = (self.folder / self.terms_of_sale.files[language]).read_text(encoding="utf-8")  # type: ignore[index]
+        parts = _SECTION.split(source)
+        sections = []
+        for heading, body in zip(parts[1::2], parts[2::2], strict=True):
+            text = " ".join(body.split()).replace("{provider}", self.legal.company)
+            sections.append((heading.replace("{provider}", self.legal.company), text))
+        return sections
+
+    def css_variables(self) -> str:
+        """The colours as CSS custom properties (`--colour-primary`...), for the portal's style."""
+        lines = [f"  --colour-{role.replace('_', '-')}: {value};" for role, value in self.colours]
+        return ":root {\n" + "\n".join(lines) + "\n}\n"
+
+
+def brand_folder() -> Path:
+    configured = os.environ.get("GUICHET_BRAND_DIR")
+    if configured:
+        return Path(configured)
+    return _PACKAGED if (_PACKAGED / "brand.json").is_file() else _REPOSITORY
+
+
+@functools.cache
+def _load(folder: Path) -> Brand:
+    source = folder / "brand.json"
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BrandError(f"cannot read {source}: {error}") from error
+    try:
+        brand = Brand.model_validate({**data, "folder": folder})
+    except ValidationError as error:
+        raise BrandError(f"{source} is not a valid brand: {error}") from error
+    needed = [brand.logo.svg, brand.logo.png, *brand.terms_of_sale.files.values()]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise BrandError(f"{source} names files that are not in {folder}: {', '.join(missing)}")
+    return brand
+
+
+def load_brand(folder: Path | None = None) -> Brand:
+    """The brand in `folder`, or where it is found (see the module's docstring); read once."""
+    return _load((folder or brand_folder()).resolve())

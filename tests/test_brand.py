@@ -1,0 +1,66 @@
+"""The brand folder: what a provider edits to put its name on the customer area, checked when read."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from guichet_contracts.brand import BrandError, load_brand
+
+BRAND = Path(__file__).resolve().parents[1] / "brand"
+
+
+def _copy(tmp_path: Path, **changes: object) -> Path:
+    folder = tmp_path / "brand"
+    shutil.copytree(BRAND, folder)
+    data = json.loads((folder / "brand.json").read_text())
+    data.update(changes)
+    (folder / "brand.json").write_text(json.dumps(data))
+    return folder
+
+
+def test_the_repository_brand_is_valid_and_complete():
+    brand = load_brand(BRAND)
+
+    assert brand.name == "Guichet"
+    assert brand.logo_path("svg").is_file() and brand.logo_path("png").is_file()
+    for language in ("fr", "en", "it"):
+        sections = brand.terms(language)
+        assert len(sections) >= 5
+        assert all(heading and text for heading, text in sections)
+        assert "{provider}" not in "".join(text for _, text in sections)
+    assert brand.legal.company in brand.terms("fr")[0][1]
+
+
+def test_a_second_brand_is_read_from_its_own_folder(tmp_path):
+    folder = _copy(
+        tmp_path,
+        name="Volt & Fibre",
+        colours={**json.loads((BRAND / "brand.json").read_text())["colours"], "primary": "#7a1fa2"},
+    )
+
+    brand = load_brand(folder)
+
+    assert brand.name == "Volt & Fibre"
+    assert "--colour-primary: #7a1fa2;" in brand.css_variables()
+
+
+@pytest.mark.parametrize(
+    "changes, complaint",
+    [
+        ({"colours": {"primary": "blue"}}, "colours"),
+        ({"support": {"email": "support@x.test", "phones": [], "hours": []}}, "phones"),
+        ({"logo": {"svg": "missing.svg", "png": "logo.png"}}, "missing.svg"),
+        ({"unknown_field": 1}, "unknown_field"),
+    ],
+)
+def test_a_brand_that_says_something_wrong_is_refused_with_where(tmp_path, changes, complaint):
+    folder = _copy(tmp_path, **changes)
+
+    with pytest.raises(BrandError, match=complaint):
+        load_brand(folder)
+
+
+def test_a_missing_brand_folder_is_refused(tmp_path):
+    with pytest.raises(BrandError, match="cannot read"):
+        load_brand(tmp_path / "nowhere")
