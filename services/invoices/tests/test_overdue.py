@@ -80,7 +80,7 @@ def test_an_invoice_becomes_overdue_the_day_after_its_due_date_with_one_reminder
     assert (stored.status, stored.amount_due_cents) == ("overdue", 4800)
     assert reminders(mailbox, customer, invoice.number) == [1]
     (mail,) = mails_to(mailbox, customer.email, "Rappel")
-    assert "48,00" in mail["text"] and "17/03/2037" in mail["text"]
+    assert "48,00\u00a0€" in mail["text"] and "17 mars 2037" in mail["text"]
 
 
 def test_reminders_of_stage_2_and_3_go_15_and_30_days_late_once_each(late_invoice: Any, mailbox: Any) -> None:
