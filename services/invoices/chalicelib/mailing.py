@@ -17,6 +17,7 @@ logger = Logger(child=True)
 # what the emails show amounts and dates with, as the PDFs and the portal do
 money = formatting.money
 day = formatting.day
+moment = formatting.moment
 
 KIND_LABELS = {
     "fr": {
