@@ -231,3 +231,12 @@ def test_auth_emails_are_one_template_per_message_with_plurals_from_the_catalog(
 )
 def test_support_numbers_are_written_as_customers_dial_them(number: str, written: str) -> None:
     assert national(number) == written
+
+
+def test_no_email_template_writes_a_colour_or_the_provider_s_name() -> None:
+    templates = [*SERVICES.glob("*/chalicelib/templates/**/*.j2"), *SHARED.glob("*.j2")]
+    assert len(templates) > 60
+    for path in templates:
+        source = path.read_text()
+        assert not re.findall(r"#[0-9a-fA-F]{3,6}\b", source), path
+        assert "guichet" not in source.lower(), path
