@@ -20,9 +20,24 @@ SERVICE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(SERVICE_DIR))
 
 from chalicelib import pdf_documents  # noqa: E402
+from guichet_contracts import formatting  # noqa: E402
+from guichet_contracts.brand import copy_brand, load_brand  # noqa: E402
 
 TODAY = datetime.date(2026, 11, 23)
-PROVIDER = "Énergie Claire"
+PROVIDER = "Énergie Claire SAS"  # the legal company of the brand of these tests
+REPOSITORY_BRAND = Path(__file__).resolve().parents[3] / "brand"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def provider_brand(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The brand of these tests: the repository's, under another name."""
+    legal = {**load_brand(REPOSITORY_BRAND).legal.model_dump(), "company": PROVIDER}
+    folder = tmp_path_factory.mktemp("brand") / "brand"
+    copy_brand(folder, REPOSITORY_BRAND, name="Énergie Claire", legal=legal)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GUICHET_BRAND_DIR", str(folder))
+        yield folder
+
 
 ELECTRICITY = {
     "subscription_id": "sub_0001",
@@ -108,7 +123,6 @@ def render(
         kind,
         subscription=subscription,
         customer={**CUSTOMER, **customer},
-        provider_name=PROVIDER,
         language=language,
         today=TODAY,
     )
@@ -162,9 +176,9 @@ def test_the_electricity_contract_lists_the_supply_details_and_the_acceptance():
         "22:00–06:00",
         "Mensualisation (prélèvement mensuel)",
         "12 mois",
-        "Prochain renouvellement 23/11/2026",
+        "Prochain renouvellement 23 novembre 2026",
         "Renouvellement automatique Oui",
-        "Accepté électroniquement le 23/11/2025 par Hortense Lefèvre.",
+        "Accepté électroniquement le 23 novembre 2025 par Hortense Lefèvre.",
         "30, 7 et 1 jours",
     ):
         assert expected in text
@@ -178,8 +192,8 @@ def test_the_contract_shows_the_tariff_option_and_a_requested_cancellation():
     text, _ = read(render("contract", "fr", subscription=subscription))
 
     assert "Option tarifaire Heures pleines / heures creuses" in text
-    assert "Fin de l'abonnement 23/12/2026" in text
-    assert "Résiliation demandée : fin de l'abonnement le 23/12/2026." in text
+    assert "Fin de l'abonnement 23 décembre 2026" in text
+    assert "Résiliation demandée : fin de l'abonnement le 23 décembre 2026." in text
     assert "Prochain renouvellement" not in text
 
 
@@ -199,9 +213,9 @@ def test_unexpected_values_are_printed_as_given():
 @pytest.mark.parametrize(
     ("language", "acceptance"),
     [
-        ("fr", "Accepté électroniquement le 23/11/2025"),
-        ("en", "Electronically accepted on 23 Nov 2025"),
-        ("it", "Accettato elettronicamente il 23/11/2025"),
+        ("fr", "Accepté électroniquement le 23 novembre 2025"),
+        ("en", "Electronically accepted on 23 November 2025"),
+        ("it", "Accettato elettronicamente il 23 novembre 2025"),
     ],
 )
 def test_the_contract_is_accepted_on_the_start_date_written_in_the_language(language, acceptance):
@@ -275,9 +289,20 @@ def test_the_general_terms_are_numbered_articles_naming_the_provider(language, e
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("fr", ["Énergie Claire atteste", "depuis le 23/11/2025", "Fait le 23/11/2026", "Lyon"]),
-        ("en", ["Énergie Claire hereby certifies", "since 23 Nov 2025", "Issued on 23 Nov 2026", "Lyon"]),
-        ("it", ["Énergie Claire attesta", "dal 23/11/2025", "Emessa il 23/11/2026", "Lyon"]),
+        (
+            "fr",
+            ["Énergie Claire SAS atteste", "depuis le 23 novembre 2025", "Fait le 23 novembre 2026", "Lyon"],
+        ),
+        (
+            "en",
+            [
+                "Énergie Claire SAS hereby certifies",
+                "since 23 November 2025",
+                "Issued on 23 November 2026",
+                "Lyon",
+            ],
+        ),
+        ("it", ["Énergie Claire SAS attesta", "dal 23 novembre 2025", "Emessa il 23 novembre 2026", "Lyon"]),
     ],
 )
 def test_the_proof_of_address_certifies_the_address_since_the_start_date(language, expected):
@@ -378,31 +403,16 @@ def test_an_unknown_language_falls_back_to_french():
     assert "12,99 € / mois" in text
 
 
-@pytest.mark.parametrize(
-    ("cents", "currency", "language", "expected"),
-    [
-        (1299, "EUR", "fr", "12,99 €"),
-        (1299, "EUR", "it", "12,99 €"),
-        (1299, "EUR", "en", "€12.99"),
-        (123456, "EUR", "fr", "1 234,56 €"),
-        (123456, "EUR", "it", "1.234,56 €"),
-        (123456, "EUR", "en", "€1,234.56"),
-        (5, "EUR", "fr", "0,05 €"),
-        (2500, "CHF", "fr", "25,00 CHF"),
-        (2500, "CHF", "en", "CHF 25.00"),
-    ],
-)
-def test_money_is_written_the_way_each_language_writes_it(cents, currency, language, expected):
-    assert pdf_documents.format_money(cents, currency, language) == expected
+@pytest.mark.parametrize("language", ["fr", "en", "it"])
+def test_the_price_and_dates_are_printed_as_the_shared_formatting_writes_them(language):
+    subscription = {**ELECTRICITY, "price_cents": 123456}
 
+    text, _ = read(render("contract", language, subscription=subscription))
 
-@pytest.mark.parametrize(
-    ("language", "expected"), [("fr", "23/11/2026"), ("it", "23/11/2026"), ("en", "23 Nov 2026")]
-)
-def test_dates_are_written_the_way_each_language_writes_them(language, expected):
-    assert pdf_documents.format_date("2026-11-23", language) == expected
-    assert pdf_documents.format_date(datetime.date(2026, 11, 23), language) == expected
-    assert pdf_documents.format_date(None, language) == "—"
+    words = " ".join(formatting.money(123456, "EUR", language).split())  # U+00A0, U+202F: spaces
+    assert words in text
+    assert " ".join(formatting.day(TODAY, language).split()) in text
+    assert formatting.money(123456, "EUR", "it") == "1.234,56\xa0€"  # as the emails and the portal
 
 
 def test_importing_the_module_loads_neither_reportlab_nor_settings_nor_aws():
