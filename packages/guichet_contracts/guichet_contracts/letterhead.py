@@ -282,12 +282,19 @@ def add_pdfa_metadata(canvas: Any, day: datetime.date, *, part: int = 2, conform
  </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>"""  # noqa: E501
-    stream = PDFStream(
-        PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
-        packet.encode("utf-8"),
-        filters=[],  # PDF/A wants the XMP readable as it is
-    )
-    document.Catalog.Metadata = stream
+
+    class Plain(PDFStream):  # type: ignore[misc]
+        """A stream written without the document's compression: PDF/A wants the XMP readable."""
+
+        def format(self, document: Any) -> bytes:
+            compression, document.defaultStreamFilters = document.defaultStreamFilters, None
+            try:
+                return bytes(super().format(document))
+            finally:
+                document.defaultStreamFilters = compression
+
+    header = PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")})
+    document.Catalog.Metadata = Plain(header, packet.encode("utf-8"))
 
 
 # Colours, styles, the logo.

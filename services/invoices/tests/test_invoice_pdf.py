@@ -769,3 +769,58 @@ def test_importing_the_modules_loads_neither_reportlab_nor_factur_x_nor_lxml() -
         [sys.executable, "-c", code], cwd=SERVICE_DIR, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# The provider's brand.
+
+
+def test_a_second_brand_prints_its_name_logo_colour_and_legal_identity_with_no_code_change(
+    tmp_path: Path,
+) -> None:
+    from PIL import Image
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.rl_accel import fp_str
+
+    legal = {**load_brand(REPOSITORY_BRAND).legal.model_dump(), "company": "Rivage Services SARL"}
+    legal.update(siren="987654321", vat_number="FR45987654321", rcs="RCS Nantes 987 654 321")
+    legal["address"] = {
+        "line1": "3 quai de la Fosse",
+        "postal_code": "44000",
+        "city": "Nantes",
+        "country": "FR",
+    }
+    brand = copy_brand(tmp_path / "rivage", REPOSITORY_BRAND, name="Rivage", legal=legal)
+    brand = copy_brand(
+        tmp_path / "brand", brand.folder, colours={**brand.colours.model_dump(), "primary": "#7a1fa2"}
+    )
+    Image.new("RGBA", (300, 100), (122, 31, 162, 255)).save(brand.logo_path("png"))
+
+    invoice = {**INVOICE, "payment_mode": "transfer"}
+    pdf = invoice_pdf.render(invoice, LINES, {"iban": SELLER["iban"]}, BUYER, language="fr", brand=brand)
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    (text,) = text_of(pdf)
+    assert text.startswith("Rivage")
+    for piece in (
+        "Rivage Services SARL",
+        "SIREN 987654321",
+        "FR45987654321",
+        "44000 Nantes",
+        "RCS Nantes",
+        "au bénéfice de Rivage Services SARL, IBAN FR76 3000",
+    ):
+        assert piece in text, piece
+    metadata = " ".join(str(value) for value in reader.metadata.values())
+    xmp = reader.root_object["/Metadata"].get_object().get_data().decode()
+    for place in (text, metadata, xmp):
+        assert "Guichet" not in place and "Énergie Claire" not in place
+    images = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+    assert [(x["/Subtype"], x["/Width"], x["/Height"]) for x in images] == [("/Image", 300, 100)]
+    content = reader.pages[0].get_contents().get_data().decode("latin-1")
+    assert f"{fp_str(*HexColor('#7a1fa2').rgb())} rg" in content  # the lines' header, in its colour
+    assert "#0b5394" not in str(brand.colours) and fp_str(*HexColor("#0b5394").rgb()) not in content
+    # the XML says what the page says
+    root = embedded_xml(pdf)
+    assert one(root, "//ram:SellerTradeParty/ram:Name") == "Rivage Services SARL"
+    assert one(root, "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == "987654321"
+    assert one(root, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID") == SELLER["iban"]

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pypdf
 import pytest
@@ -426,3 +427,67 @@ def test_importing_the_module_loads_neither_reportlab_nor_settings_nor_aws():
         [sys.executable, "-c", probe], cwd=SERVICE_DIR, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("kind", pdf_documents.KINDS)
+def test_each_document_has_what_pdf_a_2b_asks_for(kind):
+    pdf = render(kind, "it")
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    root = reader.root_object
+    assert reader.trailer["/ID"]
+    # an sRGB output intent
+    (intent,) = root["/OutputIntents"]
+    profile = intent.get_object()["/DestOutputProfile"].get_object()
+    assert intent.get_object()["/S"] == "/GTS_PDFA1" and profile["/N"] == 3
+    assert profile.get_data()[36:40] == b"acsp"
+    # every font embedded: no Helvetica, the built-in font PDF/A cannot use
+    fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
+    assert fonts and all("/FontFile2" in font["/FontDescriptor"] for font in fonts)
+    assert b"Helvetica" not in pdf
+    # XMP, readable, declaring PDF/A-2B and saying what the document information says
+    xmp = root["/Metadata"].get_object()
+    assert "/Filter" not in xmp and xmp["/Subtype"] == "/XML"
+    data = xmp.get_data().decode()
+    assert "<pdfaid:part>2</pdfaid:part>" in data and "<pdfaid:conformance>B</pdfaid:conformance>" in data
+    info = reader.metadata
+    for key in ("/Title", "/Author", "/Subject", "/Creator", "/Producer"):
+        assert f">{escape(info[key])}<" in data, key
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20261123000000+00'00'"
+    assert "<xmp:CreateDate>2026-11-23T00:00:00+00:00</xmp:CreateDate>" in data
+    # no transparency: the logo is an opaque image
+    images = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+    assert images and all("/SMask" not in image for image in images)
+
+
+def test_a_second_brand_prints_its_name_logo_colour_terms_and_legal_identity(tmp_path):
+    from PIL import Image
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.rl_accel import fp_str
+
+    base = load_brand(REPOSITORY_BRAND)
+    legal = {**base.legal.model_dump(), "company": "Rivage Services SARL", "siren": "987654321"}
+    colours = {**base.colours.model_dump(), "primary": "#7a1fa2"}
+    brand = copy_brand(tmp_path / "brand", REPOSITORY_BRAND, name="Rivage", legal=legal, colours=colours)
+    (brand.folder / "terms" / "fr.md").write_text("# CGV\n\n## Objet\n\nLe service de {provider}.\n")
+    Image.new("RGB", (240, 80), (122, 31, 162)).save(brand.logo_path("png"))
+
+    pages = {
+        kind: pdf_documents.render(
+            kind, subscription=ELECTRICITY, customer=CUSTOMER, language="fr", today=TODAY, brand=brand
+        )
+        for kind in ("contract", "terms")
+    }
+
+    for kind, pdf in pages.items():
+        text, reader = read(pdf)
+        assert text.startswith("Rivage") and "Rivage Services SARL — SAS au capital" in text, kind
+        assert "Guichet" not in text and "Énergie Claire" not in text
+        assert "Guichet" not in " ".join(str(value) for value in reader.metadata.values())
+        (image,) = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+        assert (image["/Width"], image["/Height"]) == (240, 80)
+        content = reader.pages[0].get_contents().get_data().decode("latin-1")
+        assert f"{fp_str(*HexColor('#7a1fa2').rgb())} RG" in content  # the rule above the footer
+    terms, _ = read(pages["terms"])
+    assert "Article 1 — Objet Le service de Rivage Services SARL." in terms
+    assert "Article 2" not in terms
