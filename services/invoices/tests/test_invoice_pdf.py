@@ -824,3 +824,20 @@ def test_a_second_brand_prints_its_name_logo_colour_and_legal_identity_with_no_c
     assert one(root, "//ram:SellerTradeParty/ram:Name") == "Rivage Services SARL"
     assert one(root, "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == "987654321"
     assert one(root, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID") == SELLER["iban"]
+
+
+def test_the_seller_of_the_settings_is_the_brands_company_with_the_account_and_email_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib import settings as settings_module
+
+    # Given the brand of these tests and INVOICES_SELLER as .chalice/config.json says it
+    loaded = settings_module.load()
+    # Then the seller is the brand's company, with the account and e-mail of the settings
+    assert loaded.seller["name"] == SELLER["name"] and loaded.seller["address"] == SELLER["address"]
+    assert (loaded.seller["siren"], loaded.seller["vat_number"]) == ("123456789", "FR32123456789")
+    assert set(loaded.seller) == {"name", "address", "siren", "vat_number", "iban", "email"}
+    # and settings that still say a legal identity are refused at start, saying where it lives
+    monkeypatch.setenv("INVOICES_SELLER", '{"name": "Autre SAS", "iban": "FR7630006000011234567890189"}')
+    with pytest.raises(settings_module.SettingsError, match=r"holds name: .* comes from the brand"):
+        settings_module.load()
