@@ -35,7 +35,7 @@ RESOLUTION = {
     "month": Decimal("0.1"),
 }
 COMPARED_STEPS = ("day", "month")
-_QUANTITIES = {"value": "value", "peak": "peak", "off_peak": "off_peak", "injected": "injected"}
+_QUANTITIES = ("value", "peak", "off_peak", "injected")
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -172,7 +172,7 @@ def _previous_year(meter: Meter, first: date, last: date, step: str) -> dict[str
 def _day_point(meter: Meter, day: date, bucket: DayBucket | None) -> dict[str, Any]:
     start = slot_start(day, 0).isoformat()
     if bucket is None:
-        point = {
+        point: dict[str, Any] = {
             "start": start,
             "value": None,
             "peak": None,
@@ -180,7 +180,7 @@ def _day_point(meter: Meter, day: date, bucket: DayBucket | None) -> dict[str, A
             "injected": None,
             "cost": None,
         }
-        return _with_quantities(point, RESOLUTION["day"], tuple(_QUANTITIES))
+        return _with_quantities(point, RESOLUTION["day"], _QUANTITIES)
     consumed, peak, low = split(bucket, tariffs.hours_on(meter, day))
     point = {
         "start": start,
@@ -191,7 +191,7 @@ def _day_point(meter: Meter, day: date, bucket: DayBucket | None) -> dict[str, A
         "complete": int(bucket.readings) == int(bucket.slots),
         "cost": costs.day(meter, day, (consumed, peak, low)),
     }
-    return _with_quantities(point, RESOLUTION["day"], tuple(_QUANTITIES))
+    return _with_quantities(point, RESOLUTION["day"], _QUANTITIES)
 
 
 def _slot_points(meter: Meter, day: date, bucket: DayBucket | None, *, pair: bool) -> list[dict[str, Any]]:
@@ -220,7 +220,7 @@ def _slot_points(meter: Meter, day: date, bucket: DayBucket | None, *, pair: boo
             "off_peak": _number(None if value is None else low),
             "injected": _number(injected),
         }
-        points.append(_with_quantities(point, RESOLUTION["half_hour"], tuple(_QUANTITIES)))
+        points.append(_with_quantities(point, RESOLUTION["half_hour"], _QUANTITIES))
     return points
 
 
@@ -240,7 +240,7 @@ def _months(meter: Meter, first: date, last: date) -> list[dict[str, Any]]:
         total = own_month(meter, name, totals.get(name)) if _own(meter, name) else None
         point = _month_point(month, total)
         point["cost"] = costs.month(meter, name, total, closes) if _own(meter, name) else None
-        points.append(_with_quantities(point, RESOLUTION["month"], tuple(_QUANTITIES)))
+        points.append(_with_quantities(point, RESOLUTION["month"], _QUANTITIES))
         month += relativedelta(months=1)
     return points
 
