@@ -42,11 +42,22 @@ setShell({
 
 const chooser = document.getElementById("language");
 chooser.addEventListener("change", async () => {
-  await useLanguage(chooser.value);
+  try {
+    await useLanguage(chooser.value);
+  } catch {
+    chooser.value = language(); // its texts could not be had: the page stays in the one it is in
+    return;
+  }
   localStorage.setItem("guichet.language", language());
   render();
 });
-// the texts first, then the page
-await useLanguage(preferredLanguage(localStorage.getItem("guichet.language"), navigator.language));
-chooser.value = language();
-start();
+
+// the texts first, then the page; without them (no connection), said in the three languages
+try {
+  await useLanguage(preferredLanguage(localStorage.getItem("guichet.language"), navigator.language));
+  chooser.value = language();
+  start();
+} catch {
+  document.getElementById("page").textContent = "Connexion impossible : réessayez. — "
+    + "No connection: please try again. — Connessione impossibile: riprovi.";
+}
