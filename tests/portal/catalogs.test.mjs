@@ -15,6 +15,9 @@ const scripts = (folder) => readdirSync(folder, { withFileTypes: true }).flatMap
   ? scripts(join(folder, entry.name)) : entry.name.endsWith(".js") ? [join(folder, entry.name)] : []);
 const used = new Set(scripts(fileURLToPath(WEB)).flatMap((file) =>
   [...readFileSync(file, "utf8").matchAll(/\bt\(\s*"([^"]+)"/g)].map((match) => match[1])));
+// t(`status_${status}`): a family of keys, of which every catalog must have some
+const prefixes = new Set(scripts(fileURLToPath(WEB)).flatMap((file) =>
+  [...readFileSync(file, "utf8").matchAll(/\b(?:t|has)\(\s*`([a-z_]+)\$\{/g)].map((match) => match[1])));
 const argumentsOf = (message) => new Set([...message.matchAll(/\{(\d+)\s*[,}]/g)].map((match) => match[1]));
 
 test("the code asks for keys that every catalog has", () => {
@@ -22,6 +25,14 @@ test("the code asks for keys that every catalog has", () => {
   for (const [language, messages] of Object.entries(catalogs)) {
     const missing = [...used].filter((key) => !(key in messages));
     assert.deepEqual(missing, [], `${language} lacks ${missing}`);
+  }
+});
+
+test("every family of keys the code builds has keys in every catalog", () => {
+  assert.ok(prefixes.size > 20, `${prefixes.size} families found`);
+  for (const [language, messages] of Object.entries(catalogs)) {
+    const empty = [...prefixes].filter((prefix) => !Object.keys(messages).some((key) => key.startsWith(prefix)));
+    assert.deepEqual(empty, [], `${language} has no key for ${empty}`);
   }
 });
 
