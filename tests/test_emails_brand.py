@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from guichet_contracts import catalogs, formatting, mail
-from guichet_contracts.brand import load_brand, national
+from guichet_contracts.brand import copy_brand, load_brand, national
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ROOT / "services"
@@ -67,11 +67,8 @@ EMAILS = {
 @pytest.fixture
 def volt(tmp_path: Path) -> Path:
     """A second provider's brand folder: another name, logo, palette, legal identity and lines."""
-    folder = tmp_path / "volt"
-    shutil.copytree(ROOT / "brand", folder)
-    data = json.loads((folder / "brand.json").read_text())
-    data["name"] = "Volt & Fibre"
-    data["colours"] = {  # every role another colour: one of Guichet's left in an email is hard-coded
+    legal = json.loads((ROOT / "brand" / "brand.json").read_text())["legal"]
+    colours = {  # every role another colour: one of Guichet's left in an email is hard-coded
         "primary": "#7a1fa2",
         "on_primary": "#fffdf7",
         "accent": "#00a3a3",
@@ -84,8 +81,8 @@ def volt(tmp_path: Path) -> Path:
         "success": "#176b2c",
         "warning": "#7c5200",
     }
-    data["legal"] = {
-        **data["legal"],
+    legal = {
+        **legal,
         "company": "Volt et Fibre SA",
         "address": {
             "line1": "3 quai Perrache",
@@ -99,15 +96,16 @@ def volt(tmp_path: Path) -> Path:
         "rcs": "RCS Lyon 987 654 321",
         "website": "https://www.volt.test",
     }
-    data["support"] = {
+    support = {
         "email": "aide@volt.test",
         "phones": [{"purpose": "customer", "number": "+33412345678", "cost": "free"}],
         "hours": [{"days": ["mon", "tue", "wed"], "opens": "09:00", "closes": "18:30"}],
     }
-    (folder / "volt.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
-    data["logo"] = {"svg": "volt.svg", "png": "logo.png"}
-    (folder / "brand.json").write_text(json.dumps(data))
-    return folder
+    brand = copy_brand(
+        tmp_path / "volt", ROOT / "brand", name="Volt & Fibre", colours=colours, legal=legal, support=support
+    )
+    (brand.folder / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    return brand.folder
 
 
 @pytest.mark.parametrize("service", sorted(EMAILS))
@@ -166,9 +164,8 @@ def test_the_header_shows_the_logo_only_where_the_recipient_can_reach_it(volt: P
     assert '<img src="https://volt.test/logo.png" alt="Volt &amp; Fibre"' in logo.html
 
 
-def test_a_brand_s_text_overrides_reword_a_message_in_one_language(volt: Path) -> None:
-    data = json.loads((volt / "brand.json").read_text())
-    data["texts"] = {
+def test_a_brand_s_text_overrides_reword_a_message_in_one_language(volt: Path, tmp_path: Path) -> None:
+    texts = {
         "fr": {
             "The %(provider)s team": "À bientôt, toute l'équipe %(provider)s",
             "Choose a new password": "Nouveau mot de passe",
@@ -176,8 +173,7 @@ def test_a_brand_s_text_overrides_reword_a_message_in_one_language(volt: Path) -
         "en": {},
         "it": {},
     }
-    (volt / "brand.json").write_text(json.dumps(data))
-    brand = load_brand(volt)
+    brand = copy_brand(tmp_path / "worded", volt, texts=texts)
     name, context = EMAILS["auth"]
     templates = SERVICES / "auth" / "chalicelib" / "templates"
 
