@@ -194,3 +194,14 @@ def _load(folder: Path) -> Brand:
 def load_brand(folder: Path | None = None) -> Brand:
     """The brand in `folder`, or where it is found (see the module's docstring); read once."""
     return _load((folder or brand_folder()).resolve())
+
+
+def copy_brand(target: Path, source: Path | None = None, **changes: object) -> Brand:
+    """A copy of a brand folder (the configured one by default) in `target`, with top-level fields
+    of its brand.json replaced by `changes`: a second brand to try a change on, checked as any."""
+    import shutil
+
+    shutil.copytree(source or brand_folder(), target)
+    data = json.loads((target / "brand.json").read_text(encoding="utf-8"))
+    (target / "brand.json").write_text(json.dumps({**data, **changes}, ensure_ascii=False), encoding="utf-8")
+    return load_brand(target)

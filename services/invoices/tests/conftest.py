@@ -263,7 +263,7 @@ def mailbox() -> Any:
 # =============================================================================================
 
 PREFIX = "/invoices"  # where API Gateway mounts this app; the test client calls it without
-SELLER_NAME = "Guichet Télécom & Énergie SAS"  # INVOICES_SELLER of .chalice/config.json
+SELLER_NAME = "Guichet Télécom & Énergie SAS"  # the legal company of brand/brand.json
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> Any:
