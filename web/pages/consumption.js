@@ -215,7 +215,8 @@ function batteryCard(battery) {
       h("meter", { min: 0, max: battery.capacity_kwh, value: battery.level_kwh, "aria-labelledby": "battery-charge battery-level" }),
       h("span", { id: "battery-level", "data-field": "level" }, t("battery_level", kwh(battery.level_kwh), kwh(battery.capacity_kwh)),
         battery.capacity_kwh ? ` (${percent(100 * battery.level_kwh / battery.capacity_kwh)})` : null)),
-    battery.months.length ? h("div", { class: "table-scroll" }, h("table", { class: "battery" },
+    // a region the keyboard can scroll, on a phone where its columns overflow
+    battery.months.length ? h("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-label": t("battery_title") }, h("table", { class: "battery" },
       headCells(["month", "stored", "restored", "level_end", ...(overflow ? ["overflow"] : [])], ["stored", "restored", "level_end", "overflow"]),
       h("tbody", {}, battery.months.map((month) => h("tr", { "data-month": month.month },
         h("th", { scope: "row" }, monthName(month.month)), h("td", { class: "number" }, kwh(month.stored_kwh)),
