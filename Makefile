@@ -20,7 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-portal test-services test-local test-infra test-artifacts test-local-artifacts lint format docs bench job ingest operator-token package deploy deploy-check clean
-.PHONY: simulate test-simulation test-security test-schemathesis test-faults load report
+.PHONY: test-portal-tour simulate test-simulation test-security test-schemathesis test-faults load report
 REPORT_DIR := $(CURDIR)/build/report
 
 help: ## List the targets
@@ -45,7 +45,7 @@ run: install $(if $(filter-out 0,$(ARTIFACTS)),package) ## Start the whole custo
 
 # The tiers over the local runtime, the emulator and the packaging wait on their processes more
 # than they compute: they run two at a time, longest first, each one's output printed when it ends.
-PARALLEL_TIERS := test-local test-simulation test-infra test-schemathesis test-local-artifacts test-faults
+PARALLEL_TIERS := test-local test-portal-tour test-simulation test-infra test-schemathesis test-local-artifacts test-faults
 test: install lint test-portal test-services test-shifted ## Run every test tier
 	@$(MAKE) --no-print-directory -j2 --output-sync=target $(PARALLEL_TIERS)
 
@@ -64,14 +64,23 @@ $(SERVICE_TESTS): test-service-%: install
 	@cd services/$* && $(CLOCK) ../../$(PY) -m pytest -q tests \
 		--junitxml=$(REPORT_DIR)/junit/service-$*$(if $(filter-out 0,$(GUICHET_CLOCK_SHIFT_DAYS)),-shifted).xml
 
+# the front-end tools of the tests (axe-core), pinned by package-lock.json; the portal needs none
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 YEAR_TEST := tests/simulation/test_year_simulation.py
+TOUR_TEST := tests/test_browser_tour.py
 SCHEMATHESIS_TESTS := tests/schemathesis
 FAULTS_TESTS := tests/faults
 # the year simulation, schemathesis and the fault injection are tiers of their own; the security
 # suite runs within test-local and writes its line of the scorecard (tiers/security.json) there too
 test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q tests --ignore=$(YEAR_TEST) \
-		--ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) --junitxml=$(REPORT_DIR)/junit/local.xml
+		--ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) --ignore=$(TOUR_TEST) --junitxml=$(REPORT_DIR)/junit/local.xml
+
+test-portal-tour: install $(CHROMIUM) node_modules/.installed ## Every portal page for every demo customer at 360 and 1366 px: overflow, axe-core, raw keys; screenshots in build/report/screenshots
+	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(TOUR_TEST) --junitxml=$(REPORT_DIR)/junit/portal-tour.xml
 
 test-security: install ## The security suite alone (it also runs within test-local): authorization, tokens, headers
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q tests/security
@@ -169,4 +178,4 @@ deploy-check: package ## Deploy the packaged stage into the emulator as make dep
 	$(PY) -m infra.deploy_check --stage $(STAGE) --templates build/infra
 
 clean: ## Remove the virtualenv and build outputs
-	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) node_modules build .pytest_cache .ruff_cache .mypy_cache

@@ -15,6 +15,7 @@ API's answer, written as a French reader reads it.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +47,22 @@ def french(value: float | None, unit: str = "kWh") -> str:
     return text.replace(",", "\u202f").replace(".", ",") + f"\u00a0{unit}"
 
 
+def french_text(text: str | None, unit: str = "kWh") -> str:
+    """A quantity the API gives as text ("2771.0"), as the portal prints it in French: its
+    decimals kept ("2 771,0 kWh"), "—" for none."""
+    if text is None:
+        return "—"
+    whole, _, decimals = text.partition(".")
+    sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+    grouped = f"{int(digits):,}".replace(",", "\u202f")
+    return f"{sign}{grouped}" + (f",{decimals}" if decimals else "") + f"\u00a0{unit}"
+
+
+def french_at(value: float, unit: str = "kWh") -> str:
+    """A number the API gives without text, as the portal prints it: rounded half up to 0.1."""
+    return french_text(str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)), unit)
+
+
 def half_hours_in(day: date) -> int:
     """48, or 46 and 50 on the days the clocks change in Paris."""
     start, end = (datetime.combine(each, time(), tzinfo=PARIS) for each in (day, day + timedelta(days=1)))
@@ -67,6 +84,12 @@ def euros(cents: int) -> str:
 def today_of(runtime: Any) -> date:
     """The day the demo runtime's clock stands at, in Paris."""
     return runtime.now().astimezone(PARIS).date()
+
+
+def last_30_days(runtime: Any, customer: Customer, base: str, today: date, **extra: str) -> Any:
+    """The meter's series by day over the 30 days to `today`, as the chart shows them by default."""
+    span = {"from": f"{today - timedelta(days=29)}", "to": f"{today}"}
+    return api(runtime, customer, f"{base}/series", step="day", **span, **extra)
 
 
 def open_area(page: Any, runtime: Any, customer: Customer, link: str) -> list[str]:
@@ -132,11 +155,12 @@ def test_stockage_chart_year_day_views_csv_and_battery(demo_runtime: Any, page: 
         chart.locator("g.bar rect.peak").count() == chart.locator("g.bar rect.off-peak").count() == len(read)
     )
     assert chart.locator("g.bar rect.injected").count() == len([p for p in read if p["injected"]])
-    assert chart.locator("[data-field=consumed]").inner_text() == french(months["totals"]["consumed"])
-    assert chart.locator("[data-field=off_peak_hours]").inner_text() == french(months["totals"]["off_peak"])
-    assert chart.locator("[data-field=injected]").inner_text() == french(months["totals"]["injected"])
+    sums = months["totals"]["quantities"]
+    assert chart.locator("[data-field=consumed]").inner_text() == french_text(sums["consumed"])
+    assert chart.locator("[data-field=off_peak_hours]").inner_text() == french_text(sums["off_peak"])
+    assert chart.locator("[data-field=injected]").inner_text() == french_text(sums["injected"])
     label = chart.locator("svg.chart").get_attribute("aria-label")
-    assert label.startswith("Consommation par mois") and french(months["totals"]["consumed"]) in label
+    assert label.startswith("Consommation par mois") and french_text(sums["consumed"]) in label
     assert chart.locator("table.series tbody tr").count() == 12  # the chart's text alternative
 
     # the year month by month, "estimé" where readings are missing, and the previous year: the demo
@@ -152,15 +176,17 @@ def test_stockage_chart_year_day_views_csv_and_battery(demo_runtime: Any, page: 
         m["estimated"] for m in summary["months"]
     )
     first = rows.first.locator("td").first.inner_text()
-    assert first.endswith(french(summary["months"][0]["consumed"]))
+    assert first.endswith(french_text(summary["months"][0]["quantities"]["consumed"]))
     footer = page.locator("#summary tfoot").inner_text()
-    assert f"Total {summary['year']}\t{french(summary['total'])}" in footer
-    assert f"Total {summary['year'] - 1}\t{french(summary['previous_year_total'])}" in footer
+    assert f"Total {summary['year']}\t{french_text(summary['quantities']['total'])}" in footer
+    assert (
+        f"Total {summary['year'] - 1}\t{french_text(summary['quantities']['previous_year_total'])}" in footer
+    )
 
     # the battery: its level against its capacity, its months
     battery = api(runtime, customer, "/consumption/battery")
     level = page.locator("#battery [data-field=level]").inner_text()
-    assert level.startswith(f"{french(battery['level_kwh'])} sur {french(battery['capacity_kwh'])}")
+    assert level.startswith(f"{french_at(battery['level_kwh'])} sur {french_at(battery['capacity_kwh'])}")
     gauge = page.locator("#battery meter")
     assert float(gauge.get_attribute("max")) == battery["capacity_kwh"]
     assert float(gauge.get_attribute("value")) == battery["level_kwh"]
@@ -171,13 +197,7 @@ def test_stockage_chart_year_day_views_csv_and_battery(demo_runtime: Any, page: 
     # by day (the last 30), then yesterday by half-hours from the table, then by hours
     chart.locator("nav.steps >> text=Par jour").click()
     page.wait_for_selector("#chart[data-step=day] svg.chart")
-    days = api(
-        runtime,
-        customer,
-        f"{base}/series",
-        step="day",
-        **{"from": f"{today - timedelta(days=29)}", "to": f"{today}"},
-    )
+    days = last_30_days(runtime, customer, base, today)
     assert chart.locator("g.bar").count() == len(days["points"]) == 30
     chart.locator("details summary").click()
     chart.locator(f"table.series tr[data-start^='{yesterday}'] a").click()
@@ -192,7 +212,11 @@ def test_stockage_chart_year_day_views_csv_and_battery(demo_runtime: Any, page: 
     assert chart.locator("g.bar").count() == len(halves["points"]) == half_hours_in(yesterday)
     chart.locator("details summary").click()
     assert chart.locator("table.series tbody th").first.inner_text() == "00:00"
-    assert chart.locator("[data-field=consumed]").inner_text() == french(halves["totals"]["consumed"])
+    # half-hours to the watt-hour, as the API's resolution says
+    assert halves["resolution"] == "0.001"
+    assert chart.locator("[data-field=consumed]").inner_text() == french_text(
+        halves["totals"]["quantities"]["consumed"]
+    )
     assert page.input_value("#period-from") == f"{yesterday}"
     page.screenshot(path=str(Path(runtime.log).parent / "portal-consumption-half-hours.png"), full_page=True)
     chart.locator("nav.steps >> text=Par heure").click()
@@ -236,8 +260,8 @@ def test_surplus_kitty_and_months(demo_runtime: Any, page: Any) -> None:
     rows = page.locator("#surplus-months tbody tr")
     assert rows.count() == len(surplus["months"]) > 0
     last = surplus["months"][-1]
-    assert rows.last.locator("td").all_inner_texts() == [
-        french(last["injected_kwh"]),
+    assert rows.last.locator("td").all_inner_texts()[:3] == [
+        french_at(last["injected_kwh"]),
         euros_per_kwh(last["rate_cents_per_kwh"]),
         euros(last["credited_cents"]),
     ]
@@ -280,3 +304,140 @@ def test_mobile_allowances(demo_runtime: Any, page: Any) -> None:
     assert period.inner_text().startswith("Période en cours : ")
     assert card.locator("[data-field=out_of_plan]").inner_text() == euros(usage["out_of_plan_cents"])
     page.screenshot(path=str(Path(runtime.log).parent / "portal-mobile-usage.png"), full_page=True)
+
+
+def cents_of(text: str) -> int:
+    """An amount the portal printed in French ("1 234,56 €") in cents."""
+    figures = text.replace("\u202f", "").replace("\u00a0", "").replace("€", "").replace(",", "")
+    return int(figures)
+
+
+def test_stockage_chart_speaks_euros_against_last_year(demo_runtime: Any, page: Any) -> None:
+    """The chart's period in euros (each month billed or estimated), the same months a year
+    earlier beside them, the year's months priced; every amount is the API's for that period."""
+    runtime = demo_runtime
+    customer = demo_customer(runtime, "stockage")
+    (meter,) = [
+        m for m in api(runtime, customer, "/consumption/meters")["items"] if m["kind"] == "electricity"
+    ]
+    base = f"/consumption/meters/{meter['meter_id']}"
+    today = today_of(runtime)
+    year, month = divmod(today.year * 12 + today.month - 1 - 11, 12)
+    period = {"from": f"{date(year, month + 1, 1)}", "to": f"{today}"}
+    months = api(runtime, customer, f"{base}/series", step="month", compare="previous_year", **period)
+    open_area(page, runtime, customer, "Ma conso")
+    chart = page.locator("#chart")
+    chart.get_by_role("img").wait_for()
+
+    # the period's total in euros, tax included, said in the chart's text alternative too
+    total = months["totals"]["cost"]
+    assert chart.locator("[data-field=cost_incl_tax]").inner_text().startswith(euros(total["incl_tax_cents"]))
+    assert euros(total["incl_tax_cents"]) in chart.get_by_role("img").get_attribute("aria-label")
+    # last year's bars beside this year's, and the legend says which is which
+    assert chart.get_by_text("Même période un an plus tôt").is_visible()
+    earlier = months["previous"]["points"]
+    assert any(point["value"] is not None for point in earlier)
+    assert chart.locator("g.bar rect.previous").count() == sum(p["value"] is not None for p in earlier)
+
+    # the table: each month's cost (billed or estimate) and a year earlier, as the API says
+    chart.get_by_text("Voir les valeurs en tableau").click()
+    table = chart.get_by_role("table")
+    headers = table.get_by_role("columnheader").all_inner_texts()
+    cost_at, before_at = headers.index("Coût TTC") - 1, headers.index("Un an plus tôt") - 1
+    rows = table.locator("tbody").get_by_role("row")
+    assert rows.count() == len(months["points"]) == 12
+    shown = 0
+    for index, (point, before) in enumerate(zip(months["points"], earlier, strict=True)):
+        cells = rows.nth(index).get_by_role("cell")
+        cost, previous = cells.nth(cost_at).inner_text(), cells.nth(before_at).inner_text()
+        if point["cost"] is None:
+            assert cost == "—"
+        else:
+            amount, state = cost.split("\n")
+            assert (cents_of(amount), state) == (
+                point["cost"]["incl_tax_cents"],
+                "facturé" if point["cost"]["billed"] else "estimation",
+            )
+            shown += cents_of(amount)
+        assert previous.split("\n")[0] == french_text(before["quantities"]["value"])
+        if before["cost"]:
+            assert previous.split("\n")[1].startswith(euros(before["cost"]["incl_tax_cents"]))
+    assert shown == total["incl_tax_cents"]  # the period's total is its months added up
+
+    # the year month by month, priced too, its total in euros
+    summary = api(runtime, customer, f"{base}/summary")
+    year_rows = page.locator("#summary tbody").get_by_role("row")
+    for index, each in enumerate(summary["months"]):
+        cells = year_rows.nth(index).get_by_role("cell").all_inner_texts()
+        expected = euros(each["cost"]["incl_tax_cents"]) if each["cost"] else "—"
+        assert cells[-2].split("\n")[0] == expected
+    assert euros(summary["total_cost"]["incl_tax_cents"]) in page.locator("#summary tfoot").inner_text()
+
+    # last year hidden on demand, then asked again
+    chart.get_by_role("link", name="Masquer l'année précédente").click()
+    chart.get_by_role("link", name="Comparer avec l'année précédente").wait_for()
+    assert chart.locator("g.bar rect.previous").count() == 0
+    assert chart.get_by_text("Même période un an plus tôt").count() == 0
+    chart.get_by_role("link", name="Comparer avec l'année précédente").click()
+    chart.get_by_role("link", name="Masquer l'année précédente").wait_for()
+    assert chart.locator("g.bar rect.previous").count() == sum(p["value"] is not None for p in earlier)
+
+    # by day, each day's estimate and the same days a year earlier
+    chart.get_by_role("link", name="Par jour").click()
+    page.wait_for_selector("#chart[data-step=day] svg.chart")
+    days = last_30_days(runtime, customer, base, today, compare="previous_year")
+    assert (
+        chart.locator("[data-field=cost_incl_tax]")
+        .inner_text()
+        .startswith(euros(days["totals"]["cost"]["incl_tax_cents"]))
+    )
+    assert chart.locator("[data-field=previous_consumed]").inner_text() == french_text(
+        days["previous"]["totals"]["quantities"]["consumed"]
+    )
+
+    # the battery explained: its capacity, the price of a kWh it gives back, what it cannot hold
+    battery = api(runtime, customer, "/consumption/battery")
+    card = page.locator("#battery")
+    assert card.get_by_text(f"Capacité : {french_at(battery['capacity_kwh'])}.").is_visible()
+    withdrawal = card.locator("[data-field=withdrawal]").inner_text()
+    assert f"{euros_per_kwh(battery['withdrawal_cents_per_kwh'])} HT" in withdrawal
+    assert battery["beyond_capacity"] == "not_stored"
+    assert "n'est pas stocké : il part sur le réseau" in card.locator("[data-field=beyond]").inner_text()
+    headers = card.get_by_role("columnheader").all_inner_texts()
+    overflow_at = headers.index("Non stocké (batterie pleine)") - 1
+    battery_rows = card.locator("tbody").get_by_role("row")
+    for index, each in enumerate(battery["months"]):
+        overflow = battery_rows.nth(index).get_by_role("cell").nth(overflow_at).inner_text()
+        assert overflow == french_at(each["overflow_kwh"])
+
+
+def test_surplus_kitty_is_the_sum_of_its_months(demo_runtime: Any, page: Any) -> None:
+    runtime = demo_runtime
+    customer = demo_customer(runtime, "surplus")
+    surplus = api(runtime, customer, "/consumption/surplus")
+    open_area(page, runtime, customer, "Mon surplus")
+    kitty = page.locator("#kitty")
+    kitty.wait_for()
+    assert surplus["payout_rule"] == "resale_invoice_due_date"
+    assert "versé par virement à la date d'échéance de cette facture" in kitty.inner_text()
+    months = page.locator("#surplus-months")
+    headers = months.get_by_role("columnheader").all_inner_texts()
+    held_at = headers.index("Reste en cagnotte") - 1
+    rows = months.locator("tbody").get_by_role("row")
+    assert rows.count() == len(surplus["months"]) > 0
+    held = [cents_of(rows.nth(i).get_by_role("cell").nth(held_at).inner_text()) for i in range(rows.count())]
+    assert held == [month["in_kitty_cents"] for month in surplus["months"]]
+    # the kitty shown, and its total line, are its months as shown added up
+    assert cents_of(kitty.locator("[data-field=kitty]").inner_text()) == sum(held)
+    assert cents_of(months.locator("tfoot [data-field=kitty_total]").inner_text()) == sum(held)
+    # a month paid out links its resale invoice
+    paid = [m for m in surplus["months"] if m["resale_invoice_id"]]
+    for month in paid:
+        link = months.locator(f"tr[data-month='{month['month']}']").get_by_role(
+            "link", name="Facture de revente"
+        )
+        assert link.get_attribute("href") == f"/invoice?id={month['resale_invoice_id']}"
+    if paid:
+        months.get_by_role("link", name="Facture de revente").first.click()
+        page.wait_for_url(f"**/invoice?id={paid[0]['resale_invoice_id']}")
+        page.locator("main h1").wait_for()

@@ -61,3 +61,22 @@ export const unitName = (unit) => has(`unit_${String(unit).toLowerCase()}`) ? t(
 export const methodName = (method) => has(`method_${method}`) ? t(`method_${method}`) : method;
 export const measure = (value, unit) => value == null ? t("none") : `${quantity(value)}\u00a0${unitName(unit)}`;
 export const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);
+
+// A quantity the API gives as decimal text at its resolution ("21.0", "0.123"): as many decimals
+// as the text has, never more; `reading` adds its unit ("21,0 kWh").
+export const decimal = (text) => {
+  const digits = (String(text).split(".")[1] || "").length;
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(text));
+};
+export const reading = (text, unit) => text == null ? t("none") : `${decimal(text)}\u00a0${unitName(unit)}`;
+// A figure the API gives as a number only, as decimal text rounded half up to `resolution`
+// ("0.1"), as the API rounds its quantities: 115.55 → "115.6", 0.04 → "0.0".
+export function atResolution(value, resolution = "0.1") {
+  if (value == null) return null;
+  const digits = (resolution.split(".")[1] || "").length;
+  const [whole, decimals] = Math.abs(Number(value)).toFixed(digits + 3).split(".");
+  const scaled = BigInt(whole + decimals.slice(0, digits)) + (Number(decimals[digits]) >= 5 ? 1n : 0n);
+  const text = scaled.toString().padStart(digits + 1, "0");
+  const rounded = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+  return Number(value) < 0 && /[1-9]/.test(rounded) ? `-${rounded}` : rounded;
+}

@@ -2,10 +2,11 @@
 
 import { ApiError, api, authed, optional } from "../core/api.js";
 import { actionButton, definitions, errorText, h, headCells, notice, pageTitle } from "../core/dom.js";
-import { addDays, addMonths, calendarDay, dayRange, measure, money, monthEnd, monthName, percent, shortDay, lowerFirst, today } from "../core/format.js";
+import { addDays, addMonths, atResolution, calendarDay, dayRange, measure, money, monthEnd, monthName, percent, reading, shortDay, lowerFirst, today, unitPrice } from "../core/format.js";
 import { has, t } from "../core/i18n.js";
 import { go, param, withParams } from "../core/router.js";
 import { barChart, pointName } from "./chart.js";
+import { COMPARED_STEPS, compares, costAmount, costCell, costState, figure, previousCell } from "./consumption-money.js";
 import { enc, range } from "./subscription-actions.js";
 
 const STEPS = ["month", "day", "hour", "half_hour"];
@@ -15,13 +16,14 @@ const isDay = (value) => /^\d{4}-\d{2}-\d{2}$/.test(value);
 // or yesterday (today's readings arrive tomorrow) for hours and half-hours.
 function chartPeriod() {
   const step = STEPS.includes(param("step")) ? param("step") : "month";
+  const compare = compares(step, param("compare")) ? { compare: "previous_year" } : {};
   const to = isDay(param("to")) ? param("to") : today();
   if (ONE_DAY_STEPS.includes(step)) {
     const chosen = isDay(param("from")) ? param("from") : addDays(today(), -1);
-    return { step, from: chosen, to: chosen };
+    return { step, from: chosen, to: chosen, ...compare };
   }
   const from = isDay(param("from")) ? param("from") : step === "month" ? `${addMonths(to.slice(0, 7), -11)}-01` : addDays(to, -29);
-  return { step, from, to };
+  return { step, from, to, ...compare };
 }
 
 // The same length of time before or after: a day, as many days, or as many months.
@@ -73,7 +75,11 @@ function periodForm(period, failure) {
 // The chart's values as a table; a day or a month leads to its own detail.
 function seriesTable(answer, meter) {
   const stacked = meter.tariff_option === "off_peak";
-  const columns = ["col_period", "consumed", ...(stacked ? ["peak_hours", "off_peak_hours"] : []), ...(meter.has_production ? ["injected"] : [])];
+  const priced = answer.points.some((point) => point.cost !== undefined);
+  const earlier = answer.previous?.points;
+  const columns = ["col_period", "consumed", ...(stacked ? ["peak_hours", "off_peak_hours"] : []), ...(meter.has_production ? ["injected"] : []),
+    ...(priced ? ["cost_incl_tax"] : []), ...(earlier ? ["previous_year"] : [])];
+  const unit = answer.unit;
   const detail = (point) => {
     const name = pointName(answer.step, point.start);
     if (answer.step === "day") return h("a", { href: withParams({ step: "half_hour", from: point.start.slice(0, 10), to: null }), "aria-label": t("detail_label", name) }, name);
@@ -84,12 +90,14 @@ function seriesTable(answer, meter) {
     return name;
   };
   return h("div", { class: "table-scroll" }, h("table", { class: "series" }, headCells(columns, columns.slice(1)),
-    h("tbody", {}, answer.points.map((point) => h("tr", { "data-start": point.start },
+    h("tbody", {}, answer.points.map((point, index) => h("tr", { "data-start": point.start },
       h("th", { scope: "row" }, detail(point), point.value == null ? h("span", { class: "muted" }, ` — ${t("no_reading")}`)
         : point.complete === false ? h("span", { class: "muted" }, ` — ${t("partial")}`) : null),
-      h("td", { class: "number" }, measure(point.value, answer.unit)),
-      stacked ? [h("td", { class: "number" }, measure(point.peak, answer.unit)), h("td", { class: "number" }, measure(point.off_peak, answer.unit))] : null,
-      meter.has_production ? h("td", { class: "number" }, measure(point.injected, answer.unit)) : null)))));
+      h("td", { class: "number" }, figure(point, "value", unit)),
+      stacked ? [h("td", { class: "number" }, figure(point, "peak", unit)), h("td", { class: "number" }, figure(point, "off_peak", unit))] : null,
+      meter.has_production ? h("td", { class: "number" }, figure(point, "injected", unit)) : null,
+      priced ? costCell(point.cost) : null,
+      earlier ? previousCell(earlier[index], "value", unit) : null)))));
 }
 
 // A file from the API (it needs the token, so no plain link): fetched, then saved under its name.
@@ -117,8 +125,15 @@ async function chartCard(meter) {
   }
   const stacked = meter.tariff_option === "off_peak";
   const totals = answer?.totals || {};
+  const unit = answer?.unit;
+  const earlier = answer?.previous;
   const legend = [...(stacked ? [["peak", "peak_hours"], ["off-peak", "off_peak_hours"]] : [["consumed", "consumed"]]),
-    ...(meter.has_production ? [["injected", "injected"]] : [])];
+    ...(meter.has_production ? [["injected", "injected"]] : []), ...(earlier ? [["previous", "legend_previous_year"]] : [])];
+  const total = (key, item, field) => [[key, figure(item, field, unit)]];
+  const spent = (key, cost) => cost === undefined ? [] : [[key, cost ? [costAmount(cost), " ", h("span", { class: "muted" }, `(${costState(cost)})`)] : null]];
+  const label = () => [t("chart_label", lowerFirst(t(`step_${answer.step}`)), shortDay(answer.from), shortDay(answer.to), figure(totals, "consumed", unit)),
+    totals.cost ? t("chart_label_cost", costAmount(totals.cost)) : null,
+    earlier ? t("chart_label_previous", figure(earlier.totals, "consumed", unit), costAmount(earlier.totals.cost)) : null].filter(Boolean).join(" ");
   const exportPath = `${base}/export.csv?${new URLSearchParams({ from: period.from, to: period.to })}`;
   return h("section", { class: "card", id: "chart", "data-meter": meter.meter_id, "data-step": period.step },
     h("div", { class: "card-head" }, h("h2", {}, t("meter_title", meter.pdl || meter.meter_id)),
@@ -126,12 +141,15 @@ async function chartCard(meter) {
         meter.off_peak_hours?.length ? ` · ${t("off_peak_hours")} ${meter.off_peak_hours.map(range).join(", ")}` : null)),
     stepTabs(period),
     periodForm(period, failure),
+    COMPARED_STEPS.includes(period.step) ? h("p", { class: "compare" }, h("a", { href: withParams({ compare: period.compare ? "none" : null }) },
+      t(period.compare ? "compare_hide" : "compare_show"))) : null,
     failure ? notice("error", errorText(failure)) : [
-      definitions([["consumed", measure(totals.consumed, answer.unit)],
-        ...(stacked ? [["peak_hours", measure(totals.peak, answer.unit)], ["off_peak_hours", measure(totals.off_peak, answer.unit)]] : []),
-        ...(meter.has_production ? [["injected", measure(totals.injected, answer.unit)]] : [])]),
-      barChart(answer, meter, t("chart_label", lowerFirst(t(`step_${answer.step}`)), shortDay(answer.from), shortDay(answer.to),
-        measure(totals.consumed, answer.unit))),
+      definitions([...total("consumed", totals, "consumed"),
+        ...(stacked ? [...total("peak_hours", totals, "peak"), ...total("off_peak_hours", totals, "off_peak")] : []),
+        ...(meter.has_production ? total("injected", totals, "injected") : []),
+        ...spent("cost_incl_tax", totals.cost),
+        ...(earlier ? [...total("previous_consumed", earlier.totals, "consumed"), ...spent("previous_cost", earlier.totals.cost)] : [])]),
+      barChart(answer, meter, label()),
       h("ul", { class: "legend", "aria-hidden": "true" }, legend.map(([className, key]) => h("li", {}, h("span", { class: `swatch ${className}` }), t(key)))),
       h("details", {}, h("summary", {}, t("chart_table")), seriesTable(answer, meter)),
     ],
@@ -145,10 +163,13 @@ async function summaryCard(meter) {
   const summary = await authed("GET", `/consumption/meters/${enc(meter.meter_id)}/summary?year=${year}`);
   const unit = summary.unit || meter.unit;
   const stacked = meter.tariff_option === "off_peak";
-  const columns = ["month", "consumed", ...(stacked ? ["peak_hours", "off_peak_hours"] : []), ...(meter.has_production ? ["injected"] : [])];
+  const priced = summary.total_cost !== undefined;
+  const columns = ["month", "consumed", ...(stacked ? ["peak_hours", "off_peak_hours"] : []), ...(meter.has_production ? ["injected"] : []),
+    ...(priced ? ["cost_incl_tax", "previous_year"] : [])];
   const years = Array.from({ length: Math.max(thisYear - first + 1, 1) }, (_, back) => thisYear - back);
-  const totalRow = (label, value) => h("tr", {}, h("th", { scope: "row" }, label), h("td", { class: "number" }, measure(value, unit)),
-    columns.slice(2).map(() => h("td")));
+  const sums = summary.quantities ? summary : { quantities: { total: atResolution(summary.total), previous_year_total: atResolution(summary.previous_year_total) } };
+  const totalRow = (label, field, cost) => h("tr", {}, h("th", { scope: "row" }, label), h("td", { class: "number" }, figure(sums, field, unit)),
+    columns.slice(2, priced ? -2 : undefined).map(() => h("td")), priced ? [cost === undefined ? h("td") : costCell(cost), h("td")] : null);
   return h("section", { class: "card", id: "summary", "data-year": summary.year }, h("h2", {}, t("summary_title")),
     years.length > 1 ? h("nav", { class: "tabs", "aria-label": t("year") }, years.map((each) =>
       h("a", { href: withParams({ year: each }), "aria-current": each === summary.year ? "page" : false }, each))) : null,
@@ -157,13 +178,15 @@ async function summaryCard(meter) {
         h("th", { scope: "row" }, h("a", { href: withParams({ step: "day", from: `${month.month}-01`, to: monthEnd(month.month) }) },
           monthName(month.month))),
         h("td", { class: "number" }, month.estimated ? [h("span", { class: "status estimated" }, t("estimated")), " "] : null,
-          measure(month.consumed, unit)),
-        stacked ? [h("td", { class: "number" }, measure(month.peak, unit)), h("td", { class: "number" }, measure(month.off_peak, unit))] : null,
-        meter.has_production ? h("td", { class: "number" }, measure(month.injected, unit)) : null))),
-      h("tfoot", {}, totalRow(t("year_total", summary.year), summary.total),
-        totalRow(t("year_total", summary.year - 1), summary.previous_year_total))))
+          figure(month, "consumed", unit)),
+        stacked ? [h("td", { class: "number" }, figure(month, "peak", unit)), h("td", { class: "number" }, figure(month, "off_peak", unit))] : null,
+        meter.has_production ? h("td", { class: "number" }, figure(month, "injected", unit)) : null,
+        priced ? [costCell(month.cost), previousCell(month.previous_year, "consumed", unit)] : null))),
+      h("tfoot", {}, totalRow(t("year_total", summary.year), "total", summary.total_cost ?? null),
+        totalRow(t("year_total", summary.year - 1), "previous_year_total"))))
       : h("p", { class: "muted" }, t("no_months")),
-    summary.months.some((month) => month.estimated) ? h("p", { class: "hint" }, t("estimated_hint")) : null);
+    summary.months.some((month) => month.estimated) ? h("p", { class: "hint" }, t("estimated_hint")) : null,
+    priced ? h("p", { class: "hint" }, t("cost_hint")) : null);
 }
 
 // The chart and the year of one meter, with tabs when the customer has several.
@@ -179,18 +202,26 @@ export async function meterBlock(meters) {
 }
 
 function batteryCard(battery) {
-  const kwh = (value) => measure(value, "kWh");
+  const kwh = (value) => reading(atResolution(value), "kWh");
+  const overflow = battery.months.some((month) => month.overflow_kwh !== undefined);
   return h("section", { class: "card", id: "battery" }, h("h2", {}, t("battery_title")),
     h("p", {}, t("battery_intro")),
+    h("ul", { class: "battery-facts" },
+      h("li", { "data-field": "capacity" }, t("battery_capacity", kwh(battery.capacity_kwh))),
+      battery.withdrawal_cents_per_kwh == null ? null
+        : h("li", { "data-field": "withdrawal" }, t("battery_withdrawal", unitPrice(battery.withdrawal_cents_per_kwh, "EUR"))),
+      battery.beyond_capacity ? h("li", { "data-field": "beyond" }, t(`battery_beyond_${battery.beyond_capacity}`)) : null),
     h("div", { class: "gauge" }, h("span", { id: "battery-charge", class: "gauge-name" }, t("battery_charge")),
       h("meter", { min: 0, max: battery.capacity_kwh, value: battery.level_kwh, "aria-labelledby": "battery-charge battery-level" }),
       h("span", { id: "battery-level", "data-field": "level" }, t("battery_level", kwh(battery.level_kwh), kwh(battery.capacity_kwh)),
         battery.capacity_kwh ? ` (${percent(100 * battery.level_kwh / battery.capacity_kwh)})` : null)),
-    battery.months.length ? h("div", { class: "table-scroll" }, h("table", { class: "battery" },
-      headCells(["month", "stored", "restored", "level_end"], ["stored", "restored", "level_end"]),
+    // a region the keyboard can scroll, on a phone where its columns overflow
+    battery.months.length ? h("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-label": t("battery_title") }, h("table", { class: "battery" },
+      headCells(["month", "stored", "restored", "level_end", ...(overflow ? ["overflow"] : [])], ["stored", "restored", "level_end", "overflow"]),
       h("tbody", {}, battery.months.map((month) => h("tr", { "data-month": month.month },
         h("th", { scope: "row" }, monthName(month.month)), h("td", { class: "number" }, kwh(month.stored_kwh)),
-        h("td", { class: "number" }, kwh(month.restored_kwh)), h("td", { class: "number" }, kwh(month.level_kwh)))))))
+        h("td", { class: "number" }, kwh(month.restored_kwh)), h("td", { class: "number" }, kwh(month.level_kwh)),
+        overflow ? h("td", { class: "number" }, kwh(month.overflow_kwh)) : null)))))
       : h("p", { class: "muted" }, t("no_months")));
 }
 

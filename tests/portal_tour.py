@@ -1,0 +1,141 @@
+"""A visit of every portal page a customer reaches, as a phone and as a desktop see it.
+
+`tour(page, base_url)` follows the links of the logged-in portal from its home, breadth first,
+visiting each of the portal's pages once (a page with an id in its address, such as one
+invoice, once with the first id found) and, at every viewport, checks what a customer would
+hit and no assertion of a journey looks at:
+- the page scrolls sideways (an element wider than the screen: named, with its width);
+- axe-core (the npm package, run in the page through the DevTools protocol, so the portal's
+  Content-Security-Policy stays enforced) finds a serious or critical accessibility violation;
+- a text of the portal's catalogs shows as its raw key (an untranslated text).
+Each state is saved as a screenshot under build/report/screenshots/, the evidence a reviewer
+opens. Console errors and CSP violations fail the test through the `page` fixture's watch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from guichet_contracts.web import PORTAL_PAGES
+
+REPO = Path(__file__).resolve().parents[1]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+CATALOGS = REPO / "web" / "i18n"
+SCREENSHOTS = REPO / "build" / "report" / "screenshots"
+VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1366, "height": 900}}
+# pages a visit must not open: they act (log out) or belong to a logged-out visitor
+NOT_VISITED = {
+    "login",
+    "register",
+    "verify-email",
+    "forgot-password",
+    "reset-password",
+    "email-change/refuse",
+}
+SERIOUS = ("serious", "critical")
+
+_OVERFLOW = r"""() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const beyond = (element) => element.getBoundingClientRect().right > width + 1;
+  const name = (element) => element.tagName.toLowerCase()
+    + (element.className ? "." + String(element.className).trim().split(/\s+/).join(".") : "");
+  return [...document.querySelectorAll("body *")]
+    .filter((element) => beyond(element) && element.getClientRects().length)
+    .filter((element) => ![...element.children].some(beyond))  // the innermost ones
+    .slice(0, 5)
+    .map((element) => `${name(element)} (right edge ${Math.round(element.getBoundingClientRect().right)}): `
+      + element.textContent.trim().slice(0, 40));
+}"""
+_AXE_RUN = """async () => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations.map((violation) => ({
+    id: violation.id, impact: violation.impact, help: violation.help,
+    nodes: violation.nodes.slice(0, 3).map((node) => node.target.join(" ")),
+  }));
+}"""
+
+
+@dataclass
+class Findings:
+    visited: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, where: str, kind: str, details: Iterable[str]) -> None:
+        self.problems.extend(f"{where}: {kind}: {detail}" for detail in details)
+
+
+def catalog_keys() -> set[str]:
+    """Every key of the portal's message catalogs (one file per language, the same keys)."""
+    keys: set[str] = set()
+    for catalog in CATALOGS.glob("*.json"):
+        keys |= set(json.loads(catalog.read_text(encoding="utf-8")))
+    return keys
+
+
+def _page_name(url: str) -> str | None:
+    path = urlsplit(url).path.strip("/")
+    return path if path in PORTAL_PAGES and path not in NOT_VISITED else None
+
+
+def _ready(page: Any) -> None:
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "() => !document.querySelector('main[aria-busy=true]') && document.querySelector('main h1, main h2')"
+    )
+
+
+def _links(page: Any, origin: str) -> list[str]:
+    hrefs = page.eval_on_selector_all(
+        "a[href^='/']", "(links) => links.map((link) => link.getAttribute('href'))"
+    )
+    return [origin + href for href in hrefs]
+
+
+def check_state(page: Any, where: str, findings: Findings, keys: set[str], shot: Path) -> None:
+    """The checks of one page at one viewport, and its screenshot."""
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    findings.add(where, "scrolls sideways", page.evaluate(_OVERFLOW))
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = [v for v in page.evaluate(_AXE_RUN) if v["impact"] in SERIOUS]
+    findings.add(
+        where, "accessibility", (f"{v['impact']} {v['id']} ({v['help']}) at {v['nodes']}" for v in violations)
+    )
+    words = set(re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", page.inner_text("body")))
+    findings.add(where, "untranslated text", sorted(words & keys))
+
+
+def tour(page: Any, base_url: str, profile: str) -> Findings:
+    """Every page reachable from the home of a logged-in customer, at each viewport."""
+    findings = Findings()
+    keys = catalog_keys()
+    queue, seen = [base_url + "/"], set()
+    while queue:
+        url = queue.pop(0)
+        name = "" if urlsplit(url).path == "/" else _page_name(url)
+        if name is None or name in seen:
+            continue
+        seen.add(name)
+        for viewport_name, size in VIEWPORTS.items():
+            page.set_viewport_size(size)
+            page.goto(url)
+            _ready(page)
+            where = f"{profile} /{name} at {size['width']} px"
+            check_state(
+                page,
+                where,
+                findings,
+                keys,
+                SCREENSHOTS / profile / f"{name.replace('/', '_') or 'home'}-{viewport_name}.png",
+            )
+        findings.visited.append(f"/{name}")
+        queue.extend(_links(page, base_url))
+    return findings
