@@ -79,7 +79,7 @@ def free_slots(
 ) -> list[dict[str, str]]:
     """Free slots from `first_day` (default today) to `last_day` (default two weeks on), both included."""
     latest = today + timedelta(days=SLOTS_WINDOW_DAYS)
-    too_late = f"must be at most {SLOTS_WINDOW_DAYS} days from today"
+    too_late = Phrase("field.days_from_today", days=SLOTS_WINDOW_DAYS)
     problems = {
         name: too_late
         for name, day in (("from", first_day), ("to", last_day))

@@ -129,3 +129,19 @@ def test_no_english_reaches_an_italian_reader(app, signer, method, path, headers
         response = customer.call(method, path.format(sid=subscription["subscription_id"]), body, headers=sent)
         assert response.status_code in (400, 404, 409, 422), (path, body, response.body)
         assert_said_in(response, "it")
+
+
+@pytest.mark.parametrize(
+    ("language", "problem"),
+    [
+        ("fr", "doit être au plus dans 366 jours"),
+        ("en", "must be at most 366 days from today"),
+        ("it", "deve essere al massimo tra 366 giorni"),
+    ],
+)
+def test_slots_too_far_ahead_are_said_in_the_readers_language(customer, language, problem):
+    response = customer.call(
+        "GET", "/appointments/slots?from=2999-01-01", headers={"accept-language": language}
+    )
+
+    assert assert_error(response, 422, "validation_failed")["fields"] == {"from": problem}
