@@ -12,7 +12,9 @@ through `app.log`, which gets the Powertools format here); the middleware rewrit
 CORS: the web portal is the only other origin allowed (`GUICHET_PUBLIC_URL`'s, where the portal
 is served when the API has a domain of its own): every route is declared to Chalice with that
 origin, so that the deployed API answers its preflight requests, and every answer to a request
-from it, errors included, says so. No other origin is ever allowed.
+from it, errors included, says so. No other origin is ever allowed. A service installed with
+`credentials=True` (auth: its session cookie) also lets that origin's requests carry cookies
+(Access-Control-Allow-Credentials), never with a wildcard origin.
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ CORS_REQUEST_HEADERS = (
     "Accept-Language",
     "Idempotency-Key",
     "X-Correlation-Id",
+    # a request signed in by the auth service's session cookie (services/auth/chalicelib/session_cookie.py)
+    "X-Guichet-Session",
 )
 CORS_EXPOSED_HEADERS = ("Retry-After", "X-Correlation-Id", "Content-Disposition")
 CORS_MAX_AGE = 600
@@ -129,15 +133,18 @@ def portal_origin(public_url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def cors_headers(origin: str) -> dict[str, str]:
-    return {
+def cors_headers(origin: str, *, credentials: bool = False) -> dict[str, str]:
+    headers = {
         "Access-Control-Allow-Origin": origin,
         "Access-Control-Expose-Headers": ",".join(CORS_EXPOSED_HEADERS),
         "Vary": "Origin",
     }
+    if credentials:
+        headers["Access-Control-Allow-Credentials"] = "true"
+    return headers
 
 
-def install(app: Chalice, logger: Logger) -> None:
+def install(app: Chalice, logger: Logger, *, credentials: bool = False) -> None:
     from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
     copy_config_to_registered_loggers(source_logger=logger, include={app.log.name})
@@ -150,6 +157,7 @@ def install(app: Chalice, logger: Logger) -> None:
             allow_headers=list(CORS_REQUEST_HEADERS),
             expose_headers=list(CORS_EXPOSED_HEADERS),
             max_age=CORS_MAX_AGE,
+            allow_credentials=credentials or None,
         )
 
     @app.middleware("http")
@@ -185,7 +193,7 @@ def install(app: Chalice, logger: Logger) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if origin and _header(event, "origin") == origin:  # errors included
-            response.headers.update(cors_headers(origin))
+            response.headers.update(cors_headers(origin, credentials=credentials))
         return response
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "NoPendingEmailChange",
     "NotFound",
     "PhoneUnavailable",
+    "SessionHeaderRequired",
     "TooManyAttempts",
     "TooManyCodes",
     "Unauthenticated",
@@ -83,3 +84,9 @@ class NoPendingEmailChange(NotFound):
 
 class ContactLimitReached(Conflict):
     code = "contact_limit_reached"
+
+
+class SessionHeaderRequired(Forbidden):
+    """A refresh or logout by the session cookie without the portal's header (session_cookie.py)."""
+
+    code = "session_header_required"

@@ -23,7 +23,7 @@ from guichet_contracts.validation import (
     not_null,
 )
 from guichet_contracts.words import Invalid
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from .settings import settings
 
@@ -125,6 +125,12 @@ class Registration(_Body):
 class Login(_Body):
     login: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
     password: Password
+    # the refresh token in an HttpOnly cookie (session_cookie.py) instead of the answer's body
+    cookie: Annotated[StrictBool, Field(description="Set the refresh token in an HttpOnly cookie")] = False
+    # with `cookie`: the cookie outlives the browser's session (Max-Age), "stay signed in"
+    remember: Annotated[StrictBool, Field(description="With cookie: keep it after the browser closes")] = (
+        False
+    )
 
 
 class TokenBody(_Body):
@@ -132,7 +138,10 @@ class TokenBody(_Body):
 
 
 class RefreshBody(_Body):
-    refresh_token: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+    # left out by a browser whose refresh token is in the session cookie (session_cookie.py)
+    refresh_token: (
+        Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)] | None
+    ) = None
 
 
 class ForgotBody(_Body):
