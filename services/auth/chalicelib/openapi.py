@@ -44,7 +44,8 @@ _COOKIE_PARAMETERS = (
         "in": "header",
         "required": False,
         "description": f"`{session_cookie.HEADER_VALUE}`: required with the cookie (against forgery)",
-        "schema": {"type": "string", "enum": [session_cookie.HEADER_VALUE]},
+        # any value may come (a request with a body token ignores it); the cookie needs this one
+        "schema": {"type": "string"},
     },
 )
 _SESSION_COOKIE = {
