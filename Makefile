@@ -19,7 +19,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 .PHONY: test-shifted $(SERVICE_TESTS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-services test-local test-infra test-artifacts test-local-artifacts lint format docs bench job ingest operator-token package deploy deploy-check clean
+.PHONY: help install run test test-portal test-services test-local test-infra test-artifacts test-local-artifacts lint format docs bench job ingest operator-token package deploy deploy-check clean
 .PHONY: simulate test-simulation test-security test-schemathesis test-faults load report
 REPORT_DIR := $(CURDIR)/build/report
 
@@ -46,8 +46,11 @@ run: install $(if $(filter-out 0,$(ARTIFACTS)),package) ## Start the whole custo
 # The tiers over the local runtime, the emulator and the packaging wait on their processes more
 # than they compute: they run two at a time, longest first, each one's output printed when it ends.
 PARALLEL_TIERS := test-local test-simulation test-infra test-schemathesis test-local-artifacts test-faults
-test: install lint test-services test-shifted ## Run every test tier
+test: install lint test-portal test-services test-shifted ## Run every test tier
 	@$(MAKE) --no-print-directory -j2 --output-sync=target $(PARALLEL_TIERS)
+
+test-portal: ## Unit tests of the portal's modules (web/core), node's own test runner, in seconds
+	node --test tests/portal/
 
 test-services: install ## Domain and route tests of each service, one process per service, TEST_JOBS at a time
 	@echo "== services' tests, $$($(CLOCK) $(PY) -c 'import sitecustomize; print(sitecustomize.clock_line())')"

@@ -1,9 +1,13 @@
 """The web portal's deployment: its files, built for a CDN, and its stack.
 
-`build_site(web, out)` copies `web/` into `out/`: every asset (scripts, styles, images) under a
-name holding a hash of its content (`portal.3f2a9c1e7b.js`), cached a year and never changed,
-and the pages (`index.html`) rewritten to name them, never cached without asking again (the
-local mailbox's link, `data-local`, left out). It
+`build_site(web, out)` copies `web/` into `out/`: every asset (scripts, styles, catalogs,
+images) under a name holding a hash of its content (`portal.3f2a9c1e7b.js`), cached a year and
+never changed, and the pages (`index.html`) rewritten to name them, never cached without asking
+again (the local mailbox's link, `data-local`, left out). The portal's scripts are ES modules:
+in each, the specifiers of its imports (`from "./core/api.js"`) and the files it names by
+`new URL("../i18n/fr.json", import.meta.url)` are rewritten to the hashed names, the files it
+names hashed first, so that a module's name changes with any module it imports (a cycle of
+imports stops the build, as does a name that is no file of the portal). It
 returns what `infra.deploy` uploads: each file's key, type and Cache-Control.
 
 `portal_template(stage)` is the stack `guichet-portal-<stage>`:
@@ -28,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import posixpath
 import re
 import shutil
 from dataclasses import dataclass
@@ -54,6 +59,12 @@ _TYPES = {
 }
 # a page's scripts and style sheets (its links to other pages are left as they are)
 _REFERENCE = re.compile(r'(?P<attribute><(?:script|link)\b[^>]*?\b(?:src|href)=")/(?P<name>[^"?#]+)"')
+# a module's references to other files of the portal: its static imports and re-exports, its
+# dynamic imports, and the files it names relative to itself (new URL("…", import.meta.url))
+_MODULE_REFERENCE = re.compile(
+    r"""(?P<head>\b(?:import|export)\s*[\w*{}\s,$]*?\bfrom\s*|\bimport\s*(?:\(\s*)?|\bnew\s+URL\s*\(\s*)"""
+    r"""(?P<quote>["'])(?P<name>[^"'\n]+)(?P=quote)"""
+)
 # what only the local run has (the local mailbox): left out of the deployed pages
 _LOCAL_ONLY = re.compile(r"<a\b[^>]*\bdata-local\b[^>]*>.*?</a>\s*", re.DOTALL)
 
@@ -79,13 +90,19 @@ def build_site(web: Path, out: Path) -> list[SiteFile]:
     pages = [path for path in files if path.suffix == ".html"]
     renamed: dict[str, str] = {}
     built: list[SiteFile] = []
-    for asset in assets:
-        name = asset.relative_to(web).as_posix()
-        digest = hashlib.sha256(asset.read_bytes()).hexdigest()[:10]
+    names = {asset.relative_to(web).as_posix(): asset for asset in assets}
+    for name in _leaves_first(names, web):
+        asset = names[name]
+        content = asset.read_bytes()
+        if asset.suffix == ".js":
+            content = _MODULE_REFERENCE.sub(
+                lambda match, module=name: _module_hashed(match, renamed, module), content.decode()
+            ).encode()
+        digest = hashlib.sha256(content).hexdigest()[:10]
         hashed = f"{name.removesuffix(asset.suffix)}.{digest}{asset.suffix}"
         renamed[name] = hashed
         (out / hashed).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(asset, out / hashed)
+        (out / hashed).write_bytes(content)
         built.append(SiteFile(hashed, _content_type(asset), IMMUTABLE))
     for page in pages:
         name = page.relative_to(web).as_posix()
@@ -96,6 +113,63 @@ def build_site(web: Path, out: Path) -> list[SiteFile]:
         built.append(SiteFile(name, _content_type(page), REVALIDATE))
     (out / "site.json").write_text(json.dumps([file.__dict__ for file in built], indent=2) + "\n")
     return built
+
+
+def _module_target(module: str, name: str) -> str | None:
+    """The file of the portal a module's reference names (a path under web/), None for another site."""
+    if name.startswith(("./", "../")):
+        return posixpath.normpath(posixpath.join(posixpath.dirname(module), name))
+    if name.startswith("/") and not name.startswith("//"):
+        return name.lstrip("/")
+    return None
+
+
+def _module_references(module: str, text: str) -> list[str]:
+    """The files of the portal a module names; a module imported from elsewhere stops the build."""
+    targets = []
+    for match in _MODULE_REFERENCE.finditer(text):
+        target = _module_target(module, match.group("name"))
+        if target is None and not match.group("head").lstrip().startswith("new"):
+            raise ValueError(f"{module} imports {match.group('name')}, which is not a file of the portal")
+        if target is not None:
+            targets.append(target)
+    return targets
+
+
+def _leaves_first(names: dict[str, Path], web: Path) -> list[str]:
+    """The assets in an order where every module comes after the files it names."""
+    ordered: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            raise ValueError(
+                f"the portal's modules import each other in a cycle: {' -> '.join((*path, name))}"
+            )
+        state[name] = "visiting"
+        if name.endswith(".js"):
+            for target in _module_references(name, names[name].read_text()):
+                if target not in names:
+                    raise ValueError(f"{name} names {target}, which is not a file of the portal")
+                visit(target, (*path, name))
+        state[name] = "done"
+        ordered.append(name)
+
+    for name in sorted(names):
+        visit(name, ())
+    return ordered
+
+
+def _module_hashed(match: re.Match[str], renamed: dict[str, str], module: str) -> str:
+    """A module's reference to another file, now named by its content (same directory, new name)."""
+    name = match.group("name")
+    target = _module_target(module, name)
+    if target is None:
+        return match.group(0)
+    base, quote = name[: name.rfind("/") + 1], match.group("quote")
+    return f"{match.group('head')}{quote}{base}{posixpath.basename(renamed[target])}{quote}"
 
 
 def _hashed(match: re.Match[str], renamed: dict[str, str], page: str) -> str:

@@ -6,6 +6,7 @@ see it at the top of the account page, and edit the profile.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PageWatch
+from conftest import REPO, PageWatch
+from playwright.sync_api import expect
 
 PASSWORD = "a long and personal passphrase 2026"
 
@@ -110,3 +112,41 @@ def test_personal_fields_tell_the_browser_what_it_may_fill_them_with(runtime: An
     page.goto(f"{runtime.url}/login")
     page.wait_for_selector("input[name=login_name]")
     assert page.get_attribute("input[name=login_name]", "autocomplete") == "username"
+
+
+def test_the_texts_follow_the_language_chosen_and_a_problem_stands_by_its_field(
+    runtime: Any, page: Any
+) -> None:
+    """The catalogs (web/i18n) are fetched as JSON; an API 422 is said next to the field it is about."""
+    texts = {
+        language: json.loads((REPO / "web" / "i18n" / f"{language}.json").read_text())
+        for language in ("fr", "en", "it")
+    }
+    catalogs: list[tuple[str, str]] = []
+    page.on(
+        "response",
+        lambda answer: (
+            catalogs.append((answer.url, answer.headers.get("content-type", "")))
+            if "/i18n/" in answer.url
+            else None
+        ),
+    )
+    page.goto(f"{runtime.url}/login")
+    expect(page.get_by_role("heading", name=texts["fr"]["login_title"])).to_be_visible()
+
+    page.get_by_label("Langue / Language / Lingua").select_option("en")
+    expect(page.get_by_role("heading", name=texts["en"]["login_title"])).to_be_visible()
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    page.get_by_label(texts["en"]["password"]).fill("not the right one")
+    page.get_by_role("button", name=texts["en"]["submit_login"]).click()
+    login = page.get_by_label(texts["en"]["login_name"])
+    expect(login).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("[data-field=login_name] .field-error")).not_to_be_empty()
+    expect(login).to_be_focused()
+
+    page.reload()  # the language chosen is kept
+    expect(page.get_by_role("heading", name=texts["en"]["login_title"])).to_be_visible()
+    page.get_by_label("Langue / Language / Lingua").select_option("it")
+    expect(page.get_by_role("button", name=texts["it"]["submit_login"])).to_be_visible()
+    assert {url.rsplit("/", 1)[-1] for url, _ in catalogs} >= {"fr.json", "en.json", "it.json"}
+    assert all(kind.startswith("application/json") for _, kind in catalogs), catalogs

@@ -1,7 +1,8 @@
 """The demo of the local run is what the lifecycle makes of its customers' history (README, "Local
 run"): the services' own answers agree with each other, as they would for a real customer.
 
-- the surplus seller's kitty is the resale invoices not paid out yet, month by month;
+- the surplus seller's kitty is the resale invoices not paid out yet, month by month, and the sum
+  of its months;
 - a monthly payer's schedule shows the months closed so far: its installments debited on their
   days, the consumption billed so far, and a year that ended has its regularization invoice;
 - an order still waiting for its payment names its invoice, open for the order's amount;
@@ -68,10 +69,14 @@ def check_kitty(runtime: LocalRuntime, today: date) -> None:
         assert invoice["total_cents"] == month["credited_cents"], (month, invoice)
         if month["paid_out_on"] is None:
             assert invoice["status"] == "open", (month, invoice)
+            assert month["in_kitty_cents"] == invoice["total_cents"], (month, invoice)
         else:
             assert invoice["status"] == "paid" and month["paid_out_on"] == invoice["due_on"], (month, invoice)
+            assert (month["in_kitty_cents"], month["resale_invoice_id"]) == (0, invoice["invoice_id"])
     waiting = [invoice for invoice in invoices if invoice["status"] == "open"]
     assert surplus["kitty_cents"] == sum(invoice["total_cents"] for invoice in waiting)
+    # the kitty is what its months hold, each month still waiting listed
+    assert surplus["kitty_cents"] == sum(month["in_kitty_cents"] for month in surplus["months"])
     assert surplus["paid_out_cents"] == sum(
         invoice["total_cents"] for invoice in invoices if invoice not in waiting
     )

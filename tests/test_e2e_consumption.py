@@ -1,7 +1,8 @@
 """Consumption end to end over HTTP on the local runtime: an electricity order (nothing to pay
 upfront: energy is billed in arrears) → its meter appears → a CSV of readings is fed (`make
 ingest`) → the series shows it → the monthly close (`make job consumption.close_month`) → the
-invoices service bills those kWh and the subscription for the contract's own days of the month;
+invoices service bills those kWh and the subscription for the contract's own days of the month,
+the euros the consumption API shows for that month;
 a reading of that month arriving late is billed with the next month as a complement. A mobile
 line ordered and paid → its allowances from its billing day → data used beyond the plan → the
 daily close of its period (`make job consumption.close_allowance_periods`) → the out-of-plan
@@ -122,6 +123,33 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
         assert (subscription["unit"], subscription["quantity"]) == ("month", "1")
     else:
         assert (subscription["unit"], subscription["quantity"]) == ("day", str(days))
+
+    # the consumption service shows the customer that month's cost as the invoice billed it,
+    # with and without tax, in the series by the month and in the year's summary
+    month = runtime.get(
+        f"/consumption/meters/{meter_id}/series",
+        headers=auth,
+        params={"from": today.isoformat(), "to": today.isoformat(), "step": "month"},
+    ).json()["points"][0]
+    assert month["cost"]["billed"] is True
+    invoiced = (
+        billed["total_excl_tax_cents"],
+        billed["tax_cents"],
+        billed["total_cents"],
+        billed["currency"],
+    )
+    shown = (
+        month["cost"]["excl_tax_cents"],
+        month["cost"]["tax_cents"],
+        month["cost"]["incl_tax_cents"],
+        month["cost"]["currency"],
+    )
+    assert shown == invoiced
+    summary = runtime.get(
+        f"/consumption/meters/{meter_id}/summary", headers=auth, params={"year": str(today.year)}
+    ).json()
+    (in_summary,) = [item for item in summary["months"] if item["month"] == f"{today:%Y-%m}"]
+    assert in_summary["cost"] == month["cost"]
 
     # a reading of that month, already billed, arrives late: 2 kWh of the day's twelfth half-hour
     twelfth = (midnight + timedelta(minutes=330)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -24,6 +24,7 @@ import pytest
 from conftest import REPO, LocalRuntime, eventually, port_is_free
 from customers import PASSWORD, verified_customer
 from guichet_contracts import observability
+from guichet_contracts.web import PORTAL_SECURITY_HEADERS
 from guichet_local.resources import deploy_service_resources, environment_name
 from guichet_local.schedules import (
     Schedule,
@@ -94,6 +95,17 @@ def test_the_portal_serves_its_pages_and_assets_and_links_the_mailbox(runtime: L
         assert runtime.get(page).text == answer.text, page
     assert runtime.get("/portal.js").headers["Content-Type"].startswith("text/javascript")
     assert runtime.get("/portal.css").headers["Content-Type"].startswith("text/css")
+    # the modules the entry imports and the texts' catalogs, under the portal's own headers
+    for asset, content_type in (
+        ("/core/api.js", "text/javascript"),
+        ("/pages/invoice.js", "text/javascript"),
+        ("/i18n/fr.json", "application/json"),
+    ):
+        served = runtime.get(asset)
+        assert served.status_code == 200 and served.headers["Content-Type"].startswith(content_type), asset
+        assert (
+            served.headers["Content-Security-Policy"] == PORTAL_SECURITY_HEADERS["Content-Security-Policy"]
+        ), asset
     # nothing outside web/ is served, and unknown pages are the API's 404
     assert runtime.get("/../Makefile").status_code == 404
     assert runtime.get("/%2e%2e/Makefile").status_code == 404

@@ -35,13 +35,25 @@ def test_assets_are_named_by_their_content_and_pages_name_them(site: tuple[Path,
     out, files = site
     by_key = {file.key: file for file in files}
     assets = [file for file in files if not file.key.endswith(".html")]
-    assert {file.key.split(".")[0] for file in assets} == {"portal"}  # portal.js, portal.css
+    sources = {
+        path.relative_to(WEB).as_posix()
+        for path in WEB.rglob("*")
+        if path.is_file() and path.suffix != ".html"
+    }
+    assert {"portal.js", "portal.css", "core/api.js", "i18n/fr.json"} <= sources
+    assert {
+        "{}.{}".format(*re.fullmatch(r"(.+)\.[0-9a-f]{10}\.(\w+)", file.key).groups()) for file in assets
+    } == sources
     for asset in assets:
         stem, digest, suffix = asset.key.rsplit(".", 2)
         assert re.fullmatch(r"[0-9a-f]{10}", digest), asset.key
         original = WEB / f"{stem}.{suffix}"
-        assert (out / asset.key).read_bytes() == original.read_bytes()
+        # the same file, but for the names of the files a module imports, now hashed too
+        assert _unhashed((out / asset.key).read_text()) == original.read_text(), asset.key
         assert asset.cache_control == IMMUTABLE
+    assert (
+        by_key[next(key for key in by_key if key.startswith("i18n/fr."))].content_type == "application/json"
+    )
     index = (out / "index.html").read_text()
     named = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="/([^"]+)"', index)
     assert len(named) == 2 and all(name in by_key for name in named), named
@@ -63,6 +75,70 @@ def test_a_changed_asset_gets_a_new_name_and_a_missing_one_stops_the_build(tmp_p
     (web / "portal.css").unlink()
     with pytest.raises(ValueError, match=r"portal\.css"):
         build_site(web, tmp_path / "three")
+
+
+def _unhashed(text: str) -> str:
+    return re.sub(r"\.[0-9a-f]{10}(\.(?:js|json)[\"'])", r"\1", text)
+
+
+# what a built module names: its imports (static, dynamic, re-exports) and new URL("…", import.meta.url)
+_NAMED = re.compile(r"""(?:[\s}]from\s*|\bimport\s*\(?\s*|\bnew\s+URL\s*\(\s*)["']([^"'\n]+)["']""")
+
+
+def test_every_file_a_built_module_names_is_a_built_file(site: tuple[Path, list[Any]]) -> None:
+    out, files = site
+    keys = {file.key for file in files}
+    named = 0
+    for module in (file.key for file in files if file.key.endswith(".js")):
+        for name in _NAMED.findall((out / module).read_text()):
+            target = (Path(module).parent / name).as_posix() if name.startswith(".") else name.lstrip("/")
+            resolved = Path(target).as_posix()
+            parts: list[str] = []
+            for part in resolved.split("/"):
+                if part == "..":
+                    parts.pop()
+                elif part not in ("", "."):
+                    parts.append(part)
+            assert "/".join(parts) in keys, f"{module} names {name}"
+            assert re.search(r"\.[0-9a-f]{10}\.(js|json)$", name), f"{module} names {name}, not hashed"
+            named += 1
+    assert named >= 40  # the entry's pages, the pages' core modules, the three catalogs
+
+
+def _digests(files: list[Any]) -> dict[str, str]:
+    return {re.sub(r"\.[0-9a-f]{10}\.", ".", file.key): file.key for file in files}
+
+
+def test_a_changed_module_renames_every_module_that_imports_it(tmp_path: Path) -> None:
+    web = tmp_path / "web"
+    shutil.copytree(WEB, web)
+    before = _digests(build_site(web, tmp_path / "one"))
+    (web / "core" / "dom.js").write_text((web / "core" / "dom.js").read_text() + "\n// changed\n")
+    after = _digests(build_site(web, tmp_path / "two"))
+    changed = {name for name in before if before[name] != after[name]}
+    # dom.js, what imports it (forms.js, router.js, the pages) and the entry that imports them
+    assert {"core/dom.js", "core/forms.js", "core/router.js", "pages/auth.js", "portal.js"} <= changed
+    # what does not import it, even indirectly, keeps its name (cached by the browsers)
+    assert not changed & {"core/i18n.js", "core/format.js", "core/api.js", "i18n/fr.json", "portal.css"}
+    assert after["portal.js"] in (tmp_path / "two" / "index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("module", "first_line", "problem"),
+    [
+        ("portal.js", 'import "./pages/no-such-page.js";', r"portal\.js names pages/no-such-page\.js"),
+        ("core/i18n.js", 'import { t } from "./dom.js";', "cycle"),  # dom.js imports i18n.js
+        ("core/i18n.js", 'import "https://cdn.example.com/x.js";', "not a file of the portal"),
+    ],
+)
+def test_an_import_of_no_file_or_a_cycle_of_imports_stops_the_build(
+    tmp_path: Path, module: str, first_line: str, problem: str
+) -> None:
+    web = tmp_path / "web"
+    shutil.copytree(WEB, web)
+    (web / module).write_text(f"{first_line}\n{(web / module).read_text()}")
+    with pytest.raises(ValueError, match=problem):
+        build_site(web, tmp_path / "site")
 
 
 def _run_function(uris: list[str]) -> list[str]:

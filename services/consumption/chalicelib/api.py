@@ -85,10 +85,11 @@ def meter_series(meter_id: str) -> dict[str, Any]:
 
     customer_id = _customer()
     step = web.choice(api.current_request, "step", series.STEPS) or "day"
+    compare = web.choice(api.current_request, "compare", ("previous_year",))
     first, last = _day("from"), _day("to")
     meter = meters.owned(customer_id, meter_id)
     first, last = series.visible_range(meter, first, last, step, _today())
-    return series.series(meter, first, last, step)
+    return series.series(meter, first, last, step, compare)
 
 
 @api.route("/meters/{meter_id}/summary", methods=["GET"])

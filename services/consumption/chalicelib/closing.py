@@ -31,10 +31,14 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+
+if TYPE_CHECKING:
+    from guichet_contracts.domain_events.consumption import Battery, Complement, ConsumptionPeriodClosed
 
 from . import complements, leases, tariffs
 from .models import (
@@ -48,7 +52,7 @@ from .models import (
     meter_pk,
     transaction,
 )
-from .readings import NOTHING, billable_from, by_day, decimal_text, month_days, own_days
+from .readings import NOTHING, Figures, billable_from, by_day, decimal_text, month_days, own_days
 from .settings import settings
 
 logger = Logger(child=True)
@@ -211,11 +215,9 @@ def _closed(
     battery = None
     if tariff.battery_capacity_kwh is not None:
         level_before = Decimal(previous.level_kwh or 0) if previous else Decimal(0)
-        stored = max(Decimal(0), min(settled, tariff.battery_capacity_kwh - level_before))
-        available = level_before + stored
-        restored = min(total.consumed, available)
+        stored, restored = battery_month(level_before, settled, total.consumed, tariff.battery_capacity_kwh)
         billed = total.consumed - restored
-        available -= restored
+        available = level_before + stored - restored
         for index, (item, peak, off_peak) in enumerate(late_consumed):
             consumed = peak + off_peak
             if consumed <= 0 or available <= 0:
@@ -257,22 +259,11 @@ def _closed(
                 amount_cents=closed.credited_cents,
                 currency="EUR",
             )
-    period_closed = contract.ConsumptionPeriodClosed(
-        customer_id=meter.customer_id,
-        meter_id=meter.meter_id,
-        subscription_id=meter.subscription_id,
-        month=month,
-        period_start=first,
-        period_end=last,
-        days_in_month=month_days(month),
-        payment_mode=meter.payment_mode,  # type: ignore[arg-type]
-        tariff_option=tariff.option,  # type: ignore[arg-type]
-        rates_cents_per_kwh=tariff.rates,
-        subscription_price_cents=tariff.subscription_price_cents,
-        consumed_kwh=_kwh(billed_peak + billed_off_peak),
-        peak_kwh=_kwh(billed_peak),
-        off_peak_kwh=_kwh(billed_off_peak),
-        injected_kwh=_kwh(total.injected),
+    period_closed = _period_closed(
+        meter,
+        month,
+        tariff,
+        (billed_peak, billed_off_peak, total.injected),
         estimated=not complete,
         battery=battery,
         complements=[
@@ -287,13 +278,93 @@ def _closed(
             for item, peak, off_peak in late_consumed
             if peak or off_peak
         ],
-        final=bool(meter.closed_on and meter.closed_on <= last.isoformat()),
     )
     closed.announcement = {
         "period_closed": period_closed.data(),
         "payout": payout.data() if payout else None,
     }
     return closed, late
+
+
+def battery_month(
+    level: Decimal, injected: Decimal, consumed: Decimal, capacity: Decimal
+) -> tuple[Decimal, Decimal]:
+    """A virtual battery's month: (stored, restored). The injected kWh are stored as far as the
+    battery has room (what lies beyond its capacity is not stored, nor bought: it went to the
+    grid); the month's consumption is then restored from what it holds."""
+    stored = max(Decimal(0), min(injected, capacity - level))
+    return stored, min(consumed, level + stored)
+
+
+def estimate(
+    meter: Meter, month: str, total: Figures, previous: MonthClosed | None
+) -> ConsumptionPeriodClosed:
+    """The month as its close would bill it with what is read now (its complements apart): the
+    battery filled and drawn from the level `previous` left; for a month not closed yet."""
+    from guichet_contracts.domain_events import consumption as contract
+
+    first, _ = own_days(meter, month)
+    tariff = tariffs.in_force(meter, first)
+    assert tariff is not None  # an electricity meter has one from its activation
+    billed, battery = total.consumed, None
+    if tariff.battery_capacity_kwh is not None:
+        level = Decimal(previous.level_kwh or 0) if previous else Decimal(0)
+        stored, restored = battery_month(level, total.injected, total.consumed, tariff.battery_capacity_kwh)
+        billed = total.consumed - restored
+        battery = contract.Battery(
+            stored_kwh=_kwh(stored),
+            restored_kwh=_kwh(restored),
+            level_kwh=_kwh(level + stored - restored),
+            withdrawal_cents_per_kwh=tariff.withdrawal_cents_per_kwh,
+        )
+    peak, off_peak = _shares(billed, total.consumed, total.peak)
+    return _period_closed(
+        meter,
+        month,
+        tariff,
+        (peak, off_peak, total.injected),
+        estimated=True,
+        battery=battery,
+        complements=[],
+    )
+
+
+def _period_closed(
+    meter: Meter,
+    month: str,
+    tariff: tariffs.Tariff,
+    kwh: tuple[Decimal, Decimal, Decimal],
+    *,
+    estimated: bool,
+    battery: Battery | None,
+    complements: list[Complement],
+) -> ConsumptionPeriodClosed:
+    """What a close tells of the meter's month: (peak, off-peak, injected) kWh billed."""
+    from guichet_contracts.domain_events import consumption as contract
+
+    first, last = own_days(meter, month)
+    peak, off_peak, injected = kwh
+    return contract.ConsumptionPeriodClosed(
+        customer_id=meter.customer_id,
+        meter_id=meter.meter_id,
+        subscription_id=meter.subscription_id,
+        month=month,
+        period_start=first,
+        period_end=last,
+        days_in_month=month_days(month),
+        payment_mode=meter.payment_mode,  # type: ignore[arg-type]
+        tariff_option=tariff.option,  # type: ignore[arg-type]
+        rates_cents_per_kwh=tariff.rates,
+        subscription_price_cents=tariff.subscription_price_cents,
+        consumed_kwh=_kwh(peak + off_peak),
+        peak_kwh=_kwh(peak),
+        off_peak_kwh=_kwh(off_peak),
+        injected_kwh=_kwh(injected),
+        estimated=estimated,
+        battery=battery,
+        complements=complements,
+        final=bool(meter.closed_on and meter.closed_on <= last.isoformat()),
+    )
 
 
 def correct_ended(meter: Meter, month: str, *, now: datetime) -> str:

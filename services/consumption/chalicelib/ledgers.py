@@ -1,9 +1,17 @@
 """What the monthly close left a customer: the virtual battery and the surplus kitty.
 
+Virtual battery: each close stores the month's injected kWh as far as the battery has room
+(its capacity less its level); what lies beyond is neither stored nor bought — it went to the
+grid (`overflow_kwh`, closing.battery_month). Consumption is then restored from the battery, and
+restored kWh are billed at the withdrawal rate instead of the grid's.
+
 The kitty is what the resale invoices credited and not yet paid out: each close credits the
-month's surplus bought (`MonthClosed.kitty_cents` is the total credited to date), and each
-SurplusPaidOut of the invoices service (the resale invoice paid out on its due date) takes that
-month's amount off, recorded once per payout (`PaidOut`).
+month's surplus bought (its `credited_cents`), for which the invoices service issues a resale
+invoice, paid out by transfer on its due date (issued when the month closes, due after the
+provider's payment terms: `payout_rule`); its SurplusPaidOut takes that month's amount off,
+recorded once per payout (`PaidOut`). The kitty is the sum of what its months still hold
+(`in_kitty_cents`), and every month that holds something is listed, however old, with the last
+twelve months closed: the total is what its months add up to.
 """
 
 from __future__ import annotations
@@ -25,6 +33,10 @@ if TYPE_CHECKING:
 logger = Logger(child=True)
 
 MONTHS_SHOWN = 12
+# a kitty month is paid out on the due date of its resale invoice (the invoices service's terms)
+PAYOUT_RULE = "resale_invoice_due_date"
+# injection beyond the battery's room is not stored, nor bought: it goes to the grid
+BEYOND_CAPACITY = "not_stored"
 
 
 def _meter_with(meters: list[Meter], attribute: str) -> tuple[Meter, tariffs.Tariff]:
@@ -57,45 +69,71 @@ def battery(meters: list[Meter]) -> dict[str, Any]:
         "meter_id": meter.meter_id,
         "capacity_kwh": float(tariff.battery_capacity_kwh or 0),
         "level_kwh": float(Decimal(months[-1].level_kwh or 0)) if months else 0.0,
+        "withdrawal_cents_per_kwh": None
+        if tariff.withdrawal_cents_per_kwh is None
+        else float(tariff.withdrawal_cents_per_kwh),
+        "beyond_capacity": BEYOND_CAPACITY,
         "months": [
             {
                 "month": item.month,
                 "stored_kwh": float(Decimal(item.stored_kwh or 0)),
                 "restored_kwh": float(Decimal(item.restored_kwh or 0)),
                 "level_kwh": float(Decimal(item.level_kwh or 0)),
+                "overflow_kwh": float(
+                    max(Decimal(0), _settled(item) - Decimal(item.stored_kwh or 0))
+                    if item.stored_kwh is not None
+                    else Decimal(0)
+                ),
             }
             for item in months
         ],
     }
+
+
+def _settled(item: MonthClosed) -> Decimal:
+    """The injected kWh a close settled (the month's, and late ones of earlier months)."""
+    return Decimal(item.settled_injection_kwh or item.injected_kwh)
 
 
 def surplus(meters: list[Meter]) -> dict[str, Any]:
     """The kitty and the months sold: the kWh bought at each close (the month's injection, with
-    the late readings of earlier months that close settled) and what they were credited."""
+    the late readings of earlier months that close settled), what they were credited, and what
+    each still holds; the months still holding something and the last twelve (two Queries)."""
     meter, tariff = _meter_with(meters, "resale_cents_per_kwh")
-    months = _closed(meter)
+    closes = sorted(
+        MonthClosed.query(meter_pk(meter.meter_id), MonthClosed.sk.startswith("CLOSED#")),
+        key=lambda item: item.month,
+    )
     paid = {
         item.month: item
         for item in PaidOut.query(meter_pk(meter.meter_id), PaidOut.sk.startswith("PAIDOUT#"))
     }
-    paid_out = sum(int(item.amount_cents) for item in paid.values())
-    credited = int(months[-1].kitty_cents or 0) if months else 0
+    months = []
+    for index, item in enumerate(closes):
+        credited = int(item.credited_cents or 0)
+        payout = paid.get(item.month)
+        held = credited - (int(payout.amount_cents) if payout else 0)
+        if held or index >= len(closes) - MONTHS_SHOWN:
+            months.append(
+                {
+                    "month": item.month,
+                    "injected_kwh": float(_settled(item)),
+                    "rate_cents_per_kwh": float(Decimal(item.resale_cents_per_kwh or 0)),
+                    "credited_cents": credited,
+                    "in_kitty_cents": held,
+                    "paid_out_on": payout.paid_on if payout else None,
+                    "resale_invoice_id": payout.invoice_id if payout else None,
+                }
+            )
     return {
         "meter_id": meter.meter_id,
-        "kitty_cents": credited - paid_out,
-        "paid_out_cents": paid_out,
+        # what the months hold: all credited less all paid out, as the resale invoices say
+        "kitty_cents": sum(month["in_kitty_cents"] for month in months),
+        "paid_out_cents": sum(int(item.amount_cents) for item in paid.values()),
         "currency": "EUR",
         "rate_cents_per_kwh": float(tariff.resale_cents_per_kwh or 0),
-        "months": [
-            {
-                "month": item.month,
-                "injected_kwh": float(Decimal(item.settled_injection_kwh or item.injected_kwh)),
-                "rate_cents_per_kwh": float(Decimal(item.resale_cents_per_kwh or 0)),
-                "credited_cents": int(item.credited_cents or 0),
-                "paid_out_on": paid[item.month].paid_on if item.month in paid else None,
-            }
-            for item in months
-        ],
+        "payout_rule": PAYOUT_RULE,
+        "months": months,
     }
 
 

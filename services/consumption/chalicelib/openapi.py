@@ -20,14 +20,16 @@ ROUTES = [
     Route(
         "GET",
         "/meters/{meter_id}/series",
-        "Readings at a step: half_hour and hour (≤ 366 days), day, month",
-        query=(("from", DAY), ("to", DAY), ("step", one_of(*STEPS))),
+        "Readings at a step: half_hour and hour (≤ 366 days), day, month; day and month points "
+        "with their cost; compare=previous_year: the same period a year earlier (day and month)",
+        query=(("from", DAY), ("to", DAY), ("step", one_of(*STEPS)), ("compare", one_of("previous_year"))),
         responses={200: "Series", 404: ERROR, 422: ERROR},
     ),
     Route(
         "GET",
         "/meters/{meter_id}/summary",
-        "A year month by month, with the previous year's total",
+        "A year month by month, each with its cost and the same month a year earlier, with the "
+        "previous year's total",
         query=(("year", {"type": "integer", "minimum": 2000}),),
         responses={200: "Summary", 404: ERROR, 422: ERROR},
     ),

@@ -183,7 +183,13 @@ def test_the_virtual_battery_stores_no_more_than_its_capacity(customer_factory: 
     assert (april["battery"]["stored_kwh"], april["battery"]["level_kwh"]) == ("10", "10")
     assert (may["battery"]["restored_kwh"], may["battery"]["level_kwh"]) == ("10", "0")
     assert (may["consumed_kwh"], may["peak_kwh"], may["off_peak_kwh"]) == ("20", "20", "0")
-    assert ok(customer.call("GET", "/battery"))["capacity_kwh"] == 10
+    # and the customer sees the 40 kWh April had no room for: not stored
+    battery = ok(customer.call("GET", "/battery"))
+    assert (battery["capacity_kwh"], battery["beyond_capacity"]) == (10, "not_stored")
+    assert [(m["month"], m["stored_kwh"], m["overflow_kwh"]) for m in battery["months"]] == [
+        ("2043-04", 10, 40),
+        ("2043-05", 0, 0),
+    ]
 
 
 def test_surplus_resale_credits_the_kitty_and_pays_out_once_a_month(
@@ -239,10 +245,50 @@ def test_surplus_resale_credits_the_kitty_and_pays_out_once_a_month(
     # Then April left the kitty, once
     surplus = ok(customer.call("GET", "/surplus"))
     assert (surplus["kitty_cents"], surplus["paid_out_cents"]) == (200, 124)
-    assert [(m["month"], m["paid_out_on"]) for m in surplus["months"]][:2] == [
-        ("2044-04", "2044-05-16"),
-        ("2044-05", None),
+    assert [(m["month"], m["paid_out_on"], m["in_kitty_cents"]) for m in surplus["months"]] == [
+        ("2044-04", "2044-05-16", 0),
+        ("2044-05", None, 200),
+        ("2044-06", None, 0),
     ]
+    assert surplus["months"][0]["resale_invoice_id"] == "in_20440516_a1b2c3d4e5"
+
+
+def test_the_kitty_is_the_sum_of_its_months_however_many_wait_to_be_paid_out(
+    customer_factory: Any, published: Any
+) -> None:
+    # Given a surplus resale meter (10 c/kWh) injecting 1 kWh each month from January 2048 to
+    # February 2049: fourteen months bought, none paid out yet
+    customer = customer_factory()
+    _, pdl = electricity_meter(
+        customer, offer="surplus_resale", tariff=SURPLUS_TARIFF, started_on="2048-01-01"
+    )
+    months = [f"2048-{n:02d}" for n in range(1, 13)] + ["2049-01", "2049-02"]
+    read(customer, pdl, {}, {f"{month}-10T13:00:00+01:00": "1" for month in months})
+    job_ran_until("2047-12")
+    for following in [*months[1:], "2049-03"]:
+        close_month(f"{following}-01T03:00")
+
+    # When the customer reads the kitty
+    surplus = ok(customer.call("GET", "/surplus"))
+
+    # Then it holds the fourteen months, and so do its months: none is left out of the list
+    assert surplus["kitty_cents"] == 140
+    assert [m["month"] for m in surplus["months"]] == months
+    assert sum(m["credited_cents"] for m in surplus["months"]) == 140
+    assert sum(m["in_kitty_cents"] for m in surplus["months"]) == 140
+
+    # When January 2048 is paid out
+    paid = surplus_paid_out(
+        customer, payouts(published, customer)[0], invoice_id="in_20480216_a1b2c3d4e5", on="2048-02-16"
+    )
+    deliver(customer.client, "surplus_paid_out", paid)
+
+    # Then it leaves the kitty and, being older than the last twelve months, the list; the kitty is
+    # still what its months hold
+    surplus = ok(customer.call("GET", "/surplus"))
+    assert surplus["kitty_cents"] == 130
+    assert [m["month"] for m in surplus["months"]] == months[1:]
+    assert sum(m["in_kitty_cents"] for m in surplus["months"]) == 130
 
 
 def surplus_paid_out(customer: Any, payout: dict[str, Any], **changes: Any) -> Any:

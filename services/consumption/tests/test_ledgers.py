@@ -29,8 +29,16 @@ def test_a_new_virtual_battery_is_empty(customer_factory: Any) -> None:
     # When they look at their battery
     battery = ok(customer.call("GET", "/battery"))
 
-    # Then it has its capacity, nothing in it, and no month closed yet
-    assert battery == {"meter_id": meter_id, "capacity_kwh": 300, "level_kwh": 0, "months": []}
+    # Then it has its capacity, nothing in it, and no month closed yet; kWh restored from it are
+    # billed at its withdrawal rate, and injection beyond its capacity is not stored
+    assert battery == {
+        "meter_id": meter_id,
+        "capacity_kwh": 300,
+        "level_kwh": 0,
+        "withdrawal_cents_per_kwh": 9.6,
+        "beyond_capacity": "not_stored",
+        "months": [],
+    }
 
 
 def test_a_new_surplus_kitty_is_empty(customer_factory: Any) -> None:
@@ -48,6 +56,7 @@ def test_a_new_surplus_kitty_is_empty(customer_factory: Any) -> None:
         "paid_out_cents": 0,
         "currency": "EUR",
         "rate_cents_per_kwh": 10,
+        "payout_rule": "resale_invoice_due_date",
         "months": [],
     }
 

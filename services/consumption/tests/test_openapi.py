@@ -104,7 +104,7 @@ def test_every_route_but_health_and_the_document_declares_the_bearer_token(
 @pytest.mark.parametrize(
     ("path", "names"),
     [
-        ("/consumption/meters/{meter_id}/series", {"meter_id", "from", "to", "step"}),
+        ("/consumption/meters/{meter_id}/series", {"meter_id", "from", "to", "step", "compare"}),
         ("/consumption/meters/{meter_id}/summary", {"meter_id", "year"}),
         ("/consumption/meters/{meter_id}/export.csv", {"meter_id", "from", "to"}),
         ("/consumption/usage", {"subscription_id"}),
@@ -182,7 +182,18 @@ SUCCESSES = [
         "/meters/{meter_id}/series",
         "/meters/{battery}/series?from=2026-01-01&to=2026-12-31&step=month",
     ),
+    (
+        "storing",
+        "/meters/{meter_id}/series",
+        "/meters/{battery}/series?from=2026-03-01&to=2026-03-03&step=day&compare=previous_year",
+    ),
+    (
+        "storing",
+        "/meters/{meter_id}/series",
+        "/meters/{battery}/series?from=2026-01-01&to=2027-03-31&step=month&compare=previous_year",
+    ),
     ("storing", "/meters/{meter_id}/summary", "/meters/{battery}/summary"),
+    ("storing", "/meters/{meter_id}/summary", "/meters/{battery}/summary?year=2027"),
     ("storing", "/meters/{meter_id}/summary", "/meters/{battery}/summary?year=2025"),
     (
         "storing",

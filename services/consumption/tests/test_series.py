@@ -52,6 +52,11 @@ def series(customer: Any, meter_id: str, query: str) -> dict[str, Any]:
     return dict(ok(customer.call("GET", f"/meters/{meter_id}/series?{query}")))
 
 
+def figures(totals: dict[str, Any]) -> dict[str, Any]:
+    """The totals' kWh as numbers (the fields the series had from the start)."""
+    return {name: totals[name] for name in ("consumed", "peak", "off_peak", "injected")}
+
+
 def test_half_hours_hold_each_reading_in_its_period_and_null_where_none_arrived(
     off_peak_meter: tuple[Any, str],
 ) -> None:
@@ -75,7 +80,7 @@ def test_half_hours_hold_each_reading_in_its_period_and_null_where_none_arrived(
     missing = [point for point in points if point["start"][11:16] not in ("21:30", "22:00", "23:30")]
     assert len(missing) == 45
     assert {(point["value"], point["peak"], point["off_peak"]) for point in missing} == {(None, None, None)}
-    assert answer["totals"] == {"consumed": 6, "peak": 1, "off_peak": 5, "injected": 0}
+    assert figures(answer["totals"]) == {"consumed": 6, "peak": 1, "off_peak": 5, "injected": 0}
 
 
 def test_hours_add_their_two_half_hours_and_split_off_peak_across_midnight(
@@ -103,7 +108,7 @@ def test_hours_add_their_two_half_hours_and_split_off_peak_across_midnight(
         "2026-03-03T06:00:00+01:00": (5, 5, 0),
         "2026-03-03T12:00:00+01:00": (6, 6, 0),
     }
-    assert answer["totals"] == {"consumed": 21, "peak": 12, "off_peak": 9, "injected": 0}
+    assert figures(answer["totals"]) == {"consumed": 21, "peak": 12, "off_peak": 9, "injected": 0}
 
 
 def test_days_total_their_half_hours_and_a_day_without_readings_is_null(
@@ -125,7 +130,7 @@ def test_days_total_their_half_hours_and_a_day_without_readings_is_null(
     ]
     # and a day with a few of its 48 half-hours is not complete
     assert answer["points"][1]["complete"] is False
-    assert answer["totals"] == {"consumed": 21, "peak": 12, "off_peak": 9, "injected": 0}
+    assert figures(answer["totals"]) == {"consumed": 21, "peak": 12, "off_peak": 9, "injected": 0}
 
 
 def test_months_total_their_days(off_peak_meter: tuple[Any, str]) -> None:
@@ -142,7 +147,7 @@ def test_months_total_their_days(off_peak_meter: tuple[Any, str]) -> None:
         ("2026-03-01T00:00:00+01:00", 21, 12, 9),
         ("2026-04-01T00:00:00+02:00", 10, 10, 0),
     ]
-    assert answer["totals"] == {"consumed": 31, "peak": 22, "off_peak": 9, "injected": 0}
+    assert figures(answer["totals"]) == {"consumed": 31, "peak": 22, "off_peak": 9, "injected": 0}
 
 
 def test_a_meter_on_the_base_option_has_no_off_peak(customer_factory: Any) -> None:

@@ -29,12 +29,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from guichet_contracts import electricity_bill
+
 from . import credit_notes, invoicing, order_settlement, payment_schedules, refunds, vat
 from .models import Invoice
 
 if TYPE_CHECKING:
     from guichet_contracts.domain_events.consumption import (
-        Complement,
         ConsumptionCorrected,
         ConsumptionPeriodClosed,
         SurplusPayout,
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
         SubscriptionSuspended,
     )
 
-ENERGY_TAX_RATE = Decimal("20.0")
+ENERGY_TAX_RATE = electricity_bill.ENERGY_TAX_RATE
 RESALE_TAX_RATE = Decimal("0")
 # a monthly payer's estimate splits a year's kWh this way on the peak / off-peak option
 PEAK_SHARE, OFF_PEAK_SHARE = Decimal("0.62"), Decimal("0.38")
@@ -146,85 +147,17 @@ def estimate(activated: SubscriptionActivated) -> int:
     return vat.cents(yearly_subscription + energy_cents * (100 + ENERGY_TAX_RATE) / 100)
 
 
-def _energy_lines(
-    month: str,
-    tariff_option: str,
-    rates: dict[str, Decimal],
-    kwh: tuple[Decimal, Decimal, Decimal],
-    label: str = "",
-) -> list[vat.PricedLine]:
-    """The kWh lines of a month: (consumed, peak, off-peak) at the contract's rates, excluding tax."""
-    consumed, peak, off_peak = kwh
-    if tariff_option == "off_peak":
-        usage = [("Heures pleines", peak, "peak"), ("Heures creuses", off_peak, "off_peak")]
-    else:
-        usage = [("Consommation", consumed, "base")]
-    return [
-        vat.line_excluding_tax(
-            description=f"{label}{name} {month}",
-            quantity=quantity,
-            unit="kWh",
-            unit_price_cents=rates[rate],
-            tax_rate=ENERGY_TAX_RATE,
-            tax_included=False,
-        )
-        for name, quantity, rate in usage
-    ]
-
-
 def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime) -> Invoice | None:
     month = closed.month
-    days = (closed.period_end - closed.period_start).days + 1
-    if days >= closed.days_in_month:
-        subscription = vat.line_excluding_tax(
-            description=f"Abonnement électricité {month}",
-            quantity=Decimal(1),
-            unit="month",
-            unit_price_cents=Decimal(closed.subscription_price_cents),
-            tax_rate=ENERGY_TAX_RATE,
-            tax_included=True,
-        )
-    else:
-        # the contract ran part of the month: its subscription is billed by the day
-        subscription = vat.line_excluding_tax(
-            description=(
-                f"Abonnement électricité {month} (du {closed.period_start:%d/%m} "
-                f"au {closed.period_end:%d/%m}, {days} j / {closed.days_in_month})"
-            ),
-            quantity=Decimal(days),
-            unit="day",
-            unit_price_cents=Decimal(closed.subscription_price_cents) / closed.days_in_month,
-            tax_rate=ENERGY_TAX_RATE,
-            tax_included=True,
-        )
-    lines = [subscription]
-    lines += _energy_lines(
-        month,
-        closed.tariff_option,
-        closed.rates_cents_per_kwh,
-        (closed.consumed_kwh, closed.peak_kwh, closed.off_peak_kwh),
-    )
-    lines += _complement_lines(closed.complements)
-    battery = closed.battery
-    if battery is not None and battery.restored_kwh > 0 and battery.withdrawal_cents_per_kwh is not None:
-        # kWh taken back from the virtual battery are billed at its withdrawal rate, not the grid's
-        lines.append(
-            vat.line_excluding_tax(
-                description=f"Déstockage batterie virtuelle {month}",
-                quantity=battery.restored_kwh,
-                unit="kWh",
-                unit_price_cents=battery.withdrawal_cents_per_kwh,
-                tax_rate=ENERGY_TAX_RATE,
-                tax_included=False,
-            )
-        )
+    # the month's own lines and those of earlier months read late, priced as the consumption
+    # service shows them to the customer (guichet_contracts.electricity_bill)
+    lines = electricity_bill.month_lines(closed) + electricity_bill.complement_lines(closed.complements)
     if closed.payment_mode == "monthly":
-        excl = sum(line.total_excl_tax_cents for line in lines)
         payment_schedules.add_consumption(
             closed.customer_id,
             closed.subscription_id,
             month=month,
-            amount_cents=vat.cents(Decimal(excl) * (100 + ENERGY_TAX_RATE) / 100),
+            amount_cents=electricity_bill.cost(lines).incl_tax_cents,
         )
         if closed.final:
             payment_schedules.final_month_closed(
@@ -243,20 +176,6 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
     )
 
 
-def _complement_lines(complements: list[Complement]) -> list[vat.PricedLine]:
-    """kWh of earlier months read after they were billed, each at its month's rates."""
-    lines: list[vat.PricedLine] = []
-    for complement in complements:
-        lines += _energy_lines(
-            complement.month,
-            complement.tariff_option,
-            complement.rates_cents_per_kwh,
-            (complement.consumed_kwh, complement.peak_kwh, complement.off_peak_kwh),
-            label="Complément ",
-        )
-    return lines
-
-
 def consumption_corrected(corrected: ConsumptionCorrected, *, now: datetime) -> Invoice:
     """An ended contract's late readings: a corrective invoice of their complements (whatever the
     payment mode: a monthly payer's year was regularized at the end), or, when readings were
@@ -268,7 +187,7 @@ def consumption_corrected(corrected: ConsumptionCorrected, *, now: datetime) -> 
         corrected.customer_id,
         kind="invoice",
         source=f"CORRECTION#{corrected.correction_id}",
-        lines=_complement_lines(corrected.complements),
+        lines=electricity_bill.complement_lines(corrected.complements),
         issued_on=invoicing.local_day(now),
         now=now,
         period=(first, date(year, number, calendar.monthrange(year, number)[1])),

@@ -4,6 +4,10 @@ The stage decides the payment provider (INVOICES_PAYMENT_PROVIDER: sandbox | str
 marked production (GUICHET_PRODUCTION=true) refuses the sandbox: the app does not start, so no
 production stage can take payments from test cards. Stripe's keys are in Secrets Manager, in
 the secret INVOICES_STRIPE_SECRET names (default guichet/<stage>/stripe; stripe_provider.py).
+
+The seller on invoices, payment instructions and the Factur-X XML is the provider: its legal
+identity (company, address, SIREN, VAT number) from the brand (`guichet_contracts.brand`), what
+is operational from INVOICES_SELLER (`iban` transfers are paid to, billing `email`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from guichet_contracts.brand import load_brand
+from guichet_contracts.letterhead import legal_party
 
 
 class SettingsError(RuntimeError):
@@ -46,6 +53,9 @@ class Settings:
     templates: Path
 
 
+_SELLER_SETTINGS = {"iban", "email"}  # what INVOICES_SELLER says: the account paid, the billing address
+
+
 def _required(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -74,9 +84,13 @@ def _payment_provider(stage: str, production: bool) -> str:
 
 def load() -> Settings:
     seller = json.loads(_required("INVOICES_SELLER"))
-    missing = [name for name in ("name", "address", "vat_number", "siren") if not seller.get(name)]
-    if missing:
-        raise SettingsError(f"INVOICES_SELLER lacks {', '.join(missing)}")
+    # the legal identity (company, address, SIREN, VAT...) is the brand's (guichet_contracts.brand)
+    unknown = sorted(set(seller) - _SELLER_SETTINGS)
+    if unknown:
+        raise SettingsError(
+            f"INVOICES_SELLER holds {', '.join(unknown)}: it says only iban and email; the seller's "
+            "legal identity comes from the brand (brand/brand.json)"
+        )
     jwt_audience = _required("GUICHET_JWT_AUDIENCE")
     operator_audience = _required("GUICHET_OPERATOR_AUDIENCE")
     if operator_audience == jwt_audience:
@@ -100,7 +114,7 @@ def load() -> Settings:
         stripe_api_base=os.environ.get("INVOICES_STRIPE_API_BASE", "").strip() or None,
         timezone=ZoneInfo(os.environ.get("INVOICES_TIMEZONE", "Europe/Paris")),
         payment_terms_days=int(os.environ.get("INVOICES_PAYMENT_TERMS_DAYS", "15")),
-        seller=seller,
+        seller={**seller, **legal_party(load_brand())},
         templates=Path(__file__).parent / "templates",
     )
 

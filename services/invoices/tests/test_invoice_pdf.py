@@ -26,6 +26,8 @@ SERVICE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(SERVICE_DIR))
 
 from chalicelib import cii, invoice_pdf  # noqa: E402
+from guichet_contracts import formatting, letterhead  # noqa: E402
+from guichet_contracts.brand import copy_brand, load_brand  # noqa: E402
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -49,6 +51,21 @@ SELLER = {
     "iban": "FR7630006000011234567890189",
     "email": "factures@energie-claire.test",
 }
+# The provider of these tests: a brand of its own, with SELLER's legal identity.
+REPOSITORY_BRAND = Path(__file__).resolve().parents[3] / "brand"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def seller_brand(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    legal = {**load_brand(REPOSITORY_BRAND).legal.model_dump(), "company": SELLER["name"]}
+    legal["address"] = SELLER["address"]
+    folder = tmp_path_factory.mktemp("brand") / "brand"
+    copy_brand(folder, REPOSITORY_BRAND, name="Énergie Claire", legal=legal)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GUICHET_BRAND_DIR", str(folder))
+        yield folder
+
+
 BUYER = {
     "customer_id": "dm429850-EC",
     "name": "Dominique Martin",
@@ -214,15 +231,16 @@ def test_the_pdf_shows_the_customer_id_number_dates_and_totals_in_each_language(
     assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [595, 842]  # A4
     (text,) = text_of(pdf)
     expected = {
-        "fr": ["Facture", "Identifiant client", "Date d'échéance", "06/12/2026", "Total TTC", "120,49 €",
-               "21,93 €", "Détail de la TVA", "5,5 %", "0,83 €", "prélevé le 06/12/2026", "mois", "kWh",
-               "342,5", "Période de facturation : du 01/11/2026 au 30/11/2026"],
-        "en": ["Invoice", "Customer ID", "Due date", "6 Dec 2026", "Total incl. VAT", "€120.49", "€21.93",
-               "VAT breakdown", "5.5%", "€0.83", "debited on 6 Dec 2026", "month", "342.5",
-               "Billing period: 1 Nov 2026 to 30 Nov 2026"],
-        "it": ["Fattura", "Codice cliente", "Data di scadenza", "06/12/2026", "Totale documento", "120,49 €",
-               "21,93 €", "Riepilogo IVA", "5,5%", "0,83 €", "addebitato il 06/12/2026", "mese", "342,5",
-               "Periodo di fatturazione: dal 01/11/2026 al 30/11/2026"],
+        "fr": ["Facture", "Identifiant client", "Date d'échéance", "6 décembre 2026", "Total TTC", "120,49 €",
+               "21,93 €", "Détail de la TVA", "5,5 %", "0,83 €", "prélevé le 6 décembre 2026", "mois",
+               "kWh", "342,5", "Période de facturation : du 1 novembre 2026 au 30 novembre 2026"],
+        "en": ["Invoice", "Customer ID", "Due date", "6 December 2026", "Total incl. VAT", "€120.49",
+               "€21.93", "VAT breakdown", "5.5%", "€0.83", "debited on 6 December 2026", "month", "342.5",
+               "Billing period: 1 November 2026 to 30 November 2026"],
+        "it": ["Fattura", "Codice cliente", "Data di scadenza", "6 dicembre 2026", "Totale documento",
+               "120,49 €", "21,93 €", "Riepilogo IVA", "5,5%", "0,83 €", "addebitato il 6 dicembre 2026",
+               "mese", "342,5",
+               "Periodo di fatturazione: dal 1 novembre 2026 al 30 novembre 2026"],
     }[language]  # fmt: skip
     for piece in [BUYER["customer_id"], INVOICE["number"], TOTAL_TEXT[language], *expected]:
         assert piece in text, piece
@@ -230,29 +248,30 @@ def test_the_pdf_shows_the_customer_id_number_dates_and_totals_in_each_language(
     assert "SIREN 123456789" in text and "FR32123456789" in text  # the legal mentions
     # The box top right starts with the customer id, then the number (seed 003).
     box = {
-        "fr": "Identifiant client dm429850-EC N° de facture F2026-000042 Date d'émission 22/11/2026",
-        "en": "Customer ID dm429850-EC Invoice number F2026-000042 Issue date 22 Nov 2026",
-        "it": "Codice cliente dm429850-EC N. fattura F2026-000042 Data di emissione 22/11/2026",
+        "fr": "Identifiant client dm429850-EC N° de facture F2026-000042 Date d'émission 22 novembre 2026",
+        "en": "Customer ID dm429850-EC Invoice number F2026-000042 Issue date 22 November 2026",
+        "it": "Codice cliente dm429850-EC N. fattura F2026-000042 Data di emissione 22 novembre 2026",
     }[language]
     assert box in text
 
 
-def test_money_dates_quantities_and_rates_are_written_the_way_each_language_writes_them() -> None:
-    money = invoice_pdf.format_money
-    assert money(123456, "EUR", "fr") == "1 234,56 €"
-    assert money(123456, "EUR", "en") == "€1,234.56"
-    assert money(123456, "EUR", "it") == "1.234,56 €"
-    assert money(-505, "EUR", "fr") == "-5,05 €"
-    assert money(-505, "EUR", "en") == "-€5.05"
-    assert money(5, "CHF", "en") == "CHF 0.05"
-    assert invoice_pdf.format_date("2026-12-06", "en") == "6 Dec 2026"
-    assert invoice_pdf.format_date("2026-12-06", "it") == "06/12/2026"
-    assert invoice_pdf.format_quantity("1342.50", "fr") == "1 342,5"
-    assert invoice_pdf.format_quantity("1342.50", "en") == "1,342.5"
-    assert invoice_pdf.format_quantity("-1", "it") == "-1"
-    assert invoice_pdf.format_rate("20.0", "fr") == "20 %"
-    assert invoice_pdf.format_rate("5.5", "en") == "5.5%"
-    assert invoice_pdf.format_rate("2.10", "it") == "2,1%"
+def words(text: str) -> str:
+    return " ".join(text.split())  # U+00A0 and U+202F are spaces too
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_amounts_are_printed_as_the_shared_formatting_writes_them(language: str) -> None:
+    """The emails and the portal write amounts with Babel's (narrow) no-break spaces: the PDF draws
+    them with the embedded font (reportlab writes the no-break space as a space, its glyph), never
+    a "?" nor a box, and a copied amount reads as the emails write it."""
+    invoice, lines = invoice_with([{**LINES[0], "unit_price_cents": 123456, "total_excl_tax_cents": 123456}])
+    pdf = invoice_pdf.render(invoice, lines, SELLER, BUYER, language=language)
+    raw = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    for cents in (123456, invoice["total_cents"]):
+        assert words(formatting.money(cents, "EUR", language)) in words(raw), cents
+    assert words(formatting.percent("20", language)) in words(raw)
+    assert ("1\u202f234,56" in raw) is (language == "fr")  # the French thousands separator, kept
+    assert "?" not in raw
     assert invoice_pdf.format_iban("FR7630006000011234567890189") == "FR76 3000 6000 0112 3456 7890 189"
 
 
@@ -267,7 +286,6 @@ def test_a_precise_unit_price_is_printed_and_written_with_its_decimals() -> None
     assert "0,1952 €" in text_of(pdf)[0] and "15,00 €" in text_of(pdf)[0]
     prices = embedded_xml(pdf).xpath("//ram:NetPriceProductTradePrice/ram:ChargeAmount/text()", namespaces=NS)
     assert prices == ["29.99", "0.20", "15.00", "12.00", "5.00", "0.1952"]
-    assert invoice_pdf.format_amount(Decimal("1234.5"), "EUR", "en") == "€1,234.50"
 
 
 def test_a_company_customer_shows_the_person_to_the_attention_of() -> None:
@@ -285,13 +303,14 @@ def test_an_unknown_language_gives_the_french_document() -> None:
     ("mode", "changes", "expected"),
     [
         ("card", {"status": "paid"}, ["carte bancaire", "aucun montant restant dû", "Net à payer", "0,00 €"]),
-        ("card", {}, ["Réglez 142,42 € par carte bancaire avant le 06/12/2026", "espace client"]),
+        ("card", {}, ["Réglez 142,42 € par carte bancaire avant le 6 décembre 2026", "espace client"]),
         ("check", {}, ["Chèque de 142,42 € à l'ordre de Énergie Claire SAS", "au dos", "F2026-000042",
                        "dm429850-EC", "12 rue des Lilas, 69003 Lyon"]),
         ("transfer", {}, ["Virement de 142,42 €", "FR76 3000 6000 0112 3456 7890 189",
                           "référence F2026-000042"]),
         ("tip", {}, ["TIP SEPA", "FR76 3000 6000 0112 3456 7890 189", "référence F2026-000042"]),
-        ("direct_debit", {"mandate_reference": None}, ["prélevé le 06/12/2026 sur votre compte bancaire"]),
+        ("direct_debit", {"mandate_reference": None},
+         ["prélevé le 6 décembre 2026 sur votre compte bancaire"]),
     ],
 )  # fmt: skip
 def test_the_payment_section_says_what_to_do_for_each_payment_mode(
@@ -335,9 +354,9 @@ def test_letters_the_font_cannot_draw_lose_their_accent_and_control_characters_g
 def test_a_duplicate_is_stamped_on_every_page_and_says_so_in_its_header(language: str) -> None:
     stamp = {"fr": "DUPLICATA", "en": "DUPLICATE", "it": "DUPLICATO"}[language]
     note = {
-        "fr": "copie de l'original émis le 22/11/2026",
-        "en": "copy of the original issued on 22 Nov 2026",
-        "it": "copia dell'originale emesso il 22/11/2026",
+        "fr": "copie de l'original émis le 22 novembre 2026",
+        "en": "copy of the original issued on 22 November 2026",
+        "it": "copia dell'originale emesso il 22 novembre 2026",
     }[language]
     many = [{**LINES[0], "description": f"Nom de domaine site-{n}.fr"} for n in range(60)]
     invoice, lines = invoice_with(many)
@@ -702,7 +721,7 @@ def test_the_pdf_has_what_pdf_a_3_asks_for() -> None:
 
 def test_the_output_intent_profile_is_a_profile_little_cms_reads_as_srgb() -> None:
     image_cms = pytest.importorskip("PIL.ImageCms")
-    profile = image_cms.ImageCmsProfile(io.BytesIO(invoice_pdf._srgb_icc()))
+    profile = image_cms.ImageCmsProfile(io.BytesIO(letterhead.srgb_icc()))
     assert image_cms.getProfileDescription(profile).strip() == "sRGB IEC61966-2.1"
     transform = image_cms.buildTransform(profile, image_cms.createProfile("sRGB"), "RGB", "RGB")
     from PIL import Image
@@ -750,3 +769,75 @@ def test_importing_the_modules_loads_neither_reportlab_nor_factur_x_nor_lxml() -
         [sys.executable, "-c", code], cwd=SERVICE_DIR, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# The provider's brand.
+
+
+def test_a_second_brand_prints_its_name_logo_colour_and_legal_identity_with_no_code_change(
+    tmp_path: Path,
+) -> None:
+    from PIL import Image
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.rl_accel import fp_str
+
+    legal = {**load_brand(REPOSITORY_BRAND).legal.model_dump(), "company": "Rivage Services SARL"}
+    legal.update(siren="987654321", vat_number="FR45987654321", rcs="RCS Nantes 987 654 321")
+    legal["address"] = {
+        "line1": "3 quai de la Fosse",
+        "postal_code": "44000",
+        "city": "Nantes",
+        "country": "FR",
+    }
+    brand = copy_brand(tmp_path / "rivage", REPOSITORY_BRAND, name="Rivage", legal=legal)
+    brand = copy_brand(
+        tmp_path / "brand", brand.folder, colours={**brand.colours.model_dump(), "primary": "#7a1fa2"}
+    )
+    Image.new("RGBA", (300, 100), (122, 31, 162, 255)).save(brand.logo_path("png"))
+
+    invoice = {**INVOICE, "payment_mode": "transfer"}
+    pdf = invoice_pdf.render(invoice, LINES, {"iban": SELLER["iban"]}, BUYER, language="fr", brand=brand)
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    (text,) = text_of(pdf)
+    assert text.startswith("Rivage")
+    for piece in (
+        "Rivage Services SARL",
+        "SIREN 987654321",
+        "FR45987654321",
+        "44000 Nantes",
+        "RCS Nantes",
+        "au bénéfice de Rivage Services SARL, IBAN FR76 3000",
+    ):
+        assert piece in text, piece
+    metadata = " ".join(str(value) for value in reader.metadata.values())
+    xmp = reader.root_object["/Metadata"].get_object().get_data().decode()
+    for place in (text, metadata, xmp):
+        assert "Guichet" not in place and "Énergie Claire" not in place
+    images = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+    assert [(x["/Subtype"], x["/Width"], x["/Height"]) for x in images] == [("/Image", 300, 100)]
+    content = reader.pages[0].get_contents().get_data().decode("latin-1")
+    assert f"{fp_str(*HexColor('#7a1fa2').rgb())} rg" in content  # the lines' header, in its colour
+    assert "#0b5394" not in str(brand.colours) and fp_str(*HexColor("#0b5394").rgb()) not in content
+    # the XML says what the page says
+    root = embedded_xml(pdf)
+    assert one(root, "//ram:SellerTradeParty/ram:Name") == "Rivage Services SARL"
+    assert one(root, "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == "987654321"
+    assert one(root, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID") == SELLER["iban"]
+
+
+def test_the_seller_of_the_settings_is_the_brands_company_with_the_account_and_email_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib import settings as settings_module
+
+    # Given the brand of these tests and INVOICES_SELLER as .chalice/config.json says it
+    loaded = settings_module.load()
+    # Then the seller is the brand's company, with the account and e-mail of the settings
+    assert loaded.seller["name"] == SELLER["name"] and loaded.seller["address"] == SELLER["address"]
+    assert (loaded.seller["siren"], loaded.seller["vat_number"]) == ("123456789", "FR32123456789")
+    assert set(loaded.seller) == {"name", "address", "siren", "vat_number", "iban", "email"}
+    # and settings that still say a legal identity are refused at start, saying where it lives
+    monkeypatch.setenv("INVOICES_SELLER", '{"name": "Autre SAS", "iban": "FR7630006000011234567890189"}')
+    with pytest.raises(settings_module.SettingsError, match=r"holds name: .* comes from the brand"):
+        settings_module.load()

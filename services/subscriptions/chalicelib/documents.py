@@ -16,6 +16,7 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from guichet_contracts.brand import load_brand
 from guichet_contracts.words import Phrase
 
 from . import customers, subscriptions
@@ -59,10 +60,11 @@ def link(
     made_from: dict[str, Any] = {
         "subscription": subscriptions.as_dict(subscription, detail=True),
         "customer": customers.as_document_data(customer),
-        "provider_name": settings.provider_name,
         "language": language,
     }
-    version = f"-{today.isoformat()}-{_digest(made_from)}" if kind == "proof_of_address" else ""
+    # the provider's identity is the brand's (guichet_contracts.brand): a new one, a new proof
+    signed_by = {**made_from, "provider": load_brand().legal.model_dump()}
+    version = f"-{today.isoformat()}-{_digest(signed_by)}" if kind == "proof_of_address" else ""
     key = f"documents/{customer_id}/{subscription_id}/{kind}{version}-{language}.pdf"
     client = _s3()
     if not _exists(client, key):

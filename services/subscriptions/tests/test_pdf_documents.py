@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pypdf
 import pytest
@@ -20,9 +21,24 @@ SERVICE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(SERVICE_DIR))
 
 from chalicelib import pdf_documents  # noqa: E402
+from guichet_contracts import formatting  # noqa: E402
+from guichet_contracts.brand import copy_brand, load_brand  # noqa: E402
 
 TODAY = datetime.date(2026, 11, 23)
-PROVIDER = "Énergie Claire"
+PROVIDER = "Énergie Claire SAS"  # the legal company of the brand of these tests
+REPOSITORY_BRAND = Path(__file__).resolve().parents[3] / "brand"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def provider_brand(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The brand of these tests: the repository's, under another name."""
+    legal = {**load_brand(REPOSITORY_BRAND).legal.model_dump(), "company": PROVIDER}
+    folder = tmp_path_factory.mktemp("brand") / "brand"
+    copy_brand(folder, REPOSITORY_BRAND, name="Énergie Claire", legal=legal)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GUICHET_BRAND_DIR", str(folder))
+        yield folder
+
 
 ELECTRICITY = {
     "subscription_id": "sub_0001",
@@ -108,7 +124,6 @@ def render(
         kind,
         subscription=subscription,
         customer={**CUSTOMER, **customer},
-        provider_name=PROVIDER,
         language=language,
         today=TODAY,
     )
@@ -162,9 +177,9 @@ def test_the_electricity_contract_lists_the_supply_details_and_the_acceptance():
         "22:00–06:00",
         "Mensualisation (prélèvement mensuel)",
         "12 mois",
-        "Prochain renouvellement 23/11/2026",
+        "Prochain renouvellement 23 novembre 2026",
         "Renouvellement automatique Oui",
-        "Accepté électroniquement le 23/11/2025 par Hortense Lefèvre.",
+        "Accepté électroniquement le 23 novembre 2025 par Hortense Lefèvre.",
         "30, 7 et 1 jours",
     ):
         assert expected in text
@@ -178,8 +193,8 @@ def test_the_contract_shows_the_tariff_option_and_a_requested_cancellation():
     text, _ = read(render("contract", "fr", subscription=subscription))
 
     assert "Option tarifaire Heures pleines / heures creuses" in text
-    assert "Fin de l'abonnement 23/12/2026" in text
-    assert "Résiliation demandée : fin de l'abonnement le 23/12/2026." in text
+    assert "Fin de l'abonnement 23 décembre 2026" in text
+    assert "Résiliation demandée : fin de l'abonnement le 23 décembre 2026." in text
     assert "Prochain renouvellement" not in text
 
 
@@ -199,9 +214,9 @@ def test_unexpected_values_are_printed_as_given():
 @pytest.mark.parametrize(
     ("language", "acceptance"),
     [
-        ("fr", "Accepté électroniquement le 23/11/2025"),
-        ("en", "Electronically accepted on 23 Nov 2025"),
-        ("it", "Accettato elettronicamente il 23/11/2025"),
+        ("fr", "Accepté électroniquement le 23 novembre 2025"),
+        ("en", "Electronically accepted on 23 November 2025"),
+        ("it", "Accettato elettronicamente il 23 novembre 2025"),
     ],
 )
 def test_the_contract_is_accepted_on_the_start_date_written_in_the_language(language, acceptance):
@@ -275,9 +290,20 @@ def test_the_general_terms_are_numbered_articles_naming_the_provider(language, e
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("fr", ["Énergie Claire atteste", "depuis le 23/11/2025", "Fait le 23/11/2026", "Lyon"]),
-        ("en", ["Énergie Claire hereby certifies", "since 23 Nov 2025", "Issued on 23 Nov 2026", "Lyon"]),
-        ("it", ["Énergie Claire attesta", "dal 23/11/2025", "Emessa il 23/11/2026", "Lyon"]),
+        (
+            "fr",
+            ["Énergie Claire SAS atteste", "depuis le 23 novembre 2025", "Fait le 23 novembre 2026", "Lyon"],
+        ),
+        (
+            "en",
+            [
+                "Énergie Claire SAS hereby certifies",
+                "since 23 November 2025",
+                "Issued on 23 November 2026",
+                "Lyon",
+            ],
+        ),
+        ("it", ["Énergie Claire SAS attesta", "dal 23 novembre 2025", "Emessa il 23 novembre 2026", "Lyon"]),
     ],
 )
 def test_the_proof_of_address_certifies_the_address_since_the_start_date(language, expected):
@@ -378,31 +404,16 @@ def test_an_unknown_language_falls_back_to_french():
     assert "12,99 € / mois" in text
 
 
-@pytest.mark.parametrize(
-    ("cents", "currency", "language", "expected"),
-    [
-        (1299, "EUR", "fr", "12,99 €"),
-        (1299, "EUR", "it", "12,99 €"),
-        (1299, "EUR", "en", "€12.99"),
-        (123456, "EUR", "fr", "1 234,56 €"),
-        (123456, "EUR", "it", "1.234,56 €"),
-        (123456, "EUR", "en", "€1,234.56"),
-        (5, "EUR", "fr", "0,05 €"),
-        (2500, "CHF", "fr", "25,00 CHF"),
-        (2500, "CHF", "en", "CHF 25.00"),
-    ],
-)
-def test_money_is_written_the_way_each_language_writes_it(cents, currency, language, expected):
-    assert pdf_documents.format_money(cents, currency, language) == expected
+@pytest.mark.parametrize("language", ["fr", "en", "it"])
+def test_the_price_and_dates_are_printed_as_the_shared_formatting_writes_them(language):
+    subscription = {**ELECTRICITY, "price_cents": 123456}
 
+    text, _ = read(render("contract", language, subscription=subscription))
 
-@pytest.mark.parametrize(
-    ("language", "expected"), [("fr", "23/11/2026"), ("it", "23/11/2026"), ("en", "23 Nov 2026")]
-)
-def test_dates_are_written_the_way_each_language_writes_them(language, expected):
-    assert pdf_documents.format_date("2026-11-23", language) == expected
-    assert pdf_documents.format_date(datetime.date(2026, 11, 23), language) == expected
-    assert pdf_documents.format_date(None, language) == "—"
+    words = " ".join(formatting.money(123456, "EUR", language).split())  # U+00A0, U+202F: spaces
+    assert words in text
+    assert " ".join(formatting.day(TODAY, language).split()) in text
+    assert formatting.money(123456, "EUR", "it") == "1.234,56\xa0€"  # as the emails and the portal
 
 
 def test_importing_the_module_loads_neither_reportlab_nor_settings_nor_aws():
@@ -416,3 +427,67 @@ def test_importing_the_module_loads_neither_reportlab_nor_settings_nor_aws():
         [sys.executable, "-c", probe], cwd=SERVICE_DIR, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("kind", pdf_documents.KINDS)
+def test_each_document_has_what_pdf_a_2b_asks_for(kind):
+    pdf = render(kind, "it")
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    root = reader.root_object
+    assert reader.trailer["/ID"]
+    # an sRGB output intent
+    (intent,) = root["/OutputIntents"]
+    profile = intent.get_object()["/DestOutputProfile"].get_object()
+    assert intent.get_object()["/S"] == "/GTS_PDFA1" and profile["/N"] == 3
+    assert profile.get_data()[36:40] == b"acsp"
+    # every font embedded: no Helvetica, the built-in font PDF/A cannot use
+    fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
+    assert fonts and all("/FontFile2" in font["/FontDescriptor"] for font in fonts)
+    assert b"Helvetica" not in pdf
+    # XMP, readable, declaring PDF/A-2B and saying what the document information says
+    xmp = root["/Metadata"].get_object()
+    assert "/Filter" not in xmp and xmp["/Subtype"] == "/XML"
+    data = xmp.get_data().decode()
+    assert "<pdfaid:part>2</pdfaid:part>" in data and "<pdfaid:conformance>B</pdfaid:conformance>" in data
+    info = reader.metadata
+    for key in ("/Title", "/Author", "/Subject", "/Creator", "/Producer"):
+        assert f">{escape(info[key])}<" in data, key
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20261123000000+00'00'"
+    assert "<xmp:CreateDate>2026-11-23T00:00:00+00:00</xmp:CreateDate>" in data
+    # no transparency: the logo is an opaque image
+    images = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+    assert images and all("/SMask" not in image for image in images)
+
+
+def test_a_second_brand_prints_its_name_logo_colour_terms_and_legal_identity(tmp_path):
+    from PIL import Image
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.rl_accel import fp_str
+
+    base = load_brand(REPOSITORY_BRAND)
+    legal = {**base.legal.model_dump(), "company": "Rivage Services SARL", "siren": "987654321"}
+    colours = {**base.colours.model_dump(), "primary": "#7a1fa2"}
+    brand = copy_brand(tmp_path / "brand", REPOSITORY_BRAND, name="Rivage", legal=legal, colours=colours)
+    (brand.folder / "terms" / "fr.md").write_text("# CGV\n\n## Objet\n\nLe service de {provider}.\n")
+    Image.new("RGB", (240, 80), (122, 31, 162)).save(brand.logo_path("png"))
+
+    pages = {
+        kind: pdf_documents.render(
+            kind, subscription=ELECTRICITY, customer=CUSTOMER, language="fr", today=TODAY, brand=brand
+        )
+        for kind in ("contract", "terms")
+    }
+
+    for kind, pdf in pages.items():
+        text, reader = read(pdf)
+        assert text.startswith("Rivage") and "Rivage Services SARL — SAS au capital" in text, kind
+        assert "Guichet" not in text and "Énergie Claire" not in text
+        assert "Guichet" not in " ".join(str(value) for value in reader.metadata.values())
+        (image,) = [x.get_object() for x in reader.pages[0]["/Resources"]["/XObject"].values()]
+        assert (image["/Width"], image["/Height"]) == (240, 80)
+        content = reader.pages[0].get_contents().get_data().decode("latin-1")
+        assert f"{fp_str(*HexColor('#7a1fa2').rgb())} RG" in content  # the rule above the footer
+    terms, _ = read(pages["terms"])
+    assert "Article 1 — Objet Le service de Rivage Services SARL." in terms
+    assert "Article 2" not in terms

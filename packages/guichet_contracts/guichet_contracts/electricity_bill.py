@@ -1,0 +1,140 @@
+"""What a month of electricity costs, priced once for both services that speak of it: the invoices
+service bills a closed month with these lines (billing_events.py), and the consumption service
+shows a customer the same figures for each month and day of their series (its series.py), so
+that the portal's euros are the invoice's.
+
+A month (ConsumptionPeriodClosed): the subscription, agreed tax included, for the whole month, or
+by the day for the days the contract ran; the kWh billed at the grid rates (base, or peak and
+off-peak), without tax; the kWh taken back from a virtual battery at its withdrawal rate. VAT is
+20 % on the whole bill (since 2025-08-01), summed once on the bill's base (pricing.breakdown).
+The complements of earlier months read late are lines of the month's invoice too, each at its own
+month's rates, but they are the cost of those months, not of this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .pricing import PricedLine, breakdown, line_excluding_tax
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .domain_events.consumption import Complement, ConsumptionPeriodClosed
+
+ENERGY_TAX_RATE = Decimal("20.0")
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A priced period in cents: its base without tax, its VAT, and the total tax included."""
+
+    excl_tax_cents: int
+    tax_cents: int
+    incl_tax_cents: int
+
+
+def cost(lines: Iterable[PricedLine]) -> Cost:
+    """What lines cost together, VAT summed as on an invoice."""
+    summed = breakdown(lines)
+    excl = sum(int(group["base_cents"]) for group in summed)
+    tax = sum(int(group["tax_cents"]) for group in summed)
+    return Cost(excl_tax_cents=excl, tax_cents=tax, incl_tax_cents=excl + tax)
+
+
+def energy_lines(
+    month: str,
+    tariff_option: str,
+    rates: dict[str, Decimal],
+    kwh: tuple[Decimal, Decimal, Decimal],
+    label: str = "",
+) -> list[PricedLine]:
+    """The kWh lines of a month: (consumed, peak, off-peak) at the contract's rates, excluding tax."""
+    consumed, peak, off_peak = kwh
+    if tariff_option == "off_peak":
+        usage = [("Heures pleines", peak, "peak"), ("Heures creuses", off_peak, "off_peak")]
+    else:
+        usage = [("Consommation", consumed, "base")]
+    return [
+        line_excluding_tax(
+            description=f"{label}{name} {month}",
+            quantity=quantity,
+            unit="kWh",
+            unit_price_cents=Decimal(rates[rate]),
+            tax_rate=ENERGY_TAX_RATE,
+            tax_included=False,
+        )
+        for name, quantity, rate in usage
+    ]
+
+
+def subscription_line(closed: ConsumptionPeriodClosed) -> PricedLine:
+    """The month's subscription: whole, or by the day for the days of the month the contract ran."""
+    month = closed.month
+    days = (closed.period_end - closed.period_start).days + 1
+    if days >= closed.days_in_month:
+        return line_excluding_tax(
+            description=f"Abonnement électricité {month}",
+            quantity=Decimal(1),
+            unit="month",
+            unit_price_cents=Decimal(closed.subscription_price_cents),
+            tax_rate=ENERGY_TAX_RATE,
+            tax_included=True,
+        )
+    return line_excluding_tax(
+        description=(
+            f"Abonnement électricité {month} (du {closed.period_start:%d/%m} "
+            f"au {closed.period_end:%d/%m}, {days} j / {closed.days_in_month})"
+        ),
+        quantity=Decimal(days),
+        unit="day",
+        unit_price_cents=Decimal(closed.subscription_price_cents) / closed.days_in_month,
+        tax_rate=ENERGY_TAX_RATE,
+        tax_included=True,
+    )
+
+
+def month_energy_lines(closed: ConsumptionPeriodClosed) -> list[PricedLine]:
+    """The month's own kWh: at the grid rates, and those restored by a virtual battery at its
+    withdrawal rate."""
+    lines = energy_lines(
+        closed.month,
+        closed.tariff_option,
+        closed.rates_cents_per_kwh,
+        (closed.consumed_kwh, closed.peak_kwh, closed.off_peak_kwh),
+    )
+    battery = closed.battery
+    if battery is not None and battery.restored_kwh > 0 and battery.withdrawal_cents_per_kwh is not None:
+        # kWh taken back from the virtual battery are billed at its withdrawal rate, not the grid's
+        lines.append(
+            line_excluding_tax(
+                description=f"Déstockage batterie virtuelle {closed.month}",
+                quantity=battery.restored_kwh,
+                unit="kWh",
+                unit_price_cents=battery.withdrawal_cents_per_kwh,
+                tax_rate=ENERGY_TAX_RATE,
+                tax_included=False,
+            )
+        )
+    return lines
+
+
+def month_lines(closed: ConsumptionPeriodClosed) -> list[PricedLine]:
+    """The month's own lines (its subscription and its kWh), without complements."""
+    return [subscription_line(closed), *month_energy_lines(closed)]
+
+
+def complement_lines(complements: Iterable[Complement]) -> list[PricedLine]:
+    """kWh of earlier months read after they were billed, each at its month's rates."""
+    lines: list[PricedLine] = []
+    for complement in complements:
+        lines += energy_lines(
+            complement.month,
+            complement.tariff_option,
+            complement.rates_cents_per_kwh,
+            (complement.consumed_kwh, complement.peak_kwh, complement.off_peak_kwh),
+            label="Complément ",
+        )
+    return lines

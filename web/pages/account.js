@@ -1,0 +1,109 @@
+// "Mon compte": the profile, the e-mail address, the password, the contacts and the sessions.
+
+import { api, authed, compact, remember } from "../core/api.js";
+import { card, h, notice, orNone } from "../core/dom.js";
+import { form } from "../core/forms.js";
+import { t } from "../core/i18n.js";
+import { render } from "../core/router.js";
+import { languageField } from "./auth.js";
+
+const reload = () => render();
+const field = (name, value, extra = {}) => ({ name, label: t(name), value: value || "", ...extra });
+
+function profileForm(me) {
+  const address = me.address || {};
+  return form({
+    fields: [
+      field("first_name", me.first_name), field("last_name", me.last_name),
+      field("phone", me.phone, { type: "tel" }), field("backup_email", me.backup_email, { type: "email" }),
+      field("company", me.company), languageField(me.language),
+      field("line1", address.line1), field("line2", address.line2), field("postal_code", address.postal_code),
+      field("city", address.city), field("country", address.country),
+    ],
+    submit: t("save"),
+    fieldOf: (name) => name.replace(/^address\./, ""),
+    action: ({ line1, line2, postal_code, city, country, phone, backup_email, company, ...rest }) => authed("PATCH", "/auth/me", {
+      ...rest,
+      phone: phone || null, backup_email: backup_email || null, company: company || null,
+      address: line1 ? { line1, line2: line2 || null, postal_code, city, country } : null,
+    }),
+    done: reload,
+  });
+}
+
+function emailCard(me) {
+  const pending = me.pending_email_change;
+  return card(t("email_change"), pending
+    ? h("div", {},
+        h("p", {}, t("pending_change", pending.new_email, pending.expires_at)),
+        form({
+          fields: [field("code", "", { autocomplete: "one-time-code" })], submit: t("confirm"), className: "inline",
+          action: ({ code }) => authed("POST", "/auth/me/email-change/confirm", { code }), done: reload,
+        }),
+        h("p", {}, h("button", { class: "link danger", onclick: async () => {
+          await authed("DELETE", "/auth/me/email-change"); reload();
+        } }, t("cancel_change"))))
+    : form({
+        fields: [field("new_email", "", { type: "email" }), field("password", "", { type: "password", autocomplete: "current-password" })],
+        submit: t("request_code"),
+        action: (values) => authed("POST", "/auth/me/email-change", values), done: reload,
+      }));
+}
+
+async function contactsCard() {
+  const { items } = await authed("GET", "/auth/me/contacts");
+  const roles = [["admin", t("role_admin")], ["billing", t("role_billing")], ["technical", t("role_technical")]];
+  return card(t("contacts"),
+    h("table", {}, h("tr", {}, [t("name"), t("email"), t("phone"), t("roles"), ""].map((title) => h("th", {}, title))),
+      items.map((contact) => h("tr", {},
+        h("td", {}, contact.name), h("td", {}, orNone(contact.email)), h("td", {}, orNone(contact.phone)),
+        h("td", {}, contact.roles.map((role) => t(`role_${role}`)).join(", ")),
+        h("td", {}, h("button", { class: "link danger", onclick: async () => {
+          await authed("DELETE", `/auth/me/contacts/${encodeURIComponent(contact.contact_id)}`); reload();
+        } }, t("remove")))))),
+    form({
+      fields: [field("name"), field("email", "", { type: "email" }), field("phone", "", { type: "tel" }),
+        field("roles", "billing", { type: "select", options: roles })],
+      submit: t("add"), className: "inline",
+      fieldOf: (name) => name.replace(/^roles\..*/, "roles"),
+      action: ({ name, email, phone, roles: role }) => authed("POST", "/auth/me/contacts", compact({ name, email, phone, roles: [role] })),
+      done: reload,
+    }));
+}
+
+async function sessionsCard() {
+  const { items } = await authed("GET", "/auth/me/sessions");
+  return card(t("sessions"),
+    h("table", {}, h("tr", {}, [t("device"), t("last_used"), ""].map((title) => h("th", {}, title))),
+      items.map((session) => h("tr", {},
+        h("td", {}, orNone(session.user_agent), session.current ? h("span", { class: "muted" }, ` (${t("this_device")})`) : null),
+        h("td", {}, session.last_used_at),
+        h("td", {}, session.current ? null : h("button", { class: "link danger", onclick: async () => {
+          await authed("DELETE", `/auth/me/sessions/${encodeURIComponent(session.session_id)}`); reload();
+        } }, t("revoke")))))));
+}
+
+export async function accountPage() {
+  const me = await api("GET", "/auth/me", undefined, { auth: true });
+  remember("customer", me.customer_id);
+  const address = me.address || {};
+  return h("div", {},
+    card(t("profile"),
+      h("dl", { class: "profile" },
+        [["customer_id", me.customer_id], ["email", me.email], ["first_name", me.first_name], ["last_name", me.last_name],
+         ["phone", me.phone], ["backup_email", me.backup_email], ["company", me.company],
+         ["line1", [address.line1, address.line2, address.postal_code, address.city, address.country].filter(Boolean).join(", ")]]
+          .map(([key, value]) => [h("dt", {}, t(key)), h("dd", { "data-field": key }, orNone(value))])),
+      h("details", {}, h("summary", {}, t("edit")), profileForm(me))),
+    emailCard(me),
+    card(t("change_password"),
+      form({
+        fields: [field("current_password", "", { type: "password", autocomplete: "current-password" }),
+          field("new_password", "", { type: "password", autocomplete: "new-password" })],
+        submit: t("save"),
+        action: (values) => authed("POST", "/auth/password/change", values),
+        done: () => notice("ok", t("password_changed")),
+      })),
+    await contactsCard(),
+    await sessionsCard());
+}

@@ -1,0 +1,81 @@
+// The pages before a session: log in, register, the links of the account's emails.
+
+import { api, compact, keep } from "../core/api.js";
+import { card, errorText, h, notice } from "../core/dom.js";
+import { form } from "../core/forms.js";
+import { LANGUAGES, language, t } from "../core/i18n.js";
+import { go, pageAfterLogin, param, token } from "../core/router.js";
+
+export const languageField = (value) => ({ name: "language", label: t("language"), type: "select", value,
+  options: Object.entries(LANGUAGES) });
+
+const loginPage = () => card(t("login_title"),
+  param("next") ? h("p", { class: "muted" }, t("login_to_continue")) : null,
+  form({
+    fields: [
+      { name: "login_name", label: t("login_name"), autocomplete: "username" },
+      { name: "password", label: t("password"), type: "password", autocomplete: "current-password" },
+    ],
+    submit: t("submit_login"),
+    fieldOf: (name) => name === "login" ? "login_name" : name,
+    action: ({ login_name, password }) => api("POST", "/auth/login", { login: login_name, password }),
+    done: (tokens) => { keep(tokens); go(pageAfterLogin()); },
+  }),
+  h("p", {}, h("a", { href: "/forgot-password" }, t("forgot"))),
+  h("p", { class: "muted" }, t("no_account"), " ", h("a", { href: "/register" }, t("register"))));
+
+const registerPage = () => card(t("register"),
+  form({
+    fields: [
+      { name: "email", label: t("email"), type: "email", autocomplete: "email" },
+      { name: "password", label: t("password"), type: "password", autocomplete: "new-password" },
+      { name: "first_name", label: t("first_name") }, { name: "last_name", label: t("last_name") },
+      { name: "phone", label: t("phone"), type: "tel" },
+      languageField(language()),
+    ],
+    submit: t("submit_register"),
+    action: (values) => api("POST", "/auth/register", compact(values)),
+    done: () => notice("ok", t("registered")),
+  }));
+
+function verifyEmailPage() {
+  const status = h("div", {}, t("verifying"));
+  api("POST", "/auth/verify-email", { token: token() })
+    .then(() => status.replaceChildren(notice("ok", t("verified")), h("a", { href: "/login" }, t("login"))))
+    .catch((error) => status.replaceChildren(notice("error", errorText(error))));
+  return card(t("email"), status);
+}
+
+const forgotPage = () => card(t("forgot_title"),
+  form({
+    fields: [{ name: "login_name", label: t("login_name") }],
+    submit: t("send_link"),
+    fieldOf: (name) => name === "login" ? "login_name" : name,
+    action: ({ login_name }) => api("POST", "/auth/password/forgot", { login: login_name }),
+    done: (answer) => notice("ok", answer.message),
+  }));
+
+const resetPage = () => card(t("reset_title"),
+  form({
+    fields: [{ name: "new_password", label: t("new_password"), type: "password", autocomplete: "new-password" }],
+    submit: t("save"),
+    action: ({ new_password }) => api("POST", "/auth/password/reset", { token: token(), new_password }),
+    done: () => h("div", {}, notice("ok", t("password_changed")), h("a", { href: "/login" }, t("login"))),
+  }));
+
+const refusePage = () => card(t("refuse_title"),
+  form({
+    fields: [],
+    submit: t("refuse"),
+    action: () => api("POST", "/auth/email-change/refuse", { token: token() }),
+    done: () => notice("ok", t("refused")),
+  }));
+
+export const authPages = {
+  "/login": loginPage,
+  "/register": registerPage,
+  "/verify-email": verifyEmailPage,
+  "/forgot-password": forgotPage,
+  "/reset-password": resetPage,
+  "/email-change/refuse": refusePage,
+};
