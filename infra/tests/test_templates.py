@@ -502,3 +502,7 @@ def test_the_deployed_api_answers_the_portals_preflight_requests(
             ), (service.name, path)
             allowed = parameters["method.response.header.Access-Control-Allow-Headers"]
             assert "Idempotency-Key" in allowed and "Authorization" in allowed, (service.name, path)
+            # the auth service's session cookie: its header, and credentials there alone
+            assert "X-Guichet-Session" in allowed, (service.name, path)
+            credentials = parameters.get("method.response.header.Access-Control-Allow-Credentials")
+            assert credentials == ("'true'" if service.name == "auth" else None), (service.name, path)

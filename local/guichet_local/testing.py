@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -400,6 +401,24 @@ def assert_error(response: Any, status: int, code: str, *fields: str) -> dict[st
     for name in fields:
         assert name in error.get("fields", {}), (name, error)
     return dict(error)
+
+
+# pydantic's own English (docs.pydantic.dev, "Validation Errors") and the services' English words:
+# never in an error answered to a person who reads Italian or French
+ENGLISH = re.compile(
+    r"should have at least|should have at most|Field required|Input should be|Value error|Extra inputs|"
+    r"String should|is not a known field|is required|must be|is not a valid|valid email|ISO 3166"
+)
+
+
+def assert_said_in(response: Any, language: str) -> dict[str, Any]:
+    """An error answer whose message and field problems are in `language` (fr or it: no English)."""
+    assert response.status_code >= 400, (response.status_code, response.body[:500])
+    assert response.headers["Content-Language"] == language
+    error: dict[str, Any] = answer(response)["error"]
+    for text in [error["message"], *error.get("fields", {}).values()]:
+        assert not ENGLISH.search(text), error
+    return error
 
 
 def assert_valid_openapi(document: dict[str, Any]) -> None:

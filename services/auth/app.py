@@ -9,7 +9,7 @@ from guichet_contracts import observability, web
 app = Chalice(app_name="guichet-auth")
 
 logger = Logger(service="auth")
-web.install(app, logger)
+web.install(app, logger, credentials=True)  # the session cookie (chalicelib/session_cookie.py)
 observability.install(app, logger)
 app.register_blueprint(api)
 app.register_blueprint(jobs)

@@ -192,7 +192,8 @@ class Tally:
             "tried": (
                 "requests of an attacker over HTTP: other customers' ids on every route with an id, "
                 "forged and misused tokens on every protected route, fields a caller must not set on "
-                "every write route; answers checked for their headers and for stack traces"
+                "every write route; the session cookie's attributes, forgery and replay; answers checked "
+                "for their headers and for stack traces"
             ),
             "count": count,
             "held": held,

@@ -30,29 +30,14 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 class IdempotencyKeyRequired(ApiError):
     status = 400
     code = "idempotency_key_required"
-    message = "This request needs an Idempotency-Key header of 1 to 255 visible ASCII characters."
-    translations = {
-        "fr": "Cette requête demande un en-tête Idempotency-Key de 1 à 255 caractères ASCII visibles.",
-        "it": "Questa richiesta richiede un'intestazione Idempotency-Key di 1-255 caratteri ASCII visibili.",
-    }
 
 
 class IdempotencyKeyReused(ValidationFailed):
     code = "idempotency_key_reused"
-    message = "This Idempotency-Key was already used with another request body."
-    translations = {
-        "fr": "Cette clé Idempotency-Key a déjà servi avec un autre contenu de requête.",
-        "it": "Questa Idempotency-Key è già stata usata con un altro contenuto di richiesta.",
-    }
 
 
 class RequestInProgress(Conflict):
     code = "request_in_progress"
-    message = "A request with this Idempotency-Key is still being processed. Retry in a moment."
-    translations = {
-        "fr": "Une requête avec cette clé Idempotency-Key est en cours. Réessayez dans un instant.",
-        "it": "Una richiesta con questa Idempotency-Key è in corso. Riprovi tra un momento.",
-    }
 
 
 def key_of(request: Request) -> str:

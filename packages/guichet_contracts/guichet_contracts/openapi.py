@@ -46,6 +46,10 @@ class Route:
     query: tuple[str | tuple[str, dict[str, Any]], ...] = ()
     idempotent: bool = False  # needs an Idempotency-Key header
     operator_scope: str | None = None  # an operator route: an operator token with this scope
+    # parameters besides the path's, the query's and Idempotency-Key (a header, a cookie)
+    parameters: tuple[dict[str, Any], ...] = ()
+    # the headers of an answer, by status: {name: OpenAPI header object}
+    response_headers: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def response_schemas(*models: type[BaseModel]) -> dict[str, Any]:
@@ -107,6 +111,8 @@ def document(
                 str(status): _response(status, schema) for status, schema in route.responses.items()
             },
         }
+        for status, headers in route.response_headers.items():
+            operation["responses"][str(status)]["headers"] = headers
         if route.operator_scope:
             operation["security"] = [{"operator": [route.operator_scope]}]
             operation["responses"].setdefault("401", _response(401, ERROR))
@@ -140,6 +146,7 @@ def document(
                     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
                 }
             )
+        parameters += list(route.parameters)
         if parameters:
             operation["parameters"] = parameters
         path = f"/{service}{route.path}".rstrip("/") or "/"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .access_tokens import ALGORITHM, TOKEN_TYPE, AccessTokenVerifier, within_lifetime
 from .errors import Forbidden, Unauthenticated
+from .words import Phrase
 
 if TYPE_CHECKING:
     from chalice.app import Request
@@ -33,11 +34,6 @@ MAX_LIFETIME = timedelta(hours=12)
 
 class InsufficientScope(Forbidden):
     code = "insufficient_scope"
-    message = "This operator token does not allow this action."
-    translations = {
-        "fr": "Ce jeton d'opérateur ne permet pas cette action.",
-        "it": "Questo token di operatore non consente questa azione.",
-    }
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class OperatorTokenVerifier:
             raise Unauthenticated()
         operator = self.verify(token.strip())
         if scope not in operator.scopes:
-            raise InsufficientScope(fields={"scope": f"{scope} is required"})
+            raise InsufficientScope(fields={"scope": Phrase("field.scope_required", scope=scope)})
         return operator
 
     def verify(self, token: str) -> Operator:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from .errors import ValidationFailed
+from .words import Invalid, Phrase
 
 Body = TypeVar("Body", bound=BaseModel)
 
@@ -84,15 +85,121 @@ def parse(model: type[Body], data: Any, *, protected: frozenset[str] = frozenset
 
 
 def problems(error: ValidationError, protected: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Each wrong field's first problem, as a Phrase (words.py) the error body says in the
+    request's language: never pydantic's own English."""
     fields: dict[str, str] = {}
-    for problem in error.errors():
+    for problem in error.errors(include_url=False):
         location = [str(part) for part in problem["loc"]]
         name = ".".join(location) or "body"
-        if problem["type"] == "extra_forbidden":
-            message = "cannot be changed here" if location[0] in protected else "is not a known field"
-        elif problem["type"] == "missing":
-            message = "is required"
+        if problem["type"] == "extra_forbidden" and location[0] in protected:
+            fields.setdefault(name, Phrase("field.protected"))
         else:
-            message = str(problem["msg"]).removeprefix("Value error, ")
-        fields.setdefault(name, message)
+            fields.setdefault(name, phrase(problem["type"], problem.get("ctx") or {}))
     return fields
+
+
+# pydantic's error types (docs.pydantic.dev, "Validation Errors") → the message id that says them
+# and the values of its context the message shows
+_BY_TYPE = {
+    "missing": "field.missing",
+    "extra_forbidden": "field.extra_forbidden",
+    "string_too_long": "field.string_too_long",
+    "too_long": "field.too_long",
+    "greater_than": "field.greater_than",
+    "greater_than_equal": "field.greater_than_equal",
+    "less_than": "field.less_than",
+    "less_than_equal": "field.less_than_equal",
+    "multiple_of": "field.multiple_of",
+    "string_pattern_mismatch": "field.pattern",
+    "string_type": "field.text",
+    "string_unicode": "field.text",
+    "string_sub_type": "field.text",
+    "int_type": "field.integer",
+    "int_parsing": "field.integer",
+    "int_from_float": "field.integer",
+    "int_parsing_size": "field.integer",
+    "float_type": "field.number",
+    "float_parsing": "field.number",
+    "finite_number": "field.number",
+    "decimal_type": "field.decimal",
+    "decimal_parsing": "field.decimal",
+    "decimal_max_places": "field.decimal_places",
+    "decimal_max_digits": "field.decimal_digits",
+    "decimal_whole_digits": "field.decimal_digits",
+    "bool_type": "field.boolean",
+    "bool_parsing": "field.boolean",
+    "dict_type": "field.object",
+    "model_type": "field.object",
+    "model_attributes_type": "field.object",
+    "dataclass_type": "field.object",
+    "list_type": "field.list",
+    "tuple_type": "field.list",
+    "set_type": "field.list",
+    "frozen_set_type": "field.list",
+    "iterable_type": "field.list",
+    "date_type": "field.date",
+    "date_parsing": "field.date",
+    "date_from_datetime_parsing": "field.date",
+    "date_from_datetime_inexact": "field.date",
+    "datetime_type": "field.datetime",
+    "datetime_parsing": "field.datetime",
+    "datetime_from_date_parsing": "field.datetime",
+    "datetime_object_invalid": "field.datetime",
+    "timezone_aware": "field.timezone",
+    "time_type": "field.time",
+    "time_parsing": "field.time",
+    "url_type": "field.url",
+    "url_parsing": "field.url",
+    "url_syntax_violation": "field.url",
+    "url_scheme": "field.url",
+    "url_too_long": "field.url",
+    "uuid_type": "field.uuid",
+    "uuid_parsing": "field.uuid",
+    "uuid_version": "field.uuid",
+}
+
+
+def phrase(kind: str, context: dict[str, Any]) -> Phrase:
+    """What one pydantic error of type `kind` (with its `ctx`) says, as a Phrase."""
+    if kind in ("value_error", "assertion_error"):
+        raised = context.get("error")
+        return raised.phrase if isinstance(raised, Invalid) else Phrase("field.invalid")
+    if kind == "string_too_short":
+        minimum = context.get("min_length", 1)
+        return Phrase("field.empty") if minimum <= 1 else Phrase("field.string_too_short", min_length=minimum)
+    if kind == "too_short":
+        minimum = context.get("min_length", 1)
+        return (
+            Phrase("field.too_short_one") if minimum <= 1 else Phrase("field.too_short", min_length=minimum)
+        )
+    if kind in ("enum", "literal_error"):
+        return Phrase("field.one_of", allowed=_allowed(str(context.get("expected", ""))))
+    if kind == "union_tag_invalid":
+        return Phrase("field.one_of", allowed=_allowed(str(context.get("expected_tags", ""))))
+    if kind == "union_tag_not_found":
+        return Phrase("field.missing")
+    message_id = _BY_TYPE.get(kind, "field.invalid")
+    values = {name: context[name] for name in _VALUES.get(message_id, ()) if name in context}
+    if len(values) != len(_VALUES.get(message_id, ())):
+        return Phrase("field.invalid")
+    return Phrase(message_id, **values)
+
+
+_VALUES = {
+    "field.string_too_long": ("max_length",),
+    "field.too_long": ("max_length",),
+    "field.greater_than": ("gt",),
+    "field.greater_than_equal": ("ge",),
+    "field.less_than": ("lt",),
+    "field.less_than_equal": ("le",),
+    "field.multiple_of": ("multiple_of",),
+    "field.decimal_places": ("decimal_places",),
+    "field.decimal_digits": ("max_digits",),
+}
+
+
+def _allowed(expected: str) -> list[str]:
+    """pydantic's "'a', 'b' or 'c'" as the values a, b, c (the API's own words, never translated)."""
+    import re
+
+    return re.findall(r"'([^']*)'", expected) or [expected]

@@ -12,7 +12,9 @@ through `app.log`, which gets the Powertools format here); the middleware rewrit
 CORS: the web portal is the only other origin allowed (`GUICHET_PUBLIC_URL`'s, where the portal
 is served when the API has a domain of its own): every route is declared to Chalice with that
 origin, so that the deployed API answers its preflight requests, and every answer to a request
-from it, errors included, says so. No other origin is ever allowed.
+from it, errors included, says so. No other origin is ever allowed. A service installed with
+`credentials=True` (auth: its session cookie) also lets that origin's requests carry cookies
+(Access-Control-Allow-Credentials), never with a wildcard origin.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from chalice import CORSConfig, Response
 
 from . import observability
 from .errors import ApiError, MalformedRequest, ServiceUnavailable, ValidationFailed, error_body
+from .words import DEFAULT_LANGUAGE, LANGUAGES, Phrase, say
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
@@ -104,8 +107,6 @@ PORTAL_PAGES = {
     "my-consumption",
     "my-surplus",
 }
-LANGUAGES = ("fr", "en", "it")
-DEFAULT_LANGUAGE = "fr"
 
 
 # What the portal may send to the API from its own origin, and read of the answers.
@@ -115,6 +116,8 @@ CORS_REQUEST_HEADERS = (
     "Accept-Language",
     "Idempotency-Key",
     "X-Correlation-Id",
+    # a request signed in by the auth service's session cookie (services/auth/chalicelib/session_cookie.py)
+    "X-Guichet-Session",
 )
 CORS_EXPOSED_HEADERS = ("Retry-After", "X-Correlation-Id", "Content-Disposition")
 CORS_MAX_AGE = 600
@@ -130,15 +133,18 @@ def portal_origin(public_url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def cors_headers(origin: str) -> dict[str, str]:
-    return {
+def cors_headers(origin: str, *, credentials: bool = False) -> dict[str, str]:
+    headers = {
         "Access-Control-Allow-Origin": origin,
         "Access-Control-Expose-Headers": ",".join(CORS_EXPOSED_HEADERS),
         "Vary": "Origin",
     }
+    if credentials:
+        headers["Access-Control-Allow-Credentials"] = "true"
+    return headers
 
 
-def install(app: Chalice, logger: Logger) -> None:
+def install(app: Chalice, logger: Logger, *, credentials: bool = False) -> None:
     from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
     copy_config_to_registered_loggers(source_logger=logger, include={app.log.name})
@@ -151,6 +157,7 @@ def install(app: Chalice, logger: Logger) -> None:
             allow_headers=list(CORS_REQUEST_HEADERS),
             expose_headers=list(CORS_EXPOSED_HEADERS),
             max_age=CORS_MAX_AGE,
+            allow_credentials=credentials or None,
         )
 
     @app.middleware("http")
@@ -172,55 +179,54 @@ def install(app: Chalice, logger: Logger) -> None:
             )
         except Exception:
             logger.exception("request failed", extra={"path": event.path})
-            response = _internal_error()
+            response = _internal_error(language(event))
         finally:
             observability.flush()
         if response.status_code >= 400 and not _is_error_body(response.body):
             allow = (response.headers or {}).get("Allow")
-            response = _framework_error(response.status_code)
+            response = _framework_error(response.status_code, language(event))
             if allow:  # a 405 says which methods the path has (RFC 9110)
                 response.headers["Allow"] = allow
+        if response.status_code >= 400:  # the language its message speaks (RFC 9110, 8.5)
+            response.headers["Content-Language"] = language(event)
         response.headers["X-Correlation-Id"] = correlation_id
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if origin and _header(event, "origin") == origin:  # errors included
-            response.headers.update(cors_headers(origin))
+            response.headers.update(cors_headers(origin, credentials=credentials))
         return response
 
 
 _FRAMEWORK_ERRORS = {
-    400: ("malformed_request", "The request is not valid."),
-    401: ("unauthenticated", "A valid access token is required."),
-    403: ("forbidden", "This action is not allowed."),
-    404: ("not_found", "No such resource."),
-    405: ("method_not_allowed", "This method is not allowed here."),
-    406: ("not_acceptable", "This API answers application/json."),
-    413: ("payload_too_large", "The request body is too large."),
-    415: ("unsupported_media_type", "Send the body as application/json."),
+    400: "malformed_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
 }
 
 
-def _framework_error(status: int) -> Response:
+def _framework_error(status: int, language: str) -> Response:
     """Chalice's own error answers (415, 405, …) in the error body of API.md."""
-    if status >= 500 or status not in _FRAMEWORK_ERRORS:
-        return (
-            _internal_error() if status >= 500 else _error(status, "bad_request", "The request is not valid.")
-        )
-    return _error(status, *_FRAMEWORK_ERRORS[status])
+    if status >= 500:
+        return _internal_error(language)
+    code = _FRAMEWORK_ERRORS.get(status, "bad_request")
+    return _error(status, code, language)
 
 
-def _error(status: int, code: str, message: str) -> Response:
+def _error(status: int, code: str, language: str) -> Response:
     return Response(
-        body=error_body(code, message), status_code=status, headers={"Content-Type": "application/json"}
-    )
-
-
-def _internal_error() -> Response:
-    return Response(
-        body=error_body("internal_error", "Something went wrong on our side. Try again later."),
-        status_code=500,
+        body=error_body(code, say(language, f"error.{code}")),
+        status_code=status,
         headers={"Content-Type": "application/json"},
     )
+
+
+def _internal_error(language: str) -> Response:
+    return _error(500, "internal_error", language)
 
 
 _TRANSIENT_CODES = frozenset(
@@ -313,15 +319,15 @@ def json_object(request: Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 400 that says why not."""
     raw = request.raw_body
     if not raw:
-        raise MalformedRequest("A JSON object is required as the request body.")
+        raise MalformedRequest(Phrase("error.malformed_request.empty"))
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise MalformedRequest() from None
     if not isinstance(body, dict):
-        raise MalformedRequest("The request body must be a JSON object.")
+        raise MalformedRequest(Phrase("error.malformed_request.not_object"))
     if _depth(body) > MAX_DEPTH:
-        raise MalformedRequest(f"The request body nests deeper than {MAX_DEPTH} levels.")
+        raise MalformedRequest(Phrase("error.malformed_request.too_deep", depth=MAX_DEPTH))
     return body
 
 
@@ -376,7 +382,7 @@ def choice(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
     """A query parameter that must be one of `allowed` (422 naming it otherwise), or None."""
     value = query(request, name)
     if value is not None and value not in allowed:
-        raise ValidationFailed(fields={name: f"must be one of {', '.join(allowed)}"})
+        raise ValidationFailed(fields={name: Phrase("field.one_of", allowed=allowed)})
     return value
 
 
@@ -389,7 +395,7 @@ def page_limit(request: Request, default: int = 20) -> int:
         return default
     # ASCII digits only: str.isdigit() also takes "²", and int() refuses over 4,300 digits
     if not _PAGE_LIMIT.fullmatch(raw) or not 1 <= int(raw) <= 100:
-        raise ValidationFailed(fields={"limit": "must be an integer from 1 to 100"})
+        raise ValidationFailed(fields={"limit": Phrase("field.integer_range", low=1, high=100)})
     return int(raw)
 
 
@@ -422,5 +428,5 @@ def decode_cursor(request: Request, *, partition: str, sort_prefix: str) -> dict
         and isinstance(decoded["sk"]["S"], str)
         and decoded["sk"]["S"].startswith(sort_prefix)
     ):
-        raise ValidationFailed(fields={"cursor": "is not a cursor this API gave"})
+        raise ValidationFailed(fields={"cursor": Phrase("field.cursor")})
     return decoded

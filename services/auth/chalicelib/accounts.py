@@ -16,6 +16,7 @@ from typing import Any
 
 from anyascii import anyascii
 from aws_lambda_powertools import Logger
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 
@@ -290,7 +291,7 @@ def update_profile(customer_id: str, changes: Any, *, now: datetime) -> Account:
         name for name in ("first_name", "last_name", "language") if name in given and given[name] is None
     ]
     if required:
-        raise ValidationFailed(fields={name: "cannot be empty" for name in required})
+        raise ValidationFailed(fields={name: Phrase("field.empty") for name in required})
     account = get(customer_id)
     actions: list[Action] = [Account.updated_at.set(now)]
     for name, value in given.items():
@@ -332,5 +333,5 @@ def _move_phone(account: Account, new_phone: str | None, actions: list[Any]) -> 
     except TransactWriteError as error:
         # PynamoDB sends deletes, then puts, then updates: the new number's put follows the old one's delete
         if new_phone and (1 if old_phone else 0) in failed_conditions(error):
-            raise PhoneUnavailable(fields={"phone": "is used by another account"}) from None
+            raise PhoneUnavailable(fields={"phone": Phrase("field.taken")}) from None
         raise ConcurrentUpdate() from None

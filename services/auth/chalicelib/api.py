@@ -91,33 +91,76 @@ def change_me() -> dict[str, Any]:
 
 
 @api.route("/login", methods=["POST"])
-def login() -> dict[str, Any]:
+def login() -> dict[str, Any] | Response:
     from . import sessions
 
     body = _body("Login")
     request = api.current_request
-    return sessions.login(
+    pair = sessions.login(
         body.login,
         body.password,
         now=_now(),
         user_agent=request.headers.get("user-agent"),
         ip=web.client_ip(request),
+        remember=body.remember if body.cookie else None,
     )
+    if not body.cookie:
+        return pair
+    return _in_cookie(pair, settings.refresh_token_days * 86400 if body.remember else None)
 
 
 @api.route("/refresh", methods=["POST"])
-def refresh() -> dict[str, Any]:
-    from . import sessions
+def refresh() -> dict[str, Any] | Response:
+    from . import session_cookie, sessions
+    from .errors import InvalidRefreshToken
 
-    return sessions.refresh(_body("RefreshBody").refresh_token, now=_now())
+    now = _now()
+    given = _body("RefreshBody").refresh_token
+    if given is not None:
+        return sessions.refresh(given, now=now)
+    token = _cookie_token()
+    try:
+        pair = sessions.refresh(token, now=now)
+    except InvalidRefreshToken as error:  # a dead token: the browser forgets it
+        error.headers["Set-Cookie"] = session_cookie.clearing()
+        raise
+    return _in_cookie(pair, sessions.cookie_life(pair["refresh_token"], now=now))
 
 
 @api.route("/logout", methods=["POST"])
 def logout() -> Response:
-    from . import sessions
+    from . import session_cookie, sessions
 
-    sessions.logout(_body("RefreshBody").refresh_token, now=_now())
-    return _no_content()
+    given = _body("RefreshBody").refresh_token
+    sessions.logout(given if given is not None else _cookie_token(), now=_now())
+    if given is not None:
+        return _no_content()
+    return Response(body="", status_code=204, headers={"Set-Cookie": session_cookie.clearing()})
+
+
+def _cookie_token() -> str:
+    """The refresh token of the session cookie, for a body without one: checked against forgery
+    (session_cookie.check_header); none at all is the body's missing refresh_token (422)."""
+    from guichet_contracts.words import Phrase
+
+    from . import session_cookie
+    from .errors import ValidationFailed
+
+    request = api.current_request
+    token = session_cookie.presented(request)
+    if token is None:
+        raise ValidationFailed(fields={"refresh_token": Phrase("field.missing")})
+    session_cookie.check_header(request)
+    return token
+
+
+def _in_cookie(pair: dict[str, Any], max_age: int | None) -> Response:
+    """The answer of a session kept in the cookie: the refresh token in the cookie, not the body."""
+    from . import session_cookie
+
+    body = {name: value for name, value in pair.items() if name != "refresh_token"}
+    cookie = session_cookie.setting(pair["refresh_token"], max_age)
+    return Response(body=body, status_code=200, headers={"Set-Cookie": cookie})
 
 
 @api.route("/.well-known/jwks.json", methods=["GET"])

@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from .errors import ContactLimitReached, NotFound, ValidationFailed
@@ -77,7 +78,7 @@ def change(customer_id: str, contact_id: str, changes: Any) -> Contact:
     actions = []
     required = [name for name in ("name", "roles") if name in given and given[name] is None]
     if required:
-        raise ValidationFailed(fields={name: "cannot be empty" for name in required})
+        raise ValidationFailed(fields={name: Phrase("field.empty") for name in required})
     for name, value in given.items():
         attribute = getattr(Contact, name)
         if name == "roles":

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import formatting
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
@@ -93,10 +94,10 @@ def change(
     account = accounts.get(customer_id)
     attempt = login_throttle.begin(login_throttle.key_for_account(customer_id), now=now)
     if not passwords.verify(account.password_hash, current_password):
-        raise WrongPassword(fields={"current_password": "is not correct"})
+        raise WrongPassword(fields={"current_password": Phrase("field.not_correct")})
     attempt.succeeded()
     if current_password == new_password:
-        raise ValidationFailed(fields={"new_password": "is the current password"})
+        raise ValidationFailed(fields={"new_password": Phrase("field.same_password")})
     passwords.check_policy(
         new_password, field="new_password", personal=[account.email, account.first_name, account.last_name]
     )

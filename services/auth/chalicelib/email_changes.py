@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import formatting
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from . import accounts, customer_events, emails, login_throttle, opaque_tokens, passwords
@@ -39,10 +40,10 @@ def request(customer_id: str, new_email: str, password: str, *, now: datetime) -
     account = accounts.get(customer_id)
     attempt = login_throttle.begin(login_throttle.key_for_account(customer_id), now=now)
     if not passwords.verify(account.password_hash, password):
-        raise WrongPassword(fields={"password": "is not correct"})
+        raise WrongPassword(fields={"password": Phrase("field.not_correct")})
     attempt.succeeded()
     if new_email == account.email:
-        raise ValidationFailed(fields={"new_email": "is already the account's email"})
+        raise ValidationFailed(fields={"new_email": Phrase("field.same_email")})
     request_id = uuid.uuid4().hex
     code, code_hash = opaque_tokens.new_code(salt=request_id)
     refuse_token, refuse_digest = opaque_tokens.new_token(24)
@@ -112,7 +113,7 @@ def confirm(customer_id: str, code: str, *, now: datetime) -> Account:
             raise NoPendingEmailChange() from None
         raise TooManyCodes(int((pending.apply_at - now).total_seconds())) from None
     if not opaque_tokens.same(opaque_tokens.code_digest(code, pending.request_id), pending.code_hash):
-        raise InvalidCode(fields={"code": "is not correct"})
+        raise InvalidCode(fields={"code": Phrase("field.not_correct")})
     return apply(account, pending.request_id, now=now)
 
 
@@ -184,7 +185,7 @@ def apply(account: Account, request_id: str, *, now: datetime) -> Account:
         if 1 in failed and 2 not in failed:
             # The address was taken by another account meanwhile: drop the request and say so.
             cancel(account.customer_id, now=now, request_id=request_id)
-            raise EmailUnavailable(fields={"new_email": "is used by another account"}) from None
+            raise EmailUnavailable(fields={"new_email": Phrase("field.taken")}) from None
         raise NoPendingEmailChange() from None
     account.refresh()
     emails.send(

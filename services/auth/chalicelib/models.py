@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from guichet_contracts import retries
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -114,6 +115,9 @@ class RefreshToken(_AuthItem):
     # (so a refresh racing the rotation gets that successor again: sessions.py, grace window)
     rotated_at = UTCDateTimeAttribute(null=True)
     successor_sealed = UnicodeAttribute(null=True)
+    # set at a login that asked for the session cookie, kept by each successor: whether the cookie
+    # outlives the browser's session ("stay signed in"); None for a token kept by its client
+    remember = BooleanAttribute(null=True)
 
 
 class OneTimeToken(_AuthItem):

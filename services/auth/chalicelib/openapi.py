@@ -12,11 +12,47 @@ from typing import Any
 from guichet_contracts import openapi
 from guichet_contracts.openapi import ERROR, Route, list_of
 
-from . import responses, schemas
+from . import responses, schemas, session_cookie
 
 # the answers' schemas, generated from the response models
 _SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS)
 
+
+# the answer of a login or refresh: the pair, or without the refresh token when it is in the cookie
+PAIR_OR_COOKIE = {
+    "oneOf": [{"$ref": "#/components/schemas/TokenPair"}, {"$ref": "#/components/schemas/SessionInCookie"}]
+}
+_SET_COOKIE = {
+    "Set-Cookie": {
+        "description": f"With the session cookie: `{session_cookie.NAME}=<refresh token>; "
+        f"Path={session_cookie.PATH}; HttpOnly; Secure; SameSite=Strict` (with `Max-Age`, the "
+        "token's seconds left, when the login asked to be remembered); `Max-Age=0` clears it "
+        "(logout, a refused refresh)",
+        "schema": {"type": "string"},
+    }
+}
+_COOKIE_PARAMETERS = (
+    {
+        "name": session_cookie.NAME,
+        "in": "cookie",
+        "required": False,
+        "description": "The refresh token, when the body has none",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": session_cookie.HEADER,
+        "in": "header",
+        "required": False,
+        "description": f"`{session_cookie.HEADER_VALUE}`: required with the cookie (against forgery)",
+        # any value may come (a request with a body token ignores it); the cookie needs this one
+        "schema": {"type": "string"},
+    },
+)
+_SESSION_COOKIE = {
+    "/login": {"response_headers": {200: _SET_COOKIE}},
+    "/refresh": {"parameters": _COOKIE_PARAMETERS, "response_headers": {200: _SET_COOKIE, 401: _SET_COOKIE}},
+    "/logout": {"parameters": _COOKIE_PARAMETERS, "response_headers": {204: _SET_COOKIE}},
+}
 
 _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
     ("GET", "/health", "Service health", False, None, {200: "Health"}),
@@ -40,20 +76,27 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
     (
         "POST",
         "/login",
-        "Log in with customer id, email or phone",
+        "Log in with customer id, email or phone; `cookie`: the refresh token in the session cookie",
         False,
         "Login",
-        {200: "TokenPair", 401: ERROR, 403: ERROR, 429: ERROR},
+        {200: PAIR_OR_COOKIE, 401: ERROR, 403: ERROR, 429: ERROR},
     ),
     (
         "POST",
         "/refresh",
-        "Rotate a refresh token; a reused one revokes its family",
+        "Rotate a refresh token (the body's, else the session cookie's); a reused one revokes its family",
         False,
         "RefreshBody",
-        {200: "TokenPair", 401: ERROR},
+        {200: PAIR_OR_COOKIE, 401: ERROR, 403: ERROR},
     ),
-    ("POST", "/logout", "End the session of a refresh token", False, "RefreshBody", {204: None}),
+    (
+        "POST",
+        "/logout",
+        "End the session of a refresh token (the body's, else the session cookie's, which is cleared)",
+        False,
+        "RefreshBody",
+        {204: None, 403: ERROR},
+    ),
     ("GET", "/.well-known/jwks.json", "Public keys of access tokens", False, None, {200: "Jwks"}),
     (
         "POST",
@@ -146,6 +189,7 @@ ROUTES = [
         body=body,
         # a route that reads a body answers 400 (not JSON) and 422 (invalid fields) as well
         responses={**({400: ERROR, 422: ERROR} if body else {}), **responses},
+        **_SESSION_COOKIE.get(path, {}),  # type: ignore[arg-type]
     )
     for method, path, summary, protected, body, responses in _TABLE
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from guichet_contracts.words import Phrase
+
 from .errors import WeakPassword
 from .settings import settings
 
@@ -68,12 +70,11 @@ def verify_nothing(password: str) -> None:
 def check_policy(password: str, *, field: str, personal: list[str]) -> None:
     """Raise WeakPassword naming `field` unless the password is long and hard enough to guess."""
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(fields={field: f"needs at least {MIN_LENGTH} characters"})
+        raise WeakPassword(fields={field: Phrase("field.string_too_short", min_length=MIN_LENGTH)})
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(fields={field: f"can have at most {MAX_LENGTH} characters"})
+        raise WeakPassword(fields={field: Phrase("field.string_too_long", max_length=MAX_LENGTH)})
     from zxcvbn import zxcvbn
 
     estimate = zxcvbn(password[:_ESTIMATED_PREFIX], user_inputs=[p for p in personal if p])
     if estimate["score"] < _MIN_SCORE:
-        warning = estimate.get("feedback", {}).get("warning") or "too easy to guess"
-        raise WeakPassword(fields={field: f"too common or too easy to guess ({warning.rstrip('.')})"})
+        raise WeakPassword(fields={field: Phrase("field.guessable")})

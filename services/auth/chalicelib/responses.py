@@ -43,6 +43,18 @@ class TokenPair(ResponseModel):
     session_id: str | None = None
 
 
+class SessionInCookie(ResponseModel):
+    """The answer of a login asking for the session cookie, and of a refresh by that cookie: the
+    refresh token is in the cookie (Set-Cookie), not here."""
+
+    model_config = ConfigDict(json_schema_extra=not_null("session_id"))
+
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(le=900)
+    session_id: str | None = None
+
+
 class Jwks(ResponseModel):
     keys: list[dict[str, Any]]
 
@@ -118,6 +130,7 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Registered,
     Verified,
     TokenPair,
+    SessionInCookie,
     Jwks,
     Accepted,
     Profile,

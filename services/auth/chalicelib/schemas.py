@@ -22,7 +22,8 @@ from guichet_contracts.validation import (
     french_phone,
     not_null,
 )
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from guichet_contracts.words import Invalid
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from .settings import settings
 
@@ -36,30 +37,30 @@ def normalise_email(value: str) -> str:
             value.strip(), check_deliverability=False, test_environment=settings.accept_test_email_domains
         )
         return checked.normalized.lower()
-    except EmailNotValidError as error:
-        raise ValueError(f"is not a valid email address ({error})") from None
+    except EmailNotValidError:
+        raise Invalid("field.email") from None
 
 
 def normalise_phone(value: str) -> str:
     try:
         number = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:
-        raise ValueError("is not a phone number") from None
+        raise Invalid("field.phone") from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("is not a valid phone number")
+        raise Invalid("field.phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _country(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError("must be an ISO 3166-1 alpha-2 country code, such as FR")
+        raise Invalid("field.country")
     return code
 
 
 def _printable(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
+        raise Invalid("field.control_characters")
     return value
 
 
@@ -124,6 +125,12 @@ class Registration(_Body):
 class Login(_Body):
     login: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
     password: Password
+    # the refresh token in an HttpOnly cookie (session_cookie.py) instead of the answer's body
+    cookie: Annotated[StrictBool, Field(description="Set the refresh token in an HttpOnly cookie")] = False
+    # with `cookie`: the cookie outlives the browser's session (Max-Age), "stay signed in"
+    remember: Annotated[StrictBool, Field(description="With cookie: keep it after the browser closes")] = (
+        False
+    )
 
 
 class TokenBody(_Body):
@@ -131,7 +138,10 @@ class TokenBody(_Body):
 
 
 class RefreshBody(_Body):
-    refresh_token: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+    # left out by a browser whose refresh token is in the session cookie (session_cookie.py)
+    refresh_token: (
+        Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)] | None
+    ) = None
 
 
 class ForgotBody(_Body):

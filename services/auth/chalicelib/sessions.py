@@ -48,7 +48,13 @@ def find_account(resolved: tuple[str, str] | None) -> Account | None:
 
 
 def login(
-    login: str, password: str, *, now: datetime, user_agent: str | None, ip: str | None
+    login: str,
+    password: str,
+    *,
+    now: datetime,
+    user_agent: str | None,
+    ip: str | None,
+    remember: bool | None = None,
 ) -> dict[str, Any]:
     resolved = resolve_login(login)
     account = find_account(resolved)
@@ -76,7 +82,7 @@ def login(
         raise EmailNotVerified()
     if passwords.needs_rehash(account.password_hash):
         _rehash(account, password)
-    return start(account.customer_id, now=now, user_agent=user_agent, ip=ip)
+    return start(account.customer_id, now=now, user_agent=user_agent, ip=ip, remember=remember)
 
 
 def _rehash(account: Account, password: str) -> None:
@@ -90,7 +96,11 @@ def _rehash(account: Account, password: str) -> None:
         pass  # changed meanwhile (password change): the newer hash stands
 
 
-def start(customer_id: str, *, now: datetime, user_agent: str | None, ip: str | None) -> dict[str, Any]:
+def start(
+    customer_id: str, *, now: datetime, user_agent: str | None, ip: str | None, remember: bool | None = None
+) -> dict[str, Any]:
+    """A new session and its first pair; `remember` (not None for a session kept in the cookie)
+    goes with every refresh token of the session."""
     session_id = uuid.uuid4().hex
     expires_at = now + timedelta(days=settings.refresh_token_days)
     token, digest = opaque_tokens.new_token(32)
@@ -109,12 +119,14 @@ def start(customer_id: str, *, now: datetime, user_agent: str | None, ip: str | 
             ),
             condition=Session.pk.does_not_exist(),
         )
-        write.save(_refresh_item(digest, customer_id, session_id, expires_at))
+        write.save(_refresh_item(digest, customer_id, session_id, expires_at, remember))
     logger.info("session started", extra={"customer_id": customer_id, "session_id": session_id})
     return _token_pair(customer_id, session_id, token, now)
 
 
-def _refresh_item(digest: str, customer_id: str, session_id: str, expires_at: datetime) -> RefreshToken:
+def _refresh_item(
+    digest: str, customer_id: str, session_id: str, expires_at: datetime, remember: bool | None
+) -> RefreshToken:
     return RefreshToken(
         *token_key("REFRESH", digest),
         customer_id=customer_id,
@@ -122,6 +134,7 @@ def _refresh_item(digest: str, customer_id: str, session_id: str, expires_at: da
         state="active",
         expires_at=expires_at,
         expires_at_epoch=int(expires_at.timestamp()),
+        remember=remember,
     )
 
 
@@ -162,7 +175,11 @@ def refresh(refresh_token: str, *, now: datetime) -> dict[str, Any]:
                 ],
                 condition=RefreshToken.state == "active",
             )
-            write.save(_refresh_item(digest, current.customer_id, current.session_id, current.expires_at))
+            write.save(
+                _refresh_item(
+                    digest, current.customer_id, current.session_id, current.expires_at, current.remember
+                )
+            )
             write.update(
                 Session(*session_key(current.customer_id, current.session_id)),
                 actions=[Session.last_used_at.set(now)],
@@ -215,6 +232,15 @@ def _revoke_family(token: RefreshToken, *, now: datetime, reason: str) -> None:
         extra={"customer_id": token.customer_id, "session_id": token.session_id, "reason": reason},
     )
     revoke(token.customer_id, token.session_id, now=now)
+
+
+def cookie_life(refresh_token: str, *, now: datetime) -> int | None:
+    """How long the session cookie holding this (live) refresh token lasts: the seconds the token
+    has left if its login asked to stay signed in, None (a cookie of the browser's session) if not."""
+    token = RefreshToken.get(*token_key("REFRESH", opaque_tokens.digest(refresh_token)), consistent_read=True)
+    if not token.remember:
+        return None
+    return max(0, int((token.expires_at - now).total_seconds()))
 
 
 def logout(refresh_token: str, *, now: datetime) -> None:

@@ -187,8 +187,8 @@ def test_protected_and_unknown_fields_are_refused_by_name_and_nothing_changes(cl
         "is_admin",
     }
     for name in ("customer_id", "email", "status", "password_hash", "created_at"):
-        assert error["fields"][name] == "cannot be changed here"
-    assert error["fields"]["is_admin"] == "is not a known field"
+        assert error["fields"][name] == "ne peut pas être modifié ici"
+    assert error["fields"]["is_admin"] == "n'est pas un champ connu"
     # and nothing changed
     assert profile(client, customer) == before
     assert _logs_into(client, customer.email) == customer.customer_id

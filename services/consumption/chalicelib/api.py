@@ -14,6 +14,7 @@ from chalice import Blueprint, Response
 from guichet_contracts import web
 from guichet_contracts.access_tokens import AccessTokenVerifier
 from guichet_contracts.errors import ValidationFailed
+from guichet_contracts.words import Phrase
 
 from . import meters
 from .settings import settings
@@ -45,7 +46,7 @@ def _day(name: str) -> date | None:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise ValidationFailed(fields={name: "must be a date YYYY-MM-DD"})
+    raise ValidationFailed(fields={name: Phrase("field.date")})
 
 
 def _year(today: date) -> int:
@@ -53,7 +54,7 @@ def _year(today: date) -> int:
     if value is None:
         return today.year
     if not _YEAR.fullmatch(value) or not 2000 <= int(value) <= today.year + 1:
-        raise ValidationFailed(fields={"year": f"must be a year from 2000 to {today.year + 1}"})
+        raise ValidationFailed(fields={"year": Phrase("field.year", last=today.year + 1)})
     return int(value)
 
 

@@ -7,11 +7,6 @@ __all__ = ["ApiError", "NotFound", "NotYetKnown", "RangeTooLong", "Unauthenticat
 
 class RangeTooLong(ValidationFailed):
     code = "range_too_long"
-    message = "This period is too long for this step."
-    translations = {
-        "fr": "Cette période est trop longue pour ce pas de temps.",
-        "it": "Questo periodo è troppo lungo per questo passo temporale.",
-    }
 
 
 class NotYetKnown(RuntimeError):

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from guichet_contracts.words import Phrase
 
 from . import costs, tariffs
 from .errors import RangeTooLong, ValidationFailed
@@ -63,9 +64,9 @@ def visible_range(
     if step == "month":
         first, last = first.replace(day=1), last.replace(day=month_days(last.isoformat()[:7]))
     if last < first:
-        raise ValidationFailed(fields={"to": "must not be before from"})
+        raise ValidationFailed(fields={"to": Phrase("field.not_before_from")})
     if (last - first).days + 1 > MAX_DAYS[step]:
-        raise RangeTooLong(fields={"from": f"at most {MAX_DAYS[step]} days with step {step}"})
+        raise RangeTooLong(fields={"from": Phrase("field.range_days", days=MAX_DAYS[step], step=step)})
     first = max(first, date.fromisoformat(meter.active_from))
     if meter.closed_on:
         last = min(last, date.fromisoformat(meter.closed_on))

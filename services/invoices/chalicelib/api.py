@@ -15,6 +15,7 @@ from guichet_contracts import web
 from guichet_contracts.access_tokens import AccessTokenVerifier
 from guichet_contracts.errors import ValidationFailed
 from guichet_contracts.idempotency import Idempotency, key_of
+from guichet_contracts.words import Phrase
 
 from . import invoicing
 from .models import customer_pk
@@ -138,9 +139,9 @@ def preferences_change() -> dict[str, Any]:
     if any(value is None for value in changes.values()):
         raise ValidationFailed(
             fields={
-                name: "must be one of card, direct_debit, check, tip"
+                name: Phrase("field.one_of", allowed=["card", "direct_debit", "check", "tip"])
                 if name == "payment_method"
-                else "must be true or false"
+                else Phrase("field.boolean")
                 for name, value in changes.items()
                 if value is None
             }

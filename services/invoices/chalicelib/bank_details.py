@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from guichet_contracts.errors import ValidationFailed
+from guichet_contracts.words import Phrase
 
 if TYPE_CHECKING:
     from schwifty import IBAN
@@ -46,7 +47,7 @@ TERRITORY_GROUPS: tuple[frozenset[str], ...] = (
     frozenset({"FI", "AX"}),
 )
 
-BIC_MISMATCH = "does not match the IBAN's bank"
+BIC_MISMATCH = Phrase("field.bic_mismatch")
 
 
 @dataclass(frozen=True)
@@ -120,28 +121,28 @@ def _parse_iban(value: object) -> tuple[IBAN | None, str | None]:
     from schwifty import IBAN, exceptions
 
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None, "is required"
+        return None, Phrase("field.missing")
     if not isinstance(value, str):
-        return None, "must be a string"
+        return None, Phrase("field.text")
     compact = _compact(value)
     if not re.fullmatch(r"[A-Z0-9]+", compact):
-        return None, "may contain only letters, digits and spaces"
+        return None, Phrase("field.iban_characters")
     if len(compact) < 5 or not compact[:2].isalpha() or not compact[2:4].isdigit():
-        return None, "is not an IBAN"
+        return None, Phrase("field.not_iban")
     try:
         account = IBAN(compact)
     except exceptions.InvalidCountryCode:
-        return None, f"has no IBAN country {compact[:2]}"
+        return None, Phrase("field.iban_country", country=compact[:2])
     except exceptions.InvalidLength:
-        return None, f"has the wrong length for {compact[:2]}"
+        return None, Phrase("field.iban_length", country=compact[:2])
     except exceptions.InvalidStructure:
-        return None, f"does not have the format of {compact[:2]}"
+        return None, Phrase("field.iban_format", country=compact[:2])
     except exceptions.InvalidChecksumDigits:
-        return None, "has wrong check digits (a typo?)"
+        return None, Phrase("field.iban_check_digits")
     except (exceptions.SchwiftyException, ValueError):
-        return None, "is not a valid IBAN"
+        return None, Phrase("field.iban")
     if not account.in_sepa_zone:
-        return None, f"must be from a SEPA country ({account.country_code} is not)"
+        return None, Phrase("field.iban_sepa", country=account.country_code)
     return account, None
 
 
@@ -153,15 +154,15 @@ def _check_bic(value: object, account: IBAN | None) -> tuple[str | None, str | N
             return None, None  # the IBAN is wrong: nothing to derive from, nothing to say yet
         derived = account.bic
         if derived is None:
-            return None, "is required for this IBAN"
+            return None, Phrase("field.bic_required")
         return str(derived.compact), None
     if not isinstance(value, str):
-        return None, "must be a string"
+        return None, Phrase("field.text")
     compact = _compact(value)
     try:
         code = BIC(compact)
     except (exceptions.SchwiftyException, ValueError):
-        return None, "is not a valid BIC"
+        return None, Phrase("field.bic")
     if account is not None and code.country_code not in _bic_countries(account):
         return None, BIC_MISMATCH
     return str(code.compact), None
@@ -188,21 +189,21 @@ def _bic_countries(account: IBAN) -> set[str]:
 
 def _check_holder(value: object) -> tuple[str | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None, "is required"
+        return None, Phrase("field.missing")
     if not isinstance(value, str):
-        return None, "must be a string"
+        return None, Phrase("field.text")
     name = value.strip()
     if any(unicodedata.category(char) in ("Cc", "Cf") for char in name):
-        return None, "must not contain control characters"
+        return None, Phrase("field.control_characters")
     name = " ".join(unicodedata.normalize("NFC", name).replace("\u2019", "'").split())
     if len(name) < HOLDER_MIN:
-        return None, f"must be at least {HOLDER_MIN} characters"
+        return None, Phrase("field.string_too_short", min_length=HOLDER_MIN)
     if len(name) > HOLDER_MAX:
-        return None, f"must be at most {HOLDER_MAX} characters"
+        return None, Phrase("field.string_too_long", max_length=HOLDER_MAX)
     if not all(_holder_char(char) for char in name):
-        return None, "may contain only letters, digits, spaces and ' - . &"
+        return None, Phrase("field.holder_characters")
     if not any(char.isalnum() for char in name):
-        return None, "must contain a letter or a digit"
+        return None, Phrase("field.holder_letter")
     return name, None
 
 

@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist
 
 from . import invoicing, refunds, vat
@@ -213,7 +214,7 @@ def by_operator(
         raise NotCreditable()
     left = int(invoice.total_cents) - int(invoice.credited_cents or 0)
     if amount_cents > left:
-        raise AmountExceedsCreditable(fields={"amount_cents": f"at most {left}"})
+        raise AmountExceedsCreditable(fields={"amount_cents": Phrase("field.at_most_cents", cents=left)})
     document = invoicing.issue(
         customer_id,
         kind="credit_note",

@@ -19,6 +19,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events, observability
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from . import billing_parties, mailing, vat
@@ -265,7 +266,11 @@ def _number_and_save(
                 from .errors import AmountExceedsCreditable
 
                 raise AmountExceedsCreditable(
-                    fields={"amount_cents": f"at most {int(credited.total_cents) - already}"}
+                    fields={
+                        "amount_cents": Phrase(
+                            "field.at_most_cents", cents=int(credited.total_cents) - already
+                        )
+                    }
                 )
         try:
             with transaction() as write:
@@ -439,7 +444,7 @@ def month_bounds(value: str | None, name: str) -> date | None:
         return None
     if _MONTH.fullmatch(value) and value[:4] != "0000":  # ASCII: int() also reads "٢٠٢٦" and " 2026"
         return date(int(value[:4]), int(value[5:]), 1)
-    raise ValidationFailed(fields={name: "must be a month YYYY-MM"})
+    raise ValidationFailed(fields={name: Phrase("field.month")})
 
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
@@ -461,9 +466,9 @@ def listing(
     first = month_from or _months_before(today, DEFAULT_MONTHS - 1)
     last = month_to or date(today.year, today.month, 1)
     if first < oldest:
-        raise PeriodOutOfRange(fields={"from": f"must be {oldest:%Y-%m} or later"})
+        raise PeriodOutOfRange(fields={"from": Phrase("field.month_from", oldest=f"{oldest:%Y-%m}")})
     if last < first:
-        raise ValidationFailed(fields={"to": "must not be before from"})
+        raise ValidationFailed(fields={"to": Phrase("field.not_before_from")})
     condition = None
     if status:
         condition = Invoice.status == status

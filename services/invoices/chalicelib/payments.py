@@ -30,6 +30,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from guichet_contracts import events, observability
 from guichet_contracts.idempotency import IdempotencyKeyReused
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
@@ -57,11 +58,6 @@ PAYABLE_KINDS = ("invoice", "regularization")
 
 class PaymentInProgress(Conflict):
     code = "payment_in_progress"
-    message = "A payment of this invoice is already in progress."
-    translations = {
-        "fr": "Un paiement de cette facture est déjà en cours.",
-        "it": "Un pagamento di questa fattura è già in corso.",
-    }
 
 
 def as_dict(payment: Payment) -> dict[str, Any]:
@@ -95,7 +91,7 @@ def pay(
     never a second; one run again after its payment was recorded (its answer lost with the key's
     record) is that payment, and the key with another payment is refused."""
     if not invoice_ids or len(set(invoice_ids)) != len(invoice_ids):
-        raise ValidationFailed(fields={"invoice_ids": "must list distinct invoices"})
+        raise ValidationFailed(fields={"invoice_ids": Phrase("field.distinct_invoices")})
     named = hashlib.sha256(f"{customer_id}\n{request_key}".encode()).hexdigest()[:12] if request_key else None
     if named and (earlier := _recorded(customer_id, f"pay_{named}")) is not None:
         same = (earlier.method, sorted(earlier.invoice_ids)) == (method, sorted(invoice_ids)) and (
@@ -108,30 +104,34 @@ def pay(
     invoices = [invoicing.get(customer_id, invoice_id, today=today) for invoice_id in invoice_ids]
     for invoice in invoices:
         if invoice.status == "void":
-            raise InvoiceVoid(fields={"invoice_ids": f"{invoice.number} is void"})
+            raise InvoiceVoid(fields={"invoice_ids": Phrase("field.invoice_void", number=invoice.number)})
         if (
             invoice.kind not in PAYABLE_KINDS
             or invoice.status not in ("open", "overdue")
             or invoice.amount_due_cents <= 0
         ):
-            raise NothingDue(fields={"invoice_ids": f"{invoice.number} has nothing due"})
+            raise NothingDue(
+                fields={"invoice_ids": Phrase("field.invoice_nothing_due", number=invoice.number)}
+            )
         if invoice.pending_payment_id and not _abandoned(customer_id, invoice):
-            raise PaymentPending(fields={"invoice_ids": f"{invoice.number} awaits a payment under way"})
+            raise PaymentPending(
+                fields={"invoice_ids": Phrase("field.invoice_payment_pending", number=invoice.number)}
+            )
         if method == "tip" and invoice.payment_mode != "tip":
-            raise NoTipSlip(fields={"invoice_ids": f"{invoice.number} has no TIP slip"})
+            raise NoTipSlip(fields={"invoice_ids": Phrase("field.invoice_no_tip", number=invoice.number)})
     currencies = {invoice.currency for invoice in invoices}
     if len(currencies) != 1:
-        raise ValidationFailed(fields={"invoice_ids": "must share one currency"})
+        raise ValidationFailed(fields={"invoice_ids": Phrase("field.one_currency")})
     due = sum(int(invoice.amount_due_cents) for invoice in invoices)
     amount = due if amount_cents is None else amount_cents
     if amount <= 0:
-        raise ValidationFailed(fields={"amount_cents": "must be positive"})
+        raise ValidationFailed(fields={"amount_cents": Phrase("field.positive")})
     if amount > due:
-        raise AmountExceedsDue(fields={"amount_cents": f"at most {due}"})
+        raise AmountExceedsDue(fields={"amount_cents": Phrase("field.at_most_cents", cents=due)})
     if amount != due and len(invoices) > 1:
-        raise ValidationFailed(fields={"amount_cents": "a payment of several invoices pays them in full"})
+        raise ValidationFailed(fields={"amount_cents": Phrase("field.pays_in_full")})
     if method == "card" and not card_token:
-        raise ValidationFailed(fields={"card_token": "is required to pay by card"})
+        raise ValidationFailed(fields={"card_token": Phrase("field.card_token_required")})
     payment = Payment(
         customer_pk(customer_id),
         f"PAYMENT#pay_{named}" if named else f"PAYMENT#pay_{now:%Y%m%d}_{secrets.token_hex(6)}",
@@ -309,12 +309,16 @@ def _refused(invoices: list[Invoice]) -> None:
     for invoice in invoices:
         invoice.refresh(consistent_read=True)
         if invoice.status == "void":
-            raise InvoiceVoid(fields={"invoice_ids": f"{invoice.number} is void"}) from None
+            raise InvoiceVoid(
+                fields={"invoice_ids": Phrase("field.invoice_void", number=invoice.number)}
+            ) from None
         if invoice.amount_due_cents <= 0:
-            raise NothingDue(fields={"invoice_ids": f"{invoice.number} has nothing due"}) from None
+            raise NothingDue(
+                fields={"invoice_ids": Phrase("field.invoice_nothing_due", number=invoice.number)}
+            ) from None
         if invoice.pending_payment_id:
             raise PaymentPending(
-                fields={"invoice_ids": f"{invoice.number} awaits a payment under way"}
+                fields={"invoice_ids": Phrase("field.invoice_payment_pending", number=invoice.number)}
             ) from None
     raise PaymentInProgress() from None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist
 
 from .errors import NoBankAccount
@@ -36,7 +37,7 @@ def change(customer_id: str, changes: dict[str, Any]) -> Preferences:
         try:
             BankAccount.get(customer_pk(customer_id), "BANK_ACCOUNT", consistent_read=True)
         except DoesNotExist:
-            raise NoBankAccount(fields={"payment_method": "needs bank details (a SEPA mandate)"}) from None
+            raise NoBankAccount(fields={"payment_method": Phrase("field.needs_mandate")}) from None
     preferences = get(customer_id)
     for name, value in changes.items():
         setattr(preferences, name, value)

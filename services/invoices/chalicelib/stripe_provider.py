@@ -56,11 +56,6 @@ class ProviderUnavailable(ServiceUnavailable):
     same request again gets Stripe's answer to its idempotency key, never a second charge."""
 
     code = "payment_provider_unavailable"
-    message = "The payment provider does not answer for a moment. Send the same request again in a minute."
-    translations = {
-        "fr": "Le prestataire de paiement ne répond pas pour le moment : renvoyez la même demande bientôt.",
-        "it": "Il fornitore di pagamento non risponde al momento. Reinvii la stessa richiesta tra un minuto.",
-    }
 
 
 def _unavailable(error: Exception) -> ProviderUnavailable:

@@ -119,8 +119,3 @@ def _handle(kind: str, data: dict[str, Any], now: datetime) -> bool:
 
 class NotYetRecorded(ServiceUnavailable):
     code = "not_yet_recorded"
-    message = "This payment is not recorded yet: send the event again later."
-    translations = {
-        "fr": "Ce paiement n'est pas encore enregistré : renvoyez l'événement plus tard.",
-        "it": "Questo pagamento non è ancora registrato: reinvii l'evento più tardi.",
-    }

@@ -101,7 +101,7 @@ def test_a_wrong_checksum_is_a_422_on_iban(iban: str) -> None:
         ("FR", "not an IBAN"),
         ("", "required"),
         (None, "required"),
-        (12345, "string"),
+        (12345, "text"),
     ],
 )
 def test_malformed_ibans(iban: object, words: str) -> None:
@@ -178,7 +178,7 @@ def test_an_invalid_bic(bic: object) -> None:
     fields = problems(CREDIT_AGRICOLE, bic, "Jean Dupont")
 
     assert set(fields) == {"bic"}
-    assert fields["bic"] in ("is not a valid BIC", "must be a string")
+    assert fields["bic"] in ("is not a valid BIC", "must be a text")
 
 
 @pytest.mark.parametrize("iban", [UNKNOWN_FRENCH_BANK, "VA59001123000012345678"])
@@ -229,7 +229,7 @@ def test_valid_holders(holder: str, kept: str) -> None:
         ("", "required"),
         ("   ", "required"),
         (None, "required"),
-        (["Jean"], "string"),
+        (["Jean"], "text"),
         ("A", "at least 2"),
         (" A ", "at least 2"),
         ("A" * 71, "at most 70"),

@@ -16,6 +16,7 @@ from guichet_contracts import web
 from guichet_contracts.access_tokens import AccessTokenVerifier
 from guichet_contracts.errors import ValidationFailed
 from guichet_contracts.idempotency import Idempotency, key_of
+from guichet_contracts.words import Phrase
 
 from . import subscriptions
 from .models import customer_pk
@@ -64,7 +65,7 @@ def _day(name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed(fields={name: "must be a date YYYY-MM-DD"}) from None
+        raise ValidationFailed(fields={name: Phrase("field.date")}) from None
 
 
 # ASCII digits only: str.isdigit() also takes "²", which int() then refuses (a 500).
@@ -76,7 +77,7 @@ def _days(name: str, maximum: int) -> int | None:
     if value is None:
         return None
     if not _DAYS.fullmatch(value) or int(value) > maximum:
-        raise ValidationFailed(fields={name: f"must be a whole number of days (0 to {maximum})"})
+        raise ValidationFailed(fields={name: Phrase("field.days", maximum=maximum)})
     return int(value)
 
 
@@ -122,7 +123,7 @@ def subscriptions_list() -> dict[str, Any]:
     within = _days("expiring_within_days", 3660)
     q = _query("q")
     if q is not None and len(q) > 100:
-        raise ValidationFailed(fields={"q": "at most 100 characters"})
+        raise ValidationFailed(fields={"q": Phrase("field.at_most_characters", max_length=100)})
     limit, cursor = _page(customer_id, "SUB#")
     items, last_key = subscriptions.listing(
         customer_id,

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import TransactWriteError
 
 from . import customers, mailing
@@ -78,7 +79,7 @@ def free_slots(
 ) -> list[dict[str, str]]:
     """Free slots from `first_day` (default today) to `last_day` (default two weeks on), both included."""
     latest = today + timedelta(days=SLOTS_WINDOW_DAYS)
-    too_late = f"must be at most {SLOTS_WINDOW_DAYS} days from today"
+    too_late = Phrase("field.days_from_today", days=SLOTS_WINDOW_DAYS)
     problems = {
         name: too_late
         for name, day in (("from", first_day), ("to", last_day))
@@ -89,9 +90,9 @@ def free_slots(
     first_day = first_day or today
     last_day = last_day or first_day + timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if last_day < first_day:
-        raise ValidationFailed(fields={"to": "must not be before from"})
+        raise ValidationFailed(fields={"to": Phrase("field.not_before_from")})
     if (last_day - first_day).days >= MAX_RANGE_DAYS:
-        raise ValidationFailed(fields={"to": f"at most {MAX_RANGE_DAYS} days after from"})
+        raise ValidationFailed(fields={"to": Phrase("field.at_most_days_after_from", days=MAX_RANGE_DAYS)})
     # Past days have no bookable slot: start at today (and read no day of year 1).
     starts = [
         start for start in slot_starts(max(first_day, today), last_day) if is_bookable_start(start, now)
@@ -141,9 +142,7 @@ def listing(
 
 def book(customer_id: str, *, start: datetime, topic: str, phone: str, now: datetime) -> Appointment:
     if not is_bookable_start(start, now):
-        raise ValidationFailed(
-            fields={"start": "must be a free 30-minute slot in working hours, at least 1 hour ahead"}
-        )
+        raise ValidationFailed(fields={"start": Phrase("field.slot")})
     month, start_key = _slot_key(start)
     appointment = Appointment(
         customer_pk(customer_id),

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import UpdateError
 
 from . import catalog, customers, mailing, subscriptions
@@ -51,7 +52,7 @@ def cancel(
         logger.info("subscription cancelled", extra={"subscription_id": subscription_id, "at": at})
         return subscription
     if subscription.cancel_at:
-        raise ForbiddenTransition(fields={"status": "a cancellation is already planned"})
+        raise ForbiddenTransition(fields={"status": Phrase("field.cancellation_planned")})
     try:
         subscription.update(
             actions=[
@@ -65,7 +66,7 @@ def cancel(
             & Subscription.cancel_at.does_not_exist(),
         )
     except UpdateError:
-        raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
+        raise ForbiddenTransition(fields={"status": Phrase("field.status_changed")}) from None
     _mail_cancelled(subscription, effective_on=date.fromisoformat(subscription.renews_on), immediately=False)
     logger.info(
         "cancellation planned", extra={"subscription_id": subscription_id, "on": subscription.renews_on}
@@ -77,11 +78,11 @@ def withdraw(customer_id: str, subscription_id: str, *, now: datetime, today: da
     """Withdraw a cancellation planned for the end of the period, until that day."""
     subscription = subscriptions.get(customer_id, subscription_id)
     if subscription.status not in subscriptions.RENEWABLE or not subscription.cancel_at:
-        raise ForbiddenTransition(fields={"status": "no cancellation is planned"})
+        raise ForbiddenTransition(fields={"status": Phrase("field.no_cancellation")})
     if date.fromisoformat(subscription.cancel_at) <= today:
-        raise ForbiddenTransition(fields={"status": "the cancellation has taken effect"})
+        raise ForbiddenTransition(fields={"status": Phrase("field.cancellation_effective")})
     if subscription.cancel_reason == "move_out":
-        raise ForbiddenTransition(fields={"status": "a new occupant moves in: the contract ends then"})
+        raise ForbiddenTransition(fields={"status": Phrase("field.new_occupant")})
     planned_on = subscription.cancel_at
     try:
         subscription.update(
@@ -94,7 +95,7 @@ def withdraw(customer_id: str, subscription_id: str, *, now: datetime, today: da
             condition=(Subscription.status == subscription.status) & (Subscription.cancel_at == planned_on),
         )
     except UpdateError:
-        raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
+        raise ForbiddenTransition(fields={"status": Phrase("field.status_changed")}) from None
     customer = customers.get(subscription.customer_id)
     if customer is not None:
         language = customer.language

@@ -6,6 +6,8 @@ import json
 from functools import cache
 from typing import Any
 
+from guichet_contracts.words import Phrase
+
 from .errors import UnknownProduct
 from .settings import settings
 
@@ -31,7 +33,7 @@ def _products() -> dict[str, dict[str, Any]]:
 def product(product_id: str) -> dict[str, Any]:
     found = _products().get(product_id)
     if found is None:
-        raise UnknownProduct(fields={"product_id": "is not in the catalog"})
+        raise UnknownProduct(fields={"product_id": Phrase("field.not_in_catalog")})
     return found
 
 
@@ -50,7 +52,9 @@ def price_cents(product: dict[str, Any], options: dict[str, Any]) -> int:
     power = options.get("subscribed_power_kva")
     if by_power and power is not None:
         if str(power) not in by_power:
-            raise UnknownProduct(fields={"subscribed_power_kva": f"is not offered with {product['name']}"})
+            raise UnknownProduct(
+                fields={"subscribed_power_kva": Phrase("field.power_not_offered", product=product["name"])}
+            )
         return int(by_power[str(power)])
     return int(product["price_cents"])
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from dateutil.relativedelta import relativedelta
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
@@ -33,7 +34,9 @@ FIXED_ENERGY_OPTIONS = ("pdl",)
 def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime, today: date) -> Subscription:
     subscription = subscriptions.get(customer_id, subscription_id)
     if subscription.status in ("cancelled", "expired"):
-        raise ForbiddenTransition(fields={"status": f"a {subscription.status} subscription cannot change"})
+        raise ForbiddenTransition(
+            fields={"status": Phrase("field.status_cannot_change", status=subscription.status)}
+        )
     given = body.model_dump(exclude_unset=True)
     previous = _terms(subscription)
     actions: list[Action] = [Subscription.updated_at.set(now)]
@@ -43,9 +46,11 @@ def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime, 
     if given.get("product_id") and given["product_id"] != subscription.product_id:
         product = catalog.product(given["product_id"])
         if product["family"] != subscription.family:
-            raise ValidationFailed(fields={"product_id": f"must be a {subscription.family} product"})
+            raise ValidationFailed(
+                fields={"product_id": Phrase("field.same_family", family=subscription.family)}
+            )
         if product["billing_period"] != subscription.billing_period:
-            raise ValidationFailed(fields={"product_id": "must have the same billing period"})
+            raise ValidationFailed(fields={"product_id": Phrase("field.same_billing_period")})
     options = dict(subscription.options or {})
     payment_mode = subscription.contract.payment_mode
     options_changed = False
@@ -57,9 +62,7 @@ def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime, 
             given["options"][name] != (subscription.options or {}).get(name) for name in fixed
         ):
             raise ValidationFailed(
-                fields={
-                    f"options.{name}": "cannot be changed here: a move is a new contract" for name in fixed
-                }
+                fields={f"options.{name}": Phrase("field.move_is_new_contract") for name in fixed}
             )
         merged = {**options, **given["options"]}
         if subscription.family == "electricity":
@@ -94,7 +97,7 @@ def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime, 
             & (Subscription.renews_on == subscription.renews_on),
         )
     except UpdateError:
-        raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
+        raise ForbiddenTransition(fields={"status": Phrase("field.status_changed")}) from None
     if terms_changed and _terms(subscription) != previous:
         _announce(subscription, previous, today=today)
     return subscription
@@ -102,13 +105,9 @@ def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime, 
 
 def _auto_renewal(subscription: Subscription, wanted: bool) -> list[Action]:
     if not wanted and subscriptions.billed_in_arrears(subscription):
-        raise ForbiddenTransition(
-            fields={"auto_renew": "an energy contract runs until it is cancelled: cancel it to end it"}
-        )
+        raise ForbiddenTransition(fields={"auto_renew": Phrase("field.energy_runs_until_cancelled")})
     if wanted and subscription.cancel_at:
-        raise ForbiddenTransition(
-            fields={"auto_renew": "the subscription is cancelled at the end of its period"}
-        )
+        raise ForbiddenTransition(fields={"auto_renew": Phrase("field.cancelled_at_period_end")})
     return [Subscription.auto_renew.set(wanted)]
 
 

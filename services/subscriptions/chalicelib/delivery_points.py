@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from . import customers, mailing, subscriptions
@@ -32,21 +33,10 @@ RUNNING = ("pending_confirmation", "to_configure", "active", "suspended")
 
 class DeliveryPointTaken(Conflict):
     code = "delivery_point_taken"
-    message = "This delivery point is supplied under another contract: give the day you move in."
-    translations = {
-        "fr": "Ce point de livraison est alimenté par un autre contrat : "
-        "indiquez la date de votre emménagement.",
-        "it": "Questo punto di fornitura è servito da un altro contratto: indichi la data del trasloco.",
-    }
 
 
 class DeliveryPointAlreadyYours(Conflict):
     code = "delivery_point_already_yours"
-    message = "You already have a contract for this delivery point."
-    translations = {
-        "fr": "Vous avez déjà un contrat pour ce point de livraison.",
-        "it": "Ha già un contratto per questo punto di fornitura.",
-    }
 
 
 def holder(pdl: str) -> Subscription | None:
@@ -68,18 +58,18 @@ def check_order(customer_id: str, options: dict[str, Any], *, today: date, field
     starts = date.fromisoformat(move_in) if move_in else today
     if move_in and not today <= starts <= today + timedelta(days=MOVE_IN_WITHIN_DAYS):
         raise ValidationFailed(
-            fields={f"{field}.move_in_on": f"must be from today to {MOVE_IN_WITHIN_DAYS} days ahead"}
+            fields={f"{field}.move_in_on": Phrase("field.move_in_window", days=MOVE_IN_WITHIN_DAYS)}
         )
     current = holder(options["pdl"])
     if current is None:
         return starts
     if current.customer_id == customer_id:
-        raise DeliveryPointAlreadyYours(fields={f"{field}.pdl": "is already supplied under your contract"})
+        raise DeliveryPointAlreadyYours(fields={f"{field}.pdl": Phrase("field.point_already_yours")})
     ends = date.fromisoformat(current.cancel_at) if current.cancel_at else None
     if ends is not None and ends <= starts:
         return starts  # the holder leaves by then
     if not move_in:
-        raise DeliveryPointTaken(fields={f"{field}.move_in_on": "is required: this point is supplied"})
+        raise DeliveryPointTaken(fields={f"{field}.move_in_on": Phrase("field.move_in_required")})
     return starts
 
 
@@ -121,7 +111,7 @@ def hand_over(previous: Subscription, newcomer: Subscription, *, now: datetime) 
             & (Subscription.renews_on == previous.renews_on),
         )
     except UpdateError:
-        raise ForbiddenTransition(fields={"status": "the previous contract changed meanwhile"}) from None
+        raise ForbiddenTransition(fields={"status": Phrase("field.previous_contract_changed")}) from None
     customer = customers.get(previous.customer_id)
     if customer is not None:
         language = customer.language

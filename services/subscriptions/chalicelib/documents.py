@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from guichet_contracts.brand import load_brand
+from guichet_contracts.words import Phrase
 
 from . import customers, subscriptions
 from .errors import AddressMissing, ForbiddenTransition, NotFound, ProfileUnavailable
@@ -53,7 +54,9 @@ def link(
     if customer is None:
         raise ProfileUnavailable()
     if kind == "proof_of_address" and subscription.status not in ("active", "suspended"):
-        raise ForbiddenTransition(fields={"status": f"no proof of address while {subscription.status}"})
+        raise ForbiddenTransition(
+            fields={"status": Phrase("field.status_no_proof", status=subscription.status)}
+        )
     made_from: dict[str, Any] = {
         "subscription": subscriptions.as_dict(subscription, detail=True),
         "customer": customers.as_document_data(customer),

@@ -27,50 +27,23 @@ __all__ = [
 
 class ForbiddenTransition(Conflict):
     code = "forbidden_transition"
-    message = "The subscription's status does not allow this."
-    translations = {
-        "fr": "Le statut de l'abonnement ne permet pas cette action.",
-        "it": "Lo stato dell'abbonamento non consente questa azione.",
-    }
 
 
 class UnknownProduct(ValidationFailed):
     code = "unknown_product"
-    message = "This product is not in the catalog."
-    translations = {"fr": "Ce produit n'est pas au catalogue.", "it": "Questo prodotto non è in catalogo."}
 
 
 class SlotUnavailable(Conflict):
     code = "slot_unavailable"
-    message = "This time slot is no longer available. Choose another one."
-    translations = {
-        "fr": "Ce créneau n'est plus disponible. Choisissez-en un autre.",
-        "it": "Questa fascia oraria non è più disponibile. Ne scelga un'altra.",
-    }
 
 
 class AddressMissing(Conflict):
     code = "address_missing"
-    message = "Add your postal address to your profile to get this document."
-    translations = {
-        "fr": "Ajoutez votre adresse postale à votre profil pour obtenir ce document.",
-        "it": "Aggiunga il Suo indirizzo postale al profilo per ottenere questo documento.",
-    }
 
 
 class AppointmentPast(Conflict):
     code = "appointment_past"
-    message = "A past appointment cannot be cancelled."
-    translations = {
-        "fr": "Un rendez-vous passé ne peut pas être annulé.",
-        "it": "Un appuntamento passato non può essere annullato.",
-    }
 
 
 class ProfileUnavailable(Conflict):
     code = "profile_unavailable"
-    message = "Your customer details are not available yet. Try again in a minute."
-    translations = {
-        "fr": "Vos coordonnées ne sont pas encore disponibles. Réessayez dans une minute.",
-        "it": "I Suoi dati non sono ancora disponibili. Riprovi tra un minuto.",
-    }

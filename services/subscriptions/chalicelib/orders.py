@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events, observability
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from . import catalog, customers, mailing, subscriptions
@@ -156,7 +157,9 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
             ) from None
         if product["family"] == "electricity":
             if options["pdl"] in points:
-                raise ValidationFailed(fields={f"items.{position}.options.pdl": "is ordered twice"})
+                raise ValidationFailed(
+                    fields={f"items.{position}.options.pdl": Phrase("field.ordered_twice")}
+                )
             points.add(options["pdl"])
             delivery_points.check_order(customer_id, options, today=today, field=f"items.{position}.options")
         currencies.add(product["currency"])
@@ -171,7 +174,7 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
             )
         )
     if len(currencies) > 1:
-        raise ValidationFailed(fields={"items": "all products of an order must share one currency"})
+        raise ValidationFailed(fields={"items": Phrase("field.order_one_currency")})
     return _record(customer_id, "purchase", lines, currency=currencies.pop(), now=now)
 
 
@@ -189,13 +192,11 @@ def renew(
     subscription = subscriptions.get(customer_id, subscription_id)
     subscriptions.next_status("renew", subscription.status)
     if subscriptions.billed_in_arrears(subscription):
-        raise ForbiddenTransition(
-            fields={"periods": "an energy contract renews by itself each month and is billed as consumed"}
-        )
+        raise ForbiddenTransition(fields={"periods": Phrase("field.energy_renews_itself")})
     if period_ending is not None and subscription.renews_on != period_ending:
-        raise ForbiddenTransition(fields={"renews_on": "the period was renewed meanwhile"})
+        raise ForbiddenTransition(fields={"renews_on": Phrase("field.renewed_meanwhile")})
     if subscription.cancel_at:
-        raise ForbiddenTransition(fields={"status": "the subscription is cancelled at the end of its period"})
+        raise ForbiddenTransition(fields={"status": Phrase("field.cancelled_at_period_end")})
     product = catalog.product(subscription.product_id)
     line = _line(
         {

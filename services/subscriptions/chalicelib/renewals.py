@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from aws_lambda_powertools import Logger
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from . import customers, mailing, orders, subscriptions
@@ -187,7 +188,7 @@ def _end_of_period(subscription: Subscription, period_end: str, now: datetime) -
                 subscription.refresh(consistent_read=True)
             except DoesNotExist:
                 return None
-    raise ForbiddenTransition(fields={"status": "kept changing while the period ended"})
+    raise ForbiddenTransition(fields={"status": Phrase("field.status_period_ended")})
 
 
 def _apply(subscription: Subscription, action: str, period_end: str, now: datetime) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import phonenumbers
 from guichet_contracts import validation
 from guichet_contracts.validation import INTEGRAL, NOT_BLANK, french_phone
+from guichet_contracts.words import Invalid
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, StringConstraints
 
 # a text the validator strips first: something else than spaces
@@ -20,15 +21,15 @@ def _phone(value: str) -> str:
     try:
         number = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:
-        raise ValueError("is not a phone number") from None
+        raise Invalid("field.phone") from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("is not a valid phone number")
+        raise Invalid("field.phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("needs a time zone, e.g. 2026-11-24T10:30:00+01:00 or ...Z")
+        raise Invalid("field.timezone")
     return value
 
 

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -68,7 +69,11 @@ def next_status(action: str, current: str) -> str:
     allowed = TRANSITIONS[action]
     if current not in allowed:
         raise ForbiddenTransition(
-            fields={"status": f"{action} is not possible from {current}; possible from {', '.join(allowed)}"}
+            fields={
+                "status": Phrase(
+                    "field.status_transition", action=action, current=current, allowed=list(allowed)
+                )
+            }
         )
     return allowed[current]
 
@@ -408,7 +413,7 @@ def transition(
             actions=actions, condition=unchanged if condition is None else unchanged & condition
         )
     except UpdateError:
-        raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
+        raise ForbiddenTransition(fields={"status": Phrase("field.status_changed")}) from None
 
 
 def confirm(customer_id: str, subscription_id: str, *, now: datetime) -> Subscription:
@@ -427,7 +432,9 @@ def configure(customer_id: str, subscription_id: str, data: dict[str, Any], *, n
 
     subscription = get(customer_id, subscription_id)
     if subscription.status in ("cancelled", "expired", "pending_confirmation"):
-        raise ForbiddenTransition(fields={"status": f"settings cannot change while {subscription.status}"})
+        raise ForbiddenTransition(
+            fields={"status": Phrase("field.status_settings_frozen", status=subscription.status)}
+        )
     valid = validate_settings(subscription.family, data)
     if subscription.status == "to_configure":
         transition(subscription, "configure", now, [Subscription.settings.set(valid)])
@@ -487,7 +494,7 @@ def renew_in_place(subscription: Subscription, period_end: str, *, now: datetime
             & Subscription.cancel_at.does_not_exist(),
         )
     except UpdateError:
-        raise ForbiddenTransition(fields={"status": "changed meanwhile; read it again"}) from None
+        raise ForbiddenTransition(fields={"status": Phrase("field.status_changed")}) from None
     announce_renewed(subscription, None, period_start=date.fromisoformat(period_end))
 
 

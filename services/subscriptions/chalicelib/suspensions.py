@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from . import customers, mailing, subscriptions
@@ -82,7 +83,7 @@ def suspend_by_operator(
     subscription = subscriptions.get(customer_id, subscription_id)
     if not _suspend(subscription, [], reason="operator", now=now, today=today):
         raise ForbiddenTransition(
-            fields={"status": f"a {subscription.status} subscription cannot be suspended"}
+            fields={"status": Phrase("field.status_cannot_suspend", status=subscription.status)}
         )
     return subscription
 
@@ -156,7 +157,7 @@ def _suspend(
             extra={"subscription_id": subscription.subscription_id, "reason": reason},
         )
         return True
-    raise ForbiddenTransition(fields={"status": "kept changing; try again"})
+    raise ForbiddenTransition(fields={"status": Phrase("field.status_kept_changing")})
 
 
 def _settled(subscription: Subscription, invoice_id: str, *, now: datetime, today: date) -> bool:
@@ -182,7 +183,7 @@ def _settled(subscription: Subscription, invoice_id: str, *, now: datetime, toda
             _reread(subscription)
             continue
         return True
-    raise ForbiddenTransition(fields={"status": "kept changing; try again"})
+    raise ForbiddenTransition(fields={"status": Phrase("field.status_kept_changing")})
 
 
 def _resume(
@@ -225,7 +226,7 @@ def _reread(subscription: Subscription) -> None:
     try:
         subscription.refresh(consistent_read=True)
     except DoesNotExist:
-        raise ForbiddenTransition(fields={"status": "the subscription is gone"}) from None
+        raise ForbiddenTransition(fields={"status": Phrase("field.subscription_gone")}) from None
 
 
 def _mail(subscription: Subscription, template: str, *, reason: str, on: date) -> None:

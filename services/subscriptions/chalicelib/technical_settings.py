@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 from guichet_contracts.errors import ValidationFailed
+from guichet_contracts.words import Invalid, Phrase
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -59,20 +60,20 @@ _FRENCH_MOBILE = re.compile(r"^0(6\d|7[3-9])\d{7}$")
 
 def _name(value: str, what: str) -> str:
     """A DNS name per RFC 1123, lowercased, in ASCII (IDN as punycode), at least two labels."""
-    problem = f"is not a valid {what}"
+    problem = f"field.{what.replace(' ', '_')}"  # field.domain_name, field.hostname, field.host_name
     name = value.strip().lower().removesuffix(".")
     if not name.isascii():
         try:
             name = name.encode("idna").decode("ascii")
         except UnicodeError:
-            raise ValueError(problem) from None
+            raise Invalid(problem) from None
     labels = name.split(".")
     if len(name) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
-        raise ValueError(problem)
+        raise Invalid(problem)
     top = labels[-1]
     # An all-digit top label would make 192.0.2.1 a "name": addresses are not accepted here.
     if not (top.isalpha() or top.startswith("xn--")):
-        raise ValueError(problem)
+        raise Invalid(problem)
     return name
 
 
@@ -86,35 +87,33 @@ def _hostname(value: str) -> str:
 
 def _no_duplicates(values: list[str]) -> list[str]:
     if len(set(values)) != len(values):
-        raise ValueError("must not list the same value twice")
+        raise Invalid("field.no_duplicates")
     return values
 
 
 def _https_url(value: str) -> str:
     url = value.strip()
     if not url or re.search(r"[\s\x00-\x1f\x7f]", url):
-        raise ValueError("is not a valid URL")
+        raise Invalid("field.url")
     parts = urlsplit(url)
     if parts.scheme.lower() != "https":
-        raise ValueError("must be an https:// URL")
+        raise Invalid("field.https_url")
     if parts.username is not None or parts.password is not None:
-        raise ValueError("must not carry a user name or password")
+        raise Invalid("field.url_credentials")
     host = _name(parts.hostname or "", "host name")
     try:
         port = parts.port
     except ValueError:
-        raise ValueError("has an invalid port") from None
+        raise Invalid("field.port") from None
     netloc = host if port is None else f"{host}:{port}"
     return urlunsplit(("https", netloc, parts.path or "/", parts.query, parts.fragment))
 
 
 def _database_name(value: str) -> str:
     if not _DATABASE_NAME.match(value):
-        raise ValueError(
-            "must start with a lowercase letter and hold 3 to 64 lowercase letters, digits or underscores"
-        )
+        raise Invalid("field.database_name")
     if value in _RESERVED_DATABASES:
-        raise ValueError("is reserved by the database server")
+        raise Invalid("field.database_reserved")
     return value
 
 
@@ -122,34 +121,34 @@ def _ssh_public_key(value: str) -> str:
     # A newline would add a second line, with its own options, to authorized_keys.
     line = value.strip()
     if _CONTROL.search(line):
-        raise ValueError("must be a single line")
+        raise Invalid("field.single_line")
     parts = line.split(None, 2)
     if len(parts) < 2 or parts[0] not in _SSH_KEY_TYPES:
-        raise ValueError("must be an OpenSSH public key starting with ssh-ed25519, ssh-rsa or ecdsa-")
+        raise Invalid("field.ssh_key_type")
     try:
         blob = base64.b64decode(parts[1], validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("is not a valid OpenSSH public key") from None
+        raise Invalid("field.ssh_key") from None
     # The key itself starts with its type, length-prefixed: a pasted key of another type is caught here.
     length = int.from_bytes(blob[:4], "big")
     if len(blob) < 4 + length or blob[4 : 4 + length] != parts[0].encode():
-        raise ValueError("is not a valid OpenSSH public key")
+        raise Invalid("field.ssh_key")
     return " ".join(parts)
 
 
 def _ssid(value: str) -> str:
     if not value or len(value.encode("utf-8")) > 32:
-        raise ValueError("must be 1 to 32 bytes long")
+        raise Invalid("field.ssid_length")
     if not value.isprintable():
-        raise ValueError("must hold printable characters only")
+        raise Invalid("field.printable")
     return value
 
 
 def _wpa_passphrase(value: str) -> str:
     if not 8 <= len(value) <= 63:
-        raise ValueError("must be 8 to 63 characters long")
+        raise Invalid("field.passphrase_length")
     if not all(" " <= character <= "~" for character in value):
-        raise ValueError("must hold printable ASCII characters only")
+        raise Invalid("field.printable_ascii")
     return value
 
 
@@ -163,14 +162,14 @@ def _blank_as_none(value: Any) -> Any:
 
 def _printable(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
+        raise Invalid("field.control_characters")
     return value
 
 
 def _clock(value: str) -> str:
     found = _CLOCK.match(value.strip())
     if not found:
-        raise ValueError("must be a time of day as HH:MM")
+        raise Invalid("field.time")
     return f"{int(found[1]):02d}:{found[2]}"
 
 
@@ -182,7 +181,7 @@ def _minutes(clock: str) -> int:
 def _pdl(value: str) -> str:
     digits = re.sub(r"\s", "", value)
     if not re.fullmatch(r"\d{14}", digits):
-        raise ValueError("must be the 14 digits of the delivery point (PDL/PRM)")
+        raise Invalid("field.pdl")
     return digits
 
 
@@ -194,13 +193,13 @@ def _iso_day(value: str) -> str:
 
 
 def _not_a_day() -> str:
-    raise ValueError("must be a date YYYY-MM-DD")
+    raise Invalid("field.date")
 
 
 def _postal_code(value: str) -> str:
     code = value.strip()
     if not re.fullmatch(r"\d{5}", code) or code.startswith("00"):
-        raise ValueError("must be a French postal code of 5 digits")
+        raise Invalid("field.postal_code")
     return code
 
 
@@ -211,7 +210,7 @@ def _french_mobile(value: str) -> str:
     elif number.startswith("0033"):
         number = "0" + number[4:]
     if not _FRENCH_MOBILE.match(number):
-        raise ValueError("must be a French mobile number (06 or 07)")
+        raise Invalid("field.french_mobile")
     return "+33" + number[1:]
 
 
@@ -328,13 +327,13 @@ class ElectricityOptions(_Model):
             start = _minutes(period.start)
             length = (_minutes(period.end) - start) % (24 * 60)
             if length == 0:
-                raise ValueError("a period cannot start and end at the same time")
+                raise Invalid("field.period_empty")
             covered.update((start + minute) % (24 * 60) for minute in range(length))
             total += length
         if len(covered) != total:
-            raise ValueError("periods must not overlap")
+            raise Invalid("field.periods_overlap")
         if total != OFF_PEAK_MINUTES:
-            raise ValueError(f"must total 8 hours, not {total // 60} h {total % 60:02d}")
+            raise Invalid("field.off_peak_total", hours=total // 60, minutes=f"{total % 60:02d}")
         return hours
 
 
@@ -409,25 +408,20 @@ def _validated(model: type[_Model], data: Any, root: str) -> dict[str, Any]:
 
 
 def _fields(error: ValidationError, root: str) -> dict[str, str]:
-    """Pydantic's errors as {"dotted.path": "problem"}, as the auth service words them.
+    """Pydantic's errors as {"dotted.path": Phrase}, as every service words them (validation.phrase).
 
     List positions are left out of the path (a form has one field per list) and named in the
     message instead, counting from 1.
     """
+    from guichet_contracts.validation import phrase
+
     fields: dict[str, str] = {}
-    for problem in error.errors():
+    for problem in error.errors(include_url=False):
         location = problem["loc"]
         name = ".".join(str(part) for part in location if not isinstance(part, int)) or root
-        if problem["type"] == "extra_forbidden":
-            message = "is not a known field"
-        elif problem["type"] == "missing":
-            message = "is required"
-        elif problem["type"] == "model_type":
-            message = "must be an object"
-        else:
-            message = str(problem["msg"]).removeprefix("Value error, ")
+        message = phrase(problem["type"], problem.get("ctx") or {})
         entries = [part + 1 for part in location if isinstance(part, int)]
         if entries:
-            message += " (entry " + ", ".join(str(entry) for entry in entries) + ")"
+            message = Phrase("field.in_entry", problem=message, entries=entries)
         fields.setdefault(name, message)
     return fields
