@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "chalicelib" / "templates"
-NAMES = sorted({path.stem for path in TEMPLATES.glob("*/*.j2")})
+NAMES = sorted({path.stem for path in TEMPLATES.glob("**/*.j2")})
 CUSTOMER_ID = "lm123456-GU"
 CONTEXT = {
     "first_name": "Lina",
