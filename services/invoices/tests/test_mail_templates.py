@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "chalicelib" / "templates"
-NAMES = sorted({path.stem for path in TEMPLATES.glob("**/*.j2")})
+NAMES = sorted(path.stem for path in TEMPLATES.glob("*.j2"))  # one template per message, all languages
 CUSTOMER_ID = "lm123456-GU"
 CONTEXT = {
     "first_name": "Lina",
@@ -65,7 +65,7 @@ OTHERS = [
 def test_every_mail_names_the_customer_id(name: str, language: str) -> None:
     from guichet_contracts import mail
 
-    assert len(NAMES) >= 11
+    assert len(NAMES) == 12 and not any(path.is_dir() for path in TEMPLATES.glob("??"))
     for variant in VARIANTS:
         for other in OTHERS:
             email = mail.render(
