@@ -189,3 +189,22 @@ def test_the_packaged_service_imports_and_answers_every_route_and_event(
     assert not unseen, (
         f"{name}: nothing the service runs imports {unseen}: unneeded, or needed where this check does not go"
     )
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_the_packaged_service_ships_its_email_templates_and_catalogs(
+    name: str, unpacked: dict[str, Path]
+) -> None:
+    """The emails' catalogs are read at run time from .po files: each must be in the zip, beside
+    its templates, the service's and the shared layout's alike."""
+    from guichet_contracts import mail
+
+    shared = Path(mail.__file__).parent / "templates"
+    folders = [(shared, unpacked[name] / "guichet_contracts" / "templates")]
+    source = SERVICES_DIR / name / "chalicelib" / "templates"
+    if source.is_dir():
+        folders.append((source, unpacked[name] / "chalicelib" / "templates"))
+    for folder, shipped in folders:
+        wanted = {path.relative_to(folder) for path in folder.rglob("*") if path.suffix in {".j2", ".po"}}
+        assert any(path.suffix == ".po" for path in wanted), folder
+        assert {path for path in wanted if not (shipped / path).is_file()} == set(), f"{name}: {folder}"
