@@ -71,13 +71,30 @@ def place_order(runtime: Any, customer: Customer, *items: dict[str, Any]) -> dic
 
 
 def open_session(page: Any, runtime: Any, customer: Customer) -> None:
-    """Give the portal in `page` the customer's tokens, where it keeps them after a login."""
-    page.goto(f"{runtime.url}/login")
-    page.evaluate(
-        "([access, refresh]) => { sessionStorage.setItem('guichet.access', access);"
-        " sessionStorage.setItem('guichet.refresh', refresh); }",
-        [customer.tokens["access_token"], customer.tokens["refresh_token"]],
+    """Give the portal in `page` the customer's session where a login leaves it: the refresh token
+    in the auth service's HttpOnly cookie, and the mark that this browser logged in (the portal's
+    first page then refreshes by the cookie)."""
+    set_session_cookie(page, runtime, customer.tokens["refresh_token"])
+
+
+def set_session_cookie(page: Any, runtime: Any, refresh_token: str) -> None:
+    """The auth service's session cookie (services/auth/chalicelib/session_cookie.py) in `page`'s
+    browser, holding `refresh_token`, and the portal's mark that this browser logged in."""
+    page.context.add_cookies(
+        [
+            {
+                "name": "guichet_refresh",
+                "value": refresh_token,
+                "domain": "127.0.0.1",
+                "path": "/auth",
+                "httpOnly": True,
+                "secure": True,
+                "sameSite": "Strict",
+            }
+        ]
     )
+    page.goto(f"{runtime.url}/login")
+    page.evaluate("() => localStorage.setItem('guichet.session', '1')")
 
 
 def order_invoice(runtime: Any, customer: Customer, order_id: str, timeout: float = 20.0) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 from conftest import REPO, eventually
-from customers import PASSWORD, open_session, verified_customer
+from customers import PASSWORD, open_session, set_session_cookie, verified_customer
 
 PAGES = ("/my-invoices", "/invoice", "/schedule", "/billing")
 LINA = {  # with a postal address, which invoices print
@@ -343,11 +343,7 @@ def test_a_link_to_an_invoice_leads_through_the_login_to_that_invoice(runtime: A
 def test_an_expired_session_and_a_lost_connection_are_said_in_words(runtime: Any, page: Any) -> None:
     # Given a session whose tokens no longer work (expired, or revoked elsewhere)
     customer = verified_customer(runtime, "browser-expired", **LINA)
-    page.goto(f"{runtime.url}/login")
-    page.evaluate(
-        "() => { sessionStorage.setItem('guichet.access', 'expired.access.token');"
-        " sessionStorage.setItem('guichet.refresh', 'revoked-refresh-token'); }"
-    )
+    set_session_cookie(page, runtime, "revoked-refresh-token")
 
     # When a page needing it opens: the login page says why, and leads back there
     page.goto(f"{runtime.url}/my-invoices")

@@ -6,8 +6,12 @@ http, tests/security/test_session_cookie.py.)"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+from conftest import PageWatch
 from customers import PASSWORD, verified_customer
 
 # what the portal will do: log in asking for the cookie, then refresh and log out by it
@@ -58,3 +62,71 @@ def test_chromium_keeps_the_secure_cookie_on_http_127_0_0_1_and_drops_it_at_logo
         "after": 422,  # no cookie any more: no refresh token at all
     }
     assert left == []
+
+
+def _log_in(page: Any, url: str, email: str, *, remember: bool) -> None:
+    page.goto(f"{url}/my-invoices")  # a page asked for before the login, as a link in an email
+    page.get_by_label("Identifiant client, e-mail ou téléphone").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    if remember:
+        page.get_by_label("Rester connecté").check()
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Mes factures", level=1).wait_for()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    """A browser of its own, in French at Paris time; CSP violations and uncaught errors fail the test."""
+    opened = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    watch = PageWatch(opened)
+    opened.set_default_timeout(15_000)
+    yield opened
+    opened.close()
+    watch.check()
+
+
+def test_the_portal_session_survives_a_new_tab_and_a_logout_ends_it_in_every_tab(
+    runtime: Any, context: Any
+) -> None:
+    customer = verified_customer(runtime, "tabs", first_name="Grace", last_name="Hopper")
+    first = context.new_page()
+
+    # When the customer logs in asking to stay signed in
+    _log_in(first, runtime.url, customer.email, remember=True)
+
+    # Then the refresh token is in the auth service's cookie, for 30 days, and nowhere a script reads
+    (cookie,) = context.cookies()
+    assert (cookie["name"], cookie["path"], cookie["httpOnly"], cookie["secure"], cookie["sameSite"]) == (
+        "guichet_refresh",
+        "/auth",
+        True,
+        True,
+        "Strict",
+    )
+    assert cookie["expires"] - time.time() > 29 * 86400
+    stored = first.evaluate("() => [...Object.entries(sessionStorage), ...Object.entries(localStorage)]")
+    assert cookie["value"] not in str(stored)
+    assert not [name for name, value in stored if "token" in name or value.count(".") == 2], stored  # no JWT
+
+    # And a second tab (a link from an email) opens the page without a login
+    second = context.new_page()
+    second.goto(f"{runtime.url}/account")
+    second.get_by_role("heading", name="Mes coordonnées").wait_for()
+    assert "/login" not in second.url
+
+    # When the customer logs out in the first tab
+    first.get_by_role("button", name="Se déconnecter").click()
+    first.wait_for_url("**/login")
+
+    # Then the cookie is gone and the other tab is back to the login
+    assert context.cookies() == []
+    second.wait_for_url("**/login**")
+
+
+def test_without_stay_signed_in_the_session_ends_with_the_browser(runtime: Any, context: Any) -> None:
+    customer = verified_customer(runtime, "no-remember", first_name="Alan", last_name="Turing")
+
+    _log_in(context.new_page(), runtime.url, customer.email, remember=False)
+
+    (cookie,) = context.cookies()
+    assert cookie["expires"] == -1  # a session cookie: gone when the browser closes

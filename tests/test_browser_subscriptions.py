@@ -75,7 +75,7 @@ def test_order_pay_configure_download_and_book(runtime: Any, page: Any) -> None:
     settings.locator("button[type=submit]").click()
     error = settings.locator("[data-field=database_name] .field-error")
     error.wait_for()
-    assert "lowercase letter" in error.inner_text()
+    assert "lettre minuscule" in error.inner_text()  # the API says it in the page's language
     assert settings.locator("input[name=database_name]").get_attribute("aria-invalid") == "true"
     settings.locator("input[name=database_name]").fill("rossi_shop")
     settings.locator("button[type=submit]").click()

@@ -2,6 +2,7 @@
 // build step, no framework: web/core holds the pieces every page uses (the API client, texts,
 // formatting, the form builder, the router), web/pages one module per area, web/i18n the texts.
 
+import { forget, SESSION_HINT } from "./core/api.js";
 import { language, preferredLanguage, useLanguage } from "./core/i18n.js";
 import { customerOnly, register, render, setShell, start } from "./core/router.js";
 import { accountPage } from "./pages/account.js";
@@ -38,6 +39,13 @@ register({
 setShell({
   before: () => Promise.all([rememberCustomer(), rememberAreas()]),
   navigation,
+});
+
+// a logout in another tab ends the session in this one too
+window.addEventListener("storage", (event) => {
+  if (event.key !== SESSION_HINT || event.newValue) return;
+  forget();
+  render();
 });
 
 const chooser = document.getElementById("language");

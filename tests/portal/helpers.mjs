@@ -17,6 +17,7 @@ export class MemoryStorage {
   getItem(name) { return this.#items.has(name) ? this.#items.get(name) : null; }
   setItem(name, value) { this.#items.set(name, String(value)); }
   removeItem(name) { this.#items.delete(name); }
+  get values() { return [...this.#items.values()]; }
 }
 
 class FakeNode {}

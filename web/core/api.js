@@ -21,7 +21,17 @@ export class ApiError extends Error {
   }
 }
 
+// The session (API.md, "Sessions"): the refresh token lives in the auth service's HttpOnly cookie,
+// which no script reads, sent only to /auth; the access token in this module's memory only. A new
+// tab, a reload or a link from an email thus starts with one refresh by the cookie. All localStorage
+// keeps is `guichet.session`, no secret: that this browser logged in, so a refresh is worth trying;
+// its removal (a logout) ends the session in every tab. sessionStorage keeps what a tab read once
+// (the customer id, the areas of the navigation).
+let accessToken = null;
+export const SESSION_HINT = "guichet.session";
 const store = () => globalThis.sessionStorage;
+const browserWide = () => globalThis.localStorage;
+const COOKIE_SESSION = { "X-Guichet-Session": "cookie" }; // required with the cookie, against forgery
 
 // Where the API is: this origin (the local run), or the API's own domain, which the deployment
 // writes into the page (infra/deploy.py) and the Content-Security-Policy allows.
@@ -31,10 +41,15 @@ const apiBase = () => globalThis.document?.querySelector('meta[name="guichet-api
 export async function api(method, path, body, { auth = false, retried = false, headers: extra = {}, raw = false } = {}) {
   const headers = { ...extra, "Accept-Language": language() };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (auth) headers.Authorization = `Bearer ${store().getItem("guichet.access")}`;
+  if (auth && !accessToken && !retried && !(await refresh())) throw new ApiError(401, null);
+  if (auth) headers.Authorization = `Bearer ${accessToken}`;
+  // the session cookie goes to the auth service alone, also when the API has a domain of its own
+  const credentials = path.startsWith("/auth/") ? "include" : "same-origin";
   let answer;
   try {
-    answer = await fetch(apiBase() + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    answer = await fetch(apiBase() + path, {
+      method, headers, credentials, body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch {
     // no answer at all: the network, not the service (fetch says only "Failed to fetch")
     throw new NetworkError(t("offline"));
@@ -74,27 +89,42 @@ export function takeSessionExpired() {
 }
 
 async function renewTokens() {
-  const token = store().getItem("guichet.refresh");
-  if (!token) return false;
+  if (!browserWide().getItem(SESSION_HINT)) return false;
   try {
-    keep(await api("POST", "/auth/refresh", { refresh_token: token }));
+    keep(await api("POST", "/auth/refresh", {}, { headers: COOKIE_SESSION }));
     return true;
   } catch (error) {
-    if (!(error instanceof ApiError)) return false; // unreachable, not refused: the session stays
-    if (error.status === 401) sessionExpired = true; // refused: the login page says why
+    if (!(error instanceof ApiError)) throw error; // unreachable, not refused: the session stays
+    sessionExpired = true; // refused, or no cookie any more: the login page says why
     forget();
     return false;
   }
 }
 
+// What a login or a refresh answered: the access token, kept in memory.
 export function keep(tokens) {
-  store().setItem("guichet.access", tokens.access_token);
-  store().setItem("guichet.refresh", tokens.refresh_token);
+  accessToken = tokens.access_token;
+  browserWide().setItem(SESSION_HINT, "1");
 }
+// This tab's session forgotten (the cookie is the auth service's to clear: logOut).
 export function forget() {
-  for (const name of ["access", "refresh", "customer", "areas"]) store().removeItem(`guichet.${name}`);
+  accessToken = null;
+  browserWide().removeItem(SESSION_HINT);
+  for (const name of ["customer", "areas"]) store().removeItem(`guichet.${name}`);
 }
-export const loggedIn = () => Boolean(store().getItem("guichet.refresh"));
+export const loggedIn = () => Boolean(accessToken || browserWide().getItem(SESSION_HINT));
+// The login asks for the refresh token in the cookie; `remember` keeps it beyond the browser's
+// session ("stay signed in"), else it dies when the browser closes.
+export async function logIn(login, password, remember) {
+  const tokens = await api("POST", "/auth/login", { login, password, cookie: true, remember: Boolean(remember) });
+  keep(tokens);
+  return tokens;
+}
+// Logging out ends the session at the auth service, which clears the cookie, and in every tab.
+export async function logOut() {
+  forget();
+  await api("POST", "/auth/logout", {}, { headers: COOKIE_SESSION }).catch(() => {});
+}
 // What the session remembers besides its tokens (the customer id, the areas of the navigation).
 export const remembered = (name) => store().getItem(`guichet.${name}`);
 export const remember = (name, value) => store().setItem(`guichet.${name}`, value);

@@ -1,6 +1,6 @@
 // The pages before a session: log in, register, the links of the account's emails.
 
-import { api, compact, keep } from "../core/api.js";
+import { api, compact, logIn } from "../core/api.js";
 import { card, errorText, h, notice } from "../core/dom.js";
 import { form } from "../core/forms.js";
 import { LANGUAGES, language, t } from "../core/i18n.js";
@@ -15,11 +15,12 @@ const loginPage = () => card(t("login_title"),
     fields: [
       { name: "login_name", label: t("login_name"), autocomplete: "username" },
       { name: "password", label: t("password"), type: "password", autocomplete: "current-password" },
+      { name: "remember", label: t("stay_signed_in"), type: "checkbox", hint: t("stay_signed_in_hint") },
     ],
     submit: t("submit_login"),
     fieldOf: (name) => name === "login" ? "login_name" : name,
-    action: ({ login_name, password }) => api("POST", "/auth/login", { login: login_name, password }),
-    done: (tokens) => { keep(tokens); go(pageAfterLogin()); },
+    action: ({ login_name, password, remember }) => logIn(login_name, password, remember),
+    done: () => go(pageAfterLogin()),
   }),
   h("p", {}, h("a", { href: "/forgot-password" }, t("forgot"))),
   h("p", { class: "muted" }, t("no_account"), " ", h("a", { href: "/register" }, t("register"))));

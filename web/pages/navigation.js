@@ -1,6 +1,6 @@
 // The navigation above every page, and what it remembers for the session.
 
-import { api, forget, loggedIn, optional, remember, remembered } from "../core/api.js";
+import { api, loggedIn, logOut, optional, remember, remembered } from "../core/api.js";
 import { h } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { go } from "../core/router.js";
@@ -45,9 +45,7 @@ export function navigation() {
     h("div", { class: "who" },
       customerId ? h("span", { class: "customer-id", title: t("customer_id") }, customerId) : null,
       h("button", { onclick: async () => {
-        const refreshToken = remembered("refresh");
-        forget();
-        await api("POST", "/auth/logout", { refresh_token: refreshToken }).catch(() => {});
+        await logOut();
         go("/login");
       } }, t("logout"))));
 }
