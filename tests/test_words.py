@@ -8,11 +8,14 @@ import json
 import re
 import shutil
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from guichet_contracts.catalogs import read
 from guichet_contracts.validation import ValidationFailed, parse
-from guichet_contracts.words import LANGUAGES, Invalid, Phrase, catalog, say
+from guichet_contracts.words import FOLDER, LANGUAGES, Invalid, Phrase, catalog, say
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,12 +89,41 @@ def test_every_id_the_code_says_is_in_the_catalogs_and_every_catalog_id_is_said(
     assert catalogued >= BUILT
 
 
-def test_the_catalogs_are_sorted_json_objects_of_texts():
+def test_the_catalogs_are_sorted_po_files_of_plain_messages():
     for language in LANGUAGES:
-        path = ROOT / f"packages/guichet_contracts/guichet_contracts/catalogs/{language}.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        assert list(data) == sorted(data)
-        assert all(isinstance(text, str) for text in data.values())
+        messages = [message for message in read(FOLDER, language) if message.id]
+        ids = [message.id for message in messages]
+        assert ids == sorted(ids) and len(ids) == len(set(ids)), language
+        for message in messages:
+            assert isinstance(message.id, str) and isinstance(message.string, str), message.id
+            assert message.context is None and not message.fuzzy, message.id
+
+
+def test_no_catalog_is_read_when_the_shared_code_is_imported():
+    """The .po files are parsed on the first message said, not in a Lambda's cold start."""
+    code = (
+        "import sys; from guichet_contracts import catalogs, errors, mail, validation, web, words; "
+        "assert words.catalog.cache_info().currsize == 0; "
+        "assert not [name for name in sys.modules if name.startswith('babel')], sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_no_service_says_a_phrase_when_imported():
+    """A Phrase reads the catalogs: one built at a module's top level would read them at import."""
+    for path in SOURCES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = [
+            node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        inside = {id(node) for function in functions for node in ast.walk(function)}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "Phrase"
+                and id(node) not in inside
+            ):
+                raise AssertionError(f"{path.name}:{node.lineno} says a Phrase at import")
 
 
 def test_a_phrase_is_said_in_each_language_with_its_values():

@@ -14,7 +14,13 @@ Texts are gettext messages (`{% trans %}`, English source) translated by catalog
 language: the service's `<templates>/locale/<language>.po`, then the layout's own
 (`templates/locale/<language>.po` beside this module), then the brand's `texts`, keyed by a
 message's English source, which reword any of them for one provider. Catalogs are read from
-their .po files once per process (a few milliseconds), so what is tested is what ships.
+their .po files once per process (a few milliseconds, `catalogs.read`), so what is tested is
+what ships.
+
+Words a service puts in an email's context rather than in its template (a document kind, a
+payment method's name) are messages of the same catalogs, each with a context saying what it
+names: the service marks them `pgettext_noop("payment method", "card")` (the catalogs' tool
+finds them there) and says them with `pgettext(templates, language, context, message)`.
 """
 
 from __future__ import annotations
@@ -28,10 +34,10 @@ from typing import Any
 
 from . import formatting, observability
 from .brand import Brand, load_brand
+from .catalogs import read
 from .web import DEFAULT_LANGUAGE, LANGUAGES
 
 _SHARED_TEMPLATES = Path(__file__).parent / "templates"
-CATALOGS = "locale"  # <templates>/locale/<language>.po
 _environments: dict[str, Any] = {}
 _translations: dict[tuple[Path, str, Path], Any] = {}
 _lock = threading.Lock()
@@ -133,22 +139,33 @@ def translations(templates: Path, language: str, brand: Brand) -> Any:
         return _translations[key]
 
 
+def pgettext_noop(context: str, message: str) -> tuple[str, str]:
+    """Marks `message` (English) for the catalogs, with `context` saying what it names; says
+    nothing yet: `pgettext` does, in a language."""
+    return context, message
+
+
+def pgettext(
+    templates: Path, language: str, context: str, message: str, *, brand: Brand | None = None
+) -> str:
+    """`message` of `context` in `language` (French if not one of LANGUAGES), as the catalogs of
+    `templates` translate it."""
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return str(translations(templates, language, brand or load_brand()).upgettext(context, message))
+
+
 def _read_catalogs(templates: Path, language: str, brand: Brand) -> Any:
     import io
 
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
     from babel.support import Translations
 
     merged = Catalog(locale=formatting.locale_of(language))
     for folder in (_SHARED_TEMPLATES, templates):
-        path = folder / CATALOGS / f"{language}.po"
-        if path.is_file():
-            with path.open("rb") as source:
-                for message in read_po(source, locale=merged.locale):
-                    if message.id and message.string and not message.fuzzy:
-                        merged[message.id] = message
+        for message in read(folder, language):
+            if message.id and message.string and not message.fuzzy:
+                merged[message.id] = message
     for source, wording in brand.texts.get(language, {}).items():  # type: ignore[call-overload]
         if source in merged:
             message = merged[source]

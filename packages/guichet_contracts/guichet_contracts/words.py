@@ -1,8 +1,11 @@
 """The API's words: every message a client reads in an error body, in French, English and Italian.
 
-The texts live in message catalogs, one JSON object per language in `catalogs/` (`fr.json`,
-`en.json`, `it.json`): a message id maps to its text, where `{name}` stands for a value given
-with the message. Every catalog has every id (tests/test_words.py checks it).
+The texts live in gettext message catalogs, one .po file per language in `locale/` beside this
+module (`fr.po`, `en.po`, `it.po`; the layout the emails' catalogs have, `<folder>/locale/<language>.po`,
+read by the same `catalogs.read`): a msgid is a message id, its msgstr the text, where `{name}`
+stands for a value given with the message (python-brace-format); `en.po` has the English text.
+Every catalog has every id (tests/test_words.py checks it). A catalog is read on its first use
+(the first Phrase or message said), not when a service is imported.
 
 Message ids:
 - `error.<code>`: the message of an error code of API.md (`error.invalid_credentials`); an
@@ -21,22 +24,22 @@ A `Phrase` is also a `str`, its English text, for the logs and the tests that re
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Any
 
 LANGUAGES = ("fr", "en", "it")
 DEFAULT_LANGUAGE = "fr"
-CATALOGS = Path(__file__).parent / "catalogs"
+FOLDER = Path(__file__).parent  # the catalogs: FOLDER/locale/<language>.po
 
 
 @functools.cache
 def catalog(language: str) -> dict[str, str]:
     """The catalog of `language` (one of LANGUAGES): message id → text."""
+    from .catalogs import read
+
     if language not in LANGUAGES:
         raise ValueError(f"{language!r} is not one of {', '.join(LANGUAGES)}")
-    texts: dict[str, str] = json.loads((CATALOGS / f"{language}.json").read_text(encoding="utf-8"))
-    return texts
+    return {str(message.id): str(message.string) for message in read(FOLDER, language) if message.id}
 
 
 def say(language: str, message_id: str, values: dict[str, Any] | None = None) -> str:

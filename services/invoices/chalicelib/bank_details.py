@@ -47,8 +47,6 @@ TERRITORY_GROUPS: tuple[frozenset[str], ...] = (
     frozenset({"FI", "AX"}),
 )
 
-BIC_MISMATCH = Phrase("field.bic_mismatch")
-
 
 @dataclass(frozen=True)
 class BankDetails:
@@ -164,7 +162,7 @@ def _check_bic(value: object, account: IBAN | None) -> tuple[str | None, str | N
     except (exceptions.SchwiftyException, ValueError):
         return None, Phrase("field.bic")
     if account is not None and code.country_code not in _bic_countries(account):
-        return None, BIC_MISMATCH
+        return None, Phrase("field.bic_mismatch")
     return str(code.compact), None
 
 
