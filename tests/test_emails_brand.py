@@ -5,6 +5,7 @@ each catalog translates every message its templates ask for."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -206,6 +207,46 @@ def test_a_message_without_translation_is_reported(tmp_path: Path) -> None:
     # the new wording untranslated, the old one left over: in every catalog (English lists them too)
     for language in ("fr", "en", "it"):
         assert gaps[language] == ["Choose a new password", "Pick a new password"]
+
+
+def test_words_a_service_computes_for_its_emails_are_catalog_messages(tmp_path: Path) -> None:
+    """The invoices' document kinds, payment methods and decline reasons: gettext messages of the
+    invoices' catalogs under a context, found in mailing.py by the catalogs' tool."""
+    templates = SERVICES / "invoices" / "chalicelib" / "templates"
+    extracted = {(message.context, message.id) for message in catalogs.extract(templates)}
+    assert {("payment method", "card"), ("refund method", "refund to your card")} <= extracted
+    assert ("decline reason", "insufficient funds") in extracted
+    said = {
+        language: mail.pgettext(templates, language, "payment method", "direct debit")
+        for language in ["fr", "en", "it"]
+    }
+    assert said == {"fr": "prélèvement automatique", "en": "direct debit", "it": "addebito diretto"}
+    assert mail.pgettext(templates, "de", "payment method", "card") == "carte bancaire"  # French by default
+
+    folder = tmp_path / "chalicelib" / "templates"
+    shutil.copytree(templates, folder)
+    shutil.copy(templates.parent / "mailing.py", folder.parent / "mailing.py")
+    catalog = folder / "locale" / "it.po"
+    catalog.write_text(catalog.read_text().replace('msgstr "addebito diretto"', 'msgstr ""'))
+    assert catalogs.missing(folder) == {"fr": [], "en": [], "it": ["payment method|direct debit"]}
+
+
+def test_no_service_keeps_texts_in_a_dict_by_language() -> None:
+    """Words in a language live in catalogs (.po) or data files (the PDFs' JSON label tables),
+    never in a Python dict keyed "fr", "en", "it"."""
+    pending = {"subscriptions/chalicelib/mailing.py"}  # its billing periods: to move to its catalogs
+    found = set()
+    for path in SERVICES.glob("*/chalicelib/*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = {key.value for key in node.keys if isinstance(key, ast.Constant)}
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "dict":
+                keys = {keyword.arg for keyword in node.keywords}
+            else:
+                continue
+            if len(keys & {"fr", "en", "it"}) >= 2:
+                found.add(f"{path.relative_to(SERVICES)}")
+    assert found - pending == set()
 
 
 def test_auth_emails_are_one_template_per_message_with_plurals_from_the_catalog() -> None:

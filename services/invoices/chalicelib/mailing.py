@@ -19,84 +19,34 @@ money = formatting.money
 day = formatting.day
 moment = formatting.moment
 
+# Words the emails' context carries, translated by the same catalogs as the templates
+# (templates/locale/<language>.po), each under a context saying what it names.
 KIND_LABELS = {
-    "fr": {
-        "invoice": "facture",
-        "credit_note": "avoir",
-        "resale": "facture de revente",
-        "regularization": "facture de régularisation",
-    },
-    "en": {
-        "invoice": "invoice",
-        "credit_note": "credit note",
-        "resale": "resale invoice",
-        "regularization": "regularization invoice",
-    },
-    "it": {
-        "invoice": "fattura",
-        "credit_note": "nota di credito",
-        "resale": "fattura di rivendita",
-        "regularization": "fattura di conguaglio",
-    },
+    "invoice": mail.pgettext_noop("document kind", "invoice"),
+    "credit_note": mail.pgettext_noop("document kind", "credit note"),
+    "resale": mail.pgettext_noop("document kind", "resale invoice"),
+    "regularization": mail.pgettext_noop("document kind", "regularization invoice"),
 }
 METHOD_LABELS = {
-    "fr": {
-        "card": "carte bancaire",
-        "direct_debit": "prélèvement automatique",
-        "check": "chèque",
-        "tip": "TIP",
-        "transfer": "virement",
-    },
-    "en": {
-        "card": "card",
-        "direct_debit": "direct debit",
-        "check": "cheque",
-        "tip": "TIP",
-        "transfer": "bank transfer",
-    },
-    "it": {
-        "card": "carta",
-        "direct_debit": "addebito diretto",
-        "check": "assegno",
-        "tip": "TIP",
-        "transfer": "bonifico",
-    },
+    "card": mail.pgettext_noop("payment method", "card"),
+    "direct_debit": mail.pgettext_noop("payment method", "direct debit"),
+    "check": mail.pgettext_noop("payment method", "cheque"),
+    "tip": mail.pgettext_noop("payment method", "TIP"),
+    "transfer": mail.pgettext_noop("payment method", "bank transfer"),
 }
-
-
 REFUND_LABELS = {
-    "fr": {"card": "remboursement sur votre carte", "transfer": "virement", "check": "chèque"},
-    "en": {"card": "refund to your card", "transfer": "bank transfer", "check": "cheque"},
-    "it": {"card": "rimborso sulla Sua carta", "transfer": "bonifico", "check": "assegno"},
+    "card": mail.pgettext_noop("refund method", "refund to your card"),
+    "transfer": mail.pgettext_noop("refund method", "bank transfer"),
+    "check": mail.pgettext_noop("refund method", "cheque"),
 }
 DECLINE_LABELS = {
-    "fr": {
-        "insufficient_funds": "provision insuffisante",
-        "account_closed": "compte clôturé",
-        "invalid_account": "coordonnées bancaires invalides",
-        "card_declined": "carte refusée",
-        "expired_card": "carte expirée",
-        "incorrect_cvc": "cryptogramme incorrect",
-        "invalid_card": "carte invalide",
-    },
-    "en": {
-        "insufficient_funds": "insufficient funds",
-        "account_closed": "account closed",
-        "invalid_account": "invalid bank details",
-        "card_declined": "card declined",
-        "expired_card": "card expired",
-        "incorrect_cvc": "incorrect security code",
-        "invalid_card": "invalid card",
-    },
-    "it": {
-        "insufficient_funds": "fondi insufficienti",
-        "account_closed": "conto chiuso",
-        "invalid_account": "coordinate bancarie non valide",
-        "card_declined": "carta rifiutata",
-        "expired_card": "carta scaduta",
-        "incorrect_cvc": "codice di sicurezza errato",
-        "invalid_card": "carta non valida",
-    },
+    "insufficient_funds": mail.pgettext_noop("decline reason", "insufficient funds"),
+    "account_closed": mail.pgettext_noop("decline reason", "account closed"),
+    "invalid_account": mail.pgettext_noop("decline reason", "invalid bank details"),
+    "card_declined": mail.pgettext_noop("decline reason", "card declined"),
+    "expired_card": mail.pgettext_noop("decline reason", "card expired"),
+    "incorrect_cvc": mail.pgettext_noop("decline reason", "incorrect security code"),
+    "invalid_card": mail.pgettext_noop("decline reason", "invalid card"),
 }
 
 
@@ -105,8 +55,13 @@ def decline_reason(code: str | None, language: str) -> str:
     return label(DECLINE_LABELS, language, code or "card_declined")
 
 
-def label(table: dict[str, dict[str, str]], language: str, key: str) -> str:
-    return table.get(language, table["fr"]).get(key, key)
+def label(table: dict[str, tuple[str, str]], language: str, key: str) -> str:
+    """What `key` names in `language` (French if not a customer area's), from the emails'
+    catalogs; a key the table does not know, as it is."""
+    if key not in table:
+        return key
+    context, message = table[key]
+    return mail.pgettext(settings.templates, language, context, message)
 
 
 def portal_link(path: str, **params: str) -> str:
