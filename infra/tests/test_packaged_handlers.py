@@ -195,12 +195,16 @@ def test_the_packaged_service_imports_and_answers_every_route_and_event(
 def test_the_packaged_service_ships_its_email_templates_and_catalogs(
     name: str, unpacked: dict[str, Path]
 ) -> None:
-    """The emails' catalogs are read at run time from .po files: each must be in the zip, beside
-    its templates, the service's and the shared layout's alike."""
-    from guichet_contracts import mail
+    """The emails' catalogs and the API's (guichet_contracts/locale) are read at run time from .po
+    files: each must be in the zip, beside its templates, the service's and the shared layout's
+    alike."""
+    from guichet_contracts import mail, words
 
     shared = Path(mail.__file__).parent / "templates"
-    folders = [(shared, unpacked[name] / "guichet_contracts" / "templates")]
+    folders = [
+        (shared, unpacked[name] / "guichet_contracts" / "templates"),
+        (words.FOLDER / "locale", unpacked[name] / "guichet_contracts" / "locale"),
+    ]
     source = SERVICES_DIR / name / "chalicelib" / "templates"
     if source.is_dir():
         folders.append((source, unpacked[name] / "chalicelib" / "templates"))
