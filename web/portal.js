@@ -9,6 +9,7 @@ import { appointmentsPage } from "./pages/appointments.js";
 import { authPages } from "./pages/auth.js";
 import { billingPage } from "./pages/billing.js";
 import { consumptionPage } from "./pages/consumption.js";
+import { homePage } from "./pages/home.js";
 import { invoicePage } from "./pages/invoice.js";
 import { invoicesPage } from "./pages/invoices.js";
 import { navigation, rememberAreas, rememberCustomer } from "./pages/navigation.js";
@@ -21,6 +22,7 @@ import { surplusPage } from "./pages/surplus.js";
 
 register({
   ...authPages,
+  "/": customerOnly(homePage),
   "/account": customerOnly(accountPage),
   "/my-subscriptions": customerOnly(subscriptionsPage),
   "/subscription": customerOnly(subscriptionPage),

@@ -37,7 +37,7 @@ export function navigation() {
   const customerId = remembered("customer");
   const areas = JSON.parse(remembered("areas") || "{}");
   nav.replaceChildren(
-    h("div", { class: "links" }, link("/my-subscriptions", "nav_subscriptions"),
+    h("div", { class: "links" }, link("/", "nav_home"), link("/my-subscriptions", "nav_subscriptions"),
       areas.consumption ? link("/my-consumption", "nav_consumption") : null, areas.surplus ? link("/my-surplus", "nav_surplus") : null,
       link("/my-invoices", "nav_invoices"),
       link("/order", "nav_order"),
