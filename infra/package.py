@@ -10,7 +10,8 @@ For each Chalice app under services/ (see `service_stack.discover_services`):
   2. ask Chalice which functions the app has, and write the merge template
      (`service_stack.merge_template`);
   3. `chalice package --merge-template` it into <out>/<service>/ (sam.json, deployment.zip);
-  4. add bytecode compiled by the runtime's Python to deployment.zip;
+  4. drop from deployment.zip Babel's data of the locales the customer area does not use
+     (`prune_locale_data`), then add bytecode compiled by the runtime's Python to it;
   5. translate sam.json to plain CloudFormation, <out>/<service>/template.json.
 Then <out>/shared/template.json (from every service found), the web portal's stack and files
 (<out>/portal/template.json and site/, `infra.portal`) and <out>/manifest.json, which
@@ -26,7 +27,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,7 @@ CONTRACTS = ROOT / "packages" / "guichet_contracts" / "guichet_contracts"
 _SKIPPED_EVERYWHERE = {"__pycache__", ".pytest_cache", "tests"}
 _SKIPPED_AT_TOP = {"vendor", "demo.py", ".venv"}
 _FIXED_TIME = 946_684_800  # 2000-01-01
+_LOCALE_DATA = "babel/locale-data/"
 
 
 class PackagingError(RuntimeError):
@@ -111,6 +114,50 @@ def prepare_copy(service: Service, work: Path, stage: str) -> Path:
         if ".chalice" not in path.relative_to(copy).parts:
             os.utime(path, (_FIXED_TIME, _FIXED_TIME))
     return copy
+
+
+def babel_locales(identifiers: Iterable[str] | None = None) -> set[str]:
+    """The locales whose Babel data the emails read: each language's and its region's
+    (`guichet_contracts.formatting.LOCALES`), and every locale they inherit from, as Babel loads
+    them (`babel.localedata.load`: CLDR's parent exceptions, else the identifier cut at its last
+    part, up to root): fr_FR, fr, en_GB, en_001, en, it_IT, it and root."""
+    from babel.core import get_global
+    from guichet_contracts.formatting import LOCALES
+
+    exceptions = get_global("parent_exceptions")
+    wanted = set(identifiers if identifiers is not None else [*LOCALES, *LOCALES.values()])
+    kept = {"root"}
+    for identifier in wanted:
+        while identifier != "root" and identifier not in kept:
+            kept.add(identifier)
+            parts = identifier.split("_")
+            identifier = exceptions.get(identifier) or ("root" if len(parts) == 1 else "_".join(parts[:-1]))
+    return kept
+
+
+def prune_locale_data(deployment_zip: Path, keep: set[str] | None = None) -> int:
+    """Rewrites `deployment_zip` without Babel's data of the locales not in `keep` (default
+    `babel_locales()`): CLDR for a thousand locales is 32 MB unzipped, the customer area reads
+    eight of them. Returns how many files were dropped (none when Babel is not in the zip)."""
+    keep = babel_locales() if keep is None else keep
+    with zipfile.ZipFile(deployment_zip) as original:
+        entries = original.infolist()
+        dropped = {
+            entry.filename
+            for entry in entries
+            if entry.filename.startswith(_LOCALE_DATA)
+            and entry.filename.endswith(".dat")
+            and entry.filename[len(_LOCALE_DATA) : -len(".dat")] not in keep
+        }
+        if not dropped:
+            return 0
+        pruned = deployment_zip.with_name(f"{deployment_zip.name}.pruned")
+        with zipfile.ZipFile(pruned, "w") as target:
+            for entry in entries:
+                if entry.filename not in dropped:
+                    target.writestr(entry, original.read(entry), compress_type=entry.compress_type)
+    pruned.replace(deployment_zip)
+    return len(dropped)
 
 
 def _run(arguments: list[str], cwd: Path, settings: Settings, placeholders: list[str]) -> str:
@@ -194,6 +241,9 @@ def package_service(service: Service, settings: Settings) -> tuple[ServiceFacts,
         placeholders,
     )
     timings["chalice package"] = time.perf_counter() - started
+    started = time.perf_counter()
+    prune_locale_data(target / "deployment.zip")
+    timings["locale data"] = time.perf_counter() - started
     started = time.perf_counter()
     compile_package(target / "deployment.zip", settings.python)
     timings["bytecode"] = time.perf_counter() - started

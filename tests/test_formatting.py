@@ -50,3 +50,18 @@ def test_quantities_keep_sensible_precision():
     assert formatting.quantity("412.1234", "fr") == "412,1"
     assert formatting.quantity("1412.05", "en", digits=3) == "1,412.05"
     assert formatting.quantity("3", "it", digits=0) == "3"
+
+
+@pytest.mark.parametrize(
+    "language, weekdays, saturday, scattered",
+    [
+        ("fr", "lun.\u2013ven.", "sam.", "lun., mer.\u2013jeu."),
+        ("en", "Mon\u2013Fri", "Sat", "Mon, Wed\u2013Thu"),
+        ("it", "lun\u2013ven", "sab", "lun, mer\u2013gio"),
+    ],
+)
+def test_opening_days_read_as_ranges_and_hours_in_the_language(language, weekdays, saturday, scattered):
+    assert formatting.weekdays(["fri", "mon", "tue", "wed", "thu"], language) == weekdays
+    assert formatting.weekdays(["sat"], language) == saturday
+    assert formatting.weekdays(["mon", "wed", "thu"], language) == scattered
+    assert formatting.clock("08:00", language) == "08:00"

@@ -80,3 +80,20 @@ def test_every_module_has_bytecode_of_the_runtime_with_unchecked_hash(
                 assert header[:4] == magic
                 # PEP 552 flags: 0b01 = hash-based, check_source unset.
                 assert int.from_bytes(header[4:8], "little") == 0b01
+
+
+def test_babel_ships_only_the_locale_data_the_customer_area_reads(
+    packaged: Path, services: list[Service]
+) -> None:
+    from infra.package import babel_locales
+
+    with_babel = 0
+    for service in services:
+        with zipfile.ZipFile(packaged / service.name / "deployment.zip") as archive:
+            names = archive.namelist()
+        data = [name for name in names if name.startswith("babel/locale-data/") and name.endswith(".dat")]
+        locales = {name[len("babel/locale-data/") : -len(".dat")] for name in data}
+        if "babel/__init__.py" in names:
+            with_babel += 1
+            assert locales == babel_locales(), service.name
+    assert with_babel >= 3  # auth, invoices, subscriptions: their emails

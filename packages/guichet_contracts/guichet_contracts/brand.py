@@ -105,6 +105,12 @@ class Phone(_Strict):
     number: Annotated[str, StringConstraints(pattern=_PHONE)]
     cost: Literal["free"] | Localized  # "free", or what a minute costs, in words
 
+    @property
+    def display(self) -> str:
+        """The number as customers dial it: a French one in its national form ("0 800 66 55 44",
+        "01 23 45 67 89"), any other in its international (E.164) form."""
+        return national(self.number)
+
 
 class Hours(_Strict):
     days: list[Day] = Field(min_length=1)
@@ -178,6 +184,17 @@ class Brand(_Strict):
         """The colours as CSS custom properties (`--colour-primary`...), for the portal's style."""
         lines = [f"  --colour-{role.replace('_', '-')}: {value};" for role, value in self.colours]
         return ":root {\n" + "\n".join(lines) + "\n}\n"
+
+
+def national(number: str) -> str:
+    """A French E.164 number (+33 and nine digits) as written in France: "01 23 45 67 89", special
+    numbers (08) as "0 800 66 55 44"; any other number unchanged (its E.164 form is dialable)."""
+    if not re.fullmatch(r"\+33[1-9][0-9]{8}", number):
+        return number
+    digits = "0" + number[3:]
+    if digits.startswith("08"):
+        return f"{digits[0]} {digits[1:4]} {digits[4:6]} {digits[6:8]} {digits[8:]}"
+    return " ".join(digits[index : index + 2] for index in range(0, 10, 2))
 
 
 def brand_folder() -> Path:

@@ -10,6 +10,7 @@ follows (the portal's `LOCALES`); anything else is French, the default language.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Literal
 
@@ -72,6 +73,33 @@ def percent(rate: Decimal | str, language: str) -> str:
 
     pattern = _pattern("percent", language, "#,##0", "#,##0.##")
     return str(format_percent(Decimal(str(rate)) / 100, pattern, locale=locale_of(language)))
+
+
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekdays(days: Iterable[str], language: str) -> str:
+    """Days of the week ("mon"...), consecutive ones as a range: "lun.–ven.", "Mon–Fri", "sab."."""
+    from babel.dates import get_day_names
+
+    names = get_day_names("abbreviated", locale=locale_of(language))
+    indexes = sorted({WEEK.index(name) for name in days})
+    runs: list[list[int]] = []
+    for index in indexes:
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return ", ".join(
+        names[run[0]] if len(run) == 1 else f"{names[run[0]]}\u2013{names[run[-1]]}" for run in runs
+    )
+
+
+def clock(value: str, language: str) -> str:
+    """A time of day given as "HH:MM", as the language writes it ("08:00", "8:00 am"...)."""
+    from babel.dates import format_time
+
+    return str(format_time(datetime.time.fromisoformat(value), "short", locale=locale_of(language)))
 
 
 def _pattern(kind: Literal["currency", "percent"], language: str, digits: str, wanted: str) -> str:

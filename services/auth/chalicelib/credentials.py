@@ -13,6 +13,7 @@ import time
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
+from guichet_contracts import formatting
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
@@ -126,7 +127,7 @@ def _notify_changed(account: Account, *, now: datetime, all_sessions: bool) -> N
         to=account.email,
         language=account.language,
         first_name=account.first_name,
-        changed_at=now.strftime("%Y-%m-%d %H:%M UTC"),
+        changed_at=formatting.moment(now, account.language),
         forgot_url=emails.portal_link("forgot-password"),
         all_sessions=all_sessions,
     )

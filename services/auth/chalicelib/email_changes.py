@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
+from guichet_contracts import formatting
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from . import accounts, customer_events, emails, login_throttle, opaque_tokens, passwords
@@ -67,7 +68,7 @@ def request(customer_id: str, new_email: str, password: str, *, now: datetime) -
             condition=Account.pk.exists(),
         )
         write.save(accounts.one_time("REFUSE", refuse_digest, customer_id, apply_at, reference=request_id))
-    when = apply_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = formatting.moment(apply_at, account.language)
     emails.send_capped(
         "email_change_code",
         now=now,

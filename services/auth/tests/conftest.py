@@ -202,20 +202,9 @@ def unique_phone() -> tuple[str, str]:
 
 def subject(template: str, language: str = "en") -> str:
     """The subject line of one of the service's email templates."""
-    import jinja2
     from guichet_contracts import mail
 
-    environment = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(
-            [
-                jinja2.FileSystemLoader(str(SERVICE_DIR / "chalicelib" / "templates")),
-                jinja2.FileSystemLoader(str(Path(mail.__file__).parent / "templates")),
-            ]
-        ),
-        autoescape=False,
-    )
-    page = environment.get_template(f"{language}/{template}.j2")
-    return " ".join("".join(page.blocks["subject"](page.new_context({}))).split())
+    return mail.subject(SERVICE_DIR / "chalicelib" / "templates", template, language)
 
 
 def subjects(mailbox: Mailbox, to: str) -> list[str]:

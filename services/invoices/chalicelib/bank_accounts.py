@@ -63,13 +63,14 @@ def change(
     )
     account.save()
     party = billing_parties.get(customer_id)
+    language = party.language if party else "fr"
     mailing.notify(
         "bank_account_changed",
         party,
         iban_masked=mask(details.iban),
         mandate_reference=account.mandate_reference,
-        signed_on=mailing.day(today, party.language if party else "fr"),
-        changed_at=now.strftime("%Y-%m-%d %H:%M UTC"),
+        signed_on=mailing.day(today, language),
+        changed_at=mailing.moment(now, language),
     )
     logger.info("bank account changed", extra={"customer_id": customer_id, "iban": mask(details.iban)})
     _announce_mandate(account)

@@ -1,18 +1,23 @@
-"""The emails of the invoices service, in the customer's language, and how they show money and dates."""
+"""The emails of the invoices service, in the customer's language; money and dates in them are
+`guichet_contracts.formatting`'s (`money`, `day`), as on the PDFs and in the portal."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
-from guichet_contracts import mail
+from guichet_contracts import formatting, mail
 
 from .models import BillingParty
 from .settings import settings
 
 logger = Logger(child=True)
+
+# what the emails show amounts and dates with, as the PDFs and the portal do
+money = formatting.money
+day = formatting.day
+moment = formatting.moment
 
 KIND_LABELS = {
     "fr": {
@@ -107,21 +112,6 @@ def label(table: dict[str, dict[str, str]], language: str, key: str) -> str:
 def portal_link(path: str, **params: str) -> str:
     query = f"?{urlencode(params)}" if params else ""
     return f"{settings.public_url}/{path.lstrip('/')}{query}"
-
-
-def money(cents: int, currency: str, language: str) -> str:
-    symbol = "€" if currency == "EUR" else currency
-    units, rest = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
-    if language == "en":
-        return f"{sign}{symbol}{units:,}.{rest:02d}"
-    grouped = f"{units:,}".replace(",", "\u202f")
-    return f"{sign}{grouped},{rest:02d}\u00a0{symbol}"
-
-
-def day(value: str | date, language: str) -> str:
-    moment = date.fromisoformat(value) if isinstance(value, str) else value
-    return moment.strftime("%d %b %Y") if language == "en" else moment.strftime("%d/%m/%Y")
 
 
 def send(name: str, party: BillingParty, **context: Any) -> None:

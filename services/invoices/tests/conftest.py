@@ -478,13 +478,9 @@ def mails_to(mailbox: Any, address: str, containing: str = "") -> list[dict[str,
 
 def subject(template: str, language: str = "fr", **context: Any) -> str:
     """The subject line of one of the service's email templates, rendered with `context`."""
-    import jinja2
+    from guichet_contracts import mail
 
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(SERVICE_DIR / "chalicelib" / "templates")), autoescape=False
-    )
-    page = environment.get_template(f"{language}/{template}.j2")
-    return " ".join("".join(page.blocks["subject"](page.new_context(context))).split())
+    return mail.subject(SERVICE_DIR / "chalicelib" / "templates", template, language, **context)
 
 
 @pytest.fixture

@@ -97,6 +97,8 @@ def test_a_valid_iban_is_answered_masked_with_a_new_mandate(
     assert BankAccount.get(customer_pk(customer.customer_id), "BANK_ACCOUNT").iban == IBAN_COMPACT
     (mail,) = mails_to(mailbox, customer.email, CHANGED)
     assert account["iban_masked"] in mail["text"] and account["mandate_reference"] in mail["text"]
+    # when, as the customer reads it: noon in Paris, in words of their language
+    assert "23 novembre 2026" in mail["text"] and "23 nov. 2026, 12:00" in mail["text"]
     logs = every_log_line()
     assert "bank account changed" in logs  # the service's own line was captured
     captured = capsys.readouterr()

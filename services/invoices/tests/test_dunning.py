@@ -69,7 +69,7 @@ def test_the_last_reminder_names_the_suspension_day_and_that_day_publishes_invoi
 
     # Then it names the day the service will be suspended
     (last,) = mails_to(mailbox, customer.email, subject("overdue_reminder", number=invoice.number, stage=3))
-    assert "sera suspendu le 24/04/2045" in last["text"] and customer.customer_id in last["text"]
+    assert "sera suspendu le 24 avril 2045" in last["text"] and customer.customer_id in last["text"]
 
     # When the job runs the day before, then on that day, twice, then again having forgotten
     # what it covered
@@ -196,7 +196,7 @@ def test_an_unpaid_orders_invoice_is_voided_and_the_order_given_up(
     (reminder,) = mails_to(
         mailbox, customer.email, subject("overdue_reminder", number=invoice.number, stage=1)
     )
-    assert "sans paiement d'ici le 31/03/2046, elle sera annulée" in reminder["text"]
+    assert "sans paiement d'ici le 31 mars 2046, elle sera annulée" in reminder["text"]
 
     # When it runs 13 days late, then on the day (twice)
     before = run(CANCEL_ON - timedelta(days=1))

@@ -162,7 +162,7 @@ def test_a_declined_installment_is_mailed_and_retried_once_seven_days_later(
     assert first["failed"] == 2 and first["installments"] == 0
     for customer in (mended, stuck):
         assert statuses(customer, f"sub-{customer.customer_id}")[0] == "retrying"
-        (mail,) = mails_to(mailbox, customer.email, "nouvel essai le 12/02/2048")
+        (mail,) = mails_to(mailbox, customer.email, "nouvel essai le 12 février 2048")
         assert "provision insuffisante" in mail["text"] and customer.customer_id in mail["text"]
 
     # When one of them gives new bank details on 8 February, and the job runs until the 12th

@@ -80,7 +80,7 @@ def test_an_invoice_becomes_overdue_the_day_after_its_due_date_with_one_reminder
     assert (stored.status, stored.amount_due_cents) == ("overdue", 4800)
     assert reminders(mailbox, customer, invoice.number) == [1]
     (mail,) = mails_to(mailbox, customer.email, "Rappel")
-    assert "48,00" in mail["text"] and "17/03/2037" in mail["text"]
+    assert "48,00\u00a0€" in mail["text"] and "17 mars 2037" in mail["text"]
 
 
 def test_reminders_of_stage_2_and_3_go_15_and_30_days_late_once_each(late_invoice: Any, mailbox: Any) -> None:
@@ -155,3 +155,27 @@ def test_an_overdue_invoice_paid_gets_no_further_reminder(late_invoice: Any, mai
     stored = stored_invoice(customer.customer_id, invoice.invoice_id)
     assert (stored.status, stored.amount_due_cents, stored.due_pk) == ("paid", 0, None)
     assert reminders(mailbox, customer, invoice.number) == [1]
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "it"])
+def test_a_reminder_shows_the_amount_and_due_date_as_the_formatting_library_writes_them(
+    customer_factory: Any, fresh_jobs: None, mailbox: Any, language: str
+) -> None:
+    from guichet_contracts import formatting
+
+    # Given a customer of `language` with an open invoice of 1 200,00 € due on 17 March 2037
+    customer = customer_factory(language)
+    invoice = issue_invoice(customer.customer_id, ISSUED_ON, lines=[priced(100000)])
+    job_ran_until("mark_overdue", DUE_ON - timedelta(days=1))
+
+    # When the reminder goes, the day after the due date
+    run(DUE_ON + timedelta(days=1))
+
+    # Then its amount and date are the ones guichet_contracts.formatting writes in that language
+    (mail,) = mails_to(
+        mailbox, customer.email, subject("overdue_reminder", language, number=invoice.number, stage=1)
+    )
+    amount, due = formatting.money(120000, "EUR", language), formatting.day(DUE_ON, language)
+    assert amount == {"fr": "1\u202f200,00\u00a0€", "en": "€1,200.00", "it": "1.200,00\u00a0€"}[language]
+    assert amount in mail["text"] and amount in mail["html"]
+    assert due in mail["text"] and due in mail["html"]

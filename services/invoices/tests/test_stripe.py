@@ -504,7 +504,7 @@ def test_installments_debited_through_stripe_are_collecting_until_the_bank_answe
         "2061-02-15",
         "insufficient_funds",
     )
-    assert len(mails_to(mailbox, poor.email, "nouvel essai le 15/02/2061")) == 1
+    assert len(mails_to(mailbox, poor.email, "nouvel essai le 15 février 2061")) == 1
 
 
 def statuses_of(customer: Customer) -> list[Any]:

@@ -1,63 +1,23 @@
-"""The emails of the subscriptions service, in the customer's language, and how they show money and dates."""
+"""The emails of the subscriptions service, in the customer's language; money and dates in them
+are `guichet_contracts.formatting`'s (`money`, `day`), as on the PDFs and in the portal."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
-from guichet_contracts import mail
+from guichet_contracts import formatting, mail
 
 from .models import Customer, Order
 from .settings import settings
 
 logger = Logger(child=True)
 
-_MONTHS = {
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "it": [
-        "gennaio",
-        "febbraio",
-        "marzo",
-        "aprile",
-        "maggio",
-        "giugno",
-        "luglio",
-        "agosto",
-        "settembre",
-        "ottobre",
-        "novembre",
-        "dicembre",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
+# what the emails show amounts and dates with, as the PDFs and the portal do
+money = formatting.money
+day = formatting.day
+
 _PERIOD = {
     "fr": {"month": "par mois", "year": "par an"},
     "en": {"month": "per month", "year": "per year"},
@@ -68,21 +28,6 @@ _PERIOD = {
 def portal_link(path: str, **params: str) -> str:
     query = f"?{urlencode(params)}" if params else ""
     return f"{settings.public_url}/{path.lstrip('/')}{query}"
-
-
-def money(cents: int, currency: str, language: str) -> str:
-    symbol = "€" if currency == "EUR" else currency
-    units, rest = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
-    if language == "en":
-        return f"{sign}{symbol}{units:,}.{rest:02d}"
-    grouped = f"{units:,}".replace(",", "\u202f")
-    return f"{sign}{grouped},{rest:02d}\u00a0{symbol}"
-
-
-def day(value: date, language: str) -> str:
-    month = _MONTHS.get(language, _MONTHS["fr"])[value.month - 1]
-    return f"{value.day} {month} {value.year}"
 
 
 def period(billing_period: str, language: str) -> str:
