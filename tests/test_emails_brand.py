@@ -186,7 +186,13 @@ def test_a_brand_s_text_overrides_reword_a_message_in_one_language(volt: Path, t
 
 
 @pytest.mark.parametrize(
-    "folder", [SHARED, SERVICES / "auth" / "chalicelib" / "templates"], ids=["layout", "auth"]
+    "folder",
+    [
+        SHARED,
+        SERVICES / "auth" / "chalicelib" / "templates",
+        SERVICES / "subscriptions" / "chalicelib" / "templates",
+    ],
+    ids=["layout", "auth", "subscriptions"],
 )
 def test_each_catalog_translates_every_message_its_templates_ask_for_and_no_other(folder: Path) -> None:
     assert catalogs.extract(folder), "no message found: the extraction is broken"

@@ -18,6 +18,7 @@ __all__ = [
     "NotFound",
     "ProfileUnavailable",
     "SlotUnavailable",
+    "SupportMessagesExhausted",
     "TooManyAttempts",
     "Unauthenticated",
     "UnknownProduct",
@@ -73,4 +74,13 @@ class ProfileUnavailable(Conflict):
     translations = {
         "fr": "Vos coordonnées ne sont pas encore disponibles. Réessayez dans une minute.",
         "it": "I Suoi dati non sono ancora disponibili. Riprovi tra un minuto.",
+    }
+
+
+class SupportMessagesExhausted(TooManyAttempts):
+    code = "too_many_messages"
+    message = "You have sent as many messages as a day allows. Call us, or write again tomorrow."
+    translations = {
+        "fr": "Vous avez envoyé autant de messages qu'une journée le permet. Appelez-nous, ou écrivez-nous demain.",
+        "it": "Ha inviato tutti i messaggi consentiti in un giorno. Ci chiami, o ci scriva domani.",
     }
