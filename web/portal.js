@@ -6,6 +6,7 @@ import { language, preferredLanguage, useLanguage } from "./core/i18n.js";
 import { customerOnly, register, render, setShell, start } from "./core/router.js";
 import { accountPage } from "./pages/account.js";
 import { appointmentsPage } from "./pages/appointments.js";
+import { assistancePage } from "./pages/assistance.js";
 import { authPages } from "./pages/auth.js";
 import { billingPage } from "./pages/billing.js";
 import { consumptionPage } from "./pages/consumption.js";
@@ -30,6 +31,7 @@ register({
   "/orders": customerOnly(ordersPage),
   "/order-status": customerOnly(orderStatusPage),
   "/appointments": customerOnly(appointmentsPage),
+  "/assistance": customerOnly(assistancePage),
   "/my-invoices": customerOnly(invoicesPage),
   "/invoice": customerOnly(invoicePage),
   "/schedule": customerOnly(schedulePage),

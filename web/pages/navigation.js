@@ -41,7 +41,7 @@ export function navigation() {
       areas.consumption ? link("/my-consumption", "nav_consumption") : null, areas.surplus ? link("/my-surplus", "nav_surplus") : null,
       link("/my-invoices", "nav_invoices"),
       link("/order", "nav_order"),
-      link("/orders", "nav_orders"), link("/appointments", "nav_appointments"), link("/account", "account")),
+      link("/orders", "nav_orders"), link("/appointments", "nav_appointments"), link("/assistance", "nav_assistance"), link("/account", "account")),
     h("div", { class: "who" },
       customerId ? h("span", { class: "customer-id", title: t("customer_id") }, customerId) : null,
       h("button", { onclick: async () => {

@@ -173,8 +173,12 @@ class Brand(_Strict):
 
     def public(self) -> dict[str, object]:
         """What the portal may show of the brand (served as `/brand.json`): everything a visitor
-        sees anyway on a page, an invoice or an email; the text overrides and files stay out."""
-        return self.model_dump(mode="json", include=set(PUBLIC_FIELDS))
+        sees anyway on a page, an invoice or an email, each support number also as it is dialled
+        in its country (`national`); the text overrides and files stay out."""
+        public = self.model_dump(mode="json", include=set(PUBLIC_FIELDS))
+        for phone in public["support"]["phones"]:
+            phone["national"] = national(phone["number"])  # as written in emails and PDFs
+        return public
 
     def public_json(self) -> bytes:
         """`/brand.json`, as the local gateway serves it and the deployed site holds it."""
