@@ -73,7 +73,7 @@ export async function assistancePage() {
       return error;
     }),
   ]);
-  return h("div", {}, pageTitle(t("nav_assistance")),
+  return h("div", { class: "assistance" }, pageTitle(t("nav_assistance")),
     support ? phonesCard(support) : notice("error", t("support_brand_failed")),
     appointmentCard(),
     card(t("support_write_title"), h("p", {}, t("support_write_text")), messageForm(subscriptions)),
