@@ -78,6 +78,7 @@ def test_energy_paid_by_monthly_debits(demo_runtime: Any, page: Any) -> None:
         if meter["kind"] == "electricity"
     ]
     this_month = today_of(demo_runtime).strftime("%Y-%m")
+    assert meters and schedule["schedules"]
 
     # When it opens the portal's home
     open_home(page, demo_runtime, customer)
@@ -148,6 +149,19 @@ def test_hosting_shows_no_consumption(demo_runtime: Any, page: Any) -> None:
     for subscription in expiring:
         line = page.locator(f"#home-attention li[data-subscription='{subscription['subscription_id']}']")
         assert "expire le" in line.inner_text()
+    assert dashboard["to_configure"], "hebergement@ has a pack to configure"
+    for subscription in dashboard["to_configure"]:
+        line = page.locator(f"#home-attention li[data-subscription='{subscription['subscription_id']}']")
+        assert line.count() == 1
+    # a plan renewed by itself without commitment never "expires"
+    for subscription in dashboard["expiring_soon"]:
+        if subscription["auto_renew"] and not subscription.get("commitment_months"):
+            assert (
+                page.locator(
+                    f"#home-attention li[data-subscription='{subscription['subscription_id']}']"
+                ).count()
+                == 0
+            )
     assert "kWh" not in page.locator("main").inner_text()
 
 
@@ -166,9 +180,11 @@ def test_a_subscriber_and_a_part_that_fails_alone(demo_runtime: Any, page: Any) 
     assert failed.get_by_role("alert").count() == 1
     for order in dashboard["orders_in_progress"]:
         assert page.locator(f"#home-attention li[data-order='{order['order_id']}']").count() == 1
+    assert dashboard["to_configure"], "abonne@ has a website to confirm"
     for subscription in dashboard["to_configure"]:
         link = page.locator(f"#home-attention li[data-subscription='{subscription['subscription_id']}'] a")
-        assert link.get_attribute("href").endswith("#settings")
+        wanted = "#settings" if subscription["status"] == "to_configure" else subscription["subscription_id"]
+        assert link.get_attribute("href").endswith(wanted)
 
     # then it answers again: the figures are there
     page.unroute(re.compile(r"/invoices\?"))

@@ -123,7 +123,8 @@ function subscriptionsPart(dashboard) {
     ending.length ? list(ending.map(([subscription, text]) => h("li", { "data-subscription": subscription.subscription_id },
       named(subscription), " ", h("span", { class: "muted" }, text)))) : null,
     waiting.length ? list(waiting.map((subscription) => h("li", { "data-subscription": subscription.subscription_id },
-      named(subscription, "#settings"), " ",
+      // one to configure opens on its settings; one to confirm, on its confirmation
+      named(subscription, subscription.status === "to_configure" ? "#settings" : ""), " ",
       h("span", { class: "muted" }, t(`status_${subscription.status}`))))) : null,
     orders.length ? list(orders.map((order) => h("li", { "data-order": order.order_id },
       h("a", { href: orderLink(order) }, t("order_number", order.order_id)), " ",
