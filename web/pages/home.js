@@ -35,7 +35,8 @@ async function duePart() {
   return part("home-due", t("home_due_title"),
     h("p", { class: `home-figure${late ? " late" : ""}` },
       figure(due.length === 1 ? invoiceLink(first) : "/my-invoices", money(total, currency), "due")),
-    h("p", { class: "muted" }, t("home_due_count", due.length, day(first.due_on))),
+    h("p", { class: "muted" }, t("home_due_count", due.length), " ",
+      late ? t("home_due_late", day(first.due_on)) : t("home_due_by", day(first.due_on))),
     h("p", {}, h("a", { class: "button primary pay", href: payHref }, t("home_pay"))));
 }
 
