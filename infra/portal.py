@@ -8,7 +8,8 @@ in each, the specifiers of its imports (`from "./core/api.js"`) and the files it
 `new URL("../i18n/fr.json", import.meta.url)` are rewritten to the hashed names, the files it
 names hashed first, so that a module's name changes with any module it imports (a cycle of
 imports stops the build, as does a name that is no file of the portal). It
-returns what `infra.deploy` uploads: each file's key, type and Cache-Control.
+writes the brand's public part as `brand.json` beside the pages (what the local gateway serves at
+`/brand.json`), and returns what `infra.deploy` uploads: each file's key, type and Cache-Control.
 
 `portal_template(stage)` is the stack `guichet-portal-<stage>`:
 - a private bucket (public access blocked, encrypted, TLS only) that only the distribution reads,
@@ -39,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from guichet_contracts.brand import PUBLIC_PATH, load_brand
 from guichet_contracts.web import PORTAL_CONTENT_SECURITY_POLICY, PORTAL_PAGES, PORTAL_SECURITY_HEADERS
 
 from .buckets import private_bucket_properties, tls_only
@@ -104,6 +106,10 @@ def build_site(web: Path, out: Path) -> list[SiteFile]:
         (out / hashed).parent.mkdir(parents=True, exist_ok=True)
         (out / hashed).write_bytes(content)
         built.append(SiteFile(hashed, _content_type(asset), IMMUTABLE))
+    # the brand's public part, as the local gateway serves it (web/core/brand.js); not hashed:
+    # the portal asks for it by name, and a provider's change shows at the next visit
+    (out / PUBLIC_PATH).write_bytes(load_brand().public_json())
+    built.append(SiteFile(PUBLIC_PATH, _TYPES[".json"], REVALIDATE))
     for page in pages:
         name = page.relative_to(web).as_posix()
         text = _LOCAL_ONLY.sub("", page.read_text())

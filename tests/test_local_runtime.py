@@ -24,6 +24,7 @@ import pytest
 from conftest import REPO, LocalRuntime, eventually, port_is_free
 from customers import PASSWORD, verified_customer
 from guichet_contracts import observability
+from guichet_contracts.brand import load_brand
 from guichet_contracts.web import PORTAL_SECURITY_HEADERS
 from guichet_local.resources import deploy_service_resources, environment_name
 from guichet_local.schedules import (
@@ -106,6 +107,10 @@ def test_the_portal_serves_its_pages_and_assets_and_links_the_mailbox(runtime: L
         assert (
             served.headers["Content-Security-Policy"] == PORTAL_SECURITY_HEADERS["Content-Security-Policy"]
         ), asset
+    # the brand's public part, as the deployed site holds it (infra/portal.py)
+    served = runtime.get("/brand.json")
+    assert served.status_code == 200 and served.headers["Content-Type"] == "application/json"
+    assert served.json() == load_brand().public() and "texts" not in served.json()
     # nothing outside web/ is served, and unknown pages are the API's 404
     assert runtime.get("/../Makefile").status_code == 404
     assert runtime.get("/%2e%2e/Makefile").status_code == 404

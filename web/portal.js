@@ -7,9 +7,11 @@ import { language, preferredLanguage, useLanguage } from "./core/i18n.js";
 import { customerOnly, register, render, setShell, start } from "./core/router.js";
 import { accountPage } from "./pages/account.js";
 import { appointmentsPage } from "./pages/appointments.js";
+import { assistancePage } from "./pages/assistance.js";
 import { authPages } from "./pages/auth.js";
 import { billingPage } from "./pages/billing.js";
 import { consumptionPage } from "./pages/consumption.js";
+import { homePage } from "./pages/home.js";
 import { invoicePage } from "./pages/invoice.js";
 import { invoicesPage } from "./pages/invoices.js";
 import { navigation, rememberAreas, rememberCustomer } from "./pages/navigation.js";
@@ -22,6 +24,7 @@ import { surplusPage } from "./pages/surplus.js";
 
 register({
   ...authPages,
+  "/": customerOnly(homePage),
   "/account": customerOnly(accountPage),
   "/my-subscriptions": customerOnly(subscriptionsPage),
   "/subscription": customerOnly(subscriptionPage),
@@ -29,6 +32,7 @@ register({
   "/orders": customerOnly(ordersPage),
   "/order-status": customerOnly(orderStatusPage),
   "/appointments": customerOnly(appointmentsPage),
+  "/assistance": customerOnly(assistancePage),
   "/my-invoices": customerOnly(invoicesPage),
   "/invoice": customerOnly(invoicePage),
   "/schedule": customerOnly(schedulePage),

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from cfnlint.api import ManualArgs, lint_file
+from guichet_contracts.brand import PUBLIC_PATH, copy_brand, load_brand
 from guichet_contracts.web import PORTAL_CONTENT_SECURITY_POLICY, PORTAL_PAGES, PORTAL_SECURITY_HEADERS
 from moto import mock_aws
 
@@ -34,7 +35,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
 def test_assets_are_named_by_their_content_and_pages_name_them(site: tuple[Path, list[Any]]) -> None:
     out, files = site
     by_key = {file.key: file for file in files}
-    assets = [file for file in files if not file.key.endswith(".html")]
+    assets = [file for file in files if not file.key.endswith(".html") and file.key != PUBLIC_PATH]
     sources = {
         path.relative_to(WEB).as_posix()
         for path in WEB.rglob("*")
@@ -62,6 +63,25 @@ def test_assets_are_named_by_their_content_and_pages_name_them(site: tuple[Path,
     assert by_key["index.html"].cache_control == REVALIDATE
     assert by_key["index.html"].content_type == "text/html; charset=utf-8"
     assert json.loads((out / "site.json").read_text())[-1]["key"] == "index.html"  # pages uploaded last
+
+
+def test_the_site_holds_the_brands_public_part_and_a_second_brand_changes_it(
+    site: tuple[Path, list[Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, files = site
+    by_key = {file.key: file for file in files}
+    assert by_key[PUBLIC_PATH].cache_control == REVALIDATE
+    assert by_key[PUBLIC_PATH].content_type == "application/json"
+    public = json.loads((out / PUBLIC_PATH).read_text())
+    assert set(public) == {"name", "portal_title", "support", "legal", "colours"}
+    assert public["support"]["phones"] == load_brand().public()["support"]["phones"]
+    assert "texts" not in public and "terms_of_sale" not in public
+
+    # a provider's own brand: its name in the built site, no code changed
+    other = copy_brand(tmp_path / "brand", name="Fournisseur Test")
+    monkeypatch.setenv("GUICHET_BRAND_DIR", str(other.folder))
+    build_site(WEB, tmp_path / "site")
+    assert json.loads((tmp_path / "site" / PUBLIC_PATH).read_text())["name"] == "Fournisseur Test"
 
 
 def test_a_changed_asset_gets_a_new_name_and_a_missing_one_stops_the_build(tmp_path: Path) -> None:

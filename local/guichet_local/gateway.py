@@ -7,6 +7,8 @@ with its method, headers, body and query string, as API Gateway's base-path mapp
 `GET /_local/clock` says what time the runtime is at; under a controlled clock (`--clock`),
 `POST /_local/clock` `{"now": ISO}` moves it forward, firing the jobs due on the way.
 `GET /_local/aws.json` (the embedded AWS emulator's endpoint) is what `make operator-token` reads.
+`GET /brand.json`: the public part of the provider's brand (brand/, guichet_contracts.brand), which
+the portal reads (web/core/brand.js), as the deployed site holds it.
 `GET /_local/usage.json`: the AWS requests and Lambda invocations counted since the start
 (`usage.py`), what `make load` reads for its cost model.
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from guichet_contracts.brand import PUBLIC_PATH, load_brand
 from guichet_contracts.web import PORTAL_PAGES, PORTAL_SECURITY_HEADERS, SECURITY_HEADERS
 
 from .service_process import INTERNAL_HEADERS, SOURCE_IP_HEADER, ServiceProcess
@@ -132,6 +135,13 @@ class GatewayHandler(BaseHTTPRequestHandler):
                 self._proxy(worker, body)
             elif path.startswith("/_local/"):
                 self._local(path, body)
+            elif self.command in ("GET", "HEAD") and path == f"/{PUBLIC_PATH}":
+                self._send(
+                    HTTPStatus.OK,
+                    _CONTENT_TYPES[".json"],
+                    load_brand().public_json(),
+                    PORTAL_SECURITY_HEADERS,
+                )
             elif self.command in ("GET", "HEAD") and (page := self.server.local.portal_file(path)):
                 content_type = _CONTENT_TYPES.get(page.suffix, "application/octet-stream")
                 self._send(HTTPStatus.OK, content_type, page.read_bytes(), PORTAL_SECURITY_HEADERS)

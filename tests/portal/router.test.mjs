@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { pageAfterLogin, register } from "../../web/core/router.js";
 
 const page = () => null;
-register({ "/login": page, "/account": page, "/invoice": page, "/my-invoices": page });
+register({ "/": page, "/login": page, "/account": page, "/invoice": page, "/my-invoices": page });
 
 test("after login, the page asked for, with its query", () => {
   assert.equal(pageAfterLogin("/invoice?id=F-2026-000123"), "/invoice?id=F-2026-000123");
@@ -18,12 +18,12 @@ test("never another site, whatever the next parameter looks like", () => {
     "\\\\evil.test", "/\t/evil.test", "/\n/evil.test", " //evil.test", "javascript:alert(1)", "evil.test/invoice",
     "/%2F%2Fevil.test", "",
   ]) {
-    assert.equal(pageAfterLogin(next), "/account", JSON.stringify(next));
+    assert.equal(pageAfterLogin(next), "/", JSON.stringify(next));
   }
 });
 
 test("only one of the portal's pages, never the login page itself", () => {
   for (const next of ["/nowhere", "/login", "/login?next=/invoice", "/__proto__", "/constructor", "/toString"]) {
-    assert.equal(pageAfterLogin(next), "/account", next);
+    assert.equal(pageAfterLogin(next), "/", next);
   }
 });

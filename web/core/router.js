@@ -59,7 +59,7 @@ export function toLogin() {
   const next = `${location.pathname}${location.search}`;
   go(location.pathname === "/login" ? "/login" : `/login?${new URLSearchParams({ next })}`);
 }
-const HOME = "/account";
+const HOME = "/";
 const ORIGIN = "https://portal.invalid"; // any origin of one's own: `next` must stay on it
 export function pageAfterLogin(next = param("next")) {
   if (!next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return HOME;
@@ -94,7 +94,7 @@ export async function render() {
   await shell.before();
   if (mine !== generation) return;
   shell.navigation();
-  const path = location.pathname === "/" ? (loggedIn() ? HOME : "/login") : location.pathname;
+  const path = location.pathname === "/" && !loggedIn() ? "/login" : location.pathname;
   const page = (Object.hasOwn(pages, path) && pages[path]) || notFoundPage;
   const main = document.getElementById("page");
   let content;

@@ -37,11 +37,11 @@ export function navigation() {
   const customerId = remembered("customer");
   const areas = JSON.parse(remembered("areas") || "{}");
   nav.replaceChildren(
-    h("div", { class: "links" }, link("/my-subscriptions", "nav_subscriptions"),
+    h("div", { class: "links" }, link("/", "nav_home"), link("/my-subscriptions", "nav_subscriptions"),
       areas.consumption ? link("/my-consumption", "nav_consumption") : null, areas.surplus ? link("/my-surplus", "nav_surplus") : null,
       link("/my-invoices", "nav_invoices"),
       link("/order", "nav_order"),
-      link("/orders", "nav_orders"), link("/appointments", "nav_appointments"), link("/account", "account")),
+      link("/orders", "nav_orders"), link("/appointments", "nav_appointments"), link("/assistance", "nav_assistance"), link("/account", "account")),
     h("div", { class: "who" },
       customerId ? h("span", { class: "customer-id", title: t("customer_id") }, customerId) : null,
       h("button", { onclick: async () => {

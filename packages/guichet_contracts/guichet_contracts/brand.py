@@ -39,6 +39,11 @@ Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
+# the part of brand.json the portal reads, at `/brand.json` beside its pages (web/core/brand.js)
+PUBLIC_PATH = "brand.json"
+PUBLIC_FIELDS = ("name", "portal_title", "support", "legal", "colours")
+
+
 class BrandError(ValueError):
     """The brand folder is missing, or its brand.json does not say what it must."""
 
@@ -165,6 +170,19 @@ class Brand(_Strict):
             text = " ".join(body.split()).replace("{provider}", self.legal.company)
             sections.append((heading.replace("{provider}", self.legal.company), text))
         return sections
+
+    def public(self) -> dict[str, object]:
+        """What the portal may show of the brand (served as `/brand.json`): everything a visitor
+        sees anyway on a page, an invoice or an email, each support number also as it is dialled
+        in its country (`national`); the text overrides and files stay out."""
+        public = self.model_dump(mode="json", include=set(PUBLIC_FIELDS))
+        for phone in public["support"]["phones"]:
+            phone["national"] = national(phone["number"])  # as written in emails and PDFs
+        return public
+
+    def public_json(self) -> bytes:
+        """`/brand.json`, as the local gateway serves it and the deployed site holds it."""
+        return json.dumps(self.public(), ensure_ascii=False, indent=1).encode() + b"\n"
 
     def css_variables(self) -> str:
         """The colours as CSS custom properties (`--colour-primary`...), for the portal's style."""

@@ -151,6 +151,18 @@ class Appointment(Item, discriminator="appointment"):
     created_at = UTCDateTimeAttribute()
 
 
+class SupportMessage(Item, discriminator="support_message"):
+    """A message the customer sent the provider's support (support_messages.py)."""
+
+    message_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    message = UnicodeAttribute()
+    subscription_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
 class Customer(Item, discriminator="customer"):
     customer_id = UnicodeAttribute()
     email = UnicodeAttribute()

@@ -121,6 +121,22 @@ ROUTES = [
     ),
     Route("GET", "/orders/{order_id}", "An order with its history", responses={200: "Order", 404: ERROR}),
     Route(
+        "POST",
+        "/support-messages",
+        "Send a message to the provider's support (mailed with the customer id, Reply-To the customer;"
+        " an acknowledgement to the customer); at most 5 a day (429 with Retry-After)",
+        body="SupportMessageRequest",
+        idempotent=True,
+        responses={201: "SupportMessage", 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR, 429: ERROR},
+    ),
+    Route(
+        "GET",
+        "/support-messages",
+        "The customer's messages to support, newest first, paginated",
+        query=(PAGE_LIMIT, "cursor"),
+        responses={200: list_of("SupportMessage"), 422: ERROR},
+    ),
+    Route(
         "GET",
         "/appointments/slots",
         "Free phone slots with an advisor",

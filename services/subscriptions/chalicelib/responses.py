@@ -204,6 +204,15 @@ class Appointment(ResponseModel):
     phone: str
 
 
+class SupportMessage(ResponseModel):
+    message_id: str
+    topic: Literal["billing", "technical", "sales", "other"]
+    subject: str
+    message: str
+    subscription_id: str | None
+    sent_at: datetime
+
+
 ANSWERS: tuple[type[BaseModel], ...] = (
     Health,
     Catalog,
@@ -215,4 +224,5 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Link,
     Slots,
     Appointment,
+    SupportMessage,
 )

@@ -70,6 +70,13 @@ class AppointmentRequest(_Body):
     ]
 
 
+class SupportMessageRequest(_Body):
+    topic: Literal["billing", "technical", "sales", "other"]
+    subject: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    message: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    subscription_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
 Body = TypeVar("Body", bound=_Body)
 
 
