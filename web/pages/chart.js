@@ -28,11 +28,14 @@ export function barChart(answer, meter, label) {
   const tick = [1, 2, 2.5, 5, 10].map((factor) => factor * power).find((each) => each >= raw);
   const top = Math.ceil(high / tick) * tick || tick;
   const bottom = Math.ceil(low / tick) * tick;
-  const [width, height, left, right, above, below] = [800, 290, 56, 8, 26, 24];
+  // drawn for the screen's width: on a phone a narrower drawing, so that once scaled to the
+  // page its bars keep a readable height and its texts a readable size (about 11 px)
+  const narrow = window.matchMedia("(max-width: 40rem)").matches;
+  const [width, height, left, right, above, below] = narrow ? [360, 280, 48, 4, 26, 24] : [800, 290, 56, 8, 26, 24];
   const plot = height - above - below;
   const y = (value) => above + (top - value) / (top + bottom) * plot;
   const band = (width - left - right) / Math.max(points.length, 1);
-  const every = Math.ceil(points.length / 12);
+  const every = Math.ceil(points.length / (narrow ? 6 : 12));
   const rect = (className, x, from, to) => h("svg:rect", { class: className, x, width: band * 0.7,
     y: Math.min(y(from), y(to)), height: Math.max(Math.abs(y(from) - y(to)), 0) });
   const ticks = [];
