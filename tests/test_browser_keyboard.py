@@ -95,3 +95,28 @@ def test_a_keyboard_alone_logs_in_opens_an_invoice_and_pays_it(runtime: Any, pag
     assert "accepté" in focused(page)["text"], focused(page)
     assert page.inner_text(".page-title .status") == "payée"
     assert runtime.get(f"/invoices/{invoice['invoice_id']}", headers=customer.auth).json()["status"] == "paid"
+
+
+def test_on_a_phone_the_menu_button_opens_and_closes_the_navigation_from_the_keyboard(
+    runtime: Any, page: Any
+) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{runtime.url}/login")
+    ready(page)
+    menu = page.get_by_role("button", name="Menu")
+    assert menu.get_attribute("aria-expanded") == "false" and not page.locator("#nav a").first.is_visible()
+    assert page.locator("header").bounding_box()["height"] < 740 / 6  # the header: one line on a phone
+    here = tab_to(page, lambda f: f["id"] == "menu-button", "the menu button")
+    page.keyboard.press("Enter")
+    assert menu.get_attribute("aria-expanded") == "true"
+    here = tab_to(page, lambda f: f["tag"] == "a", "the menu's first link")
+    assert here["href"] == "/login" and page.locator("#nav a").first.is_visible()
+    page.keyboard.press("Escape")  # closed, the focus back on its button
+    assert menu.get_attribute("aria-expanded") == "false" and focused(page)["id"] == "menu-button"
+    page.keyboard.press("Space")
+    tab_to(page, lambda f: f["href"] == "/register", "the register link")
+    page.keyboard.press("Enter")  # a page asked for: the menu folds away, the focus on its title
+    page.wait_for_url(re.compile(r"/register$"))
+    ready(page)
+    assert menu.get_attribute("aria-expanded") == "false"
+    assert focused(page)["tag"] in ("h1", "h2") and page.title().endswith(" — Guichet")

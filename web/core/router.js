@@ -131,9 +131,11 @@ export async function render() {
   const again = drawnAt === location.href;
   drawnAt = location.href;
   const target = location.hash && !again ? document.getElementById(location.hash.slice(1)) : null;
+  // the same page drawn again from outside it (another language chosen): the focus stays there
+  const stays = again && document.activeElement !== document.body && !main.contains(document.activeElement);
   if (target) focusOn(target); // a page opened at a section (an invoice "#pay"): there
   else if (pending && main.contains(pending)) focusOn(pending); // after an action: its message first
-  else if (!first && heading) focusOn(heading); // a new page: its title, where reading starts again
+  else if (!first && !stays && heading) focusOn(heading); // a new page: its title, where reading starts again
 }
 // Focus on an element that is not focusable by itself (tabindex=-1: not a stop of Tab), shown.
 function focusOn(element) {
