@@ -96,6 +96,16 @@ def test_the_portal_serves_its_pages_and_assets_and_links_the_mailbox(runtime: L
         assert runtime.get(page).text == answer.text, page
     assert runtime.get("/portal.js").headers["Content-Type"].startswith("text/javascript")
     assert runtime.get("/portal.css").headers["Content-Type"].startswith("text/css")
+    # the brand: its name written into the page, its colours and logo served beside it
+    brand = load_brand()
+    assert "{{" not in answer.text and f'<meta name="guichet-brand" content="{brand.name}">' in answer.text
+    colours = runtime.get("/brand.css")
+    assert colours.headers["Content-Type"].startswith("text/css") and colours.text == brand.css_variables()
+    logo = runtime.get("/brand/logo.svg")
+    assert (
+        logo.headers["Content-Type"] == "image/svg+xml"
+        and logo.content == brand.logo_path("svg").read_bytes()
+    )
     # the modules the entry imports and the texts' catalogs, under the portal's own headers
     for asset, content_type in (
         ("/core/api.js", "text/javascript"),

@@ -97,6 +97,22 @@ class Local:
             return self.portal / "index.html"
         return None
 
+    def portal_content(self, path: str) -> tuple[str, bytes] | None:
+        """What the portal serves at `path` (its suffix, its bytes): a file of web/ (index.html with
+        the brand's name), or the brand's colours (`/brand.css`) and logo (`/brand/logo.svg`), as
+        infra/portal.py build_site writes them into the deployed site."""
+        brand = load_brand()  # GUICHET_BRAND_DIR: another brand for the whole runtime
+        if path == "/brand.css":
+            return ".css", brand.css_variables().encode()
+        if path == "/brand/logo.svg":
+            return ".svg", brand.logo_path("svg").read_bytes()
+        page = self.portal_file(path)
+        if page is None:
+            return None
+        if page.suffix == ".html":
+            return ".html", brand.portal_page(page.read_text(encoding="utf-8")).encode()
+        return page.suffix, page.read_bytes()
+
 
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -142,17 +158,16 @@ class GatewayHandler(BaseHTTPRequestHandler):
                     load_brand().public_json(),
                     PORTAL_SECURITY_HEADERS,
                 )
-            elif self.command in ("GET", "HEAD") and (page := self.server.local.portal_file(path)):
-                content_type = _CONTENT_TYPES.get(page.suffix, "application/octet-stream")
-                self._send(HTTPStatus.OK, content_type, page.read_bytes(), PORTAL_SECURITY_HEADERS)
+            elif self.command in ("GET", "HEAD") and (content := self.server.local.portal_content(path)):
+                suffix, data = content
+                content_type = _CONTENT_TYPES.get(suffix, "application/octet-stream")
+                self._send(HTTPStatus.OK, content_type, data, PORTAL_SECURITY_HEADERS)
             elif self.command in ("GET", "HEAD") and "text/html" in (self.headers.get("Accept") or ""):
                 # a browser's address that is no page: the portal says so itself, with a 404 (as the
                 # deployed distribution answers, infra/portal.py)
-                index = self.server.local.portal_file("/")
+                index = self.server.local.portal_content("/")
                 assert index is not None
-                self._send(
-                    HTTPStatus.NOT_FOUND, _CONTENT_TYPES[".html"], index.read_bytes(), PORTAL_SECURITY_HEADERS
-                )
+                self._send(HTTPStatus.NOT_FOUND, _CONTENT_TYPES[".html"], index[1], PORTAL_SECURITY_HEADERS)
             else:
                 self._json(HTTPStatus.NOT_FOUND, error_body("not_found", f"Nothing at {path}."))
         except Exception:

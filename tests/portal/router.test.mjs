@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { pageAfterLogin, register } from "../../web/core/router.js";
+import { documentTitle, pageAfterLogin, register } from "../../web/core/router.js";
 
 const page = () => null;
 register({ "/": page, "/login": page, "/account": page, "/invoice": page, "/my-invoices": page });
@@ -26,4 +26,11 @@ test("only one of the portal's pages, never the login page itself", () => {
   for (const next of ["/nowhere", "/login", "/login?next=/invoice", "/__proto__", "/constructor", "/toString"]) {
     assert.equal(pageAfterLogin(next), "/", next);
   }
+});
+
+test("a page's title: its heading, then the provider's name, in one line", () => {
+  assert.equal(documentTitle("Mes factures", "Guichet"), "Mes factures — Guichet");
+  assert.equal(documentTitle("Facture\n   F2026-000039 ", "Fibre Nord"), "Facture F2026-000039 — Fibre Nord");
+  assert.equal(documentTitle(undefined, "Guichet"), "Guichet");
+  assert.equal(documentTitle("Mes factures", ""), "Mes factures");
 });

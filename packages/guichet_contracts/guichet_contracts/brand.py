@@ -21,6 +21,7 @@ import functools
 import json
 import os
 import re
+from html import escape
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -183,6 +184,11 @@ class Brand(_Strict):
     def public_json(self) -> bytes:
         """`/brand.json`, as the local gateway serves it and the deployed site holds it."""
         return json.dumps(self.public(), ensure_ascii=False, indent=1).encode() + b"\n"
+
+    def portal_page(self, html: str) -> str:
+        """A page of the portal (web/index.html) with the brand's name where it says `{{brand_name}}`
+        (the header's link, the page title, `<meta name="guichet-brand">` that the script reads)."""
+        return html.replace("{{brand_name}}", escape(self.name, quote=True))
 
     def css_variables(self) -> str:
         """The colours as CSS custom properties (`--colour-primary`...), for the portal's style."""
