@@ -66,6 +66,7 @@ class Product(ResponseModel):
     price_cents_by_power_kva: dict[str, int] | None = Field(
         default=None, description="The price of a period by subscribed power (kVA)"
     )
+    apn: str | None = Field(default=None, description="A mobile plan's network access point name")
 
 
 class Catalog(ResponseModel):

@@ -560,3 +560,18 @@ def test_an_energy_contract_is_never_expiring_soon(customer_factory: Any, signer
     # Then only the line is said to expire
     assert [item["subscription_id"] for item in expiring] == [line["subscription_id"]]
     assert energy["subscription_id"] not in {item["subscription_id"] for item in expiring}
+
+
+def test_a_mobile_plan_names_the_one_apn_of_its_network(
+    holder: SimpleNamespace, openapi_document: dict[str, Any]
+) -> None:
+    # When the mobile plans are asked for
+    response = holder.customer.call("GET", "/catalog?family=mobile")
+
+    # Then each names its network's APN, as the catalog gives it (the portal offers only that one)
+    assert_documented(openapi_document, "GET", "/catalog", response)
+    items = answer(response)["items"]
+    assert items and all(item["apn"] == "internet" for item in items)
+    assert all(
+        "apn" not in item for item in answer(holder.customer.call("GET", "/catalog?family=hosting"))["items"]
+    )
