@@ -11,6 +11,7 @@ no proof of address, and "renewed each month" instead of an expiry.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -173,3 +174,41 @@ def test_a_mobile_plan_shows_its_own_apn_no_proof_of_address_and_never_expires(
     expect(documents).to_contain_text("Contrat d'abonnement")
     expect(documents).not_to_contain_text("Justificatif de domicile")
     expect(page.get_by_role("heading", name="Vous déménagez ?")).to_have_count(0)
+
+
+def test_an_invoice_held_by_an_unfinished_3d_secure_payment_can_be_finished_or_paid_again(
+    runtime: Any, page: Any
+) -> None:
+    from test_browser_invoices import LINA, invoices_of_orders
+    from test_browser_stripe import as_stripe_stage, awaiting_3ds
+
+    customer = verified_customer(runtime, "browser-pay-again", **LINA)
+    (invoice,) = invoices_of_orders(runtime, customer.auth, 1)
+    open_session(page, runtime, customer)
+    # a Stripe stage (Stripe.js stood in for: no internet here) where the invoice is held by a card
+    # payment whose 3-D Secure was never completed, as GET /invoices/{id} then says
+    as_stripe_stage(page)
+    held = awaiting_3ds(invoice, "pay_20261123_000000000002", "pi_789_secret_012")
+
+    def held_invoice(route: Any) -> None:
+        answer = route.fetch().json()
+        answer.update(pending_payment_id=held["payment_id"], pending_payment=held)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(answer))
+
+    page.route(re.compile(rf"/invoices/{invoice['invoice_id']}$"), held_invoice)
+
+    # Given the invoice's page: it says a card payment awaits the bank, and offers both ways out
+    page.goto(f"{runtime.url}/invoice?id={invoice['invoice_id']}")
+    expect(page.get_by_text(re.compile("attend encore la validation de votre banque"))).to_be_visible()
+    again = page.get_by_role("button", name="Payer à nouveau")
+    expect(again).to_have_attribute("aria-expanded", "false")
+
+    # When the customer pays again, the payment form opens
+    again.click()
+    expect(again).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("button", name=re.compile("^Payer \\d"))).to_be_visible()
+
+    # When they finish the payment instead, Stripe.js authenticates the one left waiting
+    page.get_by_role("button", name="Terminer le paiement").click()
+    expect(page.locator("#page .notice.ok")).to_be_visible()
+    assert ["handleNextAction", "pi_789_secret_012"] in page.evaluate("window.stripeCalls")
