@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 import requests
@@ -89,6 +90,8 @@ def test_a_customer_orders_a_hosting_pack_accepts_the_terms_pays_and_follows_it(
         "aria-current", "step", timeout=30_000
     )
     expect(page.get_by_role("heading", name="Payer votre commande")).to_have_count(0)
+    steps = page.get_by_role("list", name="Étapes de la commande")
+    expect(steps.get_by_role("listitem").last).to_have_attribute("aria-current", "step")
 
 
 def test_an_electricity_offer_shows_its_kwh_prices_and_its_subscription_for_the_power(
@@ -114,6 +117,34 @@ def test_an_electricity_offer_shows_its_kwh_prices_and_its_subscription_for_the_
     page.get_by_label("Option tarifaire").select_option("off_peak")
     expect(summary).to_contain_text("0,1635\u00a0€/kWh")
     expect(summary).not_to_contain_text("(Base)")
+
+
+def test_a_monthly_payer_of_energy_gives_the_sepa_mandate_on_the_orders_page(runtime: Any, page: Any) -> None:
+    _shopping(runtime, page, "/order?family=electricity&product=electricity-essentielle&power=6#order-form")
+    digits = f"{uuid.uuid4().int % 10**14:014d}"
+
+    # An electricity contract paid by monthly debits: nothing now, the mandate at the payment step
+    page.get_by_label("Point de livraison (PDL)").fill(digits)
+    expect(page.get_by_role("region", name="Récapitulatif de votre commande")).to_contain_text(
+        "prélevés chaque mois"
+    )
+    page.get_by_role("checkbox", name=re.compile("j'accepte les conditions générales de vente")).check()
+    page.get_by_role("button", name=ORDER_BUTTON).click()
+    page.wait_for_url(re.compile(r"/order-status\?id="))
+
+    # The payment step asks for the bank details; a wrong IBAN is refused next to its field
+    expect(page.get_by_role("heading", name="Vos coordonnées bancaires (mandat SEPA)")).to_be_visible()
+    iban = page.get_by_label("IBAN")
+    iban.fill("FR76 3000 6000 0112 3456 7890 188")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(iban).to_have_attribute("aria-invalid", "true")
+    iban.fill("FR7630006000011234567890189")
+    page.get_by_role("button", name="Enregistrer").click()
+
+    # Signed: the order goes on to completed by itself
+    expect(page.locator("ol.timeline li[data-status=completed]")).to_have_attribute(
+        "aria-current", "step", timeout=30_000
+    )
 
 
 def _log_in(page: Any, base_url: str, who: str) -> None:

@@ -5,7 +5,7 @@ import { definitions, h, orderBadge, pageTitle } from "../core/dom.js";
 import { moment, money } from "../core/format.js";
 import { t } from "../core/i18n.js";
 import { onLeave, param } from "../core/router.js";
-import { payStep } from "./checkout.js";
+import { checkoutSteps, payStep } from "./checkout.js";
 import { detailLink, enc, orderLink } from "./subscription-actions.js";
 
 const ORDER_STEPS = ["received", "paid", "provisioning", "completed"];
@@ -44,6 +44,7 @@ function timeline(order) {
 function orderView(order) {
   return h("div", { class: "order", "data-order": order.order_id, "data-status": order.status },
     pageTitle(t("order_number", order.order_id), orderBadge(order.status)),
+    order.kind === "purchase" && ["paid", "provisioning", "completed"].includes(order.status) ? checkoutSteps("follow") : null,
     h("section", { class: "card" }, h("h2", {}, t("order_history")), timeline(order)),
     h("section", { class: "card" }, h("h2", {}, t(`kind_${order.kind}`)),
       definitions([["created_at", moment(order.created_at)], ["total", money(order.total_cents, order.currency)]]),
