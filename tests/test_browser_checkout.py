@@ -120,7 +120,9 @@ def test_an_electricity_offer_shows_its_kwh_prices_and_its_subscription_for_the_
 
 
 def test_a_monthly_payer_of_energy_gives_the_sepa_mandate_on_the_orders_page(runtime: Any, page: Any) -> None:
-    _shopping(runtime, page, "/order?family=electricity&product=electricity-essentielle&power=6#order-form")
+    customer = _shopping(
+        runtime, page, "/order?family=electricity&product=electricity-essentielle&power=6#order-form"
+    )
     digits = f"{uuid.uuid4().int % 10**14:014d}"
 
     # An electricity contract paid by monthly debits: nothing now, the mandate at the payment step
@@ -145,6 +147,20 @@ def test_a_monthly_payer_of_energy_gives_the_sepa_mandate_on_the_orders_page(run
     expect(page.locator("ol.timeline li[data-status=completed]")).to_have_attribute(
         "aria-current", "step", timeout=30_000
     )
+
+    # The contract then changes its subscribed power (from next month), never "renews N months"
+    page.get_by_role("link", name="Électricité Essentielle").click()
+    page.wait_for_url(re.compile(r"/subscription\?id="))
+    subscription_id = page.url.rsplit("id=", 1)[1]
+    expect(page.get_by_role("heading", name="Renouveler")).to_have_count(0)
+    change = page.locator("#energy-change")
+    change.get_by_label("Puissance souscrite").select_option("9")
+    change.get_by_role("button", name="Enregistrer le changement").click()
+    expect(
+        page.get_by_text("Changement enregistré : il prend effet le 1er du mois prochain.")
+    ).to_be_visible()
+    changed = runtime.get(f"/subscriptions/{subscription_id}", headers=customer.auth).json()
+    assert changed["options"]["subscribed_power_kva"] == 9
 
 
 def _log_in(page: Any, base_url: str, who: str) -> None:
