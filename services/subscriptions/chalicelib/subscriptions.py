@@ -19,7 +19,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from . import catalog
-from .errors import ForbiddenTransition, NotFound
+from .errors import ForbiddenTransition, NotFound, ValidationFailed
 from .models import Contract, Counter, Subscription, customer_pk
 from .settings import settings
 
@@ -429,6 +429,14 @@ def configure(customer_id: str, subscription_id: str, data: dict[str, Any], *, n
     if subscription.status in ("cancelled", "expired", "pending_confirmation"):
         raise ForbiddenTransition(fields={"status": f"settings cannot change while {subscription.status}"})
     valid = validate_settings(subscription.family, data)
+    network_apn = (
+        catalog.product(subscription.product_id).get("apn") if subscription.family == "mobile" else None
+    )
+    if network_apn and valid["apn"] != network_apn:
+        # a plan runs on its own network: another operator's access point would never connect
+        raise ValidationFailed(
+            fields={"apn": f"must be {network_apn}, the access point of this plan's network"}
+        )
     if subscription.status == "to_configure":
         transition(subscription, "configure", now, [Subscription.settings.set(valid)])
     else:
