@@ -32,6 +32,21 @@ def _shopping(runtime: Any, page: Any, path: str) -> Any:
     return customer
 
 
+def _reads_well(page: Any, where: str, tmp_path: Any) -> None:
+    """The page's state as the tour checks it (tests/portal_tour.py), at 360 and 1366 px: no
+    sideways scrolling, no serious axe-core violation, no raw catalog key."""
+    from portal_tour import VIEWPORTS, Findings, catalog_keys, check_state
+
+    findings = Findings()
+    for name, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        check_state(
+            page, f"{where} at {size['width']} px", findings, catalog_keys(), tmp_path / f"{name}.png"
+        )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not findings.problems, "\n".join(findings.problems)
+
+
 def _summary_says(page: Any, texts: list[str], *, now: str) -> Any:
     """The order's summary, once it shows these texts and what is paid now."""
     summary = page.get_by_role("region", name="Récapitulatif de votre commande")
@@ -42,7 +57,7 @@ def _summary_says(page: Any, texts: list[str], *, now: str) -> Any:
 
 
 def test_a_customer_orders_a_hosting_pack_accepts_the_terms_pays_and_follows_it(
-    runtime: Any, page: Any
+    runtime: Any, page: Any, tmp_path: Any
 ) -> None:
     customer = _shopping(runtime, page, "/order")
 
@@ -68,6 +83,8 @@ def test_a_customer_orders_a_hosting_pack_accepts_the_terms_pays_and_follows_it(
     expect(page.locator("[data-field=accept_terms] .field-error")).to_have_text(
         "Cochez cette case pour accepter les conditions générales de vente."
     )
+    _reads_well(page, "the order refused without the terms", tmp_path)
+    accept.focus()
     assert runtime.get("/subscriptions/orders", headers=customer.auth).json()["items"] == []
 
     # Accepted from the keyboard, then "order with obligation to pay"
@@ -95,7 +112,7 @@ def test_a_customer_orders_a_hosting_pack_accepts_the_terms_pays_and_follows_it(
 
 
 def test_an_electricity_offer_shows_its_kwh_prices_and_its_subscription_for_the_power(
-    runtime: Any, page: Any
+    runtime: Any, page: Any, tmp_path: Any
 ) -> None:
     _shopping(runtime, page, "/order?family=electricity")
 
@@ -117,6 +134,7 @@ def test_an_electricity_offer_shows_its_kwh_prices_and_its_subscription_for_the_
     page.get_by_label("Option tarifaire").select_option("off_peak")
     expect(summary).to_contain_text("0,1635\u00a0€/kWh")
     expect(summary).not_to_contain_text("(Base)")
+    _reads_well(page, "an electricity order's summary", tmp_path)
 
 
 def test_a_monthly_payer_of_energy_gives_the_sepa_mandate_on_the_orders_page(runtime: Any, page: Any) -> None:

@@ -66,7 +66,7 @@ function orderForm(product, terms) {
   const withPower = fields.map((field) => field.name === "subscribed_power_kva" ? { ...field, value: chosenPower() } : field);
   const element = form({
     fields: [{ name: "label", label: t("order_label"), hint: t("order_label_hint"), attributes: { maxlength: 100 } }, ...withPower,
-      { name: "accept_terms", type: "checkbox", required: true, label: [t("accept_terms"), " ", terms.link] }],
+      { name: "accept_terms", type: "checkbox", required: true, label: h("span", {}, t("accept_terms"), " ", terms.link) }],
     submit: t("submit_order_obligation"),
     // items.0.options.installation_address.city -> installation_address.city; items.0.label -> label
     fieldOf: (name) => name === "terms_version" ? "accept_terms" : name.replace(/^items\.0\.(options\.)?/, ""),
