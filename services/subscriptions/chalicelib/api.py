@@ -118,6 +118,15 @@ def catalog_list() -> dict[str, Any]:
     return {"items": catalog.listing(_choice("family", subscriptions.FAMILIES))}
 
 
+@api.route("/catalog/terms", methods=["GET"])
+def catalog_terms() -> dict[str, str]:
+    from . import documents
+
+    _customer()
+    language = _choice("language", web.LANGUAGES) or web.language(api.current_request)
+    return documents.terms_of_sale_link(language=language, now=_now(), today=_today())
+
+
 @api.route("/", methods=["GET"])
 def subscriptions_list() -> dict[str, Any]:
     customer_id = _customer()

@@ -139,6 +139,7 @@ class Order(Item, discriminator="order"):
     # while received: what it waits for, `mandate` (monthly debits, none on file) or `payment`
     awaiting = UnicodeAttribute(null=True)
     invoice_id = UnicodeAttribute(null=True)  # its invoice, once the invoices service issued it
+    terms_version = UnicodeAttribute(null=True)  # the terms of sale accepted with a purchase
 
 
 class Appointment(Item, discriminator="appointment"):

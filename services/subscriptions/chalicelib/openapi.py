@@ -31,6 +31,13 @@ ROUTES = [
     ),
     Route(
         "GET",
+        "/catalog/terms",
+        "A link of at most 300 s to the terms of sale in force, and their version",
+        query=(("language", one_of("fr", "en", "it")),),
+        responses={200: "TermsLink", 422: ERROR},
+    ),
+    Route(
+        "GET",
         "/",
         "The customer's subscriptions, filtered and paginated",
         query=(

@@ -45,6 +45,10 @@ class OrderItem(_Body):
 
 class OrderRequest(_Body):
     items: Annotated[list[OrderItem], Field(min_length=1, max_length=20)]
+    # the version of the terms of sale the customer accepted (the brand's, GET /catalog/terms)
+    terms_version: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
 
 
 class RenewRequest(_Body):
