@@ -8,7 +8,8 @@ in each, the specifiers of its imports (`from "./core/api.js"`) and the files it
 `new URL("../i18n/fr.json", import.meta.url)` are rewritten to the hashed names, the files it
 names hashed first, so that a module's name changes with any module it imports (a cycle of
 imports stops the build, as does a name that is no file of the portal). It
-returns what `infra.deploy` uploads: each file's key, type and Cache-Control.
+writes the brand's public part as `brand.json` beside the pages (what the local gateway serves at
+`/brand.json`), and returns what `infra.deploy` uploads: each file's key, type and Cache-Control.
 
 `portal_template(stage)` is the stack `guichet-portal-<stage>`:
 - a private bucket (public access blocked, encrypted, TLS only) that only the distribution reads,
@@ -39,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from guichet_contracts.brand import PUBLIC_PATH, Brand, load_brand
 from guichet_contracts.web import PORTAL_CONTENT_SECURITY_POLICY, PORTAL_PAGES, PORTAL_SECURITY_HEADERS
 
 from .buckets import private_bucket_properties, tls_only
@@ -57,8 +59,8 @@ _TYPES = {
     ".json": "application/json",
     ".svg": "image/svg+xml",
 }
-# a page's scripts and style sheets (its links to other pages are left as they are)
-_REFERENCE = re.compile(r'(?P<attribute><(?:script|link)\b[^>]*?\b(?:src|href)=")/(?P<name>[^"?#]+)"')
+# a page's scripts, style sheets and images (its links to other pages are left as they are)
+_REFERENCE = re.compile(r'(?P<attribute><(?:script|link|img)\b[^>]*?\b(?:src|href)=")/(?P<name>[^"?#]+)"')
 # a module's references to other files of the portal: its static imports and re-exports, its
 # dynamic imports, and the files it names relative to itself (new URL("…", import.meta.url))
 _MODULE_REFERENCE = re.compile(
@@ -80,8 +82,11 @@ def _content_type(path: Path) -> str:
     return _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def build_site(web: Path, out: Path) -> list[SiteFile]:
-    """`web/` made ready for the CDN in `out/` (emptied first); what to upload, pages last."""
+def build_site(web: Path, out: Path, brand: Brand | None = None) -> list[SiteFile]:
+    """`web/` made ready for the CDN in `out/` (emptied first); what to upload, pages last. The
+    brand (the configured one by default) gives the pages its name, and two assets: `brand.css`
+    (its colours as the custom properties portal.css uses) and `brand/logo.svg`."""
+    brand = brand or load_brand()
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -91,9 +96,14 @@ def build_site(web: Path, out: Path) -> list[SiteFile]:
     renamed: dict[str, str] = {}
     built: list[SiteFile] = []
     names = {asset.relative_to(web).as_posix(): asset for asset in assets}
+    generated = {
+        "brand.css": brand.css_variables().encode(),
+        "brand/logo.svg": brand.logo_path("svg").read_bytes(),
+    }
+    names |= {name: web / name for name in generated}
     for name in _leaves_first(names, web):
         asset = names[name]
-        content = asset.read_bytes()
+        content = generated[name] if name in generated else asset.read_bytes()
         if asset.suffix == ".js":
             content = _MODULE_REFERENCE.sub(
                 lambda match, module=name: _module_hashed(match, renamed, module), content.decode()
@@ -104,9 +114,13 @@ def build_site(web: Path, out: Path) -> list[SiteFile]:
         (out / hashed).parent.mkdir(parents=True, exist_ok=True)
         (out / hashed).write_bytes(content)
         built.append(SiteFile(hashed, _content_type(asset), IMMUTABLE))
+    # the brand's public part, as the local gateway serves it (web/core/brand.js); not hashed:
+    # the portal asks for it by name, and a provider's change shows at the next visit
+    (out / PUBLIC_PATH).write_bytes(brand.public_json())
+    built.append(SiteFile(PUBLIC_PATH, _TYPES[".json"], REVALIDATE))
     for page in pages:
         name = page.relative_to(web).as_posix()
-        text = _LOCAL_ONLY.sub("", page.read_text())
+        text = brand.portal_page(_LOCAL_ONLY.sub("", page.read_text()))
         text = _REFERENCE.sub(lambda match, page_name=name: _hashed(match, renamed, page_name), text)
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text)

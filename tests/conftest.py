@@ -16,7 +16,8 @@ on the wall clock (the caller stops it). All are `LocalRuntime`s:
     runtime.output()                what the runtime printed so far (banner, errors)
     runtime.stop()                  Ctrl-C (or stop(SIGTERM)); returns the exit status
 
-`launch_runtime(name, *arguments)` starts one more, with other options (the caller stops it).
+`launch_runtime(name, *arguments, env=...)` starts one more, with other options or environment
+(the caller stops it).
 `eventually(check, timeout)` waits for what the runtime does in the background (events, jobs).
 `browser` (one per test module) is Debian's Chromium driven by Playwright; `page`, a fresh page
 of it in French, at Paris time.
@@ -75,14 +76,22 @@ class LocalRuntime:
         self.http = requests.Session()
 
     @classmethod
-    def start(cls, workdir: Path, *arguments: str, timeout: float = STARTUP_TIMEOUT) -> LocalRuntime:
+    def start(
+        cls,
+        workdir: Path,
+        *arguments: str,
+        timeout: float = STARTUP_TIMEOUT,
+        env: dict[str, str] | None = None,
+    ) -> LocalRuntime:
         workdir.mkdir(parents=True, exist_ok=True)
         ready_file = workdir / "ready.json"
         log = workdir / "runtime.out"
         command = [sys.executable, "-m", "guichet_local", "--port", "0", "--ready-file", str(ready_file)]
         command += ["--state-dir", str(workdir / "state"), *arguments]
         with open(log, "wb") as output:
-            process = subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            )
         deadline = time.monotonic() + timeout
         while not ready_file.exists():
             if process.poll() is not None or time.monotonic() > deadline:
@@ -201,10 +210,11 @@ def _stopped_cleanly(runtime: LocalRuntime) -> None:
 
 @pytest.fixture(scope="session")
 def launch_runtime(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """`launch_runtime(name, *arguments)`: start another runtime; the caller stops it."""
+    """`launch_runtime(name, *arguments, env={...})`: start another runtime, with these environment
+    variables added (GUICHET_BRAND_DIR: another brand); the caller stops it."""
 
-    def launch(name: str, *arguments: str) -> LocalRuntime:
-        return LocalRuntime.start(tmp_path_factory.mktemp(name), *arguments)
+    def launch(name: str, *arguments: str, env: dict[str, str] | None = None) -> LocalRuntime:
+        return LocalRuntime.start(tmp_path_factory.mktemp(name), *arguments, env=env)
 
     return launch
 

@@ -8,8 +8,9 @@ hit and no assertion of a journey looks at:
 - axe-core (the npm package, run in the page through the DevTools protocol, so the portal's
   Content-Security-Policy stays enforced) finds a serious or critical accessibility violation;
 - a text of the portal's catalogs shows as its raw key (an untranslated text).
-Each state is saved as a screenshot under build/report/screenshots/, the evidence a reviewer
-opens. Console errors and CSP violations fail the test through the `page` fixture's watch.
+On a phone, the home is also checked with the header's menu open (its button). Each state is
+saved as a screenshot under build/report/screenshots/, the evidence a reviewer opens. Console
+errors and CSP violations fail the test through the `page` fixture's watch.
 """
 
 from __future__ import annotations
@@ -113,6 +114,19 @@ def check_state(page: Any, where: str, findings: Findings, keys: set[str], shot:
     findings.add(where, "untranslated text", sorted(words & keys))
 
 
+def check_menu(page: Any, where: str, findings: Findings, keys: set[str], shot: Path) -> None:
+    """The header's menu, opened on a phone (its button), checked as a page is; closed again."""
+    button = page.locator("#menu-button")
+    if not button.is_visible():
+        findings.add(where, "menu", ["no menu button on a phone"])
+        return
+    button.click()
+    if button.get_attribute("aria-expanded") != "true" or not page.locator("#nav a").first.is_visible():
+        findings.add(where, "menu", ["the menu button does not open the navigation"])
+    check_state(page, where, findings, keys, shot)
+    button.click()
+
+
 def tour(page: Any, base_url: str, profile: str) -> Findings:
     """Every page reachable from the home of a logged-in customer, at each viewport."""
     findings = Findings()
@@ -136,6 +150,10 @@ def tour(page: Any, base_url: str, profile: str) -> Findings:
                 keys,
                 SCREENSHOTS / profile / f"{name.replace('/', '_') or 'home'}-{viewport_name}.png",
             )
+            if viewport_name == "phone" and not findings.visited:
+                check_menu(
+                    page, f"{where}, menu open", findings, keys, SCREENSHOTS / profile / "menu-phone.png"
+                )
         findings.visited.append(f"/{name}")
         queue.extend(_links(page, base_url))
     return findings

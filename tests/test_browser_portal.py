@@ -1,7 +1,7 @@
 """The web portal in a real browser (Debian's Chromium driven by Playwright): what a person does.
 
 Register, open the verification link from the local mailbox, log in with the customer id,
-see it at the top of the account page, and edit the profile.
+land on the home, see the customer id at the top, open the account page and edit the profile.
 """
 
 from __future__ import annotations
@@ -56,6 +56,10 @@ def test_a_person_registers_verifies_logs_in_and_edits_the_profile(runtime: Any,
     page.click("button[type=submit]")
     page.wait_for_selector(".customer-id")
     assert page.inner_text(".customer-id") == customer_id
+    # a login lands on the home; the profile is the account page's
+    page.get_by_role("heading", name="Accueil", level=1).wait_for()
+    page.get_by_role("navigation").get_by_role("link", name="Mon compte").click()
+    page.wait_for_selector("dd[data-field=email]")
     assert page.inner_text("dd[data-field=email]") == email
 
     page.click("summary")

@@ -43,10 +43,8 @@ window.Stripe = (key) => {
 """
 
 
-def test_on_a_stripe_stage_the_card_is_collected_by_stripe_elements(runtime: Any, page: Any) -> None:
-    customer = verified_customer(runtime, "browser-stripe", **LINA)
-    (invoice,) = invoices_of_orders(runtime, customer.auth, 1)
-    open_session(page, runtime, customer)
+def as_stripe_stage(page: Any) -> None:
+    """The page on a Stripe stage: the API names Stripe, and Stripe.js is the stand-in above."""
     page.route(
         "https://js.stripe.com/v3/",
         lambda route: route.fulfill(status=200, content_type="text/javascript", body=STRIPE_JS),
@@ -59,23 +57,35 @@ def test_on_a_stripe_stage_the_card_is_collected_by_stripe_elements(runtime: Any
             body=json.dumps({"provider": "stripe", "publishable_key": "pk_test_portal"}),
         ),
     )
+
+
+def awaiting_3ds(invoice: dict[str, Any], payment_id: str, client_secret: str) -> dict[str, Any]:
+    """A card payment of the invoice, pending until 3-D Secure is done, as the API answers it."""
+    return {
+        "payment_id": payment_id,
+        "status": "pending",
+        "amount_cents": invoice["amount_due_cents"],
+        "currency": "EUR",
+        "method": "card",
+        "invoice_ids": [invoice["invoice_id"]],
+        "failure_code": None,
+        "instructions": None,
+        "action": {"type": "authenticate", "client_secret": client_secret},
+        "created_at": "2026-11-23T10:00:00Z",
+    }
+
+
+def test_on_a_stripe_stage_the_card_is_collected_by_stripe_elements(runtime: Any, page: Any) -> None:
+    customer = verified_customer(runtime, "browser-stripe", **LINA)
+    (invoice,) = invoices_of_orders(runtime, customer.auth, 1)
+    open_session(page, runtime, customer)
+    as_stripe_stage(page)
     sent: list[Any] = []
 
     def pending_with_3ds(route: Any) -> None:
         """The API's answer on a Stripe stage to a card that asks for 3-D Secure."""
         sent.append(route.request.post_data_json)
-        payment = {
-            "payment_id": "pay_20261123_000000000001",
-            "status": "pending",
-            "amount_cents": invoice["amount_due_cents"],
-            "currency": "EUR",
-            "method": "card",
-            "invoice_ids": [invoice["invoice_id"]],
-            "failure_code": None,
-            "instructions": None,
-            "action": {"type": "authenticate", "client_secret": "pi_123_secret_456"},
-            "created_at": "2026-11-23T10:00:00Z",
-        }
+        payment = awaiting_3ds(invoice, "pay_20261123_000000000001", "pi_123_secret_456")
         route.fulfill(status=201, content_type="application/json", body=json.dumps(payment))
 
     page.route(re.compile(r"/invoices/[^/]+/payments$"), pending_with_3ds)

@@ -47,7 +47,8 @@ def test_order_pay_configure_download_and_book(runtime: Any, page: Any) -> None:
     assert "4,99\u00a0€/mois" in product.inner_text()
     product.locator("text=Choisir").click()
     page.fill("#order-form input[name=label]", LABEL)
-    page.click("#order-form button[type=submit]")
+    page.get_by_role("checkbox", name=re.compile("j'accepte les conditions générales de vente")).check()
+    page.get_by_role("button", name="Commander avec obligation de paiement").click()
     page.wait_for_url(re.compile(r"/order-status\?id="))
     order_id = page.url.rsplit("id=", 1)[1]
     page.wait_for_selector("ol.timeline li[data-status=received].current")

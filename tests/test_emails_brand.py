@@ -188,8 +188,14 @@ def test_a_brand_s_text_overrides_reword_a_message_in_one_language(volt: Path, t
 
 @pytest.mark.parametrize(
     "folder",
-    [SHARED, *(SERVICES / service / "chalicelib" / "templates" for service in ("auth", "invoices"))],
-    ids=["layout", "auth", "invoices"],
+    [
+        SHARED,
+        *(
+            SERVICES / service / "chalicelib" / "templates"
+            for service in ("auth", "invoices", "subscriptions")
+        ),
+    ],
+    ids=["layout", "auth", "invoices", "subscriptions"],
 )
 def test_each_catalog_translates_every_message_its_templates_ask_for_and_no_other(folder: Path) -> None:
     assert catalogs.extract(folder), "no message found: the extraction is broken"

@@ -24,6 +24,7 @@ import pytest
 from conftest import REPO, LocalRuntime, eventually, port_is_free
 from customers import PASSWORD, verified_customer
 from guichet_contracts import observability
+from guichet_contracts.brand import load_brand
 from guichet_contracts.web import PORTAL_SECURITY_HEADERS
 from guichet_local.resources import deploy_service_resources, environment_name
 from guichet_local.schedules import (
@@ -95,6 +96,16 @@ def test_the_portal_serves_its_pages_and_assets_and_links_the_mailbox(runtime: L
         assert runtime.get(page).text == answer.text, page
     assert runtime.get("/portal.js").headers["Content-Type"].startswith("text/javascript")
     assert runtime.get("/portal.css").headers["Content-Type"].startswith("text/css")
+    # the brand: its name written into the page, its colours and logo served beside it
+    brand = load_brand()
+    assert "{{" not in answer.text and f'<meta name="guichet-brand" content="{brand.name}">' in answer.text
+    colours = runtime.get("/brand.css")
+    assert colours.headers["Content-Type"].startswith("text/css") and colours.text == brand.css_variables()
+    logo = runtime.get("/brand/logo.svg")
+    assert (
+        logo.headers["Content-Type"] == "image/svg+xml"
+        and logo.content == brand.logo_path("svg").read_bytes()
+    )
     # the modules the entry imports and the texts' catalogs, under the portal's own headers
     for asset, content_type in (
         ("/core/api.js", "text/javascript"),
@@ -106,6 +117,10 @@ def test_the_portal_serves_its_pages_and_assets_and_links_the_mailbox(runtime: L
         assert (
             served.headers["Content-Security-Policy"] == PORTAL_SECURITY_HEADERS["Content-Security-Policy"]
         ), asset
+    # the brand's public part, as the deployed site holds it (infra/portal.py)
+    served = runtime.get("/brand.json")
+    assert served.status_code == 200 and served.headers["Content-Type"] == "application/json"
+    assert served.json() == load_brand().public() and "texts" not in served.json()
     # nothing outside web/ is served, and unknown pages are the API's 404
     assert runtime.get("/../Makefile").status_code == 404
     assert runtime.get("/%2e%2e/Makefile").status_code == 404

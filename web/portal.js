@@ -5,14 +5,17 @@
 import { forget, SESSION_HINT } from "./core/api.js";
 import { language, preferredLanguage, useLanguage } from "./core/i18n.js";
 import { customerOnly, register, render, setShell, start } from "./core/router.js";
+import { keepTablesReadable } from "./core/tables.js";
 import { accountPage } from "./pages/account.js";
 import { appointmentsPage } from "./pages/appointments.js";
+import { assistancePage } from "./pages/assistance.js";
 import { authPages } from "./pages/auth.js";
 import { billingPage } from "./pages/billing.js";
 import { consumptionPage } from "./pages/consumption.js";
+import { homePage } from "./pages/home.js";
 import { invoicePage } from "./pages/invoice.js";
 import { invoicesPage } from "./pages/invoices.js";
-import { navigation, rememberAreas, rememberCustomer } from "./pages/navigation.js";
+import { navigation, rememberAreas, rememberCustomer, setUpMenu } from "./pages/navigation.js";
 import { orderPage } from "./pages/order.js";
 import { orderStatusPage, ordersPage } from "./pages/orders.js";
 import { schedulePage } from "./pages/schedule.js";
@@ -22,6 +25,7 @@ import { surplusPage } from "./pages/surplus.js";
 
 register({
   ...authPages,
+  "/": customerOnly(homePage),
   "/account": customerOnly(accountPage),
   "/my-subscriptions": customerOnly(subscriptionsPage),
   "/subscription": customerOnly(subscriptionPage),
@@ -29,6 +33,7 @@ register({
   "/orders": customerOnly(ordersPage),
   "/order-status": customerOnly(orderStatusPage),
   "/appointments": customerOnly(appointmentsPage),
+  "/assistance": customerOnly(assistancePage),
   "/my-invoices": customerOnly(invoicesPage),
   "/invoice": customerOnly(invoicePage),
   "/schedule": customerOnly(schedulePage),
@@ -36,6 +41,8 @@ register({
   "/my-consumption": customerOnly(consumptionPage),
   "/my-surplus": customerOnly(surplusPage),
 });
+setUpMenu();
+keepTablesReadable(document.getElementById("page"));
 setShell({
   before: () => Promise.all([rememberCustomer(), rememberAreas()]),
   navigation,

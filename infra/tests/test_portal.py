@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from cfnlint.api import ManualArgs, lint_file
+from guichet_contracts.brand import PUBLIC_PATH, copy_brand, load_brand
 from guichet_contracts.web import PORTAL_CONTENT_SECURITY_POLICY, PORTAL_PAGES, PORTAL_SECURITY_HEADERS
 from moto import mock_aws
 
@@ -34,7 +35,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
 def test_assets_are_named_by_their_content_and_pages_name_them(site: tuple[Path, list[Any]]) -> None:
     out, files = site
     by_key = {file.key: file for file in files}
-    assets = [file for file in files if not file.key.endswith(".html")]
+    assets = [file for file in files if not file.key.endswith(".html") and file.key != PUBLIC_PATH]
     sources = {
         path.relative_to(WEB).as_posix()
         for path in WEB.rglob("*")
@@ -43,10 +44,12 @@ def test_assets_are_named_by_their_content_and_pages_name_them(site: tuple[Path,
     assert {"portal.js", "portal.css", "core/api.js", "i18n/fr.json"} <= sources
     assert {
         "{}.{}".format(*re.fullmatch(r"(.+)\.[0-9a-f]{10}\.(\w+)", file.key).groups()) for file in assets
-    } == sources
+    } == sources | {"brand.css", "brand/logo.svg"}  # the brand's, written by the build
     for asset in assets:
         stem, digest, suffix = asset.key.rsplit(".", 2)
         assert re.fullmatch(r"[0-9a-f]{10}", digest), asset.key
+        if stem.startswith("brand"):
+            continue
         original = WEB / f"{stem}.{suffix}"
         # the same file, but for the names of the files a module imports, now hashed too
         assert _unhashed((out / asset.key).read_text()) == original.read_text(), asset.key
@@ -55,13 +58,68 @@ def test_assets_are_named_by_their_content_and_pages_name_them(site: tuple[Path,
         by_key[next(key for key in by_key if key.startswith("i18n/fr."))].content_type == "application/json"
     )
     index = (out / "index.html").read_text()
-    named = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="/([^"]+)"', index)
-    assert len(named) == 2 and all(name in by_key for name in named), named
+    named = re.findall(r'<(?:script|link|img)\b[^>]*\b(?:src|href)="/([^"]+)"', index)
+    assert len(named) == 4 and all(name in by_key for name in named), (
+        named
+    )  # brand.css, portal.css, portal.js, the logo
     assert "/portal.js" not in index and "/portal.css" not in index
     assert "/_local/" not in index and "data-local" not in index  # the local mailbox is not deployed
     assert by_key["index.html"].cache_control == REVALIDATE
     assert by_key["index.html"].content_type == "text/html; charset=utf-8"
     assert json.loads((out / "site.json").read_text())[-1]["key"] == "index.html"  # pages uploaded last
+
+
+def test_the_site_holds_the_brands_public_part_and_a_second_brand_changes_it(
+    site: tuple[Path, list[Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, files = site
+    by_key = {file.key: file for file in files}
+    assert by_key[PUBLIC_PATH].cache_control == REVALIDATE
+    assert by_key[PUBLIC_PATH].content_type == "application/json"
+    public = json.loads((out / PUBLIC_PATH).read_text())
+    assert set(public) == {"name", "portal_title", "support", "legal", "colours"}
+    assert public["support"]["phones"] == load_brand().public()["support"]["phones"]
+    assert "texts" not in public and "terms_of_sale" not in public
+
+    # a provider's own brand: its name in the built site, no code changed
+    other = copy_brand(tmp_path / "brand", name="Fournisseur Test")
+    monkeypatch.setenv("GUICHET_BRAND_DIR", str(other.folder))
+    build_site(WEB, tmp_path / "site")
+    assert json.loads((tmp_path / "site" / PUBLIC_PATH).read_text())["name"] == "Fournisseur Test"
+
+
+def test_the_site_carries_the_brand_it_is_built_with(tmp_path: Path) -> None:
+    brand = copy_brand(
+        tmp_path / "brand",
+        name="Fibre & Co <Nord>",
+        colours={**load_brand().colours.model_dump(), "primary": "#8a1c7c"},
+    )
+    (brand.folder / brand.logo.svg).write_text('<svg xmlns="http://www.w3.org/2000/svg" aria-label="Fibre"/>')
+    out = tmp_path / "site"
+    keys = {file.key for file in build_site(WEB, out, brand)}
+
+    index = (out / "index.html").read_text()
+    assert "{{" not in index
+    assert '<meta name="guichet-brand" content="Fibre &amp; Co &lt;Nord&gt;">' in index
+    assert 'alt="Fibre &amp; Co &lt;Nord&gt;"' in index and ">Fibre &amp; Co &lt;Nord&gt;</span>" in index
+    css = next(key for key in keys if re.fullmatch(r"brand\.[0-9a-f]{10}\.css", key))
+    logo = next(key for key in keys if re.fullmatch(r"brand/logo\.[0-9a-f]{10}\.svg", key))
+    assert "--colour-primary: #8a1c7c;" in (out / css).read_text()
+    assert (out / logo).read_text().endswith('aria-label="Fibre"/>')
+    # the style sheet of the brand comes first: portal.css uses its custom properties
+    assert index.index(f'href="/{css}"') < index.index('href="/portal.') and f'src="/{logo}"' in index
+    # and the default brand's build differs only where the brand is
+    default_keys = {file.key for file in build_site(WEB, tmp_path / "default")}
+    assert {key for key in keys ^ default_keys if not key.startswith("brand")} == set()
+
+
+def test_no_colour_is_written_in_the_portal_outside_the_brand() -> None:
+    colours = {
+        path.relative_to(WEB).as_posix(): re.findall(r"#[0-9a-fA-F]{3,8}\b", path.read_text())
+        for path in WEB.rglob("*")
+        if path.suffix in {".css", ".js", ".html"}
+    }
+    assert {name: found for name, found in colours.items() if found} == {}
 
 
 def test_a_changed_asset_gets_a_new_name_and_a_missing_one_stops_the_build(tmp_path: Path) -> None:

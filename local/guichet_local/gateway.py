@@ -7,6 +7,8 @@ with its method, headers, body and query string, as API Gateway's base-path mapp
 `GET /_local/clock` says what time the runtime is at; under a controlled clock (`--clock`),
 `POST /_local/clock` `{"now": ISO}` moves it forward, firing the jobs due on the way.
 `GET /_local/aws.json` (the embedded AWS emulator's endpoint) is what `make operator-token` reads.
+`GET /brand.json`: the public part of the provider's brand (brand/, guichet_contracts.brand), which
+the portal reads (web/core/brand.js), as the deployed site holds it.
 `GET /_local/usage.json`: the AWS requests and Lambda invocations counted since the start
 (`usage.py`), what `make load` reads for its cost model.
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from guichet_contracts.brand import PUBLIC_PATH, load_brand
 from guichet_contracts.web import PORTAL_PAGES, PORTAL_SECURITY_HEADERS, SECURITY_HEADERS
 
 from .service_process import INTERNAL_HEADERS, SOURCE_IP_HEADER, ServiceProcess
@@ -94,6 +97,22 @@ class Local:
             return self.portal / "index.html"
         return None
 
+    def portal_content(self, path: str) -> tuple[str, bytes] | None:
+        """What the portal serves at `path` (its suffix, its bytes): a file of web/ (index.html with
+        the brand's name), or the brand's colours (`/brand.css`) and logo (`/brand/logo.svg`), as
+        infra/portal.py build_site writes them into the deployed site."""
+        brand = load_brand()  # GUICHET_BRAND_DIR: another brand for the whole runtime
+        if path == "/brand.css":
+            return ".css", brand.css_variables().encode()
+        if path == "/brand/logo.svg":
+            return ".svg", brand.logo_path("svg").read_bytes()
+        page = self.portal_file(path)
+        if page is None:
+            return None
+        if page.suffix == ".html":
+            return ".html", brand.portal_page(page.read_text(encoding="utf-8")).encode()
+        return page.suffix, page.read_bytes()
+
 
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -132,17 +151,23 @@ class GatewayHandler(BaseHTTPRequestHandler):
                 self._proxy(worker, body)
             elif path.startswith("/_local/"):
                 self._local(path, body)
-            elif self.command in ("GET", "HEAD") and (page := self.server.local.portal_file(path)):
-                content_type = _CONTENT_TYPES.get(page.suffix, "application/octet-stream")
-                self._send(HTTPStatus.OK, content_type, page.read_bytes(), PORTAL_SECURITY_HEADERS)
+            elif self.command in ("GET", "HEAD") and path == f"/{PUBLIC_PATH}":
+                self._send(
+                    HTTPStatus.OK,
+                    _CONTENT_TYPES[".json"],
+                    load_brand().public_json(),
+                    PORTAL_SECURITY_HEADERS,
+                )
+            elif self.command in ("GET", "HEAD") and (content := self.server.local.portal_content(path)):
+                suffix, data = content
+                content_type = _CONTENT_TYPES.get(suffix, "application/octet-stream")
+                self._send(HTTPStatus.OK, content_type, data, PORTAL_SECURITY_HEADERS)
             elif self.command in ("GET", "HEAD") and "text/html" in (self.headers.get("Accept") or ""):
                 # a browser's address that is no page: the portal says so itself, with a 404 (as the
                 # deployed distribution answers, infra/portal.py)
-                index = self.server.local.portal_file("/")
+                index = self.server.local.portal_content("/")
                 assert index is not None
-                self._send(
-                    HTTPStatus.NOT_FOUND, _CONTENT_TYPES[".html"], index.read_bytes(), PORTAL_SECURITY_HEADERS
-                )
+                self._send(HTTPStatus.NOT_FOUND, _CONTENT_TYPES[".html"], index[1], PORTAL_SECURITY_HEADERS)
             else:
                 self._json(HTTPStatus.NOT_FOUND, error_body("not_found", f"Nothing at {path}."))
         except Exception:

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { pageAfterLogin, register } from "../../web/core/router.js";
+import { documentTitle, pageAfterLogin, register } from "../../web/core/router.js";
 
 const page = () => null;
-register({ "/login": page, "/account": page, "/invoice": page, "/my-invoices": page });
+register({ "/": page, "/login": page, "/account": page, "/invoice": page, "/my-invoices": page });
 
 test("after login, the page asked for, with its query", () => {
   assert.equal(pageAfterLogin("/invoice?id=F-2026-000123"), "/invoice?id=F-2026-000123");
@@ -18,12 +18,19 @@ test("never another site, whatever the next parameter looks like", () => {
     "\\\\evil.test", "/\t/evil.test", "/\n/evil.test", " //evil.test", "javascript:alert(1)", "evil.test/invoice",
     "/%2F%2Fevil.test", "",
   ]) {
-    assert.equal(pageAfterLogin(next), "/account", JSON.stringify(next));
+    assert.equal(pageAfterLogin(next), "/", JSON.stringify(next));
   }
 });
 
 test("only one of the portal's pages, never the login page itself", () => {
   for (const next of ["/nowhere", "/login", "/login?next=/invoice", "/__proto__", "/constructor", "/toString"]) {
-    assert.equal(pageAfterLogin(next), "/account", next);
+    assert.equal(pageAfterLogin(next), "/", next);
   }
+});
+
+test("a page's title: its heading, then the provider's name, in one line", () => {
+  assert.equal(documentTitle("Mes factures", "Guichet"), "Mes factures — Guichet");
+  assert.equal(documentTitle("Facture\n   F2026-000039 ", "Fibre Nord"), "Facture F2026-000039 — Fibre Nord");
+  assert.equal(documentTitle(undefined, "Guichet"), "Guichet");
+  assert.equal(documentTitle("Mes factures", ""), "Mes factures");
 });

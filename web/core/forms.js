@@ -1,7 +1,7 @@
 // The one form builder. A form of described fields; a 422 puts each problem next to its field:
 // `fieldOf` turns the API's field name (e.g. items.0.options.pdl) into the form's; the rest goes
 // above the button.
-// Field: {name, label, type: text|number|select|checkbox|lines|password|time|tel|email|search,
+// Field: {name, label, type: text|number|select|checkbox|lines|textarea|password|time|tel|email|search,
 // value, options: [[value, text]], hint, required, autocomplete, attributes};
 // group: {group, legend, hint, fields}.
 
@@ -50,6 +50,8 @@ export function form({ fields, submit, action, done, fieldOf = (name) => name, c
     if (type === "select") {
       control = h("select", common, spec.options.map(([value, text]) =>
         h("option", { value, selected: String(value) === String(spec.value ?? "") }, text)));
+    } else if (type === "textarea") {
+      control = h("textarea", { ...common, rows: 6 }, spec.value ?? "");
     } else if (type === "lines") {
       control = h("textarea", { ...common, rows: 3, autocomplete: "off" }, (spec.value || []).join("\n"));
     } else if (type === "checkbox") {

@@ -59,7 +59,7 @@ export function toLogin() {
   const next = `${location.pathname}${location.search}`;
   go(location.pathname === "/login" ? "/login" : `/login?${new URLSearchParams({ next })}`);
 }
-const HOME = "/account";
+const HOME = "/";
 const ORIGIN = "https://portal.invalid"; // any origin of one's own: `next` must stay on it
 export function pageAfterLogin(next = param("next")) {
   if (!next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return HOME;
@@ -84,19 +84,34 @@ export const customerOnly = (page) => async () => {
 const notFoundPage = () => card(t("not_found_title"), h("p", {}, t("not_found_text")),
   h("p", {}, h("a", { href: "/" }, t("back_home"))));
 
+// The provider's name, written into index.html from the brand (infra/portal.py, the local gateway).
+export const brandName = () => document.querySelector("meta[name=guichet-brand]")?.content || "";
+// "<page> — <provider>": the title of a page whose main heading says `heading`.
+export const documentTitle = (heading, brand = brandName()) =>
+  [heading, brand].map((part) => (part || "").replace(/\s+/g, " ").trim()).filter(Boolean).join(" — ");
+
+// While a page loads: main is busy (aria-busy) and a visible indicator says so.
+function loading(main, busy) {
+  main.setAttribute("aria-busy", String(busy));
+  const indicator = document.getElementById("loading");
+  if (indicator) indicator.textContent = busy ? t("loading") : "";
+}
+
 let generation = 0;
+let drawnAt = ""; // the address of the page drawn last
 export async function render() {
   const mine = ++generation;
   for (const stop of leaving) stop();
   const pending = flash;
   flash = null;
   document.documentElement.lang = language();
+  const main = document.getElementById("page");
+  loading(main, true);
   await shell.before();
   if (mine !== generation) return;
   shell.navigation();
-  const path = location.pathname === "/" ? (loggedIn() ? HOME : "/login") : location.pathname;
+  const path = location.pathname === "/" && !loggedIn() ? "/login" : location.pathname;
   const page = (Object.hasOwn(pages, path) && pages[path]) || notFoundPage;
-  const main = document.getElementById("page");
   let content;
   try {
     content = await page();
@@ -109,9 +124,24 @@ export async function render() {
   }
   if (mine !== generation) return; // another page was asked for meanwhile
   main.replaceChildren(...(pending ? [pending] : []), content);
-  const heading = main.querySelector("h1, h2");
-  document.title = heading ? `${heading.textContent} — Guichet` : "Guichet";
-  if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
+  loading(main, false);
+  const heading = main.querySelector("h1") || main.querySelector("h2");
+  document.title = documentTitle(heading?.textContent);
+  const first = !drawnAt;
+  const again = drawnAt === location.href;
+  drawnAt = location.href;
+  const target = location.hash && !again ? document.getElementById(location.hash.slice(1)) : null;
+  // the same page drawn again from outside it (another language chosen): the focus stays there
+  const stays = again && document.activeElement !== document.body && !main.contains(document.activeElement);
+  if (target) focusOn(target); // a page opened at a section (an invoice "#pay"): there
+  else if (pending && main.contains(pending)) focusOn(pending); // after an action: its message first
+  else if (!first && !stays && heading) focusOn(heading); // a new page: its title, where reading starts again
+}
+// Focus on an element that is not focusable by itself (tabindex=-1: not a stop of Tab), shown.
+function focusOn(element) {
+  if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+  element.focus({ preventScroll: true });
+  element.scrollIntoView({ block: "nearest" });
 }
 
 // Links to the portal's own pages move within it; the browser's back and forward too.

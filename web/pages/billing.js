@@ -52,10 +52,9 @@ function preferredMethod(preferences, account) {
     select, h("span", { class: "hint" }, t("preferred_method_hint")), status);
 }
 
-export async function billingPage() {
-  const [account, preferences, me] = await Promise.all([
-    bankAccount(), authed("GET", "/invoices/preferences"), authed("GET", "/auth/me")]);
-  const bankForm = form({
+// The bank details form (IBAN, BIC, holder): saving it signs the SEPA mandate.
+export function bankForm({ account, me, done }) {
+  return form({
     fields: [
       { name: "iban", label: t("iban"), hint: t("iban_hint"), required: true,
         attributes: { maxlength: 64, spellcheck: "false", autocapitalize: "characters" } },
@@ -66,8 +65,14 @@ export async function billingPage() {
     submit: t("save"),
     className: "compact",
     action: ({ iban, bic, holder }) => authed("PUT", "/invoices/bank-account", { iban, holder, ...(bic ? { bic } : {}) }),
-    done: () => reloadWith("ok", t("bank_saved")),
+    done,
   });
+}
+
+export async function billingPage() {
+  const [account, preferences, me] = await Promise.all([
+    bankAccount(), authed("GET", "/invoices/preferences"), authed("GET", "/auth/me")]);
+  const bankDetails = bankForm({ account, me, done: () => reloadWith("ok", t("bank_saved")) });
   return h("div", {}, pageTitle(t("billing_title")), invoiceTabs(),
     h("section", { class: "card", id: "bank-account" }, h("h2", {}, t("bank_title")),
       h("div", { class: "bank-grid" },
@@ -77,7 +82,7 @@ export async function billingPage() {
               ["mandate_reference", h("span", { class: "mono" }, account.mandate_reference)], ["signed_on", day(account.signed_on)],
             ])
           : h("p", { class: "muted" }, t("no_bank_account")),
-        h("div", {}, h("h3", {}, t(account ? "change_bank" : "add_bank")), h("p", { class: "hint" }, t("bank_hint")), bankForm))),
+        h("div", {}, h("h3", {}, t(account ? "change_bank" : "add_bank")), h("p", { class: "hint" }, t("bank_hint")), bankDetails))),
     h("section", { class: "card", id: "preferences" }, h("h2", {}, t("preferences_title")),
       preferredMethod(preferences, account),
       preferenceToggle(preferences, "paperless"), preferenceToggle(preferences, "notify_new_invoice")));

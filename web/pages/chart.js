@@ -31,9 +31,10 @@ export function barChart(answer, meter, label) {
   const tick = [1, 2, 2.5, 5, 10].map((factor) => factor * power).find((each) => each >= raw);
   const top = Math.ceil(high / tick) * tick || tick;
   const bottom = Math.ceil(low / tick) * tick;
-  // on a phone, a narrower drawing: as wide as the screen, it is then twice as tall
+  // drawn for the screen's width: on a phone a narrower drawing, so that once scaled to the
+  // page its bars keep a readable height and its texts a readable size (about 11 px)
   const narrow = globalThis.matchMedia?.("(max-width: 40rem)").matches;
-  const [width, height, left, right, above, below] = [narrow ? 400 : 800, 290, 56, 8, 26, 24];
+  const [width, height, left, right, above, below] = narrow ? [360, 280, 48, 4, 26, 24] : [800, 290, 56, 8, 26, 24];
   const plot = height - above - below;
   const y = (value) => above + (top - value) / (top + bottom) * plot;
   const band = (width - left - right) / Math.max(points.length, 1);

@@ -1,12 +1,12 @@
 // One invoice: its summary, paying it (or its refunds), its lines and its payments.
 
 import { authed } from "../core/api.js";
-import { definitions, h, headCells, pageTitle } from "../core/dom.js";
+import { definitions, errorText, h, headCells, notice, pageTitle } from "../core/dom.js";
 import { amount, day, methodName, moment, money, percent, quantity, unitName } from "../core/format.js";
 import { t } from "../core/i18n.js";
 import { param, reloadWith } from "../core/router.js";
 import { bankAccount, duplicateButton, enc, invoiceBadge, owedToCustomer, paidNotice, payable, pdfButton, periodText } from "./invoice-common.js";
-import { paymentForm } from "./payment-form.js";
+import { finishAuthentication, paymentForm } from "./payment-form.js";
 
 // --- one invoice -----------------------------------------------------------------------------
 
@@ -26,9 +26,41 @@ function refundsBlock(invoice) {
   return parts;
 }
 
+// A card payment whose 3-D Secure was never completed holds the invoice: finish it, or pay again
+// (the API cancels the one left waiting).
+function unfinishedCard(invoice, account) {
+  const payment = invoice.pending_payment;
+  const again = h("div", { class: "pay-again", hidden: true },
+    paymentForm({ selected: () => [invoice], account, done: (paid) => reloadWith("ok", paidNotice(paid)) }));
+  const status = h("div", { class: "form-status" });
+  const finish = h("button", { type: "button", class: "primary", onclick: async () => {
+    finish.disabled = true;
+    status.replaceChildren();
+    try {
+      if (await finishAuthentication(payment.action)) reloadWith("ok", t("payment_confirming"));
+      else status.replaceChildren(notice("error", t("finish_payment_failed")));
+    } catch (error) {
+      status.replaceChildren(notice("error", errorText(error)));
+    } finally {
+      finish.disabled = false;
+    }
+  } }, t("finish_payment"));
+  const payAgain = h("button", { type: "button", "aria-expanded": "false", onclick: () => {
+    again.hidden = !again.hidden;
+    payAgain.setAttribute("aria-expanded", String(!again.hidden));
+    if (!again.hidden) again.querySelector("input:not([disabled])")?.focus();
+  } }, t("pay_again"));
+  return [h("p", { class: "notice pending-payment", "data-payment": payment.payment_id },
+      t("unfinished_notice", money(payment.amount_cents, payment.currency), moment(payment.created_at))),
+    h("div", { class: "row-actions" }, finish, payAgain), status, again];
+}
+
 function payCardFor(invoice, account) {
   let content;
-  if (invoice.pending_payment_id && ["open", "overdue"].includes(invoice.status)) {
+  const unfinished = invoice.pending_payment?.method === "card" && invoice.pending_payment.action;
+  if (unfinished && ["open", "overdue"].includes(invoice.status)) {
+    content = unfinishedCard(invoice, account);
+  } else if (invoice.pending_payment_id && ["open", "overdue"].includes(invoice.status)) {
     content = h("p", { class: "notice pending-payment", "data-payment": invoice.pending_payment_id }, t("pending_notice"));
   } else if (owedToCustomer(invoice) && invoice.owed_cents != null) {
     content = refundsBlock(invoice);

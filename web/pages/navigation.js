@@ -25,7 +25,33 @@ const SECTIONS = {
   "/invoice": "/my-invoices", "/schedule": "/my-invoices", "/billing": "/my-invoices",
 };
 
+// The header's menu button (narrow screens: the navigation folds behind it, portal.css): it
+// opens and closes the menu, Escape closes it and gives the focus back to it.
+const menuButton = () => document.getElementById("menu-button");
+export function closeMenu() {
+  menuButton()?.setAttribute("aria-expanded", "false");
+}
+export function setUpMenu() {
+  const button = menuButton();
+  button.addEventListener("click", () =>
+    button.setAttribute("aria-expanded", String(button.getAttribute("aria-expanded") !== "true")));
+  document.getElementById("menu").addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || button.getAttribute("aria-expanded") !== "true") return;
+    closeMenu();
+    button.focus();
+  });
+}
+
+// The texts of the shell around the page, in the page's language.
+function shellTexts() {
+  document.getElementById("skip-link").textContent = t("skip_to_content");
+  menuButton().textContent = t("menu");
+  document.getElementById("nav").setAttribute("aria-label", t("main_navigation"));
+}
+
 export function navigation() {
+  closeMenu(); // a page was asked for: the menu folds away
+  shellTexts();
   const nav = document.getElementById("nav");
   if (!loggedIn()) {
     nav.replaceChildren(h("div", { class: "who" },
@@ -37,11 +63,11 @@ export function navigation() {
   const customerId = remembered("customer");
   const areas = JSON.parse(remembered("areas") || "{}");
   nav.replaceChildren(
-    h("div", { class: "links" }, link("/my-subscriptions", "nav_subscriptions"),
+    h("div", { class: "links" }, link("/", "nav_home"), link("/my-subscriptions", "nav_subscriptions"),
       areas.consumption ? link("/my-consumption", "nav_consumption") : null, areas.surplus ? link("/my-surplus", "nav_surplus") : null,
       link("/my-invoices", "nav_invoices"),
       link("/order", "nav_order"),
-      link("/orders", "nav_orders"), link("/appointments", "nav_appointments"), link("/account", "account")),
+      link("/orders", "nav_orders"), link("/appointments", "nav_appointments"), link("/assistance", "nav_assistance"), link("/account", "account")),
     h("div", { class: "who" },
       customerId ? h("span", { class: "customer-id", title: t("customer_id") }, customerId) : null,
       h("button", { onclick: async () => {

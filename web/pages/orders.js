@@ -5,6 +5,7 @@ import { definitions, h, orderBadge, pageTitle } from "../core/dom.js";
 import { moment, money } from "../core/format.js";
 import { t } from "../core/i18n.js";
 import { onLeave, param } from "../core/router.js";
+import { checkoutSteps, payStep } from "./checkout.js";
 import { detailLink, enc, orderLink } from "./subscription-actions.js";
 
 const ORDER_STEPS = ["received", "paid", "provisioning", "completed"];
@@ -43,6 +44,7 @@ function timeline(order) {
 function orderView(order) {
   return h("div", { class: "order", "data-order": order.order_id, "data-status": order.status },
     pageTitle(t("order_number", order.order_id), orderBadge(order.status)),
+    order.kind === "purchase" && ["paid", "provisioning", "completed"].includes(order.status) ? checkoutSteps("follow") : null,
     h("section", { class: "card" }, h("h2", {}, t("order_history")), timeline(order)),
     h("section", { class: "card" }, h("h2", {}, t(`kind_${order.kind}`)),
       definitions([["created_at", moment(order.created_at)], ["total", money(order.total_cents, order.currency)]]),
@@ -63,6 +65,10 @@ export async function orderStatusPage() {
   const path = `/subscriptions/orders/${enc(id)}`;
   const order = await authed("GET", path);
   const holder = h("div", {}, orderView(order));
+  // the payment step is built again only when what it needs changes, never under a customer typing
+  const paySlot = h("div", {}, await payStep(order));
+  const payNeeds = (each) => JSON.stringify([each.status, each.awaiting, each.invoice_id]);
+  let needs = payNeeds(order);
   let last = JSON.stringify(order);
   let rounds = 0;
   const poll = async () => {
@@ -72,6 +78,10 @@ export async function orderStatusPage() {
       if (JSON.stringify(fresh) !== last) {
         last = JSON.stringify(fresh);
         holder.replaceChildren(orderView(fresh));
+        if (payNeeds(fresh) !== needs) {
+          needs = payNeeds(fresh);
+          paySlot.replaceChildren(await payStep(fresh) ?? "");
+        }
         document.querySelector("#page > .notice")?.remove(); // "placed, set up once paid" is past
       }
       if (!["received", "paid", "provisioning"].includes(fresh.status)) return;
@@ -81,5 +91,5 @@ export async function orderStatusPage() {
     pollTimer = setTimeout(poll, 3000);
   };
   if (["received", "paid", "provisioning"].includes(order.status)) pollTimer = setTimeout(poll, 2000);
-  return h("div", {}, h("p", { class: "breadcrumb" }, h("a", { href: "/orders" }, t("nav_orders"))), holder);
+  return h("div", {}, h("p", { class: "breadcrumb" }, h("a", { href: "/orders" }, t("nav_orders"))), holder, paySlot);
 }

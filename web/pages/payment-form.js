@@ -56,6 +56,16 @@ function loadStripe(publishableKey) {
   return stripeScript.then(() => window.Stripe(publishableKey));
 }
 
+// A card payment left awaiting 3-D Secure, finished in the provider's own window: true when the
+// customer authenticated (the provider's webhook then tells the API), false otherwise or when no
+// provider can finish it here (the sandbox never asks for 3-D Secure).
+export async function finishAuthentication(action) {
+  const config = await paymentProvider();
+  if (config.provider !== "stripe" || !config.publishable_key || action?.type !== "authenticate") return false;
+  const stripe = await loadStripe(config.publishable_key);
+  return !(await stripe.handleNextAction({ clientSecret: action.client_secret })).error;
+}
+
 // How the form collects a card. The sandbox: the number typed, sent as is (its test cards).
 // Stripe: Stripe Elements' hosted field mounted in place of the input, the card turned into a
 // PaymentMethod by Stripe.js, so the page never sees the number; and 3-D Secure finished with it.

@@ -13,6 +13,10 @@ export const enc = encodeURIComponent;
 export const detailLink = (subscription, hash = "") => `/subscription?id=${enc(subscription.subscription_id)}${hash}`;
 export const orderLink = (order) => `/order-status?id=${enc(order.order_id)}`;
 export const range = ({ start, end }) => `${start} – ${end}`;
+// A contract with no end date to watch: energy (runs until cancelled) or a monthly plan without
+// commitment (renewed each month by itself): it never "expires".
+export const rolling = (subscription) => subscription.family === "electricity"
+  || (subscription.billing_period === "month" && !subscription.commitment_months && subscription.auto_renew);
 
 export async function renew(subscription, periods = 1) {
   const order = await authed("POST", `/subscriptions/${enc(subscription.subscription_id)}/renew`, { periods },
@@ -49,7 +53,9 @@ export function manageBlock(subscription) {
   const moments = [["end_of_period", t("at_end_of_period", day(subscription.renews_on))], ["immediately", t("at_immediately")]]
     .filter(([at]) => !(subscription.cancel_at && at === "end_of_period"));
   return h("div", { class: "manage" },
-    h("div", { class: "field check" }, h("label", {}, toggle, t("auto_renew")), toggleStatus),
+    subscription.family === "electricity"
+      ? h("p", { class: "muted" }, t("runs_until_cancelled"))
+      : h("div", { class: "field check" }, h("label", {}, toggle, t("auto_renew")), toggleStatus),
     subscription.cancel_at ? h("p", { class: "muted" }, t("cancel_planned", day(subscription.cancel_at))) : null,
     h("h3", {}, t("cancel_title")),
     form({

@@ -6,7 +6,8 @@ import { clock, day, money, price } from "../core/format.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { param, reloadWith } from "../core/router.js";
-import { confirmSubscription, enc, manageBlock, range, renew } from "./subscription-actions.js";
+import { energyChangeCard, movingCard } from "./energy-actions.js";
+import { confirmSubscription, enc, manageBlock, range, renew, rolling } from "./subscription-actions.js";
 
 function contractCard(subscription) {
   const contract = subscription.contract || {};
@@ -47,7 +48,7 @@ async function documentsCard(subscription) {
 const choices = (values, label = (value) => value) => [["", t("choose_option")], ...values.map((value) => [value, label(value)])];
 
 // The technical settings each family takes (PUT settings), as fields, and the body they make.
-function settingsForm(subscription) {
+function settingsForm(subscription, plan) {
   const current = subscription.settings || {};
   const windows = subscription.product_id.includes("windows");
   const forms = {
@@ -77,8 +78,9 @@ function settingsForm(subscription) {
       (values) => values,
     ],
     mobile: [
-      [{ name: "apn", label: t("apn"), type: "select", value: current.apn || "internet",
-         options: ["orange.fr", "orange", "sl2sfr", "websfr", "mmsbouygtel.com", "ebouygtel.com", "free", "internet"].map((apn) => [apn, apn]) },
+      // only the APN of the plan's own network (the catalog's), never another operator's
+      [{ name: "apn", label: t("apn"), type: "select", value: plan?.apn, hint: t("apn_hint"),
+         options: [plan?.apn || current.apn || "internet"].map((apn) => [apn, apn]) },
        { name: "roaming", label: t("roaming"), type: "checkbox", value: current.roaming },
        { name: "voicemail", label: t("voicemail"), type: "checkbox", value: current.voicemail ?? true }],
       (values) => values,
@@ -97,7 +99,7 @@ function settingsForm(subscription) {
   });
 }
 
-function settingsCard(subscription) {
+function settingsCard(subscription, plan) {
   let content;
   if (subscription.status === "pending_confirmation") {
     content = h("div", {}, h("p", {}, t("settings_after_confirmation")),
@@ -105,7 +107,7 @@ function settingsCard(subscription) {
   } else if (["cancelled", "expired"].includes(subscription.status)) {
     content = h("p", { class: "muted" }, t("settings_closed"));
   } else {
-    content = settingsForm(subscription);
+    content = settingsForm(subscription, plan);
   }
   return h("section", { class: "card", id: "settings" }, h("h2", {}, t("settings_title")), content);
 }
@@ -126,12 +128,20 @@ export async function subscriptionPage() {
   const id = param("id");
   const subscription = await authed("GET", `/subscriptions/${enc(id)}`);
   const open = !["cancelled", "expired"].includes(subscription.status);
-  const renewable = ["active", "suspended", "expired", "to_configure"].includes(subscription.status) && !subscription.cancel_at;
+  // an energy contract renews itself each month and is billed as consumed: never "renew N months"
+  const renewable = ["active", "suspended", "expired", "to_configure"].includes(subscription.status) && !subscription.cancel_at
+    && subscription.family !== "electricity";
+  const energy = subscription.family === "electricity" && open;
+  const plans = energy || subscription.family === "mobile"
+    ? (await authed("GET", `/subscriptions/catalog?family=${subscription.family}`)).items : [];
+  const plan = plans.find((product) => product.product_id === subscription.product_id);
   const summary = h("section", { class: "card", id: "subscription" }, h("h2", {}, t("my_subscription")),
     definitions([
       ["dossier_number", subscription.dossier_number], ["product", subscription.name], ["label", subscription.label],
       ["status", t(`status_${subscription.status}`)], ["started_on", day(subscription.started_on)],
-      ["renews_on", day(subscription.renews_on)], ["auto_renew", t(subscription.auto_renew ? "yes" : "no")],
+      ...(rolling(subscription)
+        ? [["renewal", t(subscription.family === "electricity" ? "runs_until_cancelled" : "renewed_monthly")]]
+        : [["renews_on", day(subscription.renews_on)], ["auto_renew", t(subscription.auto_renew ? "yes" : "no")]]),
       ["price", price(subscription.price_cents, subscription.currency, subscription.billing_period)],
       ["commitment", t("commitment_text", subscription.commitment_months)],
       ["col_remarks", [subscription.remarks, subscription.cancel_at ? t("cancel_planned", day(subscription.cancel_at)) : null]
@@ -145,7 +155,9 @@ export async function subscriptionPage() {
       statusBadge(subscription.status)),
     h("div", { class: "detail-grid" },
       h("div", {}, summary, contractCard(subscription), await documentsCard(subscription)),
-      h("div", {}, settingsCard(subscription),
+      h("div", {}, settingsCard(subscription, plan),
         renewable ? renewCard(subscription) : null,
+        energy ? energyChangeCard(subscription, plans) : null,
+        energy ? movingCard(subscription) : null,
         open ? h("section", { class: "card", id: "manage" }, h("h2", {}, t("modify")), manageBlock(subscription)) : null)));
 }

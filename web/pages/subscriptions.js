@@ -5,7 +5,7 @@ import { actionButton, h, orderBadge, pageTitle, statusBadge } from "../core/dom
 import { day } from "../core/format.js";
 import { t } from "../core/i18n.js";
 import { filtersTo, param } from "../core/router.js";
-import { FAMILIES, confirmSubscription, detailLink, manageBlock, orderLink, renew, subscriptionName } from "./subscription-actions.js";
+import { FAMILIES, confirmSubscription, detailLink, manageBlock, orderLink, renew, rolling, subscriptionName } from "./subscription-actions.js";
 
 const STATUSES = ["pending_confirmation", "to_configure", "active", "suspended", "expired", "cancelled"];
 
@@ -67,8 +67,9 @@ function subscriptionRows(subscription) {
       h("td", { "data-column": "dossier", class: "mono" }, subscription.dossier_number),
       h("td", { "data-column": "status" }, statusBadge(subscription.status)),
       h("td", { "data-column": "remarks" }, remarks),
-      h("td", { "data-column": "renews" }, ["cancelled", "expired"].includes(subscription.status) ? t("none") : day(subscription.renews_on),
-        subscription.auto_renew ? h("span", { class: "muted block" }, t("auto_renew_short")) : null),
+      h("td", { "data-column": "renews" }, ["cancelled", "expired"].includes(subscription.status) ? t("none")
+        : rolling(subscription) ? t(subscription.family === "electricity" ? "runs_until_cancelled" : "renewed_monthly")
+        : [day(subscription.renews_on), subscription.auto_renew ? h("span", { class: "muted block" }, t("auto_renew_short")) : null]),
       h("td", { "data-column": "admin" },
         subscription.status === "pending_confirmation"
           ? actionButton(t("confirm_subscription"), () => confirmSubscription(subscription))

@@ -21,6 +21,7 @@ import functools
 import json
 import os
 import re
+from html import escape
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -37,6 +38,11 @@ _SECTION = re.compile(r"^## +(?P<heading>.+?)\s*$", re.MULTILINE)
 Colour = Annotated[str, StringConstraints(pattern=_COLOUR)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+# the part of brand.json the portal reads, at `/brand.json` beside its pages (web/core/brand.js)
+PUBLIC_PATH = "brand.json"
+PUBLIC_FIELDS = ("name", "portal_title", "support", "legal", "colours")
 
 
 class BrandError(ValueError):
@@ -165,6 +171,24 @@ class Brand(_Strict):
             text = " ".join(body.split()).replace("{provider}", self.legal.company)
             sections.append((heading.replace("{provider}", self.legal.company), text))
         return sections
+
+    def public(self) -> dict[str, object]:
+        """What the portal may show of the brand (served as `/brand.json`): everything a visitor
+        sees anyway on a page, an invoice or an email, each support number also as it is dialled
+        in its country (`national`); the text overrides and files stay out."""
+        public = self.model_dump(mode="json", include=set(PUBLIC_FIELDS))
+        for phone in public["support"]["phones"]:
+            phone["national"] = national(phone["number"])  # as written in emails and PDFs
+        return public
+
+    def public_json(self) -> bytes:
+        """`/brand.json`, as the local gateway serves it and the deployed site holds it."""
+        return json.dumps(self.public(), ensure_ascii=False, indent=1).encode() + b"\n"
+
+    def portal_page(self, html: str) -> str:
+        """A page of the portal (web/index.html) with the brand's name where it says `{{brand_name}}`
+        (the header's link, the page title, `<meta name="guichet-brand">` that the script reads)."""
+        return html.replace("{{brand_name}}", escape(self.name, quote=True))
 
     def css_variables(self) -> str:
         """The colours as CSS custom properties (`--colour-primary`...), for the portal's style."""

@@ -50,6 +50,7 @@ class Email:
     subject: str
     text: str
     html: str
+    reply_to: str | None = None  # where an answer goes, when not to the sender
 
 
 def render(
@@ -109,6 +110,8 @@ def send(email: Email, *, sender: str) -> str:
     message["From"] = sender
     message["To"] = email.to
     message["Subject"] = email.subject
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(email.text)

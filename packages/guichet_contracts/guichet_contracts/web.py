@@ -98,6 +98,7 @@ PORTAL_PAGES = {
     "orders",
     "order-status",
     "appointments",
+    "assistance",  # the support lines, the booking and a message to support
     # the invoices area; "invoices" is the API's base path
     "my-invoices",
     "invoice",

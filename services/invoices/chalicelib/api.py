@@ -191,7 +191,10 @@ def stripe_webhook() -> dict[str, Any]:
 
 @api.route("/{invoice_id}", methods=["GET"])
 def invoice_get(invoice_id: str) -> dict[str, Any]:
-    return invoicing.detail(invoicing.get(_customer(), invoice_id, today=_today()))
+    from . import payments
+
+    invoice = invoicing.get(_customer(), invoice_id, today=_today())
+    return {**invoicing.detail(invoice), "pending_payment": payments.holding(invoice)}
 
 
 @api.route("/{invoice_id}/pdf", methods=["GET"])

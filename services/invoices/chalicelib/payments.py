@@ -559,6 +559,17 @@ def record_expired(customer_id: str, payment_id: str, *, operator: str, now: dat
     return payment
 
 
+def holding(invoice: Invoice) -> dict[str, Any] | None:
+    """The pending payment that holds the invoice, as answered when it was made (its `action`
+    tells the page a card payment still awaits 3-D Secure), or None."""
+    if not invoice.pending_payment_id:
+        return None
+    try:
+        return as_dict(get(invoice.customer_id, invoice.pending_payment_id))
+    except NotFound:
+        return None
+
+
 def _abandoned(customer_id: str, invoice: Invoice) -> bool:
     """The invoice is held by a card payment still awaiting the customer's 3-D Secure, and the
     customer pays again: that payment is cancelled at the provider (it can no longer succeed) and

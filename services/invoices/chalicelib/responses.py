@@ -100,6 +100,11 @@ class InvoiceDetail(Invoice):
     )
     carried: bool | None = Field(default=None, description="Deducted from the next invoice")
     refunds: list[Refund] | None = None
+    pending_payment: Payment | None = Field(
+        default=None,
+        description="The payment holding the invoice (pending_payment_id), with the action a card "
+        "payment awaiting 3-D Secure still needs: finish it, or pay again (which cancels it)",
+    )
 
 
 class Link(ResponseModel):

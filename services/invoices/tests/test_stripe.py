@@ -696,3 +696,30 @@ def test_the_portal_learns_which_provider_takes_cards(
         "publishable_key": None,
     }
     assert_error(customer.client.http.get("/payment-provider"), 401, "unauthenticated")
+
+
+def test_an_invoice_held_by_a_payment_awaiting_3d_secure_says_what_is_left_to_do(
+    stripe: StripeFake, customer_factory: Any
+) -> None:
+    # Given a card payment left awaiting 3-D Secure, and an invoice held by nothing
+    customer, invoice, left = awaiting_3ds(customer_factory, 2990)
+    other = ordered_invoice(customer, 1000)
+
+    # When the invoices are read
+    held = answer(customer.call("GET", f"/{invoice.invoice_id}"))
+    free = answer(customer.call("GET", f"/{other.invoice_id}"))
+
+    # Then the held one names its payment with the action the page can still finish; the other none
+    assert held["pending_payment_id"] == left["payment_id"]
+    pending = held["pending_payment"]
+    assert (pending["payment_id"], pending["method"], pending["status"]) == (
+        left["payment_id"],
+        "card",
+        "pending",
+    )
+    assert pending["action"] == left["action"] and pending["action"]["type"] == "authenticate"
+    assert free["pending_payment"] is None
+
+    # When the customer pays again with another card, then nothing holds the invoice any more
+    paid_by(customer, invoice, method="card", card_token="pm_card_visa")
+    assert answer(customer.call("GET", f"/{invoice.invoice_id}"))["pending_payment"] is None

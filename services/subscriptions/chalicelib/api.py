@@ -30,6 +30,7 @@ verifier = AccessTokenVerifier(
 )
 order_once = Idempotency(table_name=settings.table_name, name="orders")
 renewal_once = Idempotency(table_name=settings.table_name, name="renewals")
+support_once = Idempotency(table_name=settings.table_name, name="support_messages")
 
 
 def _now() -> datetime:
@@ -115,6 +116,15 @@ def catalog_list() -> dict[str, Any]:
 
     _customer()
     return {"items": catalog.listing(_choice("family", subscriptions.FAMILIES))}
+
+
+@api.route("/catalog/terms", methods=["GET"])
+def catalog_terms() -> dict[str, str]:
+    from . import documents
+
+    _customer()
+    language = _choice("language", web.LANGUAGES) or web.language(api.current_request)
+    return documents.terms_of_sale_link(language=language, now=_now(), today=_today())
 
 
 @api.route("/", methods=["GET"])
@@ -271,6 +281,38 @@ def order_get(order_id: str) -> dict[str, Any]:
     from . import orders
 
     return orders.as_dict(orders.get(_customer(), order_id))
+
+
+# --- messages to support --------------------------------------------------------------------
+
+
+@api.route("/support-messages", methods=["POST"])
+def support_message_send() -> Response:
+    from . import support_messages
+
+    customer_id = _customer()
+    key = key_of(api.current_request)
+    raw = web.json_object(api.current_request)
+    body = _body("SupportMessageRequest")
+
+    def send() -> tuple[int, Any]:
+        sent = support_messages.send(customer_id, body, now=_now(), today=_today())
+        return 201, support_messages.as_dict(sent)
+
+    status, answer = support_once.run(
+        customer_id=customer_id, key=key, body=raw, action=send, lambda_context=api.lambda_context
+    )
+    return Response(body=answer, status_code=status)
+
+
+@api.route("/support-messages", methods=["GET"])
+def support_messages_list() -> dict[str, Any]:
+    from . import support_messages
+
+    customer_id = _customer()
+    limit, cursor = _page(customer_id, support_messages.SORT_PREFIX)
+    items, last_key = support_messages.listing(customer_id, limit=limit, cursor=cursor)
+    return {"items": items, "next_cursor": web.encode_cursor(last_key)}
 
 
 # --- appointments ---------------------------------------------------------------------------

@@ -68,7 +68,8 @@ def listing(family: str | None) -> list[dict[str, Any]]:
 
 
 def _extras(item: dict[str, Any]) -> dict[str, Any]:
-    """Offer details a customer compares on (battery, resale rate, allowances, storage)."""
+    """Offer details a customer compares on (battery, resale rate, allowances, storage), and what
+    a line is set up with (a mobile plan's network APN)."""
     extras = {}
     for name in (
         "offer",
@@ -78,6 +79,7 @@ def _extras(item: dict[str, Any]) -> dict[str, Any]:
         "storage_mb",
         "energy_rates_cents_per_kwh",
         "price_cents_by_power_kva",
+        "apn",
     ):
         if item.get(name) is not None:
             extras[name] = item[name]

@@ -25,6 +25,8 @@ from .settings import settings
 
 LINK_SECONDS = 300
 KINDS = ("contract", "terms", "proof_of_address")
+# A proof of address certifies where a service is delivered: a mobile line is delivered nowhere.
+NO_PROOF_OF_ADDRESS = ("mobile",)
 _client: Any = None
 
 
@@ -40,8 +42,13 @@ def _s3() -> Any:
 def listing(customer_id: str, subscription_id: str, language: str) -> list[dict[str, str]]:
     from .pdf_documents import title
 
-    subscriptions.get(customer_id, subscription_id)  # 404 for another customer's id
-    return [{"kind": kind, "title": title(kind, language)} for kind in KINDS]
+    subscription = subscriptions.get(customer_id, subscription_id)  # 404 for another customer's id
+    return [{"kind": kind, "title": title(kind, language)} for kind in kinds_of(subscription.family)]
+
+
+def kinds_of(family: str) -> tuple[str, ...]:
+    """The documents a subscription of the family has."""
+    return tuple(kind for kind in KINDS if not (kind == "proof_of_address" and family in NO_PROOF_OF_ADDRESS))
 
 
 def link(
@@ -50,6 +57,8 @@ def link(
     if kind not in KINDS:
         raise NotFound()
     subscription = subscriptions.get(customer_id, subscription_id)
+    if kind not in kinds_of(subscription.family):
+        raise NotFound()
     customer = customers.get(customer_id)
     if customer is None:
         raise ProfileUnavailable()
@@ -75,26 +84,48 @@ def link(
             content = render(kind, **made_from, today=today)
         except NoAddress:
             raise AddressMissing() from None
-        client.put_object(
-            Bucket=settings.documents_bucket,
-            Key=key,
-            Body=content,
-            ContentType="application/pdf",
-            ServerSideEncryption="AES256",
-        )
-    filename = f"{kind}-{subscription.dossier_number}.pdf"
+        _store(client, key, content)
+    return _link(client, key, f'attachment; filename="{kind}-{subscription.dossier_number}.pdf"', now)
+
+
+def _store(client: Any, key: str, content: bytes) -> None:
+    client.put_object(
+        Bucket=settings.documents_bucket,
+        Key=key,
+        Body=content,
+        ContentType="application/pdf",
+        ServerSideEncryption="AES256",
+    )
+
+
+def _link(client: Any, key: str, disposition: str, now: datetime) -> dict[str, str]:
     url = client.generate_presigned_url(
         "get_object",
         Params={
             "Bucket": settings.documents_bucket,
             "Key": key,
-            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            "ResponseContentDisposition": disposition,
             "ResponseContentType": "application/pdf",
         },
         ExpiresIn=LINK_SECONDS,
     )
     expires_at = (now + timedelta(seconds=LINK_SECONDS)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"url": url, "expires_at": expires_at}
+
+
+def terms_of_sale_link(*, language: str, now: datetime, today: date) -> dict[str, str]:
+    """A short link to the brand's terms of sale in force, before any subscription exists (the
+    checkout asks the customer to accept them): rendered once per version and language."""
+    from .pdf_documents import render_terms_of_sale
+
+    brand = load_brand()
+    version = brand.terms_of_sale.version
+    made_from = _digest({"version": version, "legal": brand.legal.model_dump()})
+    key = f"documents/terms-of-sale/{made_from}-{language}.pdf"
+    client = _s3()
+    if not _exists(client, key):
+        _store(client, key, render_terms_of_sale(language=language, today=today, brand=brand))
+    return {**_link(client, key, f'inline; filename="terms-{language}.pdf"', now), "version": version}
 
 
 def _digest(made_from: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "NotFound",
     "ProfileUnavailable",
     "SlotUnavailable",
+    "SupportMessagesExhausted",
     "TooManyAttempts",
     "Unauthenticated",
     "UnknownProduct",
@@ -47,3 +48,7 @@ class AppointmentPast(Conflict):
 
 class ProfileUnavailable(Conflict):
     code = "profile_unavailable"
+
+
+class SupportMessagesExhausted(TooManyAttempts):
+    code = "too_many_messages"

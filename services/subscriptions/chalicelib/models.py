@@ -139,6 +139,7 @@ class Order(Item, discriminator="order"):
     # while received: what it waits for, `mandate` (monthly debits, none on file) or `payment`
     awaiting = UnicodeAttribute(null=True)
     invoice_id = UnicodeAttribute(null=True)  # its invoice, once the invoices service issued it
+    terms_version = UnicodeAttribute(null=True)  # the terms of sale accepted with a purchase
 
 
 class Appointment(Item, discriminator="appointment"):
@@ -148,6 +149,18 @@ class Appointment(Item, discriminator="appointment"):
     end = UnicodeAttribute()
     topic = UnicodeAttribute()
     phone = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class SupportMessage(Item, discriminator="support_message"):
+    """A message the customer sent the provider's support (support_messages.py)."""
+
+    message_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    message = UnicodeAttribute()
+    subscription_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
 

@@ -31,6 +31,13 @@ ROUTES = [
     ),
     Route(
         "GET",
+        "/catalog/terms",
+        "A link of at most 300 s to the terms of sale in force, and their version",
+        query=(("language", one_of("fr", "en", "it")),),
+        responses={200: "TermsLink", 422: ERROR},
+    ),
+    Route(
+        "GET",
         "/",
         "The customer's subscriptions, filtered and paginated",
         query=(
@@ -120,6 +127,22 @@ ROUTES = [
         responses={200: list_of("Order"), 422: ERROR},
     ),
     Route("GET", "/orders/{order_id}", "An order with its history", responses={200: "Order", 404: ERROR}),
+    Route(
+        "POST",
+        "/support-messages",
+        "Send a message to the provider's support (mailed with the customer id, Reply-To the customer;"
+        " an acknowledgement to the customer); at most 5 a day (429 with Retry-After)",
+        body="SupportMessageRequest",
+        idempotent=True,
+        responses={201: "SupportMessage", 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR, 429: ERROR},
+    ),
+    Route(
+        "GET",
+        "/support-messages",
+        "The customer's messages to support, newest first, paginated",
+        query=(PAGE_LIMIT, "cursor"),
+        responses={200: list_of("SupportMessage"), 422: ERROR},
+    ),
     Route(
         "GET",
         "/appointments/slots",

@@ -66,6 +66,7 @@ def as_dict(order: Order) -> dict[str, Any]:
         "history": [{"status": step.status, "at": _iso(step.at)} for step in order.history],
         "awaiting": order.awaiting if order.status == "received" else None,
         "invoice_id": order.invoice_id,
+        "terms_version": order.terms_version,
     }
 
 
@@ -175,7 +176,16 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
         )
     if len(currencies) > 1:
         raise ValidationFailed(fields={"items": Phrase("field.order_one_currency")})
-    return _record(customer_id, "purchase", lines, currency=currencies.pop(), now=now)
+    accepted = body.terms_version
+    if accepted is not None and accepted != current_terms_version():
+        raise ValidationFailed(fields={"terms_version": Phrase("field.terms_version_outdated")})
+    return _record(customer_id, "purchase", lines, currency=currencies.pop(), now=now, terms_version=accepted)
+
+
+def current_terms_version() -> str:
+    from guichet_contracts.brand import load_brand
+
+    return load_brand().terms_of_sale.version
 
 
 def renew(
@@ -231,6 +241,7 @@ def _record(
     currency: str,
     now: datetime,
     once: RenewalPlaced | None = None,
+    terms_version: str | None = None,
 ) -> Order:
     order_id = new_order_id(now)
     customer = customers.get(customer_id)
@@ -249,6 +260,7 @@ def _record(
         created_at=now,
         history=[Step(status="received", at=now)],
         awaiting=awaiting,
+        terms_version=terms_version,
     )
     if once is None:
         order.save(condition=Order.pk.does_not_exist())

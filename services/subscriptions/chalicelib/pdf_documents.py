@@ -276,12 +276,17 @@ class _Writer(Document):
         story = [self.heading(self.text["particular"])]
         story.append(self.paragraph(self.text["terms_intro"].format(provider=self.company)))
         story += self.holder()
-        story += [self.facts(self.subscription_rows(full=False)), self.heading(self.text["general"])]
+        story += [self.facts(self.subscription_rows(full=False)), *self.general_terms()]
+        story.append(self.paragraph(self.text["terms_version"].format(date=self.date(self.today)), "note"))
+        return story
+
+    def general_terms(self) -> list[Any]:
+        """The brand's general terms of sale, article by article."""
+        story = [self.heading(self.text["general"])]
         for number, (heading, text) in enumerate(self.brand.terms(self.language), start=1):
             article = self.text["article"].format(n=number)
             story.append(self.paragraph(printable(f"{article} — {heading}"), "article"))
             story.append(self.paragraph(printable(text), "justified"))
-        story.append(self.paragraph(self.text["terms_version"].format(date=self.date(self.today)), "note"))
         return story
 
     def proof_body(self) -> list[Any]:
@@ -324,3 +329,36 @@ class _Writer(Document):
     def story(self) -> list[Any]:
         body = {"contract": self.contract_body, "terms": self.terms_body, "proof_of_address": self.proof_body}
         return self.header() + body[self.kind]()
+
+
+def render_terms_of_sale(*, language: str, today: datetime.date, brand: Brand | None = None) -> bytes:
+    """The brand's general terms of sale alone, as offered before any subscription exists (the
+    checkout links to them): no holder, no particular conditions, the terms' version on top."""
+    writer = _TermsOfSaleWriter(
+        kind="terms", subscription={}, customer={}, language=language, today=today, brand=brand
+    )
+    return writer.build(writer.story())
+
+
+class _TermsOfSaleWriter(_Writer):
+    def footer_text(self) -> str:
+        return f"{self.provider} — {self.title} — {self.version}"
+
+    def running_head(self) -> str:
+        return self.title
+
+    def metadata(self) -> dict[str, str]:
+        return {"title": self.title, "author": self.company, "subject": f"{self.title} — {self.version}"}
+
+    @property
+    def version(self) -> str:
+        return printable(self.brand.terms_of_sale.version)
+
+    def header(self) -> list[Any]:
+        box = self.reference_box(
+            [(self.text["issued_on"], self.date(self.today))], keys=1, label_width=30 * _MM
+        )
+        return self.letterhead([self.paragraph(f"{self.title} — {self.version}", "title")], box)
+
+    def story(self) -> list[Any]:
+        return self.header() + self.general_terms()

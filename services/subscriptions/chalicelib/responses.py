@@ -66,6 +66,7 @@ class Product(ResponseModel):
     price_cents_by_power_kva: dict[str, int] | None = Field(
         default=None, description="The price of a period by subscribed power (kVA)"
     )
+    apn: str | None = Field(default=None, description="A mobile plan's network access point name")
 
 
 class Catalog(ResponseModel):
@@ -165,6 +166,7 @@ class Order(ResponseModel):
     history: list[Step]
     awaiting: Literal["payment", "mandate"] | None = Field(description="What a received order waits for")
     invoice_id: str | None = Field(description="Its invoice, once issued")
+    terms_version: str | None = Field(description="The version of the terms of sale accepted with the order")
 
 
 class Dashboard(ResponseModel):
@@ -187,6 +189,12 @@ class Link(ResponseModel):
     expires_at: datetime
 
 
+class TermsLink(Link):
+    version: str = Field(
+        description="The version of the terms of sale in force, to send back as the order's terms_version"
+    )
+
+
 class Slot(ResponseModel):
     start: datetime
     end: datetime
@@ -204,6 +212,15 @@ class Appointment(ResponseModel):
     phone: str
 
 
+class SupportMessage(ResponseModel):
+    message_id: str
+    topic: Literal["billing", "technical", "sales", "other"]
+    subject: str
+    message: str
+    subscription_id: str | None
+    sent_at: datetime
+
+
 ANSWERS: tuple[type[BaseModel], ...] = (
     Health,
     Catalog,
@@ -213,6 +230,8 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Order,
     Documents,
     Link,
+    TermsLink,
     Slots,
     Appointment,
+    SupportMessage,
 )

@@ -45,6 +45,10 @@ class OrderItem(_Body):
 
 class OrderRequest(_Body):
     items: Annotated[list[OrderItem], Field(min_length=1, max_length=20)]
+    # the version of the terms of sale the customer accepted (the brand's, GET /catalog/terms)
+    terms_version: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
 
 
 class RenewRequest(_Body):
@@ -68,6 +72,13 @@ class AppointmentRequest(_Body):
     phone: Annotated[
         str, StringConstraints(max_length=32), AfterValidator(_phone), Field(json_schema_extra=french_phone)
     ]
+
+
+class SupportMessageRequest(_Body):
+    topic: Literal["billing", "technical", "sales", "other"]
+    subject: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    message: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    subscription_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
 Body = TypeVar("Body", bound=_Body)

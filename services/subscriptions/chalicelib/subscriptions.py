@@ -20,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from . import catalog
-from .errors import ForbiddenTransition, NotFound
+from .errors import ForbiddenTransition, NotFound, ValidationFailed
 from .models import Contract, Counter, Subscription, customer_pk
 from .settings import settings
 
@@ -436,6 +436,12 @@ def configure(customer_id: str, subscription_id: str, data: dict[str, Any], *, n
             fields={"status": Phrase("field.status_settings_frozen", status=subscription.status)}
         )
     valid = validate_settings(subscription.family, data)
+    network_apn = (
+        catalog.product(subscription.product_id).get("apn") if subscription.family == "mobile" else None
+    )
+    if network_apn and valid["apn"] != network_apn:
+        # a plan runs on its own network: another operator's access point would never connect
+        raise ValidationFailed(fields={"apn": Phrase("field.apn_of_network", apn=network_apn)})
     if subscription.status == "to_configure":
         transition(subscription, "configure", now, [Subscription.settings.set(valid)])
     else:

@@ -15,18 +15,20 @@ def test_the_dashboard_shows_what_needs_the_customers_attention(
     customer_factory: Any, route_clock: Any, dynamo_calls: Any
 ) -> None:
     # Given a customer with lines renewing in 10, 30 and 31 days, one in 5 days but cancelled at the
-    # end of its period, one cancelled, two waiting for them, a paid order and one not paid yet
+    # end of its period, one cancelled, a plan without commitment renewing itself in 7 days (it
+    # never expires), two waiting for them, a paid order and one not paid yet
     now = route_clock(datetime.now(UTC).replace(microsecond=0))
     today = now.astimezone(ZoneInfo("Europe/Paris")).date()
     customer = customer_factory()
     made = order_and_pay_many(
         customer,
         [
-            ("mobile-50go", "dans 10 jours", None),
-            ("mobile-50go", "dans 30 jours", None),
-            ("mobile-50go", "dans 31 jours", None),
-            ("mobile-50go", "résiliée à terme", None),
-            ("mobile-50go", "résiliée", None),
+            ("mobile-pro-300go-5g", "dans 10 jours", None),
+            ("mobile-pro-300go-5g", "dans 30 jours", None),
+            ("mobile-pro-300go-5g", "dans 31 jours", None),
+            ("mobile-pro-300go-5g", "résiliée à terme", None),
+            ("mobile-pro-300go-5g", "résiliée", None),
+            ("mobile-50go", "sans engagement", None),
             ("hosting-linux-100", "à configurer", None),
             ("website-site-basic", "à confirmer", None),
         ],
@@ -38,6 +40,7 @@ def test_the_dashboard_shows_what_needs_the_customers_attention(
         ("dans 31 jours", 31),
         ("résiliée à terme", 5),
         ("résiliée", 3),
+        ("sans engagement", 7),
     ):
         set_renewal(customer, ids[label], today + timedelta(days=days))
     customer.call("POST", f"/{ids['résiliée à terme']}/cancel", {"reason": "Fin", "at": "end_of_period"})

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pypdf
 import pytest
-from conftest import Customer, order_and_pay, update_customer, utc
+from conftest import Customer, electricity_options, order_and_pay, update_customer, utc
 from guichet_local.testing import answer, assert_error
 
 BUCKET = os.environ["SUBSCRIPTIONS_DOCUMENTS_BUCKET"]
@@ -45,9 +45,9 @@ def stored_under(prefix: str) -> list[str]:
 
 @pytest.mark.parametrize("kind", ["contract", "terms", "proof_of_address"])
 def test_the_owner_gets_a_short_lived_link_to_a_pdf_in_the_bucket(customer_factory: Any, kind: str) -> None:
-    # Given an active mobile line
+    # Given an active electricity contract
     customer = customer_factory()
-    subscription = order_and_pay(customer, "mobile-50go", "Ligne")
+    subscription = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())
     subscription_id = subscription["subscription_id"]
 
     # When its owner asks for the document
@@ -96,7 +96,9 @@ def test_a_document_is_made_once_and_linked_again(customer_factory: Any) -> None
 def test_documents_follow_the_language_asked_for(customer_factory: Any) -> None:
     # Given a subscription
     customer = customer_factory()
-    subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    subscription_id = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())[
+        "subscription_id"
+    ]
     english = {"accept-language": "en-GB,en;q=0.9,fr;q=0.5"}
 
     # When its documents are listed and the terms linked in English
@@ -118,7 +120,9 @@ def test_documents_follow_the_language_asked_for(customer_factory: Any) -> None:
 def test_a_proof_of_address_needs_an_address(customer_factory: Any) -> None:
     # Given a customer without a postal address, with an active subscription
     customer = customer_factory(address=None)
-    subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    subscription_id = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())[
+        "subscription_id"
+    ]
 
     # When they ask for a proof of address
     response = customer.call("GET", f"/{subscription_id}/documents/proof_of_address")
@@ -176,7 +180,9 @@ def test_a_proof_of_address_is_only_for_a_running_subscription(customer_factory:
 def test_a_proof_of_address_asked_after_a_move_shows_the_new_address(customer_factory: Any) -> None:
     # Given a proof of address made this morning
     customer = customer_factory()
-    subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    subscription_id = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())[
+        "subscription_id"
+    ]
     customer.call("GET", f"/{subscription_id}/documents/proof_of_address")
 
     # When the customer moves (auth's CustomerUpdated) and asks for a proof again
@@ -202,7 +208,9 @@ def test_a_proof_of_address_asked_after_a_move_shows_the_new_address(customer_fa
 def test_a_proof_of_address_asked_again_the_same_day_is_made_once(customer_factory: Any) -> None:
     # Given a proof of address asked for on 14 October 2027 (a day set: both asks fall on it)
     customer = customer_factory()
-    subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    subscription_id = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())[
+        "subscription_id"
+    ]
     first = answer(customer.call("GET", f"/{subscription_id}/documents/proof_of_address"))
 
     # When it is asked for again, the customer's details unchanged (auth's CustomerUpdated repeated)
@@ -216,3 +224,57 @@ def test_a_proof_of_address_asked_again_the_same_day_is_made_once(customer_facto
     ]
     versions = s3().list_object_versions(Bucket=BUCKET, Prefix=key_of(first["url"])).get("Versions", [])
     assert len(versions) == 1
+
+
+def test_a_mobile_line_has_no_proof_of_address(customer_factory: Any) -> None:
+    # Given an active mobile line and an active electricity contract
+    customer = customer_factory()
+    line = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    home = order_and_pay(customer, "electricity-essentielle", "Maison", electricity_options())[
+        "subscription_id"
+    ]
+
+    # When their documents are listed
+    kinds = {
+        subscription_id: [
+            item["kind"] for item in answer(customer.call("GET", f"/{subscription_id}/documents"))["items"]
+        ]
+        for subscription_id in (line, home)
+    }
+
+    # Then the line has its contract and terms but no proof of address, which is not found either
+    assert kinds[line] == ["contract", "terms"]
+    assert kinds[home] == ["contract", "terms", "proof_of_address"]
+    assert_error(customer.call("GET", f"/{line}/documents/proof_of_address"), 404, "not_found")
+    assert stored_under(f"documents/{customer.customer_id}/{line}/") == []
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "it"])
+def test_the_terms_of_sale_in_force_are_linked_before_any_subscription(
+    customer_factory: Any, language: str
+) -> None:
+    from guichet_contracts.brand import load_brand
+
+    # Given a customer with no subscription
+    customer = customer_factory()
+
+    # When they ask for the terms of sale in a language
+    response = customer.call("GET", f"/catalog/terms?language={language}")
+
+    # Then a short link to the brand's terms PDF in that language comes with the version in force
+    link = answer(response)
+    brand = load_brand()
+    assert set(link) == {"url", "expires_at", "version"}
+    assert link["version"] == brand.terms_of_sale.version
+    key = key_of(link["url"])
+    assert key.startswith("documents/terms-of-sale/") and key.endswith(f"-{language}.pdf")
+    assert 0 < int(parse_qs(urlsplit(link["url"]).query)["X-Amz-Expires"][0]) <= 300
+    text = pdf_text(s3().get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    first_heading = brand.terms(language)[0][0]
+    assert " ".join(first_heading.split()[:3]) in " ".join(text.split())
+    assert brand.terms_of_sale.version in text
+
+
+def test_the_terms_of_sale_take_a_known_language_only(customer_factory: Any) -> None:
+    customer = customer_factory()
+    assert_error(customer.call("GET", "/catalog/terms?language=de"), 422, "validation_failed")

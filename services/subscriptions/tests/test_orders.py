@@ -558,3 +558,45 @@ def test_an_order_says_what_it_waits_for_a_mandate_then_its_payment(customer_fac
         [{"product_id": "electricity-essentielle", "label": "Garage", "options": electricity_options()}],
     )
     assert answer(again)["awaiting"] == "payment"
+
+
+def test_an_order_records_the_terms_of_sale_it_was_placed_under(customer_factory: Any) -> None:
+    from guichet_contracts.brand import load_brand
+
+    # Given the version of the terms in force, as GET /catalog/terms gives it
+    customer = customer_factory()
+    version = answer(customer.call("GET", "/catalog/terms"))["version"]
+    assert version == load_brand().terms_of_sale.version
+    line = {"product_id": "hosting-linux-100", "label": "Site", "options": {}}
+
+    # When an order is placed accepting them, and one without saying (older clients)
+    accepted = customer.call(
+        "POST", "/orders", {"items": [line], "terms_version": version}, headers=idempotency_key()
+    )
+    silent = place_order(customer, [line])
+
+    # Then the first records the version, in its answer and when read again; the second none
+    assert accepted.status_code == 201 and silent.status_code == 201
+    assert answer(accepted)["terms_version"] == version
+    again = answer(customer.call("GET", f"/orders/{answer(accepted)['order_id']}"))
+    assert again["terms_version"] == version
+    assert answer(silent)["terms_version"] is None
+
+
+@pytest.mark.parametrize("version", ["1999-01", ""])
+def test_an_order_under_other_terms_than_those_in_force_is_refused(
+    customer_factory: Any, version: str
+) -> None:
+    # Given a customer with no order
+    customer = customer_factory()
+    line = {"product_id": "hosting-linux-100", "label": "Site", "options": {}}
+
+    # When they order saying they accepted terms that are not the ones in force
+    response = customer.call(
+        "POST", "/orders", {"items": [line], "terms_version": version}, headers=idempotency_key()
+    )
+
+    # Then the order is refused on that field, and none was placed
+    assert_error(response, 422, "validation_failed")
+    assert "terms_version" in response.json_body["error"]["fields"]
+    assert answer(customer.call("GET", "/orders"))["items"] == []

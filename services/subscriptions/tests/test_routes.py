@@ -560,3 +560,39 @@ def test_an_energy_contract_is_never_expiring_soon(customer_factory: Any, signer
     # Then only the line is said to expire
     assert [item["subscription_id"] for item in expiring] == [line["subscription_id"]]
     assert energy["subscription_id"] not in {item["subscription_id"] for item in expiring}
+
+
+def test_a_mobile_plan_names_the_one_apn_of_its_network(
+    holder: SimpleNamespace, openapi_document: dict[str, Any]
+) -> None:
+    # When the mobile plans are asked for
+    response = holder.customer.call("GET", "/catalog?family=mobile")
+
+    # Then each names its network's APN, as the catalog gives it (the portal offers only that one)
+    assert_documented(openapi_document, "GET", "/catalog", response)
+    items = answer(response)["items"]
+    assert items and all(item["apn"] == "internet" for item in items)
+    assert all(
+        "apn" not in item for item in answer(holder.customer.call("GET", "/catalog?family=hosting"))["items"]
+    )
+
+
+def test_a_mobile_line_takes_only_the_apn_of_its_network(customer_factory: Any) -> None:
+    # Given an active mobile line, on a plan whose network's APN the catalog names
+    customer = customer_factory()
+    subscription_id = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+
+    # When its settings name another operator's APN, then they are refused on that field, unchanged
+    other = customer.call(
+        "PUT", f"/{subscription_id}/settings", {"apn": "free", "roaming": True, "voicemail": True}
+    )
+    assert other.status_code == 422
+    assert set(other.json_body["error"]["fields"]) == {"apn"}
+    assert subscription_of(customer, subscription_id)["settings"] == {}
+
+    # When they name the network's own APN (in any case), then they are stored
+    own = customer.call(
+        "PUT", f"/{subscription_id}/settings", {"apn": "INTERNET", "roaming": True, "voicemail": False}
+    )
+    assert own.status_code == 200
+    assert answer(own)["settings"] == {"apn": "internet", "roaming": True, "voicemail": False}
