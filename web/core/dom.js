@@ -42,9 +42,12 @@ let fieldCount = 0;
 export const nextId = (prefix = "field") => `${prefix}-${++fieldCount}`;
 
 // A button running `action`; disabled meanwhile, the API's error shown right after it.
-export function actionButton(label, action, { className = "link" } = {}) {
+// With `confirm`, an action that cannot be undone (removing, closing, cancelling) is asked first,
+// in the browser's own dialog (keyboard and screen-reader ready): nothing is sent on "Cancel".
+export function actionButton(label, action, { className = "link", confirm = null } = {}) {
   const status = h("span", { class: "inline-status" });
   const button = h("button", { type: "button", class: className, onclick: async () => {
+    if (confirm && !globalThis.confirm(confirm)) return;
     button.disabled = true;
     status.replaceChildren();
     try {

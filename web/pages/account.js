@@ -1,7 +1,8 @@
 // "Mon compte": the profile, the e-mail address, the password, the contacts and the sessions.
 
 import { api, authed, compact, remember } from "../core/api.js";
-import { card, h, notice, orNone } from "../core/dom.js";
+import { actionButton, card, h, notice, orNone } from "../core/dom.js";
+import { moment } from "../core/format.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { render } from "../core/router.js";
@@ -56,11 +57,11 @@ async function contactsCard() {
   return card(t("contacts"),
     h("table", {}, h("tr", {}, [t("name"), t("email"), t("phone"), t("roles"), ""].map((title) => h("th", {}, title))),
       items.map((contact) => h("tr", {},
-        h("td", {}, contact.name), h("td", {}, orNone(contact.email)), h("td", {}, orNone(contact.phone)),
+        h("td", {}, contact.name), h("td", {}, orNone(contact.email)), h("td", {}, orNone(contact.phone_display || contact.phone)),
         h("td", {}, contact.roles.map((role) => t(`role_${role}`)).join(", ")),
-        h("td", {}, h("button", { class: "link danger", onclick: async () => {
+        h("td", {}, actionButton(t("remove"), async () => {
           await authed("DELETE", `/auth/me/contacts/${encodeURIComponent(contact.contact_id)}`); reload();
-        } }, t("remove")))))),
+        }, { className: "link danger", confirm: t("confirm_remove_contact", contact.name) }))))),
     form({
       fields: [field("name"), field("email", "", { type: "email" }), field("phone", "", { type: "tel" }),
         field("roles", "billing", { type: "select", options: roles })],
@@ -76,11 +77,19 @@ async function sessionsCard() {
   return card(t("sessions"),
     h("table", {}, h("tr", {}, [t("device"), t("last_used"), ""].map((title) => h("th", {}, title))),
       items.map((session) => h("tr", {},
-        h("td", {}, orNone(session.user_agent), session.current ? h("span", { class: "muted" }, ` (${t("this_device")})`) : null),
-        h("td", {}, session.last_used_at),
-        h("td", {}, session.current ? null : h("button", { class: "link danger", onclick: async () => {
+        h("td", {}, deviceText(session), session.current ? h("span", { class: "muted" }, ` (${t("this_device")})`) : null),
+        h("td", {}, moment(session.last_used_at)),
+        h("td", {}, session.current ? null : actionButton(t("revoke"), async () => {
           await authed("DELETE", `/auth/me/sessions/${encodeURIComponent(session.session_id)}`); reload();
-        } }, t("revoke")))))));
+        }, { className: "link danger", confirm: t("confirm_revoke_session", deviceText(session)) }))))));
+}
+
+// A session's device as the API names it in words ("Firefox, Windows — ordinateur"), never its raw
+// User-Agent; what the rules cannot tell is said so.
+function deviceText({ device }) {
+  if (!device || !(device.browser || device.os || device.device)) return t("unknown_device");
+  const names = [device.browser, device.device || device.os].filter(Boolean).join(", ");
+  return device.kind === "unknown" ? names : `${names} — ${t(`device_kind_${device.kind}`)}`;
 }
 
 export async function accountPage() {
@@ -91,7 +100,7 @@ export async function accountPage() {
     card(t("profile"),
       h("dl", { class: "profile" },
         [["customer_id", me.customer_id], ["email", me.email], ["first_name", me.first_name], ["last_name", me.last_name],
-         ["phone", me.phone], ["backup_email", me.backup_email], ["company", me.company],
+         ["phone", me.phone_display || me.phone], ["backup_email", me.backup_email], ["company", me.company],
          ["line1", [address.line1, address.line2, address.postal_code, address.city, address.country].filter(Boolean).join(", ")]]
           .map(([key, value]) => [h("dt", {}, t(key)), h("dd", { "data-field": key }, orNone(value))])),
       h("details", {}, h("summary", {}, t("edit")), profileForm(me))),

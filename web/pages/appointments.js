@@ -64,7 +64,7 @@ export async function appointmentsPage() {
               ? actionButton(t("cancel_appointment"), async () => {
                   await authed("DELETE", `/subscriptions/appointments/${enc(appointment.appointment_id)}`);
                   reloadWith("ok", t("appointment_cancelled"));
-                }, { className: "link danger" })
+                }, { className: "link danger", confirm: t("confirm_cancel_appointment", moment(appointment.start)) })
               : null)))))
       : h("p", { class: "muted" }, t("no_appointments"))),
     h("section", { class: "card", id: "book" }, h("h2", {}, t("book_title")), bookForm));

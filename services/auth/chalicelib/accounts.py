@@ -258,6 +258,8 @@ def verify_email(token: str, *, now: datetime) -> Account:
 
 
 def profile(account: Account) -> dict[str, Any]:
+    from .schemas import display_phone
+
     pending = account.pending_email
     return {
         "customer_id": account.customer_id,
@@ -266,6 +268,7 @@ def profile(account: Account) -> dict[str, Any]:
         "email": account.email,
         "backup_email": account.backup_email,
         "phone": account.phone,
+        "phone_display": display_phone(account.phone),
         "address": account.address.as_dict() if account.address else None,
         "language": account.language,
         "company": account.company,

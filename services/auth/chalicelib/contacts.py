@@ -24,11 +24,14 @@ def _counter(customer_id: str) -> ContactCount:
 
 
 def as_dict(contact: Contact) -> dict[str, Any]:
+    from .schemas import display_phone
+
     return {
         "contact_id": contact.contact_id,
         "name": contact.name,
         "email": contact.email,
         "phone": contact.phone,
+        "phone_display": display_phone(contact.phone),
         "roles": list(contact.roles),
     }
 

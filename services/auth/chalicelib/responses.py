@@ -92,6 +92,7 @@ class Profile(ResponseModel):
     email: str
     backup_email: str | None
     phone: str | None
+    phone_display: str | None = None  # the phone as people write it ("03 20 12 34 56")
     address: Address | None
     language: Language
     company: str | None
@@ -112,7 +113,15 @@ class Contact(ResponseModel):
     name: str
     email: str | None
     phone: str | None
+    phone_display: str | None = None
     roles: list[Role]
+
+
+class Device(ResponseModel):
+    browser: str | None
+    os: str | None
+    device: str | None
+    kind: Literal["phone", "tablet", "computer", "unknown"]
 
 
 class Session(ResponseModel):
@@ -121,6 +130,7 @@ class Session(ResponseModel):
     last_used_at: str
     expires_at: str
     user_agent: str | None = None
+    device: Device | None = None  # the user agent in words (browser, system, kind of device)
     ip: str | None = None
     current: bool
 

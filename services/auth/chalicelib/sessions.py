@@ -276,6 +276,8 @@ def active(customer_id: str, *, now: datetime) -> list[Session]:
 
 
 def listing(customer_id: str, current_session_id: str, *, now: datetime) -> list[dict[str, Any]]:
+    from .devices import describe
+
     return [
         {
             "session_id": session.session_id,
@@ -283,6 +285,7 @@ def listing(customer_id: str, current_session_id: str, *, now: datetime) -> list
             "last_used_at": accounts.iso(session.last_used_at),
             "expires_at": accounts.iso(session.expires_at),
             "user_agent": session.user_agent,
+            "device": describe(session.user_agent),
             "ip": session.ip,
             "current": session.session_id == current_session_id,
         }

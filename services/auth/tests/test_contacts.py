@@ -61,7 +61,7 @@ def test_a_contact_can_be_added_read_changed_and_removed(client, customer):
     # Then the change shows in the answer and in later reads
     assert changed.status_code == 200, changed.body
     assert_documented("PATCH", "/me/contacts/{contact_id}", changed)
-    expected = {**contact, "name": "Support", "roles": ["technical"], "phone": None}
+    expected = {**contact, "name": "Support", "roles": ["technical"], "phone": None, "phone_display": None}
     assert changed.json_body == expected
     assert (
         call(client, "GET", f"/me/contacts/{contact_id}", token=customer.access_token).json_body == expected
@@ -174,3 +174,9 @@ def test_another_customers_contact_is_a_404_and_stays_unchanged(client, customer
     assert call(client, "GET", path, token=customer.access_token).json_body == contact
     assert _listed(client, customer) == {contact["contact_id"]: contact}
     assert _listed(client, other_customer) == {}
+
+
+def test_a_contacts_phone_is_given_as_people_write_it(client, customer):
+    added = _add(client, customer, name="Compta", phone="+33320123456", roles=["billing"]).json_body
+
+    assert (added["phone"], added["phone_display"]) == ("+33320123456", "03 20 12 34 56")

@@ -263,3 +263,19 @@ def test_setting_the_same_phone_again_keeps_it(client, customer):
 
     assert response.status_code == 200, response.body
     assert _logs_into(client, national) == customer.customer_id
+
+
+@pytest.mark.parametrize(
+    "given, shown",
+    [
+        ("03 20 12 34 56", "03 20 12 34 56"),
+        ("+33612345601", "06 12 34 56 01"),
+        ("+39 06 1234 5678", "+39 06 1234 5678"),
+    ],
+)
+def test_the_profile_gives_the_phone_as_people_write_it(client, customer, given, shown):
+    answer = _patch(client, customer, {"phone": given})
+
+    assert answer.status_code == 200, answer.body
+    me = call(client, "GET", "/me", token=customer.access_token).json_body
+    assert (me["phone"].startswith("+"), me["phone_display"]) == (True, shown)

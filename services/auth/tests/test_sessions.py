@@ -175,6 +175,45 @@ def test_sessions_lists_each_login_and_marks_the_current_one(client, customer):
     assert listed[customer.session_id]["current"] is True
     assert listed[other["session_id"]]["current"] is False
     assert listed[other["session_id"]]["user_agent"] == "Firefox on the other laptop"
+    assert listed[other["session_id"]]["device"] == {
+        "browser": None,
+        "os": None,
+        "device": None,
+        "kind": "unknown",
+    }
+
+
+@pytest.mark.parametrize(
+    "user_agent, device",
+    [
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+            " Version/17.5 Mobile/15E148 Safari/604.1",
+            {"browser": "Mobile Safari", "os": "iOS", "device": "iPhone", "kind": "phone"},
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            {"browser": "Firefox", "os": "Windows", "device": None, "kind": "computer"},
+        ),
+        (
+            "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+            " Version/17.5 Mobile/15E148 Safari/604.1",
+            {"browser": "Mobile Safari", "os": "iOS", "device": "iPad", "kind": "tablet"},
+        ),
+    ],
+)
+def test_each_session_names_its_device_in_words(client, customer, user_agent, device):
+    other = call(
+        client,
+        "POST",
+        "/login",
+        {"login": customer.email, "password": customer.password},
+        headers={"user-agent": user_agent},
+    ).json_body
+
+    listed = _session_ids(client, customer.access_token)
+
+    assert listed[other["session_id"]]["device"] == device
 
 
 def test_revoking_one_session_stops_its_refresh_only(client, customer):
