@@ -43,11 +43,13 @@ ARTIFACTS ?=
 run: install $(if $(filter-out 0,$(ARTIFACTS)),package) ## Start the whole customer area locally (http://127.0.0.1:$(PORT)) with demo data; ARTIFACTS=1: from the built packages
 	$(PY) -m guichet_local --port $(PORT) $(if $(filter-out 0,$(ARTIFACTS)),--artifacts build/infra)
 
-# The tiers over the local runtime, the emulator and the packaging wait on their processes more
-# than they compute: they run two at a time, longest first, each one's output printed when it ends.
+# The tiers over the local runtime, the emulator, the browser and the packaging wait on their
+# processes more than they compute: they run three at a time (TIER_JOBS), longest first, each
+# one's output printed when it ends.
+TIER_JOBS ?= 3
 PARALLEL_TIERS := test-local test-portal-tour test-simulation test-infra test-schemathesis test-local-artifacts test-faults
 test: install lint test-portal test-services test-shifted ## Run every test tier
-	@$(MAKE) --no-print-directory -j2 --output-sync=target $(PARALLEL_TIERS)
+	@$(MAKE) --no-print-directory -j$(TIER_JOBS) --output-sync=target $(PARALLEL_TIERS)
 
 test-portal: ## Unit tests of the portal's modules (web/core), node's own test runner, in seconds
 	node --test tests/portal/

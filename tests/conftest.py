@@ -48,7 +48,7 @@ STARTUP_TIMEOUT = 60.0
 # The demo plays its customers' history through the services first (guichet_local.demo_history).
 DEMO_STARTUP_TIMEOUT = 300.0
 DEMO_NOW = "2026-07-10T09:30:00Z"  # a summer morning: the battery holds some surplus, the kitty too
-STOP_TIMEOUT = 20.0
+STOP_TIMEOUT = 40.0  # a loaded machine (three tiers at a time on two cores) stops slower
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",

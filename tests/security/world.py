@@ -403,6 +403,7 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         "Cancellation": {"reason": "je déménage", "at": "end_of_period"},
         "OrderRequest": {"items": [{"product_id": "hosting-linux-100", "label": "Autre site"}]},
         "AppointmentRequest": {"start": slot or "", "topic": "Une question", "phone": "0612345678"},
+        "SupportMessageRequest": {"topic": "other", "subject": "Une question", "message": "Bonjour"},
         # invoices
         "PaymentRequest": {"method": "card", "card_token": "tok_visa"},
         "MultiPaymentRequest": {
