@@ -73,9 +73,9 @@ class Findings:
 
 
 def catalog_keys() -> set[str]:
-    """Every key of the portal's message catalogs (one file per language, the same keys)."""
+    """Every key of the portal's message catalogs (web/i18n/<language>/<part>.json)."""
     keys: set[str] = set()
-    for catalog in CATALOGS.glob("*.json"):
+    for catalog in CATALOGS.glob("*/*.json"):
         keys |= set(json.loads(catalog.read_text(encoding="utf-8")))
     return keys
 

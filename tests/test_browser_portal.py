@@ -123,7 +123,11 @@ def test_the_texts_follow_the_language_chosen_and_a_problem_stands_by_its_field(
 ) -> None:
     """The catalogs (web/i18n) are fetched as JSON; an API 422 is said next to the field it is about."""
     texts = {
-        language: json.loads((REPO / "web" / "i18n" / f"{language}.json").read_text())
+        language: {
+            key: text
+            for part in (REPO / "web" / "i18n" / language).glob("*.json")
+            for key, text in json.loads(part.read_text()).items()
+        }
         for language in ("fr", "en", "it")
     }
     catalogs: list[tuple[str, str]] = []
@@ -152,5 +156,9 @@ def test_the_texts_follow_the_language_chosen_and_a_problem_stands_by_its_field(
     expect(page.get_by_role("heading", name=texts["en"]["login_title"])).to_be_visible()
     page.get_by_label("Langue / Language / Lingua").select_option("it")
     expect(page.get_by_role("button", name=texts["it"]["submit_login"])).to_be_visible()
-    assert {url.rsplit("/", 1)[-1] for url, _ in catalogs} >= {"fr.json", "en.json", "it.json"}
+    assert {"/".join(url.rsplit("/", 2)[-2:]) for url, _ in catalogs} >= {
+        f"{language}/{part}.json"
+        for language in ("fr", "en", "it")
+        for part in ("common", "subscriptions", "invoices", "consumption")
+    }
     assert all(kind.startswith("application/json") for _, kind in catalogs), catalogs

@@ -110,7 +110,7 @@ def test_the_portal_serves_its_pages_and_assets_and_links_the_mailbox(runtime: L
     for asset, content_type in (
         ("/core/api.js", "text/javascript"),
         ("/pages/invoice.js", "text/javascript"),
-        ("/i18n/fr.json", "application/json"),
+        ("/i18n/fr/common.json", "application/json"),
     ):
         served = runtime.get(asset)
         assert served.status_code == 200 and served.headers["Content-Type"].startswith(content_type), asset

@@ -41,7 +41,7 @@ def test_assets_are_named_by_their_content_and_pages_name_them(site: tuple[Path,
         for path in WEB.rglob("*")
         if path.is_file() and path.suffix != ".html"
     }
-    assert {"portal.js", "portal.css", "core/api.js", "i18n/fr.json"} <= sources
+    assert {"portal.js", "portal.css", "core/api.js", "i18n/fr/common.json"} <= sources
     assert {
         "{}.{}".format(*re.fullmatch(r"(.+)\.[0-9a-f]{10}\.(\w+)", file.key).groups()) for file in assets
     } == sources | {"brand.css", "brand/logo.svg"}  # the brand's, written by the build
@@ -55,7 +55,8 @@ def test_assets_are_named_by_their_content_and_pages_name_them(site: tuple[Path,
         assert _unhashed((out / asset.key).read_text()) == original.read_text(), asset.key
         assert asset.cache_control == IMMUTABLE
     assert (
-        by_key[next(key for key in by_key if key.startswith("i18n/fr."))].content_type == "application/json"
+        by_key[next(key for key in by_key if key.startswith("i18n/fr/common."))].content_type
+        == "application/json"
     )
     index = (out / "index.html").read_text()
     named = re.findall(r'<(?:script|link|img)\b[^>]*\b(?:src|href)="/([^"]+)"', index)
@@ -177,7 +178,13 @@ def test_a_changed_module_renames_every_module_that_imports_it(tmp_path: Path) -
     # dom.js, what imports it (forms.js, router.js, the pages) and the entry that imports them
     assert {"core/dom.js", "core/forms.js", "core/router.js", "pages/auth.js", "portal.js"} <= changed
     # what does not import it, even indirectly, keeps its name (cached by the browsers)
-    assert not changed & {"core/i18n.js", "core/format.js", "core/api.js", "i18n/fr.json", "portal.css"}
+    assert not changed & {
+        "core/i18n.js",
+        "core/format.js",
+        "core/api.js",
+        "i18n/fr/common.json",
+        "portal.css",
+    }
     assert after["portal.js"] in (tmp_path / "two" / "index.html").read_text()
 
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
 import { formatMessage, LANGUAGES, overrideTexts, setCatalog, t, useLanguage } from "../../web/core/i18n.js";
-import { catalog, WEB } from "./helpers.mjs";
+import { catalog, part, PARTS, WEB } from "./helpers.mjs";
 
 const catalogs = Object.fromEntries(Object.keys(LANGUAGES).map((language) => [language, catalog(language)]));
 const scripts = (folder) => readdirSync(folder, { withFileTypes: true }).flatMap((entry) => entry.isDirectory()
@@ -85,4 +85,13 @@ test("texts of the provider's own replace the catalog's, in one language only", 
   assert.equal(t("logout"), catalogs.en.logout);
   await useLanguage("fr");
   assert.equal(t("login"), catalogs.fr.login);
+});
+
+test("each part of the catalog holds the same keys in every language, and no key is in two parts", () => {
+  for (const name of PARTS) {
+    const french = Object.keys(part("fr", name)).sort();
+    for (const language of ["en", "it"]) assert.deepEqual(Object.keys(part(language, name)).sort(), french, `${language}/${name}.json`);
+  }
+  const seen = PARTS.flatMap((name) => Object.keys(part("fr", name)));
+  assert.equal(new Set(seen).size, seen.length);
 });

@@ -5,7 +5,10 @@ import { readFileSync } from "node:fs";
 import { setCatalog, useLanguage } from "../../web/core/i18n.js";
 
 export const WEB = new URL("../../web/", import.meta.url);
-export const catalog = (language) => JSON.parse(readFileSync(new URL(`i18n/${language}.json`, WEB), "utf8"));
+// a language's catalog: its parts (web/i18n/<language>/*.json) together, as the portal loads them
+export const PARTS = ["common", "subscriptions", "invoices", "consumption"];
+export const part = (language, name) => JSON.parse(readFileSync(new URL(`i18n/${language}/${name}.json`, WEB), "utf8"));
+export const catalog = (language) => Object.assign({}, ...PARTS.map((name) => part(language, name)));
 
 export async function speak(language) {
   setCatalog(language, catalog(language));

@@ -1,4 +1,4 @@
-// The portal's texts: one JSON message catalog per language (web/i18n/<language>.json), fetched
+// The portal's texts: one JSON message catalog per language (web/i18n/<language>/*.json), fetched
 // once before the first page is drawn. A message is plain text with positional arguments, "{0}",
 // and the two choices ICU MessageFormat has: "{0, plural, one {# slot} other {# slots}}" (the
 // language's plural rules, "=2 {…}" for an exact count) and "{0, select, year {…} other {…}}"
@@ -6,11 +6,16 @@
 
 export const LANGUAGES = { fr: "Français", en: "English", it: "Italiano" };
 export const LOCALES = { fr: "fr-FR", en: "en-GB", it: "it-IT" };
-// literal URLs, so that the deployment's build can name each catalog by its content (infra/portal.py)
+// A language's catalog is four files, one per part of the portal (web/i18n/<language>/common.json,
+// subscriptions.json, invoices.json, consumption.json), fetched together; literal URLs, so that the
+// deployment's build can name each file by its content (infra/portal.py).
 const CATALOG_URLS = {
-  fr: new URL("../i18n/fr.json", import.meta.url),
-  en: new URL("../i18n/en.json", import.meta.url),
-  it: new URL("../i18n/it.json", import.meta.url),
+  fr: [new URL("../i18n/fr/common.json", import.meta.url), new URL("../i18n/fr/subscriptions.json", import.meta.url),
+    new URL("../i18n/fr/invoices.json", import.meta.url), new URL("../i18n/fr/consumption.json", import.meta.url)],
+  en: [new URL("../i18n/en/common.json", import.meta.url), new URL("../i18n/en/subscriptions.json", import.meta.url),
+    new URL("../i18n/en/invoices.json", import.meta.url), new URL("../i18n/en/consumption.json", import.meta.url)],
+  it: [new URL("../i18n/it/common.json", import.meta.url), new URL("../i18n/it/subscriptions.json", import.meta.url),
+    new URL("../i18n/it/invoices.json", import.meta.url), new URL("../i18n/it/consumption.json", import.meta.url)],
 };
 
 let current = "fr";
@@ -30,9 +35,12 @@ export function preferredLanguage(saved, browser) {
 export async function useLanguage(code) {
   const chosen = code in LANGUAGES ? code : "fr";
   if (!catalogs[chosen]) {
-    const answer = await fetch(CATALOG_URLS[chosen]);
-    if (!answer.ok) throw new Error(`The ${chosen} texts could not be loaded (HTTP ${answer.status}).`);
-    catalogs[chosen] = await answer.json();
+    const parts = await Promise.all(CATALOG_URLS[chosen].map(async (url) => {
+      const answer = await fetch(url);
+      if (!answer.ok) throw new Error(`The ${chosen} texts could not be loaded (HTTP ${answer.status}).`);
+      return answer.json();
+    }));
+    catalogs[chosen] = Object.assign({}, ...parts);
   }
   current = chosen;
 }
