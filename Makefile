@@ -78,7 +78,7 @@ SCHEMATHESIS_TESTS := tests/schemathesis
 FAULTS_TESTS := tests/faults
 # the year simulation, schemathesis and the fault injection are tiers of their own; the security
 # suite runs within test-local and writes its line of the scorecard (tiers/security.json) there too
-test-local: install $(CHROMIUM) ## Local runtime, end-to-end tests over HTTP and in a browser
+test-local: install $(CHROMIUM) node_modules/.installed ## Local runtime, end-to-end tests over HTTP and in a browser
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q tests --ignore=$(YEAR_TEST) \
 		--ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) --ignore=$(TOUR_TEST) --junitxml=$(REPORT_DIR)/junit/local.xml
 
