@@ -46,10 +46,11 @@ run: install $(if $(filter-out 0,$(ARTIFACTS)),package) ## Start the whole custo
 # The tiers over the local runtime, the emulator, the browser and the packaging wait on their
 # processes more than they compute: they run three at a time (TIER_JOBS), longest first, each
 # one's output printed when it ends; the services' tests under the shifted clock, which compute,
-# fill the time the others wait.
+# fill the time the others wait. What the browser tiers install comes first: an install left to the
+# pool takes a slot, and make then starts the next tiers ahead of the one that waited for it.
 TIER_JOBS ?= 3
 PARALLEL_TIERS := test-local test-simulation test-infra test-portal-tour test-shifted test-schemathesis test-local-artifacts test-faults
-test: install lint test-portal test-services ## Run every test tier
+test: install lint test-portal $(CHROMIUM) node_modules/.installed test-services ## Run every test tier
 	@$(MAKE) --no-print-directory -j$(TIER_JOBS) --output-sync=target $(PARALLEL_TIERS)
 
 test-portal: ## Unit tests of the portal's modules (web/core), node's own test runner, in seconds
