@@ -25,6 +25,7 @@ EMAILS = {
         "password_reset",
         {
             "first_name": "Lina",
+            "customer_id": "lm123456-VF",
             "reset_url": "https://volt.test/reset-password?token=t",
             "expires_minutes": 30,
         },
@@ -260,7 +261,7 @@ def test_no_service_keeps_texts_in_a_dict_by_language() -> None:
 def test_auth_emails_are_one_template_per_message_with_plurals_from_the_catalog() -> None:
     templates = SERVICES / "auth" / "chalicelib" / "templates"
     assert not any(path.is_dir() for path in templates.glob("??"))
-    context = {"first_name": "Lina", "reset_url": "https://x.test/r"}
+    context = {"first_name": "Lina", "customer_id": "lm123456-GU", "reset_url": "https://x.test/r"}
     one = mail.render(templates, "password_reset", "it", "l@x.test", expires_minutes=1, **context)
     many = mail.render(templates, "password_reset", "it", "l@x.test", expires_minutes=30, **context)
     assert "valido per 1 minuto " in one.text and "valido per 30 minuti " in many.text
