@@ -267,6 +267,64 @@ def test_auth_emails_are_one_template_per_message_with_plurals_from_the_catalog(
     assert "valido per 1 minuto " in one.text and "valido per 30 minuti " in many.text
 
 
+def test_no_service_keeps_a_template_folder_per_language() -> None:
+    assert not [path for path in SERVICES.glob("*/chalicelib/templates/??") if path.is_dir()]
+
+
+@pytest.mark.parametrize(
+    "language, periods, billing_period, wording",
+    [
+        ("it", 1, "month", "- Fibra «Casa», 1 mese: 9,99 €"),
+        ("it", 3, "month", "- Fibra «Casa», 3 mesi: 9,99 €"),
+        ("fr", 2, "year", "- Fibra « Casa », 2 ans : 9,99 €"),
+        ("en", 1, "year", '- Fibra "Casa", 1 year: 9,99 €'),
+    ],
+)
+def test_an_order_line_says_what_it_buys_by_the_catalog_s_plural_forms(
+    language: str, periods: int, billing_period: str, wording: str
+) -> None:
+    line = {"name": "Fibra", "label": "Casa", "periods": periods, "billing_period": billing_period}
+    email = mail.render(
+        SERVICES / "subscriptions" / "chalicelib" / "templates",
+        "order_received",
+        language,
+        "l@x.test",
+        **{**EMAILS["subscriptions"][1], "items": [{**line, "price": "9,99 €"}]},
+    )
+    assert wording in email.text
+
+
+@pytest.mark.parametrize(
+    "language, days_left, billing_period, subject, wording",
+    [
+        ("fr", 7, "year", "Votre abonnement Fibre expire dans 7 jours", "(29,99 € par an)"),
+        ("it", 1, "month", "Il Suo abbonamento Fibre scade domani", "(29,99 € al mese)"),
+        ("en", 0, "month", "Your subscription Fibre expires today", "(29,99 € per month)"),
+    ],
+)
+def test_a_renewal_reminder_words_its_delay_and_billing_period_from_the_catalogs(
+    language: str, days_left: int, billing_period: str, subject: str, wording: str
+) -> None:
+    email = mail.render(
+        SERVICES / "subscriptions" / "chalicelib" / "templates",
+        "renewal_reminder",
+        language,
+        "l@x.test",
+        first_name="Lina",
+        customer_id="lm123456-GU",
+        subscription_name="Fibre",
+        label="",
+        dossier_number="D-1",
+        renews_on="30/04/2026",
+        days_left=days_left,
+        price="29,99 €",
+        billing_period=billing_period,
+        renew_url="https://x.test/subscription?id=s1&action=renew",
+        auto_renew=False,
+    )
+    assert email.subject == subject and wording in email.text
+
+
 @pytest.mark.parametrize(
     "number, written",
     [
