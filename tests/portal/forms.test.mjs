@@ -141,6 +141,10 @@ test("once sent, a field is checked again when it loses the focus; the API's wor
   assert.match(phone.error.textContent, /^Saisissez un numéro de téléphone/);
   assert.equal(name.error.textContent, "Ce champ est à remplir.");
   phone.control.value = "06 12 34 56 78";
+  // on its way to the button (a click under way), the field is left as it is: sending checks it
+  const [button] = element.findAll((node) => node.tagName === "BUTTON");
+  await element.dispatch("focusout", { target: phone.control, relatedTarget: button });
+  assert.match(phone.error.textContent, /^Saisissez un numéro de téléphone/);
   await element.dispatch("focusout", { target: phone.control });
   assert.equal(phone.error.textContent, "");
   assert.equal(phone.control.getAttribute("aria-invalid"), null);

@@ -116,8 +116,10 @@ export function form({ fields, submit, action, done, fieldOf = (name) => name, c
   const check = (values) => entries().filter(([, entry]) => shown(entry))
     .map(([name, entry]) => [entry, problem(values[name], entry.rules, values)]);
   let sentOnce = false;
+  // (not when the focus goes to the button: sending checks every field, and a message taken away
+  // under the pointer would move the button away from the click that is going on)
   element.addEventListener("focusout", (event) => {
-    if (!sentOnce) return;
+    if (!sentOnce || event.relatedTarget === button) return;
     const entry = Object.values(controls).find((each) => each.control === event.target && !each.group);
     if (!entry) return;
     // the API's word on a field stays until it is sent again, unless the rules now find another
@@ -188,6 +190,7 @@ export function guard(element, rulesByName) {
   let sentOnce = false;
   element.addEventListener("focusout", (event) => {
     const name = event.target.name;
+    if (event.relatedTarget?.type === "submit") return; // as in form(): sending checks them all
     if (sentOnce && name in rulesByName) mark(name, problem(values()[name], rulesByName[name], values()));
   });
   element.addEventListener("submit", (event) => {
