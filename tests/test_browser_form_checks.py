@@ -7,11 +7,8 @@ through. Found by role and label only."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from conftest import PageWatch
 from customers import PASSWORD, open_session, verified_customer
 from playwright.sync_api import expect
 
@@ -35,26 +32,12 @@ class Requests:
         return sum(1 for sent, url in self.since(mark) if sent == method and url.split("?")[0].endswith(path))
 
 
-@pytest.fixture
-def italian_page(browser: Any) -> Iterator[Any]:
-    """A page whose browser speaks Italian (the portal's language by default), as conftest's page."""
-    context = browser.new_context(
-        locale="it-IT", timezone_id="Europe/Rome", viewport={"width": 1280, "height": 900}
-    )
-    watch = PageWatch(context)
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
-    watch.check()
-
-
 def test_register_says_each_problem_next_to_its_field_in_italian_and_sends_nothing(
-    runtime: Any, italian_page: Any
+    runtime: Any, page: Any
 ) -> None:
-    page = italian_page
     requests = Requests(page)
     page.goto(f"{runtime.url}/register")
+    page.get_by_role("combobox", name="Langue / Language / Lingua", exact=True).select_option("it")
     form_button = page.get_by_role("button", name="Crea il mio account")
     email = page.get_by_label("Indirizzo email")
     password = page.get_by_label("Password", exact=True)
