@@ -23,6 +23,7 @@ export const LIMITS = {
   iban: { maxLength: 64 },
   bic: { maxLength: 16 },
   holder: { minLength: 2, maxLength: 70 },
+  card_token: { maxLength: 64 }, // PaymentRequest, MultiPaymentRequest
   // subscriptions: SupportMessageRequest, AppointmentRequest, Cancellation, OrderItem, RenewRequest
   subject: { maxLength: 200 },
   message: { maxLength: 5000 },
