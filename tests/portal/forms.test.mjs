@@ -162,7 +162,11 @@ test("messages in the page's language, dates and numbers formatted", async () =>
   await speak("it");
   assert.equal(say(["check_too_long", 200]), "Al massimo 200 caratteri.");
   assert.equal(say(["check_date_after", "2026-07-01"]), "Non prima del 1 luglio 2026.");
+  assert.equal(say(["check_date_before", "2026-07"]), "Non dopo luglio 2026.");
   assert.equal(say(["check_max", 1000000]), "Al massimo 1.000.000.");
+  await speak("fr");
+  assert.equal(say(["check_date_after", "2026-07"]), "Pas avant juillet 2026.");
+  assert.equal(say(["check_date_before", "2026-07-14"]), "Pas après le 14 juillet 2026.");
   await speak("en");
   assert.equal(say(["check_required"]), "Please fill in this field.");
   assert.equal(say(["check_required"], { required: "terms_required" }), "Tick this box to accept the terms of sale.");

@@ -47,7 +47,8 @@ export function rulesOf(spec) {
 export function say([key, ...args], rules = {}) {
   if (key === "check_required" && typeof rules.required === "string") return t(rules.required);
   if (key === "check_date_after" || key === "check_date_before") {
-    return t(key, args[0].length === 7 ? monthName(args[0]) : day(args[0]));
+    const month = args[0].length === 7;
+    return t(key, month ? monthName(args[0]) : day(args[0]), month ? "month" : "day");
   }
   if (key === "check_min" || key === "check_max") return t(key, quantity(args[0]));
   return t(key, ...args);
