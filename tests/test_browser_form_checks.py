@@ -153,3 +153,28 @@ def test_a_support_message_too_long_or_empty_is_refused_before_sending(runtime: 
     [sent] = runtime.get("/subscriptions/support-messages", headers=customer.auth).json()["items"]
     assert sent["subject"] == "Box instable"
     assert requests.count("POST", "/subscriptions/support-messages", mark) == 1
+
+
+def test_a_page_s_own_filters_are_checked_alike(runtime: Any, page: Any) -> None:
+    """The subscriptions' filters (a form the page builds itself, forms.guard): a number of days
+    beyond what the API takes is said next to its field and asks nothing; a good one filters."""
+    customer = verified_customer(runtime, "form-filters", first_name="Lina", last_name="Martin")
+    open_session(page, runtime, customer)
+    requests = Requests(page)
+    page.goto(f"{runtime.url}/my-subscriptions")
+    days = page.get_by_label("Échéance dans les … jours")
+    days.fill("4000")
+    mark = len(requests.sent)
+    page.get_by_role("button", name="Filtrer").click()
+
+    expect(days).to_be_focused()
+    expect(days).to_have_attribute("aria-invalid", "true")
+    expect(days).to_have_accessible_description("Au plus 3\u202f660.")
+    assert requests.count("GET", "/subscriptions", mark) == 0
+    assert "expiring_within_days" not in page.url
+
+    days.fill("30")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url("**/my-subscriptions?expiring_within_days=30")
+    expect(days).not_to_have_attribute("aria-invalid", "true")
+    assert requests.count("GET", "/subscriptions", mark) >= 1

@@ -42,7 +42,10 @@ PLACES: dict[str, list[tuple[str, str, str]]] = {
     "code": [("auth", "CodeBody", "code")],
     "iban": [("invoices", "BankAccountBody", "iban")],
     "bic": [("invoices", "BankAccountBody", "bic")],
-    "card_token": [("invoices", "PaymentRequest", "card_token"), ("invoices", "MultiPaymentRequest", "card_token")],
+    "card_token": [
+        ("invoices", "PaymentRequest", "card_token"),
+        ("invoices", "MultiPaymentRequest", "card_token"),
+    ],
     "subject": [("subscriptions", "SupportMessageRequest", "subject")],
     "message": [("subscriptions", "SupportMessageRequest", "message")],
     "topic": [("subscriptions", "AppointmentRequest", "topic")],
