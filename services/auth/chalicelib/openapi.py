@@ -71,6 +71,9 @@ _TOKEN_FORM = {
         "client_id": {"type": "string", "description": "client_secret_post: the client's id"},
         "client_secret": {"type": "string", "description": "client_secret_post: the client's secret"},
     },
+    # other parameters are ignored (RFC 6749 3.1), each once, 10 in all at most (oauth.MAX_FIELDS)
+    "additionalProperties": {"type": "string"},
+    "maxProperties": oauth.MAX_FIELDS,
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}
 _OAUTH = {

@@ -150,6 +150,41 @@ def test_the_token_is_one_the_services_verify_as_an_operator_s(client, clock):
     assert operator.scopes == {"invoices:write"}
 
 
+def test_a_token_whose_client_id_is_not_its_sub_is_refused(clock):
+    """A client acts under its own id only: neither signed nor verified otherwise."""
+    import jwt
+    import time_machine
+    from chalicelib import token_signing
+    from chalicelib.settings import settings
+    from guichet_contracts.errors import Unauthenticated
+    from guichet_contracts.operator_tokens import OperatorTokenVerifier, sign
+
+    key = token_signing.signing_key()
+    common = {"kid": key.kid, "issuer": settings.jwt_issuer, "audience": settings.operator_audience}
+    with pytest.raises(ValueError, match="client id as sub"):
+        sign(
+            key.private_key,
+            **common,
+            operator_id="ops:alice",
+            client_id="oc_" + "3" * 24,
+            scopes=["invoices:write"],
+            now=T0,
+        )
+    good = sign(key.private_key, **common, operator_id="ops:alice", scopes=["invoices:write"], now=T0)
+    claims = {**jwt.decode(good, options={"verify_signature": False}), "client_id": "oc_" + "3" * 24}
+    forged = jwt.encode(claims, key.private_key, algorithm="ES256", headers={"kid": key.kid, "typ": "at+jwt"})
+    verifier = OperatorTokenVerifier(
+        public_keys_secret_id=settings.jwt_public_keys_secret,
+        issuer=settings.jwt_issuer,
+        audience=settings.operator_audience,
+    )
+
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        assert verifier.verify(good).client_id is None
+        with pytest.raises(Unauthenticated):
+            verifier.verify(forged)
+
+
 def test_client_secret_post_works_too(client, clock):
     client_id, secret = make_client()
 
