@@ -37,6 +37,7 @@ from guichet_contracts.errors import TooManyAttempts
 from guichet_contracts.operator_tokens import SCOPES
 
 from . import login_throttle, machine_clients
+from .models import OperatorClient
 from .settings import settings
 
 if TYPE_CHECKING:
@@ -130,7 +131,8 @@ def _issue(request: Request, *, now: datetime) -> dict[str, Any]:
     if asked is not None and not set(asked) <= set(client.scopes):
         beyond = " ".join(sorted(set(asked) - set(client.scopes)))
         raise OAuthError("invalid_scope", f"The client may not ask for scope {beyond}.")
-    granted = list(client.scopes) if asked is None else [scope for scope in SCOPES if scope in asked]
+    allowed = [str(scope) for scope in client.scopes]
+    granted = allowed if asked is None else [scope for scope in SCOPES if scope in asked]
     access_token = _operator_token(client.client_id, granted, now=now)
     logger.info("operator token issued", extra={"client_id": client.client_id, "scope": " ".join(granted)})
     return {
@@ -201,7 +203,7 @@ def _credentials(request: Request, form: dict[str, str]) -> _Credentials:
     return _Credentials(client_id, secret, "client_secret_basic")
 
 
-def _authenticate(credentials: _Credentials, *, address: str | None, now: datetime) -> Any:
+def _authenticate(credentials: _Credentials, *, address: str | None, now: datetime) -> OperatorClient:
     """The client, or 401 invalid_client; each attempt counts as a failure until it succeeds."""
     attempts = []
     if address is not None:
