@@ -11,6 +11,7 @@
 | OneTimeToken (verify, reset, refuse) | <KIND>#<sha256> | <KIND> |
 | LoginThrottle | THROTTLE#<customer or login digest> | THROTTLE |
 | MailCap (the account mails one address got this hour) | MAILCAP#<address digest> | MAILCAP |
+| OperatorClient (a machine client, machine_clients.py) | OPERATOR_CLIENTS | CLIENT#<client_id> |
 
 The `due` index holds only accounts with an email change waiting (due_pk = EMAIL_CHANGE,
 due_at = when it applies), so the job reads what is due and nothing else.
@@ -158,6 +159,30 @@ class ContactCount(_AuthItem):
     contacts = NumberAttribute(default=0)
 
 
+class ClientSecret(MapAttribute):
+    """One secret of a machine client: never the secret, its keyed digest (machine_clients.py)."""
+
+    secret_id = UnicodeAttribute()
+    salt = UnicodeAttribute()  # the HMAC key of this digest, random per secret
+    digest = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute(null=True)  # set when a rotation replaced it: the grace's end
+
+
+class OperatorClient(_AuthItem):
+    """A machine client of the operator API (OAuth 2.0 client credentials). The few clients of a
+    deployment share one partition, so that listing them is one Query."""
+
+    client_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    scopes = ListAttribute(of=UnicodeAttribute)
+    secrets = ListAttribute(of=ClientSecret)  # one, or two during a rotation's grace
+    created_at = UTCDateTimeAttribute()
+    rotated_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute(default=0)  # each change is conditional on the version it read
+
+
 def account_key(customer_id: str) -> tuple[str, str]:
     return f"CUSTOMER#{customer_id}", "ACCOUNT"
 
@@ -172,6 +197,13 @@ def login_key(kind: str, value: str) -> tuple[str, str]:
 
 def token_key(kind: str, digest: str) -> tuple[str, str]:
     return f"{kind}#{digest}", kind
+
+
+OPERATOR_CLIENTS = "OPERATOR_CLIENTS"
+
+
+def operator_client_key(client_id: str) -> tuple[str, str]:
+    return OPERATOR_CLIENTS, f"CLIENT#{client_id}"
 
 
 def contact_key(customer_id: str, contact_id: str) -> tuple[str, str]:

@@ -20,6 +20,7 @@ class Settings:
     mail_sender: str
     jwt_issuer: str
     jwt_audience: str
+    operator_audience: str  # the operator tokens of machine clients (POST /oauth/token)
     jwt_public_keys_secret: str
     jwt_signing_secret: str
     customer_id_suffix: str
@@ -55,13 +56,18 @@ def load() -> Settings:
     access_seconds = _integer("AUTH_ACCESS_TOKEN_SECONDS", 900, 60)
     if access_seconds > 900:
         raise SettingsError("AUTH_ACCESS_TOKEN_SECONDS must be at most 900")
+    jwt_audience = _required("GUICHET_JWT_AUDIENCE")
+    operator_audience = _required("GUICHET_OPERATOR_AUDIENCE")
+    if operator_audience == jwt_audience:
+        raise SettingsError("GUICHET_OPERATOR_AUDIENCE must differ from GUICHET_JWT_AUDIENCE")
     return Settings(
         stage=_required("GUICHET_STAGE"),
         table_name=_required("AUTH_TABLE_NAME"),
         public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
         mail_sender=_required("GUICHET_MAIL_SENDER"),
         jwt_issuer=_required("GUICHET_JWT_ISSUER"),
-        jwt_audience=_required("GUICHET_JWT_AUDIENCE"),
+        jwt_audience=jwt_audience,
+        operator_audience=operator_audience,
         jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
         jwt_signing_secret=_required("AUTH_JWT_SIGNING_SECRET"),
         customer_id_suffix=suffix,
