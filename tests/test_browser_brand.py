@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from guichet_contracts.brand import copy_brand, load_brand
+from portal_axe import assert_accessible
+from portal_texts import text
 
 SECOND_LOGO = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" width="10" height="10">'
@@ -33,13 +35,14 @@ def test_a_second_brand_names_colours_and_signs_the_portal(second_brand: Any, pa
     assert second_brand.get("/brand/logo.svg").text == SECOND_LOGO
 
     page.goto(second_brand.url + "/login")
-    page.wait_for_function("() => document.querySelector('main h1, main h2')")
+    page.get_by_role("heading", name=text("login_title")).wait_for()
     brand_link = page.get_by_role("link", name="Fibre Nord")
     assert brand_link.inner_text().strip() == "Fibre Nord"
     logo = brand_link.get_by_role("img", name="Fibre Nord")
     assert logo.get_attribute("src") == "/brand/logo.svg"
     assert logo.evaluate("(image) => image.complete && image.naturalWidth") == 10  # the second logo's
     assert page.title().endswith(" — Fibre Nord") and "Guichet" not in page.title()
-    button = page.get_by_role("button", name="Se connecter")
+    button = page.get_by_role("button", name=text("submit_login"))
     assert button.evaluate("(element) => getComputedStyle(element).backgroundColor") == "rgb(138, 28, 124)"
-    assert "Guichet" not in page.locator("header").inner_text()
+    assert "Guichet" not in page.get_by_role("banner").inner_text()
+    assert_accessible(page, "the login page of a second brand")
