@@ -80,9 +80,7 @@ EXCEPTIONS: dict[str, dict[str, str]] = {
 PENDING = {
     "test_browser_checkout.py",
     "test_browser_consumption.py",
-    "test_browser_home.py",
     "test_browser_invoices.py",
-    "test_browser_subscriptions.py",
 }
 
 
