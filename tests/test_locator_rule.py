@@ -80,7 +80,6 @@ EXCEPTIONS: dict[str, dict[str, str]] = {
 PENDING = {
     "test_browser_checkout.py",
     "test_browser_consumption.py",
-    "test_browser_invoices.py",
 }
 
 
