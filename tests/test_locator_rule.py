@@ -79,7 +79,6 @@ EXCEPTIONS: dict[str, dict[str, str]] = {
 # taken off this list once rewritten), so that the list only shrinks
 PENDING = {
     "test_browser_checkout.py",
-    "test_browser_consumption.py",
 }
 
 
