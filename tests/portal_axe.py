@@ -16,6 +16,7 @@ from typing import Any
 
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")
+_SETTLED = "() => document.querySelector('main')?.getAttribute('aria-busy') !== 'true'"
 _AXE_RUN = """async () => {
   const result = await axe.run(document, { resultTypes: ["violations"] });
   return result.violations.map((violation) => ({
@@ -26,7 +27,10 @@ _AXE_RUN = """async () => {
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """The serious and critical violations axe-core finds in the page as it is now."""
+    """The serious and critical violations axe-core finds in the page once it has settled: while
+    a page of the portal loads, its `main` is aria-busy and dimmed (portal.css), a state no
+    reader is meant to read."""
+    page.wait_for_function(_SETTLED)
     if not page.evaluate("() => typeof axe !== 'undefined'"):
         assert AXE.is_file(), "axe-core is missing: `make node_modules/.installed` installs it (npm ci)"
         page.evaluate(AXE.read_text(encoding="utf-8"))
