@@ -75,11 +75,6 @@ EXCEPTIONS: dict[str, dict[str, str]] = {
     },
 }
 
-# files not yet rewritten with role-based locators: each must still break the rule (then it is
-# taken off this list once rewritten), so that the list only shrinks
-PENDING = {
-}
-
 
 def _literal(node: ast.AST) -> str | None:
     """The text of a string or f-string argument ({} for what an f-string fills in)."""
@@ -122,9 +117,6 @@ def breaches(path: Path) -> list[str]:
 @pytest.mark.parametrize("path", BROWSER_TESTS, ids=lambda path: path.name)
 def test_a_browser_test_finds_elements_by_role_and_name(path: Path) -> None:
     found = breaches(path)
-    if path.name in PENDING:
-        assert found, f"{path.name} follows the rule now: take it off PENDING"
-        return
     assert not found, "CSS selectors where a role and a name should find the element:\n" + "\n".join(found)
 
 
