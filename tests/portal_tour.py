@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from guichet_contracts.web import PORTAL_PAGES
+from playwright.sync_api import expect
 from portal_axe import axe_violations, describe
 from portal_texts import text
 
@@ -80,12 +81,14 @@ def _page_name(url: str) -> str | None:
 
 def _ready(page: Any) -> None:
     page.wait_for_load_state("networkidle")
-    page.wait_for_function(
-        "() => !document.querySelector('main[aria-busy=true]') && document.querySelector('main h1, main h2')"
-    )
+    main = page.get_by_role("main")
+    expect(main).to_have_attribute("aria-busy", "false")
+    main.get_by_role("heading").first.wait_for()
 
 
 def _links(page: Any, origin: str) -> list[str]:
+    """The portal's addresses the page links to: every link of the document, those a folded menu
+    or a closed panel hides too (a crawl, not a person's look: the only CSS of the tour)."""
     hrefs = page.eval_on_selector_all(
         "a[href^='/']", "(links) => links.map((link) => link.getAttribute('href'))"
     )
