@@ -250,7 +250,11 @@ def launch_demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect() waits as long as a locator of the `page` fixture does: on a busy machine a page
+    # takes more than Playwright's default 5 s to show what a test expects of it
+    expect.set_options(timeout=15_000)
 
     assert CHROMIUM.exists(), "Chromium is missing: `make test` installs Debian's chromium package"
     with sync_playwright() as playwright:

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from guichet_contracts.brand import copy_brand, load_brand
 from playwright.sync_api import expect
+from portal_axe import assert_accessible
+from portal_texts import text
 
 SECOND_LOGO = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" width="10" height="10">'
@@ -42,16 +44,17 @@ def test_a_second_brand_names_colours_and_signs_the_portal(second_brand: Any, pa
     assert second_brand.get("/brand/logo.svg").text == SECOND_LOGO
 
     page.goto(second_brand.url + "/login")
-    page.wait_for_function("() => document.querySelector('main h1, main h2')")
+    page.get_by_role("heading", name=text("login_title")).wait_for()
     brand_link = page.get_by_role("link", name="Fibre Nord")
     assert brand_link.inner_text().strip() == "Fibre Nord"
     logo = brand_link.get_by_role("img", name="Fibre Nord")
     assert logo.get_attribute("src") == "/brand/logo.svg"
     assert logo.evaluate("(image) => image.complete && image.naturalWidth") == 10  # the second logo's
     assert page.title().endswith(" — Fibre Nord") and "Guichet" not in page.title()
-    button = page.get_by_role("button", name="Se connecter")
+    button = page.get_by_role("button", name=text("submit_login"))
     assert button.evaluate("(element) => getComputedStyle(element).backgroundColor") == "rgb(138, 28, 124)"
-    assert "Guichet" not in page.locator("header").inner_text()
+    assert "Guichet" not in page.get_by_role("banner").inner_text()
+    assert_accessible(page, "the login page of a second brand")
 
 
 def test_the_second_brand_s_texts_reword_the_portal_in_their_language(second_brand: Any, page: Any) -> None:
@@ -61,11 +64,12 @@ def test_the_second_brand_s_texts_reword_the_portal_in_their_language(second_bra
 
     page.goto(second_brand.url + "/login")
     expect(page.get_by_role("heading", name="Bienvenue chez Fibre Nord")).to_be_visible()
-    expect(page.get_by_role("heading", name="Accéder à mon espace client")).to_have_count(0)
+    expect(page.get_by_role("heading", name=text("login_title"))).to_have_count(0)
 
     # in English, which the brand leaves as it is, the portal's own words; in Italian, the brand's
     chooser = page.get_by_role("combobox", name="Langue / Language / Lingua", exact=True)
     chooser.select_option("en")
-    expect(page.get_by_role("heading", name="Access my customer area")).to_be_visible()
+    expect(page.get_by_role("heading", name=text("login_title", lang="en"))).to_be_visible()
     chooser.select_option("it")
     expect(page.get_by_role("heading", name="Benvenuti", exact=True)).to_be_visible()
+    assert_accessible(page, "the login page reworded by a second brand, in Italian")

@@ -19,6 +19,9 @@ from typing import Any
 import requests
 from customers import open_session, verified_customer
 from playwright.sync_api import expect
+from portal_axe import assert_accessible
+from portal_locate import definitions
+from portal_texts import text
 
 DEMO_PASSWORD = "Guichet-demo-2026!"  # services/auth/demo.py
 ORDER_BUTTON = "Commander avec obligation de paiement"
@@ -47,12 +50,13 @@ def _reads_well(page: Any, where: str, tmp_path: Any) -> None:
     assert not findings.problems, "\n".join(findings.problems)
 
 
-def _summary_says(page: Any, texts: list[str], *, now: str) -> Any:
+def _summary_says(page: Any, shown: list[str], *, now: str) -> Any:
     """The order's summary, once it shows these texts and what is paid now."""
-    summary = page.get_by_role("region", name="Récapitulatif de votre commande")
-    for text in texts:
-        expect(summary).to_contain_text(text)
-    expect(summary.locator("[data-total=now]")).to_have_text(now)
+    summary = page.get_by_role("region", name=text("order_summary_title"))
+    for words in shown:
+        expect(summary).to_contain_text(words)
+    expect(summary.get_by_role("definition").filter(has_text=now)).not_to_have_count(0)
+    assert definitions(summary)[text("summary_total_now")] == now
     return summary
 
 
@@ -80,9 +84,7 @@ def test_a_customer_orders_a_hosting_pack_accepts_the_terms_pays_and_follows_it(
     )
     expect(accept).to_be_focused()
     expect(accept).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("[data-field=accept_terms] .field-error")).to_have_text(
-        "Cochez cette case pour accepter les conditions générales de vente."
-    )
+    expect(accept).to_have_accessible_description(text("terms_required"))
     _reads_well(page, "the order refused without the terms", tmp_path)
     accept.focus()
     assert runtime.get("/subscriptions/orders", headers=customer.auth).json()["items"] == []
@@ -99,16 +101,18 @@ def test_a_customer_orders_a_hosting_pack_accepts_the_terms_pays_and_follows_it(
 
     # Pay: the order's invoice, by card, on the order's page
     expect(page.get_by_role("heading", name="Payer votre commande")).to_be_visible(timeout=20_000)
+    assert_accessible(page, "the checkout's payment step")
     page.get_by_label("Numéro de carte").fill("4242 4242 4242 4242")
     page.get_by_role("button", name="Payer 4,99\u00a0€").click()
 
     # Follow: the order reaches "completed" by itself, and nothing is left to pay
-    expect(page.locator("ol.timeline li[data-status=completed]")).to_have_attribute(
-        "aria-current", "step", timeout=30_000
-    )
+    history = page.get_by_role("region", name=text("order_history")).get_by_role("listitem")
+    expect(history.last).to_have_attribute("aria-current", "step", timeout=30_000)
+    expect(history.last).to_contain_text(text("order_status_completed"))
     expect(page.get_by_role("heading", name="Payer votre commande")).to_have_count(0)
     steps = page.get_by_role("list", name="Étapes de la commande")
     expect(steps.get_by_role("listitem").last).to_have_attribute("aria-current", "step")
+    assert_accessible(page, "the checkout's follow step, the order completed")
 
 
 def test_an_electricity_offer_shows_its_kwh_prices_and_its_subscription_for_the_power(
@@ -154,29 +158,34 @@ def test_a_monthly_payer_of_energy_gives_the_sepa_mandate_on_the_orders_page(run
 
     # The payment step asks for the bank details; a wrong IBAN is refused next to its field
     expect(page.get_by_role("heading", name="Vos coordonnées bancaires (mandat SEPA)")).to_be_visible()
+    assert_accessible(page, "the checkout's mandate step")
     iban = page.get_by_label("IBAN")
     iban.fill("FR76 3000 6000 0112 3456 7890 188")
     page.get_by_role("button", name="Enregistrer").click()
     expect(iban).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "the mandate refused, a bad IBAN by its field")
     iban.fill("FR7630006000011234567890189")
     page.get_by_role("button", name="Enregistrer").click()
 
     # Signed: the order goes on to completed by itself
-    expect(page.locator("ol.timeline li[data-status=completed]")).to_have_attribute(
-        "aria-current", "step", timeout=30_000
-    )
+    history = page.get_by_role("region", name=text("order_history")).get_by_role("listitem")
+    expect(history.last).to_have_attribute("aria-current", "step", timeout=30_000)
+    expect(history.last).to_contain_text(text("order_status_completed"))
 
     # The contract then changes its subscribed power (from next month), never "renews N months"
     page.get_by_role("link", name="Électricité Essentielle").click()
     page.wait_for_url(re.compile(r"/subscription\?id="))
     subscription_id = page.url.rsplit("id=", 1)[1]
+    change = page.get_by_role("region", name=text("energy_change_title"))
+    change.wait_for()
     expect(page.get_by_role("heading", name="Renouveler")).to_have_count(0)
-    change = page.locator("#energy-change")
+    assert_accessible(page, "an electricity contract")
     change.get_by_label("Puissance souscrite").select_option("9")
     change.get_by_role("button", name="Enregistrer le changement").click()
     expect(
         page.get_by_text("Changement enregistré : il prend effet le 1er du mois prochain.")
     ).to_be_visible()
+    assert_accessible(page, "an electricity contract's change saved")
     changed = runtime.get(f"/subscriptions/{subscription_id}", headers=customer.auth).json()
     assert changed["options"]["subscribed_power_kva"] == 9
 
@@ -216,6 +225,7 @@ def test_energy_contracts_offer_a_change_and_moving_home_never_a_renewal(
         expect(page.get_by_role("button", name="Renouveler")).to_have_count(0)
         expect(page.get_by_role("checkbox", name="Renouvellement automatique")).to_have_count(0)
         expect(page.get_by_label("Puissance souscrite")).to_be_visible()
+        assert_accessible(page, f"the electricity contract of {who}@")
         page.get_by_role("button", name="Se déconnecter").click()
         page.wait_for_url(re.compile(r"/login"))
 
@@ -227,18 +237,19 @@ def test_a_mobile_plan_shows_its_own_apn_no_proof_of_address_and_never_expires(
     page.goto(demo_runtime.url + "/my-subscriptions")
     lines = page.get_by_role("region", name="Gestion de vos lignes mobiles")
     expect(lines).to_contain_text("Renouvelé chaque mois, sans engagement")
-    expect(
-        page.locator("[data-panel=expiring]").get_by_role("link", name=re.compile("Forfait"))
-    ).to_have_count(0)
+    expiring = page.get_by_role("region", name=text("dashboard_expiring"))
+    expect(expiring.get_by_role("link", name=re.compile("Forfait"))).to_have_count(0)
+    assert_accessible(page, "the subscriptions of a mobile customer")
     _first_contract(page, demo_runtime.url, "Gestion de vos lignes mobiles")
 
     apn = page.get_by_label("Point d'accès (APN)")
-    expect(apn.locator("option")).to_have_count(1)
+    expect(apn.get_by_role("option")).to_have_count(1)
     expect(apn).to_have_value("internet")
-    documents = page.locator("section", has=page.get_by_role("heading", name="Mes documents"))
+    documents = page.get_by_role("region", name=text("documents"))
     expect(documents).to_contain_text("Contrat d'abonnement")
     expect(documents).not_to_contain_text("Justificatif de domicile")
     expect(page.get_by_role("heading", name="Vous déménagez ?")).to_have_count(0)
+    assert_accessible(page, "a mobile plan")
 
 
 def test_an_invoice_held_by_an_unfinished_3d_secure_payment_can_be_finished_or_paid_again(
@@ -267,13 +278,18 @@ def test_an_invoice_held_by_an_unfinished_3d_secure_payment_can_be_finished_or_p
     expect(page.get_by_text(re.compile("attend encore la validation de votre banque"))).to_be_visible()
     again = page.get_by_role("button", name="Payer à nouveau")
     expect(again).to_have_attribute("aria-expanded", "false")
+    assert_accessible(page, "an invoice held by an unfinished 3-D Secure payment")
 
     # When the customer pays again, the payment form opens
     again.click()
     expect(again).to_have_attribute("aria-expanded", "true")
     expect(page.get_by_role("button", name=re.compile("^Payer \\d"))).to_be_visible()
+    assert_accessible(page, "the payment form open to pay again")
 
     # When they finish the payment instead, Stripe.js authenticates the one left waiting
     page.get_by_role("button", name="Terminer le paiement").click()
-    expect(page.locator("#page .notice.ok")).to_be_visible()
+    expect(
+        page.get_by_role("main").get_by_role("status").filter(has_text=text("payment_confirming"))
+    ).to_be_visible()
+    assert_accessible(page, "the unfinished payment finished")
     assert ["handleNextAction", "pi_789_secret_012"] in page.evaluate("window.stripeCalls")

@@ -17,6 +17,8 @@ from datetime import date
 from typing import Any
 
 from customers import Customer, open_session
+from portal_axe import assert_accessible
+from portal_texts import text
 from test_browser_consumption import api, demo_customer, euros, french, today_of
 
 PAYABLE_KINDS = ("invoice", "regularization")
@@ -46,22 +48,41 @@ def open_home(page: Any, runtime: Any, customer: Customer) -> None:
     page.clock.set_fixed_time(runtime.now())
     open_session(page, runtime, customer)
     page.goto(f"{runtime.url}/")
-    page.get_by_role("heading", name="Accueil", level=1).wait_for()
-    page.locator("#home-due").wait_for()
+    page.get_by_role("heading", name=text("home_title"), level=1).wait_for()
+    part(page, text("home_due_title")).wait_for()
+    assert_accessible(page, f"the home of {customer.email}")
 
 
-def part(page: Any, name: str) -> Any:
+def part(page: Any, name: str | re.Pattern[str]) -> Any:
     return page.get_by_role("region", name=name)
+
+
+ENERGY = re.compile("^" + re.escape(text("home_energy_title", "")))
+
+
+def attention(page: Any) -> dict[str, str]:
+    """The items of "À suivre": each link's address, and the text of the item it is in."""
+    items = part(page, text("home_attention_title")).get_by_role("listitem")
+    return {
+        link.get_attribute("href"): item.inner_text()
+        for item in items.all()
+        for link in item.get_by_role("link").all()
+    }
+
+
+def linked(items: dict[str, str], path: str) -> list[str]:
+    """The texts of the items whose link leads to `path` (its query, any #part after it)."""
+    return [words for href, words in items.items() if href == path or href.startswith(path + "#")]
 
 
 def check_due(page: Any, runtime: Any, customer: Customer) -> None:
     due = payable_invoices(runtime, customer)
-    region = part(page, "À payer")
+    region = part(page, text("home_due_title"))
     amount = region.get_by_role("link", name=euros(sum(invoice["amount_due_cents"] for invoice in due)))
     assert amount.count() == 1, region.inner_text()
-    pay = region.get_by_role("link", name="Payer", exact=True)
+    pay = region.get_by_role("link", name=text("home_pay"), exact=True)
     if not due:
-        assert pay.count() == 0 and "Rien à payer" in region.inner_text()
+        assert pay.count() == 0 and text("home_due_none") in region.inner_text()
     elif len(due) == 1:
         assert pay.get_attribute("href") == f"/invoice?id={due[0]['invoice_id']}#pay"
     else:
@@ -85,7 +106,9 @@ def test_energy_paid_by_monthly_debits(demo_runtime: Any, page: Any) -> None:
 
     # Then: "Accueil" in the navigation, what is due, the next debit...
     assert (
-        page.get_by_role("navigation").get_by_role("link", name="Accueil").get_attribute("aria-current")
+        page.get_by_role("navigation")
+        .get_by_role("link", name=text("nav_home"))
+        .get_attribute("aria-current")
         == "page"
     )
     check_due(page, demo_runtime, customer)
@@ -95,19 +118,19 @@ def test_energy_paid_by_monthly_debits(demo_runtime: Any, page: Any) -> None:
         for item in each["installments"]
         if item["status"] in ("scheduled", "retrying")
     )
-    debit = part(page, "Prochain prélèvement")
+    debit = part(page, text("home_debit_title"))
     assert debit.get_by_role("link", name=euros(coming[0][1])).get_attribute("href") == "/schedule"
     day_shown = date.fromisoformat(coming[0][0])
     assert debit.get_by_role("link", name=re.compile(rf"^{day_shown.day}\s")).count() == 1
 
     # ... and each meter's month: kWh, euros, the same month last year
-    energy = page.get_by_role("region", name=re.compile("^Ma consommation en juillet 2026"))
+    energy = part(page, re.compile(re.escape(text("home_energy_title", "juillet 2026"))))
     for meter in meters:
         summary = api(
             demo_runtime, customer, f"/consumption/meters/{meter['meter_id']}/summary", year=this_month[:4]
         )
         month = next(month for month in summary["months"] if month["month"] == this_month)
-        line = energy.locator(f"li[data-meter='{meter['meter_id']}']")
+        line = energy.get_by_role("listitem").filter(has_text=text("home_meter", meter["pdl"]))
         consumed = line.get_by_role("link", name=french(float(month["quantities"]["consumed"])), exact=True)
         assert consumed.get_attribute("href") == "/my-consumption"
         assert line.get_by_role("link", name=euros(month["cost"]["incl_tax_cents"])).count() == 1
@@ -115,7 +138,7 @@ def test_energy_paid_by_monthly_debits(demo_runtime: Any, page: Any) -> None:
             line.get_by_role("link", name=euros(month["previous_year"]["cost"]["incl_tax_cents"])).count()
             == 1
         )
-    assert part(page, "Internet mobile utilisé").count() == 0
+    assert part(page, text("home_usage_title")).count() == 0
 
     # a figure leads to its page
     debit.get_by_role("link", name=euros(coming[0][1])).click()
@@ -130,10 +153,10 @@ def test_a_mobile_line_shows_its_data(demo_runtime: Any, page: Any) -> None:
     open_home(page, demo_runtime, customer)
 
     check_due(page, demo_runtime, customer)
-    region = part(page, "Internet mobile utilisé")
+    region = part(page, text("home_usage_title"))
     used = region.get_by_role("link", name=french(data["used"], "Go"), exact=True)
     assert used.get_attribute("href") == "/my-consumption"
-    assert page.locator("#home-energy").count() == 0  # no "0 kWh" for a line without a meter
+    assert part(page, ENERGY).count() == 0  # no "0 kWh" for a line without a meter
 
 
 def test_hosting_shows_no_consumption(demo_runtime: Any, page: Any) -> None:
@@ -143,26 +166,21 @@ def test_hosting_shows_no_consumption(demo_runtime: Any, page: Any) -> None:
     open_home(page, demo_runtime, customer)
 
     check_due(page, demo_runtime, customer)
-    for absent in ("#home-energy", "#home-usage", "#home-debit", "#home-kitty"):
-        assert page.locator(absent).count() == 0, absent
+    for absent in (ENERGY, text("home_usage_title"), text("home_debit_title"), text("kitty")):
+        assert part(page, absent).count() == 0, absent
+    items = attention(page)
     expiring = [item for item in dashboard["expiring_soon"] if not item["auto_renew"]]
     for subscription in expiring:
-        line = page.locator(f"#home-attention li[data-subscription='{subscription['subscription_id']}']")
-        assert "expire le" in line.inner_text()
+        [line] = linked(items, f"/subscription?id={subscription['subscription_id']}")
+        assert "expire le" in line
     assert dashboard["to_configure"], "hebergement@ has a pack to configure"
     for subscription in dashboard["to_configure"]:
-        line = page.locator(f"#home-attention li[data-subscription='{subscription['subscription_id']}']")
-        assert line.count() == 1
+        assert len(linked(items, f"/subscription?id={subscription['subscription_id']}")) == 1
     # a plan renewed by itself without commitment never "expires"
     for subscription in dashboard["expiring_soon"]:
         if subscription["auto_renew"] and not subscription.get("commitment_months"):
-            assert (
-                page.locator(
-                    f"#home-attention li[data-subscription='{subscription['subscription_id']}']"
-                ).count()
-                == 0
-            )
-    assert "kWh" not in page.locator("main").inner_text()
+            assert linked(items, f"/subscription?id={subscription['subscription_id']}") == []
+    assert "kWh" not in page.get_by_role("main").inner_text()
 
 
 def test_a_subscriber_and_a_part_that_fails_alone(demo_runtime: Any, page: Any) -> None:
@@ -176,18 +194,21 @@ def test_a_subscriber_and_a_part_that_fails_alone(demo_runtime: Any, page: Any) 
 
     open_home(page, demo_runtime, customer)
 
-    failed = part(page, "À payer")
+    failed = part(page, text("home_due_title"))
     assert failed.get_by_role("alert").count() == 1
+    assert text("home_part_failed") in failed.inner_text()
+    items = attention(page)
     for order in dashboard["orders_in_progress"]:
-        assert page.locator(f"#home-attention li[data-order='{order['order_id']}']").count() == 1
+        assert len(linked(items, f"/order-status?id={order['order_id']}")) == 1
     assert dashboard["to_configure"], "abonne@ has a website to confirm"
     for subscription in dashboard["to_configure"]:
-        link = page.locator(f"#home-attention li[data-subscription='{subscription['subscription_id']}'] a")
-        wanted = "#settings" if subscription["status"] == "to_configure" else subscription["subscription_id"]
-        assert link.get_attribute("href").endswith(wanted)
+        wanted = "#settings" if subscription["status"] == "to_configure" else ""
+        path = f"/subscription?id={subscription['subscription_id']}"
+        assert path + wanted in items, items
 
     # then it answers again: the figures are there
     page.unroute(re.compile(r"/invoices\?"))
     page.reload()
-    page.locator("#home-due").wait_for()
+    part(page, text("home_due_title")).wait_for()
     check_due(page, demo_runtime, customer)
+    assert_accessible(page, "the home, every part answered")

@@ -14,6 +14,8 @@ from typing import Any
 
 from conftest import eventually
 from customers import PASSWORD, verified_customer
+from portal_axe import assert_accessible
+from portal_texts import text
 from test_browser_invoices import LINA, invoices_of_orders, status_of
 
 
@@ -41,25 +43,30 @@ def test_from_an_email_link_to_nothing_due(runtime: Any, page: Any) -> None:
 
     # When the customer follows it, logged out on this browser, and logs in
     page.goto(link)
-    page.get_by_label("Identifiant client, e-mail ou téléphone").fill(customer.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name=text("login_title")).wait_for()
+    assert_accessible(page, "the login page asked for by the invoice's link")
+    page.get_by_label(text("login_name")).fill(customer.email)
+    page.get_by_label(text("password"), exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=text("submit_login")).click()
 
     # Then the portal shows that invoice, to pay
     page.wait_for_url(f"**/invoice?id={invoice['invoice_id']}")
     page.get_by_role("heading", name=re.compile(invoice["number"])).first.wait_for()
+    assert_accessible(page, "the invoice to pay")
 
     # When it is paid by card (the sandbox's test card)
-    pay = page.locator("#pay")
-    pay.get_by_label("Numéro de carte").fill("4242 4242 4242 4242")
-    pay.get_by_role("button", name=re.compile("^Payer")).click()
-    page.get_by_role("status").filter(has_text="accepté").wait_for()
+    pay = page.get_by_role("region", name=text("pay_title"))
+    pay.get_by_label(text("card_number")).fill("4242 4242 4242 4242")
+    pay.get_by_role("button", name=re.compile(f"^{text('pay')}")).click()
+    page.get_by_role("status").filter(has_text=text("payment_status_succeeded")).wait_for()
     assert status_of(runtime, customer.auth, invoice) == "paid"
+    assert_accessible(page, "the invoice paid")
 
     # Then the home says there is nothing due
-    page.get_by_role("navigation").get_by_role("link", name="Accueil").click()
-    due = page.get_by_role("region", name="À payer")
+    page.get_by_role("navigation").get_by_role("link", name=text("nav_home")).click()
+    due = page.get_by_role("region", name=text("home_due_title"))
     due.wait_for()
     assert due.get_by_role("link", name="0,00\u00a0€").count() == 1
-    assert "Rien à payer" in due.inner_text()
-    assert due.get_by_role("link", name="Payer", exact=True).count() == 0
+    assert text("home_due_none") in due.inner_text()
+    assert due.get_by_role("link", name=text("pay"), exact=True).count() == 0
+    assert_accessible(page, "the home with nothing due")

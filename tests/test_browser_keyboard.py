@@ -10,6 +10,9 @@ import re
 from typing import Any
 
 from customers import PASSWORD, order_invoice, verified_customer
+from playwright.sync_api import expect
+from portal_axe import assert_accessible
+from portal_texts import text
 
 MAX_TABS = 60
 _FOCUSED = """() => {
@@ -35,7 +38,7 @@ def tab_to(page: Any, matches: Any, what: str) -> dict[str, str]:
 
 
 def ready(page: Any) -> None:
-    page.wait_for_function("() => document.querySelector('main')?.getAttribute('aria-busy') === 'false'")
+    expect(page.get_by_role("main")).to_have_attribute("aria-busy", "false")
 
 
 def test_a_keyboard_alone_logs_in_opens_an_invoice_and_pays_it(runtime: Any, page: Any) -> None:
@@ -50,16 +53,17 @@ def test_a_keyboard_alone_logs_in_opens_an_invoice_and_pays_it(runtime: Any, pag
 
     page.goto(f"{runtime.url}/login")
     ready(page)
+    assert_accessible(page, "the login page")
     # the first Tab reaches the skip link, which takes the focus past the header
     page.keyboard.press("Tab")
-    assert focused(page)["text"] == "Aller au contenu"
+    expect(page.get_by_role("link", name=text("skip_to_content"))).to_be_focused()
     page.keyboard.press("Enter")
-    assert focused(page)["id"] == "page"
+    expect(page.get_by_role("main")).to_be_focused()
     here = tab_to(page, lambda f: f["tag"] == "input", "the login field")
-    assert here["label"].startswith("Identifiant client")  # the first field after the skip
+    assert here["label"].startswith(text("login_name"))  # the first field after the skip
     page.keyboard.type(customer.email)
     here = tab_to(page, lambda f: f["tag"] == "input", "the password")
-    assert here["label"].startswith("Mot de passe")
+    assert here["label"].startswith(text("password"))
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/login" not in url)
@@ -67,33 +71,40 @@ def test_a_keyboard_alone_logs_in_opens_an_invoice_and_pays_it(runtime: Any, pag
     # a new page: the focus is on its title, and the document's title names it
     here = focused(page)
     assert here["tag"] in ("h1", "h2") and page.title() == f"{here['text']} — Guichet", (here, page.title())
+    assert_accessible(page, "the home after the login")
 
     tab_to(page, lambda f: f["tag"] == "a" and f["href"] == "/my-invoices", "the invoices link")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/my-invoices$"))
     ready(page)
-    assert focused(page)["tag"] == "h1" and focused(page)["text"] == "Mes factures"
+    expect(page.get_by_role("heading", name=text("nav_invoices"), level=1)).to_be_focused()
+    assert_accessible(page, "the invoices, one to pay")
 
     here = tab_to(
-        page, lambda f: f["tag"] == "a" and f["label"] == f"Payer la facture {invoice['number']}", "Pay"
+        page, lambda f: f["tag"] == "a" and f["label"] == text("pay_label", invoice["number"]), "Pay"
     )
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/invoice\?id=.+#pay$"))
     ready(page)
-    assert focused(page)["id"] == "pay"  # opened to be paid: the payment section, its form next
+    # opened to be paid: the payment section, its form next
+    expect(page.get_by_role("region", name=text("pay_title"))).to_be_focused()
+    assert_accessible(page, "the invoice opened to be paid")
 
     here = tab_to(page, lambda f: f["name"] == "card_token", "the card number")
-    assert here["label"] == "Numéro de carte"
+    assert here["label"] == text("card_number")
     page.keyboard.type("4242 4242 4242 4242")
     here = tab_to(page, lambda f: f["tag"] == "button", "the pay button")
-    assert here["text"].startswith("Payer")
+    assert here["text"].startswith(text("pay"))
     page.keyboard.press("Space")
-    page.wait_for_selector("main > .notice.ok")
+    paid = page.get_by_role("main").get_by_role("status").filter(has_text=text("payment_status_succeeded"))
+    paid.wait_for()
     ready(page)
     # the page again, paid: the focus on the message that says so, the title right after it
-    assert page.evaluate("() => document.activeElement.matches('main > .notice.ok')")
-    assert "accepté" in focused(page)["text"], focused(page)
-    assert page.inner_text(".page-title .status") == "payée"
+    expect(paid).to_be_focused()
+    expect(
+        page.get_by_role("main").get_by_text(text("invoice_status_paid"), exact=True).first
+    ).to_be_visible()
+    assert_accessible(page, "the invoice paid")
     assert runtime.get(f"/invoices/{invoice['invoice_id']}", headers=customer.auth).json()["status"] == "paid"
 
 
@@ -103,16 +114,20 @@ def test_on_a_phone_the_menu_button_opens_and_closes_the_navigation_from_the_key
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{runtime.url}/login")
     ready(page)
-    menu = page.get_by_role("button", name="Menu")
-    assert menu.get_attribute("aria-expanded") == "false" and not page.locator("#nav a").first.is_visible()
-    assert page.locator("header").bounding_box()["height"] < 740 / 6  # the header: one line on a phone
-    here = tab_to(page, lambda f: f["id"] == "menu-button", "the menu button")
+    menu = page.get_by_role("button", name=text("menu"))
+    links = page.get_by_role("navigation", name=text("main_navigation")).get_by_role("link")
+    assert menu.get_attribute("aria-expanded") == "false" and not links.first.is_visible()
+    assert page.get_by_role("banner").bounding_box()["height"] < 740 / 6  # the header: one line on a phone
+    assert_accessible(page, "the login page on a phone, the menu closed")
+    here = tab_to(page, lambda f: f["tag"] == "button" and f["text"] == text("menu"), "the menu button")
     page.keyboard.press("Enter")
     assert menu.get_attribute("aria-expanded") == "true"
     here = tab_to(page, lambda f: f["tag"] == "a", "the menu's first link")
-    assert here["href"] == "/login" and page.locator("#nav a").first.is_visible()
+    assert here["href"] == "/login" and links.first.is_visible()
+    assert_accessible(page, "the menu open on a phone")
     page.keyboard.press("Escape")  # closed, the focus back on its button
-    assert menu.get_attribute("aria-expanded") == "false" and focused(page)["id"] == "menu-button"
+    assert menu.get_attribute("aria-expanded") == "false"
+    expect(menu).to_be_focused()
     page.keyboard.press("Space")
     tab_to(page, lambda f: f["href"] == "/register", "the register link")
     page.keyboard.press("Enter")  # a page asked for: the menu folds away, the focus on its title
@@ -120,3 +135,4 @@ def test_on_a_phone_the_menu_button_opens_and_closes_the_navigation_from_the_key
     ready(page)
     assert menu.get_attribute("aria-expanded") == "false"
     assert focused(page)["tag"] in ("h1", "h2") and page.title().endswith(" — Guichet")
+    assert_accessible(page, "the register page on a phone")

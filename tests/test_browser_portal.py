@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from conftest import REPO, PageWatch
 from playwright.sync_api import expect
+from portal_axe import assert_accessible
+from portal_texts import text
 
 PASSWORD = "a long and personal passphrase 2026"
 
@@ -36,12 +38,13 @@ def test_a_person_registers_verifies_logs_in_and_edits_the_profile(runtime: Any,
     email = f"browser-{uuid.uuid4().hex[:8]}@example.org"
 
     page.goto(f"{runtime.url}/register")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=first_name]", "Ségolène")
-    page.fill("input[name=last_name]", "Lambert")
-    page.click("button[type=submit]")
-    page.wait_for_selector(".notice.ok")
+    page.get_by_label(text("email"), exact=True).fill(email)
+    page.get_by_label(text("password"), exact=True).fill(PASSWORD)
+    page.get_by_label(text("first_name"), exact=True).fill("Ségolène")
+    page.get_by_label(text("last_name"), exact=True).fill("Lambert")
+    page.get_by_role("button", name=text("submit_register")).click()
+    page.get_by_role("status").filter(has_text=text("registered")).wait_for()
+    assert_accessible(page, "the account registered")
 
     mail = next(mail for mail in runtime.mail() if email in mail["to"])
     customer_id = re.search(r"\b(sl[0-9]{6}-[A-Z0-9]+)\b", mail["text"]).group(1)  # type: ignore[union-attr]
@@ -49,27 +52,27 @@ def test_a_person_registers_verifies_logs_in_and_edits_the_profile(runtime: Any,
     assert link.startswith(runtime.url)
 
     page.goto(link)
-    page.wait_for_selector(".notice.ok")
-    page.click("text=Connexion")
-    page.fill("input[name=login_name]", customer_id.lower())
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector(".customer-id")
-    assert page.inner_text(".customer-id") == customer_id
-    # a login lands on the home; the profile is the account page's
-    page.get_by_role("heading", name="Accueil", level=1).wait_for()
-    page.get_by_role("navigation").get_by_role("link", name="Mon compte").click()
-    page.wait_for_selector("dd[data-field=email]")
-    assert page.inner_text("dd[data-field=email]") == email
+    page.get_by_role("status").filter(has_text=text("verified")).wait_for()
+    assert_accessible(page, "the address verified")
+    page.get_by_role("main").get_by_role("link", name=text("login"), exact=True).click()
+    page.get_by_label(text("login_name")).fill(customer_id.lower())
+    page.get_by_label(text("password"), exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=text("submit_login")).click()
+    # a login lands on the home, the customer id at the top; the profile is the account page's
+    page.get_by_role("heading", name=text("nav_home"), level=1).wait_for()
+    expect(page.get_by_role("navigation").get_by_text(customer_id, exact=True)).to_be_visible()
+    assert_accessible(page, "the home of a new customer")
+    page.get_by_role("navigation").get_by_role("link", name=text("account")).click()
+    profile = page.get_by_role("region", name=text("profile"))
+    expect(profile.get_by_role("definition").filter(has_text=email)).to_have_count(1)
+    assert_accessible(page, "the account page of a new customer")
 
-    page.click("summary")
-    page.fill("form input[name=company]", "<b>Lambert & fils</b>")
-    page.click("details button[type=submit]")
-    page.wait_for_function(
-        "() => document.querySelector('dd[data-field=company]')?.textContent.includes('fils')"
-    )
+    profile.get_by_text(text("edit"), exact=True).click()
+    profile.get_by_label(text("company"), exact=True).fill("<b>Lambert & fils</b>")
+    assert_accessible(page, "the profile's form open")
+    profile.get_by_role("button", name=text("save")).click()
     # shown as typed, never interpreted as HTML
-    assert page.inner_text("dd[data-field=company]") == "<b>Lambert & fils</b>"
+    expect(profile.get_by_role("definition").filter(has_text="<b>Lambert & fils</b>")).to_have_count(1)
     page.screenshot(path=str(Path(runtime.log).parent / "portal-account.png"), full_page=True)
 
     profile = runtime.post("/auth/login", json={"login": email, "password": PASSWORD}).json()
@@ -82,7 +85,7 @@ def test_the_portal_runs_under_its_policy_and_what_it_blocks_is_seen(runtime: An
     watch = PageWatch(context)
     opened = context.new_page()
     opened.goto(f"{runtime.url}/login")
-    opened.wait_for_selector("input[name=password]")
+    opened.get_by_label(text("password"), exact=True).wait_for()
     assert watch.problems == [], "the portal itself breaks its policy"
 
     # a script injected into the page (as an XSS would) does not run, and is reported
@@ -101,11 +104,10 @@ def test_the_portal_runs_under_its_policy_and_what_it_blocks_is_seen(runtime: An
 
 def test_personal_fields_tell_the_browser_what_it_may_fill_them_with(runtime: Any, page: Any) -> None:
     page.goto(f"{runtime.url}/register")
-    page.wait_for_selector("input[name=email]")
-    tokens = page.eval_on_selector_all(
-        "form input",
-        "(inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.getAttribute('autocomplete')]))",
-    )
+    tokens = {
+        name: page.get_by_label(text(name), exact=True).get_attribute("autocomplete")
+        for name in ("email", "password", "first_name", "last_name", "phone")
+    }
     assert tokens == {
         "email": "email",
         "password": "new-password",
@@ -114,8 +116,7 @@ def test_personal_fields_tell_the_browser_what_it_may_fill_them_with(runtime: An
         "phone": "tel",
     }
     page.goto(f"{runtime.url}/login")
-    page.wait_for_selector("input[name=login_name]")
-    assert page.get_attribute("input[name=login_name]", "autocomplete") == "username"
+    assert page.get_by_label(text("login_name")).get_attribute("autocomplete") == "username"
 
 
 def test_the_texts_follow_the_language_chosen_and_a_problem_stands_by_its_field(
@@ -149,8 +150,9 @@ def test_the_texts_follow_the_language_chosen_and_a_problem_stands_by_its_field(
     page.get_by_role("button", name=texts["en"]["submit_login"]).click()
     login = page.get_by_label(texts["en"]["login_name"])
     expect(login).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("[data-field=login_name] .field-error")).not_to_be_empty()
+    expect(login).to_have_accessible_description(re.compile(r"\S"))  # the problem, said by its field
     expect(login).to_be_focused()
+    assert_accessible(page, "the login refused, its problem by its field, in English")
 
     page.reload()  # the language chosen is kept
     expect(page.get_by_role("heading", name=texts["en"]["login_title"])).to_be_visible()

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from conftest import PageWatch
 from customers import PASSWORD, verified_customer
+from portal_axe import assert_accessible
+from portal_texts import text
 
 # what the portal will do: log in asking for the cookie, then refresh and log out by it
 JOURNEY = """async ([name, password]) => {
@@ -66,12 +68,13 @@ def test_chromium_keeps_the_secure_cookie_on_http_127_0_0_1_and_drops_it_at_logo
 
 def _log_in(page: Any, url: str, email: str, *, remember: bool) -> None:
     page.goto(f"{url}/my-invoices")  # a page asked for before the login, as a link in an email
-    page.get_by_label("Identifiant client, e-mail ou téléphone").fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_label(text("login_name")).fill(email)
+    page.get_by_label(text("password"), exact=True).fill(PASSWORD)
     if remember:
-        page.get_by_label("Rester connecté").check()
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_role("heading", name="Mes factures", level=1).wait_for()
+        page.get_by_label(text("stay_signed_in")).check()
+    page.get_by_role("button", name=text("submit_login")).click()
+    page.get_by_role("heading", name=text("nav_invoices"), level=1).wait_for()
+    assert_accessible(page, "the invoices of a new customer, none yet")
 
 
 @pytest.fixture
@@ -111,11 +114,11 @@ def test_the_portal_session_survives_a_new_tab_and_a_logout_ends_it_in_every_tab
     # And a second tab (a link from an email) opens the page without a login
     second = context.new_page()
     second.goto(f"{runtime.url}/account")
-    second.get_by_role("heading", name="Mes coordonnées").wait_for()
+    second.get_by_role("heading", name=text("profile")).wait_for()
     assert "/login" not in second.url
 
     # When the customer logs out in the first tab
-    first.get_by_role("button", name="Se déconnecter").click()
+    first.get_by_role("button", name=text("logout")).click()
     first.wait_for_url("**/login")
 
     # Then the cookie is gone and the other tab is back to the login

@@ -15,6 +15,9 @@ import re
 from typing import Any
 
 from customers import open_session, verified_customer
+from playwright.sync_api import expect
+from portal_axe import assert_accessible
+from portal_texts import text
 from test_browser_invoices import LINA, invoices_of_orders
 
 STRIPE_JS = """
@@ -92,16 +95,19 @@ def test_on_a_stripe_stage_the_card_is_collected_by_stripe_elements(runtime: Any
 
     # Given the invoice's page on a Stripe stage
     page.goto(f"{runtime.url}/invoice?id={invoice['invoice_id']}")
-    pay = page.locator("#pay")
-    pay.locator(".stripe-card .hosted-field").wait_for(state="attached")
+    pay = page.get_by_role("region", name=text("pay_title"))
+    expect(pay.get_by_text(text("card_stripe_hint"))).to_be_visible()
+    page.wait_for_function("() => window.stripeCalls.some(([call]) => call === 'mount')")
 
     # Then the card is Stripe's hosted field: no card-number input, no test cards, Stripe named
-    assert pay.locator("input[name=card_token]").count() == 0
+    expect(pay.get_by_role("textbox")).to_have_count(0)
     assert "4242" not in pay.inner_text() and "Stripe" in pay.inner_text()
+    assert_accessible(page, "the invoice's payment on a Stripe stage")
 
     # When the customer pays, and the API answers that 3-D Secure is needed
-    pay.locator("button[type=submit]").click()
-    pay.locator(".payment-confirming").wait_for()
+    pay.get_by_role("button", name=re.compile(f"^{text('pay')}")).click()
+    pay.get_by_role("status").filter(has_text=text("payment_confirming")).wait_for()
+    assert_accessible(page, "the payment confirming after 3-D Secure")
 
     # Then the API got Stripe.js's PaymentMethod only, and Stripe.js finished the authentication
     assert sent == [{"method": "card", "card_token": "pm_from_stripe_js"}]

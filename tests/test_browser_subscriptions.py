@@ -16,6 +16,10 @@ from typing import Any
 
 import requests
 from customers import open_session, pay_order, verified_customer
+from playwright.sync_api import expect
+from portal_axe import assert_accessible
+from portal_locate import cell
+from portal_texts import text, texts
 
 LABEL = "rossi-<shop>"  # shown as typed, never read as HTML
 UGO = {  # with a postal address, which documents print
@@ -40,79 +44,101 @@ def test_order_pay_configure_download_and_book(runtime: Any, page: Any) -> None:
 
     # the catalog: a hosting pack, its label, an order with an Idempotency-Key
     page.goto(f"{runtime.url}/order")
-    page.wait_for_selector("#nav .customer-id")
-    assert page.inner_text("#nav .customer-id") == customer_id
-    page.click("nav.tabs >> text=Hébergements")
-    product = page.locator("[data-product=hosting-linux-100]")
-    assert "4,99\u00a0€/mois" in product.inner_text()
-    product.locator("text=Choisir").click()
-    page.fill("#order-form input[name=label]", LABEL)
-    page.get_by_role("checkbox", name=re.compile("j'accepte les conditions générales de vente")).check()
-    page.get_by_role("button", name="Commander avec obligation de paiement").click()
+    navigation = page.get_by_role("navigation", name=text("main_navigation"))
+    expect(navigation.get_by_text(customer_id, exact=True)).to_be_visible()
+    page.get_by_role("link", name=text("family_hosting")).click()
+    name = "Pack hébergement Linux 100 Mo"
+    product = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=name))
+    expect(product).to_contain_text("4,99\u00a0€/mois")
+    assert_accessible(page, "the catalog's hosting packs")
+    product.get_by_role("link", name=f"{text('choose')} — {name}").click()
+    page.get_by_label(text("order_label")).fill(LABEL)
+    page.get_by_role("checkbox", name=re.compile(re.escape(text("accept_terms")), re.IGNORECASE)).check()
+    page.get_by_role("button", name=text("submit_order_obligation")).click()
     page.wait_for_url(re.compile(r"/order-status\?id="))
     order_id = page.url.rsplit("id=", 1)[1]
-    page.wait_for_selector("ol.timeline li[data-status=received].current")
-    assert page.locator("ol.timeline li.todo").count() == 3
+    steps = page.get_by_role("region", name=text("order_history")).get_by_role("listitem")
+    expect(steps.first).to_have_attribute("aria-current", "step")  # received
+    expect(steps).to_have_count(4)  # three steps to come
+    assert_accessible(page, "the order received")
 
     # paid: the page follows the order to completed by itself
     assert pay_order(runtime, customer, order_id)["status"] == "succeeded"
-    page.wait_for_selector("ol.timeline li[data-status=completed].current", timeout=30_000)
-    assert page.locator("ol.timeline li.done").count() == 3
+    expect(steps.last).to_have_attribute("aria-current", "step", timeout=30_000)
+    expect(steps.last).to_contain_text(text("order_status_completed"))
+    assert_accessible(page, "the order completed")
 
     # listed under the hosting family, with its dossier number, "à configurer", and on the dashboard
-    page.click("#nav >> text=Mes abonnements")
-    row = page.locator("section[data-family=hosting] tbody tr[data-subscription]", has_text=LABEL)
+    navigation.get_by_role("link", name=text("nav_subscriptions")).click()
+    family = page.get_by_role("region", name=text("family_title_hosting"))
+    table = family.get_by_role("table")
+    row = table.get_by_role("row").filter(has_text=LABEL)
     row.wait_for()
-    assert re.fullmatch(r"H\d{8}", row.locator("[data-column=dossier]").inner_text())
-    assert row.locator("[data-column=status]").inner_text() == "à configurer"
-    assert LABEL in page.inner_text("[data-panel=to-configure]")
-    assert page.locator("section[data-family]").count() == 1
+    assert re.fullmatch(r"H\d{8}", cell(table, row, text("col_dossier")).inner_text())
+    assert cell(table, row, text("col_status")).inner_text() == text("status_to_configure")
+    expect(page.get_by_role("region", name=text("dashboard_to_configure"))).to_contain_text(LABEL)
+    for key, title in texts().items():  # no other family
+        if key.startswith("family_title_") and key != "family_title_hosting":
+            expect(page.get_by_role("region", name=title)).to_have_count(0)
+    assert_accessible(page, "the subscriptions, one to configure")
 
     # the settings: a 422 next to its field, then active
-    row.locator("text=Paramétrage").click()
-    settings = page.locator("#settings")
-    settings.locator("input[name=database_name]").fill("1-bad")
-    settings.locator("select[name=php_version]").select_option("8.3")
-    settings.locator("button[type=submit]").click()
-    error = settings.locator("[data-field=database_name] .field-error")
-    error.wait_for()
-    assert "lettre minuscule" in error.inner_text()  # the API says it in the page's language
-    assert settings.locator("input[name=database_name]").get_attribute("aria-invalid") == "true"
-    settings.locator("input[name=database_name]").fill("rossi_shop")
-    settings.locator("button[type=submit]").click()
-    page.wait_for_selector("main > .notice.ok")
-    assert page.inner_text(".page-title .status") == "opérationnel"
-    assert page.input_value("#settings input[name=database_name]") == "rossi_shop"
-    assert page.input_value("#settings select[name=php_version]") == "8.3"
+    row.get_by_role("link", name=text("technical_settings")).click()
+    settings = page.get_by_role("region", name=text("settings_title"))
+    database = settings.get_by_label(text("database_name"))
+    database.fill("1-bad")
+    settings.get_by_label(text("php_version")).select_option("8.3")
+    settings.get_by_role("button", name=text("save")).click()
+    expect(database).to_have_attribute("aria-invalid", "true")
+    # the API says it in the page's language, by its field
+    expect(database).to_have_accessible_description(re.compile("lettre minuscule"))
+    assert_accessible(page, "the settings refused, the problem by its field")
+    database.fill("rossi_shop")
+    settings.get_by_role("button", name=text("save")).click()
+    page.get_by_role("status").filter(has_text=text("settings_saved")).wait_for()
+    title = page.get_by_role("main").get_by_text(text("status_active"), exact=True)
+    expect(title.first).to_be_visible()
+    settings = page.get_by_role("region", name=text("settings_title"))
+    expect(settings.get_by_label(text("database_name"))).to_have_value("rossi_shop")
+    expect(settings.get_by_label(text("php_version"))).to_have_value("8.3")
+    assert_accessible(page, "the settings saved")
 
     # the contract: a short link opened in a new tab and left on the page; it answers a PDF
+    documents = page.get_by_role("region", name=text("documents"))
+    contract = documents.get_by_role("listitem").filter(has_text="Contrat d'abonnement")
     with page.context.expect_page(timeout=15_000) as popup:  # fails unless a new tab opens
-        page.click("[data-document=contract] button")
+        contract.get_by_role("button", name=text("download")).click()
     assert popup.value is not None, "the document did not open in a new tab"
-    link = page.locator("[data-document=contract] .document-link a")
+    link = contract.get_by_role("link", name=text("open_document"))
     link.wait_for()
     pdf = requests.get(link.get_attribute("href"), timeout=10)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert_accessible(page, "the contract's link shown")
 
     # a phone appointment, booked on the first free slot and listed
-    page.click("#nav >> text=Rendez-vous")
-    first = page.locator(".chips label.chip").first
-    hour = first.inner_text().strip()
-    first.click()
-    page.fill("#book input[name=topic]", "Mise en ligne de la boutique")
-    page.fill("#book input[name=phone]", "06 12 34 56 78")
-    page.click("#book button[type=submit]")
-    booked = page.locator("#booked tr[data-appointment]")
+    navigation.get_by_role("link", name=text("nav_appointments")).click()
+    slots = page.get_by_role("group", name=text("time"))
+    hour = re.findall(r"\d{1,2}[:h]\d{2}", slots.inner_text())[0]
+    slots.get_by_role("radio", name=hour, exact=True).check()
+    book = page.get_by_role("region", name=text("book_title"))
+    book.get_by_label(text("topic")).fill("Mise en ligne de la boutique")
+    book.get_by_label(text("phone")).fill("06 12 34 56 78")
+    assert_accessible(page, "the booking form filled")
+    book.get_by_role("button", name=text("book")).click()
+    booked = page.get_by_role("region", name=text("my_appointments")).get_by_role("row")
+    booked = booked.filter(has_text="Mise en ligne de la boutique")
     booked.wait_for()
-    assert "Mise en ligne de la boutique" in booked.inner_text() and hour in booked.inner_text()
+    assert hour in booked.inner_text()
     listed = runtime.get("/subscriptions/appointments", headers=auth).json()["items"]
     assert [(item["topic"], item["phone"]) for item in listed] == [
         ("Mise en ligne de la boutique", "+33612345678")
     ]
+    assert_accessible(page, "the appointment booked")
 
     # the home of the area, loaded directly (a reload), for a look at the layout
     page.goto(f"{runtime.url}/my-subscriptions")
-    row = page.locator("section[data-family=hosting] tbody tr[data-subscription]", has_text=LABEL)
+    table = page.get_by_role("region", name=text("family_title_hosting")).get_by_role("table")
+    row = table.get_by_role("row").filter(has_text=LABEL)
     row.wait_for()
-    assert row.locator("[data-column=status]").inner_text() == "opérationnel"
+    assert cell(table, row, text("col_status")).inner_text() == text("status_active")
     page.screenshot(path=str(Path(runtime.log).parent / "portal-subscriptions.png"), full_page=True)

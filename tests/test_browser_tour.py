@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from portal_tour import AXE, tour
+from portal_axe import AXE
+from portal_tour import tour
 
 PASSWORD = "Guichet-demo-2026!"  # services/auth/demo.py
 CUSTOMERS = ["abonne", "stockage", "surplus", "verte", "mobile", "hebergement"]

@@ -27,7 +27,12 @@ export function errorText(error) {
   return [error.message, ...fields].join(" — ");
 }
 
-export const card = (title, ...content) => h("section", { class: "card" }, h("h2", {}, title), ...content);
+// A section is a region named by its heading: a screen reader's landmarks list it by that name.
+export function section(attributes, title, ...content) {
+  const id = nextId("section");
+  return h("section", { ...attributes, "aria-labelledby": id }, h("h2", { id }, title), ...content);
+}
+export const card = (title, ...content) => section({ class: "card" }, title, ...content);
 export const orNone = (value) => value || t("none");
 export const pageTitle = (text, ...after) => h("div", { class: "page-title" }, h("h1", {}, text), ...after);
 export const definitions = (rows) => h("dl", { class: "profile" },

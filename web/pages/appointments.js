@@ -1,7 +1,7 @@
 // Phone appointments: the free slots by day, booking one, the ones booked.
 
 import { allPages, ApiError, authed } from "../core/api.js";
-import { actionButton, h, pageTitle } from "../core/dom.js";
+import { actionButton, h, pageTitle, section } from "../core/dom.js";
 import { clock, localDayKey, longDay, moment } from "../core/format.js";
 import { LIMITS, RULES } from "../core/checks.js";
 import { form } from "../core/forms.js";
@@ -56,7 +56,7 @@ export async function appointmentsPage() {
   return h("div", {},
     pageTitle(t("appointments_title")),
     h("p", {}, t("appointments_intro")),
-    h("section", { class: "card", id: "booked" }, h("h2", {}, t("my_appointments")), upcoming.length
+    section({ class: "card", id: "booked" }, t("my_appointments"), upcoming.length
       ? h("table", { class: "appointments" },
           h("thead", {}, h("tr", {}, ["when", "topic", "phone", ""].map((key) => h("th", { scope: "col" }, key ? t(key) : "")))),
           h("tbody", {}, upcoming.map((appointment) => h("tr", { "data-appointment": appointment.appointment_id },
@@ -68,5 +68,5 @@ export async function appointmentsPage() {
                 }, { className: "link danger", confirm: t("confirm_cancel_appointment", moment(appointment.start)) })
               : null)))))
       : h("p", { class: "muted" }, t("no_appointments"))),
-    h("section", { class: "card", id: "book" }, h("h2", {}, t("book_title")), bookForm));
+    section({ class: "card", id: "book" }, t("book_title"), bookForm));
 }

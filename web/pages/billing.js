@@ -1,7 +1,7 @@
 // Bank details (the SEPA mandate) and billing preferences.
 
 import { authed } from "../core/api.js";
-import { definitions, errorText, h, nextId, notice, pageTitle } from "../core/dom.js";
+import { definitions, errorText, h, nextId, notice, pageTitle, section } from "../core/dom.js";
 import { day, methodName } from "../core/format.js";
 import { LIMITS } from "../core/checks.js";
 import { form } from "../core/forms.js";
@@ -77,7 +77,7 @@ export async function billingPage() {
     bankAccount(), authed("GET", "/invoices/preferences"), authed("GET", "/auth/me")]);
   const bankDetails = bankForm({ account, me, done: () => reloadWith("ok", t("bank_saved")) });
   return h("div", {}, pageTitle(t("billing_title")), invoiceTabs(),
-    h("section", { class: "card", id: "bank-account" }, h("h2", {}, t("bank_title")),
+    section({ class: "card", id: "bank-account" }, t("bank_title"),
       h("div", { class: "bank-grid" },
         account
           ? definitions([
@@ -86,7 +86,7 @@ export async function billingPage() {
             ])
           : h("p", { class: "muted" }, t("no_bank_account")),
         h("div", {}, h("h3", {}, t(account ? "change_bank" : "add_bank")), h("p", { class: "hint" }, t("bank_hint")), bankDetails))),
-    h("section", { class: "card", id: "preferences" }, h("h2", {}, t("preferences_title")),
+    section({ class: "card", id: "preferences" }, t("preferences_title"),
       preferredMethod(preferences, account),
       preferenceToggle(preferences, "paperless"), preferenceToggle(preferences, "notify_new_invoice")));
 }

@@ -2,7 +2,7 @@
 // sale to accept, and paying the order (its invoice by card, or the SEPA mandate of a monthly payer).
 
 import { ApiError, authed, optional } from "../core/api.js";
-import { definitions, h } from "../core/dom.js";
+import { definitions, h, section } from "../core/dom.js";
 import { money, price, unitPrice } from "../core/format.js";
 import { t } from "../core/i18n.js";
 import { reloadWith } from "../core/router.js";
@@ -125,6 +125,6 @@ export async function payStep(order) {
   if (order.awaiting === "mandate") content = await mandateStep();
   else if (order.invoice_id) content = await invoiceStep(order);
   else content = h("p", { class: "muted", role: "status" }, t("checkout_invoice_coming"));
-  return h("section", { class: "card", id: "pay" }, h("h2", {}, t(order.awaiting === "mandate" ? "checkout_mandate_title" : "checkout_pay_title")),
+  return section({ class: "card", id: "pay" }, t(order.awaiting === "mandate" ? "checkout_mandate_title" : "checkout_pay_title"),
     checkoutSteps("pay"), content);
 }

@@ -1,7 +1,7 @@
 // "Ma conso": the chart and the year of each meter, the virtual battery, a mobile line's usage.
 
 import { ApiError, api, authed, optional } from "../core/api.js";
-import { actionButton, definitions, errorText, h, headCells, notice, pageTitle } from "../core/dom.js";
+import { actionButton, definitions, errorText, h, headCells, notice, pageTitle, section } from "../core/dom.js";
 import { addDays, addMonths, atResolution, calendarDay, dayRange, measure, money, monthEnd, monthName, percent, reading, shortDay, lowerFirst, today, unitPrice } from "../core/format.js";
 import { guard } from "../core/forms.js";
 import { has, t } from "../core/i18n.js";
@@ -138,8 +138,8 @@ async function chartCard(meter) {
     totals.cost ? t("chart_label_cost", costAmount(totals.cost)) : null,
     earlier ? t("chart_label_previous", figure(earlier.totals, "consumed", unit), costAmount(earlier.totals.cost)) : null].filter(Boolean).join(" ");
   const exportPath = `${base}/export.csv?${new URLSearchParams({ from: period.from, to: period.to })}`;
-  return h("section", { class: "card", id: "chart", "data-meter": meter.meter_id, "data-step": period.step },
-    h("div", { class: "card-head" }, h("h2", {}, t("meter_title", meter.pdl || meter.meter_id)),
+  return h("section", { class: "card", id: "chart", "data-meter": meter.meter_id, "data-step": period.step, "aria-labelledby": "chart-title" },
+    h("div", { class: "card-head" }, h("h2", { id: "chart-title" }, t("meter_title", meter.pdl || meter.meter_id)),
       h("span", { class: "muted" }, meter.tariff_option ? t(`tariff_${meter.tariff_option}`) : null,
         meter.off_peak_hours?.length ? ` · ${t("off_peak_hours")} ${meter.off_peak_hours.map(range).join(", ")}` : null)),
     stepTabs(period),
@@ -173,7 +173,7 @@ async function summaryCard(meter) {
   const sums = summary.quantities ? summary : { quantities: { total: atResolution(summary.total), previous_year_total: atResolution(summary.previous_year_total) } };
   const totalRow = (label, field, cost) => h("tr", {}, h("th", { scope: "row" }, label), h("td", { class: "number" }, figure(sums, field, unit)),
     columns.slice(2, priced ? -2 : undefined).map(() => h("td")), priced ? [cost === undefined ? h("td") : costCell(cost), h("td")] : null);
-  return h("section", { class: "card", id: "summary", "data-year": summary.year }, h("h2", {}, t("summary_title")),
+  return section({ class: "card", id: "summary", "data-year": summary.year }, t("summary_title"),
     years.length > 1 ? h("nav", { class: "tabs", "aria-label": t("year") }, years.map((each) =>
       h("a", { href: withParams({ year: each }), "aria-current": each === summary.year ? "page" : false }, each))) : null,
     summary.months.length ? h("div", { class: "table-scroll" }, h("table", { class: "summary" }, headCells(columns, columns.slice(1)),
@@ -207,7 +207,7 @@ export async function meterBlock(meters) {
 function batteryCard(battery) {
   const kwh = (value) => reading(atResolution(value), "kWh");
   const overflow = battery.months.some((month) => month.overflow_kwh !== undefined);
-  return h("section", { class: "card", id: "battery" }, h("h2", {}, t("battery_title")),
+  return section({ class: "card", id: "battery" }, t("battery_title"),
     h("p", {}, t("battery_intro")),
     h("ul", { class: "battery-facts" },
       h("li", { "data-field": "capacity" }, t("battery_capacity", kwh(battery.capacity_kwh))),
@@ -230,7 +230,7 @@ function batteryCard(battery) {
 
 function usageCard(usage) {
   const name = (unit) => has(`allowance_name_${unit}`) ? t(`allowance_name_${unit}`) : unit;
-  return h("section", { class: "card", id: "mobile-usage", "data-line": usage.subscription_id }, h("h2", {}, t("mobile_title")),
+  return section({ class: "card", id: "mobile-usage", "data-line": usage.subscription_id }, t("mobile_title"),
     usage.lines?.length > 1 ? h("nav", { class: "tabs", "aria-label": t("mobile_title") }, usage.lines.map((line) =>
       h("a", { href: withParams({ line }), "aria-current": line === usage.subscription_id ? "page" : false }, t("mobile_line", line)))) : null,
     // the line's allowance period runs from its billing day: [period_start, period_end)

@@ -4,7 +4,7 @@
 // cancelled on the moving day).
 
 import { authed } from "../core/api.js";
-import { h } from "../core/dom.js";
+import { h, section } from "../core/dom.js";
 import { price } from "../core/format.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
@@ -47,7 +47,7 @@ export function energyChangeCard(subscription, plans) {
   tariff.addEventListener("change", show);
   show();
   const plan = plans.find((each) => each.product_id === subscription.product_id);
-  return h("section", { class: "card", id: "energy-change" }, h("h2", {}, t("energy_change_title")),
+  return section({ class: "card", id: "energy-change" }, t("energy_change_title"),
     h("p", { class: "muted" }, t("energy_change_intro")),
     plan ? [h("h3", {}, t("summary_rates")), energyRates(plan, contract.tariff_option)] : null,
     element);
@@ -56,7 +56,7 @@ export function energyChangeCard(subscription, plans) {
 export function movingCard(subscription) {
   const contract = subscription.contract || {};
   const again = `/order?family=electricity&product=${enc(subscription.product_id)}&power=${enc(contract.subscribed_power_kva ?? 6)}#order-form`;
-  return h("section", { class: "card", id: "moving" }, h("h2", {}, t("moving_title")),
+  return section({ class: "card", id: "moving" }, t("moving_title"),
     h("p", {}, t("moving_intro")),
     h("ol", { class: "moving-steps" },
       h("li", {}, h("a", { href: again }, t("moving_new_contract"))),

@@ -1,7 +1,7 @@
 // One invoice: its summary, paying it (or its refunds), its lines and its payments.
 
 import { authed } from "../core/api.js";
-import { definitions, errorText, h, headCells, notice, pageTitle } from "../core/dom.js";
+import { definitions, errorText, h, headCells, nextId, notice, pageTitle, section } from "../core/dom.js";
 import { amount, day, methodName, moment, money, percent, quantity, unitName } from "../core/format.js";
 import { t } from "../core/i18n.js";
 import { param, reloadWith } from "../core/router.js";
@@ -76,14 +76,14 @@ function payCardFor(invoice, account) {
     content = h("p", {}, t(why));
   }
   const title = owedToCustomer(invoice) && invoice.owed_cents != null ? "refund_title" : "pay_title";
-  return h("section", { class: "card", id: "pay" }, h("h2", {}, t(title)), content);
+  return section({ class: "card", id: "pay" }, t(title), content);
 }
 
 function linesCard(invoice) {
   const currency = invoice.currency;
   const paid = invoice.total_cents - invoice.amount_due_cents;
   const total = (key, value, className = false) => [h("dt", { class: className }, t(key)), h("dd", { class: className, "data-total": key }, value)];
-  return h("section", { class: "card", id: "lines" }, h("h2", {}, t("lines_title")),
+  return section({ class: "card", id: "lines" }, t("lines_title"),
     h("div", { class: "table-scroll" }, h("table", { class: "lines" },
       headCells(["col_description", "col_quantity", "col_unit", "col_unit_price", "col_tax_rate", "col_total_excl"],
         ["col_quantity", "col_unit_price", "col_tax_rate", "col_total_excl"]),
@@ -107,7 +107,7 @@ function linesCard(invoice) {
 }
 
 function paymentsCard(invoice) {
-  return h("section", { class: "card", id: "payments" }, h("h2", {}, t("payments_title")), invoice.payments?.length
+  return section({ class: "card", id: "payments" }, t("payments_title"), invoice.payments?.length
     ? h("div", { class: "table-scroll" }, h("table", { class: "payments" },
         headCells(["date", "payment_method", "amount", "status"], ["amount"]),
         h("tbody", {}, invoice.payments.map((payment) => h("tr", { "data-payment": payment.payment_id },
@@ -120,8 +120,9 @@ function paymentsCard(invoice) {
 export async function invoicePage() {
   const [invoice, account] = await Promise.all([authed("GET", `/invoices/${enc(param("id"))}`), bankAccount()]);
   const kind = t(`invoice_kind_${invoice.kind}`);
-  const summary = h("section", { class: "card", id: "summary" },
-    h("div", { class: "card-head" }, h("h2", {}, t("invoice_summary")),
+  const summaryTitle = nextId("section");
+  const summary = h("section", { class: "card", id: "summary", "aria-labelledby": summaryTitle },
+    h("div", { class: "card-head" }, h("h2", { id: summaryTitle }, t("invoice_summary")),
       h("span", { class: "muted" }, t("customer_id"), " ", h("span", { class: "customer-id" }, invoice.customer_id))),
     definitions([
       ["col_kind", kind], ["issued_on", day(invoice.issued_on)], ["invoice_due_on", day(invoice.due_on)],

@@ -1,7 +1,7 @@
 // "Mes factures": the list with its filters, and paying several invoices at once.
 
 import { ApiError, authed, compact } from "../core/api.js";
-import { actionButton, h, notice, pageTitle } from "../core/dom.js";
+import { actionButton, h, notice, pageTitle, section } from "../core/dom.js";
 import { monthName, monthsBack, money, shortDay } from "../core/format.js";
 import { guard } from "../core/forms.js";
 import { t } from "../core/i18n.js";
@@ -74,8 +74,7 @@ export async function invoicesPage() {
   const selected = new Map();
   const selectionText = h("p", { class: "selection-summary", "aria-live": "polite" });
   const payForm = paymentForm({ selected: () => [...selected.values()], account, done: (payment) => reloadWith("ok", paidNotice(payment)) });
-  const payCard = h("section", { class: "card", id: "pay-selection", hidden: true },
-    h("h2", {}, t("pay_selection_title")), selectionText, payForm);
+  const payCard = section({ class: "card", id: "pay-selection", hidden: true }, t("pay_selection_title"), selectionText, payForm);
   const showSelection = () => {
     const total = [...selected.values()].reduce((sum, invoice) => sum + invoice.amount_due_cents, 0);
     const first = selected.values().next().value;

@@ -1,7 +1,7 @@
 // The orders: the list, and one order's progress (asked again while it is under way).
 
 import { allPages, authed } from "../core/api.js";
-import { definitions, h, orderBadge, pageTitle } from "../core/dom.js";
+import { definitions, h, orderBadge, pageTitle, section } from "../core/dom.js";
 import { moment, money } from "../core/format.js";
 import { t } from "../core/i18n.js";
 import { onLeave, param } from "../core/router.js";
@@ -45,8 +45,8 @@ function orderView(order) {
   return h("div", { class: "order", "data-order": order.order_id, "data-status": order.status },
     pageTitle(t("order_number", order.order_id), orderBadge(order.status)),
     order.kind === "purchase" && ["paid", "provisioning", "completed"].includes(order.status) ? checkoutSteps("follow") : null,
-    h("section", { class: "card" }, h("h2", {}, t("order_history")), timeline(order)),
-    h("section", { class: "card" }, h("h2", {}, t(`kind_${order.kind}`)),
+    section({ class: "card" }, t("order_history"), timeline(order)),
+    section({ class: "card" }, t(`kind_${order.kind}`),
       definitions([["created_at", moment(order.created_at)], ["total", money(order.total_cents, order.currency)]]),
       h("div", { class: "table-scroll" }, h("table", {},
         h("thead", {}, h("tr", {}, ["product", "label", "duration", "amount"].map((key) =>

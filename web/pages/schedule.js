@@ -1,7 +1,7 @@
 // The payment schedule of a monthly payer: one per contract paid by monthly debits.
 
 import { authed } from "../core/api.js";
-import { definitions, h, headCells, pageTitle } from "../core/dom.js";
+import { definitions, h, headCells, pageTitle, section } from "../core/dom.js";
 import { day, money } from "../core/format.js";
 import { has, t } from "../core/i18n.js";
 import { invoiceTabs } from "./invoice-common.js";
@@ -13,7 +13,7 @@ export async function schedulePage() {
   } catch (error) {
     if (error.status !== 404) throw error;
     return h("div", {}, pageTitle(t("schedule_title")), invoiceTabs(),
-      h("section", { class: "card", id: "no-schedule" }, h("h2", {}, t("no_schedule_title")), h("p", {}, t("no_schedule")),
+      section({ class: "card", id: "no-schedule" }, t("no_schedule_title"), h("p", {}, t("no_schedule")),
         h("a", { class: "button", href: "/my-invoices" }, t("tab_invoices"))));
   }
   // one schedule per contract paid by monthly debits (`schedules`), the running one first

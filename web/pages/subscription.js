@@ -1,7 +1,7 @@
 // One subscription: its summary, contract, documents, technical settings, renewal and management.
 
 import { authed, compact } from "../core/api.js";
-import { actionButton, definitions, h, pageTitle, statusBadge } from "../core/dom.js";
+import { actionButton, definitions, h, pageTitle, section, statusBadge } from "../core/dom.js";
 import { clock, day, money, price } from "../core/format.js";
 import { LIMITS } from "../core/checks.js";
 import { form } from "../core/forms.js";
@@ -13,7 +13,7 @@ import { confirmSubscription, enc, manageBlock, range, renew, rolling } from "./
 function contractCard(subscription) {
   const contract = subscription.contract || {};
   const energy = subscription.family === "electricity";
-  return h("section", { class: "card", id: "contract" }, h("h2", {}, t("contract_title")),
+  return section({ class: "card", id: "contract" }, t("contract_title"),
     definitions([
       ["contract_number", contract.contract_number],
       ["offer", contract.offer ? t(`offer_${contract.offer}`) : subscription.name],
@@ -30,7 +30,7 @@ function contractCard(subscription) {
 
 async function documentsCard(subscription) {
   const { items } = await authed("GET", `/subscriptions/${enc(subscription.subscription_id)}/documents`);
-  return h("section", { class: "card", id: "documents" }, h("h2", {}, t("documents")),
+  return section({ class: "card", id: "documents" }, t("documents"),
     h("ul", { class: "plain documents" }, items.map((document) => {
       const link = h("span", { class: "document-link", "aria-live": "polite" });
       return h("li", { "data-document": document.kind }, h("span", { class: "document-title" }, document.title),
@@ -114,12 +114,12 @@ function settingsCard(subscription, plan) {
   } else {
     content = settingsForm(subscription, plan);
   }
-  return h("section", { class: "card", id: "settings" }, h("h2", {}, t("settings_title")), content);
+  return section({ class: "card", id: "settings" }, t("settings_title"), content);
 }
 
 function renewCard(subscription) {
   const counts = subscription.billing_period === "year" ? [1, 2, 3, 5] : [1, 3, 6];
-  return h("section", { class: "card", id: "renew" }, h("h2", {}, t("renew_title")),
+  return section({ class: "card", id: "renew" }, t("renew_title"),
     form({
       fields: [{ name: "periods", label: t("periods"), type: "select", value: "1", options: counts.map((count) =>
         [String(count), `${t("period_count", count, subscription.billing_period)} — ${money(subscription.price_cents * count, subscription.currency)}`]) }],
@@ -140,7 +140,7 @@ export async function subscriptionPage() {
   const plans = energy || subscription.family === "mobile"
     ? (await authed("GET", `/subscriptions/catalog?family=${subscription.family}`)).items : [];
   const plan = plans.find((product) => product.product_id === subscription.product_id);
-  const summary = h("section", { class: "card", id: "subscription" }, h("h2", {}, t("my_subscription")),
+  const summary = section({ class: "card", id: "subscription" }, t("my_subscription"),
     definitions([
       ["dossier_number", subscription.dossier_number], ["product", subscription.name], ["label", subscription.label],
       ["status", t(`status_${subscription.status}`)], ["started_on", day(subscription.started_on)],
@@ -164,5 +164,5 @@ export async function subscriptionPage() {
         renewable ? renewCard(subscription) : null,
         energy ? energyChangeCard(subscription, plans) : null,
         energy ? movingCard(subscription) : null,
-        open ? h("section", { class: "card", id: "manage" }, h("h2", {}, t("modify")), manageBlock(subscription)) : null)));
+        open ? section({ class: "card", id: "manage" }, t("modify"), manageBlock(subscription)) : null)));
 }

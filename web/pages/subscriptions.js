@@ -1,7 +1,7 @@
 // "Mes abonnements": what needs attention, then every subscription by family, with filters.
 
 import { allPages, authed } from "../core/api.js";
-import { actionButton, h, orderBadge, pageTitle, statusBadge } from "../core/dom.js";
+import { actionButton, h, orderBadge, pageTitle, section, statusBadge } from "../core/dom.js";
 import { day } from "../core/format.js";
 import { LIMITS } from "../core/checks.js";
 import { guard } from "../core/forms.js";
@@ -16,19 +16,19 @@ function dashboardCards(dashboard) {
     ? h("ul", { class: "plain" }, items.map(item))
     : h("p", { class: "muted" }, t("nothing_here"));
   return h("div", { class: "dashboard" },
-    h("section", { class: "card", "data-panel": "expiring" }, h("h2", {}, t("dashboard_expiring")),
+    section({ class: "card", "data-panel": "expiring" }, t("dashboard_expiring"),
       list(dashboard.expiring_soon, (subscription) => h("li", { "data-subscription": subscription.subscription_id },
         subscriptionName(subscription),
         h("span", { class: "muted" }, t("due_on", day(subscription.renews_on)),
           subscription.auto_renew ? ` · ${t("auto_renew_short")}` : ""),
         actionButton(t("renew"), () => renew(subscription), { className: "small" })))),
-    h("section", { class: "card", "data-panel": "to-configure" }, h("h2", {}, t("dashboard_to_configure")),
+    section({ class: "card", "data-panel": "to-configure" }, t("dashboard_to_configure"),
       list(dashboard.to_configure, (subscription) => h("li", { "data-subscription": subscription.subscription_id },
         subscriptionName(subscription), statusBadge(subscription.status),
         subscription.status === "pending_confirmation"
           ? actionButton(t("confirm_subscription"), () => confirmSubscription(subscription), { className: "small" })
           : h("a", { class: "button small", href: detailLink(subscription, "#settings") }, t("configure"))))),
-    h("section", { class: "card", "data-panel": "orders" }, h("h2", {}, t("dashboard_orders")),
+    section({ class: "card", "data-panel": "orders" }, t("dashboard_orders"),
       list(dashboard.orders_in_progress, (order) => h("li", { "data-order": order.order_id },
         h("a", { href: orderLink(order) }, t("order_number", order.order_id)),
         h("span", { class: "muted" }, order.items.map((item) => item.name).join(", ")),

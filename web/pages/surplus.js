@@ -1,7 +1,7 @@
 // "Mon surplus": the kitty of a surplus resale, month by month, and the producing meter.
 
 import { optional } from "../core/api.js";
-import { h, headCells, pageTitle } from "../core/dom.js";
+import { h, headCells, pageTitle, section } from "../core/dom.js";
 import { atResolution, money, monthName, reading, shortDay, unitPrice } from "../core/format.js";
 import { t } from "../core/i18n.js";
 import { allMeters, meterBlock } from "./consumption.js";
@@ -25,12 +25,12 @@ export async function surplusPage() {
   const cash = (cents) => money(cents, surplus.currency);
   const held = surplus.months.some((month) => month.in_kitty_cents !== undefined);
   return h("div", { class: "consumption" }, pageTitle(t("nav_surplus")),
-    h("section", { class: "card", id: "kitty" }, h("h2", {}, t("kitty")),
+    section({ class: "card", id: "kitty" }, t("kitty"),
       h("p", { class: "kitty", "data-field": "kitty" }, money(surplus.kitty_cents, surplus.currency)),
       h("p", {}, t("kitty_intro"), " ", t("resale", rate(surplus.rate_cents_per_kwh)), "."),
       surplus.payout_rule ? h("p", { "data-field": "payout" }, t(`payout_${surplus.payout_rule}`)) : null,
       surplus.paid_out_cents ? h("p", { class: "muted", "data-field": "paid_out" }, t("paid_out_total", cash(surplus.paid_out_cents))) : null),
-    h("section", { class: "card", id: "surplus-months" }, h("h2", {}, t("surplus_months")), surplus.months.length
+    section({ class: "card", id: "surplus-months" }, t("surplus_months"), surplus.months.length
       ? h("div", { class: "table-scroll" }, h("table", { class: "surplus" },
           headCells(["month", "injected", "rate_per_kwh", "credited", ...(held ? ["in_kitty", "payout"] : [])],
             ["injected", "rate_per_kwh", "credited", "in_kitty"]),
