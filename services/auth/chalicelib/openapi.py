@@ -122,6 +122,14 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
         "PasswordChange",
         {204: None, 401: ERROR, 422: ERROR, 429: ERROR},
     ),
+    (
+        "POST",
+        "/activate",
+        "Choose the first password of an account the provider imported, with the invitation's token",
+        False,
+        "Activation",
+        {200: "Verified", 422: ERROR},
+    ),
     ("GET", "/me", "The profile", True, None, {200: "Profile", 401: ERROR}),
     (
         "PATCH",
@@ -179,6 +187,57 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
     ("DELETE", "/me/sessions/{session_id}", "Revoke a session", True, None, {204: None, 404: ERROR}),
 ]
 
+# operator routes: an operator token with the customers:write scope (403 without it)
+OPERATOR_SCOPE = "customers:write"
+_FILE_BODY = {
+    "in": "header",
+    "name": "Content-Type",
+    "required": True,
+    "description": "`text/csv` (a header line naming the columns: external_id, email, first_name, "
+    "last_name, phone, language, company, address_line1, address_line2, address_postal_code, "
+    "address_city, address_country) or `application/jsonl` (one JSON object per line, the fields "
+    "of OperatorCustomer and external_id); 5 MB at most",
+    "schema": {"type": "string", "enum": ["text/csv", "application/jsonl", "application/x-ndjson"]},
+}
+_OPERATOR_ROUTES = [
+    Route(
+        "PUT",
+        "/operator/customers/{external_id}",
+        "Operator: create (and invite) or update the customer of this provider's id; "
+        "the same body again changes nothing",
+        body="OperatorCustomer",
+        responses={200: "ProviderCustomer", 201: "ProviderCustomer", 400: ERROR, 409: ERROR, 422: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+    Route(
+        "GET",
+        "/operator/customers/{external_id}",
+        "Operator: the customer of this provider's id",
+        responses={200: "ProviderCustomer", 404: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+    Route(
+        "POST",
+        "/operator/customers/imports",
+        "Operator: import a customers file (CSV or JSON Lines); applied by the apply_customer_imports job",
+        responses={202: "CustomerImport", 413: ERROR, 415: ERROR, 422: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+        parameters=(_FILE_BODY,),
+    ),
+    Route(
+        "GET",
+        "/operator/customers/imports/{import_id}",
+        "Operator: an import's counts and its report, a line per row",
+        query=(
+            ("status", openapi.one_of("created", "updated", "unchanged", "rejected")),
+            openapi.PAGE_LIMIT,
+            "cursor",
+        ),
+        responses={200: "ImportReport", 404: ERROR, 422: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+]
+
 # (method, path, summary, protected, request model, {status: response schema})
 ROUTES = [
     Route(
@@ -192,7 +251,7 @@ ROUTES = [
         **_SESSION_COOKIE.get(path, {}),  # type: ignore[arg-type]
     )
     for method, path, summary, protected, body, responses in _TABLE
-]
+] + _OPERATOR_ROUTES
 
 
 def document() -> dict[str, Any]:

@@ -20,6 +20,7 @@ class Settings:
     mail_sender: str
     jwt_issuer: str
     jwt_audience: str
+    operator_audience: str  # operator tokens (guichet_contracts.operator_tokens), never a customer's
     jwt_public_keys_secret: str
     jwt_signing_secret: str
     customer_id_suffix: str
@@ -31,6 +32,8 @@ class Settings:
     argon2_parallelism: int
     accept_test_email_domains: bool
     templates: Path
+    # invitations of imported customers mailed per second at most (SES's sending rate); 0: no pause
+    invitation_mails_per_second: float
 
 
 def _required(name: str) -> str:
@@ -55,13 +58,21 @@ def load() -> Settings:
     access_seconds = _integer("AUTH_ACCESS_TOKEN_SECONDS", 900, 60)
     if access_seconds > 900:
         raise SettingsError("AUTH_ACCESS_TOKEN_SECONDS must be at most 900")
+    jwt_audience = _required("GUICHET_JWT_AUDIENCE")
+    operator_audience = _required("GUICHET_OPERATOR_AUDIENCE")
+    if operator_audience == jwt_audience:
+        raise SettingsError("GUICHET_OPERATOR_AUDIENCE must differ from GUICHET_JWT_AUDIENCE")
+    mails_per_second = float(os.environ.get("AUTH_INVITATION_MAILS_PER_SECOND") or 10)
+    if mails_per_second < 0:
+        raise SettingsError("AUTH_INVITATION_MAILS_PER_SECOND must be 0 (no pause) or more")
     return Settings(
         stage=_required("GUICHET_STAGE"),
         table_name=_required("AUTH_TABLE_NAME"),
         public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
         mail_sender=_required("GUICHET_MAIL_SENDER"),
         jwt_issuer=_required("GUICHET_JWT_ISSUER"),
-        jwt_audience=_required("GUICHET_JWT_AUDIENCE"),
+        jwt_audience=jwt_audience,
+        operator_audience=operator_audience,
         jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
         jwt_signing_secret=_required("AUTH_JWT_SIGNING_SECRET"),
         customer_id_suffix=suffix,
@@ -75,6 +86,7 @@ def load() -> Settings:
         # RFC 2606 names (.test) are for the local run only, where the demo customers live.
         accept_test_email_domains=os.environ.get("AUTH_ACCEPT_TEST_EMAIL_DOMAINS", "") == "true",
         templates=Path(__file__).parent / "templates",
+        invitation_mails_per_second=mails_per_second,
     )
 
 
