@@ -37,6 +37,7 @@ NOT_VISITED = {
     "verify-email",
     "forgot-password",
     "reset-password",
+    "activate",
     "email-change/refuse",
 }
 SERIOUS = ("serious", "critical")
