@@ -149,8 +149,9 @@ def file_format(content_type: str | None) -> str:
     raise UnsupportedMediaType()
 
 
-def read_rows(content: bytes, kind: str) -> list[Row]:
-    """The rows of a file, each validated; a file that cannot be read at all is one 422."""
+def read_rows(content: bytes, kind: str, *, validate: bool = True) -> list[Row]:
+    """The rows of a file, each validated (unless `validate` is False: only counted, as when the
+    file is submitted); a file that cannot be read at all is one 422."""
     if not content.strip():
         raise ValidationFailed(fields={"file": Phrase("field.empty")})
     if len(content) > MAX_FILE_BYTES:
@@ -161,13 +162,13 @@ def read_rows(content: bytes, kind: str) -> list[Row]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed(fields={"file": Phrase("field.encoding")}) from None
-    rows = list(_csv_rows(text) if kind == "csv" else _jsonl_rows(text))
+    rows = list(_csv_rows(text, validate) if kind == "csv" else _jsonl_rows(text, validate))
     if len(rows) > MAX_ROWS:
         raise ValidationFailed(fields={"file": Phrase("field.too_many_rows", max_rows=MAX_ROWS)})
     return rows
 
 
-def _csv_rows(text: str) -> Iterator[Row]:
+def _csv_rows(text: str, validate: bool) -> Iterator[Row]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip().lower() for name in next(reader)]
@@ -200,6 +201,9 @@ def _csv_rows(text: str) -> Iterator[Row]:
                 line=start, external_id=None, problems={"line": Phrase("field.csv_cells", count=len(header))}
             )
             continue
+        if not validate:
+            yield Row(line=start, external_id=None)
+            continue
         given: dict[str, Any] = {name: cell for name, cell in zip(header, cells, strict=True) if cell.strip()}
         address = {
             name.removeprefix("address_"): given.pop(name)
@@ -211,9 +215,12 @@ def _csv_rows(text: str) -> Iterator[Row]:
         yield validated(start, given, csv_columns=True)
 
 
-def _jsonl_rows(text: str) -> Iterator[Row]:
+def _jsonl_rows(text: str, validate: bool) -> Iterator[Row]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
+            continue
+        if not validate:
+            yield Row(line=number, external_id=None)
             continue
         try:
             given = json.loads(raw)
@@ -335,8 +342,8 @@ def _read_accounts(updates: list[_Plan], outcomes: dict[int, Outcome]) -> None:
         current = customer_events.billing_profile(account)
         for name in _UPDATABLE:
             value = getattr(wanted, name)
-            if value in (None, ""):
-                continue  # left out: kept as it is
+            if value in (None, "") or name not in wanted.model_fields_set:
+                continue  # left out (the language too, whatever its default): kept as it is
             value = value.model_dump() if name == "address" else value
             if name == "address":
                 value = {**value, "line2": value.get("line2") or None}
@@ -392,6 +399,8 @@ def _size(plan: _Plan) -> int:
     """The items of a plan's transaction."""
     if plan.kind == "create":
         return 4 if plan.row.customer.phone else 3
+    if not plan.changed:
+        return 1
     moving = plan.new_phone is not None
     return 2 + (2 if moving and plan.account.phone else 1 if moving else 0)  # type: ignore[union-attr]
 
@@ -489,6 +498,9 @@ def _add(write: Any, plan: _Plan, *, now: datetime) -> None:
         return
     account = plan.account
     assert account is not None
+    if not plan.changed:  # nothing the account shows: the row's fingerprint alone
+        write.save(fingerprint, condition=ExternalId.customer_id == plan.customer_id)
+        return
     old_phone = account.phone
     if plan.new_phone:
         if old_phone:
@@ -560,9 +572,7 @@ def put_one(external_id: str, body: Any, *, now: datetime) -> tuple[Outcome, Acc
     data = body.model_dump(exclude_unset=True) | {"external_id": external_id}
     row = validated(1, data, csv_columns=False)
     if row.problems:
-        raise ValidationFailed(
-            fields={"external_id" if n == "external_id" else n: p for n, p in row.problems.items()}
-        )
+        raise ValidationFailed(fields=row.problems)
     assert isinstance(row.customer, schemas.ImportedCustomer)
     outcome = apply([row], now=now)[0]
     if outcome.status == "rejected":
@@ -593,7 +603,7 @@ def as_customer(account: Account) -> dict[str, Any]:
 def submit(content: bytes, kind: str, *, operator: str, now: datetime) -> CustomerImport:
     """Keep a file for the job (after checking it can be read: a bad file is a 422 now, not a
     report later) and queue it."""
-    rows = read_rows(content, kind)
+    rows = read_rows(content, kind, validate=False)  # the rows are validated by the job
     import_id = uuid.uuid4().hex
     packed = zlib.compress(content, 6)
     parts = [packed[start : start + _PART_BYTES] for start in range(0, len(packed), _PART_BYTES)]

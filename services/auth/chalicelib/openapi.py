@@ -189,15 +189,24 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
 
 # operator routes: an operator token with the customers:write scope (403 without it)
 OPERATOR_SCOPE = "customers:write"
-_FILE_BODY = {
-    "in": "header",
-    "name": "Content-Type",
+# a customers file: its bytes as they are, not a JSON object (customer_import.py)
+_FILE_COLUMNS = (
+    "a header line naming its columns among external_id, email, first_name, last_name (required), "
+    "phone, language, company, address_line1, address_line2, address_postal_code, address_city, "
+    "address_country"
+)
+FILE_REQUEST_BODY = {
     "required": True,
-    "description": "`text/csv` (a header line naming the columns: external_id, email, first_name, "
-    "last_name, phone, language, company, address_line1, address_line2, address_postal_code, "
-    "address_city, address_country) or `application/jsonl` (one JSON object per line, the fields "
-    "of OperatorCustomer and external_id); 5 MB at most",
-    "schema": {"type": "string", "enum": ["text/csv", "application/jsonl", "application/x-ndjson"]},
+    "description": "A customers file, 5 MB and 50,000 rows at most",
+    "content": {
+        "text/csv": {"schema": {"type": "string", "description": f"CSV (UTF-8): {_FILE_COLUMNS}"}},
+        "application/jsonl": {
+            "schema": {
+                "type": "string",
+                "description": "JSON Lines: one object per line, OperatorCustomer's fields and external_id",
+            }
+        },
+    },
 }
 _OPERATOR_ROUTES = [
     Route(
@@ -222,7 +231,6 @@ _OPERATOR_ROUTES = [
         "Operator: import a customers file (CSV or JSON Lines); applied by the apply_customer_imports job",
         responses={202: "CustomerImport", 413: ERROR, 415: ERROR, 422: ERROR},
         operator_scope=OPERATOR_SCOPE,
-        parameters=(_FILE_BODY,),
     ),
     Route(
         "GET",
@@ -255,4 +263,6 @@ ROUTES = [
 
 
 def document() -> dict[str, Any]:
-    return openapi.document(service="auth", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
+    served = openapi.document(service="auth", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
+    served["paths"]["/auth/operator/customers/imports"]["post"]["requestBody"] = FILE_REQUEST_BODY
+    return served

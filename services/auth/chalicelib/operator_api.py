@@ -26,7 +26,8 @@ operators = OperatorTokenVerifier(
     audience=settings.operator_audience,
 )
 SCOPE = "customers:write"
-FILE_TYPES = ["text/csv", "application/jsonl", "application/x-ndjson"]
+# the file's types; JSON too, so that the token is checked first and a JSON body gets our 415
+FILE_TYPES = ["text/csv", "application/jsonl", "application/x-ndjson", "application/json"]
 _IMPORT_ID = re.compile(r"[0-9a-f]{32}")
 _CURSOR = re.compile(r"[0-9]{1,6}")
 STATUSES = ("created", "updated", "unchanged", "rejected")

@@ -396,21 +396,21 @@ def test_a_weak_password_leaves_the_link_usable(operator: Operator, client: Any,
 
 
 def test_an_invitation_expires(operator: Operator, client: Any, mailbox: Any, monkeypatch: Any) -> None:
-    # Given an invitation mailed now
-    from chalicelib import api, invitations
+    # Given an invitation mailed at SUBMITTED
+    from chalicelib import accounts, api, invitations, operator_api
 
+    monkeypatch.setattr(operator_api, "_now", lambda: SUBMITTED)
     customer_id, _, token = invited(operator, mailbox)
-    sent = datetime.now().astimezone()
 
-    # When it is used a moment after its days are over
-    monkeypatch.setattr(api, "_now", lambda: sent + timedelta(days=invitations.VALID_DAYS, minutes=1))
+    # When it is used a minute after its days are over
+    monkeypatch.setattr(api, "_now", lambda: SUBMITTED + timedelta(days=invitations.VALID_DAYS, minutes=1))
     late = call(client, "POST", "/activate", {"token": token, "password": PASSWORD})
 
-    # Then it is refused, and the account is still waiting
+    # Then it is refused, and the account is still waiting; a minute before, it worked
     assert_error(late, 422, "invalid_token")
-    from chalicelib import accounts
-
     assert accounts.get(customer_id).status == "invited"
+    monkeypatch.setattr(api, "_now", lambda: SUBMITTED + timedelta(days=invitations.VALID_DAYS, minutes=-1))
+    assert call(client, "POST", "/activate", {"token": token, "password": PASSWORD}).status_code == 200
 
 
 def test_a_forgotten_password_of_an_invited_customer_mails_a_fresh_invitation(
@@ -426,3 +426,30 @@ def test_a_forgotten_password_of_an_invited_customer_mails_a_fresh_invitation(
     token = link_token(mailbox.last(email), "activate")
     assert call(client, "POST", "/activate", {"token": token, "password": PASSWORD}).status_code == 200
     assert login(client, email, PASSWORD).status_code == 200
+
+
+def test_a_row_without_a_language_keeps_the_customer_s(operator: Operator, client: Any) -> None:
+    # Given a customer imported speaking English
+    external_id, email = new_id(), unique_email()
+    operator.imported(HEADER + csv_row(external_id, email))
+
+    # When a later file leaves the language out (and moves them)
+    header = "external_id,email,first_name,last_name,address_line1,address_postal_code,address_city"
+    row = f"{external_id},{email},Jeanne,Martin,12 rue des Arts,59000,Roubaix,FR\n"
+    report = operator.imported(f"{header},address_country\n{row}", at=SUBMITTED + timedelta(days=1))
+
+    # Then the city changes and the language stays English (not the default French)
+    assert report["items"][0]["status"] == "updated"
+    seen = call(client, "GET", f"/operator/customers/{external_id}", token=operator.token).json_body
+    assert (seen["language"], seen["address"]["city"]) == ("en", "Roubaix")
+
+
+def test_each_customer_created_by_a_file_is_announced(operator: Operator, monkeypatch: Any) -> None:
+    from chalicelib import customer_events
+
+    published: list[str] = []
+    monkeypatch.setattr(
+        customer_events, "registered_many", lambda accounts: published.extend(a.customer_id for a in accounts)
+    )
+    report = operator.imported(HEADER + csv_row(new_id(), unique_email()) + csv_row(new_id(), unique_email()))
+    assert sorted(published) == sorted(line["customer_id"] for line in report["items"])

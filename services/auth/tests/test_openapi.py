@@ -80,6 +80,8 @@ def test_request_bodies_are_the_schemas_the_routes_validate_with(served):
 
     for (method, path), operation in _operations(served).items():
         if method in {"POST", "PATCH"} and "requestBody" in operation:
+            if "application/json" not in operation["requestBody"]["content"]:
+                continue  # a customers file (CSV or JSON Lines), read by customer_import.py
             reference = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
             name = reference.rsplit("/", 1)[1]
             model = getattr(schemas, name)
