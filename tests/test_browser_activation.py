@@ -1,28 +1,14 @@
 """The portal's `activate` page, in Chromium: a customer the provider imported opens the link of
-the invitation mail, chooses a password, and logs in with the customer id it shows."""
+the invitation mail, chooses a password, and logs in with the customer id it shows (conftest's
+`page`: French; a CSP violation or an uncaught error fails the test)."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from conftest import PageWatch
-
 PASSWORD = "a long and personal passphrase 2026"
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A French page; CSP violations and uncaught errors fail the test."""
-    context = browser.new_context(locale="fr-FR")
-    watch = PageWatch(context)
-    opened = context.new_page()
-    yield opened
-    context.close()
-    watch.check()
 
 
 def test_an_invited_customer_activates_the_account_in_the_portal_and_logs_in(runtime: Any, page: Any) -> None:
