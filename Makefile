@@ -20,6 +20,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-portal test-services test-local test-infra test-artifacts test-local-artifacts lint format docs bench job ingest operator-token package deploy deploy-check clean
+.PHONY: operator-client operator-client-rotate operator-client-revoke operator-clients
 .PHONY: test-portal-tour simulate test-simulation test-security test-schemathesis test-faults load report
 REPORT_DIR := $(CURDIR)/build/report
 
@@ -157,6 +158,21 @@ ingest: install ## Feed a meter CSV file to the running local runtime: make inge
 operator-token: install ## Print an operator token of the running local runtime: make operator-token SCOPES="invoices:write"
 	@test -n "$(SCOPES)" || (echo 'usage: make operator-token SCOPES="invoices:write subscriptions:write" [OPERATOR=<who>]' >&2 && exit 2)
 	@$(PY) -m guichet_local.operator_token --port $(PORT) --scopes "$(SCOPES)" $(if $(OPERATOR),--operator "$(OPERATOR)")
+
+operator-client: install ## Make a machine client of the running local runtime, its secret printed once: make operator-client NAME="Billing" SCOPES="invoices:write"
+	@test -n "$(NAME)" -a -n "$(SCOPES)" || (echo 'usage: make operator-client NAME="<what it is>" SCOPES="invoices:write subscriptions:write"' >&2 && exit 2)
+	@$(PY) -m guichet_local.operator_clients --port $(PORT) create --name "$(NAME)" --scopes "$(SCOPES)"
+
+operator-client-rotate: install ## A new secret for a machine client (the old one works 24 h more): make operator-client-rotate CLIENT=oc_… [GRACE_HOURS=24]
+	@test -n "$(CLIENT)" || (echo 'usage: make operator-client-rotate CLIENT=<client id> [GRACE_HOURS=24]' >&2 && exit 2)
+	@$(PY) -m guichet_local.operator_clients --port $(PORT) rotate "$(CLIENT)" $(if $(GRACE_HOURS),--grace-hours $(GRACE_HOURS))
+
+operator-client-revoke: install ## Revoke a machine client (every secret ends now): make operator-client-revoke CLIENT=oc_…
+	@test -n "$(CLIENT)" || (echo 'usage: make operator-client-revoke CLIENT=<client id>' >&2 && exit 2)
+	@$(PY) -m guichet_local.operator_clients --port $(PORT) revoke "$(CLIENT)"
+
+operator-clients: install ## List the machine clients of the running local runtime (no secret)
+	@$(PY) -m guichet_local.operator_clients --port $(PORT) list
 
 CUSTOMERS ?= 200
 DAYS ?= 365

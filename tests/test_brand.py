@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from guichet_contracts.brand import BrandError, load_brand
+from guichet_contracts.brand import BrandError, load_brand, portal_keys, text_keys
 
 BRAND = Path(__file__).resolve().parents[1] / "brand"
 
@@ -64,3 +64,42 @@ def test_a_brand_that_says_something_wrong_is_refused_with_where(tmp_path, chang
 def test_a_missing_brand_folder_is_refused(tmp_path):
     with pytest.raises(BrandError, match="cannot read"):
         load_brand(tmp_path / "nowhere")
+
+
+def test_text_overrides_reword_known_messages_of_the_portal_the_api_and_the_emails(tmp_path):
+    texts = {
+        "fr": {
+            "home_pay": "Régler",  # the portal's (web/i18n/fr/common.json)
+            "error.invalid_credentials": "Identifiant ou mot de passe erroné.",  # the API's (words.py)
+            "Choose a new password": "Nouveau mot de passe",  # an email's (its English source)
+        },
+        "en": {"home_pay": "Settle"},
+        "it": {},
+    }
+    brand = load_brand(_copy(tmp_path, texts=texts))
+
+    # /brand.json carries the portal's own overrides only, per language
+    assert brand.public()["texts"] == {"fr": {"home_pay": "Régler"}, "en": {"home_pay": "Settle"}, "it": {}}
+    assert brand.text("fr", "error.invalid_credentials", "x") == "Identifiant ou mot de passe erroné."
+    assert '"home_pay": "Régler"' in brand.public_json().decode()
+
+
+def test_a_text_override_no_catalog_has_is_refused_with_its_key(tmp_path):
+    folder = _copy(
+        tmp_path, texts={"fr": {"home_pay": "Régler"}, "it": {"home_pya": "Pagare", "error.nope": "No"}}
+    )
+
+    with pytest.raises(BrandError, match=r"texts\.it: error\.nope, home_pya"):
+        load_brand(folder)
+
+
+def test_the_keys_a_brand_may_reword_are_the_catalogs_keys():
+    keys = text_keys()
+    portal = portal_keys()
+    assert {"home_pay", "check_required", "error.invalid_credentials", "The %(provider)s team"} <= keys
+    assert "home_pay" in portal and "error.invalid_credentials" not in portal
+    assert portal == set(json.loads((BRAND.parent / "web" / "i18n" / "it" / "common.json").read_text())) | {
+        key
+        for part in ("subscriptions", "invoices", "consumption")
+        for key in json.loads((BRAND.parent / "web" / "i18n" / "it" / f"{part}.json").read_text())
+    }

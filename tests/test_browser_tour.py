@@ -27,6 +27,7 @@ def _log_in(page: Any, base_url: str, login: str) -> None:
 @pytest.mark.parametrize("customer", CUSTOMERS)
 def test_every_page_reads_well_on_a_phone_and_a_desktop(demo_runtime: Any, page: Any, customer: str) -> None:
     assert AXE.is_file(), "axe-core is missing: make installs it (npm ci)"
+    page.clock.set_fixed_time(demo_runtime.now())  # the demo's day, as the data says
     _log_in(page, demo_runtime.url, f"{customer}@demo.guichet.test")
 
     findings = tour(page, demo_runtime.url, customer)

@@ -25,6 +25,7 @@ EMAILS = {
         "password_reset",
         {
             "first_name": "Lina",
+            "customer_id": "lm123456-VF",
             "reset_url": "https://volt.test/reset-password?token=t",
             "expires_minutes": 30,
         },
@@ -50,11 +51,14 @@ EMAILS = {
         "order_received",
         {
             "first_name": "Lina",
+            "customer_id": "lm123456-VF",
             "order_id": "ord_1",
             "items": [
                 {
                     "name": "Fibre 1 Gb/s",
                     "label": "Fibre 1 Gb/s",
+                    "periods": 1,
+                    "billing_period": "month",
                     "price": formatting.money(2999, "EUR", "fr"),
                 }
             ],
@@ -240,7 +244,6 @@ def test_words_a_service_computes_for_its_emails_are_catalog_messages(tmp_path: 
 def test_no_service_keeps_texts_in_a_dict_by_language() -> None:
     """Words in a language live in catalogs (.po) or data files (the PDFs' JSON label tables),
     never in a Python dict keyed "fr", "en", "it"."""
-    pending = {"subscriptions/chalicelib/mailing.py"}  # its billing periods: to move to its catalogs
     found = set()
     for path in SERVICES.glob("*/chalicelib/*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -252,16 +255,74 @@ def test_no_service_keeps_texts_in_a_dict_by_language() -> None:
                 continue
             if len(keys & {"fr", "en", "it"}) >= 2:
                 found.add(f"{path.relative_to(SERVICES)}")
-    assert found - pending == set()
+    assert found == set()
 
 
 def test_auth_emails_are_one_template_per_message_with_plurals_from_the_catalog() -> None:
     templates = SERVICES / "auth" / "chalicelib" / "templates"
     assert not any(path.is_dir() for path in templates.glob("??"))
-    context = {"first_name": "Lina", "reset_url": "https://x.test/r"}
+    context = {"first_name": "Lina", "customer_id": "lm123456-GU", "reset_url": "https://x.test/r"}
     one = mail.render(templates, "password_reset", "it", "l@x.test", expires_minutes=1, **context)
     many = mail.render(templates, "password_reset", "it", "l@x.test", expires_minutes=30, **context)
     assert "valido per 1 minuto " in one.text and "valido per 30 minuti " in many.text
+
+
+def test_no_service_keeps_a_template_folder_per_language() -> None:
+    assert not [path for path in SERVICES.glob("*/chalicelib/templates/??") if path.is_dir()]
+
+
+@pytest.mark.parametrize(
+    "language, periods, billing_period, wording",
+    [
+        ("it", 1, "month", "- Fibra «Casa», 1 mese: 9,99 €"),
+        ("it", 3, "month", "- Fibra «Casa», 3 mesi: 9,99 €"),
+        ("fr", 2, "year", "- Fibra « Casa », 2 ans : 9,99 €"),
+        ("en", 1, "year", '- Fibra "Casa", 1 year: 9,99 €'),
+    ],
+)
+def test_an_order_line_says_what_it_buys_by_the_catalog_s_plural_forms(
+    language: str, periods: int, billing_period: str, wording: str
+) -> None:
+    line = {"name": "Fibra", "label": "Casa", "periods": periods, "billing_period": billing_period}
+    email = mail.render(
+        SERVICES / "subscriptions" / "chalicelib" / "templates",
+        "order_received",
+        language,
+        "l@x.test",
+        **{**EMAILS["subscriptions"][1], "items": [{**line, "price": "9,99 €"}]},
+    )
+    assert wording in email.text
+
+
+@pytest.mark.parametrize(
+    "language, days_left, billing_period, subject, wording",
+    [
+        ("fr", 7, "year", "Votre abonnement Fibre expire dans 7 jours", "(29,99 € par an)"),
+        ("it", 1, "month", "Il Suo abbonamento Fibre scade domani", "(29,99 € al mese)"),
+        ("en", 0, "month", "Your subscription Fibre expires today", "(29,99 € per month)"),
+    ],
+)
+def test_a_renewal_reminder_words_its_delay_and_billing_period_from_the_catalogs(
+    language: str, days_left: int, billing_period: str, subject: str, wording: str
+) -> None:
+    email = mail.render(
+        SERVICES / "subscriptions" / "chalicelib" / "templates",
+        "renewal_reminder",
+        language,
+        "l@x.test",
+        first_name="Lina",
+        customer_id="lm123456-GU",
+        subscription_name="Fibre",
+        label="",
+        dossier_number="D-1",
+        renews_on="30/04/2026",
+        days_left=days_left,
+        price="29,99 €",
+        billing_period=billing_period,
+        renew_url="https://x.test/subscription?id=s1&action=renew",
+        auto_renew=False,
+    )
+    assert email.subject == subject and wording in email.text
 
 
 @pytest.mark.parametrize(

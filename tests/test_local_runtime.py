@@ -24,7 +24,7 @@ import pytest
 from conftest import REPO, LocalRuntime, eventually, port_is_free
 from customers import PASSWORD, verified_customer
 from guichet_contracts import observability
-from guichet_contracts.brand import load_brand
+from guichet_contracts.brand import load_brand, portal_keys
 from guichet_contracts.web import PORTAL_SECURITY_HEADERS
 from guichet_local.resources import deploy_service_resources, environment_name
 from guichet_local.schedules import (
@@ -120,7 +120,10 @@ def test_the_portal_serves_its_pages_and_assets_and_links_the_mailbox(runtime: L
     # the brand's public part, as the deployed site holds it (infra/portal.py)
     served = runtime.get("/brand.json")
     assert served.status_code == 200 and served.headers["Content-Type"] == "application/json"
-    assert served.json() == load_brand().public() and "texts" not in served.json()
+    assert served.json() == load_brand().public()
+    # of the text overrides, the portal's own only (the API's and the emails' stay out)
+    assert set(served.json()["texts"]) == {"fr", "en", "it"}
+    assert all(set(texts) <= portal_keys() for texts in served.json()["texts"].values())
     # nothing outside web/ is served, and unknown pages are the API's 404
     assert runtime.get("/../Makefile").status_code == 404
     assert runtime.get("/%2e%2e/Makefile").status_code == 404

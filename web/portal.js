@@ -3,6 +3,7 @@
 // formatting, the form builder, the router), web/pages one module per area, web/i18n the texts.
 
 import { forget, SESSION_HINT } from "./core/api.js";
+import { brandTexts } from "./core/brand.js";
 import { language, preferredLanguage, useLanguage } from "./core/i18n.js";
 import { customerOnly, register, render, setShell, start } from "./core/router.js";
 import { keepTablesReadable } from "./core/tables.js";
@@ -71,7 +72,8 @@ chooser.addEventListener("change", async () => {
 
 // the texts first, then the page; without them (no connection), said in the three languages
 try {
-  await useLanguage(preferredLanguage(localStorage.getItem("guichet.language"), navigator.language));
+  // the brand's wording of some texts comes with them (never in the way: without it, the catalogs')
+  await Promise.all([useLanguage(preferredLanguage(localStorage.getItem("guichet.language"), navigator.language)), brandTexts()]);
   chooser.value = language();
   start();
 } catch {

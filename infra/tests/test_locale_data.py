@@ -34,7 +34,7 @@ for language in ("fr", "en", "it", "de"):
         formatting.percent("5.5", language),
         formatting.weekdays(["mon", "tue", "wed", "sat"], language), formatting.clock("08:00", language),
         mail.render(Path(sys.argv[1]), "password_reset", language, "l@x.test", first_name="L",
-                    reset_url="https://x.test", expires_minutes=2).text,
+                    customer_id="lm1-GU", reset_url="https://x.test", expires_minutes=2).text,
     ]
 print(json.dumps(out))
 """

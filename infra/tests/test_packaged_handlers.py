@@ -30,7 +30,7 @@ from guichet_local.services import chalice_config, stage_environment
 from guichet_local.testing import Signer
 
 from infra import LAMBDA_RUNTIME
-from infra.artifact import drive, functions, isolated_environment, unpack
+from infra.artifact import drive, functions, isolated, isolated_environment, unpack
 from infra.package import SERVICES_DIR
 from infra.runtime import lambda_runtime_python
 
@@ -212,3 +212,72 @@ def test_the_packaged_service_ships_its_email_templates_and_catalogs(
         wanted = {path.relative_to(folder) for path in folder.rglob("*") if path.suffix in {".j2", ".po"}}
         assert any(path.suffix == ".po" for path in wanted), folder
         assert {path for path in wanted if not (shipped / path).is_file()} == set(), f"{name}: {folder}"
+
+
+_RENDER = (
+    "import json, sys; from pathlib import Path; sys.path.insert(0, {root!r}); "
+    "from guichet_contracts import mail; "
+    "email = mail.render(Path({root!r}) / 'chalicelib' / 'templates', {name!r}, {language!r}, "
+    "'lina@example.org', **json.loads({context!r})); "
+    "print(json.dumps({{'subject': email.subject, 'text': email.text, 'html': email.html}}))"
+)
+
+
+@pytest.mark.parametrize(
+    "mail_name, language, context, wording",
+    [
+        (
+            "order_received",
+            "it",
+            {
+                "order_id": "ord_1",
+                "items": [
+                    {
+                        "name": "Fibra",
+                        "label": "Casa",
+                        "periods": 3,
+                        "billing_period": "month",
+                        "price": "89,97 €",
+                    }
+                ],
+                "total": "89,97 €",
+                "orders_url": "https://x.test/order-status?id=ord_1",
+            },
+            "- Fibra «Casa», 3 mesi: 89,97 €",
+        ),
+        (
+            "renewal_reminder",
+            "fr",
+            {
+                "subscription_name": "Fibre",
+                "label": "",
+                "dossier_number": "D-1",
+                "renews_on": "30/04/2026",
+                "days_left": 7,
+                "price": "29,99 €",
+                "billing_period": "year",
+                "renew_url": "https://x.test/subscription?id=s1",
+                "auto_renew": True,
+            },
+            "le 30/04/2026, dans 7 jours, pour 29,99 € par an.",
+        ),
+    ],
+)
+def test_a_subscriptions_mail_renders_from_the_artifact_in_the_customer_s_language(
+    mail_name: str,
+    language: str,
+    context: dict[str, Any],
+    wording: str,
+    unpacked: dict[str, Path],
+    lambda_python: str,
+) -> None:
+    """The templates, the catalogs and Babel's locale data the mails need are in the zip: a mail
+    renders in the Lambda runtime's Python with nothing but the zip, its texts translated."""
+    root = unpacked["subscriptions"]
+    values = {"first_name": "Lina", "customer_id": CUSTOMER_ID, **context}
+    script = _RENDER.format(root=str(root), name=mail_name, language=language, context=json.dumps(values))
+
+    email = json.loads(isolated(lambda_python, ["-c", script], root, isolated_environment(root, {}), 60.0))
+
+    assert wording in email["text"], email["text"]
+    assert CUSTOMER_ID in email["text"] and CUSTOMER_ID in email["html"]

@@ -78,15 +78,19 @@ def test_the_site_holds_the_brands_public_part_and_a_second_brand_changes_it(
     assert by_key[PUBLIC_PATH].cache_control == REVALIDATE
     assert by_key[PUBLIC_PATH].content_type == "application/json"
     public = json.loads((out / PUBLIC_PATH).read_text())
-    assert set(public) == {"name", "portal_title", "support", "legal", "colours"}
+    assert set(public) == {"name", "portal_title", "support", "legal", "colours", "texts"}
     assert public["support"]["phones"] == load_brand().public()["support"]["phones"]
-    assert "texts" not in public and "terms_of_sale" not in public
+    assert "terms_of_sale" not in public
 
-    # a provider's own brand: its name in the built site, no code changed
-    other = copy_brand(tmp_path / "brand", name="Fournisseur Test")
+    # a provider's own brand: its name and its wording of the portal's texts in the built site (not
+    # that of the API's messages), no code changed
+    texts = {"fr": {"home_pay": "Régler", "field.missing": "à renseigner"}}
+    other = copy_brand(tmp_path / "brand", name="Fournisseur Test", texts=texts)
     monkeypatch.setenv("GUICHET_BRAND_DIR", str(other.folder))
     build_site(WEB, tmp_path / "site")
-    assert json.loads((tmp_path / "site" / PUBLIC_PATH).read_text())["name"] == "Fournisseur Test"
+    built = json.loads((tmp_path / "site" / PUBLIC_PATH).read_text())
+    assert built["name"] == "Fournisseur Test"
+    assert built["texts"] == {"fr": {"home_pay": "Régler"}, "en": {}, "it": {}}
 
 
 def test_the_site_carries_the_brand_it_is_built_with(tmp_path: Path) -> None:

@@ -331,7 +331,13 @@ def test_every_api_stage_is_throttled_and_the_sensitive_routes_more(
                 if path != "/*":
                     assert method.lower() in paths[path[1:].replace("~1", "/")], (path, method)
             if entry["name"] == "auth":
-                for route in ("/~1login", "/~1register", "/~1password~1forgot", "/~1me~1email-change"):
+                for route in (
+                    "/~1login",
+                    "/~1register",
+                    "/~1password~1forgot",
+                    "/~1me~1email-change",
+                    "/~1oauth~1token",
+                ):
                     rate, burst = settings[(route, "POST")]
                     assert rate < DEFAULT_THROTTLE["rate"] and burst <= DEFAULT_THROTTLE["burst"]
 

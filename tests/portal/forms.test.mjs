@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 
 import { ApiError, NetworkError } from "../../web/core/api.js";
-import { form, placeErrors } from "../../web/core/forms.js";
+import { RULES } from "../../web/core/checks.js";
+import { form, placeErrors, say } from "../../web/core/forms.js";
 import { installDocument, speak } from "./helpers.mjs";
 
 installDocument();
@@ -81,4 +82,92 @@ test("no answer at all is said above the button, no field blamed; a success show
   fail = false;
   await element.dispatch("submit");
   assert.equal(statusOf(element).textContent, "Envoyé");
+});
+
+test("the rules are checked before sending: each message next to its field, the first focused, nothing sent", async () => {
+  const sent = [];
+  const element = form({
+    fields: [
+      { name: "email", label: "E-mail", type: "email", required: true },
+      { name: "password", label: "Mot de passe", type: "password", rules: RULES.newPassword },
+      { name: "phone", label: "Téléphone", type: "tel" },
+      { name: "accept", label: "J'accepte", type: "checkbox", rules: { required: "terms_required" } },
+    ],
+    submit: "Créer",
+    action: async (values) => sent.push(values),
+    done: () => "Créé",
+  });
+  const [email, password, phone, accept] = ["email", "password", "phone", "accept"].map((name) => fieldParts(element, name));
+  email.control.value = "lina@";
+  password.control.value = "court";
+  phone.control.value = "";
+  await element.dispatch("submit");
+  assert.deepEqual(sent, []);
+  assert.equal(email.error.textContent, "Saisissez une adresse e-mail complète, par exemple nom@exemple.fr.");
+  assert.equal(email.control.getAttribute("aria-invalid"), "true");
+  assert.equal(password.error.textContent, "Au moins 12 caractères.");
+  assert.equal(phone.error.textContent, ""); // optional, left empty
+  assert.equal(phone.control.getAttribute("aria-invalid"), null);
+  assert.equal(accept.error.textContent, "Cochez cette case pour accepter les conditions générales de vente.");
+  assert.equal(accept.control.getAttribute("required"), "");
+  assert.equal(document.activeElement, email.control);
+  assert.equal(statusOf(element).textContent, "3 champs sont à corriger : voyez les messages à côté.");
+
+  email.control.value = "lina@example.org";
+  password.control.value = "une phrase assez longue";
+  accept.control.checked = true;
+  await element.dispatch("submit");
+  assert.deepEqual(sent, [{ email: "lina@example.org", password: "une phrase assez longue", phone: "", accept: true }]);
+  assert.equal(email.error.textContent, "");
+  assert.equal(statusOf(element).textContent, "Créé");
+});
+
+test("once sent, a field is checked again when it loses the focus; the API's word stays until sent again", async () => {
+  const element = form({
+    fields: [{ name: "phone", label: "Téléphone", type: "tel" }, { name: "name", label: "Nom", rules: RULES.name }],
+    submit: "Ajouter",
+    action: async () => {
+      throw new ApiError(422, { error: { message: "Requête invalide.", fields: { phone: "Ce numéro est déjà utilisé." } } });
+    },
+    done: () => assert.fail("no success"),
+  });
+  const phone = fieldParts(element, "phone");
+  const name = fieldParts(element, "name");
+  phone.control.value = "12";
+  await element.dispatch("focusout", { target: phone.control }); // not yet sent: nothing said
+  assert.equal(phone.error.textContent, "");
+
+  await element.dispatch("submit");
+  assert.match(phone.error.textContent, /^Saisissez un numéro de téléphone/);
+  assert.equal(name.error.textContent, "Ce champ est à remplir.");
+  phone.control.value = "06 12 34 56 78";
+  // on its way to the button (a click under way), the field is left as it is: sending checks it
+  const [button] = element.findAll((node) => node.tagName === "BUTTON");
+  await element.dispatch("focusout", { target: phone.control, relatedTarget: button });
+  assert.match(phone.error.textContent, /^Saisissez un numéro de téléphone/);
+  await element.dispatch("focusout", { target: phone.control });
+  assert.equal(phone.error.textContent, "");
+  assert.equal(phone.control.getAttribute("aria-invalid"), null);
+  assert.equal(name.error.textContent, "Ce champ est à remplir."); // the others as they were
+
+  name.control.value = "Lina";
+  await element.dispatch("submit");
+  assert.equal(phone.error.textContent, "Ce numéro est déjà utilisé."); // the API's answer, placed alike
+  assert.equal(phone.control.getAttribute("aria-invalid"), "true");
+  await element.dispatch("focusout", { target: phone.control });
+  assert.equal(phone.error.textContent, "Ce numéro est déjà utilisé.");
+});
+
+test("messages in the page's language, dates and numbers formatted", async () => {
+  await speak("it");
+  assert.equal(say(["check_too_long", 200]), "Al massimo 200 caratteri.");
+  assert.equal(say(["check_date_after", "2026-07-01"]), "Non prima del 1 luglio 2026.");
+  assert.equal(say(["check_date_before", "2026-07"]), "Non dopo luglio 2026.");
+  assert.equal(say(["check_max", 1000000]), "Al massimo 1.000.000.");
+  await speak("fr");
+  assert.equal(say(["check_date_after", "2026-07"]), "Pas avant juillet 2026.");
+  assert.equal(say(["check_date_before", "2026-07-14"]), "Pas après le 14 juillet 2026.");
+  await speak("en");
+  assert.equal(say(["check_required"]), "Please fill in this field.");
+  assert.equal(say(["check_required"], { required: "terms_required" }), "Tick this box to accept the terms of sale.");
 });

@@ -5,6 +5,14 @@ for customer A on a customer route, for an operator on an operator route), sent 
 protected operation of the OpenAPI documents with A's ids and a body the route would accept:
 each answer must be a 401 with the error body of API.md. A control first shows that the same
 signer's correct tokens are accepted, so each 401 is the one defect's doing.
+
+The protected operations are read from the four OpenAPI documents the services serve (every
+route of each app, as their own tests hold), and an operation is a customer's or an operator's
+by the security it declares: a new route is tried as soon as it is documented, and one that
+declares neither is one of the few public routes `PUBLIC` names, or the suite fails. Among the
+misused tokens, an operator token is refused on every customer route (one signed like the
+auth service's, and one a machine client got from POST /auth/oauth/token), and a customer's
+access token on every operator route.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .world import Operation, World, altered, path_for, request, said, valid_body
+from .world import SERVICES, Operation, World, altered, path_for, request, said, valid_body
 
 MAX_ACCESS_LIFETIME = 900
 MAX_OPERATOR_LIFETIME = 12 * 3600
@@ -110,12 +118,46 @@ def forgeries(world: World, *, operator: bool) -> dict[str, Callable[[], str]]:
     else:
         cases["a refresh token as access token"] = lambda: world.refresh_token
         cases["an operator token"] = lambda: signer.operator()
+        cases["a machine client's token of POST /auth/oauth/token"] = world.machine_client.token
         cases["no session id"] = lambda: signer.sign(claims(sid=None))
     return cases
 
 
+# the operations that take no bearer token: anyone may call them (a machine client
+# authenticates at POST /auth/oauth/token with its own secret, Stripe at its webhook by signature)
+PUBLIC = {
+    *(f"GET /{service}/{path}" for service in SERVICES for path in ("health", "openapi.json")),
+    "POST /auth/register",
+    "POST /auth/verify-email",
+    "POST /auth/login",
+    "POST /auth/refresh",
+    "POST /auth/logout",
+    "GET /auth/.well-known/jwks.json",
+    "POST /auth/password/forgot",
+    "POST /auth/password/reset",
+    "POST /auth/email-change/refuse",
+    "POST /auth/oauth/token",
+    "POST /invoices/payments/stripe/webhook",
+}
+
+
 def protected(world: World) -> list[Operation]:
     return [operation for operation in world.operations if operation.protected]
+
+
+def test_every_documented_route_is_a_customer_s_an_operator_s_or_named_public(world: World) -> None:
+    """No route escapes the suite: each declares a customer's or an operator's token, the
+    operator routes (and they alone) are under /<service>/operator/, and the rest are PUBLIC."""
+    public = {operation.label for operation in world.operations if not operation.protected}
+    misplaced = [
+        operation.label
+        for operation in protected(world)
+        if operation.operator != operation.path.startswith(f"/{operation.service}/operator/")
+    ]
+
+    assert public - PUBLIC == set(), "routes without a bearer token that the suite does not know"
+    assert PUBLIC - public == set(), "routes named public that the documents protect or lack"
+    assert not misplaced, f"operator security off /operator/ paths, or the reverse: {misplaced}"
 
 
 def _is_error_body(answer: Any) -> bool:
@@ -149,9 +191,13 @@ def test_the_signer_s_correct_tokens_are_accepted(world: World) -> None:
         if operation.operator:
             missing = {name: altered(holder.ids[name]) for name in operation.parameters}
             path = path_for(operation, holder, **missing)
-            answer = request(world, operation, path, world.signer.operator(), valid_body(operation, holder))
-            if not accepted_as_operator(operation, answer.status_code):
-                failures.append(f"{operation.label} with a correct operator token: {said(answer)}")
+            for kind, token in (
+                ("a correct operator token", world.signer.operator()),
+                ("a machine client's token", world.machine_client.token()),
+            ):
+                answer = request(world, operation, path, token, valid_body(operation, holder))
+                if not accepted_as_operator(operation, answer.status_code):
+                    failures.append(f"{operation.label} with {kind}: {said(answer)}")
         elif operation.method == "GET":
             token = world.signer.access(holder.customer.customer_id)
             answer = request(world, operation, path_for(operation, holder), token, None)

@@ -5,6 +5,7 @@ documents the services serve, and tokens signed with the local runtime's own key
     world.customers            three `Holder`s (A, B, C), each with `ids`: path parameter -> its id
     world.operations           every (method, path, operation) of the four OpenAPI documents
     world.signer               signs tokens as the auth service does (`access`, `operator`, `sign`)
+    world.machine_client       a machine client with every scope: `.token()`, from POST /auth/oauth/token
     path_for(route, holder)    the route's path filled with the holder's ids (KeyError: unknown parameter)
     valid_body(route, holder)  a body the route accepts; request(world, route, path, token, body)
     snapshot(world, holder)    what the holder reads on every GET (to tell that nothing changed)
@@ -75,7 +76,9 @@ class Operation:
 
     @property
     def protected(self) -> bool:
-        return bool(self.spec.get("security"))
+        """Behind a bearer token: a customer's access token, or an operator's (a machine client's
+        Basic authentication at POST /auth/oauth/token is not one)."""
+        return any("bearer" in scheme or "operator" in scheme for scheme in self.spec.get("security") or [])
 
     @property
     def idempotent(self) -> bool:
@@ -204,6 +207,46 @@ class Tally:
         }
 
 
+@dataclass(frozen=True)
+class MachineClient:
+    """A machine client of the runtime with every scope, made by the operator command
+    (`make operator-client`): `token()` is a fresh operator token of POST /auth/oauth/token."""
+
+    runtime: LocalRuntime
+    client_id: str
+    client_secret: str
+
+    @classmethod
+    def made(cls, runtime: LocalRuntime) -> MachineClient:
+        import subprocess
+        import sys
+
+        from conftest import REPO
+        from guichet_contracts.operator_tokens import SCOPES
+
+        done = subprocess.run(
+            [
+                *(sys.executable, "-m", "guichet_local.operator_clients", "--port", str(runtime.port)),
+                *("create", "--name", "security suite", "--scopes", " ".join(SCOPES)),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, f"the operator command failed: {done.stderr}"
+        made = json.loads(done.stdout)
+        return cls(runtime, made["client_id"], made["client_secret"])
+
+    def token(self) -> str:
+        answer = self.runtime.post(
+            "/auth/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(self.client_id, self.client_secret),
+        )
+        return str(_json(answer, "an operator token of POST /auth/oauth/token")["access_token"])
+
+
 @dataclass
 class World:
     runtime: LocalRuntime
@@ -211,6 +254,7 @@ class World:
     operations: list[Operation]
     signer: Signer
     refresh_token: str  # a live refresh token of customer A
+    machine_client: MachineClient
     tally: Tally = field(default_factory=Tally)
 
     def holder(self, name: str) -> Holder:
@@ -381,6 +425,7 @@ def build_world(runtime: LocalRuntime) -> World:
         operations=documented_operations(runtime),
         signer=signer,
         refresh_token=holders[0].customer.tokens["refresh_token"],
+        machine_client=MachineClient.made(runtime),
     )
 
 

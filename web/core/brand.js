@@ -4,7 +4,7 @@
 // infra/portal.py). Asked once: every caller shares the one answer; a failed request is asked
 // again by the next caller.
 
-import { language } from "./i18n.js";
+import { language, overrideTexts } from "./i18n.js";
 
 let asked = null;
 export function brand() {
@@ -19,6 +19,15 @@ export function brand() {
     });
   return asked;
 }
+
+// The brand's wording of the portal's texts (`texts`: {fr: {key: text}, en: …, it: …}), laid over
+// the catalogs of each language (i18n.js replaces only the keys its catalogs have).
+export function applyTexts(answer) {
+  for (const [code, messages] of Object.entries(answer?.texts || {})) overrideTexts(code, messages);
+}
+
+// Before the first page: the brand's texts, or, without the brand (no answer), the product's own.
+export const brandTexts = () => brand().then(applyTexts, () => null);
 
 // A text of the brand given once for all languages ("free") or per language ({fr, en, it}).
 export const localized = (value, code = language()) =>

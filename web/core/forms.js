@@ -2,11 +2,17 @@
 // `fieldOf` turns the API's field name (e.g. items.0.options.pdl) into the form's; the rest goes
 // above the button.
 // Field: {name, label, type: text|number|select|checkbox|lines|textarea|password|time|tel|email|search,
-// value, options: [[value, text]], hint, required, autocomplete, attributes};
+// value, options: [[value, text]], hint, required, rules, autocomplete, attributes};
 // group: {group, legend, hint, fields}.
+// Before sending, each field's rules (checks.js; `required` is one, an email or tel field checks its
+// address or number) are checked: the broken ones are said next to their field, the first is
+// focused and nothing is sent; once sent, a field leaving the focus is checked again.
 
 import { ApiError } from "./api.js";
+import { problem } from "./checks.js";
 import { h, nextId, notice } from "./dom.js";
+import { day, monthName, quantity } from "./format.js";
+import { t } from "./i18n.js";
 
 // What the browser may fill each personal field with (WHATWG autofill tokens): never "off" on a
 // person's name, address or contact details.
@@ -31,6 +37,23 @@ export function placeErrors(problems, names, fieldOf = (name) => name) {
   return { placed, rest };
 }
 
+// A field's rules: its own, `required`, and what its type implies.
+export function rulesOf(spec) {
+  const implied = spec.type === "email" ? { email: true } : spec.type === "tel" ? { phone: true } : {};
+  return { ...implied, ...(spec.required ? { required: true } : {}), ...spec.rules };
+}
+
+// A broken rule in the page's language: its dates as dates, `required` with its own words if given.
+export function say([key, ...args], rules = {}) {
+  if (key === "check_required" && typeof rules.required === "string") return t(rules.required);
+  if (key === "check_date_after" || key === "check_date_before") {
+    const month = args[0].length === 7;
+    return t(key, month ? monthName(args[0]) : day(args[0]), month ? "month" : "day");
+  }
+  if (key === "check_min" || key === "check_max") return t(key, quantity(args[0]));
+  return t(key, ...args);
+}
+
 export function form({ fields, submit, action, done, fieldOf = (name) => name, className = "", submitClass = "primary" }) {
   const controls = {};
   const build = (spec) => {
@@ -45,7 +68,8 @@ export function form({ fields, submit, action, done, fieldOf = (name) => name, c
       return fieldset;
     }
     const type = spec.type || "text";
-    const common = { id, name: spec.name, required: spec.required, "aria-describedby": describedBy, ...spec.attributes };
+    const rules = rulesOf(spec);
+    const common = { id, name: spec.name, required: rules.required === true || typeof rules.required === "string", "aria-describedby": describedBy, ...spec.attributes };
     let control;
     if (type === "select") {
       control = h("select", common, spec.options.map(([value, text]) =>
@@ -60,7 +84,7 @@ export function form({ fields, submit, action, done, fieldOf = (name) => name, c
       control = h("input", { ...common, type, value: spec.value ?? "",
         autocomplete: spec.autocomplete || AUTOCOMPLETE[spec.name] || null });
     }
-    controls[spec.name] = { error, control, type };
+    controls[spec.name] = { error, control, type, rules };
     return type === "checkbox"
       ? h("div", { class: "field check", "data-field": spec.name }, h("label", { for: id }, control, spec.label), hint, error)
       : h("div", { class: "field", "data-field": spec.name }, h("label", { for: id }, spec.label), control, hint, error);
@@ -74,30 +98,58 @@ export function form({ fields, submit, action, done, fieldOf = (name) => name, c
     if (type === "number") return control.value === "" ? null : Number(control.value);
     return type === "password" ? control.value : control.value.trim();
   };
+  const mark = (entry, text, fromRules = false) => {
+    const { error, control } = entry;
+    entry.fromRules = fromRules;
+    error.textContent = text;
+    if (text) control.setAttribute("aria-invalid", "true");
+    else control.removeAttribute("aria-invalid");
+  };
   const clear = () => {
     status.replaceChildren();
-    for (const { error, control } of Object.values(controls)) {
-      error.textContent = "";
-      control.removeAttribute("aria-invalid");
-    }
+    for (const entry of Object.values(controls)) mark(entry, "");
   };
+  const focusOn = (target) => (target?.matches("fieldset") ? target.querySelector("input, select") : target)?.focus();
+  const entries = () => Object.entries(controls).filter(([, entry]) => !entry.group);
+  const valuesNow = () => Object.fromEntries(entries().map(([name, entry]) => [name, read(entry)]));
+  // the fields a hidden part of the form holds (off-peak hours of a base tariff) are not checked
+  const shown = ({ control }) => !control.closest?.("[hidden]");
+  const check = (values) => entries().filter(([, entry]) => shown(entry))
+    .map(([name, entry]) => [entry, problem(values[name], entry.rules, values)]);
+  let sentOnce = false;
+  // (not when the focus goes to the button: sending checks every field, and a message taken away
+  // under the pointer would move the button away from the click that is going on)
+  element.addEventListener("focusout", (event) => {
+    if (!sentOnce || event.relatedTarget === button) return;
+    const entry = Object.values(controls).find((each) => each.control === event.target && !each.group);
+    if (!entry) return;
+    // the API's word on a field stays until it is sent again, unless the rules now find another
+    const broken = problem(read(entry), entry.rules, valuesNow());
+    if (broken) mark(entry, say(broken, entry.rules), true);
+    else if (entry.fromRules) mark(entry, "");
+  });
   const show = (error) => {
     const { placed, rest } = placeErrors(error.fields, new Set(Object.keys(controls)), fieldOf);
     let first = null;
     for (const [name, problems] of Object.entries(placed)) {
-      const target = controls[name];
-      target.error.textContent = problems.join(" ; ");
-      target.control.setAttribute("aria-invalid", "true");
-      first = first || target.control;
+      mark(controls[name], problems.join(" ; "));
+      first = first || controls[name].control;
     }
     status.replaceChildren(notice("error", [error.message, ...rest].join(" — ")));
-    (first?.matches("fieldset") ? first.querySelector("input, select") : first)?.focus();
+    focusOn(first);
   };
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
     clear();
-    const values = Object.fromEntries(Object.entries(controls).filter(([, entry]) => !entry.group)
-      .map(([name, entry]) => [name, read(entry)]));
+    sentOnce = true;
+    const values = valuesNow();
+    const broken = check(values).filter(([, found]) => found);
+    if (broken.length) {
+      for (const [entry, found] of broken) mark(entry, say(found, entry.rules), true);
+      status.replaceChildren(notice("error", t("check_fields", broken.length)));
+      focusOn(broken[0][0].control);
+      return;
+    }
     button.disabled = true;
     try {
       const after = done(await action(values));
@@ -109,5 +161,49 @@ export function form({ fields, submit, action, done, fieldOf = (name) => name, c
       button.disabled = false;
     }
   });
+  return element;
+}
+
+// The same checks on a form a page builds itself (its filters): the rules of each named control,
+// checked on submit (before the page's own handler, which a broken rule stops) and, once sent, on
+// leaving a control; each message next to its control, the first broken one focused.
+export function guard(element, rulesByName) {
+  const control = (name) => element.querySelector(`[name="${name}"]`);
+  const errorOf = (input) => {
+    const id = input.id || (input.id = nextId());
+    let error = element.querySelector(`[id="${id}-error"]`);
+    if (!error) {
+      error = h("span", { class: "field-error", id: `${id}-error` });
+      input.after(error);
+      const described = input.getAttribute("aria-describedby");
+      input.setAttribute("aria-describedby", [described, `${id}-error`].filter(Boolean).join(" "));
+    }
+    return error;
+  };
+  const values = () => Object.fromEntries(Object.keys(rulesByName).map((name) => [name, control(name)?.value.trim() ?? ""]));
+  const mark = (name, found) => {
+    const input = control(name);
+    if (!input) return;
+    errorOf(input).textContent = found ? say(found, rulesByName[name]) : "";
+    if (found) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  };
+  let sentOnce = false;
+  element.addEventListener("focusout", (event) => {
+    const name = event.target.name;
+    if (event.relatedTarget?.type === "submit") return; // as in form(): sending checks them all
+    if (sentOnce && name in rulesByName) mark(name, problem(values()[name], rulesByName[name], values()));
+  });
+  element.addEventListener("submit", (event) => {
+    sentOnce = true;
+    const now = values();
+    const found = Object.keys(rulesByName).map((name) => [name, problem(now[name], rulesByName[name], now)]);
+    for (const [name, broken] of found) mark(name, broken);
+    const first = found.find(([, broken]) => broken);
+    if (!first) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    control(first[0]).focus();
+  }, true);
   return element;
 }

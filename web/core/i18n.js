@@ -50,12 +50,16 @@ export function setCatalog(code, messages) {
   catalogs[code] = messages;
 }
 
-// Texts that replace some of the catalog's in one language (the brand's), kept above it.
+// Texts that replace some of the catalog's in one language (the brand's), kept above it: only
+// a key the catalog has is replaced (a key of no catalog stays unknown, shown as such).
 export function overrideTexts(code, messages) {
   overrides[code] = { ...overrides[code], ...messages };
 }
 
-const lookup = (key) => overrides[current]?.[key] ?? catalogs[current]?.[key];
+const lookup = (key) => {
+  const own = catalogs[current]?.[key];
+  return own === undefined ? undefined : overrides[current]?.[key] ?? own;
+};
 export const has = (key) => lookup(key) !== undefined;
 
 export function t(key, ...args) {

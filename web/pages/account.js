@@ -3,6 +3,7 @@
 import { api, authed, compact, remember } from "../core/api.js";
 import { actionButton, card, h, notice, orNone } from "../core/dom.js";
 import { moment } from "../core/format.js";
+import { LIMITS, RULES } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { render } from "../core/router.js";
@@ -11,15 +12,23 @@ import { languageField } from "./auth.js";
 const reload = () => render();
 const field = (name, value, extra = {}) => ({ name, label: t(name), value: value || "", ...extra });
 
+const withAddress = (values) => Boolean(values.line1 || values.postal_code || values.city || values.country);
+
 function profileForm(me) {
   const address = me.address || {};
   return form({
     fields: [
-      field("first_name", me.first_name), field("last_name", me.last_name),
-      field("phone", me.phone, { type: "tel" }), field("backup_email", me.backup_email, { type: "email" }),
-      field("company", me.company), languageField(me.language),
-      field("line1", address.line1), field("line2", address.line2), field("postal_code", address.postal_code),
-      field("city", address.city), field("country", address.country),
+      field("first_name", me.first_name, { rules: RULES.name }), field("last_name", me.last_name, { rules: RULES.name }),
+      field("phone", me.phone, { type: "tel", rules: RULES.phone }),
+      field("backup_email", me.backup_email, { type: "email", rules: RULES.email }),
+      field("company", me.company, { rules: RULES.optionalText }), languageField(me.language),
+      // an address is all of it or none: its first line given, the rest is needed
+      field("line1", address.line1, { rules: { ...RULES.optionalText, required: withAddress } }),
+      field("line2", address.line2, { rules: RULES.optionalText }),
+      field("postal_code", address.postal_code, { rules: { required: withAddress, maxLength: LIMITS.postal_code.maxLength,
+        postalCode: (values) => values.country } }),
+      field("city", address.city, { rules: { ...RULES.optionalText, required: withAddress } }),
+      field("country", address.country, { rules: { required: withAddress, country: true } }),
     ],
     submit: t("save"),
     fieldOf: (name) => name.replace(/^address\./, ""),
@@ -38,14 +47,15 @@ function emailCard(me) {
     ? h("div", {},
         h("p", {}, t("pending_change", pending.new_email, pending.expires_at)),
         form({
-          fields: [field("code", "", { autocomplete: "one-time-code" })], submit: t("confirm"), className: "inline",
+          fields: [field("code", "", { autocomplete: "one-time-code", rules: RULES.code, attributes: { inputmode: "numeric" } })], submit: t("confirm"), className: "inline",
           action: ({ code }) => authed("POST", "/auth/me/email-change/confirm", { code }), done: reload,
         }),
         h("p", {}, h("button", { class: "link danger", onclick: async () => {
           await authed("DELETE", "/auth/me/email-change"); reload();
         } }, t("cancel_change"))))
     : form({
-        fields: [field("new_email", "", { type: "email" }), field("password", "", { type: "password", autocomplete: "current-password" })],
+        fields: [field("new_email", "", { type: "email", required: true, rules: RULES.email }),
+          field("password", "", { type: "password", autocomplete: "current-password", required: true })],
         submit: t("request_code"),
         action: (values) => authed("POST", "/auth/me/email-change", values), done: reload,
       }));
@@ -63,7 +73,8 @@ async function contactsCard() {
           await authed("DELETE", `/auth/me/contacts/${encodeURIComponent(contact.contact_id)}`); reload();
         }, { className: "link danger", confirm: t("confirm_remove_contact", contact.name) }))))),
     form({
-      fields: [field("name"), field("email", "", { type: "email" }), field("phone", "", { type: "tel" }),
+      fields: [field("name", "", { rules: RULES.name }), field("email", "", { type: "email", rules: RULES.email }),
+        field("phone", "", { type: "tel", rules: RULES.phone }),
         field("roles", "billing", { type: "select", options: roles })],
       submit: t("add"), className: "inline",
       fieldOf: (name) => name.replace(/^roles\..*/, "roles"),
@@ -107,8 +118,9 @@ export async function accountPage() {
     emailCard(me),
     card(t("change_password"),
       form({
-        fields: [field("current_password", "", { type: "password", autocomplete: "current-password" }),
-          field("new_password", "", { type: "password", autocomplete: "new-password" })],
+        fields: [field("current_password", "", { type: "password", autocomplete: "current-password", required: true }),
+          field("new_password", "", { type: "password", autocomplete: "new-password", rules: RULES.newPassword,
+            hint: t("password_hint", LIMITS.new_password.minLength) })],
         submit: t("save"),
         action: (values) => authed("POST", "/auth/password/change", values),
         done: () => notice("ok", t("password_changed")),

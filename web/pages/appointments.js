@@ -3,6 +3,7 @@
 import { allPages, ApiError, authed } from "../core/api.js";
 import { actionButton, h, pageTitle } from "../core/dom.js";
 import { clock, localDayKey, longDay, moment } from "../core/format.js";
+import { LIMITS, RULES } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { reloadWith } from "../core/router.js";
@@ -39,8 +40,8 @@ export async function appointmentsPage() {
   if (slots.items.length) {
     bookForm = form({
       fields: [
-        { name: "topic", label: t("topic"), required: true, attributes: { maxlength: 200 } },
-        { name: "phone", label: t("phone"), type: "tel", value: me.phone || "", required: true, autocomplete: "tel" },
+        { name: "topic", label: t("topic"), required: true, rules: { maxLength: LIMITS.topic.maxLength } },
+        { name: "phone", label: t("phone"), type: "tel", value: me.phone || "", required: true, autocomplete: "tel", rules: RULES.phone },
       ],
       submit: t("book"),
       action: ({ topic, phone }) => {

@@ -5,6 +5,7 @@ import { allPages, authed, loggedIn } from "../core/api.js";
 import { brand, localized } from "../core/brand.js";
 import { card, errorText, h, notice, pageTitle } from "../core/dom.js";
 import { moment } from "../core/format.js";
+import { LIMITS } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { has, locale, t } from "../core/i18n.js";
 import { reloadWith } from "../core/router.js";
@@ -39,9 +40,9 @@ function messageForm(subscriptions) {
         options: TOPICS.map((topic) => [topic, t(`support_topic_${topic}`)]) },
       { name: "subscription_id", label: t("support_about"), type: "select", value: "",
         options: [["", t("support_about_none")], ...subscriptions.map((item) => [item.subscription_id, [item.name, item.label].filter(Boolean).join(" — ")])] },
-      { name: "subject", label: t("support_subject"), required: true, attributes: { maxlength: 200 } },
+      { name: "subject", label: t("support_subject"), required: true, rules: { maxLength: LIMITS.subject.maxLength } },
       { name: "message", label: t("support_message"), type: "textarea", required: true,
-        hint: t("support_message_hint"), attributes: { maxlength: 5000 } },
+        hint: t("support_message_hint"), rules: { maxLength: LIMITS.message.maxLength } },
     ],
     submit: t("support_send"),
     action: ({ subscription_id, ...values }) => {

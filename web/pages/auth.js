@@ -2,6 +2,7 @@
 
 import { api, compact, logIn } from "../core/api.js";
 import { card, errorText, h, notice } from "../core/dom.js";
+import { LIMITS, RULES } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { LANGUAGES, language, t } from "../core/i18n.js";
 import { go, pageAfterLogin, param, token } from "../core/router.js";
@@ -13,8 +14,8 @@ const loginPage = () => card(t("login_title"),
   param("next") ? h("p", { class: "muted" }, t("login_to_continue")) : null,
   form({
     fields: [
-      { name: "login_name", label: t("login_name"), autocomplete: "username" },
-      { name: "password", label: t("password"), type: "password", autocomplete: "current-password" },
+      { name: "login_name", label: t("login_name"), autocomplete: "username", rules: RULES.login },
+      { name: "password", label: t("password"), type: "password", autocomplete: "current-password", required: true },
       { name: "remember", label: t("stay_signed_in"), type: "checkbox", hint: t("stay_signed_in_hint") },
     ],
     submit: t("submit_login"),
@@ -28,10 +29,11 @@ const loginPage = () => card(t("login_title"),
 const registerPage = () => card(t("register"),
   form({
     fields: [
-      { name: "email", label: t("email"), type: "email", autocomplete: "email" },
-      { name: "password", label: t("password"), type: "password", autocomplete: "new-password" },
-      { name: "first_name", label: t("first_name") }, { name: "last_name", label: t("last_name") },
-      { name: "phone", label: t("phone"), type: "tel" },
+      { name: "email", label: t("email"), type: "email", autocomplete: "email", required: true, rules: RULES.email },
+      { name: "password", label: t("password"), type: "password", autocomplete: "new-password", hint: t("password_hint", LIMITS.new_password.minLength),
+        rules: RULES.newPassword },
+      { name: "first_name", label: t("first_name"), rules: RULES.name }, { name: "last_name", label: t("last_name"), rules: RULES.name },
+      { name: "phone", label: t("phone"), type: "tel", rules: RULES.phone },
       languageField(language()),
     ],
     submit: t("submit_register"),
@@ -49,7 +51,7 @@ function verifyEmailPage() {
 
 const forgotPage = () => card(t("forgot_title"),
   form({
-    fields: [{ name: "login_name", label: t("login_name") }],
+    fields: [{ name: "login_name", label: t("login_name"), autocomplete: "username", rules: RULES.login }],
     submit: t("send_link"),
     fieldOf: (name) => name === "login" ? "login_name" : name,
     action: ({ login_name }) => api("POST", "/auth/password/forgot", { login: login_name }),
@@ -58,7 +60,8 @@ const forgotPage = () => card(t("forgot_title"),
 
 const resetPage = () => card(t("reset_title"),
   form({
-    fields: [{ name: "new_password", label: t("new_password"), type: "password", autocomplete: "new-password" }],
+    fields: [{ name: "new_password", label: t("new_password"), type: "password", autocomplete: "new-password",
+      hint: t("password_hint", LIMITS.new_password.minLength), rules: RULES.newPassword }],
     submit: t("save"),
     action: ({ new_password }) => api("POST", "/auth/password/reset", { token: token(), new_password }),
     done: () => h("div", {}, notice("ok", t("password_changed")), h("a", { href: "/login" }, t("login"))),

@@ -3,6 +3,7 @@
 import { authed } from "../core/api.js";
 import { definitions, errorText, h, nextId, notice, pageTitle } from "../core/dom.js";
 import { day, methodName } from "../core/format.js";
+import { LIMITS } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { reloadWith } from "../core/router.js";
@@ -56,11 +57,13 @@ function preferredMethod(preferences, account) {
 export function bankForm({ account, me, done }) {
   return form({
     fields: [
-      { name: "iban", label: t("iban"), hint: t("iban_hint"), required: true,
-        attributes: { maxlength: 64, spellcheck: "false", autocapitalize: "characters" } },
-      { name: "bic", label: t("bic"), attributes: { maxlength: 16, spellcheck: "false", autocapitalize: "characters" } },
+      { name: "iban", label: t("iban"), hint: t("iban_hint"), required: true, rules: { iban: true, maxLength: LIMITS.iban.maxLength },
+        attributes: { spellcheck: "false", autocapitalize: "characters" } },
+      { name: "bic", label: t("bic"), rules: { bic: true, maxLength: LIMITS.bic.maxLength },
+        attributes: { spellcheck: "false", autocapitalize: "characters" } },
       { name: "holder", label: t("holder"), required: true, autocomplete: "name",
-        value: account?.holder || [me.first_name, me.last_name].filter(Boolean).join(" "), attributes: { maxlength: 140 } },
+        rules: { holder: true, minLength: LIMITS.holder.minLength, maxLength: LIMITS.holder.maxLength },
+        value: account?.holder || [me.first_name, me.last_name].filter(Boolean).join(" ") },
     ],
     submit: t("save"),
     className: "compact",

@@ -3,6 +3,7 @@
 import { ApiError, api, authed, optional } from "../core/api.js";
 import { actionButton, definitions, errorText, h, headCells, notice, pageTitle } from "../core/dom.js";
 import { addDays, addMonths, atResolution, calendarDay, dayRange, measure, money, monthEnd, monthName, percent, reading, shortDay, lowerFirst, today, unitPrice } from "../core/format.js";
+import { guard } from "../core/forms.js";
 import { has, t } from "../core/i18n.js";
 import { go, param, withParams } from "../core/router.js";
 import { barChart, pointName } from "./chart.js";
@@ -63,6 +64,8 @@ function periodForm(period, failure) {
     h("button", { class: "primary", type: "submit" }, t("show")),
     h("a", { href: withParams(previous), class: "reset" }, t("previous_period")),
     next.from <= today() ? h("a", { href: withParams(next), class: "reset" }, t("next_period")) : null);
+  // a day or month that is one, the end not before the start (series.py), said before asking
+  guard(element, { from: { required: true, date: {} }, ...(oneDay ? {} : { to: { required: true, date: { min: (values) => values.from } } }) });
   element.addEventListener("submit", (event) => {
     event.preventDefault();
     const { from, to } = Object.fromEntries(new FormData(element).entries());

@@ -3,6 +3,7 @@
 import { ApiError, authed, compact } from "../core/api.js";
 import { actionButton, h, notice, pageTitle } from "../core/dom.js";
 import { monthName, monthsBack, money, shortDay } from "../core/format.js";
+import { guard } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { filtersTo, param, reloadWith } from "../core/router.js";
 import { bankAccount, duplicateButton, invoiceBadge, invoiceLink, invoiceTabs, paidNotice, payable, pdfButton, periodText } from "./invoice-common.js";
@@ -35,6 +36,7 @@ function invoiceFilters(filters, failure) {
     choice("kind", "all_kinds", INVOICE_KINDS, (kind) => t(`invoice_kind_${kind}`)),
     h("button", { class: "primary", type: "submit" }, t("apply_filters")),
     h("a", { href: "/my-invoices", class: "reset" }, t("reset_filters")));
+  guard(element, { to: { date: { min: (values) => values.from } } }); // the end not before the start
   return filtersTo(element, "/my-invoices");
 }
 

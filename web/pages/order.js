@@ -3,6 +3,7 @@
 import { authed, compact, newKey } from "../core/api.js";
 import { h, nextId, pageTitle } from "../core/dom.js";
 import { money, price, size } from "../core/format.js";
+import { LIMITS, RULES } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { goWith, param } from "../core/router.js";
@@ -25,19 +26,21 @@ export function orderOptions(family) {
     domain: [[{ name: "domain_name", label: t("domain_name"), required: true, autocomplete: "off" }], (values) => values],
     website: [[{ name: "domain_name", label: t("domain_name_optional") }], (values) => compact(values)],
     hosting: [[{ name: "domain_name", label: t("domain_name_optional") }], (values) => compact(values)],
-    mobile: [[{ name: "port_in_number", label: t("port_in_number"), type: "tel" }], (values) => compact(values)],
+    mobile: [[{ name: "port_in_number", label: t("port_in_number"), type: "tel", rules: { phone: false, frenchMobile: true } }],
+      (values) => compact(values)],
     internet: [
       [{ group: "installation_address", legend: t("installation_address"), fields: [
-        { name: "installation_address.line1", label: t("line1"), required: true, autocomplete: "address-line1" },
-        { name: "installation_address.line2", label: t("line2"), autocomplete: "address-line2" },
-        { name: "installation_address.postal_code", label: t("postal_code"), required: true, autocomplete: "postal-code" },
-        { name: "installation_address.city", label: t("city"), required: true, autocomplete: "address-level2" },
+        { name: "installation_address.line1", label: t("line1"), autocomplete: "address-line1", rules: RULES.name },
+        { name: "installation_address.line2", label: t("line2"), autocomplete: "address-line2", rules: RULES.optionalText },
+        { name: "installation_address.postal_code", label: t("postal_code"), required: true, autocomplete: "postal-code",
+          rules: { postalCode: "FR" } },
+        { name: "installation_address.city", label: t("city"), autocomplete: "address-level2", rules: RULES.name },
       ] }],
       (values) => ({ installation_address: compact(Object.fromEntries(Object.entries(values)
         .map(([name, value]) => [name.slice("installation_address.".length), value]))) }),
     ],
     electricity: [
-      [{ name: "pdl", label: t("pdl"), hint: t("pdl_hint"), required: true, attributes: { inputmode: "numeric" } },
+      [{ name: "pdl", label: t("pdl"), hint: t("pdl_hint"), required: true, rules: { pdl: true }, attributes: { inputmode: "numeric" } },
        { name: "subscribed_power_kva", label: t("subscribed_power_kva"), type: "select", value: "6",
          options: POWERS.map((kva) => [String(kva), `${kva} kVA`]) },
        { name: "tariff_option", label: t("tariff_option"), type: "select", value: "base",
@@ -65,8 +68,8 @@ function orderForm(product, terms) {
   const [fields, body] = orderOptions(product.family);
   const withPower = fields.map((field) => field.name === "subscribed_power_kva" ? { ...field, value: chosenPower() } : field);
   const element = form({
-    fields: [{ name: "label", label: t("order_label"), hint: t("order_label_hint"), attributes: { maxlength: 100 } }, ...withPower,
-      { name: "accept_terms", type: "checkbox", required: true, label: h("span", {}, t("accept_terms"), " ", terms.link) }],
+    fields: [{ name: "label", label: t("order_label"), hint: t("order_label_hint"), rules: { maxLength: LIMITS.label.maxLength } }, ...withPower,
+      { name: "accept_terms", type: "checkbox", rules: { required: "terms_required" }, label: h("span", {}, t("accept_terms"), " ", terms.link) }],
     submit: t("submit_order_obligation"),
     // items.0.options.installation_address.city -> installation_address.city; items.0.label -> label
     fieldOf: (name) => name === "terms_version" ? "accept_terms" : name.replace(/^items\.0\.(options\.)?/, ""),

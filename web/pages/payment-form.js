@@ -2,8 +2,10 @@
 // collects it, one Idempotency-Key per submission, and what the API answers.
 
 import { ApiError, authed, newKey } from "../core/api.js";
+import { LIMITS, problem } from "../core/checks.js";
 import { definitions, errorText, h, nextId, notice } from "../core/dom.js";
 import { day, methodName, money } from "../core/format.js";
+import { say } from "../core/forms.js";
 import { has, language, t } from "../core/i18n.js";
 import { enc } from "./invoice-common.js";
 
@@ -159,6 +161,15 @@ export function paymentForm({ selected, account, done }) {
       return;
     }
     const chosen = method();
+    // a typed card (the sandbox's) is checked before sending, as the form builder's fields are
+    const typed = chosen === "card" && collector.provider === "sandbox"
+      ? problem(cardInput.value, { required: true, maxLength: LIMITS.card_token.maxLength }) : null;
+    if (typed) {
+      cardError.textContent = say(typed);
+      cardInput.setAttribute("aria-invalid", "true");
+      cardInput.focus();
+      return;
+    }
     let card = "";
     if (chosen === "card") {
       try {

@@ -4,6 +4,7 @@
 import { authed, newKey } from "../core/api.js";
 import { errorText, h, notice } from "../core/dom.js";
 import { day } from "../core/format.js";
+import { LIMITS } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { goWith, reloadWith } from "../core/router.js";
@@ -60,7 +61,7 @@ export function manageBlock(subscription) {
     h("h3", {}, t("cancel_title")),
     form({
       fields: [
-        { name: "reason", label: t("cancel_reason"), required: true, attributes: { maxlength: 500 } },
+        { name: "reason", label: t("cancel_reason"), required: true, rules: { maxLength: LIMITS.reason.maxLength } },
         { name: "at", label: t("cancel_at"), type: "select", options: moments, value: moments[0][0] },
       ],
       submit: t("submit_cancel"),

@@ -3,6 +3,7 @@
 import { authed, compact } from "../core/api.js";
 import { actionButton, definitions, h, pageTitle, statusBadge } from "../core/dom.js";
 import { clock, day, money, price } from "../core/format.js";
+import { LIMITS } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { param, reloadWith } from "../core/router.js";
@@ -53,8 +54,9 @@ function settingsForm(subscription, plan) {
   const windows = subscription.product_id.includes("windows");
   const forms = {
     domain: [
-      [{ name: "dns_servers", label: t("dns_servers"), type: "lines", value: current.dns_servers, hint: t("dns_servers_hint"), required: true },
-       { name: "redirect_to", label: t("redirect_to"), type: "url", value: current.redirect_to }],
+      [{ name: "dns_servers", label: t("dns_servers"), type: "lines", value: current.dns_servers, hint: t("dns_servers_hint"), required: true,
+         rules: { minItems: LIMITS.dns_servers.minItems, maxItems: LIMITS.dns_servers.maxItems } },
+       { name: "redirect_to", label: t("redirect_to"), type: "url", value: current.redirect_to, rules: { pattern: [/^https:\/\/\S+$/i, "check_https"] } }],
       ({ dns_servers, redirect_to }) => compact({ dns_servers, redirect_to }),
     ],
     website: [
@@ -68,12 +70,14 @@ function settingsForm(subscription, plan) {
        windows
          ? { name: "dotnet_version", label: t("dotnet_version"), type: "select", value: current.dotnet_version, options: choices(["4.8", "8.0", "9.0"]) }
          : { name: "php_version", label: t("php_version"), type: "select", value: current.php_version, options: choices(["8.1", "8.2", "8.3", "8.4"]) },
-       ...(windows ? [] : [{ name: "ssh_public_keys", label: t("ssh_public_keys"), type: "lines", value: current.ssh_public_keys, hint: t("ssh_public_keys_hint") }])],
+       ...(windows ? [] : [{ name: "ssh_public_keys", label: t("ssh_public_keys"), type: "lines", value: current.ssh_public_keys, hint: t("ssh_public_keys_hint"),
+         rules: { maxItems: LIMITS.ssh_public_keys.maxItems } }])],
       (values) => compact(values),
     ],
     internet: [
       [{ name: "wifi_ssid", label: t("wifi_ssid"), value: current.wifi_ssid, required: true },
-       { name: "wifi_password", label: t("wifi_password"), type: "password", value: current.wifi_password, hint: t("wifi_password_hint"), autocomplete: "new-password", required: true },
+       { name: "wifi_password", label: t("wifi_password"), type: "password", value: current.wifi_password, hint: t("wifi_password_hint"), autocomplete: "new-password", required: true,
+         rules: { minLength: LIMITS.wifi_password.minLength, maxLength: LIMITS.wifi_password.maxLength } },
        { name: "static_ip", label: t("static_ip"), type: "checkbox", value: current.static_ip }],
       (values) => values,
     ],
@@ -86,7 +90,8 @@ function settingsForm(subscription, plan) {
       (values) => values,
     ],
     electricity: [
-      [{ name: "consumption_alert_kwh", label: t("consumption_alert_kwh"), type: "number", value: current.consumption_alert_kwh, attributes: { min: 1 } },
+      [{ name: "consumption_alert_kwh", label: t("consumption_alert_kwh"), type: "number", value: current.consumption_alert_kwh,
+         rules: { integer: true, min: LIMITS.consumption_alert_kwh.minimum, max: LIMITS.consumption_alert_kwh.maximum } },
        { name: "monthly_report", label: t("monthly_report"), type: "checkbox", value: current.monthly_report }],
       ({ consumption_alert_kwh, monthly_report }) => consumption_alert_kwh == null ? { monthly_report } : { consumption_alert_kwh, monthly_report },
     ],

@@ -3,6 +3,8 @@
 import { allPages, authed } from "../core/api.js";
 import { actionButton, h, orderBadge, pageTitle, statusBadge } from "../core/dom.js";
 import { day } from "../core/format.js";
+import { LIMITS } from "../core/checks.js";
+import { guard } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { filtersTo, param } from "../core/router.js";
 import { FAMILIES, confirmSubscription, detailLink, manageBlock, orderLink, renew, rolling, subscriptionName } from "./subscription-actions.js";
@@ -35,16 +37,17 @@ function dashboardCards(dashboard) {
 
 function filterForm(filters) {
   const field = (name, control) => h("label", {}, t(name), control);
-  const element = h("form", { class: "inline filters", role: "search", "aria-label": t("search") },
+  const element = h("form", { class: "inline filters", role: "search", "aria-label": t("search"), novalidate: true },
     field("q", h("input", { name: "q", type: "search", value: filters.q, maxlength: 100 })),
     field("family", h("select", { name: "family" }, h("option", { value: "" }, t("all_families")),
       FAMILIES.map((family) => h("option", { value: family, selected: filters.family === family }, t(`family_${family}`))))),
     field("status", h("select", { name: "status" }, h("option", { value: "" }, t("all_statuses")),
       STATUSES.map((status) => h("option", { value: status, selected: filters.status === status }, t(`status_${status}`))))),
-    field("expiring_within_days", h("input", { name: "expiring_within_days", type: "number", min: 0, max: 3660,
+    field("expiring_within_days", h("input", { name: "expiring_within_days", type: "number", min: 0, max: LIMITS.expiring_within_days.maximum,
       value: filters.expiring_within_days, class: "narrow" })),
     h("button", { class: "primary", type: "submit" }, t("apply_filters")),
     h("a", { href: "/my-subscriptions", class: "reset" }, t("reset_filters")));
+  guard(element, { expiring_within_days: { integer: true, min: LIMITS.expiring_within_days.minimum, max: LIMITS.expiring_within_days.maximum } });
   return filtersTo(element, "/my-subscriptions");
 }
 

@@ -9,6 +9,16 @@ must print), its colours as role-named tokens, its support lines and hours, the 
 a provider's typo stops the service at start (and `make package`), it never prints a wrong
 invoice.
 
+Text overrides (`texts`): `{"fr": {key: wording}, "en": {…}, "it": {…}}`, one flat table per
+language, each key a message of one of the catalogs the customer area says its words from:
+- the portal's (`web/i18n/<language>/*.json`: `"home_pay": "Régler"`), applied by the portal
+  above its catalogs (served in `/brand.json`, web/core/brand.js);
+- the API's (words.py: `"error.invalid_credentials": "…"`), in the error bodies;
+- the emails' (their English source, mail.py: `"The %(provider)s team": "…"`).
+A key none of them has is refused where the catalogs are, in the repository (the tests, the local
+run, `make package`, which builds the portal's site); a service's package holds the brand its
+build checked.
+
 Where the folder is found, first that exists:
 1. `GUICHET_BRAND_DIR` (a second brand for a test, a provider's own folder for `make run`);
 2. `packaged_brand/` inside this package, where `make package` copies `brand/` in each artifact;
@@ -43,6 +53,8 @@ Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # the part of brand.json the portal reads, at `/brand.json` beside its pages (web/core/brand.js)
 PUBLIC_PATH = "brand.json"
 PUBLIC_FIELDS = ("name", "portal_title", "support", "legal", "colours")
+# the repository, where the catalogs the texts reword are (absent from a service's package)
+_ROOT = Path(__file__).resolve().parents[3]
 
 
 class BrandError(ValueError):
@@ -175,10 +187,16 @@ class Brand(_Strict):
     def public(self) -> dict[str, object]:
         """What the portal may show of the brand (served as `/brand.json`): everything a visitor
         sees anyway on a page, an invoice or an email, each support number also as it is dialled
-        in its country (`national`); the text overrides and files stay out."""
+        in its country (`national`), and the overrides of the portal's own texts (`texts`, per
+        language); the other overrides and the files stay out."""
         public = self.model_dump(mode="json", include=set(PUBLIC_FIELDS))
         for phone in public["support"]["phones"]:
             phone["national"] = national(phone["number"])  # as written in emails and PDFs
+        portal = portal_keys()
+        public["texts"] = {
+            language: {key: text for key, text in self.texts.get(language, {}).items() if key in portal}  # type: ignore[call-overload]
+            for language in LANGUAGES
+        }
         return public
 
     def public_json(self) -> bytes:
@@ -207,6 +225,50 @@ def national(number: str) -> str:
     return " ".join(digits[index : index + 2] for index in range(0, 10, 2))
 
 
+@functools.cache
+def portal_keys(root: Path = _ROOT) -> frozenset[str]:
+    """The keys of the portal's catalogs (web/i18n/<language>/*.json; the same in each language)."""
+    return frozenset(
+        key
+        for path in (root / "web" / "i18n").glob("*/*.json")
+        for key in json.loads(path.read_text("utf-8"))
+    )
+
+
+@functools.cache
+def text_keys(root: Path = _ROOT) -> frozenset[str] | None:
+    """Every key a brand's `texts` may reword (see the module's docstring): the portal's catalog
+    keys, the API's message ids and the emails' messages; None where the portal's catalogs are
+    not (a service's package)."""
+    from .catalogs import read
+    from .words import FOLDER
+
+    if not (root / "web" / "i18n").is_dir():
+        return None
+    folders = [
+        FOLDER,
+        Path(__file__).parent / "templates",
+        *sorted(root.glob("services/*/chalicelib/templates")),
+    ]
+    messages = {
+        str(message.id[0] if isinstance(message.id, tuple | list) else message.id)
+        for folder in folders
+        for language in LANGUAGES
+        for message in read(folder, language)
+        if message.id
+    }
+    return portal_keys(root) | frozenset(messages)
+
+
+def unknown_texts(brand: Brand, root: Path = _ROOT) -> dict[str, list[str]]:
+    """Per language, the keys of the brand's `texts` no catalog has (none where they cannot be known)."""
+    known = text_keys(root)
+    if known is None:
+        return {}
+    found = {language: sorted(set(texts) - known) for language, texts in brand.texts.items()}
+    return {language: keys for language, keys in found.items() if keys}
+
+
 def brand_folder() -> Path:
     configured = os.environ.get("GUICHET_BRAND_DIR")
     if configured:
@@ -229,6 +291,10 @@ def _load(folder: Path) -> Brand:
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
         raise BrandError(f"{source} names files that are not in {folder}: {', '.join(missing)}")
+    unknown = unknown_texts(brand) if any(brand.texts.values()) else {}
+    if unknown:
+        said = "; ".join(f"{language}: {', '.join(keys)}" for language, keys in unknown.items())
+        raise BrandError(f"{source} rewords texts that no catalog has (texts.{said})")
     return brand
 
 

@@ -1,8 +1,7 @@
 """Email rendering and sending, shared so that every Guichet email looks and travels alike.
 
-A service keeps its messages as Jinja templates, one file per message (`<templates>/<name>.j2`,
-or, for a service not yet moved to catalogs, one per message and language:
-`<templates>/<language>/<name>.j2`). Each extends the shared `layout.html.j2` and defines the
+A service keeps its messages as Jinja templates, one file per message for every language
+(`<templates>/<name>.j2`). Each extends the shared `layout.html.j2` and defines the
 blocks `subject`, `text` and `content` (the HTML body). The HTML part is rendered with
 autoescaping, the subject and text parts without, and the message leaves as one
 multipart/alternative email through SES; one SES refuses is counted (`MailsNotSent`).
@@ -82,7 +81,6 @@ def _prepare(
 ) -> tuple[str, dict[str, Any]]:
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     brand = brand or load_brand()
-    path = f"{name}.j2" if (templates / f"{name}.j2").is_file() else f"{language}/{name}.j2"
     values = {
         "language": language,
         "brand": brand,
@@ -91,7 +89,7 @@ def _prepare(
         "logo_url": None,
         **context,
     }
-    return path, values
+    return f"{name}.j2", values
 
 
 def opening_hours(brand: Brand, language: str) -> str:

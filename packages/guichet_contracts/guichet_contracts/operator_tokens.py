@@ -12,6 +12,11 @@ requires every claim; the keys come from the same JWKS secret through an `Access
 so the cache and its refresh on an unknown key id are the same. `sign` makes one, for the
 `make operator-token` command (locally) and for tests; on AWS only who may read the signing
 secret can.
+
+A machine client (the auth service's OAuth 2.0 client credentials, `POST /auth/oauth/token`) gets
+the same token, 15 minutes long, its `sub` and its `client_id` claim both the client's id: the
+services verify it like any other, and the `sub` they log names the client. The scopes a token
+may carry are `SCOPES`.
 """
 
 from __future__ import annotations
@@ -30,6 +35,15 @@ if TYPE_CHECKING:
 
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "jti", "scope")
 MAX_LIFETIME = timedelta(hours=12)
+# what an operator token may allow: each operator route names one (its OpenAPI `security`)
+SCOPES = (
+    "customers:write",
+    "subscriptions:write",
+    "invoices:write",
+    "readings:write",
+    "catalog:write",
+    "webhooks:manage",
+)
 
 
 class InsufficientScope(Forbidden):
@@ -43,6 +57,7 @@ class Operator:
     operator_id: str  # the token's `sub`: the person or system acting, written in audit logs
     scopes: frozenset[str]
     token_id: str
+    client_id: str | None = None  # the machine client a token of POST /auth/oauth/token was issued to
 
 
 class OperatorTokenVerifier:
@@ -93,10 +108,16 @@ class OperatorTokenVerifier:
             raise Unauthenticated()
         if "sid" in claims:  # a customer's session token, whatever its audience says
             raise Unauthenticated()
+        client_id = claims.get("client_id")
+        if client_id is not None and client_id != claims["sub"]:  # a client acts under its own id only
+            raise Unauthenticated()
         if not within_lifetime(claims, int(MAX_LIFETIME.total_seconds())):
             raise Unauthenticated()
         return Operator(
-            operator_id=claims["sub"], scopes=frozenset(claims["scope"].split()), token_id=claims["jti"]
+            operator_id=claims["sub"],
+            scopes=frozenset(claims["scope"].split()),
+            token_id=claims["jti"],
+            client_id=client_id,
         )
 
 
@@ -110,8 +131,10 @@ def sign(
     scopes: list[str],
     now: datetime,
     lifetime: timedelta = timedelta(hours=1),
+    client_id: str | None = None,
 ) -> str:
-    """An operator token for `operator_id` allowing `scopes`, valid `lifetime` from `now`."""
+    """An operator token for `operator_id` allowing `scopes`, valid `lifetime` from `now`; a
+    machine client's (`client_id`, then also its `sub`) carries the `client_id` claim."""
     import jwt
 
     if not operator_id.strip():
@@ -120,6 +143,8 @@ def sign(
         raise ValueError("scopes must be one or more words such as invoices:write")
     if not timedelta(0) < lifetime <= MAX_LIFETIME:
         raise ValueError(f"an operator token lives at most {MAX_LIFETIME}")
+    if client_id is not None and client_id != operator_id.strip():
+        raise ValueError("a machine client's token has its client id as sub")
     issued = int(now.timestamp())
     claims = {
         "iss": issuer,
@@ -131,4 +156,6 @@ def sign(
         "nbf": issued,
         "exp": int((now + lifetime).timestamp()),
     }
+    if client_id is not None:
+        claims["client_id"] = client_id
     return jwt.encode(claims, private_key, algorithm=ALGORITHM, headers={"kid": kid, "typ": TOKEN_TYPE})

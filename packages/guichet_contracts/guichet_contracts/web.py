@@ -302,7 +302,15 @@ def _guarded(view: Any) -> Any:
 
 
 def _is_error_body(body: Any) -> bool:
-    return isinstance(body, dict) and isinstance(body.get("error"), dict)
+    """API.md's error body, or the one RFC 6749 (5.2) fixes for the OAuth token endpoint
+    (`{"error": "invalid_client", "error_description": ...}`, services/auth/chalicelib/oauth.py)."""
+    if not isinstance(body, dict):
+        return False
+    error = body.get("error")
+    return isinstance(error, dict) or (isinstance(error, str) and _OAUTH_ERROR.fullmatch(error) is not None)
+
+
+_OAUTH_ERROR = re.compile(r"[a-z_]{1,64}")
 
 
 def _correlation_id(request: Request) -> str:

@@ -312,3 +312,18 @@ def contacts_remove(contact_id: str) -> Response:
 
     contacts.remove(_caller().customer_id, contact_id)
     return _no_content()
+
+
+# --- machine clients ------------------------------------------------------------------------
+
+
+@api.route(
+    "/oauth/token",
+    methods=["POST"],
+    # the form RFC 6749 asks for; any other body gets its invalid_request, not a 415
+    content_types=["application/x-www-form-urlencoded", "application/json", "text/plain"],
+)
+def oauth_token() -> Response:
+    from . import oauth
+
+    return oauth.token(api.current_request, now=_now())

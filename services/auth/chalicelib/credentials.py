@@ -51,6 +51,7 @@ def forgot(login: str, *, now: datetime) -> None:
             to=account.email,
             language=account.language,
             first_name=account.first_name,
+            customer_id=account.customer_id,
             reset_url=emails.portal_link("reset-password", token=token),
             expires_minutes=RESET_MINUTES,
         )
@@ -133,6 +134,7 @@ def _notify_changed(account: Account, *, now: datetime, all_sessions: bool) -> N
         to=account.email,
         language=account.language,
         first_name=account.first_name,
+        customer_id=account.customer_id,
         changed_at=formatting.moment(now, account.language),
         forgot_url=emails.portal_link("forgot-password"),
         all_sessions=all_sessions,

@@ -76,11 +76,13 @@ def request(customer_id: str, new_email: str, password: str, *, now: datetime) -
         to=account.email,
         language=account.language,
         first_name=account.first_name,
+        customer_id=account.customer_id,
         code=code,
         new_email=new_email,
         refuse_url=emails.portal_link("email-change/refuse", token=refuse_token),
         apply_at=when,
     )
+    # the one mail without the customer id: its address is not yet proven to be the customer's
     emails.send_capped(
         "email_change_notice",
         now=now,
@@ -193,6 +195,7 @@ def apply(account: Account, request_id: str, *, now: datetime) -> Account:
         to=old_email,
         language=account.language,
         first_name=account.first_name,
+        customer_id=account.customer_id,
         old_email=old_email,
         new_email=new_email,
         forgot_url=emails.portal_link("forgot-password"),

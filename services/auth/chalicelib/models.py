@@ -15,6 +15,7 @@
 | Invitation (the activation mail of an imported customer) | CUSTOMER#<customer_id> | INVITATION |
 | CustomerImport (a file of customers and its report) | IMPORT#<import_id> | IMPORT |
 | ImportPart (the file, then the report, compressed, in parts) | IMPORT#<import_id> | FILE#<n> or REPORT#<n> |
+| OperatorClient (a machine client, machine_clients.py) | OPERATOR_CLIENTS | CLIENT#<client_id> |
 
 The `due` index holds only accounts with an email change waiting (due_pk = EMAIL_CHANGE,
 due_at = when it applies), so the job reads what is due and nothing else.
@@ -206,6 +207,30 @@ class ContactCount(_AuthItem):
     contacts = NumberAttribute(default=0)
 
 
+class ClientSecret(MapAttribute):
+    """One secret of a machine client: never the secret, its keyed digest (machine_clients.py)."""
+
+    secret_id = UnicodeAttribute()
+    salt = UnicodeAttribute()  # the HMAC key of this digest, random per secret
+    digest = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute(null=True)  # set when a rotation replaced it: the grace's end
+
+
+class OperatorClient(_AuthItem):
+    """A machine client of the operator API (OAuth 2.0 client credentials). The few clients of a
+    deployment share one partition, so that listing them is one Query."""
+
+    client_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    scopes = ListAttribute(of=UnicodeAttribute)
+    secrets = ListAttribute(of=ClientSecret)  # one, or two during a rotation's grace
+    created_at = UTCDateTimeAttribute()
+    rotated_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute(default=0)  # each change is conditional on the version it read
+
+
 def account_key(customer_id: str) -> tuple[str, str]:
     return f"CUSTOMER#{customer_id}", "ACCOUNT"
 
@@ -232,6 +257,13 @@ def invitation_key(customer_id: str) -> tuple[str, str]:
 
 def import_key(import_id: str, part: str = "IMPORT") -> tuple[str, str]:
     return f"IMPORT#{import_id}", part
+
+
+OPERATOR_CLIENTS = "OPERATOR_CLIENTS"
+
+
+def operator_client_key(client_id: str) -> tuple[str, str]:
+    return OPERATOR_CLIENTS, f"CLIENT#{client_id}"
 
 
 def contact_key(customer_id: str, contact_id: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 from guichet_contracts import openapi
 from guichet_contracts.openapi import ERROR, Route, list_of
 
-from . import responses, schemas, session_cookie
+from . import oauth, responses, schemas, session_cookie
 
 # the answers' schemas, generated from the response models
 _SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS)
@@ -52,6 +52,50 @@ _SESSION_COOKIE = {
     "/login": {"response_headers": {200: _SET_COOKIE}},
     "/refresh": {"parameters": _COOKIE_PARAMETERS, "response_headers": {200: _SET_COOKIE, 401: _SET_COOKIE}},
     "/logout": {"parameters": _COOKIE_PARAMETERS, "response_headers": {204: _SET_COOKIE}},
+}
+
+# POST /oauth/token (oauth.py): a form, client authentication by HTTP Basic or in the form, and
+# RFC 6749's answers and error body rather than API.md's
+OAUTH_ERROR = {"$ref": "#/components/schemas/OAuthError"}
+_SCOPE_WORD = "(" + "|".join(oauth.SCOPES) + ")"
+_TOKEN_FORM = {
+    "type": "object",
+    "required": ["grant_type"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": [oauth.GRANT_TYPE]},
+        "scope": {
+            "type": "string",
+            "pattern": f"^{_SCOPE_WORD}( {_SCOPE_WORD})*$",
+            "description": "Fewer scopes than the client has, space separated; all of them if left out",
+        },
+        "client_id": {"type": "string", "description": "client_secret_post: the client's id"},
+        "client_secret": {"type": "string", "description": "client_secret_post: the client's secret"},
+    },
+    # other parameters are ignored (RFC 6749 3.1), each once, 10 in all at most (oauth.MAX_FIELDS)
+    "additionalProperties": {"type": "string"},
+    "maxProperties": oauth.MAX_FIELDS,
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}
+_OAUTH = {
+    "/oauth/token": {
+        "response_headers": {
+            200: {"Cache-Control": {"description": "`no-store`", "schema": {"type": "string"}}},
+            401: {
+                "WWW-Authenticate": {
+                    "description": f"`{oauth.WWW_AUTHENTICATE}`",
+                    "schema": {"type": "string"},
+                }
+            },
+            429: _RETRY_AFTER,
+            503: _RETRY_AFTER,
+        }
+    }
+}
+CLIENT_BASIC = {
+    "type": "http",
+    "scheme": "basic",
+    "description": "A machine client's id and secret (client_secret_basic, RFC 6749 2.3.1); "
+    "or both in the form instead (client_secret_post)",
 }
 
 _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
@@ -185,6 +229,15 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
     ("DELETE", "/me/contacts/{contact_id}", "Remove a contact", True, None, {204: None, 404: ERROR}),
     ("GET", "/me/sessions", "Active sessions", True, None, {200: list_of("Session")}),
     ("DELETE", "/me/sessions/{session_id}", "Revoke a session", True, None, {204: None, 404: ERROR}),
+    (
+        "POST",
+        "/oauth/token",
+        "An operator token for a machine client (OAuth 2.0 client credentials, RFC 6749 4.4); "
+        "errors in RFC 6749's body",
+        False,
+        None,
+        {200: "OAuthToken", 400: OAUTH_ERROR, 401: OAUTH_ERROR, 429: OAUTH_ERROR, 503: OAUTH_ERROR},
+    ),
 ]
 
 # operator routes: an operator token with the customers:write scope (403 without it)
@@ -256,13 +309,17 @@ ROUTES = [
         body=body,
         # a route that reads a body answers 400 (not JSON) and 422 (invalid fields) as well
         responses={**({400: ERROR, 422: ERROR} if body else {}), **responses},
-        **_SESSION_COOKIE.get(path, {}),  # type: ignore[arg-type]
+        **(_SESSION_COOKIE | _OAUTH).get(path, {}),  # type: ignore[arg-type]
     )
     for method, path, summary, protected, body, responses in _TABLE
 ] + _OPERATOR_ROUTES
 
 
 def document() -> dict[str, Any]:
-    served = openapi.document(service="auth", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
-    served["paths"]["/auth/operator/customers/imports"]["post"]["requestBody"] = FILE_REQUEST_BODY
-    return served
+    built = openapi.document(service="auth", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
+    token = built["paths"]["/auth/oauth/token"]["post"]
+    token["requestBody"] = {"required": True, "content": {oauth.FORM: {"schema": _TOKEN_FORM}}}
+    token["security"] = [{"client_basic": []}, {}]  # or client_secret_post, in the form
+    built["components"]["securitySchemes"]["client_basic"] = CLIENT_BASIC
+    built["paths"]["/auth/operator/customers/imports"]["post"]["requestBody"] = FILE_REQUEST_BODY
+    return built

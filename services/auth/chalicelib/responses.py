@@ -184,6 +184,29 @@ class ImportReport(CustomerImport):
     next_cursor: str | None
 
 
+class OAuthToken(ResponseModel):
+    """An operator token of a machine client (RFC 6749 5.1, POST /oauth/token)."""
+
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(le=900)
+    scope: str
+
+
+class OAuthError(ResponseModel):
+    """The error body of POST /oauth/token: RFC 6749 5.2's, not API.md's (oauth.py)."""
+
+    error: Literal[
+        "invalid_request",
+        "invalid_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "too_many_attempts",
+        "temporarily_unavailable",
+    ]
+    error_description: str = Field(pattern="^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]+$")
+
+
 ANSWERS: tuple[type[BaseModel], ...] = (
     Health,
     Registered,
@@ -199,4 +222,6 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     ProviderCustomer,
     CustomerImport,
     ImportReport,
+    OAuthToken,
+    OAuthError,
 )

@@ -25,6 +25,7 @@ from guichet_contracts.validation import (
 from guichet_contracts.words import Invalid
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
+from . import passwords
 from .settings import settings
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -109,6 +110,20 @@ Stripped = Annotated[str, Field(json_schema_extra=NOT_BLANK)]
 Language = Literal["fr", "en", "it"]
 # Passwords are taken exactly as typed: no stripping, no normalisation.
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
+# A password being chosen: the document says the policy's lengths (passwords.check_policy checks
+# them, and how guessable it is, answering weak_password), so that a client can say them first.
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=1024,
+        json_schema_extra={
+            "minLength": passwords.MIN_LENGTH,
+            "maxLength": passwords.MAX_LENGTH,
+            "description": "Refused as weak_password when shorter, longer or easy to guess",
+        },
+    ),
+]
 Role = Literal["admin", "billing", "technical"]
 
 
@@ -126,7 +141,7 @@ class AddressBody(_Body):
 
 class Registration(_Body):
     email: Email
-    password: Password
+    password: NewPassword
     first_name: Text
     last_name: Text
     phone: Phone | None = None
@@ -164,12 +179,12 @@ class ForgotBody(_Body):
 
 class ResetBody(_Body):
     token: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
-    new_password: Password
+    new_password: NewPassword
 
 
 class PasswordChange(_Body):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class ProfileChanges(_Body):

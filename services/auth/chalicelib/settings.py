@@ -20,7 +20,7 @@ class Settings:
     mail_sender: str
     jwt_issuer: str
     jwt_audience: str
-    operator_audience: str  # operator tokens (guichet_contracts.operator_tokens), never a customer's
+    operator_audience: str  # the operator tokens of machine clients (POST /oauth/token)
     jwt_public_keys_secret: str
     jwt_signing_secret: str
     customer_id_suffix: str

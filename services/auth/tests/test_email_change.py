@@ -95,12 +95,15 @@ def test_the_code_goes_to_the_current_address_and_a_notice_to_the_new_one(client
     # and the code, with a refusal link, goes to the CURRENT address
     code, refuse_token = _code_mail(mailbox, customer.email)
     assert new_email in mailbox.last(customer.email)["text"]
-    # and the new address only gets a notice, without the code
+    assert customer.customer_id in mailbox.last(customer.email)["text"]
+    # and the new address only gets a notice, without the code nor the customer id (not yet proven
+    # the customer's, it may be a stranger's)
     notices = mailbox.messages(new_email)
     assert [notice["subject"] for notice in notices] == [subject("email_change_notice")]
     assert code not in notices[0]["text"]
     assert code not in notices[0]["html"]
     assert refuse_token not in notices[0]["text"]
+    assert customer.customer_id not in notices[0]["text"] + notices[0]["html"]
     # and the profile shows the change waiting
     assert profile(client, customer)["pending_email_change"] == {
         "new_email": new_email,
@@ -135,6 +138,7 @@ def test_confirming_with_the_code_applies_the_change(client, mailbox, customer):
     assert told["subject"] == subject("email_changed")
     assert customer.email in told["text"]
     assert new_email in told["text"]
+    assert customer.customer_id in told["text"]
     # and the old address is free for someone else
     other_id, _, _ = register(client, mailbox, email=customer.email)
     assert _owner_of(customer.email) == other_id

@@ -32,6 +32,7 @@ def _reset_link(client, mailbox, customer):
     assert _forgot(client, customer.email).status_code == 202
     message = mailbox.last(customer.email)
     assert message["subject"] == subject("password_reset")
+    assert customer.customer_id in message["text"] and customer.customer_id in message["html"]
     return link_token(message, "reset-password")
 
 
@@ -129,6 +130,7 @@ def test_a_reset_revokes_every_session_and_mails_the_customer(client, mailbox, c
     message = mailbox.last(customer.email)
     assert message["subject"] == subject("password_changed")
     assert "signed out on all your devices" in message["text"]
+    assert customer.customer_id in message["text"]
 
 
 def test_a_reset_link_expires_after_an_hour(client, mailbox, customer, no_forgot_delay):

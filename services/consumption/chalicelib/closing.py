@@ -214,7 +214,7 @@ def _closed(
     billed = total.consumed
     battery = None
     if tariff.battery_capacity_kwh is not None:
-        level_before = Decimal(previous.level_kwh or 0) if previous else Decimal(0)
+        level_before = _level(previous)
         stored, restored = battery_month(level_before, settled, total.consumed, tariff.battery_capacity_kwh)
         billed = total.consumed - restored
         available = level_before + stored - restored
@@ -228,12 +228,7 @@ def _closed(
             late_consumed[index] = (item, *_shares(consumed - taken, consumed, peak))
         closed.stored_kwh, closed.restored_kwh = decimal_text(stored), decimal_text(restored)
         closed.level_kwh = decimal_text(level_before + stored - restored)
-        battery = contract.Battery(
-            stored_kwh=_kwh(stored),
-            restored_kwh=_kwh(restored),
-            level_kwh=_kwh(level_before + stored - restored),
-            withdrawal_cents_per_kwh=tariff.withdrawal_cents_per_kwh,
-        )
+        battery = _battery(tariff, level_before, stored, restored)
     # what is billed at the grid rates keeps the month's peak / off-peak shares
     billed_peak, billed_off_peak = _shares(billed, total.consumed, total.peak)
     closed.billed_peak_kwh, closed.billed_off_peak_kwh = (
@@ -296,27 +291,38 @@ def battery_month(
     return stored, min(consumed, level + stored)
 
 
+def _level(previous: MonthClosed | None) -> Decimal:
+    """What the battery held at the end of the month before (0 before its first month)."""
+    return Decimal(previous.level_kwh or 0) if previous else Decimal(0)
+
+
+def _battery(tariff: tariffs.Tariff, level: Decimal, stored: Decimal, restored: Decimal) -> Battery:
+    """The battery's month as its invoice shows it, from the level it started at."""
+    from guichet_contracts.domain_events import consumption as contract
+
+    return contract.Battery(
+        stored_kwh=_kwh(stored),
+        restored_kwh=_kwh(restored),
+        level_kwh=_kwh(level + stored - restored),
+        withdrawal_cents_per_kwh=tariff.withdrawal_cents_per_kwh,
+    )
+
+
 def estimate(
     meter: Meter, month: str, total: Figures, previous: MonthClosed | None
 ) -> ConsumptionPeriodClosed:
     """The month as its close would bill it with what is read now (its complements apart): the
     battery filled and drawn from the level `previous` left; for a month not closed yet."""
-    from guichet_contracts.domain_events import consumption as contract
 
     first, _ = own_days(meter, month)
     tariff = tariffs.in_force(meter, first)
     assert tariff is not None  # an electricity meter has one from its activation
     billed, battery = total.consumed, None
     if tariff.battery_capacity_kwh is not None:
-        level = Decimal(previous.level_kwh or 0) if previous else Decimal(0)
+        level = _level(previous)
         stored, restored = battery_month(level, total.injected, total.consumed, tariff.battery_capacity_kwh)
         billed = total.consumed - restored
-        battery = contract.Battery(
-            stored_kwh=_kwh(stored),
-            restored_kwh=_kwh(restored),
-            level_kwh=_kwh(level + stored - restored),
-            withdrawal_cents_per_kwh=tariff.withdrawal_cents_per_kwh,
-        )
+        battery = _battery(tariff, level, stored, restored)
     peak, off_peak = _shares(billed, total.consumed, total.peak)
     return _period_closed(
         meter,

@@ -123,7 +123,6 @@ def unused_days_credit(subscription: Subscription, today: date) -> Proration | N
 
 def _about(subscription: Subscription) -> dict[str, Any]:
     return {
-        "customer_id": subscription.customer_id,
         "subscription_name": subscription.name,
         "label": subscription.label if subscription.label != subscription.name else "",
         "dossier_number": subscription.dossier_number,

@@ -118,7 +118,6 @@ def hand_over(previous: Subscription, newcomer: Subscription, *, now: datetime) 
         mailing.notify(
             "moved_out",
             customer,
-            customer_id=previous.customer_id,
             subscription_name=previous.name,
             label=previous.label if previous.label != previous.name else "",
             dossier_number=previous.dossier_number,

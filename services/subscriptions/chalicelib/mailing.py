@@ -1,5 +1,7 @@
-"""The emails of the subscriptions service, in the customer's language; money and dates in them
-are `guichet_contracts.formatting`'s (`money`, `day`), as on the PDFs and in the portal."""
+"""The emails of the subscriptions service, in the customer's language: one template per message
+(`templates/<name>.j2`) whose texts the catalogs `templates/locale/<language>.po` translate; money and
+dates in them are `guichet_contracts.formatting`'s (`money`, `day`), as on the PDFs and in the
+portal. Every mail names the customer id: the customer quotes it to the provider."""
 
 from __future__ import annotations
 
@@ -18,27 +20,21 @@ logger = Logger(child=True)
 money = formatting.money
 day = formatting.day
 
-_PERIOD = {
-    "fr": {"month": "par mois", "year": "par an"},
-    "en": {"month": "per month", "year": "per year"},
-    "it": {"month": "al mese", "year": "all'anno"},
-}
-
 
 def portal_link(path: str, **params: str) -> str:
     query = f"?{urlencode(params)}" if params else ""
     return f"{settings.public_url}/{path.lstrip('/')}{query}"
 
 
-def period(billing_period: str, language: str) -> str:
-    return _PERIOD.get(language, _PERIOD["fr"]).get(billing_period, billing_period)
-
-
-def order_lines(order: Order, language: str) -> list[dict[str, str]]:
+def order_lines(order: Order, language: str) -> list[dict[str, Any]]:
+    """What the order's mails list: each line's offer, label, periods (a count of its billing
+    period, "month" or "year", which the templates word) and price."""
     return [
         {
             "name": line.name,
             "label": line.label,
+            "periods": int(line.periods),
+            "billing_period": line.billing_period,
             "price": money(int(line.total_cents), order.currency, language),
         }
         for line in order.items
@@ -47,7 +43,13 @@ def order_lines(order: Order, language: str) -> list[dict[str, str]]:
 
 def send(name: str, customer: Customer, **context: Any) -> None:
     email = mail.render(
-        settings.templates, name, customer.language, customer.email, first_name=customer.first_name, **context
+        settings.templates,
+        name,
+        customer.language,
+        customer.email,
+        first_name=customer.first_name,
+        customer_id=customer.customer_id,
+        **context,
     )
     mail.send(email, sender=settings.mail_sender)
 

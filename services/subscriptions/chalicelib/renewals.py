@@ -117,14 +117,13 @@ def _remind(subscription: Subscription, milestone: int, today: date, now: dateti
         mailing.send(
             "renewal_reminder",
             customer,
-            customer_id=subscription.customer_id,
             subscription_name=subscription.name,
             label=subscription.label,
             dossier_number=subscription.dossier_number,
             renews_on=mailing.day(date.fromisoformat(subscription.renews_on), language),
             days_left=(date.fromisoformat(subscription.renews_on) - today).days,
             price=mailing.money(int(subscription.price_cents), subscription.currency, language),
-            billing_period_label=mailing.period(subscription.billing_period, language),
+            billing_period=subscription.billing_period,
             renew_url=mailing.portal_link("subscription", id=subscription.subscription_id, action="renew"),
             auto_renew=bool(subscription.auto_renew),
         )

@@ -107,8 +107,7 @@ def send(customer_id: str, request: SupportMessageRequest, *, now: datetime, tod
 def _mail(item: SupportMessage, customer: Any) -> None:
     """The message to support (Reply-To: the customer), then the acknowledgement. The message is
     kept whatever happens to the mails: one that cannot leave is logged, never a failed request."""
-    context = {
-        "customer_id": item.customer_id,
+    context = {  # and the customer id: mailing.send adds it to the customer's mail, from the customer
         "customer_name": " ".join(filter(None, [customer.first_name, customer.last_name])),
         "customer_email": customer.email,
         "topic": item.topic,
@@ -119,7 +118,12 @@ def _mail(item: SupportMessage, customer: Any) -> None:
     }
     try:
         to_support = mail.render(
-            settings.templates, "support_message", DEFAULT_LANGUAGE, load_brand().support.email, **context
+            settings.templates,
+            "support_message",
+            DEFAULT_LANGUAGE,
+            load_brand().support.email,
+            customer_id=item.customer_id,
+            **context,
         )
         mail.send(dataclasses.replace(to_support, reply_to=customer.email), sender=settings.mail_sender)
     except Exception:

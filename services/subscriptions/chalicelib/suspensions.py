@@ -239,7 +239,6 @@ def _mail(subscription: Subscription, template: str, *, reason: str, on: date) -
     mailing.notify(
         template,
         customer,
-        customer_id=subscription.customer_id,
         subscription_name=subscription.name,
         label=subscription.label if subscription.label != subscription.name else "",
         dossier_number=subscription.dossier_number,

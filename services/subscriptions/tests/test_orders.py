@@ -88,8 +88,10 @@ def test_an_order_is_received_and_order_placed_carries_its_priced_lines(
         ("in_arrears", "monthly"),
     ]
     assert data["needs_mandate"] is True
-    # And the customer is told by email
-    assert len(mails_to(mailbox, customer.email, order["order_id"])) == 1
+    # And the customer is told by email, which names their customer id
+    mails = mails_to(mailbox, customer.email, order["order_id"])
+    assert len(mails) == 1
+    assert customer.customer_id in mails[0]["text"] and customer.customer_id in mails[0]["html"]
 
 
 @pytest.mark.time_machine(utc(2027, 1, 31, 23, 30), tick=True)  # ticking: the history's steps follow
@@ -152,9 +154,14 @@ def test_payment_completes_the_order_and_creates_each_subscription_in_its_first_
     ]
     assert tariffs["mobile-50go"]["out_of_plan_cents"] == {"GB": 500, "min": 20, "sms": 10}
     assert set(tariffs["hosting-linux-100"].values()) == {None}
-    # And the dashboard no longer shows the order in progress; the customer got the completion email
+    # And the dashboard no longer shows the order in progress; the customer got the completion email,
+    # which names their customer id
     assert answer(customer.call("GET", "/dashboard"))["orders_in_progress"] == []
-    assert len(mails_to(mailbox, customer.email, order["order_id"])) == 2
+    mails = mails_to(mailbox, customer.email, order["order_id"])
+    assert len(mails) == 2
+    assert all(
+        customer.customer_id in mail["text"] and customer.customer_id in mail["html"] for mail in mails
+    )
 
 
 def test_a_payment_delivered_three_times_provisions_once(customer_factory: Any, published: Any) -> None:
