@@ -135,6 +135,7 @@ PUBLIC = {
     "GET /auth/.well-known/jwks.json",
     "POST /auth/password/forgot",
     "POST /auth/password/reset",
+    "POST /auth/activate",  # the invitation's mailed token (an imported customer's first password)
     "POST /auth/email-change/refuse",
     "POST /auth/oauth/token",
     "POST /invoices/payments/stripe/webhook",
