@@ -285,7 +285,9 @@ EVERY_SERVICE: tuple[Grant, ...] = (
 
 GRANTS: dict[str, tuple[Grant, ...]] = {
     "auth": (
-        OwnTable("AuthTable"),
+        # customers imported by the provider: a file's parts and its report, and the invitations'
+        # tokens, are written 25 to a BatchWriteItem (services/auth/chalicelib/customer_import.py)
+        OwnTable("AuthTable", (*TABLE_ITEM_ACTIONS, "dynamodb:BatchWriteItem")),
         # Only auth holds the signing key and publishes the public keys.
         StageSecrets(("jwt-signing-key", "jwt-public-keys"), SECRET_OWNER),
         SendEmailFrom("GUICHET_MAIL_SENDER"),

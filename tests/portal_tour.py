@@ -39,6 +39,7 @@ NOT_VISITED = {
     "verify-email",
     "forgot-password",
     "reset-password",
+    "activate",
     "email-change/refuse",
 }
 

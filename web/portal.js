@@ -8,6 +8,7 @@ import { language, preferredLanguage, useLanguage } from "./core/i18n.js";
 import { customerOnly, register, render, setShell, start } from "./core/router.js";
 import { keepTablesReadable } from "./core/tables.js";
 import { accountPage } from "./pages/account.js";
+import { activatePages } from "./pages/activate.js";
 import { appointmentsPage } from "./pages/appointments.js";
 import { assistancePage } from "./pages/assistance.js";
 import { authPages } from "./pages/auth.js";
@@ -26,6 +27,7 @@ import { surplusPage } from "./pages/surplus.js";
 
 register({
   ...authPages,
+  ...activatePages,
   "/": customerOnly(homePage),
   "/account": customerOnly(accountPage),
   "/my-subscriptions": customerOnly(subscriptionsPage),

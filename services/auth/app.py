@@ -4,6 +4,7 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice
 from chalicelib.api import api
 from chalicelib.jobs import jobs
+from chalicelib.operator_api import operator_api
 from guichet_contracts import observability, web
 
 app = Chalice(app_name="guichet-auth")
@@ -12,4 +13,5 @@ logger = Logger(service="auth")
 web.install(app, logger, credentials=True)  # the session cookie (chalicelib/session_cookie.py)
 observability.install(app, logger)
 app.register_blueprint(api)
+app.register_blueprint(operator_api)
 app.register_blueprint(jobs)

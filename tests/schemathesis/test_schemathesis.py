@@ -125,7 +125,9 @@ def operator_environment(
 
     subscriptions = runtime.get("/subscriptions?family=electricity", headers=customer.auth).json()["items"]
     assert subscriptions, "the fuzzing customer has no electricity contract"
-    token = local_token(runtime.port, ["invoices:write", "subscriptions:write"], operator="ops:fuzz")
+    token = local_token(
+        runtime.port, ["invoices:write", "subscriptions:write", "customers:write"], operator="ops:fuzz"
+    )
     subscription_id = subscriptions[0]["subscription_id"]
     # suspended first, so that the run's first resume succeeds as its suspend does after it
     suspended = runtime.post(

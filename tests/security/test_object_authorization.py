@@ -43,7 +43,13 @@ def customer_id_routes(world: World) -> list[Operation]:
 
 
 def operator_routes(world: World) -> list[Operation]:
-    return [operation for operation in world.operations if operation.operator]
+    """The operator routes acting on one customer's objects (the path names the customer); the
+    auth service's, keyed by the provider's own ids, name none."""
+    return [
+        operation
+        for operation in world.operations
+        if operation.operator and "customer_id" in operation.parameters
+    ]
 
 
 def secrets_of(holder: Holder) -> list[str]:

@@ -150,7 +150,7 @@ class Signer:
             claims |= {
                 "aud": self.operator_audience,
                 "sub": "ops:security-suite",
-                "scope": "invoices:write subscriptions:write",
+                "scope": "invoices:write subscriptions:write customers:write",
                 "exp": now + 3600,
             }
         else:
@@ -398,6 +398,19 @@ def _refund_waiting(runtime: LocalRuntime, signer: Signer, holder: Holder) -> st
     return str(refund_id)
 
 
+def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str, str]:
+    """A customer the provider imported for the holder's ids of the auth operator routes: the
+    provider's id of it (`external_id`) and the file that brought it in (`import_id`)."""
+    external_id = f"sec-{holder.name.lower()}-{uuid.uuid4().hex[:8]}"
+    headers = {"Authorization": f"Bearer {signer.operator()}"}
+    imported = runtime.post(
+        "/auth/operator/customers/imports",
+        data=f"external_id,email,first_name,last_name\n{external_id},{external_id}@example.org,Ida,Imbert\n",
+        headers={**headers, "Content-Type": "text/csv"},
+    )
+    return {"external_id": external_id, "import_id": _json(imported, "a customers file", 202)["import_id"]}
+
+
 def build_world(runtime: LocalRuntime) -> World:
     now = runtime.now().astimezone(UTC)
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -405,6 +418,7 @@ def build_world(runtime: LocalRuntime) -> World:
     signer = Signer(runtime, holders[0].customer.tokens["access_token"])
     for holder in holders:
         holder.ids["refund_id"] = _refund_waiting(runtime, signer, holder)
+        holder.ids |= _imported(runtime, signer, holder)
     return World(
         runtime=runtime,
         customers=holders,
@@ -442,6 +456,12 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         "CodeBody": {"code": "123456"},
         "ContactBody": {"name": "Eva Roux", "roles": ["technical"]},
         "ContactChanges": {"name": "Eva Roux"},
+        "Activation": {"token": f"tok{unique}" * 4, "password": PASSWORD},
+        "OperatorCustomer": {
+            "email": f"sec-imported-{unique}@example.org",
+            "first_name": "Ida",
+            "last_name": "Imbert",
+        },
         # subscriptions
         "SubscriptionChanges": {"auto_renew": False},
         "RenewRequest": {"periods": 1},

@@ -51,9 +51,8 @@ def test_jobs_fire_at_their_declared_times_in_order_only_when_the_clock_moves(
 
     # Moving to 07:00 the next day fires each daily job at its own time, in time order
     fired = runtime.advance_to(datetime(2027, 4, 1, 7, 0, tzinfo=UTC))
-    crons = [
-        (job.job, job.at.strftime("%H:%M")) for job in fired if job.job != "auth.apply_pending_email_changes"
-    ]
+    rate_jobs = ("auth.apply_pending_email_changes", "auth.apply_customer_imports")
+    crons = [(job.job, job.at.strftime("%H:%M")) for job in fired if job.job not in rate_jobs]
     assert crons == [
         ("subscriptions.expire_and_renew", "00:30"),
         ("consumption.close_allowance_periods", "02:30"),
@@ -64,8 +63,8 @@ def test_jobs_fire_at_their_declared_times_in_order_only_when_the_clock_moves(
     ]
     assert all(job.ok for job in fired), [job for job in fired if not job.ok]
     # the job every 15 minutes fired once, for its latest time due (as after a sleep)
-    rates = [job.at for job in fired if job.job == "auth.apply_pending_email_changes"]
-    assert rates == [datetime(2027, 4, 1, 7, 0, tzinfo=UTC)]
+    for rate_job in rate_jobs:
+        assert [job.at for job in fired if job.job == rate_job] == [datetime(2027, 4, 1, 7, 0, tzinfo=UTC)]
     assert runtime.clock_state()["now"] == "2027-04-01T07:00:00Z"
 
     # close_month closed March once: moving on within the day fires nothing more of it

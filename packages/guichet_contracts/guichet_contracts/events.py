@@ -76,25 +76,40 @@ def detail(
 
 def publish(event: DomainEvent, *, bus_name: str = "default") -> str:
     """Put one event on the bus; its event id. Raises if EventBridge did not take it."""
+    return publish_many([event], bus_name=bus_name)[0]
+
+
+PUT_EVENTS_ENTRIES = 10  # EventBridge's limit for one PutEvents
+
+
+def publish_many(events: list[DomainEvent], *, bus_name: str = "default") -> list[str]:
+    """Put events on the bus ten to a PutEvents request (what a bulk import publishes); their
+    event ids. Raises if EventBridge did not take one of them (the others of its request may
+    have gone: consumers are idempotent, so publishing them again is safe)."""
     global _client
-    document = detail(event)
     if _client is None:
         import boto3
 
         _client = boto3.client("events")
-    answer = _client.put_events(
-        Entries=[
-            {
-                "Source": event.source(),
-                "DetailType": event.name,
-                "Detail": json.dumps(document, separators=(",", ":")),
-                "EventBusName": bus_name,
-            }
-        ]
-    )
-    if answer.get("FailedEntryCount"):
-        raise RuntimeError(f"EventBridge refused {event.name}: {answer['Entries']}")
-    return str(document["event_id"])
+    ids: list[str] = []
+    for start in range(0, len(events), PUT_EVENTS_ENTRIES):
+        documents = [(event, detail(event)) for event in events[start : start + PUT_EVENTS_ENTRIES]]
+        answer = _client.put_events(
+            Entries=[
+                {
+                    "Source": event.source(),
+                    "DetailType": event.name,
+                    "Detail": json.dumps(document, separators=(",", ":")),
+                    "EventBusName": bus_name,
+                }
+                for event, document in documents
+            ]
+        )
+        if answer.get("FailedEntryCount"):
+            names = ", ".join(event.name for event, _ in documents)
+            raise RuntimeError(f"EventBridge refused {names}: {answer['Entries']}")
+        ids.extend(str(document["event_id"]) for _, document in documents)
+    return ids
 
 
 def received(event: Any, *models: type[E]) -> Received[E]:

@@ -88,6 +88,7 @@ PORTAL_PAGES = {
     "verify-email",
     "forgot-password",
     "reset-password",
+    "activate",  # the invitation of a customer the provider imported (auth invitations.py)
     "email-change/refuse",
     "account",
     # the subscriptions area; its home is not "subscriptions", the API's base path, which the

@@ -76,6 +76,15 @@ def verify_email() -> dict[str, str]:
     return {"customer_id": account.customer_id, "status": account.status}
 
 
+@api.route("/activate", methods=["POST"])
+def activate() -> dict[str, str]:
+    from . import invitations
+
+    body = _body("Activation")
+    account = invitations.activate(body.token, body.password, now=_now())
+    return {"customer_id": account.customer_id, "status": "active"}
+
+
 @api.route("/me", methods=["GET"])
 def me() -> dict[str, Any]:
     return accounts.profile(accounts.get(_caller().customer_id))

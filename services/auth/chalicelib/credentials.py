@@ -31,7 +31,12 @@ _FORGOT_FLOOR_SECONDS = 0.4  # longer than the known-login path takes (one write
 def forgot(login: str, *, now: datetime) -> None:
     started = time.monotonic()
     account = sessions.find_account(sessions.resolve_login(login))
-    if account is not None:
+    if account is not None and account.status == "invited":
+        # imported, no password yet: what it lacks is its invitation (invitations.py)
+        from . import invitations
+
+        invitations.invite_again(account, now=now)
+    elif account is not None:
         token, digest = opaque_tokens.new_token(32)
         accounts.one_time(
             "RESET",

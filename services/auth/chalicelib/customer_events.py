@@ -45,3 +45,21 @@ def updated(account: Account, changed: list[str]) -> None:
     events.publish(
         CustomerUpdated(**billing_profile(account), changed=sorted(changed)), bus_name=settings.event_bus_name
     )
+
+
+def registered_many(accounts: list[Account]) -> None:
+    """CustomerRegistered for each account (an import), ten to a PutEvents request."""
+    events.publish_many(
+        [CustomerRegistered(**billing_profile(account)) for account in accounts],
+        bus_name=settings.event_bus_name,
+    )
+
+
+def updated_many(changes: list[tuple[Account, list[str]]]) -> None:
+    events.publish_many(
+        [
+            CustomerUpdated(**billing_profile(account), changed=sorted(changed))
+            for account, changed in changes
+        ],
+        bus_name=settings.event_bus_name,
+    )

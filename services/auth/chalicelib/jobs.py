@@ -17,3 +17,24 @@ def apply_pending_email_changes(event: Any) -> dict[str, int]:
 
     applied = apply_unanswered_changes(now=events.scheduled_time(event))
     return {"applied": applied}
+
+
+@jobs.schedule(Rate(1, unit=Rate.MINUTES), name="apply_customer_imports")
+def apply_customer_imports(event: Any) -> dict[str, int]:
+    """Applies the customers files operators submitted (customer_import.py), oldest first, for at
+    most RUN_SECONDS of the Lambda's 15 minutes; what is left goes on at the next run."""
+    import time
+
+    from .customer_import import queued, run
+
+    now = events.scheduled_time(event)
+    stop_at = time.monotonic() + RUN_SECONDS
+    done = 0
+    for import_id in queued():
+        if time.monotonic() >= stop_at:
+            break
+        done += run(import_id, now=now, deadline=lambda: time.monotonic() >= stop_at)
+    return {"done": done}
+
+
+RUN_SECONDS = 12 * 60  # of the 15 minutes a Lambda may run (.chalice/config.json): room to stop

@@ -11,6 +11,10 @@
 | OneTimeToken (verify, reset, refuse) | <KIND>#<sha256> | <KIND> |
 | LoginThrottle | THROTTLE#<customer or login digest> | THROTTLE |
 | MailCap (the account mails one address got this hour) | MAILCAP#<address digest> | MAILCAP |
+| ExternalId (the provider's id of a customer, unique) | EXTERNAL#<external_id> | EXTERNAL |
+| Invitation (the activation mail of an imported customer) | CUSTOMER#<customer_id> | INVITATION |
+| CustomerImport (a file of customers and its report) | IMPORT#<import_id> | IMPORT |
+| ImportPart (the file, then the report, compressed, in parts) | IMPORT#<import_id> | FILE#<n> or REPORT#<n> |
 | OperatorClient (a machine client, machine_clients.py) | OPERATOR_CLIENTS | CLIENT#<client_id> |
 
 The `due` index holds only accounts with an email change waiting (due_pk = EMAIL_CHANGE,
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 from guichet_contracts import retries
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
@@ -74,9 +79,9 @@ class DueIndex(GlobalSecondaryIndex["Account"]):
 
 class Account(_AuthItem):
     customer_id = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending_verification | active
+    status = UnicodeAttribute()  # pending_verification | invited (imported, no password yet) | active
     email = UnicodeAttribute()
-    password_hash = UnicodeAttribute()
+    password_hash = UnicodeAttribute()  # empty while invited: no password matches it
     first_name = UnicodeAttribute()
     last_name = UnicodeAttribute()
     phone = UnicodeAttribute(null=True)
@@ -92,6 +97,7 @@ class Account(_AuthItem):
     due_pk = UnicodeAttribute(null=True)
     due_at = UnicodeAttribute(null=True)
     due = DueIndex()
+    external_id = UnicodeAttribute(null=True)  # the provider's own id, for an imported customer
 
 
 class Session(_AuthItem):
@@ -146,6 +152,48 @@ class MailCap(_AuthItem):
     expires_at_epoch = NumberAttribute()
 
 
+class ExternalId(_AuthItem):
+    customer_id = UnicodeAttribute()
+    fingerprint = UnicodeAttribute()  # digest of the provider's data last applied (customer_import.py)
+    updated_at = UTCDateTimeAttribute()
+
+
+class Invitation(_AuthItem):
+    """The invitation of an imported customer: its current link's digest, and when it was mailed
+    (None: written, not yet mailed)."""
+
+    digest = UnicodeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    sent_at = UTCDateTimeAttribute(null=True)
+
+
+class CustomerImport(_AuthItem):
+    import_id = UnicodeAttribute()
+    operator = UnicodeAttribute()  # the operator token's sub
+    status = UnicodeAttribute()  # queued | importing | inviting | done | failed
+    format = UnicodeAttribute()  # csv | jsonl
+    sha256 = UnicodeAttribute()
+    submitted_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    file_parts = NumberAttribute()
+    report_parts = NumberAttribute(default=0)
+    rows = NumberAttribute(default=0)
+    created = NumberAttribute(default=0)
+    updated = NumberAttribute(default=0)
+    unchanged = NumberAttribute(default=0)
+    rejected = NumberAttribute(default=0)
+    invitations_sent = NumberAttribute(default=0)
+    expires_at_epoch = NumberAttribute()
+    lease_until = NumberAttribute(null=True)  # epoch seconds: a run of the job holds it until then
+    due_pk = UnicodeAttribute(null=True)  # while queued: in the `due` index for the job
+    due_at = UnicodeAttribute(null=True)
+
+
+class ImportPart(_AuthItem):
+    data = BinaryAttribute(legacy_encoding=False)  # zlib-compressed
+    expires_at_epoch = NumberAttribute()
+
+
 class Contact(_AuthItem):
     contact_id = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -197,6 +245,18 @@ def login_key(kind: str, value: str) -> tuple[str, str]:
 
 def token_key(kind: str, digest: str) -> tuple[str, str]:
     return f"{kind}#{digest}", kind
+
+
+def external_key(external_id: str) -> tuple[str, str]:
+    return f"EXTERNAL#{external_id}", "EXTERNAL"
+
+
+def invitation_key(customer_id: str) -> tuple[str, str]:
+    return f"CUSTOMER#{customer_id}", "INVITATION"
+
+
+def import_key(import_id: str, part: str = "IMPORT") -> tuple[str, str]:
+    return f"IMPORT#{import_id}", part
 
 
 OPERATOR_CLIENTS = "OPERATOR_CLIENTS"

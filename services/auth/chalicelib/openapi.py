@@ -166,6 +166,14 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
         "PasswordChange",
         {204: None, 401: ERROR, 422: ERROR, 429: ERROR},
     ),
+    (
+        "POST",
+        "/activate",
+        "Choose the first password of an account the provider imported, with the invitation's token",
+        False,
+        "Activation",
+        {200: "Verified", 422: ERROR},
+    ),
     ("GET", "/me", "The profile", True, None, {200: "Profile", 401: ERROR}),
     (
         "PATCH",
@@ -232,6 +240,65 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
     ),
 ]
 
+# operator routes: an operator token with the customers:write scope (403 without it)
+OPERATOR_SCOPE = "customers:write"
+# a customers file: its bytes as they are, not a JSON object (customer_import.py)
+_FILE_COLUMNS = (
+    "a header line naming its columns among external_id, email, first_name, last_name (required), "
+    "phone, language, company, address_line1, address_line2, address_postal_code, address_city, "
+    "address_country"
+)
+FILE_REQUEST_BODY = {
+    "required": True,
+    "description": "A customers file, 5 MB and 50,000 rows at most",
+    "content": {
+        "text/csv": {"schema": {"type": "string", "description": f"CSV (UTF-8): {_FILE_COLUMNS}"}},
+        "application/jsonl": {
+            "schema": {
+                "type": "string",
+                "description": "JSON Lines: one object per line, OperatorCustomer's fields and external_id",
+            }
+        },
+    },
+}
+_OPERATOR_ROUTES = [
+    Route(
+        "PUT",
+        "/operator/customers/{external_id}",
+        "Operator: create (and invite) or update the customer of this provider's id; "
+        "the same body again changes nothing",
+        body="OperatorCustomer",
+        responses={200: "ProviderCustomer", 201: "ProviderCustomer", 400: ERROR, 409: ERROR, 422: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+    Route(
+        "GET",
+        "/operator/customers/{external_id}",
+        "Operator: the customer of this provider's id",
+        responses={200: "ProviderCustomer", 404: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+    Route(
+        "POST",
+        "/operator/customers/imports",
+        "Operator: import a customers file (CSV or JSON Lines); applied by the apply_customer_imports job",
+        responses={202: "CustomerImport", 413: ERROR, 415: ERROR, 422: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+    Route(
+        "GET",
+        "/operator/customers/imports/{import_id}",
+        "Operator: an import's counts and its report, a line per row",
+        query=(
+            ("status", openapi.one_of("created", "updated", "unchanged", "rejected")),
+            openapi.PAGE_LIMIT,
+            "cursor",
+        ),
+        responses={200: "ImportReport", 404: ERROR, 422: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+]
+
 # (method, path, summary, protected, request model, {status: response schema})
 ROUTES = [
     Route(
@@ -245,7 +312,7 @@ ROUTES = [
         **(_SESSION_COOKIE | _OAUTH).get(path, {}),  # type: ignore[arg-type]
     )
     for method, path, summary, protected, body, responses in _TABLE
-]
+] + _OPERATOR_ROUTES
 
 
 def document() -> dict[str, Any]:
@@ -254,4 +321,5 @@ def document() -> dict[str, Any]:
     token["requestBody"] = {"required": True, "content": {oauth.FORM: {"schema": _TOKEN_FORM}}}
     token["security"] = [{"client_basic": []}, {}]  # or client_secret_post, in the form
     built["components"]["securitySchemes"]["client_basic"] = CLIENT_BASIC
+    built["paths"]["/auth/operator/customers/imports"]["post"]["requestBody"] = FILE_REQUEST_BODY
     return built

@@ -96,7 +96,7 @@ class Profile(ResponseModel):
     address: Address | None
     language: Language
     company: str | None
-    status: Literal["pending_verification", "active"] | None = None
+    status: Literal["pending_verification", "invited", "active"] | None = None
     created_at: datetime
     pending_email_change: PendingEmailChange | None
 
@@ -135,6 +135,55 @@ class Session(ResponseModel):
     current: bool
 
 
+class ProviderCustomer(Profile):
+    """A customer as an operator sees it: the profile, the provider's id, and (for a PUT) what it did."""
+
+    model_config = ConfigDict(json_schema_extra=not_null("status", "result"))
+
+    external_id: str | None
+    result: Literal["created", "updated", "unchanged"] | None = None
+
+
+ImportStatus = Literal["queued", "importing", "inviting", "done"]
+LineStatus = Literal["created", "updated", "unchanged", "rejected"]
+
+
+class ImportLine(ResponseModel):
+    """One row of a customers file: its line number and what became of it."""
+
+    model_config = ConfigDict(json_schema_extra=not_null("customer_id", "fields"))
+
+    line: int = Field(ge=1)
+    external_id: str | None
+    status: LineStatus
+    customer_id: str | None = None
+    fields: dict[str, str] | None = None  # a rejected row: each wrong field (or column) and why
+
+
+class CustomerImport(ResponseModel):
+    """A customers file: where its import is, and its counts so far."""
+
+    import_id: str
+    status: ImportStatus
+    format: Literal["csv", "jsonl"]
+    sha256: str
+    submitted_at: datetime
+    finished_at: datetime | None
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    invitations_sent: int
+
+
+class ImportReport(CustomerImport):
+    """The import and a page of its lines (`?status=` for one kind, `?cursor=` for the next page)."""
+
+    items: list[ImportLine]
+    next_cursor: str | None
+
+
 class OAuthToken(ResponseModel):
     """An operator token of a machine client (RFC 6749 5.1, POST /oauth/token)."""
 
@@ -170,6 +219,9 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     EmailChangeRequested,
     Contact,
     Session,
+    ProviderCustomer,
+    CustomerImport,
+    ImportReport,
     OAuthToken,
     OAuthError,
 )

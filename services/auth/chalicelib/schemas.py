@@ -228,6 +228,36 @@ class ContactChanges(_Body):
     roles: Annotated[list[Role], Field(min_length=1, max_length=3)] | None = None
 
 
+# the provider's own id of a customer (its CRM's, its billing's): the key of an import
+EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$"
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=EXTERNAL_ID)]
+
+
+class OperatorCustomer(_Body):
+    """A customer as the provider's systems know it: PUT /auth/operator/customers/{external_id},
+    and each row of an import (customer_import.py). No password: the customer chooses it from
+    the invitation mailed to `email`."""
+
+    email: Email
+    first_name: Text
+    last_name: Text
+    phone: Phone | None = None
+    language: Language = "fr"
+    company: OptionalText | None = None
+    address: AddressBody | None = None
+
+
+class ImportedCustomer(OperatorCustomer):
+    """One row of a customers file: the customer and the provider's id of it."""
+
+    external_id: ExternalId
+
+
+class Activation(_Body):
+    token: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+    password: Password
+
+
 Body = TypeVar("Body", bound=_Body)
 
 

@@ -71,7 +71,7 @@ def login(
             )
         )
     attempts.append(login_throttle.begin(login_throttle.key_for_login(key, ip), now=now))
-    if account is None:
+    if account is None or account.status == "invited":  # invited: no password until activated
         passwords.verify_nothing(password)
         raise InvalidCredentials()
     if not passwords.verify(account.password_hash, password):

@@ -32,6 +32,8 @@ class Settings:
     argon2_parallelism: int
     accept_test_email_domains: bool
     templates: Path
+    # invitations of imported customers mailed per second at most (SES's sending rate); 0: no pause
+    invitation_mails_per_second: float
 
 
 def _required(name: str) -> str:
@@ -60,6 +62,9 @@ def load() -> Settings:
     operator_audience = _required("GUICHET_OPERATOR_AUDIENCE")
     if operator_audience == jwt_audience:
         raise SettingsError("GUICHET_OPERATOR_AUDIENCE must differ from GUICHET_JWT_AUDIENCE")
+    mails_per_second = float(os.environ.get("AUTH_INVITATION_MAILS_PER_SECOND") or 10)
+    if mails_per_second < 0:
+        raise SettingsError("AUTH_INVITATION_MAILS_PER_SECOND must be 0 (no pause) or more")
     return Settings(
         stage=_required("GUICHET_STAGE"),
         table_name=_required("AUTH_TABLE_NAME"),
@@ -81,6 +86,7 @@ def load() -> Settings:
         # RFC 2606 names (.test) are for the local run only, where the demo customers live.
         accept_test_email_domains=os.environ.get("AUTH_ACCEPT_TEST_EMAIL_DOMAINS", "") == "true",
         templates=Path(__file__).parent / "templates",
+        invitation_mails_per_second=mails_per_second,
     )
 
 

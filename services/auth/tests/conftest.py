@@ -282,6 +282,24 @@ def other_customer(client: Any, mailbox: Mailbox) -> Customer:
     return new_customer(client, mailbox, first_name="Bruno", last_name="Costa")
 
 
+def operator_token(*scopes: str, operator_id: str = "crm:sync") -> str:
+    """An operator token (guichet_contracts.operator_tokens) signed with the service's own key."""
+    from chalicelib import token_signing
+    from chalicelib.settings import settings
+    from guichet_contracts import operator_tokens
+
+    key = token_signing.signing_key()
+    return operator_tokens.sign(
+        key.private_key,
+        kid=key.kid,
+        issuer=settings.jwt_issuer,
+        audience=settings.operator_audience,
+        operator_id=operator_id,
+        scopes=list(scopes),
+        now=datetime.now(UTC),
+    )
+
+
 def profile(client: Any, someone: Customer) -> dict[str, Any]:
     response = call(client, "GET", "/me", token=someone.access_token)
     assert response.status_code == 200, response.body

@@ -6,16 +6,38 @@ import json
 from typing import Any
 
 import pytest
-from conftest import SERVICE_DIR, Mailbox, assert_error, call, documented_routes, new_customer
+from conftest import (
+    SERVICE_DIR,
+    Mailbox,
+    assert_error,
+    call,
+    documented_routes,
+    new_customer,
+    operator_token,
+)
 from guichet_local.testing import assert_said_in
 
 
-def _routes() -> list[tuple[str, str, bool, str | None]]:
-    return [(route.method, route.path, route.protected, route.body) for route in documented_routes()]
+def _routes() -> list[tuple[str, str, str | None, str | None]]:
+    """(method, path, whose token it takes: "customer", "operator" or None, request model)."""
+    return [
+        (
+            route.method,
+            route.path,
+            "operator" if getattr(route, "operator_scope", None) else "customer" if route.protected else None,
+            route.body,
+        )
+        for route in documented_routes()
+    ]
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{contact_id}", "0123456789ab").replace("{session_id}", "0123456789abcdef")
+    return (
+        path.replace("{contact_id}", "0123456789ab")
+        .replace("{session_id}", "0123456789abcdef")
+        .replace("{external_id}", "crm-000001")
+        .replace("{import_id}", "0" * 32)
+    )
 
 
 BODY_ROUTES = [(m, p, protected, body) for m, p, protected, body in _routes() if body]
@@ -31,9 +53,8 @@ def owner(app) -> Any:
 
 
 def _send(client, owner, method, path, protected, body, **kwargs):
-    return call(
-        client, method, _concrete(path), body, token=owner.access_token if protected else None, **kwargs
-    )
+    token = {"customer": owner.access_token, "operator": operator_token("customers:write")}.get(protected)
+    return call(client, method, _concrete(path), body, token=token, **kwargs)
 
 
 def _model(name: str) -> Any:
@@ -186,7 +207,11 @@ def _app_routes(app) -> list[tuple[str, str]]:
 
 
 def _protected() -> set[tuple[str, str]]:
-    return {(method, path) for method, path, protected, _ in _routes() if protected}
+    return {(method, path) for method, path, protected, _ in _routes() if protected == "customer"}
+
+
+def _operator_routes() -> set[tuple[str, str]]:
+    return {(method, path) for method, path, protected, _ in _routes() if protected == "operator"}
 
 
 def test_the_protected_routes_are_the_customers_own_ones(app):
@@ -220,9 +245,22 @@ def test_every_protected_route_answers_401_without_a_valid_token(app, client, to
         assert_error(response, 401, "unauthenticated")
 
 
+@pytest.mark.parametrize("token", [None, "garbage", "customer"], ids=["no token", "bad token", "customer's"])
+def test_every_operator_route_answers_401_without_an_operator_token(app, client, owner, token):
+    operator_routes = _operator_routes()
+    assert operator_routes and operator_routes <= set(_app_routes(app))
+    for method, path in operator_routes:
+        body = {} if method in ("POST", "PATCH", "PUT") else None
+        sent = owner.access_token if token == "customer" else token
+        # a customers file is CSV (Chalice answers 415 to another content type before the route)
+        headers = {"content-type": "text/csv"} if path.endswith("/imports") else {}
+        response = call(client, method, _concrete(path), body, token=sent, headers=headers)
+        assert_error(response, 401, "unauthenticated")
+
+
 def test_public_routes_do_not_ask_for_a_token(app, client):
     for method, path in _app_routes(app):
-        if (method, path) in _protected():
+        if (method, path) in _protected() | _operator_routes():
             continue
         body = {} if method == "POST" else None
         response = call(client, method, path, body)

@@ -47,9 +47,18 @@ def test_the_served_document_is_the_one_answers_are_checked_against(served):
 
 
 def test_protected_operations_declare_bearer_security_and_401(served):
-    protected = {(route.method, f"/auth{route.path}") for route in documented_routes() if route.protected}
+    routes = documented_routes()
+    operator = {
+        (route.method, f"/auth{route.path}"): route.operator_scope
+        for route in routes
+        if getattr(route, "operator_scope", None)
+    }
+    protected = {(route.method, f"/auth{route.path}") for route in routes if route.protected} - set(operator)
     for route, operation in _operations(served).items():
-        if route in protected:
+        if route in operator:  # an operator token with its scope (guichet_contracts.operator_tokens)
+            assert operation.get("security") == [{"operator": [operator[route]]}], route
+            assert {"401", "403"} <= set(operation["responses"]), route
+        elif route in protected:
             assert operation.get("security") == [{"bearer": []}], route
             assert "401" in operation["responses"], route
         elif route == ("POST", "/auth/oauth/token"):  # a machine client: Basic, or in the form

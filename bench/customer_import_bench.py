@@ -1,0 +1,189 @@
+"""Customer import benchmark (issue 12): 10,000 customers from one CSV file, on moto.
+
+The file goes in through POST /auth/operator/customers/imports and the `apply_customer_imports`
+job applies it, as deployed; DynamoDB requests are counted at PynamoDB's connection, by phase:
+the rows' writes (goal: batch writes, ≤ 1 request per row), the whole job (report and
+invitations included), and the same file imported a second time (nothing to write). Times are
+moto's, in process: compare them with each other, never with DynamoDB's.
+
+moto backs the table up before each TransactWriteItems by deep-copying all of it once per item
+of the transaction (moto 5.2.5, `transact_write_items`), which makes 10,000 rows take hours; the
+bench gives it one backup per transaction that copies the table's index of items, not the items
+(`shallow_backups`). No transaction fails here, so nothing is ever restored from it, and no
+request count changes.
+
+Each invitation is rendered (template, catalogs, brand) as it is for SES, then counted instead of
+handed to moto's SES, whose response serialisation alone costs ~28 ms a mail here (about five
+minutes for 10,000): the mails themselves are checked by the service's and the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from harness import ROOT, DynamoCalls, requests_made, service_environment
+
+SERVICE = ROOT / "services" / "auth"
+RESOURCES = {"AUTH_TABLE_NAME": "bench-auth", "AUTH_INVITATION_MAILS_PER_SECOND": "0"}
+CUSTOMERS = int(os.environ.get("BENCH_IMPORT_CUSTOMERS", "10000"))
+HEADER = (
+    "external_id,email,first_name,last_name,phone,language,"
+    "address_line1,address_postal_code,address_city,address_country\n"
+)
+FIRST = ("Jeanne", "Paul", "Élodie", "Marc", "Inès", "Luca", "Zoé", "Hugo")
+LAST = ("Martin", "Durand", "Œuvray", "Petit", "Vidal", "Rossi", "Roux", "Blanc")
+
+
+def customers_file(count: int) -> str:
+    rows = [HEADER]
+    for n in range(count):
+        phone = f"+3361{n:07d}" if n % 2 else ""  # half of them with a mobile number
+        rows.append(
+            f"crm-{n:06d},customer{n:06d}@example.org,{FIRST[n % 8]},{LAST[n // 8 % 8]},{phone},"
+            f"{('fr', 'en', 'it')[n % 3]},{n} rue de la Gare,59000,Lille,FR\n"
+        )
+    return "".join(rows)
+
+
+def main() -> None:
+    import logging
+
+    logging.disable(logging.WARNING)
+    os.environ.update(service_environment(SERVICE, **RESOURCES))
+    sys.path.insert(0, str(SERVICE))
+    sys.path.insert(0, str(ROOT / "local"))
+    import boto3
+    from guichet_local.resources import deploy_service_resources
+    from moto import mock_aws
+
+    with mock_aws():
+        os.environ.update(deploy_service_resources(SERVICE, "bench"))
+        boto3.client("ses").verify_email_identity(EmailAddress="no-reply@guichet.test")
+        shallow_backups()
+        measure()
+
+
+def shallow_backups() -> None:
+    import copy
+    from types import SimpleNamespace
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def backed_up_once(backend: Any, transact_items: Any) -> Any:
+        backups: dict[int, Table] = {}
+
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if not isinstance(value, Table):
+                return copy.deepcopy(value, memo)
+            if id(value) not in backups:
+                backup = copy.copy(value)
+                backup.items = value.items.copy()
+                backups[id(value)] = backup
+            return backups[id(value)]
+
+        models.copy = SimpleNamespace(deepcopy=deepcopy)  # type: ignore[attr-defined]
+        try:
+            return original(backend, transact_items)
+        finally:
+            models.copy = copy  # type: ignore[attr-defined]
+
+    models.DynamoDBBackend.transact_write_items = backed_up_once  # type: ignore[method-assign]
+
+
+def measure() -> None:
+    from app import app
+    from chalice.test import Client
+    from chalicelib import customer_import, token_signing
+    from chalicelib.settings import settings
+    from guichet_contracts import operator_tokens
+
+    client = Client(app, stage_name="local", project_dir=str(SERVICE))
+    key = token_signing.signing_key()
+    token = operator_tokens.sign(
+        key.private_key,
+        kid=key.kid,
+        issuer=settings.jwt_issuer,
+        audience=settings.operator_audience,
+        operator_id="bench",
+        scopes=["customers:write"],
+        now=datetime.now(UTC),
+    )
+    content = customers_file(CUSTOMERS).encode()
+    calls = DynamoCalls()
+    applied: Counter[str] = Counter()
+    apply = customer_import.apply
+
+    def counted_apply(*args: Any, **kwargs: Any) -> Any:  # the rows' own requests, within the job
+        before = Counter(calls.counts)
+        try:
+            return apply(*args, **kwargs)
+        finally:
+            applied.update(Counter(calls.counts) - before)
+
+    customer_import.apply = counted_apply  # type: ignore[assignment]
+    from guichet_contracts import mail
+
+    mailed: list[str] = []
+    mail.send = lambda email, sender: mailed.append(sender)  # type: ignore[assignment]
+
+    def imported(at: datetime) -> tuple[dict[str, Any], float, dict[str, int]]:
+        applied.clear()
+        started = time.perf_counter()
+        answer, job_calls = calls.during(lambda: submit_and_run(client, token, content, at))
+        return answer, time.perf_counter() - started, job_calls
+
+    first, first_seconds, first_calls = imported(datetime(2026, 12, 1, 9, tzinfo=UTC))
+    first_applied = dict(applied)
+    assert (first["created"], first["rejected"], first["invitations_sent"]) == (CUSTOMERS, 0, CUSTOMERS), (
+        first
+    )
+    second, second_seconds, second_calls = imported(datetime(2026, 12, 1, 9, tzinfo=UTC) + timedelta(hours=1))
+    assert (second["unchanged"], second["invitations_sent"]) == (CUSTOMERS, 0), second
+
+    per_row = sum(first_applied.values()) / CUSTOMERS
+    print(
+        f"customer import, {CUSTOMERS} new customers, the rows' writes: {per_row:.3f} DynamoDB requests "
+        f"per row, {requests_made(first_applied)} (goal <= 1)"
+    )
+    print(
+        f"customer import, {CUSTOMERS} new customers, whole job (file, report, invitations): "
+        f"{sum(first_calls.values()) / CUSTOMERS:.3f} requests per row, {requests_made(first_calls)}; "
+        f"{first_seconds:.1f} s on moto"
+    )
+    print(
+        f"customer import, the same file again ({CUSTOMERS} unchanged): "
+        f"{sum(second_calls.values()) / CUSTOMERS:.3f} requests per row, {requests_made(second_calls)}; "
+        f"{second_seconds:.1f} s on moto"
+    )
+
+
+def submit_and_run(client: Any, token: str, content: bytes, at: datetime) -> dict[str, Any]:
+    submitted = client.http.post(
+        "/operator/customers/imports",
+        headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
+        body=content,
+    )
+    assert submitted.status_code == 202, submitted.body
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
+    event["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert client.lambda_.invoke("apply_customer_imports", event).payload == {"done": 1}
+    report = client.http.get(
+        f"/operator/customers/imports/{submitted.json_body['import_id']}?limit=1",
+        headers={"authorization": f"Bearer {token}"},
+    )
+    return dict(json.loads(report.body))
+
+
+if __name__ == "__main__":
+    main()

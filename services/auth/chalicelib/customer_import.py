@@ -1,0 +1,799 @@
+"""Customers brought in by the provider's systems, keyed by the provider's own id (external_id).
+
+One customer (PUT /auth/operator/customers/{external_id}) or a file of thousands (CSV or JSON
+Lines, POST /auth/operator/customers/imports) go through `apply`: each row is validated with the
+rules of registration (schemas.ImportedCustomer) and is then, by its external_id,
+
+- created: an account without a password (status `invited`) with its unique login names, the
+  ExternalId item and, afterwards, an invitation by mail (invitations.py);
+- updated: names, phone, address, company and language set from the row (a field the row leaves
+  out or empty is kept: an import never clears what the customer wrote; the email is the
+  customer's own login, changed only by them, never by an import);
+- unchanged: the row is the one applied last time (ExternalId.fingerprint), nothing is written,
+  so importing a file again changes nothing and mails nobody;
+- rejected: each wrong field named in the API's words, with the line number.
+
+Email and phone stay unique across accounts as at registration: LoginName items written in the
+same TransactWriteItems as the account, each with its condition. BatchWriteItem would be one
+request per 25 items but cannot condition, so a registration racing the import could make a
+second account for one address; a transaction holds up to 100 items, about 25 new customers
+(account, email, phone, external id), so a file costs about one request per 25 rows to write,
+plus one BatchGetItem per 100 rows for each lookup (external ids, then emails and phones). A
+transaction refused as a whole (a condition failed: an address registered meanwhile, a customer
+id drawn twice) is replayed row by row, and only the row at fault is rejected.
+
+A file is kept in the table (compressed, in parts) when it is submitted and applied by the
+`apply_customer_imports` job, because a request through API Gateway must answer within 29 s
+while thousands of rows, their writes and their mails take minutes; the job's Lambda may run
+15 minutes, and a file it could not finish (the mails, paced to SES's sending rate) is taken up
+again by its next run. The report (a line per row) is kept with the file for 30 days.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import uuid
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from guichet_contracts.words import Phrase
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.models import Model
+
+from . import accounts, customer_events
+from .errors import NotFound, ValidationFailed
+from .models import (
+    Account,
+    Address,
+    CustomerImport,
+    ExternalId,
+    ImportPart,
+    LoginName,
+    account_key,
+    external_key,
+    import_key,
+    login_key,
+    transaction,
+)
+
+logger = Logger(child=True)
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # under Lambda's 6 MB request payload (API Gateway takes 10 MB)
+MAX_ROWS = 50_000
+KEPT_DAYS = 30
+TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+_BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
+_PART_BYTES = 350 * 1024  # an item holds 400 KB
+_REPORT_LINES_PER_PART = 1000
+QUEUED = "CUSTOMER_IMPORT"  # due_pk of an import waiting for the job (the `due` index)
+
+# the columns of a CSV file; the address in address_* columns
+COLUMNS = (
+    "external_id",
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "language",
+    "company",
+    "address_line1",
+    "address_line2",
+    "address_postal_code",
+    "address_city",
+    "address_country",
+)
+REQUIRED_COLUMNS = ("external_id", "email", "first_name", "last_name")
+_UPDATABLE = ("first_name", "last_name", "phone", "language", "company", "address")
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One row of a file (or the body of one PUT): its line, and the customer once validated."""
+
+    line: int
+    external_id: str | None
+    customer: Any = None  # schemas.ImportedCustomer
+    problems: dict[str, Phrase] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        data = self.customer.model_dump(mode="json", exclude={"external_id"}, exclude_none=True)
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class Outcome:
+    line: int
+    external_id: str | None
+    status: str  # created | updated | unchanged | rejected
+    customer_id: str | None = None
+    fields: dict[str, Phrase] = field(default_factory=dict)
+
+    def as_stored(self) -> dict[str, Any]:
+        stored: dict[str, Any] = {"line": self.line, "external_id": self.external_id, "status": self.status}
+        if self.customer_id:
+            stored["customer_id"] = self.customer_id
+        if self.fields:
+            stored["fields"] = {name: [p.message_id, _plain(p.values)] for name, p in self.fields.items()}
+        return stored
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value if isinstance(value, int | float) else str(value) for name, value in values.items()}
+
+
+def file_format(content_type: str | None) -> str:
+    """`csv` or `jsonl` from the request's Content-Type; 415 for anything else."""
+    from .errors import UnsupportedMediaType
+
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind in ("text/csv", "application/csv"):
+        return "csv"
+    if kind in (
+        "application/jsonl",
+        "application/x-ndjson",
+        "application/x-jsonlines",
+        "application/jsonlines",
+    ):
+        return "jsonl"
+    raise UnsupportedMediaType()
+
+
+def read_rows(content: bytes, kind: str, *, validate: bool = True) -> list[Row]:
+    """The rows of a file, each validated (unless `validate` is False: only counted, as when the
+    file is submitted); a file that cannot be read at all is one 422."""
+    if not content.strip():
+        raise ValidationFailed(fields={"file": Phrase("field.empty")})
+    if len(content) > MAX_FILE_BYTES:
+        from .errors import PayloadTooLarge
+
+        raise PayloadTooLarge()
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(fields={"file": Phrase("field.encoding")}) from None
+    rows = list(_csv_rows(text, validate) if kind == "csv" else _jsonl_rows(text, validate))
+    if len(rows) > MAX_ROWS:
+        raise ValidationFailed(fields={"file": Phrase("field.too_many_rows", max_rows=MAX_ROWS)})
+    return rows
+
+
+def _csv_rows(text: str, validate: bool) -> Iterator[Row]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except (StopIteration, csv.Error):
+        raise ValidationFailed(fields={"file": Phrase("field.empty")}) from None
+    problems = {f"columns.{name}": Phrase("field.extra_forbidden") for name in header if name not in COLUMNS}
+    problems |= {
+        f"columns.{name}": Phrase("field.missing") for name in REQUIRED_COLUMNS if name not in header
+    }
+    if len(set(header)) != len(header):
+        problems["columns"] = Phrase("field.no_duplicates")
+    if problems:
+        raise ValidationFailed(fields=problems)
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            line = reader.line_num
+            yield Row(line=start, external_id=None, problems={"line": Phrase("field.csv_line")})
+            continue
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line
+        if len(cells) != len(header):
+            yield Row(
+                line=start, external_id=None, problems={"line": Phrase("field.csv_cells", count=len(header))}
+            )
+            continue
+        if not validate:
+            yield Row(line=start, external_id=None)
+            continue
+        given: dict[str, Any] = {name: cell for name, cell in zip(header, cells, strict=True) if cell.strip()}
+        address = {
+            name.removeprefix("address_"): given.pop(name)
+            for name in list(given)
+            if name.startswith("address_")
+        }
+        if address:
+            given["address"] = address
+        yield validated(start, given, csv_columns=True)
+
+
+def _jsonl_rows(text: str, validate: bool) -> Iterator[Row]:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        if not validate:
+            yield Row(line=number, external_id=None)
+            continue
+        try:
+            given = json.loads(raw)
+        except ValueError:
+            given = None
+        if not isinstance(given, dict):
+            yield Row(line=number, external_id=None, problems={"line": Phrase("field.object")})
+            continue
+        yield validated(number, given, csv_columns=False)
+
+
+def validated(line: int, given: dict[str, Any], *, csv_columns: bool) -> Row:
+    """The row as a customer of schemas.ImportedCustomer, or its problems (by column for a CSV file)."""
+    from guichet_contracts.validation import problems
+    from pydantic import ValidationError
+
+    from . import schemas
+
+    external_id = given.get("external_id")
+    external_id = external_id.strip() if isinstance(external_id, str) else None
+    try:
+        customer = schemas.ImportedCustomer.model_validate(given)
+    except ValidationError as error:
+        found = problems(error, schemas.PROTECTED_FIELDS - {"email"})
+        if csv_columns:
+            found = {name.replace("address.", "address_", 1): phrase for name, phrase in found.items()}
+        return Row(line=line, external_id=external_id, problems=found)
+    return Row(line=line, external_id=customer.external_id, customer=customer)
+
+
+# --- applying rows --------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    row: Row
+    kind: str  # create | update
+    existing: ExternalId | None = None
+    account: Account | None = None  # an update: the account as read
+    customer_id: str = ""
+    new_phone: str | None = None  # an update moving the phone
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def phone_written(self) -> str | None:
+        """The phone number this row gives its customer (a LoginName to write), if any."""
+        return self.row.customer.phone if self.kind == "create" else self.new_phone
+
+
+def apply(rows: list[Row], *, now: datetime) -> list[Outcome]:
+    """Apply validated rows (see the module); one outcome per row, in the rows' order."""
+    outcomes: dict[int, Outcome] = {}
+    valid: list[Row] = []
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if row.problems:
+            outcomes[row.line] = Outcome(row.line, row.external_id, "rejected", fields=row.problems)
+        elif row.external_id in first_line:
+            outcomes[row.line] = _rejected(
+                row, "external_id", "field.duplicate_line", line=first_line[row.external_id]
+            )
+        else:
+            first_line[row.customer.external_id] = row.line
+            valid.append(row)
+
+    known = {
+        item.pk.removeprefix("EXTERNAL#"): item
+        for item in _batch_get(ExternalId, [external_key(r.customer.external_id) for r in valid])
+    }
+    creates: list[_Plan] = []
+    updates: list[_Plan] = []
+    for row in valid:
+        existing = known.get(row.customer.external_id)
+        if existing is None:
+            creates.append(_Plan(row, "create"))
+        elif existing.fingerprint == row.fingerprint:
+            outcomes[row.line] = Outcome(
+                row.line, row.external_id, "unchanged", customer_id=existing.customer_id
+            )
+        else:
+            updates.append(_Plan(row, "update", existing=existing, customer_id=existing.customer_id))
+
+    _read_accounts(updates, outcomes)
+    updates = [plan for plan in updates if plan.row.line not in outcomes]
+    _check_login_names(creates, updates, outcomes)
+    plans = [plan for plan in creates + updates if plan.row.line not in outcomes]
+    drawn: set[str] = set()
+    for plan in plans:
+        if plan.kind == "create":
+            plan.customer_id = _draw_customer_id(plan.row.customer, drawn)
+    for chunk in _chunks(plans):
+        _write_chunk(chunk, now=now, outcomes=outcomes)
+    _publish(plans, outcomes, now=now)
+    return [outcomes[row.line] for row in rows]
+
+
+def _rejected(row: Row, name: str, message_id: str, **values: Any) -> Outcome:
+    return Outcome(row.line, row.external_id, "rejected", fields={name: Phrase(message_id, **values)})
+
+
+def _batch_get(model: type[Model], keys: list[tuple[str, str]]) -> list[Any]:
+    found: list[Any] = []
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), _BATCH_GET):
+        found.extend(model.batch_get(unique[start : start + _BATCH_GET]))
+    return found
+
+
+def _read_accounts(updates: list[_Plan], outcomes: dict[int, Outcome]) -> None:
+    """The accounts the updates change, and what each update changes."""
+    found = {a.customer_id: a for a in _batch_get(Account, [account_key(p.customer_id) for p in updates])}
+    for plan in updates:
+        account = found.get(plan.customer_id)
+        if account is None:  # the account is gone (closed): the provider's id names nobody now
+            outcomes[plan.row.line] = _rejected(plan.row, "external_id", "field.account_gone")
+            continue
+        plan.account = account
+        wanted = plan.row.customer
+        current = customer_events.billing_profile(account)
+        for name in _UPDATABLE:
+            value = getattr(wanted, name)
+            if value in (None, "") or name not in wanted.model_fields_set:
+                continue  # left out (the language too, whatever its default): kept as it is
+            value = value.model_dump() if name == "address" else value
+            if name == "address":
+                value = {**value, "line2": value.get("line2") or None}
+            if current.get(name) != value:
+                plan.changed.append(name)
+        if "phone" in plan.changed:
+            plan.new_phone = wanted.phone
+
+
+def _check_login_names(creates: list[_Plan], updates: list[_Plan], outcomes: dict[int, Outcome]) -> None:
+    """Emails of new customers and phones given to someone must be nobody else's, in the file or
+    in the table (operators may see which: the report is theirs, never a customer's)."""
+    email_line: dict[str, int] = {}
+    phone_line: dict[str, int] = {}
+    for plan in sorted(creates + updates, key=lambda p: p.row.line):
+        row = plan.row
+        if plan.kind == "create":
+            email = row.customer.email
+            if email in email_line:
+                outcomes[row.line] = _rejected(row, "email", "field.duplicate_line", line=email_line[email])
+                continue
+            email_line[email] = row.line
+        phone = plan.phone_written
+        if phone:
+            if phone in phone_line:
+                outcomes[row.line] = _rejected(row, "phone", "field.duplicate_line", line=phone_line[phone])
+                continue
+            phone_line[phone] = row.line
+    pending = [p for p in creates + updates if p.row.line not in outcomes]
+    keys = [login_key("email", p.row.customer.email) for p in pending if p.kind == "create"]
+    keys += [login_key("phone", p.phone_written) for p in pending if p.phone_written]
+    taken = {item.pk: item.customer_id for item in _batch_get(LoginName, keys)}
+    for plan in pending:
+        row = plan.row
+        if plan.kind == "create" and login_key("email", row.customer.email)[0] in taken:
+            outcomes[row.line] = _rejected(row, "email", "field.taken")
+            continue
+        phone = plan.phone_written
+        holder = taken.get(login_key("phone", phone)[0]) if phone else None
+        if holder is not None and holder != plan.customer_id:
+            outcomes[row.line] = _rejected(row, "phone", "field.taken")
+
+
+def _draw_customer_id(customer: Any, drawn: set[str]) -> str:
+    while True:
+        customer_id = accounts.new_customer_id(customer.first_name, customer.last_name)
+        if customer_id not in drawn:
+            drawn.add(customer_id)
+            return customer_id
+
+
+def _size(plan: _Plan) -> int:
+    """The items of a plan's transaction."""
+    if plan.kind == "create":
+        return 4 if plan.row.customer.phone else 3
+    if not plan.changed:
+        return 1
+    moving = plan.new_phone is not None
+    return 2 + (2 if moving and plan.account.phone else 1 if moving else 0)  # type: ignore[union-attr]
+
+
+def _chunks(plans: list[_Plan]) -> Iterator[list[_Plan]]:
+    chunk: list[_Plan] = []
+    items = 0
+    for plan in plans:
+        if items + _size(plan) > TRANSACTION_ITEMS:
+            yield chunk
+            chunk, items = [], 0
+        chunk.append(plan)
+        items += _size(plan)
+    if chunk:
+        yield chunk
+
+
+def _write_chunk(chunk: list[_Plan], *, now: datetime, outcomes: dict[int, Outcome]) -> None:
+    try:
+        with transaction() as write:
+            for plan in chunk:
+                _add(write, plan, now=now)
+    except TransactWriteError as error:
+        if error.cause_response_code not in ("TransactionCanceledException", "ValidationException"):
+            raise  # AWS failing for a moment: the job's next run applies the file again
+        for plan in chunk:  # one row at fault: find it, write the others
+            _write_alone(plan, now=now, outcomes=outcomes)
+        return
+    for plan in chunk:
+        outcomes[plan.row.line] = _done(plan)
+
+
+def _done(plan: _Plan) -> Outcome:
+    # an update changing nothing the account shows (only left-out fields, or the email, which an
+    # import never changes) only records the row's fingerprint
+    status = "created" if plan.kind == "create" else "updated" if plan.changed else "unchanged"
+    return Outcome(plan.row.line, plan.row.external_id, status, customer_id=plan.customer_id)
+
+
+def _write_alone(plan: _Plan, *, now: datetime, outcomes: dict[int, Outcome]) -> None:
+    row = plan.row
+    for _attempt in range(8):
+        try:
+            with transaction() as write:
+                _add(write, plan, now=now)
+        except TransactWriteError as error:
+            if error.cause_response_code not in ("TransactionCanceledException", "ValidationException"):
+                raise
+            failed = accounts.failed_conditions(error)
+            if plan.kind == "create":
+                # puts in the order _add wrote them: account, email, [phone], external id
+                if 1 in failed:
+                    outcomes[row.line] = _rejected(row, "email", "field.taken")
+                elif 2 in failed and row.customer.phone:
+                    outcomes[row.line] = _rejected(row, "phone", "field.taken")
+                elif 0 in failed:
+                    plan.customer_id = _draw_customer_id(row.customer, set())
+                    continue  # the customer id is someone's: draw other digits
+                else:
+                    outcomes[row.line] = _rejected(row, "external_id", "field.changed_meanwhile")
+                return
+            # an update: [delete of the old phone], [put of the new one], external id, account
+            new_phone_put = 1 if plan.new_phone and plan.account.phone else 0  # type: ignore[union-attr]
+            if plan.new_phone and new_phone_put in failed:
+                outcomes[row.line] = _rejected(row, "phone", "field.taken")
+            else:
+                outcomes[row.line] = _rejected(row, "external_id", "field.changed_meanwhile")
+            return
+        outcomes[row.line] = _done(plan)
+        return
+    raise RuntimeError("could not draw a free customer id")
+
+
+def _add(write: Any, plan: _Plan, *, now: datetime) -> None:
+    """The items of one row in a transaction (see _write_alone for their order)."""
+    customer = plan.row.customer
+    fingerprint = ExternalId(
+        *external_key(customer.external_id),
+        customer_id=plan.customer_id,
+        fingerprint=plan.row.fingerprint,
+        updated_at=now,
+    )
+    if plan.kind == "create":
+        write.save(new_account(plan.customer_id, customer, now=now), condition=Account.pk.does_not_exist())
+        write.save(
+            LoginName(*login_key("email", customer.email), customer_id=plan.customer_id),
+            condition=LoginName.pk.does_not_exist(),
+        )
+        if customer.phone:
+            write.save(
+                LoginName(*login_key("phone", customer.phone), customer_id=plan.customer_id),
+                condition=LoginName.pk.does_not_exist(),
+            )
+        write.save(fingerprint, condition=ExternalId.pk.does_not_exist())
+        return
+    account = plan.account
+    assert account is not None
+    if not plan.changed:  # nothing the account shows: the row's fingerprint alone
+        write.save(fingerprint, condition=ExternalId.customer_id == plan.customer_id)
+        return
+    old_phone = account.phone
+    if plan.new_phone:
+        if old_phone:
+            write.delete(
+                LoginName(*login_key("phone", old_phone)), condition=LoginName.customer_id == plan.customer_id
+            )
+        write.save(
+            LoginName(*login_key("phone", plan.new_phone), customer_id=plan.customer_id),
+            condition=LoginName.pk.does_not_exist(),
+        )
+    write.save(fingerprint, condition=ExternalId.customer_id == plan.customer_id)
+    actions = [Account.updated_at.set(now)]
+    for name in plan.changed:
+        value = getattr(customer, name)
+        attribute = getattr(Account, name)
+        actions.append(attribute.set(Address(**value.model_dump()) if name == "address" else value))
+    phone_unchanged = Account.phone == old_phone if old_phone else Account.phone.does_not_exist()
+    write.update(account, actions=actions, condition=Account.pk.exists() & phone_unchanged)
+
+
+def new_account(customer_id: str, customer: Any, *, now: datetime) -> Account:
+    """An imported customer's account: no password until the invitation is accepted."""
+    return Account(
+        *account_key(customer_id),
+        customer_id=customer_id,
+        status="invited",
+        email=customer.email,
+        password_hash="",
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        phone=customer.phone,
+        language=customer.language,
+        company=customer.company or None,
+        address=Address(**customer.address.model_dump()) if customer.address else None,
+        created_at=now,
+        updated_at=now,
+        external_id=customer.external_id,
+    )
+
+
+def _publish(plans: list[_Plan], outcomes: dict[int, Outcome], *, now: datetime) -> None:
+    """CustomerRegistered for each customer created, CustomerUpdated for each one updated."""
+    registered: list[Account] = []
+    updated: list[tuple[Account, list[str]]] = []
+    for plan in plans:
+        status = outcomes[plan.row.line].status
+        if status == "created":
+            registered.append(new_account(plan.customer_id, plan.row.customer, now=now))
+        elif status == "updated" and plan.changed:
+            account = plan.account
+            assert account is not None
+            for name in plan.changed:
+                value = getattr(plan.row.customer, name)
+                setattr(account, name, Address(**value.model_dump()) if name == "address" else value)
+            updated.append((account, plan.changed))
+    customer_events.registered_many(registered)
+    customer_events.updated_many(updated)
+
+
+# --- one customer over the API --------------------------------------------------------------
+
+
+def put_one(external_id: str, body: Any, *, now: datetime) -> tuple[Outcome, Account]:
+    """PUT /auth/operator/customers/{external_id}: create, update or leave one customer; a new
+    one is invited at once. A rejected body is a 409 (taken) or 422 like any request's."""
+    from . import invitations, schemas
+    from .errors import Conflict
+
+    data = body.model_dump(exclude_unset=True) | {"external_id": external_id}
+    row = validated(1, data, csv_columns=False)
+    if row.problems:
+        raise ValidationFailed(fields=row.problems)
+    assert isinstance(row.customer, schemas.ImportedCustomer)
+    outcome = apply([row], now=now)[0]
+    if outcome.status == "rejected":
+        taken = any(p.message_id == "field.taken" for p in outcome.fields.values())
+        raise (Conflict if taken else ValidationFailed)(fields=outcome.fields)
+    account = accounts.get(outcome.customer_id)  # type: ignore[arg-type]
+    invitations.invite_pending([account], now=now)
+    account.refresh()
+    return outcome, account
+
+
+def get_by_external_id(external_id: str) -> Account:
+    try:
+        item = ExternalId.get(*external_key(external_id))
+    except DoesNotExist:
+        raise NotFound() from None
+    return accounts.get(item.customer_id)
+
+
+def as_customer(account: Account) -> dict[str, Any]:
+    """The operator's view of an imported customer (the profile with its external id and status)."""
+    return {**accounts.profile(account), "external_id": account.external_id, "status": account.status}
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def submit(content: bytes, kind: str, *, operator: str, now: datetime) -> CustomerImport:
+    """Keep a file for the job (after checking it can be read: a bad file is a 422 now, not a
+    report later) and queue it."""
+    rows = read_rows(content, kind, validate=False)  # the rows are validated by the job
+    import_id = uuid.uuid4().hex
+    packed = zlib.compress(content, 6)
+    parts = [packed[start : start + _PART_BYTES] for start in range(0, len(packed), _PART_BYTES)]
+    expires = int((now + timedelta(days=KEPT_DAYS)).timestamp())
+    with ImportPart.batch_write() as batch:
+        for index, data in enumerate(parts):
+            batch.save(
+                ImportPart(*import_key(import_id, f"FILE#{index:04d}"), data=data, expires_at_epoch=expires)
+            )
+    submitted = CustomerImport(
+        *import_key(import_id),
+        import_id=import_id,
+        operator=operator,
+        status="queued",
+        format=kind,
+        sha256=hashlib.sha256(content).hexdigest(),
+        submitted_at=now,
+        file_parts=len(parts),
+        rows=len(rows),
+        expires_at_epoch=expires,
+        due_pk=QUEUED,
+        due_at=accounts.iso(now),
+    )
+    submitted.save(condition=CustomerImport.pk.does_not_exist())
+    logger.info(
+        "customers file queued", extra={"import_id": import_id, "rows": len(rows), "operator": operator}
+    )
+    return submitted
+
+
+def get_import(import_id: str) -> CustomerImport:
+    try:
+        return CustomerImport.get(*import_key(import_id))
+    except DoesNotExist:
+        raise NotFound() from None
+
+
+def summary(item: CustomerImport) -> dict[str, Any]:
+    return {
+        "import_id": item.import_id,
+        "status": item.status,
+        "format": item.format,
+        "sha256": item.sha256,
+        "submitted_at": accounts.iso(item.submitted_at),
+        "finished_at": accounts.iso(item.finished_at) if item.finished_at else None,
+        "rows": int(item.rows),
+        "created": int(item.created),
+        "updated": int(item.updated),
+        "unchanged": int(item.unchanged),
+        "rejected": int(item.rejected),
+        "invitations_sent": int(item.invitations_sent),
+    }
+
+
+def report_page(
+    item: CustomerImport, *, language: str, status: str | None, limit: int, cursor: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of the report's lines from the `cursor`-th on (those of `status` only, if given)."""
+    from guichet_contracts.words import say
+
+    found: list[dict[str, Any]] = []
+    index = 0
+    for part in range(int(item.report_parts)):
+        if (part + 1) * _REPORT_LINES_PER_PART <= cursor:
+            index = (part + 1) * _REPORT_LINES_PER_PART
+            continue
+        for line in _part_json(item.import_id, f"REPORT#{part:04d}"):
+            if index < cursor:
+                index += 1
+                continue
+            index += 1
+            if status and line["status"] != status:
+                continue
+            if len(found) == limit:
+                return found, index - 1
+            shown = dict(line)
+            if "fields" in line:
+                shown["fields"] = {
+                    name: say(language, mid, values) for name, (mid, values) in line["fields"].items()
+                }
+            found.append(shown)
+    return found, None
+
+
+def _part_json(import_id: str, part: str) -> list[dict[str, Any]]:
+    stored = ImportPart.get(*import_key(import_id, part))
+    return list(json.loads(zlib.decompress(stored.data)))
+
+
+def queued() -> list[str]:
+    """The imports waiting for the job, oldest first."""
+    return [item.pk.removeprefix("IMPORT#") for item in Account.due.query(QUEUED)]
+
+
+LEASE_SECONDS = 16 * 60  # longer than the job's Lambda may run
+
+
+def run(import_id: str, *, now: datetime, deadline: Callable[[], bool]) -> bool:
+    """Apply a queued file, write its report, mail its invitations; True once done. Stopped by
+    `deadline` (the Lambda's time running out) before the end, it stays queued, and a later run
+    of the job goes on from what is done. A run holds the import (a lease) so that two runs of
+    the job never apply one file at once."""
+    from . import invitations
+
+    if not _lease(import_id, now=now):
+        return False
+    item = get_import(import_id)
+    if item.status in ("queued", "importing"):
+        _set(item, status="importing")
+        content = b"".join(
+            ImportPart.get(*import_key(import_id, f"FILE#{index:04d}")).data
+            for index in range(int(item.file_parts))
+        )
+        outcomes = apply(read_rows(zlib.decompress(content), item.format), now=now)
+        _write_report(item, outcomes)
+        logger.info("customers file applied", extra={"import_id": import_id, "counts": _counts(outcomes)})
+    if item.status == "inviting":
+        ids = [line["customer_id"] for line in _report_lines(item) if line.get("customer_id")]
+        for start in range(0, len(ids), invitations.BATCH):
+            if deadline():
+                _release(item)
+                return False
+            batch = _batch_get(Account, [account_key(cid) for cid in ids[start : start + invitations.BATCH]])
+            sent = invitations.invite_pending(batch, now=now)
+            if sent:
+                item.update(actions=[CustomerImport.invitations_sent.add(sent)])
+        item.update(
+            actions=[
+                CustomerImport.status.set("done"),
+                CustomerImport.finished_at.set(now),
+                CustomerImport.due_pk.remove(),
+                CustomerImport.due_at.remove(),
+                CustomerImport.lease_until.remove(),
+            ]
+        )
+        logger.info(
+            "customers file done", extra={"import_id": import_id, "invited": int(item.invitations_sent)}
+        )
+    return True
+
+
+def _lease(import_id: str, *, now: datetime) -> bool:
+    moment = int(now.timestamp())
+    try:
+        CustomerImport(*import_key(import_id)).update(
+            actions=[CustomerImport.lease_until.set(moment + LEASE_SECONDS)],
+            condition=(CustomerImport.due_pk == QUEUED)
+            & (CustomerImport.lease_until.does_not_exist() | (CustomerImport.lease_until <= moment)),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False  # done, or another run holds it
+    return True
+
+
+def _release(item: CustomerImport) -> None:
+    item.update(actions=[CustomerImport.lease_until.remove()])
+
+
+def _report_lines(item: CustomerImport) -> Iterable[dict[str, Any]]:
+    for part in range(int(item.report_parts)):
+        yield from _part_json(item.import_id, f"REPORT#{part:04d}")
+
+
+def _counts(outcomes: list[Outcome]) -> dict[str, int]:
+    counts = dict.fromkeys(("created", "updated", "unchanged", "rejected"), 0)
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+    return counts
+
+
+def _write_report(item: CustomerImport, outcomes: list[Outcome]) -> None:
+    lines = [outcome.as_stored() for outcome in outcomes]
+    expires = int(item.expires_at_epoch)
+    parts = [
+        lines[start : start + _REPORT_LINES_PER_PART]
+        for start in range(0, len(lines), _REPORT_LINES_PER_PART)
+    ]
+    with ImportPart.batch_write() as batch:
+        for index, part in enumerate(parts):
+            data = zlib.compress(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode(), 6)
+            batch.save(
+                ImportPart(
+                    *import_key(item.import_id, f"REPORT#{index:04d}"), data=data, expires_at_epoch=expires
+                )
+            )
+    counts = _counts(outcomes)
+    _set(item, status="inviting", report_parts=len(parts), rows=len(outcomes), **counts)
+
+
+def _set(item: CustomerImport, **values: Any) -> None:
+    item.update(actions=[getattr(CustomerImport, name).set(value) for name, value in values.items()])

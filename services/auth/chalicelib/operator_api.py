@@ -1,0 +1,104 @@
+"""Operator routes of the auth service (`/auth/operator/...`): the provider's systems bringing
+their customers in (customer_import.py).
+
+Each route takes an operator token with the `customers:write` scope (guichet_contracts
+.operator_tokens: the auth service's key, the operator audience), never a customer's access
+token; every write is logged with the operator's `sub`. The answers name which customers exist
+(an email taken, a customer id): they are the provider's, never shown to a customer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Blueprint, Response
+from guichet_contracts import web
+from guichet_contracts.operator_tokens import OperatorTokenVerifier
+
+from .settings import settings
+
+operator_api = Blueprint(__name__)
+operators = OperatorTokenVerifier(
+    public_keys_secret_id=settings.jwt_public_keys_secret,
+    issuer=settings.jwt_issuer,
+    audience=settings.operator_audience,
+)
+SCOPE = "customers:write"
+# the file's types; JSON too, so that the token is checked first and a JSON body gets our 415
+FILE_TYPES = ["text/csv", "application/jsonl", "application/x-ndjson", "application/json"]
+_IMPORT_ID = re.compile(r"[0-9a-f]{32}")
+_CURSOR = re.compile(r"[0-9]{1,6}")
+STATUSES = ("created", "updated", "unchanged", "rejected")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _operator() -> str:
+    return operators.operator(operator_api.current_request, SCOPE).operator_id
+
+
+@operator_api.route("/operator/customers/{external_id}", methods=["PUT"])
+def put_customer(external_id: str) -> Response:
+    from . import customer_import, schemas
+
+    operator = _operator()
+    body = schemas.parse(schemas.OperatorCustomer, web.json_object(operator_api.current_request))
+    outcome, account = customer_import.put_one(external_id, body, now=_now())
+    customer_import.logger.info(
+        "operator put a customer",
+        extra={"operator": operator, "customer_id": account.customer_id, "result": outcome.status},
+    )
+    answer = {**customer_import.as_customer(account), "result": outcome.status}
+    return Response(body=answer, status_code=201 if outcome.status == "created" else 200)
+
+
+@operator_api.route("/operator/customers/{external_id}", methods=["GET"])
+def get_customer(external_id: str) -> dict[str, Any]:
+    from . import customer_import
+
+    _operator()
+    return customer_import.as_customer(customer_import.get_by_external_id(external_id))
+
+
+@operator_api.route("/operator/customers/imports", methods=["POST"], content_types=FILE_TYPES)
+def submit_import() -> Response:
+    from . import customer_import
+
+    operator = _operator()
+    request = operator_api.current_request
+    kind = customer_import.file_format(request.headers.get("content-type"))
+    raw = request.raw_body or b""
+    content = raw.encode() if isinstance(raw, str) else raw
+    submitted = customer_import.submit(content, kind, operator=operator, now=_now())
+    return Response(body=customer_import.summary(submitted), status_code=202)
+
+
+@operator_api.route("/operator/customers/imports/{import_id}", methods=["GET"])
+def import_report(import_id: str) -> dict[str, Any]:
+    from guichet_contracts.words import Phrase
+
+    from . import customer_import
+    from .errors import NotFound, ValidationFailed
+
+    _operator()
+    if not _IMPORT_ID.fullmatch(import_id):
+        raise NotFound()
+    request = operator_api.current_request
+    status = web.choice(request, "status", STATUSES)
+    limit = web.page_limit(request, default=100)
+    raw_cursor = web.query(request, "cursor") or "0"
+    if not _CURSOR.fullmatch(raw_cursor):
+        raise ValidationFailed(fields={"cursor": Phrase("field.cursor")})
+    item = customer_import.get_import(import_id)
+    lines, next_line = customer_import.report_page(
+        item, language=web.language(request), status=status, limit=limit, cursor=int(raw_cursor)
+    )
+    return {
+        **customer_import.summary(item),
+        "items": lines,
+        "next_cursor": str(next_line) if next_line is not None else None,
+    }
