@@ -12,7 +12,8 @@ reproduction, are the failure's message. `<service>.toml` beside this file lists
 operations whose documented 422 also answers a well-formed request naming what the generator
 cannot know (a mailed token, a password, a cursor...), each with its reason, and the operator
 routes' settings: they are called with an operator token of the runtime, on the customer's
-contract, invoice and cheque (`operator_environment`).
+contract, invoice and cheque (`operator_environment`). Each block there selects exactly the
+operations its comment lists (test_filters.py, without the runtime).
 
 Run alone: `make test-schemathesis`.
 """

@@ -36,7 +36,8 @@ _COOKIE_PARAMETERS = (
         "name": session_cookie.NAME,
         "in": "cookie",
         "required": False,
-        "description": "The refresh token, when the body has none",
+        # OpenAPI cannot say that one of the two must come: the descriptions do
+        "description": "The refresh token, when the body has none (neither: 422 naming refresh_token)",
         "schema": {"type": "string"},
     },
     {

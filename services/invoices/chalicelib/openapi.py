@@ -119,7 +119,8 @@ ROUTES = [
     Route(
         "POST",
         "/operator/customers/{customer_id}/invoices/{invoice_id}/credit-notes",
-        "Operator: a credit note against an invoice, refunded by the method that paid it",
+        "Operator: a credit note against an invoice, refunded by the method that paid it; at most what"
+        " is left to credit on the invoice (else 422 amount_exceeds_creditable)",
         body="CreditNoteRequest",
         idempotent=True,
         operator_scope=SCOPE,
