@@ -5,7 +5,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from guichet_contracts.brand import BrandError, load_brand, portal_keys, text_keys
+from guichet_contracts.brand import (
+    PDF_LABELS,
+    BrandError,
+    load_brand,
+    pdf_labels,
+    pdf_table,
+    portal_keys,
+    text_keys,
+    unknown_texts,
+)
 
 BRAND = Path(__file__).resolve().parents[1] / "brand"
 
@@ -103,3 +112,77 @@ def test_the_keys_a_brand_may_reword_are_the_catalogs_keys():
         for part in ("subscriptions", "invoices", "consumption")
         for key in json.loads((BRAND.parent / "web" / "i18n" / "it" / f"{part}.json").read_text())
     }
+
+
+def test_the_pdfs_labels_are_keys_a_brand_may_reword_apart_from_the_other_catalogs():
+    keys = text_keys()
+    pdf = {key for key in keys if key.startswith("pdf.")}
+    assert pdf == set(pdf_labels())
+    assert {
+        "pdf.letterhead.page",
+        "pdf.invoice.labels.total_incl",
+        "pdf.invoice.titles.credit_note",
+        "pdf.invoice.units.kwh",
+        "pdf.invoice.duplicate_stamp",
+        "pdf.documents.labels.holder",
+        "pdf.documents.titles.proof_of_address",
+        "pdf.documents.statuses.suspended",
+    } <= pdf
+    assert pdf_labels()["pdf.documents.labels.holder"] == {
+        "fr": "Titulaire",
+        "en": "Holder",
+        "it": "Titolare",
+    }
+    # every table says every label in each language; the modules' tables are the ones listed
+    assert all(set(wordings) == {"fr", "en", "it"} for wordings in pdf_labels().values())
+    for name, file in PDF_LABELS.items():
+        assert pdf_table(BRAND.parent / file) == name
+    with pytest.raises(KeyError, match=r"catalog\.json"):
+        pdf_table(BRAND.parent / "services" / "subscriptions" / "chalicelib" / "catalog.json")
+
+
+def test_a_pdf_label_override_no_table_has_is_refused_with_its_key(tmp_path):
+    texts = {
+        "fr": {
+            "pdf.invoice.labels.total_incl": "Net à payer",  # known
+            "pdf.invoice.labels.total_inc": "Net",  # a typo
+            "pdf.contract.labels.holder": "Abonné",  # the table is "documents"
+            "pdf.invoice.labels": "Libellés",  # a table, not a label
+            "labels.holder": "Abonné",  # a label without its table
+        }
+    }
+    brand = load_brand(BRAND).model_copy(update={"texts": texts})
+
+    assert unknown_texts(brand) == {
+        "fr": [
+            "labels.holder",
+            "pdf.contract.labels.holder",
+            "pdf.invoice.labels",
+            "pdf.invoice.labels.total_inc",
+        ]
+    }
+    with pytest.raises(BrandError, match=r"texts\.fr: labels\.holder, pdf\.contract\.labels\.holder"):
+        load_brand(_copy(tmp_path, texts=texts))
+
+
+@pytest.mark.parametrize(
+    ("wording", "fits"),
+    [
+        ("Feuillet {n}", True),
+        ("Feuillet", True),  # a placeholder may be left out
+        ("{{Feuillet}} {n}", True),  # doubled braces print one
+        ("Feuillet {page}", False),  # the label fills {n} only
+        ("Feuillet {}", False),
+        ("Feuillet {n", False),
+    ],
+)
+def test_a_pdf_label_override_keeps_to_the_labels_placeholders(tmp_path, wording, fits):
+    folder = _copy(tmp_path, texts={"it": {"pdf.letterhead.page": wording}})
+
+    if fits:
+        assert load_brand(folder).text("it", "pdf.letterhead.page", "") == wording
+    else:
+        with pytest.raises(
+            BrandError, match=r"placeholders they do not fill \(texts\.it: pdf\.letterhead\.page\)"
+        ):
+            load_brand(folder)

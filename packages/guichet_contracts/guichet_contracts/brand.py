@@ -14,7 +14,13 @@ language, each key a message of one of the catalogs the customer area says its w
 - the portal's (`web/i18n/<language>/*.json`: `"home_pay": "Régler"`), applied by the portal
   above its catalogs (served in `/brand.json`, web/core/brand.js);
 - the API's (words.py: `"error.invalid_credentials": "…"`), in the error bodies;
-- the emails' (their English source, mail.py: `"The %(provider)s team": "…"`).
+- the emails' (their English source, mail.py: `"The %(provider)s team": "…"`);
+- the PDFs' labels (the JSON label tables in `PDF_LABELS`: the letterhead's, the invoice's, the
+  subscription documents' — contract, terms, proof of address), as `pdf.<table>.<path in the
+  table>`: `"pdf.invoice.labels.due_on": "À payer avant le"`, `"pdf.documents.titles.contract":
+  "Conditions particulières"`, `"pdf.letterhead.page": "Feuillet {n}"`; the `pdf.` prefix keeps
+  them apart from the other catalogs' keys. A wording keeps the label's placeholders (`{n}`,
+  `{date}`...): it may leave one out, never name another.
 A key none of them has is refused where the catalogs are, in the repository (the tests, the local
 run, `make package`, which builds the portal's site); a service's package holds the brand its
 build checked.
@@ -31,6 +37,7 @@ import functools
 import json
 import os
 import re
+import string
 from html import escape
 from pathlib import Path
 from typing import Annotated, Literal
@@ -55,6 +62,13 @@ PUBLIC_PATH = "brand.json"
 PUBLIC_FIELDS = ("name", "portal_title", "support", "legal", "colours")
 # the repository, where the catalogs the texts reword are (absent from a service's package)
 _ROOT = Path(__file__).resolve().parents[3]
+# the PDFs' label tables (one JSON file beside the module that reads it, keyed by language, then
+# by label), from the repository's top, by the name their keys take in `texts`: pdf.<name>.<path>
+PDF_LABELS = {
+    "letterhead": "packages/guichet_contracts/guichet_contracts/letterhead.json",
+    "invoice": "services/invoices/chalicelib/invoice_pdf.json",
+    "documents": "services/subscriptions/chalicelib/pdf_documents.json",
+}
 
 
 class BrandError(ValueError):
@@ -238,8 +252,8 @@ def portal_keys(root: Path = _ROOT) -> frozenset[str]:
 @functools.cache
 def text_keys(root: Path = _ROOT) -> frozenset[str] | None:
     """Every key a brand's `texts` may reword (see the module's docstring): the portal's catalog
-    keys, the API's message ids and the emails' messages; None where the portal's catalogs are
-    not (a service's package)."""
+    keys, the API's message ids, the emails' messages and the PDFs' labels; None where the
+    portal's catalogs are not (a service's package)."""
     from .catalogs import read
     from .words import FOLDER
 
@@ -257,7 +271,38 @@ def text_keys(root: Path = _ROOT) -> frozenset[str] | None:
         for message in read(folder, language)
         if message.id
     }
-    return portal_keys(root) | frozenset(messages)
+    return portal_keys(root) | frozenset(messages) | frozenset(pdf_labels(root))
+
+
+def pdf_table(path: Path) -> str:
+    """The name a PDF label table (the JSON file at `path`) takes in `texts` keys (`PDF_LABELS`)."""
+    names = {Path(file).name: name for name, file in PDF_LABELS.items()}
+    if path.name not in names:
+        raise KeyError(f"{path.name} is not one of the PDFs' label tables (brand.PDF_LABELS)")
+    return names[path.name]
+
+
+def label_paths(table: dict[str, object], prefix: str = "") -> dict[str, str]:
+    """A nested label table flattened: {"labels.due_on": "Date d'échéance", "duplicate_stamp": …}."""
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(label_paths(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat
+
+
+@functools.cache
+def pdf_labels(root: Path = _ROOT) -> dict[str, dict[str, str]]:
+    """Every PDF label's `texts` key (`pdf.<table>.<path>`), with its wording per language."""
+    labels: dict[str, dict[str, str]] = {}
+    for name, file in PDF_LABELS.items():
+        tables = json.loads((root / file).read_text("utf-8"))
+        for language, table in tables.items():
+            for path, wording in label_paths(table).items():
+                labels.setdefault(f"pdf.{name}.{path}", {})[language] = wording
+    return labels
 
 
 def unknown_texts(brand: Brand, root: Path = _ROOT) -> dict[str, list[str]]:
@@ -267,6 +312,32 @@ def unknown_texts(brand: Brand, root: Path = _ROOT) -> dict[str, list[str]]:
         return {}
     found = {language: sorted(set(texts) - known) for language, texts in brand.texts.items()}
     return {language: keys for language, keys in found.items() if keys}
+
+
+def misplaced_placeholders(brand: Brand, root: Path = _ROOT) -> dict[str, list[str]]:
+    """Per language, the PDF labels the brand rewords with a placeholder the label does not fill
+    (`{date}` where it fills `{n}`), or with a brace that opens no placeholder: printing them would
+    fail. None where the label tables cannot be known (a service's package)."""
+    if text_keys(root) is None:
+        return {}
+    labels = pdf_labels(root)
+    found: dict[str, list[str]] = {}
+    for language, texts in brand.texts.items():
+        for key, wording in texts.items():
+            if key in labels and not _placeholders(wording) <= _placeholders(*labels[key].values()):
+                found.setdefault(language, []).append(key)
+    return {language: sorted(keys) for language, keys in found.items()}
+
+
+def _placeholders(*texts: str) -> set[str | None]:
+    """The names of the `{placeholders}` of texts; None for a brace that opens none."""
+    names: set[str | None] = set()
+    for text in texts:
+        try:
+            names |= {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError:
+            names.add(None)
+    return names
 
 
 def brand_folder() -> Path:
@@ -295,6 +366,10 @@ def _load(folder: Path) -> Brand:
     if unknown:
         said = "; ".join(f"{language}: {', '.join(keys)}" for language, keys in unknown.items())
         raise BrandError(f"{source} rewords texts that no catalog has (texts.{said})")
+    unfit = misplaced_placeholders(brand) if any(brand.texts.values()) else {}
+    if unfit:
+        said = "; ".join(f"{language}: {', '.join(keys)}" for language, keys in unfit.items())
+        raise BrandError(f"{source} rewords PDF labels with placeholders they do not fill (texts.{said})")
     return brand
 
 

@@ -13,7 +13,9 @@
   document information dictionary says; no transparency (the logo is flattened on white);
 - money, days, quantities and rates through `guichet_contracts.formatting` (Babel), country
   names from CLDR;
-- the same bytes for the same input: reportlab's invariant mode, dated the day of issue.
+- the same bytes for the same input: reportlab's invariant mode, dated the day of issue;
+- labels as data: each module's label table (a JSON file beside it, keyed by language), read by
+  `load_labels`, which applies the brand's `texts` (`pdf.<table>.<label>`, see brand.py).
 
 reportlab, Pillow and Babel are imported inside the functions that draw: the auth and
 consumption services do not ship reportlab, and importing this module costs almost nothing.
@@ -21,6 +23,7 @@ consumption services do not ship reportlab, and importing this module costs almo
 
 from __future__ import annotations
 
+import copy
 import datetime
 import io
 import json
@@ -31,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import formatting
-from .brand import Brand, load_brand
+from .brand import Brand, load_brand, pdf_table
 
 FONT = "DocSans"
 FONT_BOLD = "DocSans-Bold"
@@ -59,20 +62,29 @@ ICC_NAME = "sRGB IEC61966-2.1"
 _LABELS_FILE = Path(__file__).with_name("letterhead.json")
 
 
-@cache
-def _labels() -> dict[str, dict[str, str]]:
-    return dict(json.loads(_LABELS_FILE.read_text(encoding="utf-8")))
-
-
 def language_of(language: str | None) -> str:
     """fr, en or it from a language tag ("en-GB" → en); French for anything else."""
     code = (language or "").strip().lower()[:2]
     return code if code in formatting.LOCALES else formatting.DEFAULT_LANGUAGE
 
 
-def load_labels(path: Path) -> dict[str, dict[str, Any]]:
-    """A module's label tables (one JSON file beside it, keyed by language), read once."""
-    return _load_labels(path.resolve())
+def load_labels(path: Path, language: str, brand: Brand) -> dict[str, Any]:
+    """A module's labels in `language` (fr when unknown): its label table (one JSON file beside
+    it, keyed by language, read once), worded as `brand` words them where its `texts` do, under
+    `pdf.<table>.<path in the table>` (`brand.PDF_LABELS` names the tables)."""
+    language = language_of(language)
+    labels = copy.deepcopy(_load_labels(path.resolve())[language])
+    prefix = f"pdf.{pdf_table(path)}."
+    for key, wording in brand.texts.get(language, {}).items():  # type: ignore[call-overload]
+        if not key.startswith(prefix):
+            continue
+        *parents, leaf = key.removeprefix(prefix).split(".")
+        table: Any = labels
+        for parent in parents:
+            table = table.get(parent) if isinstance(table, dict) else None
+        if isinstance(table, dict) and isinstance(table.get(leaf), str):  # a label, never a new key
+            table[leaf] = wording
+    return labels
 
 
 @cache
@@ -413,7 +425,7 @@ class Document:
         self.colour = {role: _colour(value) for role, value in self.brand.colours}
         self.styles = _styles(tuple(self.brand.colours), self.body_size)
         self.width = PAGE_WIDTH - 2 * MARGIN - 2 * FRAME_PADDING
-        self.letterhead_text = _labels()[self.language]
+        self.letterhead_text = load_labels(_LABELS_FILE, self.language, self.brand)
 
     # What a subclass says.
 

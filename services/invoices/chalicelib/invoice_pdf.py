@@ -9,7 +9,8 @@ PDF from the same library, the baseline of the rendering benchmark.
 The seller is the provider: its legal identity (company, address, SIREN, VAT number) comes from
 the brand, what is operational (the IBAN transfers are paid to, the billing address e-mail)
 from the service's settings; the printed page and the XML read the same merged party. The
-labels are data (invoice_pdf.json beside this module); money, days, quantities and rates are
+labels are data (invoice_pdf.json beside this module, which the brand's `texts` reword as
+`pdf.invoice.<label>`); money, days, quantities and rates are
 written by `guichet_contracts.formatting`.
 
 PDF/A-3 asks more of the reportlab document than factur-x adds: the letterhead embeds every
@@ -42,7 +43,6 @@ from guichet_contracts.letterhead import (
     DASH,
     FONT_BOLD,
     Document,
-    language_of,
     legal_party,
     load_labels,
     printable,
@@ -120,15 +120,17 @@ def mask_iban(iban: str) -> str:
     return f"{compact[:4]} **** **** {compact[-4:]}"
 
 
-def title(kind: str, language: str) -> str:
-    """The document's title for an invoice kind in a language (fr when unknown)."""
-    titles = _labels(language)["titles"]
+def title(kind: str, language: str, brand: Brand | None = None) -> str:
+    """The document's title for an invoice kind in a language (fr when unknown), as `brand` (the
+    configured one by default) words it."""
+    titles = _labels(language, brand or load_brand())["titles"]
     return str(titles.get(kind, titles["invoice"]))
 
 
-def _labels(language: str) -> dict[str, Any]:
-    """The labels of a language (fr when unknown): titles, texts, units, the duplicate's stamp."""
-    return load_labels(_LABELS_FILE)[language_of(language)]
+def _labels(language: str, brand: Brand) -> dict[str, Any]:
+    """The labels of a language (fr when unknown): titles, texts, units, the duplicate's stamp,
+    worded as the brand words them (`pdf.invoice.<path>` in its `texts`)."""
+    return load_labels(_LABELS_FILE, language, brand)
 
 
 # PDF/A: the timestamps and the metadata factur-x wrote.
@@ -208,8 +210,9 @@ class _Writer(Document):
         self.buyer = buyer
         self.duplicate = duplicate
         self.kind = invoice.get("kind") or "invoice"
-        self.text = _labels(self.language)["labels"]
-        self.title = title(self.kind, self.language)
+        self.labels = _labels(self.language, self.brand)
+        self.text = self.labels["labels"]
+        self.title = title(self.kind, self.language, self.brand)
         self.currency = (str(invoice.get("currency") or "EUR")).upper()
         self.breakdown = cii.checked_breakdown(invoice, lines)
         self.credits = [credit for credit in invoice.get("credits") or [] if credit.get("cents")]
@@ -231,7 +234,7 @@ class _Writer(Document):
 
     @property
     def stamp_text(self) -> str:
-        return str(_labels(self.language)["duplicate_stamp"])
+        return str(self.labels["duplicate_stamp"])
 
     def party_address(self, party: dict[str, Any]) -> list[str]:
         return self.address_lines(party.get("address"))
@@ -347,7 +350,7 @@ class _Writer(Document):
         data: list[list[Any]] = [
             [self.cell(text, "th", width - 8) for text, width in zip(header, widths, strict=True)]
         ]
-        units = _labels(self.language)["units"]
+        units = self.labels["units"]
         for line in self.lines:
             unit = str(line.get("unit") or "")
             row = [

@@ -789,7 +789,8 @@ def test_a_second_brand_prints_its_name_logo_colour_and_legal_identity_with_no_c
         "city": "Nantes",
         "country": "FR",
     }
-    brand = copy_brand(tmp_path / "rivage", REPOSITORY_BRAND, name="Rivage", legal=legal)
+    texts = {"fr": {"pdf.invoice.labels.total_incl": "Net à payer", "pdf.letterhead.page": "Feuillet {n}"}}
+    brand = copy_brand(tmp_path / "rivage", REPOSITORY_BRAND, name="Rivage", legal=legal, texts=texts)
     brand = copy_brand(
         tmp_path / "brand", brand.folder, colours={**brand.colours.model_dump(), "primary": "#7a1fa2"}
     )
@@ -808,8 +809,11 @@ def test_a_second_brand_prints_its_name_logo_colour_and_legal_identity_with_no_c
         "44000 Nantes",
         "RCS Nantes",
         "au bénéfice de Rivage Services SARL, IBAN FR76 3000",
+        "Net à payer",  # its wording of the invoice's label and of the letterhead's (texts)
+        "Feuillet 1",
     ):
         assert piece in text, piece
+    assert "Total TTC" not in text and "Page 1" not in text
     metadata = " ".join(str(value) for value in reader.metadata.values())
     xmp = reader.root_object["/Metadata"].get_object().get_data().decode()
     for place in (text, metadata, xmp):

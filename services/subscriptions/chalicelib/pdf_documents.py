@@ -4,7 +4,8 @@ They are printed on the provider's letterhead (`guichet_contracts.letterhead`: l
 legal identity at the foot of every page, embedded fonts) and are PDF/A-2B (sRGB output intent,
 XMP metadata). The provider party to the contract is the brand's legal company; the general
 terms of sale are the brand's (`brand/terms/<language>.md`, `Brand.terms`); the labels are data
-(pdf_documents.json beside this module); money and days are written by
+(pdf_documents.json beside this module, which the brand's `texts` reword as
+`pdf.documents.<label>`); money and days are written by
 `guichet_contracts.formatting`.
 
 reportlab (~120 ms to import) and xml.sax.saxutils (~40 ms: it pulls in urllib.request) are
@@ -18,8 +19,8 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from guichet_contracts.brand import Brand
-from guichet_contracts.letterhead import DASH, Document, language_of, load_labels, printable
+from guichet_contracts.brand import Brand, load_brand
+from guichet_contracts.letterhead import DASH, Document, load_labels, printable
 
 KINDS = ("contract", "terms", "proof_of_address")
 _LABELS_FILE = Path(__file__).with_name("pdf_documents.json")
@@ -33,11 +34,12 @@ class AddressMissing(ValueError):
         super().__init__("address")
 
 
-def title(kind: str, language: str) -> str:
-    """The document's title in the customer's language (fr when the language is unknown)."""
+def title(kind: str, language: str, brand: Brand | None = None) -> str:
+    """The document's title in the customer's language (fr when the language is unknown), as
+    `brand` (the configured one by default) words it."""
     if kind not in KINDS:
         raise ValueError("kind")
-    return str(_labels(language)["titles"][kind])
+    return str(_labels(language, brand or load_brand())["titles"][kind])
 
 
 def render(
@@ -65,9 +67,10 @@ def render(
     return writer.build(writer.story())
 
 
-def _labels(language: str) -> dict[str, Any]:
-    """The labels of a language (fr when unknown): titles, texts, families, statuses."""
-    return load_labels(_LABELS_FILE)[language_of(language)]
+def _labels(language: str, brand: Brand) -> dict[str, Any]:
+    """The labels of a language (fr when unknown): titles, texts, families, statuses, worded as
+    the brand words them (`pdf.documents.<path>` in its `texts`)."""
+    return load_labels(_LABELS_FILE, language, brand)
 
 
 def _has_address(customer: dict[str, Any]) -> bool:
@@ -96,7 +99,7 @@ class _Writer(Document):
         self.contract = subscription.get("contract") or {}
         self.customer = customer
         self.today = today
-        self.labels = _labels(self.language)
+        self.labels = _labels(self.language, self.brand)
         self.text = self.labels["labels"]
         self.title = self.labels["titles"][kind]
 

@@ -468,7 +468,15 @@ def test_a_second_brand_prints_its_name_logo_colour_terms_and_legal_identity(tmp
     base = load_brand(REPOSITORY_BRAND)
     legal = {**base.legal.model_dump(), "company": "Rivage Services SARL", "siren": "987654321"}
     colours = {**base.colours.model_dump(), "primary": "#7a1fa2"}
-    brand = copy_brand(tmp_path / "brand", REPOSITORY_BRAND, name="Rivage", legal=legal, colours=colours)
+    texts = {
+        "fr": {
+            "pdf.documents.labels.holder": "Abonné",
+            "pdf.documents.titles.contract": "Conditions particulières",
+        }
+    }
+    brand = copy_brand(
+        tmp_path / "brand", REPOSITORY_BRAND, name="Rivage", legal=legal, colours=colours, texts=texts
+    )
     (brand.folder / "terms" / "fr.md").write_text("# CGV\n\n## Objet\n\nLe service de {provider}.\n")
     Image.new("RGB", (240, 80), (122, 31, 162)).save(brand.logo_path("png"))
 
@@ -488,6 +496,12 @@ def test_a_second_brand_prints_its_name_logo_colour_terms_and_legal_identity(tmp
         assert (image["/Width"], image["/Height"]) == (240, 80)
         content = reader.pages[0].get_contents().get_data().decode("latin-1")
         assert f"{fp_str(*HexColor('#7a1fa2').rgb())} RG" in content  # the rule above the footer
+    contract, reader = read(pages["contract"])  # in its words (texts): a label and the title
+    assert "Abonné" in contract and "Titulaire" not in contract
+    assert "Conditions particulières" in contract and "Contrat d'abonnement" not in contract
+    assert reader.metadata.title == "Conditions particulières"
+    assert pdf_documents.title("contract", "fr", brand) == "Conditions particulières"
+    assert pdf_documents.title("contract", "en", brand) == "Subscription contract"
     terms, _ = read(pages["terms"])
     assert "Article 1 — Objet Le service de Rivage Services SARL." in terms
     assert "Article 2" not in terms
