@@ -5,6 +5,7 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice
 from chalicelib.api import api
 from chalicelib.events import handlers
+from chalicelib.operator_api import operator_api
 from guichet_contracts import observability, web
 
 app = Chalice(app_name="guichet-consumption")
@@ -12,4 +13,5 @@ logger = Logger(service="consumption")
 web.install(app, logger)
 observability.install(app, logger)
 app.register_blueprint(api)
+app.register_blueprint(operator_api)
 app.register_blueprint(handlers)

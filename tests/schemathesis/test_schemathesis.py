@@ -127,7 +127,9 @@ def operator_environment(
     subscriptions = runtime.get("/subscriptions?family=electricity", headers=customer.auth).json()["items"]
     assert subscriptions, "the fuzzing customer has no electricity contract"
     token = local_token(
-        runtime.port, ["invoices:write", "subscriptions:write", "customers:write"], operator="ops:fuzz"
+        runtime.port,
+        ["invoices:write", "subscriptions:write", "customers:write", "readings:write"],
+        operator="ops:fuzz",
     )
     subscription_id = subscriptions[0]["subscription_id"]
     # suspended first, so that the run's first resume succeeds as its suspend does after it
@@ -148,6 +150,7 @@ def operator_environment(
 # What the operator routes of each run must have done: each line answered a 2xx at least once
 # through one of its routes (the cheque is either received or expired, whichever comes first)
 OPERATOR_ROUTES_ACTING: dict[str, list[set[str]]] = {
+    "consumption": [{"POST /readings"}],
     "subscriptions": [
         {"POST /customers/{customer_id}/subscriptions/{subscription_id}/suspend"},
         {"POST /customers/{customer_id}/subscriptions/{subscription_id}/resume"},

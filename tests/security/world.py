@@ -150,7 +150,7 @@ class Signer:
             claims |= {
                 "aud": self.operator_audience,
                 "sub": "ops:security-suite",
-                "scope": "invoices:write subscriptions:write customers:write",
+                "scope": "invoices:write subscriptions:write customers:write readings:write",
                 "exp": now + 3600,
             }
         else:
@@ -480,6 +480,10 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         "PreferencesChanges": {"paperless": True},
         "CreditNoteRequest": {"amount_cents": 100, "reason": "geste commercial"},
         "RefundMade": {"method": "transfer"},
+        # consumption: a reading of a point no meter reads (its item is answered, rejected)
+        "ReadingsBatch": {
+            "readings": [{"meter_id": "00000000000000", "start": "2026-01-01T00:00:00Z", "value": 1}]
+        },
     }
     # routes that read a JSON object validated by the domain rather than a documented model
     by_route: dict[str, dict[str, Any]] = {

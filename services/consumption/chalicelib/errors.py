@@ -2,7 +2,15 @@
 
 from guichet_contracts.errors import ApiError, NotFound, Unauthenticated, ValidationFailed
 
-__all__ = ["ApiError", "NotFound", "NotYetKnown", "RangeTooLong", "Unauthenticated", "ValidationFailed"]
+__all__ = [
+    "ApiError",
+    "NotFound",
+    "NotYetKnown",
+    "PayloadTooLarge",
+    "RangeTooLong",
+    "Unauthenticated",
+    "ValidationFailed",
+]
 
 
 class RangeTooLong(ValidationFailed):
@@ -12,3 +20,10 @@ class RangeTooLong(ValidationFailed):
 class NotYetKnown(RuntimeError):
     """An event about a subscription whose SubscriptionActivated has not arrived yet (events come
     in any order): the handler fails, so that the event comes back once it has."""
+
+
+class PayloadTooLarge(ApiError):
+    """A body over what one request may bring (batches.MAX_BODY_BYTES)."""
+
+    status = 413
+    code = "payload_too_large"

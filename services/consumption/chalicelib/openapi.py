@@ -7,8 +7,10 @@ from typing import Any
 from guichet_contracts import openapi
 from guichet_contracts.openapi import DAY, ERROR, Route, list_of, one_of
 
-from . import responses
+from . import responses, schemas
 from .series import STEPS
+
+SCOPE = "readings:write"  # what an operator token must allow on the operator routes
 
 # the answers' schemas, generated from the response models
 _SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS)
@@ -49,11 +51,21 @@ ROUTES = [
         query=("subscription_id",),
         responses={200: "Usage", 404: ERROR},
     ),
+    # operator routes: an operator token with the readings:write scope (403 without it)
+    Route(
+        "POST",
+        "/operator/readings",
+        "Operator: a batch of meter readings (a meter file's rows as JSON items), answered item by "
+        "item (accepted, duplicate, rejected with its fields); the same batch twice changes nothing",
+        body="ReadingsBatch",
+        operator_scope=SCOPE,
+        responses={200: "ReadingsReceived", 400: ERROR, 403: ERROR, 413: ERROR, 422: ERROR},
+    ),
 ]
 
 
 def document() -> dict[str, Any]:
-    built = openapi.document(service="consumption", routes=ROUTES, components=_SCHEMAS, schemas=None)
+    built = openapi.document(service="consumption", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
     # a summary's year is at most next year (api._year), which depends on the day
     from .api import _today
 

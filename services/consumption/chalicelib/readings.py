@@ -31,6 +31,7 @@ import io
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -40,6 +41,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from dateutil.relativedelta import relativedelta
 from guichet_contracts import observability
+from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from . import meters as meter_records
@@ -163,9 +165,11 @@ def bucket_day(bucket: DayBucket) -> date:
     return date.fromisoformat(bucket.day)
 
 
-def apply(point_id: str, day: date, readings: DayReadings, hours: str) -> None:
+def apply(point_id: str, day: date, readings: DayReadings, hours: str) -> set[tuple[str, int]]:
     """Set these half-hours of the point's day bucket, split into peak and off-peak with the
-    off-peak hours of that day's occupant; concurrent writers retry (versioned item)."""
+    off-peak hours of that day's occupant; concurrent writers retry (versioned item). The
+    (direction, half-hour) of these readings that the bucket held already, with the same value:
+    a bucket they all were already leaves untouched."""
     count = slots_in(day)
     off_peak = off_peak_slots(day, hours)
     for attempt in range(_RETRIES):
@@ -175,6 +179,18 @@ def apply(point_id: str, day: date, readings: DayReadings, hours: str) -> None:
             bucket = DayBucket(point_pk(point_id), f"DAY#{day.isoformat()}", day=day.isoformat())
         consumption = decode(bucket.consumption if bucket.version else None, count)
         injection = decode(bucket.injection if bucket.version else None, count)
+        held = {
+            (direction, index)
+            for direction, given, stored in (
+                ("consumption", readings.consumption, consumption),
+                ("injection", readings.injection, injection),
+            )
+            for index, value in given.items()
+            if stored[index] == value
+        }
+        unchanged = len(held) == len(readings.consumption) + len(readings.injection)
+        if unchanged and bucket.version and (bucket.hours or "") == hours and int(bucket.slots) == count:
+            return held  # nothing to change: the same readings, split the same way
         for index, value in readings.consumption.items():
             consumption[index] = value
         for index, value in readings.injection.items():
@@ -196,7 +212,7 @@ def apply(point_id: str, day: date, readings: DayReadings, hours: str) -> None:
         bucket.readings = sum(value is not None for value in consumption)
         try:
             bucket.save()
-            return
+            return held
         except PutError:
             time.sleep(0.002 * (attempt + 1))  # another file wrote this day meanwhile: merge again
     raise RuntimeError(f"day {day} of point {point_id} is too busy")
@@ -233,6 +249,8 @@ def recount_month(point_id: str, month: str) -> MonthTotal:
             days_with_readings=sum(1 for day in days if int(day.readings) == int(day.slots)),
             days_in_month=month_days(month),
         )
+        if revision >= 0 and _same_total(current, total):
+            return current  # the days add up as before (the same readings fed again): no write
         total.revision = revision + 1
         condition = MonthTotal.pk.does_not_exist() if revision < 0 else MonthTotal.revision == revision
         try:
@@ -241,6 +259,11 @@ def recount_month(point_id: str, month: str) -> MonthTotal:
         except PutError:
             time.sleep(0.002 * (attempt + 1))
     raise RuntimeError(f"month {month} of point {point_id} is too busy")
+
+
+def _same_total(stored: MonthTotal, computed: MonthTotal) -> bool:
+    names = ("consumed", "peak", "off_peak", "hours", "injected", "days_with_readings", "days_in_month")
+    return all(str(getattr(stored, name)) == str(getattr(computed, name)) for name in names)
 
 
 # ---- what a meter reads of its point ------------------------------------------------------
@@ -388,11 +411,8 @@ def ingest(key: str, content: bytes, *, now: datetime) -> Report:
     """Read one CSV file of readings into the day buckets and monthly totals; its report."""
     digest = hashlib.sha256(content).hexdigest()
     report = Report(file=key, sha256=digest)
-    try:
-        counted = IngestedFile.get(f"FILE#{digest}", "FILE")
-    except DoesNotExist:
-        pass
-    else:
+    counted = already_counted(f"FILE#{digest}")
+    if counted is not None:
         report.status, report.rows, report.accepted = (
             "already_ingested",
             int(counted.rows),
@@ -401,36 +421,54 @@ def ingest(key: str, content: bytes, *, now: datetime) -> Report:
         return report
     points: Points = {}
     grouped = _parse(content, report, points, now)
-    months: set[tuple[str, str]] = set()
-    for (point_id, day), readings in sorted(grouped.items()):
-        apply(point_id, day, readings, _hours_of(points[point_id], day))
-        months.add((point_id, day.isoformat()[:7]))
-    for point_id, month in sorted(months):
-        recount_month(point_id, month)
-    _mark_late(points, months)
-    report.beyond_billing_limit = _beyond_billing_limit(grouped)
+    store(grouped, points)
+    report.beyond_billing_limit = beyond_billing_limit(grouped)
     if report.rejected:
         # not counted as done: once its meter exists or its rows are mended, the same file can be
         # fed again (its good rows set the same half-hours again, which changes nothing)
         _log_rejected(report)
         observability.count("MeterRowsRejected", len(report.rejected))
         return report
-    try:
-        IngestedFile(
-            f"FILE#{digest}",
-            "FILE",
-            key=key,
-            rows=report.rows,
-            accepted=report.accepted,
-            rejected=len(report.rejected),
-            at=now,
-        ).save(condition=IngestedFile.pk.does_not_exist())
-    except PutError:
-        pass  # counted by a concurrent delivery of the same file: its readings are the same
+    count_done(f"FILE#{digest}", key=key, rows=report.rows, accepted=report.accepted, now=now)
     logger.info(
         "meter readings ingested", extra={"file": key, "rows": report.rows, "accepted": report.accepted}
     )
     return report
+
+
+Held = dict[tuple[str, date], set[tuple[str, int]]]  # per point and day: the slots read already
+
+
+def store(grouped: dict[tuple[str, date], DayReadings], points: Points) -> Held:
+    """Set the readings of a file or of a batch in their points' day buckets, count each touched
+    month again and mark it for its meters' closes (late readings); what the buckets held already."""
+    held: Held = {}
+    months: set[tuple[str, str]] = set()
+    for (point_id, day), readings in sorted(grouped.items()):
+        held[(point_id, day)] = apply(point_id, day, readings, _hours_of(points[point_id], day))
+        months.add((point_id, day.isoformat()[:7]))
+    for point_id, month in sorted(months):
+        recount_month(point_id, month)
+    _mark_late(points, months)
+    return held
+
+
+def already_counted(pk: str) -> IngestedFile | None:
+    """The record of a file (or a batch) whose every reading was taken, by its SHA-256."""
+    try:
+        return IngestedFile.get(pk, "FILE")
+    except DoesNotExist:
+        return None
+
+
+def count_done(pk: str, *, key: str, rows: int, accepted: int, now: datetime) -> None:
+    """Record a file (or a batch) as done: fed again, it is answered from this record."""
+    try:
+        IngestedFile(pk, "FILE", key=key, rows=rows, accepted=accepted, rejected=0, at=now).save(
+            condition=IngestedFile.pk.does_not_exist()
+        )
+    except PutError:
+        pass  # counted by a concurrent delivery of the same content: its readings are the same
 
 
 def occupant(meters: list[Meter], day: date) -> Meter | None:
@@ -505,7 +543,7 @@ def billable_from(point_id: str) -> date | None:
     return None if last is None else last - relativedelta(months=BILLABLE_MONTHS)
 
 
-def _beyond_billing_limit(grouped: dict[tuple[str, date], DayReadings]) -> list[dict[str, Any]]:
+def beyond_billing_limit(grouped: dict[tuple[str, date], DayReadings]) -> list[dict[str, Any]]:
     """Per point, the file's rows older than 14 months before its last reading."""
     found = []
     for point_id in sorted({point for point, _ in grouped}):
@@ -558,7 +596,7 @@ def _parse(
     """The file's good rows grouped by point and day; each bad row rejected in the report.
     `points` caches the points named with their meters."""
     grouped: dict[tuple[str, date], DayReadings] = defaultdict(DayReadings)
-    seen: dict[tuple[str, str, date, int], tuple[int, Decimal]] = {}
+    seen: Seen = {}
     # bytes that are not UTF-8 become lone surrogates: only the rows holding them are refused
     reader = csv.reader(io.StringIO(content.decode("utf-8-sig", errors="surrogateescape")))
     while True:
@@ -587,8 +625,12 @@ def _parse(
             )
         elif any(_NOT_UTF8.search(cell) for cell in row):
             problem = "this line is not UTF-8 text"
+        elif len(row) not in (3, 4):
+            problem = "expected meter_id,start,value[,direction]"
         else:
-            problem = _row(row, line, grouped, seen, points, now)
+            cells = (row[0], row[1], row[2], row[3] if len(row) == 4 else "")
+            taken = take(cells, line, grouped, seen, points, now)
+            problem = str(taken) if isinstance(taken, Problem) else None
         if problem:
             report.reject(line, problem)
         else:
@@ -596,56 +638,81 @@ def _parse(
     return grouped
 
 
-def _row(
-    row: list[str],
-    line: int,
+@dataclass(frozen=True)
+class Problem:
+    """Why a reading (a file's row, a batch's item) is refused: its field and what is wrong, in
+    the API's words."""
+
+    field: str
+    phrase: Phrase
+
+    def __str__(self) -> str:  # a file's report says it in English
+        return f"{self.field}: {self.phrase}"
+
+
+Slot = tuple[str, date, str, int]  # a reading's point, day, direction and half-hour
+Seen = dict[Slot, tuple[int, Decimal]]  # each slot read so far: where (a line, an item) and its value
+
+
+def take(
+    fields: tuple[str, str, str, str],
+    position: int,
     grouped: dict[tuple[str, date], DayReadings],
-    seen: dict[tuple[str, str, date, int], tuple[int, Decimal]],
+    seen: Seen,
     points: Points,
     now: datetime,
-) -> str | None:
-    if len(row) not in (3, 4):
-        return "expected meter_id,start,value[,direction]"
-    point_id, raw_start, raw_value = (cell.strip() for cell in row[:3])
-    direction = row[3].strip().lower() if len(row) == 4 and row[3].strip() else "consumption"
+    *,
+    conflict: Callable[[int], Phrase] = lambda line: Phrase("field.reading_conflict_line", line=line),
+) -> Slot | Problem:
+    """Check one reading (`meter_id, start, value, direction` as texts; direction empty for
+    consumption) as a file's row or a batch's item gives it, at `position` (its line, its index),
+    and group it with the others of its point and day; its slot, or why it is refused.
+    `conflict` says where the reading of the same slot with another value is (its line, its item)."""
+    raw_point, raw_start, raw_value, raw_direction = (cell.strip() for cell in fields)
+    point_id = raw_point
+    direction = raw_direction.lower() or "consumption"
     if direction not in DIRECTIONS:
-        return "direction must be consumption or injection"
+        return Problem("direction", Phrase("field.one_of", allowed=", ".join(DIRECTIONS)))
     meters = _meters_of(point_id, points)
     if not meters:
-        return f"unknown meter {point_id[:64]!r}"
+        return Problem("meter_id", Phrase("field.unknown_meter"))
     unit = meters[-1].unit
     try:
         start = datetime.fromisoformat(raw_start)
     except ValueError:
-        return "start must be an ISO 8601 time with its offset, e.g. 2026-11-02T14:30:00+01:00"
+        return Problem("start", Phrase("field.reading_start"))
     if start.tzinfo is None:
-        return "start must give its offset (e.g. +01:00 or Z)"
+        return Problem("start", Phrase("field.offset"))
     try:
         value = Decimal(raw_value)
     except InvalidOperation:
-        return f"value must be a number in {unit}"
+        return Problem("value", Phrase("field.number"))
     if not value.is_finite() or value < 0 or value > MAX_READING:
-        return f"value must be a number of {unit} from 0 to {MAX_READING}"
+        return Problem("value", Phrase("field.reading_value", unit=unit, maximum=MAX_READING))
     if direction == "injection" and not any(meter.has_production for meter in meters):
-        return "this meter does not inject: an injection reading is refused"
+        return Problem("direction", Phrase("field.no_injection"))
+    years = Phrase("field.reading_years", first=FIRST_DAY.year, last=LAST_DAY.year)
     try:
         day, index = slot_of(start)
-    except (ValueError, OverflowError) as error:
-        return str(error) if isinstance(error, ValueError) else "start is out of range"
+    except ValueError:
+        return Problem("start", Phrase("field.half_hour"))
+    except OverflowError:
+        return Problem("start", years)
     if not FIRST_DAY <= day <= LAST_DAY:
-        return f"start is out of range ({FIRST_DAY.year} to {LAST_DAY.year})"
+        return Problem("start", years)
     if day > now.astimezone(settings.timezone).date():
         # a file may hold the day under way (clocks differ a little), never a later day
-        return f"{day} has not ended yet, nor begun: a reading cannot be from the future"
+        return Problem("start", Phrase("field.reading_future", day=day.isoformat()))
     value = value.quantize(PRECISION, rounding=ROUND_HALF_UP)
-    earlier = seen.get((point_id, direction, day, index))
+    slot = (point_id, day, direction, index)
+    earlier = seen.get(slot)
     if earlier is not None and earlier[1] != value:
-        return f"line {earlier[0]} gives this half-hour another value"
-    seen[(point_id, direction, day, index)] = (line, value)
+        return Problem("start", conflict(earlier[0]))
+    seen[slot] = (position, value)
     readings = grouped[(point_id, day)]
     (readings.injection if direction == "injection" else readings.consumption)[index] = value
-    readings.read_at(line)
-    return None
+    readings.read_at(position)
+    return slot
 
 
 def _meters_of(point_id: str, points: Points) -> list[Meter]:

@@ -279,4 +279,47 @@ class Usage(ResponseModel):
     lines: list[str] | None = None
 
 
-ANSWERS: tuple[type[BaseModel], ...] = (Health, Meter, Series, Summary, Battery, Surplus, Usage)
+class ReadingOutcome(ResponseModel):
+    index: int = Field(ge=0, description="The item's place in `readings`, from 0")
+    status: Literal["accepted", "duplicate", "rejected"] = Field(
+        description="duplicate: its half-hour held this value already, or an earlier item gave it"
+    )
+    fields: dict[str, str] | None = Field(
+        default=None, description="rejected: what is wrong with which field, in the request's language"
+    )
+
+
+class BeyondBillingLimit(ResponseModel):
+    meter_id: str
+    last_reading: date = Field(description="The last day the point has readings of")
+    billable_from: date = Field(description="14 months before it: older consumption is never billed")
+    items: int
+    indexes: list[list[int]] = Field(description="The items concerned, as [first, last] runs of indexes")
+
+
+class ReadingsReceived(ResponseModel):
+    batch: str = Field(description="The batch's SHA-256, over its readings as canonical JSON")
+    status: Literal["received", "already_received"] = Field(
+        description="already_received: the same batch was taken whole before; nothing changed"
+    )
+    received: int
+    accepted: int
+    duplicate: int
+    rejected: int
+    items: list[ReadingOutcome]
+    beyond_billing_limit: list[BeyondBillingLimit] = Field(
+        description="Accepted readings older than 14 months before their point's last reading: kept "
+        "for the history, never billed"
+    )
+
+
+ANSWERS: tuple[type[BaseModel], ...] = (
+    Health,
+    Meter,
+    Series,
+    Summary,
+    Battery,
+    Surplus,
+    Usage,
+    ReadingsReceived,
+)

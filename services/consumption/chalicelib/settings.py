@@ -18,6 +18,7 @@ class Settings:
     ingest_bucket: str
     jwt_issuer: str
     jwt_audience: str
+    operator_audience: str  # operator tokens (never a customer's access token)
     jwt_public_keys_secret: str
     event_bus_name: str
     timezone: ZoneInfo
@@ -31,12 +32,17 @@ def _required(name: str) -> str:
 
 
 def load() -> Settings:
+    jwt_audience = _required("GUICHET_JWT_AUDIENCE")
+    operator_audience = _required("GUICHET_OPERATOR_AUDIENCE")
+    if operator_audience == jwt_audience:
+        raise SettingsError("GUICHET_OPERATOR_AUDIENCE must differ from GUICHET_JWT_AUDIENCE")
     return Settings(
         stage=_required("GUICHET_STAGE"),
         table_name=_required("CONSUMPTION_TABLE_NAME"),
         ingest_bucket=_required("CONSUMPTION_INGEST_BUCKET"),
         jwt_issuer=_required("GUICHET_JWT_ISSUER"),
-        jwt_audience=_required("GUICHET_JWT_AUDIENCE"),
+        jwt_audience=jwt_audience,
+        operator_audience=operator_audience,
         jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
         event_bus_name=os.environ.get("GUICHET_EVENT_BUS", "default"),
         timezone=ZoneInfo(os.environ.get("CONSUMPTION_TIMEZONE", "Europe/Paris")),

@@ -60,7 +60,7 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
     # When the operations of the document are listed
     documented = documented_operations(openapi_document)
 
-    # Then they are the same set: API.md's seven routes, health and the document
+    # Then they are the same set: API.md's seven routes, health, the document and the operator's
     assert documented == routed
     assert documented == {
         ("get", "/consumption/health"),
@@ -72,6 +72,7 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
         ("get", "/consumption/battery"),
         ("get", "/consumption/surplus"),
         ("get", "/consumption/usage"),
+        ("post", "/consumption/operator/readings"),
     }
 
 
@@ -92,9 +93,13 @@ def test_every_route_but_health_and_the_document_declares_the_bearer_token(
     # Given every operation of the document
     for path, operations in openapi_document["paths"].items():
         for method, operation in operations.items():
-            # Then the protected ones say so and document the 401 error body; the two public ones do not
+            # Then the protected ones say so and document the 401 error body; the two public ones do
+            # not; the operator's name the operator token and its scope
             if path in ("/consumption/health", "/consumption/openapi.json"):
                 assert "security" not in operation, (method, path)
+            elif path.startswith("/consumption/operator/"):
+                assert operation["security"] == [{"operator": ["readings:write"]}], (method, path)
+                assert {"401", "403"} <= set(operation["responses"]), (method, path)
             else:
                 assert operation["security"] == [{"bearer": []}], (method, path)
                 schema = operation["responses"]["401"]["content"]["application/json"]["schema"]
