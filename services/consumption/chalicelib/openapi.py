@@ -61,6 +61,15 @@ ROUTES = [
         operator_scope=SCOPE,
         responses={200: "ReadingsReceived", 400: ERROR, 403: ERROR, 413: ERROR, 422: ERROR},
     ),
+    Route(
+        "GET",
+        "/operator/meters/{meter_id}/readings",
+        "Operator: the half-hours a point of delivery (the readings' meter_id) holds from one day to "
+        "another (31 days at most), by file or by batch",
+        query=(("from", DAY), ("to", DAY)),
+        operator_scope=SCOPE,
+        responses={200: "ReadingsHeld", 403: ERROR, 404: ERROR, 422: ERROR},
+    ),
 ]
 
 

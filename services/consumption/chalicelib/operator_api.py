@@ -5,7 +5,8 @@ Each route takes an operator token with the `readings:write` scope (guichet_cont
 token; every batch is logged with the operator's `sub` (a machine client's id).
 
 - a batch of meter readings, taken as a dropped meter file's rows are (chalicelib/batches.py);
-- the half-hours a point holds over some days, for the provider to check what was received.
+- the half-hours a point holds over some days (at most 31), for the provider to check what was
+  received (a point no meter reads is a 404).
 """
 
 from __future__ import annotations
@@ -53,3 +54,28 @@ def readings_received() -> dict[str, Any]:
         if "fields" in item:
             item["fields"] = {name: render(problem, language) for name, problem in item["fields"].items()}
     return answer
+
+
+@operator_api.route("/operator/meters/{meter_id}/readings", methods=["GET"])
+def readings_held(meter_id: str) -> dict[str, Any]:
+    from guichet_contracts.words import Phrase
+
+    from . import readings
+    from .api import _day
+    from .errors import NotFound, RangeTooLong, ValidationFailed
+
+    _operator()
+    first, last = _day("from"), _day("to")
+    if first is None or last is None:
+        given = (("from", first), ("to", last))
+        raise ValidationFailed(fields={name: Phrase("field.missing") for name, day in given if day is None})
+    if last < first:
+        raise ValidationFailed(fields={"to": Phrase("field.not_before_from")})
+    if (last - first).days >= readings.MAX_RECEIVED_DAYS:
+        raise RangeTooLong(
+            fields={"to": Phrase("field.at_most_days_after_from", days=readings.MAX_RECEIVED_DAYS - 1)}
+        )
+    found = readings.received(meter_id, first, last)
+    if found is None:
+        raise NotFound()
+    return found

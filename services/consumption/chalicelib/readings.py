@@ -1,4 +1,5 @@
-"""Meter readings: CSV files in, day buckets and monthly totals out.
+"""Meter readings: CSV files (or batches of JSON items over the API, chalicelib/batches.py) in,
+day buckets and monthly totals out.
 
 A CSV row is `meter_id,start,value[,direction]`: `meter_id` names the point of delivery (an
 electricity PDL, or the meter id of a meter without one; a mobile line's allowance meter);
@@ -9,7 +10,8 @@ buckets — one item per point per local day, its half-hours as one compact stri
 of them on the days the clocks change) — then each touched month's total is computed again from
 its day buckets. Each meter of the point shows and bills only its own days of them.
 
-Ingesting is idempotent twice over: a file already counted (same SHA-256) is not read again,
+A file's rows and a batch's items are checked by one function (`take`) and stored by one
+(`store`). Ingesting is idempotent twice over: a file already counted (same SHA-256) is not read again,
 and a reading sets its half-hour rather than adding to it, so the same reading from another
 file changes nothing. A bad row is rejected with its line number in the file's report and
 never stops the good rows; nothing is dropped without being reported. A file with rejected
@@ -373,6 +375,43 @@ def own_month(
 
 def decimal_text(value: Decimal) -> str:
     return format(value.quantize(PRECISION, rounding=ROUND_HALF_UP).normalize(), "f")
+
+
+# ---- what a point received ---------------------------------------------------------------
+
+MAX_RECEIVED_DAYS = 31  # what the provider checks at once: a month
+
+
+def received(point_id: str, first: date, last: date) -> dict[str, Any] | None:
+    """The half-hours a point holds over the days [first, last], by file or by batch, as decimal
+    text (one Query of ≤ 31 day buckets); None for a point no meter reads."""
+    meters = _meters_of(point_id, {})
+    if not meters:
+        return None
+    items = []
+    found = DayBucket.query(
+        point_pk(point_id), DayBucket.sk.between(f"DAY#{first.isoformat()}", f"DAY#{last.isoformat()}")
+    )
+    for bucket in found:
+        day, count = bucket_day(bucket), int(bucket.slots)
+        consumption, injection = decode(bucket.consumption, count), decode(bucket.injection, count)
+        for index, (drawn, injected) in enumerate(zip(consumption, injection, strict=True)):
+            if drawn is None and injected is None:
+                continue
+            items.append(
+                {
+                    "start": slot_start(day, index).isoformat(),
+                    "consumption": None if drawn is None else decimal_text(drawn),
+                    "injection": None if injected is None else decimal_text(injected),
+                }
+            )
+    return {
+        "meter_id": point_id,
+        "unit": meters[-1].unit,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "items": items,
+    }
 
 
 # ---- CSV files -----------------------------------------------------------------------------

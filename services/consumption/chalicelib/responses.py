@@ -313,6 +313,20 @@ class ReadingsReceived(ResponseModel):
     )
 
 
+class HalfHourReceived(ResponseModel):
+    start: datetime = Field(description="The half-hour's start, with its offset (Paris time)")
+    consumption: str | None = _quantity()
+    injection: str | None = _quantity()
+
+
+class ReadingsHeld(ResponseModel):
+    meter_id: str = Field(description="The point of delivery, as the readings name it")
+    unit: str
+    from_: date = Field(alias="from")
+    to: date
+    items: list[HalfHourReceived] = Field(description="Every half-hour read, in time order")
+
+
 ANSWERS: tuple[type[BaseModel], ...] = (
     Health,
     Meter,
@@ -322,4 +336,5 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Surplus,
     Usage,
     ReadingsReceived,
+    ReadingsHeld,
 )

@@ -73,6 +73,7 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
         ("get", "/consumption/surplus"),
         ("get", "/consumption/usage"),
         ("post", "/consumption/operator/readings"),
+        ("get", "/consumption/operator/meters/{meter_id}/readings"),
     }
 
 
@@ -113,6 +114,7 @@ def test_every_route_but_health_and_the_document_declares_the_bearer_token(
         ("/consumption/meters/{meter_id}/summary", {"meter_id", "year"}),
         ("/consumption/meters/{meter_id}/export.csv", {"meter_id", "from", "to"}),
         ("/consumption/usage", {"subscription_id"}),
+        ("/consumption/operator/meters/{meter_id}/readings", {"meter_id", "from", "to"}),
     ],
 )
 def test_the_parameters_the_routes_read_are_documented(

@@ -47,6 +47,12 @@ class Provider:
         assert_documented(self.document, "POST", "/operator/readings", response)
         return response
 
+    def held(self, point: str, query: str, *, token: str | None = None) -> Any:
+        sent = {"authorization": f"Bearer {token or self.token}"}
+        response = self.client.http.get(f"/operator/meters/{point}/readings{query}", headers=sent)
+        assert_documented(self.document, "GET", "/operator/meters/{meter_id}/readings", response)
+        return response
+
     def send(self, items: list[Any], **headers: str) -> dict[str, Any]:
         return dict(ok(self.post({"readings": items}, headers)))
 
@@ -363,3 +369,57 @@ def test_an_operator_token_is_refused_on_the_customer_routes(
 
     # Then 401: it has no session
     assert_error(response, 401, "unauthenticated")
+
+
+def test_the_provider_reads_back_what_a_point_received_by_file_and_by_batch(
+    household: tuple[Any, str, str], provider: Provider
+) -> None:
+    # Given a point that received two half-hours by file and one consumed and injected by batch
+    customer, _, pdl = household
+    starts = paris_day()
+    drop(customer.client, csv_file(rows(pdl, {starts[0]: "0.5", starts[1]: "0.25"})))
+    provider.send([{"meter_id": pdl, "start": starts[3], "value": 1.5}])
+
+    # When the provider reads the day back
+    held = ok(provider.held(pdl, f"?from={DAY}&to={DAY}"))
+
+    # Then it gets every half-hour read, in time order, as decimal text
+    assert (held["meter_id"], held["unit"], held["from"], held["to"]) == (pdl, "kWh", DAY, DAY)
+    assert held["items"] == [
+        {"start": starts[0], "consumption": "0.5", "injection": None},
+        {"start": starts[1], "consumption": "0.25", "injection": None},
+        {"start": starts[3], "consumption": "1.5", "injection": None},
+    ]
+    # and nothing of the days around it
+    assert ok(provider.held(pdl, "?from=2026-03-03&to=2026-04-02"))["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "field"),
+    [
+        pytest.param("?to=2026-03-02", 422, "from", id="no-from"),
+        pytest.param("?from=2026-03-02", 422, "to", id="no-to"),
+        pytest.param("?from=2026-03-02&to=2026-03-01", 422, "to", id="backwards"),
+        pytest.param("?from=2026-03-01&to=2026-04-01", 422, "to", id="32-days"),
+        pytest.param("?from=2026-02-30&to=2026-03-01", 422, "from", id="no-such-day"),
+    ],
+)
+def test_reading_back_needs_a_period_of_31_days_at_most(
+    household: tuple[Any, str, str], provider: Provider, query: str, status: int, field: str
+) -> None:
+    _, _, pdl = household
+    response = provider.held(pdl, query)
+    assert_error(response, status, "range_too_long" if "04-01" in query else "validation_failed", field)
+
+
+def test_reading_back_an_unknown_point_or_without_the_scope_is_refused(
+    household: tuple[Any, str, str], provider: Provider, signer: Any
+) -> None:
+    customer, meter_id, pdl = household
+    period = f"?from={DAY}&to={DAY}"
+    assert_error(provider.held(new_pdl(), period), 404, "not_found")
+    assert_error(provider.held(meter_id, period), 404, "not_found")  # the API's meter id is not a point
+    assert_error(provider.held(pdl, period, token=customer.token), 401, "unauthenticated")
+    assert_error(
+        provider.held(pdl, period, token=signer.operator_token("invoices:write")), 403, "insufficient_scope"
+    )
