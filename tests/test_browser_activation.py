@@ -8,6 +8,10 @@ import re
 import uuid
 from typing import Any
 
+from playwright.sync_api import expect
+from portal_axe import assert_accessible
+from portal_texts import text
+
 PASSWORD = "a long and personal passphrase 2026"
 
 
@@ -30,15 +34,16 @@ def test_an_invited_customer_activates_the_account_in_the_portal_and_logs_in(run
 
     # When they open the link and choose a password
     page.goto(link)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    assert_accessible(page, "the activation page")
+    page.get_by_label(text("activate_password")).fill(PASSWORD)
+    page.get_by_role("button", name=text("activate_submit")).click()
 
     # Then the page says the account is active, with the customer id to log in with
-    page.wait_for_selector(".notice.ok")
-    assert customer_id in page.inner_text(".notice.ok")
-    page.click("text=Connexion")
-    page.fill("input[name=login_name]", customer_id)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector(".customer-id")
-    assert page.inner_text(".customer-id") == customer_id
+    done = page.get_by_role("status").filter(has_text=customer_id)
+    expect(done).to_have_text(text("activate_done", customer_id))
+    assert_accessible(page, "the account activated")
+    page.get_by_role("main").get_by_role("link", name=text("login")).click()
+    page.get_by_label(text("login_name")).fill(customer_id)
+    page.get_by_label(text("password")).fill(PASSWORD)
+    page.get_by_role("button", name=text("submit_login")).click()
+    expect(page.get_by_role("banner").get_by_text(customer_id, exact=True)).to_be_visible()

@@ -25,6 +25,7 @@ def _log_in(page: Any, base_url: str, login: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+@pytest.mark.timeout(900)  # some 20 pages at two widths, each checked: 40 s alone, minutes on a busy machine
 @pytest.mark.parametrize("customer", CUSTOMERS)
 def test_every_page_reads_well_on_a_phone_and_a_desktop(demo_runtime: Any, page: Any, customer: str) -> None:
     assert AXE.is_file(), "axe-core is missing: make installs it (npm ci)"

@@ -50,6 +50,8 @@ AUTH = {
     "old_email": "lina@example.org",
     "refuse_url": "http://127.0.0.1:8000/email-change/refuse?token=t",
     "apply_at": "18/03/2026 10:00",
+    "activate_url": "http://127.0.0.1:8000/activate?token=t",
+    "expires_days": 7,
 }
 SUBSCRIPTIONS = {
     "first_name": "Lina",
