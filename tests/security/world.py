@@ -400,7 +400,8 @@ def _refund_waiting(runtime: LocalRuntime, signer: Signer, holder: Holder) -> st
 
 def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str, str]:
     """A customer the provider imported for the holder's ids of the auth operator routes: the
-    provider's id of it (`external_id`) and the file that brought it in (`import_id`)."""
+    provider's id of it (`external_id`) and the file that brought it in (`import_id`); the same id
+    names an invoice of the provider's billing imported for the holder (invoices operator routes)."""
     external_id = f"sec-{holder.name.lower()}-{uuid.uuid4().hex[:8]}"
     headers = {"Authorization": f"Bearer {signer.operator()}"}
     imported = runtime.post(
@@ -408,6 +409,23 @@ def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str
         data=f"external_id,email,first_name,last_name\n{external_id},{external_id}@example.org,Ida,Imbert\n",
         headers={**headers, "Content-Type": "text/csv"},
     )
+    # and an invoice of the provider's own billing under the same id, for the invoices operator routes
+    invoice = runtime.request(
+        "PUT",
+        f"/invoices/operator/customers/{holder.customer.customer_id}/provider-invoices/{external_id}",
+        json={
+            "number": external_id.upper(),
+            "issued_on": "2026-11-03",
+            "due_on": "2026-12-03",
+            "currency": "EUR",
+            "lines": [{"label": "Fibre", "quantity": "1", "unit_price": "29.99", "vat_rate": "20"}],
+            "total_excl_tax_cents": 2999,
+            "tax_cents": 600,
+            "total_cents": 3599,
+        },
+        headers=headers,
+    )
+    _json(invoice, "an invoice of the provider's billing", 201)
     return {"external_id": external_id, "import_id": _json(imported, "a customers file", 202)["import_id"]}
 
 
@@ -480,6 +498,16 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         "PreferencesChanges": {"paperless": True},
         "CreditNoteRequest": {"amount_cents": 100, "reason": "geste commercial"},
         "RefundMade": {"method": "transfer"},
+        "ProviderInvoice": {
+            "number": f"SEC-{unique}"[:40],
+            "issued_on": "2026-11-03",
+            "due_on": "2026-12-03",
+            "currency": "EUR",
+            "lines": [{"label": "Fibre", "quantity": "1", "unit_price": "29.99", "vat_rate": "20"}],
+            "total_excl_tax_cents": 2999,
+            "tax_cents": 600,
+            "total_cents": 3599,
+        },
     }
     # routes that read a JSON object validated by the domain rather than a documented model
     by_route: dict[str, dict[str, Any]] = {

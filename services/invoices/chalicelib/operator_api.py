@@ -152,13 +152,13 @@ def provider_invoice_pdf(customer_id: str, external_id: str) -> Response:
 
     operator = _operator()
     request = operator_api.current_request
+    customer = _customer(customer_id)
+    external = provider_invoices.external_id_of(external_id)
+    provider_invoices.get(customer, external)  # an id of another customer's is a 404 before all
     if (request.headers.get("content-type") or "").split(";")[0].strip().lower() != "application/pdf":
         raise UnsupportedMediaType("Send the PDF as application/pdf.")
     raw = request.raw_body or b""
     stored, invoice = provider_invoices.store_pdf(
-        _customer(customer_id),
-        provider_invoices.external_id_of(external_id),
-        raw.encode() if isinstance(raw, str) else raw,
-        operator=operator,
+        customer, external, raw.encode() if isinstance(raw, str) else raw, operator=operator
     )
     return Response(body=provider_invoices.as_dict(invoice), status_code=201 if stored else 200)

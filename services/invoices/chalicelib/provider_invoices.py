@@ -156,7 +156,9 @@ def _imported(external_id: str) -> Invoice | None:
 
 
 def _same_or_conflict(invoice: Invoice, customer_id: str, sent: str) -> Invoice:
-    if invoice.customer_id != customer_id or invoice.import_digest != sent:
+    if invoice.customer_id != customer_id:  # another customer's invoice: nothing of it here
+        raise NotFound()
+    if invoice.import_digest != sent:
         raise ImportedInvoiceDiffers(
             "This invoice is already issued with other data; an issued invoice is never edited"
             " (a correction is a credit note).",
@@ -228,8 +230,8 @@ def check_pdf(content: bytes) -> None:
 def store_pdf(customer_id: str, external_id: str, content: bytes, *, operator: str) -> tuple[bool, Invoice]:
     """(stored now, the invoice): the provider's PDF of an imported invoice, kept as sent, once;
     the same bytes again change nothing, other bytes are a 409 (an issued invoice never changes)."""
-    check_pdf(content)
     invoice = get(customer_id, external_id)
+    check_pdf(content)
     client = invoicing._s3()
     stored = _stored_pdf(invoice)
     if stored is None:

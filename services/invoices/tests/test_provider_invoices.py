@@ -136,11 +136,18 @@ def test_a_changed_body_for_an_issued_invoice_is_a_conflict(imported: Any, opera
     assert stored_invoice(imported.customer.customer_id, imported.invoice["invoice_id"]).serialize() == before
 
 
-def test_the_same_id_for_another_customer_is_a_conflict(
+def test_the_id_of_another_customers_invoice_names_nothing_for_this_one(
     imported: Any, operator: Operator, customer_factory: Any
 ) -> None:
+    # Given another customer; when the operator names them with the first one's invoice id
     other = customer_factory()
-    assert_error(put(operator, other, imported.external_id, imported.body), 409, "invoice_already_issued")
+    again = put(operator, other, imported.external_id, imported.body)
+    pdf = put_pdf(operator, other, imported.external_id, PDF)
+
+    # Then 404 (as for an id that names nothing), and nothing is stored for the other customer
+    assert_error(again, 404, "not_found")
+    assert_error(pdf, 404, "not_found")
+    assert invoices_in_table(other.customer_id) == []
 
 
 def test_totals_that_do_not_add_up_are_refused_with_their_fields(
