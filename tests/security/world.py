@@ -398,6 +398,20 @@ def _refund_waiting(runtime: LocalRuntime, signer: Signer, holder: Holder) -> st
     return str(refund_id)
 
 
+def provider_invoice(number: str) -> dict[str, Any]:
+    """An invoice of the provider's own billing as its operator route takes it (29.99 € + 20 %)."""
+    return {
+        "number": number,
+        "issued_on": "2026-11-03",
+        "due_on": "2026-12-03",
+        "currency": "EUR",
+        "lines": [{"label": "Fibre", "quantity": "1", "unit_price": "29.99", "vat_rate": "20"}],
+        "total_excl_tax_cents": 2999,
+        "tax_cents": 600,
+        "total_cents": 3599,
+    }
+
+
 def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str, str]:
     """A customer the provider imported for the holder's ids of the auth operator routes: the
     provider's id of it (`external_id`) and the file that brought it in (`import_id`); the same id
@@ -413,16 +427,7 @@ def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str
     invoice = runtime.request(
         "PUT",
         f"/invoices/operator/customers/{holder.customer.customer_id}/provider-invoices/{external_id}",
-        json={
-            "number": external_id.upper(),
-            "issued_on": "2026-11-03",
-            "due_on": "2026-12-03",
-            "currency": "EUR",
-            "lines": [{"label": "Fibre", "quantity": "1", "unit_price": "29.99", "vat_rate": "20"}],
-            "total_excl_tax_cents": 2999,
-            "tax_cents": 600,
-            "total_cents": 3599,
-        },
+        json=provider_invoice(external_id.upper()),
         headers=headers,
     )
     _json(invoice, "an invoice of the provider's billing", 201)
@@ -498,16 +503,7 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         "PreferencesChanges": {"paperless": True},
         "CreditNoteRequest": {"amount_cents": 100, "reason": "geste commercial"},
         "RefundMade": {"method": "transfer"},
-        "ProviderInvoice": {
-            "number": f"SEC-{unique}"[:40],
-            "issued_on": "2026-11-03",
-            "due_on": "2026-12-03",
-            "currency": "EUR",
-            "lines": [{"label": "Fibre", "quantity": "1", "unit_price": "29.99", "vat_rate": "20"}],
-            "total_excl_tax_cents": 2999,
-            "tax_cents": 600,
-            "total_cents": 3599,
-        },
+        "ProviderInvoice": provider_invoice(f"SEC-{unique}"),
     }
     # routes that read a JSON object validated by the domain rather than a documented model
     by_route: dict[str, dict[str, Any]] = {
