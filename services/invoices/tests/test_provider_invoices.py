@@ -19,6 +19,7 @@ from conftest import (
     invoices_in_table,
     issue_invoice,
     linked_object,
+    new_client,
     operator_token,
     paris_noon,
     stored_invoice,
@@ -304,3 +305,30 @@ def test_the_routes_need_the_scope_and_refuse_a_customer_token(
     assert_error(put(as_customer, customer, "inv-scope-1", provider_invoice()), 401, "unauthenticated")
     assert_error(put_pdf(as_customer, customer, "inv-scope-1", PDF), 401, "unauthenticated")
     assert invoices_in_table(customer.customer_id) == []
+
+
+def test_concurrent_puts_make_one_invoice_and_one_number(
+    empty_table: None, app: Any, customer_factory: Any, signer: Any, concurrent_app: Any, published: Any
+) -> None:
+    # Given a customer, and the same invoice sent four times at once (four containers), then two
+    # other invoices sent at once under one new id
+    customer = customer_factory()
+    operators = [Operator(operator_token(signer), new_client(app)) for _ in range(4)]
+    body = provider_invoice()
+    same = concurrent_app(
+        *[lambda operator=operator: put(operator, customer, "inv-race-1", body) for operator in operators]
+    )
+    rivals = concurrent_app(
+        *[
+            lambda operator=operator: put(operator, customer, "inv-race-2", provider_invoice())
+            for operator in operators[:2]
+        ]
+    )
+
+    # Then one import of each id won: the same body got the same invoice every time, the rival
+    # body a 409; two invoices are stored, each announced once
+    assert sorted(response.status_code for response in same) == [200, 200, 200, 201]
+    assert len({answer(response)["invoice_id"] for response in same}) == 1
+    assert sorted(response.status_code for response in rivals) == [201, 409]
+    assert len(invoices_in_table(customer.customer_id)) == 2
+    assert len(published.of(customer.customer_id, "InvoiceIssued")) == 2
