@@ -332,3 +332,29 @@ def test_concurrent_puts_make_one_invoice_and_one_number(
     assert sorted(response.status_code for response in rivals) == [201, 409]
     assert len(invoices_in_table(customer.customer_id)) == 2
     assert len(published.of(customer.customer_id, "InvoiceIssued")) == 2
+
+
+def test_an_imported_invoice_is_dunned_as_guichets_own(
+    customer_factory: Any, operator: Operator, fresh_jobs: None, mailbox: Any
+) -> None:
+    # Given an imported invoice due on 3 December 2043 (a year of this test's own), unpaid
+    from datetime import timedelta
+
+    from chalicelib import dunning
+    from conftest import job_ran_until, mails_to, subject
+
+    customer = customer_factory()
+    body = provider_invoice(issued_on="2043-11-03", due_on="2043-12-03")
+    created = answer(put(operator, customer, "inv-late-1", body))
+    job_ran_until("mark_overdue", date(2043, 12, 2))
+
+    # When the daily job runs the day after its due date
+    dunning.mark_overdue(now=paris_noon(date(2043, 12, 3) + timedelta(days=1)))
+
+    # Then it is overdue and the customer is reminded of it by its number, as of Guichet's own
+    stored = stored_invoice(customer.customer_id, created["invoice_id"])
+    assert (stored.status, stored.amount_due_cents) == ("overdue", 8926)
+    wanted = subject("overdue_reminder", number=body["number"], stage=1)
+    assert [mail["subject"] for mail in mails_to(mailbox, customer.email) if mail["subject"] == wanted] == [
+        wanted
+    ]
