@@ -251,6 +251,10 @@ def test_the_download_serves_the_providers_bytes(imported: Any, operator: Operat
     stored = linked_object(answer(link)["url"])
     assert stored["body"] == PDF
     assert imported.body["number"] in stored["query"]["response-content-disposition"]
+    # and a duplicate is the provider's document too, never one drawn by Guichet
+    copy = customer.call("POST", f"/{imported.invoice['invoice_id']}/duplicate")
+    assert copy.status_code == 201, copy.body
+    assert linked_object(answer(copy)["url"])["body"] == PDF
     # and the same bytes again change nothing; other bytes are refused
     assert put_pdf(operator, customer, imported.external_id, PDF).status_code == 200
     assert_error(put_pdf(operator, customer, imported.external_id, PDF + b"%x\n"), 409, "pdf_already_stored")
