@@ -8,6 +8,9 @@ from chalicelib.operator_api import operator_api
 from guichet_contracts import observability, web
 
 app = Chalice(app_name="guichet-invoices")
+# the provider's invoice PDFs come in as they are (operator_api.provider_invoice_pdf): API Gateway
+# passes them base64-encoded instead of reading them as text
+app.api.binary_types.append("application/pdf")
 logger = Logger(service="invoices")
 web.install(app, logger)
 observability.install(app, logger)

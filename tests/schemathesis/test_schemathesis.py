@@ -258,7 +258,7 @@ def test_schemathesis_finds_nothing(
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, **operator_environment},
+        env={**os.environ, **operator_environment, "SCHEMATHESIS_HOOKS": str(HERE / "hooks.py")},
     )
     cases = re.search(r"Test cases:\s+([0-9]+) generated, ([0-9]+) passed", run.stdout)
     if cases:

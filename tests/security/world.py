@@ -398,9 +398,24 @@ def _refund_waiting(runtime: LocalRuntime, signer: Signer, holder: Holder) -> st
     return str(refund_id)
 
 
+def provider_invoice(number: str) -> dict[str, Any]:
+    """An invoice of the provider's own billing as its operator route takes it (29.99 € + 20 %)."""
+    return {
+        "number": number,
+        "issued_on": "2026-11-03",
+        "due_on": "2026-12-03",
+        "currency": "EUR",
+        "lines": [{"label": "Fibre", "quantity": "1", "unit_price": "29.99", "vat_rate": "20"}],
+        "total_excl_tax_cents": 2999,
+        "tax_cents": 600,
+        "total_cents": 3599,
+    }
+
+
 def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str, str]:
     """A customer the provider imported for the holder's ids of the auth operator routes: the
-    provider's id of it (`external_id`) and the file that brought it in (`import_id`)."""
+    provider's id of it (`external_id`) and the file that brought it in (`import_id`); the same id
+    names an invoice of the provider's billing imported for the holder (invoices operator routes)."""
     external_id = f"sec-{holder.name.lower()}-{uuid.uuid4().hex[:8]}"
     headers = {"Authorization": f"Bearer {signer.operator()}"}
     imported = runtime.post(
@@ -408,6 +423,14 @@ def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str
         data=f"external_id,email,first_name,last_name\n{external_id},{external_id}@example.org,Ida,Imbert\n",
         headers={**headers, "Content-Type": "text/csv"},
     )
+    # and an invoice of the provider's own billing under the same id, for the invoices operator routes
+    invoice = runtime.request(
+        "PUT",
+        f"/invoices/operator/customers/{holder.customer.customer_id}/provider-invoices/{external_id}",
+        json=provider_invoice(external_id.upper()),
+        headers=headers,
+    )
+    _json(invoice, "an invoice of the provider's billing", 201)
     return {"external_id": external_id, "import_id": _json(imported, "a customers file", 202)["import_id"]}
 
 
@@ -484,6 +507,7 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         "ReadingsBatch": {
             "readings": [{"meter_id": "00000000000000", "start": "2026-01-01T00:00:00Z", "value": 1}]
         },
+        "ProviderInvoice": provider_invoice(f"SEC-{unique}"),
     }
     # routes that read a JSON object validated by the domain rather than a documented model
     by_route: dict[str, dict[str, Any]] = {

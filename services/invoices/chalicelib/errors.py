@@ -14,19 +14,26 @@ __all__ = [
     "AmountExceedsDue",
     "ApiError",
     "Conflict",
+    "ImportedInvoiceDiffers",
     "InvalidSignature",
     "InvoiceVoid",
     "NoBankAccount",
     "NoTipSlip",
+    "NotAPdf",
     "NotCreditable",
     "NotFound",
     "NothingDue",
+    "NumberTaken",
+    "PayloadTooLarge",
     "PaymentNotPending",
     "PaymentPending",
+    "PdfDiffers",
     "PeriodOutOfRange",
     "RefundNotPending",
     "TooManyAttempts",
     "Unauthenticated",
+    "UnknownCustomer",
+    "UnsupportedMediaType",
     "ValidationFailed",
 ]
 
@@ -78,6 +85,36 @@ class AmountExceedsCreditable(ValidationFailed):
 
 class RefundNotPending(Conflict):
     code = "refund_not_pending"
+
+
+class NumberTaken(Conflict):
+    code = "number_taken"
+
+
+class ImportedInvoiceDiffers(Conflict):
+    code = "invoice_already_issued"
+
+
+class UnknownCustomer(NotFound):
+    code = "unknown_customer"
+
+
+class PdfDiffers(Conflict):
+    code = "pdf_already_stored"
+
+
+class NotAPdf(ValidationFailed):
+    code = "not_a_pdf"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class InvalidSignature(ApiError):

@@ -30,6 +30,7 @@ from .models import (
     Invoice,
     IssueKey,
     Line,
+    NumberClaim,
     Preferences,
     Stamp,
     customer_pk,
@@ -108,18 +109,7 @@ def issue(
         _finish(issued, billing_parties.get(issued.customer_id))
         return issued
     party = billing_parties.get(customer_id)
-    stored_lines = [
-        Line(
-            description=line.description,
-            quantity=vat.decimal_text(line.quantity),
-            unit=line.unit,
-            unit_price_cents=vat.cents(line.unit_price * 100),
-            unit_price=vat.decimal_text(line.unit_price),
-            tax_rate=vat.decimal_text(line.tax_rate),
-            total_excl_tax_cents=line.total_excl_tax_cents,
-        )
-        for line in lines
-    ]
+    stored_lines = stored(lines)
     breakdown = vat.breakdown(lines)
     excl = sum(group["base_cents"] for group in breakdown)
     tax = sum(group["tax_cents"] for group in breakdown)
@@ -177,6 +167,22 @@ def issue(
             refunds.deduct_carried_credits(invoice, now)
     _finish(invoice, party)
     return invoice
+
+
+def stored(lines: list[vat.PricedLine]) -> list[Line]:
+    """Priced lines as an invoice keeps them."""
+    return [
+        Line(
+            description=line.description,
+            quantity=vat.decimal_text(line.quantity),
+            unit=line.unit,
+            unit_price_cents=vat.cents(line.unit_price * 100),
+            unit_price=vat.decimal_text(line.unit_price),
+            tax_rate=vat.decimal_text(line.tax_rate),
+            total_excl_tax_cents=line.total_excl_tax_cents,
+        )
+        for line in lines
+    ]
 
 
 def default_payment_mode(customer_id: str) -> str:
@@ -247,17 +253,30 @@ def announce_paid(invoice: Invoice, now: datetime) -> None:
 
 
 def _number_and_save(
-    invoice: Invoice, source: str, year: int, credit_of: tuple[Invoice, int] | None = None
+    invoice: Invoice,
+    source: str,
+    year: int,
+    credit_of: tuple[Invoice, int] | None = None,
+    *,
+    provider_number: str | None = None,
 ) -> bool:
     """Number and save `invoice`; False when a concurrent delivery of `source` saved it first
-    (then `invoice` becomes that one)."""
+    (then `invoice` becomes that one).
+
+    `provider_number`: the invoice keeps the number the provider's own billing gave it, claimed
+    once (a NumberClaim in the same transaction; NumberTaken if another invoice has it), and
+    Guichet's yearly sequence is left as it is."""
     counter_key = (f"COUNTER#{year}", "COUNTER")
     for attempt in range(_NUMBER_RACES):
-        try:
-            current = int(Counter.get(*counter_key, consistent_read=True).value)
-        except DoesNotExist:
-            current = 0
-        invoice.number = f"F{year}-{current + 1:06d}"
+        current = 0
+        if provider_number is not None:
+            invoice.number = provider_number
+        else:
+            try:
+                current = int(Counter.get(*counter_key, consistent_read=True).value)
+            except DoesNotExist:
+                pass
+            invoice.number = f"F{year}-{current + 1:06d}"
         if credit_of is not None:
             credited, cents_ = credit_of
             credited.refresh(consistent_read=True)
@@ -286,11 +305,24 @@ def _number_and_save(
                     condition=IssueKey.pk.does_not_exist(),
                 )
                 write.save(invoice, condition=Invoice.pk.does_not_exist())
-                write.update(
-                    Counter(*counter_key),
-                    actions=[Counter.value.set(current + 1)],
-                    condition=Counter.value.does_not_exist() if current == 0 else Counter.value == current,
-                )
+                if provider_number is not None:
+                    write.save(
+                        NumberClaim(
+                            number_claim_pk(provider_number),
+                            "NUMBER",
+                            invoice_id=invoice.invoice_id,
+                            customer_id=invoice.customer_id,
+                        ),
+                        condition=NumberClaim.pk.does_not_exist(),
+                    )
+                else:
+                    write.update(
+                        Counter(*counter_key),
+                        actions=[Counter.value.set(current + 1)],
+                        condition=Counter.value.does_not_exist()
+                        if current == 0
+                        else Counter.value == current,
+                    )
                 if credit_of is not None:
                     unchanged = Invoice.credited_cents == already
                     if already == 0:
@@ -306,8 +338,21 @@ def _number_and_save(
                 issued = get(existing.customer_id, existing.invoice_id, any_age=True)
                 invoice.attribute_values.update(issued.attribute_values)
                 return False
+            claim = reasons[2] if provider_number is not None and len(reasons) > 2 else None
+            if claim is not None and claim.code == "ConditionalCheckFailed":
+                from .errors import NumberTaken
+
+                raise NumberTaken(
+                    "This number is already taken by another invoice.",
+                    fields={"number": "already the number of another invoice"},
+                ) from None
             time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 25)))  # noqa: S311 (jitter after a lost race)
     raise TooManyAttempts(1, "Invoice numbering is busy; try again.")
+
+
+def number_claim_pk(number: str) -> str:
+    """The key of a provider's number: case apart (FA-1 and fa-1 are one number to a reader)."""
+    return f"PROVIDER_NUMBER#{number.upper()}"
 
 
 def _has_mandate(customer_id: str) -> bool:
@@ -369,6 +414,8 @@ def summary(invoice: Invoice) -> dict[str, Any]:
         "payment_mode": invoice.payment_mode,
         "order_id": invoice.order_id,
         "pending_payment_id": invoice.pending_payment_id,
+        "origin": invoice.origin or "guichet",
+        "external_id": invoice.external_id,
     }
 
 
@@ -498,7 +545,10 @@ def _months_before(today: date, months: int) -> date:
 
 
 def ensure_pdf(invoice: Invoice) -> None:
-    """Render and store the PDF once; an existing one is never made again."""
+    """Render and store the PDF once; an existing one is never made again. An imported invoice's
+    PDF is the provider's own document (provider_invoices.store_pdf): never drawn here."""
+    if invoice.origin == "provider":
+        return
     client = _s3()
     try:
         client.head_object(Bucket=settings.pdf_bucket, Key=invoice.pdf_key)
@@ -601,6 +651,10 @@ def link(key: str, filename: str, now: datetime) -> dict[str, str]:
 
 def pdf_link(customer_id: str, invoice_id: str, *, now: datetime) -> dict[str, str]:
     invoice = get(customer_id, invoice_id, today=local_day(now))
+    if invoice.origin == "provider":
+        from . import provider_invoices
+
+        provider_invoices.require_pdf(invoice)
     ensure_pdf(invoice)
     return link(invoice.pdf_key, f"{invoice.number}.pdf", now)
 
@@ -608,6 +662,8 @@ def pdf_link(customer_id: str, invoice_id: str, *, now: datetime) -> dict[str, s
 def duplicate(customer_id: str, invoice_id: str, *, language: str, now: datetime) -> dict[str, str]:
     """A copy marked DUPLICATA (in the reader's language), at most a few a day per invoice."""
     invoice = get(customer_id, invoice_id, today=local_day(now))
+    if invoice.origin == "provider":  # the provider's own document: no copy of it is drawn here
+        return pdf_link(customer_id, invoice_id, now=now)
     today = local_day(now)
     try:
         Stamp(f"STAMP#duplicate#{invoice.invoice_id}", today.isoformat()).update(

@@ -13,8 +13,9 @@
 | BilledSubscription (the order invoice that paid it) | CUSTOMER#<customer_id> | SUBSCRIPTION#<id> |
 | Refund (money paid back for a credit document) | CUSTOMER#<customer_id> | REFUND#<refund_id> |
 | CarriedCredit (an overpayment kept for the next invoice) | CUSTOMER#<customer_id> | CREDIT#<invoice_id> |
-| IssueKey (one invoice per business event) | ISSUED#<source key> | ISSUED |
+| IssueKey (one invoice per business event, IMPORT#<external_id>: imported) | ISSUED#<source key> | ISSUED |
 | Counter (invoice numbers of a year) | COUNTER#<year> | COUNTER |
+| NumberClaim (a provider's number, imported once) | PROVIDER_NUMBER#<NUMBER> | NUMBER |
 | Stamp (overdue reminders sent, duplicates made) | STAMP#<what> | <when or stage> |
 | Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
 | ProviderEvent (a Stripe webhook event handled) | PROVIDER_EVENT#<event id> | EVENT |
@@ -126,7 +127,12 @@ class Invoice(Item, discriminator="invoice"):
     owed_cents = NumberAttribute(null=True)  # a credit document: what goes back to the customer
     carried = BooleanAttribute(null=True)  # a small overpayment kept for the next invoice
     voided_on = UnicodeAttribute(null=True)
-    issued_by = UnicodeAttribute(null=True)  # the operator who issued it (credit notes)
+    issued_by = UnicodeAttribute(null=True)  # the operator who issued it (credit notes, imports)
+    # provider: issued by the provider's own billing (provider_invoices.py), its number and PDF
+    # the provider's; absent: Guichet's own
+    origin = UnicodeAttribute(null=True)
+    external_id = UnicodeAttribute(null=True)  # the provider's id of an imported invoice
+    import_digest = UnicodeAttribute(null=True)  # what the provider sent, to tell a repeat from a change
     created_at = UTCDateTimeAttribute()
 
 
@@ -265,6 +271,13 @@ class Installment(Item, discriminator="installment"):
 
 
 class IssueKey(Item, discriminator="issue_key"):
+    invoice_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+
+
+class NumberClaim(Item, discriminator="number_claim"):
+    """A number of the provider's own billing, taken by one imported invoice (never twice)."""
+
     invoice_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
 

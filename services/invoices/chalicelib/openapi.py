@@ -134,8 +134,51 @@ ROUTES = [
         operator_scope=SCOPE,
         responses={200: "Refund", 403: ERROR, 404: ERROR, 409: ERROR, **_BODY_ERRORS},
     ),
+    Route(
+        "PUT",
+        "/operator/customers/{customer_id}/provider-invoices/{external_id}",
+        "Operator: an invoice of the provider's own billing, under its id (its number kept; the same"
+        " body again changes nothing; other data for an issued one: 409 invoice_already_issued; a number"
+        " already taken or of Guichet's own F<year>-<n> range: 409 number_taken; totals that do not add"
+        " up to the lines: 422; a customer Guichet does not know: 404 unknown_customer)",
+        body="ProviderInvoice",
+        operator_scope=SCOPE,
+        responses={
+            200: "InvoiceDetail",
+            201: "InvoiceDetail",
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+            **_BODY_ERRORS,
+        },
+    ),
+    Route(
+        "PUT",
+        "/operator/customers/{customer_id}/provider-invoices/{external_id}/pdf",
+        "Operator: the PDF of an imported invoice, as the provider drew it (application/pdf, 4 MiB at"
+        " most); the same bytes again change nothing, other bytes: 409 pdf_already_stored",
+        operator_scope=SCOPE,
+        responses={
+            200: "InvoiceDetail",
+            201: "InvoiceDetail",
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+            413: ERROR,
+            415: ERROR,
+            422: ERROR,
+        },
+    ),
 ]
+PDF_PATH = "/invoices/operator/customers/{customer_id}/provider-invoices/{external_id}/pdf"
+PDF_REQUEST_BODY = {
+    "required": True,
+    "description": "The invoice's PDF, 4 MiB at most",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
 
 
 def document() -> dict[str, Any]:
-    return openapi.document(service="invoices", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
+    built = openapi.document(service="invoices", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
+    built["paths"][PDF_PATH]["put"]["requestBody"] = PDF_REQUEST_BODY
+    return built

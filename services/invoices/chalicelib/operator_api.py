@@ -8,7 +8,8 @@ token; every write is logged with the operator's `sub` and kept on what it chang
 - a cheque or TIP received, or never received (expired);
 - a credit note against an invoice (amount, reason; with an Idempotency-Key), refunded by the
   method that paid it (or deducted from what is still due on it);
-- a refund made by hand (one waiting for an operator, or one the provider declined).
+- a refund made by hand (one waiting for an operator, or one the provider declined);
+- an invoice of the provider's own billing, its data then its PDF (provider_invoices.py).
 """
 
 from __future__ import annotations
@@ -121,3 +122,43 @@ def refund_made(customer_id: str, refund_id: str) -> dict[str, Any]:
             _customer(customer_id), refund_id, method=body.method, operator=operator, now=_now()
         )
     )
+
+
+@operator_api.route("/operator/customers/{customer_id}/provider-invoices/{external_id}", methods=["PUT"])
+def provider_invoice_put(customer_id: str, external_id: str) -> Response:
+    from . import provider_invoices
+
+    operator = _operator()
+    body = _body("ProviderInvoice")
+    created, invoice = provider_invoices.put(
+        _customer(customer_id),
+        provider_invoices.external_id_of(external_id),
+        body,
+        operator=operator,
+        now=_now(),
+    )
+    return Response(body=provider_invoices.as_dict(invoice), status_code=201 if created else 200)
+
+
+@operator_api.route(
+    "/operator/customers/{customer_id}/provider-invoices/{external_id}/pdf",
+    methods=["PUT"],
+    # JSON too, so that the token is checked first and a JSON body gets our 415
+    content_types=["application/pdf", "application/json"],
+)
+def provider_invoice_pdf(customer_id: str, external_id: str) -> Response:
+    from . import provider_invoices
+    from .errors import UnsupportedMediaType
+
+    operator = _operator()
+    request = operator_api.current_request
+    customer = _customer(customer_id)
+    external = provider_invoices.external_id_of(external_id)
+    provider_invoices.get(customer, external)  # an id of another customer's is a 404 before all
+    if (request.headers.get("content-type") or "").split(";")[0].strip().lower() != "application/pdf":
+        raise UnsupportedMediaType("Send the PDF as application/pdf.")
+    raw = request.raw_body or b""
+    stored, invoice = provider_invoices.store_pdf(
+        customer, external, raw.encode() if isinstance(raw, str) else raw, operator=operator
+    )
+    return Response(body=provider_invoices.as_dict(invoice), status_code=201 if stored else 200)

@@ -26,7 +26,11 @@ class Invoice(ResponseModel):
     """An invoice as listed."""
 
     invoice_id: str
-    number: str = Field(pattern="^F[0-9]{4}-[0-9]{6}$", description="Sequential per year, no gap")
+    number: str = Field(
+        pattern="^(F[0-9]{4}-[0-9]{6,}|[A-Za-z0-9][A-Za-z0-9/_.-]{0,39})$",
+        description="Guichet's own: F<year>-<n>, sequential per year, no gap; an imported invoice"
+        " (origin provider) keeps the number of the provider's billing",
+    )
     kind: Literal["invoice", "credit_note", "resale", "regularization"]
     issued_on: date
     due_on: date
@@ -45,6 +49,10 @@ class Invoice(ResponseModel):
     pending_payment_id: str | None = Field(
         description="A cheque or TIP on its way holds the invoice: paying it again answers 409"
     )
+    origin: Literal["guichet", "provider"] = Field(
+        description="guichet: issued by Guichet; provider: issued by the provider's own billing and imported"
+    )
+    external_id: str | None = Field(description="The provider's id of an imported invoice")
 
 
 class Line(ResponseModel):

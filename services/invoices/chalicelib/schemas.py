@@ -70,6 +70,40 @@ class RefundMade(_Body):
     method: Literal["transfer", "check"]
 
 
+# an invoice of the provider's own billing (provider_invoices.py): numbers as the provider gives
+# them; Guichet's own numbers (F<year>-<n>) are refused there, whatever the pattern lets through
+ProviderNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")]
+Decimal4 = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}(\.[0-9]{1,4})?$")]
+VatRate = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}(\.[0-9]{1,2})?$")]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Cents = Annotated[int, Strict(), Field(ge=0, le=100_000_000), INTEGRAL]
+Day = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+    Field(json_schema_extra={"format": "date"}),
+]
+SubscriptionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class ProviderLine(_Body):
+    label: Label
+    quantity: Decimal4 = Field(description='A decimal as text, e.g. "1" or "342.5"')
+    unit_price: Decimal4 = Field(description='Excluding tax, in euros, as text: "29.99", at most 4 decimals')
+    vat_rate: VatRate = Field(description='In percent, as text: "20", "5.5"')
+
+
+class ProviderInvoice(_Body):
+    number: ProviderNumber
+    issued_on: Day
+    due_on: Day
+    currency: Literal["EUR"]
+    lines: Annotated[list[ProviderLine], Field(min_length=1, max_length=200)]
+    total_excl_tax_cents: Cents
+    tax_cents: Cents
+    total_cents: Cents
+    subscription_id: SubscriptionId | None = None
+
+
 Body = TypeVar("Body", bound=_Body)
 
 

@@ -291,6 +291,8 @@ PROTECTED = [
     ("POST", "/operator/customers/tm000001-GU/payments/pay_20261123_000000000000/expired"),
     ("POST", "/operator/customers/tm000001-GU/invoices/in_20261123_0000000000/credit-notes"),
     ("POST", "/operator/customers/tm000001-GU/refunds/rf_in_20261123_0000000000_00/made"),
+    ("PUT", "/operator/customers/tm000001-GU/provider-invoices/inv-000001"),
+    ("PUT", "/operator/customers/tm000001-GU/provider-invoices/inv-000001/pdf"),
 ]
 
 
@@ -301,7 +303,7 @@ def test_the_protected_list_is_every_route_but_health_the_document_and_the_webho
     protected = {(route.method, route.path) for route in ROUTES if route.protected}
     public = {(route.method, route.path) for route in ROUTES if not route.protected}
     assert public == {("GET", "/health"), ("GET", "/openapi.json"), ("POST", "/payments/stripe/webhook")}
-    assert len(protected) == len(PROTECTED) == 16
+    assert len(protected) == len(PROTECTED) == 18
 
 
 def bad_tokens(signer: Any, customer_id: str) -> dict[str, dict[str, str]]:
