@@ -80,6 +80,20 @@ class Conflict(ApiError):
     code = "conflict"
 
 
+class PayloadTooLarge(ApiError):
+    """A body over what one request of that route may bring (a file, a batch, a PDF)."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    """A body of a Content-Type the route does not take."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class ValidationFailed(ApiError):
     status = 422
     code = "validation_failed"

@@ -5,8 +5,10 @@ from guichet_contracts.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    PayloadTooLarge,
     TooManyAttempts,
     Unauthenticated,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 
@@ -92,17 +94,3 @@ class SessionHeaderRequired(Forbidden):
     """A refresh or logout by the session cookie without the portal's header (session_cookie.py)."""
 
     code = "session_header_required"
-
-
-class PayloadTooLarge(ApiError):
-    """A customers file over what one request may bring (customer_import.MAX_FILE_BYTES)."""
-
-    status = 413
-    code = "payload_too_large"
-
-
-class UnsupportedMediaType(ApiError):
-    """A customers file neither CSV nor JSON Lines (its Content-Type)."""
-
-    status = 415
-    code = "unsupported_media_type"

@@ -1,6 +1,6 @@
 """Errors of the consumption service. Each carries its HTTP status; guichet_contracts.web renders them."""
 
-from guichet_contracts.errors import ApiError, NotFound, Unauthenticated, ValidationFailed
+from guichet_contracts.errors import ApiError, NotFound, PayloadTooLarge, Unauthenticated, ValidationFailed
 
 __all__ = [
     "ApiError",
@@ -20,10 +20,3 @@ class RangeTooLong(ValidationFailed):
 class NotYetKnown(RuntimeError):
     """An event about a subscription whose SubscriptionActivated has not arrived yet (events come
     in any order): the handler fails, so that the event comes back once it has."""
-
-
-class PayloadTooLarge(ApiError):
-    """A body over what one request may bring (batches.MAX_BODY_BYTES)."""
-
-    status = 413
-    code = "payload_too_large"

@@ -4,8 +4,10 @@ from guichet_contracts.errors import (
     ApiError,
     Conflict,
     NotFound,
+    PayloadTooLarge,
     TooManyAttempts,
     Unauthenticated,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 
@@ -105,16 +107,6 @@ class PdfDiffers(Conflict):
 
 class NotAPdf(ValidationFailed):
     code = "not_a_pdf"
-
-
-class PayloadTooLarge(ApiError):
-    status = 413
-    code = "payload_too_large"
-
-
-class UnsupportedMediaType(ApiError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 class InvalidSignature(ApiError):
