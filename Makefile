@@ -21,7 +21,7 @@ CLOCK := PYTHONPATH=$(CURDIR)/local/clock_shift GUICHET_CLOCK_SHIFT_DAYS=$(GUICH
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-portal test-services test-local test-infra test-artifacts test-local-artifacts lint format docs bench job ingest operator-token package deploy deploy-check clean
 .PHONY: operator-client operator-client-rotate operator-client-revoke operator-clients
-.PHONY: test-portal-tour simulate test-simulation test-security test-schemathesis test-faults load report
+.PHONY: test-portal-tour test-browser simulate test-simulation test-security test-schemathesis test-faults load report
 REPORT_DIR := $(CURDIR)/build/report
 
 help: ## List the targets
@@ -50,7 +50,7 @@ run: install $(if $(filter-out 0,$(ARTIFACTS)),package) ## Start the whole custo
 # fill the time the others wait. What the browser tiers install comes first: an install left to the
 # pool takes a slot, and make then starts the next tiers ahead of the one that waited for it.
 TIER_JOBS ?= 3
-PARALLEL_TIERS := test-local test-simulation test-infra test-portal-tour test-shifted test-schemathesis test-local-artifacts test-faults
+PARALLEL_TIERS := test-local test-portal-tour test-simulation test-infra test-browser test-shifted test-schemathesis test-local-artifacts test-faults
 test: install lint test-portal $(CHROMIUM) node_modules/.installed test-services ## Run every test tier
 	@$(MAKE) --no-print-directory -j$(TIER_JOBS) --output-sync=target $(PARALLEL_TIERS)
 
@@ -78,11 +78,17 @@ YEAR_TEST := tests/simulation/test_year_simulation.py
 TOUR_TEST := tests/test_browser_tour.py
 SCHEMATHESIS_TESTS := tests/schemathesis
 FAULTS_TESTS := tests/faults
-# the year simulation, schemathesis and the fault injection are tiers of their own; the security
-# suite runs within test-local and writes its line of the scorecard (tiers/security.json) there too
-test-local: install $(CHROMIUM) node_modules/.installed ## Local runtime, end-to-end tests over HTTP and in a browser
+BROWSER_TESTS := $(filter-out $(TOUR_TEST),$(wildcard tests/test_browser_*.py))
+# the year simulation, schemathesis, the fault injection and the browser tests are tiers of their
+# own; the security suite runs within test-local and writes its line of the scorecard
+# (tiers/security.json) there too
+test-local: install ## Local runtime and end-to-end tests over HTTP (the browser's: test-browser)
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q tests --ignore=$(YEAR_TEST) \
-		--ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) --ignore=$(TOUR_TEST) --junitxml=$(REPORT_DIR)/junit/local.xml
+		--ignore=$(SCHEMATHESIS_TESTS) --ignore=$(FAULTS_TESTS) --ignore-glob='tests/test_browser_*.py' \
+		--junitxml=$(REPORT_DIR)/junit/local.xml
+
+test-browser: install $(CHROMIUM) node_modules/.installed ## The portal's journeys in Chromium over the local runtime (the tour apart: test-portal-tour)
+	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(BROWSER_TESTS) --junitxml=$(REPORT_DIR)/junit/browser.xml
 
 test-portal-tour: install $(CHROMIUM) node_modules/.installed ## Every portal page for every demo customer at 360 and 1366 px: overflow, axe-core, raw keys; screenshots in build/report/screenshots
 	GUICHET_REPORT_DIR=$(REPORT_DIR) $(PY) -m pytest -q $(TOUR_TEST) --junitxml=$(REPORT_DIR)/junit/portal-tour.xml

@@ -70,8 +70,13 @@ TIER_FIELDS: dict[str, type | tuple[type, ...]] = {
 JUNIT_TIERS = {  # junit/<name>.xml: (tier, what was tried, command)
     "local": (
         "Local runtime and end to end",
-        "tests over HTTP and in a browser against the local runtime",
+        "tests over HTTP against the local runtime",
         "make test-local",
+    ),
+    "browser": (
+        "Browser journeys",
+        "the portal's journeys in Chromium against the local runtime",
+        "make test-browser",
     ),
     "infra": (
         "Infrastructure",
