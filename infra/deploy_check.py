@@ -48,6 +48,7 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+from guichet_contracts.operator_tokens import SCOPES
 
 from . import DEFAULT_REGION, LAMBDA_RUNTIME, deploy
 from .artifact import drive, functions, isolated_environment, unpack
@@ -259,7 +260,7 @@ def _tokens(signer: Any, variables: dict[str, str]) -> dict[str, str]:
         return {
             "customer": signer.token(CUSTOMER_ID),
             "customer_id": CUSTOMER_ID,
-            "operator": signer.operator_token("invoices:write", "subscriptions:write"),
+            "operator": signer.operator_token(*SCOPES),  # every operator route reached, whichever its scope
         }
 
 

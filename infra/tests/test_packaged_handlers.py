@@ -23,6 +23,7 @@ from typing import Any
 
 import boto3
 import pytest
+from guichet_contracts.operator_tokens import SCOPES
 from guichet_local.emulator import EmulatorServer
 from guichet_local.resources import deploy_service_resources, verify_mail_sender
 from guichet_local.services import Service as LocalService
@@ -116,7 +117,7 @@ def _tokens(environment: dict[str, str]) -> dict[str, str]:
         return {
             "customer": signer.token(CUSTOMER_ID),
             "customer_id": CUSTOMER_ID,
-            "operator": signer.operator_token("invoices:write", "subscriptions:write"),
+            "operator": signer.operator_token(*SCOPES),  # every operator route reached, whichever its scope
         }
 
 
