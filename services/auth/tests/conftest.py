@@ -6,6 +6,7 @@ independent by each registering their own customers.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -193,9 +194,12 @@ def link_token(message: dict[str, str], portal_path: str) -> str:
     return found.group(1)
 
 
+_PHONE_SERIALS = itertools.count(1)
+
+
 def unique_phone() -> tuple[str, str]:
     """A valid French mobile number nobody has yet: (national form with spaces, E.164)."""
-    digits = f"{uuid.uuid4().int % 10**6:06d}"
+    digits = f"{next(_PHONE_SERIALS):06d}"
     national = f"06 12 {digits[:2]} {digits[2:4]} {digits[4:]}"
     return national, f"+33612{digits}"
 
@@ -352,6 +356,10 @@ def assert_documented(method: str, path: str, response: Any) -> None:
     assert not errors, (method, path, errors)
 
 
+# Counted, not drawn: random ones collide over a run's thousands of calls.
+_ADDRESS_SERIALS = itertools.count(1)
+
+
 @pytest.fixture(autouse=True)
 def client_address(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Each test's requests come from an address of its own (the routes throttle failed logins
@@ -363,8 +371,8 @@ def client_address(monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", ip)
         return ip
 
-    draw = uuid.uuid4().int
-    move_to(f"10.{draw % 256}.{draw // 256 % 256}.{draw // 65536 % 254 + 1}")
+    serial = next(_ADDRESS_SERIALS)
+    move_to(f"10.{serial // 64516 % 256}.{serial // 254 % 254 + 1}.{serial % 254 + 1}")
     return move_to
 
 

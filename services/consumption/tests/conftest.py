@@ -7,6 +7,7 @@ CSV files dropped in the ingest bucket (the "Object Created" event S3 sends to E
 
 from __future__ import annotations
 
+import itertools
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -63,6 +64,14 @@ MOBILE_TARIFF = {
     ],
     "out_of_plan_cents": {"GB": 500, "min": 20, "sms": 10},
 }
+
+_SERIALS = itertools.count(1)
+
+
+def new_customer_id(prefix: str = "tc") -> str:
+    """A customer id no other test of this process has: the tables live as long as the process,
+    and six random digits would collide (over a thousand customers a run, a birthday problem)."""
+    return f"{prefix}{next(_SERIALS):06d}-GU"
 
 
 @pytest.fixture(scope="session")
@@ -224,7 +233,7 @@ class Customer:
 @pytest.fixture
 def customer_factory(client: Any, signer: Signer) -> Any:
     def make() -> Customer:
-        customer_id = f"tc{uuid.uuid4().int % 1_000_000:06d}-GU"
+        customer_id = new_customer_id()
         return Customer(customer_id, signer.token(customer_id), client)
 
     return make
@@ -477,5 +486,5 @@ def new_client(app: Any) -> Any:
 
 def register(client: Any, signer: Signer) -> Customer:
     """What `customer_factory` makes, on a client of the caller's (for module-scoped fixtures)."""
-    customer_id = f"tm{uuid.uuid4().int % 1_000_000:06d}-GU"
+    customer_id = new_customer_id("tm")
     return Customer(customer_id, signer.token(customer_id), client)

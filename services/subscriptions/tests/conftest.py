@@ -8,6 +8,7 @@ the service verifies them exactly as in production. Customers are made unique pe
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import sys
@@ -54,6 +55,14 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
 SIGNER = Signer()  # the session's signing key, for tests that sign a token at another time
+
+_SERIALS = itertools.count(1)
+
+
+def new_customer_id(prefix: str = "tc") -> str:
+    """A customer id no other test of this process has: the tables live as long as the process,
+    and six random digits would collide (over a thousand customers a run, a birthday problem)."""
+    return f"{prefix}{next(_SERIALS):06d}-GU"
 
 
 @pytest.fixture(scope="session")
@@ -117,7 +126,7 @@ class Customer:
 def customer_factory(client: Any, signer: Signer) -> Any:
     def make(language: str = "fr", address: dict[str, str] | bool | None = True, **profile: Any) -> Customer:
         """A customer; `address=None` for one without a postal address."""
-        customer_id = f"tc{uuid.uuid4().int % 1_000_000:06d}-GU"
+        customer_id = new_customer_id()
         email = f"{customer_id.lower()}@example.org"
         data = {
             "customer_id": customer_id,
@@ -169,7 +178,7 @@ def register_customer(
     client: Any, signer: Signer, language: str = "fr", address: dict[str, Any] | None = None, **profile: Any
 ) -> Customer:
     """What `customer_factory` makes, for fixtures that live longer than one test."""
-    customer_id = f"tc{uuid.uuid4().int % 1_000_000:06d}-GU"
+    customer_id = new_customer_id()
     email = f"{customer_id.lower()}@example.org"
     data = {
         "customer_id": customer_id,

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pypdf
 import pytest
-from conftest import Customer, electricity_options, order_and_pay, update_customer, utc
+from conftest import Customer, electricity_options, new_customer_id, order_and_pay, update_customer, utc
 from guichet_local.testing import answer, assert_error
 
 BUCKET = os.environ["SUBSCRIPTIONS_DOCUMENTS_BUCKET"]
@@ -145,7 +144,7 @@ def test_an_unknown_kind_is_not_found(customer_factory: Any, kind: str) -> None:
 
 def test_documents_wait_for_the_customers_details(client: Any, signer: Any) -> None:
     # Given a customer whose details have not reached the service yet, with a subscription
-    customer_id = f"zz{uuid.uuid4().int % 1_000_000:06d}-GU"
+    customer_id = new_customer_id("zz")
     customer = Customer(customer_id, f"{customer_id.lower()}@example.org", signer.token(customer_id), client)
     subscription_id = order_and_pay(customer, "mobile-2h", "Ligne")["subscription_id"]
 
