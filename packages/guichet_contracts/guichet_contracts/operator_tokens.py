@@ -24,7 +24,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .access_tokens import ALGORITHM, TOKEN_TYPE, AccessTokenVerifier, within_lifetime
 from .errors import Forbidden, Unauthenticated
@@ -60,7 +60,24 @@ class Operator:
     client_id: str | None = None  # the machine client a token of POST /auth/oauth/token was issued to
 
 
+class TokenSettings(Protocol):
+    """What a service's settings say about tokens (each service has these three)."""
+
+    jwt_public_keys_secret: str
+    jwt_issuer: str
+    operator_audience: str
+
+
 class OperatorTokenVerifier:
+    @classmethod
+    def from_settings(cls, settings: TokenSettings) -> OperatorTokenVerifier:
+        """The verifier of a service's operator routes, from its settings."""
+        return cls(
+            public_keys_secret_id=settings.jwt_public_keys_secret,
+            issuer=settings.jwt_issuer,
+            audience=settings.operator_audience,
+        )
+
     def __init__(self, *, public_keys_secret_id: str, issuer: str, audience: str) -> None:
         # the access-token verifier holds the JWKS cache; its audience is never used here
         self._keys = AccessTokenVerifier(

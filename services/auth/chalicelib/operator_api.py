@@ -20,11 +20,7 @@ from guichet_contracts.operator_tokens import OperatorTokenVerifier
 from .settings import settings
 
 operator_api = Blueprint(__name__)
-operators = OperatorTokenVerifier(
-    public_keys_secret_id=settings.jwt_public_keys_secret,
-    issuer=settings.jwt_issuer,
-    audience=settings.operator_audience,
-)
+operators = OperatorTokenVerifier.from_settings(settings)
 SCOPE = "customers:write"
 # the file's types; JSON too, so that the token is checked first and a JSON body gets our 415
 FILE_TYPES = ["text/csv", "application/jsonl", "application/x-ndjson", "application/json"]

@@ -135,11 +135,7 @@ def test_the_token_is_one_the_services_verify_as_an_operator_s(client, clock):
 
     client_id, secret = make_client("invoices:write")
     access_token = ask(client, client_id, secret).json_body["access_token"]
-    verifier = OperatorTokenVerifier(
-        public_keys_secret_id=settings.jwt_public_keys_secret,
-        issuer=settings.jwt_issuer,
-        audience=settings.operator_audience,
-    )
+    verifier = OperatorTokenVerifier.from_settings(settings)
 
     with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
         operator = verifier.verify(access_token)
@@ -173,11 +169,7 @@ def test_a_token_whose_client_id_is_not_its_sub_is_refused(clock):
     good = sign(key.private_key, **common, operator_id="ops:alice", scopes=["invoices:write"], now=T0)
     claims = {**jwt.decode(good, options={"verify_signature": False}), "client_id": "oc_" + "3" * 24}
     forged = jwt.encode(claims, key.private_key, algorithm="ES256", headers={"kid": key.kid, "typ": "at+jwt"})
-    verifier = OperatorTokenVerifier(
-        public_keys_secret_id=settings.jwt_public_keys_secret,
-        issuer=settings.jwt_issuer,
-        audience=settings.operator_audience,
-    )
+    verifier = OperatorTokenVerifier.from_settings(settings)
 
     with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
         assert verifier.verify(good).client_id is None

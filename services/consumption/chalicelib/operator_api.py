@@ -22,11 +22,7 @@ from guichet_contracts.words import render
 from .settings import settings
 
 operator_api = Blueprint(__name__)
-operators = OperatorTokenVerifier(
-    public_keys_secret_id=settings.jwt_public_keys_secret,
-    issuer=settings.jwt_issuer,
-    audience=settings.operator_audience,
-)
+operators = OperatorTokenVerifier.from_settings(settings)
 SCOPE = "readings:write"
 
 

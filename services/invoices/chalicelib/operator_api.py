@@ -26,11 +26,7 @@ from guichet_contracts.operator_tokens import OperatorTokenVerifier
 from .settings import settings
 
 operator_api = Blueprint(__name__)
-operators = OperatorTokenVerifier(
-    public_keys_secret_id=settings.jwt_public_keys_secret,
-    issuer=settings.jwt_issuer,
-    audience=settings.operator_audience,
-)
+operators = OperatorTokenVerifier.from_settings(settings)
 SCOPE = "invoices:write"
 _CUSTOMER_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 credit_note_once = Idempotency(table_name=settings.table_name, name="operator-credit-notes")

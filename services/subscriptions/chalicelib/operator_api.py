@@ -22,11 +22,7 @@ from guichet_contracts.operator_tokens import OperatorTokenVerifier
 from .settings import settings
 
 operator_api = Blueprint(__name__)
-operators = OperatorTokenVerifier(
-    public_keys_secret_id=settings.jwt_public_keys_secret,
-    issuer=settings.jwt_issuer,
-    audience=settings.operator_audience,
-)
+operators = OperatorTokenVerifier.from_settings(settings)
 logger = Logger(child=True)
 SCOPE = "subscriptions:write"
 _ID = re.compile(r"[A-Za-z0-9-]{1,64}")
