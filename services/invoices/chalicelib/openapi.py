@@ -15,6 +15,8 @@ SCOPE = "invoices:write"  # what an operator token must allow on the operator ro
 _SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS)
 
 _BODY_ERRORS = {400: ERROR, 422: ERROR}
+# the answers of both PUTs of a provider's invoice (its data, its PDF): 201 stored, 200 as it was
+_PROVIDER_INVOICE_PUT = {200: "InvoiceDetail", 201: "InvoiceDetail", 403: ERROR, 404: ERROR, 409: ERROR}
 ROUTES = [
     Route("GET", "/health", "Service health", protected=False, responses={200: "Health"}),
     Route("GET", "/openapi.json", "This document", protected=False, responses={200: None}),
@@ -143,14 +145,7 @@ ROUTES = [
         " up to the lines: 422; a customer Guichet does not know: 404 unknown_customer)",
         body="ProviderInvoice",
         operator_scope=SCOPE,
-        responses={
-            200: "InvoiceDetail",
-            201: "InvoiceDetail",
-            403: ERROR,
-            404: ERROR,
-            409: ERROR,
-            **_BODY_ERRORS,
-        },
+        responses={**_PROVIDER_INVOICE_PUT, **_BODY_ERRORS},
     ),
     Route(
         "PUT",
@@ -158,16 +153,7 @@ ROUTES = [
         "Operator: the PDF of an imported invoice, as the provider drew it (application/pdf, 4 MiB at"
         " most); the same bytes again change nothing, other bytes: 409 pdf_already_stored",
         operator_scope=SCOPE,
-        responses={
-            200: "InvoiceDetail",
-            201: "InvoiceDetail",
-            403: ERROR,
-            404: ERROR,
-            409: ERROR,
-            413: ERROR,
-            415: ERROR,
-            422: ERROR,
-        },
+        responses={**_PROVIDER_INVOICE_PUT, 413: ERROR, 415: ERROR, 422: ERROR},
     ),
 ]
 PDF_PATH = "/invoices/operator/customers/{customer_id}/provider-invoices/{external_id}/pdf"
