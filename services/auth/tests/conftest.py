@@ -398,3 +398,12 @@ def documented_routes() -> list[Any]:
         route if hasattr(route, "method") else SimpleNamespace(**dict(zip(names, route, strict=True)))
         for route in ROUTES
     ]
+
+
+def run_schedule(client: Any, function: str, at: datetime) -> Any:
+    """Run a scheduled function of the app as EventBridge would fire it at `at`; its payload."""
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
+    event["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return client.lambda_.invoke(function, event).payload

@@ -19,6 +19,7 @@ from conftest import (
     login,
     new_customer,
     operator_token,
+    run_schedule,
     unique_email,
     unique_phone,
     utc,
@@ -75,11 +76,7 @@ class Operator:
 
 
 def run_job(client: Any, at: datetime) -> Any:
-    event = client.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-    )
-    event["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return client.lambda_.invoke("apply_customer_imports", event).payload
+    return run_schedule(client, "apply_customer_imports", at)
 
 
 @pytest.fixture

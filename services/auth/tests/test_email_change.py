@@ -18,6 +18,7 @@ from conftest import (
     new_customer,
     profile,
     register,
+    run_schedule,
     subject,
     subjects,
     unique_email,
@@ -379,13 +380,10 @@ def test_the_scheduled_function_runs_the_job_as_of_the_event_time(client, mailbo
     asked = utc(2003, 7, 8, 9, 0, 0)
     new_email = unique_email("new")
     email_changes.request(customer.customer_id, new_email, PASSWORD, now=asked)
-    event = client.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-    )
 
-    event["time"] = (asked + timedelta(hours=23)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert client.lambda_.invoke("apply_pending_email_changes", event).payload == {"applied": 0}
-    event["time"] = (asked + timedelta(hours=24, minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert client.lambda_.invoke("apply_pending_email_changes", event).payload == {"applied": 1}
+    assert run_schedule(client, "apply_pending_email_changes", asked + timedelta(hours=23)) == {"applied": 0}
+    assert run_schedule(client, "apply_pending_email_changes", asked + timedelta(hours=24, minutes=15)) == {
+        "applied": 1
+    }
 
     assert profile(client, customer)["email"] == new_email
