@@ -3,7 +3,8 @@
 The provider sends an invoice's data under its own id (`external_id`), then its PDF. From the
 data on, it is an invoice like Guichet's own: listed, payable by the same payment code, due and
 dunned the same way (the customer owes it all the same, and one amount due counts everything),
-announced once (InvoiceIssued, the "new invoice" email). What stays the provider's:
+announced once (InvoiceIssued, the "new invoice" email) when its PDF is there, so that the mail's
+link downloads it. What stays the provider's:
 
 - its number: kept as given, unique (a NumberClaim per number, written with the invoice), and
   never one of Guichet's own sequence (F<year>-<n>), which it can never take nor be taken by;
@@ -141,7 +142,6 @@ def put(
             "number": invoice.number,
         },
     )
-    invoicing._finish(invoice, party)
     return True, invoice
 
 
@@ -163,7 +163,8 @@ def _same_or_conflict(invoice: Invoice, customer_id: str, sent: str) -> Invoice:
             "This invoice is already issued with other data; an issued invoice is never edited"
             " (a correction is a credit note).",
         )
-    invoicing._finish(invoice, billing_parties.get(customer_id))  # an earlier PUT may have died before
+    if _has_pdf(invoice):  # an earlier PUT of its PDF may have died before announcing it
+        _announce(invoice)
     return invoice
 
 
@@ -253,10 +254,18 @@ def store_pdf(customer_id: str, external_id: str, content: bytes, *, operator: s
                 "operator stored an imported invoice's PDF",
                 extra={"operator": operator, "customer_id": customer_id, "external_id": external_id},
             )
+            _announce(invoice)
             return True, invoice
     if stored != hashlib.sha256(content).hexdigest():
         raise PdfDiffers("This invoice's PDF is already stored with other bytes; it never changes.")
+    _announce(invoice)  # the same bytes again: an announcement cut short the first time goes out now
     return False, invoice
+
+
+def _announce(invoice: Invoice) -> None:
+    """InvoiceIssued and the "new invoice" email, once (invoicing._finish stamps it), now that
+    the PDF the email links to is stored."""
+    invoicing._finish(invoice, billing_parties.get(invoice.customer_id))
 
 
 def _stored_pdf(invoice: Invoice) -> str | None:
@@ -273,13 +282,19 @@ def _stored_pdf(invoice: Invoice) -> str | None:
 
 def require_pdf(invoice: Invoice) -> None:
     """An imported invoice's PDF is downloadable once the provider sent it: 404 until then."""
+    if not _has_pdf(invoice):
+        raise NotFound()
+
+
+def _has_pdf(invoice: Invoice) -> bool:
     client = invoicing._s3()
     try:
         client.head_object(Bucket=settings.pdf_bucket, Key=invoice.pdf_key)
     except client.exceptions.ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            raise NotFound() from None
+            return False
         raise
+    return True
 
 
 def as_dict(invoice: Invoice) -> dict[str, Any]:

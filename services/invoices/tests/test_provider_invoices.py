@@ -330,12 +330,46 @@ def test_concurrent_puts_make_one_invoice_and_one_number(
     )
 
     # Then one import of each id won: the same body got the same invoice every time, the rival
-    # body a 409; two invoices are stored, each announced once
+    # body a 409; two invoices are stored, neither announced before its PDF
     assert sorted(response.status_code for response in same) == [200, 200, 200, 201]
     assert len({answer(response)["invoice_id"] for response in same}) == 1
     assert sorted(response.status_code for response in rivals) == [201, 409]
     assert len(invoices_in_table(customer.customer_id)) == 2
-    assert len(published.of(customer.customer_id, "InvoiceIssued")) == 2
+    assert published.of(customer.customer_id, "InvoiceIssued") == []
+
+    # When the same PDF of one of them is sent four times at once, it is announced once
+    pdfs = concurrent_app(
+        *[lambda operator=operator: put_pdf(operator, customer, "inv-race-1", PDF) for operator in operators]
+    )
+    assert sorted(response.status_code for response in pdfs) == [200, 200, 200, 201]
+    assert len(published.of(customer.customer_id, "InvoiceIssued")) == 1
+
+
+def test_the_new_invoice_mail_waits_for_the_pdf_it_links_to(
+    customer_factory: Any, operator: Operator, published: Any, mailbox: Any, in_november: Any
+) -> None:
+    # Given an imported invoice whose PDF has not come yet
+    from conftest import mails_to
+
+    customer = customer_factory()
+    body = provider_invoice()
+    created = answer(put(operator, customer, "inv-mail-1", body))
+
+    def announced() -> tuple[int, int]:
+        mails = [mail for mail in mails_to(mailbox, customer.email) if body["number"] in mail["subject"]]
+        return len(published.of(customer.customer_id, "InvoiceIssued")), len(mails)
+
+    # Then nothing announced it yet: its download would answer 404
+    assert announced() == (0, 0)
+    assert_error(customer.call("GET", f"/{created['invoice_id']}/pdf"), 404, "not_found")
+
+    # When its PDF is stored, and sent again
+    assert put_pdf(operator, customer, "inv-mail-1", PDF).status_code == 201
+    assert put_pdf(operator, customer, "inv-mail-1", PDF).status_code == 200
+
+    # Then the event and the mail went out once, and the download works
+    assert announced() == (1, 1)
+    assert customer.call("GET", f"/{created['invoice_id']}/pdf").status_code == 200
 
 
 def test_an_imported_invoice_is_dunned_as_guichets_own(
