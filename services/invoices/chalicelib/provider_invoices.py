@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
+from guichet_contracts.words import Phrase
 
 from . import billing_parties, invoicing, vat
 from .errors import (
@@ -86,15 +87,9 @@ def put(
     _check_totals(body, lines)
     party = billing_parties.get(customer_id)
     if party is None:
-        raise UnknownCustomer(
-            "No customer has this id (customers come from the auth service's events).",
-            fields={"customer_id": "unknown customer"},
-        )
+        raise UnknownCustomer(fields={"customer_id": Phrase("field.unknown_customer")})
     if _GUICHET_NUMBER.fullmatch(body.number):
-        raise NumberTaken(
-            "Numbers F<year>-<n> are Guichet's own sequence; the provider's numbers must differ.",
-            fields={"number": "in Guichet's own numbering range"},
-        )
+        raise NumberTaken(fields={"number": Phrase("field.guichet_number_range")})
     invoice_id = invoicing.new_invoice_id(issued_on)
     breakdown = vat.breakdown(lines)
     invoice = Invoice(
@@ -159,10 +154,7 @@ def _same_or_conflict(invoice: Invoice, customer_id: str, sent: str) -> Invoice:
     if invoice.customer_id != customer_id:  # another customer's invoice: nothing of it here
         raise NotFound()
     if invoice.import_digest != sent:
-        raise ImportedInvoiceDiffers(
-            "This invoice is already issued with other data; an issued invoice is never edited"
-            " (a correction is a credit note).",
-        )
+        raise ImportedInvoiceDiffers()
     if _has_pdf(invoice):  # an earlier PUT of its PDF may have died before announcing it
         _announce(invoice)
     return invoice
@@ -176,17 +168,17 @@ def get(customer_id: str, external_id: str) -> Invoice:
 
 
 def _days(body: ProviderInvoice) -> tuple[date, date]:
-    fields: dict[str, str] = {}
+    fields: dict[str, Phrase] = {}
     days: dict[str, date] = {}
     for name in ("issued_on", "due_on"):
         try:
             days[name] = date.fromisoformat(getattr(body, name))
         except ValueError:
-            fields[name] = "not a date (YYYY-MM-DD)"
+            fields[name] = Phrase("field.date")
     if not fields and days["due_on"] < days["issued_on"]:
-        fields["due_on"] = "before issued_on"
+        fields["due_on"] = Phrase("field.not_before_issued_on")
     if fields:
-        raise ValidationFailed("Invalid dates.", fields=fields)
+        raise ValidationFailed(fields=fields)
     return days["issued_on"], days["due_on"]
 
 
@@ -213,19 +205,19 @@ def _check_totals(body: ProviderInvoice, lines: list[vat.PricedLine]) -> None:
     }
     expected["total_cents"] = expected["total_excl_tax_cents"] + expected["tax_cents"]
     fields = {
-        name: f"the lines add up to {cents} cents"
+        name: Phrase("field.lines_add_up_to", cents=cents)
         for name, cents in expected.items()
         if getattr(body, name) != cents
     }
     if fields:
-        raise ValidationFailed("The totals do not add up to the lines.", fields=fields)
+        raise ValidationFailed(fields=fields)
 
 
 def check_pdf(content: bytes) -> None:
     if len(content) > MAX_PDF_BYTES:
-        raise PayloadTooLarge(f"A PDF of {MAX_PDF_BYTES} bytes at most.")
+        raise PayloadTooLarge()
     if not content.startswith(b"%PDF-"):
-        raise NotAPdf("The body is not a PDF document.", fields={"body": "does not start with %PDF-"})
+        raise NotAPdf(fields={"body": Phrase("field.pdf_header")})
 
 
 def store_pdf(customer_id: str, external_id: str, content: bytes, *, operator: str) -> tuple[bool, Invoice]:
@@ -257,7 +249,7 @@ def store_pdf(customer_id: str, external_id: str, content: bytes, *, operator: s
             _announce(invoice)
             return True, invoice
     if stored != hashlib.sha256(content).hexdigest():
-        raise PdfDiffers("This invoice's PDF is already stored with other bytes; it never changes.")
+        raise PdfDiffers()
     _announce(invoice)  # the same bytes again: an announcement cut short the first time goes out now
     return False, invoice
 

@@ -162,7 +162,34 @@ def test_totals_that_do_not_add_up_are_refused_with_their_fields(
 
     # Then 422 naming the wrong totals, and nothing is stored
     assert_error(wrong, 422, "validation_failed", "tax_cents", "total_cents")
+    assert answer(wrong)["error"]["fields"]["tax_cents"] == "les lignes totalisent 1428 centimes"
     assert invoices_in_table(customer.customer_id) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "field"),
+    [
+        ("fr", "Certains champs ne sont pas valides.", "les lignes totalisent 8926 centimes"),
+        ("it", "Alcuni campi non sono validi.", "le righe sommano 8926 centesimi"),
+    ],
+)
+def test_the_refusals_speak_the_operators_language(
+    customer_factory: Any, operator: Operator, language: str, message: str, field: str
+) -> None:
+    # Given an operator whose requests ask for French or Italian
+    customer = customer_factory()
+    headers = {"accept-language": language}
+
+    # When its totals or its PDF are refused
+    path = f"/customers/{customer.customer_id}/provider-invoices/inv-words-1"
+    wrong = operator.call("PUT", path, provider_invoice(total_cents=8927), headers=headers)
+    taken = operator.call("PUT", path, provider_invoice(number="F2026-1"), headers=headers)
+
+    # Then the message and the fields are in that language, never English left in
+    error = answer(wrong)["error"]
+    assert (error["message"], error["fields"]["total_cents"]) == (message, field)
+    assert answer(taken)["error"]["message"] != "This invoice number is already used."
+    assert "Guichet" in answer(taken)["error"]["fields"]["number"]
 
 
 def test_bad_fields_are_refused(customer_factory: Any, operator: Operator) -> None:
