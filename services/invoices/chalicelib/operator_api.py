@@ -22,6 +22,7 @@ from chalice import Blueprint, Response
 from guichet_contracts import web
 from guichet_contracts.idempotency import Idempotency, key_of
 from guichet_contracts.operator_tokens import OperatorTokenVerifier
+from guichet_contracts.words import Phrase
 
 from .settings import settings
 
@@ -152,7 +153,7 @@ def provider_invoice_pdf(customer_id: str, external_id: str) -> Response:
     external = provider_invoices.external_id_of(external_id)
     provider_invoices.get(customer, external)  # an id of another customer's is a 404 before all
     if (request.headers.get("content-type") or "").split(";")[0].strip().lower() != "application/pdf":
-        raise UnsupportedMediaType("Send the PDF as application/pdf.")
+        raise UnsupportedMediaType(Phrase("error.unsupported_media_type_pdf"))
     raw = request.raw_body or b""
     stored, invoice = provider_invoices.store_pdf(
         customer, external, raw.encode() if isinstance(raw, str) else raw, operator=operator
