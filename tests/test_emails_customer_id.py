@@ -52,6 +52,11 @@ AUTH = {
     "apply_at": "18/03/2026 10:00",
     "activate_url": "http://127.0.0.1:8000/activate?token=t",
     "expires_days": 7,
+    "logged_in_at": "17/03/2026 10:00",
+    "browser": "Firefox",
+    "system": "Windows",
+    "ip": "203.0.113.7",
+    "close_url": "http://127.0.0.1:8000/close-session?token=t",
 }
 SUBSCRIPTIONS = {
     "first_name": "Lina",

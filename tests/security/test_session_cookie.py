@@ -34,7 +34,11 @@ def by_cookie(world: World, path: str, token: str, **headers: str) -> requests.R
 
 
 def attributes(answer: requests.Response) -> dict[str, str]:
-    header = answer.headers.get("Set-Cookie") or ""
+    """The session cookie's attributes, of the Set-Cookie headers (the device cookie's apart)."""
+    headers = answer.raw.headers.getlist("Set-Cookie")
+    header = next(
+        (one for one in headers if one.startswith("guichet_refresh=")), headers[0] if headers else ""
+    )
     parts = [part.strip() for part in header.split(";")]
     found = {"value": parts[0].partition("=")[2]} if parts[0].startswith("guichet_refresh=") else {}
     for part in parts[1:]:

@@ -137,6 +137,7 @@ PUBLIC = {
     "POST /auth/password/reset",
     "POST /auth/activate",  # the invitation's mailed token (an imported customer's first password)
     "POST /auth/email-change/refuse",
+    "POST /auth/sessions/close",  # the token of a new-device login notice (login_notices.py)
     "POST /auth/oauth/token",
     "POST /invoices/payments/stripe/webhook",
 }

@@ -75,6 +75,17 @@ const refusePage = () => card(t("refuse_title"),
     done: () => notice("ok", t("refused")),
   }));
 
+// the link of a new-device login notice: closes that session (a click, never the link alone: mail
+// scanners follow links), then offers to choose a new password
+const closeSessionPage = () => card(t("close_session_title"),
+  h("p", {}, t("close_session_intro")),
+  form({
+    fields: [],
+    submit: t("close_session"),
+    action: () => api("POST", "/auth/sessions/close", { token: token() }),
+    done: () => h("div", {}, notice("ok", t("session_closed")), h("a", { href: "/forgot-password" }, t("choose_new_password"))),
+  }));
+
 export const authPages = {
   "/login": loginPage,
   "/register": registerPage,
@@ -82,4 +93,5 @@ export const authPages = {
   "/forgot-password": forgotPage,
   "/reset-password": resetPage,
   "/email-change/refuse": refusePage,
+  "/close-session": closeSessionPage,
 };

@@ -101,21 +101,26 @@ def change_me() -> dict[str, Any]:
 
 @api.route("/login", methods=["POST"])
 def login() -> dict[str, Any] | Response:
-    from . import sessions
+    from . import login_notices, session_cookie, sessions
 
     body = _body("Login")
     request = api.current_request
-    pair = sessions.login(
+    pair, device = sessions.login(
         body.login,
         body.password,
         now=_now(),
         user_agent=request.headers.get("user-agent"),
         ip=web.client_ip(request),
         remember=body.remember if body.cookie else None,
+        device=session_cookie.cookie_value(request, login_notices.COOKIE),
     )
-    if not body.cookie:
+    if not body.cookie:  # a client keeping its tokens itself: known by its device and network alone
         return pair
-    return _in_cookie(pair, settings.refresh_token_days * 86400 if body.remember else None)
+    return _in_cookie(
+        pair,
+        settings.refresh_token_days * 86400 if body.remember else None,
+        also=[login_notices.cookie_setting(device)],
+    )
 
 
 @api.route("/refresh", methods=["POST"])
@@ -163,13 +168,14 @@ def _cookie_token() -> str:
     return token
 
 
-def _in_cookie(pair: dict[str, Any], max_age: int | None) -> Response:
-    """The answer of a session kept in the cookie: the refresh token in the cookie, not the body."""
+def _in_cookie(pair: dict[str, Any], max_age: int | None, also: list[str] | None = None) -> Response:
+    """The answer of a session kept in the cookie: the refresh token in the cookie, not the body
+    (`also`: other cookies set with it)."""
     from . import session_cookie
 
     body = {name: value for name, value in pair.items() if name != "refresh_token"}
     cookie = session_cookie.setting(pair["refresh_token"], max_age)
-    return Response(body=body, status_code=200, headers={"Set-Cookie": cookie})
+    return Response(body=body, status_code=200, headers={"Set-Cookie": [cookie, *also] if also else cookie})
 
 
 @api.route("/.well-known/jwks.json", methods=["GET"])
@@ -192,6 +198,15 @@ def revoke_session(session_id: str) -> Response:
     from . import sessions
 
     sessions.revoke_one(_caller().customer_id, session_id, now=_now())
+    return _no_content()
+
+
+@api.route("/sessions/close", methods=["POST"])
+def close_session_by_link() -> Response:
+    """The link of a new-device notice: closes the session it names, without logging in."""
+    from . import login_notices
+
+    login_notices.close_by_link(_body("TokenBody").token, now=_now())
     return _no_content()
 
 

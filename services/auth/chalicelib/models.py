@@ -4,11 +4,12 @@
 |---|---|---|
 | Account | CUSTOMER#<customer_id> | ACCOUNT |
 | Session | CUSTOMER#<customer_id> | SESSION#<session_id> |
+| KnownDevice (a device logged in from, login_notices.py) | CUSTOMER#<customer_id> | DEVICE#<cookie sha256> |
 | Contact | CUSTOMER#<customer_id> | CONTACT#<contact_id> |
 | ContactCount | CUSTOMER#<customer_id> | CONTACTS |
 | LoginName (unique email / phone) | LOGIN#email:<address> or LOGIN#phone:<E.164> | LOGIN |
 | RefreshToken | REFRESH#<sha256> | REFRESH |
-| OneTimeToken (verify, reset, refuse) | <KIND>#<sha256> | <KIND> |
+| OneTimeToken (verify, reset, refuse, close a session) | <KIND>#<sha256> | <KIND> |
 | LoginThrottle | THROTTLE#<customer or login digest> | THROTTLE |
 | MailCap (the account mails one address got this hour) | MAILCAP#<address digest> | MAILCAP |
 | ExternalId (the provider's id of a customer, unique) | EXTERNAL#<external_id> | EXTERNAL |
@@ -110,6 +111,18 @@ class Session(_AuthItem):
     revoked_at = UTCDateTimeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
     ip = UnicodeAttribute(null=True)
+
+
+class KnownDevice(_AuthItem):
+    """A device the customer logged in from: its cookie's digest (the sort key), what it is, and
+    the network it came from, so that a login from elsewhere is told to the customer."""
+
+    browser = UnicodeAttribute(null=True)
+    os = UnicodeAttribute(null=True)
+    network = UnicodeAttribute(null=True)  # the client address's /24 (IPv4) or /48 (IPv6)
+    first_seen_at = UTCDateTimeAttribute()
+    last_seen_at = UTCDateTimeAttribute()
+    expires_at_epoch = NumberAttribute()
 
 
 class RefreshToken(_AuthItem):

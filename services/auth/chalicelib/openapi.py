@@ -12,7 +12,7 @@ from typing import Any
 from guichet_contracts import openapi
 from guichet_contracts.openapi import ERROR, Route, list_of
 
-from . import oauth, responses, schemas, session_cookie
+from . import login_notices, oauth, responses, schemas, session_cookie
 
 # the answers' schemas, generated from the response models
 _SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS)
@@ -22,15 +22,13 @@ _SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS)
 PAIR_OR_COOKIE = {
     "oneOf": [{"$ref": "#/components/schemas/TokenPair"}, {"$ref": "#/components/schemas/SessionInCookie"}]
 }
-_SET_COOKIE = {
-    "Set-Cookie": {
-        "description": f"With the session cookie: `{session_cookie.NAME}=<refresh token>; "
-        f"Path={session_cookie.PATH}; HttpOnly; Secure; SameSite=Strict` (with `Max-Age`, the "
-        "token's seconds left, when the login asked to be remembered); `Max-Age=0` clears it "
-        "(logout, a refused refresh)",
-        "schema": {"type": "string"},
-    }
-}
+_SESSION_COOKIE_WORDS = (
+    f"With the session cookie: `{session_cookie.NAME}=<refresh token>; "
+    f"Path={session_cookie.PATH}; HttpOnly; Secure; SameSite=Strict` (with `Max-Age`, the "
+    "token's seconds left, when the login asked to be remembered); `Max-Age=0` clears it "
+    "(logout, a refused refresh)"
+)
+_SET_COOKIE = {"Set-Cookie": {"description": _SESSION_COOKIE_WORDS, "schema": {"type": "string"}}}
 _COOKIE_PARAMETERS = (
     {
         "name": session_cookie.NAME,
@@ -49,8 +47,24 @@ _COOKIE_PARAMETERS = (
         "schema": {"type": "string"},
     },
 )
+_LOGIN_COOKIES = {
+    "Set-Cookie": {
+        "description": _SESSION_COOKIE_WORDS
+        + f"; and the device cookie `{login_notices.COOKIE}=<token>; Path={login_notices.PATH}; HttpOnly;"
+        " Secure; SameSite=Strict; Max-Age=…`, by which a later login from this browser is known (a"
+        " login from a device the account does not know mails a notice)",
+        "schema": {"type": "string"},
+    }
+}
+_DEVICE_COOKIE = {
+    "name": login_notices.COOKIE,
+    "in": "cookie",
+    "required": False,
+    "description": "The device cookie an earlier login set: a login presenting it is from a known device",
+    "schema": {"type": "string"},
+}
 _SESSION_COOKIE = {
-    "/login": {"response_headers": {200: _SET_COOKIE}},
+    "/login": {"parameters": (_DEVICE_COOKIE,), "response_headers": {200: _LOGIN_COOKIES}},
     "/refresh": {"parameters": _COOKIE_PARAMETERS, "response_headers": {200: _SET_COOKIE, 401: _SET_COOKIE}},
     "/logout": {"parameters": _COOKIE_PARAMETERS, "response_headers": {204: _SET_COOKIE}},
 }
@@ -230,6 +244,14 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
     ("DELETE", "/me/contacts/{contact_id}", "Remove a contact", True, None, {204: None, 404: ERROR}),
     ("GET", "/me/sessions", "Active sessions", True, None, {200: list_of("Session")}),
     ("DELETE", "/me/sessions/{session_id}", "Revoke a session", True, None, {204: None, 404: ERROR}),
+    (
+        "POST",
+        "/sessions/close",
+        "Close the session a new-device login notice names, with the mailed token (once; no login)",
+        False,
+        "TokenBody",
+        {204: None, 422: ERROR},
+    ),
     (
         "POST",
         "/oauth/token",

@@ -45,14 +45,19 @@ def clearing() -> str:
 
 def presented(request: Request) -> str | None:
     """The refresh token of the request's cookie, or None (no cookie, or an unreadable header)."""
+    return cookie_value(request, NAME)
+
+
+def cookie_value(request: Request, name: str) -> str | None:
+    """The value of the request's cookie `name`, or None (no such cookie, or an unreadable header)."""
     header = request.headers.get("cookie")
-    if not isinstance(header, str) or NAME not in header:
+    if not isinstance(header, str) or name not in header:
         return None
     try:
         jar = SimpleCookie(header)
     except CookieError:
         return None
-    morsel = jar.get(NAME)
+    morsel = jar.get(name)
     return morsel.value if morsel is not None and morsel.value else None
 
 

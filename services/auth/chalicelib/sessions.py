@@ -55,7 +55,12 @@ def login(
     user_agent: str | None,
     ip: str | None,
     remember: bool | None = None,
-) -> dict[str, Any]:
+    device: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """The new session's token pair, and the device cookie's token (login_notices.py): `device`
+    is the one the client presented."""
+    from . import login_notices
+
     resolved = resolve_login(login)
     account = find_account(resolved)
     if account is not None:
@@ -82,7 +87,14 @@ def login(
         raise EmailNotVerified()
     if passwords.needs_rehash(account.password_hash):
         _rehash(account, password)
-    return start(account.customer_id, now=now, user_agent=user_agent, ip=ip, remember=remember)
+    session_id = uuid.uuid4().hex
+    pair = start(
+        account.customer_id, now=now, user_agent=user_agent, ip=ip, remember=remember, session_id=session_id
+    )
+    device = login_notices.recognise(
+        account, session_id=session_id, presented=device, user_agent=user_agent, ip=ip, now=now
+    )
+    return pair, device
 
 
 def _rehash(account: Account, password: str) -> None:
@@ -97,11 +109,17 @@ def _rehash(account: Account, password: str) -> None:
 
 
 def start(
-    customer_id: str, *, now: datetime, user_agent: str | None, ip: str | None, remember: bool | None = None
+    customer_id: str,
+    *,
+    now: datetime,
+    user_agent: str | None,
+    ip: str | None,
+    remember: bool | None = None,
+    session_id: str | None = None,
 ) -> dict[str, Any]:
-    """A new session and its first pair; `remember` (not None for a session kept in the cookie)
-    goes with every refresh token of the session."""
-    session_id = uuid.uuid4().hex
+    """A new session (of `session_id`, else a new id) and its first pair; `remember` (not None for a
+    session kept in the cookie) goes with every refresh token of the session."""
+    session_id = session_id or uuid.uuid4().hex
     expires_at = now + timedelta(days=settings.refresh_token_days)
     token, digest = opaque_tokens.new_token(32)
     with transaction() as write:
