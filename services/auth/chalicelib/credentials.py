@@ -129,10 +129,9 @@ def _password_version(account: Account) -> str:
 
 
 def _notify_changed(account: Account, *, now: datetime, all_sessions: bool) -> None:
-    emails.send(
+    emails.security_notice(
         "password_changed",
-        to=account.email,
-        language=account.language,
+        account,
         first_name=account.first_name,
         customer_id=account.customer_id,
         changed_at=formatting.moment(now, account.language),

@@ -190,10 +190,10 @@ def apply(account: Account, request_id: str, *, now: datetime) -> Account:
             raise EmailUnavailable(fields={"new_email": Phrase("field.taken")}) from None
         raise NoPendingEmailChange() from None
     account.refresh()
-    emails.send(
+    emails.security_notice(
         "email_changed",
+        account,
         to=old_email,
-        language=account.language,
         first_name=account.first_name,
         customer_id=account.customer_id,
         old_email=old_email,

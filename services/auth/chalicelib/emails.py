@@ -39,6 +39,13 @@ def send(name: str, *, to: str, language: str, **context: Any) -> None:
         raise
 
 
+def security_notice(name: str, account: Any, *, to: str | None = None, **context: Any) -> None:
+    """A notice of what touches the account's safety (a login from a new device, a changed password
+    or email): to `to` (the account's email unless said) and to its backup email, once each."""
+    for address in dict.fromkeys(filter(None, (to or account.email, account.backup_email))):
+        send(name, to=address, language=account.language, **context)
+
+
 def send_capped(name: str, *, to: str, language: str, now: datetime, **context: Any) -> bool:
     """`send`, unless the address already got `PER_ADDRESS_HOURLY` capped mails this hour
     (then nothing is sent and False is answered)."""

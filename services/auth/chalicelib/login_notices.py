@@ -131,14 +131,9 @@ def _notify(
         "close_url": emails.portal_link("close-session", token=token),
         "forgot_url": emails.portal_link("forgot-password"),
     }
-    for address in dict.fromkeys(filter(None, (account.email, account.backup_email))):
-        emails.send(
-            "new_device_login",
-            to=address,
-            language=account.language,
-            logged_in_at=formatting.moment(now, account.language),
-            **context,
-        )
+    emails.security_notice(
+        "new_device_login", account, logged_in_at=formatting.moment(now, account.language), **context
+    )
     logger.info(
         "login from a new device told", extra={"customer_id": account.customer_id, "session_id": session_id}
     )

@@ -198,3 +198,30 @@ def test_an_account_keeps_its_twenty_latest_devices(client, mailbox, clock, clie
     kept = list(KnownDevice.query(f"CUSTOMER#{customer.customer_id}", KnownDevice.sk.startswith("DEVICE#")))
     assert len(kept) == KEPT_DEVICES
     assert min(device.last_seen_at for device in kept) == T0 + timedelta(minutes=5)
+
+
+def test_a_changed_password_or_email_is_told_to_the_backup_address_too(client, mailbox):
+    # Given a customer with a backup address
+    backup = unique_email("backup")
+    customer = new_customer(client, mailbox, language="en", backup_email=backup)
+
+    # When the password, then the email, are changed
+    body = {"current_password": PASSWORD, "new_password": "another long passphrase 77"}
+    assert call(client, "POST", "/password/change", body, token=customer.access_token).status_code == 204
+    again = call(
+        client, "POST", "/login", {"login": customer.email, "password": "another long passphrase 77"}
+    )
+    token = again.json_body["access_token"]
+    new_email = unique_email("moved")
+    body = {"new_email": new_email, "password": "another long passphrase 77"}
+    assert call(client, "POST", "/me/email-change", body, token=token).status_code == 202
+    code = re.search(r"^\s*(\d{6})\s*$", mailbox.last(customer.email)["text"], re.MULTILINE).group(1)  # type: ignore[union-attr]
+    assert call(client, "POST", "/me/email-change/confirm", {"code": code}, token=token).status_code == 200
+
+    # Then the backup address got both notices, as the account's addresses did
+    told = [mail["subject"] for mail in mailbox.messages(backup)]
+    assert told == [
+        "Your Guichet password has been changed",
+        "The email address of your Guichet account has been changed",
+    ]
+    assert [mail["subject"] for mail in mailbox.messages(customer.email)][-1] == told[-1]
