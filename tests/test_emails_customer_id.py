@@ -57,6 +57,8 @@ AUTH = {
     "system": "Windows",
     "ip": "203.0.113.7",
     "close_url": "http://127.0.0.1:8000/close-session?token=t",
+    "requested_at": "17/03/2026 10:00",
+    "reason": "The name does not match the account's.",
 }
 SUBSCRIPTIONS = {
     "first_name": "Lina",

@@ -27,10 +27,15 @@ PLACES: dict[str, list[tuple[str, str, str]]] = {
         ("subscriptions", "InstallationAddress", "city"),
     ],
     "login": [("auth", "Login", "login"), ("auth", "ForgotBody", "login")],
-    "email": [("auth", "Registration", "email"), ("auth", "EmailChangeRequest", "new_email")],
+    "email": [
+        ("auth", "Registration", "email"),
+        ("auth", "EmailChangeRequest", "new_email"),
+        ("auth", "RecoveryRequest", "contact_email"),
+    ],
     "phone": [
         ("auth", "Registration", "phone"),
         ("auth", "ContactBody", "phone"),
+        ("auth", "RecoveryRequest", "contact_phone"),
         ("subscriptions", "AppointmentRequest", "phone"),
     ],
     "postal_code": [("auth", "AddressBody", "postal_code")],
@@ -40,6 +45,8 @@ PLACES: dict[str, list[tuple[str, str, str]]] = {
         ("auth", "PasswordChange", "new_password"),
     ],
     "code": [("auth", "CodeBody", "code")],
+    "customer_id": [("auth", "RecoveryRequest", "customer_id")],
+    "recovery_message": [("auth", "RecoveryRequest", "message")],
     "iban": [("invoices", "BankAccountBody", "iban")],
     "bic": [("invoices", "BankAccountBody", "bic")],
     "card_token": [

@@ -138,6 +138,7 @@ PUBLIC = {
     "POST /auth/activate",  # the invitation's mailed token (an imported customer's first password)
     "POST /auth/email-change/refuse",
     "POST /auth/sessions/close",  # the token of a new-device login notice (login_notices.py)
+    "POST /auth/recovery-requests",  # a customer whose email is out of reach (recovery.py)
     "POST /auth/oauth/token",
     "POST /invoices/payments/stripe/webhook",
 }

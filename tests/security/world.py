@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import LocalRuntime, eventually
-from customers import Customer, order_invoice, verified_customer
+from customers import Customer, client_address, order_invoice, verified_customer
 
 SERVICES = ("auth", "subscriptions", "invoices", "consumption")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -431,7 +431,22 @@ def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str
         headers=headers,
     )
     _json(invoice, "an invoice of the provider's billing", 201)
-    return {"external_id": external_id, "import_id": _json(imported, "a customers file", 202)["import_id"]}
+    # and a request to recover the holder's account, open, for the recovery cases' operator routes
+    asked = runtime.post(
+        "/auth/recovery-requests",
+        json={"customer_id": holder.customer.customer_id, "contact_phone": "0612345678", "message": "Perdu"},
+        headers={"X-Forwarded-For": client_address()},
+    )
+    _json(asked, "a recovery request", 202)
+    cases = _json(runtime.get("/auth/operator/recovery-cases", headers=headers), "the recovery cases")[
+        "items"
+    ]
+    (case_id,) = [case["case_id"] for case in cases if case["customer_id"] == holder.customer.customer_id]
+    return {
+        "external_id": external_id,
+        "import_id": _json(imported, "a customers file", 202)["import_id"],
+        "case_id": case_id,
+    }
 
 
 def build_world(runtime: LocalRuntime) -> World:
@@ -480,6 +495,13 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         "ContactBody": {"name": "Eva Roux", "roles": ["technical"]},
         "ContactChanges": {"name": "Eva Roux"},
         "Activation": {"token": f"tok{unique}" * 4, "password": PASSWORD},
+        "RecoveryRequest": {
+            "customer_id": target.customer.customer_id,
+            "contact_phone": "0612345678",
+            "message": "x",
+        },
+        "RecoveryApproval": {"new_email": f"sec-recovered-{unique}@example.org"},
+        "RecoveryRefusal": {"reason": "Identité non confirmée"},
         "OperatorCustomer": {
             "email": f"sec-imported-{unique}@example.org",
             "first_name": "Ida",

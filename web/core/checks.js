@@ -19,6 +19,8 @@ export const LIMITS = {
   postal_code: { maxLength: 16 },
   new_password: { minLength: 12, maxLength: 256 },
   code: { pattern: "^[0-9]{6}$" },
+  customer_id: { maxLength: 32 }, // RecoveryRequest
+  recovery_message: { maxLength: 2000 },
   // invoices: BankAccountBody (the holder's 2 to 70 as bank_details.py checks them, in its pattern)
   iban: { maxLength: 64 },
   bic: { maxLength: 16 },

@@ -24,6 +24,7 @@ const loginPage = () => card(t("login_title"),
     done: () => go(pageAfterLogin()),
   }),
   h("p", {}, h("a", { href: "/forgot-password" }, t("forgot"))),
+  h("p", {}, h("a", { href: "/recover" }, t("cannot_read_email"))),
   h("p", { class: "muted" }, t("no_account"), " ", h("a", { href: "/register" }, t("register"))));
 
 const registerPage = () => card(t("register"),
@@ -75,6 +76,24 @@ const refusePage = () => card(t("refuse_title"),
     done: () => notice("ok", t("refused")),
   }));
 
+// a customer whose email is out of reach asks the provider's support to recover the account: an
+// address or a phone number to be answered at, one of the two at least
+const recoverPage = () => card(t("recover_title"),
+  h("p", {}, t("recover_intro")),
+  form({
+    fields: [
+      { name: "customer_id", label: t("customer_id"), rules: { required: true, maxLength: LIMITS.customer_id.maxLength } },
+      { name: "contact_email", label: t("recover_contact_email"), type: "email", autocomplete: "email",
+        hint: t("recover_contact_hint"), rules: { ...RULES.email, required: (values) => !values.contact_phone } },
+      { name: "contact_phone", label: t("phone"), type: "tel", autocomplete: "tel", rules: RULES.phone },
+      { name: "message", label: t("recover_message"), type: "textarea", hint: t("recover_message_hint"),
+        rules: { required: true, maxLength: LIMITS.recovery_message.maxLength } },
+    ],
+    submit: t("recover_submit"),
+    action: (values) => api("POST", "/auth/recovery-requests", compact({ ...values, language: language() })),
+    done: () => notice("ok", t("recover_sent")),
+  }));
+
 // the link of a new-device login notice: closes that session (a click, never the link alone: mail
 // scanners follow links), then offers to choose a new password
 const closeSessionPage = () => card(t("close_session_title"),
@@ -94,4 +113,5 @@ export const authPages = {
   "/reset-password": resetPage,
   "/email-change/refuse": refusePage,
   "/close-session": closeSessionPage,
+  "/recover": recoverPage,
 };

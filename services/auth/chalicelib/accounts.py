@@ -173,6 +173,16 @@ def failed_conditions(error: TransactWriteError) -> set[int]:
     return {i for i, reason in enumerate(reasons) if reason and reason.code == "ConditionalCheckFailed"}
 
 
+def move_login_email(write: Any, customer_id: str, old_email: str, new_email: str) -> None:
+    """In the transaction `write`: the unique login name of `old_email` (the customer's) handed
+    over to `new_email` (nobody's): a delete then a put, each on its condition."""
+    write.delete(LoginName(*login_key("email", old_email)), condition=LoginName.customer_id == customer_id)
+    write.save(
+        LoginName(*login_key("email", new_email), customer_id=customer_id),
+        condition=LoginName.pk.does_not_exist(),
+    )
+
+
 def one_time(
     kind: str, digest: str, customer_id: str, expires_at: datetime, reference: str | None = None
 ) -> OneTimeToken:

@@ -228,6 +228,25 @@ def forgot_password() -> Response:
     return Response(body=_FORGOT_ANSWER, status_code=202)
 
 
+_RECOVERY_ANSWER = {
+    "status": "accepted",
+    "message": "If this customer ID matches an account, the provider's customer support will check"
+    " the request and answer at the address or phone number given.",
+}
+
+
+@api.route("/recovery-requests", methods=["POST"])
+def request_recovery() -> Response:
+    """A customer whose email is out of reach asks the provider to recover the account (recovery.py)."""
+    from . import login_throttle, recovery
+
+    body = _body("RecoveryRequest")
+    ip = web.client_ip(api.current_request)
+    login_throttle.spend("recovery", ip, now=_now())
+    recovery.request(body, now=_now(), ip=ip)
+    return Response(body=_RECOVERY_ANSWER, status_code=202)
+
+
 @api.route("/password/reset", methods=["POST"])
 def reset_password() -> Response:
     from . import credentials

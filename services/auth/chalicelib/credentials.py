@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import formatting
@@ -37,28 +38,34 @@ def forgot(login: str, *, now: datetime) -> None:
 
         invitations.invite_again(account, now=now)
     elif account is not None:
-        token, digest = opaque_tokens.new_token(32)
-        accounts.one_time(
-            "RESET",
-            digest,
-            account.customer_id,
-            now + timedelta(minutes=RESET_MINUTES),
-            reference=_password_version(account),
-        ).save()
-        emails.send_capped(
-            "password_reset",
-            now=now,
-            to=account.email,
-            language=account.language,
-            first_name=account.first_name,
-            customer_id=account.customer_id,
-            reset_url=emails.portal_link("reset-password", token=token),
-            expires_minutes=RESET_MINUTES,
-        )
-        logger.info("password reset mailed", extra={"customer_id": account.customer_id})
+        mail_reset_link(account, now=now, capped=True)
     remaining = _FORGOT_FLOOR_SECONDS - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)
+
+
+def mail_reset_link(account: Account, *, now: datetime, capped: bool = False) -> None:
+    """A link to choose a new password, to the account's email (`capped`: counted against the
+    mails one address may get in an hour, for a request anyone can make)."""
+    token, digest = opaque_tokens.new_token(32)
+    accounts.one_time(
+        "RESET",
+        digest,
+        account.customer_id,
+        now + timedelta(minutes=RESET_MINUTES),
+        reference=_password_version(account),
+    ).save()
+    context: dict[str, Any] = {
+        "first_name": account.first_name,
+        "customer_id": account.customer_id,
+        "reset_url": emails.portal_link("reset-password", token=token),
+        "expires_minutes": RESET_MINUTES,
+    }
+    if capped:
+        emails.send_capped("password_reset", now=now, to=account.email, language=account.language, **context)
+    else:
+        emails.send("password_reset", to=account.email, language=account.language, **context)
+    logger.info("password reset mailed", extra={"customer_id": account.customer_id})
 
 
 def reset(token: str, new_password: str, *, now: datetime, ip: str | None = None) -> None:

@@ -27,7 +27,7 @@ from .errors import (
     ValidationFailed,
     WrongPassword,
 )
-from .models import Account, LoginName, OneTimeToken, PendingEmailChange, login_key, token_key, transaction
+from .models import Account, OneTimeToken, PendingEmailChange, token_key, transaction
 
 logger = Logger(child=True)
 
@@ -173,14 +173,7 @@ def apply(account: Account, request_id: str, *, now: datetime) -> Account:
                 ],
                 condition=(Account.pending_email.request_id == request_id) & (Account.email == old_email),
             )
-            write.delete(
-                LoginName(*login_key("email", old_email)),
-                condition=LoginName.customer_id == account.customer_id,
-            )
-            write.save(
-                LoginName(*login_key("email", new_email), customer_id=account.customer_id),
-                condition=LoginName.pk.does_not_exist(),
-            )
+            accounts.move_login_email(write, account.customer_id, old_email, new_email)
     except TransactWriteError as error:
         failed = accounts.failed_conditions(error)
         # sent as: delete of the old address (0), put of the new one (1), update of the account (2)
@@ -190,6 +183,14 @@ def apply(account: Account, request_id: str, *, now: datetime) -> Account:
             raise EmailUnavailable(fields={"new_email": Phrase("field.taken")}) from None
         raise NoPendingEmailChange() from None
     account.refresh()
+    changed(account, old_email)
+    logger.info("email changed", extra={"customer_id": account.customer_id})
+    return account
+
+
+def changed(account: Account, old_email: str) -> None:
+    """What follows a changed login email (here, or by a recovery case): the old addresses told,
+    the other services too."""
     emails.security_notice(
         "email_changed",
         account,
@@ -197,12 +198,10 @@ def apply(account: Account, request_id: str, *, now: datetime) -> Account:
         first_name=account.first_name,
         customer_id=account.customer_id,
         old_email=old_email,
-        new_email=new_email,
+        new_email=account.email,
         forgot_url=emails.portal_link("forgot-password"),
     )
     customer_events.updated(account, ["email"])
-    logger.info("email changed", extra={"customer_id": account.customer_id})
-    return account
 
 
 def apply_unanswered_changes(now: datetime) -> int:

@@ -27,6 +27,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "PhoneUnavailable",
+    "RecoveryDecided",
     "SessionHeaderRequired",
     "TooManyAttempts",
     "TooManyCodes",
@@ -94,3 +95,7 @@ class SessionHeaderRequired(Forbidden):
     """A refresh or logout by the session cookie without the portal's header (session_cookie.py)."""
 
     code = "session_header_required"
+
+
+class RecoveryDecided(Conflict):
+    code = "recovery_decided"

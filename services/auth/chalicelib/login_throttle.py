@@ -59,7 +59,7 @@ class Limits:
 PER_LOGIN = Limits()
 PER_ADDRESS = Limits(free=ADDRESS_FREE_FAILURES, hourly=ADDRESS_HOURLY_FAILURES)
 REQUESTS_PER_ADDRESS = Limits(free=20, hourly=60, hourly_back_off=True)
-REQUEST_KINDS = ("register", "forgot_password", "email_change")
+REQUEST_KINDS = ("register", "forgot_password", "email_change", "recovery")
 
 
 def key_for_account(customer_id: str) -> str:

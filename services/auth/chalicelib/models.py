@@ -17,9 +17,12 @@
 | CustomerImport (a file of customers and its report) | IMPORT#<import_id> | IMPORT |
 | ImportPart (the file, then the report, compressed, in parts) | IMPORT#<import_id> | FILE#<n> or REPORT#<n> |
 | OperatorClient (a machine client, machine_clients.py) | OPERATOR_CLIENTS | CLIENT#<client_id> |
+| RecoveryCase (a request to recover an account, recovery.py) | RECOVERY#<case_id> | RECOVERY |
+| RecoveryOpen (the account's one open recovery case) | CUSTOMER#<customer_id> | RECOVERY_OPEN |
 
 The `due` index holds only accounts with an email change waiting (due_pk = EMAIL_CHANGE,
-due_at = when it applies), so the job reads what is due and nothing else.
+due_at = when it applies), so the job reads what is due and nothing else; and the customers files
+waiting for their job (CUSTOMER_IMPORT) and the open recovery cases (RECOVERY_OPEN, by opening).
 """
 
 from __future__ import annotations
@@ -200,6 +203,31 @@ class CustomerImport(_AuthItem):
     lease_until = NumberAttribute(null=True)  # epoch seconds: a run of the job holds it until then
     due_pk = UnicodeAttribute(null=True)  # while queued: in the `due` index for the job
     due_at = UnicodeAttribute(null=True)
+
+
+class RecoveryCase(_AuthItem):
+    """A request to recover an account whose email is out of reach, decided by the provider."""
+
+    case_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    contact_email = UnicodeAttribute(null=True)
+    contact_phone = UnicodeAttribute(null=True)
+    message = UnicodeAttribute()
+    language = UnicodeAttribute()  # the requester's, for the mails to the contact address
+    status = UnicodeAttribute()  # open | approved | refused
+    opened_at = UTCDateTimeAttribute()
+    ip = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)  # the operator token's sub
+    new_email = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    expires_at_epoch = NumberAttribute()
+    due_pk = UnicodeAttribute(null=True)  # while open: in the `due` index, for the operators' list
+    due_at = UnicodeAttribute(null=True)
+
+
+class RecoveryOpen(_AuthItem):
+    case_id = UnicodeAttribute()
 
 
 class ImportPart(_AuthItem):

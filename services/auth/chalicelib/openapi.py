@@ -167,6 +167,15 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
     ),
     (
         "POST",
+        "/recovery-requests",
+        "Ask the provider to recover an account whose email is out of reach (customer id, an address or"
+        " phone to be answered at, a message); same answer whatever the id names",
+        False,
+        "RecoveryRequest",
+        {202: "Accepted", 422: ERROR, 429: ERROR},
+    ),
+    (
+        "POST",
         "/password/reset",
         "Set a new password with the mailed token; revokes every session",
         False,
@@ -318,6 +327,38 @@ _OPERATOR_ROUTES = [
             "cursor",
         ),
         responses={200: "ImportReport", 404: ERROR, 422: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+    Route(
+        "GET",
+        "/operator/recovery-cases",
+        "Operator: the open requests to recover an account whose email is out of reach, oldest first",
+        responses={200: "RecoveryCases"},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+    Route(
+        "GET",
+        "/operator/recovery-cases/{case_id}",
+        "Operator: a recovery case, with what the account holds to check the requester against",
+        responses={200: "RecoveryCase", 404: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+    Route(
+        "POST",
+        "/operator/recovery-cases/{case_id}/approve",
+        "Operator: the requester's identity checked, the new email becomes the login email (409"
+        " email_unavailable if another account has it), every session ends and the new address gets a"
+        " link to choose a password; 409 recovery_decided for a decided case",
+        body="RecoveryApproval",
+        responses={200: "RecoveryCase", 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
+        operator_scope=OPERATOR_SCOPE,
+    ),
+    Route(
+        "POST",
+        "/operator/recovery-cases/{case_id}/refuse",
+        "Operator: refuse, the reason mailed to the contact address; 409 recovery_decided for a decided case",
+        body="RecoveryRefusal",
+        responses={200: "RecoveryCase", 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
         operator_scope=OPERATOR_SCOPE,
     ),
 ]

@@ -98,3 +98,52 @@ def import_report(import_id: str) -> dict[str, Any]:
         "items": lines,
         "next_cursor": str(next_line) if next_line is not None else None,
     }
+
+
+# --- recovery cases (recovery.py) ------------------------------------------------------------
+
+_CASE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _case_id(case_id: str) -> str:
+    from .errors import NotFound
+
+    if not _CASE_ID.fullmatch(case_id):
+        raise NotFound()
+    return case_id
+
+
+@operator_api.route("/operator/recovery-cases", methods=["GET"])
+def recovery_cases() -> dict[str, Any]:
+    from . import recovery
+
+    _operator()
+    return {"items": [recovery.as_dict(case) for case in recovery.open_cases()], "next_cursor": None}
+
+
+@operator_api.route("/operator/recovery-cases/{case_id}", methods=["GET"])
+def recovery_case(case_id: str) -> dict[str, Any]:
+    from . import recovery
+
+    _operator()
+    return recovery.as_dict(recovery.get(_case_id(case_id)))
+
+
+@operator_api.route("/operator/recovery-cases/{case_id}/approve", methods=["POST"])
+def approve_recovery(case_id: str) -> dict[str, Any]:
+    from . import recovery, schemas
+
+    operator = _operator()
+    body = schemas.parse(schemas.RecoveryApproval, web.json_object(operator_api.current_request))
+    return recovery.as_dict(
+        recovery.approve(_case_id(case_id), body.new_email, operator=operator, now=_now())
+    )
+
+
+@operator_api.route("/operator/recovery-cases/{case_id}/refuse", methods=["POST"])
+def refuse_recovery(case_id: str) -> dict[str, Any]:
+    from . import recovery, schemas
+
+    operator = _operator()
+    body = schemas.parse(schemas.RecoveryRefusal, web.json_object(operator_api.current_request))
+    return recovery.as_dict(recovery.refuse(_case_id(case_id), body.reason, operator=operator, now=_now()))

@@ -184,6 +184,40 @@ class ImportReport(CustomerImport):
     next_cursor: str | None
 
 
+class RecoveryAccount(ResponseModel):
+    """What the account holds, to check a recovery's requester against."""
+
+    first_name: str
+    last_name: str
+    email: str
+    backup_email: str | None
+    phone: str | None
+
+
+class RecoveryCase(ResponseModel):
+    """A request to recover an account whose email is out of reach (recovery.py)."""
+
+    case_id: str
+    customer_id: str = Field(pattern=CUSTOMER_ID)
+    status: Literal["open", "approved", "refused"]
+    contact_email: str | None
+    contact_phone: str | None
+    message: str
+    opened_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    new_email: str | None
+    reason: str | None
+    account: RecoveryAccount | None
+
+
+class RecoveryCases(ResponseModel):
+    """The open recovery cases, oldest first."""
+
+    items: list[RecoveryCase]
+    next_cursor: None
+
+
 class OAuthToken(ResponseModel):
     """An operator token of a machine client (RFC 6749 5.1, POST /oauth/token)."""
 
@@ -224,4 +258,6 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     ImportReport,
     OAuthToken,
     OAuthError,
+    RecoveryCase,
+    RecoveryCases,
 )

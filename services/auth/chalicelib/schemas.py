@@ -177,6 +177,24 @@ class ForgotBody(_Body):
     login: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
 
 
+class RecoveryRequest(_Body):
+    """A customer whose email is out of reach asks the provider to recover the account."""
+
+    customer_id: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    contact_email: Email | None = None
+    contact_phone: Phone | None = None
+    message: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    language: Language = "fr"  # of the mails to the contact address
+
+
+class RecoveryApproval(_Body):
+    new_email: Email
+
+
+class RecoveryRefusal(_Body):
+    reason: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
 class ResetBody(_Body):
     token: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
     new_password: NewPassword
