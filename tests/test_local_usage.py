@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
+from guichet_local.events import POLL_SECONDS
 from guichet_local.usage import Usage, dynamodb_units
 
 
@@ -59,3 +61,34 @@ def test_the_runtime_counts_what_a_request_asked_of_aws(runtime: Any) -> None:
     reads = sum(after["aws"]["dynamodb"].values()) - sum(before["aws"].get("dynamodb", {}).values())
     assert reads >= 1
     assert after["dynamodb_units"]["read_request_units"] > before["dynamodb_units"]["read_request_units"]
+
+
+def test_an_idle_runtime_asks_the_emulator_nothing(runtime: Any) -> None:
+    # Given a runtime whose events are all handled
+    runtime.settle()
+    before = runtime.get("/_local/usage.json").json()
+
+    # When nothing happens for longer than a poller waits for a message
+    time.sleep(POLL_SECONDS * 1.5)
+
+    # Then no poller asked the emulator for messages: they watch the queues in the emulator's
+    # process, and ask only once a message is there (each of the twenty-odd queues was
+    # long-polled over HTTP every second, keeping an idle runtime busy). Only a scheduled job
+    # firing meanwhile (at its hour of the wall clock) would have given them something to ask for.
+    after = runtime.get("/_local/usage.json").json()
+    if _background_runs(after) == _background_runs(before):
+        assert _receives(after) == _receives(before)
+
+
+def _receives(usage: dict[str, Any]) -> int:
+    return int(usage["aws"].get("sqs", {}).get("ReceiveMessage", 0))
+
+
+def _background_runs(usage: dict[str, Any]) -> int:
+    """Invocations of the services' event and job handlers (their routes' aside)."""
+    return sum(
+        counted["invocations"]
+        for handlers in usage["lambda"].values()
+        for handler, counted in handlers.items()
+        if handler != "api"
+    )

@@ -180,5 +180,17 @@ def main(argv: list[str] | None = None) -> int:
         runtime.stop()
 
 
+def exit_at_once(status: int) -> None:
+    """Exit once everything is stopped, its exit handlers run, without the interpreter's teardown:
+    freeing the emulator's state and every module one by one took 0.7 s of processor at each stop
+    (3 s of waiting on a busy machine), for a process that ends anyway."""
+    import atexit
+
+    atexit._run_exitfuncs()  # logging's flush, finalizers (temporary directories), as sys.exit would
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_at_once(main())

@@ -3,13 +3,14 @@
 moto matches EventBridge rules and delivers to SQS, but never invokes a Lambda target. So each
 `@app.on_cw_event` handler gets, in moto, an SQS queue and a rule on the default bus with the
 handler's own event pattern, targeting that queue; moto decides which handlers an event is for.
-One thread per queue receives the events and has the owning worker run the handler, deleting a
-message only when the handler succeeded: delivery is at least once, as on AWS. A failed event
-comes back after a short delay, and is dead-lettered after MAX_ATTEMPTS; an event the handler
-refuses as off its contract (InvalidEvent) is dead-lettered at once. Dead letters are logged as
-errors and listed at `/_local/dead-letters.json` with the correlation id their envelope carries
-(what the handlers' log lines in `<state>/logs/<service>.log` carry too), as a queue on AWS would
-keep them.
+One thread per queue receives the events (when the emulator runs in the runtime's process, it
+watches the queue there and asks for messages only once one is visible) and has the owning worker
+run the handler, deleting a message only when the handler succeeded: delivery is at least once,
+as on AWS. A failed event comes back after a short delay, and is dead-lettered after
+MAX_ATTEMPTS; an event the handler refuses as off its contract (InvalidEvent) is dead-lettered at
+once. Dead letters are logged as errors and listed at `/_local/dead-letters.json` with the
+correlation id their envelope carries (what the handlers' log lines in
+`<state>/logs/<service>.log` carry too), as a queue on AWS would keep them.
 
 No schedule rule is ever created in moto: a rule with only a ScheduleExpression matches every
 event there (moto's rule matching ignores the schedule); schedules are fired by `schedules.Scheduler`.
@@ -33,7 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .service_process import Refused
 
@@ -84,6 +85,21 @@ def resource_name(service: str, handler: str) -> str:
 
 
 POLLERS_AT_MOST = 64
+POLL_SECONDS = 1  # how long a poller waits for a message before it looks again
+
+
+class QueueWatch(Protocol):
+    """The router's queues seen from the emulator's own process, without a request."""
+
+    def length(self, queue_url: str) -> int:
+        """Messages in the queue, in flight included."""
+
+    def wait_for_visible(self, queue_url: str, timeout: float, stopped: Callable[[], bool]) -> bool | None:
+        """Whether a message is visible within timeout (False as soon as stopped() says so);
+        None when the queue cannot be watched."""
+
+    def wake(self, queue_url: str) -> None:
+        """Have a wait_for_visible on the queue look at stopped() again now."""
 
 
 class EventRouter:
@@ -93,7 +109,7 @@ class EventRouter:
         *,
         events_client: Any = None,
         sqs_client: Any = None,
-        queue_length: Callable[[str], int] | None = None,
+        queues: QueueWatch | None = None,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         import boto3
@@ -101,9 +117,10 @@ class EventRouter:
 
         self._invoke = invoke
         self.max_attempts = max_attempts  # deliveries of a failing event before it is dead-lettered
-        # messages in a queue (by URL), in flight included, read without a request when the
-        # emulator runs in this process: drain skips the empty queues at no cost
-        self._queue_length = queue_length
+        # the queues read without a request when the emulator runs in this process: drain skips
+        # the empty ones at no cost, and a poller asks for messages only once one is there (a
+        # long poll over HTTP of each queue each second kept an idle runtime busy)
+        self._queues = queues
         self._events = events_client or boto3.client("events")
         # one poller a handler, each with a connection of its own (botocore keeps 10 by default,
         # and closes what is over: a new connection for nearly every poll)
@@ -144,17 +161,28 @@ class EventRouter:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._queues is not None:
+            for subscription in self.subscriptions:
+                self._queues.wake(subscription.queue_url)
         deadline = time.monotonic() + 5  # for all of them: they stop side by side
         for thread in self._threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _poll(self, subscription: Subscription) -> None:
         while not self._stop.is_set():
+            wait = POLL_SECONDS
+            if self._queues is not None:
+                url = subscription.queue_url
+                visible = self._queues.wait_for_visible(url, POLL_SECONDS, self._stop.is_set)
+                if visible is False:
+                    continue
+                if visible:
+                    wait = 0
             try:
                 answer = self._sqs.receive_message(
                     QueueUrl=subscription.queue_url,
                     MaxNumberOfMessages=10,
-                    WaitTimeSeconds=1,
+                    WaitTimeSeconds=wait,
                     MessageSystemAttributeNames=["ApproximateReceiveCount"],
                 )
             except Exception:
@@ -312,7 +340,7 @@ class EventRouter:
         """Every message waiting in a handler's queue, received (so invisible until acted on)."""
         batch: list[tuple[Subscription, dict[str, Any]]] = []
         for subscription in self.subscriptions:
-            if self._queue_length is not None and not self._queue_length(subscription.queue_url):
+            if self._queues is not None and not self._queues.length(subscription.queue_url):
                 continue
             while True:
                 messages = self._sqs.receive_message(

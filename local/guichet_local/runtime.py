@@ -238,7 +238,7 @@ class Runtime:
     def _route_events(self) -> None:
         self.events = EventRouter(
             lambda service, handler, event: self.workers[service].invoke(handler, event),
-            queue_length=_in_process_queue_length,
+            queues=InProcessQueues(),
             max_attempts=self.options.event_attempts,
         )
         for name, worker in self.workers.items():
@@ -548,12 +548,36 @@ class Runtime:
         self.clock.release()
 
 
-def _in_process_queue_length(queue_url: str) -> int:
-    """Messages in one of the router's queues, read from the emulator running in this process."""
-    from moto.sqs.models import sqs_backends
+class InProcessQueues:
+    """The router's queues read from the emulator running in this process (events.QueueWatch)."""
 
-    queue = sqs_backends[ACCOUNT_ID][REGION].get_queue(queue_url.rsplit("/", 1)[1])
-    return len(queue._messages)  # visible or not, but not deleted
+    @staticmethod
+    def _queue(queue_url: str) -> Any:
+        from moto.sqs.models import sqs_backends
+
+        return sqs_backends[ACCOUNT_ID][REGION].get_queue(queue_url.rsplit("/", 1)[1])
+
+    def length(self, queue_url: str) -> int:
+        return len(self._queue(queue_url)._messages)  # visible or not, but not deleted
+
+    def wait_for_visible(self, queue_url: str, timeout: float, stopped: Callable[[], bool]) -> bool | None:
+        try:
+            queue = self._queue(queue_url)
+        except Exception:  # e.g. the emulator reset under it: the poller's request will say
+            return None
+        # moto's queue notifies this condition as a message comes in; one made visible again by
+        # its retry delay is seen at the timeout
+        with queue._messages_lock:
+            queue._messages_lock.wait_for(lambda: queue.messages or stopped(), timeout=timeout)
+            return bool(queue.messages) and not stopped()
+
+    def wake(self, queue_url: str) -> None:
+        try:
+            queue = self._queue(queue_url)
+        except Exception:
+            return
+        with queue._messages_lock:
+            queue._messages_lock.notify_all()
 
 
 def _serve_in_thread(server: GatewayServer) -> threading.Thread:
