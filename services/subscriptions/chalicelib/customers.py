@@ -2,6 +2,8 @@
 
 Documents and emails need the name, address and language; keeping a copy means no call to the
 auth service. An event older than the copy (events can arrive out of order) changes nothing.
+The provider's id of an imported customer (`external_id`) is kept too, with an item mapping it
+to the customer's id, so that a contracts file may name customers by the provider's ids.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from .models import Customer, customer_pk
+from .models import Customer, CustomerExternalId, customer_pk
 
 if TYPE_CHECKING:
     from guichet_contracts.domain_events.auth import CustomerProfile
@@ -33,13 +35,23 @@ def remember(profile: CustomerProfile, *, occurred_at: str) -> bool:
         language=profile.language,
         address=profile.address.model_dump() if profile.address else None,
         version=occurred_at,
+        external_id=profile.external_id,
     )
     try:
         customer.save(condition=Customer.pk.does_not_exist() | (Customer.version <= occurred_at))
     except PutError:
         logger.info("older customer event ignored", extra={"customer_id": profile.customer_id})
         return False
+    if profile.external_id:
+        # the provider names its customers by its own ids in contract imports (contract_import.py)
+        CustomerExternalId(
+            *external_customer_key(profile.external_id), customer_id=profile.customer_id
+        ).save()
     return True
+
+
+def external_customer_key(external_id: str) -> tuple[str, str]:
+    return f"EXTCUSTOMER#{external_id}", "CUSTOMER"
 
 
 def mandate_signed(customer_id: str, mandate_reference: str) -> None:

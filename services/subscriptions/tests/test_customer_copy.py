@@ -15,6 +15,7 @@ def customer_event(customer: Customer, occurred_at: str, **changes: Any) -> None
     """auth's CustomerUpdated for this customer, as it occurred at `occurred_at`."""
     data = {
         "customer_id": customer.customer_id,
+        "external_id": None,
         "email": customer.email,
         "first_name": "Test",
         "last_name": "Client",
