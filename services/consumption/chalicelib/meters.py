@@ -138,7 +138,7 @@ def activated(subscription: Subscription, *, now: datetime, billed_from: date | 
     if subscription.family == "electricity":
         made = _electricity_activated(subscription, now, billed_from)
     elif subscription.family == "mobile":
-        made = _mobile_activated(subscription, now)
+        made = _mobile_activated(subscription, now, billed_from)
     else:
         return []
     if made:
@@ -174,10 +174,10 @@ def _electricity_activated(
     return made
 
 
-def _mobile_activated(subscription: Subscription, now: datetime) -> list[Meter]:
+def _mobile_activated(subscription: Subscription, now: datetime, billed_from: date | None) -> list[Meter]:
     from . import lines
 
-    line = lines.new_line(subscription, now=now)
+    line = lines.new_line(subscription, now=now, billed_from=billed_from)
     meters = [_unit_meter(subscription, unit, now) for unit in line.units]
     return _save_new(meters, [meter.point_id for meter in meters], line=line)
 

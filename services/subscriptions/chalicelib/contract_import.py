@@ -31,9 +31,11 @@ bills the next; energy is billed in arrears from `billed_from` (the day after `b
 the last day the provider billed). An immediate cancellation credits no day of a period the
 provider billed (cancellations.unused_days_credit).
 
-Writes: one TransactWriteItems per new row (the subscription, its external id and its point of
-delivery, each conditional), dossier and contract numbers reserved once per file, lookups by
-BatchGetItem (100 keys a request) and events ten to a PutEvents request. A file is kept in the
+Writes: new rows go in TransactWriteItems of up to 100 items (the subscription, its external id
+and its point of delivery, each conditional: 33 to 50 rows a request); a transaction refused as a
+whole is replayed row by row, and only the row at fault is rejected. Dossier and contract numbers
+are reserved once per file, lookups go by BatchGetItem (100 keys a request) and events ten to a
+PutEvents request. A file is kept in the
 table when submitted and applied by the `apply_contract_imports` job (a request through API
 Gateway must answer within 29 s); its report, a line per row, is kept 30 days.
 """
@@ -395,8 +397,6 @@ def _customers(rows: list[Row], outcomes: dict[int, Outcome]) -> list[_Plan]:
 def _create(
     plans: list[_Plan], outcomes: dict[int, Outcome], events: list[Any], *, now: datetime, today: date
 ) -> None:
-    from . import delivery_points
-
     point_line: dict[str, int] = {}
     ready: list[tuple[_Plan, str | None]] = []
     holders = _point_holders([plan.row.options["pdl"] for plan in plans if _takes_point(plan)])
@@ -419,37 +419,102 @@ def _create(
         return
     dossiers = _reserve("dossier", len(ready))
     numbers = _reserve("contract", len(ready))
-    for (plan, previous), dossier, number in zip(ready, dossiers, numbers, strict=True):
-        subscription = _new_subscription(plan, dossier=dossier, number=number, now=now, today=today)
+    made = [
+        _New(plan, _new_subscription(plan, dossier=dossier, number=number, now=now, today=today), previous)
+        for (plan, previous), dossier, number in zip(ready, dossiers, numbers, strict=True)
+    ]
+    for chunk in _chunks(made):
         try:
             with transaction() as write:
-                write.save(subscription, condition=Subscription.pk.does_not_exist())
-                write.save(
-                    ContractExternalId(
-                        *plan.key,
-                        subscription_id=subscription.subscription_id,
-                        fingerprint=plan.row.fingerprint(plan.customer_id),
-                        updated_at=now,
-                    ),
-                    condition=ContractExternalId.pk.does_not_exist(),
-                )
-                if subscription.status in RUNNING and subscription.contract.pdl:
-                    free = PdlHolder.pk.does_not_exist()
-                    if previous is not None:
-                        free = free | (PdlHolder.subscription_id == previous)
-                    write.save(delivery_points.holder_record(subscription), condition=free)
+                for new in chunk:
+                    new.add(write, now=now)
+            written = chunk
         except TransactWriteError as error:
             if error.cause_response_code not in ("TransactionCanceledException", "ValidationException"):
                 raise
-            outcomes[plan.row.line] = _rejected(plan, "external_id", "field.changed_meanwhile")
-            continue
-        outcomes[plan.row.line] = _outcome(plan, "created", subscription.subscription_id)
-        if subscription.status in RUNNING:
-            events.append(subscriptions.activated_event(subscription, None))
-        if subscription.status == "suspended":
-            events.append(
-                subscriptions.suspended_event(subscription, reason="operator", invoice_ids=[], on=today)
-            )
+            written = [new for new in chunk if _write_alone(new, outcomes, now=now)]
+        for new in written:
+            subscription = new.subscription
+            outcomes[new.plan.row.line] = _outcome(new.plan, "created", subscription.subscription_id)
+            if subscription.status in RUNNING:
+                events.append(subscriptions.activated_event(subscription, None))
+            if subscription.status == "suspended":
+                events.append(
+                    subscriptions.suspended_event(subscription, reason="operator", invoice_ids=[], on=today)
+                )
+
+
+TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+
+
+@dataclass
+class _New:
+    """A new contract to write: its subscription, and the contract that last took its point."""
+
+    plan: _Plan
+    subscription: Subscription
+    previous: str | None
+
+    @property
+    def items(self) -> int:
+        return 3 if self.takes_point else 2
+
+    @property
+    def takes_point(self) -> bool:
+        return self.subscription.status in RUNNING and bool(self.subscription.contract.pdl)
+
+    def add(self, write: Any, *, now: datetime) -> None:
+        """Its items, each conditional: the subscription, its external id, its point of delivery."""
+        from . import delivery_points
+
+        plan, subscription = self.plan, self.subscription
+        write.save(subscription, condition=Subscription.pk.does_not_exist())
+        write.save(
+            ContractExternalId(
+                *plan.key,
+                subscription_id=subscription.subscription_id,
+                fingerprint=plan.row.fingerprint(plan.customer_id),
+                updated_at=now,
+            ),
+            condition=ContractExternalId.pk.does_not_exist(),
+        )
+        if self.takes_point:
+            free = PdlHolder.pk.does_not_exist()
+            if self.previous is not None:
+                free = free | (PdlHolder.subscription_id == self.previous)
+            write.save(delivery_points.holder_record(subscription), condition=free)
+
+
+def _chunks(made: list[_New]) -> list[list[_New]]:
+    """New contracts in transactions of at most TRANSACTION_ITEMS items (about 33 to 50 rows)."""
+    chunks: list[list[_New]] = [[]]
+    size = 0
+    for new in made:
+        if size + new.items > TRANSACTION_ITEMS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(new)
+        size += new.items
+    return [chunk for chunk in chunks if chunk]
+
+
+def _write_alone(new: _New, outcomes: dict[int, Outcome], *, now: datetime) -> bool:
+    """One contract of a transaction refused as a whole (a condition failed: an order took a point
+    meanwhile, another import wrote the same contract): written by itself, or its row rejected."""
+    try:
+        with transaction() as write:
+            new.add(write, now=now)
+    except TransactWriteError as error:
+        if error.cause_response_code not in ("TransactionCanceledException", "ValidationException"):
+            raise
+        reasons = getattr(error, "cancellation_reasons", None) or []
+        failed = {i for i, reason in enumerate(reasons) if reason and reason.code == "ConditionalCheckFailed"}
+        if 2 in failed:  # the point of delivery (the third item): a contract took it meanwhile
+            outcomes[new.plan.row.line] = _rejected(new.plan, "options.pdl", "field.point_supplied")
+        else:
+            outcomes[new.plan.row.line] = _rejected(new.plan, "external_id", "field.changed_meanwhile")
+        return False
+    return True
 
 
 def _takes_point(plan: _Plan) -> bool:
@@ -578,10 +643,13 @@ def _update_one(plan: _Plan, subscription: Subscription, *, now: datetime, today
     own transitions, then the row's fingerprint (a failure midway leaves it to be imported again)."""
     contract = plan.row.contract
     assert contract is not None
+    wanted_options = dict(plan.row.options)
+    if subscription.family == "electricity":  # an order's default, which the contract keeps
+        wanted_options.setdefault("payment_mode", "monthly")
     fixed = {
         "product_id": (contract.product_id, subscription.product_id),
         "started_on": (contract.started_on.isoformat(), subscription.started_on),
-        "options": (_comparable(plan.row.options), _comparable(_options_of(subscription))),
+        "options": (_comparable(wanted_options), _comparable(_options_of(subscription))),
     }
     wrong = {name: Phrase("field.not_by_import") for name, (wanted, has) in fixed.items() if wanted != has}
     running = subscription.status in RUNNING and contract.status in RUNNING

@@ -209,13 +209,25 @@ def test_a_changed_contract_updates_through_the_service_transitions(
 
 
 def test_what_an_import_cannot_change_is_refused(customer_factory: Any, operator: Operator) -> None:
+    # Given an imported hosting plan and an imported electricity contract
     customer = customer_factory()
-    external_id = new_id()
-    operator.put(customer.customer_id, external_id, hosting())
+    hosting_id, energy_id, pdl = new_id(), new_id(), pdl_digits()
+    operator.put(customer.customer_id, hosting_id, hosting())
+    operator.put(customer.customer_id, energy_id, energy(pdl))
 
-    changed = operator.put(customer.customer_id, external_id, hosting(product_id="hosting-linux-1000"))
+    # When the provider changes the plan's product, the contract's power, and the contract's label
+    product = operator.put(customer.customer_id, hosting_id, hosting(product_id="hosting-linux-1000"))
+    power = operator.put(
+        customer.customer_id,
+        energy_id,
+        energy(pdl, options={"pdl": pdl, "subscribed_power_kva": 12, "tariff_option": "base"}),
+    )
+    label = operator.put(customer.customer_id, energy_id, energy(pdl, label="Maison de vacances"))
 
-    assert_error(changed, 422, "validation_failed", "product_id")
+    # Then the product and the power are refused (a plan change is the customer's), the label updated
+    assert_error(product, 422, "validation_failed", "product_id")
+    assert_error(power, 422, "validation_failed", "options")
+    assert answer(label)["result"] == "updated" and answer(label)["label"] == "Maison de vacances"
 
 
 def test_an_imported_energy_contract_takes_its_point_and_is_billed_from_the_provider_stop(
@@ -244,14 +256,57 @@ def test_an_imported_energy_contract_takes_its_point_and_is_billed_from_the_prov
     assert published.of(other.customer_id, "SubscriptionActivated") == []
 
 
+def test_a_point_taken_between_the_check_and_the_write_is_refused_not_taken_twice(
+    customer_factory: Any, operator: Operator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a point held by a contract imported a moment ago, which a second import's check missed
+    from chalicelib import contract_import
+
+    holder, other = customer_factory(), customer_factory()
+    pdl = pdl_digits()
+    assert operator.put(holder.customer_id, new_id(), energy(pdl)).status_code == 201
+    monkeypatch.setattr(contract_import, "_point_holders", lambda pdls: {})
+
+    # When the second contract of that point is written
+    second = operator.put(other.customer_id, new_id(), energy(pdl))
+
+    # Then the point's conditional write refuses it
+    assert_error(second, 409, "delivery_point_taken", "options.pdl")
+
+
+def test_a_file_whose_transaction_is_refused_is_written_row_by_row(
+    customer_factory: Any, operator: Operator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a point taken by a contract a moment ago, which the file's check misses, and a file of
+    # three contracts written in one transaction, the second on that point
+    from chalicelib import contract_import
+
+    holder, customer = customer_factory(), customer_factory()
+    taken = pdl_digits()
+    assert operator.put(holder.customer_id, new_id(), energy(taken)).status_code == 201
+    monkeypatch.setattr(contract_import, "_point_holders", lambda pdls: {})
+    rows = [
+        {"external_id": new_id(), "customer_id": customer.customer_id, **energy(pdl)}
+        for pdl in (pdl_digits(), taken, pdl_digits())
+    ]
+
+    # When the file is imported
+    report = operator.imported("\n".join(json.dumps(row) for row in rows) + "\n", "application/jsonl")
+
+    # Then the transaction refused as a whole is replayed row by row: only the second is rejected
+    assert [line["status"] for line in report["items"]] == ["created", "rejected", "created"]
+    assert report["items"][1]["fields"] == {"options.pdl": "is supplied under another running contract"}
+
+
 def test_an_immediate_cancellation_credits_no_day_the_provider_billed(
-    customer_factory: Any, operator: Operator, published: Any
+    customer_factory: Any, operator: Operator, published: Any, route_clock: Any
 ) -> None:
     # Given an imported hosting contract whose period the provider billed until the 20th
     customer = customer_factory()
     subscription_id = answer(operator.put(customer.customer_id, new_id(), hosting()))["subscription_id"]
 
-    # When its customer cancels it at once
+    # When its customer cancels it at once, on the 1st (19 days of the period left)
+    route_clock(NOW)
     cancelled = customer.call("POST", f"/{subscription_id}/cancel", {"reason": "Départ", "at": "immediately"})
 
     # Then it is cancelled, and nothing is credited: Guichet was never paid for that period
