@@ -20,6 +20,9 @@ then, by the customer and its external_id,
   own transitions, so the same events go out (suspended and resumed as by an operator, cancelled
   or expired on `ended_on`); what an import cannot change (the product, the start, the energy
   fields, the customer) is reported: a plan change is the customer's PATCH;
+- refused when its external_id names another customer's contract (the provider's ids of its
+  contracts are unique across its customers; a contract never changes hands: a move is a new
+  contract);
 - unchanged: the row is the one applied last time (ContractExternalId.fingerprint): nothing is
   written or published, so importing a file again changes nothing;
 - rejected: each wrong field named in the API's words, with the line number.
@@ -228,8 +231,8 @@ def _terms_problems(row: Row, today: date) -> dict[str, Phrase]:
             found["ended_on"] = Phrase("field.only_when_ended")
         if contract.renews_on is None:
             found["renews_on"] = Phrase("field.missing")
-        elif contract.renews_on <= max(started, today):
-            found["renews_on"] = Phrase("field.after_day", day=max(started, today).isoformat())
+        elif contract.renews_on <= started:
+            found["renews_on"] = Phrase("field.after_day", day=started.isoformat())
         if family == "electricity":
             if contract.billed_until is None:
                 found["billed_until"] = Phrase("field.missing")
@@ -246,6 +249,8 @@ def _terms_problems(row: Row, today: date) -> dict[str, Phrase]:
             found["ended_on"] = Phrase("field.missing")
         elif contract.ended_on < started:
             found["ended_on"] = Phrase("field.not_before_day", day=started.isoformat())
+        elif contract.ended_on > today:  # a contract ending later runs until then
+            found["ended_on"] = Phrase("field.not_after_day", day=today.isoformat())
     if contract.commitment_ends_on is not None and contract.commitment_ends_on < started:
         found["commitment_ends_on"] = Phrase("field.not_before_day", day=started.isoformat())
     if family == "electricity" and contract.auto_renew is False:
@@ -280,8 +285,9 @@ class _Plan:
     subscription: Subscription | None = None
 
 
-def contract_key(customer_id: str, external_id: str) -> tuple[str, str]:
-    return f"EXTCONTRACT#{customer_id}#{external_id}", "CONTRACT"
+def contract_key(external_id: str) -> tuple[str, str]:
+    """The provider's ids of its contracts are its own, unique across its customers."""
+    return f"EXTCONTRACT#{external_id}", "CONTRACT"
 
 
 def apply(rows: list[Row], *, now: datetime, today: date) -> list[Outcome]:
@@ -289,7 +295,7 @@ def apply(rows: list[Row], *, now: datetime, today: date) -> list[Outcome]:
     outcomes: dict[int, Outcome] = {}
     valid = [row for row in rows if not _rejected_as_read(row, outcomes)]
     plans = _customers(valid, outcomes)
-    first_line: dict[tuple[str, str], int] = {}
+    first_line: dict[tuple[str, str], int] = {}  # by the contract's key
     unique: list[_Plan] = []
     for plan in plans:
         if plan.key in first_line:
@@ -306,6 +312,8 @@ def apply(rows: list[Row], *, now: datetime, today: date) -> list[Outcome]:
         plan.existing = known.get(plan.key)
         if plan.existing is None:
             creates.append(plan)
+        elif plan.existing.customer_id != plan.customer_id:  # a contract never changes hands
+            outcomes[plan.row.line] = _rejected(plan, "external_id", "field.another_customers_contract")
         elif plan.existing.fingerprint == plan.row.fingerprint(plan.customer_id):
             outcomes[plan.row.line] = _outcome(plan, "unchanged", plan.existing.subscription_id)
         else:
@@ -387,7 +395,7 @@ def _customers(rows: list[Row], outcomes: dict[int, Outcome]) -> list[_Plan]:
                 row.line, row.external_id, "rejected", fields={name: Phrase("field.unknown_customer")}
             )
             continue
-        plans.append(_Plan(row, customer_id, contract_key(customer_id, contract.external_id)))
+        plans.append(_Plan(row, customer_id, contract_key(contract.external_id)))
     return plans
 
 
@@ -402,6 +410,12 @@ def _create(
     holders = _point_holders([plan.row.options["pdl"] for plan in plans if _takes_point(plan)])
     for plan in plans:
         previous = None
+        contract = plan.row.contract
+        assert contract is not None
+        if contract.renews_on is not None and contract.status in RUNNING and contract.renews_on <= today:
+            # its period over, it would never be renewed: the daily job has passed that day
+            outcomes[plan.row.line] = _rejected(plan, "renews_on", "field.after_day", day=today.isoformat())
+            continue
         if _takes_point(plan):
             pdl = plan.row.options["pdl"]
             if pdl in point_line:
@@ -472,6 +486,7 @@ class _New:
         write.save(
             ContractExternalId(
                 *plan.key,
+                customer_id=plan.customer_id,
                 subscription_id=subscription.subscription_id,
                 fingerprint=plan.row.fingerprint(plan.customer_id),
                 updated_at=now,
@@ -666,6 +681,7 @@ def _update_one(plan: _Plan, subscription: Subscription, *, now: datetime, today
     _set_status(plan, subscription, now=now, today=today)
     ContractExternalId(
         *plan.key,
+        customer_id=plan.customer_id,
         subscription_id=subscription.subscription_id,
         fingerprint=plan.row.fingerprint(plan.customer_id),
         updated_at=now,
@@ -717,11 +733,7 @@ def _set_fields(plan: _Plan, subscription: Subscription, *, now: datetime) -> No
     renewed_from = None
     if contract.status in RUNNING and subscription.status in RUNNING and contract.renews_on:
         renews_on = contract.renews_on.isoformat()
-        if renews_on != subscription.renews_on:
-            if renews_on < subscription.renews_on:
-                raise ValidationFailed(
-                    fields={"renews_on": Phrase("field.not_before_day", day=subscription.renews_on)}
-                )
+        if renews_on > subscription.renews_on:  # the provider renewed it (older: Guichet renewed it since)
             renewed_from = subscription.renews_on
             keys = subscriptions.renewal_keys(
                 subscription.subscription_id,
@@ -792,8 +804,9 @@ def _set_status(plan: _Plan, subscription: Subscription, *, now: datetime, today
 def put_one(
     customer_id: str, external_id: str, body: ContractTerms, *, now: datetime, today: date
 ) -> tuple[Outcome, Subscription]:
-    """PUT one contract: create, update or leave it. A rejected body is a 409 (its point of
-    delivery supplied, a status it cannot reach) or a 422 like any request's."""
+    """PUT one contract: create, update or leave it. A customer unknown here, or a contract of
+    another customer, is a 404; a rejected body a 409 (its point of delivery supplied, a status it
+    cannot reach) or a 422 like any request's."""
     from . import delivery_points
 
     data = body.model_dump(exclude_unset=True) | {"external_id": external_id, "customer_id": customer_id}
@@ -803,6 +816,8 @@ def put_one(
     outcome = apply([row], now=now, today=today)[0]
     if outcome.status == "rejected":
         ids = {p.message_id for p in outcome.fields.values()}
+        if ids & {"field.another_customers_contract", "field.unknown_customer"}:
+            raise NotFound()  # a customer unknown here, another customer's contract: as a missing id
         if "field.point_supplied" in ids:
             raise delivery_points.DeliveryPointTaken(fields=outcome.fields)
         if "field.status_transition" in ids or "field.status_cannot_suspend" in ids:
@@ -815,10 +830,13 @@ def put_one(
 
 
 def get_one(customer_id: str, external_id: str) -> Subscription:
+    """The customer's contract of this provider's id; another customer's answers as a missing one."""
     try:
-        item = ContractExternalId.get(*contract_key(customer_id, external_id))
+        item = ContractExternalId.get(*contract_key(external_id))
     except DoesNotExist:
         raise NotFound() from None
+    if item.customer_id != customer_id:
+        raise NotFound()
     return subscriptions.get(customer_id, item.subscription_id)
 
 

@@ -15,7 +15,7 @@
 | EventSeen (consumed event ids) | EVENT#<event_id> | EVENT |
 | JobRun (last day a daily job covered) | JOB#<name> | JOB |
 | CustomerExternalId (the provider's id of a customer) | EXTCUSTOMER#<external_id> | CUSTOMER |
-| ContractExternalId (the provider's id of a contract) | EXTCONTRACT#<customer_id>#<external_id> | CONTRACT |
+| ContractExternalId (the provider's id of a contract) | EXTCONTRACT#<external_id> | CONTRACT |
 | ContractImport (a contracts file and its counts) | IMPORT#<import_id> | IMPORT |
 | ImportPart (the file, then its report, compressed, in parts) | IMPORT#<import_id> | FILE#<n> or REPORT#<n> |
 | ImportQueued (a file waiting for the job) | IMPORTS | <submitted_at>#<import_id> |
@@ -241,6 +241,7 @@ class CustomerExternalId(Item, discriminator="customer_external_id"):
 class ContractExternalId(Item, discriminator="contract_external_id"):
     """The provider's id of an imported contract, its subscription and the row applied last."""
 
+    customer_id = UnicodeAttribute()
     subscription_id = UnicodeAttribute()
     fingerprint = UnicodeAttribute()
     updated_at = UTCDateTimeAttribute()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -178,24 +178,24 @@ def test_a_changed_contract_updates_through_the_service_transitions(
     external_id = new_id()
     created = answer(operator.put(customer.customer_id, external_id, hosting()))
 
-    # When the provider suspends it, then cancels it on the 5th
+    # When the provider suspends it, then cancels it that day
     suspended = operator.put(customer.customer_id, external_id, hosting(status="suspended", label="Vitrine"))
     cancelled = operator.put(
         customer.customer_id,
         external_id,
-        hosting(status="cancelled", label="Vitrine", renews_on=None, ended_on="2026-12-05"),
+        hosting(status="cancelled", label="Vitrine", renews_on=None, ended_on="2026-12-01"),
     )
 
     # Then each is an update with the service's own events: suspended by an operator, cancelled
     # on its last day, with nothing credited (the provider billed that period)
     assert answer(suspended)["result"] == "updated" and answer(suspended)["status"] == "suspended"
     assert answer(suspended)["label"] == "Vitrine"
-    assert answer(cancelled)["status"] == "cancelled" and answer(cancelled)["ended_on"] == "2026-12-05"
+    assert answer(cancelled)["status"] == "cancelled" and answer(cancelled)["ended_on"] == "2026-12-01"
     (suspension,) = published.of(customer.customer_id, "SubscriptionSuspended")
     assert suspension["detail"]["data"]["reason"] == "operator"
     (cancellation,) = published.of(customer.customer_id, "SubscriptionCancelled")
     assert (cancellation["detail"]["data"]["ended_on"], cancellation["detail"]["data"]["refund"]) == (
-        "2026-12-05",
+        "2026-12-01",
         None,
     )
     assert answer(cancelled)["subscription_id"] == created["subscription_id"]
@@ -206,6 +206,58 @@ def test_a_changed_contract_updates_through_the_service_transitions(
     # Then it is refused as the transition it is, and it stays cancelled
     assert_error(back, 409, "forbidden_transition")
     assert subscription_of(customer, created["subscription_id"])["status"] == "cancelled"
+
+
+def test_a_contract_of_another_customer_answers_as_a_missing_one(
+    customer_factory: Any, operator: Operator
+) -> None:
+    # Given a contract of one customer
+    owner, other = customer_factory(), customer_factory()
+    external_id = new_id()
+    assert operator.put(owner.customer_id, external_id, hosting()).status_code == 201
+
+    # When the operator names another customer with its id
+    read = operator.get(other.customer_id, external_id)
+    put = operator.put(other.customer_id, external_id, hosting(label="Autre"))
+
+    # and names a customer this service does not know
+    unknown = operator.put("zz999999-GU", new_id(), hosting())
+
+    # Then each answers 404, and the contract stays its owner's only
+    assert_error(read, 404, "not_found")
+    assert_error(put, 404, "not_found")
+    assert_error(unknown, 404, "not_found")
+    assert answer(other.call("GET", "/"))["items"] == []
+    assert answer(operator.get(owner.customer_id, external_id))["label"] == "Site vitrine"
+
+
+def test_a_period_the_service_renewed_since_is_not_moved_back_by_an_older_row(
+    customer_factory: Any, operator: Operator
+) -> None:
+    # Given an imported hosting plan whose period was extended since (to 2027-01-20)
+    from conftest import set_renewal
+
+    customer = customer_factory()
+    external_id = new_id()
+    created = answer(operator.put(customer.customer_id, external_id, hosting()))
+    set_renewal(customer, created["subscription_id"], date(2027, 1, 20))
+
+    # When the provider sends the row again with another label and its older period
+    changed = operator.put(customer.customer_id, external_id, hosting(label="Nouveau"))
+
+    # Then the label changes and the period stays the newer one
+    assert (answer(changed)["label"], answer(changed)["renews_on"]) == ("Nouveau", "2027-01-20")
+
+
+def test_an_ended_contract_ends_by_the_day_it_is_imported(customer_factory: Any, operator: Operator) -> None:
+    customer = customer_factory()
+
+    later = operator.put(customer.customer_id, new_id(), hosting(status="cancelled", ended_on="2026-12-31"))
+    ended = operator.put(customer.customer_id, new_id(), hosting(status="expired", ended_on="2026-10-31"))
+
+    assert_error(later, 422, "validation_failed", "ended_on")
+    assert ended.status_code == 201 and answer(ended)["status"] == "expired"
+    assert answer(ended)["ended_on"] == "2026-10-31"
 
 
 def test_what_an_import_cannot_change_is_refused(customer_factory: Any, operator: Operator) -> None:
