@@ -117,7 +117,7 @@ def unused_days_credit(subscription: Subscription, today: date) -> Proration | N
     from the provider, who billed it, is not Guichet's to credit)."""
     if subscriptions.billed_in_arrears(subscription):
         return None
-    if subscription.billed_from and subscription.billed_from >= subscription.renews_on:
+    if subscriptions.billed_by_provider(subscription):
         return None
     return subscriptions.prorated(
         subscription, price_cents=int(subscription.price_cents), from_day=today + timedelta(days=1)

@@ -7,14 +7,15 @@ id given when the customer was imported into the auth service (`customer_externa
 from CustomerRegistered/Updated); a customer this service does not know is reported, never
 guessed. Each row is validated as an order's line is (the product from the catalog, the energy
 fields as an order's options, a point of delivery under one running contract at a time) and is
-then, by the customer and its external_id,
+then, by its external_id,
 
 - created: a subscription with its contract, `origin` import: its number, status (active,
   suspended, or ended: cancelled or expired with `ended_on`), start and current period
   (`renews_on`), auto-renewal by the offer's terms, commitment end; a running contract is
   announced as any (SubscriptionActivated, with `origin: import` and `billed_from`, the first day
-  the provider did not bill: consumption makes its meters, invoices a monthly payer's schedule
-  from then), a suspended one then suspended (SubscriptionSuspended, `reason: operator`);
+  the provider did not bill: consumption makes its meters and bills them from then, invoices a
+  monthly payer's schedule), a suspended one then suspended (SubscriptionSuspended, `reason:
+  operator`); an ended one is history only, announced to nobody;
 - updated: label, auto-renewal, commitment end and the period (a later `renews_on`: the provider
   renewed it, SubscriptionRenewed) set from the row; a status change goes through the service's
   own transitions, so the same events go out (suspended and resumed as by an operator, cancelled
@@ -31,16 +32,16 @@ Guichet bills an imported contract only from where the provider's billing stops:
 ordered, so no upfront invoice is issued for the imported period; a period paid in advance
 (hosting, domains, telecom) is the provider's until `renews_on`, when Guichet's renewal order
 bills the next; energy is billed in arrears from `billed_from` (the day after `billed_until`,
-the last day the provider billed). An immediate cancellation credits no day of a period the
-provider billed (cancellations.unused_days_credit).
+the last day the provider billed). An immediate cancellation or a plan change credits no day of
+a period the provider billed (subscriptions.billed_by_provider).
 
 Writes: new rows go in TransactWriteItems of up to 100 items (the subscription, its external id
 and its point of delivery, each conditional: 33 to 50 rows a request); a transaction refused as a
 whole is replayed row by row, and only the row at fault is rejected. Dossier and contract numbers
 are reserved once per file, lookups go by BatchGetItem (100 keys a request) and events ten to a
-PutEvents request. A file is kept in the
-table when submitted and applied by the `apply_contract_imports` job (a request through API
-Gateway must answer within 29 s); its report, a line per row, is kept 30 days.
+PutEvents request. A file is kept in the table when submitted and applied by the
+`apply_contract_imports` job (a request through API Gateway must answer within 29 s); its report,
+a line per row, is kept 30 days.
 """
 
 from __future__ import annotations

@@ -506,6 +506,12 @@ def prorated(subscription: Subscription, *, price_cents: int, from_day: date) ->
     )
 
 
+def billed_by_provider(subscription: Subscription) -> bool:
+    """Whether the current period of a contract imported from the provider was billed by the
+    provider (Guichet bills from `billed_from`): Guichet never credits what it was not paid."""
+    return bool(subscription.billed_from) and str(subscription.billed_from) >= subscription.renews_on
+
+
 def billed_in_arrears(subscription: Subscription) -> bool:
     """Energy is billed by the month once consumed: its contract renews in place, without an order."""
     return subscription.family == "electricity"

@@ -367,6 +367,24 @@ def test_an_immediate_cancellation_credits_no_day_the_provider_billed(
     assert event["detail"]["data"]["refund"] is None
 
 
+def test_a_plan_change_credits_no_day_the_provider_billed(
+    customer_factory: Any, operator: Operator, published: Any, route_clock: Any
+) -> None:
+    # Given an imported hosting plan whose period the provider billed until the 20th
+    customer = customer_factory()
+    subscription_id = answer(operator.put(customer.customer_id, new_id(), hosting()))["subscription_id"]
+
+    # When its customer moves to the bigger plan on the 1st
+    route_clock(NOW)
+    changed = customer.call("PATCH", f"/{subscription_id}", {"product_id": "hosting-linux-1000"})
+
+    # Then the new plan's days are charged, and nothing of the old plan is credited
+    assert changed.status_code == 200, changed.body
+    (event,) = published.of(customer.customer_id, "SubscriptionChanged")
+    assert event["detail"]["data"]["credit"] is None
+    assert event["detail"]["data"]["charge"]["days"] == 19
+
+
 # --- files ------------------------------------------------------------------------------------
 
 
