@@ -192,6 +192,26 @@ def report_page(
 RESULTS = ("created", "updated", "unchanged", "rejected")  # what became of a row
 
 
+def counts(outcomes: list[Any]) -> dict[str, int]:
+    """How many rows became what (each outcome's `status`, one of RESULTS)."""
+    found = dict.fromkeys(RESULTS, 0)
+    for outcome in outcomes:
+        found[outcome.status] += 1
+    return found
+
+
+BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
+
+
+def batch_get(model: Any, keys: list[tuple[str, str]]) -> list[Any]:
+    """The items of `model` (a PynamoDB model) at these keys, once each, BATCH_GET a request."""
+    found: list[Any] = []
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), BATCH_GET):
+        found.extend(model.batch_get(unique[start : start + BATCH_GET]))
+    return found
+
+
 def summary(item: Any) -> dict[str, Any]:
     """An import's item as the operator routes show it: where it is, and its counts."""
     moment = "%Y-%m-%dT%H:%M:%SZ"

@@ -44,7 +44,6 @@ from aws_lambda_powertools import Logger
 from guichet_contracts import import_files
 from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.models import Model
 
 from . import accounts, customer_events
 from .errors import NotFound, ValidationFailed
@@ -68,7 +67,6 @@ MAX_FILE_BYTES = import_files.MAX_FILE_BYTES
 MAX_ROWS = import_files.MAX_ROWS
 KEPT_DAYS = 30
 TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
-_BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
 QUEUED = "CUSTOMER_IMPORT"  # due_pk of an import waiting for the job (the `due` index)
 
 # the columns of a CSV file; the address in address_* columns
@@ -212,7 +210,7 @@ def apply(rows: list[Row], *, now: datetime) -> list[Outcome]:
 
     known = {
         item.pk.removeprefix("EXTERNAL#"): item
-        for item in _batch_get(ExternalId, [external_key(r.customer.external_id) for r in valid])
+        for item in import_files.batch_get(ExternalId, [external_key(r.customer.external_id) for r in valid])
     }
     creates: list[_Plan] = []
     updates: list[_Plan] = []
@@ -245,17 +243,12 @@ def _rejected(row: Row, name: str, message_id: str, **values: Any) -> Outcome:
     return Outcome(row.line, row.external_id, "rejected", fields={name: Phrase(message_id, **values)})
 
 
-def _batch_get(model: type[Model], keys: list[tuple[str, str]]) -> list[Any]:
-    found: list[Any] = []
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), _BATCH_GET):
-        found.extend(model.batch_get(unique[start : start + _BATCH_GET]))
-    return found
-
-
 def _read_accounts(updates: list[_Plan], outcomes: dict[int, Outcome]) -> None:
     """The accounts the updates change, and what each update changes."""
-    found = {a.customer_id: a for a in _batch_get(Account, [account_key(p.customer_id) for p in updates])}
+    found = {
+        a.customer_id: a
+        for a in import_files.batch_get(Account, [account_key(p.customer_id) for p in updates])
+    }
     for plan in updates:
         account = found.get(plan.customer_id)
         if account is None:  # the account is gone (closed): the provider's id names nobody now
@@ -299,7 +292,7 @@ def _check_login_names(creates: list[_Plan], updates: list[_Plan], outcomes: dic
     pending = [p for p in creates + updates if p.row.line not in outcomes]
     keys = [login_key("email", p.row.customer.email) for p in pending if p.kind == "create"]
     keys += [login_key("phone", p.phone_written) for p in pending if p.phone_written]
-    taken = {item.pk: item.customer_id for item in _batch_get(LoginName, keys)}
+    taken = {item.pk: item.customer_id for item in import_files.batch_get(LoginName, keys)}
     for plan in pending:
         row = plan.row
         if plan.kind == "create" and login_key("email", row.customer.email)[0] in taken:
@@ -614,14 +607,18 @@ def run(import_id: str, *, now: datetime, deadline: Callable[[], bool]) -> bool:
         )
         outcomes = apply(read_rows(zlib.decompress(content), item.format), now=now)
         _write_report(item, outcomes)
-        logger.info("customers file applied", extra={"import_id": import_id, "counts": _counts(outcomes)})
+        logger.info(
+            "customers file applied", extra={"import_id": import_id, "counts": import_files.counts(outcomes)}
+        )
     if item.status == "inviting":
         ids = [line["customer_id"] for line in _report_lines(item) if line.get("customer_id")]
         for start in range(0, len(ids), invitations.BATCH):
             if deadline():
                 _release(item)
                 return False
-            batch = _batch_get(Account, [account_key(cid) for cid in ids[start : start + invitations.BATCH]])
+            batch = import_files.batch_get(
+                Account, [account_key(cid) for cid in ids[start : start + invitations.BATCH]]
+            )
             sent = invitations.invite_pending(batch, now=now)
             if sent:
                 item.update(actions=[CustomerImport.invitations_sent.add(sent)])
@@ -664,13 +661,6 @@ def _report_lines(item: CustomerImport) -> Iterable[dict[str, Any]]:
         yield from _part_json(item.import_id, f"REPORT#{part:04d}")
 
 
-def _counts(outcomes: list[Outcome]) -> dict[str, int]:
-    counts = dict.fromkeys(("created", "updated", "unchanged", "rejected"), 0)
-    for outcome in outcomes:
-        counts[outcome.status] += 1
-    return counts
-
-
 def _write_report(item: CustomerImport, outcomes: list[Outcome]) -> None:
     expires = int(item.expires_at_epoch)
     parts = import_files.report_parts([outcome.as_stored() for outcome in outcomes])
@@ -681,7 +671,7 @@ def _write_report(item: CustomerImport, outcomes: list[Outcome]) -> None:
                     *import_key(item.import_id, f"REPORT#{index:04d}"), data=data, expires_at_epoch=expires
                 )
             )
-    counts = _counts(outcomes)
+    counts = import_files.counts(outcomes)
     _set(item, status="inviting", report_parts=len(parts), rows=len(outcomes), **counts)
 
 

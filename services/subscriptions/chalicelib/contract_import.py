@@ -59,7 +59,6 @@ from aws_lambda_powertools import Logger
 from guichet_contracts import import_files
 from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.models import Model
 
 from . import catalog, customers, subscriptions
 from .errors import ApiError, NotFound, ValidationFailed
@@ -82,7 +81,6 @@ logger = Logger(child=True)
 
 KEPT_DAYS = 30
 LEASE_SECONDS = 16 * 60  # longer than the job's Lambda may run
-_BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
 RUNNING = ("active", "suspended")
 ENDED = ("cancelled", "expired")
 RESULTS = import_files.RESULTS
@@ -306,7 +304,10 @@ def apply(rows: list[Row], *, now: datetime, today: date) -> list[Outcome]:
         else:
             first_line[plan.key] = plan.row.line
             unique.append(plan)
-    known = {(item.pk, item.sk): item for item in _batch_get(ContractExternalId, [p.key for p in unique])}
+    known = {
+        (item.pk, item.sk): item
+        for item in import_files.batch_get(ContractExternalId, [p.key for p in unique])
+    }
     creates: list[_Plan] = []
     updates: list[_Plan] = []
     for plan in unique:
@@ -352,21 +353,13 @@ def _rejected(plan: _Plan, name: str, message_id: str, **values: Any) -> Outcome
     )
 
 
-def _batch_get(model: type[Model], keys: list[tuple[str, str]]) -> list[Any]:
-    found: list[Any] = []
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), _BATCH_GET):
-        found.extend(model.batch_get(unique[start : start + _BATCH_GET]))
-    return found
-
-
 def _customers(rows: list[Row], outcomes: dict[int, Outcome]) -> list[_Plan]:
     """Each row's customer: by the Guichet id, or by the provider's id of the customer; a customer
     this service has no copy of is reported (its auth events may not have arrived yet)."""
     contracts = {row.line: row.contract for row in rows if row.contract is not None}
     by_external = {
         item.pk.removeprefix("EXTCUSTOMER#"): item.customer_id
-        for item in _batch_get(
+        for item in import_files.batch_get(
             CustomerExternalId,
             [
                 customers.external_customer_key(contract.customer_external_id)
@@ -381,7 +374,7 @@ def _customers(rows: list[Row], outcomes: dict[int, Outcome]) -> list[_Plan]:
     }
     known = {
         item.customer_id
-        for item in _batch_get(
+        for item in import_files.batch_get(
             Customer, [(customer_pk(cid), "PROFILE") for cid in set(wanted.values()) if cid]
         )
     }
@@ -545,10 +538,10 @@ def _point_holders(pdls: list[str]) -> dict[str, tuple[str, bool]]:
     (delivery_points.holder, for a file: two BatchGetItem per 100 points)."""
     from .delivery_points import RUNNING as HOLDS
 
-    records = _batch_get(PdlHolder, [(f"PDL#{pdl}", "HOLDER") for pdl in pdls])
+    records = import_files.batch_get(PdlHolder, [(f"PDL#{pdl}", "HOLDER") for pdl in pdls])
     held = {
         s.subscription_id: s
-        for s in _batch_get(
+        for s in import_files.batch_get(
             Subscription, [(customer_pk(r.customer_id), f"SUB#{r.subscription_id}") for r in records]
         )
     }
@@ -628,7 +621,7 @@ _FIXED = ("product_id", "started_on")
 def _update(plans: list[_Plan], outcomes: dict[int, Outcome], *, now: datetime, today: date) -> None:
     found = {
         s.subscription_id: s
-        for s in _batch_get(
+        for s in import_files.batch_get(
             Subscription,
             [(customer_pk(p.customer_id), f"SUB#{p.existing.subscription_id}") for p in plans],  # type: ignore[union-attr]
         )
@@ -945,7 +938,9 @@ def run(waiting: ImportQueued, *, now: datetime, today: date) -> bool:
         )
         outcomes = apply(read_rows(zlib.decompress(content), item.format, today=today), now=now, today=today)
         _write_report(item, outcomes, now=now)
-        logger.info("contracts file applied", extra={"import_id": import_id, "counts": _counts(outcomes)})
+        logger.info(
+            "contracts file applied", extra={"import_id": import_id, "counts": import_files.counts(outcomes)}
+        )
     waiting.delete()
     return True
 
@@ -965,13 +960,6 @@ def _lease(import_id: str, *, now: datetime) -> bool:
     return True
 
 
-def _counts(outcomes: list[Outcome]) -> dict[str, int]:
-    counts = dict.fromkeys(RESULTS, 0)
-    for outcome in outcomes:
-        counts[outcome.status] += 1
-    return counts
-
-
 def _write_report(item: ContractImport, outcomes: list[Outcome], *, now: datetime) -> None:
     expires = int(item.expires_at_epoch)
     parts = import_files.report_parts([outcome.as_stored() for outcome in outcomes])
@@ -982,7 +970,7 @@ def _write_report(item: ContractImport, outcomes: list[Outcome], *, now: datetim
                     *import_key(item.import_id, f"REPORT#{index:04d}"), data=data, expires_at_epoch=expires
                 )
             )
-    counts = _counts(outcomes)
+    counts = import_files.counts(outcomes)
     item.update(
         actions=[
             ContractImport.status.set("done"),
