@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from harness import (
     ROOT,
@@ -81,6 +81,8 @@ def year_of_readings() -> None:
                     tariff={"energy_rates_cents_per_kwh": {"base": "19.52"}},
                 ),
                 order_id=None,
+                origin="order",
+                billed_from=date(2024, 12, 1),
             ),
         )
         content = year_csv("99999999999999").encode()

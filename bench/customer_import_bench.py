@@ -19,7 +19,6 @@ minutes for 10,000): the mails themselves are checked by the service's and the e
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -27,7 +26,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from harness import ROOT, DynamoCalls, requests_made, service_environment
+from harness import ROOT, DynamoCalls, imported_file, requests_made, service_environment
 
 SERVICE = ROOT / "services" / "auth"
 RESOURCES = {"AUTH_TABLE_NAME": "bench-auth", "AUTH_INVITATION_MAILS_PER_SECOND": "0"}
@@ -138,7 +137,11 @@ def measure() -> None:
     def imported(at: datetime) -> tuple[dict[str, Any], float, dict[str, int]]:
         applied.clear()
         started = time.perf_counter()
-        answer, job_calls = calls.during(lambda: submit_and_run(client, token, content, at))
+        answer, job_calls = calls.during(
+            lambda: imported_file(
+                client, token, "/operator/customers/imports", "apply_customer_imports", content, at
+            )
+        )
         return answer, time.perf_counter() - started, job_calls
 
     first, first_seconds, first_calls = imported(datetime(2026, 12, 1, 9, tzinfo=UTC))
@@ -164,25 +167,6 @@ def measure() -> None:
         f"{sum(second_calls.values()) / CUSTOMERS:.3f} requests per row, {requests_made(second_calls)}; "
         f"{second_seconds:.1f} s on moto"
     )
-
-
-def submit_and_run(client: Any, token: str, content: bytes, at: datetime) -> dict[str, Any]:
-    submitted = client.http.post(
-        "/operator/customers/imports",
-        headers={"authorization": f"Bearer {token}", "content-type": "text/csv"},
-        body=content,
-    )
-    assert submitted.status_code == 202, submitted.body
-    event = client.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-    )
-    event["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert client.lambda_.invoke("apply_customer_imports", event).payload == {"done": 1}
-    report = client.http.get(
-        f"/operator/customers/imports/{submitted.json_body['import_id']}?limit=1",
-        headers={"authorization": f"Bearer {token}"},
-    )
-    return dict(json.loads(report.body))
 
 
 if __name__ == "__main__":

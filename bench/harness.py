@@ -8,7 +8,9 @@
 - `deployed_on_moto(service_dir, stack)`: the service's resources in an in-process moto, with a
   token signer the service trusts;
 - `DynamoCalls` and `requests_made`: DynamoDB requests counted at PynamoDB's connection, and
-  how they are printed.
+  how they are printed;
+- `imported_file(client, token, path, job, content, at)`: an operator import's file submitted,
+  its job run as of `at`, its report's counts.
 """
 
 from __future__ import annotations
@@ -122,3 +124,21 @@ def requests_made(counted: dict[str, int]) -> str:
     total = sum(counted.values())
     detail = ", ".join(f"{op} {n}" for op, n in sorted(counted.items()))
     return f"{total} ({detail})"
+
+
+def imported_file(client: Any, token: str, path: str, job: str, content: bytes, at: Any) -> dict[str, Any]:
+    """Submit a file to an operator import route (`path`), run its `job` as of `at` (a datetime)
+    as its schedule would, and read the import's counts."""
+    submitted = client.http.post(
+        path, headers={"authorization": f"Bearer {token}", "content-type": "text/csv"}, body=content
+    )
+    assert submitted.status_code == 202, submitted.body
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
+    event["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert client.lambda_.invoke(job, event).payload == {"done": 1}
+    report = client.http.get(
+        f"{path}/{submitted.json_body['import_id']}?limit=1", headers={"authorization": f"Bearer {token}"}
+    )
+    return dict(json.loads(report.body))

@@ -20,6 +20,7 @@ from pathlib import Path
 BENCHES = [
     "auth_bench.py",
     "customer_import_bench.py",
+    "contract_import_bench.py",
     "subscriptions_bench.py",
     "invoices_bench.py",
     "consumption_bench.py",

@@ -24,6 +24,7 @@ from guichet_contracts.events import InvalidEvent
 SERVICES = sorted(path.name for path in (REPO / "services").iterdir() if (path / "app.py").is_file())
 CUSTOMER = CustomerRegistered(
     customer_id="C1",
+    external_id=None,
     email="ada@example.com",
     first_name="Ada",
     last_name="Lovelace",

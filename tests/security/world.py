@@ -415,7 +415,8 @@ def provider_invoice(number: str) -> dict[str, Any]:
 def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str, str]:
     """A customer the provider imported for the holder's ids of the auth operator routes: the
     provider's id of it (`external_id`) and the file that brought it in (`import_id`); the same id
-    names an invoice of the provider's billing imported for the holder (invoices operator routes)."""
+    names an invoice of the provider's billing imported for the holder (invoices operator routes)
+    and a contract of the provider's systems imported for them (subscriptions operator routes)."""
     external_id = f"sec-{holder.name.lower()}-{uuid.uuid4().hex[:8]}"
     headers = {"Authorization": f"Bearer {signer.operator()}"}
     imported = runtime.post(
@@ -431,6 +432,14 @@ def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str
         headers=headers,
     )
     _json(invoice, "an invoice of the provider's billing", 201)
+    # and a contract of the provider's systems under the same id (subscriptions operator routes)
+    contract = runtime.request(
+        "PUT",
+        f"/subscriptions/operator/customers/{holder.customer.customer_id}/subscriptions/{external_id}",
+        json=imported_contract(),
+        headers=headers,
+    )
+    _json(contract, "a contract of the provider's systems", 201)
     # and a request to recover the holder's account, open, for the recovery cases' operator routes
     asked = runtime.post(
         "/auth/recovery-requests",
@@ -446,6 +455,18 @@ def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str
         "external_id": external_id,
         "import_id": _json(imported, "a customers file", 202)["import_id"],
         "case_id": case_id,
+    }
+
+
+def imported_contract() -> dict[str, Any]:
+    """A running hosting plan of the provider's systems as its operator route takes it (its period
+    far ahead: a running contract's renews_on is after the day it is imported)."""
+    return {
+        "product_id": "hosting-linux-100",
+        "label": "Site importé",
+        "status": "active",
+        "started_on": "2025-01-15",
+        "renews_on": "2099-01-15",
     }
 
 
@@ -530,6 +551,7 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
             "readings": [{"meter_id": "00000000000000", "start": "2026-01-01T00:00:00Z", "value": 1}]
         },
         "ProviderInvoice": provider_invoice(f"SEC-{unique}"),
+        "ContractTerms": imported_contract(),
     }
     # routes that read a JSON object validated by the domain rather than a documented model
     by_route: dict[str, dict[str, Any]] = {

@@ -14,6 +14,7 @@ from .settings import settings
 def billing_profile(account: Account) -> dict[str, Any]:
     return {
         "customer_id": account.customer_id,
+        "external_id": account.external_id,  # the provider's id of an imported customer
         "email": account.email,
         "first_name": account.first_name,
         "last_name": account.last_name,

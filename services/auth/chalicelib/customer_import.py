@@ -31,9 +31,7 @@ again by its next run. The report (a line per row) is kept with the file for 30 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import uuid
 import zlib
@@ -43,9 +41,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from guichet_contracts import import_files
 from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.models import Model
 
 from . import accounts, customer_events
 from .errors import NotFound, ValidationFailed
@@ -65,13 +63,10 @@ from .models import (
 
 logger = Logger(child=True)
 
-MAX_FILE_BYTES = 5 * 1024 * 1024  # under Lambda's 6 MB request payload (API Gateway takes 10 MB)
-MAX_ROWS = 50_000
+MAX_FILE_BYTES = import_files.MAX_FILE_BYTES
+MAX_ROWS = import_files.MAX_ROWS
 KEPT_DAYS = 30
 TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
-_BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
-_PART_BYTES = 350 * 1024  # an item holds 400 KB
-_REPORT_LINES_PER_PART = 1000
 QUEUED = "CUSTOMER_IMPORT"  # due_pk of an import waiting for the job (the `due` index)
 
 # the columns of a CSV file; the address in address_* columns
@@ -124,112 +119,39 @@ class Outcome:
         if self.customer_id:
             stored["customer_id"] = self.customer_id
         if self.fields:
-            stored["fields"] = {name: [p.message_id, _plain(p.values)] for name, p in self.fields.items()}
+            stored["fields"] = import_files.stored_fields(self.fields)
         return stored
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value if isinstance(value, int | float) else str(value) for name, value in values.items()}
 
 
 def file_format(content_type: str | None) -> str:
     """`csv` or `jsonl` from the request's Content-Type; 415 for anything else."""
-    from .errors import UnsupportedMediaType
+    return import_files.file_format(content_type)
 
-    kind = (content_type or "").split(";")[0].strip().lower()
-    if kind in ("text/csv", "application/csv"):
-        return "csv"
-    if kind in (
-        "application/jsonl",
-        "application/x-ndjson",
-        "application/x-jsonlines",
-        "application/jsonlines",
-    ):
-        return "jsonl"
-    raise UnsupportedMediaType()
+
+def _address_cells(given: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row's address_* cells as the address object of the JSON rows."""
+    address = {
+        name.removeprefix("address_"): given.pop(name) for name in list(given) if name.startswith("address_")
+    }
+    if address:
+        given["address"] = address
+    return given
+
+
+_READER: import_files.Reader[Row] = import_files.Reader(
+    columns=COLUMNS,
+    required=REQUIRED_COLUMNS,
+    row=lambda line, given, csv_columns: validated(line, given, csv_columns=csv_columns),
+    unreadable=lambda line, problems: Row(line=line, external_id=None, problems=problems),
+    counted=lambda line: Row(line=line, external_id=None),
+    cells=_address_cells,
+)
 
 
 def read_rows(content: bytes, kind: str, *, validate: bool = True) -> list[Row]:
     """The rows of a file, each validated (unless `validate` is False: only counted, as when the
     file is submitted); a file that cannot be read at all is one 422."""
-    if not content.strip():
-        raise ValidationFailed(fields={"file": Phrase("field.empty")})
-    if len(content) > MAX_FILE_BYTES:
-        from .errors import PayloadTooLarge
-
-        raise PayloadTooLarge()
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed(fields={"file": Phrase("field.encoding")}) from None
-    rows = list(_csv_rows(text, validate) if kind == "csv" else _jsonl_rows(text, validate))
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed(fields={"file": Phrase("field.too_many_rows", max_rows=MAX_ROWS)})
-    return rows
-
-
-def _csv_rows(text: str, validate: bool) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-    except (StopIteration, csv.Error):
-        raise ValidationFailed(fields={"file": Phrase("field.empty")}) from None
-    problems = {f"columns.{name}": Phrase("field.extra_forbidden") for name in header if name not in COLUMNS}
-    problems |= {
-        f"columns.{name}": Phrase("field.missing") for name in REQUIRED_COLUMNS if name not in header
-    }
-    if len(set(header)) != len(header):
-        problems["columns"] = Phrase("field.no_duplicates")
-    if problems:
-        raise ValidationFailed(fields=problems)
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            line = reader.line_num
-            yield Row(line=start, external_id=None, problems={"line": Phrase("field.csv_line")})
-            continue
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue  # a blank line
-        if len(cells) != len(header):
-            yield Row(
-                line=start, external_id=None, problems={"line": Phrase("field.csv_cells", count=len(header))}
-            )
-            continue
-        if not validate:
-            yield Row(line=start, external_id=None)
-            continue
-        given: dict[str, Any] = {name: cell for name, cell in zip(header, cells, strict=True) if cell.strip()}
-        address = {
-            name.removeprefix("address_"): given.pop(name)
-            for name in list(given)
-            if name.startswith("address_")
-        }
-        if address:
-            given["address"] = address
-        yield validated(start, given, csv_columns=True)
-
-
-def _jsonl_rows(text: str, validate: bool) -> Iterator[Row]:
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        if not validate:
-            yield Row(line=number, external_id=None)
-            continue
-        try:
-            given = json.loads(raw)
-        except ValueError:
-            given = None
-        if not isinstance(given, dict):
-            yield Row(line=number, external_id=None, problems={"line": Phrase("field.object")})
-            continue
-        yield validated(number, given, csv_columns=False)
+    return _READER.read(content, kind, validate=validate)
 
 
 def validated(line: int, given: dict[str, Any], *, csv_columns: bool) -> Row:
@@ -288,7 +210,7 @@ def apply(rows: list[Row], *, now: datetime) -> list[Outcome]:
 
     known = {
         item.pk.removeprefix("EXTERNAL#"): item
-        for item in _batch_get(ExternalId, [external_key(r.customer.external_id) for r in valid])
+        for item in import_files.batch_get(ExternalId, [external_key(r.customer.external_id) for r in valid])
     }
     creates: list[_Plan] = []
     updates: list[_Plan] = []
@@ -321,17 +243,12 @@ def _rejected(row: Row, name: str, message_id: str, **values: Any) -> Outcome:
     return Outcome(row.line, row.external_id, "rejected", fields={name: Phrase(message_id, **values)})
 
 
-def _batch_get(model: type[Model], keys: list[tuple[str, str]]) -> list[Any]:
-    found: list[Any] = []
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), _BATCH_GET):
-        found.extend(model.batch_get(unique[start : start + _BATCH_GET]))
-    return found
-
-
 def _read_accounts(updates: list[_Plan], outcomes: dict[int, Outcome]) -> None:
     """The accounts the updates change, and what each update changes."""
-    found = {a.customer_id: a for a in _batch_get(Account, [account_key(p.customer_id) for p in updates])}
+    found = {
+        a.customer_id: a
+        for a in import_files.batch_get(Account, [account_key(p.customer_id) for p in updates])
+    }
     for plan in updates:
         account = found.get(plan.customer_id)
         if account is None:  # the account is gone (closed): the provider's id names nobody now
@@ -375,7 +292,7 @@ def _check_login_names(creates: list[_Plan], updates: list[_Plan], outcomes: dic
     pending = [p for p in creates + updates if p.row.line not in outcomes]
     keys = [login_key("email", p.row.customer.email) for p in pending if p.kind == "create"]
     keys += [login_key("phone", p.phone_written) for p in pending if p.phone_written]
-    taken = {item.pk: item.customer_id for item in _batch_get(LoginName, keys)}
+    taken = {item.pk: item.customer_id for item in import_files.batch_get(LoginName, keys)}
     for plan in pending:
         row = plan.row
         if plan.kind == "create" and login_key("email", row.customer.email)[0] in taken:
@@ -606,7 +523,7 @@ def submit(content: bytes, kind: str, *, operator: str, now: datetime) -> Custom
     rows = read_rows(content, kind, validate=False)  # the rows are validated by the job
     import_id = uuid.uuid4().hex
     packed = zlib.compress(content, 6)
-    parts = [packed[start : start + _PART_BYTES] for start in range(0, len(packed), _PART_BYTES)]
+    parts = import_files.split(packed)
     expires = int((now + timedelta(days=KEPT_DAYS)).timestamp())
     with ImportPart.batch_write() as batch:
         for index, data in enumerate(parts):
@@ -642,50 +559,21 @@ def get_import(import_id: str) -> CustomerImport:
 
 
 def summary(item: CustomerImport) -> dict[str, Any]:
-    return {
-        "import_id": item.import_id,
-        "status": item.status,
-        "format": item.format,
-        "sha256": item.sha256,
-        "submitted_at": accounts.iso(item.submitted_at),
-        "finished_at": accounts.iso(item.finished_at) if item.finished_at else None,
-        "rows": int(item.rows),
-        "created": int(item.created),
-        "updated": int(item.updated),
-        "unchanged": int(item.unchanged),
-        "rejected": int(item.rejected),
-        "invitations_sent": int(item.invitations_sent),
-    }
+    return {**import_files.summary(item), "invitations_sent": int(item.invitations_sent)}
 
 
 def report_page(
     item: CustomerImport, *, language: str, status: str | None, limit: int, cursor: int
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of the report's lines from the `cursor`-th on (those of `status` only, if given)."""
-    from guichet_contracts.words import say
-
-    found: list[dict[str, Any]] = []
-    index = 0
-    for part in range(int(item.report_parts)):
-        if (part + 1) * _REPORT_LINES_PER_PART <= cursor:
-            index = (part + 1) * _REPORT_LINES_PER_PART
-            continue
-        for line in _part_json(item.import_id, f"REPORT#{part:04d}"):
-            if index < cursor:
-                index += 1
-                continue
-            index += 1
-            if status and line["status"] != status:
-                continue
-            if len(found) == limit:
-                return found, index - 1
-            shown = dict(line)
-            if "fields" in line:
-                shown["fields"] = {
-                    name: say(language, mid, values) for name, (mid, values) in line["fields"].items()
-                }
-            found.append(shown)
-    return found, None
+    return import_files.report_page(
+        lambda part: _part_json(item.import_id, f"REPORT#{part:04d}"),
+        int(item.report_parts),
+        language=language,
+        status=status,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 def _part_json(import_id: str, part: str) -> list[dict[str, Any]]:
@@ -719,14 +607,18 @@ def run(import_id: str, *, now: datetime, deadline: Callable[[], bool]) -> bool:
         )
         outcomes = apply(read_rows(zlib.decompress(content), item.format), now=now)
         _write_report(item, outcomes)
-        logger.info("customers file applied", extra={"import_id": import_id, "counts": _counts(outcomes)})
+        logger.info(
+            "customers file applied", extra={"import_id": import_id, "counts": import_files.counts(outcomes)}
+        )
     if item.status == "inviting":
         ids = [line["customer_id"] for line in _report_lines(item) if line.get("customer_id")]
         for start in range(0, len(ids), invitations.BATCH):
             if deadline():
                 _release(item)
                 return False
-            batch = _batch_get(Account, [account_key(cid) for cid in ids[start : start + invitations.BATCH]])
+            batch = import_files.batch_get(
+                Account, [account_key(cid) for cid in ids[start : start + invitations.BATCH]]
+            )
             sent = invitations.invite_pending(batch, now=now)
             if sent:
                 item.update(actions=[CustomerImport.invitations_sent.add(sent)])
@@ -769,29 +661,17 @@ def _report_lines(item: CustomerImport) -> Iterable[dict[str, Any]]:
         yield from _part_json(item.import_id, f"REPORT#{part:04d}")
 
 
-def _counts(outcomes: list[Outcome]) -> dict[str, int]:
-    counts = dict.fromkeys(("created", "updated", "unchanged", "rejected"), 0)
-    for outcome in outcomes:
-        counts[outcome.status] += 1
-    return counts
-
-
 def _write_report(item: CustomerImport, outcomes: list[Outcome]) -> None:
-    lines = [outcome.as_stored() for outcome in outcomes]
     expires = int(item.expires_at_epoch)
-    parts = [
-        lines[start : start + _REPORT_LINES_PER_PART]
-        for start in range(0, len(lines), _REPORT_LINES_PER_PART)
-    ]
+    parts = import_files.report_parts([outcome.as_stored() for outcome in outcomes])
     with ImportPart.batch_write() as batch:
-        for index, part in enumerate(parts):
-            data = zlib.compress(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode(), 6)
+        for index, data in enumerate(parts):
             batch.save(
                 ImportPart(
                     *import_key(item.import_id, f"REPORT#{index:04d}"), data=data, expires_at_epoch=expires
                 )
             )
-    counts = _counts(outcomes)
+    counts = import_files.counts(outcomes)
     _set(item, status="inviting", report_parts=len(parts), rows=len(outcomes), **counts)
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint, Response
-from guichet_contracts import web
+from guichet_contracts import import_files, web
 from guichet_contracts.operator_tokens import OperatorTokenVerifier
 
 from .settings import settings
@@ -22,11 +22,8 @@ from .settings import settings
 operator_api = Blueprint(__name__)
 operators = OperatorTokenVerifier.from_settings(settings)
 SCOPE = "customers:write"
-# the file's types; JSON too, so that the token is checked first and a JSON body gets our 415
-FILE_TYPES = ["text/csv", "application/jsonl", "application/x-ndjson", "application/json"]
+FILE_TYPES = import_files.FILE_TYPES
 _IMPORT_ID = re.compile(r"[0-9a-f]{32}")
-_CURSOR = re.compile(r"[0-9]{1,6}")
-STATUSES = ("created", "updated", "unchanged", "rejected")
 
 
 def _now() -> datetime:
@@ -75,23 +72,17 @@ def submit_import() -> Response:
 
 @operator_api.route("/operator/customers/imports/{import_id}", methods=["GET"])
 def import_report(import_id: str) -> dict[str, Any]:
-    from guichet_contracts.words import Phrase
-
     from . import customer_import
-    from .errors import NotFound, ValidationFailed
+    from .errors import NotFound
 
     _operator()
     if not _IMPORT_ID.fullmatch(import_id):
         raise NotFound()
     request = operator_api.current_request
-    status = web.choice(request, "status", STATUSES)
-    limit = web.page_limit(request, default=100)
-    raw_cursor = web.query(request, "cursor") or "0"
-    if not _CURSOR.fullmatch(raw_cursor):
-        raise ValidationFailed(fields={"cursor": Phrase("field.cursor")})
+    status, limit, cursor = import_files.report_query(request)
     item = customer_import.get_import(import_id)
     lines, next_line = customer_import.report_page(
-        item, language=web.language(request), status=status, limit=limit, cursor=int(raw_cursor)
+        item, language=web.language(request), status=status, limit=limit, cursor=cursor
     )
     return {
         **customer_import.summary(item),

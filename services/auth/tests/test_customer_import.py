@@ -261,6 +261,23 @@ def test_a_customer_updated_by_an_import_is_announced_to_the_other_services(
     assert published == [(report["items"][0]["customer_id"], ["address"])]
 
 
+def test_an_imported_customer_is_announced_with_the_provider_id(operator: Operator, monkeypatch: Any) -> None:
+    # Given the events the import publishes
+    from chalicelib import customer_events
+
+    published: list[Any] = []
+    monkeypatch.setattr(
+        customer_events.events, "publish_many", lambda events, bus_name: published.extend(events)
+    )
+
+    # When a customer is imported
+    external_id = new_id()
+    operator.imported(HEADER + csv_row(external_id, unique_email()))
+
+    # Then CustomerRegistered carries the provider's id, which contract imports may name
+    assert [(event.name, event.external_id) for event in published] == [("CustomerRegistered", external_id)]
+
+
 def test_a_file_that_cannot_be_read_is_refused_at_once(operator: Operator) -> None:
     assert_error(
         operator.submit("email,first_name\nx@example.org,A\n"),

@@ -64,7 +64,7 @@ def _assert_envelope(event: dict[str, Any]) -> dict[str, Any]:
     assert event["source"] == "guichet.auth"
     detail = event["detail"]
     assert set(detail) >= ENVELOPE_KEYS
-    assert detail["version"] == 1
+    assert detail["version"] == 2  # version 2 carries the provider's external_id
     uuid.UUID(detail["event_id"])
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", detail["occurred_at"])
     occurred = datetime.strptime(detail["occurred_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
@@ -87,6 +87,7 @@ def test_registration_publishes_customer_registered(client, mailbox, event_queue
     assert len(events) == 1
     data = _assert_envelope(events[0])
     assert data["customer_id"] == customer_id
+    assert data["external_id"] is None  # registered, not imported: no provider's id
     assert data["email"] == email
     assert (data["first_name"], data["last_name"]) == ("Élodie", "Œuvray")
     assert data["phone"] == e164

@@ -131,7 +131,7 @@ def catch_up(meter: Meter, now: datetime) -> list[str]:
     except DoesNotExist:
         return []
     done = []
-    month, last = meter.active_from[:7], min(covered, previous_month(local_day(now)))
+    month, last = (meter.billed_from or meter.active_from)[:7], min(covered, previous_month(local_day(now)))
     while month <= last:
         if close(meter, month, now=now) in ("closed", "closed_with_payout"):
             done.append(month)

@@ -44,7 +44,8 @@ def subscription_activated(event: Any) -> None:
 
     from . import meters
 
-    meters.activated(events.received(event, SubscriptionActivated).data.subscription, now=datetime.now(UTC))
+    activated = events.received(event, SubscriptionActivated).data
+    meters.activated(activated.subscription, now=datetime.now(UTC), billed_from=activated.billed_from)
 
 
 @handlers.on_cw_event(

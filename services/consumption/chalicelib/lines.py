@@ -100,9 +100,14 @@ def due_keys(line: Line) -> tuple[str, str]:
     return f"LINE#{shard}", f"{end}#{line.subscription_id}"
 
 
-def new_line(subscription: Subscription, *, now: datetime) -> Line:
-    """The Line item of a mobile subscription as activated (not saved)."""
+def new_line(subscription: Subscription, *, now: datetime, billed_from: date | None = None) -> Line:
+    """The Line item of a mobile subscription as activated (not saved). Its first period to close
+    is the one holding `billed_from` (a line imported from the provider, which billed the periods
+    before: their usage is shown, never billed here)."""
     plan = plan_entry(subscription, subscription.started_on, changed_at="")
+    first = subscription.started_on
+    if billed_from is not None and billed_from > first:
+        first = period_containing(subscription.started_on, billed_from)[0]
     line = Line(
         line_pk(subscription.subscription_id),
         "LINE",
@@ -111,7 +116,7 @@ def new_line(subscription: Subscription, *, now: datetime) -> Line:
         started_on=subscription.started_on.isoformat(),
         units=sorted(plan["allowances"], key=_unit_order),
         plans=[plan],
-        next_period_start=subscription.started_on.isoformat(),
+        next_period_start=first.isoformat(),
         updated_at=now,
     )
     line.active_pk, line.active_sk = due_keys(line)

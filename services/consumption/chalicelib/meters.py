@@ -96,8 +96,9 @@ def of_point(point_id: str) -> list[Meter]:
 
 
 def own_days(meter: Meter, first: date, last: date) -> tuple[date, date]:
-    """The days of [first, last] that are the meter's own (last < first: none)."""
-    first = max(first, date.fromisoformat(meter.active_from))
+    """The days of [first, last] that the meter bills (last < first: none): its own, from the first
+    day Guichet bills (an imported contract's days before were billed by the provider)."""
+    first = max(first, date.fromisoformat(meter.billed_from or meter.active_from))
     if meter.closed_on:
         last = min(last, date.fromisoformat(meter.closed_on))
     return first, last
@@ -130,13 +131,14 @@ def _new_meter(
 # ---- SubscriptionActivated ------------------------------------------------------------------
 
 
-def activated(subscription: Subscription, *, now: datetime) -> list[Meter]:
+def activated(subscription: Subscription, *, now: datetime, billed_from: date | None = None) -> list[Meter]:
     """The meters of an electricity or mobile subscription, made once (a redelivery changes
-    nothing); the ones made now."""
+    nothing); the ones made now. `billed_from`: the first day Guichet bills (later than the start
+    for a contract imported from the provider)."""
     if subscription.family == "electricity":
-        made = _electricity_activated(subscription, now)
+        made = _electricity_activated(subscription, now, billed_from)
     elif subscription.family == "mobile":
-        made = _mobile_activated(subscription, now)
+        made = _mobile_activated(subscription, now, billed_from)
     else:
         return []
     if made:
@@ -147,11 +149,15 @@ def activated(subscription: Subscription, *, now: datetime) -> list[Meter]:
     return made
 
 
-def _electricity_activated(subscription: Subscription, now: datetime) -> list[Meter]:
+def _electricity_activated(
+    subscription: Subscription, now: datetime, billed_from: date | None
+) -> list[Meter]:
     contract = subscription.contract
     meter_id = f"E{subscription.subscription_id}"
     point_id = contract.pdl or meter_id
     meter = _new_meter(subscription, meter_id, point_id, kind="electricity", unit="kWh", now=now)
+    if billed_from is not None and billed_from > subscription.started_on:
+        meter.billed_from = billed_from.isoformat()
     meter.pdl = contract.pdl
     meter.offer = contract.offer
     meter.has_production = contract.offer in PRODUCING_OFFERS
@@ -168,10 +174,10 @@ def _electricity_activated(subscription: Subscription, now: datetime) -> list[Me
     return made
 
 
-def _mobile_activated(subscription: Subscription, now: datetime) -> list[Meter]:
+def _mobile_activated(subscription: Subscription, now: datetime, billed_from: date | None) -> list[Meter]:
     from . import lines
 
-    line = lines.new_line(subscription, now=now)
+    line = lines.new_line(subscription, now=now, billed_from=billed_from)
     meters = [_unit_meter(subscription, unit, now) for unit in line.units]
     return _save_new(meters, [meter.point_id for meter in meters], line=line)
 

@@ -103,6 +103,9 @@ class Meter(Item, discriminator="meter"):
     tariffs = JSONAttribute(null=True)
     status = UnicodeAttribute()  # active | closed
     active_from = UnicodeAttribute()  # YYYY-MM-DD: the subscription's first day
+    # YYYY-MM-DD: the first day Guichet bills, when later than active_from (a contract imported
+    # from the provider, which billed the days before): the days before are shown, never billed
+    billed_from = UnicodeAttribute(null=True)
     closed_on = UnicodeAttribute(null=True)  # its last day (inclusive)
     updated_at = UTCDateTimeAttribute()
     revision = NumberAttribute(default=0)  # a write changing a meter is conditional on it

@@ -138,9 +138,11 @@ class Customer:
         payment_mode: str = "per_invoice",
         price_cents: int = 1574,
         subscription_id: str | None = None,
+        billed_from: str | None = None,
     ) -> str:
         """Deliver SubscriptionActivated as the subscriptions service sends it; the subscription id.
-        Given `subscription_id`, the event is about that subscription again (a redelivery)."""
+        Given `subscription_id`, the event is about that subscription again (a redelivery); given
+        `billed_from`, it is a contract imported from the provider, billed by Guichet from that day."""
         subscription = a_subscription(
             self.customer_id,
             family,
@@ -157,7 +159,12 @@ class Customer:
         deliver(
             self.client,
             "subscription_activated",
-            SubscriptionActivated(subscription=subscription, order_id=None),
+            SubscriptionActivated(
+                subscription=subscription,
+                order_id=None,
+                origin="import" if billed_from else "order",
+                billed_from=date.fromisoformat(billed_from) if billed_from else subscription.started_on,
+            ),
         )
         self.subscriptions.append(subscription.subscription_id)
         return str(subscription.subscription_id)

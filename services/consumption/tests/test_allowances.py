@@ -208,6 +208,25 @@ def test_an_ended_period_is_closed_and_what_lies_beyond_the_plan_told(
 
 
 @pytest.mark.usefixtures("fresh_jobs")
+def test_an_imported_line_is_billed_from_the_period_the_provider_did_not_bill(
+    customer_factory: Any, published: Any
+) -> None:
+    # Given a line running since 10 January 2083, imported with the provider's billing until
+    # 9 April (billed_from 10 April), 11 GB used in March
+    customer = customer_factory()
+    line = customer.subscribe(
+        "mobile", offer=None, tariff=SMALL_PLAN, started_on="2083-01-10", billed_from="2083-04-10"
+    )
+    use(customer, line, "GB", {"2083-03-01T12:00:00+01:00": "11"})
+
+    # When the job runs on 11 May
+    close_periods("2083-05-11T03:30")
+
+    # Then only the period from 10 April is told: March's usage was the provider's to bill
+    assert [data["period_start"] for data in told(published, customer)] == ["2083-04-10"]
+
+
+@pytest.mark.usefixtures("fresh_jobs")
 def test_each_period_is_told_once_however_often_and_late_the_job_runs(
     customer_factory: Any, published: Any
 ) -> None:

@@ -664,3 +664,34 @@ def test_a_meter_activated_after_its_first_month_was_closed_gets_that_month_clos
     # and the next run closes April, not March again
     close_month("2049-05-01T03:00")
     assert [c["month"] for c in closed_months(published, customer)] == ["2049-03", "2049-04"]
+
+
+def test_an_imported_contract_is_billed_only_from_where_the_provider_stopped(
+    customer_factory: Any, published: Any
+) -> None:
+    # Given a contract running since January 2053, imported with the provider's billing up to
+    # 14 March (SubscriptionActivated with billed_from 15 March), read in February and March
+    customer = customer_factory()
+    meter_id, pdl = electricity_meter(customer, started_on="2053-01-01", billed_from="2053-03-15")
+    read(
+        customer,
+        pdl,
+        {
+            "2053-02-10T12:00:00+01:00": "7",
+            "2053-03-10T12:00:00+01:00": "5",
+            "2053-03-20T12:00:00+01:00": "3",
+        },
+    )
+    job_ran_until("2053-01")
+
+    # When the job closes February and March
+    close_month("2053-04-01T03:00")
+
+    # Then February, the provider's, is not billed; March is billed from the 15th only
+    (closed,) = closed_months(published, customer)
+    assert (closed["meter_id"], closed["month"], closed["period_start"]) == (
+        meter_id,
+        "2053-03",
+        "2053-03-15",
+    )
+    assert closed["consumed_kwh"] == "3"

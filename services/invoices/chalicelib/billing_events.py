@@ -6,7 +6,9 @@ the payout), however often EventBridge delivers it.
   lines are billed in arrears, by the month. The order is then settled (order_settlement).
 - SubscriptionActivated: the order's invoice is remembered as what paid the subscription (for
   refunds); an energy contract paid by monthly debits gets its year's payment schedule (twelve
-  installments of the year's estimate).
+  installments of the year's estimate) from the first day Guichet bills it. An imported contract
+  (`origin: import`) has no order: nothing is invoiced for it here, the provider billed its
+  period; its next period is billed as any other (a renewal order, or energy by the month).
 - SubscriptionSuspended / SubscriptionResumed: its installments pause and resume.
 - SubscriptionCancelled / SubscriptionExpired: its installments after its last day are cancelled;
   an immediate cancellation's unused prepaid days are credited and refunded (credit_notes).
@@ -89,7 +91,8 @@ def order_placed(order: OrderPlaced, *, now: datetime) -> Invoice | None:
 
 def subscription_activated(activated: SubscriptionActivated, *, now: datetime) -> bool:
     """The order's invoice paid the subscription; an energy contract paid by monthly debits starts
-    the year's schedule; True when the schedule is made now."""
+    the year's schedule from the first day Guichet bills it (`billed_from`: a contract imported
+    from the provider was billed by the provider before); True when the schedule is made now."""
     subscription = activated.subscription
     credit_notes.remember_order_invoice(
         subscription.customer_id, subscription.subscription_id, activated.order_id
@@ -99,7 +102,7 @@ def subscription_activated(activated: SubscriptionActivated, *, now: datetime) -
     return payment_schedules.create(
         subscription.customer_id,
         subscription.subscription_id,
-        start=subscription.started_on,
+        start=activated.billed_from,
         estimated_annual_cents=estimate(activated),
         currency=subscription.currency,
     )

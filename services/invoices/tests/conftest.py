@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -174,9 +175,12 @@ def order_placed(
     return event.order_id
 
 
-def energy_activated(customer: Customer, *, payment_mode: str = "monthly", **subscription: Any) -> Any:
+def energy_activated(
+    customer: Customer, *, payment_mode: str = "monthly", billed_from: str | None = None, **subscription: Any
+) -> Any:
     """Deliver the SubscriptionActivated of an electricity contract of this customer (monthly
-    debits by default); the subscription as the event carried it."""
+    debits by default); the subscription as the event carried it. Given `billed_from`, a contract
+    imported from the provider, billed by Guichet from that day."""
     from guichet_contracts.domain_events.subscriptions import SubscriptionActivated
     from guichet_local.testing import a_subscription
 
@@ -185,7 +189,14 @@ def energy_activated(customer: Customer, *, payment_mode: str = "monthly", **sub
     )
     state = a_subscription(customer.customer_id, "electricity", payment_mode=payment_mode, **subscription)
     deliver(
-        customer.client, "subscription_activated", SubscriptionActivated(subscription=state, order_id=None)
+        customer.client,
+        "subscription_activated",
+        SubscriptionActivated(
+            subscription=state,
+            order_id=None,
+            origin="import" if billed_from else "order",
+            billed_from=date.fromisoformat(billed_from) if billed_from else state.started_on,
+        ),
     )
     return state
 

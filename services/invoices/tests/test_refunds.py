@@ -60,7 +60,9 @@ def subscribed(customer: Any, price_cents: int = 3000, **line: Any) -> tuple[Any
     deliver(
         customer.client,
         "subscription_activated",
-        SubscriptionActivated(subscription=state, order_id=order_id),
+        SubscriptionActivated(
+            subscription=state, order_id=order_id, origin="order", billed_from=state.started_on
+        ),
     )
     return state, invoice_of_order(order_id)
 

@@ -97,6 +97,22 @@ def test_an_electricity_contract_of_a_monthly_payer_starts_its_schedule(customer
     assert invoice.total_cents == 990
 
 
+def test_an_imported_contract_starts_its_schedule_where_the_provider_billing_stops(
+    customer_factory: Any,
+) -> None:
+    # Given an electricity contract running since 2024, imported with the provider's billing up
+    # to 30 November 2026 (no order: nothing was invoiced for it here)
+    customer = customer_factory()
+
+    # When its activation arrives
+    activated(customer, date(2024, 2, 1), billed_from="2026-12-01")
+
+    # Then its schedule starts the month after Guichet starts billing it, not after 2024
+    schedule = schedule_of(customer)
+    assert [item["due_on"] for item in schedule["installments"]][:2] == ["2027-01-05", "2027-02-05"]
+    assert invoices_in_table(customer.customer_id) == []
+
+
 def test_a_customer_who_pays_per_invoice_has_no_schedule(customer_factory: Any) -> None:
     # Given a customer with invoices, and electricity paid per invoice
     customer = customer_factory()

@@ -113,8 +113,11 @@ def withdraw(customer_id: str, subscription_id: str, *, now: datetime, today: da
 
 def unused_days_credit(subscription: Subscription, today: date) -> Proration | None:
     """The share of a period paid in advance that the days after `today` make, or None (energy is
-    billed in arrears; a period already over has no unused day)."""
+    billed in arrears; a period already over has no unused day; the period of a contract imported
+    from the provider, who billed it, is not Guichet's to credit)."""
     if subscriptions.billed_in_arrears(subscription):
+        return None
+    if subscriptions.billed_by_provider(subscription):
         return None
     return subscriptions.prorated(
         subscription, price_cents=int(subscription.price_cents), from_day=today + timedelta(days=1)

@@ -151,8 +151,9 @@ def _announce(subscription: Subscription, previous: dict[str, Any], *, today: da
     credit = charge = None
     if not subscriptions.billed_in_arrears(subscription):
         old, new = previous["price_cents"], int(subscription.price_cents)
-        credit = subscriptions.prorated(subscription, price_cents=old, from_day=starts)
         charge = subscriptions.prorated(subscription, price_cents=new, from_day=starts)
+        if not subscriptions.billed_by_provider(subscription):  # what the provider billed is its to credit
+            credit = subscriptions.prorated(subscription, price_cents=old, from_day=starts)
     subscriptions.publish(
         SubscriptionChanged(
             subscription=subscriptions.state(subscription),

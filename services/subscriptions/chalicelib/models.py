@@ -14,6 +14,11 @@
 | InvoiceSettled (an invoice said paid) | CUSTOMER#<customer_id> | PAID#<invoice_id> |
 | EventSeen (consumed event ids) | EVENT#<event_id> | EVENT |
 | JobRun (last day a daily job covered) | JOB#<name> | JOB |
+| CustomerExternalId (the provider's id of a customer) | EXTCUSTOMER#<external_id> | CUSTOMER |
+| ContractExternalId (the provider's id of a contract) | EXTCONTRACT#<external_id> | CONTRACT |
+| ContractImport (a contracts file and its counts) | IMPORT#<import_id> | IMPORT |
+| ImportPart (the file, then its report, compressed, in parts) | IMPORT#<import_id> | FILE#<n> or REPORT#<n> |
+| ImportQueued (a file waiting for the job) | IMPORTS | <submitted_at>#<import_id> |
 | Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
 
 A customer's partition holds everything the customer area shows, so a listing or the
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 from guichet_contracts import retries
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
@@ -105,6 +111,12 @@ class Subscription(Item, discriminator="subscription"):
     renews_pk = UnicodeAttribute(null=True)  # only while the subscription can renew or expire
     renews_sk = UnicodeAttribute(null=True)
     renewals = RenewalsIndex()
+    # a contract imported from the provider's systems (contract_import.py); null for an order's
+    external_id = UnicodeAttribute(null=True)  # the provider's id of the contract
+    imported_on = UnicodeAttribute(null=True)  # YYYY-MM-DD: the day it was imported
+    billed_from = UnicodeAttribute(null=True)  # YYYY-MM-DD: the first day Guichet bills
+    ended_on = UnicodeAttribute(null=True)  # YYYY-MM-DD: an imported ended contract's last day
+    commitment_ends_on = UnicodeAttribute(null=True)  # YYYY-MM-DD: an imported contract's commitment
 
 
 class OrderLine(MapAttribute):
@@ -174,6 +186,7 @@ class Customer(Item, discriminator="customer"):
     language = UnicodeAttribute(default="fr")
     address = JSONAttribute(null=True)
     version = UnicodeAttribute()  # occurred_at of the event that wrote it: older events do not overwrite
+    external_id = UnicodeAttribute(null=True)  # the provider's id of an imported customer
     mandate_reference = UnicodeAttribute(null=True)  # a SEPA mandate on file (MandateSigned)
 
 
@@ -217,6 +230,56 @@ class EventSeen(Item, discriminator="event_seen"):
 
 class JobRun(Item, discriminator="job_run"):
     covered_until = UnicodeAttribute()  # YYYY-MM-DD
+
+
+class CustomerExternalId(Item, discriminator="customer_external_id"):
+    """The provider's id of a customer (auth's CustomerRegistered/Updated) and the customer's id."""
+
+    customer_id = UnicodeAttribute()
+
+
+class ContractExternalId(Item, discriminator="contract_external_id"):
+    """The provider's id of an imported contract, its subscription and the row applied last."""
+
+    customer_id = UnicodeAttribute()
+    subscription_id = UnicodeAttribute()
+    fingerprint = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class ContractImport(Item, discriminator="contract_import"):
+    """A contracts file an operator submitted, its counts and where the job is with it."""
+
+    import_id = UnicodeAttribute()
+    operator = UnicodeAttribute()
+    status = UnicodeAttribute()  # queued | importing | done
+    format = UnicodeAttribute()  # csv | jsonl
+    sha256 = UnicodeAttribute()
+    submitted_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    file_parts = NumberAttribute()
+    report_parts = NumberAttribute(default=0)
+    rows = NumberAttribute(default=0)
+    created = NumberAttribute(default=0)
+    updated = NumberAttribute(default=0)
+    unchanged = NumberAttribute(default=0)
+    rejected = NumberAttribute(default=0)
+    lease_until = NumberAttribute(null=True)
+    expires_at_epoch = NumberAttribute()
+
+
+class ImportPart(Item, discriminator="import_part"):
+    """A part of a contracts file, then of its report (compressed JSON), under 400 KB each."""
+
+    data = BinaryAttribute(legacy_encoding=False)
+    expires_at_epoch = NumberAttribute()
+
+
+class ImportQueued(Item, discriminator="import_queued"):
+    """A contracts file waiting for the job (IMPORTS / <submitted_at>#<import_id>): one Query finds them."""
+
+    import_id = UnicodeAttribute()
+    expires_at_epoch = NumberAttribute()
 
 
 def customer_pk(customer_id: str) -> str:

@@ -8,6 +8,7 @@ from guichet_contracts import openapi
 from guichet_contracts.openapi import DAY, ERROR, PAGE_LIMIT, Route, list_of, one_of
 
 from . import responses, schemas
+from .contract_import_openapi import FILE_REQUEST_BODY, contract_import_routes
 from .orders import STATUSES as ORDER_STATUSES
 from .subscriptions import FAMILIES, STATUSES
 
@@ -185,6 +186,7 @@ ROUTES = [
         operator_scope=OPERATOR_SCOPE,
         responses={200: "SubscriptionDetail", 404: ERROR, 409: ERROR},
     ),
+    *contract_import_routes(OPERATOR_SCOPE),
 ]
 
 
@@ -195,4 +197,5 @@ def document() -> dict[str, Any]:
         "required": True,
         "content": {"application/json": {"schema": {"type": "object"}}},
     }
+    built["paths"]["/subscriptions/operator/subscriptions/imports"]["post"]["requestBody"] = FILE_REQUEST_BODY
     return built

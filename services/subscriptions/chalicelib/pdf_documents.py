@@ -267,11 +267,15 @@ class _Writer(Document):
             term = self.text["renewal_auto" if self.subscription.get("auto_renew") else "renewal_manual"]
         story += [self.heading(self.text["term_heading"]), self.paragraph(term)]
         started_on = self.subscription.get("started_on")
-        acceptance = (
-            self.text["accepted"].format(date=self.date(started_on), name=self.customer_name)
-            if started_on
-            else self.text["not_accepted"].format(name=self.customer_name)
-        )
+        imported = self.subscription.get("imported")
+        if imported:  # made with the provider elsewhere: Guichet never had it accepted
+            acceptance = self.text["imported"].format(
+                provider=self.company, started=self.date(started_on), date=self.date(imported["imported_on"])
+            )
+        elif started_on:
+            acceptance = self.text["accepted"].format(date=self.date(started_on), name=self.customer_name)
+        else:
+            acceptance = self.text["not_accepted"].format(name=self.customer_name)
         story += [self.heading(self.text["acceptance"]), self.paragraph(acceptance, "signature")]
         return story
 

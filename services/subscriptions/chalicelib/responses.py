@@ -129,9 +129,20 @@ Options = (
 )
 
 
+class Imported(ResponseModel):
+    """A contract imported from the provider's systems rather than ordered here."""
+
+    imported_on: date = Field(description="The day it was imported")
+    billed_from: date | None = Field(
+        description="The first day billed here (the provider billed before); null: an ended contract"
+    )
+    commitment_ends_on: date | None = Field(description="The end of its commitment, if any")
+
+
 class SubscriptionDetail(Subscription):
     """A subscription with its contract, technical settings and options (one subscription's routes)."""
 
+    imported: Imported | None = Field(description="null: ordered here")
     contract: Contract
     settings: Settings = Field(description="Technical settings, as the family's model has them")
     options: Options = Field(description="The options it was ordered or changed with")
@@ -221,6 +232,58 @@ class SupportMessage(ResponseModel):
     sent_at: datetime
 
 
+# --- the provider's contracts (operator routes, contract_import.py) ---
+
+
+class ProviderContract(SubscriptionDetail):
+    """An imported contract as an operator sees it: the subscription, its customer, the provider's
+    id of it, and (for a PUT) what the PUT did."""
+
+    model_config = ConfigDict(json_schema_extra=not_null("result"))
+
+    customer_id: str
+    external_id: str | None
+    ended_on: date | None = Field(description="An ended contract's last day of service, as imported")
+    commitment_ends_on: date | None
+    result: Literal["created", "updated", "unchanged"] | None = None
+
+
+class ContractImportLine(ResponseModel):
+    """One row of a contracts file: its line number and what became of it."""
+
+    model_config = ConfigDict(json_schema_extra=not_null("customer_id", "subscription_id", "fields"))
+
+    line: int = Field(ge=1)
+    external_id: str | None
+    status: Literal["created", "updated", "unchanged", "rejected"]
+    customer_id: str | None = None
+    subscription_id: str | None = None
+    fields: dict[str, str] | None = None  # a rejected row: each wrong field (or column) and why
+
+
+class ContractImport(ResponseModel):
+    """A contracts file: where its import is, and its counts once applied."""
+
+    import_id: str
+    status: Literal["queued", "importing", "done"]
+    format: Literal["csv", "jsonl"]
+    sha256: str
+    submitted_at: datetime
+    finished_at: datetime | None
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
+class ContractImportReport(ContractImport):
+    """The import and a page of its lines (`?status=` for one kind, `?cursor=` for the next page)."""
+
+    items: list[ContractImportLine]
+    next_cursor: str | None
+
+
 ANSWERS: tuple[type[BaseModel], ...] = (
     Health,
     Catalog,
@@ -234,4 +297,7 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Slots,
     Appointment,
     SupportMessage,
+    ProviderContract,
+    ContractImport,
+    ContractImportReport,
 )

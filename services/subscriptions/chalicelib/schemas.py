@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 import phonenumbers
@@ -79,6 +79,41 @@ class SupportMessageRequest(_Body):
     subject: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     message: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
     subscription_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+# --- the provider's contracts (contract_import.py) ---
+
+EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$"  # the provider's ids, as the auth service's
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=EXTERNAL_ID)]
+CustomerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,64}$")]
+
+
+class ContractTerms(_Body):
+    """A contract as the provider's systems know it: the body of one PUT, and each row of a file
+    (with its ids). Dates are days (YYYY-MM-DD); `renews_on` is the first day of the next period."""
+
+    product_id: ProductId
+    label: Label | None = None
+    status: Literal["active", "suspended", "cancelled", "expired"]
+    started_on: date
+    renews_on: date | None = Field(default=None, description="A running contract's next period's first day")
+    ended_on: date | None = Field(default=None, description="An ended contract's last day of service")
+    billed_until: date | None = Field(
+        default=None,
+        description="The last day the provider billed (energy: required; a period paid in advance: "
+        "the day before renews_on, its default)",
+    )
+    auto_renew: bool | None = Field(default=None, description="Default: the offer's terms")
+    commitment_ends_on: date | None = None
+    options: dict[str, Any] = Field(default_factory=dict, description="An order's options (energy fields)")
+
+
+class ImportedContract(ContractTerms):
+    """One row of a contracts file: the contract, the provider's id of it, and its customer."""
+
+    external_id: ExternalId
+    customer_id: CustomerId | None = None
+    customer_external_id: ExternalId | None = None
 
 
 Body = TypeVar("Body", bound=_Body)

@@ -116,6 +116,15 @@ def as_dict(subscription: Subscription, *, detail: bool = False) -> dict[str, An
         "cancel_at": subscription.cancel_at,
     }
     if detail:
+        answer["imported"] = (
+            {
+                "imported_on": subscription.imported_on,
+                "billed_from": subscription.billed_from,
+                "commitment_ends_on": subscription.commitment_ends_on,
+            }
+            if subscription.external_id
+            else None
+        )
         answer["contract"] = contract_dict(subscription)
         answer["settings"] = subscription.settings or {}
         answer["options"] = subscription.options or {}
@@ -182,9 +191,24 @@ def state(subscription: Subscription) -> contract.Subscription:
 
 
 def announce_activated(subscription: Subscription, order_id: str | None) -> None:
+    publish(activated_event(subscription, order_id))
+
+
+def activated_event(subscription: Subscription, order_id: str | None) -> DomainEvent:
+    """SubscriptionActivated: an order's subscription is billed by Guichet from its start, an
+    imported contract from the first day the provider did not bill (`billed_from`)."""
     from guichet_contracts.domain_events import subscriptions as contract
 
-    publish(contract.SubscriptionActivated(subscription=state(subscription), order_id=order_id))
+    now_state = state(subscription)
+    imported = subscription.external_id is not None
+    return contract.SubscriptionActivated(
+        subscription=now_state,
+        order_id=order_id,
+        origin="import" if imported else "order",
+        billed_from=date.fromisoformat(subscription.billed_from)
+        if imported and subscription.billed_from
+        else now_state.started_on,
+    )
 
 
 def announce_renewed(subscription: Subscription, order_id: str | None, *, period_start: date) -> None:
@@ -217,15 +241,19 @@ def announce_cancelled(
 
 
 def announce_suspended(subscription: Subscription, *, reason: str, invoice_ids: list[str], on: date) -> None:
+    publish(suspended_event(subscription, reason=reason, invoice_ids=invoice_ids, on=on))
+
+
+def suspended_event(
+    subscription: Subscription, *, reason: str, invoice_ids: list[str], on: date
+) -> DomainEvent:
     from guichet_contracts.domain_events import subscriptions as contract
 
-    publish(
-        contract.SubscriptionSuspended(
-            subscription=state(subscription),
-            reason=reason,  # type: ignore[arg-type]
-            invoice_ids=invoice_ids,
-            on=on,
-        )
+    return contract.SubscriptionSuspended(
+        subscription=state(subscription),
+        reason=reason,  # type: ignore[arg-type]
+        invoice_ids=invoice_ids,
+        on=on,
     )
 
 
@@ -267,8 +295,10 @@ def new_subscription(
     now: datetime,
     status: str | None = None,
     remarks: str | None = None,
+    numbers: tuple[int, int] | None = None,
 ) -> Subscription:
-    """A subscription for a provisioned order line (not saved: the caller writes it in its transaction)."""
+    """A subscription for a provisioned order line (not saved: the caller writes it in its
+    transaction); `numbers`: its dossier and contract numbers, when reserved beforehand."""
     from .technical_settings import settings_required
 
     family = product["family"]
@@ -283,10 +313,11 @@ def new_subscription(
     # an electricity contract for a home changing hands starts the day its customer moves in
     starts = date.fromisoformat(options["move_in_on"]) if options.get("move_in_on") else today
     renews_on = iso_day(add_periods(starts, product["billing_period"], periods))
-    dossier = f"{_DOSSIER_PREFIX[family]}{next_number('dossier'):08d}"
+    dossier_number, contract_number = numbers or (next_number("dossier"), next_number("contract"))
+    dossier = f"{_DOSSIER_PREFIX[family]}{dossier_number:08d}"
     energy = family == "electricity"
     contract = Contract(
-        contract_number=f"C{today.year}{next_number('contract'):07d}",
+        contract_number=f"C{today.year}{contract_number:07d}",
         offer=product.get("offer"),
         payment_mode=options.get("payment_mode") or ("monthly" if energy else "per_invoice"),
     )
@@ -473,6 +504,12 @@ def prorated(subscription: Subscription, *, price_cents: int, from_day: date) ->
         amount_cents=int(amount),
         currency=subscription.currency,
     )
+
+
+def billed_by_provider(subscription: Subscription) -> bool:
+    """Whether the current period of a contract imported from the provider was billed by the
+    provider (Guichet bills from `billed_from`): Guichet never credits what it was not paid."""
+    return bool(subscription.billed_from) and str(subscription.billed_from) >= subscription.renews_on
 
 
 def billed_in_arrears(subscription: Subscription) -> bool:

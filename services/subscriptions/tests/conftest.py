@@ -136,6 +136,7 @@ def customer_factory(client: Any, signer: Signer) -> Any:
             "company": None,
             "phone": "+33612345678",
             "language": language,
+            "external_id": None,
             "address": address
             if address is not True
             else {
@@ -182,6 +183,7 @@ def register_customer(
     email = f"{customer_id.lower()}@example.org"
     data = {
         "customer_id": customer_id,
+        "external_id": None,
         "email": email,
         "first_name": "Test",
         "last_name": "Client",
@@ -199,6 +201,7 @@ def update_customer(customer: Customer, **changes: Any) -> None:
     """auth's CustomerUpdated for this customer (the service keeps the newest copy)."""
     data = {
         "customer_id": customer.customer_id,
+        "external_id": None,
         "email": customer.email,
         "first_name": "Test",
         "last_name": "Client",

@@ -15,6 +15,7 @@ def customer_event(customer: Customer, occurred_at: str, **changes: Any) -> None
     """auth's CustomerUpdated for this customer, as it occurred at `occurred_at`."""
     data = {
         "customer_id": customer.customer_id,
+        "external_id": None,
         "email": customer.email,
         "first_name": "Test",
         "last_name": "Client",
@@ -60,3 +61,27 @@ def test_an_older_event_arriving_late_changes_nothing(customer_factory: Any, mai
 
     # Then the newer details stay
     assert order_mail_subject(customer, mailbox).startswith("We have received your order")
+
+
+def test_a_profile_change_keeps_the_mandate_on_file(customer_factory: Any) -> None:
+    # Given a customer who signed a SEPA mandate
+    from datetime import date
+
+    from conftest import electricity_options
+    from guichet_contracts.domain_events.invoices import MandateSigned
+
+    customer = customer_factory()
+    signed = MandateSigned(
+        customer_id=customer.customer_id, mandate_reference="GUICHET-M2", signed_on=date(2026, 12, 4)
+    )
+    deliver(customer.client, "mandate_signed", signed)
+
+    # When their profile changes afterwards (a new phone)
+    customer_event(customer, "2030-01-01T00:00:00Z", phone="+33698765432")
+
+    # Then an energy order paid by monthly debits still finds the mandate on file
+    order = place_order(
+        customer,
+        [{"product_id": "electricity-essentielle", "label": "Maison", "options": electricity_options()}],
+    )
+    assert answer(order)["awaiting"] == "payment"

@@ -225,6 +225,26 @@ def test_the_contract_is_accepted_on_the_start_date_written_in_the_language(lang
     assert acceptance in text
 
 
+@pytest.mark.parametrize(
+    ("language", "imported", "accepted"),
+    [
+        ("fr", "importé des systèmes de", "Accepté électroniquement"),
+        ("en", "imported from the systems of", "Electronically accepted"),
+        ("it", "importato dai sistemi di", "Accettato elettronicamente"),
+    ],
+)
+def test_an_imported_contract_says_so_and_claims_no_electronic_acceptance(language, imported, accepted):
+    contract = {
+        **ELECTRICITY,
+        "imported": {"imported_on": "2026-12-01", "billed_from": "2026-12-01", "commitment_ends_on": None},
+    }
+
+    text, _ = read(render("contract", language, subscription=contract))
+
+    assert imported in text and accepted not in text
+    assert "2026" in text.split(imported)[1][:80]  # the day it was imported
+
+
 def test_a_contract_not_yet_started_awaits_acceptance():
     pending = {**ELECTRICITY, "status": "pending_confirmation", "started_on": None}
 

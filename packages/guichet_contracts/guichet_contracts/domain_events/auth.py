@@ -21,7 +21,11 @@ class Address(Part):
 
 
 class CustomerProfile(DomainEvent):
+    # version 2 added external_id: the provider's own id of an imported customer (none otherwise)
+    version: ClassVar[int] = 2
+
     customer_id: Id
+    external_id: Id | None
     email: str
     first_name: str
     last_name: str

@@ -127,12 +127,21 @@ class Proration(Part):
 
 class SubscriptionActivated(DomainEvent):
     name: ClassVar[str] = "SubscriptionActivated"
+    # version 2 added `origin` and `billed_from`: a contract imported from the provider's systems
+    version: ClassVar[int] = 2
     producer: ClassVar[str] = "subscriptions"
     consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
-    when: ClassVar[str] = "A paid order was provisioned: the subscription exists from `started_on`."
+    when: ClassVar[str] = (
+        "A paid order was provisioned (`origin: order`), or a running contract was imported from the "
+        "provider's systems (`origin: import`): the subscription exists from `started_on`, and "
+        "Guichet bills it from `billed_from` (an order's `started_on`; an import's first day the "
+        "provider did not bill)."
+    )
 
     subscription: Subscription
     order_id: Id | None
+    origin: Literal["order", "import"]
+    billed_from: Day
 
 
 class SubscriptionRenewed(DomainEvent):
