@@ -14,6 +14,8 @@
 | InvoiceSettled (an invoice said paid) | CUSTOMER#<customer_id> | PAID#<invoice_id> |
 | EventSeen (consumed event ids) | EVENT#<event_id> | EVENT |
 | JobRun (last day a daily job covered) | JOB#<name> | JOB |
+| CatalogHead, CatalogVersion (catalog_versions.py) | CATALOG | HEAD, VERSION#<n> |
+| PriceNotice (dearer terms announced, price_changes.py) | PRICE_NOTICE#<subscription_id> | <version> |
 | Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
 
 A customer's partition holds everything the customer area shows, so a listing or the
@@ -92,6 +94,10 @@ class Subscription(Item, discriminator="subscription"):
     currency = UnicodeAttribute()
     billing_period = UnicodeAttribute()  # month | year
     commitment_months = NumberAttribute(default=0)
+    # the terms of the catalog version it was ordered or last renewed under (price_changes.py);
+    # absent on a subscription from before versions: catalog.json's
+    catalog_version = NumberAttribute(null=True)
+    tariff = JSONAttribute(null=True)
     contract = Contract()
     settings = JSONAttribute(default=dict)
     options = JSONAttribute(default=dict)
@@ -119,6 +125,7 @@ class OrderLine(MapAttribute):
     billing_period = UnicodeAttribute()
     subscription_id = UnicodeAttribute(null=True)  # set for a renewal, or once provisioned
     payment_mode = UnicodeAttribute(null=True)  # monthly | per_invoice (a renewal: the contract's)
+    catalog_version = NumberAttribute(null=True)  # the version whose terms it was priced with
 
 
 class Step(MapAttribute):

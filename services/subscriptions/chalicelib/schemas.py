@@ -81,6 +81,11 @@ class SupportMessageRequest(_Body):
     subscription_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
+# the operator's catalog bodies (catalog_api.py), for the OpenAPI document
+from .catalog_schema import CatalogDocument, CatalogProductUpdate  # noqa: E402
+
+__all__ = ["CatalogDocument", "CatalogProductUpdate"]
+
 Body = TypeVar("Body", bound=_Body)
 
 
