@@ -63,7 +63,7 @@ def _answer(client_id: str, document: dict[str, Any]) -> Response:
     stored = catalog_versions.store(document, client_id=client_id, now=datetime.now(UTC))
     logger.info(
         "operator put the catalog",
-        extra={"client_id": client_id, "version": stored.catalog.version, "created": stored.created},
+        extra={"client_id": client_id, "version": stored.catalog.version, "new_version": stored.created},
     )
     return Response(
         status_code=201 if stored.created else 200,
@@ -99,7 +99,14 @@ def put_product(product_id: str) -> Response:
         raise ValidationFailed(
             fields={name.removeprefix("products.0."): problem for name, problem in error.fields.items()}
         ) from None
-    return _answer(client_id, catalog_versions.with_product(document["products"][0]))
+    try:
+        return _answer(client_id, catalog_versions.with_product(document["products"][0]))
+    except ValidationFailed as error:  # the fields of the one product, as the body names them
+        raise ValidationFailed(
+            fields={
+                re.sub(r"^products\.[0-9]+\.", "", name): problem for name, problem in error.fields.items()
+            }
+        ) from None
 
 
 @catalog_api.route("/operator/catalog", methods=["GET"])

@@ -66,6 +66,10 @@ POWERS_KVA = (3, 6, 9, 12, 15, 18, 24, 30, 36)
 # ---- the document --------------------------------------------------------------------------
 
 
+# what a product left out says, written in so that the catalog's readers find them
+LISTED_DEFAULTS = {"commitment_months": 0, "requires_confirmation": False}
+
+
 def validated(data: Any) -> dict[str, Any]:
     """A catalog document checked field by field, as the plain JSON it is stored as; a 422 names
     every wrong field (`products.<n>.<field>`): the schema's problems, and those between fields
@@ -87,7 +91,8 @@ def validated(data: Any) -> dict[str, Any]:
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_products if isinstance(raw_products, list) else []):
         try:
-            product = CatalogProduct.model_validate(raw).model_dump(mode="json", exclude_unset=True)
+            given = CatalogProduct.model_validate(raw).model_dump(mode="json", exclude_unset=True)
+            product = {**LISTED_DEFAULTS, **given}
         except ValidationError:
             continue  # its problems are the document's
         where = f"products.{index}"
@@ -265,6 +270,7 @@ def store(document: dict[str, Any], *, client_id: str, now: datetime) -> Stored:
             raise ValidationFailed(
                 fields={"products": Phrase("field.products_kept", missing=", ".join(missing))}
             )
+        _check_kept_terms(previous, document)
         version = previous.version + 1
         item = CatalogVersion(
             PK,
@@ -293,6 +299,20 @@ def store(document: dict[str, Any], *, client_id: str, now: datetime) -> Stored:
         )
         return Stored(_catalog(version, document, document_digest=wanted), created=True, item=item)
     raise Conflict(fields={"version": Phrase("field.status_changed")})
+
+
+def _check_kept_terms(previous: Catalog, document: dict[str, Any]) -> None:
+    """A product keeps its family and billing period from version to version: its subscriptions
+    are of that family and period (another offer is another product)."""
+    problems = {
+        f"products.{index}.{name}": Phrase("field.protected")
+        for index, item in enumerate(document["products"])
+        if item["product_id"] in previous.products
+        for name in ("family", "billing_period")
+        if item[name] != previous.products[item["product_id"]][name]
+    }
+    if problems:
+        raise ValidationFailed(fields=problems)
 
 
 def changed_products(before: dict[str, dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -85,8 +86,15 @@ def catalog(client: Any, signer: Signer) -> Iterator[Operator]:
     """An operator client allowed to write the catalog; catalog.json's document is put back after."""
     operator = Operator(client, signer.operator_token("catalog:write", operator_id="client-pim"))
     yield operator
-    restored = operator.put(FILE)
+    restored = operator.put(restoring(operator.current()["document"]))
     assert restored.status_code in (200, 201), restored.body
+
+
+def restoring(current: dict[str, Any]) -> dict[str, Any]:
+    """catalog.json's document, with the products a test added withdrawn (never removed)."""
+    known = {item["product_id"] for item in FILE["products"]}
+    added = [item for item in current["products"] if item["product_id"] not in known]
+    return {**FILE, "products": [*FILE["products"], *({**item, "withdrawn": True} for item in added)]}
 
 
 def listed_price(customer: Customer, product_id: str) -> int | None:
@@ -136,14 +144,29 @@ def test_a_catalog_is_checked_field_by_field_and_nothing_is_stored_when_it_is_wr
     assert catalog.current()["version"] == before
 
 
+@pytest.fixture
+def audit_log() -> Iterator[list[logging.LogRecord]]:
+    """The records the catalog routes log at INFO (the tests' level is WARNING otherwise)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("subscriptions.chalicelib.catalog_api")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
 def test_the_same_catalog_twice_makes_one_version_kept_with_its_client_and_changes(
-    catalog: Operator,
+    catalog: Operator, audit_log: list[logging.LogRecord]
 ) -> None:
     # Given a catalog where one line costs more, and the history as it is
     dearer = document(mobile_150go_5g=1899)
     before = answer(catalog.call("GET", "/operator/catalog/versions?limit=100"))["items"]
 
-    # When the operator puts it twice, then catalog.json's own document
+    # When the operator puts it twice
     first = catalog.put(dearer)
     second = catalog.put(dearer)
 
@@ -159,6 +182,10 @@ def test_the_same_catalog_twice_makes_one_version_kept_with_its_client_and_chang
     # and the history has it once, newest first
     after = answer(catalog.call("GET", "/operator/catalog/versions?limit=100"))["items"]
     assert after[0] == made and len(after) == len(before) + 1
+    # and each put was logged with the operator client's id
+    assert [(r.getMessage(), r.client_id) for r in audit_log] == [
+        ("operator put the catalog", "client-pim")
+    ] * 2
 
 
 def test_one_product_is_put_by_its_path(catalog: Operator, customer_factory: Any) -> None:
@@ -169,12 +196,14 @@ def test_one_product_is_put_by_its_path(catalog: Operator, customer_factory: Any
     put = catalog.call("PUT", f"/operator/catalog/products/{LINE}", {**product, "price_cents": 1699})
     wrong = catalog.call("PUT", f"/operator/catalog/products/{LINE}", {**product, "billing_period": "week"})
     other = catalog.call("PUT", "/operator/catalog/products/autre", product)
+    yearly = catalog.call("PUT", f"/operator/catalog/products/{LINE}", {**product, "billing_period": "year"})
 
     # Then the catalog has the new price, and the wrong ones are refused by field
     assert put.status_code == 201 and answer(put)["changed"] == [LINE], put.body
     assert listed_price(customer_factory(), LINE) == 1699
     assert_error(wrong, 422, "validation_failed", "billing_period")
     assert_error(other, 422, "validation_failed", "product_id")
+    assert_error(yearly, 422, "validation_failed", "billing_period")  # its lines are monthly
 
 
 def test_only_an_operator_allowed_to_write_the_catalog_reads_or_writes_it(
@@ -359,3 +388,25 @@ def test_an_energy_contract_keeps_its_rates_until_the_renewal_a_month_after_the_
         (start, state["price_cents"], state["tariff"]["energy_rates_cents_per_kwh"]["base"])
         for start, state in told
     ] == [("2063-06-05", 2098, "19.52"), ("2063-07-05", 2198, "21.5")]
+
+
+def test_a_new_product_put_by_its_path_is_listed_with_the_catalogs_defaults(
+    catalog: Operator, customer_factory: Any
+) -> None:
+    # Given an offer the catalog does not have, its id only in the path, its commitment left out
+    offer = {
+        "billing_period": "year",
+        "description": "0",
+        "family": "domain",
+        "name": "Pack",
+        "price_cents": 1490,
+    }
+
+    # When an operator puts it
+    put = catalog.call("PUT", "/operator/catalog/products/domain-pack-test", offer)
+
+    # Then it is a new version, listed with no commitment, as the document says of a left-out one
+    assert put.status_code == 201, put.body
+    listed = customer_factory().call("GET", "/catalog?family=domain")
+    item = next(item for item in answer(listed)["items"] if item["product_id"] == "domain-pack-test")
+    assert (item["commitment_months"], item["currency"]) == (0, "EUR")
