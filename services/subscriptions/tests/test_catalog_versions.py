@@ -188,6 +188,32 @@ def test_the_same_catalog_twice_makes_one_version_kept_with_its_client_and_chang
     ] * 2
 
 
+def test_two_operators_putting_at_once_make_two_versions_and_lose_neither(
+    catalog: Operator, app: Any, concurrent_app: Any, signer: Signer
+) -> None:
+    # Given the version in force and two operator clients, each with a catalog of its own
+    from conftest import new_client
+
+    base = catalog.current()["version"]
+    token = signer.operator_token("catalog:write", operator_id="client-pim")
+    first, second = (Operator(new_client(app), token) for _ in range(2))
+
+    # When they put their catalogs at the same moment
+    answers = concurrent_app(
+        lambda: first.put(document(mobile_150go_5g=1701)), lambda: second.put(document(mobile_150go_5g=1702))
+    )
+
+    # Then each made a version of its own, one after the other, and the later one is in force
+    assert [a.status_code for a in answers] == [201, 201], [a.body for a in answers]
+    versions = sorted(answer(a)["version"] for a in answers)
+    assert versions == [base + 1, base + 2]
+    later = next(i for i, a in enumerate(answers) if answer(a)["version"] == base + 2)
+    current = catalog.current()
+    assert current["version"] == base + 2
+    price = next(p["price_cents"] for p in current["document"]["products"] if p["product_id"] == LINE)
+    assert price == (1701, 1702)[later]
+
+
 def test_one_product_is_put_by_its_path(catalog: Operator, customer_factory: Any) -> None:
     # Given the catalog in force
     product = next(item for item in FILE["products"] if item["product_id"] == LINE)
@@ -306,8 +332,16 @@ def test_a_dearer_price_is_told_a_month_ahead_and_applies_at_the_first_renewal_a
     assert first[0]["total_cents"] == 1599
     assert subscription_of(customer, line)["price_cents"] == 1599
 
-    # When the next period ends on 20 April (a month after the notice)
+    # When the reminders go a week before the next renewal, on 20 April (a month after the notice)
     assert subscription_of(customer, line)["renews_on"] == "2061-04-20"
+    job_ran_until("renewal_reminders", date(2061, 4, 12))
+    renewals.send_reminders(at(date(2061, 4, 13), 5, 0))
+
+    # Then the reminder names the price it renews at
+    (reminder,) = mails_to(mailbox, customer.email, "sera renouvelé")
+    assert "17,99" in reminder["text"] and "15,99" not in reminder["text"]
+
+    # When that period ends
     job_ran_until("expire_and_renew", date(2061, 4, 19))
     renewals.expire_and_renew(at(date(2061, 4, 20)))
     second = next(order for order in orders_of(customer) if order["kind"] == "renewal")
