@@ -67,7 +67,9 @@ def _answer(client_id: str, document: dict[str, Any]) -> Response:
     )
     return Response(
         status_code=201 if stored.created else 200,
-        body=catalog_versions.summary(stored.catalog.version, stored.catalog.digest, stored.item),
+        body=catalog_versions.summary(
+            stored.catalog.version, catalog_versions.catalog_digest(stored.catalog), stored.item
+        ),
         headers={"Content-Type": "application/json"},
     )
 
@@ -117,7 +119,8 @@ def get_catalog() -> dict[str, Any]:
     catalog_versions.forget_head()  # an operator reads what is stored now
     current = catalog_versions.current()
     item = catalog_versions.version_summary(current.version)
-    return {**catalog_versions.summary(current.version, current.digest, item), "document": current.document}
+    summary = catalog_versions.summary(current.version, catalog_versions.catalog_digest(current), item)
+    return {**summary, "document": current.document}
 
 
 @catalog_api.route("/operator/catalog/versions", methods=["GET"])

@@ -47,7 +47,6 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from .catalog_schema import MAX_PRODUCTS, CatalogDocument
 from .errors import Conflict, ValidationFailed
 from .models import Item, transaction
 from .settings import settings
@@ -77,7 +76,7 @@ def validated(data: Any) -> dict[str, Any]:
     from guichet_contracts import validation
     from pydantic import ValidationError
 
-    from .catalog_schema import CatalogProduct
+    from .catalog_schema import CatalogDocument, CatalogProduct
 
     problems: dict[str, Any] = {}
     document = None
@@ -179,7 +178,7 @@ class CatalogVersion(Item, discriminator="catalog_version"):
 @dataclass(frozen=True)
 class Catalog:
     version: int
-    digest: str
+    digest: str | None  # None for catalog.json's: computed when asked (catalog_digest)
     currency: str
     products: dict[str, dict[str, Any]]  # by product id, each with its currency
     document: dict[str, Any]
@@ -205,11 +204,30 @@ _head: tuple[float, int] | None = None  # (monotonic time read, version)
 
 
 def _file_catalog() -> Catalog:
+    """catalog.json as it is, with what a product left out says written in: read without pydantic
+    (the routes and events that only read the catalog do not pay for its import)."""
     if 0 not in _loaded:
-        # normalised like a document an operator puts, so that putting the file's own content
-        # back makes no version
-        _loaded[0] = _catalog(0, validated(json.loads(settings.catalog_file.read_text(encoding="utf-8"))))
+        document = json.loads(settings.catalog_file.read_text(encoding="utf-8"))
+        currency = document.get("currency", "EUR")
+        _loaded[0] = Catalog(
+            version=0,
+            digest=None,
+            currency=currency,
+            products={
+                item["product_id"]: {**LISTED_DEFAULTS, "currency": currency, **item}
+                for item in document["products"]
+            },
+            document=document,
+        )
     return _loaded[0]
+
+
+def catalog_digest(catalog: Catalog) -> str:
+    """The digest of a version's document; catalog.json's normalised as a document an operator
+    puts, so that putting the file's own content back makes no version."""
+    if catalog.digest is not None:
+        return catalog.digest
+    return digest(validated(catalog.document))
 
 
 def load(version: int) -> Catalog:
@@ -255,13 +273,15 @@ class Stored:
 
 def store(document: dict[str, Any], *, client_id: str, now: datetime) -> Stored:
     """A validated document as the next version, or the current one when it is the same."""
+    from .catalog_schema import MAX_PRODUCTS
+
     if len(canonical(document)) > MAX_DOCUMENT_BYTES:
         raise ValidationFailed(fields={"products": Phrase("field.too_long", max_length=MAX_PRODUCTS)})
     wanted = digest(document)
     for _ in range(ATTEMPTS):
         forget_head()
         previous = current()
-        if previous.digest == wanted:
+        if catalog_digest(previous) == wanted:
             return Stored(previous, created=False, item=version_summary(previous.version))
         missing = [
             pid for pid in previous.products if pid not in {p["product_id"] for p in document["products"]}

@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -444,3 +446,21 @@ def test_a_new_product_put_by_its_path_is_listed_with_the_catalogs_defaults(
     listed = customer_factory().call("GET", "/catalog?family=domain")
     item = next(item for item in answer(listed)["items"] if item["product_id"] == "domain-pack-test")
     assert (item["commitment_months"], item["currency"]) == (0, "EUR")
+
+
+def test_reading_the_catalog_imports_no_validation() -> None:
+    # Given a process of its own with the service's environment
+    probe = (
+        "import sys; from chalicelib import catalog_versions; "
+        "catalog = catalog_versions.load(0); "
+        "print(len(catalog.products), 'pydantic' in sys.modules)"
+    )
+
+    # When it reads catalog.json (what routes and events that only read the catalog do)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=SERVICE_DIR, capture_output=True, text=True, check=True
+    )
+
+    # Then the products are there and pydantic was not imported for them (its import is paid by
+    # the routes that validate a body)
+    assert result.stdout.split() == [str(len(FILE["products"])), "False"], result.stderr
