@@ -294,7 +294,9 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         PublishEvents("GUICHET_EVENT_BUS"),
     ),
     "subscriptions": (
-        OwnTable("SubscriptionsTable"),
+        # the notices of a dearer catalog version read the live subscriptions of its products: one
+        # Scan of the sparse `renewals` index per version (services/subscriptions/chalicelib/price_changes.py)
+        OwnTable("SubscriptionsTable", (*TABLE_ITEM_ACTIONS, "dynamodb:Scan")),
         OwnBucket("DocumentsBucket"),
         SendEmailFrom("GUICHET_MAIL_SENDER"),
         PublishEvents("GUICHET_EVENT_BUS"),

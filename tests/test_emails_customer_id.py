@@ -93,6 +93,12 @@ SUBSCRIPTIONS = {
     "subscription_id": "s1",
     "message_id": "msg_1",
     "assistance_url": "http://127.0.0.1:8000/assistance",
+    # a price change (price_change.j2)
+    "applies_on": "30/04/2026",
+    "old_price": "29,99 €",
+    "new_price": "31,99 €",
+    "rates": [{"option": "base", "old": "0,1952 €", "new": "0,215 €"}],
+    "cancel_url": "http://127.0.0.1:8000/subscription?id=s1&action=cancel",
 }
 CONTEXTS: dict[str, list[dict[str, Any]]] = {
     "auth": [

@@ -128,7 +128,7 @@ def operator_environment(
     assert subscriptions, "the fuzzing customer has no electricity contract"
     token = local_token(
         runtime.port,
-        ["invoices:write", "subscriptions:write", "customers:write", "readings:write"],
+        ["invoices:write", "subscriptions:write", "customers:write", "readings:write", "catalog:write"],
         operator="ops:fuzz",
     )
     subscription_id = subscriptions[0]["subscription_id"]
@@ -154,6 +154,7 @@ OPERATOR_ROUTES_ACTING: dict[str, list[set[str]]] = {
     "subscriptions": [
         {"POST /customers/{customer_id}/subscriptions/{subscription_id}/suspend"},
         {"POST /customers/{customer_id}/subscriptions/{subscription_id}/resume"},
+        {"GET /catalog"},
     ],
     "invoices": [
         {"POST /customers/{customer_id}/invoices/{invoice_id}/credit-notes"},

@@ -29,8 +29,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conftest import LocalRuntime, eventually
+from conftest import REPO, LocalRuntime, eventually
 from customers import Customer, client_address, order_invoice, verified_customer
+
+CATALOG = json.loads((REPO / "services/subscriptions/chalicelib/catalog.json").read_text(encoding="utf-8"))
+CATALOG_PRODUCT = "hosting-linux-100"
 
 SERVICES = ("auth", "subscriptions", "invoices", "consumption")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -150,7 +153,7 @@ class Signer:
             claims |= {
                 "aud": self.operator_audience,
                 "sub": "ops:security-suite",
-                "scope": "invoices:write subscriptions:write customers:write readings:write",
+                "scope": "invoices:write subscriptions:write customers:write readings:write catalog:write",
                 "exp": now + 3600,
             }
         else:
@@ -353,6 +356,7 @@ def _holder(runtime: LocalRuntime, index: int, person: tuple[str, str, str, str]
     subscription_id = eventually(hosting_subscription, timeout=60)
     assert subscription_id, f"{name}: the hosting order was not provisioned in time"
     holder.ids["subscription_id"] = subscription_id
+    holder.ids["product_id"] = CATALOG_PRODUCT  # a product of the catalog (its operator routes)
     meters = eventually(
         lambda: _json(runtime.get("/consumption/meters", headers=auth), "meters")["items"], timeout=60
     )
@@ -552,6 +556,12 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         },
         "ProviderInvoice": provider_invoice(f"SEC-{unique}"),
         "ContractTerms": imported_contract(),
+        # the catalog as it is, and one of its products: putting them again changes nothing (and a
+        # path naming another product than the body's is refused)
+        "CatalogDocument": CATALOG,
+        "CatalogProductUpdate": next(
+            item for item in CATALOG["products"] if item["product_id"] == CATALOG_PRODUCT
+        ),
     }
     # routes that read a JSON object validated by the domain rather than a documented model
     by_route: dict[str, dict[str, Any]] = {

@@ -2,7 +2,8 @@
 
 Consumed: subscriptions' SubscriptionActivated (the meters), SubscriptionCancelled and
 SubscriptionExpired (their end), SubscriptionChanged (an electricity tariff or a mobile plan
-from a day), invoices' SurplusPaidOut (a month of the kitty paid out), and the "Object Created"
+from a day), SubscriptionRenewed (a new period's terms, when a newer catalog version's),
+invoices' SurplusPaidOut (a month of the kitty paid out), and the "Object Created"
 events S3 sends to EventBridge when a meter CSV file is dropped in the ingest bucket under
 `readings/`. Each is idempotent: a meter is set to what the event says, a file is counted once,
 a payout recorded once. Scheduled: the monthly close of electricity meters and the daily close
@@ -100,6 +101,25 @@ def subscription_changed(event: Any) -> None:
     meters.changed(
         envelope.data.subscription,
         envelope.data.effective_on,
+        changed_at=envelope.occurred_at,
+        now=datetime.now(UTC),
+    )
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.subscriptions"], "detail-type": ["SubscriptionRenewed"]},
+    name="subscription_renewed",
+)
+def subscription_renewed(event: Any) -> None:
+    """A new period: its terms (a newer catalog version's, at a renewal) join the meter's history."""
+    from guichet_contracts.domain_events.subscriptions import SubscriptionRenewed
+
+    from . import meters
+
+    envelope = events.received(event, SubscriptionRenewed)
+    meters.renewed(
+        envelope.data.subscription,
+        envelope.data.period_start,
         changed_at=envelope.occurred_at,
         now=datetime.now(UTC),
     )

@@ -297,6 +297,45 @@ def ended(subscription: Subscription, ended_on: date, *, now: datetime) -> int:
     return sum(end(meter, ended_on, now=now) for meter in meters)
 
 
+# ---- SubscriptionRenewed --------------------------------------------------------------------
+
+
+def renewed(subscription: Subscription, period_start: date, *, changed_at: str, now: datetime) -> bool:
+    """SubscriptionRenewed: a new period may run on the terms of a newer catalog version (price,
+    rates, allowances, announced a month before by the subscriptions service). Terms that differ
+    from those in force join the history as a change does — an energy contract's from the first
+    day of a month, a mobile line's from the period's start; the same terms add nothing."""
+    from . import lines
+
+    if subscription.family == "mobile":
+        line = lines.get(subscription.subscription_id)
+        if line is None:
+            return False
+        new = lines.plan_entry(subscription, period_start, changed_at=changed_at)
+        in_force = [plan for plan in line.plans if plan["from"] <= period_start.isoformat()]
+        current = (in_force or sorted(line.plans, key=lambda plan: str(plan["from"])))[-1]
+        if _terms(current) == _terms(new):
+            return False
+        return changed(subscription, period_start, changed_at=changed_at, now=now)
+    if subscription.family != "electricity":
+        return False
+    meters = _subscription_meters(subscription)
+    if not meters:
+        return False
+    (meter,) = meters
+    starts = energy_effective_on(period_start)
+    current_tariff = tariffs.in_force(meter, starts)
+    entry = tariffs.entry(subscription, starts, changed_at=changed_at)
+    if current_tariff is not None and _terms(tariffs.as_entry(current_tariff)) == _terms(entry):
+        return False
+    return changed(subscription, starts, changed_at=changed_at, now=now)
+
+
+def _terms(entry: dict[str, Any]) -> dict[str, Any]:
+    """A history entry without when it applies from and when it was written."""
+    return {name: value for name, value in entry.items() if name not in ("from", "changed_at")}
+
+
 # ---- SubscriptionChanged --------------------------------------------------------------------
 
 

@@ -71,6 +71,21 @@ def entry(subscription: Subscription, effective_on: date, *, changed_at: str) ->
     }
 
 
+def as_entry(tariff: Tariff) -> dict[str, Any]:
+    """A tariff as its history entry holds it (`changed_at` unknown: "")."""
+    return {
+        "from": tariff.effective_on.isoformat(),
+        "tariff_option": tariff.option,
+        "off_peak_hours": tariff.hours_as_dicts(),
+        "rates_cents_per_kwh": {name: str(rate) for name, rate in tariff.rates.items()},
+        "subscription_price_cents": tariff.subscription_price_cents,
+        "battery_capacity_kwh": _text(tariff.battery_capacity_kwh),
+        "withdrawal_cents_per_kwh": _text(tariff.withdrawal_cents_per_kwh),
+        "resale_cents_per_kwh": _text(tariff.resale_cents_per_kwh),
+        "changed_at": "",
+    }
+
+
 def with_entry(history: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str, Any]]:
     """The history with `new` in its place (replacing an older event's entry of the same day)."""
     same_day = [old for old in history if old["from"] == new["from"]]

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import (
+    ENERGY_RATES,
     STOCKAGE_TARIFF,
     close_month,
     csv_file,
@@ -233,3 +234,66 @@ def test_the_virtual_battery_has_the_capacity_of_the_tariff_in_force(
     months = closed(published, customer)
     assert [months[name]["battery"]["level_kwh"] for name in ("2075-02", "2075-03")] == ["200", "400"]
     assert ok(customer.call("GET", "/battery"))["capacity_kwh"] == 1000
+
+
+def renewed(customer: Any, subscription_id: str, period_start: str, **terms: Any) -> None:
+    """SubscriptionRenewed of an energy contract started on 15 January 2072 (renewed in place, no
+    order), carrying the terms of its new period."""
+    from dateutil.relativedelta import relativedelta
+    from guichet_contracts.domain_events.subscriptions import SubscriptionRenewed
+    from guichet_local.testing import a_subscription, deliver
+
+    start = date.fromisoformat(period_start)
+    subscription = a_subscription(
+        customer.customer_id,
+        subscription_id=subscription_id,
+        started_on="2072-01-15",
+        renews_on=(start + relativedelta(months=1)).isoformat(),
+        offer="base",
+        payment_mode="per_invoice",
+        **terms,
+    )
+    renewal = SubscriptionRenewed(
+        subscription=subscription, order_id=None, period_start=start, period_end=subscription.renews_on
+    )
+    deliver(customer.client, "subscription_renewed", renewal)
+
+
+def test_a_renewal_on_new_catalog_terms_bills_them_from_the_next_month_and_the_same_terms_add_nothing(
+    customer_factory: Any, published: Any
+) -> None:
+    # Given a base meter from 15 January 2072 at 15.74 € a month, read in March and April
+    customer = customer_factory()
+    meter_id, pdl = electricity_meter(customer, started_on="2072-01-15", price_cents=1574)
+    subscription_id = meter_id.removeprefix("E")
+    read(customer, pdl, {"2072-03-10T12:00:00+01:00": "4", "2072-04-10T12:00:00+01:00": "4"})
+
+    # When it renews on 15 February on the same terms, then on 15 March on a newer catalog
+    # version's (16.74 € a month, new rates), delivered twice
+    renewed(
+        customer,
+        subscription_id,
+        "2072-02-15",
+        price_cents=1574,
+        tariff={"energy_rates_cents_per_kwh": ENERGY_RATES},
+    )
+    after_same_terms = list(stored_meter(meter_id).tariffs)
+    for _ in range(2):
+        renewed(
+            customer,
+            subscription_id,
+            "2072-03-15",
+            price_cents=1674,
+            tariff={"energy_rates_cents_per_kwh": NEW_RATES},
+        )
+    job_ran_until("2072-02")
+    close_month("2072-04-01T03:00")
+    close_month("2072-05-01T03:00")
+
+    # Then the same terms added nothing, and the new ones apply from 1 April, once
+    assert len(after_same_terms) == 1
+    assert [entry["from"] for entry in stored_meter(meter_id).tariffs] == ["2072-01-15", "2072-04-01"]
+    months = closed(published, customer)
+    march, april = months["2072-03"], months["2072-04"]
+    assert (march["subscription_price_cents"], march["rates_cents_per_kwh"]["base"]) == (1574, "19.52")
+    assert (april["subscription_price_cents"], april["rates_cents_per_kwh"]) == (1674, NEW_RATES)

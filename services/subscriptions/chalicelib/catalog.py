@@ -1,15 +1,14 @@
-"""The deployment's catalog (`catalog.json`, data a provider replaces), read once per container."""
+"""The catalog in force: the current stored version (catalog_versions.py), `catalog.json` while
+none is stored. A withdrawn product is still found by id (running contracts name it) but is
+neither listed nor orderable."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from typing import Any
 
 from guichet_contracts.words import Phrase
 
 from .errors import UnknownProduct
-from .settings import settings
 
 PUBLIC_FIELDS = (
     "product_id",
@@ -23,17 +22,35 @@ PUBLIC_FIELDS = (
 )
 
 
-@cache
 def _products() -> dict[str, dict[str, Any]]:
-    document = json.loads(settings.catalog_file.read_text(encoding="utf-8"))
-    currency = document.get("currency", "EUR")
-    return {product["product_id"]: {"currency": currency, **product} for product in document["products"]}
+    from . import catalog_versions
+
+    return catalog_versions.current().products
 
 
-def product(product_id: str) -> dict[str, Any]:
-    found = _products().get(product_id)
+def version() -> int:
+    """The catalog version in force (0: catalog.json)."""
+    from . import catalog_versions
+
+    return catalog_versions.current_version()
+
+
+def product(product_id: str, *, version: int | None = None) -> dict[str, Any]:
+    """A product of the catalog in force (or of one version), withdrawn or not."""
+    from . import catalog_versions
+
+    products = _products() if version is None else catalog_versions.load(version).products
+    found = products.get(product_id)
     if found is None:
         raise UnknownProduct(fields={"product_id": Phrase("field.not_in_catalog")})
+    return found
+
+
+def orderable(product_id: str, *, version: int | None = None) -> dict[str, Any]:
+    """A product a customer may order or change to now: in the catalog and not withdrawn."""
+    found = product(product_id, version=version)
+    if found.get("withdrawn"):
+        raise UnknownProduct(fields={"product_id": Phrase("field.product_withdrawn")})
     return found
 
 
@@ -63,7 +80,7 @@ def listing(family: str | None) -> list[dict[str, Any]]:
     return [
         {name: item.get(name) for name in PUBLIC_FIELDS} | _extras(item)
         for item in _products().values()
-        if family is None or item["family"] == family
+        if (family is None or item["family"] == family) and not item.get("withdrawn")
     ]
 
 
@@ -96,8 +113,14 @@ TARIFF_FIELDS = (
 )
 
 
-def tariff(product_id: str) -> dict[str, Any]:
+def tariff(product_id: str, *, version: int | None = None) -> dict[str, Any]:
     """What a product's usage is measured and priced with (energy rates, battery, resale rate,
     allowances), carried by the subscription events so that consumption keeps its own copy."""
-    item = _products().get(product_id) or {}
+    from . import catalog_versions
+
+    products = _products() if version is None else catalog_versions.load(version).products
+    return product_tariff(products.get(product_id) or {})
+
+
+def product_tariff(item: dict[str, Any]) -> dict[str, Any]:
     return {name: item[name] for name in TARIFF_FIELDS if item.get(name) is not None}

@@ -44,7 +44,7 @@ def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime, 
         actions += _auto_renewal(subscription, bool(given["auto_renew"]))
     product = None
     if given.get("product_id") and given["product_id"] != subscription.product_id:
-        product = catalog.product(given["product_id"])
+        product = catalog.orderable(given["product_id"])
         if product["family"] != subscription.family:
             raise ValidationFailed(
                 fields={"product_id": Phrase("field.same_family", family=subscription.family)}
@@ -81,7 +81,7 @@ def change(customer_id: str, subscription_id: str, body: Any, *, now: datetime, 
         actions += [
             Subscription.product_id.set(chosen["product_id"]),
             Subscription.name.set(chosen["name"]),
-            Subscription.price_cents.set(price),
+            *subscriptions.renewal_terms(price, catalog.version(), catalog.product_tariff(chosen)),
             Subscription.commitment_months.set(chosen.get("commitment_months", 0)),
             Subscription.search_text.set(
                 subscriptions.search_text(chosen["name"], subscription.label, subscription.dossier_number)

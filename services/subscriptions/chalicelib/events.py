@@ -135,10 +135,13 @@ def invoice_voided(event: Any) -> None:
 
 @handlers.schedule(Cron(0, 5, "*", "*", "?", "*"), name="send_renewal_reminders")
 def send_renewal_reminders(event: Any) -> dict[str, int]:
-    """Daily: the 30/7/1-day renewal reminders (7 days for auto-renewed subscriptions)."""
+    """Daily: the 30/7/1-day renewal reminders (7 days for auto-renewed subscriptions), and the
+    notices of dearer terms a new catalog version brings running subscriptions (price_changes)."""
+    from .price_changes import send_price_notices
     from .renewals import send_reminders
 
-    return {"sent": send_reminders(now=events.scheduled_time(event))}
+    now = events.scheduled_time(event)
+    return {"sent": send_reminders(now=now), "price_notices": send_price_notices(now=now)}
 
 
 @handlers.schedule(Cron(30, 0, "*", "*", "?", "*"), name="expire_and_renew")

@@ -19,6 +19,8 @@
 | ContractImport (a contracts file and its counts) | IMPORT#<import_id> | IMPORT |
 | ImportPart (the file, then its report, compressed, in parts) | IMPORT#<import_id> | FILE#<n> or REPORT#<n> |
 | ImportQueued (a file waiting for the job) | IMPORTS | <submitted_at>#<import_id> |
+| CatalogHead, CatalogVersion (catalog_versions.py) | CATALOG | HEAD, VERSION#<n> |
+| PriceNotice (dearer terms announced, price_changes.py) | PRICE_NOTICE#<subscription_id> | <version> |
 | Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
 
 A customer's partition holds everything the customer area shows, so a listing or the
@@ -98,6 +100,10 @@ class Subscription(Item, discriminator="subscription"):
     currency = UnicodeAttribute()
     billing_period = UnicodeAttribute()  # month | year
     commitment_months = NumberAttribute(default=0)
+    # the terms of the catalog version it was ordered or last renewed under (price_changes.py);
+    # absent on a subscription from before versions: catalog.json's
+    catalog_version = NumberAttribute(null=True)
+    tariff = JSONAttribute(null=True)
     contract = Contract()
     settings = JSONAttribute(default=dict)
     options = JSONAttribute(default=dict)
@@ -131,6 +137,7 @@ class OrderLine(MapAttribute):
     billing_period = UnicodeAttribute()
     subscription_id = UnicodeAttribute(null=True)  # set for a renewal, or once provisioned
     payment_mode = UnicodeAttribute(null=True)  # monthly | per_invoice (a renewal: the contract's)
+    catalog_version = NumberAttribute(null=True)  # the version whose terms it was priced with
 
 
 class Step(MapAttribute):

@@ -7,15 +7,16 @@ from typing import Any
 from guichet_contracts import openapi
 from guichet_contracts.openapi import DAY, ERROR, PAGE_LIMIT, Route, list_of, one_of
 
-from . import responses, schemas
+from . import catalog_schema, responses, schemas
 from .contract_import_openapi import FILE_REQUEST_BODY, contract_import_routes
 from .orders import STATUSES as ORDER_STATUSES
 from .subscriptions import FAMILIES, STATUSES
 
 OPERATOR_SCOPE = "subscriptions:write"  # what an operator token must allow on the operator routes
+CATALOG_SCOPE = "catalog:write"  # ... on the catalog's
 
 # the answers' schemas, generated from the response models
-_SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS)
+_SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS, *catalog_schema.ANSWERS)
 
 _SUBSCRIPTION_ERRORS = {404: ERROR, 409: ERROR, 422: ERROR}
 # A route that reads a JSON body answers 400 when it is not a JSON object (web.json_object).
@@ -187,6 +188,39 @@ ROUTES = [
         responses={200: "SubscriptionDetail", 404: ERROR, 409: ERROR},
     ),
     *contract_import_routes(OPERATOR_SCOPE),
+    # the catalog as operator data (catalog_versions.py): an operator token with catalog:write
+    Route(
+        "PUT",
+        "/operator/catalog",
+        "Operator: put a whole catalog; a new version (201) unless it is the current one (200)."
+        " Products are never removed: withdraw one with withdrawn: true",
+        body="CatalogDocument",
+        operator_scope=CATALOG_SCOPE,
+        responses={200: "CatalogVersionSummary", 201: "CatalogVersionSummary", 413: ERROR, **_BODY_ERRORS},
+    ),
+    Route(
+        "PUT",
+        "/operator/catalog/products/{product_id}",
+        "Operator: put one product (added or replaced) in a new version of the catalog",
+        body="CatalogProductUpdate",
+        operator_scope=CATALOG_SCOPE,
+        responses={200: "CatalogVersionSummary", 201: "CatalogVersionSummary", 413: ERROR, **_BODY_ERRORS},
+    ),
+    Route(
+        "GET",
+        "/operator/catalog",
+        "Operator: the catalog version in force, with its document (version 0: the default file)",
+        operator_scope=CATALOG_SCOPE,
+        responses={200: "CatalogCurrent"},
+    ),
+    Route(
+        "GET",
+        "/operator/catalog/versions",
+        "Operator: the stored versions, newest first (time, client id, products changed)",
+        query=(PAGE_LIMIT, "cursor"),
+        operator_scope=CATALOG_SCOPE,
+        responses={200: "CatalogVersions", 422: ERROR},
+    ),
 ]
 
 

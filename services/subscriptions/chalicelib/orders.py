@@ -118,6 +118,7 @@ def _line(
     periods: int,
     subscription_id: str | None,
     payment_mode: str,
+    catalog_version: int,
 ) -> OrderLine:
     return OrderLine(
         product_id=product["product_id"],
@@ -131,7 +132,13 @@ def _line(
         billing_period=product["billing_period"],
         subscription_id=subscription_id,
         payment_mode=payment_mode,
+        catalog_version=catalog_version,
     )
+
+
+def _version(line: OrderLine) -> int | None:
+    """The catalog version a line was priced with (None: an order from before versions)."""
+    return None if line.catalog_version is None else int(line.catalog_version)
 
 
 def default_payment_mode(family: str) -> str:
@@ -148,8 +155,9 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
     currencies = set()
     points: set[str] = set()
     today = now.astimezone(settings.timezone).date()
+    version = catalog.version()  # every line priced with one version, the one in force
     for position, item in enumerate(body.items):
-        product = catalog.product(item.product_id)
+        product = catalog.orderable(item.product_id, version=version)
         try:
             options = validate_order_options(product["family"], item.options or {})
         except ValidationFailed as error:
@@ -172,6 +180,7 @@ def place(customer_id: str, body: Any, *, now: datetime) -> Order:
                 periods=1,
                 subscription_id=None,
                 payment_mode=options.get("payment_mode") or default_payment_mode(product["family"]),
+                catalog_version=version,
             )
         )
     if len(currencies) > 1:
@@ -207,11 +216,16 @@ def renew(
         raise ForbiddenTransition(fields={"renews_on": Phrase("field.renewed_meanwhile")})
     if subscription.cancel_at:
         raise ForbiddenTransition(fields={"status": Phrase("field.cancelled_at_period_end")})
+    from .price_changes import terms_for_renewal
+
     product = catalog.product(subscription.product_id)
+    today = now.astimezone(settings.timezone).date()
+    # the new period's terms: the catalog's if no dearer, or announced a month before it starts
+    terms = terms_for_renewal(subscription, subscriptions.renewal_start(subscription, today))
     line = _line(
         {
             **product,
-            "price_cents": int(subscription.price_cents),
+            "price_cents": terms.price_cents,
             "billing_period": subscription.billing_period,
         },
         label=subscription.label,
@@ -219,6 +233,7 @@ def renew(
         periods=periods,
         subscription_id=subscription_id,
         payment_mode=subscription.contract.payment_mode,  # a renewal keeps the contract's payment mode
+        catalog_version=terms.version,
     )
     once = (
         RenewalPlaced(
@@ -359,6 +374,12 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
             try:
                 subscription = subscriptions.get(customer_id, str(line.subscription_id))
                 extension = subscriptions.extend(subscription, int(line.periods), today=today, now=now)
+                if line.catalog_version is not None:  # the terms it was priced with, from now on
+                    extension += subscriptions.renewal_terms(
+                        int(line.unit_price_cents),
+                        int(line.catalog_version),
+                        catalog.tariff(subscription.product_id, version=int(line.catalog_version)),
+                    )
             except (ForbiddenTransition, NotFound):
                 return _cancel_paid(order, now=now)
             writes.append(("update", subscription, extension))
@@ -366,7 +387,8 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
         else:
             subscription = subscriptions.new_subscription(
                 customer_id=customer_id,
-                product=catalog.product(line.product_id),
+                product=catalog.product(line.product_id, version=_version(line)),
+                catalog_version=_version(line),
                 label=line.label,
                 options={**(line.options or {}), "payment_mode": _payment_mode(line)},
                 periods=int(line.periods),

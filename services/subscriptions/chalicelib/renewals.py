@@ -122,7 +122,8 @@ def _remind(subscription: Subscription, milestone: int, today: date, now: dateti
             dossier_number=subscription.dossier_number,
             renews_on=mailing.day(date.fromisoformat(subscription.renews_on), language),
             days_left=(date.fromisoformat(subscription.renews_on) - today).days,
-            price=mailing.money(int(subscription.price_cents), subscription.currency, language),
+            # the price of the period it renews for: a newer catalog version's once announced
+            price=mailing.money(_renewal_price(subscription), subscription.currency, language),
             billing_period=subscription.billing_period,
             renew_url=mailing.portal_link("subscription", id=subscription.subscription_id, action="renew"),
             auto_renew=bool(subscription.auto_renew),
@@ -135,6 +136,12 @@ def _remind(subscription: Subscription, milestone: int, today: date, now: dateti
         extra={"subscription_id": subscription.subscription_id, "milestone": milestone},
     )
     return True
+
+
+def _renewal_price(subscription: Subscription) -> int:
+    from .price_changes import terms_for_renewal
+
+    return terms_for_renewal(subscription, date.fromisoformat(subscription.renews_on)).price_cents
 
 
 RUNNING = ("active", "suspended")

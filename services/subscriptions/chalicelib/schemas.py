@@ -116,6 +116,11 @@ class ImportedContract(ContractTerms):
     customer_external_id: ExternalId | None = None
 
 
+# the operator's catalog bodies (catalog_api.py), for the OpenAPI document
+from .catalog_schema import CatalogDocument, CatalogProductUpdate  # noqa: E402
+
+__all__ = ["CatalogDocument", "CatalogProductUpdate"]
+
 Body = TypeVar("Body", bound=_Body)
 
 

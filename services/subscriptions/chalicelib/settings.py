@@ -28,6 +28,7 @@ class Settings:
     advisors: int
     timezone: ZoneInfo
     catalog_file: Path
+    catalog_check_seconds: float  # how old a container's idea of the current catalog version may be
     templates: Path
 
 
@@ -63,6 +64,7 @@ def load() -> Settings:
         timezone=ZoneInfo(os.environ.get("SUBSCRIPTIONS_TIMEZONE", "Europe/Paris")),
         # The catalog is deployment data: a provider replaces this file, not the code.
         catalog_file=Path(os.environ.get("SUBSCRIPTIONS_CATALOG_FILE") or here / "catalog.json"),
+        catalog_check_seconds=float(os.environ.get("SUBSCRIPTIONS_CATALOG_CHECK_SECONDS", "5")),
         templates=here / "templates",
     )
 

@@ -165,7 +165,9 @@ def state(subscription: Subscription) -> contract.Subscription:
     """The subscription as the events that cross services carry it (with its product's tariff)."""
     from guichet_contracts.domain_events import subscriptions as contract
 
-    tariff = catalog.tariff(subscription.product_id)
+    from .price_changes import kept
+
+    tariff = kept(subscription).tariff  # the terms it runs on, never the catalog's newer ones
     energy = subscription.family == "electricity"
     power = subscription.contract.subscribed_power_kva
     estimated = TYPICAL_ANNUAL_KWH.get(int(power or 0), 3500) if energy else None
@@ -296,6 +298,7 @@ def new_subscription(
     status: str | None = None,
     remarks: str | None = None,
     numbers: tuple[int, int] | None = None,
+    catalog_version: int | None = None,
 ) -> Subscription:
     """A subscription for a provisioned order line (not saved: the caller writes it in its
     transaction); `numbers`: its dossier and contract numbers, when reserved beforehand."""
@@ -340,6 +343,8 @@ def new_subscription(
         renews_on=renews_on,
         auto_renew=catalog.auto_renews(product),
         price_cents=catalog.price_cents(product, options),
+        catalog_version=catalog.version() if catalog_version is None else catalog_version,
+        tariff=catalog.product_tariff(product),
         currency=product["currency"],
         billing_period=product["billing_period"],
         commitment_months=product.get("commitment_months", 0),
@@ -518,7 +523,11 @@ def billed_in_arrears(subscription: Subscription) -> bool:
 
 
 def renew_in_place(subscription: Subscription, period_end: str, *, now: datetime) -> None:
-    """A contract billed in arrears starts its next period (SubscriptionRenewed, no order to pay)."""
+    """A contract billed in arrears starts its next period (SubscriptionRenewed, no order to pay),
+    on the terms that period is due (price_changes.terms_for_renewal)."""
+    from .price_changes import terms_for_renewal
+
+    terms = terms_for_renewal(subscription, date.fromisoformat(period_end))
     renews_on = iso_day(add_periods(date.fromisoformat(period_end), subscription.billing_period, 1))
     renews_pk, renews_sk = renewal_keys(
         subscription.subscription_id, subscription.customer_id, renews_on, subscription.status
@@ -531,6 +540,7 @@ def renew_in_place(subscription: Subscription, period_end: str, *, now: datetime
                 Subscription.renews_pk.set(renews_pk),
                 Subscription.renews_sk.set(renews_sk),
                 Subscription.updated_at.set(now),
+                *renewal_terms(terms.price_cents, terms.version, terms.tariff),
             ],
             condition=(Subscription.renews_on == period_end)
             & (Subscription.status == subscription.status)
@@ -539,6 +549,15 @@ def renew_in_place(subscription: Subscription, period_end: str, *, now: datetime
     except UpdateError:
         raise ForbiddenTransition(fields={"status": Phrase("field.status_changed")}) from None
     announce_renewed(subscription, None, period_start=date.fromisoformat(period_end))
+
+
+def renewal_terms(price_cents: int, version: int, tariff: dict[str, Any]) -> list[Action]:
+    """The updates giving a subscription the terms of a new period."""
+    return [
+        Subscription.price_cents.set(price_cents),
+        Subscription.catalog_version.set(version),
+        Subscription.tariff.set(tariff),
+    ]
 
 
 def renewal_start(subscription: Subscription, today: date) -> date:

@@ -147,10 +147,12 @@ class SubscriptionActivated(DomainEvent):
 class SubscriptionRenewed(DomainEvent):
     name: ClassVar[str] = "SubscriptionRenewed"
     producer: ClassVar[str] = "subscriptions"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("consumption",)
     when: ClassVar[str] = (
         "A new period started: a paid renewal order, or an energy contract renewed in place "
-        "(billed in arrears, it needs no order)."
+        "(billed in arrears, it needs no order). The subscription carries the terms of the new "
+        "period: a newer catalog version's price and tariff apply from a renewal (announced a "
+        "month before when dearer)."
     )
 
     subscription: Subscription
