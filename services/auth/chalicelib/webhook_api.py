@@ -14,7 +14,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 from guichet_contracts import web
+from guichet_contracts.words import Phrase
 
+from .errors import ValidationFailed
 from .operator_api import operators
 
 webhook_api = Blueprint(__name__)
@@ -79,6 +81,11 @@ def change_endpoint(endpoint_id: str) -> dict[str, Any]:
     client_id = _client()
     body = schemas.parse(schemas.WebhookEndpointChanges, web.json_object(webhook_api.current_request))
     changes = body.model_dump(exclude_unset=True)
+    required = [
+        name for name in ("url", "event_types", "enabled") if name in changes and changes[name] is None
+    ]
+    if required:
+        raise ValidationFailed(fields={name: Phrase("field.empty") for name in required})
     if "description" in changes:
         changes["description"] = changes["description"] or None
     now = _now()

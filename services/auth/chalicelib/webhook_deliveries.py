@@ -53,7 +53,9 @@ MAX_DELAY = timedelta(hours=1)
 LEASE = timedelta(minutes=2)  # a claimed attempt comes back after this if its run died
 KEEP_LOG = timedelta(days=30)
 TIMEOUT_SECONDS = 10
-INLINE_ATTEMPTS = 3  # attempted by the event's handler at once; the others by the job
+# the handler attempts its new deliveries at once for this long at most (of its 60 seconds); the
+# job does the rest within a minute
+INLINE_SECONDS = 20
 SIGNATURE_HEADER = "Guichet-Signature"
 USER_AGENT = "Guichet-Webhooks/1"
 DELIVERY_PREFIX = "DELIVERY#"
@@ -135,10 +137,13 @@ def record(
 
 
 def attempt_new(made: list[tuple[WebhookDelivery, WebhookEndpoint]], *, now: datetime) -> int:
-    """The first attempt of deliveries just recorded, INLINE_ATTEMPTS at most (the job does the
+    """The first attempt of deliveries just recorded, for INLINE_SECONDS at most (the job does the
     rest within a minute); how many succeeded."""
+    stop_at = time.monotonic() + INLINE_SECONDS
     succeeded = 0
-    for delivery, endpoint in made[:INLINE_ATTEMPTS]:
+    for delivery, endpoint in made:
+        if time.monotonic() >= stop_at:
+            break
         outcome = _attempt_due(delivery, endpoint, now=now)
         succeeded += bool(outcome and outcome.succeeded)
     return succeeded

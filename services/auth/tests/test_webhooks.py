@@ -309,6 +309,19 @@ def test_unknown_event_types_and_unknown_fields_are_refused(operator: Client) ->
         assert_error(operator.call("POST", ENDPOINTS, body), 422, "validation_failed", fields=(field,))
 
 
+def test_a_change_cannot_clear_what_an_endpoint_needs(operator: Client, receiver: Receiver) -> None:
+    endpoint = operator.create(receiver.url(), ["order.paid"])
+    path = f"{ENDPOINTS}/{endpoint['endpoint_id']}"
+    for name in ("url", "event_types", "enabled"):
+        error = assert_error(
+            operator.call("PATCH", path, {name: None}), 422, "validation_failed", fields=(name,)
+        )
+        assert error["fields"][name] == "must not be empty"
+    assert operator.call("GET", path).json_body == {
+        key: value for key, value in endpoint.items() if key != "secret"
+    }
+
+
 def test_a_client_has_sixteen_endpoints_at_most(operator: Client) -> None:
     for number in range(16):
         operator.create(f"https://hooks.example.com/{number}")
