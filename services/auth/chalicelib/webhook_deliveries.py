@@ -129,10 +129,11 @@ def record(
                 continue  # this event was recorded for this endpoint already
             raise
         made.append((delivery, endpoint))
-    logger.info(
-        "webhook deliveries recorded",
-        extra={"event_id": event_id, "event_type": public_type, "deliveries": len(made)},
-    )
+    if made:
+        logger.info(
+            "webhook deliveries recorded",
+            extra={"event_id": event_id, "event_type": public_type, "deliveries": len(made)},
+        )
     return made
 
 
