@@ -49,7 +49,9 @@ def test_the_catalogue_names_each_event_once_with_a_known_producer() -> None:
     assert len({model.name for model in models}) == len(models)
     for model in models:
         assert model.producer in SERVICES, model
-        assert set(model.consumers) <= set(SERVICES) - {model.producer}, model
+        # a producer consumes its own event only to send it out as a webhook (the auth service
+        # relays every public event, its own included, from the bus: docs/WEBHOOKS.md)
+        assert set(model.consumers) <= set(SERVICES) - ({model.producer} - {"auth"}), model
         assert model.when.strip() and model.version >= 1, model
 
 

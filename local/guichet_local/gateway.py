@@ -11,6 +11,8 @@ with its method, headers, body and query string, as API Gateway's base-path mapp
 the portal reads (web/core/brand.js), as the deployed site holds it.
 `GET /_local/usage.json`: the AWS requests and Lambda invocations counted since the start
 (`usage.py`), what `make load` reads for its cost model.
+`POST /_local/webhooks/<name>`: a webhook receiver recording what it gets (204), shown newest
+first at `GET /_local/webhooks.json` (webhook_inbox.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from guichet_contracts.web import PORTAL_PAGES, PORTAL_SECURITY_HEADERS, SECURIT
 
 from .service_process import INTERNAL_HEADERS, SOURCE_IP_HEADER, ServiceProcess
 from .usage import USAGE
+from .webhook_inbox import NAME, WebhookInbox
 
 logger = logging.getLogger("guichet_local.gateway")
 
@@ -85,6 +88,7 @@ class Local:
         self.run_job = run_job
         self.ingest = ingest
         self.portal = portal.resolve()
+        self.webhooks = WebhookInbox()
 
     def portal_file(self, path: str) -> Path | None:
         """The portal's file for a GET: an asset by name, else index.html for the pages it routes."""
@@ -246,6 +250,16 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, {"pending": local.events_pending()})
         elif path == "/_local/usage.json" and method == "GET":
             self._json(HTTPStatus.OK, USAGE.snapshot())
+        elif path == "/_local/webhooks.json" and method == "GET":
+            self._json(HTTPStatus.OK, {"items": local.webhooks.items()})
+        elif path.startswith("/_local/webhooks/") and NAME.fullmatch(path.removeprefix("/_local/webhooks/")):
+            if method == "POST":
+                local.webhooks.record(path.removeprefix("/_local/webhooks/"), self.headers, body)
+                self._send(HTTPStatus.NO_CONTENT, "text/plain", b"")
+            else:
+                self._json(
+                    HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}")
+                )
         elif path.startswith("/_local/jobs/") and method == "POST":
             self._job(unquote(path[len("/_local/jobs/") :]), body)
         elif path == "/_local/ingest" and method == "POST":
@@ -265,6 +279,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             "/_local/aws.json",
             "/_local/events.json",
             "/_local/usage.json",
+            "/_local/webhooks.json",
         ) or path.startswith("/_local/jobs/"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, error_body("method_not_allowed", f"{method} {path}"))
         else:

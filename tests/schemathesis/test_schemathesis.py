@@ -128,7 +128,14 @@ def operator_environment(
     assert subscriptions, "the fuzzing customer has no electricity contract"
     token = local_token(
         runtime.port,
-        ["invoices:write", "subscriptions:write", "customers:write", "readings:write", "catalog:write"],
+        [
+            "invoices:write",
+            "subscriptions:write",
+            "customers:write",
+            "readings:write",
+            "catalog:write",
+            "webhooks:manage",
+        ],
         operator="ops:fuzz",
     )
     subscription_id = subscriptions[0]["subscription_id"]
@@ -253,14 +260,17 @@ def test_schemathesis_finds_nothing(
         "--report-dir",
         str(tmp_path),
     ]
-    run = subprocess.run(
-        command,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **operator_environment, "SCHEMATHESIS_HOOKS": str(HERE / "hooks.py")},
-    )
+    try:
+        run = subprocess.run(
+            command,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, **operator_environment, "SCHEMATHESIS_HOOKS": str(HERE / "hooks.py")},
+        )
+    finally:
+        _delete_webhook_endpoints(runtime, operator_environment["GUICHET_FUZZ_OPERATOR_TOKEN"])
     cases = re.search(r"Test cases:\s+([0-9]+) generated, ([0-9]+) passed", run.stdout)
     if cases:
         CASES[service] = (int(cases.group(1)), int(cases.group(2)))
@@ -284,3 +294,13 @@ def test_schemathesis_finds_nothing(
     # the stateful phase ran, and its links carried real ids from one call to the next
     links = re.search(r"API Links: +([0-9]+) covered", run.stdout)
     assert links and int(links.group(1)) > 0, f"no stateful link was followed on {service}:\n{run.stdout}"
+
+
+def _delete_webhook_endpoints(runtime: LocalRuntime, token: str) -> None:
+    """The webhook endpoints the run made (at made-up hosts) go: the events of the tests after it
+    are not sent to them."""
+    headers = {"Authorization": f"Bearer {token}"}
+    for endpoint in runtime.get("/auth/operator/webhooks/endpoints", headers=headers).json()["items"]:
+        runtime.request(
+            "DELETE", f"/auth/operator/webhooks/endpoints/{endpoint['endpoint_id']}", headers=headers
+        )

@@ -31,6 +31,7 @@ from typing import Any
 
 from conftest import REPO, LocalRuntime, eventually
 from customers import Customer, client_address, order_invoice, verified_customer
+from guichet_contracts.operator_tokens import SCOPES
 
 CATALOG = json.loads((REPO / "services/subscriptions/chalicelib/catalog.json").read_text(encoding="utf-8"))
 CATALOG_PRODUCT = "hosting-linux-100"
@@ -153,7 +154,7 @@ class Signer:
             claims |= {
                 "aud": self.operator_audience,
                 "sub": "ops:security-suite",
-                "scope": "invoices:write subscriptions:write customers:write readings:write catalog:write",
+                "scope": " ".join(SCOPES),
                 "exp": now + 3600,
             }
         else:
@@ -474,6 +475,31 @@ def imported_contract() -> dict[str, Any]:
     }
 
 
+def _webhook(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str, str]:
+    """A webhook endpoint of the operator for the holder's ids of the webhook routes, and a
+    delivery of its log: the holder's profile changed (customer.updated), sent to a host that
+    does not resolve (the delivery waits, pending)."""
+    headers = {"Authorization": f"Bearer {signer.operator()}"}
+    made = runtime.post(
+        "/auth/operator/webhooks/endpoints",
+        json={"url": f"https://sec-{holder.name.lower()}.invalid/hook", "event_types": ["customer.updated"]},
+        headers=headers,
+    )
+    endpoint_id = _json(made, "a webhook endpoint", 201)["endpoint_id"]
+    changed = runtime.request(
+        "PATCH", "/auth/me", json={"company": f"Atelier {holder.name}"}, headers=holder.customer.auth
+    )
+    _json(changed, "a profile change")
+    log = f"/auth/operator/webhooks/endpoints/{endpoint_id}/deliveries"
+
+    def delivered() -> list[dict[str, Any]]:
+        return list(_json(runtime.get(log, headers=headers), "a delivery log")["items"])
+
+    deliveries = eventually(delivered, timeout=30)
+    assert deliveries, "no webhook delivery was recorded"
+    return {"endpoint_id": endpoint_id, "delivery_id": deliveries[-1]["delivery_id"]}
+
+
 def build_world(runtime: LocalRuntime) -> World:
     now = runtime.now().astimezone(UTC)
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -482,6 +508,7 @@ def build_world(runtime: LocalRuntime) -> World:
     for holder in holders:
         holder.ids["refund_id"] = _refund_waiting(runtime, signer, holder)
         holder.ids |= _imported(runtime, signer, holder)
+        holder.ids |= _webhook(runtime, signer, holder)
     return World(
         runtime=runtime,
         customers=holders,
@@ -562,6 +589,9 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         "CatalogProductUpdate": next(
             item for item in CATALOG["products"] if item["product_id"] == CATALOG_PRODUCT
         ),
+        # auth, webhooks
+        "WebhookEndpointBody": {"url": f"https://hooks-{unique}.example.com/", "event_types": ["order.paid"]},
+        "WebhookEndpointChanges": {"description": "Sécurité"},
     }
     # routes that read a JSON object validated by the domain rather than a documented model
     by_route: dict[str, dict[str, Any]] = {

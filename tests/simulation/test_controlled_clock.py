@@ -55,6 +55,7 @@ def test_jobs_fire_at_their_declared_times_in_order_only_when_the_clock_moves(
         "auth.apply_pending_email_changes",
         "auth.apply_customer_imports",
         "subscriptions.apply_contract_imports",
+        "auth.retry_webhook_deliveries",
     )
     crons = [(job.job, job.at.strftime("%H:%M")) for job in fired if job.job not in rate_jobs]
     assert crons == [
@@ -131,22 +132,23 @@ def test_events_are_delivered_at_once_twice_or_late_as_asked(
     runtime = controlled_runtime(START)
     assert runtime.events is not None
 
-    # Every event delivered twice: CustomerRegistered reaches its two handlers twice each
+    # Every event delivered twice: CustomerRegistered reaches its three handlers (subscriptions',
+    # invoices' and the auth service's webhooks) twice each
     runtime.delivery = Delivery(duplicate_share=1.0, seed=7)
     runtime._delivery_rng = None
     assert register(runtime, "twice").status_code == 201
     twice = runtime.settle()
-    assert (twice.delivered, twice.duplicates) == (4, 2)
-    assert twice.by_event == {"CustomerRegistered": 2}
+    assert (twice.delivered, twice.duplicates) == (6, 3)
+    assert twice.by_event == {"CustomerRegistered": 3}
 
     # Every event kept back: nothing is delivered now, all of it on the next drain
     runtime.delivery = Delivery(hold_share=1.0, seed=7)
     runtime._delivery_rng = None
     assert register(runtime, "late").status_code == 201
     held = runtime.settle()
-    assert (held.delivered, held.held) == (0, 2)
+    assert (held.delivered, held.held) == (0, 3)
     later = runtime.settle()
-    assert (later.delivered, later.held) == (2, 0)
+    assert (later.delivered, later.held) == (3, 0)
     assert runtime.events.pending() == 0
     assert runtime.events.dead_letters == []
 
@@ -165,9 +167,13 @@ def test_an_event_off_its_contract_is_dead_lettered_at_once(
     )
     runtime.settle()
 
-    (letter,) = [item for item in runtime.events.dead_letters if item["event_id"] == "broken-1"]
-    assert letter["refused"] is True and letter["attempts"] == 1
-    assert letter["handler"] == "subscriptions.order_paid"
+    # by each handler of it: the subscriptions service's and the auth service's webhooks
+    letters = [item for item in runtime.events.dead_letters if item["event_id"] == "broken-1"]
+    assert all(letter["refused"] is True and letter["attempts"] == 1 for letter in letters)
+    assert sorted(letter["handler"] for letter in letters) == [
+        "auth.webhooks_from_invoices",
+        "subscriptions.order_paid",
+    ]
     assert runtime.events.pending() == 0
 
 

@@ -38,3 +38,19 @@ def apply_customer_imports(event: Any) -> dict[str, int]:
 
 
 RUN_SECONDS = 12 * 60  # of the 15 minutes a Lambda may run (.chalice/config.json): room to stop
+
+
+@jobs.schedule(Rate(1, unit=Rate.MINUTES), name="retry_webhook_deliveries")
+def retry_webhook_deliveries(event: Any) -> dict[str, int]:
+    """Attempts again the webhook deliveries due (webhook_deliveries.py), for at most
+    WEBHOOK_RUN_SECONDS of the Lambda's minute; what is left goes on at the next run."""
+    import time
+
+    from .webhook_deliveries import retry_due
+
+    stop_at = time.monotonic() + WEBHOOK_RUN_SECONDS
+    return retry_due(now=events.scheduled_time(event), stop=lambda: time.monotonic() >= stop_at)
+
+
+# of the 60 seconds the function may run: an attempt waits 10 s at most for its receiver
+WEBHOOK_RUN_SECONDS = 40

@@ -19,10 +19,13 @@
 | OperatorClient (a machine client, machine_clients.py) | OPERATOR_CLIENTS | CLIENT#<client_id> |
 | RecoveryCase (a request to recover an account, recovery.py) | RECOVERY#<case_id> | RECOVERY |
 | RecoveryOpen (the account's one open recovery case) | CUSTOMER#<customer_id> | RECOVERY_OPEN |
+| WebhookEndpoint (webhook_endpoints.py) | WEBHOOK_ENDPOINTS | ENDPOINT#<client_id>#<endpoint_id> |
+| WebhookDelivery (an event for an endpoint) | WEBHOOK#<endpoint_id> | DELIVERY#<delivery_id> |
 
 The `due` index holds only accounts with an email change waiting (due_pk = EMAIL_CHANGE,
-due_at = when it applies), so the job reads what is due and nothing else; and the customers files
-waiting for their job (CUSTOMER_IMPORT) and the open recovery cases (RECOVERY_OPEN, by opening).
+due_at = when it applies), the imports queued (CUSTOMER_IMPORT), the open recovery cases
+(RECOVERY_OPEN, by opening) and the webhook deliveries waiting for an attempt (WEBHOOK_RETRY,
+due_at = the next attempt), so each job reads what is due and nothing else.
 """
 
 from __future__ import annotations
@@ -272,6 +275,53 @@ class OperatorClient(_AuthItem):
     version = NumberAttribute(default=0)  # each change is conditional on the version it read
 
 
+class EndpointSecret(MapAttribute):
+    """A signing secret of a webhook endpoint. Kept as is: it signs (HMAC) every delivery, so the
+    service must be able to use it; it is shown once, never logged, never listed."""
+
+    secret = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute(null=True)  # set when a rotation replaced it: the grace's end
+
+
+class WebhookEndpoint(_AuthItem):
+    """Where a machine client wants the events of some types POSTed, signed. The few endpoints
+    of a deployment share one partition, so that the fan-out of an event is one Query."""
+
+    endpoint_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()  # the operator client owning it (its token's sub)
+    url = UnicodeAttribute()
+    event_types = ListAttribute(of=UnicodeAttribute)  # public types, or ["*"]: every one
+    description = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute()
+    secrets = ListAttribute(of=EndpointSecret)  # one, or two during a rotation's grace
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=1)  # each change is conditional on the version it read
+
+
+class WebhookDelivery(_AuthItem):
+    """One event for one endpoint: the body sent on every attempt and where the attempts stand."""
+
+    delivery_id = UnicodeAttribute()
+    endpoint_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()  # the public type (order.paid)
+    body = UnicodeAttribute()  # the JSON sent, the same bytes on each attempt and replay
+    status = UnicodeAttribute()  # pending | succeeded | failed
+    attempts = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()  # when the event happened (its occurred_at)
+    give_up_at = UTCDateTimeAttribute()  # 72 h after: no automatic attempt after it
+    next_attempt_at = UTCDateTimeAttribute(null=True)  # while pending
+    last_attempt_at = UTCDateTimeAttribute(null=True)
+    last_status_code = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    expires_at_epoch = NumberAttribute()  # the log is kept 30 days (the table's TTL)
+    due_pk = UnicodeAttribute(null=True)  # while pending: in the `due` index for the retry job
+    due_at = UnicodeAttribute(null=True)
+
+
 def account_key(customer_id: str) -> tuple[str, str]:
     return f"CUSTOMER#{customer_id}", "ACCOUNT"
 
@@ -305,6 +355,17 @@ OPERATOR_CLIENTS = "OPERATOR_CLIENTS"
 
 def operator_client_key(client_id: str) -> tuple[str, str]:
     return OPERATOR_CLIENTS, f"CLIENT#{client_id}"
+
+
+WEBHOOK_ENDPOINTS = "WEBHOOK_ENDPOINTS"
+
+
+def webhook_endpoint_key(client_id: str, endpoint_id: str) -> tuple[str, str]:
+    return WEBHOOK_ENDPOINTS, f"ENDPOINT#{client_id}#{endpoint_id}"
+
+
+def webhook_delivery_key(endpoint_id: str, delivery_id: str) -> tuple[str, str]:
+    return f"WEBHOOK#{endpoint_id}", f"DELIVERY#{delivery_id}"
 
 
 def contact_key(customer_id: str, contact_id: str) -> tuple[str, str]:

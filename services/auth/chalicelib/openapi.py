@@ -363,20 +363,100 @@ _OPERATOR_ROUTES = [
     ),
 ]
 
-# (method, path, summary, protected, request model, {status: response schema})
-ROUTES = [
+# webhook routes (webhook_api.py, docs/WEBHOOKS.md): an operator token with webhooks:manage; a
+# client sees its own endpoints only (another's id answers 404)
+WEBHOOKS_SCOPE = "webhooks:manage"
+_ENDPOINTS = "/operator/webhooks/endpoints"
+_ENDPOINT = _ENDPOINTS + "/{endpoint_id}"
+_DELIVERY = _ENDPOINT + "/deliveries/{delivery_id}"
+_WEBHOOK_ROUTES = [
     Route(
-        method,
-        path,
-        summary,
-        protected=protected,
-        body=body,
-        # a route that reads a body answers 400 (not JSON) and 422 (invalid fields) as well
-        responses={**({400: ERROR, 422: ERROR} if body else {}), **responses},
-        **(_SESSION_COOKIE | _OAUTH).get(path, {}),  # type: ignore[arg-type]
-    )
-    for method, path, summary, protected, body, responses in _TABLE
-] + _OPERATOR_ROUTES
+        "POST",
+        _ENDPOINTS,
+        "Operator: register a webhook endpoint (https, public address) for some event types or `*`; "
+        "the answer shows its signing secret, this once",
+        body="WebhookEndpointBody",
+        responses={201: "WebhookEndpointWithSecret", 400: ERROR, 409: ERROR, 422: ERROR},
+        operator_scope=WEBHOOKS_SCOPE,
+    ),
+    Route(
+        "GET",
+        _ENDPOINTS,
+        "Operator: the calling client's webhook endpoints, oldest first",
+        responses={200: "WebhookEndpoints"},
+        operator_scope=WEBHOOKS_SCOPE,
+    ),
+    Route(
+        "GET",
+        _ENDPOINT,
+        "Operator: one webhook endpoint of the calling client",
+        responses={200: "WebhookEndpoint", 404: ERROR},
+        operator_scope=WEBHOOKS_SCOPE,
+    ),
+    Route(
+        "PATCH",
+        _ENDPOINT,
+        "Operator: change a webhook endpoint's url, event types, description, or enable/disable it",
+        body="WebhookEndpointChanges",
+        responses={200: "WebhookEndpoint", 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
+        operator_scope=WEBHOOKS_SCOPE,
+    ),
+    Route(
+        "DELETE",
+        _ENDPOINT,
+        "Operator: delete a webhook endpoint; its pending deliveries stop",
+        responses={204: None, 404: ERROR},
+        operator_scope=WEBHOOKS_SCOPE,
+    ),
+    Route(
+        "POST",
+        _ENDPOINT + "/rotate-secret",
+        "Operator: a new signing secret, shown this once; the previous one signs beside it for 24 hours",
+        responses={200: "WebhookEndpointWithSecret", 404: ERROR, 409: ERROR},
+        operator_scope=WEBHOOKS_SCOPE,
+    ),
+    Route(
+        "GET",
+        _ENDPOINT + "/deliveries",
+        "Operator: the endpoint's delivery log, newest event first",
+        query=(openapi.PAGE_LIMIT, "cursor"),
+        responses={200: "WebhookDeliveries", 404: ERROR, 422: ERROR},
+        operator_scope=WEBHOOKS_SCOPE,
+    ),
+    Route(
+        "GET",
+        _DELIVERY,
+        "Operator: one delivery, with the body its attempts send",
+        responses={200: "WebhookDeliveryWithPayload", 404: ERROR},
+        operator_scope=WEBHOOKS_SCOPE,
+    ),
+    Route(
+        "POST",
+        _DELIVERY + "/replay",
+        "Operator: send the delivery's event again now (one more attempt, the same event id)",
+        responses={200: "WebhookDeliveryWithPayload", 404: ERROR},
+        operator_scope=WEBHOOKS_SCOPE,
+    ),
+]
+
+# (method, path, summary, protected, request model, {status: response schema})
+ROUTES = (
+    [
+        Route(
+            method,
+            path,
+            summary,
+            protected=protected,
+            body=body,
+            # a route that reads a body answers 400 (not JSON) and 422 (invalid fields) as well
+            responses={**({400: ERROR, 422: ERROR} if body else {}), **responses},
+            **(_SESSION_COOKIE | _OAUTH).get(path, {}),  # type: ignore[arg-type]
+        )
+        for method, path, summary, protected, body, responses in _TABLE
+    ]
+    + _OPERATOR_ROUTES
+    + _WEBHOOK_ROUTES
+)
 
 
 def document() -> dict[str, Any]:

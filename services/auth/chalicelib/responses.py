@@ -241,6 +241,65 @@ class OAuthError(ResponseModel):
     error_description: str = Field(pattern="^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]+$")
 
 
+class EndpointSecretDates(ResponseModel):
+    created_at: datetime
+    expires_at: datetime | None  # set during a rotation's grace: when the previous secret ends
+
+
+class WebhookEndpoint(ResponseModel):
+    """A webhook endpoint of the calling client (webhook_endpoints.py): never its secret."""
+
+    endpoint_id: str = Field(pattern="^we_[0-9a-f]{24}$")
+    url: str
+    event_types: list[str]
+    description: str | None
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    secrets: list[EndpointSecretDates]
+
+
+class WebhookEndpointWithSecret(WebhookEndpoint):
+    """A new endpoint, or one whose secret was rotated: with the signing secret, shown this once."""
+
+    secret: str = Field(pattern="^whsec_[A-Za-z0-9_-]{43}$")
+
+
+class WebhookEndpoints(ResponseModel):
+    items: list[WebhookEndpoint]
+
+
+DeliveryStatus = Literal["pending", "succeeded", "failed"]
+
+
+class WebhookDelivery(ResponseModel):
+    """An event for an endpoint and where its attempts stand (webhook_deliveries.py)."""
+
+    delivery_id: str = Field(pattern="^[0-9]{14}[0-9a-f]{16}$")
+    event_id: str
+    event_type: str
+    status: DeliveryStatus
+    attempts: int = Field(ge=0)
+    created_at: datetime  # when the event happened
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None  # while pending
+
+
+class WebhookDeliveryWithPayload(WebhookDelivery):
+    """One delivery with the body every attempt sends: `{"id", "type", "created", "data"}`."""
+
+    payload: dict[str, Any]
+
+
+class WebhookDeliveries(ResponseModel):
+    """A page of an endpoint's deliveries, newest event first (`?cursor=` for the next page)."""
+
+    items: list[WebhookDelivery]
+    next_cursor: str | None
+
+
 ANSWERS: tuple[type[BaseModel], ...] = (
     Health,
     Registered,
@@ -260,4 +319,10 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     OAuthError,
     RecoveryCase,
     RecoveryCases,
+    WebhookEndpoint,
+    WebhookEndpointWithSecret,
+    WebhookEndpoints,
+    WebhookDelivery,
+    WebhookDeliveryWithPayload,
+    WebhookDeliveries,
 )

@@ -25,7 +25,7 @@ from guichet_contracts.validation import (
 from guichet_contracts.words import Invalid
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from . import passwords
+from . import passwords, webhook_events
 from .settings import settings
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -282,3 +282,47 @@ Body = TypeVar("Body", bound=_Body)
 def parse(model: type[Body], data: dict[str, Any]) -> Body:
     """The body as `model`, or a 422 naming every field that is wrong."""
     return validation.parse(model, data, protected=PROTECTED_FIELDS)
+
+
+# --- webhook endpoints of the operator API (webhook_endpoints.py) ------------------------------
+
+
+def _webhook_url(value: str) -> str:
+    from .webhook_endpoints import checked_url
+
+    return checked_url(value)
+
+
+def _event_types(values: list[str]) -> list[str]:
+    """Each type once, in order; `*` (every type) alone when it is there."""
+    return ["*"] if "*" in values else sorted(set(values))
+
+
+WebhookUrl = Annotated[
+    str,
+    StringConstraints(max_length=2048),
+    AfterValidator(_webhook_url),
+    Field(json_schema_extra={"format": "uri", "description": "https on a public address"}),
+]
+EventType = Literal[("*", *webhook_events.EVENT_TYPES)]  # type: ignore[valid-type]
+EventTypes = Annotated[
+    list[EventType],
+    Field(min_length=1, max_length=len(webhook_events.EVENT_TYPES) + 1),
+    AfterValidator(_event_types),
+]
+
+
+class WebhookEndpointBody(_Body):
+    url: WebhookUrl
+    event_types: EventTypes = Field(default_factory=lambda: ["*"])
+    description: OptionalText | None = None
+
+
+class WebhookEndpointChanges(_Body):
+    # the description may be null (cleared); the others may be left out, never null
+    model_config = ConfigDict(extra="forbid", json_schema_extra=not_null("url", "event_types", "enabled"))
+
+    url: WebhookUrl | None = None
+    event_types: EventTypes | None = None
+    enabled: StrictBool | None = None
+    description: OptionalText | None = None

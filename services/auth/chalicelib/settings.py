@@ -34,6 +34,9 @@ class Settings:
     templates: Path
     # invitations of imported customers mailed per second at most (SES's sending rate); 0: no pause
     invitation_mails_per_second: float
+    # webhook endpoints may be http(s)://127.0.0.1 or localhost (the local run's receivers): the
+    # local stage only; everywhere else an endpoint is https on a public address (webhook_endpoints.py)
+    webhooks_allow_loopback: bool
 
 
 def _required(name: str) -> str:
@@ -65,8 +68,12 @@ def load() -> Settings:
     mails_per_second = float(os.environ.get("AUTH_INVITATION_MAILS_PER_SECOND") or 10)
     if mails_per_second < 0:
         raise SettingsError("AUTH_INVITATION_MAILS_PER_SECOND must be 0 (no pause) or more")
+    stage = _required("GUICHET_STAGE")
+    allow_loopback = os.environ.get("AUTH_WEBHOOKS_ALLOW_LOOPBACK", "") == "true"
+    if allow_loopback and stage != "local":
+        raise SettingsError("AUTH_WEBHOOKS_ALLOW_LOOPBACK is for the local stage only")
     return Settings(
-        stage=_required("GUICHET_STAGE"),
+        stage=stage,
         table_name=_required("AUTH_TABLE_NAME"),
         public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
         mail_sender=_required("GUICHET_MAIL_SENDER"),
@@ -87,6 +94,7 @@ def load() -> Settings:
         accept_test_email_domains=os.environ.get("AUTH_ACCEPT_TEST_EMAIL_DOMAINS", "") == "true",
         templates=Path(__file__).parent / "templates",
         invitation_mails_per_second=mails_per_second,
+        webhooks_allow_loopback=allow_loopback,
     )
 
 

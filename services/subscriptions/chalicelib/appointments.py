@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from guichet_contracts.domain_events.subscriptions import AppointmentBooked
 from guichet_contracts.words import Phrase
 from pynamodb.exceptions import TransactWriteError
 
@@ -25,6 +26,7 @@ from . import customers, mailing
 from .errors import AppointmentPast, NotFound, SlotUnavailable, ValidationFailed
 from .models import Appointment, Slot, customer_pk, transaction
 from .settings import settings
+from .subscriptions import publish
 
 SLOT = timedelta(minutes=30)
 OPENING_HOURS = ((time(9, 0), time(12, 0)), (time(14, 0), time(18, 0)))
@@ -167,6 +169,16 @@ def book(customer_id: str, *, start: datetime, topic: str, phone: str, now: date
             write.save(appointment, condition=Appointment.sk.does_not_exist())
     except TransactWriteError:
         raise SlotUnavailable() from None
+    publish(
+        AppointmentBooked(
+            appointment_id=appointment.appointment_id,
+            customer_id=customer_id,
+            start=appointment.start,
+            end=appointment.end,
+            topic=appointment.topic,
+            phone=appointment.phone,
+        )
+    )
     customer = customers.get(customer_id)
     if customer is not None:
         local = start.astimezone(settings.timezone)

@@ -444,6 +444,7 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
         subscription.refresh()
         subscriptions.announce_renewed(subscription, order_id, period_start=period_start)
     order.refresh()
+    subscriptions.publish(completed_event(order))
     customer = customers.get(customer_id)
     if customer is not None:
         mailing.notify(
@@ -455,6 +456,18 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
         )
     logger.info("order completed", extra={"customer_id": customer_id, "order_id": order_id})
     return order
+
+
+def completed_event(order: Order) -> Any:
+    """OrderCompleted: every line of the order is provisioned, each naming its subscription."""
+    from guichet_contracts.domain_events.subscriptions import OrderCompleted
+
+    return OrderCompleted(
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        kind=order.kind,  # type: ignore[arg-type]
+        subscription_ids=[str(line.subscription_id) for line in order.items],
+    )
 
 
 def invoice_issued(issued: InvoiceIssued) -> None:

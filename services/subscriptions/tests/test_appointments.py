@@ -116,7 +116,9 @@ def test_no_slot_is_in_the_past_or_within_the_hour(customer_factory: Any, route_
     ]
 
 
-def test_booking_a_slot_confirms_it_by_email(customer_factory: Any, mailbox: Any, route_clock: Any) -> None:
+def test_booking_a_slot_confirms_it_by_email(
+    customer_factory: Any, mailbox: Any, route_clock: Any, published: Any
+) -> None:
     # Given an English-speaking customer on Monday 22 March 2027
     route_clock(paris(2027, 3, 22, 9, 0))
     customer = customer_factory(language="en")
@@ -137,6 +139,9 @@ def test_booking_a_slot_confirms_it_by_email(customer_factory: Any, mailbox: Any
     assert [mail["subject"] for mail in mails_to(mailbox, customer.email)] == [
         "Your phone appointment on 23 March 2027 10:30 is confirmed"
     ]
+    # And AppointmentBooked tells the other services (and the provider's webhooks)
+    (booked,) = published.of(customer.customer_id, "AppointmentBooked")
+    assert booked["detail"]["data"] == {**appointment, "customer_id": customer.customer_id}
 
 
 def test_a_customer_cannot_book_one_slot_twice(customer_factory: Any, route_clock: Any) -> None:

@@ -154,6 +154,14 @@ def test_payment_completes_the_order_and_creates_each_subscription_in_its_first_
     ]
     assert tariffs["mobile-50go"]["out_of_plan_cents"] == {"GB": 500, "min": 20, "sms": 10}
     assert set(tariffs["hosting-linux-100"].values()) == {None}
+    # And OrderCompleted is published once, naming each line's subscription
+    (done,) = published.of(customer.customer_id, "OrderCompleted")
+    assert done["detail"]["data"] == {
+        "order_id": order["order_id"],
+        "customer_id": customer.customer_id,
+        "kind": "purchase",
+        "subscription_ids": [line["subscription_id"] for line in completed["items"]],
+    }
     # And the dashboard no longer shows the order in progress; the customer got the completion email,
     # which names their customer id
     assert answer(customer.call("GET", "/dashboard"))["orders_in_progress"] == []
@@ -180,6 +188,7 @@ def test_a_payment_delivered_three_times_provisions_once(customer_factory: Any, 
     order = answer(customer.call("GET", f"/orders/{order_id}"))
     assert [step["status"] for step in order["history"]] == ["received", "paid", "provisioning", "completed"]
     assert len(published.of(customer.customer_id, "SubscriptionActivated")) == 1
+    assert len(published.of(customer.customer_id, "OrderCompleted")) == 1
 
 
 def test_payments_delivered_at_the_same_time_provision_once(

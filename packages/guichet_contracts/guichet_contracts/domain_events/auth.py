@@ -38,14 +38,14 @@ class CustomerProfile(DomainEvent):
 class CustomerRegistered(CustomerProfile):
     name: ClassVar[str] = "CustomerRegistered"
     producer: ClassVar[str] = "auth"
-    consumers: ClassVar[tuple[str, ...]] = ("subscriptions", "invoices")
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "subscriptions", "invoices")
     when: ClassVar[str] = "An account is created (before its email is verified)."
 
 
 class CustomerUpdated(CustomerProfile):
     name: ClassVar[str] = "CustomerUpdated"
     producer: ClassVar[str] = "auth"
-    consumers: ClassVar[tuple[str, ...]] = ("subscriptions", "invoices")
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "subscriptions", "invoices")
     when: ClassVar[str] = "The profile changed (name, company, phone, language, address or email)."
 
     changed: list[str]

@@ -15,7 +15,7 @@ Method = Literal["card", "direct_debit", "check", "tip", "transfer", "credit"]
 class InvoiceIssued(DomainEvent):
     name: ClassVar[str] = "InvoiceIssued"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "subscriptions")
     when: ClassVar[str] = "An invoice, credit note, resale or regularization invoice was numbered and stored."
 
     invoice_id: Id
@@ -56,7 +56,7 @@ class InvoicePaid(DomainEvent):
 class OrderPaid(DomainEvent):
     name: ClassVar[str] = "OrderPaid"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "subscriptions")
     when: ClassVar[str] = (
         "Everything an order asks before provisioning is there: its invoice fully paid (or nothing "
         "due upfront), and a SEPA mandate when a line is paid by monthly debits."
@@ -102,12 +102,14 @@ class PaymentOutcome(DomainEvent):
 class PaymentSucceeded(PaymentOutcome):
     name: ClassVar[str] = "PaymentSucceeded"
     producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ("auth",)
     when: ClassVar[str] = "Money was received for one or several invoices (card, debit, cheque or TIP)."
 
 
 class PaymentFailed(PaymentOutcome):
     name: ClassVar[str] = "PaymentFailed"
     producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ("auth",)
     when: ClassVar[str] = (
         "A card payment or a direct debit was declined (`failed`), or a cheque or TIP never arrived "
         "(`expired`, recorded by an operator)."
@@ -152,6 +154,7 @@ class InvoiceVoided(DomainEvent):
 class PaymentRefunded(DomainEvent):
     name: ClassVar[str] = "PaymentRefunded"
     producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ("auth",)
     when: ClassVar[str] = (
         "Money owed to the customer (a credit note, a negative regularization, a surplus resale "
         "invoice) was paid back, "

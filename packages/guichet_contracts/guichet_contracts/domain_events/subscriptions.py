@@ -44,7 +44,7 @@ class OrderLine(Part):
 class OrderPlaced(DomainEvent):
     name: ClassVar[str] = "OrderPlaced"
     producer: ClassVar[str] = "subscriptions"
-    consumers: ClassVar[tuple[str, ...]] = ("invoices",)
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "invoices")
     when: ClassVar[str] = (
         "A customer ordered (purchase) or a period is to be renewed (renewal): the invoices service "
         "bills the upfront lines and says when the order is paid (OrderPaid)."
@@ -59,6 +59,21 @@ class OrderPlaced(DomainEvent):
     # a line is paid by monthly direct debits: the order is paid only once a mandate is on file
     needs_mandate: bool
     lines: Annotated[list[OrderLine], Field(min_length=1)]
+
+
+class OrderCompleted(DomainEvent):
+    name: ClassVar[str] = "OrderCompleted"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("auth",)
+    when: ClassVar[str] = (
+        "A paid order's items are all provisioned: its new subscriptions exist (each announced by "
+        "SubscriptionActivated), or the subscriptions it renews were extended (SubscriptionRenewed)."
+    )
+
+    order_id: Id
+    customer_id: Id
+    kind: Literal["purchase", "renewal"]
+    subscription_ids: Annotated[list[Id], Field(min_length=1)]  # one per line, in the order's order
 
 
 class TimeRange(Part):
@@ -130,7 +145,7 @@ class SubscriptionActivated(DomainEvent):
     # version 2 added `origin` and `billed_from`: a contract imported from the provider's systems
     version: ClassVar[int] = 2
     producer: ClassVar[str] = "subscriptions"
-    consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "invoices", "consumption")
     when: ClassVar[str] = (
         "A paid order was provisioned (`origin: order`), or a running contract was imported from the "
         "provider's systems (`origin: import`): the subscription exists from `started_on`, and "
@@ -147,7 +162,7 @@ class SubscriptionActivated(DomainEvent):
 class SubscriptionRenewed(DomainEvent):
     name: ClassVar[str] = "SubscriptionRenewed"
     producer: ClassVar[str] = "subscriptions"
-    consumers: ClassVar[tuple[str, ...]] = ("consumption",)
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "consumption")
     when: ClassVar[str] = (
         "A new period started: a paid renewal order, or an energy contract renewed in place "
         "(billed in arrears, it needs no order). The subscription carries the terms of the new "
@@ -164,7 +179,7 @@ class SubscriptionRenewed(DomainEvent):
 class SubscriptionCancelled(DomainEvent):
     name: ClassVar[str] = "SubscriptionCancelled"
     producer: ClassVar[str] = "subscriptions"
-    consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "invoices", "consumption")
     when: ClassVar[str] = (
         "The subscription ended by cancellation. `ended_on` is its last day of service; an "
         "immediate cancellation of a prepaid period credits its unused days (`refund`)."
@@ -199,7 +214,7 @@ class SubscriptionChanged(DomainEvent):
 class SubscriptionSuspended(DomainEvent):
     name: ClassVar[str] = "SubscriptionSuspended"
     producer: ClassVar[str] = "subscriptions"
-    consumers: ClassVar[tuple[str, ...]] = ("invoices",)
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "invoices")
     when: ClassVar[str] = "Service stopped: an invoice still unpaid after its last reminder, or an operator."
 
     subscription: Subscription
@@ -227,3 +242,22 @@ class SubscriptionExpired(DomainEvent):
 
     subscription: Subscription
     ended_on: Day
+
+
+Moment = Annotated[
+    str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
+]
+
+
+class AppointmentBooked(DomainEvent):
+    name: ClassVar[str] = "AppointmentBooked"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("auth",)
+    when: ClassVar[str] = "A customer booked a phone appointment with an advisor (a 30-minute slot)."
+
+    appointment_id: Id
+    customer_id: Id
+    start: Moment  # UTC, like 2027-03-23T09:30:00Z
+    end: Moment
+    topic: str
+    phone: str  # E.164: the number the advisor calls
