@@ -154,6 +154,7 @@ def a_customer_registered() -> CustomerRegistered:
         phone=None,
         language="fr",
         address=None,
+        external_id=None,
     )
 
 
