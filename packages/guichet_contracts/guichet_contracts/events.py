@@ -127,8 +127,14 @@ def received(event: Any, *models: type[E]) -> Received[E]:
     missing = [key for key in ("event_id", "version", "occurred_at", "data") if key not in document]
     if missing:
         raise InvalidEvent(f"{name}: the envelope lacks {', '.join(missing)}")
-    if document["version"] != model.version or isinstance(document["version"], bool):
-        raise InvalidEvent(f"{name} version {document['version']!r} is not {model.version}")
+    version, data = document["version"], document["data"]
+    if isinstance(version, bool) or not isinstance(version, int) or version > model.version:
+        raise InvalidEvent(f"{name} version {version!r} is not {model.version}")
+    if version < model.version:  # published before its producer had the new version
+        older = data if isinstance(data, dict) else None
+        data = model.upgraded(version, older) if older is not None else None
+        if data is None:
+            raise InvalidEvent(f"{name} version {version!r} is not {model.version}, nor one it reads")
     event_id, occurred_at = document["event_id"], document["occurred_at"]
     if not isinstance(event_id, str) or not event_id:
         raise InvalidEvent(f"{name}: event_id must be a non-empty string")
@@ -141,7 +147,7 @@ def received(event: Any, *models: type[E]) -> Received[E]:
         datetime.strptime(occurred_at, TIME_FORMAT)
     except (TypeError, ValueError):
         raise InvalidEvent(f"{name}: occurred_at must be a time like 2026-11-22T09:30:00Z") from None
-    data = _validated(model, json.dumps(document["data"]))
+    data = _validated(model, json.dumps(data))
     return Received(
         event_id=event_id,
         version=model.version,

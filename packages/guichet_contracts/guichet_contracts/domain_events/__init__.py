@@ -60,6 +60,14 @@ class DomainEvent(Part):
     def source(cls) -> str:
         return f"guichet.{cls.producer}"
 
+    @classmethod
+    def upgraded(cls, version: int, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The data of this event as an older `version` of it carried, in the current version's
+        terms, for an event its producer published before it was deployed with the new version
+        (services deploy one stack at a time); None for a version it cannot read. A model that
+        raised its version says exactly what the older one meant, field by field: never a guess."""
+        return None
+
     def data(self) -> dict[str, Any]:
         """The event's data as it travels (JSON types)."""
         return self.model_dump(mode="json")

@@ -3,7 +3,7 @@ and invoices services keep a copy of (documents, invoices and mail never call au
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import StringConstraints
 
@@ -33,6 +33,11 @@ class CustomerProfile(DomainEvent):
     phone: str | None
     language: Language
     address: Address | None
+
+    @classmethod
+    def upgraded(cls, version: int, data: dict[str, Any]) -> dict[str, Any] | None:
+        # version 1 was published before customers could be imported: none had a provider's id
+        return {**data, "external_id": None} if version == 1 and "external_id" not in data else None
 
 
 class CustomerRegistered(CustomerProfile):

@@ -25,7 +25,10 @@ An event without `correlation_id` is accepted on purpose: it comes from a publis
 before the field (services deploy one stack at a time), and its handler starts a new id; a
 `correlation_id` present must be 1 to 128 of `A-Za-z0-9._:-`, or the event is refused. Models
 are strict: a field missing, of another JSON type or not listed here is refused (the handler
-raises `InvalidEvent`; the event is dead-lettered), never read with a default. Money is in
+raises `InvalidEvent`; the event is dead-lettered), never read with a default. An event of an
+older version than its model's is read only where the model says what that version meant
+(`upgraded`: CustomerRegistered and CustomerUpdated 1, no provider's id; SubscriptionActivated 1,
+an order's, billed from its first day), so that services deploy one stack at a time. Money is in
 integer cents, energy in kWh as decimal text, days as `YYYY-MM-DD`.
 """
 

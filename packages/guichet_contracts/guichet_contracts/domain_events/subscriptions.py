@@ -4,7 +4,7 @@ life (docs/LIFECYCLE.md) that another service bills or measures."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -157,6 +157,15 @@ class SubscriptionActivated(DomainEvent):
     order_id: Id | None
     origin: Literal["order", "import"]
     billed_from: Day
+
+    @classmethod
+    def upgraded(cls, version: int, data: dict[str, Any]) -> dict[str, Any] | None:
+        # version 1 was published before contracts could be imported: every one was an order's,
+        # billed by Guichet from its first day
+        subscription = data.get("subscription")
+        if version != 1 or "origin" in data or "billed_from" in data or not isinstance(subscription, dict):
+            return None
+        return {**data, "origin": "order", "billed_from": subscription.get("started_on")}
 
 
 class SubscriptionRenewed(DomainEvent):

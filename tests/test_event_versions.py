@@ -1,0 +1,75 @@
+"""Events of an older version than their model's (guichet_contracts.events.received): read where the
+model says what that version meant, refused otherwise. Services deploy one stack at a time, so an
+event its producer published before the new version was deployed still reaches the new handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from chalice.app import CloudWatchEvent
+from guichet_contracts import events
+from guichet_contracts.domain_events.auth import CustomerRegistered
+from guichet_contracts.domain_events.subscriptions import SubscriptionActivated
+from guichet_contracts.events import InvalidEvent
+
+CUSTOMER_V1 = {
+    "customer_id": "ab123456-GU",
+    "email": "ada@example.org",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "company": None,
+    "phone": None,
+    "language": "en",
+    "address": None,
+}
+
+
+def arrived(name: str, source: str, version: Any, data: dict[str, Any]) -> Any:
+    detail = {"event_id": "e1", "version": version, "occurred_at": "2026-11-03T09:00:00Z", "data": data}
+    envelope = {
+        "version": "0",
+        "id": "e-1",
+        "account": "123456789012",
+        "region": "eu-west-3",
+        "resources": [],
+    }
+    return CloudWatchEvent(
+        {**envelope, "detail-type": name, "source": source, "time": "2026-11-03T09:00:00Z", "detail": detail},
+        None,
+    )
+
+
+def test_a_customer_of_version_1_is_read_as_one_without_a_providers_id() -> None:
+    got = events.received(arrived("CustomerRegistered", "guichet.auth", 1, CUSTOMER_V1), CustomerRegistered)
+
+    assert (got.version, got.data.external_id, got.data.email) == (2, None, "ada@example.org")
+
+
+def test_an_activation_of_version_1_is_an_orders_billed_from_its_first_day() -> None:
+    from guichet_local.testing import a_subscription
+
+    subscription = a_subscription("ab123456-GU", "mobile", started_on="2026-11-03").model_dump(mode="json")
+    data = {"subscription": subscription, "order_id": "o1"}  # what version 1 carried
+
+    got = events.received(
+        arrived("SubscriptionActivated", "guichet.subscriptions", 1, data), SubscriptionActivated
+    )
+
+    assert (got.data.origin, str(got.data.billed_from)) == ("order", "2026-11-03")
+
+
+@pytest.mark.parametrize(
+    ("version", "data"),
+    [
+        (0, CUSTOMER_V1),  # a version the model never had
+        (3, {**CUSTOMER_V1, "external_id": None}),  # a newer one than this service knows
+        (True, CUSTOMER_V1),
+        ("1", CUSTOMER_V1),
+        (1, {**CUSTOMER_V1, "external_id": "crm-1"}),  # version 1 never had the field
+        (1, {**CUSTOMER_V1, "nickname": "Ada"}),  # and what it did not have stays refused
+    ],
+)
+def test_other_versions_are_refused(version: Any, data: dict[str, Any]) -> None:
+    with pytest.raises(InvalidEvent):
+        events.received(arrived("CustomerRegistered", "guichet.auth", version, data), CustomerRegistered)
