@@ -447,9 +447,14 @@ def test_the_shared_stack_alarms_on_the_business_signals_that_need_an_operator(
         if service in names
     }
 
-    assert {"PaymentsFailed", "RefundsDue", "MailsNotSent", "MeterRowsRejected", "EventsRefused"} <= {
-        signal for signal, _ in expected
-    }
+    assert {
+        "PaymentsFailed",
+        "RefundsDue",
+        "MailsNotSent",
+        "MeterRowsRejected",
+        "WebhookDeliveriesFailed",
+        "EventsRefused",
+    } <= {signal for signal, _ in expected}
     assert set(alarms) == set(expected)
     for (signal_name, service), alarm in alarms.items():
         signal = expected[(signal_name, service)]

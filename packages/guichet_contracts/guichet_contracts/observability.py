@@ -88,6 +88,13 @@ SIGNALS = (
         Alarm(threshold=1),
     ),
     Signal(
+        "WebhookDeliveriesFailed",
+        ("auth",),
+        "A webhook delivery was given up: its endpoint did not take the event for 72 hours (or was"
+        " deleted, or its address turned private); the provider's systems missed it (replay it).",
+        Alarm(threshold=1),
+    ),
+    Signal(
         "EventsRefused",
         ("auth", "subscriptions", "invoices", "consumption"),
         "A handler refused an event (or a schedule) off its contract: it ends in the dead-letter queue.",

@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
+from guichet_contracts import observability
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from . import webhook_endpoints, webhook_events
@@ -348,6 +349,9 @@ def _attempt_due(delivery: WebhookDelivery, endpoint: WebhookEndpoint, *, now: d
         if not _condition_failed(error):
             raise
         delivery.refresh(consistent_read=True)  # a replay counted an attempt meanwhile: its word stands
+    else:
+        if delivery.status == "failed":
+            observability.count("WebhookDeliveriesFailed")
     logger.info(
         "webhook attempt",
         extra={
@@ -403,6 +407,7 @@ def _give_up(delivery: WebhookDelivery, *, now: datetime, reason: str | None) ->
         "webhook delivery failed for good",
         extra={"delivery_id": delivery.delivery_id, "event_id": delivery.event_id, "reason": reason},
     )
+    observability.count("WebhookDeliveriesFailed")
     return True
 
 

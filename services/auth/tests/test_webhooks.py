@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from conftest import assert_documented, assert_error, call, operator_token
+from guichet_contracts import observability
 from guichet_contracts.domain_events.auth import CustomerRegistered
 from guichet_contracts.domain_events.invoices import OrderPaid
 from guichet_local.testing import deliver
@@ -459,9 +460,10 @@ def test_the_handlers_take_exactly_the_events_sent_out_as_webhooks(app: Any) -> 
 
 
 def test_a_failing_receiver_is_retried_with_backoff_until_72_hours_after_the_event(
-    client: Any, operator: Client, receiver: Receiver
+    client: Any, operator: Client, receiver: Receiver, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a receiver answering 503, and an endpoint of it for order.paid
+    capsys.readouterr()
     receiver.status = 503
     endpoint = operator.create(receiver.url(), ["order.paid"])
 
@@ -503,6 +505,9 @@ def test_a_failing_receiver_is_retried_with_backoff_until_72_hours_after_the_eve
     # And no later run sends it again
     run_job(client, T0 + timedelta(hours=80))
     assert len(receiver.received) == len(attempts_at)
+    # and the delivery given up was counted once, for its alarm
+    emitted = observability.emitted(capsys.readouterr().out.splitlines())
+    assert emitted.get("WebhookDeliveriesFailed") == 1
 
 
 def test_a_receiver_back_gets_the_event_and_a_run_twice_for_one_moment_sends_once(
@@ -529,8 +534,9 @@ def test_a_receiver_back_gets_the_event_and_a_run_twice_for_one_moment_sends_onc
 
 
 def test_a_deleted_endpoint_s_pending_deliveries_stop(
-    client: Any, operator: Client, receiver: Receiver
+    client: Any, operator: Client, receiver: Receiver, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    capsys.readouterr()
     receiver.status = 500
     endpoint = operator.create(receiver.url(), ["order.paid"])
     handle(client, "webhooks_from_invoices", order_paid(), event_id=str(uuid.uuid4()))
@@ -540,6 +546,7 @@ def test_a_deleted_endpoint_s_pending_deliveries_stop(
 
     assert (outcome["attempted"], outcome["failed"]) == (0, 1)
     assert len(receiver.received) == 1
+    assert observability.emitted(capsys.readouterr().out.splitlines()).get("WebhookDeliveriesFailed") == 1
 
 
 def test_a_redirect_is_not_followed(client: Any, operator: Client, receiver: Receiver) -> None:
