@@ -61,13 +61,14 @@ export function manageBlock(subscription) {
     h("h3", {}, t("cancel_title")),
     form({
       fields: [
-        { name: "reason", label: t("cancel_reason"), required: true, rules: { maxLength: LIMITS.reason.maxLength } },
+        // the law asks no reason of a customer cancelling (résiliation en trois clics): theirs to give
+        { name: "reason", label: t("cancel_reason"), hint: t("cancel_reason_hint"), rules: { maxLength: LIMITS.reason.maxLength } },
         { name: "at", label: t("cancel_at"), type: "select", options: moments, value: moments[0][0] },
       ],
       submit: t("submit_cancel"),
       className: "compact",
       submitClass: "primary destructive",
-      action: ({ reason, at }) => authed("POST", `/subscriptions/${id}/cancel`, { reason, at }),
+      action: ({ reason, at }) => authed("POST", `/subscriptions/${id}/cancel`, reason ? { reason, at } : { at }),
       done: () => reloadWith("ok", t("cancelled_notice")),
     }));
 }

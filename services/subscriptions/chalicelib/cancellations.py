@@ -31,7 +31,7 @@ logger = Logger(child=True)
 
 
 def cancel(
-    customer_id: str, subscription_id: str, *, reason: str, at: str, now: datetime, today: date
+    customer_id: str, subscription_id: str, *, reason: str | None, at: str, now: datetime, today: date
 ) -> Subscription:
     subscription = subscriptions.get(customer_id, subscription_id)
     subscriptions.next_status("cancel", subscription.status)  # raises when not cancellable
@@ -42,7 +42,7 @@ def cancel(
             "cancel",
             now,
             [
-                Subscription.cancel_reason.set(reason),
+                _reason(reason),
                 Subscription.cancel_at.set(subscriptions.iso_day(today)),
                 Subscription.auto_renew.set(False),
             ],
@@ -57,7 +57,7 @@ def cancel(
         subscription.update(
             actions=[
                 Subscription.cancel_at.set(subscription.renews_on),
-                Subscription.cancel_reason.set(reason),
+                _reason(reason),
                 Subscription.auto_renew.set(False),
                 Subscription.updated_at.set(now),
             ],
@@ -154,3 +154,8 @@ def _mail_cancelled(
         refund=mailing.money(refund.amount_cents, refund.currency, language) if refund else None,
         withdraw_until=None if immediately else mailing.day(effective_on - timedelta(days=1), language),
     )
+
+
+def _reason(reason: str | None) -> Any:
+    """The action keeping the customer's reason, or none when not given."""
+    return Subscription.cancel_reason.set(reason) if reason else Subscription.cancel_reason.remove()

@@ -61,8 +61,16 @@ class SubscriptionChanges(_Body):
     options: dict[str, Any] | None = None
 
 
+CancellationReason = Annotated[
+    Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
+
+
 class Cancellation(_Body):
-    reason: Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    # French law (consumer code L215-1-1, "résiliation en trois clics"): a cancellation asks for no reason
+    reason: (
+        Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None
+    ) = None
     at: Literal["end_of_period", "immediately"] = "end_of_period"
 
 

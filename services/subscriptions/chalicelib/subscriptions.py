@@ -236,7 +236,7 @@ def announce_cancelled(
             subscription=state(subscription),
             ended_on=ended_on,
             immediate=immediate,
-            reason=subscription.cancel_reason or "",
+            reason=subscription.cancel_reason,
             refund=refund,
         )
     )

@@ -149,3 +149,21 @@ def test_a_cancellation_cannot_be_withdrawn_once_it_took_effect_or_when_none_is_
     assert_error(nothing, 409, "forbidden_transition", "status")
     assert subscription_of(customer, ending)["status"] == "cancelled"
     assert subscription_of(customer, running)["cancel_at"] is None
+
+
+def test_a_cancellation_asks_for_no_reason(customer_factory: Any, published: Any, mailbox: Any) -> None:
+    # Given a monthly line (French law: cancelling online asks for nothing but the contract)
+    customer = customer_factory()
+    line = order_and_pay(customer, "mobile-50go", "Ligne de Léa")["subscription_id"]
+    set_renewal(customer, line, date(2061, 5, 20))
+
+    # When it is cancelled immediately without a reason
+    response = on_day(customer, date(2061, 5, 10), "POST", f"/{line}/cancel", {"at": "immediately"})
+
+    # Then it is cancelled, the event says no reason rather than an empty one, and it is confirmed by mail
+    assert response.status_code == 200, response.body
+    assert answer(response)["status"] == "cancelled"
+    (event,) = published.of(customer.customer_id, "SubscriptionCancelled")
+    assert (event["detail"]["version"], event["detail"]["data"]["reason"]) == (2, None)
+    (mail,) = mails_to(mailbox, customer.email, "résiliation")
+    assert customer.customer_id in mail["text"]

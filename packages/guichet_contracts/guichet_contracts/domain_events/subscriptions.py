@@ -187,6 +187,8 @@ class SubscriptionRenewed(DomainEvent):
 
 class SubscriptionCancelled(DomainEvent):
     name: ClassVar[str] = "SubscriptionCancelled"
+    # version 2: `reason` null when the customer gave none (cancelling in three clicks asks for none)
+    version: ClassVar[int] = 2
     producer: ClassVar[str] = "subscriptions"
     consumers: ClassVar[tuple[str, ...]] = ("auth", "invoices", "consumption")
     when: ClassVar[str] = (
@@ -197,8 +199,15 @@ class SubscriptionCancelled(DomainEvent):
     subscription: Subscription
     ended_on: Day
     immediate: bool
-    reason: str
+    reason: str | None  # the customer's words, when given (a cancellation asks for none)
     refund: Proration | None
+
+    @classmethod
+    def upgraded(cls, version: int, data: dict[str, Any]) -> dict[str, Any] | None:
+        # version 1 said an untold reason as ""
+        if version != 1 or not isinstance(data.get("reason"), str):
+            return None
+        return {**data, "reason": data["reason"] or None}
 
 
 class SubscriptionChanged(DomainEvent):
