@@ -73,3 +73,22 @@ def test_an_activation_of_version_1_is_an_orders_billed_from_its_first_day() -> 
 def test_other_versions_are_refused(version: Any, data: dict[str, Any]) -> None:
     with pytest.raises(InvalidEvent):
         events.received(arrived("CustomerRegistered", "guichet.auth", version, data), CustomerRegistered)
+
+
+def test_a_cancellation_of_version_1_with_an_empty_reason_is_one_without() -> None:
+    from guichet_contracts.domain_events.subscriptions import SubscriptionCancelled
+    from guichet_local.testing import a_subscription
+
+    subscription = a_subscription("ab123456-GU", "mobile", started_on="2026-11-03").model_dump(mode="json")
+    data = {"subscription": subscription, "ended_on": "2026-12-02", "immediate": False, "refund": None}
+
+    untold = events.received(
+        arrived("SubscriptionCancelled", "guichet.subscriptions", 1, {**data, "reason": ""}),
+        SubscriptionCancelled,
+    )
+    told = events.received(
+        arrived("SubscriptionCancelled", "guichet.subscriptions", 1, {**data, "reason": "Je déménage"}),
+        SubscriptionCancelled,
+    )
+
+    assert (untold.data.reason, told.data.reason) == (None, "Je déménage")
