@@ -165,6 +165,9 @@ def _run(arguments: list[str], cwd: Path, settings: Settings, placeholders: list
         **os.environ,
         "AWS_DEFAULT_REGION": settings.region,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        # the package's bytecode is compile_package's (the runtime's Python, unchecked hashes): pip,
+        # which chalice runs, would otherwise put timestamped .pyc in the dependencies, kept as they are
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     answer = subprocess.run(
         [

@@ -164,7 +164,8 @@ WRONG = [
     pytest.param("POST", "/{sid}/cancel", {"reason": 5}, {}, "reason", id="cancel-reason-number"),
     pytest.param("POST", "/{sid}/cancel", {"reason": "x", "at": "tomorrow"}, {}, "at", id="cancel-at-word"),
     pytest.param("POST", "/{sid}/cancel", {"reason": HUGE}, {}, "reason", id="cancel-huge-reason"),
-    pytest.param("POST", "/{sid}/cancel", {}, {}, "reason", id="cancel-no-reason"),
+    # a reason is not asked (cancelling online asks for none), but one given is never blank
+    pytest.param("POST", "/{sid}/cancel", {"reason": "   "}, {}, "reason", id="cancel-blank-reason"),
     pytest.param(
         "POST",
         "/appointments",
