@@ -138,6 +138,38 @@ PART_BYTES = 350 * 1024  # a DynamoDB item holds 400 KB
 REPORT_LINES_PER_PART = 1000
 
 
+class Parts:
+    """Where an import keeps its file and its report, compressed, in parts: items of `model` (a
+    PynamoDB model of the service's table with `data` and `expires_at_epoch`) at the keys
+    `key(f"FILE#{n:04d}")` and `key(f"REPORT#{n:04d}")`."""
+
+    def __init__(self, model: Any, key: Callable[[str], tuple[str, str]]) -> None:
+        self.model, self.key = model, key
+
+    def keep_file(self, content: bytes, *, expires: int) -> int:
+        """Keep a file (compressed, in parts); how many parts."""
+        return self._save("FILE", split(zlib.compress(content, 6)), expires)
+
+    def keep_report(self, lines: list[dict[str, Any]], *, expires: int) -> int:
+        """Keep a report's lines (as_stored); how many parts."""
+        return self._save("REPORT", report_parts(lines), expires)
+
+    def file(self, parts: int) -> bytes:
+        """The file kept in `parts` parts, as it was sent."""
+        return zlib.decompress(
+            b"".join(self.model.get(*self.key(f"FILE#{n:04d}")).data for n in range(parts))
+        )
+
+    def report_part(self, part: int) -> list[dict[str, Any]]:
+        return list(json.loads(zlib.decompress(self.model.get(*self.key(f"REPORT#{part:04d}")).data)))
+
+    def _save(self, kind: str, parts: list[bytes], expires: int) -> int:
+        with self.model.batch_write() as batch:
+            for index, data in enumerate(parts):
+                batch.save(self.model(*self.key(f"{kind}#{index:04d}"), data=data, expires_at_epoch=expires))
+        return len(parts)
+
+
 def split(packed: bytes) -> list[bytes]:
     """A compressed file in parts that each fit in an item."""
     return [packed[start : start + PART_BYTES] for start in range(0, len(packed), PART_BYTES)]

@@ -34,7 +34,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -522,14 +521,8 @@ def submit(content: bytes, kind: str, *, operator: str, now: datetime) -> Custom
     report later) and queue it."""
     rows = read_rows(content, kind, validate=False)  # the rows are validated by the job
     import_id = uuid.uuid4().hex
-    packed = zlib.compress(content, 6)
-    parts = import_files.split(packed)
     expires = int((now + timedelta(days=KEPT_DAYS)).timestamp())
-    with ImportPart.batch_write() as batch:
-        for index, data in enumerate(parts):
-            batch.save(
-                ImportPart(*import_key(import_id, f"FILE#{index:04d}"), data=data, expires_at_epoch=expires)
-            )
+    file_parts = _parts(import_id).keep_file(content, expires=expires)
     submitted = CustomerImport(
         *import_key(import_id),
         import_id=import_id,
@@ -538,7 +531,7 @@ def submit(content: bytes, kind: str, *, operator: str, now: datetime) -> Custom
         format=kind,
         sha256=hashlib.sha256(content).hexdigest(),
         submitted_at=now,
-        file_parts=len(parts),
+        file_parts=file_parts,
         rows=len(rows),
         expires_at_epoch=expires,
         due_pk=QUEUED,
@@ -567,7 +560,7 @@ def report_page(
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of the report's lines from the `cursor`-th on (those of `status` only, if given)."""
     return import_files.report_page(
-        lambda part: _part_json(item.import_id, f"REPORT#{part:04d}"),
+        _parts(item.import_id).report_part,
         int(item.report_parts),
         language=language,
         status=status,
@@ -576,9 +569,8 @@ def report_page(
     )
 
 
-def _part_json(import_id: str, part: str) -> list[dict[str, Any]]:
-    stored = ImportPart.get(*import_key(import_id, part))
-    return list(json.loads(zlib.decompress(stored.data)))
+def _parts(import_id: str) -> import_files.Parts:
+    return import_files.Parts(ImportPart, lambda part: import_key(import_id, part))
 
 
 def queued() -> list[str]:
@@ -601,11 +593,8 @@ def run(import_id: str, *, now: datetime, deadline: Callable[[], bool]) -> bool:
     item = get_import(import_id)
     if item.status in ("queued", "importing"):
         _set(item, status="importing")
-        content = b"".join(
-            ImportPart.get(*import_key(import_id, f"FILE#{index:04d}")).data
-            for index in range(int(item.file_parts))
-        )
-        outcomes = apply(read_rows(zlib.decompress(content), item.format), now=now)
+        content = _parts(import_id).file(int(item.file_parts))
+        outcomes = apply(read_rows(content, item.format), now=now)
         _write_report(item, outcomes)
         logger.info(
             "customers file applied", extra={"import_id": import_id, "counts": import_files.counts(outcomes)}
@@ -658,21 +647,15 @@ def _release(item: CustomerImport) -> None:
 
 def _report_lines(item: CustomerImport) -> Iterable[dict[str, Any]]:
     for part in range(int(item.report_parts)):
-        yield from _part_json(item.import_id, f"REPORT#{part:04d}")
+        yield from _parts(item.import_id).report_part(part)
 
 
 def _write_report(item: CustomerImport, outcomes: list[Outcome]) -> None:
-    expires = int(item.expires_at_epoch)
-    parts = import_files.report_parts([outcome.as_stored() for outcome in outcomes])
-    with ImportPart.batch_write() as batch:
-        for index, data in enumerate(parts):
-            batch.save(
-                ImportPart(
-                    *import_key(item.import_id, f"REPORT#{index:04d}"), data=data, expires_at_epoch=expires
-                )
-            )
+    parts = _parts(item.import_id).keep_report(
+        [outcome.as_stored() for outcome in outcomes], expires=int(item.expires_at_epoch)
+    )
     counts = import_files.counts(outcomes)
-    _set(item, status="inviting", report_parts=len(parts), rows=len(outcomes), **counts)
+    _set(item, status="inviting", report_parts=parts, rows=len(outcomes), **counts)
 
 
 def _set(item: CustomerImport, **values: Any) -> None:

@@ -49,7 +49,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -858,12 +857,7 @@ def submit(content: bytes, kind: str, *, operator: str, now: datetime, today: da
     rows = read_rows(content, kind, today=today, validate=False)
     import_id = uuid.uuid4().hex
     expires = int((now + timedelta(days=KEPT_DAYS)).timestamp())
-    parts = import_files.split(zlib.compress(content, 6))
-    with ImportPart.batch_write() as batch:
-        for index, data in enumerate(parts):
-            batch.save(
-                ImportPart(*import_key(import_id, f"FILE#{index:04d}"), data=data, expires_at_epoch=expires)
-            )
+    file_parts = _parts(import_id).keep_file(content, expires=expires)
     submitted = ContractImport(
         *import_key(import_id),
         import_id=import_id,
@@ -872,7 +866,7 @@ def submit(content: bytes, kind: str, *, operator: str, now: datetime, today: da
         format=kind,
         sha256=hashlib.sha256(content).hexdigest(),
         submitted_at=now,
-        file_parts=len(parts),
+        file_parts=file_parts,
         rows=len(rows),
         expires_at_epoch=expires,
     )
@@ -903,7 +897,7 @@ def report_page(
     item: ContractImport, *, language: str, status: str | None, limit: int, cursor: int
 ) -> tuple[list[dict[str, Any]], int | None]:
     return import_files.report_page(
-        lambda part: _part_json(item.import_id, f"REPORT#{part:04d}"),
+        _parts(item.import_id).report_part,
         int(item.report_parts),
         language=language,
         status=status,
@@ -912,8 +906,8 @@ def report_page(
     )
 
 
-def _part_json(import_id: str, part: str) -> list[dict[str, Any]]:
-    return list(json.loads(zlib.decompress(ImportPart.get(*import_key(import_id, part)).data)))
+def _parts(import_id: str) -> import_files.Parts:
+    return import_files.Parts(ImportPart, lambda part: import_key(import_id, part))
 
 
 def queued() -> list[ImportQueued]:
@@ -932,11 +926,8 @@ def run(waiting: ImportQueued, *, now: datetime, today: date) -> bool:
     item = get_import(import_id)
     if item.status != "done":
         item.update(actions=[ContractImport.status.set("importing")])
-        content = b"".join(
-            ImportPart.get(*import_key(import_id, f"FILE#{index:04d}")).data
-            for index in range(int(item.file_parts))
-        )
-        outcomes = apply(read_rows(zlib.decompress(content), item.format, today=today), now=now, today=today)
+        content = _parts(import_id).file(int(item.file_parts))
+        outcomes = apply(read_rows(content, item.format, today=today), now=now, today=today)
         _write_report(item, outcomes, now=now)
         logger.info(
             "contracts file applied", extra={"import_id": import_id, "counts": import_files.counts(outcomes)}
@@ -961,21 +952,15 @@ def _lease(import_id: str, *, now: datetime) -> bool:
 
 
 def _write_report(item: ContractImport, outcomes: list[Outcome], *, now: datetime) -> None:
-    expires = int(item.expires_at_epoch)
-    parts = import_files.report_parts([outcome.as_stored() for outcome in outcomes])
-    with ImportPart.batch_write() as batch:
-        for index, data in enumerate(parts):
-            batch.save(
-                ImportPart(
-                    *import_key(item.import_id, f"REPORT#{index:04d}"), data=data, expires_at_epoch=expires
-                )
-            )
+    parts = _parts(item.import_id).keep_report(
+        [outcome.as_stored() for outcome in outcomes], expires=int(item.expires_at_epoch)
+    )
     counts = import_files.counts(outcomes)
     item.update(
         actions=[
             ContractImport.status.set("done"),
             ContractImport.finished_at.set(now),
-            ContractImport.report_parts.set(len(parts)),
+            ContractImport.report_parts.set(parts),
             ContractImport.rows.set(len(outcomes)),
             ContractImport.lease_until.remove(),
             *(getattr(ContractImport, name).set(value) for name, value in counts.items()),
