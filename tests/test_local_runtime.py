@@ -140,6 +140,7 @@ def test_mail_sent_through_ses_in_the_runtimes_moto_shows_in_the_mailbox(runtime
     message["Date"] = "Mon, 23 Nov 2026 09:30:00 +0000"
     message.set_content("Code : 123\n")
     message.add_alternative("<p>Code : <b>123</b></p>", subtype="html")
+    message.add_attachment(b"%PDF-1.7 code", maintype="application", subtype="pdf", filename="code.pdf")
 
     runtime.aws("ses").send_raw_email(
         Source=message["From"], Destinations=["jeanne@example.com"], RawMessage={"Data": message.as_bytes()}
@@ -153,8 +154,17 @@ def test_mail_sent_through_ses_in_the_runtimes_moto_shows_in_the_mailbox(runtime
     assert newest["text"] == "Code : 123\n"
     assert newest["html"] == "<p>Code : <b>123</b></p>\n"
     assert newest["sent_at"] == "2026-11-23T09:30:00Z"
+    assert newest["attachments"] == [
+        {
+            "filename": "code.pdf",
+            "content_type": "application/pdf",
+            "size": 13,
+            "base64": "JVBERi0xLjcgY29kZQ==",
+        }
+    ]
     page = runtime.get("/_local/mail")
     assert page.status_code == 200
+    assert "Attached: code.pdf (application/pdf, 13 bytes)" in page.text
     assert "Votre code &lt;b&gt;123&lt;/b&gt;" in page.text
     assert "<b>123</b>" not in page.text  # the HTML part too is only in an escaped srcdoc
 

@@ -1,11 +1,14 @@
 """The local mailbox: every email the services sent through SES in the runtime's moto.
 
 moto keeps sent mail in its SES backend, in the runtime's own process; services send one
-multipart/alternative message with `send_raw_email`, parsed here with the `email` package.
+multipart/alternative message with `send_raw_email` (multipart/mixed around it when a file is
+attached), parsed here with the `email` package. An attached file is listed with its name, type and
+size, and its bytes in base64 (`attachments`), so that a test reads it as the customer would.
 """
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import html
@@ -61,6 +64,7 @@ class Mailbox:
             "text": body,
             "html": "",
             "sent_at": seen,
+            "attachments": [],
         }
 
 
@@ -91,6 +95,17 @@ def _parse_raw(raw: str, seen: str, destinations: list[str]) -> dict[str, Any]:
         "text": parts["plain"],
         "html": parts["html"],
         "sent_at": sent_at,
+        "attachments": [_attachment(part) for part in message.iter_attachments()],  # type: ignore[attr-defined]
+    }
+
+
+def _attachment(part: Any) -> dict[str, Any]:
+    content = part.get_payload(decode=True) or b""
+    return {
+        "filename": part.get_filename() or "",
+        "content_type": part.get_content_type(),
+        "size": len(content),
+        "base64": base64.b64encode(content).decode("ascii"),
     }
 
 
@@ -110,7 +125,12 @@ def page(items: list[dict[str, Any]]) -> str:
             f"<h2>{escape(item['subject'])}</h2>"
             f"<p class=meta>To <b>{escape(item['to'])}</b> · {escape(item['sent_at'])}</p>"
             f"{rendered}"
-            f"<details><summary>Text part</summary><pre>{escape(item['text'])}</pre></details>"
+            + "".join(
+                f"<p class=meta>Attached: {escape(file['filename'])} ({escape(file['content_type'])},"
+                f" {file['size']} bytes)</p>"
+                for file in item.get("attachments", [])
+            )
+            + f"<details><summary>Text part</summary><pre>{escape(item['text'])}</pre></details>"
             "</article>"
         )
     body = "\n".join(entries) or "<p>No email sent yet.</p>"

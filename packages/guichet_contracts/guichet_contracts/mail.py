@@ -4,7 +4,8 @@ A service keeps its messages as Jinja templates, one file per message for every 
 (`<templates>/<name>.j2`). Each extends the shared `layout.html.j2` and defines the
 blocks `subject`, `text` and `content` (the HTML body). The HTML part is rendered with
 autoescaping, the subject and text parts without, and the message leaves as one
-multipart/alternative email through SES; one SES refuses is counted (`MailsNotSent`).
+multipart/alternative email through SES (multipart/mixed around it when files are attached);
+one SES refuses is counted (`MailsNotSent`).
 
 The brand (`guichet_contracts.brand`) is in every template as `brand` (`provider` is its name):
 the layout takes its name, logo, colours, legal identity and support lines from it.
@@ -44,12 +45,22 @@ _client: Any = None
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a written confirmation as PDF, say)."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
 class Email:
     to: str
     subject: str
     text: str
     html: str
     reply_to: str | None = None  # where an answer goes, when not to the sender
+    attachments: tuple[Attachment, ...] = ()
 
 
 def render(
@@ -114,6 +125,11 @@ def send(email: Email, *, sender: str) -> str:
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
+    for attachment in email.attachments:  # the message becomes multipart/mixed around the two parts
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     if _client is None:
         import boto3
 

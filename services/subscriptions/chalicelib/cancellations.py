@@ -13,14 +13,15 @@ Each step is a conditional write on what it read, and each mails the customer on
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
+from guichet_contracts import mail
 from guichet_contracts.words import Phrase
 from pynamodb.exceptions import UpdateError
 
-from . import catalog, customers, mailing, subscriptions
+from . import catalog, customers, documents, mailing, subscriptions
 from .errors import ForbiddenTransition
 from .models import Subscription
 
@@ -45,10 +46,11 @@ def cancel(
                 _reason(reason),
                 Subscription.cancel_at.set(subscriptions.iso_day(today)),
                 Subscription.auto_renew.set(False),
+                Subscription.cancellation.set(_record(now, immediately=True, refund=refund)),
             ],
         )
         subscriptions.announce_cancelled(subscription, ended_on=today, immediate=True, refund=refund)
-        _mail_cancelled(subscription, effective_on=today, immediately=True, refund=refund)
+        _mail_cancelled(subscription, effective_on=today, immediately=True, refund=refund, today=today)
         logger.info("subscription cancelled", extra={"subscription_id": subscription_id, "at": at})
         return subscription
     if subscription.cancel_at:
@@ -59,6 +61,7 @@ def cancel(
                 Subscription.cancel_at.set(subscription.renews_on),
                 _reason(reason),
                 Subscription.auto_renew.set(False),
+                Subscription.cancellation.set(_record(now, immediately=False, refund=None)),
                 Subscription.updated_at.set(now),
             ],
             condition=(Subscription.status == subscription.status)
@@ -67,7 +70,9 @@ def cancel(
         )
     except UpdateError:
         raise ForbiddenTransition(fields={"status": Phrase("field.status_changed")}) from None
-    _mail_cancelled(subscription, effective_on=date.fromisoformat(subscription.renews_on), immediately=False)
+    _mail_cancelled(
+        subscription, effective_on=date.fromisoformat(subscription.renews_on), immediately=False, today=today
+    )
     logger.info(
         "cancellation planned", extra={"subscription_id": subscription_id, "on": subscription.renews_on}
     )
@@ -89,6 +94,7 @@ def withdraw(customer_id: str, subscription_id: str, *, now: datetime, today: da
             actions=[
                 Subscription.cancel_at.remove(),
                 Subscription.cancel_reason.remove(),
+                Subscription.cancellation.remove(),
                 Subscription.auto_renew.set(catalog.auto_renews(catalog.product(subscription.product_id))),
                 Subscription.updated_at.set(now),
             ],
@@ -134,8 +140,16 @@ def _about(subscription: Subscription) -> dict[str, Any]:
 
 
 def _mail_cancelled(
-    subscription: Subscription, *, effective_on: date, immediately: bool, refund: Proration | None = None
+    subscription: Subscription,
+    *,
+    effective_on: date,
+    immediately: bool,
+    today: date,
+    refund: Proration | None = None,
 ) -> None:
+    """The cancellation confirmed in writing: a mail, with the confirmation as PDF attached (also
+    among the subscription's documents). Without the PDF (it could not be made), the mail still
+    leaves: the customer has the confirmation in the mail itself."""
     customer = customers.get(subscription.customer_id)
     if customer is None:
         logger.warning(
@@ -144,9 +158,19 @@ def _mail_cancelled(
         )
         return
     language = customer.language
+    attachments: tuple[mail.Attachment, ...] = ()
+    try:
+        content = documents.cancellation_confirmation(subscription, customer, language=language, today=today)
+        attachments = (mail.Attachment(f"cancellation-{subscription.dossier_number}.pdf", content),)
+    except Exception:
+        logger.exception(
+            "cancellation confirmation not made", extra={"subscription_id": subscription.subscription_id}
+        )
     mailing.notify(
         "subscription_cancelled",
         customer,
+        attachments=attachments,
+        attached=bool(attachments),
         **_about(subscription),
         effective_on=mailing.day(effective_on, language),
         last_day=mailing.day(effective_on if immediately else effective_on - timedelta(days=1), language),
@@ -154,6 +178,15 @@ def _mail_cancelled(
         refund=mailing.money(refund.amount_cents, refund.currency, language) if refund else None,
         withdraw_until=None if immediately else mailing.day(effective_on - timedelta(days=1), language),
     )
+
+
+def _record(now: datetime, *, immediately: bool, refund: Proration | None) -> dict[str, Any]:
+    """What the written confirmation of a cancellation says beside the subscription's own fields."""
+    return {
+        "requested_at": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "immediately": immediately,
+        "refund_cents": refund.amount_cents if refund else None,
+    }
 
 
 def _reason(reason: str | None) -> Any:

@@ -5,6 +5,7 @@ portal. Every mail names the customer id: the customer quotes it to the provider
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,7 +42,9 @@ def order_lines(order: Order, language: str) -> list[dict[str, Any]]:
     ]
 
 
-def send(name: str, customer: Customer, **context: Any) -> None:
+def send(
+    name: str, customer: Customer, *, attachments: tuple[mail.Attachment, ...] = (), **context: Any
+) -> None:
     email = mail.render(
         settings.templates,
         name,
@@ -51,12 +54,16 @@ def send(name: str, customer: Customer, **context: Any) -> None:
         customer_id=customer.customer_id,
         **context,
     )
+    if attachments:
+        email = replace(email, attachments=attachments)
     mail.send(email, sender=settings.mail_sender)
 
 
-def notify(name: str, customer: Customer, **context: Any) -> None:
+def notify(
+    name: str, customer: Customer, *, attachments: tuple[mail.Attachment, ...] = (), **context: Any
+) -> None:
     """Send a notice about something already done: a mail that cannot leave is logged, not raised."""
     try:
-        send(name, customer, **context)
+        send(name, customer, attachments=attachments, **context)
     except Exception:
         logger.exception("notice not sent", extra={"template": name, "customer_id": customer.customer_id})

@@ -110,6 +110,11 @@ class Subscription(Item, discriminator="subscription"):
     search_text = UnicodeAttribute()  # lowercased name, label and dossier number, for ?q=
     cancel_at = UnicodeAttribute(null=True)  # the day a cancellation takes effect
     cancel_reason = UnicodeAttribute(null=True)
+    # a cancellation the customer asked for here, what its written confirmation says:
+    # {"requested_at" (ISO 8601 UTC), "immediately" (bool), "refund_cents" (int or null)}
+    cancellation = JSONAttribute(null=True)
+    # the order that made it: {"order_id", "at" (ISO 8601 UTC), "terms_version" (null: none accepted)}
+    accepted = JSONAttribute(null=True)
     suspended_for = ListAttribute(of=UnicodeAttribute, null=True)  # unpaid invoices it waits for
     suspension_reason = UnicodeAttribute(null=True)  # unpaid | operator
     created_at = UTCDateTimeAttribute()

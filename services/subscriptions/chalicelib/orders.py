@@ -394,6 +394,7 @@ def provision(customer_id: str, order_id: str, *, now: datetime, today: date) ->
                 periods=int(line.periods),
                 today=today,
                 now=now,
+                accepted=subscriptions.acceptance_of(order.order_id, order.created_at, order.terms_version),
             )
             line.subscription_id = subscription.subscription_id
             writes.append(("save", subscription, None))

@@ -1,4 +1,5 @@
-"""The PDF documents of a subscription: its contract, the general terms of sale, a proof of address.
+"""The PDF documents of a subscription: its contract, the general terms of sale, a proof of address,
+the written confirmation of a cancellation.
 
 They are printed on the provider's letterhead (`guichet_contracts.letterhead`: logo, colours,
 legal identity at the foot of every page, embedded fonts) and are PDF/A-2B (sRGB output intent,
@@ -16,13 +17,15 @@ module for its titles keeps a short cold start.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from guichet_contracts import formatting
 from guichet_contracts.brand import Brand, load_brand
 from guichet_contracts.letterhead import DASH, Document, load_labels, printable
 
-KINDS = ("contract", "terms", "proof_of_address")
+KINDS = ("contract", "terms", "proof_of_address", "cancellation")
 _LABELS_FILE = Path(__file__).with_name("pdf_documents.json")
 _MM = 72 / 25.4
 
@@ -238,7 +241,8 @@ class _Writer(Document):
         mode = str(contract.get("payment_mode") or "")
         rows = [
             (self.text["contract_number"], self.value(contract.get("contract_number"))),
-            (self.text["offer"], self.value(contract.get("offer"))),
+            # the offer by its name (the product's), never the catalog's code for it
+            (self.text["offer"], self.value(self.subscription.get("name"))),
             (self.text["pdl"], self.value(contract.get("pdl"))),
             (self.text["power"], f"{self.quantity(power, digits=1)} kVA" if power else DASH),
         ]
@@ -246,11 +250,54 @@ class _Writer(Document):
         if option:
             options = {"base": self.text["tariff_base"], "off_peak": self.text["tariff_off_peak"]}
             rows.append((self.text["tariff_option"], options.get(option, self.value(option))))
+        rows += self.rate_rows(option)
         rows += [
             (self.text["off_peak"], hours or DASH),
             (self.text["payment_mode"], payment.get(mode, self.value(mode))),
         ]
         return rows
+
+    def rate_rows(self, option: str) -> list[tuple[str, str]]:
+        """The prices per kWh the contract bills with (those of its tariff option when it has one),
+        the virtual battery's capacity and the surplus buy-back rate, from the terms it was made on."""
+        tariff = self.subscription.get("tariff") or {}
+        rates = tariff.get("energy_rates_cents_per_kwh") or {}
+        periods = {"base": ("base",), "off_peak": ("peak", "off_peak")}.get(option, tuple(rates))
+        rows = [
+            (
+                self.text["rate"].format(period=self.text.get(f"rate_{period}", period)),
+                self.per_kwh(rates[period]),
+            )
+            for period in periods
+            if rates.get(period) is not None
+        ]
+        if tariff.get("battery_capacity_kwh") is not None:
+            rows.append(
+                (self.text["battery"], f"{self.quantity(tariff['battery_capacity_kwh'], digits=1)} kWh")
+            )
+        if tariff.get("resale_rate_cents_per_kwh") is not None:
+            rows.append((self.text["resale_rate"], self.per_kwh(tariff["resale_rate_cents_per_kwh"])))
+        return rows
+
+    def per_kwh(self, cents: Any) -> str:
+        """A price in cents per kWh as money per kWh, with up to four decimals ("0,1952 € / kWh")."""
+        try:
+            euros = Decimal(str(cents)) / 100
+        except (InvalidOperation, ValueError):
+            return self.value(cents)
+        if not euros.is_finite():
+            return self.value(cents)
+        return self.text["per_kwh"].format(amount=self.amount(euros))
+
+    def moment(self, value: Any) -> str:
+        """An instant (ISO 8601) as the language writes it, in the provider's time zone."""
+        try:
+            instant = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return self.value(value)
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=datetime.UTC)
+        return printable(formatting.moment(instant, self.language))
 
     # The three kinds.
 
@@ -268,12 +315,20 @@ class _Writer(Document):
         story += [self.heading(self.text["term_heading"]), self.paragraph(term)]
         started_on = self.subscription.get("started_on")
         imported = self.subscription.get("imported")
+        accepted = self.subscription.get("accepted")
         if imported:  # made with the provider elsewhere: Guichet never had it accepted
             acceptance = self.text["imported"].format(
                 provider=self.company, started=self.date(started_on), date=self.date(imported["imported_on"])
             )
-        elif started_on:
-            acceptance = self.text["accepted"].format(date=self.date(started_on), name=self.customer_name)
+        elif accepted:  # the order that made it: when it was placed, with which terms of sale
+            acceptance = self.text["accepted" if accepted.get("terms_version") else "ordered"].format(
+                name=self.customer_name,
+                moment=self.moment(accepted.get("at")),
+                order=self.value(accepted.get("order_id")),
+                version=self.value(accepted.get("terms_version")),
+            )
+        elif started_on:  # ordered before orders were recorded with their contract: claim nothing
+            acceptance = self.text["no_record"].format(date=self.date(started_on))
         else:
             acceptance = self.text["not_accepted"].format(name=self.customer_name)
         story += [self.heading(self.text["acceptance"]), self.paragraph(acceptance, "signature")]
@@ -333,8 +388,69 @@ class _Writer(Document):
             self.paragraph(self.text["signed_electronically"], "note"),
         ]
 
+    def cancellation_body(self) -> list[Any]:
+        """The written confirmation of a cancellation asked for in the customer area: when it was
+        asked, when it takes effect, the service's last day, what is credited or still billed."""
+        from reportlab.platypus import Spacer
+
+        request = self.subscription.get("cancellation") or {}
+        effective_on = self.subscription.get("cancel_at")
+        immediately = bool(request.get("immediately"))
+        try:
+            last_day: Any = datetime.date.fromisoformat(str(effective_on))
+        except ValueError:
+            last_day = None
+        if last_day is not None and not immediately:
+            last_day -= datetime.timedelta(
+                days=1
+            )  # a planned cancellation ends the day before it takes effect
+        refund = request.get("refund_cents")
+        rows = [
+            *self.subscription_rows(full=False),
+            (self.text["requested_at"], self.moment(request.get("requested_at"))),
+            (self.text["effective_on"], self.date(effective_on)),
+            (self.text["last_day"], self.date(last_day)),
+        ]
+        if refund:
+            rows.append((self.text["refund"], self.money(int(refund), self.subscription.get("currency"))))
+        if immediately:
+            outcome = [self.paragraph(self.text["cancel_immediate"].format(date=self.date(effective_on)))]
+        else:
+            outcome = [
+                self.paragraph(
+                    self.text["cancel_planned"].format(
+                        date=self.date(effective_on), last_day=self.date(last_day)
+                    )
+                ),
+                self.paragraph(self.text["cancel_withdraw"].format(date=self.date(last_day))),
+            ]
+        if refund:
+            amount = self.money(int(refund), self.subscription.get("currency"))
+            outcome.append(self.paragraph(self.text["cancel_refund"].format(amount=amount)))
+        if self.is_electricity:
+            outcome.append(self.paragraph(self.text["cancel_energy"]))
+        intro = self.text["cancel_intro"].format(
+            provider=self.company, moment=self.moment(request.get("requested_at")), name=self.customer_name
+        )
+        return [
+            self.paragraph(intro),
+            *self.holder(),
+            self.heading(self.text["references"]),
+            self.facts(rows),
+            *outcome,
+            Spacer(1, 8 * _MM),
+            self.paragraph(self.text["done_on"].format(date=self.date(self.today))),
+            self.paragraph(self.text["signed_for"].format(provider=self.company), "signature"),
+            self.paragraph(self.text["signed_electronically"], "note"),
+        ]
+
     def story(self) -> list[Any]:
-        body = {"contract": self.contract_body, "terms": self.terms_body, "proof_of_address": self.proof_body}
+        body = {
+            "contract": self.contract_body,
+            "terms": self.terms_body,
+            "proof_of_address": self.proof_body,
+            "cancellation": self.cancellation_body,
+        }
         return self.header() + body[self.kind]()
 
 

@@ -139,10 +139,21 @@ class Imported(ResponseModel):
     commitment_ends_on: date | None = Field(description="The end of its commitment, if any")
 
 
+class Acceptance(ResponseModel):
+    """The order a subscription was made by, as its contract records it."""
+
+    order_id: str
+    at: datetime = Field(description="When the customer placed the order, committing to pay")
+    terms_version: str | None = Field(description="The terms of sale accepted with it; null: none shown")
+
+
 class SubscriptionDetail(Subscription):
     """A subscription with its contract, technical settings and options (one subscription's routes)."""
 
     imported: Imported | None = Field(description="null: ordered here")
+    accepted: Acceptance | None = Field(
+        description="The order that made it; null: imported, or ordered before orders were recorded with it"
+    )
     contract: Contract
     settings: Settings = Field(description="Technical settings, as the family's model has them")
     options: Options = Field(description="The options it was ordered or changed with")
@@ -187,7 +198,7 @@ class Dashboard(ResponseModel):
 
 
 class Document(ResponseModel):
-    kind: Literal["contract", "terms", "proof_of_address"]
+    kind: Literal["contract", "terms", "proof_of_address", "cancellation"]
     title: str
 
 

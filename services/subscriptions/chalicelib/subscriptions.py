@@ -9,7 +9,7 @@ from the same state. A forbidden transition is a 409 `forbidden_transition`.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +125,7 @@ def as_dict(subscription: Subscription, *, detail: bool = False) -> dict[str, An
             if subscription.external_id
             else None
         )
+        answer["accepted"] = dict(subscription.accepted) if subscription.accepted else None
         answer["contract"] = contract_dict(subscription)
         answer["settings"] = subscription.settings or {}
         answer["options"] = subscription.options or {}
@@ -299,9 +300,11 @@ def new_subscription(
     remarks: str | None = None,
     numbers: tuple[int, int] | None = None,
     catalog_version: int | None = None,
+    accepted: dict[str, Any] | None = None,
 ) -> Subscription:
     """A subscription for a provisioned order line (not saved: the caller writes it in its
-    transaction); `numbers`: its dossier and contract numbers, when reserved beforehand."""
+    transaction); `numbers`: its dossier and contract numbers, when reserved beforehand;
+    `accepted`: the record of the order that made it (`acceptance_of`), which its contract shows."""
     from .technical_settings import settings_required
 
     family = product["family"]
@@ -356,7 +359,19 @@ def new_subscription(
         updated_at=now,
         renews_pk=renews_pk,
         renews_sk=renews_sk,
+        accepted=accepted,
     )
+
+
+def acceptance_of(order_id: str, placed_at: datetime, terms_version: str | None) -> dict[str, Any]:
+    """What a contract keeps of the order the customer placed: its id, when it was placed (the
+    click committing to pay) and the version of the terms of sale accepted with it (None when the
+    order came without: an API client that did not show them)."""
+    return {
+        "order_id": order_id,
+        "at": placed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "terms_version": terms_version,
+    }
 
 
 def _energy_contract(contract: Contract, options: dict[str, Any]) -> Contract:

@@ -167,3 +167,100 @@ def test_a_cancellation_asks_for_no_reason(customer_factory: Any, published: Any
     assert (event["detail"]["version"], event["detail"]["data"]["reason"]) == (2, None)
     (mail,) = mails_to(mailbox, customer.email, "résiliation")
     assert customer.customer_id in mail["text"]
+
+
+def test_a_cancellation_is_confirmed_in_writing_by_a_pdf_attached_to_its_mail_and_among_the_documents(
+    customer_factory: Any, mailbox: Any
+) -> None:
+    import base64
+
+    # Given a monthly line whose period ends on 15 March 2063
+    customer = customer_factory()
+    line = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    set_renewal(customer, line, date(2063, 3, 15))
+    kinds = [item["kind"] for item in answer(customer.call("GET", f"/{line}/documents"))["items"]]
+    assert "cancellation" not in kinds  # nothing to confirm yet
+
+    # When its holder cancels it at the end of the period on 2 March
+    assert cancel(customer, line, "end_of_period", date(2063, 3, 2)).status_code == 200
+
+    # Then the confirmation mail carries the written confirmation as a PDF: the request's time
+    # (noon in Paris), the effective date, the last day, the customer id and the dossier number
+    (mail,) = mails_to(mailbox, customer.email, "résiliation")
+    assert "jointe à ce message (PDF)" in mail["text"]
+    (attachment,) = mail["attachments"]
+    assert attachment["content_type"] == "application/pdf" and attachment["filename"].endswith(".pdf")
+    pdf = base64.b64decode(attachment["base64"])
+    text = pdf_words(pdf)
+    for expected in (
+        "Confirmation de résiliation",
+        "le 2 mars 2063, 12:00 la demande de résiliation",
+        "Date d'effet 15 mars 2063",
+        "Dernier jour de service 14 mars 2063",
+        customer.customer_id,
+    ):
+        assert expected in text
+    # And the same PDF is among the subscription's documents
+    kinds = [item["kind"] for item in answer(customer.call("GET", f"/{line}/documents"))["items"]]
+    assert kinds[-1] == "cancellation"
+    link = answer(on_day(customer, date(2063, 3, 3), "GET", f"/{line}/documents/cancellation"))
+    from urllib.parse import unquote, urlsplit
+
+    import boto3
+    from chalicelib.settings import settings
+
+    key = unquote(urlsplit(link["url"]).path).lstrip("/").removeprefix(f"{settings.documents_bucket}/")
+    stored = boto3.client("s3").get_object(Bucket=settings.documents_bucket, Key=key)["Body"].read()
+    assert stored == pdf
+
+    # When the cancellation is withdrawn, the confirmation leaves the documents; asked again, a new one
+    assert withdraw(customer, line, date(2063, 3, 5)).status_code == 200
+    kinds = [item["kind"] for item in answer(customer.call("GET", f"/{line}/documents"))["items"]]
+    assert "cancellation" not in kinds
+    response = on_day(customer, date(2063, 3, 5), "GET", f"/{line}/documents/cancellation")
+    assert_error(response, 404, "not_found")
+    assert cancel(customer, line, "immediately", date(2063, 3, 6)).status_code == 200
+    latest = mails_to(mailbox, customer.email, "résiliation")[0]
+    again = base64.b64decode(latest["attachments"][0]["base64"])
+    assert again != pdf
+    again_text = pdf_words(again)
+    assert "a pris effet immédiatement : le 6 mars 2063 est le dernier jour de service" in again_text
+    assert "Montant crédité" in again_text  # the nine unused days of the period paid in advance
+
+
+def pdf_words(content: bytes) -> str:
+    """A PDF's text as a reader extracts it, whitespace collapsed."""
+    import io
+
+    import pypdf
+
+    return " ".join(
+        " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages).split()
+    )
+
+
+def test_a_contract_ordered_here_records_its_order_and_the_terms_accepted(customer_factory: Any) -> None:
+    from conftest import SIGNER, idempotency_key, pay
+
+    # Given the terms of sale in force, accepted with an order placed at noon on 4 April 2061
+    customer = customer_factory()
+    version = answer(customer.call("GET", "/catalog/terms"))["version"]
+    line = {"product_id": "mobile-50go", "label": "Ligne", "options": {}}
+    with time_machine.travel(at_noon(date(2061, 4, 4)), tick=False):
+        fresh = replace(customer, token=SIGNER.token(customer.customer_id))
+        body = {"items": [line], "terms_version": version}
+        placed = fresh.call("POST", "/orders", body, headers=idempotency_key())
+    assert placed.status_code == 201, placed.body
+    order_id = answer(placed)["order_id"]
+
+    # When the order is paid and the line provisioned
+    pay(customer, order_id)
+    (item,) = answer(customer.call("GET", f"/orders/{order_id}"))["items"]
+
+    # Then the subscription records that order, when it was placed and the terms accepted with it
+    subscription = answer(customer.call("GET", f"/{item['subscription_id']}"))
+    assert subscription["accepted"] == {
+        "order_id": order_id,
+        "at": "2061-04-04T10:00:00Z",
+        "terms_version": version,
+    }

@@ -63,6 +63,12 @@ ELECTRICITY = {
         "off_peak_hours": [{"start": "22:00", "end": "06:00"}],
         "subscribed_power_kva": 9,
     },
+    "tariff": {
+        "energy_rates_cents_per_kwh": {"base": 19.52, "peak": 20.81, "off_peak": 16.35},
+        "battery_capacity_kwh": 100,
+        "resale_rate_cents_per_kwh": 7.4,
+    },
+    "accepted": {"order_id": "ord_5c1e9a", "at": "2025-11-23T09:41:27Z", "terms_version": "2025-09"},
 }
 
 HOSTING = {
@@ -179,10 +185,30 @@ def test_the_electricity_contract_lists_the_supply_details_and_the_acceptance():
         "12 mois",
         "Prochain renouvellement 23 novembre 2026",
         "Renouvellement automatique Oui",
-        "Accepté électroniquement le 23 novembre 2025 par Hortense Lefèvre.",
+        "Commande passée et acceptée électroniquement par Hortense Lefèvre le 23 nov. 2025, 10:41"
+        " (commande n° ord_5c1e9a), avec les conditions générales de vente version 2025-09.",
         "30, 7 et 1 jours",
+        "Offre Stockage Virtuel",  # the offer's name, never the catalog's code for it
+        "Prix du kWh (base) 0,1952 € / kWh",
+        "Prix du kWh (heures pleines) 0,2081 € / kWh",
+        "Prix du kWh (heures creuses) 0,1635 € / kWh",
+        "Capacité de la batterie virtuelle 100 kWh",
+        "Rachat du surplus 0,074 € / kWh",
     ):
         assert expected in text
+
+
+def test_the_contract_of_an_off_peak_option_states_its_two_rates_only():
+    subscription = copy.deepcopy(ELECTRICITY)
+    subscription["contract"]["tariff_option"] = "off_peak"
+    subscription["contract"]["offer"] = "virtual_storage"
+
+    text, _ = read(render("contract", "en", subscription=subscription))
+
+    assert "Price per kWh (peak hours) €0.2081 / kWh" in text
+    assert "Price per kWh (off-peak hours) €0.1635 / kWh" in text
+    assert "(base)" not in text
+    assert "virtual_storage" not in text
 
 
 def test_the_contract_shows_the_tariff_option_and_a_requested_cancellation():
@@ -214,15 +240,45 @@ def test_unexpected_values_are_printed_as_given():
 @pytest.mark.parametrize(
     ("language", "acceptance"),
     [
-        ("fr", "Accepté électroniquement le 23 novembre 2025"),
-        ("en", "Electronically accepted on 23 November 2025"),
-        ("it", "Accettato elettronicamente il 23 novembre 2025"),
+        (
+            "fr",
+            "acceptée électroniquement par Hortense Lefèvre le 23 nov. 2025, 10:41 (commande n° ord_5c1e9a)",
+        ),
+        ("en", "electronically accepted by Hortense Lefèvre on 23 Nov 2025, 10:41 (order no. ord_5c1e9a)"),
+        ("it", "accettato elettronicamente da Hortense Lefèvre il 23 nov 2025, 10:41 (ordine n. ord_5c1e9a)"),
     ],
 )
-def test_the_contract_is_accepted_on_the_start_date_written_in_the_language(language, acceptance):
+def test_the_contract_records_when_its_order_was_placed_with_which_terms_in_the_language(
+    language, acceptance
+):
     text, _ = read(render("contract", language))
 
     assert acceptance in text
+    assert "2025-09" in text  # the version of the terms of sale accepted
+
+
+def test_an_order_placed_without_the_terms_is_not_said_to_have_accepted_them():
+    subscription = {**ELECTRICITY, "accepted": {**ELECTRICITY["accepted"], "terms_version": None}}
+
+    text, _ = read(render("contract", "en", subscription=subscription))
+
+    assert (
+        "Order placed electronically by Hortense Lefèvre on 23 Nov 2025, 10:41 (order no. ord_5c1e9a)."
+        in text
+    )
+    assert "No acceptance of the general terms of sale was recorded with this order." in text
+    assert "accepted by" not in text
+
+
+def test_a_contract_without_a_record_of_its_order_claims_no_acceptance():
+    subscription = {**ELECTRICITY, "accepted": None}
+
+    text, _ = read(render("contract", "fr", subscription=subscription))
+
+    assert (
+        "Abonnement souscrit le 23 novembre 2025 ; l'espace client ne conserve aucun enregistrement" in text
+    )
+    assert "acceptée électroniquement" not in text and "Accepté" not in text
 
 
 @pytest.mark.parametrize(
@@ -246,7 +302,7 @@ def test_an_imported_contract_says_so_and_claims_no_electronic_acceptance(langua
 
 
 def test_a_contract_not_yet_started_awaits_acceptance():
-    pending = {**ELECTRICITY, "status": "pending_confirmation", "started_on": None}
+    pending = {**ELECTRICITY, "status": "pending_confirmation", "started_on": None, "accepted": None}
 
     text, _ = read(render("contract", "en", subscription=pending))
 
@@ -357,7 +413,7 @@ def test_the_contract_and_terms_do_not_need_an_address():
 def test_markup_in_customer_data_is_printed_as_text(kind):
     subscription = copy.deepcopy(ELECTRICITY)
     subscription["label"] = "<i>Maison</i> & <font size=40>jardin"
-    subscription["contract"]["offer"] = "Offre <br/> verte & co"
+    subscription["name"] = "Offre <br/> verte & co"
 
     text, _ = read(render(kind, subscription=subscription, last_name="Lefèvre <script>&amp;"))
 
@@ -407,10 +463,27 @@ def test_unknown_kind_is_refused():
                 "Contrat d'abonnement",
                 "Conditions générales de vente",
                 "Justificatif de domicile (attestation)",
+                "Confirmation de résiliation",
             ],
         ),
-        ("en", ["Subscription contract", "General terms of sale", "Proof of address (certificate)"]),
-        ("it", ["Contratto di abbonamento", "Condizioni generali di contratto", "Attestazione di domicilio"]),
+        (
+            "en",
+            [
+                "Subscription contract",
+                "General terms of sale",
+                "Proof of address (certificate)",
+                "Cancellation confirmation",
+            ],
+        ),
+        (
+            "it",
+            [
+                "Contratto di abbonamento",
+                "Condizioni generali di contratto",
+                "Attestazione di domicilio",
+                "Conferma di disdetta",
+            ],
+        ),
     ],
 )
 def test_title_of_every_kind_in_every_language(language, titles):
@@ -525,3 +598,72 @@ def test_a_second_brand_prints_its_name_logo_colour_terms_and_legal_identity(tmp
     terms, _ = read(pages["terms"])
     assert "Article 1 — Objet Le service de Rivage Services SARL." in terms
     assert "Article 2" not in terms
+
+
+PLANNED = {
+    **ELECTRICITY,
+    "cancel_at": "2026-12-23",
+    "cancellation": {"requested_at": "2026-11-23T16:05:00Z", "immediately": False, "refund_cents": None},
+}
+IMMEDIATE = {
+    **HOSTING,
+    "status": "cancelled",
+    "cancel_at": "2026-11-23",
+    "cancellation": {"requested_at": "2026-11-23T16:05:00Z", "immediately": True, "refund_cents": 6512},
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            [
+                "confirme avoir reçu le 23 nov. 2026, 17:05 la demande de résiliation",
+                "Date d'effet 23 décembre 2026",
+                "Dernier jour de service 22 décembre 2026",
+                "prendra effet à la fin de la période en cours, le 23 décembre 2026 ; le service reste fourni"
+                " jusqu'au 22 décembre 2026 inclus.",
+                "annuler cette résiliation depuis son espace client jusqu'au 22 décembre 2026 inclus.",
+                "La consommation jusqu'à la date d'effet est facturée sur la dernière facture",
+            ],
+        ),
+        (
+            "en",
+            [
+                "confirms receipt on 23 Nov 2026, 17:05 of the request to cancel",
+                "Effective date 23 December 2026",
+                "Last day of service 22 December 2026",
+                "withdraw this cancellation from the customer area until 22 December 2026 included.",
+            ],
+        ),
+        (
+            "it",
+            [
+                "conferma di aver ricevuto il 23 nov 2026, 17:05 la richiesta di disdetta",
+                "Data di efficacia 23 dicembre 2026",
+                "Ultimo giorno di servizio 22 dicembre 2026",
+            ],
+        ),
+    ],
+)
+def test_a_planned_cancellation_is_confirmed_with_its_request_time_effect_and_last_day(language, expected):
+    text, _ = read(render("cancellation", language, subscription=PLANNED))
+
+    for sentence in expected:
+        assert sentence in text
+    assert "hd429850-GUI" in text and "DOS-2026-004217" in text and "14295837461028" in text
+
+
+def test_an_immediate_cancellation_is_confirmed_with_what_it_credits():
+    text, _ = read(render("cancellation", "fr", subscription=IMMEDIATE))
+
+    assert (
+        "La résiliation a pris effet immédiatement : le 23 novembre 2026 est le dernier jour de service."
+        in text
+    )
+    assert "Dernier jour de service 23 novembre 2026" in text
+    assert "Montant crédité 65,12 €" in text
+    assert "Les jours payés d'avance et non utilisés, 65,12 €, sont crédités par un avoir" in text
+    assert "annuler cette résiliation" not in text  # nothing left to withdraw
+    assert "consommation" not in text  # hosting: no meter
