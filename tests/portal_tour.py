@@ -41,6 +41,8 @@ NOT_VISITED = {
     "reset-password",
     "activate",
     "email-change/refuse",
+    "close-session",
+    "recover",
 }
 
 _OVERFLOW = r"""() => {
@@ -118,6 +120,22 @@ def check_menu(page: Any, where: str, findings: Findings, keys: set[str], shot: 
         findings.add(where, "menu", ["the menu button does not open the navigation"])
     check_state(page, where, findings, keys, shot)
     button.click()
+
+
+def logged_out_tour(page: Any, base_url: str) -> Findings:
+    """The pages of a visitor not logged in (login, registration, recovery, the links of emails
+    opened without their token), at each viewport, checked as the customer's pages are."""
+    findings = Findings()
+    keys = catalog_keys()
+    for name in sorted(NOT_VISITED):
+        for viewport_name, size in VIEWPORTS.items():
+            page.set_viewport_size(size)
+            page.goto(f"{base_url}/{name}")
+            _ready(page)
+            shot = SCREENSHOTS / "visitor" / f"{name.replace('/', '_')}-{viewport_name}.png"
+            check_state(page, f"visitor /{name} at {size['width']} px", findings, keys, shot)
+        findings.visited.append(f"/{name}")
+    return findings
 
 
 def tour(page: Any, base_url: str, profile: str) -> Findings:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from portal_axe import AXE
-from portal_tour import tour
+from portal_tour import NOT_VISITED, logged_out_tour, tour
 
 PASSWORD = "Guichet-demo-2026!"  # services/auth/demo.py
 CUSTOMERS = ["abonne", "stockage", "surplus", "verte", "mobile", "hebergement"]
@@ -35,4 +35,14 @@ def test_every_page_reads_well_on_a_phone_and_a_desktop(demo_runtime: Any, page:
     findings = tour(page, demo_runtime.url, customer)
 
     assert len(findings.visited) >= 8, findings.visited
+    assert not findings.problems, f"{len(findings.problems)} problems:\n" + "\n".join(findings.problems)
+
+
+@pytest.mark.timeout(600)
+def test_the_pages_of_a_visitor_not_logged_in_read_well_on_a_phone_and_a_desktop(
+    demo_runtime: Any, page: Any
+) -> None:
+    findings = logged_out_tour(page, demo_runtime.url)
+
+    assert len(findings.visited) == len(NOT_VISITED), findings.visited
     assert not findings.problems, f"{len(findings.problems)} problems:\n" + "\n".join(findings.problems)

@@ -90,6 +90,8 @@ PORTAL_PAGES = {
     "reset-password",
     "activate",  # the invitation of a customer the provider imported (auth invitations.py)
     "email-change/refuse",
+    "close-session",  # the link of a login notice, ending a session from an unknown device
+    "recover",  # the request of a customer whose email is out of reach (auth recovery.py)
     "account",
     # the subscriptions area; its home is not "subscriptions", the API's base path, which the
     # gateway sends to the service before it looks for a page
