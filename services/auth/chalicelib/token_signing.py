@@ -57,7 +57,16 @@ def public_jwks() -> dict[str, Any]:
     return {"keys": [jwk for jwk in jwks.get("keys", []) if jwk.get("kty") == "EC"]}
 
 
-def issue_access_token(*, customer_id: str, session_id: str, now: datetime) -> tuple[str, int]:
+def issue_access_token(
+    *,
+    customer_id: str,
+    session_id: str,
+    now: datetime,
+    amr: list[str] | None = None,
+    auth_time: datetime | None = None,
+) -> tuple[str, int]:
+    """`amr` and `auth_time` (RFC 8176, OpenID Connect): how and when the customer last proved
+    who they are in the session; the sensitive routes check them (access_tokens.py)."""
     import jwt
 
     key = signing_key()
@@ -72,6 +81,8 @@ def issue_access_token(*, customer_id: str, session_id: str, now: datetime) -> t
         "iat": issued,
         "nbf": issued,
         "exp": int((now + timedelta(seconds=lifetime)).timestamp()),
+        "amr": list(amr or ["pwd"]),
+        "auth_time": int((auth_time or now).timestamp()),
     }
     token = jwt.encode(
         claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE}
