@@ -535,7 +535,7 @@ def build_world(runtime: LocalRuntime) -> World:
         signer=signer,
         refresh_token=holders[0].customer.tokens["refresh_token"],
         machine_client=MachineClient.made(runtime),
-        password_only=verified_customer(runtime, "sec-password"),
+        password_only=verified_customer(runtime, "sec-password", first_name="Denis", last_name="Dumas"),
     )
 
 
