@@ -16,8 +16,8 @@ login and again before sensitive actions (step-up); passkeys are in passkeys.py.
   guichet_contracts.access_tokens.STEP_UP_SECONDS before a sensitive action. The step-up takes
   a code or a passkey for such an account, the password for an account without one.
 
-The secret is kept in the table as it is (DynamoDB encrypts it at rest), never logged, never
-answered after the enrolment.
+The secret is kept sealed (AES-256-GCM under a key only Secrets Manager holds: totp_sealing.py),
+never logged, never answered after the enrolment.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from guichet_contracts.access_tokens import Caller
 from guichet_contracts.words import Phrase
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from . import accounts, emails, login_throttle, opaque_tokens, passwords, sessions
+from . import accounts, emails, login_throttle, opaque_tokens, passwords, sessions, totp_sealing
 from .errors import Conflict, InvalidCode, InvalidCredentials, NotFound, ValidationFailed, WrongPassword
 from .models import Account, Session, TotpAuthenticator, session_key, totp_key
 
@@ -94,7 +94,8 @@ def start_enrolment(caller: Caller, *, now: datetime) -> dict[str, Any]:
     if current is not None and current.confirmed_at is not None:
         raise TotpAlreadyEnabled()
     secret = pyotp.random_base32(32)  # 32 base32 characters: 160 bits from `secrets`
-    TotpAuthenticator(*totp_key(caller.customer_id), secret=secret, created_at=now).save()
+    sealed = totp_sealing.seal(secret, customer_id=caller.customer_id)
+    TotpAuthenticator(*totp_key(caller.customer_id), secret=sealed, created_at=now).save()
     uri = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(
         name=account.customer_id, issuer_name=_issuer()
     )
@@ -121,7 +122,7 @@ def confirm_enrolment(caller: Caller, code: str, password: str | None, *, now: d
     if current.confirmed_at is not None:
         raise TotpAlreadyEnabled()
     attempt = login_throttle.begin(_throttle_key(caller.customer_id), now=now)
-    step = _matching_step(current.secret, code, now)
+    step = _matching_step(totp_sealing.unseal(current.secret, customer_id=caller.customer_id), code, now)
     if step is None:
         raise InvalidCode(fields={"code": Phrase("field.not_correct")})
     attempt.succeeded()
@@ -206,7 +207,7 @@ def _use_app_code(customer_id: str, code: str, *, now: datetime) -> bool:
     current = _authenticator(customer_id)
     if current is None or current.confirmed_at is None:
         return False
-    step = _matching_step(current.secret, code, now)
+    step = _matching_step(totp_sealing.unseal(current.secret, customer_id=customer_id), code, now)
     if step is None or step <= int(current.last_step or 0):
         return False
     try:

@@ -23,6 +23,7 @@ class Settings:
     operator_audience: str  # the operator tokens of machine clients (POST /oauth/token)
     jwt_public_keys_secret: str
     jwt_signing_secret: str
+    totp_key_secret: str  # the key sealing the authenticator apps' secrets (totp_sealing.py)
     customer_id_suffix: str
     event_bus_name: str
     access_token_seconds: int
@@ -107,6 +108,7 @@ def load() -> Settings:
         operator_audience=operator_audience,
         jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
         jwt_signing_secret=_required("AUTH_JWT_SIGNING_SECRET"),
+        totp_key_secret=_required("AUTH_TOTP_KEY_SECRET"),
         customer_id_suffix=suffix,
         event_bus_name=os.environ.get("GUICHET_EVENT_BUS", "default"),
         access_token_seconds=access_seconds,

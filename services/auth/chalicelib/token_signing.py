@@ -32,7 +32,8 @@ class SigningKey:
     public_jwk: dict[str, Any]
 
 
-def _secrets() -> Any:
+def secrets_client() -> Any:
+    """The service's Secrets Manager client (made on first use, once per container)."""
     global _client
     if _client is None:
         import boto3
@@ -52,7 +53,7 @@ def signing_key() -> SigningKey:
 
 def public_jwks() -> dict[str, Any]:
     signing_key()
-    secret = _secrets().get_secret_value(SecretId=settings.jwt_public_keys_secret)
+    secret = secrets_client().get_secret_value(SecretId=settings.jwt_public_keys_secret)
     jwks = json.loads(secret["SecretString"])
     return {"keys": [jwk for jwk in jwks.get("keys", []) if jwk.get("kty") == "EC"]}
 
@@ -91,7 +92,7 @@ def issue_access_token(
 
 
 def _load_or_create() -> SigningKey:
-    client = _secrets()
+    client = secrets_client()
     try:
         secret = client.get_secret_value(SecretId=settings.jwt_signing_secret)
     except client.exceptions.ResourceNotFoundException:
@@ -134,7 +135,7 @@ def _from_document(document: dict[str, Any]) -> SigningKey:
 
 def _publish_public_key(key: SigningKey) -> None:
     """Make sure the public JWKS lists the signing key (kept with the keys still in use)."""
-    client = _secrets()
+    client = secrets_client()
     try:
         current = json.loads(
             client.get_secret_value(SecretId=settings.jwt_public_keys_secret)["SecretString"]

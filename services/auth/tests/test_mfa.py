@@ -547,3 +547,18 @@ def test_a_step_up_with_a_passkey(client, mailbox, clock):
         call(client, "POST", "/me/contacts", contact, token=stepped.json_body["access_token"]).status_code
         == 201
     )
+
+
+def test_the_app_s_secret_is_kept_sealed_and_only_for_its_account(client, with_totp, other_customer):
+    from chalicelib import totp_sealing
+    from chalicelib.models import TotpAuthenticator, totp_key
+    from cryptography.exceptions import InvalidTag
+
+    someone, secret, _ = with_totp
+
+    kept = TotpAuthenticator.get(*totp_key(someone.customer_id)).secret
+
+    assert secret not in kept
+    assert totp_sealing.unseal(kept, customer_id=someone.customer_id) == secret
+    with pytest.raises(InvalidTag):  # copied to another account, it does not open
+        totp_sealing.unseal(kept, customer_id=other_customer.customer_id)
