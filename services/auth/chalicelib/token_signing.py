@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -92,20 +93,27 @@ def issue_access_token(
 
 
 def _load_or_create() -> SigningKey:
+    document = secret_made_once(
+        settings.jwt_signing_secret,
+        "Guichet access-token signing key (ES256). Only the auth service reads it.",
+        _new_key_document,
+    )
+    return _from_document(json.loads(document))
+
+
+def secret_made_once(name: str, description: str, make: Callable[[], str]) -> str:
+    """The value of the secret `name`, made with `make()` by its first use in the stage: the
+    secret's creation is the arbiter, so concurrent first uses agree on one value."""
     client = secrets_client()
     try:
-        secret = client.get_secret_value(SecretId=settings.jwt_signing_secret)
+        secret = client.get_secret_value(SecretId=name)
     except client.exceptions.ResourceNotFoundException:
         try:
-            client.create_secret(
-                Name=settings.jwt_signing_secret,
-                Description="Guichet access-token signing key (ES256). Only the auth service reads it.",
-                SecretString=_new_key_document(),
-            )
+            client.create_secret(Name=name, Description=description, SecretString=make())
         except client.exceptions.ResourceExistsException:
             pass  # another container created it first: use theirs
-        secret = client.get_secret_value(SecretId=settings.jwt_signing_secret)
-    return _from_document(json.loads(secret["SecretString"]))
+        secret = client.get_secret_value(SecretId=name)
+    return str(secret["SecretString"])
 
 
 def _new_key_document() -> str:

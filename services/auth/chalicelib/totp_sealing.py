@@ -12,7 +12,7 @@ import os
 import threading
 
 from .settings import settings
-from .token_signing import secrets_client
+from .token_signing import secret_made_once
 
 _PREFIX = "v1:"
 _lock = threading.Lock()
@@ -20,20 +20,12 @@ _key: bytes | None = None
 
 
 def _load_or_create() -> bytes:
-    client = secrets_client()
-    try:
-        secret = client.get_secret_value(SecretId=settings.totp_key_secret)
-    except client.exceptions.ResourceNotFoundException:
-        try:
-            client.create_secret(
-                Name=settings.totp_key_secret,
-                Description="Guichet: the key sealing authenticator-app secrets. Only auth reads it.",
-                SecretString=base64.b64encode(os.urandom(32)).decode(),
-            )
-        except client.exceptions.ResourceExistsException:
-            pass  # another container made it first: use theirs
-        secret = client.get_secret_value(SecretId=settings.totp_key_secret)
-    return base64.b64decode(secret["SecretString"])
+    made = secret_made_once(
+        settings.totp_key_secret,
+        "Guichet: the key sealing authenticator-app secrets. Only auth reads it.",
+        lambda: base64.b64encode(os.urandom(32)).decode(),
+    )
+    return base64.b64decode(made)
 
 
 def _the_key() -> bytes:
