@@ -288,8 +288,9 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         # customers imported by the provider: a file's parts and its report, and the invitations'
         # tokens, are written 25 to a BatchWriteItem (services/auth/chalicelib/customer_import.py)
         OwnTable("AuthTable", (*TABLE_ITEM_ACTIONS, "dynamodb:BatchWriteItem")),
-        # Only auth holds the signing key and publishes the public keys.
-        StageSecrets(("jwt-signing-key", "jwt-public-keys"), SECRET_OWNER),
+        # Only auth holds the signing key and publishes the public keys; and the key sealing the
+        # authenticator apps' secrets (services/auth/chalicelib/totp_sealing.py).
+        StageSecrets(("jwt-signing-key", "jwt-public-keys", "totp-key"), SECRET_OWNER),
         SendEmailFrom("GUICHET_MAIL_SENDER"),
         PublishEvents("GUICHET_EVENT_BUS"),
     ),

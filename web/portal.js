@@ -21,6 +21,7 @@ import { navigation, rememberAreas, rememberCustomer, setUpMenu } from "./pages/
 import { orderPage } from "./pages/order.js";
 import { orderStatusPage, ordersPage } from "./pages/orders.js";
 import { schedulePage } from "./pages/schedule.js";
+import { securityPage } from "./pages/security.js";
 import { subscriptionPage } from "./pages/subscription.js";
 import { subscriptionsPage } from "./pages/subscriptions.js";
 import { surplusPage } from "./pages/surplus.js";
@@ -30,6 +31,7 @@ register({
   ...activatePages,
   "/": customerOnly(homePage),
   "/account": customerOnly(accountPage),
+  "/security": customerOnly(securityPage),
   "/my-subscriptions": customerOnly(subscriptionsPage),
   "/subscription": customerOnly(subscriptionPage),
   "/order": customerOnly(orderPage),

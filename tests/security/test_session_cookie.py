@@ -22,7 +22,7 @@ HEADER = {"X-Guichet-Session": "cookie"}
 
 
 def cookie_login(world: World, *, remember: bool) -> tuple[requests.Response, str]:
-    email = world.customers[2].customer.email
+    email = world.password_only.email
     body = {"login": email, "password": PASSWORD, "cookie": True, "remember": remember}
     answer = world.runtime.post("/auth/login", json=body)
     assert answer.status_code == 200, said(answer)
@@ -143,7 +143,7 @@ def test_requests_keeps_a_secure_cookie_but_never_sends_it_over_plain_http(world
     jar stores it, and leaves it out of requests over http (a browser treats 127.0.0.1 as a
     secure context and sends it)."""
     session = requests.Session()
-    email = world.customers[2].customer.email
+    email = world.password_only.email
     body = {"login": email, "password": PASSWORD, "cookie": True}
     login = session.post(world.runtime.url + "/auth/login", json=body, timeout=30)
     refresh = session.post(world.runtime.url + "/auth/refresh", json={}, headers=HEADER, timeout=30)

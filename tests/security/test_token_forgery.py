@@ -139,6 +139,9 @@ PUBLIC = {
     "POST /auth/email-change/refuse",
     "POST /auth/sessions/close",  # the token of a new-device login notice (login_notices.py)
     "POST /auth/recovery-requests",  # a customer whose email is out of reach (recovery.py)
+    "POST /auth/login/second-factor",  # a login's mfa_token and a code or passkey (second_factor.py)
+    "POST /auth/login/passkey/options",  # a login by passkey alone (passkeys.py)
+    "POST /auth/login/passkey",
     "POST /auth/oauth/token",
     "POST /invoices/payments/stripe/webhook",
 }

@@ -259,6 +259,9 @@ class World:
     signer: Signer
     refresh_token: str  # a live refresh token of customer A
     machine_client: MachineClient
+    # a customer without a second factor (the holders have passkeys: their password logins ask
+    # for one), for what a password login itself must do (the session cookie)
+    password_only: Customer
     tally: Tally = field(default_factory=Tally)
 
     def holder(self, name: str) -> Holder:
@@ -298,6 +301,21 @@ def _pay(runtime: LocalRuntime, customer: Customer, invoice_id: str, body: dict[
     return dict(_json(answer, f"a payment of {invoice_id}", 201))
 
 
+def _passkey(runtime: LocalRuntime, customer: Customer) -> str:
+    """A passkey of the customer, made by a software authenticator on the runtime's origin (the
+    relying party is `localhost` on the local stage: docs/API.md)."""
+    from guichet_local.soft_authenticator import SoftAuthenticator
+
+    authenticator = SoftAuthenticator(origin=runtime.url.replace("127.0.0.1", "localhost"))
+    options = _json(runtime.post("/auth/me/passkeys/options", headers=customer.auth), "passkey options")
+    registered = runtime.post(
+        "/auth/me/passkeys",
+        json={"credential": authenticator.create(options), "name": "Clé", "password": PASSWORD},
+        headers=customer.auth,
+    )
+    return str(_json(registered, "a passkey", 201)["passkey_id"])
+
+
 def _holder(runtime: LocalRuntime, index: int, person: tuple[str, str, str, str], now: datetime) -> Holder:
     name = "ABC"[index]
     first, last, city, postal_code = person
@@ -323,6 +341,7 @@ def _holder(runtime: LocalRuntime, index: int, person: tuple[str, str, str, str]
         headers=auth,
     )
     holder.ids["contact_id"] = _json(contact, "a contact", 201)["contact_id"]
+    holder.ids["passkey_id"] = _passkey(runtime, customer)
     _json(
         runtime.request(
             "PUT", "/invoices/bank-account", json={"iban": IBAN, "holder": f"{first} {last}"}, headers=auth
@@ -516,6 +535,7 @@ def build_world(runtime: LocalRuntime) -> World:
         signer=signer,
         refresh_token=holders[0].customer.tokens["refresh_token"],
         machine_client=MachineClient.made(runtime),
+        password_only=verified_customer(runtime, "sec-password", first_name="Denis", last_name="Dumas"),
     )
 
 
@@ -592,6 +612,14 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         # auth, webhooks
         "WebhookEndpointBody": {"url": f"https://hooks-{unique}.example.com/", "event_types": ["order.paid"]},
         "WebhookEndpointChanges": {"description": "Sécurité"},
+        # the second factor: codes and passkeys a stranger cannot make (refused as such, 422)
+        "SecondFactorLogin": {"mfa_token": f"mfa{unique}" * 4, "code": "123456"},
+        "StepUp": {"password": PASSWORD},
+        "TotpConfirmation": {"code": "123456", "password": PASSWORD},
+        "PasswordConfirmation": {"password": PASSWORD},
+        "PasskeyRegistration": {"credential": {"id": unique}, "name": "Clé", "password": PASSWORD},
+        "PasskeyChanges": {"name": "Clé renommée"},
+        "PasskeyLogin": {"credential": {"id": unique}},
     }
     # routes that read a JSON object validated by the domain rather than a documented model
     by_route: dict[str, dict[str, Any]] = {

@@ -115,9 +115,11 @@ export function forget() {
 export const loggedIn = () => Boolean(accessToken || browserWide().getItem(SESSION_HINT));
 // The login asks for the refresh token in the cookie; `remember` keeps it beyond the browser's
 // session ("stay signed in"), else it dies when the browser closes.
+// An account with a second factor answers its challenge instead (`mfa_required`): no session yet,
+// the second step (pages/security.js) opens it.
 export async function logIn(login, password, remember) {
   const tokens = await api("POST", "/auth/login", { login, password, cookie: true, remember: Boolean(remember) });
-  keep(tokens);
+  if (!tokens.mfa_required) keep(tokens);
   return tokens;
 }
 // Logging out ends the session at the auth service, which clears the cookie, and in every tab.

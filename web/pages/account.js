@@ -8,6 +8,7 @@ import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { render } from "../core/router.js";
 import { languageField } from "./auth.js";
+import { withStepUp } from "./security.js";
 
 const reload = () => render();
 const field = (name, value, extra = {}) => ({ name, label: t(name), value: value || "", ...extra });
@@ -48,7 +49,7 @@ function emailCard(me) {
         h("p", {}, t("pending_change", pending.new_email, pending.expires_at)),
         form({
           fields: [field("code", "", { autocomplete: "one-time-code", rules: RULES.code, attributes: { inputmode: "numeric" } })], submit: t("confirm"), className: "inline",
-          action: ({ code }) => authed("POST", "/auth/me/email-change/confirm", { code }), done: reload,
+          action: ({ code }) => withStepUp(() => authed("POST", "/auth/me/email-change/confirm", { code })), done: reload,
         }),
         h("p", {}, h("button", { class: "link danger", onclick: async () => {
           await authed("DELETE", "/auth/me/email-change"); reload();
@@ -57,7 +58,7 @@ function emailCard(me) {
         fields: [field("new_email", "", { type: "email", required: true, rules: RULES.email }),
           field("password", "", { type: "password", autocomplete: "current-password", required: true })],
         submit: t("request_code"),
-        action: (values) => authed("POST", "/auth/me/email-change", values), done: reload,
+        action: (values) => withStepUp(() => authed("POST", "/auth/me/email-change", values)), done: reload,
       }));
 }
 
@@ -70,7 +71,7 @@ async function contactsCard() {
         h("td", {}, contact.name), h("td", {}, orNone(contact.email)), h("td", {}, orNone(contact.phone_display || contact.phone)),
         h("td", {}, contact.roles.map((role) => t(`role_${role}`)).join(", ")),
         h("td", {}, actionButton(t("remove"), async () => {
-          await authed("DELETE", `/auth/me/contacts/${encodeURIComponent(contact.contact_id)}`); reload();
+          await withStepUp(() => authed("DELETE", `/auth/me/contacts/${encodeURIComponent(contact.contact_id)}`)); reload();
         }, { className: "link danger", confirm: t("confirm_remove_contact", contact.name) }))))),
     form({
       fields: [field("name", "", { rules: RULES.name }), field("email", "", { type: "email", rules: RULES.email }),
@@ -78,7 +79,7 @@ async function contactsCard() {
         field("roles", "billing", { type: "select", options: roles })],
       submit: t("add"), className: "inline",
       fieldOf: (name) => name.replace(/^roles\..*/, "roles"),
-      action: ({ name, email, phone, roles: role }) => authed("POST", "/auth/me/contacts", compact({ name, email, phone, roles: [role] })),
+      action: ({ name, email, phone, roles: role }) => withStepUp(() => authed("POST", "/auth/me/contacts", compact({ name, email, phone, roles: [role] }))),
       done: reload,
     }));
 }
@@ -115,6 +116,7 @@ export async function accountPage() {
          ["line1", [address.line1, address.line2, address.postal_code, address.city, address.country].filter(Boolean).join(", ")]]
           .map(([key, value]) => [h("dt", {}, t(key)), h("dd", { "data-field": key }, orNone(value))])),
       h("details", {}, h("summary", {}, t("edit")), profileForm(me))),
+    card(t("security_title"), h("p", {}, t("security_intro")), h("p", {}, h("a", { href: "/security" }, t("security_manage")))),
     emailCard(me),
     card(t("change_password"),
       form({

@@ -1,31 +1,44 @@
 // The pages before a session: log in, register, the links of the account's emails.
 
 import { api, compact, logIn } from "../core/api.js";
-import { card, errorText, h, notice } from "../core/dom.js";
+import { actionButton, card, errorText, h, notice } from "../core/dom.js";
 import { LIMITS, RULES } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { LANGUAGES, language, t } from "../core/i18n.js";
 import { go, pageAfterLogin, param, token } from "../core/router.js";
+import { passkeyLogIn, passkeysAvailable, secondFactorStep } from "./security.js";
 
 export const languageField = (value) => ({ name: "language", label: t("language"), type: "select", value,
   options: Object.entries(LANGUAGES) });
 
-const loginPage = () => card(t("login_title"),
-  param("next") ? h("p", { class: "muted" }, t("login_to_continue")) : null,
-  form({
-    fields: [
-      { name: "login_name", label: t("login_name"), autocomplete: "username", rules: RULES.login },
-      { name: "password", label: t("password"), type: "password", autocomplete: "current-password", required: true },
-      { name: "remember", label: t("stay_signed_in"), type: "checkbox", hint: t("stay_signed_in_hint") },
-    ],
-    submit: t("submit_login"),
-    fieldOf: (name) => name === "login" ? "login_name" : name,
-    action: ({ login_name, password, remember }) => logIn(login_name, password, remember),
-    done: () => go(pageAfterLogin()),
-  }),
-  h("p", {}, h("a", { href: "/forgot-password" }, t("forgot"))),
-  h("p", {}, h("a", { href: "/recover" }, t("cannot_read_email"))),
-  h("p", { class: "muted" }, t("no_account"), " ", h("a", { href: "/register" }, t("register"))));
+function loginPage() {
+  const page = h("div", {});
+  const loggedIn = () => go(pageAfterLogin());
+  page.append(card(t("login_title"),
+    param("next") ? h("p", { class: "muted" }, t("login_to_continue")) : null,
+    form({
+      fields: [
+        { name: "login_name", label: t("login_name"), autocomplete: "username webauthn", rules: RULES.login },
+        { name: "password", label: t("password"), type: "password", autocomplete: "current-password", required: true },
+        { name: "remember", label: t("stay_signed_in"), type: "checkbox", hint: t("stay_signed_in_hint") },
+      ],
+      submit: t("submit_login"),
+      fieldOf: (name) => name === "login" ? "login_name" : name,
+      action: ({ login_name, password, remember }) => logIn(login_name, password, remember),
+      // an account with a second factor: its code or passkey next, in place of the password
+      done: (answer) => (answer.mfa_required ? page.replaceChildren(secondFactorStep(answer, loggedIn)) : loggedIn()),
+    }),
+    passkeysAvailable()
+      ? h("p", {}, actionButton(t("login_with_passkey"), async () => {
+        await passkeyLogIn(page.querySelector('input[name="remember"]')?.checked);
+        loggedIn();
+      }))
+      : null,
+    h("p", {}, h("a", { href: "/forgot-password" }, t("forgot"))),
+    h("p", {}, h("a", { href: "/recover" }, t("cannot_read_email"))),
+    h("p", { class: "muted" }, t("no_account"), " ", h("a", { href: "/register" }, t("register")))));
+  return page;
+}
 
 const registerPage = () => card(t("register"),
   form({

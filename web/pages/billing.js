@@ -7,6 +7,7 @@ import { LIMITS } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { reloadWith } from "../core/router.js";
+import { withStepUp } from "./security.js";
 import { bankAccount, invoiceTabs } from "./invoice-common.js";
 
 // --- bank details and billing preferences ----------------------------------------------------
@@ -67,7 +68,8 @@ export function bankForm({ account, me, done }) {
     ],
     submit: t("save"),
     className: "compact",
-    action: ({ iban, bic, holder }) => authed("PUT", "/invoices/bank-account", { iban, holder, ...(bic ? { bic } : {}) }),
+    // a session signed in with a second factor a while ago is asked it again first (security.js)
+    action: ({ iban, bic, holder }) => withStepUp(() => authed("PUT", "/invoices/bank-account", { iban, holder, ...(bic ? { bic } : {}) })),
     done,
   });
 }

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import Unauthenticated
+from .errors import StepUpRequired, Unauthenticated
 
 if TYPE_CHECKING:
     from chalice.app import Request
@@ -26,6 +26,13 @@ REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "sid", "jti")
 # with a leaked key, say) is refused, as is one issued in the future beyond the clocks' skew.
 MAX_LIFETIME_SECONDS = 900
 CLOCK_SKEW_SECONDS = 60
+# Sensitive actions (bank details, email change, contacts, closing the account) of a session
+# signed in with a second factor need that sign-in, or a step-up (POST /auth/step-up), to be this
+# recent: a stolen session alone cannot change them.
+STEP_UP_SECONDS = 300
+# `amr` values (RFC 8176) that say a second factor was shown: a one-time code (TOTP or a
+# recovery code), a passkey, or several factors
+SECOND_FACTOR_METHODS = frozenset({"otp", "hwk", "mfa"})
 _KEYS_TTL_SECONDS = 300
 _REFRESH_ON_UNKNOWN_KID_SECONDS = 30
 
@@ -47,6 +54,23 @@ class Caller:
     customer_id: str
     session_id: str
     token_id: str
+    # how and when the session's customer last proved who they are (optional claims: a token
+    # issued before they existed says nothing, and is taken as a password sign-in)
+    amr: tuple[str, ...] = ()
+    auth_time: int | None = None
+
+    @property
+    def second_factor(self) -> bool:
+        return bool(SECOND_FACTOR_METHODS.intersection(self.amr))
+
+    def require_recent_authentication(self, *, now: float, max_age: int = STEP_UP_SECONDS) -> None:
+        """Refuse (401 step_up_required) a sensitive action of a session signed in with a second
+        factor whose sign-in (or last step-up) is older than `max_age` seconds. A session of a
+        password alone passes: its sensitive routes ask the password where they did before."""
+        if not self.second_factor:
+            return
+        if self.auth_time is None or now - self.auth_time > max_age:
+            raise StepUpRequired()
 
 
 class AccessTokenVerifier:
@@ -94,7 +118,19 @@ class AccessTokenVerifier:
             raise Unauthenticated()
         if not within_lifetime(claims, MAX_LIFETIME_SECONDS):
             raise Unauthenticated()
-        return Caller(customer_id=claims["sub"], session_id=claims["sid"], token_id=claims["jti"])
+        amr = claims.get("amr", [])
+        auth_time = claims.get("auth_time")
+        if not isinstance(amr, list) or not all(isinstance(method, str) for method in amr):
+            raise Unauthenticated()
+        if auth_time is not None and (not isinstance(auth_time, int) or isinstance(auth_time, bool)):
+            raise Unauthenticated()
+        return Caller(
+            customer_id=claims["sub"],
+            session_id=claims["sid"],
+            token_id=claims["jti"],
+            amr=tuple(amr),
+            auth_time=auth_time,
+        )
 
     def _key(self, kid: Any) -> Any:
         if not isinstance(kid, str):

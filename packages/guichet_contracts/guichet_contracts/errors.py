@@ -70,6 +70,13 @@ class Forbidden(ApiError):
     code = "forbidden"
 
 
+class StepUpRequired(Forbidden):
+    """A sensitive action of a session signed in with a second factor too long ago: authenticate
+    again (POST /auth/step-up) and retry with the fresh access token (access_tokens.py)."""
+
+    code = "step_up_required"
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"

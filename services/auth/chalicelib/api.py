@@ -32,6 +32,14 @@ def _caller() -> Caller:
     return verifier.caller(api.current_request)
 
 
+def _sensitive_caller() -> Caller:
+    """The caller of a sensitive action (email change, contacts): a session signed in with a
+    second factor must have shown it within the last minutes (403 step_up_required)."""
+    caller = _caller()
+    caller.require_recent_authentication(now=_now().timestamp())
+    return caller
+
+
 def _body(model_name: str) -> Any:
     from . import schemas
 
@@ -101,26 +109,85 @@ def change_me() -> dict[str, Any]:
 
 @api.route("/login", methods=["POST"])
 def login() -> dict[str, Any] | Response:
-    from . import login_notices, session_cookie, sessions
+    """A password login: the session, or for an account with a second factor the challenge of
+    the second step (POST /login/second-factor), which opens it."""
+    from . import login_notices, second_factor, session_cookie, sessions
 
     body = _body("Login")
     request = api.current_request
-    pair, device = sessions.login(
-        body.login,
-        body.password,
+    account = sessions.check_password(body.login, body.password, now=_now(), ip=web.client_ip(request))
+    if second_factor.required(account):
+        return second_factor.challenge(account, cookie=body.cookie, remember=body.remember, now=_now())
+    pair, device = sessions.open_session(
+        account,
+        ["pwd"],
         now=_now(),
         user_agent=request.headers.get("user-agent"),
         ip=web.client_ip(request),
         remember=body.remember if body.cookie else None,
         device=session_cookie.cookie_value(request, login_notices.COOKIE),
     )
-    if not body.cookie:  # a client keeping its tokens itself: known by its device and network alone
+    return _session_answer(pair, device, cookie=body.cookie, remember=body.remember)
+
+
+def _session_answer(
+    pair: dict[str, Any], device: str, *, cookie: bool, remember: bool
+) -> dict[str, Any] | Response:
+    """The answer of a login: the pair, or the session in the cookie, with the device cookie."""
+    from . import login_notices
+
+    if not cookie:  # a client keeping its tokens itself: known by its device and network alone
         return pair
     return _in_cookie(
         pair,
-        settings.refresh_token_days * 86400 if body.remember else None,
+        settings.refresh_token_days * 86400 if remember else None,
         also=[login_notices.cookie_setting(device)],
     )
+
+
+@api.route("/login/second-factor", methods=["POST"])
+def login_second_factor() -> dict[str, Any] | Response:
+    from . import login_notices, second_factor, session_cookie
+
+    request = api.current_request
+    pair, device, choices = second_factor.complete_login(
+        _body("SecondFactorLogin"),
+        now=_now(),
+        user_agent=request.headers.get("user-agent"),
+        ip=web.client_ip(request),
+        device=session_cookie.cookie_value(request, login_notices.COOKIE),
+    )
+    return _session_answer(
+        pair, device, cookie=bool(choices.get("cookie")), remember=bool(choices.get("remember"))
+    )
+
+
+@api.route("/login/passkey/options", methods=["POST"])
+def passkey_login_options() -> dict[str, Any]:
+    """Options of a login by passkey alone (navigator.credentials.get(), discoverable credentials)."""
+    from . import login_throttle, passkeys
+
+    login_throttle.spend("passkey_login", web.client_ip(api.current_request), now=_now())
+    return passkeys.login_options(now=_now())
+
+
+@api.route("/login/passkey", methods=["POST"])
+def passkey_login() -> dict[str, Any] | Response:
+    from . import login_notices, passkeys, second_factor, session_cookie, sessions
+
+    body = _body("PasskeyLogin")
+    request = api.current_request
+    account = passkeys.login(body.credential, now=_now())
+    pair, device = sessions.open_session(
+        account,
+        second_factor.AMR_PASSKEY,
+        now=_now(),
+        user_agent=request.headers.get("user-agent"),
+        ip=web.client_ip(request),
+        remember=body.remember if body.cookie else None,
+        device=session_cookie.cookie_value(request, login_notices.COOKIE),
+    )
+    return _session_answer(pair, device, cookie=body.cookie, remember=body.remember)
 
 
 @api.route("/refresh", methods=["POST"])
@@ -275,7 +342,7 @@ def change_password() -> Response:
 def request_email_change() -> Response:
     from . import email_changes, login_throttle
 
-    caller = _caller()
+    caller = _sensitive_caller()
     body = _body("EmailChangeRequest")
     login_throttle.spend("email_change", web.client_ip(api.current_request), now=_now())
     apply_at = email_changes.request(caller.customer_id, body.new_email, body.password, now=_now())
@@ -286,7 +353,7 @@ def request_email_change() -> Response:
 def confirm_email_change() -> dict[str, Any]:
     from . import email_changes
 
-    caller = _caller()
+    caller = _sensitive_caller()
     return accounts.profile(email_changes.confirm(caller.customer_id, _body("CodeBody").code, now=_now()))
 
 
@@ -320,7 +387,7 @@ def contacts_list() -> dict[str, Any]:
 def contacts_add() -> Response:
     from . import contacts
 
-    caller = _caller()
+    caller = _sensitive_caller()
     contact = contacts.add(caller.customer_id, _body("ContactBody"), now=_now())
     return Response(body=contacts.as_dict(contact), status_code=201)
 
@@ -336,7 +403,7 @@ def contacts_get(contact_id: str) -> dict[str, Any]:
 def contacts_change(contact_id: str) -> dict[str, Any]:
     from . import contacts
 
-    caller = _caller()
+    caller = _sensitive_caller()
     return contacts.as_dict(contacts.change(caller.customer_id, contact_id, _body("ContactChanges")))
 
 
@@ -344,8 +411,112 @@ def contacts_change(contact_id: str) -> dict[str, Any]:
 def contacts_remove(contact_id: str) -> Response:
     from . import contacts
 
-    contacts.remove(_caller().customer_id, contact_id)
+    contacts.remove(_sensitive_caller().customer_id, contact_id)
     return _no_content()
+
+
+# --- the second factor and step-up ----------------------------------------------------------
+
+
+@api.route("/me/second-factors", methods=["GET"])
+def second_factors() -> dict[str, Any]:
+    from . import passkeys, second_factor
+
+    caller = _caller()
+    return {
+        "totp": second_factor.status(caller.customer_id),
+        "passkeys": passkeys.listing(caller.customer_id),
+    }
+
+
+@api.route("/me/totp", methods=["POST"])
+def totp_enrol() -> Response:
+    from . import second_factor
+
+    return Response(body=second_factor.start_enrolment(_caller(), now=_now()), status_code=201)
+
+
+@api.route("/me/totp/confirm", methods=["POST"])
+def totp_confirm() -> dict[str, Any]:
+    from . import second_factor
+
+    caller = _caller()
+    body = _body("TotpConfirmation")
+    return {"recovery_codes": second_factor.confirm_enrolment(caller, body.code, body.password, now=_now())}
+
+
+@api.route("/me/totp", methods=["DELETE"])
+def totp_disable() -> Response:
+    from . import second_factor
+
+    second_factor.disable(_caller(), _body("PasswordConfirmation").password, now=_now())
+    return _no_content()
+
+
+@api.route("/me/totp/recovery-codes", methods=["POST"])
+def totp_recovery_codes() -> dict[str, Any]:
+    from . import second_factor
+
+    caller = _caller()
+    body = _body("PasswordConfirmation")
+    return {"recovery_codes": second_factor.new_recovery_codes(caller, body.password, now=_now())}
+
+
+@api.route("/me/passkeys/options", methods=["POST"])
+def passkey_registration_options() -> dict[str, Any]:
+    from . import passkeys
+
+    return passkeys.registration_options(_caller(), now=_now())
+
+
+@api.route("/me/passkeys", methods=["GET"])
+def passkeys_list() -> dict[str, Any]:
+    from . import passkeys
+
+    return {"items": passkeys.listing(_caller().customer_id), "next_cursor": None}
+
+
+@api.route("/me/passkeys", methods=["POST"])
+def passkey_register() -> Response:
+    from . import passkeys
+
+    caller = _caller()
+    body = _body("PasskeyRegistration")
+    passkey = passkeys.register(caller, body.credential, body.name, body.password, now=_now())
+    return Response(body=passkeys.as_dict(passkey), status_code=201)
+
+
+@api.route("/me/passkeys/{passkey_id}", methods=["PATCH"])
+def passkey_rename(passkey_id: str) -> dict[str, Any]:
+    from . import passkeys
+
+    caller = _caller()
+    return passkeys.as_dict(passkeys.rename(caller.customer_id, passkey_id, _body("PasskeyChanges").name))
+
+
+@api.route("/me/passkeys/{passkey_id}", methods=["DELETE"])
+def passkey_remove(passkey_id: str) -> Response:
+    from . import passkeys
+
+    caller = _caller()
+    passkeys.remove(caller, passkey_id, _body("PasswordConfirmation").password, now=_now())
+    return _no_content()
+
+
+@api.route("/step-up/passkey-options", methods=["POST"])
+def step_up_passkey_options() -> dict[str, Any]:
+    from . import passkeys
+
+    return passkeys.step_up_options(_caller(), now=_now())
+
+
+@api.route("/step-up", methods=["POST"])
+def step_up() -> dict[str, Any]:
+    """Authenticate again in this session: a fresh access token whose auth_time is now."""
+    from . import second_factor
+
+    caller = _caller()
+    return second_factor.step_up(caller, _body("StepUp"), now=_now(), ip=web.client_ip(api.current_request))
 
 
 # --- machine clients ------------------------------------------------------------------------

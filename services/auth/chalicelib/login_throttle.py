@@ -10,7 +10,8 @@ Three counts, each a progressive back-off after its free failures and a cap per 
   password or the email).
 
 And one count of requests rather than failures (`spend`): the requests that mail someone or make
-an account (registration, forgot-password, email change) per client address, whatever they name,
+an account or a challenge (registration, forgot-password, email change, a passkey login's options)
+per client address, whatever they name,
 each counted: 20 an hour free, then the same doubling, 60 an hour at most, the count starting
 again with each hour. The mail to one mailbox is capped on top of it (`emails.send_capped`).
 
@@ -59,7 +60,7 @@ class Limits:
 PER_LOGIN = Limits()
 PER_ADDRESS = Limits(free=ADDRESS_FREE_FAILURES, hourly=ADDRESS_HOURLY_FAILURES)
 REQUESTS_PER_ADDRESS = Limits(free=20, hourly=60, hourly_back_off=True)
-REQUEST_KINDS = ("register", "forgot_password", "email_change", "recovery")
+REQUEST_KINDS = ("register", "forgot_password", "email_change", "recovery", "passkey_login")
 
 
 def key_for_account(customer_id: str) -> str:
@@ -122,6 +123,16 @@ class Attempt:
         except UpdateError:
             # another attempt was counted meanwhile: still reset the count, keep its lock
             LoginThrottle(self.key, "THROTTLE").update(actions=[LoginThrottle.consecutive_failures.set(0)])
+
+
+def begin_login(login_key: str, address: str | None, *, now: datetime) -> list[Attempt]:
+    """Count a login's attempt (a password, or the code of its second step) from a client address:
+    the address first (guesses of many logins), then this login from that address."""
+    attempts = []
+    if address is not None:
+        attempts.append(begin(key_for_address(address), now=now, limits=PER_ADDRESS))
+    attempts.append(begin(key_for_login(login_key, address), now=now))
+    return attempts
 
 
 def _read(key: str) -> LoginThrottle | None:

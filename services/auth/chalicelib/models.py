@@ -6,10 +6,13 @@
 | Session | CUSTOMER#<customer_id> | SESSION#<session_id> |
 | KnownDevice (a device logged in from, login_notices.py) | CUSTOMER#<customer_id> | DEVICE#<cookie sha256> |
 | Contact | CUSTOMER#<customer_id> | CONTACT#<contact_id> |
+| TotpAuthenticator (an authenticator app, second_factor.py) | CUSTOMER#<customer_id> | TOTP |
+| Passkey (a WebAuthn credential: passkeys.py) | CUSTOMER#<customer_id> | PASSKEY#<credential id> |
+| PasskeyOwner (whose a credential is, for a login by passkey alone) | PASSKEY#<credential id> | PASSKEY |
 | ContactCount | CUSTOMER#<customer_id> | CONTACTS |
 | LoginName (unique email / phone) | LOGIN#email:<address> or LOGIN#phone:<E.164> | LOGIN |
 | RefreshToken | REFRESH#<sha256> | REFRESH |
-| OneTimeToken (verify, reset, refuse, close a session) | <KIND>#<sha256> | <KIND> |
+| OneTimeToken (verify, reset, refuse, close, MFA login step, WEBAUTHN challenge) | <KIND>#<sha256> | <KIND> |
 | LoginThrottle | THROTTLE#<customer or login digest> | THROTTLE |
 | MailCap (the account mails one address got this hour) | MAILCAP#<address digest> | MAILCAP |
 | ExternalId (the provider's id of a customer, unique) | EXTERNAL#<external_id> | EXTERNAL |
@@ -38,6 +41,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
@@ -105,6 +109,8 @@ class Account(_AuthItem):
     due_at = UnicodeAttribute(null=True)
     due = DueIndex()
     external_id = UnicodeAttribute(null=True)  # the provider's own id, for an imported customer
+    # the second factors set up ("totp", "passkey"): a login with a password asks one of them
+    second_factors = UnicodeSetAttribute(null=True)
 
 
 class Session(_AuthItem):
@@ -117,6 +123,36 @@ class Session(_AuthItem):
     revoked_at = UTCDateTimeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
     ip = UnicodeAttribute(null=True)
+    # how and when the customer last proved who they are in this session (the access tokens'
+    # `amr` and `auth_time`): the login, then each step-up; none for a session older than them
+    amr: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    auth_time = UTCDateTimeAttribute(null=True)
+
+
+class TotpAuthenticator(_AuthItem):
+    """The authenticator app of an account: its secret (never shown again after the enrolment,
+    never logged), the last time step a code was taken for (no code is taken twice), and the
+    digests of the unused recovery codes."""
+
+    secret = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    confirmed_at = UTCDateTimeAttribute(null=True)  # None: enrolment waiting for its first code
+    last_step = NumberAttribute(default=0)
+    recovery_codes = UnicodeSetAttribute(null=True)
+
+
+class Passkey(_AuthItem):
+    credential_id = UnicodeAttribute()  # base64url
+    public_key = UnicodeAttribute()  # COSE, base64url
+    sign_count = NumberAttribute(default=0)
+    transports = ListAttribute(of=UnicodeAttribute, null=True)
+    name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    last_used_at = UTCDateTimeAttribute(null=True)
+
+
+class PasskeyOwner(_AuthItem):
+    customer_id = UnicodeAttribute()
 
 
 class KnownDevice(_AuthItem):
@@ -366,6 +402,18 @@ def webhook_endpoint_key(client_id: str, endpoint_id: str) -> tuple[str, str]:
 
 def webhook_delivery_key(endpoint_id: str, delivery_id: str) -> tuple[str, str]:
     return f"WEBHOOK#{endpoint_id}", f"DELIVERY#{delivery_id}"
+
+
+def totp_key(customer_id: str) -> tuple[str, str]:
+    return f"CUSTOMER#{customer_id}", "TOTP"
+
+
+def passkey_key(customer_id: str, credential_id: str) -> tuple[str, str]:
+    return f"CUSTOMER#{customer_id}", f"PASSKEY#{credential_id}"
+
+
+def passkey_owner_key(credential_id: str) -> tuple[str, str]:
+    return f"PASSKEY#{credential_id}", "PASSKEY"
 
 
 def contact_key(customer_id: str, contact_id: str) -> tuple[str, str]:

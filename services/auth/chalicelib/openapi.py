@@ -22,6 +22,8 @@ _SCHEMAS: dict[str, Any] = openapi.response_schemas(*responses.ANSWERS)
 PAIR_OR_COOKIE = {
     "oneOf": [{"$ref": "#/components/schemas/TokenPair"}, {"$ref": "#/components/schemas/SessionInCookie"}]
 }
+# a password login: the session, or the second step's challenge for an account with a second factor
+LOGIN_ANSWER = {"oneOf": [*PAIR_OR_COOKIE["oneOf"], {"$ref": "#/components/schemas/MfaChallenge"}]}
 _SESSION_COOKIE_WORDS = (
     f"With the session cookie: `{session_cookie.NAME}=<refresh token>; "
     f"Path={session_cookie.PATH}; HttpOnly; Secure; SameSite=Strict` (with `Max-Age`, the "
@@ -138,7 +140,33 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
         "Log in with customer id, email or phone; `cookie`: the refresh token in the session cookie",
         False,
         "Login",
-        {200: PAIR_OR_COOKIE, 401: ERROR, 403: ERROR, 429: ERROR},
+        {200: LOGIN_ANSWER, 401: ERROR, 403: ERROR, 429: ERROR},
+    ),
+    (
+        "POST",
+        "/login/second-factor",
+        "Second step of a login asking one (`mfa_required`): the mfa_token with an app code, a recovery"
+        " code or a passkey assertion; opens the session as the login would have (the same cookie"
+        " choices); the token is used up by a success, 422 invalid_token after",
+        False,
+        "SecondFactorLogin",
+        {200: PAIR_OR_COOKIE, 403: ERROR, 422: ERROR, 429: ERROR},
+    ),
+    (
+        "POST",
+        "/login/passkey/options",
+        "Options of a login by passkey alone (navigator.credentials.get(); one-use challenge of 5 minutes)",
+        False,
+        None,
+        {200: "WebAuthnOptions", 429: ERROR},
+    ),
+    (
+        "POST",
+        "/login/passkey",
+        "Log in with a passkey alone (a discoverable credential, the user verified); 422 invalid_passkey",
+        False,
+        "PasskeyLogin",
+        {200: PAIR_OR_COOKIE, 422: ERROR},
     ),
     (
         "POST",
@@ -251,6 +279,101 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
         {200: "Contact", 404: ERROR, 422: ERROR},
     ),
     ("DELETE", "/me/contacts/{contact_id}", "Remove a contact", True, None, {204: None, 404: ERROR}),
+    (
+        "GET",
+        "/me/second-factors",
+        "The second factors: the authenticator app's state and the passkeys",
+        True,
+        None,
+        {200: "SecondFactors"},
+    ),
+    (
+        "POST",
+        "/me/totp",
+        "Start setting up an authenticator app: its secret, otpauth URI and QR code, shown this once;"
+        " 409 totp_already_enabled",
+        True,
+        None,
+        {201: "TotpEnrolment", 409: ERROR},
+    ),
+    (
+        "POST",
+        "/me/totp/confirm",
+        "Enable the authenticator app with its first code (and the password, for a session signed in"
+        " without a second factor): the 10 recovery codes, shown this once; other sessions end; mailed",
+        True,
+        "TotpConfirmation",
+        {200: "RecoveryCodes", 403: ERROR, 404: ERROR, 409: ERROR, 429: ERROR},
+    ),
+    (
+        "DELETE",
+        "/me/totp",
+        "Remove the authenticator app (after a recent second factor, or with the password in the body);"
+        " mailed",
+        True,
+        "PasswordConfirmation",
+        {204: None, 403: ERROR, 404: ERROR, 429: ERROR},
+    ),
+    (
+        "POST",
+        "/me/totp/recovery-codes",
+        "New recovery codes, shown this once; the old ones stop working",
+        True,
+        "PasswordConfirmation",
+        {200: "RecoveryCodes", 403: ERROR, 404: ERROR, 429: ERROR},
+    ),
+    (
+        "POST",
+        "/me/passkeys/options",
+        "Options of navigator.credentials.create() for a new passkey (one-use challenge of 5 minutes)",
+        True,
+        None,
+        {200: "WebAuthnOptions"},
+    ),
+    ("GET", "/me/passkeys", "The passkeys", True, None, {200: list_of("Passkey")}),
+    (
+        "POST",
+        "/me/passkeys",
+        "Register a passkey (the response of navigator.credentials.create(), a name, and the password"
+        " for a session signed in without a second factor); mailed",
+        True,
+        "PasskeyRegistration",
+        {201: "Passkey", 403: ERROR, 429: ERROR},
+    ),
+    (
+        "PATCH",
+        "/me/passkeys/{passkey_id}",
+        "Rename a passkey",
+        True,
+        "PasskeyChanges",
+        {200: "Passkey", 404: ERROR},
+    ),
+    (
+        "DELETE",
+        "/me/passkeys/{passkey_id}",
+        "Remove a passkey (after a recent second factor, or with the password in the body); mailed",
+        True,
+        "PasswordConfirmation",
+        {204: None, 403: ERROR, 404: ERROR, 429: ERROR},
+    ),
+    (
+        "POST",
+        "/step-up/passkey-options",
+        "Options of navigator.credentials.get() for a step-up with a passkey",
+        True,
+        None,
+        {200: "WebAuthnOptions"},
+    ),
+    (
+        "POST",
+        "/step-up",
+        "Authenticate again in this session before a sensitive action: an app code, a recovery code or a"
+        " passkey for an account with a second factor, the password for one without; a fresh access"
+        " token whose auth_time is now",
+        True,
+        "StepUp",
+        {200: "SteppedUp", 401: ERROR, 429: ERROR},
+    ),
     ("GET", "/me/sessions", "Active sessions", True, None, {200: list_of("Session")}),
     ("DELETE", "/me/sessions/{session_id}", "Revoke a session", True, None, {204: None, 404: ERROR}),
     (

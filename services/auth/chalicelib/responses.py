@@ -55,6 +55,97 @@ class SessionInCookie(ResponseModel):
     session_id: str | None = None
 
 
+class MfaChallenge(ResponseModel):
+    """The answer of a right password for an account with a second factor: no session yet; the
+    second step (POST /auth/login/second-factor) takes `mfa_token` (one use, `expires_in` seconds)
+    with one of `methods`."""
+
+    model_config = ConfigDict(json_schema_extra=not_null("passkey_options"))
+
+    mfa_required: Literal[True]
+    mfa_token: str
+    methods: list[Literal["totp", "recovery_code", "passkey"]]
+    expires_in: int
+    passkey_options: dict[str, Any] | None = Field(
+        default=None, description="With a passkey: the options of navigator.credentials.get()"
+    )
+
+
+class SteppedUp(ResponseModel):
+    """A fresh access token of the session, whose auth_time is now."""
+
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(le=900)
+
+
+class TotpEnrolment(ResponseModel):
+    """Answered once: the secret, its otpauth URI and that URI as a QR code (SVG data URI)."""
+
+    secret: str
+    otpauth_uri: str
+    qr_code: str
+
+
+class RecoveryCodes(ResponseModel):
+    """Answered once: each code signs in once instead of the app's code."""
+
+    recovery_codes: list[str]
+
+
+class TotpStatus(ResponseModel):
+    enabled: bool
+    enabled_at: str | None
+    recovery_codes_left: int
+
+
+class Passkey(ResponseModel):
+    passkey_id: str
+    name: str
+    transports: list[str]
+    sign_count: int
+    created_at: str
+    last_used_at: str | None
+
+
+class SecondFactors(ResponseModel):
+    totp: TotpStatus
+    passkeys: list[Passkey]
+
+
+class WebAuthnOptions(ResponseModel):
+    """PublicKeyCredentialCreationOptions (a registration) or PublicKeyCredentialRequestOptions
+    (an authentication) as JSON, bytes in base64url (WebAuthn Level 3, parseCreationOptionsFromJSON)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=not_null(
+            "rp",
+            "user",
+            "pubKeyCredParams",
+            "excludeCredentials",
+            "authenticatorSelection",
+            "attestation",
+            "hints",
+            "rpId",
+            "allowCredentials",
+            "userVerification",
+        )
+    )
+
+    challenge: str
+    timeout: int
+    rp: dict[str, Any] | None = None
+    user: dict[str, Any] | None = None
+    pubKeyCredParams: list[dict[str, Any]] | None = None  # WebAuthn's names
+    excludeCredentials: list[dict[str, Any]] | None = None
+    authenticatorSelection: dict[str, Any] | None = None
+    attestation: str | None = None
+    hints: list[str] | None = None
+    rpId: str | None = None
+    allowCredentials: list[dict[str, Any]] | None = None
+    userVerification: str | None = None
+
+
 class Jwks(ResponseModel):
     keys: list[dict[str, Any]]
 
@@ -306,6 +397,13 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Verified,
     TokenPair,
     SessionInCookie,
+    MfaChallenge,
+    SteppedUp,
+    TotpEnrolment,
+    RecoveryCodes,
+    SecondFactors,
+    Passkey,
+    WebAuthnOptions,
     Jwks,
     Accepted,
     Profile,

@@ -229,6 +229,73 @@ class CodeBody(_Body):
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
 
 
+# --- the second factor (second_factor.py, passkeys.py) ---
+TotpCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
+RecoveryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=20)]
+
+
+class WebAuthnResponse(BaseModel):
+    """A PublicKeyCredential as the browser's toJSON() writes it (bytes in base64url), answering
+    navigator.credentials.create() or .get(); its `response` is checked by the webauthn library."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    rawId: Annotated[str, StringConstraints(min_length=1, max_length=1024)]  # WebAuthn's name
+    type: Literal["public-key"]
+    response: dict[str, Any]
+
+
+MfaToken = Annotated[Stripped, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+
+
+class SecondFactorLogin(_Body):
+    """The second step of a login: the login's mfa_token and one of code, recovery_code, passkey."""
+
+    mfa_token: MfaToken
+    code: TotpCode | None = None
+    recovery_code: RecoveryCode | None = None
+    passkey: WebAuthnResponse | None = None
+
+
+class StepUp(_Body):
+    """Prove again who one is: code, recovery_code or passkey with a second factor, else password."""
+
+    password: Password | None = None
+    code: TotpCode | None = None
+    recovery_code: RecoveryCode | None = None
+    passkey: WebAuthnResponse | None = None
+
+
+class TotpConfirmation(_Body):
+    code: TotpCode
+    # a session of a password alone confirms with the password; one signed in with a second
+    # factor needs it recent instead (step_up_required)
+    password: Password | None = None
+
+
+class PasswordConfirmation(_Body):
+    password: Password | None = None
+
+
+class PasskeyRegistration(_Body):
+    credential: WebAuthnResponse
+    name: Text = "Passkey"
+    password: Password | None = None
+
+
+class PasskeyChanges(_Body):
+    name: Text
+
+
+class PasskeyLogin(_Body):
+    credential: WebAuthnResponse
+    cookie: Annotated[StrictBool, Field(description="Set the refresh token in an HttpOnly cookie")] = False
+    remember: Annotated[StrictBool, Field(description="With cookie: keep it after the browser closes")] = (
+        False
+    )
+
+
 class ContactBody(_Body):
     name: Text
     email: Email | None = None

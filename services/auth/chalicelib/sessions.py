@@ -47,35 +47,17 @@ def find_account(resolved: tuple[str, str] | None) -> Account | None:
     return accounts.by_login_name(kind, value)
 
 
-def login(
-    login: str,
-    password: str,
-    *,
-    now: datetime,
-    user_agent: str | None,
-    ip: str | None,
-    remember: bool | None = None,
-    device: str | None = None,
-) -> tuple[dict[str, Any], str]:
-    """The new session's token pair, and the device cookie's token (login_notices.py): `device`
-    is the one the client presented."""
-    from . import login_notices
-
+def check_password(login: str, password: str, *, now: datetime, ip: str | None) -> Account:
+    """The active account this login and password name, or InvalidCredentials (throttled:
+    login_throttle.py). Opening its session is the caller's: `open_session`, or for an account
+    with a second factor second_factor.challenge first."""
     resolved = resolve_login(login)
     account = find_account(resolved)
     if account is not None:
         key = login_throttle.key_for_account(account.customer_id)
     else:
         key = login_throttle.key_for_unknown_login(resolved[1] if resolved else login.strip().lower())
-    # the client address first (guesses of many logins), then this login from that address
-    attempts = []
-    if ip is not None:
-        attempts.append(
-            login_throttle.begin(
-                login_throttle.key_for_address(ip), now=now, limits=login_throttle.PER_ADDRESS
-            )
-        )
-    attempts.append(login_throttle.begin(login_throttle.key_for_login(key, ip), now=now))
+    attempts = login_throttle.begin_login(key, ip, now=now)
     if account is None or account.status == "invited":  # invited: no password until activated
         passwords.verify_nothing(password)
         raise InvalidCredentials()
@@ -87,9 +69,32 @@ def login(
         raise EmailNotVerified()
     if passwords.needs_rehash(account.password_hash):
         _rehash(account, password)
+    return account
+
+
+def open_session(
+    account: Account,
+    amr: list[str],
+    *,
+    now: datetime,
+    user_agent: str | None,
+    ip: str | None,
+    remember: bool | None = None,
+    device: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """A session for a customer who proved who they are by `amr` (RFC 8176 methods), and the
+    device cookie's token (a login from a device the account does not know mails a notice)."""
+    from . import login_notices
+
     session_id = uuid.uuid4().hex
     pair = start(
-        account.customer_id, now=now, user_agent=user_agent, ip=ip, remember=remember, session_id=session_id
+        account.customer_id,
+        now=now,
+        user_agent=user_agent,
+        ip=ip,
+        remember=remember,
+        session_id=session_id,
+        amr=amr,
     )
     device = login_notices.recognise(
         account, session_id=session_id, presented=device, user_agent=user_agent, ip=ip, now=now
@@ -116,9 +121,12 @@ def start(
     ip: str | None,
     remember: bool | None = None,
     session_id: str | None = None,
+    amr: list[str] | None = None,
 ) -> dict[str, Any]:
     """A new session (of `session_id`, else a new id) and its first pair; `remember` (not None for a
-    session kept in the cookie) goes with every refresh token of the session."""
+    session kept in the cookie) goes with every refresh token of the session; `amr`: how the
+    customer signed in (a password alone unless said)."""
+    amr = amr or ["pwd"]
     session_id = session_id or uuid.uuid4().hex
     expires_at = now + timedelta(days=settings.refresh_token_days)
     token, digest = opaque_tokens.new_token(32)
@@ -134,12 +142,14 @@ def start(
                 expires_at_epoch=int(expires_at.timestamp()),
                 user_agent=(user_agent or "")[:256] or None,
                 ip=ip,
+                amr=amr,
+                auth_time=now,
             ),
             condition=Session.pk.does_not_exist(),
         )
         write.save(_refresh_item(digest, customer_id, session_id, expires_at, remember))
-    logger.info("session started", extra={"customer_id": customer_id, "session_id": session_id})
-    return _token_pair(customer_id, session_id, token, now)
+    logger.info("session started", extra={"customer_id": customer_id, "session_id": session_id, "amr": amr})
+    return _token_pair(customer_id, session_id, token, now, amr=amr, auth_time=now)
 
 
 def _refresh_item(
@@ -156,9 +166,17 @@ def _refresh_item(
     )
 
 
-def _token_pair(customer_id: str, session_id: str, refresh_token: str, now: datetime) -> dict[str, Any]:
+def _token_pair(
+    customer_id: str,
+    session_id: str,
+    refresh_token: str,
+    now: datetime,
+    *,
+    amr: list[str] | None,
+    auth_time: datetime | None,
+) -> dict[str, Any]:
     access_token, lifetime = token_signing.issue_access_token(
-        customer_id=customer_id, session_id=session_id, now=now
+        customer_id=customer_id, session_id=session_id, now=now, amr=amr, auth_time=auth_time
     )
     return {
         "access_token": access_token,
@@ -210,7 +228,37 @@ def refresh(refresh_token: str, *, now: datetime) -> dict[str, Any]:
             rotated = RefreshToken.get(*token_key("REFRESH", opaque_tokens.digest(refresh_token)))
             return _again_or_reuse(rotated, refresh_token, now=now)
         raise InvalidRefreshToken() from None
-    return _token_pair(current.customer_id, current.session_id, token, now)
+    return _session_pair(current.customer_id, current.session_id, token, now)
+
+
+def _session_pair(customer_id: str, session_id: str, refresh_token: str, now: datetime) -> dict[str, Any]:
+    """The pair of a refresh: the access token says how and when the session's sign-in (or its
+    last step-up) was, not the refresh's time."""
+    session = Session.get(*session_key(customer_id, session_id), consistent_read=True)
+    return _token_pair(
+        customer_id,
+        session_id,
+        refresh_token,
+        now,
+        amr=list(session.amr) if session.amr else None,
+        auth_time=session.auth_time or session.created_at,
+    )
+
+
+def reauthenticated(customer_id: str, session_id: str, amr: list[str], *, now: datetime) -> dict[str, Any]:
+    """A step-up: the session's customer proved again who they are (by `amr`), now. The session
+    remembers it (its later refreshes say it too) and a fresh access token says it."""
+    try:
+        Session(*session_key(customer_id, session_id)).update(
+            actions=[Session.amr.set(amr), Session.auth_time.set(now)],
+            condition=Session.pk.exists() & Session.revoked_at.does_not_exist(),
+        )
+    except UpdateError:
+        raise InvalidRefreshToken() from None  # the session ended meanwhile
+    access_token, lifetime = token_signing.issue_access_token(
+        customer_id=customer_id, session_id=session_id, now=now, amr=amr, auth_time=now
+    )
+    return {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime}
 
 
 GRACE = timedelta(seconds=10)
@@ -239,7 +287,7 @@ def _again_or_reuse(rotated: RefreshToken, refresh_token: str, *, now: datetime)
                 "concurrent refresh answered with the same successor",
                 extra={"customer_id": rotated.customer_id, "session_id": rotated.session_id},
             )
-            return _token_pair(rotated.customer_id, rotated.session_id, successor, now)
+            return _session_pair(rotated.customer_id, rotated.session_id, successor, now)
     _revoke_family(rotated, now=now, reason="a rotated refresh token was presented again")
     raise InvalidRefreshToken()
 

@@ -23,6 +23,7 @@ class Settings:
     operator_audience: str  # the operator tokens of machine clients (POST /oauth/token)
     jwt_public_keys_secret: str
     jwt_signing_secret: str
+    totp_key_secret: str  # the key sealing the authenticator apps' secrets (totp_sealing.py)
     customer_id_suffix: str
     event_bus_name: str
     access_token_seconds: int
@@ -37,6 +38,9 @@ class Settings:
     # webhook endpoints may be http(s)://127.0.0.1 or localhost (the local run's receivers): the
     # local stage only; everywhere else an endpoint is https on a public address (webhook_endpoints.py)
     webhooks_allow_loopback: bool
+    # passkeys (passkeys.py): the relying party's id (a domain) and the origins whose ceremonies count
+    webauthn_rp_id: str
+    webauthn_origins: tuple[str, ...]
 
 
 def _required(name: str) -> str:
@@ -52,6 +56,26 @@ def _integer(name: str, default: int, minimum: int) -> int:
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}")
     return value
+
+
+def _webauthn(public_url: str, stage: str) -> tuple[str, tuple[str, ...]]:
+    """The relying party of passkeys: AUTH_WEBAUTHN_RP_ID and AUTH_WEBAUTHN_ORIGINS (comma
+    separated) when given, else the public URL's host and origin. Browsers refuse an IP address
+    as relying party: the local stage, served on 127.0.0.1, is then `localhost` (the portal opened
+    at http://localhost:<port> to use passkeys)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(public_url)
+    host, origin = parts.hostname or "", f"{parts.scheme}://{parts.netloc}"
+    if stage == "local" and host == "127.0.0.1":
+        host, origin = "localhost", origin.replace("127.0.0.1", "localhost")
+    rp_id = os.environ.get("AUTH_WEBAUTHN_RP_ID", "").strip() or host
+    origins = tuple(
+        value.strip().rstrip("/")
+        for value in os.environ.get("AUTH_WEBAUTHN_ORIGINS", "").split(",")
+        if value.strip()
+    ) or (origin,)
+    return rp_id, origins
 
 
 def load() -> Settings:
@@ -72,16 +96,19 @@ def load() -> Settings:
     allow_loopback = os.environ.get("AUTH_WEBHOOKS_ALLOW_LOOPBACK", "") == "true"
     if allow_loopback and stage != "local":
         raise SettingsError("AUTH_WEBHOOKS_ALLOW_LOOPBACK is for the local stage only")
+    public_url = _required("GUICHET_PUBLIC_URL").rstrip("/")
+    rp_id, origins = _webauthn(public_url, stage)
     return Settings(
         stage=stage,
         table_name=_required("AUTH_TABLE_NAME"),
-        public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
+        public_url=public_url,
         mail_sender=_required("GUICHET_MAIL_SENDER"),
         jwt_issuer=_required("GUICHET_JWT_ISSUER"),
         jwt_audience=jwt_audience,
         operator_audience=operator_audience,
         jwt_public_keys_secret=_required("GUICHET_JWT_PUBLIC_KEYS_SECRET"),
         jwt_signing_secret=_required("AUTH_JWT_SIGNING_SECRET"),
+        totp_key_secret=_required("AUTH_TOTP_KEY_SECRET"),
         customer_id_suffix=suffix,
         event_bus_name=os.environ.get("GUICHET_EVENT_BUS", "default"),
         access_token_seconds=access_seconds,
@@ -95,6 +122,8 @@ def load() -> Settings:
         templates=Path(__file__).parent / "templates",
         invitation_mails_per_second=mails_per_second,
         webhooks_allow_loopback=allow_loopback,
+        webauthn_rp_id=rp_id,
+        webauthn_origins=origins,
     )
 
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +33,8 @@ class SigningKey:
     public_jwk: dict[str, Any]
 
 
-def _secrets() -> Any:
+def secrets_client() -> Any:
+    """The service's Secrets Manager client (made on first use, once per container)."""
     global _client
     if _client is None:
         import boto3
@@ -52,12 +54,21 @@ def signing_key() -> SigningKey:
 
 def public_jwks() -> dict[str, Any]:
     signing_key()
-    secret = _secrets().get_secret_value(SecretId=settings.jwt_public_keys_secret)
+    secret = secrets_client().get_secret_value(SecretId=settings.jwt_public_keys_secret)
     jwks = json.loads(secret["SecretString"])
     return {"keys": [jwk for jwk in jwks.get("keys", []) if jwk.get("kty") == "EC"]}
 
 
-def issue_access_token(*, customer_id: str, session_id: str, now: datetime) -> tuple[str, int]:
+def issue_access_token(
+    *,
+    customer_id: str,
+    session_id: str,
+    now: datetime,
+    amr: list[str] | None = None,
+    auth_time: datetime | None = None,
+) -> tuple[str, int]:
+    """`amr` and `auth_time` (RFC 8176, OpenID Connect): how and when the customer last proved
+    who they are in the session; the sensitive routes check them (access_tokens.py)."""
     import jwt
 
     key = signing_key()
@@ -72,6 +83,8 @@ def issue_access_token(*, customer_id: str, session_id: str, now: datetime) -> t
         "iat": issued,
         "nbf": issued,
         "exp": int((now + timedelta(seconds=lifetime)).timestamp()),
+        "amr": list(amr or ["pwd"]),
+        "auth_time": int((auth_time or now).timestamp()),
     }
     token = jwt.encode(
         claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE}
@@ -80,20 +93,27 @@ def issue_access_token(*, customer_id: str, session_id: str, now: datetime) -> t
 
 
 def _load_or_create() -> SigningKey:
-    client = _secrets()
+    document = secret_made_once(
+        settings.jwt_signing_secret,
+        "Guichet access-token signing key (ES256). Only the auth service reads it.",
+        _new_key_document,
+    )
+    return _from_document(json.loads(document))
+
+
+def secret_made_once(name: str, description: str, make: Callable[[], str]) -> str:
+    """The value of the secret `name`, made with `make()` by its first use in the stage: the
+    secret's creation is the arbiter, so concurrent first uses agree on one value."""
+    client = secrets_client()
     try:
-        secret = client.get_secret_value(SecretId=settings.jwt_signing_secret)
+        secret = client.get_secret_value(SecretId=name)
     except client.exceptions.ResourceNotFoundException:
         try:
-            client.create_secret(
-                Name=settings.jwt_signing_secret,
-                Description="Guichet access-token signing key (ES256). Only the auth service reads it.",
-                SecretString=_new_key_document(),
-            )
+            client.create_secret(Name=name, Description=description, SecretString=make())
         except client.exceptions.ResourceExistsException:
             pass  # another container created it first: use theirs
-        secret = client.get_secret_value(SecretId=settings.jwt_signing_secret)
-    return _from_document(json.loads(secret["SecretString"]))
+        secret = client.get_secret_value(SecretId=name)
+    return str(secret["SecretString"])
 
 
 def _new_key_document() -> str:
@@ -123,7 +143,7 @@ def _from_document(document: dict[str, Any]) -> SigningKey:
 
 def _publish_public_key(key: SigningKey) -> None:
     """Make sure the public JWKS lists the signing key (kept with the keys still in use)."""
-    client = _secrets()
+    client = secrets_client()
     try:
         current = json.loads(
             client.get_secret_value(SecretId=settings.jwt_public_keys_secret)["SecretString"]

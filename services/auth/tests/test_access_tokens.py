@@ -261,3 +261,22 @@ def test_the_scheme_is_case_insensitive_but_the_token_is_not(client, customer):
         401,
         "unauthenticated",
     )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"amr": "pwd"}, {"amr": ["pwd", 1]}, {"auth_time": "1700000000"}, {"auth_time": True}],
+    ids=["amr-not-a-list", "amr-not-text", "auth_time-text", "auth_time-boolean"],
+)
+def test_amr_and_auth_time_of_the_wrong_type_are_refused(client, customer, changes):
+    assert_error(_me(client, _sign(_claims(customer, **changes))), 401, "unauthenticated")
+
+
+def test_a_token_without_amr_and_auth_time_still_works_and_is_taken_for_a_password_sign_in(client, customer):
+    # Given a token of before the claims (none of them), long after its session's sign-in
+    older = _sign(_claims(customer))
+
+    # Then it reads, and a sensitive route takes it: a password session is not asked to step up
+    assert _me(client, older).status_code == 200
+    added = call(client, "POST", "/me/contacts", {"name": "Compta", "roles": ["billing"]}, token=older)
+    assert added.status_code == 201, added.body

@@ -229,6 +229,15 @@ def test_the_protected_routes_are_the_customers_own_ones(app):
         "/me/email-change/confirm",
         "/me/contacts",
         "/me/contacts/{contact_id}",
+        "/me/second-factors",
+        "/me/totp",
+        "/me/totp/confirm",
+        "/me/totp/recovery-codes",
+        "/me/passkeys",
+        "/me/passkeys/options",
+        "/me/passkeys/{passkey_id}",
+        "/step-up",
+        "/step-up/passkey-options",
     }
     assert protected <= set(_app_routes(app))
 

@@ -115,7 +115,10 @@ def bank_account() -> dict[str, Any]:
 def bank_account_change() -> dict[str, Any]:
     from . import bank_accounts
 
-    customer_id = _customer()
+    caller = verifier.caller(api.current_request)
+    # a session signed in with a second factor shows it again before bank details change
+    caller.require_recent_authentication(now=_now().timestamp())
+    customer_id = caller.customer_id
     body = _body("BankAccountBody")
     changed = bank_accounts.change(
         customer_id, iban=body.iban, bic=body.bic, holder=body.holder, now=_now(), today=_today().isoformat()

@@ -84,9 +84,10 @@ ROUTES = [
     Route(
         "PUT",
         "/bank-account",
-        "Change the bank details (a new mandate)",
+        "Change the bank details (a new mandate); a session signed in with a second factor more than 5"
+        " minutes ago (its token's amr and auth_time) is refused 403 step_up_required: POST /auth/step-up",
         body="BankAccountBody",
-        responses={200: "BankAccount", **_BODY_ERRORS},
+        responses={200: "BankAccount", 403: ERROR, **_BODY_ERRORS},
     ),
     Route("GET", "/preferences", "Billing preferences", responses={200: "Preferences"}),
     Route(

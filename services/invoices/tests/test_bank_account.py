@@ -163,3 +163,37 @@ def test_bank_details_that_cannot_be_used_are_refused(
     customer = customer_factory()
     assert_error(customer.call("PUT", "/bank-account", body), 422, "validation_failed", field)
     assert_error(customer.call("GET", "/bank-account"), 404, "not_found")
+
+
+def test_a_session_signed_in_with_a_second_factor_long_ago_steps_up_before_changing_them(
+    customer_factory: Any, signer: Any, route_clock: Any, mailbox: Any
+) -> None:
+    # Given a customer whose session was signed in with a second factor 10 minutes ago
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    now = route_clock(datetime(2026, 11, 23, 11, 0, tzinfo=UTC))
+    customer = customer_factory()
+    second_factor = {"amr": ["pwd", "otp", "mfa"]}
+    old = replace(
+        customer,
+        token=signer.token(
+            customer.customer_id, auth_time=int((now - timedelta(minutes=10)).timestamp()), **second_factor
+        ),
+    )
+
+    # When it changes the bank details
+    refused = old.call("PUT", "/bank-account", {"iban": IBAN, "holder": "Test Client"})
+
+    # Then it is asked to authenticate again, and nothing changes
+    assert_error(refused, 403, "step_up_required")
+    assert_error(old.call("GET", "/bank-account"), 404, "not_found")
+    assert mails_to(mailbox, customer.email, CHANGED) == []
+    # reading needs no step-up; a step-up's fresh token (auth_time a minute ago) changes them
+    fresh = replace(
+        customer,
+        token=signer.token(
+            customer.customer_id, auth_time=int((now - timedelta(minutes=1)).timestamp()), **second_factor
+        ),
+    )
+    assert fresh.call("PUT", "/bank-account", {"iban": IBAN, "holder": "Test Client"}).status_code == 200
