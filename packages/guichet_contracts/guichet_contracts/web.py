@@ -93,6 +93,7 @@ PORTAL_PAGES = {
     "close-session",  # the link of a login notice, ending a session from an unknown device
     "recover",  # the request of a customer whose email is out of reach (auth recovery.py)
     "account",
+    "security",  # the account's second factors: authenticator app, recovery codes, passkeys
     # the subscriptions area; its home is not "subscriptions", the API's base path, which the
     # gateway sends to the service before it looks for a page
     "my-subscriptions",
