@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -398,10 +399,12 @@ class _Writer(Document):
     def energy_text(self, key: str, **values: Any) -> str:
         return str(self.labels["energy"][key]).format(**values)
 
+    def known(self, value: Any) -> str:
+        """A value of the statement as printed, a dash when it is not known."""
+        return self.value(value) if value else DASH
+
     def per_kwh(self, cents: Any) -> str:
         """A rate in cents per kWh as a price per kWh, up to 4 decimals ("0,1952 €/kWh")."""
-        from decimal import Decimal
-
         return self.energy_text("per_kwh", price=self.amount(Decimal(str(cents)) / 100))
 
     def energy_contract(self) -> list[Any]:
@@ -412,21 +415,13 @@ class _Writer(Document):
             return []
         from reportlab.platypus import Spacer, Table
 
-        dash = DASH
         power = energy.get("subscribed_power_kva")
-        option = self.energy_text(f"option_{energy.get('tariff_option') or 'base'}")
         rows = [
-            (self.energy_text("pdl"), self.value(energy.get("pdl")) if energy.get("pdl") else dash),
-            (
-                self.energy_text("offer"),
-                self.value(energy.get("offer_name")) if energy.get("offer_name") else dash,
-            ),
-            (
-                self.energy_text("contract"),
-                self.value(energy.get("contract_number")) if energy.get("contract_number") else dash,
-            ),
-            (self.energy_text("power"), self.energy_text("kva", power=power) if power else dash),
-            (self.energy_text("option"), option),
+            (self.energy_text("pdl"), self.known(energy.get("pdl"))),
+            (self.energy_text("offer"), self.known(energy.get("offer_name"))),
+            (self.energy_text("contract"), self.known(energy.get("contract_number"))),
+            (self.energy_text("power"), self.energy_text("kva", power=power) if power else DASH),
+            (self.energy_text("option"), self.energy_text(f"option_{energy.get('tariff_option') or 'base'}")),
             (
                 self.energy_text("period"),
                 self.energy_text(
@@ -443,7 +438,7 @@ class _Writer(Document):
         rates = energy.get("rates_cents_per_kwh") or {}
         for name, kwh in (energy.get("kwh") or {}).items():
             consumed = self.energy_text("kwh", kwh=self.quantity(kwh, digits=3))
-            rate = self.per_kwh(rates[name]) if name in rates else dash
+            rate = self.per_kwh(rates[name]) if name in rates else DASH
             rows.append((self.energy_text(f"consumed_{name}"), f"{consumed} × {rate}"))
         if energy.get("battery_restored_kwh"):
             restored = self.energy_text("kwh", kwh=self.quantity(energy["battery_restored_kwh"], digits=3))
@@ -477,8 +472,6 @@ class _Writer(Document):
         taxes = (self.energy or {}).get("taxes")
         if not taxes:
             return []
-        from decimal import Decimal
-
         accise = self.energy_text(
             "accise",
             kwh=self.quantity(taxes["accise_kwh"], digits=3),
