@@ -248,3 +248,32 @@ def test_the_factur_x_xml_of_an_electricity_invoice_passes_the_en16931_schematro
             r'<svrl:failed-assert[^>]*flag="fatal".*?<svrl:text>(.*?)</svrl:text>', report, re.S
         )
         assert failures == [], (customer.customer_id, failures)
+
+
+def test_the_taxes_are_levied_on_every_kwh_drawn_and_on_the_subscription_of_the_days_billed() -> None:
+    # Given a month from the 16th, with 40 kWh billed at the grid rate and 25 kWh taken back from
+    # a virtual battery at its withdrawal rate
+    event = consumption_closed(
+        "ab123456-GU",
+        period_start="2026-10-16",
+        consumed_kwh="40",
+        peak_kwh="40",
+        subscription_price_cents=1972,
+        battery={
+            "stored_kwh": "0",
+            "restored_kwh": "25",
+            "level_kwh": "10",
+            "withdrawal_cents_per_kwh": "9.6",
+        },
+        taxes=TAXES,
+    )
+
+    # When its taxes are reckoned
+    taxes = electricity_bill.taxes(event)
+
+    # Then the accise is on the 65 kWh drawn, the CTA on 40 % of the 16 days' subscription excl. VAT
+    assert taxes is not None
+    assert (taxes.accise_kwh, taxes.accise_cents) == (Decimal(65), 201)  # 65 × 3.085 = 200.525
+    subscription = electricity_bill.subscription_line(event).total_excl_tax_cents
+    assert subscription == 848  # 1972 ÷ 31 × 16 ÷ 1.2 = 848.17
+    assert (taxes.cta_base_cents, taxes.cta_cents) == (339, 51)  # 339.2; 50.85
