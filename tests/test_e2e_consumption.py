@@ -151,6 +151,19 @@ def test_an_electricity_contract_is_metered_and_its_month_billed(runtime: Any) -
     (in_summary,) = [item for item in summary["months"] if item["month"] == f"{today:%Y-%m}"]
     assert in_summary["cost"] == month["cost"]
 
+    # the invoice's PDF states the contract and the offer's taxes, included in the prices above:
+    # the accise at the catalog's 3.085 c per kWh on the month's 5 kWh
+    import io
+
+    from pypdf import PdfReader
+
+    link = runtime.get(f"/invoices/{billed['invoice_id']}/pdf", headers=auth).json()
+    pages = PdfReader(io.BytesIO(runtime.http.get(link["url"], timeout=30).content)).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages).replace("\u00a0", " ")
+    assert f"Point de livraison (PDL) {pdl}" in text and "Puissance souscrite 6 kVA" in text
+    assert "Accise sur l'électricité : 5 kWh × 30,85 €/MWh = 0,15 €" in text
+    assert "www.energie-mediateur.fr" in text
+
     # a reading of that month, already billed, arrives late: 2 kWh of the day's twelfth half-hour
     twelfth = (midnight + timedelta(minutes=330)).strftime("%Y-%m-%dT%H:%M:%SZ")
     late = f"meter_id,start,value\n{pdl},{twelfth},2\n"

@@ -92,3 +92,21 @@ def test_a_cancellation_of_version_1_with_an_empty_reason_is_one_without() -> No
     )
 
     assert (untold.data.reason, told.data.reason) == (None, "Je déménage")
+
+
+def test_a_closed_month_of_version_1_states_no_taxes() -> None:
+    from guichet_contracts.domain_events.consumption import ConsumptionPeriodClosed
+    from guichet_local.testing import a_closed_month
+
+    data = a_closed_month("ab123456-GU")
+    del data["taxes"]  # what version 1 carried
+
+    got = events.received(
+        arrived("ConsumptionPeriodClosed", "guichet.consumption", 1, data), ConsumptionPeriodClosed
+    )
+
+    assert (got.version, got.data.taxes, str(got.data.consumed_kwh)) == (2, None, "210.5")
+    with pytest.raises(InvalidEvent):  # version 2 must say it
+        events.received(
+            arrived("ConsumptionPeriodClosed", "guichet.consumption", 2, data), ConsumptionPeriodClosed
+        )

@@ -268,6 +268,39 @@ class EventLog:
         ]
 
 
+def a_closed_month(customer_id: str, month: str = "2026-10", **changes: Any) -> dict[str, Any]:
+    """The data of a ConsumptionPeriodClosed as the consumption service sends it: a whole month on
+    the base option, 210.5 kWh at 25.16 c, the subscription 15.47 € (tax included), no taxes
+    stated apart from VAT; `changes` override."""
+    import calendar
+
+    year, number = (int(part) for part in month.split("-"))
+    days = calendar.monthrange(year, number)[1]
+    return {
+        "customer_id": customer_id,
+        "meter_id": f"PDL{uuid.uuid4().hex[:10]}",
+        "subscription_id": f"sub{customer_id}",
+        "month": month,
+        "period_start": f"{month}-01",
+        "period_end": f"{month}-{days:02d}",
+        "days_in_month": days,
+        "payment_mode": "per_invoice",
+        "tariff_option": "base",
+        "rates_cents_per_kwh": {"base": "25.16"},
+        "subscription_price_cents": 1547,
+        "consumed_kwh": "210.5",
+        "peak_kwh": "210.5",
+        "off_peak_kwh": "0",
+        "injected_kwh": "0",
+        "estimated": False,
+        "battery": None,
+        "complements": [],
+        "final": False,
+        "taxes": None,
+        **changes,
+    }
+
+
 def customer_of(data: dict[str, Any]) -> str | None:
     """The customer an event's data is about (subscription events carry it in `subscription`)."""
     subscription = data.get("subscription")

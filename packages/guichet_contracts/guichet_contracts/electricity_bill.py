@@ -9,6 +9,12 @@ off-peak), without tax; the kWh taken back from a virtual battery at its withdra
 20 % on the whole bill (since 2025-08-01), summed once on the bill's base (pricing.breakdown).
 The complements of earlier months read late are lines of the month's invoice too, each at its own
 month's rates, but they are the cost of those months, not of this one.
+
+The taxes other than VAT (`taxes`): the offer's prices include them — the kWh rates the accise on
+electricity, the subscription the CTA (contribution tarifaire d'acheminement) — so they add nothing
+to a bill's total; the invoice shows what they come to, at the rates the offer states (catalog
+fields, carried by the month's event): the accise on the month's kWh (the grid's and those taken
+back from a virtual battery), the CTA on the network's fixed part of the month's subscription.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .pricing import PricedLine, breakdown, line_excluding_tax
+from .pricing import PricedLine, breakdown, cents, line_excluding_tax
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -42,6 +48,37 @@ def cost(lines: Iterable[PricedLine]) -> Cost:
     excl = sum(int(group["base_cents"]) for group in summed)
     tax = sum(int(group["tax_cents"]) for group in summed)
     return Cost(excl_tax_cents=excl, tax_cents=tax, incl_tax_cents=excl + tax)
+
+
+@dataclass(frozen=True)
+class Taxes:
+    """The taxes other than VAT a month's prices include, excluding VAT, in cents."""
+
+    accise_kwh: Decimal  # the month's kWh the accise is levied on
+    accise_cents_per_kwh: Decimal
+    accise_cents: int
+    cta_base_cents: int  # the network's fixed part of the month's subscription, excluding VAT
+    cta_rate_percent: Decimal
+    cta_cents: int
+
+
+def taxes(closed: ConsumptionPeriodClosed) -> Taxes | None:
+    """The accise and the CTA included in a month's own lines; None when its offer states none."""
+    rates = closed.taxes
+    if rates is None:
+        return None
+    kwh = closed.consumed_kwh
+    if closed.battery is not None and closed.battery.withdrawal_cents_per_kwh is not None:
+        kwh += max(closed.battery.restored_kwh, Decimal(0))
+    base = cents(Decimal(subscription_line(closed).total_excl_tax_cents) * rates.cta_base_percent / 100)
+    return Taxes(
+        accise_kwh=kwh,
+        accise_cents_per_kwh=rates.accise_cents_per_kwh,
+        accise_cents=cents(kwh * rates.accise_cents_per_kwh),
+        cta_base_cents=base,
+        cta_rate_percent=rates.cta_rate_percent,
+        cta_cents=cents(Decimal(base) * rates.cta_rate_percent / 100),
+    )
 
 
 def energy_lines(

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import events
@@ -370,7 +370,18 @@ def _period_closed(
         battery=battery,
         complements=complements,
         final=bool(meter.closed_on and meter.closed_on <= last.isoformat()),
+        taxes=None if tariff.taxes is None else contract.EnergyTaxes(**tariff.taxes),
     )
+
+
+def period_told(announcement: dict[str, Any]) -> ConsumptionPeriodClosed:
+    """The ConsumptionPeriodClosed a close stored to announce; one stored before the event's
+    version 2 is read as that version's upgrade says (no taxes stated)."""
+    from guichet_contracts.domain_events import consumption as contract
+
+    data = announcement["period_closed"]
+    data = contract.ConsumptionPeriodClosed.upgraded(1, data) or data
+    return contract.ConsumptionPeriodClosed.model_validate_json(json.dumps(data))
 
 
 def correct_ended(meter: Meter, month: str, *, now: datetime) -> str:
@@ -482,7 +493,7 @@ def _tell(closed: MonthClosed) -> None:
 
     told = closed.announcement or {}
     events.publish(
-        contract.ConsumptionPeriodClosed.model_validate_json(json.dumps(told["period_closed"])),
+        period_told(told),
         bus_name=settings.event_bus_name,
     )
     if told["payout"] is not None:

@@ -20,7 +20,6 @@ only) apart. Meters without a tariff (a mobile line's allowance) have no cost (n
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -74,8 +73,7 @@ def month(
         return None
     closed = closes.get(name)
     if closed is not None and closed.announcement:
-        told = ConsumptionPeriodClosed.model_validate_json(json.dumps(closed.announcement["period_closed"]))
-        return _priced(told, billed=True)
+        return _priced(closing.period_told(closed.announcement), billed=True)
     if total is None:
         return None
     earlier = [item for month, item in sorted(closes.items()) if month < name]

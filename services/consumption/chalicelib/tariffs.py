@@ -32,6 +32,9 @@ class Tariff:
     battery_capacity_kwh: Decimal | None
     withdrawal_cents_per_kwh: Decimal | None
     resale_cents_per_kwh: Decimal | None
+    # the taxes the prices include (accise per kWh, CTA rate and base); None while the offer
+    # stated none (a history entry from before they were carried)
+    taxes: dict[str, Decimal] | None = None
 
     @property
     def hours(self) -> str:
@@ -67,7 +70,20 @@ def entry(subscription: Subscription, effective_on: date, *, changed_at: str) ->
         "battery_capacity_kwh": _text(tariff.battery_capacity_kwh),
         "withdrawal_cents_per_kwh": _text(tariff.storage_withdrawal_cents_per_kwh),
         "resale_cents_per_kwh": _text(tariff.resale_rate_cents_per_kwh),
+        "taxes": _taxes(tariff.accise_cents_per_kwh, tariff.cta_rate_percent, tariff.cta_base_percent),
         "changed_at": changed_at,
+    }
+
+
+def _taxes(
+    accise: Decimal | None, cta_rate: Decimal | None, cta_base: Decimal | None
+) -> dict[str, str] | None:
+    if accise is None or cta_rate is None or cta_base is None:
+        return None
+    return {
+        "accise_cents_per_kwh": str(accise),
+        "cta_rate_percent": str(cta_rate),
+        "cta_base_percent": str(cta_base),
     }
 
 
@@ -82,6 +98,7 @@ def as_entry(tariff: Tariff) -> dict[str, Any]:
         "battery_capacity_kwh": _text(tariff.battery_capacity_kwh),
         "withdrawal_cents_per_kwh": _text(tariff.withdrawal_cents_per_kwh),
         "resale_cents_per_kwh": _text(tariff.resale_cents_per_kwh),
+        "taxes": None if tariff.taxes is None else {name: str(rate) for name, rate in tariff.taxes.items()},
         "changed_at": "",
     }
 
@@ -109,6 +126,9 @@ def _tariff(item: dict[str, Any]) -> Tariff:
         battery_capacity_kwh=_decimal(item["battery_capacity_kwh"]),
         withdrawal_cents_per_kwh=_decimal(item["withdrawal_cents_per_kwh"]),
         resale_cents_per_kwh=_decimal(item["resale_cents_per_kwh"]),
+        taxes=None
+        if item.get("taxes") is None  # an entry kept before offers stated their taxes
+        else {name: Decimal(rate) for name, rate in item["taxes"].items()},
     )
 
 

@@ -100,6 +100,37 @@ def test_the_close_tells_the_invoices_service_what_the_month_consumed(
     assert closed["battery"] is None
 
 
+def test_the_close_carries_the_taxes_the_offers_prices_include(customer_factory: Any, published: Any) -> None:
+    # Given a meter on an offer stating its taxes (accise 3.085 c per kWh, CTA 15 % of 40 % of the
+    # subscription), and one on an offer from before they were stated, both read in February 2042
+    from guichet_contracts import electricity_bill
+    from guichet_contracts.domain_events.consumption import ConsumptionPeriodClosed
+
+    rates = {"energy_rates_cents_per_kwh": {"base": 19.52, "peak": 20.81, "off_peak": 16.35}}
+    taxes = {"accise_cents_per_kwh": "3.085", "cta_rate_percent": "15", "cta_base_percent": "40"}
+    taxed, untaxed = customer_factory(), customer_factory()
+    for customer, tariff in ((taxed, {**rates, **taxes}), (untaxed, rates)):
+        _, pdl = electricity_meter(customer, started_on="2042-01-01", tariff=tariff)
+        read(customer, pdl, {"2042-02-10T12:00:00+01:00": "6", "2042-02-10T23:00:00+01:00": "4"})
+
+    # When February is closed
+    close_month("2042-03-01T03:00")
+
+    # Then the close tells the offer's tax rates, and none when the offer stated none
+    (closed,) = closed_months(published, taxed)
+    assert closed["taxes"] == taxes
+    (plain,) = closed_months(published, untaxed)
+    assert plain["taxes"] is None
+    # and the taxes are included in the month's prices: both months cost the same
+    with_taxes = ConsumptionPeriodClosed.model_validate(closed, strict=False)
+    without = ConsumptionPeriodClosed.model_validate(plain, strict=False)
+    lines = electricity_bill.month_lines
+    assert electricity_bill.cost(lines(with_taxes)) == electricity_bill.cost(lines(without))
+    found = electricity_bill.taxes(with_taxes)
+    assert found is not None and (found.accise_kwh, found.accise_cents, found.cta_cents) == (10, 31, 79)
+    assert electricity_bill.taxes(without) is None
+
+
 def test_a_month_read_in_full_is_not_an_estimate(customer_factory: Any, published: Any) -> None:
     # Given a meter with every half-hour of February 2041 read
     from conftest import whole_days

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from guichet_contracts import electricity_bill
 
-from . import credit_notes, invoicing, order_settlement, payment_schedules, refunds, vat
+from . import credit_notes, energy_contracts, invoicing, order_settlement, payment_schedules, refunds, vat
 from .models import Invoice
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ def subscription_activated(activated: SubscriptionActivated, *, now: datetime) -
     credit_notes.remember_order_invoice(
         subscription.customer_id, subscription.subscription_id, activated.order_id
     )
+    energy_contracts.remember(subscription, subscription.started_on)
     if subscription.family != "electricity" or subscription.contract.payment_mode != "monthly":
         return False
     return payment_schedules.create(
@@ -131,6 +132,7 @@ def subscription_ended(
 
 
 def subscription_changed(changed: SubscriptionChanged, *, now: datetime) -> Invoice | None:
+    energy_contracts.remember(changed.subscription, changed.effective_on)
     return credit_notes.for_change(changed, now=now)
 
 
@@ -176,6 +178,7 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
         now=now,
         period=(closed.period_start, closed.period_end),
         subscription_ids=[closed.subscription_id],
+        energy=energy_contracts.statement(closed),
     )
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from guichet_contracts.letterhead import (
     load_labels,
     printable,
 )
+from guichet_contracts.pricing import cents
 
 from . import cii
 
@@ -357,7 +359,7 @@ class _Writer(Document):
                 self.value(line.get("description")),
                 self.quantity(line.get("quantity")),
                 units.get(unit.lower(), self.value(unit)),
-                self.amount(cii.unit_price(line)),
+                self.unit_price(line, unit),
                 self.percent(cii.parse_rate(line["tax_rate"])),
                 self.money(line["total_excl_tax_cents"]),
             ]
@@ -379,6 +381,124 @@ class _Writer(Document):
             )
         )
         return table
+
+    def unit_price(self, line: dict[str, Any], unit: str) -> str:
+        """A line's unit price: a price per kWh with up to 4 decimals as it is given ("0,1952 €"),
+        any other with 2, like every amount (the XML keeps the exact price)."""
+        price = cii.unit_price(line)
+        if unit.lower() == "kwh":
+            return self.amount(price)
+        return self.money(cents(price * 100))
+
+    # The energy section: what an electricity bill states (energy_contracts.py), in its own block.
+
+    @property
+    def energy(self) -> dict[str, Any] | None:
+        return self.invoice.get("energy") or None
+
+    def energy_text(self, key: str, **values: Any) -> str:
+        return str(self.labels["energy"][key]).format(**values)
+
+    def known(self, value: Any) -> str:
+        """A value of the statement as printed, a dash when it is not known."""
+        return self.value(value) if value else DASH
+
+    def per_kwh(self, cents: Any) -> str:
+        """A rate in cents per kWh as a price per kWh, up to 4 decimals ("0,1952 €/kWh")."""
+        return self.energy_text("per_kwh", price=self.amount(Decimal(str(cents)) / 100))
+
+    def energy_contract(self) -> list[Any]:
+        """The contract (PDL, offer, power, option) and the month's kWh, marked actual or estimated,
+        with their rates, under the billing period."""
+        energy = self.energy
+        if energy is None:
+            return []
+        from reportlab.platypus import Spacer, Table
+
+        power = energy.get("subscribed_power_kva")
+        rows = [
+            (self.energy_text("pdl"), self.known(energy.get("pdl"))),
+            (self.energy_text("offer"), self.known(energy.get("offer_name"))),
+            (self.energy_text("contract"), self.known(energy.get("contract_number"))),
+            (self.energy_text("power"), self.energy_text("kva", power=power) if power else DASH),
+            (self.energy_text("option"), self.energy_text(f"option_{energy.get('tariff_option') or 'base'}")),
+            (
+                self.energy_text("period"),
+                self.energy_text(
+                    "period_value",
+                    start=self.date(energy["period_start"]),
+                    end=self.date(energy["period_end"]),
+                ),
+            ),
+            (
+                self.energy_text("readings"),
+                self.energy_text("estimated" if energy.get("estimated") else "actual"),
+            ),
+        ]
+        rates = energy.get("rates_cents_per_kwh") or {}
+        for name, kwh in (energy.get("kwh") or {}).items():
+            consumed = self.energy_text("kwh", kwh=self.quantity(kwh, digits=3))
+            rate = self.per_kwh(rates[name]) if name in rates else DASH
+            rows.append((self.energy_text(f"consumed_{name}"), f"{consumed} × {rate}"))
+        if energy.get("battery_restored_kwh"):
+            restored = self.energy_text("kwh", kwh=self.quantity(energy["battery_restored_kwh"], digits=3))
+            rows.append((self.energy_text("battery_restored"), restored))
+        widths = [60 * _MM, self.width - 60 * _MM]
+        table = Table(
+            [
+                [self.cell(label, "label", widths[0] - 8), self.cell(value, "td", widths[1] - 8)]
+                for label, value in rows
+            ],
+            colWidths=widths,
+            hAlign="LEFT",
+        )
+        table.setStyle(
+            self.table_style(
+                [
+                    *self.cell_fonts("label", (0, 0), (0, -1)),
+                    *self.cell_fonts("td", (1, 0), (1, -1)),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (0, -1), 0),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.colour["border"]),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ]
+            )
+        )
+        return [self.paragraph(self.energy_text("heading"), "heading"), table, Spacer(1, 4 * _MM)]
+
+    def energy_taxes(self) -> list[Any]:
+        """The taxes other than VAT the prices include, each as its own amount."""
+        taxes = (self.energy or {}).get("taxes")
+        if not taxes:
+            return []
+        accise = self.energy_text(
+            "accise",
+            kwh=self.quantity(taxes["accise_kwh"], digits=3),
+            # the law states it per MWh: 3.085 c per kWh is 30,85 € per MWh
+            rate=self.energy_text(
+                "per_mwh", price=self.amount(Decimal(str(taxes["accise_cents_per_kwh"])) * 10)
+            ),
+            amount=self.money(int(taxes["accise_cents"])),
+        )
+        cta = self.energy_text(
+            "cta",
+            rate=self.percent(Decimal(str(taxes["cta_rate_percent"]))),
+            base=self.money(int(taxes["cta_base_cents"])),
+            amount=self.money(int(taxes["cta_cents"])),
+        )
+        return [
+            self.paragraph(self.energy_text("taxes_heading"), "heading"),
+            self.paragraph(accise),
+            self.paragraph(cta),
+            self.paragraph(self.energy_text("taxes_included"), "small"),
+        ]
+
+    def energy_mentions(self) -> list[Any]:
+        """The energy ombudsman and the consumers' information service."""
+        if self.energy is None:
+            return []
+        return [self.paragraph(self.energy_text("ombudsman"), "legal")]
 
     def totals(self) -> list[Any]:
         """The VAT breakdown on the left, the totals on the right."""
@@ -603,9 +723,18 @@ class _Writer(Document):
         story = [
             *self.header(),
             *self.parties(),
+            *self.energy_contract(),
             self.lines_table(),
             # the totals, the payment and the legal mentions move to the next page as one block
-            KeepTogether([*self.totals(), *self.payment(), *self.legal()]),
+            KeepTogether(
+                [
+                    *self.totals(),
+                    *self.energy_taxes(),
+                    *self.payment(),
+                    *self.legal(),
+                    *self.energy_mentions(),
+                ]
+            ),
         ]
         if self.tip_slip:
             story.append(KeepTogether(self.tip()))

@@ -85,6 +85,7 @@ def issue(
     issued_by: str | None = None,
     credit_of: tuple[Invoice, int] | None = None,
     carried: bool = False,
+    energy: dict[str, Any] | None = None,
 ) -> Invoice:
     """Issue one invoice for the business event `source` (a second call returns the first invoice).
 
@@ -99,6 +100,7 @@ def issue(
     debit; else card). `credit_of` (an invoice, cents) counts a credit note against that invoice,
     in the issuing transaction, never beyond its total (AmountExceedsCreditable otherwise).
     `carried`: a credit document kept for the next invoices rather than refunded (its PDF says so).
+    `energy`: an electricity month's statement (energy_contracts.statement), printed on its PDF.
     """
     try:
         existing = IssueKey.get(f"ISSUED#{source}", "ISSUED")
@@ -151,6 +153,7 @@ def issue(
         credited_invoice_id=credited_invoice_id,
         billing_party=billing_parties.printed(party, customer_id),
         tax_breakdown=breakdown,
+        energy=energy,
         created_at=now,
     )
     if not settled and not credit:
@@ -596,6 +599,7 @@ def render(invoice: Invoice, *, duplicate: bool) -> bytes:
         "credits": credits,
         "tip_slip": tip_slip(invoice, credits, account),
         "carried": bool(invoice.carried),
+        "energy": invoice.energy,
     }
     lines = [line.attribute_values for line in invoice.lines]
     return draw(

@@ -11,6 +11,7 @@
 | Installment | CUSTOMER#<customer_id> | INSTALLMENT#<subscription_id>#<year>#<nn> |
 | OrderSettlement (what an order asks before OrderPaid) | CUSTOMER#<customer_id> | ORDER#<order_id> |
 | BilledSubscription (the order invoice that paid it) | CUSTOMER#<customer_id> | SUBSCRIPTION#<id> |
+| EnergyContract (copy of an electricity contract's terms) | CUSTOMER#<customer_id> | ENERGY_CONTRACT#<id> |
 | Refund (money paid back for a credit document) | CUSTOMER#<customer_id> | REFUND#<refund_id> |
 | CarriedCredit (an overpayment kept for the next invoice) | CUSTOMER#<customer_id> | CREDIT#<invoice_id> |
 | IssueKey (one invoice per business event, IMPORT#<external_id>: imported) | ISSUED#<source key> | ISSUED |
@@ -119,6 +120,7 @@ class Invoice(Item, discriminator="invoice"):
     credited_invoice_id = UnicodeAttribute(null=True)
     credited_cents = NumberAttribute(null=True)  # what credit notes against it credited so far
     billing_party = JSONAttribute()  # the buyer as printed, kept with the invoice
+    energy = JSONAttribute(null=True)  # an electricity month's statement as billed (energy_contracts.py)
     tax_breakdown = JSONAttribute()  # VAT per rate as billed: [{rate, base_cents, tax_cents}]
     payment_lock = UnicodeAttribute(null=True)  # the payment being charged for it, while it is
     payment_lock_until = NumberAttribute(null=True)  # epoch seconds: a crashed payment frees it then
@@ -190,6 +192,15 @@ class BilledSubscription(Item, discriminator="billed_subscription"):
     customer_id = UnicodeAttribute()
     order_id = UnicodeAttribute(null=True)
     invoice_id = UnicodeAttribute(null=True)
+
+
+class EnergyContract(Item, discriminator="energy_contract"):
+    """The terms of an electricity contract an invoice must state (PDL, power, option, offer), as
+    the subscription events told them: [{from, ...}] by the day each applies from."""
+
+    subscription_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    terms = JSONAttribute()
 
 
 class OrderSettlement(Item, discriminator="order_settlement"):

@@ -22,6 +22,7 @@ from guichet_local.testing import (
     REGION,
     EventLog,
     Signer,
+    a_closed_month,
     a_customer,
     answer,
     deliver,
@@ -204,39 +205,14 @@ def energy_activated(
 def consumption_closed(
     customer_id: str, *, meter_id: str | None = None, month: str = "2026-10", **changes: Any
 ) -> Any:
-    """A ConsumptionPeriodClosed as the consumption service sends it: a whole month on the base
-    option, 210.5 kWh at 25.16 c, the subscription 15.47 € (tax included); `changes` override."""
-    import calendar
-
+    """A ConsumptionPeriodClosed as the consumption service sends it (guichet_local.testing's
+    `a_closed_month`: a whole month on the base option, 210.5 kWh at 25.16 c, the subscription
+    15.47 € tax included, no taxes stated apart from VAT); `changes` override."""
     from guichet_contracts.domain_events.consumption import ConsumptionPeriodClosed
 
-    year, number = (int(part) for part in month.split("-"))
-    days = calendar.monthrange(year, number)[1]
-    return ConsumptionPeriodClosed.model_validate(
-        {
-            "customer_id": customer_id,
-            "meter_id": meter_id or f"PDL{uuid.uuid4().hex[:10]}",
-            "subscription_id": f"sub{customer_id}",
-            "month": month,
-            "period_start": f"{month}-01",
-            "period_end": f"{month}-{days:02d}",
-            "days_in_month": days,
-            "payment_mode": "per_invoice",
-            "tariff_option": "base",
-            "rates_cents_per_kwh": {"base": "25.16"},
-            "subscription_price_cents": 1547,
-            "consumed_kwh": "210.5",
-            "peak_kwh": "210.5",
-            "off_peak_kwh": "0",
-            "injected_kwh": "0",
-            "estimated": False,
-            "battery": None,
-            "complements": [],
-            "final": False,
-            **changes,
-        },
-        strict=False,
-    )
+    if meter_id is not None:
+        changes["meter_id"] = meter_id
+    return ConsumptionPeriodClosed.model_validate(a_closed_month(customer_id, month, **changes), strict=False)
 
 
 def surplus_payout(

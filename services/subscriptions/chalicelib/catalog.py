@@ -110,6 +110,9 @@ TARIFF_FIELDS = (
     "resale_rate_cents_per_kwh",
     "allowances",
     "out_of_plan_cents",
+    "accise_cents_per_kwh",
+    "cta_rate_percent",
+    "cta_base_percent",
 )
 
 

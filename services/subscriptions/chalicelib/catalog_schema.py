@@ -24,6 +24,7 @@ LongText = Annotated[
 Cents = Annotated[int, Strict(), Field(ge=0, le=100_000_000), INTEGRAL]
 Count = Annotated[int, Strict(), Field(ge=0, le=1_000_000), INTEGRAL]
 Rate = Annotated[float, Strict(), Field(ge=0, le=10_000, allow_inf_nan=False)]  # cents per kWh, as given
+Percent = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 ProductKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 
@@ -77,6 +78,12 @@ class CatalogProduct(_Strict):
     )
     storage_withdrawal_cents_per_kwh: Rate | None = None
     resale_rate_cents_per_kwh: Rate | None = None
+    # the taxes other than VAT the offer's prices include (electricity_bill.taxes shows them apart):
+    # the accise on electricity per kWh, and the CTA, a percentage of the network's fixed part,
+    # `cta_base_percent` of the subscription excluding VAT
+    accise_cents_per_kwh: Rate | None = None
+    cta_rate_percent: Percent | None = None
+    cta_base_percent: Percent | None = None
 
 
 class CatalogDocument(_Strict):

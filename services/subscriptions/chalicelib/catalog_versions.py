@@ -60,6 +60,8 @@ MAX_DOCUMENT_BYTES = 1024 * 1024  # a whole catalog; compressed, a version item 
 ATTEMPTS = 3
 OFFERS = ("base", "virtual_storage", "surplus_resale", "green")  # what consumption and invoices know
 POWERS_KVA = (3, 6, 9, 12, 15, 18, 24, 30, 36)
+# the taxes other than VAT an electricity offer states (its prices include them)
+ENERGY_TAXES = ("accise_cents_per_kwh", "cta_rate_percent", "cta_base_percent")
 
 
 # ---- the document --------------------------------------------------------------------------
@@ -122,6 +124,7 @@ def _family_problems(product: dict[str, Any]) -> dict[str, Any]:
 
     if family == "electricity":
         required("offer", "reference_power_kva", "energy_rates_cents_per_kwh", "price_cents_by_power_kva")
+        required(*ENERGY_TAXES)
         if product.get("offer") is not None and product["offer"] not in OFFERS:
             problems["offer"] = Phrase("field.one_of", allowed=OFFERS)
         by_power = product.get("price_cents_by_power_kva") or {}
@@ -144,7 +147,8 @@ def _family_problems(product: dict[str, Any]) -> dict[str, Any]:
     elif family == "hosting":
         required("platform", "storage_mb")
     if family != "electricity":
-        for name in ("energy_rates_cents_per_kwh", "price_cents_by_power_kva", "reference_power_kva"):
+        energy_only = ("energy_rates_cents_per_kwh", "price_cents_by_power_kva", "reference_power_kva")
+        for name in (*energy_only, *ENERGY_TAXES):
             if product.get(name) is not None:
                 problems[name] = Phrase("field.extra_forbidden")
     return problems

@@ -146,6 +146,30 @@ def test_a_catalog_is_checked_field_by_field_and_nothing_is_stored_when_it_is_wr
     assert catalog.current()["version"] == before
 
 
+def test_an_electricity_offer_states_its_taxes_and_no_other_offer_does(catalog: Operator) -> None:
+    # Given an electricity offer without its CTA, one with a CTA above 100 %, and a hosting offer
+    # stating an accise
+    before = catalog.current()["version"]
+    wrong = copy.deepcopy(FILE)
+    energy = [i for i, item in enumerate(wrong["products"]) if item["family"] == "electricity"]
+    other = next(i for i, item in enumerate(wrong["products"]) if item["family"] == "hosting")
+    del wrong["products"][energy[0]]["cta_rate_percent"]
+    wrong["products"][energy[1]]["cta_base_percent"] = 140
+    wrong["products"][other]["accise_cents_per_kwh"] = 3.085
+
+    # When an operator puts it
+    refused = catalog.put(wrong)
+
+    # Then each is named by its field, and nothing is stored
+    fields = assert_error(refused, 422, "validation_failed")["fields"]
+    assert set(fields) == {
+        f"products.{energy[0]}.cta_rate_percent",
+        f"products.{energy[1]}.cta_base_percent",
+        f"products.{other}.accise_cents_per_kwh",
+    }, fields
+    assert catalog.current()["version"] == before
+
+
 @pytest.fixture
 def audit_log() -> Iterator[list[logging.LogRecord]]:
     """The records the catalog routes log at INFO (the tests' level is WARNING otherwise)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -43,8 +43,20 @@ class Complement(Part):
         return self
 
 
+class EnergyTaxes(Part):
+    """The taxes other than VAT the month's prices include, at the offer's rates: the accise on
+    electricity per kWh billed, and the CTA, `cta_rate_percent` of the network's fixed part,
+    which is `cta_base_percent` of the subscription excluding VAT (electricity_bill.taxes)."""
+
+    accise_cents_per_kwh: Rate
+    cta_rate_percent: Rate
+    cta_base_percent: Rate
+
+
 class ConsumptionPeriodClosed(DomainEvent):
     name: ClassVar[str] = "ConsumptionPeriodClosed"
+    # version 2 added `taxes`: the accise and CTA rates of the month's tariff
+    version: ClassVar[int] = 2
     producer: ClassVar[str] = "consumption"
     consumers: ClassVar[tuple[str, ...]] = ("invoices",)
     when: ClassVar[str] = (
@@ -72,6 +84,14 @@ class ConsumptionPeriodClosed(DomainEvent):
     battery: Battery | None
     complements: list[Complement]
     final: bool
+    taxes: EnergyTaxes | None  # None: the offer stated none (a tariff from before they were carried)
+
+    @classmethod
+    def upgraded(cls, version: int, data: dict[str, Any]) -> dict[str, Any] | None:
+        # version 1 was published before offers stated their taxes: it carried none
+        if version != 1 or "taxes" in data:
+            return None
+        return {**data, "taxes": None}
 
     @model_validator(mode="after")
     def _rates_of_its_option(self) -> ConsumptionPeriodClosed:

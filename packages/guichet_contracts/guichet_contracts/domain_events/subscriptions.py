@@ -106,6 +106,11 @@ class Tariff(Part):
     estimated_annual_kwh: int | None = None
     allowances: list[Allowance] | None = None
     out_of_plan_cents: dict[str, int] | None = None
+    # the taxes other than VAT an energy offer's prices include (accise per kWh; CTA in % of
+    # `cta_base_percent` of the subscription excluding VAT)
+    accise_cents_per_kwh: Rate | None = None
+    cta_rate_percent: Rate | None = None
+    cta_base_percent: Rate | None = None
 
 
 class Subscription(Part):
