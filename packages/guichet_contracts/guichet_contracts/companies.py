@@ -13,13 +13,20 @@ them to the other services (CustomerRegistered/CustomerUpdated version 3 validat
   not reachable from here: a number is checked by its form only.
 
 Each check returns the compact value or raises words.Invalid with its phrase (a ValueError,
-which a pydantic validator turns into a 422 field problem or a refused event). stdnum is
-imported inside the functions: only what reads an identifier pays for it.
+which a pydantic validator turns into a 422 field problem or a refused event). stdnum's
+modules used here take about 2 ms to import and come with this module, so that a service
+reading the customer events loads them as soon as it reads one (what the packaged handlers'
+check sees), not only when an event first carries a business's identifiers.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError
+from stdnum.fr import siren as french_siren
+from stdnum.fr import siret as french_siret
 
 from .words import Invalid
 
@@ -33,8 +40,6 @@ def compact(value: str) -> str:
 
 def siren(value: str) -> str:
     """A SIREN, compact ("732829320"); Invalid("field.siren") otherwise."""
-    from stdnum.exceptions import ValidationError
-    from stdnum.fr import siren as french_siren
 
     try:
         return str(french_siren.validate(compact(value)))
@@ -44,8 +49,6 @@ def siren(value: str) -> str:
 
 def siret(value: str) -> str:
     """A SIRET, compact ("73282932000074"); Invalid("field.siret") otherwise."""
-    from stdnum.exceptions import ValidationError
-    from stdnum.fr import siret as french_siret
 
     try:
         return str(french_siret.validate(compact(value)))
@@ -56,14 +59,12 @@ def siret(value: str) -> str:
 def vat_number(value: str) -> str:
     """An EU VAT number with its country prefix, compact ("IT00743110157"); Invalid("field.vat_number")
     when its format or check digits are wrong for the member state it names."""
-    from stdnum.eu import vat
-    from stdnum.exceptions import ValidationError
 
     number = compact(value)
     if len(number) < 4 or not number[:2].isalpha():  # the prefix is required: it says the state
         raise Invalid("field.vat_number")
     try:
-        return str(vat.validate(number))
+        return str(eu_vat.validate(number))
     except ValidationError:
         raise Invalid("field.vat_number") from None
 

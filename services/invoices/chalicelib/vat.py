@@ -73,11 +73,10 @@ def regime(buyer: dict[str, Any], *, kind: str, lines: list[PricedLine]) -> str 
 def _of_another_member_state(number: str) -> bool:
     """A VAT number of an EU member state other than the seller's ("EL" is Greece's prefix;
     Northern Ireland's "XI" numbers are for goods only, not for these services)."""
-    from guichet_contracts.companies import vat_country
-    from stdnum.eu.vat import MEMBER_STATES
+    from guichet_contracts.companies import eu_vat, vat_country
 
     country = vat_country(number)
-    return country != SELLER_COUNTRY and country.lower() in MEMBER_STATES
+    return country != SELLER_COUNTRY and country.lower() in eu_vat.MEMBER_STATES
 
 
 def under(regime_: str | None, lines: list[PricedLine]) -> list[PricedLine]:
