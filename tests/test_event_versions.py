@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from chalice.app import CloudWatchEvent
 from guichet_contracts import events
-from guichet_contracts.domain_events.auth import CustomerRegistered
+from guichet_contracts.domain_events.auth import CustomerRegistered, CustomerUpdated
 from guichet_contracts.domain_events.subscriptions import SubscriptionActivated
 from guichet_contracts.events import InvalidEvent
 
@@ -43,7 +43,47 @@ def arrived(name: str, source: str, version: Any, data: dict[str, Any]) -> Any:
 def test_a_customer_of_version_1_is_read_as_one_without_a_providers_id() -> None:
     got = events.received(arrived("CustomerRegistered", "guichet.auth", 1, CUSTOMER_V1), CustomerRegistered)
 
-    assert (got.version, got.data.external_id, got.data.email) == (2, None, "ada@example.org")
+    assert (got.version, got.data.external_id, got.data.email) == (3, None, "ada@example.org")
+    assert (got.data.siren, got.data.siret, got.data.vat_number) == (None, None, None)
+
+
+def test_a_customer_of_version_2_is_read_as_one_without_a_business_s_identifiers() -> None:
+    data = {**CUSTOMER_V1, "external_id": "crm-1", "company": "Ada & Co"}
+
+    got = events.received(
+        arrived("CustomerUpdated", "guichet.auth", 2, {**data, "changed": ["company"]}), CustomerUpdated
+    )
+
+    assert (got.version, got.data.external_id, got.data.company) == (3, "crm-1", "Ada & Co")
+    assert (got.data.siren, got.data.siret, got.data.vat_number) == (None, None, None)
+
+
+BUSINESS_V3 = {**CUSTOMER_V1, "external_id": None, "company": "Atelier", "siren": "732829320", "siret": None}
+
+
+def test_a_business_of_version_3_is_read_with_its_identifiers() -> None:
+    data = {**BUSINESS_V3, "vat_number": "FR44732829320"}
+
+    got = events.received(arrived("CustomerRegistered", "guichet.auth", 3, data), CustomerRegistered)
+
+    assert (got.data.siren, got.data.vat_number) == ("732829320", "FR44732829320")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"siren": "732829321", "vat_number": None},  # Luhn check fails
+        {"vat_number": "FR45732829320"},  # wrong key
+        {"vat_number": "FR83404833048"},  # another company's
+        {"siret": "40483304800022", "vat_number": None},  # an establishment of another SIREN
+        {"vat_number": "IT00743110158"},  # wrong check digits
+    ],
+)
+def test_a_version_3_with_wrong_identifiers_is_refused(changes: dict[str, Any]) -> None:
+    data = {**BUSINESS_V3, "vat_number": None, **changes}
+
+    with pytest.raises(InvalidEvent):
+        events.received(arrived("CustomerRegistered", "guichet.auth", 3, data), CustomerRegistered)
 
 
 def test_an_activation_of_version_1_is_an_orders_billed_from_its_first_day() -> None:
@@ -63,7 +103,8 @@ def test_an_activation_of_version_1_is_an_orders_billed_from_its_first_day() -> 
     ("version", "data"),
     [
         (0, CUSTOMER_V1),  # a version the model never had
-        (3, {**CUSTOMER_V1, "external_id": None}),  # a newer one than this service knows
+        (4, {**CUSTOMER_V1, "external_id": None}),  # a newer one than this service knows
+        (2, {**CUSTOMER_V1, "external_id": None, "siren": None}),  # version 2 never had it
         (True, CUSTOMER_V1),
         ("1", CUSTOMER_V1),
         (1, {**CUSTOMER_V1, "external_id": "crm-1"}),  # version 1 never had the field

@@ -39,6 +39,12 @@ PLACES: dict[str, list[tuple[str, str, str]]] = {
         ("subscriptions", "AppointmentRequest", "phone"),
     ],
     "postal_code": [("auth", "AddressBody", "postal_code")],
+    "company_id": [
+        ("auth", "Registration", "siren"),
+        ("auth", "Registration", "siret"),
+        ("auth", "Registration", "vat_number"),
+        ("auth", "ProfileChanges", "vat_number"),
+    ],
     "new_password": [
         ("auth", "Registration", "password"),
         ("auth", "ResetBody", "new_password"),

@@ -147,6 +147,9 @@ def a_customer(customer_id: str, email: str | None = None, **profile: Any) -> An
     data: dict[str, Any] = {
         "customer_id": customer_id,
         "external_id": None,
+        "siren": None,
+        "siret": None,
+        "vat_number": None,
         "email": email or f"{customer_id.lower()}@example.org",
         "first_name": "Test",
         "last_name": "Client",

@@ -59,6 +59,10 @@ CUSTOMERS: list[dict[str, Any]] = [
         "last_name": "Roussel",
         "phone": "+33612345603",
         "company": "Atelier Roussel SARL",
+        # a business (made-up identifiers with valid check digits): its invoices carry the B2B mentions
+        "account_type": "business",
+        "siren": "812345676",
+        "vat_number": "FR19812345676",
         "address": {"line1": "7 place du Marché", "postal_code": "35000", "city": "Rennes", "country": "FR"},
     },
     {
@@ -82,6 +86,10 @@ CUSTOMERS: list[dict[str, Any]] = [
         "phone": "+390587288688",
         "language": "it",
         "company": "Conti Web Srl",
+        # an Italian business (a made-up VAT number with valid check digits): its hosting is
+        # reverse-charged (autoliquidation), billed without VAT
+        "account_type": "business",
+        "vat_number": "IT02845120969",
         "address": {"line1": "Via Roma 10", "postal_code": "56025", "city": "Pontedera", "country": "IT"},
     },
 ]

@@ -16,6 +16,7 @@ export const LIMITS = {
   login: { maxLength: 254 },
   email: { maxLength: 254 },
   phone: { maxLength: 32 },
+  company_id: { maxLength: 32 }, // siren, siret, vat_number (their check digits are the API's)
   postal_code: { maxLength: 16 },
   new_password: { minLength: 12, maxLength: 256 },
   code: { pattern: "^[0-9]{6}$" },

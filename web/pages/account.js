@@ -7,7 +7,7 @@ import { LIMITS, RULES } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
 import { render } from "../core/router.js";
-import { languageField } from "./auth.js";
+import { businessFields, businessValues, languageField, showBusinessFields } from "./auth.js";
 import { withStepUp } from "./security.js";
 
 const reload = () => render();
@@ -17,12 +17,12 @@ const withAddress = (values) => Boolean(values.line1 || values.postal_code || va
 
 function profileForm(me) {
   const address = me.address || {};
-  return form({
+  return showBusinessFields(form({
     fields: [
       field("first_name", me.first_name, { rules: RULES.name }), field("last_name", me.last_name, { rules: RULES.name }),
       field("phone", me.phone, { type: "tel", rules: RULES.phone }),
       field("backup_email", me.backup_email, { type: "email", rules: RULES.email }),
-      field("company", me.company, { rules: RULES.optionalText }), languageField(me.language),
+      languageField(me.language), ...businessFields(me),
       // an address is all of it or none: its first line given, the rest is needed
       field("line1", address.line1, { rules: { ...RULES.optionalText, required: withAddress } }),
       field("line2", address.line2, { rules: RULES.optionalText }),
@@ -33,13 +33,13 @@ function profileForm(me) {
     ],
     submit: t("save"),
     fieldOf: (name) => name.replace(/^address\./, ""),
-    action: ({ line1, line2, postal_code, city, country, phone, backup_email, company, ...rest }) => authed("PATCH", "/auth/me", {
-      ...rest,
-      phone: phone || null, backup_email: backup_email || null, company: company || null,
+    action: ({ line1, line2, postal_code, city, country, phone, backup_email, account_type, company, siren, siret, vat_number, ...rest }) => authed("PATCH", "/auth/me", {
+      ...rest, ...businessValues({ account_type, company, siren, siret, vat_number }),
+      phone: phone || null, backup_email: backup_email || null,
       address: line1 ? { line1, line2: line2 || null, postal_code, city, country } : null,
     }),
     done: reload,
-  });
+  }));
 }
 
 function emailCard(me) {
@@ -112,7 +112,9 @@ export async function accountPage() {
     card(t("profile"),
       h("dl", { class: "profile" },
         [["customer_id", me.customer_id], ["email", me.email], ["first_name", me.first_name], ["last_name", me.last_name],
-         ["phone", me.phone_display || me.phone], ["backup_email", me.backup_email], ["company", me.company],
+         ["phone", me.phone_display || me.phone], ["backup_email", me.backup_email],
+         ["account_type", t(`account_${me.account_type || "individual"}`)], ["company", me.company],
+         ...(me.account_type === "business" ? [["siren", me.siren], ["siret", me.siret], ["vat_number", me.vat_number]] : []),
          ["line1", [address.line1, address.line2, address.postal_code, address.city, address.country].filter(Boolean).join(", ")]]
           .map(([key, value]) => [h("dt", {}, t(key)), h("dd", { "data-field": key }, orNone(value))])),
       h("details", {}, h("summary", {}, t("edit")), profileForm(me))),

@@ -11,6 +11,40 @@ import { passkeyLogIn, passkeysAvailable, secondFactorStep } from "./security.js
 export const languageField = (value) => ({ name: "language", label: t("language"), type: "select", value,
   options: Object.entries(LANGUAGES) });
 
+// The company (a business's name, required then; a person may give one too) and a business's
+// identifiers (account_type "business"), SIREN or SIRET and VAT number, shown for a business only:
+// the API checks their check digits (VIES is not consulted: the hint says so).
+const isBusiness = (values) => values.account_type === "business";
+export const businessFields = (me = {}) => [
+  { name: "account_type", label: t("account_type"), type: "select", value: me.account_type || "individual",
+    options: [["individual", t("account_individual")], ["business", t("account_business")]] },
+  { name: "company", label: t("company"), value: me.company || "", rules: { ...RULES.optionalText, required: isBusiness } },
+  { group: "business", legend: t("account_business"), hint: t("business_hint"), fields: [
+    { name: "siren", label: t("siren"), value: me.siren || "", rules: { maxLength: LIMITS.company_id.maxLength },
+      attributes: { inputmode: "numeric" } },
+    { name: "siret", label: t("siret"), value: me.siret || "", rules: { maxLength: LIMITS.company_id.maxLength },
+      attributes: { inputmode: "numeric" } },
+    { name: "vat_number", label: t("vat_number"), value: me.vat_number || "", hint: t("vat_number_hint"),
+      rules: { maxLength: LIMITS.company_id.maxLength } },
+  ] },
+];
+
+// The business group shown only while "business" is chosen (its hidden fields are not checked).
+export function showBusinessFields(element) {
+  const choice = element.querySelector("select[name=account_type]");
+  const group = element.querySelector("fieldset[data-field=business]");
+  const show = () => { group.hidden = choice.value !== "business"; };
+  choice.addEventListener("change", show);
+  show();
+  return element;
+}
+
+// The business fields as PATCH /auth/me takes them: "individual" clears a business's identifiers.
+export const businessValues = ({ account_type, company, siren, siret, vat_number }) =>
+  account_type === "business"
+    ? { account_type, company: company || null, siren: siren || null, siret: siret || null, vat_number: vat_number || null }
+    : { account_type, company: company || null };
+
 function loginPage() {
   const page = h("div", {});
   const loggedIn = () => go(pageAfterLogin());
@@ -41,7 +75,7 @@ function loginPage() {
 }
 
 const registerPage = () => card(t("register"),
-  form({
+  showBusinessFields(form({
     fields: [
       { name: "email", label: t("email"), type: "email", autocomplete: "email", required: true, rules: RULES.email },
       { name: "password", label: t("password"), type: "password", autocomplete: "new-password", hint: t("password_hint", LIMITS.new_password.minLength),
@@ -49,11 +83,13 @@ const registerPage = () => card(t("register"),
       { name: "first_name", label: t("first_name"), rules: RULES.name }, { name: "last_name", label: t("last_name"), rules: RULES.name },
       { name: "phone", label: t("phone"), type: "tel", rules: RULES.phone },
       languageField(language()),
+      ...businessFields(),
     ],
     submit: t("submit_register"),
-    action: (values) => api("POST", "/auth/register", compact(values)),
+    action: ({ account_type, siren, siret, vat_number, ...values }) => api("POST", "/auth/register",
+      compact({ ...values, ...(account_type === "business" ? { account_type, siren, siret, vat_number } : {}) })),
     done: () => notice("ok", t("registered")),
-  }));
+  })));
 
 function verifyEmailPage() {
   const status = h("div", {}, t("verifying"));

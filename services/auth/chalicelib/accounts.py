@@ -131,6 +131,9 @@ def insert(
             backup_email=body.backup_email,
             language=body.language,
             company=body.company or None,
+            siren=body.siren,
+            siret=body.siret,
+            vat_number=body.vat_number,
             address=Address(**body.address.model_dump()) if body.address else None,
             created_at=now,
             updated_at=now,
@@ -282,6 +285,10 @@ def profile(account: Account) -> dict[str, Any]:
         "address": account.address.as_dict() if account.address else None,
         "language": account.language,
         "company": account.company,
+        "account_type": account_type(account),
+        "siren": account.siren,
+        "siret": account.siret,
+        "vat_number": account.vat_number,
         "status": account.status,
         "created_at": iso(account.created_at),
         "pending_email_change": (
@@ -294,18 +301,37 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_BILLING_FIELDS = {"first_name", "last_name", "company", "address", "language", "phone"}
+def account_type(account: Account) -> str:
+    """A business's account has its identifiers (a SIREN or a VAT number); a person's has none."""
+    return "business" if account.siren or account.vat_number else "individual"
+
+
+_BILLING_FIELDS = {
+    "first_name",
+    "last_name",
+    "company",
+    "address",
+    "language",
+    "phone",
+    "siren",
+    "siret",
+    "vat_number",
+}
+_BUSINESS_IDENTIFIERS = ("siren", "siret", "vat_number")
 
 
 def update_profile(customer_id: str, changes: Any, *, now: datetime) -> Account:
     """Apply PATCH /auth/me (schemas.ProfileChanges); the phone moves its unique LoginName with it."""
     given = changes.model_dump(exclude_unset=True)
     required = [
-        name for name in ("first_name", "last_name", "language") if name in given and given[name] is None
+        name
+        for name in ("first_name", "last_name", "language", "account_type")
+        if name in given and given[name] is None
     ]
     if required:
         raise ValidationFailed(fields={name: Phrase("field.empty") for name in required})
     account = get(customer_id)
+    given = _business_changes(account, given)
     actions: list[Action] = [Account.updated_at.set(now)]
     for name, value in given.items():
         attribute = getattr(Account, name)
@@ -325,6 +351,35 @@ def update_profile(customer_id: str, changes: Any, *, now: datetime) -> Account:
     if _BILLING_FIELDS & set(changed):
         customer_events.updated(account, changed)
     return account
+
+
+def _business_changes(account: Account, given: dict[str, Any]) -> dict[str, Any]:
+    """The profile's changes once the account they make is checked (companies.account_problems):
+    "individual" clears a business's identifiers; a new SIRET alone gives its SIREN."""
+    from guichet_contracts import companies
+
+    kind = given.pop("account_type", None)
+    if kind == "individual":
+        for name in _BUSINESS_IDENTIFIERS:
+            if given.get(name):
+                raise ValidationFailed(fields={name: Phrase("field.business_only")})
+            if getattr(account, name):
+                given[name] = None
+    if given.get("siret") and not given.get("siren", account.siren):
+        given["siren"] = given["siret"][:9]
+    after = {name: given[name] if name in given else getattr(account, name) for name in _BUSINESS_IDENTIFIERS}
+    address = (
+        given["address"] if "address" in given else (account.address.as_dict() if account.address else None)
+    )
+    found = companies.account_problems(
+        kind,
+        company=given.get("company", account.company),
+        country=address["country"] if address else None,
+        **after,
+    )
+    if found:
+        raise ValidationFailed(fields={name: Phrase(message_id) for name, message_id in found.items()})
+    return given
 
 
 def _move_phone(account: Account, new_phone: str | None, actions: list[Any]) -> None:

@@ -22,6 +22,9 @@ def billing_profile(account: Account) -> dict[str, Any]:
         "phone": account.phone,
         "language": account.language,
         "address": _address(account),
+        "siren": account.siren,
+        "siret": account.siret,
+        "vat_number": account.vat_number,
     }
 
 

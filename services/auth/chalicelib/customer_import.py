@@ -6,9 +6,10 @@ rules of registration (schemas.ImportedCustomer) and is then, by its external_id
 
 - created: an account without a password (status `invited`) with its unique login names, the
   ExternalId item and, afterwards, an invitation by mail (invitations.py);
-- updated: names, phone, address, company and language set from the row (a field the row leaves
-  out or empty is kept: an import never clears what the customer wrote; the email is the
-  customer's own login, changed only by them, never by an import);
+- updated: names, phone, address, company (a business's SIREN, SIRET, VAT number too) and
+  language set from the row (a field the row leaves out or empty is kept: an import never
+  clears what the customer wrote; the email is the customer's own login, changed only by them,
+  never by an import);
 - unchanged: the row is the one applied last time (ExternalId.fingerprint), nothing is written,
   so importing a file again changes nothing and mails nobody;
 - rejected: each wrong field named in the API's words, with the line number.
@@ -77,6 +78,10 @@ COLUMNS = (
     "phone",
     "language",
     "company",
+    "account_type",
+    "siren",
+    "siret",
+    "vat_number",
     "address_line1",
     "address_line2",
     "address_postal_code",
@@ -84,7 +89,17 @@ COLUMNS = (
     "address_country",
 )
 REQUIRED_COLUMNS = ("external_id", "email", "first_name", "last_name")
-_UPDATABLE = ("first_name", "last_name", "phone", "language", "company", "address")
+_UPDATABLE = (
+    "first_name",
+    "last_name",
+    "phone",
+    "language",
+    "company",
+    "address",
+    "siren",
+    "siret",
+    "vat_number",
+)
 
 
 # --- rows -----------------------------------------------------------------------------------
@@ -450,6 +465,9 @@ def new_account(customer_id: str, customer: Any, *, now: datetime) -> Account:
         phone=customer.phone,
         language=customer.language,
         company=customer.company or None,
+        siren=customer.siren,
+        siret=customer.siret,
+        vat_number=customer.vat_number,
         address=Address(**customer.address.model_dump()) if customer.address else None,
         created_at=now,
         updated_at=now,

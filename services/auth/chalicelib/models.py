@@ -99,6 +99,10 @@ class Account(_AuthItem):
     backup_email = UnicodeAttribute(null=True)
     language = UnicodeAttribute(default="fr")
     company = UnicodeAttribute(null=True)
+    # a business customer's identifiers, compact (guichet_contracts.companies); none for a person
+    siren = UnicodeAttribute(null=True)
+    siret = UnicodeAttribute(null=True)
+    vat_number = UnicodeAttribute(null=True)
     address = Address(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()

@@ -400,8 +400,9 @@ OPERATOR_SCOPE = "customers:write"
 # a customers file: its bytes as they are, not a JSON object (customer_import.py)
 _FILE_COLUMNS = (
     "a header line naming its columns among external_id, email, first_name, last_name (required), "
-    "phone, language, company, address_line1, address_line2, address_postal_code, address_city, "
-    "address_country"
+    "phone, language, company, account_type, siren, siret, vat_number (a business: SIREN or SIRET and VAT "
+    "number checked by format and check digits, VIES not consulted), address_line1, address_line2, "
+    "address_postal_code, address_city, address_country"
 )
 FILE_REQUEST_BODY = {
     "required": True,

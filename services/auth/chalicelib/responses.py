@@ -187,6 +187,11 @@ class Profile(ResponseModel):
     address: Address | None
     language: Language
     company: str | None
+    # a business: its identifiers, checked by format and check digits (VIES is not consulted)
+    account_type: Literal["individual", "business"] = "individual"
+    siren: str | None = None
+    siret: str | None = None
+    vat_number: str | None = None
     status: Literal["pending_verification", "invited", "active"] | None = None
     created_at: datetime
     pending_email_change: PendingEmailChange | None

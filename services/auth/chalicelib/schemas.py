@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
-from guichet_contracts import validation
+from guichet_contracts import companies, validation
 from guichet_contracts.validation import (
     EMAIL,
     MAYBE_EMPTY_PRINTABLE,
@@ -23,7 +23,17 @@ from guichet_contracts.validation import (
     not_null,
 )
 from guichet_contracts.words import Invalid
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
 from . import passwords, webhook_events
 from .settings import settings
@@ -125,10 +135,79 @@ NewPassword = Annotated[
     ),
 ]
 Role = Literal["admin", "billing", "technical"]
+# a business customer's identifiers (guichet_contracts.companies: format and check digits; VIES,
+# which says whether a VAT number is registered, is not reachable: it is not asked)
+AccountType = Annotated[
+    Literal["individual", "business"],
+    Field(
+        description="business: company, SIREN/SIRET and VAT number; by default, business when one is given"
+    ),
+]
+Siren = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=32),
+    AfterValidator(companies.siren),
+    Field(description="SIREN, 9 digits (Luhn); spaces allowed, stored compact"),
+]
+Siret = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=32),
+    AfterValidator(companies.siret),
+    Field(description="SIRET, 14 digits (Luhn), its first 9 the SIREN; spaces allowed, stored compact"),
+]
+VatNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=32),
+    AfterValidator(companies.vat_number),
+    Field(
+        description="EU VAT number with its country prefix (FR44732829320), checked by format and check "
+        "digits only: VIES is not consulted"
+    ),
+]
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+def field_problems(model: str, found: dict[str, str], given: dict[str, Any]) -> ValidationError:
+    """Problems found across fields ({field: message id}) as pydantic's, each at its field."""
+    return ValidationError.from_exception_data(
+        model,
+        [
+            InitErrorDetails(
+                type="value_error", loc=(name,), input=given.get(name), ctx={"error": Invalid(message_id)}
+            )
+            for name, message_id in sorted(found.items())
+        ],
+    )
+
+
+class _BusinessIdentity(_Body):
+    """A whole customer (registration, the provider's customers): a person, or a business with
+    its identifiers (companies.account_problems); a SIRET alone gives the SIREN."""
+
+    account_type: AccountType | None = None
+    siren: Siren | None = None
+    siret: Siret | None = None
+    vat_number: VatNumber | None = None
+
+    @model_validator(mode="after")
+    def _business(self) -> _BusinessIdentity:
+        address = getattr(self, "address", None)
+        found = companies.account_problems(
+            self.account_type,
+            company=getattr(self, "company", None),
+            siren=self.siren,
+            siret=self.siret,
+            vat_number=self.vat_number,
+            country=address.country if address else None,
+        )
+        if found:
+            raise field_problems(type(self).__name__, found, self.__dict__)
+        if self.siret and not self.siren:
+            self.siren = self.siret[:9]
+        return self
 
 
 class AddressBody(_Body):
@@ -139,7 +218,7 @@ class AddressBody(_Body):
     country: Country
 
 
-class Registration(_Body):
+class Registration(_BusinessIdentity):
     email: Email
     password: NewPassword
     first_name: Text
@@ -208,7 +287,7 @@ class PasswordChange(_Body):
 class ProfileChanges(_Body):
     # the others may be null (cleared); these may be left out, never null (accounts.change_profile)
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra=not_null("first_name", "last_name", "language")
+        extra="forbid", json_schema_extra=not_null("first_name", "last_name", "language", "account_type")
     )
 
     first_name: Text | None = None
@@ -218,6 +297,12 @@ class ProfileChanges(_Body):
     language: Language | None = None
     company: OptionalText | None = None
     address: AddressBody | None = None
+    # a business's identifiers: null clears one; account_type "individual" clears them all
+    # (accounts.update_profile checks the account they make, companies.account_problems)
+    account_type: AccountType | None = None
+    siren: Siren | None = None
+    siret: Siret | None = None
+    vat_number: VatNumber | None = None
 
 
 class EmailChangeRequest(_Body):
@@ -318,7 +403,7 @@ EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$"
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=EXTERNAL_ID)]
 
 
-class OperatorCustomer(_Body):
+class OperatorCustomer(_BusinessIdentity):
     """A customer as the provider's systems know it: PUT /auth/operator/customers/{external_id},
     and each row of an import (customer_import.py). No password: the customer chooses it from
     the invitation mailed to `email`."""

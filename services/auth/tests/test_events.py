@@ -12,7 +12,19 @@ import pytest
 from conftest import PASSWORD, call, register, unique_email, unique_phone
 
 ENVELOPE_KEYS = {"event_id", "version", "occurred_at", "data"}
-PROFILE_KEYS = {"customer_id", "email", "first_name", "last_name", "address", "company", "phone", "language"}
+PROFILE_KEYS = {
+    "customer_id",
+    "email",
+    "first_name",
+    "last_name",
+    "address",
+    "company",
+    "phone",
+    "language",
+    "siren",
+    "siret",
+    "vat_number",
+}
 
 
 class EventQueue:
@@ -64,7 +76,7 @@ def _assert_envelope(event: dict[str, Any]) -> dict[str, Any]:
     assert event["source"] == "guichet.auth"
     detail = event["detail"]
     assert set(detail) >= ENVELOPE_KEYS
-    assert detail["version"] == 2  # version 2 carries the provider's external_id
+    assert detail["version"] == 3  # version 3 carries a business customer's identifiers
     uuid.UUID(detail["event_id"])
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", detail["occurred_at"])
     occurred = datetime.strptime(detail["occurred_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -156,6 +156,9 @@ def a_customer_registered() -> CustomerRegistered:
         language="fr",
         address=None,
         external_id=None,
+        siren=None,
+        siret=None,
+        vat_number=None,
     )
 
 

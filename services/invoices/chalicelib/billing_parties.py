@@ -25,6 +25,9 @@ def remember(profile: CustomerProfile, *, occurred_at: str) -> bool:
         first_name=profile.first_name,
         last_name=profile.last_name,
         company=profile.company,
+        siren=profile.siren,
+        siret=profile.siret,
+        vat_number=profile.vat_number,
         language=profile.language,
         address=profile.address.model_dump() if profile.address else None,
         version=occurred_at,
@@ -44,12 +47,14 @@ def get(customer_id: str) -> BillingParty | None:
 
 
 def printed(party: BillingParty | None, customer_id: str) -> dict[str, Any]:
-    """The buyer block of an invoice (the company when there is one, else the person)."""
+    """The buyer block of an invoice (the company when there is one, else the person), with a
+    business's SIREN (BT-47) and VAT number (BT-48)."""
     if party is None:
         return {
             "customer_id": customer_id,
             "name": customer_id,
             "address": None,
+            "siren": None,
             "vat_number": None,
             "email": None,
         }
@@ -59,6 +64,7 @@ def printed(party: BillingParty | None, customer_id: str) -> dict[str, Any]:
         "name": party.company or person,
         "contact": person if party.company else None,
         "address": party.address,
-        "vat_number": None,
+        "siren": party.siren,
+        "vat_number": party.vat_number,
         "email": party.email,
     }

@@ -15,7 +15,9 @@ Optional keys read besides the documented ones: seller["creditor_id"] (SEPA cred
 written as CreditorReferenceID for direct debits), buyer["siren"] (a business customer's SIREN),
 buyer["iban"] (the customer's account: the payee's for a surplus resale, the debited one for a
 direct debit), invoice["credited_invoice_issued_on"] (date of the credited invoice),
-invoice["status"] ("paid" with payment_mode "card": the invoice was paid when ordered).
+invoice["status"] ("paid" with payment_mode "card": the invoice was paid when ordered),
+invoice["vat_regime"] ("reverse_charge": its lines at 0 % are VAT category AE, the buyer's
+autoliquidation, with BT-120/BT-121 saying why: vat.regime decides it when the invoice is issued).
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ PAYMENT_MEANS = {"card": "48", "direct_debit": "59", "check": "20", "transfer": 
 TRANSFER_MEANS = ("transfer", "tip")
 NOT_SUBJECT_REASON_CODE = "VATEX-EU-O"
 NOT_SUBJECT_REASON = "Not subject to VAT"
+REVERSE_CHARGE_REASON_CODE = "VATEX-EU-AE"
+REVERSE_CHARGE_REASON = {
+    True: "Autoliquidation - article 196 de la directive 2006/112/CE",  # a French seller
+    False: "Reverse charge - article 196 of Council Directive 2006/112/EC",
+}
 
 _RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 _RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -208,7 +215,11 @@ def cii_xml(
         seller_party, buyer_party = customer, provider
     else:
         seller_party, buyer_party = provider, customer
-    categories = {group["rate"]: _category(parse_rate(group["rate"]), seller_party) for group in breakdown}
+    reverse_charge = invoice.get("vat_regime") == vat.REVERSE_CHARGE and kind != "resale"
+    categories = {
+        group["rate"]: _category(parse_rate(group["rate"]), seller_party, reverse_charge=reverse_charge)
+        for group in breakdown
+    }
     not_subject = "O" in categories.values()
 
     def element(parent: Any, tag: str, text: Any = None, ns: str = _RAM, **attributes: str) -> Any:
@@ -326,11 +337,15 @@ def cii_xml(
         category = categories[group["rate"]]
         if category == "O":
             element(tax, "ExemptionReason", NOT_SUBJECT_REASON)
+        elif category == "AE":
+            element(tax, "ExemptionReason", REVERSE_CHARGE_REASON[seller_party["country"] == "FR"])
         amount(tax, "BasisAmount", group["base_cents"])
         element(tax, "CategoryCode", category)
         if category == "O":
             element(tax, "ExemptionReasonCode", NOT_SUBJECT_REASON_CODE)
-        else:
+        elif category == "AE":
+            element(tax, "ExemptionReasonCode", REVERSE_CHARGE_REASON_CODE)
+        if category != "O":
             element(tax, "RateApplicablePercent", _decimal_text(parse_rate(group["rate"]), places=2))
 
     if period_start or period_end:
@@ -438,12 +453,14 @@ def _french_billing_frame(invoice: dict[str, Any], lines: list[dict[str, Any]]) 
     return f"{nature}{2 if is_paid_by_card(invoice) else 1}"
 
 
-def _category(rate: Decimal, seller_party: dict[str, Any]) -> str:
-    """VAT category (UNCL 5305): S standard rate; at 0 %, Z (zero rated) for a VAT-registered
-    seller, O (not subject to VAT) for one without a VAT number, as a private producer selling
-    its surplus."""
+def _category(rate: Decimal, seller_party: dict[str, Any], *, reverse_charge: bool = False) -> str:
+    """VAT category (UNCL 5305): S standard rate; at 0 %, AE (reverse charge) on an invoice the
+    buyer autoliquidates, Z (zero rated) for a VAT-registered seller, O (not subject to VAT) for
+    one without a VAT number, as a private producer selling its surplus."""
     if rate > 0:
         return "S"
+    if reverse_charge:
+        return "AE"
     return "Z" if seller_party["vat_number"] else "O"
 
 

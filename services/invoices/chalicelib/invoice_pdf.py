@@ -50,7 +50,7 @@ from guichet_contracts.letterhead import (
 )
 from guichet_contracts.pricing import cents
 
-from . import cii
+from . import cii, vat
 
 _LABELS_FILE = Path(__file__).with_name("invoice_pdf.json")
 _MM = 72 / 25.4
@@ -316,12 +316,14 @@ class _Writer(Document):
         if contact and contact != lines[0][0]:
             lines.append((contact, ""))
         lines += [(line, "") for line in self.party_address(party)]
-        vat = printable(party.get("vat_number")).strip()
-        if vat and party is self.buyer:
-            lines.append((self.text["buyer_vat"].format(vat=vat), ""))
+        vat_number = printable(party.get("vat_number")).strip()
+        siren = printable(party.get("siren")).strip()
+        if siren and party is self.buyer:
+            lines.append((self.text["buyer_siren"].format(siren=siren), ""))
+        if vat_number and party is self.buyer:
+            lines.append((self.text["buyer_vat"].format(vat=vat_number), ""))
         if party is self.seller and self.kind == "resale":
-            siren = printable(party.get("siren")).strip()
-            ids = " — ".join(part for part in (f"SIREN {siren}" if siren else "", vat) if part)
+            ids = " — ".join(part for part in (f"SIREN {siren}" if siren else "", vat_number) if part)
             if ids:
                 lines.append((ids, ""))
         return [self.paragraph(label, "label"), self.lines_paragraph(lines, "address")]
@@ -698,6 +700,8 @@ class _Writer(Document):
         address = ", ".join(self.party_address(self.seller))
         if address:
             mentions.append(self.text["legal_address"].format(address=address))
+        if self.invoice.get("vat_regime") == vat.REVERSE_CHARGE and self.kind != "resale":
+            mentions.append(self.text["reverse_charge"])
         if cii.is_business(self.buyer) and self.kind != "resale":
             mentions.append(self.text["late_penalty"])
         return [Spacer(1, 5 * _MM), *(self.paragraph(text, "legal") for text in mentions)]

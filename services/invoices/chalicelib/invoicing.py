@@ -111,6 +111,14 @@ def issue(
         _finish(issued, billing_parties.get(issued.customer_id))
         return issued
     party = billing_parties.get(customer_id)
+    billing_party = billing_parties.printed(party, customer_id)
+    regime = vat.regime(billing_party, kind=kind, lines=lines)
+    if kind == "credit_note" and credited_invoice_id:  # as the invoice it credits was billed
+        try:
+            regime = get(customer_id, credited_invoice_id, any_age=True).vat_regime
+        except NotFound:
+            pass
+    lines = vat.under(regime, lines)
     stored_lines = stored(lines)
     breakdown = vat.breakdown(lines)
     excl = sum(group["base_cents"] for group in breakdown)
@@ -151,9 +159,10 @@ def issue(
         order_id=order_id,
         subscription_ids=list(subscription_ids or []),
         credited_invoice_id=credited_invoice_id,
-        billing_party=billing_parties.printed(party, customer_id),
+        billing_party=billing_party,
         tax_breakdown=breakdown,
         energy=energy,
+        vat_regime=regime,
         created_at=now,
     )
     if not settled and not credit:
@@ -449,6 +458,7 @@ def detail(invoice: Invoice) -> dict[str, Any]:
         ],
         "credited_invoice_id": invoice.credited_invoice_id,
         "tax_breakdown": invoice.tax_breakdown,
+        "vat_regime": invoice.vat_regime,
         **_owed(invoice),
     }
 
@@ -593,6 +603,7 @@ def render(invoice: Invoice, *, duplicate: bool) -> bytes:
     document = {
         **summary(invoice),
         "tax_breakdown": invoice.tax_breakdown,
+        "vat_regime": invoice.vat_regime,
         "payment_terms": None,
         "credited_invoice_number": credited,
         "mandate_reference": mandate,

@@ -122,6 +122,9 @@ class Invoice(Item, discriminator="invoice"):
     billing_party = JSONAttribute()  # the buyer as printed, kept with the invoice
     energy = JSONAttribute(null=True)  # an electricity month's statement as billed (energy_contracts.py)
     tax_breakdown = JSONAttribute()  # VAT per rate as billed: [{rate, base_cents, tax_cents}]
+    # how VAT applies, decided at issue (vat.regime): None is French VAT (invoices issued before
+    # the rule was kept say nothing), "reverse_charge" an EU business customer's autoliquidation
+    vat_regime = UnicodeAttribute(null=True)
     payment_lock = UnicodeAttribute(null=True)  # the payment being charged for it, while it is
     payment_lock_until = NumberAttribute(null=True)  # epoch seconds: a crashed payment frees it then
     # a cheque or TIP on its way holds the invoice until an operator records it received or expired
@@ -241,6 +244,10 @@ class BillingParty(Item, discriminator="billing_party"):
     first_name = UnicodeAttribute()
     last_name = UnicodeAttribute()
     company = UnicodeAttribute(null=True)
+    # a business customer's identifiers, as auth checked them (CustomerRegistered/Updated v3)
+    siren = UnicodeAttribute(null=True)
+    siret = UnicodeAttribute(null=True)
+    vat_number = UnicodeAttribute(null=True)
     language = UnicodeAttribute(default="fr")
     address = JSONAttribute(null=True)
     version = UnicodeAttribute()

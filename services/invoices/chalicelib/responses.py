@@ -103,6 +103,11 @@ class InvoiceDetail(Invoice):
     payments: list[AppliedPayment]
     credited_invoice_id: str | None = Field(description="The invoice a credit note is against")
     tax_breakdown: list[TaxGroup]
+    vat_regime: Literal["reverse_charge"] | None = Field(
+        default=None,
+        description="reverse_charge: an EU business customer's autoliquidation (no VAT billed, "
+        "art. 196 of directive 2006/112/CE); null: French VAT",
+    )
     owed_cents: int | None = Field(
         default=None, ge=0, description="A credit document: what goes back to the customer"
     )

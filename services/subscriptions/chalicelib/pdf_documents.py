@@ -196,6 +196,10 @@ class _Writer(Document):
         lines = [(self.customer_name, "b")]
         if self.customer.get("company"):
             lines.append((self.value(self.customer["company"]), "b"))
+        # a business: its SIREN (or the SIRET of the establishment) and its VAT number
+        for name in ("siret", "siren", "vat_number"):
+            if self.customer.get(name) and not (name == "siren" and self.customer.get("siret")):
+                lines.append((self.text[f"holder_{name}"].format(value=self.value(self.customer[name])), ""))
         lines += [(line, "") for line in self.address_lines(self.customer.get("address"))]
         contact = [self.customer.get("email"), self.customer.get("phone")]
         lines += [(printable(item), "") for item in contact if item]
@@ -357,6 +361,10 @@ class _Writer(Document):
         lines = [(self.customer_name, "b")]
         if self.customer.get("company"):
             lines.append((self.value(self.customer["company"]), "b"))
+        # a business: its SIREN (or the SIRET of the establishment) and its VAT number
+        for name in ("siret", "siren", "vat_number"):
+            if self.customer.get(name) and not (name == "siren" and self.customer.get("siret")):
+                lines.append((self.text[f"holder_{name}"].format(value=self.value(self.customer[name])), ""))
         lines += [(line, "") for line in self.address_lines(self.customer.get("address"))]
         lines.append((f"{self.text['customer_id']}{self.text['colon']} {self.customer_id}", ""))
         started_on = self.subscription.get("started_on")

@@ -137,6 +137,9 @@ def customer_factory(client: Any, signer: Signer) -> Any:
             "phone": "+33612345678",
             "language": language,
             "external_id": None,
+            "siren": None,
+            "siret": None,
+            "vat_number": None,
             "address": address
             if address is not True
             else {
@@ -184,6 +187,9 @@ def register_customer(
     data = {
         "customer_id": customer_id,
         "external_id": None,
+        "siren": None,
+        "siret": None,
+        "vat_number": None,
         "email": email,
         "first_name": "Test",
         "last_name": "Client",
@@ -202,6 +208,9 @@ def update_customer(customer: Customer, **changes: Any) -> None:
     data = {
         "customer_id": customer.customer_id,
         "external_id": None,
+        "siren": None,
+        "siret": None,
+        "vat_number": None,
         "email": customer.email,
         "first_name": "Test",
         "last_name": "Client",

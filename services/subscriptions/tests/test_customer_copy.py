@@ -16,6 +16,9 @@ def customer_event(customer: Customer, occurred_at: str, **changes: Any) -> None
     data = {
         "customer_id": customer.customer_id,
         "external_id": None,
+        "siren": None,
+        "siret": None,
+        "vat_number": None,
         "email": customer.email,
         "first_name": "Test",
         "last_name": "Client",

@@ -277,3 +277,30 @@ def test_the_terms_of_sale_in_force_are_linked_before_any_subscription(
 def test_the_terms_of_sale_take_a_known_language_only(customer_factory: Any) -> None:
     customer = customer_factory()
     assert_error(customer.call("GET", "/catalog/terms?language=de"), 422, "validation_failed")
+
+
+def test_a_business_s_contract_names_the_company_its_siret_and_its_vat_number(customer_factory: Any) -> None:
+    # Given a business customer (auth's CustomerRegistered v3: company, SIREN, SIRET, VAT number)
+    customer = customer_factory(
+        company="Atelier Lumière SAS", siren="732829320", siret="73282932000074", vat_number="FR44732829320"
+    )
+    subscription_id = order_and_pay(customer, "electricity-essentielle", "Atelier", electricity_options())[
+        "subscription_id"
+    ]
+
+    # When it asks for its contract
+    link = answer(customer.call("GET", f"/{subscription_id}/documents/contract"))
+
+    # Then the holder is the company, with the establishment's SIRET and the VAT number
+    text = pdf_text(s3().get_object(Bucket=BUCKET, Key=key_of(link["url"]))["Body"].read())
+    assert "Atelier Lumière SAS" in text
+    assert "SIRET : 73282932000074" in text and "N° de TVA intracommunautaire : FR44732829320" in text
+
+    # And a person's contract has none of them
+    person = customer_factory()
+    subscription_id = order_and_pay(person, "electricity-essentielle", "Maison", electricity_options())[
+        "subscription_id"
+    ]
+    link = answer(person.call("GET", f"/{subscription_id}/documents/contract"))
+    text = pdf_text(s3().get_object(Bucket=BUCKET, Key=key_of(link["url"]))["Body"].read())
+    assert "SIRET" not in text and "SIREN" not in text.replace("SIREN 123456789", "")

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints, model_validator
 
+from .. import companies
 from . import DomainEvent, Id, Language, Part
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+# a business customer's identifiers, checked on read as the auth service checked them (companies.py)
+Siren = Annotated[str, AfterValidator(companies.siren)]
+Siret = Annotated[str, AfterValidator(companies.siret)]
+VatNumber = Annotated[str, AfterValidator(companies.vat_number)]
 
 
 class Address(Part):
@@ -21,8 +26,10 @@ class Address(Part):
 
 
 class CustomerProfile(DomainEvent):
-    # version 2 added external_id: the provider's own id of an imported customer (none otherwise)
-    version: ClassVar[int] = 2
+    # version 2 added external_id: the provider's own id of an imported customer (none otherwise);
+    # version 3 the identifiers of a business customer: SIREN, SIRET, EU VAT number (none for a
+    # person; a business has a SIREN or a VAT number)
+    version: ClassVar[int] = 3
 
     customer_id: Id
     external_id: Id | None
@@ -33,11 +40,33 @@ class CustomerProfile(DomainEvent):
     phone: str | None
     language: Language
     address: Address | None
+    siren: Siren | None
+    siret: Siret | None
+    vat_number: VatNumber | None
+
+    @model_validator(mode="after")
+    def _consistent_identifiers(self) -> CustomerProfile:
+        problems = companies.problems(
+            {"siren": self.siren, "siret": self.siret, "vat_number": self.vat_number}
+        )
+        if problems:
+            raise ValueError(", ".join(f"{field}: {problem}" for field, problem in sorted(problems.items())))
+        return self
 
     @classmethod
     def upgraded(cls, version: int, data: dict[str, Any]) -> dict[str, Any] | None:
-        # version 1 was published before customers could be imported: none had a provider's id
-        return {**data, "external_id": None} if version == 1 and "external_id" not in data else None
+        # version 1 was published before customers could be imported: none had a provider's id;
+        # versions 1 and 2 before a customer could give a business's identifiers: none had any
+        if version not in (1, 2) or any(key in data for key in _BUSINESS_IDENTIFIERS):
+            return None
+        if version == 1:
+            if "external_id" in data:
+                return None
+            data = {**data, "external_id": None}
+        return {**data, **dict.fromkeys(_BUSINESS_IDENTIFIERS)}
+
+
+_BUSINESS_IDENTIFIERS = ("siren", "siret", "vat_number")
 
 
 class CustomerRegistered(CustomerProfile):
@@ -51,6 +80,8 @@ class CustomerUpdated(CustomerProfile):
     name: ClassVar[str] = "CustomerUpdated"
     producer: ClassVar[str] = "auth"
     consumers: ClassVar[tuple[str, ...]] = ("auth", "subscriptions", "invoices")
-    when: ClassVar[str] = "The profile changed (name, company, phone, language, address or email)."
+    when: ClassVar[str] = (
+        "The profile changed (name, company, a business's identifiers, phone, language, address or email)."
+    )
 
     changed: list[str]
