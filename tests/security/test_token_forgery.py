@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -79,6 +80,12 @@ def forgeries(world: World, *, operator: bool) -> dict[str, Callable[[], str]]:
     def now() -> int:
         return signer.now()
 
+    def over_the_cap() -> str:
+        # one reading of the clock for both: claims() reading it again for `iat` a second later
+        # (a request to the runtime on a loaded machine) made the lifetime the cap exactly, accepted
+        issued = now()
+        return signer.sign(claims(iat=issued, nbf=issued, exp=issued + lifetime + 1))
+
     cases: dict[str, Callable[[], str]] = {
         "alg none": lambda: unsigned(header(alg="none"), claims()),
         "alg NONE": lambda: unsigned(header(alg="NONE"), claims()),
@@ -104,7 +111,7 @@ def forgeries(world: World, *, operator: bool) -> dict[str, Callable[[], str]]:
         "expired": lambda: signer.sign(claims(iat=now() - 1000, nbf=now() - 1000, exp=now() - 100)),
         "wrong audience": lambda: signer.sign(claims(aud="someone-else")),
         "wrong issuer": lambda: signer.sign(claims(iss="https://attacker.example/auth")),
-        "lifetime over the cap": lambda: signer.sign(claims(exp=now() + lifetime + 1)),
+        "lifetime over the cap": over_the_cap,
         "ten-year lifetime": lambda: signer.sign(claims(exp=now() + 10 * 365 * 86400)),
         "iat in the future": lambda: signer.sign(claims(iat=now() + 600, exp=now() + 600 + 300)),
         "no exp": lambda: signer.sign({name: value for name, value in claims().items() if name != "exp"}),
@@ -186,6 +193,16 @@ def accepted_as_operator(operation: Any, status: int) -> bool:
     if "customer_id" in operation.parameters:
         return status == 404
     return status not in (401, 403) and status < 500
+
+
+def test_a_lifetime_over_the_cap_stays_over_it_while_the_clock_ticks(world: World, monkeypatch: Any) -> None:
+    # the runtime's clock read a second later at each reading, as on a loaded machine
+    readings = itertools.count(world.signer.now())
+    monkeypatch.setattr(world.signer, "now", lambda: next(readings))
+    for operator, cap in ((False, MAX_ACCESS_LIFETIME), (True, MAX_OPERATOR_LIFETIME)):
+        token = forgeries(world, operator=operator)["lifetime over the cap"]()
+        claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        assert claims["exp"] - claims["iat"] == cap + 1, claims
 
 
 def test_the_signer_s_correct_tokens_are_accepted(world: World) -> None:
