@@ -229,6 +229,9 @@ def test_the_protected_routes_are_the_customers_own_ones(app):
         "/me/email-change/confirm",
         "/me/contacts",
         "/me/contacts/{contact_id}",
+        "/me/data-exports",
+        "/me/data-exports/{export_id}",
+        "/me/closure",
     }
     assert protected <= set(_app_routes(app))
 
