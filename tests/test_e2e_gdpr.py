@@ -23,8 +23,10 @@ from conftest import REPO, eventually
 from customers import (
     PASSWORD,
     Customer,
+    cancel_every_subscription_now,
     client_address,
     electricity_item,
+    mailed,
     pay_order,
     place_order,
     verified_customer,
@@ -101,14 +103,7 @@ def download(runtime: Any, customer: Customer) -> tuple[str, zipfile.ZipFile]:
     shown = eventually(ready, timeout=60)
     assert shown, "the export was not ready in time"
     # the link is mailed just after the export is marked ready
-    mail = eventually(
-        lambda: next(
-            (mail for mail in runtime.mail() if customer.email in mail["to"] and "/exports/" in mail["text"]),
-            None,
-        ),
-        timeout=30,
-    )
-    assert mail and customer.customer_id in mail["text"]
+    assert customer.customer_id in mailed(runtime, customer, "/exports/", timeout=30)["text"]
     body = requests.get(shown["download_url"], timeout=30)
     assert body.status_code == 200
     return export_id, zipfile.ZipFile(io.BytesIO(body.content))
@@ -208,14 +203,7 @@ def test_a_closed_account_leaves_no_personal_data_outside_the_invoices_legal_min
         runtime, "gdpr-close", first_name="Oriane", last_name="Vasseur-Klein", phone=phone, address=address
     )
     export_id, _ = download(runtime, customer)  # a copy of the customer's data waits in the bucket
-    for subscription in runtime.get("/subscriptions", headers=customer.auth).json()["items"]:
-        cancelled = runtime.post(
-            f"/subscriptions/{subscription['subscription_id']}/cancel",
-            json={"at": "immediately"},
-            headers=customer.auth,
-        )
-        assert cancelled.status_code == 200, cancelled.text
-    runtime.settle()
+    cancel_every_subscription_now(runtime, customer)
     due = [
         item
         for item in runtime.get("/invoices", headers=customer.auth).json()["items"]

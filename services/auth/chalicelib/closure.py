@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from guichet_contracts import events
+from guichet_contracts import events, formatting
 from guichet_contracts.errors import Conflict
 from guichet_contracts.words import Phrase, render
 from pynamodb.exceptions import DeleteError, UpdateError
@@ -188,7 +188,7 @@ def _mark_closed(account: Account, *, now: datetime) -> None:
         account,
         first_name=account.first_name,
         customer_id=account.customer_id,
-        closed_at=accounts.iso(now),
+        closed_at=formatting.moment(now, account.language),
         years=KEPT_YEARS,
         kept_until=str(now.year + KEPT_YEARS),
     )

@@ -194,7 +194,7 @@ def part_written(export_id: str, customer_id: str, service: str, keys: list[str]
 
 
 def _mail_link(customer_id: str, export: DataExport, zip_key: str) -> None:
-    from .accounts import iso
+    from guichet_contracts import formatting
 
     try:
         account = Account.get(*account_key(customer_id))
@@ -211,7 +211,7 @@ def _mail_link(customer_id: str, export: DataExport, zip_key: str) -> None:
         download_url=presigned(zip_key, seconds=LINK_HOURS * 3600),
         hours=LINK_HOURS,
         page_url=emails.portal_link("/account"),
-        requested_at=iso(export.requested_at),
+        requested_at=formatting.moment(export.requested_at, account.language),
     )
 
 
