@@ -169,6 +169,9 @@ def part_written(export_id: str, customer_id: str, service: str, keys: list[str]
         return False
     if export.status != "preparing" or set(export.parts or ()) != set(SERVICES):
         return False
+    if _closed(customer_id):  # closed meanwhile: the parts go, no ZIP is made
+        delete_files(export_id)
+        return False
     zip_key = assemble(export_id, customer_id)
     try:
         export.update(
@@ -191,6 +194,13 @@ def part_written(export_id: str, customer_id: str, service: str, keys: list[str]
         logger.info("export slot not freed", extra={"export_id": export_id})
     _mail_link(customer_id, export, zip_key)
     return True
+
+
+def _closed(customer_id: str) -> bool:
+    try:
+        return Account.get(*account_key(customer_id)).status == "closed"
+    except DoesNotExist:
+        return True
 
 
 def _mail_link(customer_id: str, export: DataExport, zip_key: str) -> None:

@@ -390,3 +390,18 @@ def test_a_closed_account_cannot_log_in_is_told_what_is_kept_and_loses_its_perso
     mails = len(mailbox.messages(customer.email))
     assert close(client, customer).status_code == 204
     assert len(mailbox.messages(customer.email)) == mails
+
+
+def test_an_export_finishing_after_the_account_closed_leaves_no_copy(client: Any, mailbox: Mailbox) -> None:
+    someone = new_customer(client, mailbox)
+    export_id = request_export(client, someone)["export_id"]
+    assert close(client, someone).status_code == 204
+    deliver(
+        client, "privacy_requested", CustomerClosed(customer_id=someone.customer_id, closed_on=NOW.date())
+    )
+    mails = len(mailbox.messages(someone.email))
+
+    prepare_all(client, export_id, someone.customer_id)  # the parts come after the closure
+
+    assert s3().list_objects_v2(Bucket=BUCKET, Prefix=f"exports/{export_id}/").get("KeyCount") == 0
+    assert len(mailbox.messages(someone.email)) == mails
