@@ -18,6 +18,7 @@ from customers import (
     verified_customer,
 )
 from playwright.sync_api import expect
+from portal_axe import assert_accessible
 from portal_texts import text
 
 
@@ -46,6 +47,7 @@ def test_a_customer_downloads_their_data_then_closes_the_account_from_the_accoun
     page.once("dialog", lambda dialog: dialog.accept())
     data.get_by_role("button", name=text("close_account_for_good")).click()
     expect(data.get_by_role("alert")).to_contain_text("Ligne d'Inès")
+    assert_accessible(page, "the account page's data rights, a closure refused")
 
     # When the line is cancelled at once, closing goes through after they say yes
     cancel_every_subscription_now(runtime, customer)
