@@ -20,3 +20,9 @@ def documents_bucket_name(stage: str) -> str:
     """The shared documents bucket, as an `Fn::Sub` string: derived, not imported, so that a
     service's grants can name it although the shared stack is deployed after the services."""
     return f"guichet-{stage}-documents-${{AWS::AccountId}}-${{AWS::Region}}"
+
+
+def exports_bucket_name(stage: str) -> str:
+    """The shared exports bucket (customers' data exports, GDPR), as an `Fn::Sub` string: derived,
+    like the documents bucket, so that every service's grant and environment can name it."""
+    return f"guichet-{stage}-exports-${{AWS::AccountId}}-${{AWS::Region}}"

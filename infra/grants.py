@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any, Protocol
 
-from . import documents_bucket_name
+from . import documents_bucket_name, exports_bucket_name
 
 TABLE_ITEM_ACTIONS = (
     # TransactWriteItems and TransactGetItems are authorised by the item actions they contain.
@@ -182,10 +182,12 @@ class DocumentObjects:
 @dataclass(frozen=True)
 class OwnBucket:
     """Object reads and writes in one S3 bucket of the service's resources.json, and listing it
-    (without ListBucket, asking for a missing object answers 403 instead of 404)."""
+    (without ListBucket, asking for a missing object answers 403 instead of 404); `versions`:
+    listing the versions of its objects too (to delete them all: an account's closure)."""
 
     logical_id: str
     actions: tuple[str, ...] = ("s3:GetObject", "s3:PutObject")
+    versions: bool = False
 
     def statements(self, scope: Scope) -> list[dict[str, Any]]:
         bucket = scope.resources.get(self.logical_id)
@@ -203,7 +205,7 @@ class OwnBucket:
             {
                 "Sid": _sid("OwnBucketList", self.logical_id),
                 "Effect": "Allow",
-                "Action": ["s3:ListBucket"],
+                "Action": ["s3:ListBucket", "s3:ListBucketVersions"] if self.versions else ["s3:ListBucket"],
                 "Resource": {"Fn::GetAtt": [self.logical_id, "Arn"]},
             },
         ]
@@ -236,6 +238,47 @@ class OwnBucketPrefix:
                 "Action": list(self.actions),
                 "Resource": {"Fn::Sub": f"${{{self.logical_id}.Arn}}/{self.prefix}*"},
             }
+        ]
+
+
+@dataclass(frozen=True)
+class ExportParts:
+    """The shared exports bucket (customers' data exports: guichet_contracts.personal_data):
+    a service writes its own part, `exports/<export_id>/<service>/...`, and nothing else; the
+    assembler (auth) also reads every part, lists the bucket, writes the ZIP and deletes an
+    export's objects (a closed account's)."""
+
+    assembler: bool = False
+
+    def statements(self, scope: Scope) -> list[dict[str, Any]]:
+        arn = f"arn:${{AWS::Partition}}:s3:::{exports_bucket_name(scope.stage)}"
+        if not self.assembler:
+            return [
+                {
+                    "Sid": "ExportParts",
+                    "Effect": "Allow",
+                    "Action": ["s3:PutObject"],
+                    "Resource": {"Fn::Sub": f"{arn}/exports/*/{scope.service}/*"},
+                }
+            ]
+        return [
+            {
+                "Sid": "ExportObjects",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:AbortMultipartUpload",
+                ],
+                "Resource": {"Fn::Sub": f"{arn}/exports/*"},
+            },
+            {
+                "Sid": "ExportList",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": {"Fn::Sub": arn},
+            },
         ]
 
 
@@ -293,14 +336,22 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         StageSecrets(("jwt-signing-key", "jwt-public-keys", "totp-key"), SECRET_OWNER),
         SendEmailFrom("GUICHET_MAIL_SENDER"),
         PublishEvents("GUICHET_EVENT_BUS"),
+        # customers' data exports: every part read, the ZIP written, a closed account's deleted
+        ExportParts(assembler=True),
     ),
     "subscriptions": (
         # the notices of a dearer catalog version read the live subscriptions of its products: one
         # Scan of the sparse `renewals` index per version (services/subscriptions/chalicelib/price_changes.py)
         OwnTable("SubscriptionsTable", (*TABLE_ITEM_ACTIONS, "dynamodb:Scan")),
-        OwnBucket("DocumentsBucket"),
+        # contract documents; a closed account's are deleted, every version (personal_data.py)
+        OwnBucket(
+            "DocumentsBucket",
+            ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"),
+            versions=True,
+        ),
         SendEmailFrom("GUICHET_MAIL_SENDER"),
         PublishEvents("GUICHET_EVENT_BUS"),
+        ExportParts(),
     ),
     "invoices": (
         OwnTable("InvoicesTable"),
@@ -309,6 +360,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         StageSecrets(("stripe",), SECRET_READ),
         SendEmailFrom("GUICHET_MAIL_SENDER"),
         PublishEvents("GUICHET_EVENT_BUS"),
+        ExportParts(),
     ),
     "consumption": (
         OwnTable("ConsumptionTable"),
@@ -317,6 +369,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         OwnBucketPrefix("ConsumptionIngestBucket", "readings/", ("s3:GetObject",)),
         OwnBucketPrefix("ConsumptionIngestBucket", "reports/", ("s3:PutObject",)),
         PublishEvents("GUICHET_EVENT_BUS"),
+        ExportParts(),
     ),
 }
 

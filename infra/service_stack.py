@@ -4,7 +4,8 @@ A service is a directory of `services/` holding a Chalice app (`app.py`, `.chali
 and, optionally, `resources.json`: its own resources (its table) and Outputs. The merge template
 adds those resources, one role for all the service's functions (its policy from `grants.py`),
 one log group per function, and wires every Output of resources.json into every function's
-environment under its name in UPPER_SNAKE_CASE (`AuthTableName` -> `AUTH_TABLE_NAME`).
+environment under its name in UPPER_SNAKE_CASE (`AuthTableName` -> `AUTH_TABLE_NAME`), and the
+shared exports bucket's name as GUICHET_EXPORTS_BUCKET.
 
 A function Lambda invokes asynchronously (an event handler, a schedule) gets a bounded number
 of retries and a maximum event age, then its failed or refused event goes, with its payload,
@@ -34,9 +35,10 @@ from typing import Any
 
 from guichet_contracts.web import SECURITY_HEADERS, cors_headers, portal_origin
 
-from . import grants
+from . import exports_bucket_name, grants
 
 ROLE_ID = "FunctionRole"
+EXPORTS_BUCKET_VARIABLE = "GUICHET_EXPORTS_BUCKET"
 LOG_RETENTION_DAYS = 30
 DEAD_LETTER_QUEUE_ID = "DeadLetterQueue"
 DEAD_LETTER_POLICY_ID = "DeadLetterQueuePolicy"
@@ -309,6 +311,8 @@ def merge_template(service: Service, stage: str, chalice_template: dict[str, Any
     for function in functions:
         environment.update(generated[function]["Properties"].get("Environment", {}).get("Variables", {}))
     wired = {environment_name(name): output["Value"] for name, output in own_outputs.items()}
+    # the shared exports bucket (shared_stack.py), named from the stage like the grants name it
+    wired[EXPORTS_BUCKET_VARIABLE] = {"Fn::Sub": exports_bucket_name(stage)}
     configured_too = sorted(set(wired) & set(environment))
     if configured_too:
         raise ServiceError(

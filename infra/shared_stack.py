@@ -7,6 +7,11 @@
   TLS only; its name is derived from the stage and the account (`documents_bucket_name`) so
   that a service's grant (`grants.DocumentObjects`) names it without importing from this
   stack, which is deployed after the services;
+- the exports bucket (customers' data exports, GDPR: guichet_contracts.personal_data), private,
+  encrypted, TLS only, every object expiring `EXPORT_DAYS` after it was written (the mailed link
+  works 24 h); its name derived from the stage and the account (`exports_bucket_name`), given to
+  every service as GUICHET_EXPORTS_BUCKET (service_stack.py), each service writing only its own
+  part (`grants.ExportParts`);
 - alarms on every API's 5xx, every function's errors, every service's dead-letter queue
   holding a message (an event or a schedule a function failed or refused, or one EventBridge
   could not deliver), and the business signals that need an operator (payments failing, refunds
@@ -30,11 +35,12 @@ from typing import Any
 
 from guichet_contracts.observability import NAMESPACE, SIGNALS
 
-from . import documents_bucket_name
+from . import documents_bucket_name, exports_bucket_name
 from .buckets import private_bucket_properties, tls_only
 from .service_stack import pascal_case
 
 _HOSTNAME = r"^$|^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$"
+EXPORT_DAYS = 2  # a data export's parts and ZIP are deleted after this (the bucket's lifecycle rule)
 RATE_WINDOW_SECONDS = 300
 REQUESTS_PER_ADDRESS = 3000  # in any RATE_WINDOW_SECONDS, on the whole API
 SENSITIVE_REQUESTS_PER_ADDRESS = 100  # ... on the routes that check a password or a token or send mail
@@ -236,6 +242,38 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
                 },
             },
         },
+        "ExportsBucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": {"Fn::Sub": exports_bucket_name(stage)},
+                **private_bucket_properties(),
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "expire-exports",
+                            "Status": "Enabled",
+                            "Prefix": "exports/",
+                            "ExpirationInDays": EXPORT_DAYS,
+                        },
+                        {
+                            "Id": "abort-incomplete-uploads",
+                            "Status": "Enabled",
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        },
+                    ]
+                },
+            },
+        },
+        "ExportsBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "ExportsBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [tls_only("ExportsBucket")],
+                },
+            },
+        },
         "ApiWebAcl": _web_acl(stage),
         "AlarmTopic": {
             "Type": "AWS::SNS::Topic",
@@ -314,6 +352,7 @@ def shared_template(stage: str, services: list[ServiceFacts]) -> dict[str, Any]:
         "Resources": resources,
         "Outputs": {
             "DocumentsBucketName": {"Value": {"Ref": "DocumentsBucket"}},
+            "ExportsBucketName": {"Value": {"Ref": "ExportsBucket"}},
             "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
             "ApiUrl": {"Condition": "HasCustomDomain", "Value": {"Fn::Sub": "https://${DomainName}"}},
         },

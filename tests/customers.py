@@ -130,3 +130,30 @@ def pay_order(
     )
     assert paid.status_code == 201, paid.text
     return dict(paid.json())
+
+
+def mailed(runtime: Any, customer: Customer, containing: str, timeout: float = 60.0) -> dict[str, Any]:
+    """The newest mail to the customer whose text holds `containing`, once it is there."""
+    from conftest import eventually
+
+    found = eventually(
+        lambda: next(
+            (mail for mail in runtime.mail() if customer.email in mail["to"] and containing in mail["text"]),
+            None,
+        ),
+        timeout=timeout,
+    )
+    assert found, f"no mail to {customer.email} says {containing!r}"
+    return dict(found)
+
+
+def cancel_every_subscription_now(runtime: Any, customer: Customer) -> None:
+    """Cancel each of the customer's subscriptions immediately, and wait for what follows."""
+    for subscription in runtime.get("/subscriptions", headers=customer.auth).json()["items"]:
+        cancelled = runtime.post(
+            f"/subscriptions/{subscription['subscription_id']}/cancel",
+            json={"at": "immediately"},
+            headers=customer.auth,
+        )
+        assert cancelled.status_code == 200, cancelled.text
+    runtime.settle()

@@ -59,6 +59,13 @@ AUTH = {
     "close_url": "http://127.0.0.1:8000/close-session?token=t",
     "requested_at": "17/03/2026 10:00",
     "reason": "The name does not match the account's.",
+    # a copy of the data ready (data_export_ready.j2), an account closed (account_closed.j2)
+    "download_url": "http://127.0.0.1:8000/exports/ex_1/my-data.zip?X-Amz-Expires=86400",
+    "hours": 24,
+    "page_url": "http://127.0.0.1:8000/account",
+    "closed_at": "17/03/2026 10:00",
+    "years": 10,
+    "kept_until": "2036",
 }
 SUBSCRIPTIONS = {
     "first_name": "Lina",

@@ -114,6 +114,8 @@ def test_every_function_gets_the_role_and_every_output(tmp_path: Path, with_gran
         assert properties["Environment"]["Variables"] == {
             "BILLING_TABLE_NAME": {"Ref": "BillingTable"},
             "BILLING_TABLE_ARN": {"Fn::GetAtt": ["BillingTable", "Arn"]},
+            # the shared exports bucket, named from the stage (customers' data exports)
+            "GUICHET_EXPORTS_BUCKET": {"Fn::Sub": "guichet-prod-exports-${AWS::AccountId}-${AWS::Region}"},
         }
         assert resources[f"{function}LogGroup"]["Properties"]["LogGroupName"] == (
             f"/aws/lambda/guichet-billing-prod-{function}"

@@ -10,7 +10,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 from guichet_contracts.web import SECURITY_HEADERS
 
-from infra import LAMBDA_RUNTIME
+from infra import LAMBDA_RUNTIME, exports_bucket_name
 from infra.service_stack import GATEWAY_RESPONSES, PLACEHOLDER_ROLE_ARN, Service, environment_name
 
 from .conftest import REGION, load
@@ -179,6 +179,54 @@ def test_the_documents_bucket_is_private_versioned_encrypted_and_tls_only(packag
         "Effect": "Deny",
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }.items() <= policy[0].items()
+
+
+def test_the_exports_bucket_is_private_tls_only_and_forgets_exports_within_two_days(packaged: Path) -> None:
+    resources = load(packaged / "shared" / "template.json")["Resources"]
+    bucket = resources["ExportsBucket"]["Properties"]
+    policy = resources["ExportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+    assert bucket["BucketName"] == {"Fn::Sub": exports_bucket_name("prod")}
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    expiring = [rule for rule in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in rule]
+    assert [(rule["Prefix"], rule["Status"]) for rule in expiring] == [("exports/", "Enabled")]
+    assert 1 <= expiring[0]["ExpirationInDays"] <= 2
+    assert {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}.items() <= policy[
+        0
+    ].items()
+    assert not any(statement["Effect"] == "Allow" for statement in policy)  # no one from outside
+
+
+def test_each_service_writes_only_its_own_part_of_an_export_and_auth_alone_reads_them(
+    packaged: Path, services: list[Service]
+) -> None:
+    bucket = f"arn:${{AWS::Partition}}:s3:::{exports_bucket_name('prod')}"
+    for service in services:
+        template = load(packaged / service.name / "template.json")
+        for function in _functions(template).values():
+            variables = function["Properties"]["Environment"]["Variables"]
+            assert variables["GUICHET_EXPORTS_BUCKET"] == {"Fn::Sub": exports_bucket_name("prod")}
+        on_exports = [
+            statement
+            for statement in _statements(template)
+            if "-exports-" in json.dumps(statement.get("Resource", ""))
+        ]
+        granted = {
+            (action, json.dumps(resource))
+            for statement in on_exports
+            for action in _as_list(statement["Action"])
+            for resource in _as_list(statement["Resource"])
+        }
+        if service.name == "auth":
+            assert ("s3:GetObject", json.dumps({"Fn::Sub": f"{bucket}/exports/*"})) in granted
+            assert ("s3:ListBucket", json.dumps({"Fn::Sub": bucket})) in granted
+        else:
+            assert granted == {
+                ("s3:PutObject", json.dumps({"Fn::Sub": f"{bucket}/exports/*/{service.name}/*"}))
+            }
 
 
 @pytest.mark.parametrize("name", ["sam.json", "template.json"])

@@ -97,3 +97,34 @@ def verify_mail_sender(sender: str, *, client: Any = None) -> None:
         client = boto3.client("ses")
     client.verify_email_identity(EmailAddress=address)
     client.verify_domain_identity(Domain=address.rpartition("@")[2])
+
+
+EXPORTS_BUCKET = "guichet-local-exports"
+
+
+def create_exports_bucket(name: str = EXPORTS_BUCKET, *, client: Any = None) -> dict[str, str]:
+    """The shared exports bucket of customers' data exports (infra's shared stack makes it on
+    AWS), with its lifecycle rule; the environment variable every service reads it from."""
+    if client is None:
+        import boto3
+
+        client = boto3.client("s3")
+    region = client.meta.region_name
+    client.create_bucket(
+        Bucket=name,
+        **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}),
+    )
+    client.put_bucket_lifecycle_configuration(
+        Bucket=name,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-exports",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "exports/"},
+                    "Expiration": {"Days": 2},
+                }
+            ]
+        },
+    )
+    return {"GUICHET_EXPORTS_BUCKET": name}

@@ -32,7 +32,7 @@ from .clock import ControlledClock, iso, parse_instant
 from .events import ACCOUNT_ID, MAX_ATTEMPTS, DrainReport, EventRouter
 from .gateway import GatewayServer, Local
 from .mailbox import Mailbox, page
-from .resources import deploy_service_resources, verify_mail_sender
+from .resources import create_exports_bucket, deploy_service_resources, verify_mail_sender
 from .schedules import Schedule, ScheduleExpressionError, Scheduler, rate_interval, scheduled_event
 from .service_process import RETRY_WAIT_SCALE_VARIABLE, ServiceProcess, WorkerError
 from .services import REPO, STAGE, Service, chalice_config, stage_environment, with_public_url
@@ -163,8 +163,10 @@ class Runtime:
         except artifacts.ArtifactError as error:
             raise StartupError(str(error)) from None
         self._start_moto()
+        shared_environment = create_exports_bucket()  # the shared stack's, on AWS
         resource_environment = {
-            service.name: self._deploy_resources(service) for service in self.options.services
+            service.name: {**shared_environment, **self._deploy_resources(service)}
+            for service in self.options.services
         }
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.options.services:

@@ -468,3 +468,22 @@ def assert_valid_openapi(document: dict[str, Any]) -> None:
     every_ref = schema_refs(document)
     assert every_ref
     assert all(ref.removeprefix("#/components/schemas/") in components for ref in every_ref), every_ref
+
+
+def table_models(base: Any) -> set[str]:
+    """The names of every model of a service's table: each subclass of its base model `base`
+    (the one holding `Meta.table_name`), wherever in its chalicelib it is defined (every module
+    of the package is imported first). What a personal-data test holds each service's lists to."""
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module(base.__module__.rpartition(".")[0])
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    found: set[str] = set()
+    pending = list(base.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        found.add(model.__name__)
+    return found

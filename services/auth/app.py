@@ -7,6 +7,7 @@ from chalicelib.api import api
 from chalicelib.events import handlers
 from chalicelib.jobs import jobs
 from chalicelib.operator_api import operator_api
+from chalicelib.privacy_api import privacy_api
 from chalicelib.webhook_api import webhook_api
 from guichet_contracts import observability, web
 
@@ -20,3 +21,4 @@ app.register_blueprint(operator_api)
 app.register_blueprint(jobs)
 app.register_blueprint(handlers)
 app.register_blueprint(webhook_api)
+app.register_blueprint(privacy_api)

@@ -391,6 +391,18 @@ def _holder(runtime: LocalRuntime, index: int, person: tuple[str, str, str, str]
     )
     assert report["accepted"] == 8, report
 
+    # a copy of their data, ready (GET /auth/me/data-exports/{export_id})
+    export_id = _json(runtime.post("/auth/me/data-exports", headers=auth), "a data export", 202)["export_id"]
+    ready = eventually(
+        lambda: (
+            _json(runtime.get(f"/auth/me/data-exports/{export_id}", headers=auth), "export")["status"]
+            == "ready"
+        ),
+        timeout=60,
+    )
+    assert ready, f"{name}: the data export was not ready in time"
+    holder.ids["export_id"] = export_id
+
     # a slot of their own: the three customers are made side by side
     slots = _json(runtime.get("/subscriptions/appointments/slots", headers=auth), "slots")["items"]
     booked = runtime.post(
@@ -564,6 +576,8 @@ def valid_body(operation: Operation, target: Holder, slot: str | None = None) ->
         "ProfileChanges": {"company": "Atelier"},
         "EmailChangeRequest": {"new_email": f"sec-moved-{unique}@example.org", "password": PASSWORD},
         "CodeBody": {"code": "123456"},
+        # the holders' contracts run: a closure is refused (409), nothing closes
+        "ClosureRequest": {"password": PASSWORD},
         "ContactBody": {"name": "Eva Roux", "roles": ["technical"]},
         "ContactChanges": {"name": "Eva Roux"},
         "Activation": {"token": f"tok{unique}" * 4, "password": PASSWORD},
@@ -660,7 +674,8 @@ def altered(value: str) -> str:
     raise ValueError(f"no letter or digit to change in {value!r}")
 
 
-VOLATILE = {"url", "expires_at", "last_used_at"}  # links signed anew and times of each request
+# links signed anew and times of each request
+VOLATILE = {"url", "download_url", "expires_at", "last_used_at"}
 
 
 def normalised(value: Any) -> Any:

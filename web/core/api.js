@@ -18,6 +18,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body?.error?.code;
     this.fields = body?.error?.fields || {};
+    this.reasons = (body?.error?.reasons || []).map((reason) => reason.message); // why a closure waits
   }
 }
 

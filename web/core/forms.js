@@ -135,7 +135,7 @@ export function form({ fields, submit, action, done, fieldOf = (name) => name, c
       mark(controls[name], problems.join(" ; "));
       first = first || controls[name].control;
     }
-    status.replaceChildren(notice("error", [error.message, ...rest].join(" — ")));
+    status.replaceChildren(notice("error", [error.message, ...(error.reasons || []), ...rest].join(" — ")));
     focusOn(first);
   };
   element.addEventListener("submit", async (event) => {

@@ -1,12 +1,13 @@
-// "Mon compte": the profile, the e-mail address, the password, the contacts and the sessions.
+// "Mon compte": the profile, the e-mail address, the password, the contacts, the sessions, and the
+// customer's rights on their data: a copy of it, and closing the account (docs/PRIVACY.md).
 
-import { api, authed, compact, remember } from "../core/api.js";
+import { api, authed, compact, logOut, remember } from "../core/api.js";
 import { actionButton, card, h, notice, orNone } from "../core/dom.js";
 import { moment } from "../core/format.js";
 import { LIMITS, RULES } from "../core/checks.js";
 import { form } from "../core/forms.js";
 import { t } from "../core/i18n.js";
-import { render } from "../core/router.js";
+import { goWith, reloadWith, render } from "../core/router.js";
 import { businessFields, businessValues, languageField, showBusinessFields } from "./auth.js";
 import { withStepUp } from "./security.js";
 
@@ -98,6 +99,30 @@ async function sessionsCard() {
 
 // A session's device as the API names it in words ("Firefox, Windows — ordinateur"), never its raw
 // User-Agent; what the rules cannot tell is said so.
+function privacyCard() {
+  return card(t("my_data"),
+    h("p", {}, t("export_explained")),
+    h("p", {}, actionButton(t("download_my_data"), async () => {
+      await authed("POST", "/auth/me/data-exports");
+      reloadWith("ok", t("export_requested"));
+    }, { className: "secondary" })),
+    h("details", { "data-section": "closure" }, h("summary", {}, t("close_account")),
+      h("p", {}, t("closure_explained")),
+      form({
+        fields: [field("password", "", { type: "password", autocomplete: "current-password", required: true })],
+        submit: t("close_account_for_good"), className: "danger",
+        action: async (values) => {
+          if (!globalThis.confirm(t("confirm_close_account"))) return false;
+          await withStepUp(() => authed("POST", "/auth/me/closure", values));
+          return true;
+        },
+        done: (closed) => {
+          if (closed) logOut().then(() => goWith("/login", "ok", t("account_closed")));
+          return null;
+        },
+      })));
+}
+
 function deviceText({ device }) {
   if (!device || !(device.browser || device.os || device.device)) return t("unknown_device");
   const names = [device.browser, device.device || device.os].filter(Boolean).join(", ");
@@ -130,5 +155,6 @@ export async function accountPage() {
         done: () => notice("ok", t("password_changed")),
       })),
     await contactsCard(),
-    await sessionsCard());
+    await sessionsCard(),
+    privacyCard());
 }

@@ -24,6 +24,10 @@
 | RecoveryOpen (the account's one open recovery case) | CUSTOMER#<customer_id> | RECOVERY_OPEN |
 | WebhookEndpoint (webhook_endpoints.py) | WEBHOOK_ENDPOINTS | ENDPOINT#<client_id>#<endpoint_id> |
 | WebhookDelivery (an event for an endpoint) | WEBHOOK#<endpoint_id> | DELIVERY#<delivery_id> |
+| DataExport (a copy of the customer's data, data_exports.py) | CUSTOMER#<customer_id> | EXPORT#<export_id> |
+| ExportSlot (the customer's one export under way) | CUSTOMER#<customer_id> | EXPORT_SLOT |
+| ContractStanding (a contract: closure.py) | CUSTOMER#<customer_id> | STANDING#SUB#<subscription_id> |
+| InvoiceStanding (an amount due: closure.py) | CUSTOMER#<customer_id> | STANDING#INVOICE#<id> |
 
 The `due` index holds only accounts with an email change waiting (due_pk = EMAIL_CHANGE,
 due_at = when it applies), the imports queued (CUSTOMER_IMPORT), the open recovery cases
@@ -90,7 +94,8 @@ class DueIndex(GlobalSecondaryIndex["Account"]):
 
 class Account(_AuthItem):
     customer_id = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending_verification | invited (imported, no password yet) | active
+    # pending_verification | invited (imported, no password yet) | active | closed (closure.py)
+    status = UnicodeAttribute()
     email = UnicodeAttribute()
     password_hash = UnicodeAttribute()  # empty while invited: no password matches it
     first_name = UnicodeAttribute()
@@ -115,6 +120,7 @@ class Account(_AuthItem):
     external_id = UnicodeAttribute(null=True)  # the provider's own id, for an imported customer
     # the second factors set up ("totp", "passkey"): a login with a password asks one of them
     second_factors = UnicodeSetAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)  # the customer closed the account (closure.py)
 
 
 class Session(_AuthItem):
@@ -360,6 +366,50 @@ class WebhookDelivery(_AuthItem):
     expires_at_epoch = NumberAttribute()  # the log is kept 30 days (the table's TTL)
     due_pk = UnicodeAttribute(null=True)  # while pending: in the `due` index for the retry job
     due_at = UnicodeAttribute(null=True)
+
+
+class DataExport(_AuthItem):
+    """A copy of the customer's data (GDPR articles 15 and 20): each service writes its part in
+    the exports bucket, then this service assembles them into one ZIP (data_exports.py)."""
+
+    export_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # preparing | ready
+    requested_at = UTCDateTimeAttribute()
+    parts = UnicodeSetAttribute(null=True)  # the services whose part is written
+    zip_key = UnicodeAttribute(null=True)
+    ready_at = UTCDateTimeAttribute(null=True)
+    expires_at_epoch = NumberAttribute()  # the record is kept 30 days (the table's TTL)
+
+
+class ExportSlot(_AuthItem):
+    """The customer's one export under way: taken by a request, freed when its ZIP is ready, or
+    by itself at `until` (an export whose part never came does not block the next for ever)."""
+
+    export_id = UnicodeAttribute()
+    until = NumberAttribute()  # epoch seconds
+    expires_at_epoch = NumberAttribute()
+
+
+class ContractStanding(_AuthItem):
+    """A contract of the customer as subscriptions' events told it: running until `ended_on`."""
+
+    subscription_id = UnicodeAttribute()
+    label = UnicodeAttribute()
+    ended_on = UnicodeAttribute(null=True)  # YYYY-MM-DD: its last day of service, once it ends
+    stopped = BooleanAttribute(null=True)  # cancelled immediately: no service left on `ended_on`
+
+
+class InvoiceStanding(_AuthItem):
+    """An amount the customer owes on an invoice, as invoices' events told it, until it is paid
+    or void."""
+
+    invoice_id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    amount_due_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+    due_on = UnicodeAttribute()
+    settled = BooleanAttribute(default=False)
 
 
 def account_key(customer_id: str) -> tuple[str, str]:

@@ -374,6 +374,34 @@ _TABLE: list[tuple[str, str, str, bool, str | None, dict[int, Any]]] = [
         "StepUp",
         {200: "SteppedUp", 401: ERROR, 429: ERROR},
     ),
+    (
+        "POST",
+        "/me/data-exports",
+        "Ask for a copy of every data kept about the customer (GDPR): a ZIP of JSON and CSV files and "
+        "the invoices' PDFs, prepared by every service, then linked by mail (link valid 24 h); one at "
+        "a time (409 export_in_progress), three a day (429 too_many_exports)",
+        True,
+        None,
+        {202: "DataExport", 401: ERROR, 409: ERROR, 429: ERROR},
+    ),
+    (
+        "GET",
+        "/me/data-exports/{export_id}",
+        "Where a copy of the data stands, with its download link while valid",
+        True,
+        None,
+        {200: "DataExport", 404: ERROR},
+    ),
+    (
+        "POST",
+        "/me/closure",
+        "Close the account, the password confirmed: refused (409 account_not_closable, with the reasons) "
+        "while a contract runs or an amount is due; then no login, the customer mailed what is kept "
+        "(invoices and payments, 10 years) and every service erases the personal data",
+        True,
+        "ClosureRequest",
+        {204: None, 409: "ClosureRefused", 422: ERROR, 429: ERROR},
+    ),
     ("GET", "/me/sessions", "Active sessions", True, None, {200: list_of("Session")}),
     ("DELETE", "/me/sessions/{session_id}", "Revoke a session", True, None, {204: None, 404: ERROR}),
     (

@@ -396,6 +396,43 @@ class WebhookDeliveries(ResponseModel):
     next_cursor: str | None
 
 
+class DataExport(ResponseModel):
+    """A copy of the customer's data (data_exports.py): `download_url` while its link may be given."""
+
+    export_id: str
+    status: Literal["preparing", "ready", "expired"]
+    requested_at: str
+    ready_at: str | None
+    download_url: str | None  # a link to the ZIP, valid until download_expires_at (24 h after ready)
+    download_expires_at: str | None
+
+
+class ClosureReason(ResponseModel):
+    """Why the account cannot close yet: a contract running, or an amount due on an invoice."""
+
+    kind: Literal["contract_running", "amount_due"]
+    message: str
+    subscription_id: str | None = None
+    label: str | None = None
+    ends_on: str | None = None  # a cancelled contract's last day, not yet past
+    invoice_id: str | None = None
+    number: str | None = None
+    amount_due_cents: int | None = None
+    currency: str | None = None
+
+
+class ClosureRefusedError(ResponseModel):
+    code: Literal["account_not_closable"]
+    message: str
+    reasons: list[ClosureReason]
+
+
+class ClosureRefused(ResponseModel):
+    """409 to POST /me/closure: the error body of API.md, with the reasons."""
+
+    error: ClosureRefusedError
+
+
 ANSWERS: tuple[type[BaseModel], ...] = (
     Health,
     Registered,
@@ -428,4 +465,6 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     WebhookDelivery,
     WebhookDeliveryWithPayload,
     WebhookDeliveries,
+    DataExport,
+    ClosureRefused,
 )

@@ -310,6 +310,10 @@ class EmailChangeRequest(_Body):
     password: Password
 
 
+class ClosureRequest(_Body):
+    password: Password  # the account's, confirming the closure
+
+
 class CodeBody(_Body):
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
 

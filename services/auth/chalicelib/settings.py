@@ -16,6 +16,9 @@ class SettingsError(RuntimeError):
 class Settings:
     stage: str
     table_name: str
+    # the exports bucket (shared stack; GDPR data exports, guichet_contracts.personal_data): "" when
+    # the stage has none, and then an export fails loudly
+    exports_bucket: str
     public_url: str
     mail_sender: str
     jwt_issuer: str
@@ -101,6 +104,7 @@ def load() -> Settings:
     return Settings(
         stage=stage,
         table_name=_required("AUTH_TABLE_NAME"),
+        exports_bucket=os.environ.get("GUICHET_EXPORTS_BUCKET", "").strip(),
         public_url=public_url,
         mail_sender=_required("GUICHET_MAIL_SENDER"),
         jwt_issuer=_required("GUICHET_JWT_ISSUER"),

@@ -38,6 +38,7 @@ os.environ.update(
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "eu-west-3",
         "AUTH_TABLE_NAME": f"{STACK}-auth",
+        "GUICHET_EXPORTS_BUCKET": f"{STACK}-exports",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
 )
@@ -46,12 +47,13 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 @pytest.fixture(scope="session", autouse=True)
 def aws() -> Iterator[None]:
-    from guichet_local.resources import deploy_service_resources
+    from guichet_local.resources import create_exports_bucket, deploy_service_resources
     from guichet_local.testing import emulated_aws
 
     with emulated_aws():
         outputs = deploy_service_resources(SERVICE_DIR, STACK)
         assert outputs["AUTH_TABLE_NAME"] == os.environ["AUTH_TABLE_NAME"]
+        create_exports_bucket(os.environ["GUICHET_EXPORTS_BUCKET"])
         import boto3
 
         boto3.client("ses").verify_email_identity(EmailAddress="no-reply@guichet.test")

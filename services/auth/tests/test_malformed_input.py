@@ -238,6 +238,9 @@ def test_the_protected_routes_are_the_customers_own_ones(app):
         "/me/passkeys/{passkey_id}",
         "/step-up",
         "/step-up/passkey-options",
+        "/me/data-exports",
+        "/me/data-exports/{export_id}",
+        "/me/closure",
     }
     assert protected <= set(_app_routes(app))
 

@@ -311,6 +311,8 @@ def test_sensitive_actions_of_an_old_second_factor_sign_in_ask_a_step_up(client,
     assert_error(call(client, "POST", "/me/contacts", contact, token=old), 403, "step_up_required")
     change = {"new_email": unique_email("new"), "password": PASSWORD}
     assert_error(call(client, "POST", "/me/email-change", change, token=old), 403, "step_up_required")
+    closing = {"password": PASSWORD}
+    assert_error(call(client, "POST", "/me/closure", closing, token=old), 403, "step_up_required")
     # reading is not sensitive
     assert call(client, "GET", "/me/contacts", token=old).status_code == 200
     # the password alone is not a step-up for an account with a second factor

@@ -15,6 +15,9 @@ class SettingsError(RuntimeError):
 class Settings:
     stage: str
     table_name: str
+    # the exports bucket (shared stack; GDPR data exports, guichet_contracts.personal_data): "" when
+    # the stage has none, and then an export fails loudly
+    exports_bucket: str
     ingest_bucket: str
     jwt_issuer: str
     jwt_audience: str
@@ -39,6 +42,7 @@ def load() -> Settings:
     return Settings(
         stage=_required("GUICHET_STAGE"),
         table_name=_required("CONSUMPTION_TABLE_NAME"),
+        exports_bucket=os.environ.get("GUICHET_EXPORTS_BUCKET", "").strip(),
         ingest_bucket=_required("CONSUMPTION_INGEST_BUCKET"),
         jwt_issuer=_required("GUICHET_JWT_ISSUER"),
         jwt_audience=jwt_audience,

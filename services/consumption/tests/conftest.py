@@ -44,6 +44,7 @@ load_stage_environment(
     SERVICE_DIR,
     CONSUMPTION_TABLE_NAME=f"{STACK}-consumption",
     CONSUMPTION_INGEST_BUCKET=f"{STACK}-consumption-ingest-123456789012",
+    GUICHET_EXPORTS_BUCKET=f"{STACK}-exports",
 )
 
 ENERGY_RATES = {"base": 19.52, "peak": 20.81, "off_peak": 16.35}
@@ -83,11 +84,12 @@ def signer() -> Signer:
 def aws(signer: Signer) -> Iterator[None]:
     import os
 
-    from guichet_local.resources import deploy_service_resources
+    from guichet_local.resources import create_exports_bucket, deploy_service_resources
     from guichet_local.testing import emulated_aws
 
     with emulated_aws():
         outputs = deploy_service_resources(SERVICE_DIR, STACK)
+        create_exports_bucket(os.environ["GUICHET_EXPORTS_BUCKET"])
         assert outputs["CONSUMPTION_TABLE_NAME"] == os.environ["CONSUMPTION_TABLE_NAME"]
         assert outputs["CONSUMPTION_INGEST_BUCKET"] == os.environ["CONSUMPTION_INGEST_BUCKET"]
         signer.publish()

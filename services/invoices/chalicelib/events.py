@@ -168,3 +168,35 @@ def usage_period_closed(event: Any) -> None:
     from . import usage_billing
 
     usage_billing.usage_period_closed(events.received(event, UsagePeriodClosed).data, now=datetime.now(UTC))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.auth"], "detail-type": ["DataExportRequested"]}, name="data_export_requested"
+)
+def data_export_requested(event: Any) -> None:
+    """A customer asked for their data: write this service's part (with the invoices' PDFs),
+    then say so (a repeat writes the same keys)."""
+    from guichet_contracts import personal_data as shared
+    from guichet_contracts.domain_events.invoices import InvoicesDataExported
+
+    from . import personal_data
+    from .settings import settings
+
+    shared.export_on_request(
+        event,
+        personal_data.export,
+        lambda export_id, customer_id, keys: InvoicesDataExported(
+            export_id=export_id, customer_id=customer_id, keys=keys
+        ),
+        bus_name=settings.event_bus_name,
+    )
+
+
+@handlers.on_cw_event({"source": ["guichet.auth"], "detail-type": ["CustomerClosed"]}, name="customer_closed")
+def customer_closed(event: Any) -> None:
+    """A customer closed the account: erase their personal data here (personal_data.py; idempotent)."""
+    from guichet_contracts import personal_data as shared
+
+    from . import personal_data
+
+    shared.erase_on_closure(event, personal_data.erase)

@@ -35,6 +35,9 @@ _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 class Settings:
     stage: str
     table_name: str
+    # the exports bucket (shared stack; GDPR data exports, guichet_contracts.personal_data): "" when
+    # the stage has none, and then an export fails loudly
+    exports_bucket: str
     pdf_bucket: str
     public_url: str
     mail_sender: str
@@ -100,6 +103,7 @@ def load() -> Settings:
     return Settings(
         stage=stage,
         table_name=_required("INVOICES_TABLE_NAME"),
+        exports_bucket=os.environ.get("GUICHET_EXPORTS_BUCKET", "").strip(),
         pdf_bucket=_required("INVOICES_PDF_BUCKET"),
         public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
         mail_sender=_required("GUICHET_MAIL_SENDER"),

@@ -40,6 +40,7 @@ load_stage_environment(
     SERVICE_DIR,
     INVOICES_TABLE_NAME=f"{STACK}-invoices",
     INVOICES_PDF_BUCKET=f"{STACK}-invoices-123456789012",
+    GUICHET_EXPORTS_BUCKET=f"{STACK}-exports",
 )
 
 
@@ -52,11 +53,12 @@ def signer() -> Signer:
 def aws(signer: Signer) -> Iterator[None]:
     import os
 
-    from guichet_local.resources import deploy_service_resources, verify_mail_sender
+    from guichet_local.resources import create_exports_bucket, deploy_service_resources, verify_mail_sender
     from guichet_local.testing import emulated_aws
 
     with emulated_aws():
         outputs = deploy_service_resources(SERVICE_DIR, STACK)
+        create_exports_bucket(os.environ["GUICHET_EXPORTS_BUCKET"])
         assert outputs["INVOICES_TABLE_NAME"] == os.environ["INVOICES_TABLE_NAME"]
         assert outputs["INVOICES_PDF_BUCKET"] == os.environ["INVOICES_PDF_BUCKET"]
         verify_mail_sender(os.environ["GUICHET_MAIL_SENDER"])

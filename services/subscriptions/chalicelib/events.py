@@ -150,3 +150,35 @@ def expire_and_renew(event: Any) -> dict[str, int]:
     from .renewals import expire_and_renew as run
 
     return run(now=events.scheduled_time(event))
+
+
+@handlers.on_cw_event(
+    {"source": ["guichet.auth"], "detail-type": ["DataExportRequested"]}, name="data_export_requested"
+)
+def data_export_requested(event: Any) -> None:
+    """A customer asked for their data: write this service's part, then say so (a repeat
+    writes the same keys)."""
+    from guichet_contracts import personal_data as shared
+    from guichet_contracts.domain_events.subscriptions import SubscriptionsDataExported
+
+    from . import personal_data
+    from .settings import settings
+
+    shared.export_on_request(
+        event,
+        personal_data.export,
+        lambda export_id, customer_id, keys: SubscriptionsDataExported(
+            export_id=export_id, customer_id=customer_id, keys=keys
+        ),
+        bus_name=settings.event_bus_name,
+    )
+
+
+@handlers.on_cw_event({"source": ["guichet.auth"], "detail-type": ["CustomerClosed"]}, name="customer_closed")
+def customer_closed(event: Any) -> None:
+    """A customer closed the account: erase their personal data here (personal_data.py; idempotent)."""
+    from guichet_contracts import personal_data as shared
+
+    from . import personal_data
+
+    shared.erase_on_closure(event, personal_data.erase)

@@ -16,6 +16,9 @@ class SettingsError(RuntimeError):
 class Settings:
     stage: str
     table_name: str
+    # the exports bucket (shared stack; GDPR data exports, guichet_contracts.personal_data): "" when
+    # the stage has none, and then an export fails loudly
+    exports_bucket: str
     documents_bucket: str
     public_url: str
     mail_sender: str
@@ -51,6 +54,7 @@ def load() -> Settings:
     return Settings(
         stage=_required("GUICHET_STAGE"),
         table_name=_required("SUBSCRIPTIONS_TABLE_NAME"),
+        exports_bucket=os.environ.get("GUICHET_EXPORTS_BUCKET", "").strip(),
         documents_bucket=_required("SUBSCRIPTIONS_DOCUMENTS_BUCKET"),
         public_url=_required("GUICHET_PUBLIC_URL").rstrip("/"),
         mail_sender=_required("GUICHET_MAIL_SENDER"),

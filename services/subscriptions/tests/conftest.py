@@ -48,6 +48,7 @@ os.environ.update(
         "AWS_DEFAULT_REGION": REGION,
         "SUBSCRIPTIONS_TABLE_NAME": f"{STACK}-subscriptions",
         "SUBSCRIPTIONS_DOCUMENTS_BUCKET": f"{STACK}-documents-123456789012",
+        "GUICHET_EXPORTS_BUCKET": f"{STACK}-exports",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
 )
@@ -73,11 +74,12 @@ def signer() -> Signer:
 @pytest.fixture(scope="session", autouse=True)
 def aws(signer: Signer) -> Iterator[None]:
     import boto3
-    from guichet_local.resources import deploy_service_resources, verify_mail_sender
+    from guichet_local.resources import create_exports_bucket, deploy_service_resources, verify_mail_sender
     from guichet_local.testing import emulated_aws
 
     with emulated_aws():
         outputs = deploy_service_resources(SERVICE_DIR, STACK)
+        create_exports_bucket(os.environ["GUICHET_EXPORTS_BUCKET"])
         assert outputs["SUBSCRIPTIONS_TABLE_NAME"] == os.environ["SUBSCRIPTIONS_TABLE_NAME"]
         assert outputs["SUBSCRIPTIONS_DOCUMENTS_BUCKET"] == os.environ["SUBSCRIPTIONS_DOCUMENTS_BUCKET"]
         verify_mail_sender(os.environ["GUICHET_MAIL_SENDER"])

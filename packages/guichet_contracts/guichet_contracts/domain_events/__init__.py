@@ -73,6 +73,16 @@ class DomainEvent(Part):
         return self.model_dump(mode="json")
 
 
+class DataExportPart(DomainEvent):
+    """What a service wrote of a customer's data export (DataExportRequested): the keys of its
+    files in the exports bucket, all under `exports/<export_id>/<producer>/`. One event per
+    producer (an event has one source), each named after it."""
+
+    export_id: Id
+    customer_id: Id
+    keys: list[Annotated[str, StringConstraints(min_length=1, max_length=1024)]]
+
+
 def catalogue() -> list[type[DomainEvent]]:
     """Every event model, by producer then name."""
     for producer in PRODUCERS:

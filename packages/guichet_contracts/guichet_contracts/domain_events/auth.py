@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, StringConstraints, model_validator
 
 from .. import companies
-from . import DomainEvent, Id, Language, Part
+from . import Day, DomainEvent, Id, Language, Part
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 # a business customer's identifiers, checked on read as the auth service checked them (companies.py)
@@ -85,3 +85,31 @@ class CustomerUpdated(CustomerProfile):
     )
 
     changed: list[str]
+
+
+class DataExportRequested(DomainEvent):
+    name: ClassVar[str] = "DataExportRequested"
+    producer: ClassVar[str] = "auth"
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "subscriptions", "invoices", "consumption")
+    when: ClassVar[str] = (
+        "A customer asked for a copy of their data (GDPR articles 15 and 20): each service writes "
+        "what it holds about the customer under `exports/<export_id>/<service>/` of the exports "
+        "bucket and announces its part (auth's own part is recorded without an event)."
+    )
+
+    export_id: Id
+    customer_id: Id
+
+
+class CustomerClosed(DomainEvent):
+    name: ClassVar[str] = "CustomerClosed"
+    producer: ClassVar[str] = "auth"
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "subscriptions", "invoices", "consumption")
+    when: ClassVar[str] = (
+        "A customer closed their account (GDPR article 17), no contract running and nothing due: "
+        "every service erases or pseudonymizes the customer's personal data, keeping invoices and "
+        "payment records with the legal minimum identity (docs/PRIVACY.md). No login is possible."
+    )
+
+    customer_id: Id
+    closed_on: Day

@@ -7,7 +7,19 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from . import Currency, Day, DomainEvent, Id, Kwh, Month, Part, PaymentMode, PositiveCents, Rate
+from . import (
+    Currency,
+    DataExportPart,
+    Day,
+    DomainEvent,
+    Id,
+    Kwh,
+    Month,
+    Part,
+    PaymentMode,
+    PositiveCents,
+    Rate,
+)
 
 
 class Battery(Part):
@@ -173,3 +185,13 @@ class UsagePeriodClosed(DomainEvent):
         if self.amount_cents != sum(charge.amount_cents for charge in self.charges):
             raise ValueError("amount_cents must be the sum of the charges' amount_cents")
         return self
+
+
+class ConsumptionDataExported(DataExportPart):
+    name: ClassVar[str] = "ConsumptionDataExported"
+    producer: ClassVar[str] = "consumption"
+    consumers: ClassVar[tuple[str, ...]] = ("auth",)
+    when: ClassVar[str] = (
+        "The consumption service wrote its part of a data export: meters, readings (day by day), "
+        "monthly totals and closes, lines and their allowance periods."
+    )

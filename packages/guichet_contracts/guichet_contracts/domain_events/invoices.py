@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from . import Cents, Currency, Day, DomainEvent, Id, Part, PositiveCents
+from . import Cents, Currency, DataExportPart, Day, DomainEvent, Id, Part, PositiveCents
 
 Kind = Literal["invoice", "credit_note", "resale", "regularization"]
 Method = Literal["card", "direct_debit", "check", "tip", "transfer", "credit"]
@@ -40,7 +40,7 @@ class InvoiceIssued(DomainEvent):
 class InvoicePaid(DomainEvent):
     name: ClassVar[str] = "InvoicePaid"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "subscriptions")
     when: ClassVar[str] = "Nothing is due on an invoice any more (paid in full, whatever the methods)."
 
     invoice_id: Id
@@ -138,7 +138,7 @@ class InvoiceUnpaid(DomainEvent):
 class InvoiceVoided(DomainEvent):
     name: ClassVar[str] = "InvoiceVoided"
     producer: ClassVar[str] = "invoices"
-    consumers: ClassVar[tuple[str, ...]] = ("subscriptions",)
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "subscriptions")
     when: ClassVar[str] = (
         "An order's invoice was never paid by its deadline: it is void, and its order is cancelled."
     )
@@ -188,3 +188,13 @@ class SurplusPaidOut(DomainEvent):
     amount_cents: PositiveCents
     currency: Currency
     on: Day
+
+
+class InvoicesDataExported(DataExportPart):
+    name: ClassVar[str] = "InvoicesDataExported"
+    producer: ClassVar[str] = "invoices"
+    consumers: ClassVar[tuple[str, ...]] = ("auth",)
+    when: ClassVar[str] = (
+        "The invoices service wrote its part of a data export: invoices (and their PDFs), payments, "
+        "refunds, schedules, bank account and billing preferences."
+    )

@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints
 from . import (
     BillingPeriod,
     Currency,
+    DataExportPart,
     Day,
     DomainEvent,
     Family,
@@ -260,7 +261,7 @@ class SubscriptionResumed(DomainEvent):
 class SubscriptionExpired(DomainEvent):
     name: ClassVar[str] = "SubscriptionExpired"
     producer: ClassVar[str] = "subscriptions"
-    consumers: ClassVar[tuple[str, ...]] = ("invoices", "consumption")
+    consumers: ClassVar[tuple[str, ...]] = ("auth", "invoices", "consumption")
     when: ClassVar[str] = "A period ended without renewal; `ended_on` is its last day of service."
 
     subscription: Subscription
@@ -284,3 +285,13 @@ class AppointmentBooked(DomainEvent):
     end: Moment
     topic: str
     phone: str  # E.164: the number the advisor calls
+
+
+class SubscriptionsDataExported(DataExportPart):
+    name: ClassVar[str] = "SubscriptionsDataExported"
+    producer: ClassVar[str] = "subscriptions"
+    consumers: ClassVar[tuple[str, ...]] = ("auth",)
+    when: ClassVar[str] = (
+        "The subscriptions service wrote its part of a data export: the customer's profile copy, "
+        "subscriptions, orders, appointments, messages and contract documents."
+    )
