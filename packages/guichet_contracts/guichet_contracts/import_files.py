@@ -552,13 +552,21 @@ class FileJob:
         Logger(child=True).info(f"{self.what} file done", extra={"import_id": import_id})
         return True
 
-    def run_queued(self, run: Callable[[str], bool], *, stop: Callable[[], bool]) -> int:
-        """Run the queued imports, oldest first, until `stop` says the Lambda's time is running out."""
+    def run_queued(
+        self,
+        *,
+        now: datetime,
+        stop: Callable[[], bool],
+        apply: Callable[[Any, bytes], list[Any]],
+        follow: Callable[[Any, Callable[[], bool]], bool] | None = None,
+    ) -> int:
+        """Run the queued imports (`run`), oldest first, until `stop` says the Lambda's time is
+        running out; how many were done."""
         done = 0
         for import_id in self.queue.waiting():
             if stop():
                 break
-            done += run(import_id)
+            done += self.run(import_id, now=now, deadline=stop, apply=apply, follow=follow)
         return done
 
     def _lease(self, import_id: str, *, now: datetime) -> bool:

@@ -528,13 +528,12 @@ def summary(item: CustomerImport) -> dict[str, Any]:
     return {**import_files.summary(item), "invitations_sent": int(item.invitations_sent)}
 
 
-def run(import_id: str, *, now: datetime, deadline: Callable[[], bool]) -> bool:
-    """Apply a queued file, write its report, mail its invitations (import_files.FileJob); True
-    once done. Stopped by `deadline` while inviting, it stays queued for the job's next run."""
-    return JOB.run(
-        import_id,
+def run_queued(*, now: datetime, stop: Callable[[], bool]) -> int:
+    """Apply the queued files, write their reports, mail their invitations (import_files.FileJob),
+    oldest first; stopped by `stop` while inviting, a file stays queued for the job's next run."""
+    return JOB.run_queued(
         now=now,
-        deadline=deadline,
+        stop=stop,
         apply=lambda item, content: apply(read_rows(content, item.format), now=now),
         follow=lambda item, deadline: _invite(item, now=now, deadline=deadline),
     )

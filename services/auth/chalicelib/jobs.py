@@ -25,15 +25,10 @@ def apply_customer_imports(event: Any) -> dict[str, int]:
     most RUN_SECONDS of the Lambda's 15 minutes; what is left goes on at the next run."""
     import time
 
-    from .customer_import import JOB, run
+    from .customer_import import run_queued
 
-    now = events.scheduled_time(event)
     stop_at = time.monotonic() + RUN_SECONDS
-
-    def stop() -> bool:
-        return time.monotonic() >= stop_at
-
-    return {"done": JOB.run_queued(lambda import_id: run(import_id, now=now, deadline=stop), stop=stop)}
+    return {"done": run_queued(now=events.scheduled_time(event), stop=lambda: time.monotonic() >= stop_at)}
 
 
 RUN_SECONDS = import_files.RUN_SECONDS  # of the 15 minutes a Lambda may run (.chalice/config.json)

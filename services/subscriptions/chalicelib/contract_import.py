@@ -864,13 +864,7 @@ def run_queued(*, now: datetime, today: date, stop: Callable[[], bool]) -> int:
     Lambda's time is running out; a run stopped midway applies the file again, the rows applied
     already then unchanged."""
     return JOB.run_queued(
-        lambda import_id: JOB.run(
-            import_id,
-            now=now,
-            deadline=stop,
-            apply=lambda item, content: apply(
-                read_rows(content, item.format, today=today), now=now, today=today
-            ),
-        ),
+        now=now,
         stop=stop,
+        apply=lambda item, content: apply(read_rows(content, item.format, today=today), now=now, today=today),
     )
