@@ -116,11 +116,10 @@ _READER: import_files.Reader[Row] = import_files.Reader(
 
 
 def file_format(content_type: str | None) -> str:
-    """JSON Lines only: a CSV file is a 415 that says why."""
-    kind = import_files.file_format(content_type)
-    if kind != "jsonl":
+    """JSON Lines only: a CSV file, or anything else, is a 415 that says why."""
+    if (content_type or "").split(";")[0].strip().lower() not in import_files.JSON_LINES:
         raise UnsupportedMediaType(Phrase("error.unsupported_media_type_jsonl"))
-    return kind
+    return "jsonl"
 
 
 def read_rows(content: bytes, *, validate: bool = True) -> list[Row]:

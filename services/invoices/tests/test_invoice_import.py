@@ -251,7 +251,9 @@ def test_a_file_that_cannot_be_read_is_refused_at_once(operator: Operator) -> No
     csv = submit(operator, b"customer_id,external_id\nx,y\n", "text/csv")
     assert_error(csv, 415, "unsupported_media_type")
     assert "JSON Lines" in answer(csv)["error"]["message"]
-    assert_error(submit(operator, b'{"a": 1}', "application/json"), 415, "unsupported_media_type")
+    as_json = submit(operator, b'{"a": 1}', "application/json")
+    assert_error(as_json, 415, "unsupported_media_type")
+    assert "JSON Lines" in answer(as_json)["error"]["message"]
 
 
 def test_a_report_of_an_unknown_import_is_not_found(operator: Operator) -> None:
