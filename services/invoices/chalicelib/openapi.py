@@ -182,8 +182,8 @@ IMPORT_REQUEST_BODY = {
     "description": "An invoices file, 5 MB and 50,000 lines at most",
     "content": {
         "application/jsonl": {
+            # a file, any bytes (no JSON type: `{}` is as much a file of one line as the text "{}")
             "schema": {
-                "type": "string",
                 "description": "JSON Lines (UTF-8): one object a line, ImportedInvoice: ProviderInvoice's"
                 " fields, customer_id and external_id",
             }
