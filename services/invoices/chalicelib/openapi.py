@@ -177,19 +177,10 @@ ROUTES += [
     ),
 ]
 IMPORT_PATH = "/invoices/operator/provider-invoices/imports"
-IMPORT_REQUEST_BODY = {
-    "required": True,
-    "description": "An invoices file, 5 MB and 50,000 lines at most",
-    "content": {
-        "application/jsonl": {
-            # a file, any bytes (no JSON type: `{}` is as much a file of one line as the text "{}")
-            "schema": {
-                "description": "JSON Lines (UTF-8): one object a line, ImportedInvoice: ProviderInvoice's"
-                " fields, customer_id and external_id",
-            }
-        }
-    },
-}
+IMPORT_REQUEST_BODY = openapi.file_request_body(
+    "An invoices file, 5 MB and 50,000 lines at most",
+    jsonl="one object a line, ImportedInvoice: ProviderInvoice's fields, customer_id and external_id",
+)
 PDF_PATH = "/invoices/operator/customers/{customer_id}/provider-invoices/{external_id}/pdf"
 PDF_REQUEST_BODY = {
     "required": True,
