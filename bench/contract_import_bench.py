@@ -14,16 +14,11 @@ DynamoDB's. moto's transactions are given the same cheap backups as in customer_
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
-import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from customer_import_bench import shallow_backups
-from harness import ROOT, DynamoCalls, imported_file, requests_made, service_environment
+from harness import ROOT, file_imports, on_moto, requests_made
 
 SERVICE = ROOT / "services" / "subscriptions"
 RESOURCES = {
@@ -59,18 +54,7 @@ def contracts_file(count: int) -> str:
 
 
 def main() -> None:
-    logging.disable(logging.WARNING)
-    os.environ.update(service_environment(SERVICE, **RESOURCES))
-    sys.path.insert(0, str(SERVICE))
-    sys.path.insert(0, str(ROOT / "local"))
-    from guichet_local.resources import deploy_service_resources
-    from moto import mock_aws
-
-    with mock_aws():
-        os.environ.update(deploy_service_resources(SERVICE, "bench"))
-        shallow_backups()
-        known_customers()
-        measure()
+    on_moto(SERVICE, RESOURCES, shallow_backups, known_customers, measure)
 
 
 def known_customers() -> None:
@@ -107,52 +91,29 @@ def measure() -> None:
     token = signer.operator_token("subscriptions:write", operator_id="bench")
     client = Client(app, stage_name="local", project_dir=str(SERVICE))
     content = contracts_file(CONTRACTS).encode()
-    calls = DynamoCalls()
-    applied: Counter[str] = Counter()
-    apply = contract_import.apply
+    imported = file_imports(
+        contract_import, client, token, "/operator/subscriptions/imports", "apply_contract_imports", content
+    )
+    first = imported(AT)
+    assert (first.answer["created"], first.answer["rejected"]) == (CONTRACTS, 0), first.answer
+    second = imported(AT + timedelta(hours=1))
+    assert second.answer["unchanged"] == CONTRACTS, second.answer
 
-    def counted_apply(*args: Any, **kwargs: Any) -> Any:  # the rows' own requests, within the job
-        before = Counter(calls.counts)
-        try:
-            return apply(*args, **kwargs)
-        finally:
-            applied.update(Counter(calls.counts) - before)
-
-    contract_import.apply = counted_apply  # type: ignore[assignment]
-
-    def imported(at: datetime) -> tuple[dict[str, Any], float, dict[str, int]]:
-        applied.clear()
-        started = time.perf_counter()
-        answer, job_calls = calls.during(
-            lambda: imported_file(
-                client, token, "/operator/subscriptions/imports", "apply_contract_imports", content, at
-            )
-        )
-        return answer, time.perf_counter() - started, job_calls
-
-    first, first_seconds, first_calls = imported(AT)
-    first_applied = dict(applied)
-    assert (first["created"], first["rejected"]) == (CONTRACTS, 0), first
-    second, second_seconds, second_calls = imported(AT + timedelta(hours=1))
-    assert second["unchanged"] == CONTRACTS, second
-
-    writes = first_applied.get("TransactWriteItems", 0)
-    others = sum(first_applied.values()) - writes
+    writes = first.applied.get("TransactWriteItems", 0)
+    others = sum(first.applied.values()) - writes
     print(
         f"contract import, {CONTRACTS} new contracts, the rows' requests: "
-        f"{sum(first_applied.values()) / CONTRACTS:.3f} DynamoDB requests per row "
+        f"{sum(first.applied.values()) / CONTRACTS:.3f} DynamoDB requests per row "
         f"({writes / CONTRACTS:.3f} TransactWriteItems, {others / CONTRACTS:.3f} else), "
-        f"{requests_made(first_applied)}"
+        f"{requests_made(first.applied)}"
     )
     print(
         f"contract import, {CONTRACTS} new contracts, whole job (file, report): "
-        f"{sum(first_calls.values()) / CONTRACTS:.3f} requests per row, {requests_made(first_calls)}; "
-        f"{first_seconds:.1f} s on moto"
+        f"{first.per_row(CONTRACTS)}; {first.seconds:.1f} s on moto"
     )
     print(
         f"contract import, the same file again ({CONTRACTS} unchanged): "
-        f"{sum(second_calls.values()) / CONTRACTS:.3f} requests per row, {requests_made(second_calls)}; "
-        f"{second_seconds:.1f} s on moto"
+        f"{second.per_row(CONTRACTS)}; {second.seconds:.1f} s on moto"
     )
 
 

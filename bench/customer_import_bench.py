@@ -20,13 +20,10 @@ minutes for 10,000): the mails themselves are checked by the service's and the e
 from __future__ import annotations
 
 import os
-import sys
-import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from harness import ROOT, DynamoCalls, imported_file, requests_made, service_environment
+from harness import ROOT, file_imports, on_moto, requests_made
 
 SERVICE = ROOT / "services" / "auth"
 RESOURCES = {"AUTH_TABLE_NAME": "bench-auth", "AUTH_INVITATION_MAILS_PER_SECOND": "0"}
@@ -51,21 +48,13 @@ def customers_file(count: int) -> str:
 
 
 def main() -> None:
-    import logging
+    on_moto(SERVICE, RESOURCES, verified_sender, shallow_backups, measure)
 
-    logging.disable(logging.WARNING)
-    os.environ.update(service_environment(SERVICE, **RESOURCES))
-    sys.path.insert(0, str(SERVICE))
-    sys.path.insert(0, str(ROOT / "local"))
+
+def verified_sender() -> None:
     import boto3
-    from guichet_local.resources import deploy_service_resources
-    from moto import mock_aws
 
-    with mock_aws():
-        os.environ.update(deploy_service_resources(SERVICE, "bench"))
-        boto3.client("ses").verify_email_identity(EmailAddress="no-reply@guichet.test")
-        shallow_backups()
-        measure()
+    boto3.client("ses").verify_email_identity(EmailAddress="no-reply@guichet.test")
 
 
 def shallow_backups() -> None:
@@ -117,55 +106,34 @@ def measure() -> None:
         now=datetime.now(UTC),
     )
     content = customers_file(CUSTOMERS).encode()
-    calls = DynamoCalls()
-    applied: Counter[str] = Counter()
-    apply = customer_import.apply
-
-    def counted_apply(*args: Any, **kwargs: Any) -> Any:  # the rows' own requests, within the job
-        before = Counter(calls.counts)
-        try:
-            return apply(*args, **kwargs)
-        finally:
-            applied.update(Counter(calls.counts) - before)
-
-    customer_import.apply = counted_apply  # type: ignore[assignment]
     from guichet_contracts import mail
 
     mailed: list[str] = []
     mail.send = lambda email, sender: mailed.append(sender)  # type: ignore[assignment]
-
-    def imported(at: datetime) -> tuple[dict[str, Any], float, dict[str, int]]:
-        applied.clear()
-        started = time.perf_counter()
-        answer, job_calls = calls.during(
-            lambda: imported_file(
-                client, token, "/operator/customers/imports", "apply_customer_imports", content, at
-            )
-        )
-        return answer, time.perf_counter() - started, job_calls
-
-    first, first_seconds, first_calls = imported(datetime(2026, 12, 1, 9, tzinfo=UTC))
-    first_applied = dict(applied)
-    assert (first["created"], first["rejected"], first["invitations_sent"]) == (CUSTOMERS, 0, CUSTOMERS), (
-        first
+    imported = file_imports(
+        customer_import, client, token, "/operator/customers/imports", "apply_customer_imports", content
     )
-    second, second_seconds, second_calls = imported(datetime(2026, 12, 1, 9, tzinfo=UTC) + timedelta(hours=1))
-    assert (second["unchanged"], second["invitations_sent"]) == (CUSTOMERS, 0), second
+    first = imported(datetime(2026, 12, 1, 9, tzinfo=UTC))
+    assert (first.answer["created"], first.answer["rejected"], first.answer["invitations_sent"]) == (
+        CUSTOMERS,
+        0,
+        CUSTOMERS,
+    ), first.answer
+    second = imported(datetime(2026, 12, 1, 9, tzinfo=UTC) + timedelta(hours=1))
+    assert (second.answer["unchanged"], second.answer["invitations_sent"]) == (CUSTOMERS, 0), second.answer
 
-    per_row = sum(first_applied.values()) / CUSTOMERS
+    per_row = sum(first.applied.values()) / CUSTOMERS
     print(
         f"customer import, {CUSTOMERS} new customers, the rows' writes: {per_row:.3f} DynamoDB requests "
-        f"per row, {requests_made(first_applied)} (goal <= 1)"
+        f"per row, {requests_made(first.applied)} (goal <= 1)"
     )
     print(
         f"customer import, {CUSTOMERS} new customers, whole job (file, report, invitations): "
-        f"{sum(first_calls.values()) / CUSTOMERS:.3f} requests per row, {requests_made(first_calls)}; "
-        f"{first_seconds:.1f} s on moto"
+        f"{first.per_row(CUSTOMERS)}; {first.seconds:.1f} s on moto"
     )
     print(
         f"customer import, the same file again ({CUSTOMERS} unchanged): "
-        f"{sum(second_calls.values()) / CUSTOMERS:.3f} requests per row, {requests_made(second_calls)}; "
-        f"{second_seconds:.1f} s on moto"
+        f"{second.per_row(CUSTOMERS)}; {second.seconds:.1f} s on moto"
     )
 
 

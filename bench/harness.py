@@ -10,7 +10,11 @@
 - `DynamoCalls` and `requests_made`: DynamoDB requests counted at PynamoDB's connection, and
   how they are printed;
 - `imported_file(client, token, path, job, content, at)`: an operator import's file submitted,
-  its job run as of `at`, its report's counts.
+  its job run as of `at`, its report's counts;
+- `file_imports(module, ...)`: the same, timed, its requests counted, the rows' own (`module.apply`)
+  apart;
+- `on_moto(service_dir, resources, *steps)`: the service's app importable, its resources deployed
+  on an in-process moto, then each step run there.
 """
 
 from __future__ import annotations
@@ -126,11 +130,13 @@ def requests_made(counted: dict[str, int]) -> str:
     return f"{total} ({detail})"
 
 
-def imported_file(client: Any, token: str, path: str, job: str, content: bytes, at: Any) -> dict[str, Any]:
+def imported_file(
+    client: Any, token: str, path: str, job: str, content: bytes, at: Any, *, content_type: str = "text/csv"
+) -> dict[str, Any]:
     """Submit a file to an operator import route (`path`), run its `job` as of `at` (a datetime)
     as its schedule would, and read the import's counts."""
     submitted = client.http.post(
-        path, headers={"authorization": f"Bearer {token}", "content-type": "text/csv"}, body=content
+        path, headers={"authorization": f"Bearer {token}", "content-type": content_type}, body=content
     )
     assert submitted.status_code == 202, submitted.body
     event = client.events.generate_cw_event(
@@ -142,3 +148,72 @@ def imported_file(client: Any, token: str, path: str, job: str, content: bytes, 
         f"{path}/{submitted.json_body['import_id']}?limit=1", headers={"authorization": f"Bearer {token}"}
     )
     return dict(json.loads(report.body))
+
+
+class ImportRun:
+    """One import of a file by its job: the report's counts, seconds, the whole job's DynamoDB
+    requests and the rows' own (those of the service's `apply`)."""
+
+    def __init__(
+        self, answer: dict[str, Any], seconds: float, calls: dict[str, int], applied: dict[str, int]
+    ):
+        self.answer, self.seconds, self.calls, self.applied = answer, seconds, calls, applied
+
+    def per_row(self, rows: int, counted: dict[str, int] | None = None) -> str:
+        """`0.123 requests per row, 1234 (BatchGetItem 12, ...)`."""
+        counted = self.calls if counted is None else counted
+        return f"{sum(counted.values()) / rows:.3f} requests per row, {requests_made(counted)}"
+
+
+def file_imports(
+    module: Any,
+    client: Any,
+    token: str,
+    path: str,
+    job: str,
+    content: bytes,
+    *,
+    content_type: str = "text/csv",
+) -> Callable[[Any], ImportRun]:
+    """What imports `content` as of a datetime (imported_file), counting the requests of the whole
+    job and, apart, those of `module.apply`, the rows' own."""
+    calls = DynamoCalls()
+    applied: Counter[str] = Counter()
+    apply = module.apply
+
+    def counted_apply(*args: Any, **kwargs: Any) -> Any:
+        before = Counter(calls.counts)
+        try:
+            return apply(*args, **kwargs)
+        finally:
+            applied.update(Counter(calls.counts) - before)
+
+    module.apply = counted_apply
+
+    def imported(at: Any) -> ImportRun:
+        applied.clear()
+        started = time.perf_counter()
+        answer, job_calls = calls.during(
+            lambda: imported_file(client, token, path, job, content, at, content_type=content_type)
+        )
+        return ImportRun(answer, time.perf_counter() - started, job_calls, dict(applied))
+
+    return imported
+
+
+def on_moto(service_dir: Path, resources: dict[str, str], *steps: Callable[[], None]) -> None:
+    """Run `steps` with the service's app importable and its resources (`resources` naming its
+    table and bucket) deployed on an in-process moto, logs below warnings silenced."""
+    import logging
+
+    logging.disable(logging.WARNING)
+    os.environ.update(service_environment(service_dir, **resources))
+    sys.path.insert(0, str(service_dir))
+    sys.path.insert(0, str(ROOT / "local"))
+    from guichet_local.resources import deploy_service_resources
+    from moto import mock_aws
+
+    with mock_aws():
+        os.environ.update(deploy_service_resources(service_dir, "bench"))
+        for step in steps:
+            step()

@@ -21,6 +21,7 @@ BENCHES = [
     "auth_bench.py",
     "customer_import_bench.py",
     "contract_import_bench.py",
+    "invoice_import_bench.py",
     "subscriptions_bench.py",
     "invoices_bench.py",
     "consumption_bench.py",

@@ -4,6 +4,7 @@
     customer.customer_id, customer.email, customer.tokens, customer.auth (the Authorization header)
     open_session(page, runtime, customer)   the portal in a browser page, logged in as the customer
     pay_order(runtime, customer, order_id)   pay the order's invoice by card, as the customer would
+    provider_invoice(number, issued_on)      an invoice of the provider's billing, (operator routes)
 
 How a person registers and logs in, step by step, is what test_e2e_auth and test_browser_portal
 test; the others start from a customer made here.
@@ -157,3 +158,20 @@ def cancel_every_subscription_now(runtime: Any, customer: Customer) -> None:
         )
         assert cancelled.status_code == 200, cancelled.text
     runtime.settle()
+
+
+def provider_invoice(
+    number: str, issued_on: Any = "2026-11-03", due_on: Any = "2026-12-03"
+) -> dict[str, Any]:
+    """An invoice of the provider's own billing as its operator routes take it: one line of
+    29.99 € at 20 % (35.99 €); the days as dates or ISO text."""
+    return {
+        "number": number,
+        "issued_on": str(issued_on),
+        "due_on": str(due_on),
+        "currency": "EUR",
+        "lines": [{"label": "Fibre 1 Gb/s", "quantity": "1", "unit_price": "29.99", "vat_rate": "20"}],
+        "total_excl_tax_cents": 2999,
+        "tax_cents": 600,
+        "total_cents": 3599,
+    }

@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from customers import verified_customer
+from customers import provider_invoice, verified_customer
 
 PDF = b"%PDF-1.7\n%\xb5\xb5\xb5\xb5\n1 0 obj <</Type /Catalog>> endobj\n% the provider's own invoice\n%%EOF\n"
 
@@ -29,16 +29,7 @@ def test_an_imported_invoice_is_listed_downloaded_and_paid_by_the_customer(runti
     today = runtime.now().date()
     external_id = f"inv-{uuid.uuid4().hex[:12]}"
     number = f"FA-{uuid.uuid4().hex[:8].upper()}"
-    body = {
-        "number": number,
-        "issued_on": today.isoformat(),
-        "due_on": (today + timedelta(days=30)).isoformat(),
-        "currency": "EUR",
-        "lines": [{"label": "Fibre 1 Gb/s", "quantity": "1", "unit_price": "29.99", "vat_rate": "20"}],
-        "total_excl_tax_cents": 2999,
-        "tax_cents": 600,
-        "total_cents": 3599,
-    }
+    body = provider_invoice(number, today, today + timedelta(days=30))
     path = f"/invoices/operator/customers/{customer.customer_id}/provider-invoices/{external_id}"
 
     # When the provider imports it (once the invoices service knows the customer) and its PDF

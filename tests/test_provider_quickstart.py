@@ -1,9 +1,10 @@
 """The README's "A provider's quickstart", command by command, on the local runtime: a machine
 client made by `make operator-client`, its OAuth token, the catalog read and put back, a webhook
 endpoint on the runtime's own receiver, a customers file made by `guichet_local.sample_customers`
-imported, each customer's activation mail in the local mailbox with the customer id, and each
+imported, each customer's activation mail in the local mailbox with the customer id, each
 `customer.registered` event delivered, signed, to the receiver (200 customers here, the README
-says 1,000: the same commands; bench/customer_import_bench.py measures 10,000)."""
+says 1,000: the same commands; bench/customer_import_bench.py measures 10,000), and invoices of
+the provider's billing for three of them, a JSON Lines file, then a PDF and its mail."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import uuid
 from typing import Any
 
 from conftest import REPO, eventually
+from customers import provider_invoice
 
 COUNT = 200
 
@@ -21,11 +23,11 @@ COUNT = 200
 def test_the_providers_quickstart_holds(runtime: Any) -> None:
     from guichet_local.sample_customers import csv_text
 
-    # make operator-client NAME="Mon SI" SCOPES="customers:write catalog:write webhooks:manage"
+    # make operator-client NAME="Mon SI" SCOPES="customers:write catalog:write webhooks:manage invoices:write"
     made = subprocess.run(
         [
             *(sys.executable, "-m", "guichet_local.operator_clients", "--port", str(runtime.port), "create"),
-            *("--name", "Mon SI", "--scopes", "customers:write catalog:write webhooks:manage"),
+            *("--name", "Mon SI", "--scopes", "customers:write catalog:write webhooks:manage invoices:write"),
         ],
         cwd=REPO,
         capture_output=True,
@@ -114,3 +116,45 @@ def test_the_providers_quickstart_holds(runtime: Any) -> None:
         f"/auth/operator/webhooks/endpoints/{endpoint.json()['endpoint_id']}/deliveries", headers=auth
     )
     assert log.status_code == 200 and {item["status"] for item in log.json()["items"]} == {"succeeded"}
+
+    # 5. their invoices: the first three customers of the report, one line each (jq in the README)
+    first = runtime.get(f"/auth/operator/customers/imports/{import_id}?limit=3", headers=auth).json()["items"]
+    lines = [
+        {
+            "customer_id": line["customer_id"],
+            "external_id": f"INV-{line['external_id']}",
+            **provider_invoice(f"FA-{line['external_id']}"),
+        }
+        for line in first
+    ]
+    runtime.settle()  # CustomerRegistered reached the invoices service
+    invoices = runtime.post(
+        "/invoices/operator/provider-invoices/imports",
+        data="".join(json.dumps(line) + "\n" for line in lines).encode(),
+        headers={**auth, "Content-Type": "application/jsonl"},
+    )
+    assert invoices.status_code == 202, invoices.text
+    assert runtime.job("invoices.apply_invoice_imports").returncode == 0
+
+    def invoices_report() -> Any:
+        path = f"/invoices/operator/provider-invoices/imports/{invoices.json()['import_id']}"
+        answer = runtime.get(path, headers=auth).json()
+        return answer if answer["status"] == "done" else None
+
+    applied = eventually(invoices_report, timeout=60)
+    assert applied is not None, "the invoices import did not finish"
+    assert (applied["created"], [item["awaiting_pdf"] for item in applied["items"]]) == (3, [True] * 3), (
+        applied
+    )
+    # one PDF, and its "new invoice" mail
+    one = lines[0]
+    stored = runtime.request(
+        "PUT",
+        f"/invoices/operator/customers/{one['customer_id']}/provider-invoices/{one['external_id']}/pdf",
+        data=b"%PDF-1.7\n% the provider's invoice\n%%EOF\n",
+        headers={**auth, "Content-Type": "application/pdf"},
+    )
+    assert stored.status_code == 201, stored.text
+    assert eventually(
+        lambda: [mail for mail in runtime.mail() if one["number"] in mail["subject"]], timeout=30
+    )

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import REPO, LocalRuntime, eventually
-from customers import Customer, client_address, order_invoice, verified_customer
+from customers import Customer, client_address, order_invoice, provider_invoice, verified_customer
 from guichet_contracts.operator_tokens import SCOPES
 
 CATALOG = json.loads((REPO / "services/subscriptions/chalicelib/catalog.json").read_text(encoding="utf-8"))
@@ -434,24 +434,11 @@ def _refund_waiting(runtime: LocalRuntime, signer: Signer, holder: Holder) -> st
     return str(refund_id)
 
 
-def provider_invoice(number: str) -> dict[str, Any]:
-    """An invoice of the provider's own billing as its operator route takes it (29.99 € + 20 %)."""
-    return {
-        "number": number,
-        "issued_on": "2026-11-03",
-        "due_on": "2026-12-03",
-        "currency": "EUR",
-        "lines": [{"label": "Fibre", "quantity": "1", "unit_price": "29.99", "vat_rate": "20"}],
-        "total_excl_tax_cents": 2999,
-        "tax_cents": 600,
-        "total_cents": 3599,
-    }
-
-
 def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str, str]:
     """A customer the provider imported for the holder's ids of the auth operator routes: the
     provider's id of it (`external_id`) and the file that brought it in (`import_id`); the same id
-    names an invoice of the provider's billing imported for the holder (invoices operator routes)
+    names an invoice of the provider's billing imported for the holder (invoices operator routes,
+    and a file of them: `invoice_import_id`, a secret of the holder's like their other ids)
     and a contract of the provider's systems imported for them (subscriptions operator routes)."""
     external_id = f"sec-{holder.name.lower()}-{uuid.uuid4().hex[:8]}"
     headers = {"Authorization": f"Bearer {signer.operator()}"}
@@ -468,6 +455,25 @@ def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str
         headers=headers,
     )
     _json(invoice, "an invoice of the provider's billing", 201)
+    # and a file of the provider's invoices with one of the holder's (its report names the holder)
+    invoices_file = runtime.post(
+        "/invoices/operator/provider-invoices/imports",
+        data=json.dumps(
+            {
+                "customer_id": holder.customer.customer_id,
+                "external_id": f"{external_id}-file",
+                **provider_invoice(f"{external_id}-FILE".upper()),
+            }
+        )
+        + "\n",
+        headers={**headers, "Content-Type": "application/jsonl"},
+    )
+    invoice_import_id = _json(invoices_file, "an invoices file", 202)["import_id"]
+    assert runtime.job("invoices.apply_invoice_imports").returncode == 0
+    report = f"/invoices/operator/provider-invoices/imports/{invoice_import_id}"
+    # applied before the suite snapshots the holder's data, which the job would change meanwhile
+    applied = eventually(lambda: _json(runtime.get(report, headers=headers), "a report")["status"] == "done")
+    assert applied, "the invoices file was not applied"
     # and a contract of the provider's systems under the same id (subscriptions operator routes)
     contract = runtime.request(
         "PUT",
@@ -490,6 +496,7 @@ def _imported(runtime: LocalRuntime, signer: Signer, holder: Holder) -> dict[str
     return {
         "external_id": external_id,
         "import_id": _json(imported, "a customers file", 202)["import_id"],
+        "invoice_import_id": invoice_import_id,
         "case_id": case_id,
     }
 

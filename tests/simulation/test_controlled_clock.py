@@ -55,6 +55,7 @@ def test_jobs_fire_at_their_declared_times_in_order_only_when_the_clock_moves(
         "auth.apply_pending_email_changes",
         "auth.apply_customer_imports",
         "subscriptions.apply_contract_imports",
+        "invoices.apply_invoice_imports",
         "auth.retry_webhook_deliveries",
     )
     crons = [(job.job, job.at.strftime("%H:%M")) for job in fired if job.job not in rate_jobs]

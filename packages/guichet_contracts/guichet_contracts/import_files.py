@@ -13,10 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
+
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from .errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from .words import Phrase
@@ -47,6 +51,13 @@ def file_format(content_type: str | None) -> str:
     if kind in JSON_LINES:
         return "jsonl"
     raise UnsupportedMediaType()
+
+
+def sent_file(request: Any) -> tuple[str, bytes]:
+    """The file of an import's POST: its format (file_format) and its bytes."""
+    kind = file_format(request.headers.get("content-type"))
+    raw = request.raw_body or b""
+    return kind, raw.encode() if isinstance(raw, str) else raw
 
 
 @dataclass
@@ -261,8 +272,6 @@ def summary(item: Any) -> dict[str, Any]:
 
 def report_query(request: Any) -> tuple[str | None, int, int]:
     """What a report's page asks (`?status=`, `?limit=` 1-100, default 100, `?cursor=`)."""
-    import re
-
     from . import web
 
     status = web.choice(request, "status", RESULTS)
@@ -286,3 +295,296 @@ def said_fields(stored: dict[str, list[Any]], language: str) -> dict[str, str]:
     from .words import say
 
     return {name: say(language, mid, values) for name, (mid, values) in stored.items()}
+
+
+# --- the file job: submit, queue, lease, run within a deadline, report -----------------------
+
+
+class ImportRecord:
+    """The attributes of an import's record (IMPORT#<import_id> / IMPORT), mixed into the model
+    each service declares on its own table."""
+
+    import_id = UnicodeAttribute()
+    operator = UnicodeAttribute()  # the operator token's sub
+    status = UnicodeAttribute()  # queued | importing | (a follow-up's) | done
+    format = UnicodeAttribute()  # csv | jsonl
+    sha256 = UnicodeAttribute()
+    submitted_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    file_parts = NumberAttribute()
+    report_parts = NumberAttribute(default=0)
+    rows = NumberAttribute(default=0)
+    created = NumberAttribute(default=0)
+    updated = NumberAttribute(default=0)
+    unchanged = NumberAttribute(default=0)
+    rejected = NumberAttribute(default=0)
+    lease_until = NumberAttribute(null=True)  # epoch seconds: a run of the job holds it until then
+    expires_at_epoch = NumberAttribute()
+
+
+class ImportPartData:
+    """The attributes of a part of a file, then of its report (IMPORT#<import_id> / FILE#<n> or
+    REPORT#<n>): compressed, under 400 KB each."""
+
+    data = BinaryAttribute(legacy_encoding=False)
+    expires_at_epoch = NumberAttribute()
+
+
+class QueuedImport:
+    """The attributes of a file waiting for the job (IMPORTS / <submitted_at>#<import_id>)."""
+
+    import_id = UnicodeAttribute()
+    expires_at_epoch = NumberAttribute()
+
+
+KEPT_DAYS = 30  # a file and its report are kept this long (the items' expires_at_epoch)
+LEASE_SECONDS = 16 * 60  # longer than the job's Lambda may run (15 minutes)
+RUN_SECONDS = 12 * 60  # what a run of the job takes of the Lambda's 15 minutes: room to stop
+_IMPORT_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def import_key(import_id: str, part: str = "IMPORT") -> tuple[str, str]:
+    """The keys of an import's items: its record (`IMPORT`) and its parts (`FILE#n`, `REPORT#n`)."""
+    return f"IMPORT#{import_id}", part
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class QueueItems:
+    """Waiting imports as items of their own (`partition` / `<submitted_at>#<import_id>`), one
+    Query finds them oldest first; `model` has `import_id` and `expires_at_epoch`."""
+
+    def __init__(self, model: Any, partition: str = "IMPORTS") -> None:
+        self.model, self.partition = model, partition
+
+    def on_record(self, now: datetime) -> dict[str, Any]:
+        return {}
+
+    def add(self, record: Any) -> None:
+        self.model(
+            self.partition,
+            f"{_iso(record.submitted_at)}#{record.import_id}",
+            import_id=record.import_id,
+            expires_at_epoch=int(record.expires_at_epoch),
+        ).save()
+
+    def waiting(self) -> list[str]:
+        return [item.import_id for item in self.model.query(self.partition) if isinstance(item, self.model)]
+
+    def leave(self, record: Any) -> list[Any]:
+        return []
+
+    def left(self, record: Any) -> None:
+        self.model(self.partition, f"{_iso(record.submitted_at)}#{record.import_id}").delete()
+
+
+class QueueIndex:
+    """Waiting imports as their records in a sparse index (`due_pk` = `partition`, `due_at` the
+    time submitted): the record's attributes are set at submission and removed once done."""
+
+    def __init__(self, index: Any, partition: str) -> None:
+        self.index, self.partition = index, partition
+
+    def on_record(self, now: datetime) -> dict[str, Any]:
+        return {"due_pk": self.partition, "due_at": _iso(now)}
+
+    def add(self, record: Any) -> None:
+        return None
+
+    def waiting(self) -> list[str]:
+        return [item.pk.removeprefix("IMPORT#") for item in self.index.query(self.partition)]
+
+    def leave(self, record: Any) -> list[Any]:
+        model = type(record)
+        return [model.due_pk.remove(), model.due_at.remove()]
+
+    def left(self, record: Any) -> None:
+        return None
+
+
+class FileJob:
+    """A service's imports of one kind: a file submitted (checked readable at once, kept
+    compressed in parts, queued), applied by the service's scheduled job (a request through API
+    Gateway must answer within 29 s; the job's Lambda may run 15 minutes), its report (a line
+    per row) kept with it for KEPT_DAYS and served by pages.
+
+    `record` is the service's PynamoDB model of an import (import_id, operator, status, format,
+    sha256, submitted_at, finished_at, file_parts, report_parts, rows, the RESULTS counts,
+    expires_at_epoch, lease_until), `parts` its model of the parts (ImportPart), `queue` where
+    waiting imports are found (QueueItems or QueueIndex). A run holds the import (a lease) so
+    that two runs of the job never apply one file at once; a run stopped by its deadline leaves
+    the file queued, and the next run goes on: the rows applied already are then unchanged.
+    `follow_up` names the status of a second step after the report (the customers' invitations),
+    which the run's `follow` callable does within the deadline."""
+
+    def __init__(
+        self,
+        *,
+        what: str,
+        record: Any,
+        parts: Any,
+        queue: Any,
+        not_found: type[Exception],
+        follow_up: str = "",
+    ) -> None:
+        self.what, self.record, self.parts_model, self.queue = what, record, parts, queue
+        self.not_found, self.follow_up = not_found, follow_up
+
+    def parts(self, import_id: str) -> Parts:
+        return Parts(self.parts_model, lambda part: import_key(import_id, part))
+
+    def submit(self, content: bytes, kind: str, *, rows: int, operator: str, now: datetime) -> Any:
+        """Keep a file whose `rows` were counted (a file that cannot be read was refused by then)
+        and queue it."""
+        import hashlib
+        import uuid
+
+        from aws_lambda_powertools import Logger
+
+        import_id = uuid.uuid4().hex
+        expires = int((now + timedelta(days=KEPT_DAYS)).timestamp())
+        file_parts = self.parts(import_id).keep_file(content, expires=expires)
+        submitted = self.record(
+            *import_key(import_id),
+            import_id=import_id,
+            operator=operator,
+            status="queued",
+            format=kind,
+            sha256=hashlib.sha256(content).hexdigest(),
+            submitted_at=now,
+            file_parts=file_parts,
+            rows=rows,
+            expires_at_epoch=expires,
+            **self.queue.on_record(now),
+        )
+        submitted.save(condition=self.record.pk.does_not_exist())
+        self.queue.add(submitted)
+        Logger(child=True).info(
+            f"{self.what} file queued", extra={"import_id": import_id, "rows": rows, "operator": operator}
+        )
+        return submitted
+
+    def get(self, import_id: str) -> Any:
+        """An import by its id; one that cannot be an id is a 404 like an unknown one."""
+        if not _IMPORT_ID.fullmatch(import_id):
+            raise self.not_found()
+        try:
+            return self.record.get(*import_key(import_id))
+        except self.record.DoesNotExist:
+            raise self.not_found() from None
+
+    def report_lines(self, record: Any) -> Iterator[dict[str, Any]]:
+        parts = self.parts(record.import_id)
+        for part in range(int(record.report_parts)):
+            yield from parts.report_part(part)
+
+    def report(
+        self,
+        request: Any,
+        import_id: str,
+        summary: Callable[[Any], dict[str, Any]] = summary,
+        shown: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] = lambda lines: lines,
+    ) -> dict[str, Any]:
+        """GET .../imports/{import_id}: the import's `summary`, then a page of its report (the
+        lines `shown` as the service shows them) and the cursor of the next one."""
+        from . import web
+
+        status, limit, cursor = report_query(request)
+        record = self.get(import_id)
+        lines, next_line = report_page(
+            self.parts(record.import_id).report_part,
+            int(record.report_parts),
+            language=web.language(request),
+            status=status,
+            limit=limit,
+            cursor=cursor,
+        )
+        return {
+            **summary(record),
+            "items": shown(lines),
+            "next_cursor": str(next_line) if next_line is not None else None,
+        }
+
+    def run(
+        self,
+        import_id: str,
+        *,
+        now: datetime,
+        deadline: Callable[[], bool],
+        apply: Callable[[Any, bytes], list[Any]],
+        follow: Callable[[Any, Callable[[], bool]], bool] | None = None,
+    ) -> bool:
+        """Apply a queued file (`apply(record, content)`: the outcomes, each with `as_stored()`
+        and `status`), write its report, then its follow-up if any; True once done."""
+        from aws_lambda_powertools import Logger
+
+        if not self._lease(import_id, now=now):
+            return False
+        record = self.get(import_id)
+        if record.status in ("queued", "importing"):
+            self._set(record, status="importing")
+            outcomes = apply(record, self.parts(import_id).file(int(record.file_parts)))
+            report_parts = self.parts(import_id).keep_report(
+                [outcome.as_stored() for outcome in outcomes], expires=int(record.expires_at_epoch)
+            )
+            found = counts(outcomes)
+            self._set(
+                record,
+                status=self.follow_up or record.status,
+                report_parts=report_parts,
+                rows=len(outcomes),
+                **found,
+            )
+            Logger(child=True).info(
+                f"{self.what} file applied", extra={"import_id": import_id, "counts": found}
+            )
+        if follow is not None and record.status == self.follow_up and not follow(record, deadline):
+            record.update(actions=[self.record.lease_until.remove()])
+            return False
+        model = self.record
+        actions = [model.lease_until.remove(), *self.queue.leave(record)]
+        if record.status != "done":
+            actions += [model.status.set("done"), model.finished_at.set(now)]
+        record.update(actions=actions)
+        self.queue.left(record)
+        Logger(child=True).info(f"{self.what} file done", extra={"import_id": import_id})
+        return True
+
+    def run_queued(
+        self,
+        *,
+        now: datetime,
+        stop: Callable[[], bool],
+        apply: Callable[[Any, bytes], list[Any]],
+        follow: Callable[[Any, Callable[[], bool]], bool] | None = None,
+    ) -> int:
+        """Run the queued imports (`run`), oldest first, until `stop` says the Lambda's time is
+        running out; how many were done."""
+        done = 0
+        for import_id in self.queue.waiting():
+            if stop():
+                break
+            done += self.run(import_id, now=now, deadline=stop, apply=apply, follow=follow)
+        return done
+
+    def _lease(self, import_id: str, *, now: datetime) -> bool:
+        from pynamodb.exceptions import UpdateError
+
+        moment = int(now.timestamp())
+        model = self.record
+        try:
+            model(*import_key(import_id)).update(
+                actions=[model.lease_until.set(moment + LEASE_SECONDS)],
+                condition=model.pk.exists()
+                & (model.lease_until.does_not_exist() | (model.lease_until <= moment)),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False  # another run holds it
+        return True
+
+    def _set(self, record: Any, **values: Any) -> None:
+        record.update(actions=[getattr(self.record, name).set(value) for name, value in values.items()])

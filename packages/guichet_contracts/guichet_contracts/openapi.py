@@ -194,3 +194,14 @@ def route_of(
     ):
         return None
     return route
+
+
+def file_request_body(description: str, *, jsonl: str, csv: str | None = None) -> dict[str, Any]:
+    """The body of an import's POST: a file, as JSON Lines (`jsonl` says its lines) and, if `csv`
+    says its columns, as CSV. The JSON Lines file has no JSON type: it is any bytes, and a value of
+    any type goes on the wire as a text (`{}` is a file of one line)."""
+    content: dict[str, Any] = {}
+    if csv is not None:
+        content["text/csv"] = {"schema": {"type": "string", "description": f"CSV (UTF-8): {csv}"}}
+    content["application/jsonl"] = {"schema": {"description": f"JSON Lines (UTF-8): {jsonl}"}}
+    return {"required": True, "description": description, "content": content}

@@ -34,16 +34,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from guichet_contracts import import_files
 from guichet_contracts.words import Phrase
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from . import accounts, customer_events
 from .errors import NotFound, ValidationFailed
@@ -56,7 +55,6 @@ from .models import (
     LoginName,
     account_key,
     external_key,
-    import_key,
     login_key,
     transaction,
 )
@@ -65,7 +63,6 @@ logger = Logger(child=True)
 
 MAX_FILE_BYTES = import_files.MAX_FILE_BYTES
 MAX_ROWS = import_files.MAX_ROWS
-KEPT_DAYS = 30
 TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 QUEUED = "CUSTOMER_IMPORT"  # due_pk of an import waiting for the job (the `due` index)
 
@@ -135,11 +132,6 @@ class Outcome:
         if self.fields:
             stored["fields"] = import_files.stored_fields(self.fields)
         return stored
-
-
-def file_format(content_type: str | None) -> str:
-    """`csv` or `jsonl` from the request's Content-Type; 415 for anything else."""
-    return import_files.file_format(content_type)
 
 
 def _address_cells(given: dict[str, Any]) -> dict[str, Any]:
@@ -533,148 +525,53 @@ def as_customer(account: Account) -> dict[str, Any]:
 
 # --- files ----------------------------------------------------------------------------------
 
+JOB = import_files.FileJob(
+    what="customers",
+    record=CustomerImport,
+    parts=ImportPart,
+    queue=import_files.QueueIndex(Account.due, QUEUED),
+    not_found=NotFound,
+    follow_up="inviting",
+)
+
 
 def submit(content: bytes, kind: str, *, operator: str, now: datetime) -> CustomerImport:
     """Keep a file for the job (after checking it can be read: a bad file is a 422 now, not a
     report later) and queue it."""
     rows = read_rows(content, kind, validate=False)  # the rows are validated by the job
-    import_id = uuid.uuid4().hex
-    expires = int((now + timedelta(days=KEPT_DAYS)).timestamp())
-    file_parts = _parts(import_id).keep_file(content, expires=expires)
-    submitted = CustomerImport(
-        *import_key(import_id),
-        import_id=import_id,
-        operator=operator,
-        status="queued",
-        format=kind,
-        sha256=hashlib.sha256(content).hexdigest(),
-        submitted_at=now,
-        file_parts=file_parts,
-        rows=len(rows),
-        expires_at_epoch=expires,
-        due_pk=QUEUED,
-        due_at=accounts.iso(now),
-    )
-    submitted.save(condition=CustomerImport.pk.does_not_exist())
-    logger.info(
-        "customers file queued", extra={"import_id": import_id, "rows": len(rows), "operator": operator}
-    )
-    return submitted
-
-
-def get_import(import_id: str) -> CustomerImport:
-    try:
-        return CustomerImport.get(*import_key(import_id))
-    except DoesNotExist:
-        raise NotFound() from None
+    return JOB.submit(content, kind, rows=len(rows), operator=operator, now=now)  # type: ignore[no-any-return]
 
 
 def summary(item: CustomerImport) -> dict[str, Any]:
     return {**import_files.summary(item), "invitations_sent": int(item.invitations_sent)}
 
 
-def report_page(
-    item: CustomerImport, *, language: str, status: str | None, limit: int, cursor: int
-) -> tuple[list[dict[str, Any]], int | None]:
-    """A page of the report's lines from the `cursor`-th on (those of `status` only, if given)."""
-    return import_files.report_page(
-        _parts(item.import_id).report_part,
-        int(item.report_parts),
-        language=language,
-        status=status,
-        limit=limit,
-        cursor=cursor,
+def run_queued(*, now: datetime, stop: Callable[[], bool]) -> int:
+    """Apply the queued files, write their reports, mail their invitations (import_files.FileJob),
+    oldest first; stopped by `stop` while inviting, a file stays queued for the job's next run."""
+    return JOB.run_queued(
+        now=now,
+        stop=stop,
+        apply=lambda item, content: apply(read_rows(content, item.format), now=now),
+        follow=lambda item, deadline: _invite(item, now=now, deadline=deadline),
     )
 
 
-def _parts(import_id: str) -> import_files.Parts:
-    return import_files.Parts(ImportPart, lambda part: import_key(import_id, part))
-
-
-def queued() -> list[str]:
-    """The imports waiting for the job, oldest first."""
-    return [item.pk.removeprefix("IMPORT#") for item in Account.due.query(QUEUED)]
-
-
-LEASE_SECONDS = 16 * 60  # longer than the job's Lambda may run
-
-
-def run(import_id: str, *, now: datetime, deadline: Callable[[], bool]) -> bool:
-    """Apply a queued file, write its report, mail its invitations; True once done. Stopped by
-    `deadline` (the Lambda's time running out) before the end, it stays queued, and a later run
-    of the job goes on from what is done. A run holds the import (a lease) so that two runs of
-    the job never apply one file at once."""
+def _invite(item: CustomerImport, *, now: datetime, deadline: Callable[[], bool]) -> bool:
+    """The invitations of the customers a file created, in batches, until `deadline`."""
     from . import invitations
 
-    if not _lease(import_id, now=now):
-        return False
-    item = get_import(import_id)
-    if item.status in ("queued", "importing"):
-        _set(item, status="importing")
-        content = _parts(import_id).file(int(item.file_parts))
-        outcomes = apply(read_rows(content, item.format), now=now)
-        _write_report(item, outcomes)
-        logger.info(
-            "customers file applied", extra={"import_id": import_id, "counts": import_files.counts(outcomes)}
+    ids = [line["customer_id"] for line in JOB.report_lines(item) if line.get("customer_id")]
+    for start in range(0, len(ids), invitations.BATCH):
+        if deadline():
+            return False
+        batch = import_files.batch_get(
+            Account, [account_key(cid) for cid in ids[start : start + invitations.BATCH]]
         )
-    if item.status == "inviting":
-        ids = [line["customer_id"] for line in _report_lines(item) if line.get("customer_id")]
-        for start in range(0, len(ids), invitations.BATCH):
-            if deadline():
-                _release(item)
-                return False
-            batch = import_files.batch_get(
-                Account, [account_key(cid) for cid in ids[start : start + invitations.BATCH]]
-            )
-            sent = invitations.invite_pending(batch, now=now)
-            if sent:
-                item.update(actions=[CustomerImport.invitations_sent.add(sent)])
-        item.update(
-            actions=[
-                CustomerImport.status.set("done"),
-                CustomerImport.finished_at.set(now),
-                CustomerImport.due_pk.remove(),
-                CustomerImport.due_at.remove(),
-                CustomerImport.lease_until.remove(),
-            ]
-        )
-        logger.info(
-            "customers file done", extra={"import_id": import_id, "invited": int(item.invitations_sent)}
-        )
-    return True
-
-
-def _lease(import_id: str, *, now: datetime) -> bool:
-    moment = int(now.timestamp())
-    try:
-        CustomerImport(*import_key(import_id)).update(
-            actions=[CustomerImport.lease_until.set(moment + LEASE_SECONDS)],
-            condition=(CustomerImport.due_pk == QUEUED)
-            & (CustomerImport.lease_until.does_not_exist() | (CustomerImport.lease_until <= moment)),
-        )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return False  # done, or another run holds it
-    return True
-
-
-def _release(item: CustomerImport) -> None:
-    item.update(actions=[CustomerImport.lease_until.remove()])
-
-
-def _report_lines(item: CustomerImport) -> Iterable[dict[str, Any]]:
-    for part in range(int(item.report_parts)):
-        yield from _parts(item.import_id).report_part(part)
-
-
-def _write_report(item: CustomerImport, outcomes: list[Outcome]) -> None:
-    parts = _parts(item.import_id).keep_report(
-        [outcome.as_stored() for outcome in outcomes], expires=int(item.expires_at_epoch)
+        sent = invitations.invite_pending(batch, now=now)
+        if sent:
+            item.update(actions=[CustomerImport.invitations_sent.add(sent)])
+    logger.info(
+        "customers invited", extra={"import_id": item.import_id, "invited": int(item.invitations_sent)}
     )
-    counts = import_files.counts(outcomes)
-    _set(item, status="inviting", report_parts=parts, rows=len(outcomes), **counts)
-
-
-def _set(item: CustomerImport, **values: Any) -> None:
-    item.update(actions=[getattr(CustomerImport, name).set(value) for name, value in values.items()])
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Rate
-from guichet_contracts import events
+from guichet_contracts import events, import_files
 
 jobs = Blueprint(__name__)
 
@@ -25,19 +25,13 @@ def apply_customer_imports(event: Any) -> dict[str, int]:
     most RUN_SECONDS of the Lambda's 15 minutes; what is left goes on at the next run."""
     import time
 
-    from .customer_import import queued, run
+    from .customer_import import run_queued
 
-    now = events.scheduled_time(event)
     stop_at = time.monotonic() + RUN_SECONDS
-    done = 0
-    for import_id in queued():
-        if time.monotonic() >= stop_at:
-            break
-        done += run(import_id, now=now, deadline=lambda: time.monotonic() >= stop_at)
-    return {"done": done}
+    return {"done": run_queued(now=events.scheduled_time(event), stop=lambda: time.monotonic() >= stop_at)}
 
 
-RUN_SECONDS = 12 * 60  # of the 15 minutes a Lambda may run (.chalice/config.json): room to stop
+RUN_SECONDS = import_files.RUN_SECONDS  # of the 15 minutes a Lambda may run (.chalice/config.json)
 
 
 @jobs.schedule(Rate(1, unit=Rate.MINUTES), name="retry_webhook_deliveries")

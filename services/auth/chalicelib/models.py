@@ -38,8 +38,8 @@ due_at = the next attempt), so each job reads what is due and nothing else.
 from __future__ import annotations
 
 from guichet_contracts import retries
+from guichet_contracts.import_files import ImportPartData, ImportRecord
 from pynamodb.attributes import (
-    BinaryAttribute,
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
@@ -232,24 +232,10 @@ class Invitation(_AuthItem):
     sent_at = UTCDateTimeAttribute(null=True)
 
 
-class CustomerImport(_AuthItem):
-    import_id = UnicodeAttribute()
-    operator = UnicodeAttribute()  # the operator token's sub
-    status = UnicodeAttribute()  # queued | importing | inviting | done | failed
-    format = UnicodeAttribute()  # csv | jsonl
-    sha256 = UnicodeAttribute()
-    submitted_at = UTCDateTimeAttribute()
-    finished_at = UTCDateTimeAttribute(null=True)
-    file_parts = NumberAttribute()
-    report_parts = NumberAttribute(default=0)
-    rows = NumberAttribute(default=0)
-    created = NumberAttribute(default=0)
-    updated = NumberAttribute(default=0)
-    unchanged = NumberAttribute(default=0)
-    rejected = NumberAttribute(default=0)
+class CustomerImport(ImportRecord, _AuthItem):
+    """A customers file (import_files.ImportRecord); status inviting between its report and done."""
+
     invitations_sent = NumberAttribute(default=0)
-    expires_at_epoch = NumberAttribute()
-    lease_until = NumberAttribute(null=True)  # epoch seconds: a run of the job holds it until then
     due_pk = UnicodeAttribute(null=True)  # while queued: in the `due` index for the job
     due_at = UnicodeAttribute(null=True)
 
@@ -279,9 +265,8 @@ class RecoveryOpen(_AuthItem):
     case_id = UnicodeAttribute()
 
 
-class ImportPart(_AuthItem):
-    data = BinaryAttribute(legacy_encoding=False)  # zlib-compressed
-    expires_at_epoch = NumberAttribute()
+class ImportPart(ImportPartData, _AuthItem):
+    pass
 
 
 class Contact(_AuthItem):

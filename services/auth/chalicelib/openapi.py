@@ -432,19 +432,11 @@ _FILE_COLUMNS = (
     "number checked by format and check digits, VIES not consulted), address_line1, address_line2, "
     "address_postal_code, address_city, address_country"
 )
-FILE_REQUEST_BODY = {
-    "required": True,
-    "description": "A customers file, 5 MB and 50,000 rows at most",
-    "content": {
-        "text/csv": {"schema": {"type": "string", "description": f"CSV (UTF-8): {_FILE_COLUMNS}"}},
-        "application/jsonl": {
-            "schema": {
-                "type": "string",
-                "description": "JSON Lines: one object per line, OperatorCustomer's fields and external_id",
-            }
-        },
-    },
-}
+FILE_REQUEST_BODY = openapi.file_request_body(
+    "A customers file, 5 MB and 50,000 rows at most",
+    csv=_FILE_COLUMNS,
+    jsonl="one object per line, OperatorCustomer's fields and external_id",
+)
 _OPERATOR_ROUTES = [
     Route(
         "PUT",

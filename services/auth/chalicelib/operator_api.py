@@ -23,7 +23,6 @@ operator_api = Blueprint(__name__)
 operators = OperatorTokenVerifier.from_settings(settings)
 SCOPE = "customers:write"
 FILE_TYPES = import_files.FILE_TYPES
-_IMPORT_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _now() -> datetime:
@@ -62,10 +61,7 @@ def submit_import() -> Response:
     from . import customer_import
 
     operator = _operator()
-    request = operator_api.current_request
-    kind = customer_import.file_format(request.headers.get("content-type"))
-    raw = request.raw_body or b""
-    content = raw.encode() if isinstance(raw, str) else raw
+    kind, content = import_files.sent_file(operator_api.current_request)
     submitted = customer_import.submit(content, kind, operator=operator, now=_now())
     return Response(body=customer_import.summary(submitted), status_code=202)
 
@@ -73,22 +69,9 @@ def submit_import() -> Response:
 @operator_api.route("/operator/customers/imports/{import_id}", methods=["GET"])
 def import_report(import_id: str) -> dict[str, Any]:
     from . import customer_import
-    from .errors import NotFound
 
     _operator()
-    if not _IMPORT_ID.fullmatch(import_id):
-        raise NotFound()
-    request = operator_api.current_request
-    status, limit, cursor = import_files.report_query(request)
-    item = customer_import.get_import(import_id)
-    lines, next_line = customer_import.report_page(
-        item, language=web.language(request), status=status, limit=limit, cursor=cursor
-    )
-    return {
-        **customer_import.summary(item),
-        "items": lines,
-        "next_cursor": str(next_line) if next_line is not None else None,
-    }
+    return customer_import.JOB.report(operator_api.current_request, import_id, customer_import.summary)
 
 
 # --- recovery cases (recovery.py) ------------------------------------------------------------

@@ -4,8 +4,8 @@
 Exported: the account (never the password's hash, nor a code's), its login names, sessions and
 known devices, its second factors (the authenticator app's dates, never its secret nor its
 recovery codes' digests; the passkeys: name, dates, credential id and public key), contacts,
-the invitation of an imported customer and the provider's id, the recovery case open, the exports asked for, and what this service knows of the contracts and
-amounts due (closure.py).
+the invitation of an imported customer and the provider's id, the recovery case open, the
+exports asked for, and what this service knows of the contracts and amounts due (closure.py).
 
 On closure: the account is kept as a pseudonymized record (its customer id, dates, status
 `closed`) so that the id is never given again and events about it are understood; its login

@@ -204,7 +204,11 @@ def default_payment_mode(customer_id: str) -> str:
         preferred = Preferences.get(customer_pk(customer_id), "PREFERENCES").payment_method
     except DoesNotExist:
         preferred = None
-    mandate = _has_mandate(customer_id)
+    return payment_mode_for(preferred, mandate=_has_mandate(customer_id))
+
+
+def payment_mode_for(preferred: str | None, *, mandate: bool) -> str:
+    """How a new invoice is paid given the customer's preferred method and whether a mandate is on file."""
     if preferred in ("card", "check", "tip"):
         return str(preferred)
     return "direct_debit" if mandate else "card"

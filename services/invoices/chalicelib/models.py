@@ -18,6 +18,9 @@
 | Counter (invoice numbers of a year) | COUNTER#<year> | COUNTER |
 | NumberClaim (a provider's number, imported once) | PROVIDER_NUMBER#<NUMBER> | NUMBER |
 | Stamp (overdue reminders sent, duplicates made) | STAMP#<what> | <when or stage> |
+| InvoiceImport (an invoices file and its counts, invoice_import.py) | IMPORT#<import_id> | IMPORT |
+| ImportPart (the file, then its report, compressed, in parts) | IMPORT#<import_id> | FILE#<n> or REPORT#<n> |
+| ImportQueued (a file waiting for the job) | IMPORTS | <submitted_at>#<import_id> |
 | Powertools idempotency records | IDEMPOTENCY#<route> | <hash> |
 | ProviderEvent (a Stripe webhook event handled) | PROVIDER_EVENT#<event id> | EVENT |
 
@@ -30,6 +33,7 @@ invoices by due date (then by reminder, suspension or void date), installments n
 from __future__ import annotations
 
 from guichet_contracts import retries
+from guichet_contracts.import_files import ImportPartData, ImportRecord, QueuedImport
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -298,6 +302,18 @@ class NumberClaim(Item, discriminator="number_claim"):
 
     invoice_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
+
+
+class InvoiceImport(ImportRecord, Item, discriminator="invoice_import"):
+    """An invoices file an operator submitted, its counts and where the job is with it."""
+
+
+class ImportPart(ImportPartData, Item, discriminator="import_part"):
+    """A part of an invoices file, then of its report."""
+
+
+class ImportQueued(QueuedImport, Item, discriminator="import_queued"):
+    """An invoices file waiting for the job: one Query finds them."""
 
 
 class Counter(Item, discriminator="counter"):

@@ -157,6 +157,31 @@ ROUTES = [
         responses={**_PROVIDER_INVOICE_PUT, 413: ERROR, 415: ERROR, 422: ERROR},
     ),
 ]
+ROUTES += [
+    Route(
+        "POST",
+        "/operator/provider-invoices/imports",
+        "Operator: import a file of the provider's invoices (JSON Lines: one ProviderInvoice body a line"
+        " with its customer_id and external_id; CSV: 415), applied by apply_invoice_imports; their PDFs"
+        " then by PUT .../provider-invoices/{external_id}/pdf",
+        operator_scope=SCOPE,
+        responses={202: "InvoiceImport", 403: ERROR, 413: ERROR, 415: ERROR, 422: ERROR},
+    ),
+    Route(
+        "GET",
+        "/operator/provider-invoices/imports/{import_id}",
+        "Operator: an invoices import's counts and its report, a line per invoice (awaiting_pdf: its PDF"
+        " not stored yet)",
+        query=(("status", one_of("created", "updated", "unchanged", "rejected")), PAGE_LIMIT, "cursor"),
+        operator_scope=SCOPE,
+        responses={200: "InvoiceImportReport", 403: ERROR, 404: ERROR, 422: ERROR},
+    ),
+]
+IMPORT_PATH = "/invoices/operator/provider-invoices/imports"
+IMPORT_REQUEST_BODY = openapi.file_request_body(
+    "An invoices file, 5 MB and 50,000 lines at most",
+    jsonl="one object a line, ImportedInvoice: ProviderInvoice's fields, customer_id and external_id",
+)
 PDF_PATH = "/invoices/operator/customers/{customer_id}/provider-invoices/{external_id}/pdf"
 PDF_REQUEST_BODY = {
     "required": True,
@@ -168,4 +193,8 @@ PDF_REQUEST_BODY = {
 def document() -> dict[str, Any]:
     built = openapi.document(service="invoices", routes=ROUTES, components=_SCHEMAS, schemas=schemas)
     built["paths"][PDF_PATH]["put"]["requestBody"] = PDF_REQUEST_BODY
+    built["paths"][IMPORT_PATH]["post"]["requestBody"] = IMPORT_REQUEST_BODY
+    line = schemas.ImportedInvoice.model_json_schema(ref_template="#/components/schemas/{model}")
+    built["components"]["schemas"].update(line.pop("$defs", {}))
+    built["components"]["schemas"]["ImportedInvoice"] = line  # a line of IMPORT_PATH's file
     return built

@@ -9,7 +9,8 @@ token; every write is logged with the operator's `sub` and kept on what it chang
 - a credit note against an invoice (amount, reason; with an Idempotency-Key), refunded by the
   method that paid it (or deducted from what is still due on it);
 - a refund made by hand (one waiting for an operator, or one the provider declined);
-- an invoice of the provider's own billing, its data then its PDF (provider_invoices.py).
+- an invoice of the provider's own billing, its data then its PDF (provider_invoices.py), or a
+  file of thousands of them, applied by the `apply_invoice_imports` job (invoice_import.py).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from chalice import Blueprint, Response
-from guichet_contracts import web
+from chalice import Blueprint, Rate, Response
+from guichet_contracts import events, import_files, web
 from guichet_contracts.idempotency import Idempotency, key_of
 from guichet_contracts.operator_tokens import OperatorTokenVerifier
 from guichet_contracts.words import Phrase
@@ -159,3 +160,43 @@ def provider_invoice_pdf(customer_id: str, external_id: str) -> Response:
         customer, external, raw.encode() if isinstance(raw, str) else raw, operator=operator
     )
     return Response(body=provider_invoices.as_dict(invoice), status_code=201 if stored else 200)
+
+
+@operator_api.route(
+    "/operator/provider-invoices/imports",
+    methods=["POST"],
+    # CSV and JSON too, so that the token is checked first and they get our 415
+    content_types=[*import_files.JSON_LINES, "text/csv", "application/json"],
+)
+def provider_invoices_import() -> Response:
+    from . import invoice_import
+
+    operator = _operator()
+    request = operator_api.current_request
+    invoice_import.file_format(request.headers.get("content-type"))
+    _kind, content = import_files.sent_file(request)
+    submitted = invoice_import.submit(content, operator=operator, now=_now())
+    return Response(body=import_files.summary(submitted), status_code=202)
+
+
+@operator_api.route("/operator/provider-invoices/imports/{import_id}", methods=["GET"])
+def provider_invoices_import_report(import_id: str) -> dict[str, Any]:
+    from . import invoice_import
+
+    _operator()
+    return invoice_import.JOB.report(operator_api.current_request, import_id, shown=invoice_import.with_pdfs)
+
+
+@operator_api.schedule(Rate(1, unit=Rate.MINUTES), name="apply_invoice_imports")
+def apply_invoice_imports(event: Any) -> dict[str, int]:
+    """Applies the invoices files operators submitted, oldest first, for at most
+    import_files.RUN_SECONDS of the Lambda's 15 minutes; what is left goes on at the next run."""
+    import time
+
+    from . import invoice_import
+
+    stop_at = time.monotonic() + import_files.RUN_SECONDS
+    done = invoice_import.run_queued(
+        now=events.scheduled_time(event), stop=lambda: time.monotonic() >= stop_at
+    )
+    return {"done": done}

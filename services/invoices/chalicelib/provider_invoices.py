@@ -82,16 +82,69 @@ def put(
     existing = _imported(external_id)
     if existing is not None:
         return False, _same_or_conflict(existing, customer_id, sent)
-    issued_on, due_on = _days(body)
-    lines = _priced(body)
-    _check_totals(body, lines)
+    issued_on, due_on, lines = checked(body)
     party = billing_parties.get(customer_id)
     if party is None:
         raise UnknownCustomer(fields={"customer_id": Phrase("field.unknown_customer")})
+    check_number(body)
+    invoice = new_invoice(
+        customer_id,
+        external_id,
+        body,
+        checked=(issued_on, due_on, lines),
+        party=party,
+        payment_mode=invoicing.default_payment_mode(customer_id),
+        operator=operator,
+        now=now,
+    )
+    if not invoicing._number_and_save(
+        invoice, source_of(external_id), issued_on.year, provider_number=body.number
+    ):
+        return False, _same_or_conflict(invoice, customer_id, sent)  # a concurrent PUT saved it first
+    imported(invoice, operator=operator)
+    return True, invoice
+
+
+def imported(invoice: Invoice, *, operator: str) -> None:
+    logger.info(
+        "operator imported an invoice",
+        extra={
+            "operator": operator,
+            "customer_id": invoice.customer_id,
+            "external_id": invoice.external_id,
+            "number": invoice.number,
+        },
+    )
+
+
+def checked(body: ProviderInvoice) -> tuple[date, date, list[vat.PricedLine]]:
+    """The invoice's days and priced lines, its totals checked against them; else a 422."""
+    issued_on, due_on = _days(body)
+    lines = _priced(body)
+    _check_totals(body, lines)
+    return issued_on, due_on, lines
+
+
+def check_number(body: ProviderInvoice) -> None:
+    """The provider's numbers are never Guichet's own (F<year>-<n>): a 409."""
     if _GUICHET_NUMBER.fullmatch(body.number):
         raise NumberTaken(fields={"number": Phrase("field.guichet_number_range")})
+
+
+def new_invoice(
+    customer_id: str,
+    external_id: str,
+    body: ProviderInvoice,
+    *,
+    checked: tuple[date, date, list[vat.PricedLine]],
+    party: Any,
+    payment_mode: str,
+    operator: str,
+    now: datetime,
+) -> Invoice:
+    """The imported invoice, not yet saved (invoicing._number_and_save, or a file's transaction)."""
+    issued_on, due_on, lines = checked
     invoice_id = invoicing.new_invoice_id(issued_on)
-    breakdown = vat.breakdown(lines)
     invoice = Invoice(
         customer_pk(customer_id),
         f"INVOICE#{invoice_id}",
@@ -107,7 +160,7 @@ def put(
         total_cents=body.total_cents,
         amount_due_cents=body.total_cents,
         currency=body.currency,
-        payment_mode=invoicing.default_payment_mode(customer_id),
+        payment_mode=payment_mode,
         lines=invoicing.stored(lines),
         payments=[],
         pdf_key=f"invoices/{customer_id}/{invoice_id}.pdf",
@@ -115,29 +168,16 @@ def put(
         source=source_of(external_id),
         subscription_ids=[body.subscription_id] if body.subscription_id else [],
         billing_party=billing_parties.printed(party, customer_id),
-        tax_breakdown=breakdown,
+        tax_breakdown=vat.breakdown(lines),
         issued_by=operator,
         origin=ORIGIN,
         external_id=external_id,
-        import_digest=sent,
+        import_digest=digest(body),
         created_at=now,
     )
     if invoice.status == "open":  # reminded, dunned and debited as Guichet's own (the due index)
         invoice.due_pk, invoice.due_sk = f"INVOICE_DUE#{invoice.due_on}", f"{customer_id}#{invoice_id}"
-    if not invoicing._number_and_save(
-        invoice, source_of(external_id), issued_on.year, provider_number=body.number
-    ):
-        return False, _same_or_conflict(invoice, customer_id, sent)  # a concurrent PUT saved it first
-    logger.info(
-        "operator imported an invoice",
-        extra={
-            "operator": operator,
-            "customer_id": customer_id,
-            "external_id": external_id,
-            "number": invoice.number,
-        },
-    )
-    return True, invoice
+    return invoice
 
 
 def _imported(external_id: str) -> Invoice | None:

@@ -208,6 +208,50 @@ class Preferences(ResponseModel):
     payment_method: Method
 
 
+class InvoiceImportLine(ResponseModel):
+    """One line of an invoices file: its number and what became of it."""
+
+    model_config = ConfigDict(
+        json_schema_extra=not_null("customer_id", "invoice_id", "number", "awaiting_pdf", "fields")
+    )
+
+    line: int = Field(ge=1)
+    external_id: str | None
+    status: Literal["created", "unchanged", "rejected"]
+    customer_id: str | None = None
+    invoice_id: str | None = None
+    number: str | None = None
+    awaiting_pdf: bool | None = Field(
+        default=None,
+        description="true while its PDF has not been stored (PUT .../provider-invoices/{external_id}/pdf):"
+        " the invoice is announced to the customer then",
+    )
+    fields: dict[str, str] | None = None  # a rejected line: each wrong field and why
+
+
+class InvoiceImport(ResponseModel):
+    """An invoices file: where its import is, and its counts once applied."""
+
+    import_id: str
+    status: Literal["queued", "importing", "done"]
+    format: Literal["jsonl"]
+    sha256: str
+    submitted_at: datetime
+    finished_at: datetime | None
+    rows: int
+    created: int
+    updated: int = Field(description="always 0: an issued invoice is never changed")
+    unchanged: int
+    rejected: int
+
+
+class InvoiceImportReport(InvoiceImport):
+    """The import and a page of its lines (`?status=` for one kind, `?cursor=` for the next page)."""
+
+    items: list[InvoiceImportLine]
+    next_cursor: str | None
+
+
 ANSWERS: tuple[type[BaseModel], ...] = (
     Health,
     Invoice,
@@ -220,4 +264,6 @@ ANSWERS: tuple[type[BaseModel], ...] = (
     Preferences,
     PaymentProvider,
     WebhookReceived,
+    InvoiceImport,
+    InvoiceImportReport,
 )

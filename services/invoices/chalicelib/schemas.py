@@ -104,6 +104,13 @@ class ProviderInvoice(_Body):
     subscription_id: SubscriptionId | None = None
 
 
+class ImportedInvoice(ProviderInvoice):
+    """A line of an invoices file: the ProviderInvoice body, its customer and the provider's id."""
+
+    customer_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+    external_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")]
+
+
 Body = TypeVar("Body", bound=_Body)
 
 

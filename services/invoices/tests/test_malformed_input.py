@@ -293,6 +293,8 @@ PROTECTED = [
     ("POST", "/operator/customers/tm000001-GU/refunds/rf_in_20261123_0000000000_00/made"),
     ("PUT", "/operator/customers/tm000001-GU/provider-invoices/inv-000001"),
     ("PUT", "/operator/customers/tm000001-GU/provider-invoices/inv-000001/pdf"),
+    ("POST", "/operator/provider-invoices/imports"),
+    ("GET", "/operator/provider-invoices/imports/0123456789abcdef0123456789abcdef"),
 ]
 
 
@@ -303,7 +305,7 @@ def test_the_protected_list_is_every_route_but_health_the_document_and_the_webho
     protected = {(route.method, route.path) for route in ROUTES if route.protected}
     public = {(route.method, route.path) for route in ROUTES if not route.protected}
     assert public == {("GET", "/health"), ("GET", "/openapi.json"), ("POST", "/payments/stripe/webhook")}
-    assert len(protected) == len(PROTECTED) == 18
+    assert len(protected) == len(PROTECTED) == 20
 
 
 def bad_tokens(signer: Any, customer_id: str) -> dict[str, dict[str, str]]:

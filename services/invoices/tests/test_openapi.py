@@ -49,7 +49,7 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
     # When the operations of the document are listed
     documented = documented_operations(openapi_document)
 
-    # Then they are the same set: the 21 operations (6 for operators, 1 Stripe's webhook), the list
+    # Then they are the same set: the 23 operations (8 for operators, 1 Stripe's webhook), the list
     # route being /invoices itself
     assert documented == routed
     assert documented == {
@@ -74,6 +74,8 @@ def test_the_documented_operations_are_exactly_the_routes_of_the_app(
         ("post", "/invoices/operator/customers/{customer_id}/refunds/{refund_id}/made"),
         ("put", "/invoices/operator/customers/{customer_id}/provider-invoices/{external_id}"),
         ("put", "/invoices/operator/customers/{customer_id}/provider-invoices/{external_id}/pdf"),
+        ("post", "/invoices/operator/provider-invoices/imports"),
+        ("get", "/invoices/operator/provider-invoices/imports/{import_id}"),
     }
 
 

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -78,8 +77,6 @@ from .schemas import ContractTerms, ImportedContract
 
 logger = Logger(child=True)
 
-KEPT_DAYS = 30
-LEASE_SECONDS = 16 * 60  # longer than the job's Lambda may run
 RUNNING = ("active", "suspended")
 ENDED = ("cancelled", "expired")
 RESULTS = import_files.RESULTS
@@ -846,133 +843,28 @@ def as_operator(subscription: Subscription) -> dict[str, Any]:
 
 # --- files ----------------------------------------------------------------------------------
 
-
-def import_key(import_id: str, part: str = "IMPORT") -> tuple[str, str]:
-    return f"IMPORT#{import_id}", part
+JOB = import_files.FileJob(
+    what="contracts",
+    record=ContractImport,
+    parts=ImportPart,
+    queue=import_files.QueueItems(ImportQueued),
+    not_found=NotFound,
+)
 
 
 def submit(content: bytes, kind: str, *, operator: str, now: datetime, today: date) -> ContractImport:
     """Keep a file for the job (after checking it can be read: a bad file is a 422 now, not a
     report later) and queue it."""
     rows = read_rows(content, kind, today=today, validate=False)
-    import_id = uuid.uuid4().hex
-    expires = int((now + timedelta(days=KEPT_DAYS)).timestamp())
-    file_parts = _parts(import_id).keep_file(content, expires=expires)
-    submitted = ContractImport(
-        *import_key(import_id),
-        import_id=import_id,
-        operator=operator,
-        status="queued",
-        format=kind,
-        sha256=hashlib.sha256(content).hexdigest(),
-        submitted_at=now,
-        file_parts=file_parts,
-        rows=len(rows),
-        expires_at_epoch=expires,
-    )
-    submitted.save(condition=ContractImport.pk.does_not_exist())
-    ImportQueued("IMPORTS", f"{_iso(now)}#{import_id}", import_id=import_id, expires_at_epoch=expires).save()
-    logger.info(
-        "contracts file queued", extra={"import_id": import_id, "rows": len(rows), "operator": operator}
-    )
-    return submitted
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def get_import(import_id: str) -> ContractImport:
-    try:
-        return ContractImport.get(*import_key(import_id))
-    except DoesNotExist:
-        raise NotFound() from None
-
-
-def summary(item: ContractImport) -> dict[str, Any]:
-    return import_files.summary(item)
-
-
-def report_page(
-    item: ContractImport, *, language: str, status: str | None, limit: int, cursor: int
-) -> tuple[list[dict[str, Any]], int | None]:
-    return import_files.report_page(
-        _parts(item.import_id).report_part,
-        int(item.report_parts),
-        language=language,
-        status=status,
-        limit=limit,
-        cursor=cursor,
-    )
-
-
-def _parts(import_id: str) -> import_files.Parts:
-    return import_files.Parts(ImportPart, lambda part: import_key(import_id, part))
-
-
-def queued() -> list[ImportQueued]:
-    """The imports waiting for the job, oldest first."""
-    return [item for item in ImportQueued.query("IMPORTS") if isinstance(item, ImportQueued)]
-
-
-def run(waiting: ImportQueued, *, now: datetime, today: date) -> bool:
-    """Apply a queued file and write its report; True once done. A run holds the import (a lease)
-    so that two runs of the job never apply one file at once; a run that stopped midway (its
-    Lambda ended) leaves the file queued, and the next one applies it again: rows applied already
-    are then unchanged."""
-    import_id = waiting.import_id
-    if not _lease(import_id, now=now):
-        return False
-    item = get_import(import_id)
-    if item.status != "done":
-        item.update(actions=[ContractImport.status.set("importing")])
-        content = _parts(import_id).file(int(item.file_parts))
-        outcomes = apply(read_rows(content, item.format, today=today), now=now, today=today)
-        _write_report(item, outcomes, now=now)
-        logger.info(
-            "contracts file applied", extra={"import_id": import_id, "counts": import_files.counts(outcomes)}
-        )
-    waiting.delete()
-    return True
-
-
-def _lease(import_id: str, *, now: datetime) -> bool:
-    moment = int(now.timestamp())
-    try:
-        ContractImport(*import_key(import_id)).update(
-            actions=[ContractImport.lease_until.set(moment + LEASE_SECONDS)],
-            condition=ContractImport.pk.exists()
-            & (ContractImport.lease_until.does_not_exist() | (ContractImport.lease_until <= moment)),
-        )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
-
-
-def _write_report(item: ContractImport, outcomes: list[Outcome], *, now: datetime) -> None:
-    parts = _parts(item.import_id).keep_report(
-        [outcome.as_stored() for outcome in outcomes], expires=int(item.expires_at_epoch)
-    )
-    counts = import_files.counts(outcomes)
-    item.update(
-        actions=[
-            ContractImport.status.set("done"),
-            ContractImport.finished_at.set(now),
-            ContractImport.report_parts.set(parts),
-            ContractImport.rows.set(len(outcomes)),
-            ContractImport.lease_until.remove(),
-            *(getattr(ContractImport, name).set(value) for name, value in counts.items()),
-        ]
-    )
+    return JOB.submit(content, kind, rows=len(rows), operator=operator, now=now)  # type: ignore[no-any-return]
 
 
 def run_queued(*, now: datetime, today: date, stop: Callable[[], bool]) -> int:
-    """Apply the queued files, oldest first, until `stop` says the Lambda's time is running out."""
-    done = 0
-    for waiting in queued():
-        if stop():
-            break
-        done += run(waiting, now=now, today=today)
-    return done
+    """Apply the queued files, oldest first (import_files.FileJob), until `stop` says the
+    Lambda's time is running out; a run stopped midway applies the file again, the rows applied
+    already then unchanged."""
+    return JOB.run_queued(
+        now=now,
+        stop=stop,
+        apply=lambda item, content: apply(read_rows(content, item.format, today=today), now=now, today=today),
+    )

@@ -22,7 +22,6 @@ from .settings import settings
 
 contract_import_api = Blueprint(__name__)
 _ID = re.compile(r"[A-Za-z0-9-]{1,64}")
-_IMPORT_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _now() -> datetime:
@@ -86,37 +85,21 @@ def submit_import() -> Response:
     from . import contract_import
 
     operator = _operator()
-    request = contract_import_api.current_request
-    kind = import_files.file_format(request.headers.get("content-type"))
-    raw = request.raw_body or b""
-    content = raw.encode() if isinstance(raw, str) else raw
+    kind, content = import_files.sent_file(contract_import_api.current_request)
     now = _now()
     submitted = contract_import.submit(content, kind, operator=operator, now=now, today=_today(now))
-    return Response(body=contract_import.summary(submitted), status_code=202)
+    return Response(body=import_files.summary(submitted), status_code=202)
 
 
 @contract_import_api.route("/operator/subscriptions/imports/{import_id}", methods=["GET"])
 def import_report(import_id: str) -> dict[str, Any]:
     from . import contract_import
-    from .errors import NotFound
 
     _operator()
-    if not _IMPORT_ID.fullmatch(import_id):
-        raise NotFound()
-    request = contract_import_api.current_request
-    status, limit, cursor = import_files.report_query(request)
-    item = contract_import.get_import(import_id)
-    lines, next_line = contract_import.report_page(
-        item, language=web.language(request), status=status, limit=limit, cursor=cursor
-    )
-    return {
-        **contract_import.summary(item),
-        "items": lines,
-        "next_cursor": str(next_line) if next_line is not None else None,
-    }
+    return contract_import.JOB.report(contract_import_api.current_request, import_id)
 
 
-RUN_SECONDS = 12 * 60  # of the 15 minutes a Lambda may run (.chalice/config.json): room to stop
+RUN_SECONDS = import_files.RUN_SECONDS  # of the 15 minutes a Lambda may run (.chalice/config.json)
 
 
 @contract_import_api.schedule(Rate(1, unit=Rate.MINUTES), name="apply_contract_imports")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from guichet_contracts import openapi
 from guichet_contracts.openapi import ERROR, Route
 
@@ -15,20 +13,11 @@ _FILE_COLUMNS = (
     "customer_external_id on each row; off_peak_hours written 22:00-06:00 12:00-14:00"
 )
 # a contracts file: its bytes as they are, not a JSON object
-FILE_REQUEST_BODY: dict[str, Any] = {
-    "required": True,
-    "description": "A contracts file, 5 MB and 50,000 rows at most",
-    "content": {
-        "text/csv": {"schema": {"type": "string", "description": f"CSV (UTF-8): {_FILE_COLUMNS}"}},
-        "application/jsonl": {
-            "schema": {
-                "type": "string",
-                "description": "JSON Lines: one object per line, ContractTerms's fields, external_id, "
-                "and customer_id or customer_external_id",
-            }
-        },
-    },
-}
+FILE_REQUEST_BODY = openapi.file_request_body(
+    "A contracts file, 5 MB and 50,000 rows at most",
+    csv=_FILE_COLUMNS,
+    jsonl="one object per line, ContractTerms's fields, external_id, and customer_id or customer_external_id",
+)
 _ONE = "/operator/customers/{customer_id}/subscriptions/{external_id}"
 
 

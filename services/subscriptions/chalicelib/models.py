@@ -32,8 +32,8 @@ index holds live subscriptions by renewal day
 from __future__ import annotations
 
 from guichet_contracts import retries
+from guichet_contracts.import_files import ImportPartData, ImportRecord, QueuedImport
 from pynamodb.attributes import (
-    BinaryAttribute,
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
@@ -263,39 +263,16 @@ class ContractExternalId(Item, discriminator="contract_external_id"):
     updated_at = UTCDateTimeAttribute()
 
 
-class ContractImport(Item, discriminator="contract_import"):
+class ContractImport(ImportRecord, Item, discriminator="contract_import"):
     """A contracts file an operator submitted, its counts and where the job is with it."""
 
-    import_id = UnicodeAttribute()
-    operator = UnicodeAttribute()
-    status = UnicodeAttribute()  # queued | importing | done
-    format = UnicodeAttribute()  # csv | jsonl
-    sha256 = UnicodeAttribute()
-    submitted_at = UTCDateTimeAttribute()
-    finished_at = UTCDateTimeAttribute(null=True)
-    file_parts = NumberAttribute()
-    report_parts = NumberAttribute(default=0)
-    rows = NumberAttribute(default=0)
-    created = NumberAttribute(default=0)
-    updated = NumberAttribute(default=0)
-    unchanged = NumberAttribute(default=0)
-    rejected = NumberAttribute(default=0)
-    lease_until = NumberAttribute(null=True)
-    expires_at_epoch = NumberAttribute()
+
+class ImportPart(ImportPartData, Item, discriminator="import_part"):
+    """A part of a contracts file, then of its report."""
 
 
-class ImportPart(Item, discriminator="import_part"):
-    """A part of a contracts file, then of its report (compressed JSON), under 400 KB each."""
-
-    data = BinaryAttribute(legacy_encoding=False)
-    expires_at_epoch = NumberAttribute()
-
-
-class ImportQueued(Item, discriminator="import_queued"):
-    """A contracts file waiting for the job (IMPORTS / <submitted_at>#<import_id>): one Query finds them."""
-
-    import_id = UnicodeAttribute()
-    expires_at_epoch = NumberAttribute()
+class ImportQueued(QueuedImport, Item, discriminator="import_queued"):
+    """A contracts file waiting for the job: one Query finds them."""
 
 
 def customer_pk(customer_id: str) -> str:
