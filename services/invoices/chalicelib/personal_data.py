@@ -2,16 +2,16 @@
 (guichet_contracts.personal_data; docs/PRIVACY.md).
 
 Exported: everything of the customer's partition (invoices and their PDFs, payments, refunds,
-carried credits, schedules and installments, orders' settlements, the bank account, billing
-preferences, the billing party), and the keys that tie an invoice to the business event it
-bills or to the provider's number.
+carried credits, schedules and installments, orders' settlements, the bank account, the energy
+contracts' terms, billing preferences, the billing party), and the keys that tie an invoice to the
+business event it bills or to the provider's number.
 
-On closure (the customer's accounts are settled: auth checked that nothing is due): the bank
-account is deleted; the billing party (the copy of the profile) pseudonymized and kept so; each
-invoice keeps, as the law requires (French commercial code L123-22, tax procedure code L102 B:
-ten years), the buyer as printed on it, name (or company) and address, and loses the email and
-contact person it carried. Payment records keep amounts, dates, methods and references only.
-Invoice PDFs are kept as issued: an issued invoice never changes.
+On closure (the customer's accounts are settled: auth checked that nothing is due): the bank account
+and the copies of the energy contracts (their PDL) are deleted; the billing party (the copy of the
+profile) pseudonymized and kept so; each invoice keeps, as the law requires (French commercial code
+L123-22, tax procedure code L102 B: ten years), the buyer as printed on it, name (or company) and
+address, and loses the email and contact person it carried. Payment records keep amounts, dates,
+methods and references only. Invoice PDFs are kept as issued: an issued invoice never changes.
 """
 
 from __future__ import annotations
@@ -22,7 +22,16 @@ from aws_lambda_powertools import Logger
 from guichet_contracts import personal_data
 from pynamodb.exceptions import DoesNotExist
 
-from .models import BankAccount, BillingParty, Invoice, IssueKey, Item, NumberClaim, customer_pk
+from .models import (
+    BankAccount,
+    BillingParty,
+    EnergyContract,
+    Invoice,
+    IssueKey,
+    Item,
+    NumberClaim,
+    customer_pk,
+)
 from .settings import settings
 
 logger = Logger(child=True)
@@ -36,6 +45,7 @@ EXPORTED = (
     "BilledSubscription",
     "OrderSettlement",
     "BankAccount",
+    "EnergyContract",
     "Preferences",
     "BillingParty",
     "Schedule",
@@ -48,6 +58,9 @@ NOT_EXPORTED = {
     "Stamp": "which overdue reminders were sent for an invoice, and when (the invoices say their status)",
     "JobRun": "the last day a daily job covered",
     "ProviderEvent": "the payment provider's webhook events already handled",
+    "InvoiceImport": "an operator's invoices file and its counts (expires; its invoices are exported)",
+    "ImportPart": "an operator's invoices file or its report, compressed (expires)",
+    "ImportQueued": "an invoices file waiting for the import job",
 }
 TABULAR = {
     "Invoice": "invoices.csv",
@@ -105,7 +118,7 @@ def erase(customer_id: str) -> int:
     the items changed. Running it again changes nothing more."""
     changed = 0
     for item in Item.query(customer_pk(customer_id)):
-        if isinstance(item, BankAccount):
+        if isinstance(item, (BankAccount, EnergyContract)):  # an energy contract: its PDL, a home's
             item.delete()
             changed += 1
         elif isinstance(item, BillingParty) and item.version != personal_data.CLOSED_VERSION:

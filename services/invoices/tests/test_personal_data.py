@@ -103,9 +103,13 @@ def one_of_each(customer: Customer) -> Any:
     NumberClaim(
         f"PROVIDER_NUMBER#{invoice.number}", "NUMBER", invoice_id=invoice.invoice_id, customer_id=who
     ).save()
-    from chalicelib.models import Invoice
+    from chalicelib.models import EnergyContract, Invoice
 
     Invoice(pk, f"INVOICE#{invoice.invoice_id}").update(actions=[Invoice.origin.set("provider")])
+    terms = [
+        {"from": "2026-01-01", "pdl": "14295837461028", "subscribed_power_kva": 6, "tariff_option": "base"}
+    ]
+    EnergyContract(pk, "ENERGY_CONTRACT#s1", subscription_id="s1", customer_id=who, terms=terms).save()
     return invoice
 
 
@@ -162,11 +166,19 @@ def test_closing_deletes_the_bank_account_and_leaves_invoices_their_buyer_s_name
 
     items = list(Item.query(customer_pk(customer.customer_id)))
     kinds = {type(item).__name__ for item in items}
-    assert "BankAccount" not in kinds
+    assert "BankAccount" not in kinds and "EnergyContract" not in kinds
     outside_invoices = json.dumps(
         [i.attribute_values for i in items if type(i).__name__ != "Invoice"], default=str
     )
-    for trace in (customer.email, "Zélie", "Quintard", "rue de la Paix", "FR76", "3000 6000"):
+    for trace in (
+        customer.email,
+        "Zélie",
+        "Quintard",
+        "rue de la Paix",
+        "FR76",
+        "3000 6000",
+        "14295837461028",
+    ):
         assert trace not in outside_invoices, trace
     kept = next(item for item in items if type(item).__name__ == "Invoice").billing_party
     assert kept["name"] == "Zélie Quintard" and kept["address"]["line1"] == "1 rue de la Paix"
