@@ -56,9 +56,26 @@ def test_a_customer_of_version_2_is_read_as_one_without_a_business_s_identifiers
 
     assert (got.version, got.data.external_id, got.data.company) == (3, "crm-1", "Ada & Co")
     assert (got.data.siren, got.data.siret, got.data.vat_number) == (None, None, None)
+    assert got.data.backup_email is None  # versions 1 and 2 did not carry it
 
 
-BUSINESS_V3 = {**CUSTOMER_V1, "external_id": None, "company": "Atelier", "siren": "732829320", "siret": None}
+def test_a_version_3_must_say_its_backup_email() -> None:
+    data = {key: value for key, value in BUSINESS_V3.items() if key != "backup_email"}
+
+    with pytest.raises(InvalidEvent):
+        events.received(
+            arrived("CustomerRegistered", "guichet.auth", 3, {**data, "vat_number": None}), CustomerRegistered
+        )
+
+
+BUSINESS_V3 = {
+    **CUSTOMER_V1,
+    "external_id": None,
+    "backup_email": "compta@atelier.example",
+    "company": "Atelier",
+    "siren": "732829320",
+    "siret": None,
+}
 
 
 def test_a_business_of_version_3_is_read_with_its_identifiers() -> None:
@@ -67,6 +84,7 @@ def test_a_business_of_version_3_is_read_with_its_identifiers() -> None:
     got = events.received(arrived("CustomerRegistered", "guichet.auth", 3, data), CustomerRegistered)
 
     assert (got.data.siren, got.data.vat_number) == ("732829320", "FR44732829320")
+    assert got.data.backup_email == "compta@atelier.example"
 
 
 @pytest.mark.parametrize(

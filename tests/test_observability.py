@@ -28,6 +28,7 @@ CUSTOMER = CustomerRegistered(
     siren=None,
     siret=None,
     vat_number=None,
+    backup_email=None,
     email="ada@example.com",
     first_name="Ada",
     last_name="Lovelace",

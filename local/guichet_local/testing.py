@@ -150,6 +150,7 @@ def a_customer(customer_id: str, email: str | None = None, **profile: Any) -> An
         "siren": None,
         "siret": None,
         "vat_number": None,
+        "backup_email": None,
         "email": email or f"{customer_id.lower()}@example.org",
         "first_name": "Test",
         "last_name": "Client",

@@ -306,7 +306,8 @@ def account_type(account: Account) -> str:
     return "business" if account.siren or account.vat_number else "individual"
 
 
-_BILLING_FIELDS = {
+_BILLING_FIELDS = {  # what the other services keep a copy of (CustomerUpdated)
+    "backup_email",
     "first_name",
     "last_name",
     "company",

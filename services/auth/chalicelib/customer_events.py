@@ -16,6 +16,7 @@ def billing_profile(account: Account) -> dict[str, Any]:
         "customer_id": account.customer_id,
         "external_id": account.external_id,  # the provider's id of an imported customer
         "email": account.email,
+        "backup_email": account.backup_email,  # the security notices' second address (invoices' too)
         "first_name": account.first_name,
         "last_name": account.last_name,
         "company": account.company,

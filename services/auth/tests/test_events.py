@@ -149,6 +149,19 @@ def test_a_profile_change_publishes_customer_updated(client, customer, event_que
     )
 
 
+def test_a_new_backup_email_publishes_customer_updated(client, customer, event_queue):
+    # When the customer gives a backup email (the invoices service mails its security notices there too)
+    response = call(
+        client, "PATCH", "/me", {"backup_email": "secours@example.net"}, token=customer.access_token
+    )
+    assert response.status_code == 200, response.body
+
+    # Then one CustomerUpdated carries it
+    (event,) = event_queue.of(customer.customer_id, "CustomerUpdated")
+    data = _assert_envelope(event)
+    assert (data["backup_email"], data["changed"]) == ("secours@example.net", ["backup_email"])
+
+
 def test_an_applied_email_change_publishes_customer_updated(client, mailbox, customer, event_queue):
     from chalicelib import email_changes
 

@@ -159,6 +159,7 @@ def a_customer_registered() -> CustomerRegistered:
         siren=None,
         siret=None,
         vat_number=None,
+        backup_email=None,
     )
 
 

@@ -67,6 +67,7 @@ def change(
     mailing.notify(
         "bank_account_changed",
         party,
+        security=True,  # new bank details: the backup email is told too
         iban_masked=mask(details.iban),
         mandate_reference=account.mandate_reference,
         signed_on=mailing.day(today, language),

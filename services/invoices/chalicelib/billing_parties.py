@@ -22,6 +22,7 @@ def remember(profile: CustomerProfile, *, occurred_at: str) -> bool:
         "PROFILE",
         customer_id=profile.customer_id,
         email=profile.email,
+        backup_email=profile.backup_email,
         first_name=profile.first_name,
         last_name=profile.last_name,
         company=profile.company,

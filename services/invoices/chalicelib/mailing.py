@@ -69,21 +69,24 @@ def portal_link(path: str, **params: str) -> str:
     return f"{settings.public_url}/{path.lstrip('/')}{query}"
 
 
-def send(name: str, party: BillingParty, **context: Any) -> None:
-    """Every mail names the customer id (the customer quotes it to the provider)."""
+def send(name: str, party: BillingParty, *, security: bool = False, **context: Any) -> None:
+    """Every mail names the customer id (the customer quotes it to the provider). A security
+    notice (`security`) goes to the backup email as well, as the auth service's notices do."""
     context.setdefault("customer_id", party.customer_id)
-    email = mail.render(
-        settings.templates, name, party.language, party.email, first_name=party.first_name, **context
-    )
-    mail.send(email, sender=settings.mail_sender)
+    addresses = [party.email, party.backup_email] if security else [party.email]
+    for address in dict.fromkeys(filter(None, addresses)):
+        email = mail.render(
+            settings.templates, name, party.language, address, first_name=party.first_name, **context
+        )
+        mail.send(email, sender=settings.mail_sender)
 
 
-def notify(name: str, party: BillingParty | None, **context: Any) -> None:
+def notify(name: str, party: BillingParty | None, *, security: bool = False, **context: Any) -> None:
     """A notice about something already done: a mail that cannot leave is logged, not raised."""
     if party is None:
         logger.warning("no billing party: notice not sent", extra={"template": name})
         return
     try:
-        send(name, party, **context)
+        send(name, party, security=security, **context)
     except Exception:
         logger.exception("notice not sent", extra={"template": name, "customer_id": party.customer_id})

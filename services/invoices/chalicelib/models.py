@@ -245,6 +245,7 @@ class Preferences(Item, discriminator="preferences"):
 class BillingParty(Item, discriminator="billing_party"):
     customer_id = UnicodeAttribute()
     email = UnicodeAttribute()
+    backup_email = UnicodeAttribute(null=True)  # a security notice (bank details changed) goes there too
     first_name = UnicodeAttribute()
     last_name = UnicodeAttribute()
     company = UnicodeAttribute(null=True)

@@ -125,6 +125,7 @@ def erase(customer_id: str) -> int:
             item.update(
                 actions=[
                     BillingParty.email.set(personal_data.ERASED),
+                    BillingParty.backup_email.remove(),
                     BillingParty.first_name.set(personal_data.ERASED),
                     BillingParty.last_name.set(personal_data.ERASED),
                     BillingParty.company.remove(),

@@ -8,6 +8,7 @@ IBAN validation itself (countries, BICs, holders) is test_bank_details.py's; her
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -197,3 +198,17 @@ def test_a_session_signed_in_with_a_second_factor_long_ago_steps_up_before_chang
         ),
     )
     assert fresh.call("PUT", "/bank-account", {"iban": IBAN, "holder": "Test Client"}).status_code == 200
+
+
+def test_new_bank_details_are_told_to_the_backup_email_too(customer_factory: Any, mailbox: Any) -> None:
+    # Given a customer who gave a backup email (CustomerRegistered v3 carries it)
+    backup = f"secours-{uuid.uuid4().hex[:8]}@example.net"
+    customer = customer_factory(backup_email=backup)
+
+    # When bank details are given
+    assert customer.call("PUT", "/bank-account", {"iban": IBAN, "holder": "Test Client"}).status_code == 200
+
+    # Then the notice reaches both addresses, each naming the customer id and the masked account
+    for address in (customer.email, backup):
+        (mail,) = mails_to(mailbox, address, CHANGED)
+        assert customer.customer_id in mail["text"] and IBAN not in mail["text"]

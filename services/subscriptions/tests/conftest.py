@@ -142,6 +142,7 @@ def customer_factory(client: Any, signer: Signer) -> Any:
             "siren": None,
             "siret": None,
             "vat_number": None,
+            "backup_email": None,
             "address": address
             if address is not True
             else {
@@ -192,6 +193,7 @@ def register_customer(
         "siren": None,
         "siret": None,
         "vat_number": None,
+        "backup_email": None,
         "email": email,
         "first_name": "Test",
         "last_name": "Client",
@@ -213,6 +215,7 @@ def update_customer(customer: Customer, **changes: Any) -> None:
         "siren": None,
         "siret": None,
         "vat_number": None,
+        "backup_email": None,
         "email": customer.email,
         "first_name": "Test",
         "last_name": "Client",

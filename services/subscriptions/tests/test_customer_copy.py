@@ -19,6 +19,7 @@ def customer_event(customer: Customer, occurred_at: str, **changes: Any) -> None
         "siren": None,
         "siret": None,
         "vat_number": None,
+        "backup_email": None,
         "email": customer.email,
         "first_name": "Test",
         "last_name": "Client",

@@ -28,12 +28,14 @@ class Address(Part):
 class CustomerProfile(DomainEvent):
     # version 2 added external_id: the provider's own id of an imported customer (none otherwise);
     # version 3 the identifiers of a business customer: SIREN, SIRET, EU VAT number (none for a
-    # person; a business has a SIREN or a VAT number)
+    # person; a business has a SIREN or a VAT number), and the backup email, which receives the
+    # security notices (a changed password, email, bank details or second factor) as the email does
     version: ClassVar[int] = 3
 
     customer_id: Id
     external_id: Id | None
     email: str
+    backup_email: str | None
     first_name: str
     last_name: str
     company: str | None
@@ -56,17 +58,18 @@ class CustomerProfile(DomainEvent):
     @classmethod
     def upgraded(cls, version: int, data: dict[str, Any]) -> dict[str, Any] | None:
         # version 1 was published before customers could be imported: none had a provider's id;
-        # versions 1 and 2 before a customer could give a business's identifiers: none had any
-        if version not in (1, 2) or any(key in data for key in _BUSINESS_IDENTIFIERS):
+        # versions 1 and 2 before a customer could give a business's identifiers, and without the
+        # backup email (which only auth used then)
+        if version not in (1, 2) or any(key in data for key in _ADDED_IN_3):
             return None
         if version == 1:
             if "external_id" in data:
                 return None
             data = {**data, "external_id": None}
-        return {**data, **dict.fromkeys(_BUSINESS_IDENTIFIERS)}
+        return {**data, **dict.fromkeys(_ADDED_IN_3)}
 
 
-_BUSINESS_IDENTIFIERS = ("siren", "siret", "vat_number")
+_ADDED_IN_3 = ("siren", "siret", "vat_number", "backup_email")
 
 
 class CustomerRegistered(CustomerProfile):
