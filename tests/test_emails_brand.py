@@ -220,8 +220,8 @@ def test_a_message_without_translation_is_reported(tmp_path: Path) -> None:
 
 
 def test_words_a_service_computes_for_its_emails_are_catalog_messages(tmp_path: Path) -> None:
-    """The invoices' document kinds, payment methods and decline reasons: gettext messages of the
-    invoices' catalogs under a context, found in mailing.py by the catalogs' tool."""
+    """The invoices' document kinds, payment methods, decline reasons and line words: gettext messages of
+    the invoices' catalogs under a context, found in mailing.py and line_words.py by the catalogs' tool."""
     templates = SERVICES / "invoices" / "chalicelib" / "templates"
     extracted = {(message.context, message.id) for message in catalogs.extract(templates)}
     assert {("payment method", "card"), ("refund method", "refund to your card")} <= extracted
@@ -235,7 +235,8 @@ def test_words_a_service_computes_for_its_emails_are_catalog_messages(tmp_path: 
 
     folder = tmp_path / "chalicelib" / "templates"
     shutil.copytree(templates, folder)
-    shutil.copy(templates.parent / "mailing.py", folder.parent / "mailing.py")
+    for module in ("mailing.py", "line_words.py"):  # the modules that mark words for the catalogs
+        shutil.copy(templates.parent / module, folder.parent / module)
     catalog = folder / "locale" / "it.po"
     catalog.write_text(catalog.read_text().replace('msgstr "addebito diretto"', 'msgstr ""'))
     assert catalogs.missing(folder) == {"fr": [], "en": [], "it": ["payment method|direct debit"]}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .pricing import PricedLine, breakdown, cents, line_excluding_tax
 
@@ -31,6 +31,29 @@ if TYPE_CHECKING:
     from .domain_events.consumption import Complement, ConsumptionPeriodClosed
 
 ENERGY_TAX_RATE = Decimal("20.0")
+
+
+class Wording(Protocol):
+    """Words a line's description with the values it names: `say("peak", month="2026-10")`."""
+
+    def __call__(self, key: str, **values: Any) -> str: ...
+
+
+# The lines' descriptions in French, the words the consumption service never shows and the
+# invoices service replaces with the buyer's language (its catalogs' "invoice line" messages).
+FRENCH = {
+    "subscription": "Abonnement électricité {month}",
+    "subscription_days": "Abonnement électricité {month} (du {start} au {end}, {days} j / {days_in_month})",
+    "base": "Consommation {month}",
+    "peak": "Heures pleines {month}",
+    "off_peak": "Heures creuses {month}",
+    "battery": "Déstockage batterie virtuelle {month}",
+    "complement": "Complément {line}",
+}
+
+
+def french(key: str, **values: Any) -> str:
+    return FRENCH[key].format(**values)
 
 
 @dataclass(frozen=True)
@@ -86,34 +109,39 @@ def energy_lines(
     tariff_option: str,
     rates: dict[str, Decimal],
     kwh: tuple[Decimal, Decimal, Decimal],
-    label: str = "",
+    *,
+    complement: bool = False,
+    say: Wording = french,
 ) -> list[PricedLine]:
-    """The kWh lines of a month: (consumed, peak, off-peak) at the contract's rates, excluding tax."""
+    """The kWh lines of a month: (consumed, peak, off-peak) at the contract's rates, excluding tax
+    (`complement`: kWh of an earlier month read late)."""
     consumed, peak, off_peak = kwh
-    if tariff_option == "off_peak":
-        usage = [("Heures pleines", peak, "peak"), ("Heures creuses", off_peak, "off_peak")]
-    else:
-        usage = [("Consommation", consumed, "base")]
+    usage = [(peak, "peak"), (off_peak, "off_peak")] if tariff_option == "off_peak" else [(consumed, "base")]
+
+    def described(rate: str) -> str:
+        line = say(rate, month=month)
+        return say("complement", line=line) if complement else line
+
     return [
         line_excluding_tax(
-            description=f"{label}{name} {month}",
+            description=described(rate),
             quantity=quantity,
             unit="kWh",
             unit_price_cents=Decimal(rates[rate]),
             tax_rate=ENERGY_TAX_RATE,
             tax_included=False,
         )
-        for name, quantity, rate in usage
+        for quantity, rate in usage
     ]
 
 
-def subscription_line(closed: ConsumptionPeriodClosed) -> PricedLine:
+def subscription_line(closed: ConsumptionPeriodClosed, say: Wording = french) -> PricedLine:
     """The month's subscription: whole, or by the day for the days of the month the contract ran."""
     month = closed.month
     days = (closed.period_end - closed.period_start).days + 1
     if days >= closed.days_in_month:
         return line_excluding_tax(
-            description=f"Abonnement électricité {month}",
+            description=say("subscription", month=month),
             quantity=Decimal(1),
             unit="month",
             unit_price_cents=Decimal(closed.subscription_price_cents),
@@ -121,9 +149,13 @@ def subscription_line(closed: ConsumptionPeriodClosed) -> PricedLine:
             tax_included=True,
         )
     return line_excluding_tax(
-        description=(
-            f"Abonnement électricité {month} (du {closed.period_start:%d/%m} "
-            f"au {closed.period_end:%d/%m}, {days} j / {closed.days_in_month})"
+        description=say(
+            "subscription_days",
+            month=month,
+            start=f"{closed.period_start:%d/%m}",
+            end=f"{closed.period_end:%d/%m}",
+            days=days,
+            days_in_month=closed.days_in_month,
         ),
         quantity=Decimal(days),
         unit="day",
@@ -133,7 +165,7 @@ def subscription_line(closed: ConsumptionPeriodClosed) -> PricedLine:
     )
 
 
-def month_energy_lines(closed: ConsumptionPeriodClosed) -> list[PricedLine]:
+def month_energy_lines(closed: ConsumptionPeriodClosed, say: Wording = french) -> list[PricedLine]:
     """The month's own kWh: at the grid rates, and those restored by a virtual battery at its
     withdrawal rate."""
     lines = energy_lines(
@@ -141,13 +173,14 @@ def month_energy_lines(closed: ConsumptionPeriodClosed) -> list[PricedLine]:
         closed.tariff_option,
         closed.rates_cents_per_kwh,
         (closed.consumed_kwh, closed.peak_kwh, closed.off_peak_kwh),
+        say=say,
     )
     battery = closed.battery
     if battery is not None and battery.restored_kwh > 0 and battery.withdrawal_cents_per_kwh is not None:
         # kWh taken back from the virtual battery are billed at its withdrawal rate, not the grid's
         lines.append(
             line_excluding_tax(
-                description=f"Déstockage batterie virtuelle {closed.month}",
+                description=say("battery", month=closed.month),
                 quantity=battery.restored_kwh,
                 unit="kWh",
                 unit_price_cents=battery.withdrawal_cents_per_kwh,
@@ -158,12 +191,12 @@ def month_energy_lines(closed: ConsumptionPeriodClosed) -> list[PricedLine]:
     return lines
 
 
-def month_lines(closed: ConsumptionPeriodClosed) -> list[PricedLine]:
+def month_lines(closed: ConsumptionPeriodClosed, say: Wording = french) -> list[PricedLine]:
     """The month's own lines (its subscription and its kWh), without complements."""
-    return [subscription_line(closed), *month_energy_lines(closed)]
+    return [subscription_line(closed, say), *month_energy_lines(closed, say)]
 
 
-def complement_lines(complements: Iterable[Complement]) -> list[PricedLine]:
+def complement_lines(complements: Iterable[Complement], say: Wording = french) -> list[PricedLine]:
     """kWh of earlier months read after they were billed, each at its month's rates."""
     lines: list[PricedLine] = []
     for complement in complements:
@@ -172,6 +205,7 @@ def complement_lines(complements: Iterable[Complement]) -> list[PricedLine]:
             complement.tariff_option,
             complement.rates_cents_per_kwh,
             (complement.consumed_kwh, complement.peak_kwh, complement.off_peak_kwh),
-            label="Complément ",
+            complement=True,
+            say=say,
         )
     return lines

@@ -33,7 +33,16 @@ from typing import TYPE_CHECKING
 
 from guichet_contracts import electricity_bill
 
-from . import credit_notes, energy_contracts, invoicing, order_settlement, payment_schedules, refunds, vat
+from . import (
+    credit_notes,
+    energy_contracts,
+    invoicing,
+    line_words,
+    order_settlement,
+    payment_schedules,
+    refunds,
+    vat,
+)
 from .models import Invoice
 
 if TYPE_CHECKING:
@@ -156,7 +165,10 @@ def consumption_period_closed(closed: ConsumptionPeriodClosed, *, now: datetime)
     month = closed.month
     # the month's own lines and those of earlier months read late, priced as the consumption
     # service shows them to the customer (guichet_contracts.electricity_bill)
-    lines = electricity_bill.month_lines(closed) + electricity_bill.complement_lines(closed.complements)
+    say = line_words.of(closed.customer_id)  # the lines in the buyer's language
+    lines = electricity_bill.month_lines(closed, say) + electricity_bill.complement_lines(
+        closed.complements, say
+    )
     if closed.payment_mode == "monthly":
         payment_schedules.add_consumption(
             closed.customer_id,
@@ -193,7 +205,7 @@ def consumption_corrected(corrected: ConsumptionCorrected, *, now: datetime) -> 
         corrected.customer_id,
         kind="invoice",
         source=f"CORRECTION#{corrected.correction_id}",
-        lines=electricity_bill.complement_lines(corrected.complements),
+        lines=electricity_bill.complement_lines(corrected.complements, line_words.of(corrected.customer_id)),
         issued_on=invoicing.local_day(now),
         now=now,
         period=(first, date(year, number, calendar.monthrange(year, number)[1])),
@@ -207,7 +219,7 @@ def consumption_corrected(corrected: ConsumptionCorrected, *, now: datetime) -> 
 def surplus_payout(payout: SurplusPayout, *, now: datetime) -> Invoice:
     month = payout.month
     line = vat.line_excluding_tax(
-        description=f"Rachat du surplus injecté {month}",
+        description=line_words.of(payout.customer_id)("surplus", month=month),
         quantity=payout.injected_kwh,
         unit="kWh",
         unit_price_cents=payout.rate_cents_per_kwh,

@@ -39,7 +39,7 @@ from aws_lambda_powertools import Logger
 from dateutil.relativedelta import relativedelta
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from . import billing_parties, invoicing, mailing, vat
+from . import billing_parties, invoicing, line_words, mailing, vat
 from .errors import NotFound
 from .models import Installment, Schedule, customer_pk, transaction
 
@@ -245,7 +245,9 @@ def collect(installment: Installment, now: datetime) -> str:
         amount_cents=int(installment.amount_cents),
         currency="EUR",
         idempotency_key=key,
-        description=f"Échéance {int(installment.number)}/{INSTALLMENTS} {int(installment.year)}",
+        description=line_words.Wording(party.language if party else "fr")(
+            "installment", number=int(installment.number), count=INSTALLMENTS, year=int(installment.year)
+        ),
         holder=account.holder,
         email=party.email if party else "",
         metadata={"customer_id": installment.customer_id, "installment": installment.sk},
@@ -462,9 +464,10 @@ def regularize(schedule: Schedule, now: datetime, *, final: bool | None = None) 
     threshold = CARRY_BELOW_CENTS_BUSINESS if party is not None and party.company else CARRY_BELOW_CENTS
     carried = 0 < owed_to_customer < threshold and not final
     rate = Decimal("20.0")
+    say = line_words.Wording(party.language if party else "fr")
     lines = [
         vat.line_excluding_tax(
-            description=f"Consommation réelle {int(schedule.year)}",
+            description=say("actual_consumption", year=int(schedule.year)),
             quantity=Decimal(1),
             unit="unit",
             unit_price_cents=Decimal(actual),
@@ -472,7 +475,7 @@ def regularize(schedule: Schedule, now: datetime, *, final: bool | None = None) 
             tax_included=True,
         ),
         vat.line_excluding_tax(
-            description=f"Mensualités prélevées {int(schedule.year)}",
+            description=say("installments_debited", year=int(schedule.year)),
             quantity=Decimal(-1),
             unit="unit",
             unit_price_cents=Decimal(paid),

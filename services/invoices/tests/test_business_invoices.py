@@ -17,6 +17,7 @@ import time_machine
 from conftest import (
     consumption_closed,
     en16931_failures,
+    energy_activated,
     invoice_of_order,
     invoices_in_table,
     order_placed,
@@ -103,7 +104,21 @@ def test_invoices_of_a_consumer_a_french_business_an_italian_business_and_an_ele
             name: invoice_of_order(order_placed(customer.client, customer.customer_id, [HOSTING]))
             for name, customer in (("consumer", consumer), ("french", french), ("italian", italian))
         }
-        deliver(electricity.client, "consumption_period_closed", consumption_closed(electricity.customer_id))
+        contract = energy_activated(
+            electricity,
+            payment_mode="per_invoice",
+            pdl="30001234567890",
+            subscribed_power_kva=6,
+            price_cents=1547,
+        )
+        taxes = {"accise_cents_per_kwh": "3.085", "cta_rate_percent": "15", "cta_base_percent": "40"}
+        closed = consumption_closed(
+            electricity.customer_id,
+            subscription_id=contract.subscription_id,
+            meter_id="30001234567890",
+            taxes=taxes,
+        )
+        deliver(electricity.client, "consumption_period_closed", closed)
         (invoices["electricity"],) = invoices_in_table(electricity.customer_id)
 
     # Then French VAT is billed, except to the Italian business (reverse charge, kept on the invoice)
@@ -145,8 +160,17 @@ def test_invoices_of_a_consumer_a_french_business_an_italian_business_and_an_ele
     assert "direttiva 2006/112/CE" in text["italian"]
     assert "indennità forfettaria per le spese di recupero di 40 €" in text["italian"]
     assert "Nessuno sconto per pagamento anticipato" in text["italian"]
-    # (the energy mentions of issue 13 point 6 — PDL, readings, accise and CTA — are not this test's)
+    # (an electricity bill's own mentions, each language: services/invoices/tests/test_energy_invoice.py)
     assert "Billing period: 1 October 2026 to 31 October 2026" in text["electricity"]
-    assert "Consommation 2026-10 210.5 kWh €0.2516 20%" in text["electricity"]
+    assert "Consumption 2026-10 210.5 kWh €0.2516 20%" in text["electricity"]  # in the buyer's language
+    assert "Electricity subscription 2026-10" in text["electricity"]
+    for mention in (
+        "30001234567890",
+        "6 kVA",
+        "Excise duty on electricity",
+        "(CTA)",
+        "www.energie-mediateur.fr",
+    ):
+        assert mention in text["electricity"], mention
     assert "Total incl. VAT €79.02" in text["electricity"]
     assert "recovery fee" not in text["electricity"]

@@ -277,3 +277,26 @@ def test_the_taxes_are_levied_on_every_kwh_drawn_and_on_the_subscription_of_the_
     subscription = electricity_bill.subscription_line(event).total_excl_tax_cents
     assert subscription == 848  # 1972 ÷ 31 × 16 ÷ 1.2 = 848.17
     assert (taxes.cta_base_cents, taxes.cta_cents) == (339, 51)  # 339.2; 50.85
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("fr", ["Abonnement électricité 2026-10", "Heures pleines 2026-10", "Heures creuses 2026-10"]),
+        ("en", ["Electricity subscription 2026-10", "Peak hours 2026-10", "Off-peak hours 2026-10"]),
+        ("it", ["Abbonamento elettricità 2026-10", "Ore piene 2026-10", "Ore vuote 2026-10"]),
+    ],
+)
+def test_the_lines_of_a_month_are_worded_in_the_buyer_s_language(
+    customer_factory: Any, language: str, words: list[str]
+) -> None:
+    # Given a customer who reads the customer area in `language`
+    customer = customer_factory(language=language)
+
+    # When their October closes
+    month_of_electricity(customer, estimated=False)
+
+    # Then the invoice's lines say what they bill in that language, as issued (the PDF, the XML
+    # and the API show these words)
+    (invoice,) = invoices_in_table(customer.customer_id)
+    assert [line.description for line in invoice.lines] == words
