@@ -9,6 +9,7 @@ from typing import Any
 
 from customers import PASSWORD, open_session, verified_customer
 from playwright.sync_api import expect
+from portal_locate import definitions
 from portal_texts import text
 
 
@@ -52,10 +53,11 @@ def test_a_person_becomes_a_business_on_the_profile(runtime: Any, page: Any) -> 
     page.get_by_label(text("vat_number"), exact=True).fill("FR 44 732829320")
     page.get_by_role("button", name=text("save")).first.click()
 
-    profile = page.locator("dl.profile")
-    expect(profile.locator("[data-field=siren]")).to_have_text("732829320")
-    expect(profile.locator("[data-field=vat_number]")).to_have_text("FR44732829320")
-    expect(profile.locator("[data-field=account_type]")).to_have_text(text("account_business"))
+    profile = page.get_by_role("region", name=text("profile"))
+    expect(profile.get_by_role("definition").filter(has_text="FR44732829320")).to_have_count(1)
+    shown = definitions(profile)
+    assert shown[text("siren")] == "732829320" and shown[text("vat_number")] == "FR44732829320"
+    assert shown[text("account_type")] == text("account_business")
     me = runtime.get("/auth/me", headers=customer.auth).json()
     assert (me["account_type"], me["siret"], me["company"]) == (
         "business",

@@ -57,7 +57,7 @@ def test_a_person_registers_verifies_logs_in_and_edits_the_profile(runtime: Any,
     page.get_by_role("main").get_by_role("link", name=text("login"), exact=True).click()
     page.get_by_label(text("login_name")).fill(customer_id.lower())
     page.get_by_label(text("password"), exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=text("submit_login")).click()
+    page.get_by_role("button", name=text("submit_login"), exact=True).click()
     # a login lands on the home, the customer id at the top; the profile is the account page's
     page.get_by_role("heading", name=text("nav_home"), level=1).wait_for()
     expect(page.get_by_role("navigation").get_by_text(customer_id, exact=True)).to_be_visible()
@@ -116,7 +116,9 @@ def test_personal_fields_tell_the_browser_what_it_may_fill_them_with(runtime: An
         "phone": "tel",
     }
     page.goto(f"{runtime.url}/login")
-    assert page.get_by_label(text("login_name")).get_attribute("autocomplete") == "username"
+    # the login name, and a passkey offered among the field's suggestions
+    login_name = page.get_by_label(text("login_name"))
+    assert login_name.get_attribute("autocomplete") == "username webauthn"
 
 
 def test_the_texts_follow_the_language_chosen_and_a_problem_stands_by_its_field(
@@ -147,7 +149,7 @@ def test_the_texts_follow_the_language_chosen_and_a_problem_stands_by_its_field(
     expect(page.get_by_role("heading", name=texts["en"]["login_title"])).to_be_visible()
     assert page.evaluate("() => document.documentElement.lang") == "en"
     page.get_by_label(texts["en"]["password"]).fill("not the right one")
-    page.get_by_role("button", name=texts["en"]["submit_login"]).click()
+    page.get_by_role("button", name=texts["en"]["submit_login"], exact=True).click()
     login = page.get_by_label(texts["en"]["login_name"])
     expect(login).to_have_attribute("aria-invalid", "true")
     expect(login).to_have_accessible_description(re.compile(r"\S"))  # the problem, said by its field
@@ -157,7 +159,7 @@ def test_the_texts_follow_the_language_chosen_and_a_problem_stands_by_its_field(
     page.reload()  # the language chosen is kept
     expect(page.get_by_role("heading", name=texts["en"]["login_title"])).to_be_visible()
     page.get_by_label("Langue / Language / Lingua").select_option("it")
-    expect(page.get_by_role("button", name=texts["it"]["submit_login"])).to_be_visible()
+    expect(page.get_by_role("button", name=texts["it"]["submit_login"], exact=True)).to_be_visible()
     assert {"/".join(url.rsplit("/", 2)[-2:]) for url, _ in catalogs} >= {
         f"{language}/{part}.json"
         for language in ("fr", "en", "it")

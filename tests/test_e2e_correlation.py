@@ -24,8 +24,14 @@ SERVICES = ("auth", "subscriptions", "invoices", "consumption")
 # HTTP function (Chalice's name for it)
 CAUSED_BY_PAYMENT = {
     # the auth service's handlers take the events a provider may want as webhooks
-    # (PaymentSucceeded, OrderPaid; SubscriptionActivated, OrderCompleted)
-    "auth": {"webhooks_from_invoices", "webhooks_from_subscriptions"},
+    # (PaymentSucceeded, OrderPaid; SubscriptionActivated, OrderCompleted), and keep what a closure
+    # of the account must wait for (closure.py: the contract running, the invoice paid)
+    "auth": {
+        "webhooks_from_invoices",
+        "webhooks_from_subscriptions",
+        "contract_standing",
+        "invoice_standing",
+    },
     "invoices": {"api_handler", "subscription_activated"},
     "subscriptions": {"invoice_paid", "order_paid"},
     "consumption": {"subscription_activated"},
@@ -95,8 +101,13 @@ def test_a_payment_s_correlation_id_is_in_the_logs_of_every_handler_it_caused(ru
     under_order = handlers_under(runtime, ordering)
     assert under_order["subscriptions"] >= {"api_handler", "invoice_issued"}
     assert under_order["invoices"] >= {"order_placed"}
-    # the auth service's only work for either: taking the events a provider may want as webhooks
-    assert under_order["auth"] == {"webhooks_from_subscriptions", "webhooks_from_invoices"}
+    # the auth service's only work for either: taking the events a provider may want as webhooks,
+    # and the invoice due, which a closure of the account waits for
+    assert under_order["auth"] == {
+        "webhooks_from_subscriptions",
+        "webhooks_from_invoices",
+        "invoice_standing",
+    }
 
 
 def test_business_signals_reach_the_worker_logs_as_emf(runtime: Any) -> None:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import uuid
 import zipfile
+import zlib
 from typing import Any
 
 import pytest
@@ -88,7 +89,22 @@ def scan(runtime: Any, service: str) -> list[dict[str, Any]]:
 
 
 def text(item: Any) -> str:
-    return json.dumps(item, default=str, ensure_ascii=False)
+    """An item as text to search, its binary values (an import file's compressed parts) read as
+    the text they hold where they can be decompressed."""
+    return json.dumps(item, default=_readable, ensure_ascii=False)
+
+
+def _readable(value: Any) -> str:
+    from boto3.dynamodb.types import Binary
+
+    if not isinstance(value, (Binary, bytes)):
+        return str(value)
+    raw = bytes(value.value) if isinstance(value, Binary) else value
+    try:
+        raw = zlib.decompressobj().decompress(raw)  # a file's first part decompresses on its own
+    except zlib.error:
+        pass
+    return raw.decode("utf-8", "replace")
 
 
 def download(runtime: Any, customer: Customer) -> tuple[str, zipfile.ZipFile]:

@@ -109,8 +109,21 @@ SUBSCRIPTIONS = {
 }
 CONTEXTS: dict[str, list[dict[str, Any]]] = {
     "auth": [
-        {**AUTH, "phone_dropped": False, "all_sessions": False, "verify_url": None},
-        {**AUTH, "phone_dropped": True, "all_sessions": True},
+        {**AUTH, "phone_dropped": False, "all_sessions": False, "verify_url": None, "change": "totp_enabled"},
+        {
+            **AUTH,
+            "phone_dropped": True,
+            "all_sessions": True,
+            "change": "passkey_added",
+            "passkey_name": "Phone",
+        },
+        {
+            **AUTH,
+            "phone_dropped": False,
+            "all_sessions": False,
+            "change": "passkey_removed",
+            "passkey_name": "Key",
+        },
     ],
     "subscriptions": [
         {
@@ -119,6 +132,7 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
             "auto_renew": True,
             "immediately": True,
             "refund": "12,00 €",
+            "attached": True,
             "reason": "paid",
             "days_left": 0,
             "billing_period": "month",
@@ -129,6 +143,7 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
             "auto_renew": False,
             "immediately": False,
             "refund": None,
+            "attached": False,
             "reason": "unpaid",
             "days_left": 7,
             "billing_period": "year",
@@ -139,6 +154,7 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
             "auto_renew": False,
             "immediately": True,
             "refund": None,
+            "attached": True,
             "reason": "operator",
             "days_left": 1,
             "billing_period": "month",

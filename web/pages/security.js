@@ -120,7 +120,7 @@ function recoveryCodesNotice(codes) {
   return h("div", { class: "recovery-codes" },
     notice("ok", t("totp_enabled_now")),
     h("p", {}, t("recovery_codes_intro")),
-    h("ul", { "data-field": "recovery_codes" }, codes.map((code) => h("li", {}, h("code", {}, code)))));
+    h("ul", { "data-field": "recovery_codes", "aria-label": t("recovery_codes_list") }, codes.map((code) => h("li", {}, h("code", {}, code)))));
 }
 
 function enrolment(started) {
