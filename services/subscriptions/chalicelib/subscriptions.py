@@ -37,7 +37,12 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "suspend": {"active": "suspended"},
     "resume": {"suspended": "active"},
     "expire": {"active": "expired", "suspended": "expired"},
-    "renew": {"active": "active", "suspended": "active", "expired": "active", "to_configure": "to_configure"},
+    "renew": {
+        "active": "active",
+        "suspended": "suspended",  # resumed when what it waits for is paid (suspensions.py)
+        "expired": "active",
+        "to_configure": "to_configure",
+    },
     "cancel": {
         "pending_confirmation": "cancelled",
         "to_configure": "cancelled",

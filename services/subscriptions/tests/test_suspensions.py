@@ -175,3 +175,35 @@ def test_an_order_whose_invoice_is_voided_unpaid_is_cancelled_once(
     assert statuses[done]["status"] == "completed"
     # and this service mails nothing: the invoices service's mail about the void tells the customer, once
     assert mails_to(mailbox, customer.email, "annulée") == []
+
+
+def test_a_paid_renewal_of_a_suspended_line_resumes_it_only_with_its_invoice_paid_whatever_comes_first(
+    customer_factory: Any, published: Any, mailbox: Any
+) -> None:
+    from conftest import idempotency_key, pay
+
+    # Given a line suspended for its renewal's invoice, unpaid
+    customer = customer_factory()
+    line = order_and_pay(customer, "mobile-50go", "Ligne")["subscription_id"]
+    renews_on = subscription_of(customer, line)["renews_on"]
+    renewal = customer.call("POST", f"/{line}/renew", {"periods": 1}, headers=idempotency_key())
+    assert renewal.status_code == 201, renewal.body
+    invoice = invoice_id()
+    deliver(customer.client, "invoice_unpaid", unpaid(customer, invoice, line))
+    assert subscription_of(customer, line)["status"] == "suspended"
+
+    # When that invoice is paid, and the renewal's OrderPaid arrives before the InvoicePaid
+    pay(customer, answer(renewal)["order_id"])
+
+    # Then the renewal extends the line, which waits suspended for the InvoicePaid
+    extended = subscription_of(customer, line)
+    assert (extended["status"], extended["renews_on"] > renews_on) == ("suspended", True)
+    deliver(customer.client, "invoice_paid", paid(customer, invoice, line))
+
+    # And then it runs again, resumed and told so once (the payment's order of events aside)
+    assert subscription_of(customer, line)["status"] == "active"
+    assert statuses_told(published, customer) == [
+        ("SubscriptionSuspended", "unpaid"),
+        ("SubscriptionResumed", "paid"),
+    ]
+    assert len(mails_to(mailbox, customer.email, "rétabli")) == 1
